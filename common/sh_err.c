@@ -1,0 +1,41 @@
+/*  sh_err -- error codes and their messages. */
+#include "sh_err.h"
+
+#include <errno.h>
+#include <string.h>
+
+const char *
+sh_strerror (sh_err err)
+{
+    if (err & SH_ESYSERR) {
+        int e = (int) (err & ~SH_ESYSERR);
+        //  strerrordesc_np is not portable C11; strerror is fine for the errno
+        //  values we meet (the text is static in glibc).
+        return strerror (e);
+    }
+    switch (err) {
+        case SH_OK:            return "no error";
+        case SH_ENOMEM:        return "out of memory";
+        case SH_ENOTFOUND:     return "not found";
+        case SH_EPROTO:        return "malformed data";
+        case SH_ECRYPTO:       return "signature or hash does not verify";
+        case SH_ESTOREFULL:    return "the store is full (LMDB map size reached)";
+        case SH_EINVAL:        return "invalid argument";
+        case SH_ERULE:         return "refused by a domain rule";
+        case SH_ECHAIN:        return "author chain broken";
+        case SH_EEQUIVOCATION: return "equivocation: a different change at an existing (author, seq)";
+        case SH_ESCOPE:        return "region outside the scope";
+        case SH_EEXIST:        return "already exists";
+        case SH_EPERM:         return "permission denied";
+        case SH_ECORRUPT:      return "store corrupt";
+        case SH_EFAULT:        return "injected fault";
+        default:               return "unknown error";
+    }
+}
+
+sh_err
+sh_err_errno (void)
+{
+    int e = errno ? errno : EIO;
+    return (sh_err) (SH_ESYSERR | (unsigned) e);
+}

@@ -1,0 +1,136 @@
+/*  sh_store -- the LMDB environment of one node or hub.
+
+    One LMDB environment per directory, with one named database per concern
+    (sh_store_db_t). Only this module includes lmdb.h; MDB_* codes are
+    translated to sh_err (MDB_NOTFOUND -> SH_ENOTFOUND, MDB_MAP_FULL and
+    MDB_TXN_FULL -> SH_ESTOREFULL, MDB_CORRUPTED/MDB_PAGE_NOTFOUND ->
+    SH_ECORRUPT, errno -> SH_ESYSERR|errno).
+
+    Keys are raw bytes compared lexicographically (memcmp), so every key layout
+    in libshouhe is chosen to be ordered: counters are big-endian, records are
+    keyed region code first (docs/protocol.md, "Store layout").
+
+    Ownership: sh_store_open returns a store the caller owns; destroy it with
+    sh_store_close after every transaction has ended. A transaction is owned by
+    the caller until commit or abort, which free it and null the pointer.
+    Values returned by get and by cursors are owned by LMDB and stay valid
+    until the next update in the same transaction or the end of the
+    transaction, whichever comes first.
+
+    Threading: one write transaction at a time per environment (LMDB blocks a
+    second writer); read transactions may run on any thread
+    (MDB_NOTLS). A transaction must not be used by two threads at once.
+
+    Fault points (tests): sh_store_fail_commit_after(store, n) makes the n-th
+    following commit fail with SH_EFAULT after aborting the transaction, as a
+    crash before the commit would; n = 0 turns the fault off.
+*/
+#ifndef SH_STORE_H
+#define SH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_err.h"
+
+typedef enum {
+    SH_DB_LOG = 0,      //  "log":     log index (u64 BE) -> SignedChange bytes
+    SH_DB_CHAIN,        //  "chain":   author(32) || seq (u64 BE) -> log index (u64 BE) || hash(32)
+    SH_DB_HEADS,        //  "heads":   author(32) -> seq (u64 BE) || hash(32)
+    SH_DB_FIELDS,       //  "fields":  record key || field no (u16 BE) -> hlc (u64 BE) || author(32) || field bytes
+    SH_DB_EVENTS,       //  "events":  record key || hlc (u64 BE) || author(32) -> event body
+    SH_DB_INDEX,        //  "index":   kind(1) || id len(1) || id || region -> empty
+    SH_DB_META,         //  "meta":    ASCII name -> value
+    SH_DB_COUNT
+} sh_store_db_t;
+
+typedef struct sh_store_t sh_store_t;
+typedef struct sh_store_txn_t sh_store_txn_t;
+typedef struct sh_store_cursor_t sh_store_cursor_t;
+
+#define SH_STORE_DEFAULT_MAP_BYTES ((size_t) 1 << 30)   //  1 GiB address space, grows on disk as used
+
+//  Open (creating when create is true) the environment in directory dir, which
+//  must exist. map_bytes is the LMDB map size (0 = SH_STORE_DEFAULT_MAP_BYTES).
+//  On success *out is a new store the caller owns.
+//  Returns SH_ENOTFOUND when create is false and dir holds no store.
+SH_NODISCARD sh_err sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes);
+
+//  Close the environment. NULL-safe and idempotent; nulls *self_p.
+void sh_store_close (sh_store_t **self_p);
+
+//  Directory the store lives in (valid as long as the store).
+const char *sh_store_dir (const sh_store_t *self);
+
+//  Begin a transaction. A write transaction blocks until no other write
+//  transaction is open on this environment.
+SH_NODISCARD sh_err sh_store_begin (sh_store_t *self, bool write, sh_store_txn_t **out);
+
+//  Commit and free *txn_p (nulls it) -- durable when this returns SH_OK.
+//  On failure the transaction is aborted and freed as well.
+SH_NODISCARD sh_err sh_store_commit (sh_store_txn_t **txn_p);
+
+//  Abort and free *txn_p (nulls it). NULL-safe.
+void sh_store_abort (sh_store_txn_t **txn_p);
+
+//  Look key up in db. On SH_OK *val/*val_len point into the map (see lifetimes above).
+SH_NODISCARD sh_err sh_store_get (sh_store_txn_t *txn, sh_store_db_t db,
+                                  const void *key, size_t key_len,
+                                  const uint8_t **val, size_t *val_len);
+
+//  Store val under key (replacing). Write transactions only.
+SH_NODISCARD sh_err sh_store_put (sh_store_txn_t *txn, sh_store_db_t db,
+                                  const void *key, size_t key_len,
+                                  const void *val, size_t val_len);
+
+//  Delete key. Returns SH_ENOTFOUND when absent.
+SH_NODISCARD sh_err sh_store_del (sh_store_txn_t *txn, sh_store_db_t db,
+                                  const void *key, size_t key_len);
+
+//  Number of entries in db.
+SH_NODISCARD sh_err sh_store_count (sh_store_txn_t *txn, sh_store_db_t db, uint64_t *count);
+
+//  Open a cursor over the keys of db that start with prefix (prefix_len may be
+//  0 for the whole database), in key order. The cursor is owned by the caller
+//  and must be closed before the transaction ends.
+SH_NODISCARD sh_err sh_store_cursor_open (sh_store_txn_t *txn, sh_store_db_t db,
+                                          const void *prefix, size_t prefix_len,
+                                          sh_store_cursor_t **out);
+
+//  Step to the next entry (the first one on the first call). Returns SH_OK
+//  with key and value set, SH_ENOTFOUND past the last matching key.
+SH_NODISCARD sh_err sh_store_cursor_next (sh_store_cursor_t *cur,
+                                          const uint8_t **key, size_t *key_len,
+                                          const uint8_t **val, size_t *val_len);
+
+//  Position so that the next call to next returns the first entry whose key
+//  is >= key (still limited to the prefix).
+SH_NODISCARD sh_err sh_store_cursor_seek (sh_store_cursor_t *cur, const void *key, size_t key_len);
+
+//  Position so that the next call to next returns the last entry of the prefix
+//  (used to find the highest key). Returns SH_ENOTFOUND when none.
+SH_NODISCARD sh_err sh_store_cursor_last (sh_store_cursor_t *cur,
+                                          const uint8_t **key, size_t *key_len,
+                                          const uint8_t **val, size_t *val_len);
+
+//  Close a cursor. NULL-safe; nulls *cur_p.
+void sh_store_cursor_close (sh_store_cursor_t **cur_p);
+
+//  Convenience for SH_DB_META: u64 values stored big-endian, strings raw.
+SH_NODISCARD sh_err sh_store_meta_get_u64 (sh_store_txn_t *txn, const char *name, uint64_t *value);
+SH_NODISCARD sh_err sh_store_meta_put_u64 (sh_store_txn_t *txn, const char *name, uint64_t value);
+//  Copies the string into buf (NUL-terminated); SH_EINVAL if it does not fit.
+SH_NODISCARD sh_err sh_store_meta_get_str (sh_store_txn_t *txn, const char *name, char *buf, size_t buf_size);
+SH_NODISCARD sh_err sh_store_meta_put_str (sh_store_txn_t *txn, const char *name, const char *value);
+
+//  Test fault point: the n-th following commit fails with SH_EFAULT (0 = off).
+void sh_store_fail_commit_after (sh_store_t *self, unsigned n);
+
+//  Big-endian helpers used by every key layout.
+static inline void sh_store_put_be64 (uint8_t out[8], uint64_t v)
+{ for (int i = 7; i >= 0; i--) { out[i] = (uint8_t) v; v >>= 8; } }
+static inline uint64_t sh_store_get_be64 (const uint8_t in[8])
+{ uint64_t v = 0; for (int i = 0; i < 8; i++) v = (v << 8) | in[i]; return v; }
+
+#endif
