@@ -85,6 +85,11 @@ SH_NODISCARD sh_err sh_change_encode (const sh_change_t *self, uint8_t **out, si
 //  Decode Change bytes into self and validate it. On success self borrows
 //  from a decoded copy that sh_change_fini frees; on failure self needs no
 //  fini. SH_EPROTO for anything malformed (why names it when non-NULL).
+//  Inputs over SH_CHANGE_MAX are refused before unpacking. The bytes must be
+//  canonical: re-encoding the decoded message must give them back exactly
+//  (no repeated fields, over-long varints or NUL inside region; unknown
+//  fields are accepted after the known ones), so what is decoded is exactly
+//  what was signed. why is a constant string.
 SH_NODISCARD sh_err sh_change_decode (sh_change_t *self, const uint8_t *bytes, size_t len,
                                       const char **why);
 
@@ -95,14 +100,18 @@ void sh_change_fini (sh_change_t *self);
 void sh_change_hash (uint8_t hash[SH_HASH_BYTES], const uint8_t *change, size_t change_len);
 
 //  Sign encoded Change bytes with key and wrap them in a SignedChange.
-//  Caller owns *out (free()).
+//  Caller owns *out (free()). The bytes are decoded first: SH_EPROTO if they
+//  are not a valid change, SH_EINVAL if its author is not key's public key
+//  (nobody could open the result).
 SH_NODISCARD sh_err sh_change_sign (uint8_t **out, size_t *out_len,
                                     const uint8_t *change, size_t change_len,
                                     const sh_key_t *key);
 
 //  Split SignedChange bytes into the change bytes and the signature without
 //  checking anything else. *change points into a copy owned by the caller
-//  (free()). SH_EPROTO if malformed.
+//  (free()). SH_EPROTO if malformed: over SH_SIGNED_MAX, not a canonical
+//  SignedChange, a signature not of 64 bytes, a change empty or over
+//  SH_CHANGE_MAX.
 SH_NODISCARD sh_err sh_change_unwrap (uint8_t **change, size_t *change_len,
                                       uint8_t sig[SH_SIG_BYTES],
                                       const uint8_t *signed_bytes, size_t signed_len);
@@ -112,12 +121,15 @@ SH_NODISCARD sh_err sh_change_unwrap (uint8_t **change, size_t *change_len,
 //  SH_ECRYPTO (bad signature); on success self must be finalised.
 //  hash may be NULL. Callers that know the expected author compare it
 //  themselves: the author field is only trustworthy after this returns SH_OK.
+//  Before the signature verifies only the author is read from the change
+//  (to know the key); every other check runs on verified bytes.
 SH_NODISCARD sh_err sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
                                     const uint8_t *signed_bytes, size_t signed_len,
                                     const char **why);
 
 //  Does self continue a chain whose head is (head_seq, head_hash)?
-//  head_seq 0 means no change yet. SH_OK or SH_ECHAIN.
+//  head_seq 0 means no change yet (head_hash may then be NULL): self must
+//  be seq 1 with a zero prev. SH_OK or SH_ECHAIN.
 SH_NODISCARD sh_err sh_change_follows (const sh_change_t *self, uint64_t head_seq,
                                        const uint8_t head_hash[SH_HASH_BYTES]);
 

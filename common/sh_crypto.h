@@ -26,6 +26,7 @@ SH_NODISCARD sh_err sh_crypto_init (void);
 void sh_crypto_sha256 (uint8_t out[SH_HASH_BYTES], const uint8_t *in, size_t in_len);
 
 //  Incremental SHA-256; the state is plain data, embedded by value.
+//  final wipes the state: call init again before reusing it.
 typedef struct { uint8_t opaque_[128] __attribute__((aligned(16))); } sh_crypto_sha256_t;
 void sh_crypto_sha256_init (sh_crypto_sha256_t *st);
 void sh_crypto_sha256_update (sh_crypto_sha256_t *st, const uint8_t *in, size_t in_len);

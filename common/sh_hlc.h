@@ -8,6 +8,11 @@
     overflows). The owner persists sh_hlc_last with each write and passes it
     back to sh_hlc_init after a restart.
 
+    Values from outside (a persisted last, a remote timestamp, a wall clock
+    beyond 2^48 ms) are clamped to UINT64_MAX - UINT32_MAX (the year ~10889),
+    so one bogus value can never exhaust the clock: ticks after it still
+    grow, though they may then stay below an absurd remote value.
+
     Plain data, embedded by value (init, no fini). Not thread-safe.
 */
 #ifndef SH_HLC_H

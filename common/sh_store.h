@@ -4,11 +4,15 @@
     (sh_store_db_t). Only this module includes lmdb.h; MDB_* codes are
     translated to sh_err (MDB_NOTFOUND -> SH_ENOTFOUND, MDB_MAP_FULL and
     MDB_TXN_FULL -> SH_ESTOREFULL, MDB_CORRUPTED/MDB_PAGE_NOTFOUND ->
-    SH_ECORRUPT, errno -> SH_ESYSERR|errno).
+    SH_ECORRUPT, errno -> SH_ESYSERR|errno). Once an operation of a write
+    transaction fails that way, LMDB refuses the rest of the transaction:
+    later operations return the same error and commit aborts and returns it.
 
     Keys are raw bytes compared lexicographically (memcmp), so every key layout
     in libshouhe is chosen to be ordered: counters are big-endian, records are
-    keyed region code first (docs/protocol.md, "Store layout").
+    keyed region code first (docs/protocol.md, "Store layout"). A key is 1 to
+    511 bytes (LMDB's limit); any other length is SH_EINVAL. Values may be
+    empty.
 
     Ownership: sh_store_open returns a store the caller owns; destroy it with
     sh_store_close after every transaction has ended. A transaction is owned by
@@ -20,10 +24,14 @@
     Threading: one write transaction at a time per environment (LMDB blocks a
     second writer); read transactions may run on any thread
     (MDB_NOTLS). A transaction must not be used by two threads at once.
+    WARNING: open a directory at most once per process (an LMDB rule: a
+    second environment on the same files breaks its locks); share the store.
 
     Fault points (tests): sh_store_fail_commit_after(store, n) makes the n-th
-    following commit fail with SH_EFAULT after aborting the transaction, as a
-    crash before the commit would; n = 0 turns the fault off.
+    following commit of a write transaction fail with SH_EFAULT after
+    aborting the transaction, as a crash before the commit would; n = 0
+    turns the fault off. Read-only commits do not count (write commits are
+    serialised by LMDB, so the countdown needs no lock).
 */
 #ifndef SH_STORE_H
 #define SH_STORE_H
@@ -38,7 +46,7 @@ typedef enum {
     SH_DB_LOG = 0,      //  "log":     log index (u64 BE) -> SignedChange bytes
     SH_DB_CHAIN,        //  "chain":   author(32) || seq (u64 BE) -> log index (u64 BE) || hash(32)
     SH_DB_HEADS,        //  "heads":   author(32) -> seq (u64 BE) || hash(32)
-    SH_DB_FIELDS,       //  "fields":  record key || field no (u16 BE) -> hlc (u64 BE) || author(32) || field bytes
+    SH_DB_FIELDS,       //  "fields":  record key || field no (u32 BE) -> hlc (u64 BE) || author(32) || field bytes
     SH_DB_EVENTS,       //  "events":  record key || hlc (u64 BE) || author(32) -> event body
     SH_DB_INDEX,        //  "index":   kind(1) || id len(1) || id || region -> empty
     SH_DB_META,         //  "meta":    ASCII name -> value
@@ -54,7 +62,9 @@ typedef struct sh_store_cursor_t sh_store_cursor_t;
 //  Open (creating when create is true) the environment in directory dir, which
 //  must exist. map_bytes is the LMDB map size (0 = SH_STORE_DEFAULT_MAP_BYTES).
 //  On success *out is a new store the caller owns.
-//  Returns SH_ENOTFOUND when create is false and dir holds no store.
+//  Returns SH_ENOTFOUND when create is false and dir holds no store
+//  (no data.mdb), SH_ECORRUPT when data.mdb lacks the named databases.
+//  Files are created with mode 0600. Durable: commits are fsynced.
 SH_NODISCARD sh_err sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes);
 
 //  Close the environment. NULL-safe and idempotent; nulls *self_p.
@@ -105,11 +115,15 @@ SH_NODISCARD sh_err sh_store_cursor_next (sh_store_cursor_t *cur,
                                           const uint8_t **val, size_t *val_len);
 
 //  Position so that the next call to next returns the first entry whose key
-//  is >= key (still limited to the prefix).
+//  is >= key (still limited to the prefix: a key before the prefix range
+//  means its first entry). SH_OK even when no such entry exists; next then
+//  returns SH_ENOTFOUND.
 SH_NODISCARD sh_err sh_store_cursor_seek (sh_store_cursor_t *cur, const void *key, size_t key_len);
 
-//  Position so that the next call to next returns the last entry of the prefix
-//  (used to find the highest key). Returns SH_ENOTFOUND when none.
+//  Find the last entry of the prefix (used to find the highest key) and
+//  return it in key/val (each output may be NULL); the following call to
+//  next returns that same entry again, then SH_ENOTFOUND. Returns
+//  SH_ENOTFOUND when the prefix has no entry.
 SH_NODISCARD sh_err sh_store_cursor_last (sh_store_cursor_t *cur,
                                           const uint8_t **key, size_t *key_len,
                                           const uint8_t **val, size_t *val_len);
@@ -124,7 +138,8 @@ SH_NODISCARD sh_err sh_store_meta_put_u64 (sh_store_txn_t *txn, const char *name
 SH_NODISCARD sh_err sh_store_meta_get_str (sh_store_txn_t *txn, const char *name, char *buf, size_t buf_size);
 SH_NODISCARD sh_err sh_store_meta_put_str (sh_store_txn_t *txn, const char *name, const char *value);
 
-//  Test fault point: the n-th following commit fails with SH_EFAULT (0 = off).
+//  Test fault point: the n-th following write commit fails with SH_EFAULT
+//  and writes nothing (0 = off).
 void sh_store_fail_commit_after (sh_store_t *self, unsigned n);
 
 //  Big-endian helpers used by every key layout.

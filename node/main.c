@@ -1,2 +1,281 @@
+/*  shouhe-node -- a village (or town) node: the local replica and the CLI
+    that clerks and courtyard heads use, fully offline.
+
+    Usage: shouhe-node COMMAND [SUBCOMMAND] --dir DIR [OPTIONS] [ARGS]
+    (`shouhe-node --help` lists the commands). Parsing is getopt_long over
+    one table of every option; each command then refuses options that are
+    not its own. Exit codes: node_cli.h.
+*/
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
-int main (void) { fprintf (stderr, "shouhe-node: under construction\n"); return 2; }
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "node_cli.h"
+#include "sh_crypto.h"
+
+//  Every option of every command. The index in this table is the option's
+//  bit in node_args_t.given; keep "dir" first.
+static const struct option s_options[] = {
+    { "dir", required_argument, NULL, 0 },
+    { "scope", required_argument, NULL, 0 },
+    { "code", required_argument, NULL, 0 },
+    { "name", required_argument, NULL, 0 },
+    { "households", required_argument, NULL, 0 },
+    { "residents", required_argument, NULL, 0 },
+    { "elderly", required_argument, NULL, 0 },
+    { "model", no_argument, NULL, 0 },
+    { "point", required_argument, NULL, 0 },
+    { "grid", required_argument, NULL, 0 },
+    { "group", required_argument, NULL, 0 },
+    { "courtyard", required_argument, NULL, 0 },
+    { "category", required_argument, NULL, 0 },
+    { "title", required_argument, NULL, 0 },
+    { "description", required_argument, NULL, 0 },
+    { "note", required_argument, NULL, 0 },
+    { "date", required_argument, NULL, 0 },
+    { "gender", required_argument, NULL, 0 },
+    { "birth-year", required_argument, NULL, 0 },
+    { "party-member", no_argument, NULL, 0 },
+    { "phone", required_argument, NULL, 0 },
+    { "person", required_argument, NULL, 0 },
+    { "role", required_argument, NULL, 0 },
+    { "nomination", required_argument, NULL, 0 },
+    { "reason", required_argument, NULL, 0 },
+    { "kind", required_argument, NULL, 0 },
+    { "attendance", required_argument, NULL, 0 },
+    { "topic", required_argument, NULL, 0 },
+    { "decision", required_argument, NULL, 0 },
+    { "location", required_argument, NULL, 0 },
+    { "level", required_argument, NULL, 0 },
+    { "outcome", required_argument, NULL, 0 },
+    { "parties", required_argument, NULL, 0 },
+    { "summary", required_argument, NULL, 0 },
+    { "matter", required_argument, NULL, 0 },
+    { "amount", required_argument, NULL, 0 },
+    { "unit", required_argument, NULL, 0 },
+    { "period", required_argument, NULL, 0 },
+    { "content", required_argument, NULL, 0 },
+    { "effect", required_argument, NULL, 0 },
+    { "satisfaction", required_argument, NULL, 0 },
+    { "json", no_argument, NULL, 0 },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+//  The command named by the first one or two words (a two-word command wins).
+static const node_command_t *
+s_find (const char *w1, const char *w2)
+{
+    for (const node_command_t *c = node_commands; c->word1; c++)
+        if (c->word2 && w2 && !strcmp (c->word1, w1) && !strcmp (c->word2, w2))
+            return c;
+    for (const node_command_t *c = node_commands; c->word1; c++)
+        if (!c->word2 && !strcmp (c->word1, w1))
+            return c;
+    return NULL;
+}
+
+//  List the subcommands of w1 (when it has any) on stderr; true if it has.
+static bool
+s_subcommands (const char *w1)
+{
+    bool any = false;
+    for (const node_command_t *c = node_commands; c->word1; c++)
+        if (c->word2 && !strcmp (c->word1, w1)) {
+            fprintf (stderr, "  %s\n", c->usage);
+            any = true;
+        }
+    return any;
+}
+
+static void
+s_usage_all (FILE *f)
+{
+    fprintf (f, "usage: shouhe-node COMMAND --dir DIR [OPTIONS]\n\n"
+                "A village or town node of shouhe: the signed local replica and its CLI.\n\n"
+                "commands:\n");
+    for (const node_command_t *c = node_commands; c->word1; c++)
+        fprintf (f, "  %s\n", c->usage);
+    fprintf (f, "\n`shouhe-node COMMAND --help` describes one command.\n"
+                "exit codes: 0 done, 1 refused (bad value, unknown record, a rule, failed verify),\n"
+                "            2 wrong command line, 3 the replica cannot be opened or written\n");
+}
+
+static void
+s_usage (FILE *f, const node_command_t *c)
+{
+    fprintf (f, "usage: %s\n\n%s\n", c->usage, c->help);
+}
+
+//  Does the command allow the option named name?
+static bool
+s_allowed (const node_command_t *c, const char *name)
+{
+    if (!strcmp (name, "dir") || !strcmp (name, "help"))
+        return true;
+    size_t n = strlen (name);
+    for (const char *p = c->options; p && *p; ) {
+        const char *end = strchr (p, ' ');
+        size_t len = end ? (size_t) (end - p) : strlen (p);
+        if (len == n && strncmp (p, name, n) == 0)
+            return true;
+        p = end ? end + 1 : p + len;
+    }
+    return false;
+}
+
+static bool
+s_number (const char *name, const char *text, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll (text, &end, 10);
+    if (errno || end == text || *end) {
+        fprintf (stderr, "shouhe-node: --%s takes a whole number, not '%s'\n", name, text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
+        s_usage_all (argc < 2 ? stderr : stdout);
+        return argc < 2 ? NODE_EXIT_USAGE : NODE_EXIT_OK;
+    }
+    const node_command_t *cmd = s_find (argv[1], argc > 2 ? argv[2] : NULL);
+    if (!cmd) {
+        bool known = false;
+        for (const node_command_t *c = node_commands; c->word1; c++)
+            known |= !strcmp (c->word1, argv[1]);
+        if (known) {
+            fprintf (stderr, "shouhe-node: '%s' needs one of these subcommands:\n", argv[1]);
+            (void) s_subcommands (argv[1]);
+            return NODE_EXIT_USAGE;
+        }
+        fprintf (stderr, "shouhe-node: unknown command '%s%s%s' (see shouhe-node --help)\n", argv[1],
+                 argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+        return NODE_EXIT_USAGE;
+    }
+    if (sh_crypto_init () != SH_OK) {
+        fprintf (stderr, "shouhe-node: libsodium cannot be initialised\n");
+        return NODE_EXIT_STORE;
+    }
+    int skip = cmd->word2 ? 3 : 2;
+    node_args_t a = { .residents = -1, .elderly = -1, .attendance = -1, .parties = -1 };
+    //  getopt_long over argv[skip - 1 ..], so that argv[0] of its view is the
+    //  last command word
+    int gargc = argc - skip + 1;
+    char **gargv = argv + skip - 1;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int idx = -1;
+        int c = getopt_long (gargc, gargv, ":h", s_options, &idx);
+        if (c == -1)
+            break;
+        if (c == 'h') {
+            s_usage (stdout, cmd);
+            return NODE_EXIT_OK;
+        }
+        if (c == '?') {
+            fprintf (stderr, "shouhe-node: unknown option '%s'\n\n", gargv[optind - 1]);
+            s_usage (stderr, cmd);
+            return NODE_EXIT_USAGE;
+        }
+        if (c == ':') {
+            fprintf (stderr, "shouhe-node: option '%s' needs a value\n", gargv[optind - 1]);
+            return NODE_EXIT_USAGE;
+        }
+        const char *name = s_options[idx].name;
+        if (!s_allowed (cmd, name)) {
+            fprintf (stderr, "shouhe-node: '%s%s%s' does not take --%s\n\n", cmd->word1,
+                     cmd->word2 ? " " : "", cmd->word2 ? cmd->word2 : "", name);
+            s_usage (stderr, cmd);
+            return NODE_EXIT_USAGE;
+        }
+        a.given |= 1ull << idx;
+        const char *v = optarg;
+        bool ok = true;
+#define S_IS(n) (strcmp (name, n) == 0)
+        if (S_IS ("dir")) a.dir = v;
+        else if (S_IS ("scope")) a.scope = v;
+        else if (S_IS ("code")) a.code = v;
+        else if (S_IS ("name")) a.name = v;
+        else if (S_IS ("households")) ok = s_number (name, v, &a.households);
+        else if (S_IS ("residents")) ok = s_number (name, v, &a.residents);
+        else if (S_IS ("elderly")) ok = s_number (name, v, &a.elderly);
+        else if (S_IS ("model")) a.model = true;
+        else if (S_IS ("point")) a.point = v;
+        else if (S_IS ("grid")) a.grid = v;
+        else if (S_IS ("group")) a.group = v;
+        else if (S_IS ("courtyard")) a.courtyard = v;
+        else if (S_IS ("category")) a.category = v;
+        else if (S_IS ("title")) a.title = v;
+        else if (S_IS ("description")) a.description = v;
+        else if (S_IS ("note")) a.note = v;
+        else if (S_IS ("date")) a.date = v;
+        else if (S_IS ("gender")) a.gender = v;
+        else if (S_IS ("birth-year")) ok = s_number (name, v, &a.birth_year);
+        else if (S_IS ("party-member")) a.party_member = true;
+        else if (S_IS ("phone")) a.phone = v;
+        else if (S_IS ("person")) a.person = v;
+        else if (S_IS ("role")) a.role = v;
+        else if (S_IS ("nomination")) a.nomination = v;
+        else if (S_IS ("reason")) a.reason = v;
+        else if (S_IS ("kind")) a.kind = v;
+        else if (S_IS ("attendance")) ok = s_number (name, v, &a.attendance);
+        else if (S_IS ("topic") || S_IS ("decision")) {
+            size_t *n = S_IS ("topic") ? &a.n_topics : &a.n_decisions;
+            const char **arr = S_IS ("topic") ? a.topics : a.decisions;
+            if (*n == NODE_MAX_LIST) {
+                fprintf (stderr, "shouhe-node: at most %d --%s values\n", NODE_MAX_LIST, name);
+                ok = false;
+            }
+            else
+                arr[(*n)++] = v;
+        }
+        else if (S_IS ("location")) a.location = v;
+        else if (S_IS ("level")) a.level = v;
+        else if (S_IS ("outcome")) a.outcome = v;
+        else if (S_IS ("parties")) ok = s_number (name, v, &a.parties);
+        else if (S_IS ("summary")) a.summary = v;
+        else if (S_IS ("matter")) a.matter = v;
+        else if (S_IS ("amount")) ok = s_number (name, v, &a.amount);
+        else if (S_IS ("unit")) a.unit = v;
+        else if (S_IS ("period")) a.period = v;
+        else if (S_IS ("content")) ok = s_number (name, v, &a.content);
+        else if (S_IS ("effect")) ok = s_number (name, v, &a.effect);
+        else if (S_IS ("satisfaction")) ok = s_number (name, v, &a.satisfaction);
+        else if (S_IS ("json")) a.json = true;
+#undef S_IS
+        if (!ok)
+            return NODE_EXIT_USAGE;
+    }
+    a.pos = gargv + optind;
+    a.n_pos = gargc - optind;
+    if (a.n_pos < cmd->min_pos || a.n_pos > cmd->max_pos) {
+        fprintf (stderr, "shouhe-node: wrong number of arguments\n\n");
+        s_usage (stderr, cmd);
+        return NODE_EXIT_USAGE;
+    }
+    if (!a.dir) {
+        fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory)\n");
+        return NODE_EXIT_USAGE;
+    }
+    return cmd->fn (&a);
+}
+
+void
+node_print_json (void *json)
+{
+    json_dumpf (json, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+    fputc ('\n', stdout);
+}

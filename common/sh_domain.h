@@ -1,0 +1,92 @@
+/*  sh_domain -- the rules of the five-step method, the three tiers, the
+    points ledger and maturity evaluations (DESIGN.md section 1).
+
+    The same functions check a new local write (refusing it with SH_ERULE
+    and a message) and replay an event set in (hlc, author) order to derive
+    state: a replayed event that breaks a rule -- possible after concurrent
+    edits on two nodes -- changes nothing and is reported as a conflict.
+    Derived state therefore depends only on the set of events.
+
+    Matter rules: a new matter is micro at diagnose. Micro: diagnose ->
+    handle -> feedback. Small and big: diagnose -> consult -> prescribe ->
+    handle -> feedback. Escalation goes up only and only before handle; a
+    matter escalated from micro then goes through consult and prescribe.
+    A matter closes only after feedback, with satisfaction 1..5, once.
+
+    Plain data and pure functions, except the replay functions, which read
+    a transaction (sh_store.h rules).
+*/
+#ifndef SH_DOMAIN_H
+#define SH_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_err.h"
+#include "sh_store.h"
+
+#define SH_DOMAIN_WHY_BYTES 200   //  room for a rule message
+
+//  Values of shouhe.v1 Tier and Step (checked against the schema by a test).
+enum { SH_TIER_MICRO = 1, SH_TIER_SMALL = 2, SH_TIER_BIG = 3 };
+enum { SH_STEP_DIAGNOSE = 1, SH_STEP_CONSULT = 2, SH_STEP_PRESCRIBE = 3,
+       SH_STEP_HANDLE = 4, SH_STEP_FEEDBACK = 5 };
+
+//  Derived state of one matter.
+typedef struct {
+    int tier;                //  SH_TIER_*
+    int step;                //  last step reached (SH_STEP_*)
+    bool closed;             //  closed after feedback
+    int satisfaction;        //  1..5 once closed
+    uint64_t closed_hlc;     //  when it closed
+    uint64_t last_hlc;       //  newest accepted event
+    int escalations;         //  accepted escalations
+    unsigned conflicts;      //  events refused during replay
+} sh_domain_matter_t;
+
+//  A new matter: micro, at diagnose.
+void sh_domain_matter_init (sh_domain_matter_t *m);
+
+//  The step that must come next, or 0 when none (after feedback).
+int sh_domain_next_step (int tier, int step);
+
+//  Apply one transition to m if the rules allow it; otherwise SH_ERULE with
+//  the reason in why (SH_DOMAIN_WHY_BYTES) and m unchanged.
+SH_NODISCARD sh_err sh_domain_matter_step (sh_domain_matter_t *m, int step, char *why);
+SH_NODISCARD sh_err sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why);
+SH_NODISCARD sh_err sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why);
+
+//  Called for each event refused during a replay.
+typedef void (sh_domain_conflict_fn) (uint64_t hlc, const uint8_t *author, const char *why, void *arg);
+
+//  Replay the event set of matter (region, id) into m (initialised here).
+//  conflict may be NULL.
+SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *region,
+                                             const uint8_t *id, size_t id_len,
+                                             sh_domain_matter_t *m,
+                                             sh_domain_conflict_fn *conflict, void *arg);
+
+//  Ledger totals of one account (a person). Units: points and minutes.
+typedef struct {
+    uint64_t earned[3];      //  by unit (index 1 points, 2 minutes)
+    uint64_t redeemed[3];    //  by unit
+    int64_t balance[3];      //  earned - redeemed (negative only after a conflict)
+    unsigned conflicts;      //  redemptions that overdrew during replay
+} sh_domain_ledger_t;
+
+//  Replay the ledger entries of account (region, id). conflict may be NULL.
+SH_NODISCARD sh_err sh_domain_ledger_replay (sh_store_txn_t *txn, const char *region,
+                                             const uint8_t *id, size_t id_len,
+                                             sh_domain_ledger_t *l,
+                                             sh_domain_conflict_fn *conflict, void *arg);
+
+//  Maturity level 1..10 from three scores 1..10: round((c + e + s) / 3),
+//  halves rounding up. 0 if a score is out of range.
+int sh_domain_maturity (int content, int effect, int satisfaction);
+
+//  Area of the regular-hexagon radar chart with radii r[0..5]:
+//  (sqrt(3)/4) * sum r[i] * r[(i+1) % 6].
+double sh_domain_hexagon_area (const double r[6]);
+
+#endif

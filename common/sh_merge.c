@@ -1,0 +1,465 @@
+/*  sh_merge -- the merged state: applying changes, reading records, digests. */
+#include "sh_merge.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_record.h"
+
+#define S_FIELD_KEY_MAX (SH_MERGE_KEY_MAX + 4)
+#define S_EVENT_KEY_MAX (SH_MERGE_KEY_MAX + SH_MERGE_STAMP_BYTES)
+#define S_DIGEST_PREFIX "shouhe/v1/state\n"
+
+//  A record key taken apart (pointers into the key).
+typedef struct {
+    const uint8_t *key;      //  the whole key
+    size_t region_len;       //  digits before the 0x00
+    sh_kind_t kind;          //  kind byte
+    const uint8_t *id;       //  entity id
+    size_t id_len;           //  its length
+    size_t rec_len;          //  length of the record key part
+} s_key_t;
+
+static inline void
+s_put_be32 (uint8_t out[4], uint32_t v)
+{
+    out[0] = (uint8_t) (v >> 24); out[1] = (uint8_t) (v >> 16);
+    out[2] = (uint8_t) (v >> 8);  out[3] = (uint8_t) v;
+}
+
+static inline uint32_t
+s_get_be32 (const uint8_t in[4])
+{
+    return (uint32_t) in[0] << 24 | (uint32_t) in[1] << 16 | (uint32_t) in[2] << 8 | in[3];
+}
+
+//  Parse the record-key part of a FIELDS or EVENTS key. false if malformed.
+static bool
+s_parse_key (s_key_t *k, const uint8_t *key, size_t len)
+{
+    const uint8_t *nul = memchr (key, 0, len < SH_REGION_MAX + 1 ? len : SH_REGION_MAX + 1);
+    if (!nul)
+        return false;
+    size_t r = (size_t) (nul - key);
+    if (len < r + 3)
+        return false;
+    size_t id_len = key[r + 2];
+    if (len < r + 3 + id_len)
+        return false;
+    *k = (s_key_t) { key, r, (sh_kind_t) key[r + 1], key + r + 3, id_len, r + 3 + id_len };
+    return true;
+}
+
+size_t
+sh_merge_record_key (uint8_t *out, const char *region, sh_kind_t kind,
+                     const uint8_t *id, size_t id_len)
+{
+    size_t r = strlen (region);
+    assert (r <= SH_REGION_MAX && id_len > 0 && id_len <= SH_ENTITY_MAX);
+    memcpy (out, region, r);
+    out[r] = 0;
+    out[r + 1] = (uint8_t) kind;
+    out[r + 2] = (uint8_t) id_len;
+    memcpy (out + r + 3, id, id_len);
+    return r + 3 + id_len;
+}
+
+//  Put val under key unless the value already there is greater or equal
+//  (stamp first, then bytes): the join that makes merge order-independent.
+static sh_err
+s_put_max (sh_store_txn_t *txn, sh_store_db_t db, const uint8_t *key, size_t key_len,
+           const uint8_t *val, size_t val_len, size_t stamp_len)
+{
+    const uint8_t *old;
+    size_t old_len;
+    sh_err rc = sh_store_get (txn, db, key, key_len, &old, &old_len);
+    if (rc == SH_OK) {
+        int c = 0;
+        if (stamp_len && old_len >= stamp_len)
+            c = memcmp (val, old, stamp_len);
+        if (c == 0) {
+            size_t n = val_len < old_len ? val_len : old_len;
+            c = memcmp (val, old, n);
+            if (c == 0)
+                c = (val_len > old_len) - (val_len < old_len);
+        }
+        if (c <= 0)
+            return SH_OK;
+    }
+    else
+    if (rc != SH_ENOTFOUND)
+        return rc;
+    return sh_store_put (txn, db, key, key_len, val, val_len);
+}
+
+sh_err
+sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *c)
+{
+    uint8_t key[S_EVENT_KEY_MAX];
+    size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
+    uint8_t stamp[SH_MERGE_STAMP_BYTES];
+    sh_store_put_be64 (stamp, c->hlc);
+    memcpy (stamp + 8, c->author, SH_PUBKEY_BYTES);
+    sh_err rc = SH_OK;
+
+    if (c->op == SH_OP_PUT || c->op == SH_OP_EVENT) {
+        rc = sh_record_check (c->kind, c->body, c->body_len, NULL);
+        if (rc)
+            return rc;
+    }
+    if (c->op == SH_OP_PUT) {
+        sh_record_seg_t segs[SH_RECORD_MAX_FIELDS * 4];
+        size_t n;
+        rc = sh_record_split (segs, sizeof segs / sizeof segs[0], &n, c->body, c->body_len);
+        if (rc)
+            return rc;
+        uint8_t *val = malloc (SH_MERGE_STAMP_BYTES + c->body_len);
+        if (!val)
+            return SH_ENOMEM;
+        memcpy (val, stamp, SH_MERGE_STAMP_BYTES);
+        for (size_t i = 0; i < n && !rc; ) {
+            size_t used = SH_MERGE_STAMP_BYTES;
+            uint32_t field = segs[i].field;
+            for (; i < n && segs[i].field == field; i++) {
+                memcpy (val + used, c->body + segs[i].off, segs[i].len);
+                used += segs[i].len;
+            }
+            s_put_be32 (key + rk, field);
+            rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, val, used, SH_MERGE_STAMP_BYTES);
+        }
+        free (val);
+    }
+    else
+    if (c->op == SH_OP_DELETE) {
+        s_put_be32 (key + rk, 0);
+        rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, stamp, sizeof stamp, SH_MERGE_STAMP_BYTES);
+    }
+    else
+    if (c->op == SH_OP_EVENT) {
+        memcpy (key + rk, stamp, sizeof stamp);
+        rc = s_put_max (txn, SH_DB_EVENTS, key, rk + sizeof stamp, c->body, c->body_len, 0);
+    }
+    else
+        return SH_EPROTO;
+    if (rc)
+        return rc;
+
+    //  index: kind || id len || id || region -> empty (a set, so order-free)
+    uint8_t ik[2 + SH_ENTITY_MAX + SH_REGION_MAX];
+    size_t rl = strlen (c->region);
+    ik[0] = (uint8_t) c->kind;
+    ik[1] = (uint8_t) c->entity_len;
+    memcpy (ik + 2, c->entity, c->entity_len);
+    memcpy (ik + 2 + c->entity_len, c->region, rl);
+    return sh_store_put (txn, SH_DB_INDEX, ik, 2 + c->entity_len + rl, "", 0);
+}
+
+sh_err
+sh_merge_region (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
+                 char region[SH_REGION_MAX + 1])
+{
+    if (id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_ENOTFOUND;
+    uint8_t ik[2 + SH_ENTITY_MAX];
+    ik[0] = (uint8_t) kind;
+    ik[1] = (uint8_t) id_len;
+    memcpy (ik + 2, id, id_len);
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_INDEX, ik, 2 + id_len, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+    if (rc == SH_OK) {
+        size_t rl = kl - 2 - id_len;
+        if (rl > SH_REGION_MAX)
+            rc = SH_ECORRUPT;
+        else {
+            memcpy (region, k + 2 + id_len, rl);
+            region[rl] = 0;
+        }
+    }
+    sh_store_cursor_close (&cur);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Reading records
+
+//  Fields of one record gathered from the cursor into one body.
+typedef struct {
+    uint8_t *buf;            //  concatenated visible field bytes (owned)
+    size_t len;              //  bytes used
+    size_t cap;              //  bytes allocated
+    uint8_t tomb[SH_MERGE_STAMP_BYTES];   //  tombstone stamp
+    bool has_tomb;           //  a tombstone exists
+    uint64_t last_hlc;       //  greatest visible stamp
+} s_rec_t;
+
+//  Add one FIELDS entry (field number, value) to rec. Field 0 (the
+//  tombstone) sorts first, so it is known before any field is judged.
+static sh_err
+s_rec_add (s_rec_t *rec, uint32_t field, const uint8_t *val, size_t val_len)
+{
+    if (val_len < SH_MERGE_STAMP_BYTES)
+        return SH_ECORRUPT;
+    if (field == 0) {
+        memcpy (rec->tomb, val, SH_MERGE_STAMP_BYTES);
+        rec->has_tomb = true;
+        return SH_OK;
+    }
+    if (rec->has_tomb && memcmp (val, rec->tomb, SH_MERGE_STAMP_BYTES) <= 0)
+        return SH_OK;
+    size_t n = val_len - SH_MERGE_STAMP_BYTES;
+    if (rec->len + n > rec->cap) {
+        size_t cap = (rec->cap ? rec->cap * 2 : 256);
+        while (cap < rec->len + n)
+            cap *= 2;
+        uint8_t *b = realloc (rec->buf, cap);
+        if (!b)
+            return SH_ENOMEM;
+        rec->buf = b;
+        rec->cap = cap;
+    }
+    memcpy (rec->buf + rec->len, val + SH_MERGE_STAMP_BYTES, n);
+    rec->len += n;
+    uint64_t hlc = sh_store_get_be64 (val);
+    if (hlc > rec->last_hlc)
+        rec->last_hlc = hlc;
+    return SH_OK;
+}
+
+sh_err
+sh_merge_get (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+              const uint8_t *id, size_t id_len,
+              uint8_t **body, size_t *body_len, uint64_t *last_hlc)
+{
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_ENOTFOUND;
+    uint8_t key[SH_MERGE_KEY_MAX];
+    size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_FIELDS, key, rk, &cur);
+    if (rc)
+        return rc;
+    s_rec_t rec = { 0 };
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        if (kl != rk + 4) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        rc = s_rec_add (&rec, s_get_be32 (k + rk), v, vl);
+        if (rc)
+            break;
+    }
+    sh_store_cursor_close (&cur);
+    if (rc == SH_ENOTFOUND)
+        rc = rec.len ? SH_OK : SH_ENOTFOUND;   //  never written, or all hidden by a tombstone
+    if (rc) {
+        free (rec.buf);
+        return rc;
+    }
+    *body = rec.buf;
+    *body_len = rec.len;
+    if (last_hlc)
+        *last_hlc = rec.last_hlc;
+    return SH_OK;
+}
+
+sh_err
+sh_merge_each (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
+               sh_merge_record_fn *fn, void *arg)
+{
+    const char *prefix = region_prefix ? region_prefix : "";
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_FIELDS, prefix, strlen (prefix), &cur);
+    if (rc)
+        return rc;
+    s_rec_t rec = { 0 };
+    uint8_t cur_key[SH_MERGE_KEY_MAX];   //  record key being gathered
+    size_t cur_len = 0;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    int stop = 0;
+
+    for (;;) {
+        rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        s_key_t pk;
+        bool have = rc == SH_OK;
+        if (rc && rc != SH_ENOTFOUND)
+            break;
+        if (have && (!s_parse_key (&pk, k, kl) || kl != pk.rec_len + 4)) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        //  a new record begins (or the walk ends): hand over the last one
+        if (cur_len && (!have || pk.rec_len != cur_len || memcmp (k, cur_key, cur_len) != 0)) {
+            if (rec.len) {
+                s_key_t ck;
+                (void) s_parse_key (&ck, cur_key, cur_len);
+                char region[SH_REGION_MAX + 1];
+                memcpy (region, cur_key, ck.region_len);
+                region[ck.region_len] = 0;
+                stop = fn (region, ck.id, ck.id_len, rec.buf, rec.len, arg);
+            }
+            rec.len = 0;
+            rec.has_tomb = false;
+            rec.last_hlc = 0;
+            cur_len = 0;
+            if (stop)
+                break;
+        }
+        if (!have) {
+            rc = SH_OK;
+            break;
+        }
+        if (pk.kind != kind) {
+            //  skip to this region's records of kind, or past the region
+            uint8_t seek[SH_REGION_MAX + 2];
+            memcpy (seek, k, pk.region_len);
+            if (pk.kind < kind) {
+                seek[pk.region_len] = 0;
+                seek[pk.region_len + 1] = (uint8_t) kind;
+                rc = sh_store_cursor_seek (cur, seek, pk.region_len + 2);
+            }
+            else {
+                seek[pk.region_len] = 1;
+                rc = sh_store_cursor_seek (cur, seek, pk.region_len + 1);
+            }
+            if (rc)
+                break;
+            continue;
+        }
+        if (!cur_len) {
+            memcpy (cur_key, k, pk.rec_len);
+            cur_len = pk.rec_len;
+        }
+        rc = s_rec_add (&rec, s_get_be32 (k + pk.rec_len), v, vl);
+        if (rc)
+            break;
+    }
+    free (rec.buf);
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+sh_err
+sh_merge_events (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                 const uint8_t *id, size_t id_len, sh_merge_event_fn *fn, void *arg)
+{
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_ENOTFOUND;
+    uint8_t key[SH_MERGE_KEY_MAX];
+    size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_EVENTS, key, rk, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        if (kl != rk + SH_MERGE_STAMP_BYTES) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        if (fn (sh_store_get_be64 (k + rk), k + rk + 8, v, vl, arg))
+            break;
+    }
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+sh_err
+sh_merge_sets (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
+               sh_merge_set_fn *fn, void *arg)
+{
+    const char *prefix = region_prefix ? region_prefix : "";
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_EVENTS, prefix, strlen (prefix), &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        s_key_t pk;
+        if (!s_parse_key (&pk, k, kl) || kl != pk.rec_len + SH_MERGE_STAMP_BYTES) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        uint8_t seek[SH_MERGE_KEY_MAX + 1];
+        size_t seek_len;
+        if (pk.kind == kind) {
+            char region[SH_REGION_MAX + 1];
+            memcpy (region, k, pk.region_len);
+            region[pk.region_len] = 0;
+            if (fn (region, pk.id, pk.id_len, arg))
+                break;
+            //  past every event of this entity: record key || 0xff...
+            memcpy (seek, k, pk.rec_len);
+            memset (seek + pk.rec_len, 0xff, 1);
+            seek_len = pk.rec_len + 1;
+        }
+        else
+        if (pk.kind < kind) {
+            memcpy (seek, k, pk.region_len);
+            seek[pk.region_len] = 0;
+            seek[pk.region_len + 1] = (uint8_t) kind;
+            seek_len = pk.region_len + 2;
+        }
+        else {
+            memcpy (seek, k, pk.region_len);
+            seek[pk.region_len] = 1;
+            seek_len = pk.region_len + 1;
+        }
+        rc = sh_store_cursor_seek (cur, seek, seek_len);
+        if (rc)
+            break;
+    }
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Digest
+
+static sh_err
+s_digest_db (sh_crypto_sha256_t *h, sh_store_txn_t *txn, sh_store_db_t db, uint8_t tag,
+             const char *scope)
+{
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, db, scope, strlen (scope), &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        uint8_t hdr[5];
+        hdr[0] = tag;
+        s_put_be32 (hdr + 1, (uint32_t) kl);
+        sh_crypto_sha256_update (h, hdr, 5);
+        sh_crypto_sha256_update (h, k, kl);
+        s_put_be32 (hdr + 1, (uint32_t) vl);
+        sh_crypto_sha256_update (h, hdr + 1, 4);
+        sh_crypto_sha256_update (h, v, vl);
+    }
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+sh_err
+sh_merge_digest (sh_store_txn_t *txn, const char *scope, uint8_t digest[SH_HASH_BYTES])
+{
+    const char *s = scope ? scope : "";
+    sh_crypto_sha256_t h;
+    sh_crypto_sha256_init (&h);
+    sh_crypto_sha256_update (&h, (const uint8_t *) S_DIGEST_PREFIX, strlen (S_DIGEST_PREFIX));
+    sh_err rc = s_digest_db (&h, txn, SH_DB_FIELDS, 'F', s);
+    if (rc == SH_OK)
+        rc = s_digest_db (&h, txn, SH_DB_EVENTS, 'E', s);
+    sh_crypto_sha256_final (&h, digest);
+    return rc;
+}

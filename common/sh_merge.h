@@ -1,0 +1,97 @@
+/*  sh_merge -- the merged state: applying changes, reading records, digests.
+
+    Applying a change is commutative, associative and idempotent, so every
+    replica that holds the same set of changes holds byte-identical state,
+    whatever the order they arrived in (docs/protocol.md, "Merge"):
+
+    - OP_PUT: the body is split into fields (sh_record_split); each field is
+      kept under its own key with the stamp (hlc, author) of the change that
+      wrote it, and a field is replaced only by one with a greater stamp
+      (equal stamps: the greater value bytes win, so the result never
+      depends on order).
+    - OP_DELETE: a tombstone stamp per record, kept the same way (field 0).
+      A read shows only fields whose stamp is greater than the tombstone's,
+      so a later put brings a record back with just what it wrote.
+    - OP_EVENT: the body is added to the entity's event set under
+      (hlc, author); from the set, derived state (a matter's step, a
+      balance) is computed by sh_domain in (hlc, author) order.
+
+    A record key is region || 0x00 || kind (1 byte) || id length (1 byte) ||
+    id, so that one region's records are one key range: scope digests and
+    per-courtyard listings are prefix scans.
+
+    Domain rules are not checked here: a validly signed change is always
+    applied; rule breaks surface in sh_domain's replay as conflicts.
+
+    Threading: follows the transaction it is given (sh_store.h).
+*/
+#ifndef SH_MERGE_H
+#define SH_MERGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_change.h"
+#include "sh_err.h"
+#include "sh_store.h"
+
+#define SH_MERGE_KEY_MAX (SH_REGION_MAX + 3 + SH_ENTITY_MAX)   //  longest record key
+#define SH_MERGE_STAMP_BYTES (8 + SH_PUBKEY_BYTES)             //  hlc (BE) || author
+
+//  Apply one opened (well-formed, verified) change. SH_EPROTO if its body is
+//  not a valid message of its kind (nothing is written then).
+SH_NODISCARD sh_err sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *change);
+
+//  Write the record key of (region, kind, id) into out (SH_MERGE_KEY_MAX
+//  bytes); returns its length.
+size_t sh_merge_record_key (uint8_t *out, const char *region, sh_kind_t kind,
+                            const uint8_t *id, size_t id_len);
+
+//  Find the region a record or event set of (kind, id) lives in (the first,
+//  in the rare case a misbehaving writer used several). SH_ENOTFOUND if none.
+SH_NODISCARD sh_err sh_merge_region (sh_store_txn_t *txn, sh_kind_t kind,
+                                     const uint8_t *id, size_t id_len,
+                                     char region[SH_REGION_MAX + 1]);
+
+//  The merged record (region, kind, id) as one encoded message. Caller owns
+//  *body (free()). SH_ENOTFOUND if never written or deleted. last_hlc, if
+//  not NULL, receives the greatest stamp's hlc among the visible fields.
+SH_NODISCARD sh_err sh_merge_get (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                                  const uint8_t *id, size_t id_len,
+                                  uint8_t **body, size_t *body_len, uint64_t *last_hlc);
+
+//  Called for each live record; body is valid only during the call.
+//  Return non-zero to stop the walk (that value is then returned as SH_OK).
+typedef int (sh_merge_record_fn) (const char *region, const uint8_t *id, size_t id_len,
+                                  const uint8_t *body, size_t body_len, void *arg);
+
+//  Walk the live records of kind whose region starts with region_prefix
+//  ("" for all), in key order.
+SH_NODISCARD sh_err sh_merge_each (sh_store_txn_t *txn, const char *region_prefix,
+                                   sh_kind_t kind, sh_merge_record_fn *fn, void *arg);
+
+//  Called for each event of a set, in (hlc, author) order; memory valid only
+//  during the call. Return non-zero to stop.
+typedef int (sh_merge_event_fn) (uint64_t hlc, const uint8_t author[SH_PUBKEY_BYTES],
+                                 const uint8_t *body, size_t body_len, void *arg);
+
+//  Walk the event set of (region, kind, id).
+SH_NODISCARD sh_err sh_merge_events (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                                     const uint8_t *id, size_t id_len,
+                                     sh_merge_event_fn *fn, void *arg);
+
+//  Called for each event set (one entity) of kind under a region prefix.
+typedef int (sh_merge_set_fn) (const char *region, const uint8_t *id, size_t id_len, void *arg);
+
+//  Walk the distinct entities of kind that have events, under region_prefix.
+SH_NODISCARD sh_err sh_merge_sets (sh_store_txn_t *txn, const char *region_prefix,
+                                   sh_kind_t kind, sh_merge_set_fn *fn, void *arg);
+
+//  SHA-256 over the canonical merged state of every record and event whose
+//  region starts with scope ("" or NULL for all); see docs/protocol.md,
+//  "State digest".
+SH_NODISCARD sh_err sh_merge_digest (sh_store_txn_t *txn, const char *scope,
+                                     uint8_t digest[SH_HASH_BYTES]);
+
+#endif

@@ -1,0 +1,1083 @@
+/*  sh_ops -- the domain operations of a node, checked and recorded. */
+#include "sh_ops.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sh_csv.h"
+#include "sh_domain.h"
+#include "sh_merge.h"
+#include "sh_record.h"
+#include "shouhe/v1/domain.pb-c.h"
+
+#define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
+#define S_TEXT_MAX 4000   //  longest free text accepted in one field
+
+//  ---------------------------------------------------------------------
+//  Validation helpers
+
+bool
+sh_ops_code_valid (const char *code, size_t digits)
+{
+    if (!code || strlen (code) != digits)
+        return false;
+    for (size_t i = 0; i < digits; i++)
+        if (!isdigit ((unsigned char) code[i]))
+            return false;
+    return true;
+}
+
+bool
+sh_ops_date_valid (const char *date)
+{
+    int y, m, d;
+    char tail;
+    if (!date || strlen (date) != 10 || date[4] != '-' || date[7] != '-')
+        return false;
+    if (sscanf (date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit ((unsigned char) date[i]))
+            return false;
+    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return !(m == 2 && d == 29 && !leap);
+}
+
+bool
+sh_ops_period_valid (const char *period)
+{
+    return period && strlen (period) == 6 && isdigit ((unsigned char) period[0])
+        && isdigit ((unsigned char) period[1]) && isdigit ((unsigned char) period[2])
+        && isdigit ((unsigned char) period[3]) && period[4] == 'Q'
+        && period[5] >= '1' && period[5] <= '4';
+}
+
+static bool
+s_text_ok (const char *text, bool required, const char *what, char *msg)
+{
+    if (!text || !*text) {
+        if (required)
+            S_MSG ("%s must not be empty", what);
+        return !required;
+    }
+    size_t n = strlen (text);
+    if (n > S_TEXT_MAX) {
+        S_MSG ("%s is longer than %d bytes", what, S_TEXT_MAX);
+        return false;
+    }
+    if (!sh_record_utf8_valid (text, n)) {
+        S_MSG ("%s is not valid UTF-8 text", what);
+        return false;
+    }
+    return true;
+}
+
+//  Parse enum text into *value or explain the accepted names in msg.
+static bool
+s_enum (const char *enum_name, const char *what, const char *text, int *value, char *msg)
+{
+    if (text && sh_record_enum_parse (enum_name, text, value) == SH_OK)
+        return true;
+    char list[256];
+    S_MSG ("unknown %s '%s' (expected one of: %s)", what, text ? text : "",
+           sh_record_enum_list (enum_name, list, sizeof list));
+    return false;
+}
+
+static void
+s_today (char out[11])
+{
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+static bool
+s_date (const char *date, char out[11], char *msg)
+{
+    if (!date) {
+        s_today (out);
+        return true;
+    }
+    if (!sh_ops_date_valid (date)) {
+        S_MSG ("date '%s' is not a valid YYYY-MM-DD date", date);
+        return false;
+    }
+    memcpy (out, date, 11);
+    return true;
+}
+
+static bool
+s_id (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
+{
+    if (!hex || sh_crypto_unhex (id, SH_OPS_ID_BYTES, hex) != SH_OK) {
+        S_MSG ("%s id '%s' is not 32 hex digits", what, hex ? hex : "");
+        return false;
+    }
+    return true;
+}
+
+//  Pack a generated message into a new buffer (caller frees).
+static sh_err
+s_pack (const ProtobufCMessage *m, uint8_t **out, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size (m);
+    *out = malloc (*len ? *len : 1);
+    if (!*out)
+        return SH_ENOMEM;
+    protobuf_c_message_pack (m, *out);
+    return SH_OK;
+}
+
+//  Write one change in its own transaction.
+static sh_err
+s_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+          sh_op_t op, const ProtobufCMessage *m, char *msg)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sh_err rc = m ? s_pack (m, &body, &len) : SH_OK;
+    sh_store_txn_t *txn = NULL;
+    if (rc == SH_OK)
+        rc = sh_replica_begin (r, &txn);
+    if (rc == SH_OK)
+        rc = sh_replica_write (r, txn, region, kind, id, id_len, op, body, len, NULL);
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    free (body);
+    if (rc == SH_ESCOPE)
+        S_MSG ("region %s is outside this node's scope %s", region, sh_replica_scope (r));
+    else
+    if (rc)
+        S_MSG ("cannot record the change: %s", sh_strerror (rc));
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Lookups (each in a read transaction of its own)
+
+//  Does courtyard code exist (and is it in scope)? Explains in msg if not.
+static sh_err
+s_courtyard_exists (sh_replica_t *r, sh_store_txn_t *txn, const char *code, char *msg)
+{
+    if (!sh_ops_code_valid (code, 15)) {
+        S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", code ? code : "");
+        return SH_EINVAL;
+    }
+    uint8_t *body;
+    size_t len;
+    sh_err rc = sh_merge_get (txn, code, SH_KIND_COURTYARD, (const uint8_t *) code, 15, &body, &len, NULL);
+    if (rc == SH_OK) {
+        free (body);
+        return SH_OK;
+    }
+    if (rc == SH_ENOTFOUND)
+        S_MSG ("unknown courtyard %s%s", code,
+               sh_replica_in_scope (r, code) ? "" : " (outside this node's scope)");
+    else
+        S_MSG ("cannot read courtyard %s: %s", code, sh_strerror (rc));
+    return rc;
+}
+
+static sh_err
+s_read_courtyard (sh_replica_t *r, const char *code, char *msg)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc)
+        return rc;
+    rc = s_courtyard_exists (r, txn, code, msg);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+//  Find a live record of kind by id: its region, and optionally its body.
+static sh_err
+s_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
+        char region[SH_REGION_MAX + 1], uint8_t **body, size_t *len)
+{
+    sh_err rc = sh_merge_region (txn, kind, id, id_len, region);
+    if (rc)
+        return rc;
+    uint8_t *b;
+    size_t l;
+    rc = sh_merge_get (txn, region, kind, id, id_len, &b, &l, NULL);
+    if (rc)
+        return rc;
+    if (body) {
+        *body = b;
+        *len = l;
+    }
+    else
+        free (b);
+    return SH_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Courtyards
+
+static sh_err
+s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c,
+                   int *point, char *msg)
+{
+    if (!sh_ops_code_valid (c->code, 15)) {
+        S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", c->code ? c->code : "");
+        return SH_EINVAL;
+    }
+    if (!sh_replica_in_scope (r, c->code)) {
+        S_MSG ("courtyard %s is outside this node's scope %s", c->code, sh_replica_scope (r));
+        return SH_ESCOPE;
+    }
+    if (!s_text_ok (c->name, true, "the courtyard name", msg))
+        return SH_EINVAL;
+    if (c->households <= 0 || c->households > 100000) {
+        S_MSG ("households must be a number from 1 to 100000, not %lld", (long long) c->households);
+        return SH_EINVAL;
+    }
+    if (c->residents < -1 || c->residents > 1000000) {
+        S_MSG ("residents must be a number from 0 to 1000000");
+        return SH_EINVAL;
+    }
+    if (c->elderly < -1 || (c->residents >= 0 && c->elderly > c->residents)) {
+        S_MSG ("elderly residents (%lld) cannot exceed residents (%lld)",
+               (long long) c->elderly, (long long) c->residents);
+        return SH_EINVAL;
+    }
+    *point = 0;
+    if (c->point && !s_enum ("shouhe.v1.DeliberationPoint", "deliberation point", c->point, point, msg))
+        return SH_EINVAL;
+    if (!s_text_ok (c->grid, false, "the grid", msg)
+    ||  !s_text_ok (c->villager_group, false, "the villager group", msg))
+        return SH_EINVAL;
+    uint8_t *body;
+    size_t len;
+    sh_err rc = sh_merge_get (txn, c->code, SH_KIND_COURTYARD, (const uint8_t *) c->code, 15,
+                              &body, &len, NULL);
+    if (rc == SH_OK) {
+        free (body);
+        S_MSG ("courtyard %s already exists", c->code);
+        return SH_EEXIST;
+    }
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+static sh_err
+s_courtyard_write (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c, int point)
+{
+    Shouhe__V1__Courtyard m = SHOUHE__V1__COURTYARD__INIT;
+    char village[13];
+    memcpy (village, c->code, 12);
+    village[12] = 0;
+    m.code = (char *) c->code;
+    m.name = (char *) c->name;
+    m.village = village;
+    m.has_households = 1;
+    m.households = (uint32_t) c->households;
+    if (c->residents >= 0) {
+        m.has_residents = 1;
+        m.residents = (uint32_t) c->residents;
+    }
+    if (c->elderly >= 0) {
+        m.has_elderly = 1;
+        m.elderly = (uint32_t) c->elderly;
+    }
+    m.has_model = 1;
+    m.model = c->model;
+    if (point) {
+        m.has_point = 1;
+        m.point = point;
+    }
+    m.grid = c->grid && *c->grid ? (char *) c->grid : NULL;
+    m.villager_group = c->villager_group && *c->villager_group ? (char *) c->villager_group : NULL;
+    uint8_t *body;
+    size_t len;
+    sh_err rc = s_pack (&m.base, &body, &len);
+    if (rc)
+        return rc;
+    rc = sh_replica_write (r, txn, c->code, SH_KIND_COURTYARD, (const uint8_t *) c->code, 15,
+                           SH_OP_PUT, body, len, NULL);
+    free (body);
+    return rc;
+}
+
+sh_err
+sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_replica_begin (r, &txn);
+    if (rc) {
+        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        return rc;
+    }
+    int point;
+    rc = s_courtyard_check (r, txn, c, &point, msg);
+    if (rc == SH_OK) {
+        rc = s_courtyard_write (r, txn, c, point);
+        if (rc == SH_OK)
+            rc = sh_store_commit (&txn);
+        if (rc)
+            S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
+    }
+    sh_store_abort (&txn);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Import
+
+static const char *const s_columns[] = {
+    "code", "name", "households", "residents", "elderly", "model", "point", "grid", "villager_group"
+};
+#define S_NCOLUMNS (sizeof s_columns / sizeof s_columns[0])
+
+typedef struct {
+    sh_replica_t *r;                  //  the replica
+    sh_store_txn_t *txn;              //  the import's write transaction
+    int col[S_NCOLUMNS];              //  column index of each known name, -1 if absent
+    size_t n_header;                  //  number of header fields
+    bool header_done;                 //  header row seen
+    size_t rows;                      //  data rows seen
+    size_t bad;                       //  bad rows (or header faults)
+    sh_err hard;                      //  a store error that ends the import
+    char **codes;                     //  codes seen so far (owned), to catch duplicates
+    size_t *code_lines;               //  line of each
+    sh_ops_report_fn *report;         //  where to send each fault
+    void *arg;                        //  its argument
+} s_import_t;
+
+static void
+s_import_fault (s_import_t *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+s_import_fault (s_import_t *im, const char *fmt, ...)
+{
+    char buf[SH_OPS_MSG_BYTES];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (buf, sizeof buf, fmt, ap);
+    va_end (ap);
+    if (im->report)
+        im->report (buf, im->arg);
+}
+
+static bool
+s_parse_int (const char *s, int64_t *v)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    long long x = strtoll (s, &end, 10);
+    if (*end || x < 0 || x > 100000000)
+        return false;
+    *v = x;
+    return true;
+}
+
+static int
+s_import_row (const char *const *f, size_t n, size_t line, void *arg)
+{
+    s_import_t *im = arg;
+    if (!im->header_done) {
+        im->header_done = true;
+        im->n_header = n;
+        for (size_t k = 0; k < S_NCOLUMNS; k++)
+            im->col[k] = -1;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            while (k < S_NCOLUMNS && strcmp (f[i], s_columns[k]) != 0)
+                k++;
+            if (k == S_NCOLUMNS) {
+                s_import_fault (im, "line %zu, column %zu: unknown column '%s' (known: code name "
+                                "households residents elderly model point grid villager_group)",
+                                line, i + 1, f[i]);
+                im->bad++;
+            }
+            else
+            if (im->col[k] >= 0) {
+                s_import_fault (im, "line %zu, column %zu: column '%s' appears twice", line, i + 1, f[i]);
+                im->bad++;
+            }
+            else
+                im->col[k] = (int) i;
+        }
+        for (size_t k = 0; k < 3; k++)
+            if (im->col[k] < 0) {
+                s_import_fault (im, "line %zu: the header has no '%s' column (required: code, name, households)",
+                                line, s_columns[k]);
+                im->bad++;
+            }
+        return im->bad ? 1 : 0;
+    }
+    im->rows++;
+    if (n != im->n_header) {
+        s_import_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
+        im->bad++;
+        return 0;
+    }
+#define S_COL(k) (im->col[k] >= 0 ? f[im->col[k]] : NULL)
+#define S_COLNO(k) ((size_t) im->col[k] + 1)
+    sh_ops_courtyard_t c = { .code = S_COL (0), .name = S_COL (1), .residents = -1, .elderly = -1 };
+    bool ok = true;
+    if (!s_parse_int (S_COL (2), &c.households)) {
+        s_import_fault (im, "line %zu, column %zu (households): '%s' is not a whole number",
+                        line, S_COLNO (2), S_COL (2));
+        ok = false;
+    }
+    const char *s;
+    if ((s = S_COL (3)) && *s && !s_parse_int (s, &c.residents)) {
+        s_import_fault (im, "line %zu, column %zu (residents): '%s' is not a whole number", line, S_COLNO (3), s);
+        ok = false;
+    }
+    if ((s = S_COL (4)) && *s && !s_parse_int (s, &c.elderly)) {
+        s_import_fault (im, "line %zu, column %zu (elderly): '%s' is not a whole number", line, S_COLNO (4), s);
+        ok = false;
+    }
+    if ((s = S_COL (5)) && *s) {
+        if (!strcmp (s, "1") || !strcasecmp (s, "yes") || !strcasecmp (s, "true"))
+            c.model = true;
+        else
+        if (strcmp (s, "0") && strcasecmp (s, "no") && strcasecmp (s, "false")) {
+            s_import_fault (im, "line %zu, column %zu (model): '%s' is not yes/no", line, S_COLNO (5), s);
+            ok = false;
+        }
+    }
+    c.point = (s = S_COL (6)) && *s ? s : NULL;
+    c.grid = S_COL (7);
+    c.villager_group = S_COL (8);
+    if (ok) {
+        char why[SH_OPS_MSG_BYTES];
+        int point;
+        sh_err rc = s_courtyard_check (im->r, im->txn, &c, &point, why);
+        if (rc == SH_OK) {
+            for (size_t i = 0; i < im->rows - 1; i++)
+                if (im->codes[i] && strcmp (im->codes[i], c.code) == 0) {
+                    s_import_fault (im, "line %zu, column %zu (code): courtyard %s also appears on line %zu",
+                                    line, S_COLNO (0), c.code, im->code_lines[i]);
+                    ok = false;
+                    break;
+                }
+            if (ok && (rc = s_courtyard_write (im->r, im->txn, &c, point)) != SH_OK) {
+                im->hard = rc;
+                return 1;
+            }
+        }
+        else
+        if (rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_EEXIST) {
+            //  name the column the check is about
+            const char *col = strstr (why, "code") || strstr (why, "scope") || rc == SH_EEXIST ? "code"
+                            : strstr (why, "name") ? "name" : strstr (why, "households") ? "households"
+                            : strstr (why, "elderly") ? "elderly" : strstr (why, "residents") ? "residents"
+                            : strstr (why, "point") ? "point" : strstr (why, "grid") ? "grid"
+                            : "villager_group";
+            size_t k = 0;
+            while (k < S_NCOLUMNS && strcmp (s_columns[k], col) != 0)
+                k++;
+            size_t colno = k < S_NCOLUMNS && im->col[k] >= 0 ? S_COLNO (k) : 0;
+            s_import_fault (im, "line %zu, column %zu (%s): %s", line, colno, col, why);
+            ok = false;
+        }
+        else {
+            im->hard = rc;
+            return 1;
+        }
+    }
+    //  remember the code for duplicate detection
+    char **codes = realloc (im->codes, im->rows * sizeof *codes);
+    size_t *lines = realloc (im->code_lines, im->rows * sizeof *lines);
+    if (codes)
+        im->codes = codes;
+    if (lines)
+        im->code_lines = lines;
+    if (!codes || !lines) {
+        im->hard = SH_ENOMEM;
+        return 1;
+    }
+    im->codes[im->rows - 1] = ok && c.code ? strdup (c.code) : NULL;
+    im->code_lines[im->rows - 1] = line;
+    if (!ok)
+        im->bad++;
+    return 0;
+#undef S_COL
+#undef S_COLNO
+}
+
+sh_err
+sh_ops_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
+                          sh_ops_report_fn *report, void *arg, char *msg)
+{
+    s_import_t im = { .r = r, .report = report, .arg = arg };
+    sh_err rc = sh_replica_begin (r, &im.txn);
+    if (rc) {
+        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        return rc;
+    }
+    rc = sh_csv_read (path, s_import_row, &im, msg, SH_OPS_MSG_BYTES);
+    if (rc == SH_OK && im.hard) {
+        rc = im.hard;
+        S_MSG ("import stopped: %s", sh_strerror (rc));
+    }
+    if (rc == SH_OK && !im.header_done) {
+        S_MSG ("%s is empty: expected a header row (code,name,households,...)", path);
+        rc = SH_EINVAL;
+    }
+    if (rc == SH_OK && im.bad) {
+        S_MSG ("%s: %zu bad row%s; nothing was imported", path, im.bad, im.bad == 1 ? "" : "s");
+        rc = SH_EINVAL;
+    }
+    if (rc == SH_OK) {
+        rc = sh_store_commit (&im.txn);
+        if (rc)
+            S_MSG ("cannot record the import: %s", sh_strerror (rc));
+        else
+            *count = im.rows;
+    }
+    sh_store_abort (&im.txn);
+    for (size_t i = 0; i < im.rows && im.codes; i++)
+        free (im.codes[i]);
+    free (im.codes);
+    free (im.code_lines);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Persons and roles
+
+sh_err
+sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS_ID_HEX], char *msg)
+{
+    if (!s_text_ok (p->name, true, "the person's name", msg)
+    ||  !s_text_ok (p->phone, false, "the phone number", msg))
+        return SH_EINVAL;
+    int gender = 0;
+    if (p->gender && !s_enum ("shouhe.v1.Gender", "gender", p->gender, &gender, msg))
+        return SH_EINVAL;
+    if (p->birth_year && (p->birth_year < 1900 || p->birth_year > 2100)) {
+        S_MSG ("birth year %d is not plausible (1900..2100)", p->birth_year);
+        return SH_EINVAL;
+    }
+    sh_err rc = s_read_courtyard (r, p->courtyard, msg);
+    if (rc)
+        return rc;
+    Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
+    m.name = (char *) p->name;
+    m.courtyard = (char *) p->courtyard;
+    if (gender) {
+        m.has_gender = 1;
+        m.gender = gender;
+    }
+    if (p->birth_year) {
+        m.has_birth_year = 1;
+        m.birth_year = (uint32_t) p->birth_year;
+    }
+    m.has_party_member = 1;
+    m.party_member = p->party_member;
+    m.phone = p->phone && *p->phone ? (char *) p->phone : NULL;
+    uint8_t id[SH_OPS_ID_BYTES];
+    sh_crypto_random (id, sizeof id);
+    rc = s_write1 (r, p->courtyard, SH_KIND_PERSON, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    if (rc == SH_OK)
+        sh_crypto_hex (id_hex, id, sizeof id);
+    return rc;
+}
+
+//  Read a person's record; its courtyard is copied to courtyard.
+static sh_err
+s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
+          char courtyard[SH_REGION_MAX + 1], char *msg)
+{
+    if (!s_id (hex, id, "person", msg))
+        return SH_EINVAL;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc)
+        return rc;
+    rc = s_find (txn, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, courtyard, NULL, NULL);
+    sh_store_abort (&txn);
+    if (rc == SH_ENOTFOUND)
+        S_MSG ("unknown person %s", hex);
+    else
+    if (rc)
+        S_MSG ("cannot read person %s: %s", hex, sh_strerror (rc));
+    return rc;
+}
+
+//  The current role record of (person, role): status, or 0 when none.
+static sh_err
+s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *status)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc)
+        return rc;
+    char region[SH_REGION_MAX + 1];
+    uint8_t *body;
+    size_t len;
+    *status = 0;
+    rc = s_find (txn, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, region, &body, &len);
+    sh_store_abort (&txn);
+    if (rc == SH_OK) {
+        Shouhe__V1__RoleAssignment *a = shouhe__v1__role_assignment__unpack (NULL, len, body);
+        free (body);
+        if (!a)
+            return SH_ECORRUPT;
+        *status = a->has_status ? (int) a->status : 0;
+        shouhe__v1__role_assignment__free_unpacked (a, NULL);
+    }
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+sh_err
+sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
+                    const char *nomination, const char *date, char *msg)
+{
+    int rv, nom = 0;
+    char day[11];
+    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg)
+    ||  (nomination && !s_enum ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
+    ||  !s_date (date, day, msg))
+        return SH_EINVAL;
+    uint8_t rid[SH_OPS_ID_BYTES + 1];
+    char courtyard[SH_REGION_MAX + 1];
+    sh_err rc = s_person (r, person_hex, rid, courtyard, msg);
+    if (rc)
+        return rc;
+    rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
+    int status;
+    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+        S_MSG ("cannot read the role: %s", sh_strerror (rc));
+        return rc;
+    }
+    if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
+        S_MSG ("person %s already holds the role %s", person_hex, role);
+        return SH_ERULE;
+    }
+    Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
+    m.has_person = 1;
+    m.person = (ProtobufCBinaryData) { SH_OPS_ID_BYTES, rid };
+    m.courtyard = courtyard;
+    m.has_role = 1;
+    m.role = rv;
+    m.has_status = 1;
+    m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED;
+    if (nom) {
+        m.has_nomination = 1;
+        m.nomination = nom;
+    }
+    m.appointed_on = day;
+    return s_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
+}
+
+sh_err
+sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
+                     const char *reason, const char *date, char *msg)
+{
+    int rv;
+    char day[11];
+    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (date, day, msg)
+    ||  !s_text_ok (reason, false, "the reason", msg))
+        return SH_EINVAL;
+    uint8_t rid[SH_OPS_ID_BYTES + 1];
+    char courtyard[SH_REGION_MAX + 1];
+    sh_err rc = s_person (r, person_hex, rid, courtyard, msg);
+    if (rc)
+        return rc;
+    rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
+    int status;
+    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+        S_MSG ("cannot read the role: %s", sh_strerror (rc));
+        return rc;
+    }
+    if (status != SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
+        S_MSG ("person %s does not hold the role %s: nobody to dismiss", person_hex, role);
+        return SH_ERULE;
+    }
+    Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
+    m.has_status = 1;
+    m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED;
+    m.dismissed_on = day;
+    m.reason = reason && *reason ? (char *) reason : NULL;
+    return s_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Matters
+
+sh_err
+sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category,
+                    const char *title, const char *description, const char *date,
+                    char id_hex[SH_OPS_ID_HEX], char *msg)
+{
+    int cat;
+    char day[11];
+    if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg)
+    ||  !s_text_ok (title, true, "the title", msg)
+    ||  !s_text_ok (description, false, "the description", msg)
+    ||  !s_date (date, day, msg))
+        return SH_EINVAL;
+    sh_err rc = s_read_courtyard (r, courtyard, msg);
+    if (rc)
+        return rc;
+    Shouhe__V1__Matter m = SHOUHE__V1__MATTER__INIT;
+    m.courtyard = (char *) courtyard;
+    m.has_category = 1;
+    m.category = cat;
+    m.title = (char *) title;
+    m.description = description && *description ? (char *) description : NULL;
+    m.opened_on = day;
+    uint8_t id[SH_OPS_ID_BYTES];
+    sh_crypto_random (id, sizeof id);
+    rc = s_write1 (r, courtyard, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    if (rc == SH_OK)
+        sh_crypto_hex (id_hex, id, sizeof id);
+    return rc;
+}
+
+//  Check a matter event against the matter's derived state and record it.
+static sh_err
+s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg)
+{
+    uint8_t id[SH_OPS_ID_BYTES];
+    if (!s_id (hex, id, "matter", msg))
+        return SH_EINVAL;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_replica_begin (r, &txn);
+    if (rc) {
+        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        return rc;
+    }
+    char region[SH_REGION_MAX + 1];
+    sh_domain_matter_t m;
+    char why[SH_DOMAIN_WHY_BYTES];
+    rc = s_find (txn, SH_KIND_MATTER, id, sizeof id, region, NULL, NULL);
+    if (rc == SH_ENOTFOUND) {
+        S_MSG ("unknown matter %s", hex);
+        goto out;
+    }
+    if (rc == SH_OK)
+        rc = sh_domain_matter_replay (txn, region, id, sizeof id, &m, NULL, NULL);
+    if (rc) {
+        S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
+        goto out;
+    }
+    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP)
+        rc = sh_domain_matter_step (&m, (int) e->step, why);
+    else
+    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE)
+        rc = sh_domain_matter_escalate (&m, (int) e->tier, why);
+    else
+        rc = sh_domain_matter_close (&m, (int) e->satisfaction, why);
+    if (rc) {
+        S_MSG ("matter %s: %s", hex, why);
+        goto out;
+    }
+    uint8_t *body;
+    size_t len;
+    rc = s_pack (&e->base, &body, &len);
+    if (rc == SH_OK) {
+        rc = sh_replica_write (r, txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, SH_OP_EVENT,
+                               body, len, NULL);
+        free (body);
+    }
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    if (rc == SH_ESCOPE)
+        S_MSG ("matter %s is in region %s, outside this node's scope %s", hex, region, sh_replica_scope (r));
+    else
+    if (rc)
+        S_MSG ("cannot record the change: %s", sh_strerror (rc));
+out:
+    sh_store_abort (&txn);
+    return rc;
+}
+
+sh_err
+sh_ops_matter_step (sh_replica_t *r, const char *matter_hex, const char *step,
+                    const char *note, const char *date, char *msg)
+{
+    int sv;
+    char day[11];
+    if (!s_enum ("shouhe.v1.Step", "step", step, &sv, msg) || !s_date (date, day, msg)
+    ||  !s_text_ok (note, false, "the note", msg))
+        return SH_EINVAL;
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
+    e.has_step = 1;
+    e.step = sv;
+    e.note = note && *note ? (char *) note : NULL;
+    e.date = day;
+    return s_matter_event (r, matter_hex, &e, msg);
+}
+
+sh_err
+sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tier,
+                        const char *note, const char *date, char *msg)
+{
+    int tv;
+    char day[11];
+    if (!s_enum ("shouhe.v1.Tier", "tier", tier, &tv, msg) || !s_date (date, day, msg)
+    ||  !s_text_ok (note, false, "the note", msg))
+        return SH_EINVAL;
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
+    e.has_tier = 1;
+    e.tier = tv;
+    e.note = note && *note ? (char *) note : NULL;
+    e.date = day;
+    return s_matter_event (r, matter_hex, &e, msg);
+}
+
+sh_err
+sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
+                     const char *note, const char *date, char *msg)
+{
+    char day[11];
+    if (satisfaction < 1 || satisfaction > 5) {
+        S_MSG ("satisfaction must be 1..5, not %d", satisfaction);
+        return SH_EINVAL;
+    }
+    if (!s_date (date, day, msg) || !s_text_ok (note, false, "the note", msg))
+        return SH_EINVAL;
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
+    e.has_satisfaction = 1;
+    e.satisfaction = (uint32_t) satisfaction;
+    e.note = note && *note ? (char *) note : NULL;
+    e.date = day;
+    return s_matter_event (r, matter_hex, &e, msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Meetings and mediations
+
+static bool
+s_texts_ok (const char *const *t, size_t n, const char *what, char *msg)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!s_text_ok (t[i], true, what, msg))
+            return false;
+    return true;
+}
+
+sh_err
+sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[SH_OPS_ID_HEX], char *msg)
+{
+    int kind;
+    char day[11];
+    if (!s_enum ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
+    ||  !s_date (mt->date, day, msg)
+    ||  !s_texts_ok (mt->topics, mt->n_topics, "a topic", msg)
+    ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
+    ||  !s_text_ok (mt->location, false, "the location", msg))
+        return SH_EINVAL;
+    if (mt->attendance < -1 || mt->attendance > 100000) {
+        S_MSG ("attendance must be a number from 0 to 100000");
+        return SH_EINVAL;
+    }
+    sh_err rc = s_read_courtyard (r, mt->courtyard, msg);
+    if (rc)
+        return rc;
+    Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
+    m.courtyard = (char *) mt->courtyard;
+    m.has_kind = 1;
+    m.kind = kind;
+    m.date = day;
+    if (mt->attendance >= 0) {
+        m.has_attendance = 1;
+        m.attendance = (uint32_t) mt->attendance;
+    }
+    m.n_topics = mt->n_topics;
+    m.topics = (char **) mt->topics;
+    m.n_decisions = mt->n_decisions;
+    m.decisions = (char **) mt->decisions;
+    m.location = mt->location && *mt->location ? (char *) mt->location : NULL;
+    uint8_t id[SH_OPS_ID_BYTES];
+    sh_crypto_random (id, sizeof id);
+    rc = s_write1 (r, mt->courtyard, SH_KIND_MEETING, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    if (rc == SH_OK)
+        sh_crypto_hex (id_hex, id, sizeof id);
+    return rc;
+}
+
+sh_err
+sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
+                         char id_hex[SH_OPS_ID_HEX], char *msg)
+{
+    int level, kind, outcome;
+    char day[11];
+    uint8_t mid[SH_OPS_ID_BYTES];
+    if (!s_enum ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
+    ||  !s_enum ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
+    ||  !s_enum ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
+    ||  !s_date (md->date, day, msg)
+    ||  !s_text_ok (md->summary, false, "the summary", msg)
+    ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
+        return SH_EINVAL;
+    if (md->parties != -1 && (md->parties < 2 || md->parties > 10000)) {
+        S_MSG ("a mediation has at least 2 parties, not %lld", (long long) md->parties);
+        return SH_EINVAL;
+    }
+    sh_err rc = s_read_courtyard (r, md->courtyard, msg);
+    if (rc)
+        return rc;
+    if (md->matter_hex) {
+        sh_store_txn_t *txn;
+        char region[SH_REGION_MAX + 1];
+        rc = sh_store_begin (sh_replica_store (r), false, &txn);
+        if (rc == SH_OK)
+            rc = s_find (txn, SH_KIND_MATTER, mid, sizeof mid, region, NULL, NULL);
+        sh_store_abort (&txn);
+        if (rc) {
+            S_MSG ("unknown matter %s", md->matter_hex);
+            return rc;
+        }
+    }
+    Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
+    m.courtyard = (char *) md->courtyard;
+    m.has_level = 1;
+    m.level = level;
+    m.has_kind = 1;
+    m.kind = kind;
+    m.has_outcome = 1;
+    m.outcome = outcome;
+    m.date = day;
+    if (md->parties >= 0) {
+        m.has_parties = 1;
+        m.parties = (uint32_t) md->parties;
+    }
+    m.summary = md->summary && *md->summary ? (char *) md->summary : NULL;
+    if (md->matter_hex) {
+        m.has_matter = 1;
+        m.matter = (ProtobufCBinaryData) { sizeof mid, mid };
+    }
+    uint8_t id[SH_OPS_ID_BYTES];
+    sh_crypto_random (id, sizeof id);
+    rc = s_write1 (r, md->courtyard, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    if (rc == SH_OK)
+        sh_crypto_hex (id_hex, id, sizeof id);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Points and time bank
+
+sh_err
+sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char *unit,
+               int64_t amount, const char *reason, const char *date, char *msg)
+{
+    int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
+    char day[11];
+    if ((unit && !s_enum ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
+    ||  !s_date (date, day, msg) || !s_text_ok (reason, false, "the reason", msg))
+        return SH_EINVAL;
+    if (amount <= 0 || amount > 1000000000) {
+        S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);
+        return SH_EINVAL;
+    }
+    uint8_t id[SH_OPS_ID_BYTES];
+    char courtyard[SH_REGION_MAX + 1];
+    sh_err rc = s_person (r, person_hex, id, courtyard, msg);
+    if (rc)
+        return rc;
+    sh_store_txn_t *txn;
+    rc = sh_replica_begin (r, &txn);
+    if (rc) {
+        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        return rc;
+    }
+    if (redeem) {
+        sh_domain_ledger_t l;
+        rc = sh_domain_ledger_replay (txn, courtyard, id, sizeof id, &l, NULL, NULL);
+        if (rc == SH_OK && l.balance[uv] < amount) {
+            S_MSG ("cannot redeem %lld %s: the balance of person %s is %lld", (long long) amount,
+                   uv == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? "points" : "minutes",
+                   person_hex, (long long) l.balance[uv]);
+            rc = SH_ERULE;
+        }
+    }
+    if (rc == SH_OK) {
+        Shouhe__V1__LedgerEntry e = SHOUHE__V1__LEDGER_ENTRY__INIT;
+        e.has_kind = 1;
+        e.kind = redeem ? SHOUHE__V1__LEDGER_KIND__LEDGER_REDEEM : SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
+        e.has_unit = 1;
+        e.unit = uv;
+        e.has_amount = 1;
+        e.amount = (uint64_t) amount;
+        e.reason = reason && *reason ? (char *) reason : NULL;
+        e.date = day;
+        e.courtyard = courtyard;
+        uint8_t *body;
+        size_t len;
+        rc = s_pack (&e.base, &body, &len);
+        if (rc == SH_OK) {
+            rc = sh_replica_write (r, txn, courtyard, SH_KIND_LEDGER, id, sizeof id, SH_OP_EVENT,
+                                   body, len, NULL);
+            free (body);
+        }
+        if (rc == SH_OK)
+            rc = sh_store_commit (&txn);
+        if (rc == SH_ESCOPE)
+            S_MSG ("person %s lives in %s, outside this node's scope %s", person_hex, courtyard,
+                   sh_replica_scope (r));
+        else
+        if (rc)
+            S_MSG ("cannot record the change: %s", sh_strerror (rc));
+    }
+    sh_store_abort (&txn);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Evaluations
+
+sh_err
+sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period, const char *category,
+                 int content, int effect, int satisfaction, int *maturity, char *msg)
+{
+    int cat;
+    if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg))
+        return SH_EINVAL;
+    if (!sh_ops_period_valid (period)) {
+        S_MSG ("period '%s' must look like 2024Q3", period ? period : "");
+        return SH_EINVAL;
+    }
+    const int scores[3] = { content, effect, satisfaction };
+    const char *names[3] = { "content", "effect", "satisfaction" };
+    for (int i = 0; i < 3; i++)
+        if (scores[i] < 1 || scores[i] > 10) {
+            S_MSG ("the %s score must be 1..10, not %d", names[i], scores[i]);
+            return SH_EINVAL;
+        }
+    sh_err rc = s_read_courtyard (r, courtyard, msg);
+    if (rc)
+        return rc;
+    Shouhe__V1__Evaluation m = SHOUHE__V1__EVALUATION__INIT;
+    m.courtyard = (char *) courtyard;
+    m.period = (char *) period;
+    m.has_category = 1;
+    m.category = cat;
+    m.has_content = m.has_effect = m.has_satisfaction = m.has_maturity = 1;
+    m.content = (uint32_t) content;
+    m.effect = (uint32_t) effect;
+    m.satisfaction = (uint32_t) satisfaction;
+    m.maturity = (uint32_t) sh_domain_maturity (content, effect, satisfaction);
+    char id[40];
+    int n = snprintf (id, sizeof id, "%s/%s/%d", courtyard, period, cat);
+    rc = s_write1 (r, courtyard, SH_KIND_EVALUATION, (const uint8_t *) id, (size_t) n, SH_OP_PUT,
+                   &m.base, msg);
+    if (rc == SH_OK)
+        *maturity = (int) m.maturity;
+    return rc;
+}

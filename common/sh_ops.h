@@ -1,0 +1,128 @@
+/*  sh_ops -- the domain operations of a node: what clerks and courtyard
+    heads do, each checked against the rules and recorded as signed changes.
+
+    Every operation validates its input and the current merged state first;
+    a refused operation writes nothing and puts a message naming the cause
+    into msg (SH_OPS_MSG_BYTES). Accepted operations are one write
+    transaction each (import: one for the whole file).
+
+    Text arguments for enums are the short names of the schema's values
+    ("policy", "big", "handle"; see sh_record_enum_parse). Dates are
+    "YYYY-MM-DD"; NULL means today (local time). Ids are 16 random bytes,
+    written as 32 hex digits.
+
+    Return codes: SH_EINVAL (bad input), SH_ENOTFOUND (unknown courtyard,
+    person, matter), SH_EEXIST, SH_ERULE (a domain rule), SH_ESCOPE (outside
+    the node's scope), or store errors.
+*/
+#ifndef SH_OPS_H
+#define SH_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_err.h"
+#include "sh_replica.h"
+
+#define SH_OPS_MSG_BYTES 512
+#define SH_OPS_ID_BYTES 16
+#define SH_OPS_ID_HEX (2 * SH_OPS_ID_BYTES + 1)
+
+typedef struct {
+    const char *code;          //  15 digits: village code + 3
+    const char *name;          //  non-empty
+    int64_t households;        //  > 0
+    int64_t residents;         //  >= 0, or -1 when not given
+    int64_t elderly;           //  0..residents, or -1 when not given
+    bool model;                //  a model courtyard
+    const char *point;         //  fixed | mobile | none, or NULL
+    const char *grid;          //  or NULL
+    const char *villager_group;//  or NULL
+} sh_ops_courtyard_t;
+
+SH_NODISCARD sh_err sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg);
+
+//  Import courtyards from a CSV file (UTF-8, header row naming the columns:
+//  code,name,households[,residents,elderly,model,point,grid,villager_group]
+//  in any order). All or nothing: every bad row is reported through report
+//  (one message naming line and column each) and nothing is written. On
+//  success *count is the number imported. msg gets a summary on failure.
+typedef void (sh_ops_report_fn) (const char *message, void *arg);
+SH_NODISCARD sh_err sh_ops_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
+                                              sh_ops_report_fn *report, void *arg, char *msg);
+
+typedef struct {
+    const char *name;          //  non-empty
+    const char *courtyard;     //  existing courtyard code
+    const char *gender;        //  female | male, or NULL
+    int birth_year;            //  0 = not given, else 1900..this year
+    bool party_member;
+    const char *phone;         //  or NULL
+} sh_ops_person_t;
+
+SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p,
+                                       char id_hex[SH_OPS_ID_HEX], char *msg);
+
+SH_NODISCARD sh_err sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
+                                        const char *nomination, const char *date, char *msg);
+SH_NODISCARD sh_err sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
+                                         const char *reason, const char *date, char *msg);
+
+SH_NODISCARD sh_err sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category,
+                                        const char *title, const char *description, const char *date,
+                                        char id_hex[SH_OPS_ID_HEX], char *msg);
+SH_NODISCARD sh_err sh_ops_matter_step (sh_replica_t *r, const char *matter_hex, const char *step,
+                                        const char *note, const char *date, char *msg);
+SH_NODISCARD sh_err sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tier,
+                                            const char *note, const char *date, char *msg);
+SH_NODISCARD sh_err sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
+                                         const char *note, const char *date, char *msg);
+
+typedef struct {
+    const char *courtyard;
+    const char *kind;          //  party-masses-day | deliberation | longmenzhen | bench-lecture | other
+    const char *date;          //  or NULL for today
+    int64_t attendance;        //  >= 0, or -1 when not given
+    const char *const *topics; //  n_topics strings
+    size_t n_topics;
+    const char *const *decisions;
+    size_t n_decisions;
+    const char *location;      //  or NULL
+} sh_ops_meeting_t;
+
+SH_NODISCARD sh_err sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *m,
+                                           char id_hex[SH_OPS_ID_HEX], char *msg);
+
+typedef struct {
+    const char *courtyard;
+    const char *level;         //  courtyard | group | village
+    const char *kind;          //  neighbour | family | land | property | other
+    const char *outcome;       //  resolved | partial | unresolved | referred
+    const char *date;          //  or NULL
+    int64_t parties;           //  >= 2, or -1
+    const char *summary;       //  or NULL
+    const char *matter_hex;    //  related matter, or NULL
+} sh_ops_mediation_t;
+
+SH_NODISCARD sh_err sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *m,
+                                             char id_hex[SH_OPS_ID_HEX], char *msg);
+
+//  Earn (redeem = false) or redeem points or time-bank minutes for a person.
+//  unit: points | minutes. A redemption beyond the balance is refused.
+SH_NODISCARD sh_err sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem,
+                                   const char *unit, int64_t amount, const char *reason,
+                                   const char *date, char *msg);
+
+//  Record the evaluation of one category of a courtyard for a period
+//  ("2024Q3"); scores 1..10. *maturity receives the derived level.
+SH_NODISCARD sh_err sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period,
+                                     const char *category, int content, int effect,
+                                     int satisfaction, int *maturity, char *msg);
+
+//  Validation helpers shared with the CLI and importers.
+bool sh_ops_date_valid (const char *date);
+bool sh_ops_period_valid (const char *period);
+bool sh_ops_code_valid (const char *code, size_t digits);
+
+#endif

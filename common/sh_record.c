@@ -1,0 +1,472 @@
+/*  sh_record -- domain record bodies, by reflection over protobuf-c descriptors. */
+#include "sh_record.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shouhe/v1/domain.pb-c.h"
+
+//  ---------------------------------------------------------------------
+//  Kind -> descriptor table (indexed by sh_kind_t)
+
+static const ProtobufCMessageDescriptor *const s_descriptors[SH_KIND_COUNT] = {
+    [SH_KIND_REGION] = &shouhe__v1__region__descriptor,
+    [SH_KIND_COURTYARD] = &shouhe__v1__courtyard__descriptor,
+    [SH_KIND_PERSON] = &shouhe__v1__person__descriptor,
+    [SH_KIND_ROLE] = &shouhe__v1__role_assignment__descriptor,
+    [SH_KIND_MATTER] = &shouhe__v1__matter__descriptor,
+    [SH_KIND_MATTER_EVENT] = &shouhe__v1__matter_event__descriptor,
+    [SH_KIND_MEETING] = &shouhe__v1__meeting__descriptor,
+    [SH_KIND_MEDIATION] = &shouhe__v1__mediation__descriptor,
+    [SH_KIND_LEDGER] = &shouhe__v1__ledger_entry__descriptor,
+    [SH_KIND_EVALUATION] = &shouhe__v1__evaluation__descriptor,
+};
+
+static const ProtobufCEnumDescriptor *const s_enums[] = {
+    &shouhe__v1__region_level__descriptor,
+    &shouhe__v1__deliberation_point__descriptor,
+    &shouhe__v1__gender__descriptor,
+    &shouhe__v1__role__descriptor,
+    &shouhe__v1__role_status__descriptor,
+    &shouhe__v1__nomination__descriptor,
+    &shouhe__v1__category__descriptor,
+    &shouhe__v1__tier__descriptor,
+    &shouhe__v1__step__descriptor,
+    &shouhe__v1__matter_event_kind__descriptor,
+    &shouhe__v1__meeting_kind__descriptor,
+    &shouhe__v1__mediation_level__descriptor,
+    &shouhe__v1__mediation_kind__descriptor,
+    &shouhe__v1__mediation_outcome__descriptor,
+    &shouhe__v1__ledger_kind__descriptor,
+    &shouhe__v1__ledger_unit__descriptor,
+};
+
+static const ProtobufCMessageDescriptor *
+s_descriptor (sh_kind_t kind)
+{
+    if ((int) kind <= 0 || kind >= SH_KIND_COUNT)
+        return NULL;
+    return s_descriptors[kind];
+}
+
+static const ProtobufCEnumDescriptor *
+s_enum (const char *name)
+{
+    for (size_t i = 0; i < sizeof s_enums / sizeof s_enums[0]; i++)
+        if (strcmp (s_enums[i]->name, name) == 0)
+            return s_enums[i];
+    return NULL;
+}
+
+//  Length of the prefix shared by every value name of e, cut after its last '_'
+//  ("CATEGORY_" for CATEGORY_POLICY, CATEGORY_ECONOMY, ...).
+static size_t
+s_enum_prefix_len (const ProtobufCEnumDescriptor *e)
+{
+    const char *first = e->values[0].name;
+    size_t len = strlen (first);
+    for (unsigned i = 1; i < e->n_values; i++) {
+        const char *n = e->values[i].name;
+        size_t j = 0;
+        while (j < len && n[j] == first[j])
+            j++;
+        len = j;
+    }
+    while (len > 0 && first[len - 1] != '_')
+        len--;
+    return len;
+}
+
+const char *
+sh_record_type_name (sh_kind_t kind)
+{
+    const ProtobufCMessageDescriptor *d = s_descriptor (kind);
+    return d ? d->short_name : NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  Wire format walking (docs/protocol.md, "Merge")
+
+static bool
+s_varint (const uint8_t *p, size_t len, size_t *pos, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t b = p[(*pos)++];
+        v |= (uint64_t) (b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int
+s_seg_cmp (const void *a, const void *b)
+{
+    const sh_record_seg_t *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return x->off < y->off ? -1 : (x->off > y->off);   //  stable: keep wire order
+}
+
+sh_err
+sh_record_split (sh_record_seg_t *segs, size_t max, size_t *n,
+                 const uint8_t *body, size_t len)
+{
+    size_t pos = 0, count = 0;
+    while (pos < len) {
+        size_t start = pos;
+        uint64_t tag, v;
+        if (!s_varint (body, len, &pos, &tag))
+            return SH_EPROTO;
+        uint64_t field = tag >> 3;
+        if (field == 0 || field > 536870911u)
+            return SH_EPROTO;
+        switch (tag & 7) {
+            case 0:     //  varint
+                if (!s_varint (body, len, &pos, &v))
+                    return SH_EPROTO;
+                break;
+            case 1:     //  64-bit
+                if (len - pos < 8)
+                    return SH_EPROTO;
+                pos += 8;
+                break;
+            case 2:     //  length-delimited
+                if (!s_varint (body, len, &pos, &v) || v > len - pos)
+                    return SH_EPROTO;
+                pos += (size_t) v;
+                break;
+            case 5:     //  32-bit
+                if (len - pos < 4)
+                    return SH_EPROTO;
+                pos += 4;
+                break;
+            default:    //  groups (3, 4) and reserved types are not used by shouhe
+                return SH_EPROTO;
+        }
+        if (count == max)
+            return SH_EPROTO;
+        segs[count++] = (sh_record_seg_t) { (uint32_t) field, start, pos - start };
+    }
+    qsort (segs, count, sizeof segs[0], s_seg_cmp);
+    *n = count;
+    return SH_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Checking
+
+static bool
+s_enum_known (const ProtobufCEnumDescriptor *e, int value)
+{
+    return protobuf_c_enum_descriptor_get_value (e, value) != NULL;
+}
+
+static bool
+s_enums_valid (const ProtobufCMessage *m, const char **why)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const char *base = (const char *) m;
+        if (f->type == PROTOBUF_C_TYPE_ENUM) {
+            if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                size_t n = *(const size_t *) (base + f->quantifier_offset);
+                const int *vals = *(int *const *) (base + f->offset);
+                for (size_t k = 0; k < n; k++)
+                    if (!s_enum_known (f->descriptor, vals[k]))
+                        goto bad;
+            }
+            else
+            if (*(const protobuf_c_boolean *) (base + f->quantifier_offset)
+            &&  !s_enum_known (f->descriptor, *(const int *) (base + f->offset)))
+                goto bad;
+        }
+        else
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED) {
+            const ProtobufCMessage *sub = *(ProtobufCMessage *const *) (base + f->offset);
+            if (sub && !s_enums_valid (sub, why))
+                return false;
+        }
+        continue;
+bad:
+        if (why)
+            *why = "an enum field holds an unknown value";
+        return false;
+    }
+    return true;
+}
+
+sh_err
+sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **why)
+{
+    const ProtobufCMessageDescriptor *d = s_descriptor (kind);
+    if (!d) {
+        if (why)
+            *why = "unknown entity kind";
+        return SH_EPROTO;
+    }
+    ProtobufCMessage *m = protobuf_c_message_unpack (d, NULL, len, body);
+    if (!m) {
+        if (why)
+            *why = "body is not a valid message of the kind's type";
+        return SH_EPROTO;
+    }
+    bool ok = s_enums_valid (m, why);
+    protobuf_c_message_free_unpacked (m, NULL);
+    return ok ? SH_OK : SH_EPROTO;
+}
+
+//  ---------------------------------------------------------------------
+//  Enums by name
+
+static void
+s_short_name (char *buf, size_t size, const ProtobufCEnumDescriptor *e, const char *full)
+{
+    const char *s = full + s_enum_prefix_len (e);
+    size_t i = 0;
+    for (; s[i] && i + 1 < size; i++)
+        buf[i] = (char) tolower ((unsigned char) s[i]);
+    buf[i] = 0;
+}
+
+sh_err
+sh_record_enum_parse (const char *enum_name, const char *text, int *value)
+{
+    const ProtobufCEnumDescriptor *e = s_enum (enum_name);
+    if (!e || !text)
+        return SH_EINVAL;
+    for (unsigned i = 0; i < e->n_values; i++) {
+        if (e->values[i].value == 0)
+            continue;
+        char name[64];
+        s_short_name (name, sizeof name, e, e->values[i].name);
+        size_t j = 0;
+        for (; name[j] && text[j]; j++) {
+            char c = (char) tolower ((unsigned char) text[j]);
+            if (c == '-')
+                c = '_';
+            if (c != name[j])
+                break;
+        }
+        if (!name[j] && !text[j]) {
+            *value = e->values[i].value;
+            return SH_OK;
+        }
+    }
+    return SH_EINVAL;
+}
+
+const char *
+sh_record_enum_text (const char *enum_name, int value, char *buf, size_t buf_size)
+{
+    const ProtobufCEnumDescriptor *e = s_enum (enum_name);
+    const ProtobufCEnumValue *v = e ? protobuf_c_enum_descriptor_get_value (e, value) : NULL;
+    if (!v)
+        snprintf (buf, buf_size, "?");
+    else
+        s_short_name (buf, buf_size, e, v->name);
+    return buf;
+}
+
+const char *
+sh_record_enum_list (const char *enum_name, char *buf, size_t buf_size)
+{
+    const ProtobufCEnumDescriptor *e = s_enum (enum_name);
+    size_t used = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; e && i < e->n_values; i++) {
+        if (e->values[i].value == 0)
+            continue;
+        char name[64];
+        s_short_name (name, sizeof name, e, e->values[i].name);
+        int n = snprintf (buf + used, buf_size - used, "%s%s", used ? " " : "", name);
+        if (n < 0 || (size_t) n >= buf_size - used)
+            break;
+        used += (size_t) n;
+    }
+    return buf;
+}
+
+//  ---------------------------------------------------------------------
+//  JSON by reflection
+
+static json_t *s_message_json (const ProtobufCMessage *m);
+
+static json_t *
+s_value_json (const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_SINT32:
+        case PROTOBUF_C_TYPE_SFIXED32:
+            return json_integer (*(const int32_t *) p);
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_FIXED32:
+            return json_integer (*(const uint32_t *) p);
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:
+        case PROTOBUF_C_TYPE_SFIXED64:
+            return json_integer (*(const int64_t *) p);
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_FIXED64:
+            return json_integer ((json_int_t) *(const uint64_t *) p);
+        case PROTOBUF_C_TYPE_FLOAT:
+            return json_real (*(const float *) p);
+        case PROTOBUF_C_TYPE_DOUBLE:
+            return json_real (*(const double *) p);
+        case PROTOBUF_C_TYPE_BOOL:
+            return json_boolean (*(const protobuf_c_boolean *) p);
+        case PROTOBUF_C_TYPE_ENUM: {
+            const ProtobufCEnumDescriptor *e = f->descriptor;
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value (e, *(const int *) p);
+            if (!v)
+                return json_integer (*(const int *) p);
+            char name[64];
+            s_short_name (name, sizeof name, e, v->name);
+            return json_string (name);
+        }
+        case PROTOBUF_C_TYPE_STRING: {
+            const char *s = *(char *const *) p;
+            return s ? json_string (s) : json_null ();
+        }
+        case PROTOBUF_C_TYPE_BYTES: {
+            const ProtobufCBinaryData *b = p;
+            char *hex = malloc (2 * b->len + 1);
+            if (!hex)
+                return NULL;
+            sh_crypto_hex (hex, b->data, b->len);
+            json_t *j = json_string (hex);
+            free (hex);
+            return j;
+        }
+        case PROTOBUF_C_TYPE_MESSAGE: {
+            const ProtobufCMessage *sub = *(ProtobufCMessage *const *) p;
+            return sub ? s_message_json (sub) : json_null ();
+        }
+    }
+    return NULL;
+}
+
+static size_t
+s_value_size (const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+        case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+            return 8;
+        case PROTOBUF_C_TYPE_BOOL:
+            return sizeof (protobuf_c_boolean);
+        case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE:
+            return sizeof (void *);
+        case PROTOBUF_C_TYPE_BYTES:
+            return sizeof (ProtobufCBinaryData);
+        default:
+            return 4;
+    }
+}
+
+static json_t *
+s_message_json (const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *) m;
+    json_t *obj = json_object ();
+    if (!obj)
+        return NULL;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        json_t *v = NULL;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *) (base + f->quantifier_offset);
+            if (n == 0)
+                continue;
+            const char *arr = *(char *const *) (base + f->offset);
+            v = json_array ();
+            for (size_t k = 0; v && k < n; k++)
+                if (json_array_append_new (v, s_value_json (f, arr + k * s_value_size (f))))
+                    goto fail_v;
+        }
+        else {
+            bool present;
+            if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
+                present = *(void *const *) (base + f->offset) != NULL;
+            else
+                present = *(const protobuf_c_boolean *) (base + f->quantifier_offset);
+            if (!present)
+                continue;
+            v = s_value_json (f, base + f->offset);
+        }
+        if (!v || json_object_set_new (obj, f->name, v))
+            goto fail;
+        continue;
+fail_v:
+        json_decref (v);
+        goto fail;
+    }
+    return obj;
+fail:
+    json_decref (obj);
+    return NULL;
+}
+
+json_t *
+sh_record_to_json (sh_kind_t kind, const uint8_t *body, size_t len)
+{
+    const ProtobufCMessageDescriptor *d = s_descriptor (kind);
+    if (!d)
+        return NULL;
+    ProtobufCMessage *m = protobuf_c_message_unpack (d, NULL, len, body);
+    if (!m)
+        return NULL;
+    json_t *j = s_message_json (m);
+    protobuf_c_message_free_unpacked (m, NULL);
+    return j;
+}
+
+//  ---------------------------------------------------------------------
+//  Text
+
+bool
+sh_record_utf8_valid (const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        size_t n;
+        uint32_t cp;
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+                return false;
+            i++;
+            continue;
+        }
+        else if ((c & 0xe0) == 0xc0) { n = 1; cp = c & 0x1f; }
+        else if ((c & 0xf0) == 0xe0) { n = 2; cp = c & 0x0f; }
+        else if ((c & 0xf8) == 0xf0) { n = 3; cp = c & 0x07; }
+        else
+            return false;
+        if (len - i <= n)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        //  overlong forms, surrogates and values past U+10FFFF
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+        ||  (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return false;
+        i += n + 1;
+    }
+    return true;
+}

@@ -1,0 +1,73 @@
+/*  sh_record -- domain record bodies, by reflection over protobuf-c descriptors.
+
+    Each entity kind has one message type in proto/shouhe/v1/domain.proto
+    (sh_change.h lists them). This module is the only place that maps a kind
+    to its descriptor; merge, views and reports work on any kind through it,
+    so adding a field to a schema needs no code here or in sh_merge.
+
+    A body is split into per-field segments straight from the protobuf wire
+    format (docs/protocol.md, "Merge"): all occurrences of one field number,
+    in order, form that field's value. Concatenating field values in field
+    number order gives a valid encoding of the merged record.
+
+    Stateless and thread-safe. JSON values are jansson objects that the
+    caller owns (json_decref).
+*/
+#ifndef SH_RECORD_H
+#define SH_RECORD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_change.h"
+#include "sh_err.h"
+
+#define SH_RECORD_MAX_FIELDS 64   //  most distinct field numbers in one body
+
+typedef struct {
+    uint32_t field;    //  field number
+    size_t off;        //  offset of the first byte of this occurrence (its tag)
+    size_t len;        //  bytes of this occurrence (tag included)
+} sh_record_seg_t;
+
+//  Name of the message type of kind ("Courtyard"), or NULL for an unknown kind.
+const char *sh_record_type_name (sh_kind_t kind);
+
+//  Check that body is a well-formed message of kind's type whose enum fields
+//  hold known values. SH_EPROTO with a reason in *why (static string or
+//  NULL) otherwise.
+SH_NODISCARD sh_err sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len,
+                                     const char **why);
+
+//  Split body into its field occurrences, sorted by field number (stable,
+//  so repeated values keep their order). At most max segments; SH_EPROTO if
+//  the wire format is broken or there are more than max occurrences.
+SH_NODISCARD sh_err sh_record_split (sh_record_seg_t *segs, size_t max, size_t *n,
+                                     const uint8_t *body, size_t len);
+
+//  The JSON object of a body: field name -> value; enums as their short
+//  lower-case names ("policy"), bytes as lower-case hex, repeated fields as
+//  arrays. Unknown fields are left out. Caller owns the result; NULL if body
+//  is malformed or memory runs out.
+json_t *sh_record_to_json (sh_kind_t kind, const uint8_t *body, size_t len);
+
+//  Parse the short name of a value of enum type enum_name (full name, e.g.
+//  "shouhe.v1.Category"): case-insensitive, '-' accepted for '_'. The
+//  UNSPECIFIED value is never accepted. SH_EINVAL if unknown.
+SH_NODISCARD sh_err sh_record_enum_parse (const char *enum_name, const char *text, int *value);
+
+//  Short lower-case name of value into buf ("policy"); "unspecified" style
+//  names for 0; "?" for an unknown value. Returns buf.
+const char *sh_record_enum_text (const char *enum_name, int value, char *buf, size_t buf_size);
+
+//  Space-separated list of the accepted short names of enum_name into buf,
+//  for error messages ("policy deliberation mediation ..."). Returns buf.
+const char *sh_record_enum_list (const char *enum_name, char *buf, size_t buf_size);
+
+//  Is s (len bytes) valid UTF-8 without NUL bytes or C0 controls other than
+//  tab and newline? Record text must be (protobuf strings are UTF-8).
+bool sh_record_utf8_valid (const char *s, size_t len);
+
+#endif

@@ -1,0 +1,251 @@
+/*  sh_replica -- one node's replica: its directory, store, key and clock. */
+#include "sh_replica.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sh_changelog.h"
+#include "sh_hlc.h"
+#include "sh_merge.h"
+
+struct sh_replica_t {
+    char *dir;                          //  node directory (owned)
+    sh_store_t *store;                  //  LMDB environment (owned)
+    sh_key_t *key;                      //  node identity (owned)
+    sh_hlc_t hlc;                       //  clock; persisted as meta "hlc"
+    char scope[SH_REGION_MAX + 1];      //  region prefix this node writes in
+};
+
+bool
+sh_replica_scope_valid (const char *scope)
+{
+    size_t n = strlen (scope);
+    if (n != 6 && n != 9 && n != 12)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (scope[i] < '0' || scope[i] > '9')
+            return false;
+    return true;
+}
+
+static char *
+s_key_path (const char *dir)
+{
+    size_t n = strlen (dir) + sizeof SH_REPLICA_KEY_FILE + 2;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s/%s", dir, SH_REPLICA_KEY_FILE);
+    return p;
+}
+
+static sh_err
+s_load_meta (sh_replica_t *self)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (self->store, false, &txn);
+    if (rc)
+        return rc;
+    uint64_t last = 0;
+    rc = sh_store_meta_get_str (txn, "scope", self->scope, sizeof self->scope);
+    if (rc == SH_OK) {
+        rc = sh_store_meta_get_u64 (txn, "hlc", &last);
+        if (rc == SH_ENOTFOUND)
+            rc = SH_OK;
+    }
+    sh_store_abort (&txn);
+    if (rc == SH_ENOTFOUND)
+        rc = SH_ECORRUPT;   //  a store without a scope is not a replica
+    sh_hlc_init (&self->hlc, last, NULL, NULL);
+    return rc;
+}
+
+sh_err
+sh_replica_create (sh_replica_t **out, const char *dir, const char *scope)
+{
+    if (!sh_replica_scope_valid (scope))
+        return SH_EINVAL;
+    if (mkdir (dir, 0700) != 0 && errno != EEXIST)
+        return sh_err_errno ();
+    char *kp = s_key_path (dir);
+    if (!kp)
+        return SH_ENOMEM;
+    struct stat st;
+    char data[4096];
+    snprintf (data, sizeof data, "%s/data.mdb", dir);
+    if (stat (kp, &st) == 0 || stat (data, &st) == 0) {
+        free (kp);
+        return SH_EEXIST;
+    }
+    sh_replica_t *self = calloc (1, sizeof *self);
+    sh_err rc = self ? SH_OK : SH_ENOMEM;
+    if (rc == SH_OK) {
+        self->dir = strdup (dir);
+        self->key = sh_key_generate ();
+        rc = self->dir && self->key ? SH_OK : SH_ENOMEM;
+    }
+    if (rc == SH_OK)
+        rc = sh_store_open (&self->store, dir, true, 0);
+    sh_store_txn_t *txn = NULL;
+    if (rc == SH_OK)
+        rc = sh_store_begin (self->store, true, &txn);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_str (txn, "scope", scope);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_str (txn, "role", "node");
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    //  the key file is written last: its presence marks a complete replica
+    if (rc == SH_OK)
+        rc = sh_key_save (self->key, kp);
+    if (rc == SH_OK)
+        rc = s_load_meta (self);
+    free (kp);
+    if (rc) {
+        sh_replica_close (&self);
+        return rc;
+    }
+    *out = self;
+    return SH_OK;
+}
+
+sh_err
+sh_replica_open (sh_replica_t **out, const char *dir)
+{
+    char *kp = s_key_path (dir);
+    if (!kp)
+        return SH_ENOMEM;
+    sh_replica_t *self = calloc (1, sizeof *self);
+    sh_err rc = self ? SH_OK : SH_ENOMEM;
+    if (rc == SH_OK) {
+        self->dir = strdup (dir);
+        rc = self->dir ? SH_OK : SH_ENOMEM;
+    }
+    if (rc == SH_OK)
+        rc = sh_key_load (&self->key, kp);
+    if (rc == SH_OK)
+        rc = sh_store_open (&self->store, dir, false, 0);
+    if (rc == SH_OK)
+        rc = s_load_meta (self);
+    free (kp);
+    if (rc) {
+        sh_replica_close (&self);
+        return rc;
+    }
+    *out = self;
+    return SH_OK;
+}
+
+void
+sh_replica_close (sh_replica_t **self_p)
+{
+    if (self_p && *self_p) {
+        sh_replica_t *self = *self_p;
+        sh_store_close (&self->store);
+        sh_key_destroy (&self->key);
+        free (self->dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *sh_replica_scope (const sh_replica_t *self) { return self->scope; }
+const uint8_t *sh_replica_author (const sh_replica_t *self) { return sh_key_public (self->key); }
+sh_store_t *sh_replica_store (sh_replica_t *self) { return self->store; }
+const sh_key_t *sh_replica_key (const sh_replica_t *self) { return self->key; }
+
+bool
+sh_replica_in_scope (const sh_replica_t *self, const char *region)
+{
+    return strncmp (region, self->scope, strlen (self->scope)) == 0;
+}
+
+sh_err
+sh_replica_begin (sh_replica_t *self, sh_store_txn_t **txn)
+{
+    return sh_store_begin (self->store, true, txn);
+}
+
+uint64_t
+sh_replica_clock (sh_replica_t *self)
+{
+    return sh_hlc_tick (&self->hlc);
+}
+
+sh_err
+sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                  const uint8_t *id, size_t id_len, sh_op_t op,
+                  const uint8_t *body, size_t body_len, uint64_t *seq)
+{
+    if (!sh_replica_in_scope (self, region))
+        return SH_ESCOPE;
+    sh_change_t c = { 0 };
+    memcpy (c.author, sh_key_public (self->key), SH_PUBKEY_BYTES);
+    uint64_t head;
+    sh_err rc = sh_changelog_head (txn, c.author, &head, c.prev);
+    if (rc)
+        return rc;
+    if (strlen (region) > SH_REGION_MAX)
+        return SH_EINVAL;
+    c.seq = head + 1;
+    c.hlc = sh_hlc_tick (&self->hlc);
+    snprintf (c.region, sizeof c.region, "%s", region);
+    c.kind = kind;
+    c.entity = id;
+    c.entity_len = id_len;
+    c.op = op;
+    c.body = body;
+    c.body_len = body_len;
+
+    uint8_t *bytes = NULL, *signed_bytes = NULL;
+    size_t len, signed_len;
+    uint8_t hash[SH_HASH_BYTES];
+    bool dup = false;
+    rc = sh_change_encode (&c, &bytes, &len);
+    if (rc == SH_OK) {
+        sh_change_hash (hash, bytes, len);
+        rc = sh_change_sign (&signed_bytes, &signed_len, bytes, len, self->key);
+    }
+    if (rc == SH_OK)
+        rc = sh_changelog_append (txn, signed_bytes, signed_len, &c, hash, &dup);
+    if (rc == SH_OK && dup)
+        rc = SH_ECORRUPT;   //  our own next seq cannot be held already
+    if (rc == SH_OK)
+        rc = sh_merge_apply (txn, &c);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
+    if (rc == SH_OK && seq)
+        *seq = c.seq;
+    free (bytes);
+    free (signed_bytes);
+    return rc;
+}
+
+sh_err
+sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
+                   const uint8_t *signed_bytes, size_t signed_len,
+                   bool *duplicate, const char **why)
+{
+    sh_change_t c;
+    uint8_t hash[SH_HASH_BYTES];
+    sh_err rc = sh_change_open (&c, hash, signed_bytes, signed_len, why);
+    if (rc)
+        return rc;
+    *duplicate = false;
+    rc = sh_changelog_append (txn, signed_bytes, signed_len, &c, hash, duplicate);
+    if (rc == SH_OK && !*duplicate) {
+        rc = sh_merge_apply (txn, &c);
+        if (rc == SH_EPROTO && why)
+            *why = "the body does not fit its entity kind";
+    }
+    if (rc == SH_OK && !*duplicate) {
+        sh_hlc_observe (&self->hlc, c.hlc);
+        rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
+    }
+    sh_change_fini (&c);
+    return rc;
+}

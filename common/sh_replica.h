@@ -1,0 +1,78 @@
+/*  sh_replica -- one node's replica: its directory, store, key and clock.
+
+    A node directory holds the LMDB environment (data.mdb, lock.mdb) and the
+    secret key file node.key (mode 0600). Every local write becomes one
+    signed change: the next seq of this node's chain, prev = hash of its
+    head, a fresh HLC timestamp; the change is appended to the log and
+    merged into the state in the caller's write transaction, so a batch of
+    writes is one transaction and a crash leaves all or none of it.
+
+    The scope (a region code prefix: 6, 9 or 12 digits) is fixed at
+    creation; a write whose region is outside it is refused (SH_ESCOPE).
+
+    Ownership: sh_replica_create/open return a replica the caller owns;
+    sh_replica_close frees it. Accessors return borrowed pointers valid as
+    long as the replica. Not thread-safe: one replica per thread.
+*/
+#ifndef SH_REPLICA_H
+#define SH_REPLICA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_change.h"
+#include "sh_err.h"
+#include "sh_key.h"
+#include "sh_store.h"
+
+typedef struct sh_replica_t sh_replica_t;
+
+#define SH_REPLICA_KEY_FILE "node.key"
+
+//  Is scope a valid node scope (6, 9 or 12 digits)?
+bool sh_replica_scope_valid (const char *scope);
+
+//  Create a new replica in dir (created if missing; must not already hold
+//  a key file or store: SH_EEXIST). SH_EINVAL for a bad scope.
+SH_NODISCARD sh_err sh_replica_create (sh_replica_t **out, const char *dir, const char *scope);
+
+//  Open an existing replica. SH_ENOTFOUND if dir holds none; key file
+//  errors as sh_key_load (SH_EPERM when readable by others).
+SH_NODISCARD sh_err sh_replica_open (sh_replica_t **out, const char *dir);
+
+//  Close. NULL-safe; nulls *self_p.
+void sh_replica_close (sh_replica_t **self_p);
+
+const char *sh_replica_scope (const sh_replica_t *self);
+const uint8_t *sh_replica_author (const sh_replica_t *self);
+sh_store_t *sh_replica_store (sh_replica_t *self);
+const sh_key_t *sh_replica_key (const sh_replica_t *self);
+
+//  Is region inside this replica's scope?
+bool sh_replica_in_scope (const sh_replica_t *self, const char *region);
+
+//  Begin a write transaction for one or more writes (sh_store_commit ends it).
+SH_NODISCARD sh_err sh_replica_begin (sh_replica_t *self, sh_store_txn_t **txn);
+
+//  Record one local write as a signed change inside txn: chain, sign,
+//  append to the log, merge. body is borrowed (NULL for OP_DELETE). On
+//  success *seq (may be NULL) is the change's seq. SH_ESCOPE if region is
+//  outside the scope; SH_EPROTO if the body does not fit its kind.
+SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
+                                      const char *region, sh_kind_t kind,
+                                      const uint8_t *id, size_t id_len, sh_op_t op,
+                                      const uint8_t *body, size_t body_len, uint64_t *seq);
+
+//  Take in one SignedChange written elsewhere: open (signature), append
+//  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION), merge, and advance the
+//  clock past it. A change already held sets *duplicate and changes
+//  nothing. why (may be NULL) receives a static reason on SH_EPROTO.
+SH_NODISCARD sh_err sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
+                                       const uint8_t *signed_bytes, size_t signed_len,
+                                       bool *duplicate, const char **why);
+
+//  The current HLC value (for dates on records: sh_hlc_ms of it).
+uint64_t sh_replica_clock (sh_replica_t *self);
+
+#endif

@@ -1,0 +1,62 @@
+/*  sh_view -- read-only views of the merged state as JSON (jansson), for
+    the CLI (text or --json) and for reports. Record fields come from
+    sh_record_to_json (field names as in domain.proto); each view adds
+    "id" (hex; courtyards and evaluations use their natural key text) and
+    "region", and derived state where a record has some (a matter's tier,
+    step and closure; a balance). docs/protocol.md, "JSON views", lists
+    the shapes.
+
+    Every function reads one consistent snapshot (a read transaction of its
+    own) of store, which is borrowed. On SH_OK *out is a new JSON value the
+    caller owns (json_decref). Unknown ids give SH_ENOTFOUND.
+*/
+#ifndef SH_VIEW_H
+#define SH_VIEW_H
+
+#include <jansson.h>
+
+#include "sh_err.h"
+#include "sh_store.h"
+
+//  Array of courtyards whose code starts with prefix ("" for all).
+SH_NODISCARD sh_err sh_view_courtyards (sh_store_t *store, const char *prefix, json_t **out);
+
+//  One courtyard with its role holders ("roles": [...]), residents on
+//  record ("persons": n) and matters ("matters_open", "matters_closed").
+SH_NODISCARD sh_err sh_view_courtyard (sh_store_t *store, const char *code, json_t **out);
+
+//  Array of persons under prefix.
+SH_NODISCARD sh_err sh_view_persons (sh_store_t *store, const char *prefix, json_t **out);
+
+//  One matter with its derived state and its events (each with "conflict"
+//  when the replay refused it).
+SH_NODISCARD sh_err sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out);
+
+//  Array of matters under prefix, with derived tier, step and closed.
+SH_NODISCARD sh_err sh_view_matters (sh_store_t *store, const char *prefix, json_t **out);
+
+//  Arrays of meetings and mediations under prefix (by date).
+SH_NODISCARD sh_err sh_view_meetings (sh_store_t *store, const char *prefix, json_t **out);
+SH_NODISCARD sh_err sh_view_mediations (sh_store_t *store, const char *prefix, json_t **out);
+
+//  Ledger balances: one object per account under prefix, or of one person
+//  when person_hex is not NULL: {"person", "name", "points": {earned,
+//  redeemed, balance}, "minutes": {...}}.
+SH_NODISCARD sh_err sh_view_balances (sh_store_t *store, const char *prefix, const char *person_hex,
+                                      json_t **out);
+
+//  The maturity hexagon of a courtyard for period (NULL: the latest period
+//  evaluated): {"courtyard", "period", "levels": {category: level},
+//  "area": number}.
+SH_NODISCARD sh_err sh_view_hexagon (sh_store_t *store, const char *courtyard, const char *period,
+                                     json_t **out);
+
+//  Every conflict under prefix: matter events and ledger entries refused by
+//  the replay, and single-holder roles held by more than one person.
+SH_NODISCARD sh_err sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out);
+
+//  The log: one object per entry, in log order ("index", "author", "seq",
+//  "hlc", "time", "region", "kind", "op", "entity", "hash").
+SH_NODISCARD sh_err sh_view_log (sh_store_t *store, json_t **out);
+
+#endif

@@ -1,0 +1,56 @@
+/*  node_cli -- the parsed command line of shouhe-node.
+
+    main.c parses argv into one node_args_t (every option of every command,
+    each remembered as given or not) and dispatches to a command function;
+    node_cmd.c holds the command functions. A command refuses options that
+    are not its own, so a mistyped command line changes nothing.
+*/
+#ifndef NODE_CLI_H
+#define NODE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NODE_MAX_LIST 32   //  most --topic / --decision values
+
+//  Exit codes (also in README.md and --help).
+enum {
+    NODE_EXIT_OK = 0,       //  done
+    NODE_EXIT_REFUSED = 1,  //  refused: bad value, unknown record, a domain rule, a failed verify
+    NODE_EXIT_USAGE = 2,    //  the command line itself is wrong
+    NODE_EXIT_STORE = 3     //  the replica cannot be opened or written
+};
+
+typedef struct {
+    const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
+               *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
+               *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period;
+    long long households, residents, elderly, attendance, parties, amount, birth_year,
+              satisfaction, content, effect, score_satisfaction;
+    bool model, party_member, json;
+    const char *topics[NODE_MAX_LIST];
+    size_t n_topics;
+    const char *decisions[NODE_MAX_LIST];
+    size_t n_decisions;
+    char **pos;              //  positional arguments (borrowed from argv)
+    int n_pos;               //  how many
+    unsigned long long given;//  bit per option index: which were given
+} node_args_t;
+
+//  A command: its words, its options (space-separated long names, "dir"
+//  implied), positional argument count, usage line and function.
+typedef struct {
+    const char *word1, *word2;
+    const char *options;
+    int min_pos, max_pos;
+    const char *usage;
+    const char *help;
+    int (*fn) (node_args_t *a);
+} node_command_t;
+
+extern const node_command_t node_commands[];
+
+//  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
+void node_print_json (void *json);
+
+#endif

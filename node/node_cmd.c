@@ -1,0 +1,872 @@
+/*  node_cmd -- the commands of shouhe-node, one function each, and the
+    command table main.c dispatches on. Commands speak in domain operations
+    (sh_ops) and views (sh_view); they format results as text or JSON.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "node_cli.h"
+#include "sh_changelog.h"
+#include "sh_domain.h"
+#include "sh_merge.h"
+#include "sh_ops.h"
+#include "sh_replica.h"
+#include "sh_view.h"
+
+//  ---------------------------------------------------------------------
+//  Helpers
+
+static int
+s_open (const node_args_t *a, sh_replica_t **r)
+{
+    sh_err rc = sh_replica_open (r, a->dir);
+    if (rc == SH_OK)
+        return NODE_EXIT_OK;
+    if (rc == SH_ENOTFOUND)
+        fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
+                 a->dir, a->dir);
+    else
+    if (rc == SH_EPERM)
+        fprintf (stderr, "shouhe-node: %s/%s may be read by other users; refusing to use it "
+                         "(fix with: chmod 600 %s/%s)\n", a->dir, SH_REPLICA_KEY_FILE, a->dir, SH_REPLICA_KEY_FILE);
+    else
+        fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
+    return NODE_EXIT_STORE;
+}
+
+//  Exit code for an operation's result; prints msg on failure.
+static int
+s_done (sh_err rc, const char *msg)
+{
+    if (rc == SH_OK)
+        return NODE_EXIT_OK;
+    fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
+    switch (rc) {
+        case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE:
+            return NODE_EXIT_REFUSED;
+        default:
+            return NODE_EXIT_STORE;
+    }
+}
+
+static int
+s_view_failed (sh_err rc, const char *what)
+{
+    if (rc == SH_ENOTFOUND) {
+        fprintf (stderr, "shouhe-node: unknown %s\n", what);
+        return NODE_EXIT_REFUSED;
+    }
+    fprintf (stderr, "shouhe-node: cannot read %s: %s\n", what, sh_strerror (rc));
+    return NODE_EXIT_STORE;
+}
+
+static const char *
+s_str (json_t *o, const char *key)
+{
+    const char *s = json_string_value (json_object_get (o, key));
+    return s ? s : "-";
+}
+
+static long long
+s_int (json_t *o, const char *key)
+{
+    return (long long) json_integer_value (json_object_get (o, key));
+}
+
+//  ---------------------------------------------------------------------
+//  init, key
+
+static int
+s_init (node_args_t *a)
+{
+    if (!a->scope) {
+        fprintf (stderr, "shouhe-node: init needs --scope CODE (a village's 12 digits or a town's 9)\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    sh_err rc = sh_replica_create (&r, a->dir, a->scope);
+    if (rc == SH_EINVAL) {
+        fprintf (stderr, "shouhe-node: scope '%s' must be a region code of 6, 9 or 12 digits\n", a->scope);
+        return NODE_EXIT_REFUSED;
+    }
+    if (rc == SH_EEXIST) {
+        fprintf (stderr, "shouhe-node: %s already holds a node; refusing to overwrite it\n", a->dir);
+        return NODE_EXIT_REFUSED;
+    }
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot create a node in %s: %s\n", a->dir, sh_strerror (rc));
+        return NODE_EXIT_STORE;
+    }
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);
+    printf ("%s\n", hex);
+    sh_replica_close (&r);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_key (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);
+    printf ("%s\n", hex);
+    sh_replica_close (&r);
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Courtyards
+
+static int
+s_courtyard_add (node_args_t *a)
+{
+    if (!a->code || !a->name || !(a->given & (1ull << 4))) {
+        fprintf (stderr, "shouhe-node: courtyard add needs --code, --name and --households\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_ops_courtyard_t c = { a->code, a->name, a->households, a->residents, a->elderly, a->model,
+                             a->point, a->grid, a->group };
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_courtyard_add (r, &c, msg);
+    if (rc == SH_OK)
+        printf ("added courtyard %s\n", a->code);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_courtyard_list (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_courtyards (sh_replica_store (r), "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "courtyards");
+    if (a->json)
+        node_print_json (list);
+    else {
+        printf ("%-15s %5s %5s %5s %-5s %-6s %s\n", "CODE", "HOUSE", "RESID", "65+", "MODEL", "POINT", "NAME");
+        size_t i;
+        json_t *c;
+        json_array_foreach (list, i, c)
+            printf ("%-15s %5lld %5lld %5lld %-5s %-6s %s\n", s_str (c, "code"), s_int (c, "households"),
+                    s_int (c, "residents"), s_int (c, "elderly"),
+                    json_is_true (json_object_get (c, "model")) ? "yes" : "no",
+                    s_str (c, "point"), s_str (c, "name"));
+        printf ("%zu courtyard%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_courtyard_show (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *c;
+    sh_err rc = sh_view_courtyard (sh_replica_store (r), a->pos[0], &c);
+    sh_replica_close (&r);
+    if (rc) {
+        char what[64];
+        snprintf (what, sizeof what, "courtyard %.20s", a->pos[0]);
+        return s_view_failed (rc, what);
+    }
+    if (a->json)
+        node_print_json (c);
+    else {
+        printf ("courtyard   %s  %s\n", s_str (c, "code"), s_str (c, "name"));
+        printf ("village     %s   grid %s   villager group %s\n", s_str (c, "village"), s_str (c, "grid"),
+                s_str (c, "villager_group"));
+        printf ("households  %lld   residents %lld   aged 65+ %lld\n", s_int (c, "households"),
+                s_int (c, "residents"), s_int (c, "elderly"));
+        printf ("model       %s   deliberation point %s\n",
+                json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"));
+        printf ("persons     %lld   matters open %lld, closed %lld\n", s_int (c, "persons"),
+                s_int (c, "matters_open"), s_int (c, "matters_closed"));
+        size_t i;
+        json_t *role;
+        json_array_foreach (json_object_get (c, "roles"), i, role)
+            printf ("role        %-20s %-10s %s (%s)\n", s_str (role, "role"), s_str (role, "status"),
+                    s_str (role, "name"), s_str (role, "person"));
+    }
+    json_decref (c);
+    return NODE_EXIT_OK;
+}
+
+static void
+s_report_line (const char *message, void *arg)
+{
+    fprintf (stderr, "%s: %s\n", (const char *) arg, message);
+}
+
+static int
+s_import (node_args_t *a)
+{
+    if (strcmp (a->pos[0], "courtyards") != 0) {
+        fprintf (stderr, "shouhe-node: can import 'courtyards' only, not '%s'\n", a->pos[0]);
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    size_t n = 0;
+    sh_err rc = sh_ops_import_courtyards (r, a->pos[1], &n, s_report_line, a->pos[1], msg);
+    if (rc == SH_OK)
+        printf ("imported %zu courtyard%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Persons and roles
+
+static int
+s_person_add (node_args_t *a)
+{
+    if (!a->name || !a->courtyard) {
+        fprintf (stderr, "shouhe-node: person add needs --name and --courtyard\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_ops_person_t p = { a->name, a->courtyard, a->gender, (int) a->birth_year, a->party_member, a->phone };
+    if (a->birth_year < 0 || a->birth_year > 3000)
+        p.birth_year = -1;   //  refused by sh_ops with a message
+    char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
+    sh_err rc = sh_ops_person_add (r, &p, id, msg);
+    if (rc == SH_OK)
+        printf ("%s\n", id);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_person_list (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_persons (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "persons");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *p;
+        json_array_foreach (list, i, p)
+            printf ("%s %s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_role (node_args_t *a, bool assign)
+{
+    if (!a->person || !a->role) {
+        fprintf (stderr, "shouhe-node: role %s needs --person ID and --role ROLE\n", assign ? "assign" : "dismiss");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = assign ? sh_ops_role_assign (r, a->person, a->role, a->nomination, a->date, msg)
+                       : sh_ops_role_dismiss (r, a->person, a->role, a->reason, a->date, msg);
+    if (rc == SH_OK)
+        printf ("%s %s as %s\n", assign ? "appointed" : "dismissed", a->person, a->role);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int s_role_assign (node_args_t *a) { return s_role (a, true); }
+static int s_role_dismiss (node_args_t *a) { return s_role (a, false); }
+
+//  ---------------------------------------------------------------------
+//  Matters
+
+static int
+s_matter_open (node_args_t *a)
+{
+    if (!a->courtyard || !a->category || !a->title) {
+        fprintf (stderr, "shouhe-node: matter open needs --courtyard, --category and --title\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
+    sh_err rc = sh_ops_matter_open (r, a->courtyard, a->category, a->title, a->description, a->date, id, msg);
+    if (rc == SH_OK)
+        printf ("%s\n", id);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+//  Print where a matter stands after a transition.
+static void
+s_matter_state (sh_replica_t *r, const char *id)
+{
+    json_t *m;
+    if (sh_view_matter (sh_replica_store (r), id, &m) == SH_OK) {
+        if (json_is_true (json_object_get (m, "closed")))
+            printf ("matter %s: closed, satisfaction %lld\n", id, s_int (m, "satisfaction"));
+        else
+            printf ("matter %s: %s, at %s\n", id, s_str (m, "tier"), s_str (m, "step"));
+        json_decref (m);
+    }
+}
+
+static int
+s_matter_step (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_matter_step (r, a->pos[0], a->pos[1], a->note, a->date, msg);
+    if (rc == SH_OK)
+        s_matter_state (r, a->pos[0]);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_matter_escalate (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_matter_escalate (r, a->pos[0], a->pos[1], a->note, a->date, msg);
+    if (rc == SH_OK)
+        s_matter_state (r, a->pos[0]);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_matter_close (node_args_t *a)
+{
+    if (!(a->given & (1ull << 40))) {
+        fprintf (stderr, "shouhe-node: matter close needs --satisfaction 1..5\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    int sat = a->satisfaction < -1000 || a->satisfaction > 1000 ? 0 : (int) a->satisfaction;
+    sh_err rc = sh_ops_matter_close (r, a->pos[0], sat, a->note, a->date, msg);
+    if (rc == SH_OK)
+        s_matter_state (r, a->pos[0]);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_matter_show (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *m;
+    sh_err rc = sh_view_matter (sh_replica_store (r), a->pos[0], &m);
+    sh_replica_close (&r);
+    if (rc) {
+        char what[64];
+        snprintf (what, sizeof what, "matter %.40s", a->pos[0]);
+        return s_view_failed (rc, what);
+    }
+    if (a->json)
+        node_print_json (m);
+    else {
+        printf ("matter     %s\n", s_str (m, "id"));
+        printf ("title      %s\n", s_str (m, "title"));
+        printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
+                s_str (m, "opened_on"));
+        printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
+                json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
+        size_t i;
+        json_t *e;
+        json_array_foreach (json_object_get (m, "events"), i, e) {
+            const char *k = s_str (e, "kind");
+            printf ("event      %s %-8s %s%s%s\n", s_str (e, "date"), k,
+                    !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier") : "",
+                    json_object_get (e, "conflict") ? "  CONFLICT: " : "",
+                    json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+        }
+    }
+    json_decref (m);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_matter_list (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_matters (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "matters");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *m;
+        json_array_foreach (list, i, m)
+            printf ("%s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
+                    json_is_true (json_object_get (m, "closed")) ? "closed" : "open",
+                    s_str (m, "category"), s_str (m, "title"));
+        printf ("%zu matter%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Meetings, mediations
+
+static int
+s_meeting_record (node_args_t *a)
+{
+    if (!a->courtyard || !a->kind) {
+        fprintf (stderr, "shouhe-node: meeting record needs --courtyard and --kind\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_ops_meeting_t m = { a->courtyard, a->kind, a->date, a->attendance, a->topics, a->n_topics,
+                           a->decisions, a->n_decisions, a->location };
+    if (a->attendance < -1)
+        m.attendance = -2;   //  refused by sh_ops with a message
+    char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
+    sh_err rc = sh_ops_meeting_record (r, &m, id, msg);
+    if (rc == SH_OK)
+        printf ("%s\n", id);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_meeting_list (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_meetings (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "meetings");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *m;
+        json_array_foreach (list, i, m)
+            printf ("%s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+                    s_str (m, "kind"), s_int (m, "attendance"));
+        printf ("%zu meeting%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_mediation_record (node_args_t *a)
+{
+    if (!a->courtyard || !a->level || !a->kind || !a->outcome) {
+        fprintf (stderr, "shouhe-node: mediation record needs --courtyard, --level, --kind and --outcome\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_ops_mediation_t m = { a->courtyard, a->level, a->kind, a->outcome, a->date, a->parties,
+                             a->summary, a->matter };
+    if (a->parties < -1)
+        m.parties = 0;
+    char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
+    sh_err rc = sh_ops_mediation_record (r, &m, id, msg);
+    if (rc == SH_OK)
+        printf ("%s\n", id);
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int
+s_mediation_list (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_mediations (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "mediations");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *m;
+        json_array_foreach (list, i, m)
+            printf ("%s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+                    s_str (m, "level"), s_str (m, "kind"), s_str (m, "outcome"));
+        printf ("%zu mediation%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Points
+
+static int
+s_points (node_args_t *a, bool redeem)
+{
+    if (!a->person || !(a->given & (1ull << 35))) {
+        fprintf (stderr, "shouhe-node: points %s needs --person ID and --amount N\n", redeem ? "redeem" : "earn");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_points (r, a->person, redeem, a->unit, a->amount, a->reason, a->date, msg);
+    if (rc == SH_OK) {
+        json_t *b;
+        const char *unit = a->unit && !strcasecmp (a->unit, "minutes") ? "minutes" : "points";
+        if (sh_view_balances (sh_replica_store (r), NULL, a->person, &b) == SH_OK) {
+            printf ("%s balance: %lld %s\n", a->person, s_int (json_object_get (b, unit), "balance"), unit);
+            json_decref (b);
+        }
+    }
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+static int s_points_earn (node_args_t *a) { return s_points (a, false); }
+static int s_points_redeem (node_args_t *a) { return s_points (a, true); }
+
+static int
+s_points_balance (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *b;
+    sh_err rc = sh_view_balances (sh_replica_store (r), a->courtyard ? a->courtyard : "", a->person, &b);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, a->person ? "person" : "balances");
+    if (a->json)
+        node_print_json (b);
+    else {
+        json_t *arr = json_is_array (b) ? json_incref (b) : json_pack ("[O]", b);
+        size_t i;
+        json_t *e;
+        printf ("%-32s %8s %8s %8s %8s  %s\n", "PERSON", "EARNED", "REDEEMED", "POINTS", "MINUTES", "NAME");
+        json_array_foreach (arr, i, e) {
+            json_t *p = json_object_get (e, "points"), *m = json_object_get (e, "minutes");
+            printf ("%-32s %8lld %8lld %8lld %8lld  %s\n", s_str (e, "person"), s_int (p, "earned"),
+                    s_int (p, "redeemed"), s_int (p, "balance"), s_int (m, "balance"), s_str (e, "name"));
+        }
+        json_decref (arr);
+    }
+    json_decref (b);
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Evaluation
+
+static int
+s_evaluate (node_args_t *a)
+{
+    if (!a->courtyard || !a->period) {
+        fprintf (stderr, "shouhe-node: evaluate needs --courtyard and --period (and --category with "
+                         "--content, --effect, --satisfaction to record a score)\n");
+        return NODE_EXIT_USAGE;
+    }
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = SH_OK;
+    if (a->category) {
+        int maturity = 0;
+        #define S_SCORE(x) ((x) < -1000 || (x) > 1000 ? 0 : (int) (x))
+        rc = sh_ops_evaluate (r, a->courtyard, a->period, a->category, S_SCORE (a->content),
+                              S_SCORE (a->effect), S_SCORE (a->satisfaction), &maturity, msg);
+        if (rc == SH_OK && !a->json)
+            printf ("%s %s %s: maturity %d\n", a->courtyard, a->period, a->category, maturity);
+    }
+    if (rc == SH_OK) {
+        json_t *h;
+        sh_err vr = sh_view_hexagon (sh_replica_store (r), a->courtyard, a->period, &h);
+        if (vr == SH_OK) {
+            if (a->json)
+                node_print_json (h);
+            else {
+                json_t *lv = json_object_get (h, "levels");
+                printf ("hexagon %s %s: policy %lld, deliberation %lld, mediation %lld, environment %lld, "
+                        "customs %lld, economy %lld; area %.1f\n", a->courtyard, a->period,
+                        s_int (lv, "policy"), s_int (lv, "deliberation"), s_int (lv, "mediation"),
+                        s_int (lv, "environment"), s_int (lv, "customs"), s_int (lv, "economy"),
+                        json_real_value (json_object_get (h, "area")));
+            }
+            json_decref (h);
+        }
+        else
+        if (!a->category) {
+            sh_replica_close (&r);
+            return s_view_failed (vr, "evaluation for that courtyard and period");
+        }
+    }
+    sh_replica_close (&r);
+    return s_done (rc, msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Conflicts, log, digest
+
+static int
+s_conflicts (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_conflicts (sh_replica_store (r), "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "conflicts");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *c;
+        json_array_foreach (list, i, c)
+            printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
+                    s_str (c, "reason"));
+        printf ("%zu conflict%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_log (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = sh_view_log (sh_replica_store (r), &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "the log");
+    if (a->json)
+        node_print_json (list);
+    else {
+        size_t i;
+        json_t *e;
+        json_array_foreach (list, i, e) {
+            char author[17];
+            snprintf (author, sizeof author, "%s", s_str (e, "author"));
+            printf ("%6lld %s… seq %-6lld %-12s %-6s %-15s %s\n", s_int (e, "index"), author, s_int (e, "seq"),
+                    s_str (e, "kind"), s_str (e, "op"), s_str (e, "region"), s_str (e, "entity"));
+        }
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
+static int
+s_log_verify (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_changelog_fault_t f;
+    sh_err rc = sh_changelog_verify (sh_replica_store (r), &f);
+    sh_replica_close (&r);
+    if (a->json) {
+        json_t *j = json_pack ("{s:b, s:I}", "ok", rc == SH_OK, "checked", (json_int_t) f.checked);
+        if (rc) {
+            json_object_set_new (j, "fault", json_string (sh_changelog_fault_name (f.kind)));
+            json_object_set_new (j, "index", json_integer ((json_int_t) f.index));
+            json_object_set_new (j, "message", json_string (f.message));
+        }
+        node_print_json (j);
+        json_decref (j);
+    }
+    if (rc == SH_OK) {
+        if (!a->json)
+            printf ("ok: %llu change%s verified (signatures and chains)\n", (unsigned long long) f.checked,
+                    f.checked == 1 ? "" : "s");
+        return NODE_EXIT_OK;
+    }
+    fprintf (stderr, "shouhe-node: log verify failed: %s\n", f.message[0] ? f.message : sh_strerror (rc));
+    return NODE_EXIT_REFUSED;
+}
+
+static int
+s_digest (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_store_txn_t *txn;
+    uint8_t d[SH_HASH_BYTES];
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc == SH_OK)
+        rc = sh_merge_digest (txn, a->scope ? a->scope : "", d);
+    sh_store_abort (&txn);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "the state");
+    char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
+    sh_crypto_hex (hex, d, sizeof d);
+    printf ("%s\n", hex);
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  The command table
+
+const node_command_t node_commands[] = {
+    { "init", NULL, "scope", 0, 0, "shouhe-node init --dir DIR --scope CODE",
+      "Create a node in DIR: the LMDB replica and the secret key DIR/node.key (mode 0600).\n"
+      "CODE is the node's scope: a village (12 digits) or a town (9). Prints the public key.", s_init },
+    { "key", NULL, "", 0, 0, "shouhe-node key --dir DIR",
+      "Print the node's public key (64 hex digits).", s_key },
+    { "courtyard", "add", "code name households residents elderly model point grid group", 0, 0,
+      "shouhe-node courtyard add --dir DIR --code CODE --name NAME --households N [--residents N]\n"
+      "              [--elderly N] [--model] [--point fixed|mobile|none] [--grid G] [--group G]",
+      "Add a courtyard (15-digit code = village code + 3 digits) inside the node's scope.", s_courtyard_add },
+    { "courtyard", "list", "json", 0, 0, "shouhe-node courtyard list --dir DIR [--json]",
+      "List the courtyards.", s_courtyard_list },
+    { "courtyard", "show", "json", 1, 1, "shouhe-node courtyard show --dir DIR CODE [--json]",
+      "Show one courtyard with its role holders and matter counts.", s_courtyard_show },
+    { "import", NULL, "", 2, 2, "shouhe-node import --dir DIR courtyards FILE.csv",
+      "Import courtyards from a CSV file with a header row: code,name,households and optionally\n"
+      "residents,elderly,model,point,grid,villager_group. All or nothing: every bad row is\n"
+      "named with its line and column and nothing is written.", s_import },
+    { "person", "add", "name courtyard gender birth-year party-member phone", 0, 0,
+      "shouhe-node person add --dir DIR --name NAME --courtyard CODE [--gender female|male]\n"
+      "              [--birth-year YYYY] [--party-member] [--phone P]",
+      "Add a person living in a courtyard. Prints the person's id.", s_person_add },
+    { "person", "list", "courtyard json", 0, 0, "shouhe-node person list --dir DIR [--courtyard CODE] [--json]",
+      "List persons.", s_person_list },
+    { "role", "assign", "person role nomination date", 0, 0,
+      "shouhe-node role assign --dir DIR --person ID --role ROLE [--nomination self|recommended] [--date D]",
+      "Appoint a person. ROLE: courtyard-head bay-head deliberation-head management-group\n"
+      "party-group-leader.", s_role_assign },
+    { "role", "dismiss", "person role reason date", 0, 0,
+      "shouhe-node role dismiss --dir DIR --person ID --role ROLE [--reason TEXT] [--date D]",
+      "Dismiss a person from a role they hold.", s_role_dismiss },
+    { "matter", "open", "courtyard category title description date", 0, 0,
+      "shouhe-node matter open --dir DIR --courtyard CODE --category CAT --title TEXT [--description T]",
+      "Open a matter (micro, at diagnose). CAT: policy deliberation mediation environment\n"
+      "customs economy. Prints the matter's id.", s_matter_open },
+    { "matter", "step", "note date", 2, 2, "shouhe-node matter step --dir DIR ID STEP [--note TEXT]",
+      "Record the next step: diagnose consult prescribe handle feedback. Micro matters go\n"
+      "diagnose -> handle -> feedback; small and big ones through consult and prescribe.", s_matter_step },
+    { "matter", "escalate", "note date", 2, 2, "shouhe-node matter escalate --dir DIR ID small|big",
+      "Move a matter up a tier (only upwards, only before handle).", s_matter_escalate },
+    { "matter", "close", "satisfaction note date", 1, 1,
+      "shouhe-node matter close --dir DIR ID --satisfaction 1..5",
+      "Close a matter after feedback, with the residents' satisfaction.", s_matter_close },
+    { "matter", "show", "json", 1, 1, "shouhe-node matter show --dir DIR ID [--json]",
+      "Show a matter, its state and its events.", s_matter_show },
+    { "matter", "list", "courtyard json", 0, 0, "shouhe-node matter list --dir DIR [--courtyard CODE] [--json]",
+      "List matters with their tier, step and state.", s_matter_list },
+    { "meeting", "record", "courtyard kind date attendance topic decision location", 0, 0,
+      "shouhe-node meeting record --dir DIR --courtyard CODE --kind KIND [--date D] [--attendance N]\n"
+      "              [--topic T]... [--decision D]... [--location L]",
+      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.", s_meeting_record },
+    { "meeting", "list", "courtyard json", 0, 0, "shouhe-node meeting list --dir DIR [--courtyard CODE] [--json]",
+      "List meetings.", s_meeting_list },
+    { "mediation", "record", "courtyard level kind outcome date parties summary matter", 0, 0,
+      "shouhe-node mediation record --dir DIR --courtyard CODE --level courtyard|group|village\n"
+      "              --kind KIND --outcome resolved|partial|unresolved|referred [--parties N]\n"
+      "              [--summary T] [--matter ID] [--date D]",
+      "Record a dispute mediation. KIND: neighbour family land property other.", s_mediation_record },
+    { "mediation", "list", "courtyard json", 0, 0,
+      "shouhe-node mediation list --dir DIR [--courtyard CODE] [--json]", "List mediations.", s_mediation_list },
+    { "points", "earn", "person amount unit reason date", 0, 0,
+      "shouhe-node points earn --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]",
+      "Credit points (or time-bank minutes) to a person.", s_points_earn },
+    { "points", "redeem", "person amount unit reason date", 0, 0,
+      "shouhe-node points redeem --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]",
+      "Redeem points or minutes (never more than the balance).", s_points_redeem },
+    { "points", "balance", "person courtyard json", 0, 0,
+      "shouhe-node points balance --dir DIR [--person ID] [--courtyard CODE] [--json]",
+      "Show balances: one person's, or every account's.", s_points_balance },
+    { "evaluate", NULL, "courtyard period category content effect satisfaction json", 0, 0,
+      "shouhe-node evaluate --dir DIR --courtyard CODE --period 2024Q3 [--category CAT --content N\n"
+      "              --effect N --satisfaction N] [--json]",
+      "Record one category's maturity scores (1..10 each; maturity = their rounded mean) and\n"
+      "print the courtyard's six-category hexagon and its area.", s_evaluate },
+    { "conflicts", NULL, "json", 0, 0, "shouhe-node conflicts --dir DIR [--json]",
+      "List changes that broke a domain rule after concurrent edits (kept, not applied).", s_conflicts },
+    { "log", "verify", "json", 0, 0, "shouhe-node log verify --dir DIR [--json]",
+      "Check every signature and every author chain of the log; exit 1 naming the first bad entry.",
+      s_log_verify },
+    { "log", NULL, "json", 0, 0, "shouhe-node log --dir DIR [--json]",
+      "List the changes in the local log.", s_log },
+    { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
+      "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
+    { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+};
