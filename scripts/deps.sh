@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages shouhe needs, only those missing.
+# Sourced or run by demo.sh and test.sh; needs root (or sudo) when something is missing.
+set -euo pipefail
+
+SHOUHE_PACKAGES=(
+  build-essential cmake pkg-config
+  libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
+  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
+  python3
+)
+
+missing=()
+for p in "${SHOUHE_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing missing packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
