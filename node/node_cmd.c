@@ -76,6 +76,52 @@ s_int (json_t *o, const char *key)
     return (long long) json_integer_value (json_object_get (o, key));
 }
 
+//  A number field as text, "-" when the record does not have it.
+static const char *
+s_num (json_t *o, const char *key, char buf[24])
+{
+    json_t *v = json_object_get (o, key);
+    if (!json_is_integer (v))
+        return "-";
+    snprintf (buf, 24, "%lld", (long long) json_integer_value (v));
+    return buf;
+}
+
+//  A listing command: open the replica, read one view, print it as JSON or
+//  as text rows (row prints one element) followed by a count line.
+typedef sh_err (s_view_fn) (sh_store_t *store, const char *prefix, json_t **out);
+typedef void (s_row_fn) (json_t *row);
+
+static int
+s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
+        const char *header, s_row_fn *row)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *list;
+    sh_err rc = view (sh_replica_store (r), prefix ? prefix : "", &list);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, what);
+    if (a->json)
+        node_print_json (list);
+    else {
+        if (header)
+            printf ("%s\n", header);
+        size_t i;
+        json_t *e;
+        json_array_foreach (list, i, e)
+            row (e);
+        size_t n = json_array_size (list);
+        //  what is a plural ("meetings"); drop its s for one
+        printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
+    }
+    json_decref (list);
+    return NODE_EXIT_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  init, key
 
@@ -145,33 +191,20 @@ s_courtyard_add (node_args_t *a)
     return s_done (rc, msg);
 }
 
+static void
+s_courtyard_row (json_t *c)
+{
+    char b1[24], b2[24], b3[24];
+    printf ("%-15s %5s %5s %5s %-5s %-6s %s\n", s_str (c, "code"), s_num (c, "households", b1),
+            s_num (c, "residents", b2), s_num (c, "elderly", b3),
+            json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"), s_str (c, "name"));
+}
+
 static int
 s_courtyard_list (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_courtyards (sh_replica_store (r), "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "courtyards");
-    if (a->json)
-        node_print_json (list);
-    else {
-        printf ("%-15s %5s %5s %5s %-5s %-6s %s\n", "CODE", "HOUSE", "RESID", "65+", "MODEL", "POINT", "NAME");
-        size_t i;
-        json_t *c;
-        json_array_foreach (list, i, c)
-            printf ("%-15s %5lld %5lld %5lld %-5s %-6s %s\n", s_str (c, "code"), s_int (c, "households"),
-                    s_int (c, "residents"), s_int (c, "elderly"),
-                    json_is_true (json_object_get (c, "model")) ? "yes" : "no",
-                    s_str (c, "point"), s_str (c, "name"));
-        printf ("%zu courtyard%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_courtyards, "", "courtyards",
+                   "CODE            HOUSE RESID   65+ MODEL POINT  NAME", s_courtyard_row);
 }
 
 static int
@@ -195,8 +228,9 @@ s_courtyard_show (node_args_t *a)
         printf ("courtyard   %s  %s\n", s_str (c, "code"), s_str (c, "name"));
         printf ("village     %s   grid %s   villager group %s\n", s_str (c, "village"), s_str (c, "grid"),
                 s_str (c, "villager_group"));
-        printf ("households  %lld   residents %lld   aged 65+ %lld\n", s_int (c, "households"),
-                s_int (c, "residents"), s_int (c, "elderly"));
+        char b1[24], b2[24], b3[24];
+        printf ("households  %s   residents %s   aged 65+ %s\n", s_num (c, "households", b1),
+                s_num (c, "residents", b2), s_num (c, "elderly", b3));
         printf ("model       %s   deliberation point %s\n",
                 json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"));
         printf ("persons     %lld   matters open %lld, closed %lld\n", s_int (c, "persons"),
@@ -262,28 +296,16 @@ s_person_add (node_args_t *a)
     return s_done (rc, msg);
 }
 
+static void
+s_person_row (json_t *p)
+{
+    printf ("%s %s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
+}
+
 static int
 s_person_list (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_persons (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "persons");
-    if (a->json)
-        node_print_json (list);
-    else {
-        size_t i;
-        json_t *p;
-        json_array_foreach (list, i, p)
-            printf ("%s %s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_persons, a->courtyard, "persons", NULL, s_person_row);
 }
 
 static int
@@ -433,31 +455,18 @@ s_matter_show (node_args_t *a)
     return NODE_EXIT_OK;
 }
 
+static void
+s_matter_row (json_t *m)
+{
+    printf ("%s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
+            json_is_true (json_object_get (m, "closed")) ? "closed" : "open",
+            s_str (m, "category"), s_str (m, "title"));
+}
+
 static int
 s_matter_list (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_matters (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "matters");
-    if (a->json)
-        node_print_json (list);
-    else {
-        size_t i;
-        json_t *m;
-        json_array_foreach (list, i, m)
-            printf ("%s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
-                    json_is_true (json_object_get (m, "closed")) ? "closed" : "open",
-                    s_str (m, "category"), s_str (m, "title"));
-        printf ("%zu matter%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_matters, a->courtyard, "matters", NULL, s_matter_row);
 }
 
 //  ---------------------------------------------------------------------
@@ -486,30 +495,17 @@ s_meeting_record (node_args_t *a)
     return s_done (rc, msg);
 }
 
+static void
+s_meeting_row (json_t *m)
+{
+    printf ("%s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+            s_str (m, "kind"), s_int (m, "attendance"));
+}
+
 static int
 s_meeting_list (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_meetings (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "meetings");
-    if (a->json)
-        node_print_json (list);
-    else {
-        size_t i;
-        json_t *m;
-        json_array_foreach (list, i, m)
-            printf ("%s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
-                    s_str (m, "kind"), s_int (m, "attendance"));
-        printf ("%zu meeting%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_meetings, a->courtyard, "meetings", NULL, s_meeting_row);
 }
 
 static int
@@ -535,30 +531,17 @@ s_mediation_record (node_args_t *a)
     return s_done (rc, msg);
 }
 
+static void
+s_mediation_row (json_t *m)
+{
+    printf ("%s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+            s_str (m, "level"), s_str (m, "kind"), s_str (m, "outcome"));
+}
+
 static int
 s_mediation_list (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_mediations (sh_replica_store (r), a->courtyard ? a->courtyard : "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "mediations");
-    if (a->json)
-        node_print_json (list);
-    else {
-        size_t i;
-        json_t *m;
-        json_array_foreach (list, i, m)
-            printf ("%s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
-                    s_str (m, "level"), s_str (m, "kind"), s_str (m, "outcome"));
-        printf ("%zu mediation%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_mediations, a->courtyard, "mediations", NULL, s_mediation_row);
 }
 
 //  ---------------------------------------------------------------------
@@ -676,30 +659,17 @@ s_evaluate (node_args_t *a)
 //  ---------------------------------------------------------------------
 //  Conflicts, log, digest
 
+static void
+s_conflict_row (json_t *c)
+{
+    printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
+            s_str (c, "reason"));
+}
+
 static int
 s_conflicts (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *list;
-    sh_err rc = sh_view_conflicts (sh_replica_store (r), "", &list);
-    sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, "conflicts");
-    if (a->json)
-        node_print_json (list);
-    else {
-        size_t i;
-        json_t *c;
-        json_array_foreach (list, i, c)
-            printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
-                    s_str (c, "reason"));
-        printf ("%zu conflict%s\n", json_array_size (list), json_array_size (list) == 1 ? "" : "s");
-    }
-    json_decref (list);
-    return NODE_EXIT_OK;
+    return s_list (a, sh_view_conflicts, "", "conflicts", NULL, s_conflict_row);
 }
 
 static int
