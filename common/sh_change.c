@@ -290,6 +290,9 @@ s_unwrap (Shouhe__V1__SignedChange **msg_p,
         return s_fail (why, "signed change is not a valid SignedChange message");
 
     const char *reason = NULL;
+    if (msg->base.n_unknown_fields != 0)
+        reason = "signed change has fields besides change and signature (the signature would not cover them)";
+    else
     if (!s_is_canonical (&msg->base, signed_bytes, signed_len))
         reason = "signed change is not canonically encoded";
     else

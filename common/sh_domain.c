@@ -89,14 +89,14 @@ sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why)
         snprintf (why, SH_DOMAIN_WHY_BYTES, "unknown tier %d", tier);
         return SH_ERULE;
     }
-    if (tier <= m->tier) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation goes upwards only: the matter is %s, not below %s",
-                  S_TIER (m->tier), S_TIER (tier));
-        return SH_ERULE;
-    }
     if (m->step >= SH_STEP_HANDLE) {
         snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation only before handle: the matter is at %s",
                   S_STEP (m->step));
+        return SH_ERULE;
+    }
+    if (tier <= m->tier) {
+        snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation goes upwards only: the matter is %s, not below %s",
+                  S_TIER (m->tier), S_TIER (tier));
         return SH_ERULE;
     }
     m->tier = tier;
@@ -196,8 +196,9 @@ s_ledger_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
     s_replay_t *r = arg;
     sh_domain_ledger_t *l = r->l;
     Shouhe__V1__LedgerEntry *e = shouhe__v1__ledger_entry__unpack (NULL, len, body);
+    //  amounts are capped so that no set of entries overflows the sums
     if (!e || !e->has_unit || e->unit < 1 || e->unit > 2 || !e->has_amount || e->amount == 0
-    ||  e->amount > INT64_MAX / 4) {
+    ||  e->amount > SH_DOMAIN_AMOUNT_MAX) {
         s_conflict (r, hlc, author, "malformed ledger entry");
         l->conflicts++;
     }

@@ -67,6 +67,10 @@ SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *re
                                              sh_domain_matter_t *m,
                                              sh_domain_conflict_fn *conflict, void *arg);
 
+//  Largest ledger amount replay accepts (larger entries are conflicts):
+//  2^32 entries of it still fit in int64.
+#define SH_DOMAIN_AMOUNT_MAX ((uint64_t) 1 << 30)
+
 //  Ledger totals of one account (a person). Units: points and minutes.
 typedef struct {
     uint64_t earned[3];      //  by unit (index 1 points, 2 minutes)
@@ -81,8 +85,9 @@ SH_NODISCARD sh_err sh_domain_ledger_replay (sh_store_txn_t *txn, const char *re
                                              sh_domain_ledger_t *l,
                                              sh_domain_conflict_fn *conflict, void *arg);
 
-//  Maturity level 1..10 from three scores 1..10: round((c + e + s) / 3),
-//  halves rounding up. 0 if a score is out of range.
+//  Maturity level 1..10 from three scores 1..10: the mean rounded to the
+//  nearest whole number, (c + e + s + 1) / 3 in integers (a mean of three
+//  integers is never exactly a half). 0 if a score is out of range.
 int sh_domain_maturity (int content, int effect, int satisfaction);
 
 //  Area of the regular-hexagon radar chart with radii r[0..5]:

@@ -390,7 +390,7 @@ sh_merge_sets (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
             rc = SH_ECORRUPT;
             break;
         }
-        uint8_t seek[SH_MERGE_KEY_MAX + 1];
+        uint8_t seek[SH_MERGE_KEY_MAX + SH_MERGE_STAMP_BYTES + 1];
         size_t seek_len;
         if (pk.kind == kind) {
             char region[SH_REGION_MAX + 1];
@@ -398,10 +398,11 @@ sh_merge_sets (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
             region[pk.region_len] = 0;
             if (fn (region, pk.id, pk.id_len, arg))
                 break;
-            //  past every event of this entity: record key || 0xff...
+            //  past every event of this entity, even one stamped 0xff...:
+            //  record key || 0xff x (stamp + 1) is above any record key || stamp
             memcpy (seek, k, pk.rec_len);
-            memset (seek + pk.rec_len, 0xff, 1);
-            seek_len = pk.rec_len + 1;
+            memset (seek + pk.rec_len, 0xff, SH_MERGE_STAMP_BYTES + 1);
+            seek_len = pk.rec_len + SH_MERGE_STAMP_BYTES + 1;
         }
         else
         if (pk.kind < kind) {

@@ -244,11 +244,15 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
         S_MSG ("households must be a number from 1 to 100000, not %lld", (long long) c->households);
         return SH_EINVAL;
     }
-    if (c->residents < -1 || c->residents > 1000000) {
-        S_MSG ("residents must be a number from 0 to 1000000");
+    if (c->residents != SH_OPS_UNSET && (c->residents < 0 || c->residents > 1000000)) {
+        S_MSG ("residents must be a number from 0 to 1000000, not %lld", (long long) c->residents);
         return SH_EINVAL;
     }
-    if (c->elderly < -1 || (c->residents >= 0 && c->elderly > c->residents)) {
+    if (c->elderly != SH_OPS_UNSET && c->elderly < 0) {
+        S_MSG ("elderly residents must be a number from 0, not %lld", (long long) c->elderly);
+        return SH_EINVAL;
+    }
+    if (c->elderly != SH_OPS_UNSET && c->residents != SH_OPS_UNSET && c->elderly > c->residents) {
         S_MSG ("elderly residents (%lld) cannot exceed residents (%lld)",
                (long long) c->elderly, (long long) c->residents);
         return SH_EINVAL;
@@ -283,11 +287,11 @@ s_courtyard_write (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
     m.village = village;
     m.has_households = 1;
     m.households = (uint32_t) c->households;
-    if (c->residents >= 0) {
+    if (c->residents != SH_OPS_UNSET) {
         m.has_residents = 1;
         m.residents = (uint32_t) c->residents;
     }
-    if (c->elderly >= 0) {
+    if (c->elderly != SH_OPS_UNSET) {
         m.has_elderly = 1;
         m.elderly = (uint32_t) c->elderly;
     }
@@ -418,7 +422,21 @@ s_import_row (const char *const *f, size_t n, size_t line, void *arg)
             }
         return im->bad ? 1 : 0;
     }
+    //  one slot per data row for duplicate detection, filled before any return
     im->rows++;
+    char **codes = realloc (im->codes, im->rows * sizeof *codes);
+    if (codes)
+        im->codes = codes;
+    size_t *lines = realloc (im->code_lines, im->rows * sizeof *lines);
+    if (lines)
+        im->code_lines = lines;
+    if (!codes || !lines) {
+        im->rows--;
+        im->hard = SH_ENOMEM;
+        return 1;
+    }
+    im->codes[im->rows - 1] = NULL;
+    im->code_lines[im->rows - 1] = line;
     if (n != im->n_header) {
         s_import_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
         im->bad++;
@@ -426,7 +444,8 @@ s_import_row (const char *const *f, size_t n, size_t line, void *arg)
     }
 #define S_COL(k) (im->col[k] >= 0 ? f[im->col[k]] : NULL)
 #define S_COLNO(k) ((size_t) im->col[k] + 1)
-    sh_ops_courtyard_t c = { .code = S_COL (0), .name = S_COL (1), .residents = -1, .elderly = -1 };
+    sh_ops_courtyard_t c = { .code = S_COL (0), .name = S_COL (1), .residents = SH_OPS_UNSET,
+                            .elderly = SH_OPS_UNSET };
     bool ok = true;
     if (!s_parse_int (S_COL (2), &c.households)) {
         s_import_fault (im, "line %zu, column %zu (households): '%s' is not a whole number",
@@ -454,19 +473,20 @@ s_import_row (const char *const *f, size_t n, size_t line, void *arg)
     c.point = (s = S_COL (6)) && *s ? s : NULL;
     c.grid = S_COL (7);
     c.villager_group = S_COL (8);
+    //  a code already seen in this file (checked before the store, which
+    //  already holds the earlier row in this transaction)
+    for (size_t i = 0; ok && c.code && i < im->rows - 1; i++)
+        if (im->codes[i] && strcmp (im->codes[i], c.code) == 0) {
+            s_import_fault (im, "line %zu, column %zu (code): courtyard %s also appears on line %zu",
+                            line, S_COLNO (0), c.code, im->code_lines[i]);
+            ok = false;
+        }
     if (ok) {
         char why[SH_OPS_MSG_BYTES];
         int point;
         sh_err rc = s_courtyard_check (im->r, im->txn, &c, &point, why);
         if (rc == SH_OK) {
-            for (size_t i = 0; i < im->rows - 1; i++)
-                if (im->codes[i] && strcmp (im->codes[i], c.code) == 0) {
-                    s_import_fault (im, "line %zu, column %zu (code): courtyard %s also appears on line %zu",
-                                    line, S_COLNO (0), c.code, im->code_lines[i]);
-                    ok = false;
-                    break;
-                }
-            if (ok && (rc = s_courtyard_write (im->r, im->txn, &c, point)) != SH_OK) {
+            if ((rc = s_courtyard_write (im->r, im->txn, &c, point)) != SH_OK) {
                 im->hard = rc;
                 return 1;
             }
@@ -492,18 +512,7 @@ s_import_row (const char *const *f, size_t n, size_t line, void *arg)
         }
     }
     //  remember the code for duplicate detection
-    char **codes = realloc (im->codes, im->rows * sizeof *codes);
-    size_t *lines = realloc (im->code_lines, im->rows * sizeof *lines);
-    if (codes)
-        im->codes = codes;
-    if (lines)
-        im->code_lines = lines;
-    if (!codes || !lines) {
-        im->hard = SH_ENOMEM;
-        return 1;
-    }
     im->codes[im->rows - 1] = ok && c.code ? strdup (c.code) : NULL;
-    im->code_lines[im->rows - 1] = line;
     if (!ok)
         im->bad++;
     return 0;
@@ -522,6 +531,8 @@ sh_ops_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
         return rc;
     }
     rc = sh_csv_read (path, s_import_row, &im, msg, SH_OPS_MSG_BYTES);
+    if (rc == SH_EPROTO)
+        rc = SH_EINVAL;     //  a CSV syntax error is bad input, named in msg
     if (rc == SH_OK && im.hard) {
         rc = im.hard;
         S_MSG ("import stopped: %s", sh_strerror (rc));
@@ -674,6 +685,11 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         m.nomination = nom;
     }
     m.appointed_on = day;
+    if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED) {
+        //  a re-appointment: fields are merged one by one, so clear the old dismissal
+        m.dismissed_on = (char *) "";
+        m.reason = (char *) "";
+    }
     return s_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
 }
 
@@ -767,6 +783,14 @@ s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, ch
         rc = sh_domain_matter_replay (txn, region, id, sizeof id, &m, NULL, NULL);
     if (rc) {
         S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
+        goto out;
+    }
+    //  a town leads only the matters escalated to it (大事镇街督办)
+    if (strlen (sh_replica_scope (r)) < 12 && strlen (region) > 12 && m.tier != SH_TIER_BIG
+    &&  e->kind != SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
+        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex,
+               m.tier == SH_TIER_SMALL ? "small" : "micro");
+        rc = SH_ERULE;
         goto out;
     }
     if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP)
@@ -882,8 +906,8 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
     ||  !s_text_ok (mt->location, false, "the location", msg))
         return SH_EINVAL;
-    if (mt->attendance < -1 || mt->attendance > 100000) {
-        S_MSG ("attendance must be a number from 0 to 100000");
+    if (mt->attendance != SH_OPS_UNSET && (mt->attendance < 0 || mt->attendance > 100000)) {
+        S_MSG ("attendance must be a number from 0 to 100000, not %lld", (long long) mt->attendance);
         return SH_EINVAL;
     }
     sh_err rc = s_read_courtyard (r, mt->courtyard, msg);
@@ -894,7 +918,7 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     m.has_kind = 1;
     m.kind = kind;
     m.date = day;
-    if (mt->attendance >= 0) {
+    if (mt->attendance != SH_OPS_UNSET) {
         m.has_attendance = 1;
         m.attendance = (uint32_t) mt->attendance;
     }
@@ -925,7 +949,7 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     ||  !s_text_ok (md->summary, false, "the summary", msg)
     ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
         return SH_EINVAL;
-    if (md->parties != -1 && (md->parties < 2 || md->parties > 10000)) {
+    if (md->parties != SH_OPS_UNSET && (md->parties < 2 || md->parties > 10000)) {
         S_MSG ("a mediation has at least 2 parties, not %lld", (long long) md->parties);
         return SH_EINVAL;
     }
@@ -953,7 +977,7 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     m.has_outcome = 1;
     m.outcome = outcome;
     m.date = day;
-    if (md->parties >= 0) {
+    if (md->parties != SH_OPS_UNSET) {
         m.has_parties = 1;
         m.parties = (uint32_t) md->parties;
     }

@@ -28,13 +28,14 @@
 #define SH_OPS_MSG_BYTES 512
 #define SH_OPS_ID_BYTES 16
 #define SH_OPS_ID_HEX (2 * SH_OPS_ID_BYTES + 1)
+#define SH_OPS_UNSET INT64_MIN   //  an optional number that was not given
 
 typedef struct {
     const char *code;          //  15 digits: village code + 3
     const char *name;          //  non-empty
     int64_t households;        //  > 0
-    int64_t residents;         //  >= 0, or -1 when not given
-    int64_t elderly;           //  0..residents, or -1 when not given
+    int64_t residents;         //  >= 0, or SH_OPS_UNSET
+    int64_t elderly;           //  0..residents, or SH_OPS_UNSET
     bool model;                //  a model courtyard
     const char *point;         //  fixed | mobile | none, or NULL
     const char *grid;          //  or NULL
@@ -83,7 +84,7 @@ typedef struct {
     const char *courtyard;
     const char *kind;          //  party-masses-day | deliberation | longmenzhen | bench-lecture | other
     const char *date;          //  or NULL for today
-    int64_t attendance;        //  >= 0, or -1 when not given
+    int64_t attendance;        //  >= 0, or SH_OPS_UNSET
     const char *const *topics; //  n_topics strings
     size_t n_topics;
     const char *const *decisions;
@@ -100,7 +101,7 @@ typedef struct {
     const char *kind;          //  neighbour | family | land | property | other
     const char *outcome;       //  resolved | partial | unresolved | referred
     const char *date;          //  or NULL
-    int64_t parties;           //  >= 2, or -1
+    int64_t parties;           //  >= 2, or SH_OPS_UNSET
     const char *summary;       //  or NULL
     const char *matter_hex;    //  related matter, or NULL
 } sh_ops_mediation_t;

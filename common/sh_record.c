@@ -171,12 +171,25 @@ s_enum_known (const ProtobufCEnumDescriptor *e, int value)
 }
 
 static bool
-s_enums_valid (const ProtobufCMessage *m, const char **why)
+s_fields_valid (const ProtobufCMessage *m, const char **why)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         const char *base = (const char *) m;
+        if (f->type == PROTOBUF_C_TYPE_STRING) {
+            size_t n = f->label == PROTOBUF_C_LABEL_REPEATED
+                     ? *(const size_t *) (base + f->quantifier_offset) : 1;
+            char *const *vals = f->label == PROTOBUF_C_LABEL_REPEATED
+                              ? *(char **const *) (base + f->offset) : (char *const *) (base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (vals[k] && !sh_record_utf8_valid (vals[k], strlen (vals[k]))) {
+                    if (why)
+                        *why = "a text field is not valid UTF-8";
+                    return false;
+                }
+        }
+        else
         if (f->type == PROTOBUF_C_TYPE_ENUM) {
             if (f->label == PROTOBUF_C_LABEL_REPEATED) {
                 size_t n = *(const size_t *) (base + f->quantifier_offset);
@@ -193,7 +206,7 @@ s_enums_valid (const ProtobufCMessage *m, const char **why)
         else
         if (f->type == PROTOBUF_C_TYPE_MESSAGE && f->label != PROTOBUF_C_LABEL_REPEATED) {
             const ProtobufCMessage *sub = *(ProtobufCMessage *const *) (base + f->offset);
-            if (sub && !s_enums_valid (sub, why))
+            if (sub && !s_fields_valid (sub, why))
                 return false;
         }
         continue;
@@ -220,7 +233,15 @@ sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **w
             *why = "body is not a valid message of the kind's type";
         return SH_EPROTO;
     }
-    bool ok = s_enums_valid (m, why);
+    bool ok = s_fields_valid (m, why);
+    //  a body that packs back to another size held a repeated field, an
+    //  over-long varint or a string with a NUL (which protobuf-c cuts):
+    //  what would be merged is not what was signed
+    if (ok && protobuf_c_message_get_packed_size (m) != len) {
+        ok = false;
+        if (why)
+            *why = "body is not canonically encoded (repeated field, NUL in a string or over-long number)";
+    }
     protobuf_c_message_free_unpacked (m, NULL);
     return ok ? SH_OK : SH_EPROTO;
 }
@@ -289,8 +310,10 @@ sh_record_enum_list (const char *enum_name, char *buf, size_t buf_size)
         char name[64];
         s_short_name (name, sizeof name, e, e->values[i].name);
         int n = snprintf (buf + used, buf_size - used, "%s%s", used ? " " : "", name);
-        if (n < 0 || (size_t) n >= buf_size - used)
+        if (n < 0 || (size_t) n >= buf_size - used) {
+            buf[used] = 0;   //  whole names only: drop a name snprintf cut short
             break;
+        }
         used += (size_t) n;
     }
     return buf;

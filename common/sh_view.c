@@ -437,6 +437,8 @@ s_collect_eval (const char *region, const uint8_t *id, size_t id_len,
 sh_err
 sh_view_hexagon (sh_store_t *store, const char *courtyard, const char *period, json_t **out)
 {
+    if (strlen (courtyard) != 15)
+        return SH_ENOTFOUND;    //  one courtyard, not a prefix of several
     s_walk_t w = { .kind = SH_KIND_EVALUATION, .aux = json_object () };
     if (!w.aux)
         return SH_ENOMEM;

@@ -56,7 +56,7 @@ SH_NODISCARD sh_err sh_view_hexagon (sh_store_t *store, const char *courtyard, c
 SH_NODISCARD sh_err sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out);
 
 //  The log: one object per entry, in log order ("index", "author", "seq",
-//  "hlc", "time", "region", "kind", "op", "entity", "hash").
+//  "hlc", "time_ms", "region", "kind", "op", "entity", "hash", "bytes").
 SH_NODISCARD sh_err sh_view_log (sh_store_t *store, json_t **out);
 
 #endif

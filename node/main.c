@@ -17,6 +17,7 @@
 
 #include "node_cli.h"
 #include "sh_crypto.h"
+#include "sh_ops.h"
 
 //  Every option of every command. The index in this table is the option's
 //  bit in node_args_t.given; keep "dir" first.
@@ -169,7 +170,8 @@ main (int argc, char **argv)
         return NODE_EXIT_STORE;
     }
     int skip = cmd->word2 ? 3 : 2;
-    node_args_t a = { .residents = -1, .elderly = -1, .attendance = -1, .parties = -1 };
+    node_args_t a = { .residents = SH_OPS_UNSET, .elderly = SH_OPS_UNSET, .attendance = SH_OPS_UNSET,
+                      .parties = SH_OPS_UNSET };
     //  getopt_long over argv[skip - 1 ..], so that argv[0] of its view is the
     //  last command word
     int gargc = argc - skip + 1;

@@ -299,13 +299,14 @@ s_person_add (node_args_t *a)
 static void
 s_person_row (json_t *p)
 {
-    printf ("%s %s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
+    printf ("%s %-15s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
 }
 
 static int
 s_person_list (node_args_t *a)
 {
-    return s_list (a, sh_view_persons, a->courtyard, "persons", NULL, s_person_row);
+    return s_list (a, sh_view_persons, a->courtyard, "persons",
+                   "ID                               COURTYARD       NAME", s_person_row);
 }
 
 static int
@@ -417,9 +418,22 @@ s_matter_close (node_args_t *a)
     return s_done (rc, msg);
 }
 
+//  Is text a 16-byte id in hex? Prints the refusal when not.
+static bool
+s_id_ok (const char *what, const char *text)
+{
+    uint8_t id[SH_OPS_ID_BYTES];
+    if (sh_crypto_unhex (id, sizeof id, text) == SH_OK)
+        return true;
+    fprintf (stderr, "shouhe-node: %s id '%s' is not 32 hex digits\n", what, text);
+    return false;
+}
+
 static int
 s_matter_show (node_args_t *a)
 {
+    if (!s_id_ok ("matter", a->pos[0]))
+        return NODE_EXIT_REFUSED;
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
@@ -485,8 +499,6 @@ s_meeting_record (node_args_t *a)
         return ex;
     sh_ops_meeting_t m = { a->courtyard, a->kind, a->date, a->attendance, a->topics, a->n_topics,
                            a->decisions, a->n_decisions, a->location };
-    if (a->attendance < -1)
-        m.attendance = -2;   //  refused by sh_ops with a message
     char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
     sh_err rc = sh_ops_meeting_record (r, &m, id, msg);
     if (rc == SH_OK)
@@ -521,8 +533,6 @@ s_mediation_record (node_args_t *a)
         return ex;
     sh_ops_mediation_t m = { a->courtyard, a->level, a->kind, a->outcome, a->date, a->parties,
                              a->summary, a->matter };
-    if (a->parties < -1)
-        m.parties = 0;
     char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
     sh_err rc = sh_ops_mediation_record (r, &m, id, msg);
     if (rc == SH_OK)
@@ -578,6 +588,8 @@ static int s_points_redeem (node_args_t *a) { return s_points (a, true); }
 static int
 s_points_balance (node_args_t *a)
 {
+    if (a->person && !s_id_ok ("person", a->person))
+        return NODE_EXIT_REFUSED;
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
@@ -585,8 +597,11 @@ s_points_balance (node_args_t *a)
     json_t *b;
     sh_err rc = sh_view_balances (sh_replica_store (r), a->courtyard ? a->courtyard : "", a->person, &b);
     sh_replica_close (&r);
-    if (rc)
-        return s_view_failed (rc, a->person ? "person" : "balances");
+    if (rc) {
+        char what[64];
+        snprintf (what, sizeof what, "person %.40s", a->person ? a->person : "");
+        return s_view_failed (rc, a->person ? what : "balances");
+    }
     if (a->json)
         node_print_json (b);
     else {
@@ -615,6 +630,14 @@ s_evaluate (node_args_t *a)
         fprintf (stderr, "shouhe-node: evaluate needs --courtyard and --period (and --category with "
                          "--content, --effect, --satisfaction to record a score)\n");
         return NODE_EXIT_USAGE;
+    }
+    if (!sh_ops_period_valid (a->period)) {
+        fprintf (stderr, "shouhe-node: period '%s' must look like 2024Q3\n", a->period);
+        return NODE_EXIT_REFUSED;
+    }
+    if (!sh_ops_code_valid (a->courtyard, 15)) {
+        fprintf (stderr, "shouhe-node: courtyard code '%s' must be 15 digits (village code + 3)\n", a->courtyard);
+        return NODE_EXIT_REFUSED;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -733,6 +756,17 @@ s_log_verify (node_args_t *a)
 static int
 s_digest (node_args_t *a)
 {
+    if (a->scope) {
+        size_t n = strlen (a->scope);
+        bool ok = n <= SH_REGION_MAX;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = a->scope[i] >= '0' && a->scope[i] <= '9';
+        if (!ok) {
+            fprintf (stderr, "shouhe-node: scope '%s' must be a region code prefix (at most %d digits)\n",
+                     a->scope, SH_REGION_MAX);
+            return NODE_EXIT_REFUSED;
+        }
+    }
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
