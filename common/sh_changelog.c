@@ -22,6 +22,7 @@
  * -------------------------------------------------------------------------- */
 
 #define S_META_NEXT "log.next"                          //  META key of the next index
+#define S_META_SPARSE "log.sparse."                     //  META key prefix: author chain partial
 #define S_INDEX_BYTES 8                                 //  a be64 log index
 #define S_CHAIN_KEY_BYTES (SH_PUBKEY_BYTES + 8)         //  author || be64(seq)
 #define S_CHAIN_VAL_BYTES (8 + SH_HASH_BYTES)           //  be64(index) || hash
@@ -57,11 +58,51 @@ s_next_index (sh_store_txn_t *txn, uint64_t *next)
  * Appending and reading
  * -------------------------------------------------------------------------- */
 
+//  META key marking author's chain as partial here: S_META_SPARSE || author.
+static void
+s_sparse_key (char key[sizeof S_META_SPARSE + 2 * SH_PUBKEY_BYTES], const uint8_t author[SH_PUBKEY_BYTES])
+{
+    memcpy (key, S_META_SPARSE, sizeof S_META_SPARSE - 1);
+    sh_crypto_hex (key + sizeof S_META_SPARSE - 1, author, SH_PUBKEY_BYTES);
+}
+
+//  Is author's chain marked partial in this log?
+static bool
+s_is_sparse (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYTES])
+{
+    char key[sizeof S_META_SPARSE + 2 * SH_PUBKEY_BYTES];
+    s_sparse_key (key, author);
+    const uint8_t *v;
+    size_t vl;
+    return sh_store_get (txn, SH_DB_META, key, strlen (key), &v, &vl) == SH_OK;
+}
+
+static sh_err s_append (sh_store_txn_t *txn, const uint8_t *signed_bytes, size_t signed_len,
+                        const sh_change_t *change, const uint8_t hash[SH_HASH_BYTES],
+                        bool *duplicate, bool sparse);
+
 sh_err
 sh_changelog_append (sh_store_txn_t *txn,
                      const uint8_t *signed_bytes, size_t signed_len,
                      const sh_change_t *change, const uint8_t hash[SH_HASH_BYTES],
                      bool *duplicate)
+{
+    return s_append (txn, signed_bytes, signed_len, change, hash, duplicate, false);
+}
+
+sh_err
+sh_changelog_append_sparse (sh_store_txn_t *txn,
+                            const uint8_t *signed_bytes, size_t signed_len,
+                            const sh_change_t *change, const uint8_t hash[SH_HASH_BYTES],
+                            bool *duplicate)
+{
+    return s_append (txn, signed_bytes, signed_len, change, hash, duplicate, true);
+}
+
+static sh_err
+s_append (sh_store_txn_t *txn, const uint8_t *signed_bytes, size_t signed_len,
+          const sh_change_t *change, const uint8_t hash[SH_HASH_BYTES],
+          bool *duplicate, bool sparse)
 {
     assert (txn);
     assert (signed_bytes && signed_len > 0);
@@ -94,9 +135,14 @@ sh_changelog_append (sh_store_txn_t *txn,
     err = sh_changelog_head (txn, change->author, &head_seq, head_hash);
     if (err)
         return err;
-    err = sh_change_follows (change, head_seq, head_hash);
-    if (err)
-        return err;
+    bool gap = false;
+    if (sparse && change->seq > head_seq + 1)
+        gap = true;             //  the changes between are outside this log's scope
+    else {
+        err = sh_change_follows (change, head_seq, head_hash);
+        if (err)
+            return err;
+    }
 
     uint64_t index;
     err = s_next_index (txn, &index);
@@ -117,7 +163,12 @@ sh_changelog_append (sh_store_txn_t *txn,
     ||  (err = sh_store_put (txn, SH_DB_HEADS, change->author, SH_PUBKEY_BYTES, head_val, sizeof head_val))
     ||  (err = sh_store_meta_put_u64 (txn, S_META_NEXT, index + 1)))
         return err;
-    return SH_OK;
+    if (gap) {
+        char key[sizeof S_META_SPARSE + 2 * SH_PUBKEY_BYTES];
+        s_sparse_key (key, change->author);
+        err = sh_store_put (txn, SH_DB_META, key, strlen (key), "", 0);
+    }
+    return err;
 }
 
 sh_err
@@ -440,7 +491,8 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
         return s_store_error (fault, SH_ENOMEM, "track authors");
     }
     err = SH_OK;
-    if (sh_change_follows (&change, a->seq, a->hash) != SH_OK) {
+    bool gap_ok = change.seq > a->seq + 1 && s_is_sparse (txn, change.author);
+    if (!gap_ok && sh_change_follows (&change, a->seq, a->hash) != SH_OK) {
         if (a->seq == 0 && change.seq != 1)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
                            "chain gap: the author's first change in the log has seq %" PRIu64

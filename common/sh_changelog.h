@@ -63,6 +63,19 @@ SH_NODISCARD sh_err sh_changelog_append (sh_store_txn_t *txn,
                                          const uint8_t hash[SH_HASH_BYTES],
                                          bool *duplicate);
 
+//  As sh_changelog_append, but for a log that holds only part of author's
+//  chain (a node receives from the hub only the changes inside its scope):
+//  a change whose seq is beyond head + 1 is accepted and the author is
+//  marked partial (META "log.sparse." || hex author); seq must still grow
+//  and prev must match when seq = head + 1. sh_changelog_verify then
+//  accepts gaps in that author's chain, and only there; a node's own chain
+//  and every chain at the hub stay complete.
+SH_NODISCARD sh_err sh_changelog_append_sparse (sh_store_txn_t *txn,
+                                                const uint8_t *signed_bytes, size_t signed_len,
+                                                const sh_change_t *change,
+                                                const uint8_t hash[SH_HASH_BYTES],
+                                                bool *duplicate);
+
 //  The head of author's chain: its highest seq and that change's hash. An
 //  author with nothing logged has seq 0 and a zero hash (SH_OK).
 //  SH_ECORRUPT if the stored head is malformed.

@@ -140,3 +140,15 @@ sh_crypto_equal (const uint8_t *a, const uint8_t *b, size_t len)
         return true;
     return sodium_memcmp (a, b, len) == 0;
 }
+
+sh_err
+sh_crypto_ed_to_curve (uint8_t curve[SH_CURVE_BYTES], const uint8_t ed[SH_PUBKEY_BYTES])
+{
+    return crypto_sign_ed25519_pk_to_curve25519 (curve, ed) == 0 ? SH_OK : SH_ECRYPTO;
+}
+
+void
+sh_crypto_wipe (void *buf, size_t len)
+{
+    sodium_memzero (buf, len);
+}

@@ -239,3 +239,14 @@ sh_key_sign (const sh_key_t *self, uint8_t sig[SH_SIG_BYTES],
     free (buf);
     return SH_OK;
 }
+
+sh_err
+sh_key_curve (const sh_key_t *self, uint8_t curve_pk[SH_CURVE_BYTES], uint8_t curve_sk[SH_CURVE_BYTES])
+{
+    if (crypto_sign_ed25519_pk_to_curve25519 (curve_pk, self->pk) != 0
+    ||  crypto_sign_ed25519_sk_to_curve25519 (curve_sk, self->sk) != 0) {
+        sodium_memzero (curve_sk, SH_CURVE_BYTES);
+        return SH_ECRYPTO;
+    }
+    return SH_OK;
+}

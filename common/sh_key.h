@@ -48,4 +48,12 @@ SH_NODISCARD sh_err sh_key_sign (const sh_key_t *self, uint8_t sig[SH_SIG_BYTES]
                                  const uint8_t *prefix, size_t prefix_len,
                                  const uint8_t *msg, size_t msg_len);
 
+//  The CurveZMQ transport key pair derived from this identity
+//  (crypto_sign_ed25519_{pk,sk}_to_curve25519), so one key both
+//  authenticates the link and signs records. curve_sk is secret: the caller
+//  wipes it (sodium_memzero via sh_crypto_wipe) when done. SH_ECRYPTO if
+//  the key cannot be converted.
+SH_NODISCARD sh_err sh_key_curve (const sh_key_t *self, uint8_t curve_pk[SH_CURVE_BYTES],
+                                  uint8_t curve_sk[SH_CURVE_BYTES]);
+
 #endif

@@ -236,11 +236,18 @@ sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
     if (rc)
         return rc;
     *duplicate = false;
-    rc = sh_changelog_append (txn, signed_bytes, signed_len, &c, hash, duplicate);
+    //  A node holds only the part of another author's chain inside its scope.
+    if (memcmp (c.author, sh_key_public (self->key), SH_PUBKEY_BYTES) == 0)
+        rc = sh_changelog_append (txn, signed_bytes, signed_len, &c, hash, duplicate);
+    else
+        rc = sh_changelog_append_sparse (txn, signed_bytes, signed_len, &c, hash, duplicate);
     if (rc == SH_OK && !*duplicate) {
+        //  A validly signed change whose body this version cannot read (a
+        //  newer schema) stays in the log -- the author's chain goes on --
+        //  but changes no state here.
         rc = sh_merge_apply (txn, &c);
-        if (rc == SH_EPROTO && why)
-            *why = "the body does not fit its entity kind";
+        if (rc == SH_EPROTO)
+            rc = SH_OK;
     }
     if (rc == SH_OK && !*duplicate) {
         sh_hlc_observe (&self->hlc, c.hlc);

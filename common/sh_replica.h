@@ -65,7 +65,8 @@ SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
                                       const uint8_t *body, size_t body_len, uint64_t *seq);
 
 //  Take in one SignedChange written elsewhere: open (signature), append
-//  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION), merge, and advance the
+//  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION; another author's chain
+//  may have gaps, see sh_changelog_append_sparse), merge, and advance the
 //  clock past it. A change already held sets *duplicate and changes
 //  nothing. why (may be NULL) receives a static reason on SH_EPROTO.
 SH_NODISCARD sh_err sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,

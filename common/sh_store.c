@@ -30,6 +30,9 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_EVENTS] = "events",
     [SH_DB_INDEX] = "index",
     [SH_DB_META] = "meta",
+    [SH_DB_REGISTRY] = "registry",
+    [SH_DB_EVIDENCE] = "evidence",
+    [SH_DB_SCOPES] = "scopes",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later
@@ -210,18 +213,14 @@ sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes)
 
     //  Open every named database once, in one transaction; the handles stay
     //  valid for the life of the environment.
-    if ((rc = mdb_txn_begin (self->env, NULL, create ? 0 : MDB_RDONLY, &txn))) {
+    //  Databases added by a later version are created in an older store
+    //  as it is opened; callers recognise a shouhe store by its META.
+    if ((rc = mdb_txn_begin (self->env, NULL, 0, &txn))) {
         err = s_err (rc);
         goto fail;
     }
     for (int db = 0; db < SH_DB_COUNT; db++) {
-        rc = mdb_dbi_open (txn, s_db_names[db], create ? MDB_CREATE : 0, &self->dbi[db]);
-        if (rc == MDB_NOTFOUND) {
-            //  data.mdb exists but lacks one of our databases: not a shouhe
-            //  store (or a damaged one).
-            err = SH_ECORRUPT;
-            goto fail;
-        }
+        rc = mdb_dbi_open (txn, s_db_names[db], MDB_CREATE, &self->dbi[db]);
         if (rc) {
             err = s_err (rc);
             goto fail;

@@ -50,6 +50,9 @@ typedef enum {
     SH_DB_EVENTS,       //  "events":  record key || hlc (u64 BE) || author(32) -> event body
     SH_DB_INDEX,        //  "index":   kind(1) || id len(1) || id || region -> empty
     SH_DB_META,         //  "meta":    ASCII name -> value
+    SH_DB_REGISTRY,     //  "registry": Ed25519 key(32) -> Enrollment (wire.proto); curve key(32) || 'c' -> Ed25519 key
+    SH_DB_EVIDENCE,     //  "evidence": author(32) || seq (u64 BE) || hash(32) -> SignedChange bytes (equivocations)
+    SH_DB_SCOPES,       //  "scopes":  prefix (6, 9 or 12 digits) || '/' || log index (u64 BE) -> empty (hub)
     SH_DB_COUNT
 } sh_store_db_t;
 
@@ -63,7 +66,7 @@ typedef struct sh_store_cursor_t sh_store_cursor_t;
 //  must exist. map_bytes is the LMDB map size (0 = SH_STORE_DEFAULT_MAP_BYTES).
 //  On success *out is a new store the caller owns.
 //  Returns SH_ENOTFOUND when create is false and dir holds no store
-//  (no data.mdb), SH_ECORRUPT when data.mdb lacks the named databases.
+//  (no data.mdb). Named databases missing from an older store are created.
 //  Files are created with mode 0600. Durable: commits are fsynced.
 SH_NODISCARD sh_err sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes);
 

@@ -1,0 +1,399 @@
+/*  sh_hublog -- the hub's side of the change log. */
+#include "sh_hublog.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_change.h"
+#include "sh_changelog.h"
+#include "sh_merge.h"
+#include "sh_record.h"
+
+#define S_MAX_THREADS 16
+#define S_PAR_MIN 32          //  below this many changes, verify on the caller's thread
+
+//  ---------------------------------------------------------------------
+//  Parallel opening (decode + verify + hash)
+
+typedef struct {
+    sh_change_t change;                 //  decoded (fini when opened)
+    uint8_t hash[SH_HASH_BYTES];        //  SHA-256 of the change bytes
+    sh_err rc;                          //  result of sh_change_open
+    const char *why;                    //  its reason
+} s_item_t;
+
+typedef struct {
+    const sh_wire_bytes_t *in;          //  the batch
+    s_item_t *items;                    //  one per change
+    size_t n;                           //  how many
+    atomic_size_t next;                 //  next item to take
+} s_work_t;
+
+static void *
+s_worker (void *arg)
+{
+    s_work_t *w = arg;
+    size_t i;
+    while ((i = atomic_fetch_add (&w->next, 1)) < w->n) {
+        s_item_t *it = &w->items[i];
+        it->rc = sh_change_open (&it->change, it->hash, w->in[i].data, w->in[i].len, &it->why);
+    }
+    return NULL;
+}
+
+static void
+s_open_all (s_work_t *w, int threads)
+{
+    pthread_t tid[S_MAX_THREADS];
+    int started = 0;
+    if (threads > S_MAX_THREADS)
+        threads = S_MAX_THREADS;
+    if (w->n >= S_PAR_MIN)
+        for (int t = 1; t < threads; t++)
+            if (pthread_create (&tid[started], NULL, s_worker, w) == 0)
+                started++;
+    s_worker (w);
+    for (int t = 0; t < started; t++)
+        pthread_join (tid[t], NULL);
+}
+
+//  ---------------------------------------------------------------------
+//  Push
+
+#define S_REFUSE(res, c, pos, ...) do { (res)->code = (c); (res)->has_position = true; \
+    (res)->position = (uint32_t) (pos); \
+    snprintf ((res)->message, sizeof (res)->message, __VA_ARGS__); } while (0)
+
+static void
+s_hex8 (char out[17], const uint8_t *key)
+{
+    sh_crypto_hex (out, key, 8);
+}
+
+//  Index a stored change by the 6-, 9- and 12-digit prefixes of its region.
+static sh_err
+s_index_scopes (sh_store_txn_t *txn, const char *region, uint64_t index)
+{
+    static const size_t lens[] = { 6, 9, 12 };
+    size_t rl = strlen (region);
+    uint8_t key[12 + 1 + 8];
+    for (size_t i = 0; i < 3 && lens[i] <= rl; i++) {
+        memcpy (key, region, lens[i]);
+        key[lens[i]] = '/';
+        sh_store_put_be64 (key + lens[i] + 1, index);
+        sh_err rc = sh_store_put (txn, SH_DB_SCOPES, key, lens[i] + 9, "", 0);
+        if (rc)
+            return rc;
+    }
+    return SH_OK;
+}
+
+//  Keep both sides of an equivocation and block the author.
+static sh_err
+s_evidence (sh_store_t *store, const s_item_t *it, const sh_wire_bytes_t *bytes)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, true, &txn);
+    if (rc)
+        return rc;
+    uint8_t key[SH_PUBKEY_BYTES + 8 + SH_HASH_BYTES];
+    memcpy (key, it->change.author, SH_PUBKEY_BYTES);
+    sh_store_put_be64 (key + SH_PUBKEY_BYTES, it->change.seq);
+    //  the new side
+    memcpy (key + SH_PUBKEY_BYTES + 8, it->hash, SH_HASH_BYTES);
+    rc = sh_store_put (txn, SH_DB_EVIDENCE, key, sizeof key, bytes->data, bytes->len);
+    //  the side already in the log
+    uint64_t index;
+    uint8_t hash[SH_HASH_BYTES];
+    const uint8_t *old;
+    size_t old_len;
+    if (rc == SH_OK)
+        rc = sh_changelog_find (txn, it->change.author, it->change.seq, &index, hash);
+    if (rc == SH_OK)
+        rc = sh_changelog_get (txn, index, &old, &old_len);
+    if (rc == SH_OK) {
+        memcpy (key + SH_PUBKEY_BYTES + 8, hash, SH_HASH_BYTES);
+        rc = sh_store_put (txn, SH_DB_EVIDENCE, key, sizeof key, old, old_len);
+    }
+    if (rc == SH_OK)
+        rc = sh_registry_set_blocked (txn, it->change.author, true);
+    if (rc == SH_OK)
+        return sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+sh_err
+sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
+                const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
+{
+    memset (res, 0, sizeof *res);
+    s_work_t w = { .in = changes, .n = n };
+    w.items = calloc (n ? n : 1, sizeof *w.items);
+    if (!w.items) {
+        res->code = SH_WIRE_ERR_INTERNAL;
+        snprintf (res->message, sizeof res->message, "the hub is out of memory");
+        return SH_ENOMEM;
+    }
+    atomic_init (&w.next, 0);
+    s_open_all (&w, threads);
+
+    //  Judge every change before writing anything.
+    size_t scope_len = strlen (entry->scope);
+    char who[17];
+    s_hex8 (who, entry->key);
+    for (size_t i = 0; i < n && !res->code; i++) {
+        s_item_t *it = &w.items[i];
+        const char *why = NULL;
+        if (it->rc == SH_ECRYPTO)
+            S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, "change %zu: the signature does not verify", i);
+        else
+        if (it->rc)
+            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu is malformed: %s", i,
+                      it->why ? it->why : sh_strerror (it->rc));
+        else
+        if (memcmp (it->change.author, entry->key, SH_PUBKEY_BYTES) != 0) {
+            char other[17];
+            s_hex8 (other, it->change.author);
+            S_REFUSE (res, SH_WIRE_ERR_AUTHOR, i, "change %zu was written by %s..., not by this node %s...",
+                      i, other, who);
+        }
+        else
+        if (strncmp (it->change.region, entry->scope, scope_len) != 0)
+            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): region %s is outside the scope %s",
+                      i, (unsigned long long) it->change.seq, it->change.region, entry->scope);
+        else
+        if ((it->change.op == SH_OP_PUT || it->change.op == SH_OP_EVENT)
+        &&  sh_record_check (it->change.kind, it->change.body, it->change.body_len, &why) != SH_OK)
+            S_REFUSE (res, SH_WIRE_ERR_BODY, i, "change %zu (seq %llu): %s", i,
+                      (unsigned long long) it->change.seq, why ? why : "bad body");
+    }
+
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = SH_OK;
+    if (!res->code)
+        rc = sh_store_begin (store, true, &txn);
+    for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
+        s_item_t *it = &w.items[i];
+        bool dup = false;
+        sh_err ar = sh_changelog_append (txn, changes[i].data, changes[i].len, &it->change, it->hash, &dup);
+        if (ar == SH_EEQUIVOCATION) {
+            S_REFUSE (res, SH_WIRE_ERR_EQUIVOCATION, i,
+                      "change %zu: a different change is already held at seq %llu of %s...; "
+                      "both are kept as evidence and the key is blocked", i,
+                      (unsigned long long) it->change.seq, who);
+            sh_store_abort (&txn);
+            rc = s_evidence (store, it, &changes[i]);
+            break;
+        }
+        if (ar == SH_ECHAIN) {
+            uint64_t head;
+            uint8_t hh[SH_HASH_BYTES];
+            if (sh_changelog_head (txn, it->change.author, &head, hh) != SH_OK)
+                head = 0;
+            S_REFUSE (res, SH_WIRE_ERR_CHAIN, i, "change %zu (seq %llu) does not follow the chain the hub "
+                      "holds (head seq %llu)", i, (unsigned long long) it->change.seq,
+                      (unsigned long long) head);
+            break;
+        }
+        if (ar) {
+            rc = ar;
+            break;
+        }
+        if (dup) {
+            res->duplicates++;
+            continue;
+        }
+        uint64_t index;
+        rc = sh_changelog_size (txn, &index);
+        if (rc == SH_OK)
+            rc = sh_merge_apply (txn, &it->change);
+        if (rc == SH_OK)
+            rc = s_index_scopes (txn, it->change.region, index);
+        res->accepted++;
+    }
+    if (txn && !res->code && rc == SH_OK) {
+        uint8_t hh[SH_HASH_BYTES];
+        rc = sh_changelog_head (txn, entry->key, &res->head_seq, hh);
+        if (rc == SH_OK)
+            rc = sh_store_commit (&txn);
+    }
+    sh_store_abort (&txn);
+    if (rc) {
+        res->code = SH_WIRE_ERR_INTERNAL;
+        res->has_position = false;
+        res->accepted = res->duplicates = 0;
+        snprintf (res->message, sizeof res->message, "the hub could not store the batch: %s; retry later",
+                  sh_strerror (rc));
+    }
+    else
+    if (res->code)
+        res->accepted = res->duplicates = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w.items[i].rc == SH_OK)
+            sh_change_fini (&w.items[i].change);
+    free (w.items);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Pull
+
+typedef struct {
+    uint8_t *buf;             //  change bytes, back to back
+    size_t len, cap;          //  used and allocated
+} s_mem_t;
+
+void
+sh_hublog_batch_fini (sh_hublog_batch_t *b)
+{
+    s_mem_t *m = b->mem_;
+    if (m)
+        free (m->buf);
+    free (m);
+    free (b->changes);
+    free (b->keys);
+    memset (b, 0, sizeof *b);
+}
+
+static sh_err
+s_add_key (sh_store_txn_t *txn, sh_hublog_batch_t *b, const uint8_t author[SH_PUBKEY_BYTES], size_t max)
+{
+    for (size_t i = 0; i < b->n_keys; i++)
+        if (memcmp (b->keys[i].key, author, SH_PUBKEY_BYTES) == 0)
+            return SH_OK;
+    if (b->n_keys == max)
+        return SH_OK;
+    sh_registry_entry_t e;
+    sh_err rc = sh_registry_get (txn, author, &e);
+    if (rc)
+        return rc == SH_ENOTFOUND ? SH_ECORRUPT : rc;   //  the hub stored a change of an unknown key
+    sh_wire_key_t *k = &b->keys[b->n_keys++];
+    memcpy (k->key, e.key, SH_PUBKEY_BYTES);
+    strcpy (k->scope, e.scope);
+    k->role = e.role;
+    k->name = NULL;
+    k->revoked = e.revoked_ms != 0;
+    return SH_OK;
+}
+
+sh_err
+sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
+                uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
+{
+    memset (b, 0, sizeof *b);
+    size_t sl = strlen (scope);
+    if (sl != 6 && sl != 9 && sl != 12)
+        return SH_EINVAL;
+    if (max == 0)
+        max = 1;
+    if (max > SH_WIRE_MAX_CHANGES)
+        max = SH_WIRE_MAX_CHANGES;
+    s_mem_t *m = calloc (1, sizeof *m);
+    b->mem_ = m;
+    b->changes = calloc (max, sizeof *b->changes);
+    b->keys = calloc (max, sizeof *b->keys);
+    size_t *offs = calloc (max, sizeof *offs);
+    if (!m || !b->changes || !b->keys || !offs) {
+        free (offs);
+        sh_hublog_batch_fini (b);
+        return SH_ENOMEM;
+    }
+    b->since = since;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    uint64_t size = 0;
+    if (rc == SH_OK)
+        rc = sh_changelog_size (txn, &size);
+    sh_store_cursor_t *cur = NULL;
+    uint8_t key[12 + 1 + 8];
+    memcpy (key, scope, sl);
+    key[sl] = '/';
+    if (rc == SH_OK)
+        rc = sh_store_cursor_open (txn, SH_DB_SCOPES, key, sl + 1, &cur);
+    sh_store_put_be64 (key + sl + 1, since + 1);
+    if (rc == SH_OK)
+        rc = sh_store_cursor_seek (cur, key, sl + 9);
+    uint64_t next = since;
+    bool exhausted = false;
+    while (rc == SH_OK && b->n < max && b->bytes < max_bytes) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        sh_err cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        if (cr == SH_ENOTFOUND) {
+            exhausted = true;
+            break;
+        }
+        if (cr) {
+            rc = cr;
+            break;
+        }
+        if (kl != sl + 9) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        uint64_t index = sh_store_get_be64 (k + sl + 1);
+        const uint8_t *bytes;
+        size_t len;
+        rc = sh_changelog_get (txn, index, &bytes, &len);
+        if (rc)
+            break;
+        next = index;
+        //  the author is in the change: decode without verifying (it was
+        //  verified on the way in; the receiver verifies again)
+        uint8_t *cb;
+        size_t cl;
+        uint8_t sig[SH_SIG_BYTES];
+        sh_change_t c;
+        rc = sh_change_unwrap (&cb, &cl, sig, bytes, len);
+        if (rc)
+            break;
+        rc = sh_change_decode (&c, cb, cl, NULL);
+        free (cb);
+        if (rc)
+            break;
+        bool skip = exclude && memcmp (c.author, exclude, SH_PUBKEY_BYTES) == 0;
+        if (!skip)
+            rc = s_add_key (txn, b, c.author, max);
+        sh_change_fini (&c);
+        if (skip || rc)
+            continue;
+        if (m->len + len > m->cap) {
+            size_t cap = m->cap ? m->cap * 2 : 64 * 1024;
+            while (cap < m->len + len)
+                cap *= 2;
+            uint8_t *nb = realloc (m->buf, cap);
+            if (!nb) {
+                rc = SH_ENOMEM;
+                break;
+            }
+            m->buf = nb;
+            m->cap = cap;
+        }
+        memcpy (m->buf + m->len, bytes, len);
+        offs[b->n] = m->len;
+        b->changes[b->n].len = len;
+        b->n++;
+        m->len += len;
+        b->bytes += len;
+    }
+    sh_store_cursor_close (&cur);
+    sh_store_abort (&txn);
+    for (size_t i = 0; i < b->n; i++)
+        b->changes[i].data = m->buf + offs[i];
+    free (offs);
+    if (rc) {
+        sh_hublog_batch_fini (b);
+        return rc;
+    }
+    if (exhausted) {
+        b->next = size > since ? size : since;
+        b->done = true;
+    }
+    else
+        b->next = next;
+    return SH_OK;
+}

@@ -1,0 +1,76 @@
+/*  sh_hublog -- the hub's side of the change log: taking in pushed batches
+    and selecting what each node receives.
+
+    Push (docs/protocol.md, "Push and Ack"): a batch of SignedChanges from
+    one session is opened (decoded, signature verified, hashed) on several
+    threads, then checked in order -- written by the session's key, region
+    inside that key's scope, body a valid record of its kind -- and only if
+    every change passes is the batch appended to the log (complete author
+    chains), merged into the state and indexed by scope, in ONE write
+    transaction. The result is durable when sh_hublog_push returns. A batch
+    with any bad change stores nothing. A different change at an existing
+    (author, seq) is equivocation: both changes are kept in "evidence" and
+    the author is blocked (sh_registry) in a transaction of its own.
+
+    Pull: the changes after a log index whose region starts with the
+    node's scope and whose author is not the node, in log order, through
+    the "scopes" index (prefix || '/' || index for the 6-, 9- and 12-digit
+    prefixes of every change's region).
+
+    Threading: one sh_hublog_push at a time (it opens the write
+    transaction); pulls may run concurrently on other threads.
+*/
+#ifndef SH_HUBLOG_H
+#define SH_HUBLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_err.h"
+#include "sh_registry.h"
+#include "sh_store.h"
+#include "sh_wire.h"
+
+typedef struct {
+    sh_wire_error_t code;               //  0 when the batch was stored
+    char message[SH_WIRE_MESSAGE_MAX + 1]; //  names the cause when code != 0
+    bool has_position;                  //  position names the offending change
+    uint32_t position;                  //  its index in the batch
+    uint64_t head_seq;                  //  the author's chain at the hub now ends here
+    uint32_t accepted;                  //  changes newly stored
+    uint32_t duplicates;                //  changes already held
+} sh_hublog_result_t;
+
+//  Take in a batch pushed by the session of entry's key. Returns SH_OK
+//  when the batch was judged (stored, or refused with res->code set);
+//  another code (store full, I/O) when the hub itself failed -- then
+//  res->code is SH_WIRE_ERR_INTERNAL and nothing was stored. threads: how
+//  many threads verify signatures (1 = the caller's only).
+SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
+                                    const sh_wire_bytes_t *changes, size_t n, int threads,
+                                    sh_hublog_result_t *res);
+
+//  Downstream for a node: the output Batch. Changes and keys point into
+//  memory owned by out (free with sh_hublog_batch_fini).
+typedef struct {
+    uint64_t since;                     //  the Pull's since
+    uint64_t next;                      //  where the node's next Pull starts
+    bool done;                          //  the node is caught up
+    size_t n;                           //  changes
+    sh_wire_bytes_t *changes;           //  SignedChange bytes (owned copies)
+    size_t n_keys;                      //  distinct authors
+    sh_wire_key_t *keys;                //  their registry entries
+    size_t bytes;                       //  total change bytes
+    void *mem_;                         //  owned allocations
+} sh_hublog_batch_t;
+
+//  Select up to max changes (and about max_bytes) after index since for
+//  scope, leaving out those written by exclude (may be NULL).
+SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
+                                    const uint8_t *exclude, uint64_t since, uint32_t max,
+                                    size_t max_bytes, sh_hublog_batch_t *out);
+
+void sh_hublog_batch_fini (sh_hublog_batch_t *batch);
+
+#endif

@@ -1,0 +1,110 @@
+/*  sh_wire -- the envelopes of the sync protocol (docs/protocol.md, "Wire
+    protocol"), converted between shouhe.v1.Envelope bytes and plain C.
+
+    One Envelope travels per ZeroMQ message. Decoding checks the size
+    before unpacking, unpacks with protobuf-c, checks every field's range
+    (key and hash lengths, scope digits, counts against the limits) and the
+    protocol version, and fills an sh_wire_msg_t. Pushed and batched
+    changes are handed over as (pointer, length) pairs into the decoded
+    message: they stay valid until sh_wire_msg_fini. A message filled in by
+    hand for encoding borrows everything it points to and needs no fini.
+
+    Only this module includes wire.pb-c.h. Stateless and thread-safe.
+*/
+#ifndef SH_WIRE_H
+#define SH_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_change.h"
+#include "sh_crypto.h"
+#include "sh_err.h"
+
+#define SH_WIRE_VERSION 1
+#define SH_WIRE_MAX_BYTES (4u << 20)        //  largest Envelope either side accepts
+#define SH_WIRE_MAX_CHANGES 2048            //  most changes in one Push or Batch
+#define SH_WIRE_MAX_KEYS 4096               //  most key entries in one Batch
+#define SH_WIRE_MESSAGE_MAX 240             //  longest Error message kept
+
+typedef enum {
+    SH_WIRE_NONE = 0,
+    SH_WIRE_HELLO = 2,      //  values are the Envelope field numbers
+    SH_WIRE_WELCOME = 3,
+    SH_WIRE_PUSH = 4,
+    SH_WIRE_ACK = 5,
+    SH_WIRE_PULL = 6,
+    SH_WIRE_BATCH = 7,
+    SH_WIRE_ERROR = 8,
+    SH_WIRE_PING = 9,
+    SH_WIRE_PONG = 10
+} sh_wire_type_t;
+
+//  Values of shouhe.v1.ErrorCode (kept equal by a static assertion).
+typedef enum {
+    SH_WIRE_ERR_MALFORMED = 1, SH_WIRE_ERR_VERSION = 2, SH_WIRE_ERR_NOT_ENROLLED = 3,
+    SH_WIRE_ERR_REVOKED = 4, SH_WIRE_ERR_SIGNATURE = 5, SH_WIRE_ERR_CHAIN = 6,
+    SH_WIRE_ERR_AUTHOR = 7, SH_WIRE_ERR_SCOPE = 8, SH_WIRE_ERR_TOO_LARGE = 9,
+    SH_WIRE_ERR_EQUIVOCATION = 10, SH_WIRE_ERR_BLOCKED = 11, SH_WIRE_ERR_BODY = 12,
+    SH_WIRE_ERR_SESSION = 13, SH_WIRE_ERR_ROLE = 14, SH_WIRE_ERR_INTERNAL = 15,
+    SH_WIRE_ERR_CREDIT = 16
+} sh_wire_error_t;
+
+//  Values of shouhe.v1.PeerRole.
+typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2 } sh_wire_role_t;
+
+typedef struct {
+    const uint8_t *data;    //  bytes (borrowed)
+    size_t len;             //  their length
+} sh_wire_bytes_t;
+
+typedef struct {
+    uint8_t key[SH_PUBKEY_BYTES];       //  Ed25519 public key
+    char scope[SH_REGION_MAX + 1];      //  enrolled scope
+    sh_wire_role_t role;                //  node or auditor
+    const char *name;                   //  or NULL (borrowed)
+    bool revoked;                       //  revoked at the hub
+} sh_wire_key_t;
+
+typedef struct {
+    sh_wire_type_t type;                //  which body
+    uint32_t version;                   //  protocol version (encode: 0 means SH_WIRE_VERSION)
+    union {
+        struct { uint8_t node[SH_PUBKEY_BYTES]; uint64_t since; } hello;
+        struct { char scope[SH_REGION_MAX + 1]; uint64_t head_seq; uint8_t head_hash[SH_HASH_BYTES];
+                 uint64_t log_size; uint32_t credit, max_changes, max_bytes; } welcome;
+        struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
+        struct { uint64_t batch, head_seq; uint32_t accepted, duplicates; } ack;
+        struct { uint64_t since; uint32_t max; } pull;
+        struct { uint64_t since, next; size_t n; sh_wire_bytes_t *changes;
+                 size_t n_keys; sh_wire_key_t *keys; bool done; } batch;
+        struct { sh_wire_error_t code; char message[SH_WIRE_MESSAGE_MAX + 1];
+                 bool has_batch; uint64_t batch; bool has_position; uint32_t position; } error;
+        struct { uint64_t nonce; } ping;    //  also pong
+    } u;
+    void *pb_;                          //  decoded Envelope and arrays (owned after decode)
+} sh_wire_msg_t;
+
+//  Decode one Envelope of at most max_bytes. SH_EPROTO (malformed, with a
+//  static reason in *why when why is not NULL) or SH_EVERSION (msg->version
+//  holds the peer's version). On success call sh_wire_msg_fini.
+SH_NODISCARD sh_err sh_wire_decode (sh_wire_msg_t *msg, const uint8_t *buf, size_t len,
+                                    size_t max_bytes, const char **why);
+
+//  Free what decode allocated. Idempotent.
+void sh_wire_msg_fini (sh_wire_msg_t *msg);
+
+//  Encode msg into a new buffer the caller owns (free()). SH_ENOMEM, or
+//  SH_EINVAL if msg is not well-formed (our bug, but checked).
+SH_NODISCARD sh_err sh_wire_encode (const sh_wire_msg_t *msg, uint8_t **out, size_t *out_len);
+
+//  Exact encoded size of a Push or Batch body growing by one change of
+//  change_len bytes (for filling batches up to a byte limit).
+size_t sh_wire_change_overhead (size_t change_len);
+
+//  Name of a message type ("hello") and of an error code ("ERR_CHAIN").
+const char *sh_wire_type_name (sh_wire_type_t type);
+const char *sh_wire_error_name (sh_wire_error_t code);
+
+#endif

@@ -1,0 +1,36 @@
+/*  hub -- the district hub daemon's context (hub_t) and its serving loop.
+
+    hub_t is built by hub_main.c from the command line and owns the store,
+    the hub key and the ZeroMQ sockets; nothing is global but the
+    interrupt flag czmq keeps. hub_serve runs one zloop: a ROUTER (CURVE
+    server, key derived from the hub's Ed25519 key) for nodes, a REP on
+    inproc://zeromq.zap.01 answering ZAP requests from the registry, and a
+    timer that expires idle sessions and drops sessions of revoked keys.
+    Every message is one shouhe.v1.Envelope (docs/protocol.md, "Wire
+    protocol"); a peer that misbehaves gets an Error and never disturbs
+    the others.
+*/
+#ifndef HUB_H
+#define HUB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sh_key.h"
+#include "sh_store.h"
+
+typedef struct {
+    const char *dir;          //  hub directory (borrowed from argv)
+    const char *bind;         //  endpoint to bind
+    const char *ready_file;   //  where to write the bound endpoint, or NULL
+    int threads;              //  signature-verifying threads
+    bool verbose;             //  log every session event
+} hub_config_t;
+
+#define HUB_KEY_FILE "hub.key"
+
+//  Run the hub until SIGINT/SIGTERM. store and key are borrowed. Returns 0
+//  on a clean stop, non-zero (after logging why) if it cannot serve.
+int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key);
+
+#endif

@@ -1,0 +1,499 @@
+/*  shouhe-hub -- the district hub: enrolment, the sync server, digests.
+
+    Usage: shouhe-hub COMMAND --dir DIR [OPTIONS]; `shouhe-hub --help`.
+    Exit codes: 0 done, 1 refused (bad value, unknown key), 2 wrong command
+    line, 3 the store cannot be opened or written, 4 cannot serve.
+*/
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "hub.h"
+#include "sh_changelog.h"
+#include "sh_crypto.h"
+#include "sh_key.h"
+#include "sh_merge.h"
+#include "sh_registry.h"
+#include "sh_store.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE = 4 };
+
+typedef struct {
+    const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
+    int threads;
+    bool json, verbose;
+} s_args_t;
+
+static const char *s_usage_text =
+    "usage: shouhe-hub COMMAND --dir DIR [OPTIONS]\n\n"
+    "The district hub of shouhe: admits enrolled nodes, verifies and merges their signed\n"
+    "change logs and serves each node what its scope needs.\n\n"
+    "commands:\n"
+    "  shouhe-hub init --dir DIR                 create the hub store and DIR/hub.key; print the key\n"
+    "  shouhe-hub key --dir DIR                  print the hub's public key (64 hex digits)\n"
+    "  shouhe-hub enroll --dir DIR --scope CODE --key HEX [--role node|auditor] [--name TEXT]\n"
+    "  shouhe-hub revoke --dir DIR --key HEX     refuse the key from now on (open sessions too)\n"
+    "  shouhe-hub unblock --dir DIR --key HEX    accept changes again from a key blocked after\n"
+    "                                            an equivocation\n"
+    "  shouhe-hub nodes --dir DIR [--json]       enrolled keys, scope, last seen, log head\n"
+    "  shouhe-hub digest --dir DIR [--scope CODE]  SHA-256 of the merged state\n"
+    "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
+    "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
+    "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
+
+static char *
+s_path (const char *dir, const char *file)
+{
+    size_t n = strlen (dir) + strlen (file) + 2;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s/%s", dir, file);
+    return p;
+}
+
+static uint64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+//  Open the hub store (and key when key_out is not NULL).
+static int
+s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
+{
+    sh_err rc = sh_store_open (store, a->dir, false, 0);
+    if (rc == SH_OK) {
+        sh_store_txn_t *txn;
+        char role[16] = "";
+        rc = sh_store_begin (*store, false, &txn);
+        if (rc == SH_OK) {
+            rc = sh_store_meta_get_str (txn, "role", role, sizeof role);
+            sh_store_abort (&txn);
+        }
+        if (rc == SH_ENOTFOUND || (rc == SH_OK && strcmp (role, "hub") != 0))
+            rc = SH_ENOTFOUND;
+        if (rc)
+            sh_store_close (store);
+    }
+    if (rc == SH_ENOTFOUND) {
+        fprintf (stderr, "shouhe-hub: no hub in %s (create one with: shouhe-hub init --dir %s)\n", a->dir, a->dir);
+        return EXIT_STORE;
+    }
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot open the hub store in %s: %s\n", a->dir, sh_strerror (rc));
+        return EXIT_STORE;
+    }
+    if (key_out) {
+        char *kp = s_path (a->dir, HUB_KEY_FILE);
+        rc = kp ? sh_key_load (key_out, kp) : SH_ENOMEM;
+        if (rc == SH_EPERM)
+            fprintf (stderr, "shouhe-hub: %s may be read by other users; refusing to use it (fix with: chmod 600 %s)\n",
+                     kp, kp);
+        else
+        if (rc)
+            fprintf (stderr, "shouhe-hub: cannot load %s: %s\n", kp ? kp : "the key", sh_strerror (rc));
+        free (kp);
+        if (rc) {
+            sh_store_close (store);
+            return EXIT_STORE;
+        }
+    }
+    return EXIT_OK;
+}
+
+static int
+s_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES])
+{
+    if (!a->key) {
+        fprintf (stderr, "shouhe-hub: --key HEX is required\n");
+        return EXIT_USAGE;
+    }
+    if (sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->key) != SH_OK) {
+        fprintf (stderr, "shouhe-hub: key '%s' is not 64 hex digits\n", a->key);
+        return EXIT_REFUSED;
+    }
+    return EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Commands
+
+static int
+s_init (const s_args_t *a)
+{
+    if (mkdir (a->dir, 0700) != 0 && errno != EEXIST) {
+        fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->dir, strerror (errno));
+        return EXIT_STORE;
+    }
+    char *kp = s_path (a->dir, HUB_KEY_FILE);
+    char *dp = s_path (a->dir, "data.mdb");
+    struct stat st;
+    if (!kp || !dp || stat (kp, &st) == 0 || stat (dp, &st) == 0) {
+        fprintf (stderr, "shouhe-hub: %s already holds a hub or a node; refusing to overwrite it\n", a->dir);
+        free (kp);
+        free (dp);
+        return EXIT_REFUSED;
+    }
+    free (dp);
+    sh_key_t *key = sh_key_generate ();
+    sh_store_t *store = NULL;
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = key ? sh_store_open (&store, a->dir, true, 0) : SH_ENOMEM;
+    if (rc == SH_OK)
+        rc = sh_store_begin (store, true, &txn);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_str (txn, "role", "hub");
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (rc == SH_OK)
+        rc = sh_key_save (key, kp);
+    if (rc == SH_OK) {
+        char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+        sh_crypto_hex (hex, sh_key_public (key), SH_PUBKEY_BYTES);
+        printf ("%s\n", hex);
+    }
+    else
+        fprintf (stderr, "shouhe-hub: cannot create a hub in %s: %s\n", a->dir, sh_strerror (rc));
+    sh_store_close (&store);
+    sh_key_destroy (&key);
+    free (kp);
+    return rc ? EXIT_STORE : EXIT_OK;
+}
+
+static int
+s_key (const s_args_t *a)
+{
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, sh_key_public (key), SH_PUBKEY_BYTES);
+    printf ("%s\n", hex);
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    return EXIT_OK;
+}
+
+//  Run fn in one write transaction, reporting errors; msg names the action.
+typedef sh_err (s_write_fn) (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES]);
+
+static sh_err
+s_do_enroll (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE : SH_WIRE_ROLE_AUDITOR;
+    return sh_registry_enroll (txn, key, a->scope, role, a->name, s_now_ms ());
+}
+
+static sh_err
+s_do_revoke (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    (void) a;
+    return sh_registry_revoke (txn, key, s_now_ms ());
+}
+
+static sh_err
+s_do_unblock (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    (void) a;
+    return sh_registry_set_blocked (txn, key, false);
+}
+
+static int
+s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
+{
+    uint8_t key[SH_PUBKEY_BYTES];
+    int ex = s_key_arg (a, key);
+    if (ex)
+        return ex;
+    sh_store_t *store;
+    if ((ex = s_open (a, &store, NULL)))
+        return ex;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, true, &txn);
+    if (rc == SH_OK)
+        rc = fn (txn, a, key);
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    sh_store_close (&store);
+    switch (rc) {
+        case SH_OK:
+            printf ("%s %s\n", done, a->key);
+            return EXIT_OK;
+        case SH_EEXIST:
+            fprintf (stderr, "shouhe-hub: key %s is already %s\n", a->key,
+                     fn == s_do_enroll ? "enrolled (a revoked key is never enrolled again)" : "revoked");
+            return EXIT_REFUSED;
+        case SH_ENOTFOUND:
+            fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", a->key);
+            return EXIT_REFUSED;
+        case SH_EINVAL:
+            fprintf (stderr, "shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits "
+                     "(and a name at most %d bytes)\n", a->scope ? a->scope : "", SH_REGISTRY_NAME_MAX);
+            return EXIT_REFUSED;
+        case SH_ECRYPTO:
+            fprintf (stderr, "shouhe-hub: %s is not a valid Ed25519 public key\n", a->key);
+            return EXIT_REFUSED;
+        default:
+            fprintf (stderr, "shouhe-hub: cannot update the registry: %s\n", sh_strerror (rc));
+            return EXIT_STORE;
+    }
+}
+
+static int
+s_enroll (const s_args_t *a)
+{
+    if (!a->scope) {
+        fprintf (stderr, "shouhe-hub: enroll needs --scope CODE and --key HEX\n");
+        return EXIT_USAGE;
+    }
+    if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor")) {
+        fprintf (stderr, "shouhe-hub: --role must be node or auditor, not '%s'\n", a->role);
+        return EXIT_REFUSED;
+    }
+    return s_registry_write (a, s_do_enroll, "enrolled");
+}
+
+static int s_revoke (const s_args_t *a) { return s_registry_write (a, s_do_revoke, "revoked"); }
+static int s_unblock (const s_args_t *a) { return s_registry_write (a, s_do_unblock, "unblocked"); }
+
+typedef struct {
+    sh_store_txn_t *txn;
+    json_t *out;
+} s_nodes_t;
+
+static int
+s_node_entry (const sh_registry_entry_t *e, void *arg)
+{
+    s_nodes_t *n = arg;
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, e->key, SH_PUBKEY_BYTES);
+    uint64_t head = 0;
+    uint8_t hash[SH_HASH_BYTES];
+    if (sh_changelog_head (n->txn, e->key, &head, hash) != SH_OK)
+        head = 0;
+    json_array_append_new (n->out, json_pack ("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I}",
+        "key", hex, "scope", e->scope, "role", e->role == SH_WIRE_ROLE_AUDITOR ? "auditor" : "node",
+        "name", e->name, "enrolled_ms", (json_int_t) e->enrolled_ms, "revoked", e->revoked_ms != 0,
+        "revoked_ms", (json_int_t) e->revoked_ms, "blocked", e->blocked,
+        "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head));
+    return 0;
+}
+
+static int
+s_nodes (const s_args_t *a)
+{
+    sh_store_t *store;
+    int ex = s_open (a, &store, NULL);
+    if (ex)
+        return ex;
+    s_nodes_t n = { .out = json_array () };
+    sh_err rc = sh_store_begin (store, false, &n.txn);
+    if (rc == SH_OK)
+        rc = sh_registry_each (n.txn, s_node_entry, &n);
+    sh_store_abort (&n.txn);
+    sh_store_close (&store);
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot read the registry: %s\n", sh_strerror (rc));
+        json_decref (n.out);
+        return EXIT_STORE;
+    }
+    if (a->json) {
+        json_dumpf (n.out, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+        fputc ('\n', stdout);
+    }
+    else {
+        printf ("%-16s %-12s %-7s %-8s %9s %-20s %s\n", "KEY", "SCOPE", "ROLE", "STATE", "HEAD", "LAST SEEN", "NAME");
+        size_t i;
+        json_t *e;
+        json_array_foreach (n.out, i, e) {
+            char seen[32] = "never";
+            time_t t = (time_t) (json_integer_value (json_object_get (e, "last_seen_ms")) / 1000);
+            if (t) {
+                struct tm tm;
+                gmtime_r (&t, &tm);
+                strftime (seen, sizeof seen, "%Y-%m-%d %H:%M:%SZ", &tm);
+            }
+            const char *state = json_is_true (json_object_get (e, "revoked")) ? "revoked"
+                              : json_is_true (json_object_get (e, "blocked")) ? "BLOCKED" : "active";
+            printf ("%-16.16s %-12s %-7s %-8s %9lld %-20s %s\n",
+                    json_string_value (json_object_get (e, "key")), json_string_value (json_object_get (e, "scope")),
+                    json_string_value (json_object_get (e, "role")), state,
+                    (long long) json_integer_value (json_object_get (e, "head_seq")), seen,
+                    json_string_value (json_object_get (e, "name")));
+        }
+    }
+    json_decref (n.out);
+    return EXIT_OK;
+}
+
+static int
+s_digest (const s_args_t *a)
+{
+    sh_store_t *store;
+    int ex = s_open (a, &store, NULL);
+    if (ex)
+        return ex;
+    sh_store_txn_t *txn;
+    uint8_t d[SH_HASH_BYTES];
+    sh_err rc = sh_store_begin (store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_merge_digest (txn, a->scope ? a->scope : "", d);
+    sh_store_abort (&txn);
+    sh_store_close (&store);
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot read the state: %s\n", sh_strerror (rc));
+        return EXIT_STORE;
+    }
+    char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
+    sh_crypto_hex (hex, d, sizeof d);
+    printf ("%s\n", hex);
+    return EXIT_OK;
+}
+
+static int
+s_serve (const s_args_t *a)
+{
+    if (!a->bind) {
+        fprintf (stderr, "shouhe-hub: serve needs --bind ENDPOINT (e.g. tcp://127.0.0.1:7600)\n");
+        return EXIT_USAGE;
+    }
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    hub_config_t c = { a->dir, a->bind, a->ready_file, a->threads, a->verbose };
+    int rc = hub_serve (&c, store, key);
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    return rc ? EXIT_SERVE : EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Command line
+
+typedef struct {
+    const char *name;
+    const char *options;     //  allowed options besides dir
+    int (*fn) (const s_args_t *a);
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    { "init", "", s_init },
+    { "key", "", s_key },
+    { "enroll", "scope key role name", s_enroll },
+    { "revoke", "key", s_revoke },
+    { "unblock", "key", s_unblock },
+    { "nodes", "json", s_nodes },
+    { "digest", "scope", s_digest },
+    { "serve", "bind ready-file threads verbose", s_serve },
+    { NULL, NULL, NULL }
+};
+
+static bool
+s_allowed (const char *options, const char *name)
+{
+    if (!strcmp (name, "dir") || !strcmp (name, "help"))
+        return true;
+    size_t n = strlen (name);
+    for (const char *p = options; *p; ) {
+        const char *end = strchr (p, ' ');
+        size_t len = end ? (size_t) (end - p) : strlen (p);
+        if (len == n && !strncmp (p, name, n))
+            return true;
+        p = end ? end + 1 : p + len;
+    }
+    return false;
+}
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
+        fputs (s_usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const s_command_t *cmd = s_commands;
+    while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
+        cmd++;
+    if (!cmd->name) {
+        fprintf (stderr, "shouhe-hub: unknown command '%s' (see shouhe-hub --help)\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (sh_crypto_init () != SH_OK) {
+        fprintf (stderr, "shouhe-hub: libsodium cannot be initialised\n");
+        return EXIT_STORE;
+    }
+    static const struct option options[] = {
+        { "dir", required_argument, NULL, 0 }, { "scope", required_argument, NULL, 0 },
+        { "key", required_argument, NULL, 0 }, { "role", required_argument, NULL, 0 },
+        { "name", required_argument, NULL, 0 }, { "bind", required_argument, NULL, 0 },
+        { "ready-file", required_argument, NULL, 0 }, { "threads", required_argument, NULL, 0 },
+        { "json", no_argument, NULL, 0 }, { "verbose", no_argument, NULL, 0 },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    };
+    s_args_t a = { .threads = 2 };
+    optind = 1;
+    opterr = 0;
+    int gargc = argc - 1;
+    char **gargv = argv + 1;
+    for (;;) {
+        int idx = -1;
+        int c = getopt_long (gargc, gargv, ":h", options, &idx);
+        if (c == -1)
+            break;
+        if (c == 'h') {
+            fputs (s_usage_text, stdout);
+            return EXIT_OK;
+        }
+        if (c == '?' || c == ':') {
+            fprintf (stderr, "shouhe-hub: %s '%s'\n", c == '?' ? "unknown option" : "missing value for",
+                     gargv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        const char *name = options[idx].name;
+        if (!s_allowed (cmd->options, name)) {
+            fprintf (stderr, "shouhe-hub: '%s' does not take --%s\n", cmd->name, name);
+            return EXIT_USAGE;
+        }
+        if (!strcmp (name, "dir")) a.dir = optarg;
+        else if (!strcmp (name, "scope")) a.scope = optarg;
+        else if (!strcmp (name, "key")) a.key = optarg;
+        else if (!strcmp (name, "role")) a.role = optarg;
+        else if (!strcmp (name, "name")) a.name = optarg;
+        else if (!strcmp (name, "bind")) a.bind = optarg;
+        else if (!strcmp (name, "ready-file")) a.ready_file = optarg;
+        else if (!strcmp (name, "json")) a.json = true;
+        else if (!strcmp (name, "verbose")) a.verbose = true;
+        else if (!strcmp (name, "threads")) {
+            char *end;
+            long t = strtol (optarg, &end, 10);
+            if (*end || t < 1 || t > 16) {
+                fprintf (stderr, "shouhe-hub: --threads takes 1..16, not '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            a.threads = (int) t;
+        }
+    }
+    if (optind < gargc) {
+        fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!a.dir) {
+        fprintf (stderr, "shouhe-hub: --dir DIR is required (the hub's directory)\n");
+        return EXIT_USAGE;
+    }
+    return cmd->fn (&a);
+}
