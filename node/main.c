@@ -64,6 +64,10 @@ static const struct option s_options[] = {
     { "effect", required_argument, NULL, 0 },
     { "satisfaction", required_argument, NULL, 0 },
     { "json", no_argument, NULL, 0 },
+    { "hub", required_argument, NULL, 0 },
+    { "hub-key", required_argument, NULL, 0 },
+    { "deadline", required_argument, NULL, 0 },
+    { "watch", no_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -104,7 +108,9 @@ s_usage_all (FILE *f)
         fprintf (f, "  %s\n", c->usage);
     fprintf (f, "\n`shouhe-node COMMAND --help` describes one command.\n"
                 "exit codes: 0 done, 1 refused (bad value, unknown record, a rule, failed verify),\n"
-                "            2 wrong command line, 3 the replica cannot be opened or written\n");
+                "            2 wrong command line, 3 the replica cannot be opened or written,\n"
+                "            sync only: 4 hub unreachable by the deadline, 5 refused by the hub\n"
+                "            (not enrolled, revoked, blocked), 6 protocol error\n");
 }
 
 static void
@@ -257,6 +263,10 @@ main (int argc, char **argv)
         else if (S_IS ("effect")) ok = s_number (name, v, &a.effect);
         else if (S_IS ("satisfaction")) ok = s_number (name, v, &a.satisfaction);
         else if (S_IS ("json")) a.json = true;
+        else if (S_IS ("hub")) a.hub = v;
+        else if (S_IS ("hub-key")) a.hub_key = v;
+        else if (S_IS ("deadline")) ok = s_number (name, v, &a.deadline);
+        else if (S_IS ("watch")) a.watch = true;
 #undef S_IS
         if (!ok)
             return NODE_EXIT_USAGE;

@@ -18,16 +18,20 @@ enum {
     NODE_EXIT_OK = 0,       //  done
     NODE_EXIT_REFUSED = 1,  //  refused: bad value, unknown record, a domain rule, a failed verify
     NODE_EXIT_USAGE = 2,    //  the command line itself is wrong
-    NODE_EXIT_STORE = 3     //  the replica cannot be opened or written
+    NODE_EXIT_STORE = 3,    //  the replica cannot be opened or written
+    NODE_EXIT_UNREACHABLE = 4, //  sync: the hub was unreachable until the deadline
+    NODE_EXIT_DENIED = 5,   //  sync: the hub refused this node (not enrolled, revoked, blocked)
+    NODE_EXIT_PROTOCOL = 6  //  sync: the hub refused our changes, or sent what we cannot accept
 };
 
 typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
-               *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period;
+               *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
+               *hub, *hub_key;
     long long households, residents, elderly, attendance, parties, amount, birth_year,
-              satisfaction, content, effect, score_satisfaction;
-    bool model, party_member, json;
+              satisfaction, content, effect, deadline;
+    bool model, party_member, json, watch;
     const char *topics[NODE_MAX_LIST];
     size_t n_topics;
     const char *decisions[NODE_MAX_LIST];
@@ -49,6 +53,9 @@ typedef struct {
 } node_command_t;
 
 extern const node_command_t node_commands[];
+
+//  `shouhe-node sync` (node_sync.c).
+int node_sync (node_args_t *a);
 
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);

@@ -870,6 +870,12 @@ const node_command_t node_commands[] = {
       s_log_verify },
     { "log", NULL, "json", 0, 0, "shouhe-node log --dir DIR [--json]",
       "List the changes in the local log.", s_log },
+    { "sync", NULL, "hub hub-key deadline watch json", 0, 0,
+      "shouhe-node sync --dir DIR --hub ENDPOINT --hub-key HEX [--deadline SECONDS] [--watch] [--json]",
+      "Upload every change the hub lacks and download every change in scope this node lacks,\n"
+      "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
+      "back (until SIGINT/SIGTERM). Exit 4: hub unreachable by the deadline; 5: refused by the\n"
+      "hub (not enrolled, revoked, blocked); 6: protocol error (the hub refused our changes).", node_sync },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }

@@ -1,0 +1,623 @@
+/*  node_sync -- `shouhe-node sync`: the node's side of the sync protocol
+    (docs/protocol.md, "Wire protocol" and "A session").
+
+    One DEALER socket with CURVE (the node's transport key is derived from
+    its Ed25519 key, the hub's from --hub-key) talks to the hub's ROUTER.
+    A session starts with Hello; the Welcome says where the hub's copy of
+    this node's chain ends, so upload resumes exactly there, and the node
+    keeps its download cursor (meta "hub.since") in the same transaction
+    as the changes it applies, so download resumes exactly too. Pushes are
+    pipelined up to the hub's credit; each Batch is answered by the next
+    Pull before it is applied. ZeroMQ reconnects by itself (exponential
+    back-off); a lost connection ends the session, and the next successful
+    handshake starts a new one after a jittered pause. A socket monitor
+    tells a refused handshake (not enrolled / revoked) from an unreachable
+    hub.
+*/
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "node_cli.h"
+#include "sh_changelog.h"
+#include "sh_crypto.h"
+#include "sh_registry.h"
+#include "sh_replica.h"
+#include "sh_wire.h"
+
+#define S_PULL_MAX 1024             //  changes asked for per Pull
+#define S_HELLO_FIRST_MS 500        //  first wait for a Welcome
+#define S_HELLO_MAX_MS 8000         //  longest wait between Hellos
+#define S_PING_IDLE_MS 5000         //  ping after this much silence
+#define S_DEAD_MS 20000             //  no answer this long: the session is dead
+#define S_WATCH_PULL_MS 3000        //  in --watch, ask for news this often
+#define S_MAX_INFLIGHT 16
+
+typedef struct {
+    uint64_t batch;                 //  batch number
+    uint64_t last_seq;              //  last seq it carried
+} s_inflight_t;
+
+typedef struct {
+    const node_args_t *args;        //  command line
+    sh_replica_t *r;                //  the replica (owned here)
+    zsock_t *sock;                  //  DEALER to the hub
+    zsock_t *mon;                   //  monitor events of sock
+    zpoller_t *poller;              //  waits on both
+    uint8_t me[SH_PUBKEY_BYTES];    //  this node's key
+    bool connected;                 //  CURVE handshake done
+    bool welcomed;                  //  session open
+    bool ever_welcomed;             //  a session was opened at least once
+    int64_t hello_at;               //  when the last Hello left
+    int hello_wait;                 //  current wait for a Welcome (back-off)
+    int64_t last_rx;                //  last message from the hub
+    int64_t ping_at;                //  last Ping sent
+    //  upload
+    uint64_t my_head;               //  this node's chain head
+    uint64_t hub_head;              //  the hub holds 1..hub_head
+    uint64_t sent;                  //  pushed up to here (maybe unacknowledged)
+    uint64_t next_batch;            //  next batch number
+    s_inflight_t inflight[S_MAX_INFLIGHT];
+    int n_inflight;
+    uint32_t credit, max_changes, max_bytes;
+    //  download
+    uint64_t since;                 //  download cursor (meta hub.since)
+    bool pulling;                   //  a Pull is outstanding
+    bool down_done;                 //  the last Batch said done
+    int64_t next_pull;              //  --watch: when to ask again
+    //  figures
+    uint64_t up, dup, down, bytes_out, bytes_in;
+    int64_t start, last_progress;
+    bool tty;
+} s_sync_t;
+
+static uint64_t
+s_random (void)
+{
+    uint64_t v;
+    sh_crypto_random ((uint8_t *) &v, sizeof v);
+    return v;
+}
+
+//  ---------------------------------------------------------------------
+//  Sending
+
+static bool
+s_send (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    uint8_t *buf;
+    size_t len;
+    if (sh_wire_encode (m, &buf, &len) != SH_OK)
+        return false;
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    //  no connection: ZMQ_IMMEDIATE makes the send fail rather than queue
+    if (zframe_send (&f, s->sock, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy (&f);
+        return false;
+    }
+    s->bytes_out += len;
+    return true;
+}
+
+static void
+s_hello (s_sync_t *s)
+{
+    sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
+    memcpy (m.u.hello.node, s->me, SH_PUBKEY_BYTES);
+    m.u.hello.since = s->since;
+    s->welcomed = false;
+    s->pulling = false;
+    s->n_inflight = 0;
+    s->hello_at = zclock_mono ();
+    s_send (s, &m);
+}
+
+//  Push the next run of this node's changes after s->sent.
+static int
+s_push (s_sync_t *s)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot read the log: %s\n", sh_strerror (rc));
+        return NODE_EXIT_STORE;
+    }
+    size_t max = s->max_changes ? s->max_changes : 256;
+    if (max > SH_WIRE_MAX_CHANGES)
+        max = SH_WIRE_MAX_CHANGES;
+    size_t limit = (s->max_bytes ? s->max_bytes : SH_WIRE_MAX_BYTES) / 2;
+    sh_wire_bytes_t *ch = calloc (max, sizeof *ch);
+    size_t n = 0, bytes = 64;
+    for (uint64_t seq = s->sent + 1; ch && seq <= s->my_head && n < max; seq++) {
+        uint64_t index;
+        const uint8_t *b;
+        size_t len;
+        rc = sh_changelog_find (txn, s->me, seq, &index, NULL);
+        if (rc == SH_OK)
+            rc = sh_changelog_get (txn, index, &b, &len);
+        if (rc)
+            break;
+        if (n > 0 && bytes + sh_wire_change_overhead (len) > limit)
+            break;
+        ch[n++] = (sh_wire_bytes_t) { b, len };
+        bytes += sh_wire_change_overhead (len);
+    }
+    int ex = NODE_EXIT_OK;
+    if (!ch || rc) {
+        fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", s->sent + 1,
+                 sh_strerror (ch ? rc : SH_ENOMEM));
+        ex = NODE_EXIT_STORE;
+    }
+    else
+    if (n > 0) {
+        sh_wire_msg_t m = { .type = SH_WIRE_PUSH };
+        m.u.push.batch = s->next_batch;
+        m.u.push.n = n;
+        m.u.push.changes = ch;
+        if (s_send (s, &m)) {
+            s->inflight[s->n_inflight++] = (s_inflight_t) { s->next_batch++, s->sent + n };
+            s->sent += n;
+        }
+    }
+    free (ch);
+    sh_store_abort (&txn);
+    return ex;
+}
+
+static void
+s_pull (s_sync_t *s)
+{
+    sh_wire_msg_t m = { .type = SH_WIRE_PULL };
+    m.u.pull.since = s->since;
+    m.u.pull.max = S_PULL_MAX;
+    if (s_send (s, &m))
+        s->pulling = true;
+}
+
+//  ---------------------------------------------------------------------
+//  Receiving
+
+static int
+s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    const char *scope = sh_replica_scope (s->r);
+    if (strncmp (scope, m->u.welcome.scope, strlen (m->u.welcome.scope)) != 0)
+        fprintf (stderr, "shouhe-node: warning: the hub enrolled this node for scope %s, but its scope is %s\n",
+                 m->u.welcome.scope, scope);
+    uint64_t head = m->u.welcome.head_seq;
+    if (head > s->my_head) {
+        fprintf (stderr, "shouhe-node: the hub holds %" PRIu64 " changes of this node but the node has only %"
+                 PRIu64 " (was it restored from an older backup?); refusing to write a fork\n", head, s->my_head);
+        return NODE_EXIT_PROTOCOL;
+    }
+    if (head > 0) {
+        uint8_t hash[SH_HASH_BYTES];
+        sh_store_txn_t *txn;
+        sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
+        if (rc == SH_OK)
+            rc = sh_changelog_find (txn, s->me, head, NULL, hash);
+        sh_store_abort (&txn);
+        if (rc || memcmp (hash, m->u.welcome.head_hash, SH_HASH_BYTES) != 0) {
+            fprintf (stderr, "shouhe-node: the hub's copy of this node's change %" PRIu64 " differs from the "
+                     "node's own: the chains have forked\n", head);
+            return NODE_EXIT_PROTOCOL;
+        }
+    }
+    s->hub_head = s->sent = head;
+    s->credit = m->u.welcome.credit ? m->u.welcome.credit : 1;
+    if (s->credit > S_MAX_INFLIGHT)
+        s->credit = S_MAX_INFLIGHT;
+    s->max_changes = m->u.welcome.max_changes;
+    s->max_bytes = m->u.welcome.max_bytes;
+    s->welcomed = s->ever_welcomed = true;
+    s->hello_wait = S_HELLO_FIRST_MS;
+    s->n_inflight = 0;
+    s->pulling = false;
+    s->down_done = false;
+    return NODE_EXIT_OK;
+}
+
+static int
+s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    int i = 0;
+    while (i < s->n_inflight && s->inflight[i].batch != m->u.ack.batch)
+        i++;
+    if (i == s->n_inflight)
+        return NODE_EXIT_OK;        //  from an earlier session
+    memmove (&s->inflight[i], &s->inflight[i + 1], (size_t) (s->n_inflight - i - 1) * sizeof s->inflight[0]);
+    s->n_inflight--;
+    if (m->u.ack.head_seq > s->hub_head)
+        s->hub_head = m->u.ack.head_seq;
+    s->up += m->u.ack.accepted;
+    s->dup += m->u.ack.duplicates;
+    return NODE_EXIT_OK;
+}
+
+//  Check and apply one Batch in one transaction, with the new cursor.
+static int
+s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    if (!s->pulling || m->u.batch.since != s->since)
+        return NODE_EXIT_OK;        //  an answer to an older Pull
+    s->pulling = false;
+    uint64_t next = m->u.batch.next;
+    if (next < s->since) {
+        fprintf (stderr, "shouhe-node: the hub's batch goes backwards (%" PRIu64 " after %" PRIu64 ")\n",
+                 next, s->since);
+        return NODE_EXIT_PROTOCOL;
+    }
+    //  ask for the next batch while this one is applied
+    uint64_t old_since = s->since;
+    if (!m->u.batch.done) {
+        s->since = next;
+        s_pull (s);
+        s->since = old_since;
+    }
+    const char *scope = sh_replica_scope (s->r);
+    sh_store_txn_t *txn;
+    sh_err rc = sh_replica_begin (s->r, &txn);
+    for (size_t i = 0; rc == SH_OK && i < m->u.batch.n_keys; i++) {
+        const sh_wire_key_t *k = &m->u.batch.keys[i];
+        sh_registry_entry_t e = { 0 };
+        memcpy (e.key, k->key, SH_PUBKEY_BYTES);
+        strcpy (e.scope, k->scope);
+        e.role = k->role;
+        e.revoked_ms = k->revoked ? 1 : 0;
+        if (k->name)
+            snprintf (e.name, sizeof e.name, "%s", k->name);
+        rc = sh_registry_put (txn, &e);
+    }
+    int ex = NODE_EXIT_OK;
+    for (size_t i = 0; rc == SH_OK && ex == NODE_EXIT_OK && i < m->u.batch.n; i++) {
+        //  the same checks as the hub's: signature (in ingest), author
+        //  known with a scope that covers the region, region in our scope
+        sh_change_t c;
+        const char *why = NULL;
+        sh_err oc = sh_change_open (&c, NULL, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &why);
+        if (oc) {
+            fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
+                     why ? why : sh_strerror (oc));
+            ex = NODE_EXIT_PROTOCOL;
+            break;
+        }
+        sh_registry_entry_t e;
+        sh_err kr = sh_registry_get (txn, c.author, &e);
+        char region[SH_REGION_MAX + 1];
+        snprintf (region, sizeof region, "%s", c.region);
+        sh_change_fini (&c);
+        if (kr || strncmp (region, e.scope, strlen (e.scope)) != 0 || e.role != SH_WIRE_ROLE_NODE) {
+            fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", region,
+                     kr ? "it did not vouch for" : "whose scope does not cover it");
+            ex = NODE_EXIT_PROTOCOL;
+            break;
+        }
+        if (strncmp (region, scope, strlen (scope)) != 0) {
+            fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
+                     region, scope);
+            ex = NODE_EXIT_PROTOCOL;
+            break;
+        }
+        bool dup;
+        rc = sh_replica_ingest (s->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
+        if (rc == SH_OK && !dup) {
+            s->down++;
+            s->bytes_in += 0;
+        }
+        if (rc == SH_ECHAIN || rc == SH_EEQUIVOCATION || rc == SH_EPROTO || rc == SH_ECRYPTO) {
+            fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
+                     why ? why : sh_strerror (rc));
+            ex = NODE_EXIT_PROTOCOL;
+        }
+    }
+    if (rc == SH_OK && ex == NODE_EXIT_OK)
+        rc = sh_store_meta_put_u64 (txn, "hub.since", next);
+    if (rc == SH_OK && ex == NODE_EXIT_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (rc && ex == NODE_EXIT_OK) {
+        fprintf (stderr, "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
+        ex = NODE_EXIT_STORE;
+    }
+    if (ex == NODE_EXIT_OK) {
+        s->since = next;
+        s->down_done = m->u.batch.done;
+    }
+    return ex;
+}
+
+static int
+s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    const char *name = sh_wire_error_name (m->u.error.code);
+    switch (m->u.error.code) {
+        case SH_WIRE_ERR_NOT_ENROLLED:
+        case SH_WIRE_ERR_REVOKED:
+        case SH_WIRE_ERR_BLOCKED:
+        case SH_WIRE_ERR_ROLE:
+            fprintf (stderr, "shouhe-node: refused by the hub (%s): %s\n", name, m->u.error.message);
+            return NODE_EXIT_DENIED;
+        case SH_WIRE_ERR_SESSION:
+            s_hello (s);
+            return NODE_EXIT_OK;
+        case SH_WIRE_ERR_INTERNAL:
+            //  the hub could not store; a new session after a pause retries
+            fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
+            s->welcomed = false;
+            s->hello_at = zclock_mono ();
+            return NODE_EXIT_OK;
+        default:
+            fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
+                     m->u.error.has_batch ? "a batch of this node's changes" : "a message", name,
+                     m->u.error.message);
+            return NODE_EXIT_PROTOCOL;
+    }
+}
+
+static int
+s_on_message (s_sync_t *s)
+{
+    zframe_t *f = zframe_recv (s->sock);
+    if (!f)
+        return NODE_EXIT_OK;
+    s->bytes_in += zframe_size (f);
+    s->last_rx = zclock_mono ();
+    sh_wire_msg_t m;
+    const char *why = NULL;
+    sh_err rc = sh_wire_decode (&m, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
+    zframe_destroy (&f);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: undecodable message from the hub: %s\n",
+                 rc == SH_EVERSION ? "another protocol version" : why ? why : sh_strerror (rc));
+        return NODE_EXIT_PROTOCOL;
+    }
+    int ex = NODE_EXIT_OK;
+    switch (m.type) {
+        case SH_WIRE_WELCOME: ex = s_on_welcome (s, &m); break;
+        case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, &m) : NODE_EXIT_OK; break;
+        case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, &m) : NODE_EXIT_OK; break;
+        case SH_WIRE_ERROR:   ex = s_on_error (s, &m); break;
+        case SH_WIRE_PONG:    break;
+        default:
+            fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m.type));
+            ex = NODE_EXIT_PROTOCOL;
+    }
+    sh_wire_msg_fini (&m);
+    return ex;
+}
+
+//  A socket monitor event: handshakes and disconnections.
+static int
+s_on_monitor (s_sync_t *s)
+{
+    zmsg_t *ev = zmsg_recv (s->mon);
+    if (!ev)
+        return NODE_EXIT_OK;
+    zframe_t *f = zmsg_first (ev);
+    uint16_t event = 0;
+    uint32_t value = 0;
+    if (f && zframe_size (f) >= 6) {
+        memcpy (&event, zframe_data (f), 2);
+        memcpy (&value, zframe_data (f) + 2, 4);
+    }
+    zmsg_destroy (&ev);
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        s->connected = true;
+        s->hello_wait = S_HELLO_FIRST_MS;
+        s_hello (s);
+    }
+    else
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+        s->connected = false;
+        s->welcomed = false;
+    }
+    else
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
+                 "(not enrolled, or revoked) [ZAP status %u]\n", value);
+        return NODE_EXIT_DENIED;
+    }
+    else
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+        fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed: is --hub-key the hub's key?\n");
+        return NODE_EXIT_PROTOCOL;
+    }
+    return NODE_EXIT_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  The loop
+
+static void
+s_progress (s_sync_t *s, bool final)
+{
+    if (!s->tty)
+        return;
+    int64_t now = zclock_mono ();
+    if (!final && now - s->last_progress < 200)
+        return;
+    s->last_progress = now;
+    double secs = (double) (now - s->start) / 1000.0;
+    double rate = secs > 0 ? (double) (s->up + s->down) / secs : 0;
+    fprintf (stderr, "\rsync: up %" PRIu64 "/%" PRIu64 "  down %" PRIu64 "  %.0f changes/s  %.1f KB out  "
+             "%.1f KB in   ", s->hub_head, s->my_head, s->down, rate, (double) s->bytes_out / 1024.0,
+             (double) s->bytes_in / 1024.0);
+    if (final)
+        fputc ('\n', stderr);
+}
+
+static bool
+s_refresh_head (s_sync_t *s)
+{
+    sh_store_txn_t *txn;
+    uint8_t hash[SH_HASH_BYTES];
+    if (sh_store_begin (sh_replica_store (s->r), false, &txn) != SH_OK)
+        return false;
+    sh_err rc = sh_changelog_head (txn, s->me, &s->my_head, hash);
+    if (rc == SH_OK && !s->since) {
+        sh_err mr = sh_store_meta_get_u64 (txn, "hub.since", &s->since);
+        if (mr)
+            s->since = 0;
+    }
+    sh_store_abort (&txn);
+    return rc == SH_OK;
+}
+
+static int
+s_run (s_sync_t *s, int64_t deadline)
+{
+    while (!zsys_interrupted) {
+        int64_t now = zclock_mono ();
+        if (deadline && now >= deadline) {
+            if (!s->ever_welcomed)
+                fprintf (stderr, "shouhe-node: the hub at %s was unreachable until the deadline\n", s->args->hub);
+            else
+                fprintf (stderr, "shouhe-node: the link to the hub was lost and not back by the deadline "
+                         "(%" PRIu64 " of %" PRIu64 " changes up, %" PRIu64 " down so far)\n",
+                         s->hub_head, s->my_head, s->down);
+            return NODE_EXIT_UNREACHABLE;
+        }
+        void *which = zpoller_wait (s->poller, 100);
+        int ex = NODE_EXIT_OK;
+        if (which == s->sock)
+            ex = s_on_message (s);
+        else
+        if (which == s->mon)
+            ex = s_on_monitor (s);
+        if (ex)
+            return ex;
+        now = zclock_mono ();
+        if (!s->welcomed) {
+            //  waiting for a Welcome: say Hello again after a growing, jittered pause
+            if (s->connected && now - s->hello_at > s->hello_wait) {
+                s->hello_wait = s->hello_wait * 2 > S_HELLO_MAX_MS ? S_HELLO_MAX_MS : s->hello_wait * 2;
+                s->hello_wait += (int) (s_random () % (uint64_t) (s->hello_wait / 4 + 1));
+                s_hello (s);
+            }
+            continue;
+        }
+        //  keep the pipe full: pushes up to the credit, one pull at a time
+        while (s->n_inflight < (int) s->credit && s->sent < s->my_head) {
+            uint64_t before = s->sent;
+            if ((ex = s_push (s)))
+                return ex;
+            if (s->sent == before)
+                break;          //  could not send now (link down); retry later
+        }
+        if (!s->pulling && !s->down_done)
+            s_pull (s);
+        bool caught_up = s->n_inflight == 0 && s->hub_head == s->my_head && s->down_done && !s->pulling;
+        s_progress (s, false);
+        if (caught_up) {
+            if (!s->args->watch)
+                return NODE_EXIT_OK;
+            //  watch: look for local writes and ask the hub for news now and then
+            if (now >= s->next_pull) {
+                s->down_done = false;
+                s->next_pull = now + S_WATCH_PULL_MS;
+            }
+            s_refresh_head (s);
+        }
+        //  liveness: ping when quiet, start over when the hub stays silent
+        if (now - s->last_rx > S_DEAD_MS) {
+            fprintf (stderr, "shouhe-node: no answer from the hub for %d s; starting a new session\n",
+                     S_DEAD_MS / 1000);
+            s->last_rx = now;
+            s_hello (s);
+        }
+        else
+        if (now - s->last_rx > S_PING_IDLE_MS && now - s->ping_at > S_PING_IDLE_MS) {
+            sh_wire_msg_t p = { .type = SH_WIRE_PING };
+            p.u.ping.nonce = s_random ();
+            s_send (s, &p);
+            s->ping_at = now;
+        }
+    }
+    return NODE_EXIT_OK;    //  interrupted (--watch ends this way)
+}
+
+int
+node_sync (node_args_t *a)
+{
+    if (!a->hub || !a->hub_key) {
+        fprintf (stderr, "shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n");
+        return NODE_EXIT_USAGE;
+    }
+    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
+    if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a->hub_key) != SH_OK
+    ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
+        fprintf (stderr, "shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n", a->hub_key);
+        return NODE_EXIT_REFUSED;
+    }
+    if (a->deadline < 0) {
+        fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
+        return NODE_EXIT_USAGE;
+    }
+    s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2) };
+    sh_err rc = sh_replica_open (&s.r, a->dir);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
+        return rc == SH_ENOTFOUND || rc == SH_EPERM ? NODE_EXIT_STORE : NODE_EXIT_STORE;
+    }
+    memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
+    if (!s_refresh_head (&s)) {
+        sh_replica_close (&s.r);
+        fprintf (stderr, "shouhe-node: cannot read the log\n");
+        return NODE_EXIT_STORE;
+    }
+    uint8_t my_curve_pk[SH_CURVE_BYTES], my_curve_sk[SH_CURVE_BYTES];
+    if (sh_key_curve (sh_replica_key (s.r), my_curve_pk, my_curve_sk) != SH_OK) {
+        sh_replica_close (&s.r);
+        fprintf (stderr, "shouhe-node: this node's key cannot be converted to a CURVE key\n");
+        return NODE_EXIT_STORE;
+    }
+    zsys_set_linger (0);
+    s.sock = zsock_new (ZMQ_DEALER);
+    zsock_set_curve_serverkey_bin (s.sock, hub_curve);
+    zsock_set_curve_publickey_bin (s.sock, my_curve_pk);
+    zsock_set_curve_secretkey_bin (s.sock, my_curve_sk);
+    sh_crypto_wipe (my_curve_sk, sizeof my_curve_sk);
+    zsock_set_immediate (s.sock, 1);
+    zsock_set_reconnect_ivl (s.sock, 100);
+    zsock_set_reconnect_ivl_max (s.sock, 5000);     //  exponential back-off up to 5 s
+    zsock_set_heartbeat_ivl (s.sock, 5000);
+    zsock_set_heartbeat_timeout (s.sock, 15000);
+    zsock_set_maxmsgsize (s.sock, (int) (64 << 20));
+    zsock_set_sndhwm (s.sock, 64);
+    char mon_ep[64];
+    snprintf (mon_ep, sizeof mon_ep, "inproc://shouhe-sync-monitor-%016" PRIx64, s_random ());
+    zmq_socket_monitor (zsock_resolve (s.sock), mon_ep,
+                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                        | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    s.mon = zsock_new_pair (NULL);
+    int ex = NODE_EXIT_OK;
+    if (!s.mon || zsock_connect (s.mon, "%s", mon_ep) != 0 || zsock_connect (s.sock, "%s", a->hub) != 0) {
+        fprintf (stderr, "shouhe-node: cannot connect to '%s' (a ZeroMQ endpoint like tcp://host:port)\n", a->hub);
+        ex = NODE_EXIT_USAGE;
+    }
+    else {
+        s.poller = zpoller_new (s.sock, s.mon, NULL);
+        s.start = s.last_rx = zclock_mono ();
+        int64_t deadline = a->deadline ? s.start + (int64_t) a->deadline * 1000 : 0;
+        ex = s_run (&s, deadline);
+        s_progress (&s, true);
+        if (ex == NODE_EXIT_OK && !a->json)
+            printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64
+                    " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s\n", s.up, s.up == 1 ? "" : "s",
+                    s.dup, s.down, s.bytes_out, s.bytes_in, (double) (zclock_mono () - s.start) / 1000.0);
+        else
+        if (ex == NODE_EXIT_OK)
+            printf ("{\"up\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"down\": %" PRIu64
+                    ", \"bytes_out\": %" PRIu64 ", \"bytes_in\": %" PRIu64 ", \"ms\": %" PRId64 "}\n",
+                    s.up, s.dup, s.down, s.bytes_out, s.bytes_in, zclock_mono () - s.start);
+    }
+    zpoller_destroy (&s.poller);
+    zmq_socket_monitor (zsock_resolve (s.sock), NULL, 0);
+    zsock_destroy (&s.mon);
+    zsock_destroy (&s.sock);
+    sh_replica_close (&s.r);
+    return ex;
+}
