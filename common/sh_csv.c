@@ -11,8 +11,8 @@
 typedef struct {
     char *fields[SH_CSV_MAX_FIELDS];   //  copies of the row's fields (owned)
     size_t n;                          //  fields so far in this row
-    size_t line;                       //  line the current row starts on
-    size_t newlines;                   //  newlines inside quoted fields of this row
+    size_t line;                       //  physical line the parser is on
+    size_t row_line;                   //  line the current row starts on
     bool too_many;                     //  row had more than SH_CSV_MAX_FIELDS fields
     bool oom;                          //  an allocation failed
     bool stop;                         //  the callback asked to stop
@@ -29,7 +29,7 @@ s_field (void *s, size_t len, void *data)
         return;
     if (r->n == SH_CSV_MAX_FIELDS) {
         if (!r->too_many)
-            r->bad_line = r->line;
+            r->bad_line = r->row_line;
         r->too_many = true;
         return;
     }
@@ -41,25 +41,29 @@ s_field (void *s, size_t len, void *data)
     if (len)
         memcpy (f, s, len);
     f[len] = 0;
+    if (r->n == 0)
+        r->row_line = r->line;
     for (size_t i = 0; i < len; i++)
         if (f[i] == '\n')
-            r->newlines++;
+            r->line++;          //  a newline inside a quoted field
     r->fields[r->n++] = f;
 }
 
+//  End of a row. With CSV_REPALL_NL libcsv reports every unquoted CR and
+//  LF (c), so blank lines arrive as rows without fields and each LF moves
+//  to the next physical line ("\r\n" is a CR row end, then an empty LF one).
 static void
 s_row (int c, void *data)
 {
-    (void) c;
     s_reader_t *r = data;
-    bool blank = r->n == 1 && r->fields[0][0] == 0;
-    if (!r->stop && !r->too_many && !r->oom && !blank && r->n > 0)
-        r->stop = r->fn ((const char *const *) r->fields, r->n, r->line, r->arg) != 0;
+    bool blank = r->n == 0 || (r->n == 1 && r->fields[0][0] == 0);
+    if (!r->stop && !r->too_many && !r->oom && !blank)
+        r->stop = r->fn ((const char *const *) r->fields, r->n, r->row_line, r->arg) != 0;
     for (size_t i = 0; i < r->n; i++)
         free (r->fields[i]);
     r->n = 0;
-    r->line += 1 + r->newlines;
-    r->newlines = 0;
+    if (c == '\n')
+        r->line++;
 }
 
 sh_err
@@ -71,7 +75,7 @@ sh_csv_read (const char *path, sh_csv_row_fn *fn, void *arg, char *msg, size_t m
         return errno == ENOENT ? SH_ENOTFOUND : sh_err_errno ();
     }
     struct csv_parser p;
-    if (csv_init (&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    if (csv_init (&p, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
         fclose (f);
         return SH_ENOMEM;
     }

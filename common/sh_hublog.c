@@ -9,6 +9,7 @@
 
 #include "sh_change.h"
 #include "sh_changelog.h"
+#include "sh_hlc.h"
 #include "sh_merge.h"
 #include "sh_record.h"
 
@@ -143,6 +144,7 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
 
     //  Judge every change before writing anything.
     size_t scope_len = strlen (entry->scope);
+    uint64_t latest_ms = sh_hlc_system_clock (NULL) + SH_HUBLOG_MAX_AHEAD_MS;
     char who[17];
     s_hex8 (who, entry->key);
     for (size_t i = 0; i < n && !res->code; i++) {
@@ -161,6 +163,10 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
             S_REFUSE (res, SH_WIRE_ERR_AUTHOR, i, "change %zu was written by %s..., not by this node %s...",
                       i, other, who);
         }
+        else
+        if (sh_hlc_ms (it->change.hlc) > latest_ms)
+            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu (seq %llu): its clock is more than a day "
+                      "ahead of the hub's; fix the node's clock", i, (unsigned long long) it->change.seq);
         else
         if (strncmp (it->change.region, entry->scope, scope_len) != 0)
             S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): region %s is outside the scope %s",

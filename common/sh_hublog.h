@@ -32,6 +32,10 @@
 #include "sh_store.h"
 #include "sh_wire.h"
 
+//  A change whose clock is further ahead of the hub's than this is refused
+//  (ERR_MALFORMED): it would win every later edit and drag every clock along.
+#define SH_HUBLOG_MAX_AHEAD_MS ((uint64_t) 24 * 3600 * 1000)
+
 typedef struct {
     sh_wire_error_t code;               //  0 when the batch was stored
     char message[SH_WIRE_MESSAGE_MAX + 1]; //  names the cause when code != 0

@@ -88,7 +88,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import
           "matter open" "matter step" "matter escalate" "matter close" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
-          "log verify" "log" "digest")
+          "log verify" "log" "sync" "digest")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help
@@ -97,7 +97,8 @@ for cmd in "${COMMANDS[@]}"; do
     printf '%s\n' "$HELP" | grep -q "^  shouhe-node $cmd --dir DIR" \
         || fail "top-level --help does not list '$cmd'"
 done
-# ... and the top-level help lists no command these tests do not know about.
+# ... and the top-level help lists no command these tests do not know about
+# (sync is exercised by tests/integration).
 N_LISTED=$(printf '%s\n' "$HELP" | grep -c '^  shouhe-node ')
 expect_eq "$N_LISTED" "${#COMMANDS[@]}" "number of commands in --help (a new command needs CLI tests)"
 expect_ok "$NODE" courtyard add --dir "$A" --help
