@@ -13,6 +13,7 @@ typedef struct {
     size_t n;                          //  fields so far in this row
     size_t line;                       //  physical line the parser is on
     size_t row_line;                   //  line the current row starts on
+    bool after_cr;                     //  the last line end was a CR (a CR LF pair counts once)
     bool too_many;                     //  row had more than SH_CSV_MAX_FIELDS fields
     bool oom;                          //  an allocation failed
     bool stop;                         //  the callback asked to stop
@@ -41,6 +42,7 @@ s_field (void *s, size_t len, void *data)
     if (len)
         memcpy (f, s, len);
     f[len] = 0;
+    r->after_cr = false;
     if (r->n == 0)
         r->row_line = r->line;
     for (size_t i = 0; i < len; i++)
@@ -62,8 +64,9 @@ s_row (int c, void *data)
     for (size_t i = 0; i < r->n; i++)
         free (r->fields[i]);
     r->n = 0;
-    if (c == '\n')
-        r->line++;
+    if (c == '\r' || (c == '\n' && !r->after_cr))
+        r->line++;      //  LF, CR LF and a lone CR each end one line
+    r->after_cr = c == '\r';
 }
 
 sh_err

@@ -68,7 +68,9 @@ SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
 //  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION; another author's chain
 //  may have gaps, see sh_changelog_append_sparse), merge, and advance the
 //  clock past it. A change already held sets *duplicate and changes
-//  nothing. why (may be NULL) receives a static reason on SH_EPROTO.
+//  nothing. A validly signed change whose body this version cannot read
+//  (a newer schema) is kept in the log but changes no state. why (may be
+//  NULL) receives a static reason when the change does not open.
 SH_NODISCARD sh_err sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
                                        const uint8_t *signed_bytes, size_t signed_len,
                                        bool *duplicate, const char **why);
