@@ -92,10 +92,14 @@ s_index_scopes (sh_store_txn_t *txn, const char *region, uint64_t index)
     return SH_OK;
 }
 
-//  Keep both sides of an equivocation and block the author.
+//  Keep both sides of an equivocation and block the author. The side
+//  already held is in the log, or -- when both sides came in this one
+//  batch -- an earlier item of the batch (whose append was rolled back).
 static sh_err
-s_evidence (sh_store_t *store, const s_item_t *it, const sh_wire_bytes_t *bytes)
+s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *changes, size_t i)
 {
+    const s_item_t *it = &items[i];
+    const sh_wire_bytes_t *bytes = &changes[i];
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (store, true, &txn);
     if (rc)
@@ -115,6 +119,18 @@ s_evidence (sh_store_t *store, const s_item_t *it, const sh_wire_bytes_t *bytes)
         rc = sh_changelog_find (txn, it->change.author, it->change.seq, &index, hash);
     if (rc == SH_OK)
         rc = sh_changelog_get (txn, index, &old, &old_len);
+    else
+    if (rc == SH_ENOTFOUND)
+        for (size_t j = 0; j < i; j++)
+            if (items[j].rc == SH_OK && items[j].change.seq == it->change.seq
+            &&  memcmp (items[j].change.author, it->change.author, SH_PUBKEY_BYTES) == 0
+            &&  memcmp (items[j].hash, it->hash, SH_HASH_BYTES) != 0) {
+                memcpy (hash, items[j].hash, SH_HASH_BYTES);
+                old = changes[j].data;
+                old_len = changes[j].len;
+                rc = SH_OK;
+                break;
+            }
     if (rc == SH_OK) {
         memcpy (key + SH_PUBKEY_BYTES + 8, hash, SH_HASH_BYTES);
         rc = sh_store_put (txn, SH_DB_EVIDENCE, key, sizeof key, old, old_len);
@@ -192,7 +208,7 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                       "both are kept as evidence and the key is blocked", i,
                       (unsigned long long) it->change.seq, who);
             sh_store_abort (&txn);
-            rc = s_evidence (store, it, &changes[i]);
+            rc = s_evidence (store, w.items, changes, i);
             break;
         }
         if (ar == SH_ECHAIN) {

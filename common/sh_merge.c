@@ -109,7 +109,7 @@ sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *c)
             return rc;
     }
     if (c->op == SH_OP_PUT) {
-        sh_record_seg_t segs[SH_RECORD_MAX_FIELDS * 4];
+        sh_record_seg_t segs[SH_RECORD_MAX_SEGS];
         size_t n;
         rc = sh_record_split (segs, sizeof segs / sizeof segs[0], &n, c->body, c->body_len);
         if (rc)

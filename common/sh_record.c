@@ -234,6 +234,13 @@ sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **w
         return SH_EPROTO;
     }
     bool ok = s_fields_valid (m, why);
+    sh_record_seg_t segs[SH_RECORD_MAX_SEGS];
+    size_t nsegs;
+    if (ok && sh_record_split (segs, SH_RECORD_MAX_SEGS, &nsegs, body, len) != SH_OK) {
+        ok = false;
+        if (why)
+            *why = "body has more than 256 field occurrences";
+    }
     //  a body that packs back to another size held a repeated field, an
     //  over-long varint or a string with a NUL (which protobuf-c cuts):
     //  what would be merged is not what was signed

@@ -25,6 +25,7 @@
 #include "sh_err.h"
 
 #define SH_RECORD_MAX_FIELDS 64   //  most distinct field numbers in one body
+#define SH_RECORD_MAX_SEGS 256    //  most field occurrences in one body (sh_record_check)
 
 typedef struct {
     uint32_t field;    //  field number

@@ -94,6 +94,14 @@ sh_registry_enroll (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], con
         return SH_EEXIST;
     if (rc != SH_ENOTFOUND)
         return rc;
+    //  an Ed25519 key and its negation share one Curve25519 key: the index
+    //  must keep naming the first one
+    uint8_t other[SH_PUBKEY_BYTES];
+    rc = sh_registry_by_curve (txn, curve, other);
+    if (rc == SH_OK)
+        return SH_EEXIST;
+    if (rc != SH_ENOTFOUND)
+        return rc;
     memset (&e, 0, sizeof e);
     memcpy (e.key, key, SH_PUBKEY_BYTES);
     strcpy (e.scope, scope);

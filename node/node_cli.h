@@ -21,7 +21,8 @@ enum {
     NODE_EXIT_STORE = 3,    //  the replica cannot be opened or written
     NODE_EXIT_UNREACHABLE = 4, //  sync: the hub was unreachable until the deadline
     NODE_EXIT_DENIED = 5,   //  sync: the hub refused this node (not enrolled, revoked, blocked)
-    NODE_EXIT_PROTOCOL = 6  //  sync: the hub refused our changes, or sent what we cannot accept
+    NODE_EXIT_PROTOCOL = 6, //  sync: the hub refused our changes, or sent what we cannot accept
+    NODE_EXIT_INTERRUPTED = 130 //  sync: SIGINT/SIGTERM before it finished (not with --watch)
 };
 
 typedef struct {

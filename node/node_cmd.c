@@ -874,8 +874,10 @@ const node_command_t node_commands[] = {
       "shouhe-node sync --dir DIR --hub ENDPOINT --hub-key HEX [--deadline SECONDS] [--watch] [--json]",
       "Upload every change the hub lacks and download every change in scope this node lacks,\n"
       "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
-      "back (until SIGINT/SIGTERM). Exit 4: hub unreachable by the deadline; 5: refused by the\n"
-      "hub (not enrolled, revoked, blocked); 6: protocol error (the hub refused our changes).", node_sync },
+      "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
+      "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
+      "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
+      "refused our changes, or its history does not match ours); 130: interrupted.", node_sync },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }

@@ -59,6 +59,7 @@ typedef struct {
     uint64_t hub_head;              //  the hub holds 1..hub_head
     uint64_t sent;                  //  pushed up to here (maybe unacknowledged)
     uint64_t next_batch;            //  next batch number
+    uint64_t session_batch;         //  first batch number of this session: errors about older ones are stale
     s_inflight_t inflight[S_MAX_INFLIGHT];
     int n_inflight;
     uint32_t credit, max_changes, max_bytes;
@@ -67,6 +68,8 @@ typedef struct {
     bool pulling;                   //  a Pull is outstanding
     bool down_done;                 //  the last Batch said done
     int64_t next_pull;              //  --watch: when to ask again
+    int handshake_failures;         //  consecutive failed CURVE handshakes
+    bool interrupted;               //  SIGINT/SIGTERM arrived
     //  figures
     uint64_t up, dup, down, bytes_out, bytes_in;
     int64_t start, last_progress;
@@ -111,6 +114,7 @@ s_hello (s_sync_t *s)
     s->welcomed = false;
     s->pulling = false;
     s->n_inflight = 0;
+    s->session_batch = s->next_batch;
     s->hello_at = zclock_mono ();
     s_send (s, &m);
 }
@@ -184,9 +188,19 @@ static int
 s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
 {
     const char *scope = sh_replica_scope (s->r);
-    if (strncmp (scope, m->u.welcome.scope, strlen (m->u.welcome.scope)) != 0)
-        fprintf (stderr, "shouhe-node: warning: the hub enrolled this node for scope %s, but its scope is %s\n",
-                 m->u.welcome.scope, scope);
+    if (strcmp (scope, m->u.welcome.scope) != 0) {
+        //  a wider enrolment would send changes this node refuses; a narrower
+        //  one would refuse this node's changes
+        fprintf (stderr, "shouhe-node: the hub enrolled this node for scope %s, but its scope is %s; "
+                 "enrol it with --scope %s\n", m->u.welcome.scope, scope, scope);
+        return NODE_EXIT_DENIED;
+    }
+    if (m->u.welcome.log_size < s->since) {
+        fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
+                 "received up to entry %" PRIu64 ": is this another hub, or one restored from an older "
+                 "backup?\n", m->u.welcome.log_size, s->since);
+        return NODE_EXIT_PROTOCOL;
+    }
     uint64_t head = m->u.welcome.head_seq;
     if (head > s->my_head) {
         fprintf (stderr, "shouhe-node: the hub holds %" PRIu64 " changes of this node but the node has only %"
@@ -303,10 +317,8 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         }
         bool dup;
         rc = sh_replica_ingest (s->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
-        if (rc == SH_OK && !dup) {
+        if (rc == SH_OK && !dup)
             s->down++;
-            s->bytes_in += 0;
-        }
         if (rc == SH_ECHAIN || rc == SH_EEQUIVOCATION || rc == SH_EPROTO || rc == SH_ECRYPTO) {
             fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
                      why ? why : sh_strerror (rc));
@@ -343,10 +355,19 @@ s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
         case SH_WIRE_ERR_SESSION:
             s_hello (s);
             return NODE_EXIT_OK;
+        default:
+            break;
+    }
+    //  an answer to a Push of an earlier session (dropped when that session
+    //  ended) says nothing about this one
+    if (m->u.error.has_batch && m->u.error.batch < s->session_batch)
+        return NODE_EXIT_OK;
+    switch (m->u.error.code) {
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
             fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
             s->welcomed = false;
+            s->session_batch = s->next_batch;
             s->hello_at = zclock_mono ();
             return NODE_EXIT_OK;
         default:
@@ -406,6 +427,7 @@ s_on_monitor (s_sync_t *s)
     zmsg_destroy (&ev);
     if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
         s->connected = true;
+        s->handshake_failures = 0;
         s->hello_wait = S_HELLO_FIRST_MS;
         s_hello (s);
     }
@@ -416,14 +438,22 @@ s_on_monitor (s_sync_t *s)
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-        fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
-                 "(not enrolled, or revoked) [ZAP status %u]\n", value);
-        return NODE_EXIT_DENIED;
+        //  400: the key is not admitted; 300/500: a passing hub problem,
+        //  ZeroMQ reconnects and the handshake is tried again
+        if (value == 400) {
+            fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
+                     "(not enrolled, or revoked)\n");
+            return NODE_EXIT_DENIED;
+        }
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-        fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed: is --hub-key the hub's key?\n");
-        return NODE_EXIT_PROTOCOL;
+        //  a wrong hub key fails every time; a hub dying mid-handshake once
+        if (++s->handshake_failures >= 3) {
+            fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed %d times: "
+                     "is --hub-key the hub's key?\n", s->handshake_failures);
+            return NODE_EXIT_PROTOCOL;
+        }
     }
     return NODE_EXIT_OK;
 }
@@ -466,12 +496,14 @@ s_refresh_head (s_sync_t *s)
     return rc == SH_OK;
 }
 
+//  deadline_ms: how long the hub may stay silent (unreachable, or the link
+//  down) before giving up; 0 waits for ever.
 static int
-s_run (s_sync_t *s, int64_t deadline)
+s_run (s_sync_t *s, int64_t deadline_ms)
 {
     while (!zsys_interrupted) {
         int64_t now = zclock_mono ();
-        if (deadline && now >= deadline) {
+        if (deadline_ms && now - s->last_rx >= deadline_ms) {
             if (!s->ever_welcomed)
                 fprintf (stderr, "shouhe-node: the hub at %s was unreachable until the deadline\n", s->args->hub);
             else
@@ -536,7 +568,12 @@ s_run (s_sync_t *s, int64_t deadline)
             s->ping_at = now;
         }
     }
-    return NODE_EXIT_OK;    //  interrupted (--watch ends this way)
+    //  SIGINT/SIGTERM: the normal end of --watch; otherwise the sync is unfinished
+    s->interrupted = true;
+    if (s->args->watch)
+        return NODE_EXIT_OK;
+    fprintf (stderr, "shouhe-node: interrupted before the sync finished; the next sync resumes from here\n");
+    return NODE_EXIT_INTERRUPTED;
 }
 
 int
@@ -601,8 +638,7 @@ node_sync (node_args_t *a)
     else {
         s.poller = zpoller_new (s.sock, s.mon, NULL);
         s.start = s.last_rx = zclock_mono ();
-        int64_t deadline = a->deadline ? s.start + (int64_t) a->deadline * 1000 : 0;
-        ex = s_run (&s, deadline);
+        ex = s_run (&s, (int64_t) a->deadline * 1000);
         s_progress (&s, true);
         if (ex == NODE_EXIT_OK && !a->json)
             printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64

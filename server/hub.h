@@ -5,7 +5,8 @@
     interrupt flag czmq keeps. hub_serve runs one zloop: a ROUTER (CURVE
     server, key derived from the hub's Ed25519 key) for nodes, a REP on
     inproc://zeromq.zap.01 answering ZAP requests from the registry, and a
-    timer that expires idle sessions and drops sessions of revoked keys.
+    timer that expires idle sessions. A revoked key's open session ends at
+    its next message (every Push and Pull re-reads the registry).
     Every message is one shouhe.v1.Envelope (docs/protocol.md, "Wire
     protocol"); a peer that misbehaves gets an Error and never disturbs
     the others.

@@ -150,8 +150,10 @@ s_on_zap (zloop_t *loop, zsock_t *reader, void *arg)
             }
             sh_store_abort (&txn);
         }
-        else
+        else {
+            status = "500";     //  RFC 27: internal error, the client may retry
             text = "hub store unavailable";
+        }
         if (*status != '2') {
             char ck[SH_HEX_BYTES (8)];
             sh_crypto_hex (ck, zframe_data (client_key), 8);

@@ -1,0 +1,442 @@
+/*  sh_rawpeer -- a raw ZeroMQ peer that misbehaves on purpose (tests only).
+
+    Usage:
+        sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2]
+                   [--timeout S] MODE
+
+    Connects a DEALER with CURVE to the hub as the node of NODE_DIR (its
+    transport key pair derives from NODE_DIR/node.key, the hub's public
+    transport key from --hub-key, the hub's Ed25519 key in hex), sends what
+    MODE says, waits up to --timeout seconds (default 5) for the reply and
+    prints it as one line on stdout:
+        ERROR <ERR_NAME>: <message>        an Error arrived
+        <type>                             another message ("welcome", "pong" ...)
+        no reply within N s / refused at the handshake / undecodable reply: ...
+
+    MODE                expected reply
+      garbage           ERR_MALFORMED   random bytes (first byte 0xff: wire type 7,
+                                        so they can never happen to be an Envelope)
+      truncated         ERR_MALFORMED   a valid Push of one change, cut in half
+      version           ERR_VERSION     a Ping in an Envelope of version 99
+      oversize          ERR_TOO_LARGE   one 5 MiB message
+      forged            ERR_SIGNATURE   Hello, then a Push of this node's next change
+                                        (seq and prev from the Welcome, region = the
+                                        scope) with one signature byte flipped
+      other-author      ERR_AUTHOR      Hello, then a Push of a change signed by the
+                                        key of --other-dir
+      hello-other       ERR_AUTHOR      a Hello naming the key of --other-dir
+      nosession         ERR_SESSION     a valid Push without a Hello
+      multipart         ERR_MALFORMED   a valid Ping and a second frame in one message
+      ping              pong            a valid Ping (a baseline: no Error, exit 1)
+
+    Exit status: 0 an Error arrived, 1 anything else (another reply, none,
+    a refused handshake), 2 usage or setup error.
+*/
+#include <czmq.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sh_change.h"
+#include "sh_crypto.h"
+#include "sh_key.h"
+#include "sh_wire.h"
+
+#define S_OVERSIZE_BYTES (5u << 20)
+
+typedef struct {
+    const char *dir;                    //  --dir
+    const char *hub;                    //  --hub
+    const char *hub_key;                //  --hub-key
+    const char *other_dir;              //  --other-dir
+    int timeout_s;                      //  --timeout
+    const char *mode;                   //  MODE
+} s_args_t;
+
+typedef struct {
+    zsock_t *sock;                      //  DEALER to the hub
+    zsock_t *mon;                       //  its monitor events
+    zpoller_t *poller;                  //  both
+    sh_key_t *key;                      //  this node's key (owned)
+    int64_t deadline;                   //  zclock_mono deadline for the current wait
+} s_peer_t;
+
+static void
+s_usage (void)
+{
+    fprintf (stderr, "usage: sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2] "
+             "[--timeout S]\n       garbage|truncated|version|oversize|forged|other-author|hello-other|"
+             "nosession|multipart|ping\n");
+}
+
+static sh_key_t *
+s_load_key (const char *dir)
+{
+    char path[4096];
+    snprintf (path, sizeof path, "%s/node.key", dir);
+    sh_key_t *key = NULL;
+    sh_err rc = sh_key_load (&key, path);
+    if (rc) {
+        fprintf (stderr, "sh_rawpeer: cannot load %s: %s\n", path, sh_strerror (rc));
+        return NULL;
+    }
+    return key;
+}
+
+/* --------------------------------------------------------------------------
+ * Sending and receiving
+ * -------------------------------------------------------------------------- */
+
+static int
+s_send_bytes (s_peer_t *p, const uint8_t *buf, size_t len, bool more)
+{
+    zframe_t *f = zframe_new (buf, len);
+    if (!f || zframe_send (&f, p->sock, more ? ZFRAME_MORE : 0) != 0) {
+        zframe_destroy (&f);
+        fprintf (stderr, "sh_rawpeer: cannot send %zu bytes\n", len);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_send_msg (s_peer_t *p, const sh_wire_msg_t *m)
+{
+    uint8_t *buf;
+    size_t len;
+    if (sh_wire_encode (m, &buf, &len) != SH_OK) {
+        fprintf (stderr, "sh_rawpeer: cannot encode a %s\n", sh_wire_type_name (m->type));
+        return -1;
+    }
+    int r = s_send_bytes (p, buf, len, false);
+    free (buf);
+    return r;
+}
+
+//  Wait for the next message until the deadline. Returns 0 with *msg
+//  decoded (fini it), or -1 after printing what happened instead.
+static int
+s_recv (s_peer_t *p, sh_wire_msg_t *msg)
+{
+    while (true) {
+        int64_t left = p->deadline - zclock_mono ();
+        if (left <= 0) {
+            printf ("no reply within the timeout\n");
+            return -1;
+        }
+        void *which = zpoller_wait (p->poller, (int) left);
+        if (which == p->mon) {
+            zmsg_t *ev = zmsg_recv (p->mon);
+            zframe_t *f = ev ? zmsg_first (ev) : NULL;
+            uint16_t event = 0;
+            if (f && zframe_size (f) >= 2)
+                memcpy (&event, zframe_data (f), 2);
+            zmsg_destroy (&ev);
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                printf ("refused at the handshake (the key is not admitted)\n");
+                return -1;
+            }
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+                printf ("the CURVE handshake failed (is --hub-key the hub's key?)\n");
+                return -1;
+            }
+            continue;
+        }
+        if (which != p->sock) {
+            printf (zsys_interrupted ? "interrupted\n" : "no reply within the timeout\n");
+            return -1;
+        }
+        zmsg_t *m = zmsg_recv (p->sock);
+        if (!m) {
+            printf ("interrupted\n");
+            return -1;
+        }
+        if (zmsg_size (m) != 1) {
+            printf ("a reply of %zu frames\n", zmsg_size (m));
+            zmsg_destroy (&m);
+            return -1;
+        }
+        zframe_t *f = zmsg_first (m);
+        const char *why = NULL;
+        sh_err rc = sh_wire_decode (msg, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
+        zmsg_destroy (&m);
+        if (rc) {
+            printf ("undecodable reply: %s\n", rc == SH_EVERSION ? "another protocol version" : why ? why : "?");
+            return -1;
+        }
+        return 0;
+    }
+}
+
+//  Print a reply as the one line of the output; true if it is an Error.
+static bool
+s_print (const sh_wire_msg_t *m)
+{
+    if (m->type == SH_WIRE_ERROR) {
+        printf ("ERROR %s: %s\n", sh_wire_error_name (m->u.error.code), m->u.error.message);
+        return true;
+    }
+    printf ("%s\n", sh_wire_type_name (m->type));
+    return false;
+}
+
+/* --------------------------------------------------------------------------
+ * What to send
+ * -------------------------------------------------------------------------- */
+
+//  A Push (batch 1) of one well-formed change by key at (seq, prev) in
+//  region, signed; flip one signature byte when forged. Caller owns *out.
+static int
+s_push_bytes (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
+              const uint8_t prev[SH_HASH_BYTES], const char *region, bool forged)
+{
+    //  a Courtyard body: code (1), name (2), households (4)
+    uint8_t body[64];
+    size_t n = 0, rl = strlen (region);
+    body[n++] = 1 << 3 | 2;
+    body[n++] = (uint8_t) rl;
+    memcpy (body + n, region, rl);
+    n += rl;
+    body[n++] = 2 << 3 | 2;
+    body[n++] = 7;
+    memcpy (body + n, "rawpeer", 7);
+    n += 7;
+    body[n++] = 4 << 3;
+    body[n++] = 12;
+
+    sh_change_t c = { 0 };
+    memcpy (c.author, sh_key_public (key), SH_PUBKEY_BYTES);
+    c.seq = seq;
+    if (prev && seq > 1)
+        memcpy (c.prev, prev, SH_HASH_BYTES);
+    c.hlc = (uint64_t) zclock_time () << 16;
+    snprintf (c.region, sizeof c.region, "%s", region);
+    c.kind = SH_KIND_COURTYARD;
+    c.entity = (const uint8_t *) "rawpeer";
+    c.entity_len = 7;
+    c.op = SH_OP_PUT;
+    c.body = body;
+    c.body_len = n;
+    uint8_t *change = NULL, *signed_bytes = NULL;
+    size_t change_len, signed_len;
+    sh_err rc = sh_change_encode (&c, &change, &change_len);
+    if (rc == SH_OK)
+        rc = sh_change_sign (&signed_bytes, &signed_len, change, change_len, key);
+    free (change);
+    if (rc) {
+        fprintf (stderr, "sh_rawpeer: cannot make a change: %s\n", sh_strerror (rc));
+        return -1;
+    }
+    if (forged)
+        signed_bytes[signed_len - 1] ^= 0x01;     //  the SignedChange ends with the signature
+    sh_wire_bytes_t ch = { signed_bytes, signed_len };
+    sh_wire_msg_t m = { .type = SH_WIRE_PUSH };
+    m.u.push.batch = 1;
+    m.u.push.n = 1;
+    m.u.push.changes = &ch;
+    rc = sh_wire_encode (&m, out, out_len);
+    free (signed_bytes);
+    return rc == SH_OK ? 0 : -1;
+}
+
+//  Hello as this node; on a Welcome fill it in and return 0. Otherwise the
+//  reply (an Error, say) is printed and *is_error set; returns -1.
+static int
+s_hello (s_peer_t *p, const uint8_t node[SH_PUBKEY_BYTES], sh_wire_msg_t *welcome, bool *is_error)
+{
+    sh_wire_msg_t h = { .type = SH_WIRE_HELLO };
+    memcpy (h.u.hello.node, node, SH_PUBKEY_BYTES);
+    if (s_send_msg (p, &h) != 0 || s_recv (p, welcome) != 0)
+        return -1;
+    if (welcome->type == SH_WIRE_WELCOME)
+        return 0;
+    *is_error = s_print (welcome);
+    sh_wire_msg_fini (welcome);
+    return -1;
+}
+
+/* --------------------------------------------------------------------------
+ * Main
+ * -------------------------------------------------------------------------- */
+
+static int
+s_run (s_peer_t *p, const s_args_t *a)
+{
+    const char *mode = a->mode;
+    const uint8_t *me = sh_key_public (p->key);
+    sh_key_t *other = NULL;
+    if (!strcmp (mode, "other-author") || !strcmp (mode, "hello-other")) {
+        if (!a->other_dir) {
+            fprintf (stderr, "sh_rawpeer: %s needs --other-dir DIR2\n", mode);
+            return 2;
+        }
+        if (!(other = s_load_key (a->other_dir)))
+            return 2;
+    }
+    p->deadline = zclock_mono () + (int64_t) a->timeout_s * 1000;
+    bool is_error = false;
+    int sent = -1;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    if (!strcmp (mode, "garbage")) {
+        len = 64 + (size_t) (zclock_mono () % 448);
+        buf = malloc (len);
+        if (buf) {
+            sh_crypto_random (buf, len);
+            buf[0] = 0xff;
+            sent = s_send_bytes (p, buf, len, false);
+        }
+    }
+    else
+    if (!strcmp (mode, "truncated") || !strcmp (mode, "nosession")) {
+        if (s_push_bytes (&buf, &len, p->key, 1, NULL, "500115", false) == 0)
+            sent = s_send_bytes (p, buf, !strcmp (mode, "truncated") ? len / 2 : len, false);
+    }
+    else
+    if (!strcmp (mode, "version") || !strcmp (mode, "ping")) {
+        sh_wire_msg_t m = { .type = SH_WIRE_PING, .version = !strcmp (mode, "version") ? 99 : 0 };
+        m.u.ping.nonce = 42;
+        sent = s_send_msg (p, &m);
+    }
+    else
+    if (!strcmp (mode, "oversize")) {
+        len = S_OVERSIZE_BYTES;
+        buf = calloc (1, len);
+        if (buf) {
+            buf[0] = 0x08;              //  starts like an Envelope (version 1, ...)
+            buf[1] = 0x01;
+            sent = s_send_bytes (p, buf, len, false);
+        }
+    }
+    else
+    if (!strcmp (mode, "multipart")) {
+        sh_wire_msg_t m = { .type = SH_WIRE_PING };
+        m.u.ping.nonce = 7;
+        if (sh_wire_encode (&m, &buf, &len) == SH_OK)
+            sent = s_send_bytes (p, buf, len, true) == 0 ? s_send_bytes (p, buf, len, false) : -1;
+    }
+    else
+    if (!strcmp (mode, "hello-other")) {
+        sh_wire_msg_t w;
+        if (s_hello (p, sh_key_public (other), &w, &is_error) == 0) {
+            s_print (&w);
+            sh_wire_msg_fini (&w);
+        }
+        sh_key_destroy (&other);
+        return is_error ? 0 : 1;
+    }
+    else
+    if (!strcmp (mode, "forged") || !strcmp (mode, "other-author")) {
+        sh_wire_msg_t w;
+        if (s_hello (p, me, &w, &is_error) != 0) {
+            sh_key_destroy (&other);
+            return is_error ? 0 : 1;
+        }
+        bool forged = !strcmp (mode, "forged");
+        //  forged: exactly the change the hub expects next, but for one bit;
+        //  other-author: the other key's first change, in this node's scope
+        int r = forged ? s_push_bytes (&buf, &len, p->key, w.u.welcome.head_seq + 1, w.u.welcome.head_hash,
+                                       w.u.welcome.scope, true)
+                       : s_push_bytes (&buf, &len, other, 1, NULL, w.u.welcome.scope, false);
+        sh_wire_msg_fini (&w);
+        if (r == 0)
+            sent = s_send_bytes (p, buf, len, false);
+    }
+    else {
+        fprintf (stderr, "sh_rawpeer: unknown mode '%s'\n", mode);
+        s_usage ();
+        return 2;
+    }
+    free (buf);
+    sh_key_destroy (&other);
+    if (sent != 0)
+        return 2;
+
+    sh_wire_msg_t reply;
+    if (s_recv (p, &reply) != 0)
+        return 1;
+    is_error = s_print (&reply);
+    sh_wire_msg_fini (&reply);
+    return is_error ? 0 : 1;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_args_t a = { .timeout_s = 5 };
+    static const struct option opts[] = {
+        { "dir", required_argument, NULL, 'd' }, { "hub", required_argument, NULL, 'h' },
+        { "hub-key", required_argument, NULL, 'k' }, { "other-dir", required_argument, NULL, 'o' },
+        { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+    };
+    int c;
+    while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+            case 'd': a.dir = optarg; break;
+            case 'h': a.hub = optarg; break;
+            case 'k': a.hub_key = optarg; break;
+            case 'o': a.other_dir = optarg; break;
+            case 't': a.timeout_s = atoi (optarg); break;
+            default: s_usage (); return 2;
+        }
+    }
+    if (!a.dir || !a.hub || !a.hub_key || optind != argc - 1 || a.timeout_s <= 0) {
+        s_usage ();
+        return 2;
+    }
+    a.mode = argv[optind];
+    if (sh_crypto_init () != SH_OK)
+        return 2;
+
+    s_peer_t p = { 0 };
+    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES], pk[SH_CURVE_BYTES], sk[SH_CURVE_BYTES];
+    if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a.hub_key) != SH_OK
+    ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
+        fprintf (stderr, "sh_rawpeer: --hub-key is not an Ed25519 public key in hex\n");
+        return 2;
+    }
+    if (!(p.key = s_load_key (a.dir)))
+        return 2;
+    if (sh_key_curve (p.key, pk, sk) != SH_OK) {
+        fprintf (stderr, "sh_rawpeer: the node key cannot be converted to a CURVE key\n");
+        sh_key_destroy (&p.key);
+        return 2;
+    }
+    zsys_set_linger (0);
+    p.sock = zsock_new (ZMQ_DEALER);
+    if (!p.sock) {
+        sh_crypto_wipe (sk, sizeof sk);
+        sh_key_destroy (&p.key);
+        return 2;
+    }
+    zsock_set_curve_serverkey_bin (p.sock, hub_curve);
+    zsock_set_curve_publickey_bin (p.sock, pk);
+    zsock_set_curve_secretkey_bin (p.sock, sk);
+    sh_crypto_wipe (sk, sizeof sk);
+    zsock_set_maxmsgsize (p.sock, (int) (64 << 20));
+    zsock_set_sndtimeo (p.sock, a.timeout_s * 1000);
+    char mon_ep[64];
+    snprintf (mon_ep, sizeof mon_ep, "inproc://sh-rawpeer-monitor-%d", (int) getpid ());
+    zmq_socket_monitor (zsock_resolve (p.sock), mon_ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                        | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
+    p.mon = zsock_new_pair (NULL);
+    int ret = 2;
+    if (!p.mon || zsock_connect (p.mon, "%s", mon_ep) != 0 || zsock_connect (p.sock, "%s", a.hub) != 0)
+        fprintf (stderr, "sh_rawpeer: cannot connect to '%s'\n", a.hub);
+    else {
+        p.poller = zpoller_new (p.sock, p.mon, NULL);
+        ret = s_run (&p, &a);
+        fflush (stdout);
+    }
+    zpoller_destroy (&p.poller);
+    zmq_socket_monitor (zsock_resolve (p.sock), NULL, 0);
+    zsock_destroy (&p.mon);
+    zsock_destroy (&p.sock);
+    sh_key_destroy (&p.key);
+    return ret;
+}
