@@ -34,6 +34,14 @@
 #define S_DEAD_MS 20000             //  no answer this long: the session is dead
 #define S_WATCH_PULL_MS 3000        //  in --watch, ask for news this often
 #define S_MAX_INFLIGHT 16
+//  Batch sizes adapt to the link (AIMD): a ZeroMQ message is all or nothing,
+//  so on a link that drops every few tens of KB a large batch never arrives.
+//  They double after each success and shrink to a quarter when a session
+//  ends with them unanswered.
+#define S_PUSH_BYTES_FIRST (64 * 1024)
+#define S_PUSH_BYTES_MIN (4 * 1024)
+#define S_PULL_FIRST 256
+#define S_PULL_MIN 8
 
 typedef struct {
     uint64_t batch;                 //  batch number
@@ -63,6 +71,9 @@ typedef struct {
     s_inflight_t inflight[S_MAX_INFLIGHT];
     int n_inflight;
     uint32_t credit, max_changes, max_bytes;
+    size_t push_bytes;              //  current target size of a Push
+    uint32_t pull_max;              //  current Pull max
+    int64_t last_progress;          //  last Ack or applied Batch (for --deadline)
     //  download
     uint64_t since;                 //  download cursor (meta hub.since)
     bool pulling;                   //  a Pull is outstanding
@@ -72,7 +83,7 @@ typedef struct {
     bool interrupted;               //  SIGINT/SIGTERM arrived
     //  figures
     uint64_t up, dup, down, bytes_out, bytes_in;
-    int64_t start, last_progress;
+    int64_t start, last_shown;
     bool tty;
 } s_sync_t;
 
@@ -105,15 +116,32 @@ s_send (s_sync_t *s, const sh_wire_msg_t *m)
     return true;
 }
 
+//  The session ended: whatever was unanswered was too big for the link.
+static void
+s_session_lost (s_sync_t *s)
+{
+    if (s->n_inflight > 0) {
+        s->push_bytes /= 4;
+        if (s->push_bytes < S_PUSH_BYTES_MIN)
+            s->push_bytes = S_PUSH_BYTES_MIN;
+    }
+    if (s->pulling) {
+        s->pull_max /= 4;
+        if (s->pull_max < S_PULL_MIN)
+            s->pull_max = S_PULL_MIN;
+    }
+    s->n_inflight = 0;
+    s->pulling = false;
+    s->welcomed = false;
+}
+
 static void
 s_hello (s_sync_t *s)
 {
     sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
     memcpy (m.u.hello.node, s->me, SH_PUBKEY_BYTES);
     m.u.hello.since = s->since;
-    s->welcomed = false;
-    s->pulling = false;
-    s->n_inflight = 0;
+    s_session_lost (s);
     s->session_batch = s->next_batch;
     s->hello_at = zclock_mono ();
     s_send (s, &m);
@@ -133,6 +161,8 @@ s_push (s_sync_t *s)
     if (max > SH_WIRE_MAX_CHANGES)
         max = SH_WIRE_MAX_CHANGES;
     size_t limit = (s->max_bytes ? s->max_bytes : SH_WIRE_MAX_BYTES) / 2;
+    if (s->push_bytes < limit)
+        limit = s->push_bytes;
     sh_wire_bytes_t *ch = calloc (max, sizeof *ch);
     size_t n = 0, bytes = 64;
     for (uint64_t seq = s->sent + 1; ch && seq <= s->my_head && n < max; seq++) {
@@ -176,7 +206,7 @@ s_pull (s_sync_t *s)
 {
     sh_wire_msg_t m = { .type = SH_WIRE_PULL };
     m.u.pull.since = s->since;
-    m.u.pull.max = S_PULL_MAX;
+    m.u.pull.max = s->pull_max;
     if (s_send (s, &m))
         s->pulling = true;
 }
@@ -246,6 +276,10 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     s->n_inflight--;
     if (m->u.ack.head_seq > s->hub_head)
         s->hub_head = m->u.ack.head_seq;
+    s->last_progress = zclock_mono ();
+    s->push_bytes *= 2;
+    if (s->push_bytes > SH_WIRE_MAX_BYTES)
+        s->push_bytes = SH_WIRE_MAX_BYTES;
     s->up += m->u.ack.accepted;
     s->dup += m->u.ack.duplicates;
     return NODE_EXIT_OK;
@@ -337,6 +371,8 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
     if (ex == NODE_EXIT_OK) {
         s->since = next;
         s->down_done = m->u.batch.done;
+        s->last_progress = zclock_mono ();
+        s->pull_max = s->pull_max * 2 > S_PULL_MAX ? S_PULL_MAX : s->pull_max * 2;
     }
     return ex;
 }
@@ -434,7 +470,7 @@ s_on_monitor (s_sync_t *s)
     else
     if (event == ZMQ_EVENT_DISCONNECTED) {
         s->connected = false;
-        s->welcomed = false;
+        s_session_lost (s);
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -467,9 +503,9 @@ s_progress (s_sync_t *s, bool final)
     if (!s->tty)
         return;
     int64_t now = zclock_mono ();
-    if (!final && now - s->last_progress < 200)
+    if (!final && now - s->last_shown < 200)
         return;
-    s->last_progress = now;
+    s->last_shown = now;
     double secs = (double) (now - s->start) / 1000.0;
     double rate = secs > 0 ? (double) (s->up + s->down) / secs : 0;
     fprintf (stderr, "\rsync: up %" PRIu64 "/%" PRIu64 "  down %" PRIu64 "  %.0f changes/s  %.1f KB out  "
@@ -496,14 +532,19 @@ s_refresh_head (s_sync_t *s)
     return rc == SH_OK;
 }
 
-//  deadline_ms: how long the hub may stay silent (unreachable, or the link
-//  down) before giving up; 0 waits for ever.
+//  deadline_ms: how long the sync may go without progress (the hub
+//  unreachable, or the link too poor to carry a batch) before giving up;
+//  0 waits for ever. In --watch a caught-up node is making no progress by
+//  design, so the deadline counts only while there is work to do.
 static int
 s_run (s_sync_t *s, int64_t deadline_ms)
 {
     while (!zsys_interrupted) {
         int64_t now = zclock_mono ();
-        if (deadline_ms && now - s->last_rx >= deadline_ms) {
+        bool idle = s->welcomed && s->n_inflight == 0 && s->sent == s->my_head && s->down_done;
+        if (idle)
+            s->last_progress = now;
+        if (deadline_ms && now - s->last_progress >= deadline_ms) {
             if (!s->ever_welcomed)
                 fprintf (stderr, "shouhe-node: the hub at %s was unreachable until the deadline\n", s->args->hub);
             else
@@ -593,7 +634,8 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
         return NODE_EXIT_USAGE;
     }
-    s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2) };
+    s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
+                   .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
@@ -637,7 +679,7 @@ node_sync (node_args_t *a)
     }
     else {
         s.poller = zpoller_new (s.sock, s.mon, NULL);
-        s.start = s.last_rx = zclock_mono ();
+        s.start = s.last_rx = s.last_progress = zclock_mono ();
         ex = s_run (&s, (int64_t) a->deadline * 1000);
         s_progress (&s, true);
         if (ex == NODE_EXIT_OK && !a->json)
