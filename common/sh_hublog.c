@@ -204,7 +204,7 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
         sh_err ar = sh_changelog_append (txn, changes[i].data, changes[i].len, &it->change, it->hash, &dup);
         if (ar == SH_EEQUIVOCATION) {
             S_REFUSE (res, SH_WIRE_ERR_EQUIVOCATION, i,
-                      "change %zu: a different change is already held at seq %llu of %s...; "
+                      "change %zu: equivocation: a different change is already held at seq %llu of %s...; "
                       "both are kept as evidence and the key is blocked", i,
                       (unsigned long long) it->change.seq, who);
             sh_store_abort (&txn);

@@ -81,6 +81,7 @@ typedef struct {
     int64_t next_pull;              //  --watch: when to ask again
     int handshake_failures;         //  consecutive failed CURVE handshakes
     bool interrupted;               //  SIGINT/SIGTERM arrived
+    bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
     //  figures
     uint64_t up, dup, down, bytes_out, bytes_in;
     int64_t start, last_shown;
@@ -244,13 +245,25 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
         if (rc == SH_OK)
             rc = sh_changelog_find (txn, s->me, head, NULL, hash);
         sh_store_abort (&txn);
-        if (rc || memcmp (hash, m->u.welcome.head_hash, SH_HASH_BYTES) != 0) {
+        if (rc)
+            return NODE_EXIT_STORE;
+        if (memcmp (hash, m->u.welcome.head_hash, SH_HASH_BYTES) != 0) {
+            //  Two devices write with one key (a copied node directory):
+            //  show the hub our side of the fork, so that it keeps both as
+            //  evidence and blocks the key until an operator has looked.
             fprintf (stderr, "shouhe-node: the hub's copy of this node's change %" PRIu64 " differs from the "
-                     "node's own: the chains have forked\n", head);
-            return NODE_EXIT_PROTOCOL;
+                     "node's own: the chains have forked (equivocation); reporting it to the hub\n", head);
+            s->welcomed = true;
+            s->hub_head = head;
+            s->sent = head - 1;
+            s->credit = 1;
+            s->max_changes = 1;
+            s->forked = true;
+            return NODE_EXIT_OK;
         }
     }
     s->hub_head = s->sent = head;
+    s->forked = false;
     s->credit = m->u.welcome.credit ? m->u.welcome.credit : 1;
     if (s->credit > S_MAX_INFLIGHT)
         s->credit = S_MAX_INFLIGHT;
@@ -484,8 +497,10 @@ s_on_monitor (s_sync_t *s)
     }
     else
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-        //  a wrong hub key fails every time; a hub dying mid-handshake once
-        if (++s->handshake_failures >= 3) {
+        //  A wrong hub key fails every time; so does a TCP relay whose hub is
+        //  down (it accepts and closes). Once this hub has welcomed us the
+        //  key is right: keep trying until the deadline.
+        if (++s->handshake_failures >= 5 && !s->ever_welcomed) {
             fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed %d times: "
                      "is --hub-key the hub's key?\n", s->handshake_failures);
             return NODE_EXIT_PROTOCOL;
@@ -573,6 +588,11 @@ s_run (s_sync_t *s, int64_t deadline_ms)
             continue;
         }
         //  keep the pipe full: pushes up to the credit, one pull at a time
+        if (s->forked) {
+            if (s->n_inflight == 0 && s->sent < s->hub_head && (ex = s_push (s)))
+                return ex;
+            continue;       //  the hub answers with ERR_EQUIVOCATION
+        }
         while (s->n_inflight < (int) s->credit && s->sent < s->my_head) {
             uint64_t before = s->sent;
             if ((ex = s_push (s)))

@@ -7,7 +7,7 @@ SHOUHE_PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
   liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
-  python3
+  python3 python3-zmq python3-nacl
 )
 
 missing=()
