@@ -4,16 +4,18 @@
 # (Baihe village, Wanshun town, Changshou district) from the seed article --
 # fully offline: courtyards imported from CSV, role holders appointed, matters
 # taken through the five-step method (one escalated to the town), a
-# party-masses day, a mediation, points, a maturity evaluation, and finally
-# the signed log verified end to end.
-#   --dir DIR   keep the node in DIR (default: a temporary directory, removed)
+# party-masses day, a mediation, points, a maturity evaluation, the signed
+# log verified end to end -- and then a district hub on loopback: the
+# village and its town sync, the town leads the escalated matter to its
+# end, and every digest of the village's scope agrees.
+#   --dir DIR   keep everything in DIR (default: a temporary directory, removed)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -29,9 +31,14 @@ if [ -z "$dir" ]; then
   trap 'rm -rf "$work"' EXIT
   dir="$work/baihe"
 else
-  if [ -e "$dir/node.key" ]; then echo "demo.sh: $dir already holds a node" >&2; exit 1; fi
-  work=$(dirname "$dir")
+  # DIR keeps everything: the village node in DIR/baihe, the town in
+  # DIR/wanshun, the hub in DIR/hub
+  work="$dir"
+  keep=1
+  if [ -e "$work/baihe" ] || [ -e "$work/hub" ]; then echo "demo.sh: $work already holds a demo" >&2; exit 1; fi
   mkdir -p "$work"
+  dir="$work/baihe"
+  trap '' EXIT
 fi
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -113,6 +120,36 @@ run log verify --dir "$dir"
 run conflicts --dir "$dir"
 printf 'state digest: '; "$node" digest --dir "$dir"
 
-if [ -n "${work:-}" ] && [ "$dir" != "$work/baihe" ]; then
-  echo; echo "the node is kept in $dir; explore it with $node COMMAND --dir $dir"
+step "the district hub: enrol the village and its town (万顺镇), sync both over CurveZMQ"
+hub_bin="$root/build/server/shouhe-hub"
+hubdir="$work/hub"; town="$work/wanshun"
+hubkey=$("$hub_bin" init --dir "$hubdir")
+"$node" init --dir "$town" --scope 500115108 >/dev/null
+"$hub_bin" enroll --dir "$hubdir" --scope "$village" --key "$("$node" key --dir "$dir")" --name 白合村
+"$hub_bin" enroll --dir "$hubdir" --scope 500115108 --key "$("$node" key --dir "$town")" --name 万顺镇
+"$hub_bin" serve --dir "$hubdir" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" 2> "$work/hub.log" &
+hub_pid=$!
+trap 'kill $hub_pid 2>/dev/null || true; wait $hub_pid 2>/dev/null || true; [ -n "${keep:-}" ] || rm -rf "$work"' EXIT
+for _ in $(seq 50); do [ -s "$work/hub.ready" ] && break; sleep 0.1; done
+endpoint=$(cat "$work/hub.ready")
+echo "hub listening on $endpoint"
+run sync --dir "$dir" --hub "$endpoint" --hub-key "$hubkey" --deadline 30
+run sync --dir "$town" --hub "$endpoint" --hub-key "$hubkey" --deadline 30
+
+step "the town sees the matter escalated to it and leads it to its end"
+run matter step --dir "$town" "$m2" handle --note "镇街对接电商平台"
+run matter step --dir "$town" "$m2" feedback
+run matter close --dir "$town" "$m2" --satisfaction 4
+run sync --dir "$town" --hub "$endpoint" --hub-key "$hubkey" --deadline 30
+run sync --dir "$dir" --hub "$endpoint" --hub-key "$hubkey" --deadline 30
+run matter show --dir "$dir" "$m2"
+printf 'village digest: '; "$node" digest --dir "$dir" --scope "$village"
+printf 'town digest:    '; "$node" digest --dir "$town" --scope "$village"
+printf 'hub digest:     '; "$hub_bin" digest --dir "$hubdir" --scope "$village"
+"$hub_bin" nodes --dir "$hubdir"
+kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true
+
+if [ -n "${keep:-}" ]; then
+  echo; echo "kept in $work: the village node baihe/, the town node wanshun/, the hub hub/"
+  echo "explore them with $node COMMAND --dir $work/baihe and $hub_bin COMMAND --dir $work/hub"
 fi
