@@ -33,6 +33,7 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_REGISTRY] = "registry",
     [SH_DB_EVIDENCE] = "evidence",
     [SH_DB_SCOPES] = "scopes",
+    [SH_DB_TREE] = "tree",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later
