@@ -11,6 +11,8 @@
 #include "sh_changelog.h"
 #include "sh_hlc.h"
 #include "sh_merge.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
 #include "sh_record.h"
 
 #define S_MAX_THREADS 16
@@ -229,8 +231,12 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
             res->duplicates++;
             continue;
         }
-        uint64_t index;
+        uint64_t index, leaf;
         rc = sh_changelog_size (txn, &index);
+        if (rc == SH_OK)
+            rc = sh_merkle_append (txn, changes[i].data, changes[i].len, &leaf);
+        if (rc == SH_OK && leaf + 1 != index)
+            rc = SH_ECORRUPT;       //  log and tree must grow together
         if (rc == SH_OK)
             rc = sh_merge_apply (txn, &it->change);
         if (rc == SH_OK)
@@ -418,4 +424,92 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     else
         b->next = next;
     return SH_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Checkpoints
+
+void
+sh_hublog_origin (char out[SH_HUBLOG_ORIGIN_MAX], const uint8_t hub_key[SH_PUBKEY_BYTES])
+{
+    char hex[SH_HEX_BYTES (8)];
+    sh_crypto_hex (hex, hub_key, 8);
+    snprintf (out, SH_HUBLOG_ORIGIN_MAX, "shouhe/hub/%s", hex);
+}
+
+//  The newest stored checkpoint: its size and a copy of its note.
+static sh_err
+s_latest (sh_store_txn_t *txn, uint64_t *size, char **note)
+{
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_CHECKPOINTS, NULL, 0, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    rc = sh_store_cursor_last (cur, &k, &kl, &v, &vl);
+    if (rc == SH_OK && kl != 8)
+        rc = SH_ECORRUPT;
+    if (rc == SH_OK) {
+        *size = sh_store_get_be64 (k);
+        if (note) {
+            *note = malloc (vl + 1);
+            if (!*note)
+                rc = SH_ENOMEM;
+            else {
+                memcpy (*note, v, vl);
+                (*note)[vl] = 0;
+            }
+        }
+    }
+    sh_store_cursor_close (&cur);
+    return rc;
+}
+
+sh_err
+sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin, char **note)
+{
+    if (note)
+        *note = NULL;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, true, &txn);
+    if (rc)
+        return rc;
+    uint64_t size = 0, latest = 0;
+    char *latest_note = NULL;
+    rc = sh_merkle_size (txn, &size);
+    if (rc == SH_OK) {
+        rc = s_latest (txn, &latest, &latest_note);
+        if (rc == SH_ENOTFOUND)
+            rc = SH_OK;
+    }
+    if (rc == SH_OK && size > latest) {
+        uint8_t root[SH_HASH_BYTES];
+        char *text = NULL, *signed_note = NULL;
+        size_t text_len, note_len;
+        rc = sh_merkle_root (txn, size, root);
+        if (rc == SH_OK)
+            rc = sh_note_checkpoint_format (&text, &text_len, origin, size, root, NULL);
+        if (rc == SH_OK)
+            rc = sh_note_sign (&signed_note, &note_len, text, text_len, key, origin);
+        uint8_t k[8];
+        sh_store_put_be64 (k, size);
+        if (rc == SH_OK)
+            rc = sh_store_put (txn, SH_DB_CHECKPOINTS, k, sizeof k, signed_note, note_len);
+        if (rc == SH_OK)
+            rc = sh_store_commit (&txn);
+        free (text);
+        if (rc == SH_OK) {
+            free (latest_note);
+            latest_note = signed_note;
+        }
+        else
+            free (signed_note);
+    }
+    sh_store_abort (&txn);
+    if (rc == SH_OK && note)
+        *note = latest_note;
+    else
+        free (latest_note);
+    return rc;
 }

@@ -12,6 +12,11 @@
     (author, seq) is equivocation: both changes are kept in "evidence" and
     the author is blocked (sh_registry) in a transaction of its own.
 
+    Every stored change is also a leaf of the hub's Merkle tree (sh_merkle:
+    leaf i = the SignedChange bytes at log index i + 1), appended in the same
+    transaction, and sh_hublog_checkpoint signs the tree head as a C2SP
+    checkpoint (origin, size, root) in a signed note.
+
     Pull: the changes after a log index whose region starts with the
     node's scope and whose author is not the node, in log order, through
     the "scopes" index (prefix || '/' || index for the 6-, 9- and 12-digit
@@ -28,12 +33,14 @@
 #include <stdint.h>
 
 #include "sh_err.h"
+#include "sh_key.h"
 #include "sh_registry.h"
 #include "sh_store.h"
 #include "sh_wire.h"
 
 //  A change whose clock is further ahead of the hub's than this is refused
 //  (ERR_MALFORMED): it would win every later edit and drag every clock along.
+#define SH_HUBLOG_ORIGIN_MAX 32   //  "shouhe/hub/" + 16 hex digits + NUL, rounded up
 #define SH_HUBLOG_MAX_AHEAD_MS ((uint64_t) 24 * 3600 * 1000)
 
 typedef struct {
@@ -76,5 +83,17 @@ SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
                                     size_t max_bytes, sh_hublog_batch_t *out);
 
 void sh_hublog_batch_fini (sh_hublog_batch_t *batch);
+
+//  Make sure the latest tree head is signed: when the tree has grown since
+//  the newest stored checkpoint, sign one for the current size with key
+//  (note key name = origin) and store it (its own write transaction).
+//  *note (may be NULL) receives a copy of the newest checkpoint note,
+//  which the caller frees; NULL when the tree is empty.
+SH_NODISCARD sh_err sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin,
+                                          char **note);
+
+//  The origin line of this hub's checkpoints: "shouhe/hub/" followed by the
+//  first 8 bytes of its public key in hex (unique per hub key).
+void sh_hublog_origin (char out[SH_HUBLOG_ORIGIN_MAX], const uint8_t hub_key[SH_PUBKEY_BYTES]);
 
 #endif

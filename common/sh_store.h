@@ -54,6 +54,7 @@ typedef enum {
     SH_DB_EVIDENCE,     //  "evidence": author(32) || seq (u64 BE) || hash(32) -> SignedChange bytes (equivocations)
     SH_DB_SCOPES,       //  "scopes":  prefix (6, 9 or 12 digits) || '/' || log index (u64 BE) -> empty (hub)
     SH_DB_TREE,         //  "tree":    level(1) || index at that level (u64 BE) -> SHA-256 of that perfect subtree (sh_merkle)
+    SH_DB_CHECKPOINTS,  //  "checkpoints": tree size (u64 BE) -> the hub's signed checkpoint note (C2SP), text
     SH_DB_COUNT
 } sh_store_db_t;
 

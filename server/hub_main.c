@@ -18,7 +18,9 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_key.h"
+#include "sh_hublog.h"
 #include "sh_merge.h"
+#include "sh_note.h"
 #include "sh_registry.h"
 #include "sh_store.h"
 
@@ -27,7 +29,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
     int threads;
-    bool json, verbose;
+    bool json, verbose, vkey;
 } s_args_t;
 
 static const char *s_usage_text =
@@ -43,6 +45,8 @@ static const char *s_usage_text =
     "                                            an equivocation\n"
     "  shouhe-hub nodes --dir DIR [--json]       enrolled keys, scope, last seen, log head\n"
     "  shouhe-hub digest --dir DIR [--scope CODE]  SHA-256 of the merged state\n"
+    "  shouhe-hub checkpoint --dir DIR [--vkey]  the latest signed tree head (C2SP checkpoint in a\n"
+    "                                            signed note); --vkey: the key to verify it with\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
     "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
@@ -363,6 +367,49 @@ s_digest (const s_args_t *a)
 }
 
 static int
+s_checkpoint (const s_args_t *a)
+{
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, sh_key_public (key));
+    char *note = NULL;
+    sh_err rc = SH_OK;
+    if (a->vkey) {
+        sh_note_vkey_t v;
+        char text[SH_NOTE_VKEY_MAX];
+        rc = sh_note_vkey_init (&v, origin, sh_key_public (key));
+        if (rc == SH_OK) {
+            sh_note_vkey_format (&v, text);
+            printf ("%s\n", text);
+        }
+    }
+    else {
+        rc = sh_hublog_checkpoint (store, key, origin, &note);
+        if (rc == SH_OK && note)
+            fputs (note, stdout);
+        else
+        if (rc == SH_OK) {
+            fprintf (stderr, "shouhe-hub: the log is empty: no checkpoint yet\n");
+            rc = SH_ENOTFOUND;
+        }
+    }
+    free (note);
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    if (rc == SH_ENOTFOUND)
+        return EXIT_REFUSED;
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot produce the checkpoint: %s\n", sh_strerror (rc));
+        return EXIT_STORE;
+    }
+    return EXIT_OK;
+}
+
+static int
 s_serve (const s_args_t *a)
 {
     if (!a->bind) {
@@ -398,6 +445,7 @@ static const s_command_t s_commands[] = {
     { "unblock", "key", s_unblock },
     { "nodes", "json", s_nodes },
     { "digest", "scope", s_digest },
+    { "checkpoint", "vkey", s_checkpoint },
     { "serve", "bind ready-file threads verbose", s_serve },
     { NULL, NULL, NULL }
 };
@@ -442,6 +490,7 @@ main (int argc, char **argv)
         { "name", required_argument, NULL, 0 }, { "bind", required_argument, NULL, 0 },
         { "ready-file", required_argument, NULL, 0 }, { "threads", required_argument, NULL, 0 },
         { "json", no_argument, NULL, 0 }, { "verbose", no_argument, NULL, 0 },
+        { "vkey", no_argument, NULL, 0 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     s_args_t a = { .threads = 2 };
@@ -477,6 +526,7 @@ main (int argc, char **argv)
         else if (!strcmp (name, "ready-file")) a.ready_file = optarg;
         else if (!strcmp (name, "json")) a.json = true;
         else if (!strcmp (name, "verbose")) a.verbose = true;
+        else if (!strcmp (name, "vkey")) a.vkey = true;
         else if (!strcmp (name, "threads")) {
             char *end;
             long t = strtol (optarg, &end, 10);

@@ -45,6 +45,7 @@ typedef struct {
     zsock_t *zap;                        //  ZAP handler
     zloop_t *loop;                       //  the reactor
     zhashx_t *sessions;                  //  rid_hex -> s_session_t (owned)
+    char origin[SH_HUBLOG_ORIGIN_MAX];   //  checkpoint origin of this hub
 } s_hub_t;
 
 //  ---------------------------------------------------------------------
@@ -300,6 +301,12 @@ s_on_push (s_hub_t *hub, zframe_t *rid, s_session_t *s, const sh_wire_msg_t *m)
             s_log ("error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
             s->pushed += res.accepted;
+            //  sign the new tree head (C2SP checkpoint) before acknowledging
+            if (res.accepted) {
+                sh_err cr = sh_hublog_checkpoint (hub->store, hub->key, hub->origin, NULL);
+                if (cr)
+                    s_log ("error", "cannot sign a checkpoint: %s", sh_strerror (cr));
+            }
             sh_wire_msg_t a = { .type = SH_WIRE_ACK };
             a.u.ack.batch = m->u.push.batch;
             a.u.ack.head_seq = res.head_seq;
@@ -481,6 +488,12 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
     uint8_t curve_pk[SH_CURVE_BYTES], curve_sk[SH_CURVE_BYTES];
     if (sh_key_curve (key, curve_pk, curve_sk) != SH_OK) {
         s_log ("error", "the hub key cannot be converted to a CURVE key");
+        return 1;
+    }
+    sh_hublog_origin (hub.origin, sh_key_public (key));
+    //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
+    if (sh_hublog_checkpoint (store, key, hub.origin, NULL) != SH_OK) {
+        s_log ("error", "cannot sign the current tree head");
         return 1;
     }
     zsys_set_linger (0);

@@ -97,5 +97,14 @@ for n in v1 v2 town; do
     assert_eq "$(hub_node_field "${KEY[$n]}" head_seq)" "$(node_own_changes "$n")" "hub head_seq of $n = its own changes"
 done
 
+it_step "the hub's signed checkpoint covers every change it holds"
+hub_cmd nodes --json
+TOTAL=$(python3 -c 'import json,sys; print(sum(e["head_seq"] for e in json.load(open(sys.argv[1]))))' "$OUT")
+hub_cmd checkpoint
+assert_eq "$RC" 0 "shouhe-hub checkpoint exits 0"
+assert_eq "$(sed -n 1p "$OUT" | cut -c1-11)" "shouhe/hub/" "checkpoint origin line"
+assert_eq "$(sed -n 2p "$OUT")" "$TOTAL" "checkpoint tree size = changes held by the hub"
+assert_eq "$(grep -c '^— shouhe/hub/' "$OUT")" 1 "one signature line by the hub"
+
 hub_alive
 hub_stop

@@ -18,6 +18,8 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
 #include "sh_key.h"
 #include "sh_merge.h"
 #include "sh_registry.h"
@@ -1277,6 +1279,90 @@ test_pull_steps (void)
     s_pfx_fini (&fx);
 }
 
+//  Every stored change is a leaf of the Merkle tree, and the signed
+//  checkpoint names the tree of the whole log: recomputed here from the LOG
+//  bytes alone (sh_merkle_root_of), independent of the stored tree.
+static void
+test_checkpoint (void)
+{
+    s_hub_t h;
+    s_hub_new (&h);
+    s_node_t a;
+    s_node_new (&a, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
+    s_node_write (&a, S_VILLAGE_A, 30);
+    uint8_t seed[SH_SEED_BYTES];
+    for (int i = 0; i < SH_SEED_BYTES; i++)
+        seed[i] = (uint8_t) (0x40 + i);
+    sh_key_t *hub_key = sh_key_from_seed (seed);
+    SH_CHECK (hub_key);
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, sh_key_public (hub_key));
+    SH_CHECK (strncmp (origin, "shouhe/hub/", 11) == 0 && strlen (origin) == 27);
+
+    //  an empty log has no checkpoint
+    char *note = (char *) "x";
+    SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note));
+    SH_CHECK (note == NULL);
+
+    sh_note_vkey_t vkey;
+    SH_PASS (sh_note_vkey_init (&vkey, origin, sh_key_public (hub_key)));
+    for (uint64_t upto = 10; upto <= 30; upto += 10) {
+        s_batch_t b = s_range (&a, upto - 9, upto);
+        sh_hublog_result_t res = s_push (&h, s_node_key (&a), &b, 1);
+        SH_CHECK (res.code == 0 && res.accepted == 10);
+        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note));
+        SH_CHECK (note);
+        sh_note_checkpoint_t cp;
+        SH_PASS (sh_note_checkpoint_open (&cp, note, strlen (note), &vkey, origin));
+        SH_CHECK (cp.size == upto);
+
+        //  recompute the root from the log entries themselves
+        uint8_t (*leaves)[SH_HASH_BYTES] = calloc (upto, SH_HASH_BYTES);
+        SH_CHECK (leaves);
+        sh_store_txn_t *txn;
+        SH_PASS (sh_store_begin (h.store, false, &txn));
+        for (uint64_t i = 1; i <= upto; i++) {
+            const uint8_t *bytes;
+            size_t len;
+            SH_PASS (sh_changelog_get (txn, i, &bytes, &len));
+            sh_merkle_leaf_hash (leaves[i - 1], bytes, len);
+        }
+        uint8_t stored[SH_HASH_BYTES];
+        SH_PASS (sh_merkle_root (txn, upto, stored));
+        sh_store_abort (&txn);
+        uint8_t root[SH_HASH_BYTES];
+        sh_merkle_root_of ((const uint8_t (*)[SH_HASH_BYTES]) leaves, upto, root);
+        SH_CHECK (memcmp (root, cp.root, SH_HASH_BYTES) == 0);
+        SH_CHECK (memcmp (stored, cp.root, SH_HASH_BYTES) == 0);
+        free (leaves);
+
+        //  asking again signs nothing new: the same note comes back
+        char *again;
+        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &again));
+        SH_CHECK (strcmp (again, note) == 0);
+        free (again);
+
+        //  a flipped byte of the note does not verify
+        note[strlen (origin) + 2] ^= 1;
+        SH_CHECK (sh_note_checkpoint_open (&cp, note, strlen (note), &vkey, origin) != SH_OK);
+        free (note);
+    }
+    //  a refused push adds no leaf
+    s_batch_t dup = s_range (&a, 1, 10);
+    sh_hublog_result_t res = s_push (&h, s_node_key (&a), &dup, 1);
+    SH_CHECK (res.code == 0 && res.accepted == 0 && res.duplicates == 10);
+    sh_store_txn_t *txn;
+    uint64_t size;
+    SH_PASS (sh_store_begin (h.store, false, &txn));
+    SH_PASS (sh_merkle_size (txn, &size));
+    sh_store_abort (&txn);
+    SH_CHECK (size == 30);
+    sh_key_destroy (&hub_key);
+    s_node_fini (&a);
+    s_hub_fini (&h);
+}
+
 static const sh_test_case_t tests[] = {
     { "push good", test_push_good },
     { "refuse signature", test_refuse_signature },
@@ -1291,6 +1377,7 @@ static const sh_test_case_t tests[] = {
     { "threads", test_threads },
     { "pull scopes", test_pull_scopes },
     { "pull steps", test_pull_steps },
+    { "checkpoint", test_checkpoint },
     { NULL, NULL }
 };
 
