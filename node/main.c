@@ -73,6 +73,8 @@ static const struct option s_options[] = {
 };
 
 //  The command named by the first one or two words (a two-word command wins).
+_Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "node_args_t.given has one bit per option");
+
 static const node_command_t *
 s_find (const char *w1, const char *w2)
 {
@@ -283,6 +285,15 @@ main (int argc, char **argv)
         return NODE_EXIT_USAGE;
     }
     return cmd->fn (&a);
+}
+
+bool
+node_given (const node_args_t *a, const char *name)
+{
+    for (int i = 0; s_options[i].name; i++)
+        if (strcmp (s_options[i].name, name) == 0)
+            return (a->given >> i) & 1;
+    return false;
 }
 
 void

@@ -55,6 +55,9 @@ typedef struct {
 
 extern const node_command_t node_commands[];
 
+//  Was the option --name given on the command line?
+bool node_given (const node_args_t *a, const char *name);
+
 //  `shouhe-node sync` (node_sync.c).
 int node_sync (node_args_t *a);
 

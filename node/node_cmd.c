@@ -173,7 +173,7 @@ s_key (node_args_t *a)
 static int
 s_courtyard_add (node_args_t *a)
 {
-    if (!a->code || !a->name || !(a->given & (1ull << 4))) {
+    if (!a->code || !a->name || !node_given (a, "households")) {
         fprintf (stderr, "shouhe-node: courtyard add needs --code, --name and --households\n");
         return NODE_EXIT_USAGE;
     }
@@ -368,40 +368,13 @@ s_matter_state (sh_replica_t *r, const char *id)
     }
 }
 
-static int
-s_matter_step (node_args_t *a)
-{
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    char msg[SH_OPS_MSG_BYTES] = "";
-    sh_err rc = sh_ops_matter_step (r, a->pos[0], a->pos[1], a->note, a->date, msg);
-    if (rc == SH_OK)
-        s_matter_state (r, a->pos[0]);
-    sh_replica_close (&r);
-    return s_done (rc, msg);
-}
+//  One transition of a matter (step, escalate, close), then where it stands.
+typedef enum { S_STEP, S_ESCALATE, S_CLOSE } s_transition_t;
 
 static int
-s_matter_escalate (node_args_t *a)
+s_matter_transition (node_args_t *a, s_transition_t t)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    char msg[SH_OPS_MSG_BYTES] = "";
-    sh_err rc = sh_ops_matter_escalate (r, a->pos[0], a->pos[1], a->note, a->date, msg);
-    if (rc == SH_OK)
-        s_matter_state (r, a->pos[0]);
-    sh_replica_close (&r);
-    return s_done (rc, msg);
-}
-
-static int
-s_matter_close (node_args_t *a)
-{
-    if (!(a->given & (1ull << 40))) {
+    if (t == S_CLOSE && !node_given (a, "satisfaction")) {
         fprintf (stderr, "shouhe-node: matter close needs --satisfaction 1..5\n");
         return NODE_EXIT_USAGE;
     }
@@ -410,13 +383,25 @@ s_matter_close (node_args_t *a)
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
-    int sat = a->satisfaction < -1000 || a->satisfaction > 1000 ? 0 : (int) a->satisfaction;
-    sh_err rc = sh_ops_matter_close (r, a->pos[0], sat, a->note, a->date, msg);
+    sh_err rc;
+    if (t == S_STEP)
+        rc = sh_ops_matter_step (r, a->pos[0], a->pos[1], a->note, a->date, msg);
+    else
+    if (t == S_ESCALATE)
+        rc = sh_ops_matter_escalate (r, a->pos[0], a->pos[1], a->note, a->date, msg);
+    else {
+        int sat = a->satisfaction < -1000 || a->satisfaction > 1000 ? 0 : (int) a->satisfaction;
+        rc = sh_ops_matter_close (r, a->pos[0], sat, a->note, a->date, msg);
+    }
     if (rc == SH_OK)
         s_matter_state (r, a->pos[0]);
     sh_replica_close (&r);
     return s_done (rc, msg);
 }
+
+static int s_matter_step (node_args_t *a) { return s_matter_transition (a, S_STEP); }
+static int s_matter_escalate (node_args_t *a) { return s_matter_transition (a, S_ESCALATE); }
+static int s_matter_close (node_args_t *a) { return s_matter_transition (a, S_CLOSE); }
 
 //  Is text a 16-byte id in hex? Prints the refusal when not.
 static bool
@@ -560,7 +545,7 @@ s_mediation_list (node_args_t *a)
 static int
 s_points (node_args_t *a, bool redeem)
 {
-    if (!a->person || !(a->given & (1ull << 35))) {
+    if (!a->person || !node_given (a, "amount")) {
         fprintf (stderr, "shouhe-node: points %s needs --person ID and --amount N\n", redeem ? "redeem" : "earn");
         return NODE_EXIT_USAGE;
     }
