@@ -467,10 +467,13 @@ s_latest (sh_store_txn_t *txn, uint64_t *size, char **note)
 }
 
 sh_err
-sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin, char **note)
+sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin, char **note,
+                      uint64_t *size_out)
 {
     if (note)
         *note = NULL;
+    if (size_out)
+        *size_out = 0;
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (store, true, &txn);
     if (rc)
@@ -502,11 +505,14 @@ sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin
         if (rc == SH_OK) {
             free (latest_note);
             latest_note = signed_note;
+            latest = size;
         }
         else
             free (signed_note);
     }
     sh_store_abort (&txn);
+    if (rc == SH_OK && size_out)
+        *size_out = latest;
     if (rc == SH_OK && note)
         *note = latest_note;
     else

@@ -88,9 +88,10 @@ void sh_hublog_batch_fini (sh_hublog_batch_t *batch);
 //  the newest stored checkpoint, sign one for the current size with key
 //  (note key name = origin) and store it (its own write transaction).
 //  *note (may be NULL) receives a copy of the newest checkpoint note,
-//  which the caller frees; NULL when the tree is empty.
+//  which the caller frees; NULL when the tree is empty. *size (may be
+//  NULL) receives its tree size (0 when empty).
 SH_NODISCARD sh_err sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin,
-                                          char **note);
+                                          char **note, uint64_t *size);
 
 //  The origin line of this hub's checkpoints: "shouhe/hub/" followed by the
 //  first 8 bytes of its public key in hex (unique per hub key).

@@ -464,3 +464,71 @@ sh_merkle_verify_consistency (uint64_t old_size, uint64_t new_size,
         return SH_ECRYPTO;
     return SH_OK;
 }
+
+/* --------------------------------------------------------------------------
+ * Batch receipts: the left compact range
+ * -------------------------------------------------------------------------- */
+
+size_t
+sh_merkle_left_count (uint64_t size)
+{
+    return (size_t) __builtin_popcountll (size);
+}
+
+sh_err
+sh_merkle_left_range (sh_store_txn_t *txn, uint64_t size, uint8_t (*out)[SH_HASH_BYTES],
+                      size_t max, size_t *n)
+{
+    uint64_t tree;
+    sh_err err = sh_merkle_size (txn, &tree);
+    if (err)
+        return err;
+    *n = sh_merkle_left_count (size);
+    if (size > tree || *n > max)
+        return SH_EINVAL;
+    //  the perfect subtrees of [0, size), largest (leftmost) first
+    uint64_t start = 0;
+    size_t k = 0;
+    for (int level = 63; level >= 0; level--) {
+        if (!(size & ((uint64_t) 1 << level)))
+            continue;
+        err = s_get_node (txn, (unsigned) level, start >> level, out[k++]);
+        if (err)
+            return err;
+        start += (uint64_t) 1 << level;
+    }
+    return SH_OK;
+}
+
+sh_err
+sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint64_t first,
+                      const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
+                      uint8_t root[SH_HASH_BYTES])
+{
+    if (n_left != sh_merkle_left_count (first) || (n_leaves == 0 && first == 0))
+        return SH_EINVAL;
+    //  a stack of perfect subtrees (hash, level), like appending to the tree
+    uint8_t stack[130][SH_HASH_BYTES];
+    unsigned levels[130];
+    size_t top = 0;
+    size_t k = 0;
+    for (int level = 63; level >= 0; level--)
+        if (first & ((uint64_t) 1 << level)) {
+            memcpy (stack[top], left[k++], SH_HASH_BYTES);
+            levels[top++] = (unsigned) level;
+        }
+    for (size_t i = 0; i < n_leaves; i++) {
+        memcpy (stack[top], leaves[i], SH_HASH_BYTES);
+        levels[top++] = 0;
+        while (top >= 2 && levels[top - 1] == levels[top - 2]) {
+            sh_merkle_node_hash (stack[top - 2], stack[top - 2], stack[top - 1]);
+            levels[top - 2]++;
+            top--;
+        }
+    }
+    //  RFC 6962: the root folds the perfect subtrees from the right
+    memcpy (root, stack[top - 1], SH_HASH_BYTES);
+    for (size_t i = top - 1; i-- > 0; )
+        sh_merkle_node_hash (root, stack[i], root);
+    return SH_OK;
+}

@@ -148,4 +148,32 @@ SH_NODISCARD sh_err sh_merkle_verify_consistency (uint64_t old_size, uint64_t ne
                                                   const uint8_t new_root[SH_HASH_BYTES],
                                                   const uint8_t (*proof)[SH_HASH_BYTES], size_t n);
 
+//  ---------------------------------------------------------------------
+//  Batch receipts (docs/protocol.md 13.16)
+//
+//  A batch of changes stored as the consecutive leaves [first, first + m)
+//  at the end of a tree of size first + m is proven included by the hashes
+//  of the perfect subtrees that cover [0, first) -- the "left compact
+//  range", popcount(first) hashes, largest first: with them and its own m
+//  leaf hashes a node recomputes the root of the tree. One receipt of at
+//  most 64 hashes proves a whole batch.
+
+//  Number of hashes in the left compact range of [0, size).
+size_t sh_merkle_left_count (uint64_t size);
+
+//  The left compact range of [0, size) from the stored tree, largest
+//  subtree first. SH_EINVAL if size > the tree size or the range has more
+//  than max hashes (*n says how many).
+SH_NODISCARD sh_err sh_merkle_left_range (sh_store_txn_t *txn, uint64_t size,
+                                          uint8_t (*out)[SH_HASH_BYTES], size_t max, size_t *n);
+
+//  The root of the tree of size first + n_leaves whose first `first' leaves
+//  are summarised by their left compact range and whose last leaves have
+//  the given hashes. Pure (no store). SH_EINVAL if n_left does not match
+//  first, or the tree would be empty.
+SH_NODISCARD sh_err sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left,
+                                          uint64_t first,
+                                          const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
+                                          uint8_t root[SH_HASH_BYTES]);
+
 #endif

@@ -18,7 +18,38 @@ typedef struct {
     Shouhe__V1__Envelope *env;          //  unpacked message
     sh_wire_bytes_t *changes;           //  push/batch change array
     sh_wire_key_t *keys;                //  batch key array
+    uint8_t (*proof_a)[SH_HASH_BYTES];  //  welcome consistency / ack range
+    uint8_t (*proof_b)[SH_HASH_BYTES];  //  ack consistency
 } s_decoded_t;
+
+//  Copy n 32-byte hashes into a new array; false if one has another length.
+static sh_err
+s_hashes (uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n, const ProtobufCBinaryData *src,
+          const char **why)
+{
+    if (n > SH_WIRE_PROOF_MAX) {
+        *why = "a proof has too many hashes";
+        return SH_EPROTO;
+    }
+    *out = calloc (n ? n : 1, SH_HASH_BYTES);
+    if (!*out)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (src[i].len != SH_HASH_BYTES) {
+            *why = "a proof hash is not 32 bytes";
+            return SH_EPROTO;
+        }
+        memcpy ((*out)[i], src[i].data, SH_HASH_BYTES);
+    }
+    *n_out = n;
+    return SH_OK;
+}
+
+static bool
+s_note_ok (const char *note)
+{
+    return !note || strlen (note) <= SH_WIRE_NOTE_MAX;
+}
 
 static bool
 s_scope_ok (const char *s)
@@ -66,6 +97,8 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             }
             memcpy (m->u.hello.node, e->hello->node.data, SH_PUBKEY_BYTES);
             m->u.hello.since = e->hello->since;
+            m->u.hello.checkpoint_size = e->hello->has_checkpoint_size ? e->hello->checkpoint_size : 0;
+            m->u.hello.nonce = e->hello->has_nonce ? e->hello->nonce : 0;
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_WELCOME: {
             Shouhe__V1__Welcome *w = e->welcome;
@@ -80,7 +113,18 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             m->u.welcome.credit = w->credit;
             m->u.welcome.max_changes = w->max_changes;
             m->u.welcome.max_bytes = w->max_bytes;
-            return SH_OK;
+            if (!s_note_ok (w->checkpoint)) {
+                *why = "welcome checkpoint too long";
+                return SH_EPROTO;
+            }
+            m->u.welcome.checkpoint = w->checkpoint;
+            m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
+            {
+                sh_err rc = s_hashes (&d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
+                                      w->consistency, why);
+                m->u.welcome.consistency = d->proof_a;
+                return rc;
+            }
         }
         case SHOUHE__V1__ENVELOPE__BODY_PUSH:
             m->u.push.batch = e->push->batch;
@@ -91,6 +135,23 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             m->u.ack.head_seq = e->ack->head_seq;
             m->u.ack.accepted = e->ack->accepted;
             m->u.ack.duplicates = e->ack->duplicates;
+            if (!s_note_ok (e->ack->checkpoint)) {
+                *why = "ack checkpoint too long";
+                return SH_EPROTO;
+            }
+            m->u.ack.checkpoint = e->ack->checkpoint;
+            m->u.ack.first_leaf = e->ack->has_first_leaf ? e->ack->first_leaf : 0;
+            {
+                sh_err rc = s_hashes (&d->proof_a, &m->u.ack.n_range, e->ack->n_range, e->ack->range, why);
+                if (rc)
+                    return rc;
+                m->u.ack.range = d->proof_a;
+                rc = s_hashes (&d->proof_b, &m->u.ack.n_consistency, e->ack->n_consistency,
+                               e->ack->consistency, why);
+                if (rc)
+                    return rc;
+                m->u.ack.consistency = d->proof_b;
+            }
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_PULL:
             m->u.pull.since = e->pull->since;
@@ -200,6 +261,8 @@ sh_wire_msg_fini (sh_wire_msg_t *msg)
             shouhe__v1__envelope__free_unpacked (d->env, NULL);
         free (d->changes);
         free (d->keys);
+        free (d->proof_a);
+        free (d->proof_b);
         free (d);
     }
     uint32_t v = msg->version;
@@ -228,6 +291,15 @@ s_bin_array (const sh_wire_bytes_t *src, size_t n)
     return a;
 }
 
+static ProtobufCBinaryData *
+s_hash_array (uint8_t (*src)[SH_HASH_BYTES], size_t n)
+{
+    ProtobufCBinaryData *a = calloc (n ? n : 1, sizeof *a);
+    for (size_t i = 0; a && i < n; i++)
+        a[i] = (ProtobufCBinaryData) { SH_HASH_BYTES, src[i] };
+    return a;
+}
+
 sh_err
 sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
 {
@@ -245,6 +317,7 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
     ProtobufCBinaryData *changes = NULL;
     Shouhe__V1__KeyEntry *key_entries = NULL;
     Shouhe__V1__KeyEntry **key_ptrs = NULL;
+    ProtobufCBinaryData *proof1 = NULL, *proof2 = NULL;
     sh_err rc = SH_OK;
 
     e.body_case = (Shouhe__V1__Envelope__BodyCase) m->type;
@@ -252,6 +325,10 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
         case SH_WIRE_HELLO:
             hello.node = (ProtobufCBinaryData) { SH_PUBKEY_BYTES, (uint8_t *) m->u.hello.node };
             hello.since = m->u.hello.since;
+            hello.has_checkpoint_size = m->u.hello.checkpoint_size != 0;
+            hello.checkpoint_size = m->u.hello.checkpoint_size;
+            hello.has_nonce = m->u.hello.nonce != 0;
+            hello.nonce = m->u.hello.nonce;
             e.hello = &hello;
             break;
         case SH_WIRE_WELCOME:
@@ -262,6 +339,13 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
             welcome.credit = m->u.welcome.credit;
             welcome.max_changes = m->u.welcome.max_changes;
             welcome.max_bytes = m->u.welcome.max_bytes;
+            welcome.checkpoint = (char *) m->u.welcome.checkpoint;
+            welcome.has_nonce = m->u.welcome.nonce != 0;
+            welcome.nonce = m->u.welcome.nonce;
+            welcome.n_consistency = m->u.welcome.n_consistency;
+            welcome.consistency = proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
+            if (!proof1)
+                return SH_ENOMEM;
             e.welcome = &welcome;
             break;
         case SH_WIRE_PUSH:
@@ -277,6 +361,17 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
             ack.head_seq = m->u.ack.head_seq;
             ack.accepted = m->u.ack.accepted;
             ack.duplicates = m->u.ack.duplicates;
+            ack.checkpoint = (char *) m->u.ack.checkpoint;
+            ack.has_first_leaf = m->u.ack.checkpoint != NULL;
+            ack.first_leaf = m->u.ack.first_leaf;
+            ack.n_range = m->u.ack.n_range;
+            ack.range = proof1 = s_hash_array (m->u.ack.range, m->u.ack.n_range);
+            ack.n_consistency = m->u.ack.n_consistency;
+            ack.consistency = proof2 = s_hash_array (m->u.ack.consistency, m->u.ack.n_consistency);
+            if (!proof1 || !proof2) {
+                rc = SH_ENOMEM;
+                goto out;
+            }
             e.ack = &ack;
             break;
         case SH_WIRE_PULL:
@@ -344,6 +439,8 @@ out:
     free (changes);
     free (key_entries);
     free (key_ptrs);
+    free (proof1);
+    free (proof2);
     return rc;
 }
 

@@ -27,6 +27,8 @@
 #define SH_WIRE_MAX_CHANGES 2048            //  most changes in one Push or Batch
 #define SH_WIRE_MAX_KEYS 4096               //  most key entries in one Batch
 #define SH_WIRE_MESSAGE_MAX 240             //  longest Error message kept
+#define SH_WIRE_NOTE_MAX 4096               //  longest checkpoint note
+#define SH_WIRE_PROOF_MAX 65                //  most hashes in a proof or range
 
 typedef enum {
     SH_WIRE_NONE = 0,
@@ -71,11 +73,19 @@ typedef struct {
     sh_wire_type_t type;                //  which body
     uint32_t version;                   //  protocol version (encode: 0 means SH_WIRE_VERSION)
     union {
-        struct { uint8_t node[SH_PUBKEY_BYTES]; uint64_t since; } hello;
+        struct { uint8_t node[SH_PUBKEY_BYTES]; uint64_t since; uint64_t checkpoint_size;
+                 uint64_t nonce; } hello;
         struct { char scope[SH_REGION_MAX + 1]; uint64_t head_seq; uint8_t head_hash[SH_HASH_BYTES];
-                 uint64_t log_size; uint32_t credit, max_changes, max_bytes; } welcome;
+                 uint64_t log_size; uint32_t credit, max_changes, max_bytes;
+                 const char *checkpoint;                      //  or NULL
+                 size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
+                 uint64_t nonce; } welcome;
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
-        struct { uint64_t batch, head_seq; uint32_t accepted, duplicates; } ack;
+        struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
+                 const char *checkpoint;                      //  or NULL
+                 uint64_t first_leaf;
+                 size_t n_range; uint8_t (*range)[SH_HASH_BYTES];
+                 size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES]; } ack;
         struct { uint64_t since; uint32_t max; } pull;
         struct { uint64_t since, next; size_t n; sh_wire_bytes_t *changes;
                  size_t n_keys; sh_wire_key_t *keys; bool done; } batch;

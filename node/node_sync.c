@@ -23,6 +23,9 @@
 #include "node_cli.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
 #include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_wire.h"
@@ -82,6 +85,13 @@ typedef struct {
     int handshake_failures;         //  consecutive failed CURVE handshakes
     bool interrupted;               //  SIGINT/SIGTERM arrived
     bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
+    //  receipts (docs/protocol.md 13.16)
+    sh_note_vkey_t hub_vkey;        //  verifies the hub's checkpoints
+    char origin[SH_HUBLOG_ORIGIN_MAX]; //  their origin line
+    uint64_t cp_size;               //  newest checkpoint held (0: none)
+    uint64_t hello_nonce;           //  nonce of the last Hello: only its Welcome counts
+    uint8_t cp_root[SH_HASH_BYTES]; //  its root
+    uint64_t receipts;              //  batch receipts stored in this run
     //  figures
     uint64_t up, dup, down, bytes_out, bytes_in;
     int64_t start, last_shown;
@@ -142,6 +152,9 @@ s_hello (s_sync_t *s)
     sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
     memcpy (m.u.hello.node, s->me, SH_PUBKEY_BYTES);
     m.u.hello.since = s->since;
+    m.u.hello.checkpoint_size = s->cp_size;
+    s->hello_nonce = s_random () | 1;
+    m.u.hello.nonce = s->hello_nonce;
     s_session_lost (s);
     s->session_batch = s->next_batch;
     s->hello_at = zclock_mono ();
@@ -215,9 +228,182 @@ s_pull (s_sync_t *s)
 //  ---------------------------------------------------------------------
 //  Receiving
 
+//  ---------------------------------------------------------------------
+//  Receipts: checkpoints, consistency and batch proofs
+
+static const char *s_inconsistent =
+    "the hub's history is inconsistent with the checkpoint you hold";
+
+static void
+s_rkey (uint8_t key[17], char tag, uint64_t a, uint64_t b)
+{
+    key[0] = (uint8_t) tag;
+    sh_store_put_be64 (key + 1, a);
+    sh_store_put_be64 (key + 9, b);
+}
+
+//  The newest checkpoint this node holds, verified with the hub's key.
+static int
+s_load_checkpoint (s_sync_t *s)
+{
+    sh_store_txn_t *txn;
+    if (sh_store_begin (sh_replica_store (s->r), false, &txn) != SH_OK)
+        return NODE_EXIT_STORE;
+    sh_store_cursor_t *cur;
+    int ex = NODE_EXIT_OK;
+    if (sh_store_cursor_open (txn, SH_DB_RECEIPTS, "c", 1, &cur) == SH_OK) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        if (sh_store_cursor_last (cur, &k, &kl, &v, &vl) == SH_OK) {
+            sh_note_checkpoint_t cp;
+            if (sh_note_checkpoint_open (&cp, (const char *) v, vl, &s->hub_vkey, s->origin) != SH_OK) {
+                fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
+                         "is this another hub?\n");
+                ex = NODE_EXIT_PROTOCOL;
+            }
+            else {
+                s->cp_size = cp.size;
+                memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
+            }
+        }
+        sh_store_cursor_close (&cur);
+    }
+    sh_store_abort (&txn);
+    return ex;
+}
+
+//  Check a checkpoint the hub sent (signature, and consistency with the
+//  one held) and store it with its proof in txn. Returns an exit code.
+static int
+s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
+                   uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof, sh_note_checkpoint_t *cp)
+{
+    if (sh_note_checkpoint_open (cp, note, strlen (note), &s->hub_vkey, s->origin) != SH_OK) {
+        fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
+        return NODE_EXIT_PROTOCOL;
+    }
+    if (cp->size < s->cp_size
+    ||  (s->cp_size > 0 && sh_merkle_verify_consistency (s->cp_size, cp->size, s->cp_root, cp->root,
+                                                         (const uint8_t (*)[SH_HASH_BYTES]) proof,
+                                                         n_proof) != SH_OK)) {
+        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
+                 s_inconsistent, s->cp_size, cp->size);
+        return NODE_EXIT_PROTOCOL;
+    }
+    uint8_t key[17];
+    s_rkey (key, 'c', cp->size, 0);
+    sh_err rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, note, strlen (note));
+    if (rc == SH_OK && s->cp_size > 0 && s->cp_size < cp->size) {
+        s_rkey (key, 'p', s->cp_size, cp->size);
+        rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 17, proof, n_proof * SH_HASH_BYTES);
+    }
+    return rc ? NODE_EXIT_STORE : NODE_EXIT_OK;
+}
+
+//  Welcome: the hub's newest checkpoint must extend the one held.
+static int
+s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    if (!m->u.welcome.checkpoint) {
+        if (s->cp_size == 0)
+            return NODE_EXIT_OK;        //  an empty hub log
+        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, s->cp_size);
+        return NODE_EXIT_PROTOCOL;
+    }
+    sh_store_txn_t *txn;
+    if (sh_replica_begin (s->r, &txn) != SH_OK)
+        return NODE_EXIT_STORE;
+    sh_note_checkpoint_t cp;
+    int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
+                                m->u.welcome.n_consistency, &cp);
+    if (ex == NODE_EXIT_OK && sh_store_commit (&txn) != SH_OK)
+        ex = NODE_EXIT_STORE;
+    sh_store_abort (&txn);
+    if (ex == NODE_EXIT_OK) {
+        s->cp_size = cp.size;
+        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
+    }
+    return ex;
+}
+
+//  Ack: the checkpoint ending with this batch must extend the last one,
+//  and the batch's changes must be its last leaves (the batch receipt).
+static int
+s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
+{
+    uint32_t n = m->u.ack.accepted;
+    if (n == 0 || !m->u.ack.checkpoint)
+        return NODE_EXIT_OK;
+    sh_store_txn_t *txn;
+    if (sh_replica_begin (s->r, &txn) != SH_OK)
+        return NODE_EXIT_STORE;
+    sh_note_checkpoint_t cp;
+    int ex = s_take_checkpoint (s, txn, m->u.ack.checkpoint, m->u.ack.consistency,
+                                m->u.ack.n_consistency, &cp);
+    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
+    if (ex == NODE_EXIT_OK && (cp.size != m->u.ack.first_leaf + n || last_seq < n)) {
+        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
+        ex = NODE_EXIT_PROTOCOL;
+    }
+    if (ex == NODE_EXIT_OK) {
+        leaves = calloc (n, SH_HASH_BYTES);
+        ex = leaves ? NODE_EXIT_OK : NODE_EXIT_STORE;
+    }
+    //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
+    for (uint32_t i = 0; ex == NODE_EXIT_OK && i < n; i++) {
+        uint64_t index;
+        const uint8_t *b;
+        size_t len;
+        if (sh_changelog_find (txn, s->me, last_seq - n + 1 + i, &index, NULL) != SH_OK
+        ||  sh_changelog_get (txn, index, &b, &len) != SH_OK)
+            ex = NODE_EXIT_STORE;
+        else
+            sh_merkle_leaf_hash (leaves[i], b, len);
+    }
+    uint8_t root[SH_HASH_BYTES];
+    if (ex == NODE_EXIT_OK
+    &&  (sh_merkle_range_root ((const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range, m->u.ack.n_range,
+                               m->u.ack.first_leaf, (const uint8_t (*)[SH_HASH_BYTES]) leaves, n, root) != SH_OK
+         || memcmp (root, cp.root, SH_HASH_BYTES) != 0)) {
+        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
+                 "..%" PRIu64 " as acknowledged\n", last_seq - n + 1, last_seq);
+        ex = NODE_EXIT_PROTOCOL;
+    }
+    if (ex == NODE_EXIT_OK) {
+        //  the receipt: count, first leaf, checkpoint size, then the range
+        size_t len = 24 + m->u.ack.n_range * SH_HASH_BYTES;
+        uint8_t *val = malloc (len);
+        uint8_t key[17];
+        s_rkey (key, 'b', last_seq - n + 1, 0);
+        if (!val)
+            ex = NODE_EXIT_STORE;
+        else {
+            sh_store_put_be64 (val, n);
+            sh_store_put_be64 (val + 8, m->u.ack.first_leaf);
+            sh_store_put_be64 (val + 16, cp.size);
+            memcpy (val + 24, m->u.ack.range, m->u.ack.n_range * SH_HASH_BYTES);
+            if (sh_store_put (txn, SH_DB_RECEIPTS, key, 9, val, len) != SH_OK
+            ||  sh_store_commit (&txn) != SH_OK)
+                ex = NODE_EXIT_STORE;
+            free (val);
+        }
+    }
+    sh_store_abort (&txn);
+    free (leaves);
+    if (ex == NODE_EXIT_OK) {
+        s->cp_size = cp.size;
+        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
+        s->receipts++;
+    }
+    return ex;
+}
+
 static int
 s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
 {
+    //  the answer to an earlier Hello: its proof is relative to what we held then
+    if (m->u.welcome.nonce != s->hello_nonce)
+        return NODE_EXIT_OK;
     const char *scope = sh_replica_scope (s->r);
     if (strcmp (scope, m->u.welcome.scope) != 0) {
         //  a wider enrolment would send changes this node refuses; a narrower
@@ -226,6 +412,10 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
                  "enrol it with --scope %s\n", m->u.welcome.scope, scope, scope);
         return NODE_EXIT_DENIED;
     }
+    //  receipts first: a hub that lost or rewrote history fails here
+    int cx = s_welcome_checkpoint (s, m);
+    if (cx)
+        return cx;
     if (m->u.welcome.log_size < s->since) {
         fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
                  "received up to entry %" PRIu64 ": is this another hub, or one restored from an older "
@@ -285,8 +475,12 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
         i++;
     if (i == s->n_inflight)
         return NODE_EXIT_OK;        //  from an earlier session
+    uint64_t last_seq = s->inflight[i].last_seq;
     memmove (&s->inflight[i], &s->inflight[i + 1], (size_t) (s->n_inflight - i - 1) * sizeof s->inflight[0]);
     s->n_inflight--;
+    int ex = s_ack_receipt (s, m, last_seq);
+    if (ex)
+        return ex;
     if (m->u.ack.head_seq > s->hub_head)
         s->hub_head = m->u.ack.head_seq;
     s->last_progress = zclock_mono ();
@@ -662,6 +856,12 @@ node_sync (node_args_t *a)
         return rc == SH_ENOTFOUND || rc == SH_EPERM ? NODE_EXIT_STORE : NODE_EXIT_STORE;
     }
     memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
+    sh_hublog_origin (s.origin, hub_ed);
+    if (sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) != SH_OK
+    ||  s_load_checkpoint (&s) != NODE_EXIT_OK) {
+        sh_replica_close (&s.r);
+        return NODE_EXIT_PROTOCOL;
+    }
     if (!s_refresh_head (&s)) {
         sh_replica_close (&s.r);
         fprintf (stderr, "shouhe-node: cannot read the log\n");
@@ -704,8 +904,9 @@ node_sync (node_args_t *a)
         s_progress (&s, true);
         if (ex == NODE_EXIT_OK && !a->json)
             printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64
-                    " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s\n", s.up, s.up == 1 ? "" : "s",
-                    s.dup, s.down, s.bytes_out, s.bytes_in, (double) (zclock_mono () - s.start) / 1000.0);
+                    " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n",
+                    s.up, s.up == 1 ? "" : "s", s.dup, s.down, s.bytes_out, s.bytes_in,
+                    (double) (zclock_mono () - s.start) / 1000.0, s.cp_size);
         else
         if (ex == NODE_EXIT_OK)
             printf ("{\"up\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"down\": %" PRIu64

@@ -18,6 +18,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hublog.h"
+#include "sh_merkle.h"
 #include "sh_registry.h"
 #include "sh_wire.h"
 
@@ -35,6 +36,7 @@ typedef struct {
     char key_hex[17];                    //  its first bytes, for logs
     int64_t last_ms;                     //  last message (zclock_mono)
     uint64_t pushed, pulled;             //  changes stored / sent in this session
+    uint64_t cp_size;                    //  size of the last checkpoint sent in this session
 } s_session_t;
 
 typedef struct {
@@ -184,6 +186,22 @@ s_on_zap (zloop_t *loop, zsock_t *reader, void *arg)
 //  ---------------------------------------------------------------------
 //  Message handlers
 
+//  RFC 9162 consistency proof between two sizes of the hub's tree.
+static sh_err
+s_consistency (s_hub_t *hub, uint64_t old_size, uint64_t new_size,
+               uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], size_t *n)
+{
+    *n = 0;
+    if (old_size == 0 || old_size == new_size)
+        return SH_OK;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (hub->store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_merkle_consistency (txn, old_size, new_size, proof, SH_WIRE_PROOF_MAX, n);
+    sh_store_abort (&txn);
+    return rc;
+}
+
 static void
 s_on_hello (s_hub_t *hub, zframe_t *rid, const char *rid_hex, const uint8_t key[SH_PUBKEY_BYTES],
             const char *peer, const sh_wire_msg_t *m)
@@ -235,7 +253,26 @@ s_on_hello (s_hub_t *hub, zframe_t *rid, const char *rid_hex, const uint8_t key[
     if (hub->config->verbose)
         s_log ("info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
                peer, e.scope, (unsigned long long) head, (unsigned long long) size);
+    //  the newest checkpoint, and proof that it extends the one the node holds
+    char *note = NULL;
+    uint64_t cp_size = 0;
+    uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n_proof = 0;
+    rc = sh_hublog_checkpoint (hub->store, hub->key, hub->origin, &note, &cp_size);
+    uint64_t old_size = m->u.hello.checkpoint_size;
+    if (rc == SH_OK && note && old_size > 0 && old_size <= cp_size)
+        rc = s_consistency (hub, old_size, cp_size, proof, &n_proof);
+    if (rc) {
+        free (note);
+        s_error (hub, rid, SH_WIRE_ERR_INTERNAL, peer, "cannot prove the log: %s", sh_strerror (rc));
+        return;
+    }
+    s->cp_size = cp_size;
     sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
+    w.u.welcome.checkpoint = note;
+    w.u.welcome.nonce = m->u.hello.nonce;
+    w.u.welcome.n_consistency = n_proof;
+    w.u.welcome.consistency = proof;
     strcpy (w.u.welcome.scope, e.scope);
     w.u.welcome.head_seq = head;
     memcpy (w.u.welcome.head_hash, hash, SH_HASH_BYTES);
@@ -244,6 +281,7 @@ s_on_hello (s_hub_t *hub, zframe_t *rid, const char *rid_hex, const uint8_t key[
     w.u.welcome.max_changes = S_MAX_CHANGES;
     w.u.welcome.max_bytes = SH_WIRE_MAX_BYTES;
     s_send (hub, rid, &w);
+    free (note);
 }
 
 //  The registry entry of a session's key, refusing revoked keys (and
@@ -301,18 +339,42 @@ s_on_push (s_hub_t *hub, zframe_t *rid, s_session_t *s, const sh_wire_msg_t *m)
             s_log ("error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
             s->pushed += res.accepted;
-            //  sign the new tree head (C2SP checkpoint) before acknowledging
-            if (res.accepted) {
-                sh_err cr = sh_hublog_checkpoint (hub->store, hub->key, hub->origin, NULL);
-                if (cr)
-                    s_log ("error", "cannot sign a checkpoint: %s", sh_strerror (cr));
-            }
             sh_wire_msg_t a = { .type = SH_WIRE_ACK };
             a.u.ack.batch = m->u.push.batch;
             a.u.ack.head_seq = res.head_seq;
             a.u.ack.accepted = res.accepted;
             a.u.ack.duplicates = res.duplicates;
+            //  the receipt: the signed tree head ending with this batch, the
+            //  left compact range that proves the batch in it, and proof
+            //  that it extends the last checkpoint this session was given
+            char *note = NULL;
+            uint64_t size = 0;
+            uint8_t range[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], cons[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+            size_t n_range = 0, n_cons = 0;
+            if (res.accepted) {
+                sh_err cr = sh_hublog_checkpoint (hub->store, hub->key, hub->origin, &note, &size);
+                sh_store_txn_t *txn = NULL;
+                if (cr == SH_OK && size >= res.accepted)
+                    cr = sh_store_begin (hub->store, false, &txn);
+                if (cr == SH_OK && txn)
+                    cr = sh_merkle_left_range (txn, size - res.accepted, range, SH_WIRE_PROOF_MAX, &n_range);
+                if (cr == SH_OK && txn && s->cp_size && s->cp_size < size)
+                    cr = sh_merkle_consistency (txn, s->cp_size, size, cons, SH_WIRE_PROOF_MAX, &n_cons);
+                sh_store_abort (&txn);
+                if (cr == SH_OK && note) {
+                    a.u.ack.checkpoint = note;
+                    a.u.ack.first_leaf = size - res.accepted;
+                    a.u.ack.n_range = n_range;
+                    a.u.ack.range = range;
+                    a.u.ack.n_consistency = s->cp_size ? n_cons : 0;
+                    a.u.ack.consistency = cons;
+                    s->cp_size = size;
+                }
+                else
+                    s_log ("error", "cannot make the receipt of a push: %s", sh_strerror (cr));
+            }
             s_send (hub, rid, &a);
+            free (note);
             return;
         }
         r.u.error.code = res.code;
@@ -492,7 +554,7 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
     }
     sh_hublog_origin (hub.origin, sh_key_public (key));
     //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
-    if (sh_hublog_checkpoint (store, key, hub.origin, NULL) != SH_OK) {
+    if (sh_hublog_checkpoint (store, key, hub.origin, NULL, NULL) != SH_OK) {
         s_log ("error", "cannot sign the current tree head");
         return 1;
     }

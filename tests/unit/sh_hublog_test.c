@@ -1302,7 +1302,7 @@ test_checkpoint (void)
 
     //  an empty log has no checkpoint
     char *note = (char *) "x";
-    SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note));
+    SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note, NULL));
     SH_CHECK (note == NULL);
 
     sh_note_vkey_t vkey;
@@ -1311,7 +1311,7 @@ test_checkpoint (void)
         s_batch_t b = s_range (&a, upto - 9, upto);
         sh_hublog_result_t res = s_push (&h, s_node_key (&a), &b, 1);
         SH_CHECK (res.code == 0 && res.accepted == 10);
-        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note));
+        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note, NULL));
         SH_CHECK (note);
         sh_note_checkpoint_t cp;
         SH_PASS (sh_note_checkpoint_open (&cp, note, strlen (note), &vkey, origin));
@@ -1339,7 +1339,7 @@ test_checkpoint (void)
 
         //  asking again signs nothing new: the same note comes back
         char *again;
-        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &again));
+        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &again, NULL));
         SH_CHECK (strcmp (again, note) == 0);
         free (again);
 

@@ -1024,6 +1024,59 @@ test_rate_100k (void)
     s_fixture_fini (&fx);
 }
 
+//  Batch receipts: for every split of trees up to 130 leaves into [0, a) and
+//  [a, n), the left compact range of a plus the hashes of leaves a..n-1 give
+//  the root of size n; a wrong hash, a missing leaf or a wrong split fails.
+static void
+test_batch_receipt (void)
+{
+    s_fixture_t fx;
+    s_fixture_init (&fx);
+    enum { N = 130 };
+    static uint8_t hashes[N][H];
+    s_append_range (fx.store, 0, N, hashes);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx.store, false, &txn));
+    uint8_t left[SH_MERKLE_PROOF_MAX][H];
+    for (uint64_t n = 1; n <= N; n++) {
+        uint8_t want[H];
+        SH_PASS (sh_merkle_root (txn, n, want));
+        for (uint64_t a = 0; a < n; a++) {
+            size_t nl;
+            SH_PASS (sh_merkle_left_range (txn, a, left, SH_MERKLE_PROOF_MAX, &nl));
+            SH_CHECK (nl == sh_merkle_left_count (a));
+            uint8_t root[H];
+            SH_PASS (sh_merkle_range_root ((const uint8_t (*)[H]) left, nl, a,
+                                           (const uint8_t (*)[H]) hashes + a, (size_t) (n - a), root));
+            SH_CHECK (memcmp (root, want, H) == 0);
+            //  one leaf fewer is another tree
+            if (n - a >= 2) {
+                SH_PASS (sh_merkle_range_root ((const uint8_t (*)[H]) left, nl, a,
+                                               (const uint8_t (*)[H]) hashes + a, (size_t) (n - a - 1), root));
+                SH_CHECK (memcmp (root, want, H) != 0);
+            }
+            //  a changed left hash gives another root
+            if (nl > 0) {
+                left[nl - 1][0] ^= 1;
+                SH_PASS (sh_merkle_range_root ((const uint8_t (*)[H]) left, nl, a,
+                                               (const uint8_t (*)[H]) hashes + a, (size_t) (n - a), root));
+                SH_CHECK (memcmp (root, want, H) != 0);
+                left[nl - 1][0] ^= 1;
+            }
+        }
+    }
+    //  the number of left hashes must fit the split
+    uint8_t root[H];
+    size_t nl;
+    SH_PASS (sh_merkle_left_range (txn, 6, left, SH_MERKLE_PROOF_MAX, &nl));
+    SH_FAIL (sh_merkle_range_root ((const uint8_t (*)[H]) left, nl, 7,
+                                   (const uint8_t (*)[H]) hashes + 7, 3, root), SH_EINVAL);
+    SH_FAIL (sh_merkle_left_range (txn, N + 1, left, SH_MERKLE_PROOF_MAX, &nl), SH_EINVAL);
+    SH_FAIL (sh_merkle_range_root (NULL, 0, 0, NULL, 0, root), SH_EINVAL);
+    sh_store_abort (&txn);
+    s_fixture_fini (&fx);
+}
+
 static const sh_test_case_t tests[] = {
     { "kat hashes", test_kat_hashes },
     { "kat roots", test_kat_roots },
@@ -1038,6 +1091,7 @@ static const sh_test_case_t tests[] = {
     { "separate and one txn", test_separate_and_one_txn },
     { "persist and abort", test_persist_and_abort },
     { "rate 100k", test_rate_100k },
+    { "batch receipt", test_batch_receipt },
     { NULL, NULL }
 };
 
