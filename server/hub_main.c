@@ -5,18 +5,21 @@
     line, 3 the store cannot be opened or written, 4 cannot serve.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "hub.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_export.h"
 #include "sh_key.h"
 #include "sh_hublog.h"
 #include "sh_merge.h"
@@ -28,6 +31,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE
 
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
+    const char *file;         //  the positional FILE of export
     int threads;
     bool json, verbose, vkey;
 } s_args_t;
@@ -47,6 +51,8 @@ static const char *s_usage_text =
     "  shouhe-hub digest --dir DIR [--scope CODE]  SHA-256 of the merged state\n"
     "  shouhe-hub checkpoint --dir DIR [--vkey]  the latest signed tree head (C2SP checkpoint in a\n"
     "                                            signed note); --vkey: the key to verify it with\n"
+    "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
+    "                                            every checkpoint to FILE (new) for shouhe-audit\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
     "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
@@ -388,7 +394,7 @@ s_checkpoint (const s_args_t *a)
         }
     }
     else {
-        rc = sh_hublog_checkpoint (store, key, origin, &note);
+        rc = sh_hublog_checkpoint (store, key, origin, &note, NULL);
         if (rc == SH_OK && note)
             fputs (note, stdout);
         else
@@ -407,6 +413,92 @@ s_checkpoint (const s_args_t *a)
         return EXIT_STORE;
     }
     return EXIT_OK;
+}
+
+//  Write FILE.tmp, sync it, then link it to FILE (which must not exist:
+//  link() refuses atomically, where rename() would replace) and unlink the
+//  temporary name.
+static int
+s_export (const s_args_t *a)
+{
+    if (!a->file) {
+        fprintf (stderr, "shouhe-hub: export needs the FILE to write (shouhe-hub export --dir DIR FILE)\n");
+        return EXIT_USAGE;
+    }
+    struct stat st;
+    if (lstat (a->file, &st) == 0) {
+        fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
+        return EXIT_REFUSED;
+    }
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, sh_key_public (key));
+    //  sign the newest tree head first, so that the export ends with a
+    //  checkpoint over all of it (unless serve appends meanwhile)
+    sh_err rc = sh_hublog_checkpoint (store, key, origin, NULL, NULL);
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot sign the latest checkpoint: %s\n", sh_strerror (rc));
+        sh_key_destroy (&key);
+        sh_store_close (&store);
+        return EXIT_STORE;
+    }
+    size_t tl = strlen (a->file) + sizeof ".tmp";
+    char *tmp_path = malloc (tl);
+    if (tmp_path)
+        snprintf (tmp_path, tl, "%s.tmp", a->file);
+    int fd = tmp_path ? open (tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0644) : -1;
+    FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
+    if (!f) {
+        if (!tmp_path)
+            fprintf (stderr, "shouhe-hub: out of memory\n");
+        else
+        if (fd < 0 && errno == EEXIST)
+            fprintf (stderr, "shouhe-hub: %s exists (another export running, or left over: remove it)\n", tmp_path);
+        else
+            fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", tmp_path, strerror (errno));
+        if (fd >= 0) {
+            close (fd);
+            unlink (tmp_path);
+        }
+        free (tmp_path);
+        sh_key_destroy (&key);
+        sh_store_close (&store);
+        return EXIT_REFUSED;
+    }
+    sh_export_stats_t stats;
+    rc = sh_export_write (f, store, key, origin, &stats);
+    if (rc == SH_OK && (fflush (f) != 0 || fsync (fileno (f)) != 0))
+        rc = sh_err_errno ();
+    if (fclose (f) != 0 && rc == SH_OK)
+        rc = sh_err_errno ();
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    ex = EXIT_OK;
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot write the export: %s\n", sh_strerror (rc));
+        ex = rc & SH_ESYSERR ? EXIT_REFUSED : EXIT_STORE;
+    }
+    else
+    if (link (tmp_path, a->file) != 0) {
+        if (errno == EEXIST)
+            fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
+        else
+            fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->file, strerror (errno));
+        ex = EXIT_REFUSED;
+    }
+    unlink (tmp_path);
+    free (tmp_path);
+    if (ex == EXIT_OK)
+        printf ("exported %llu changes, %llu registry entries, %llu evidence records, "
+                "%llu checkpoints (%llu bytes) to %s\n",
+                (unsigned long long) stats.changes, (unsigned long long) stats.registry,
+                (unsigned long long) stats.evidence, (unsigned long long) stats.checkpoints,
+                (unsigned long long) stats.bytes, a->file);
+    return ex;
 }
 
 static int
@@ -446,6 +538,7 @@ static const s_command_t s_commands[] = {
     { "nodes", "json", s_nodes },
     { "digest", "scope", s_digest },
     { "checkpoint", "vkey", s_checkpoint },
+    { "export", "", s_export },
     { "serve", "bind ready-file threads verbose", s_serve },
     { NULL, NULL, NULL }
 };
@@ -537,6 +630,8 @@ main (int argc, char **argv)
             a.threads = (int) t;
         }
     }
+    if (optind < gargc && cmd->fn == s_export)
+        a.file = gargv[optind++];       //  export's one positional argument
     if (optind < gargc) {
         fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
         return EXIT_USAGE;

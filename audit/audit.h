@@ -1,0 +1,139 @@
+/*  audit -- shouhe-audit, the independent auditor of a hub's export
+    (docs/protocol.md, "Exports and the auditor").
+
+    The auditor trusts nothing but the hub's public key (given with
+    --hub-key, or taken from the export when it is not, which the CLI
+    says). From an export alone (sh_export) it re-checks every signature,
+    every author chain, every change against its author's enrolment, the
+    registry note, the equivocation evidence, and recomputes the Merkle
+    tree to check every signed checkpoint against it.
+
+    audit_tree_* are pure Merkle helpers over an array of leaf hashes
+    (RFC 9162, as sh_merkle, which computes the same from the hub's store):
+    an incremental root and proof construction. audit_verify runs every
+    check and collects every fault (it never stops at the first).
+
+    Threading: everything here is single-threaded, plain data.
+*/
+#ifndef AUDIT_H
+#define AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_crypto.h"
+#include "sh_err.h"
+#include "sh_export.h"
+
+/* --------------------------------------------------------------------------
+ * Merkle tree over leaf hashes (audit_tree.c)
+ * -------------------------------------------------------------------------- */
+
+//  An RFC 9162 tree grown one leaf hash at a time, keeping only the compact
+//  range (one perfect subtree per set bit of the size). Plain data, by value.
+typedef struct {
+    uint8_t stack[64][SH_HASH_BYTES];   //  perfect subtrees, largest (leftmost) first
+    size_t depth;                       //  how many
+    uint64_t size;                      //  leaves added
+} audit_tree_t;
+
+void audit_tree_init (audit_tree_t *self);
+
+//  Add the next leaf (its leaf hash, sh_merkle_leaf_hash).
+void audit_tree_add (audit_tree_t *self, const uint8_t leaf_hash[SH_HASH_BYTES]);
+
+//  The root of the leaves added so far (SHA-256("") for none).
+void audit_tree_root (const audit_tree_t *self, uint8_t root[SH_HASH_BYTES]);
+
+//  PATH(index, D[size]) of RFC 9162 2.1.3.1 over leaves[0 .. size - 1],
+//  bottom-up as sh_merkle_inclusion. SH_EINVAL if index >= size or the
+//  proof needs more than max hashes. O(size) hashing.
+SH_NODISCARD sh_err audit_tree_inclusion (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size,
+                                          uint64_t index, uint8_t (*proof)[SH_HASH_BYTES],
+                                          size_t max, size_t *n);
+
+//  PROOF(old_size, D[new_size]) of RFC 9162 2.1.4.1 over leaves[0 ..
+//  new_size - 1] (empty when old_size is 0 or new_size). SH_EINVAL if
+//  old_size > new_size or the proof needs more than max hashes.
+SH_NODISCARD sh_err audit_tree_consistency (const uint8_t (*leaves)[SH_HASH_BYTES],
+                                            uint64_t old_size, uint64_t new_size,
+                                            uint8_t (*proof)[SH_HASH_BYTES], size_t max, size_t *n);
+
+/* --------------------------------------------------------------------------
+ * Verification (audit_verify.c)
+ * -------------------------------------------------------------------------- */
+
+//  Fault kinds; audit_fault_name gives the name printed and in JSON.
+typedef enum {
+    AUDIT_F_EXPORT = 0,           //  "export": the file is not a valid export (nothing else checked)
+    AUDIT_F_HUB_KEY,              //  "hub-key": the export's hub_key is not the trusted --hub-key
+    AUDIT_F_ORIGIN,               //  "origin": the origin is not the hub key's origin
+    AUDIT_F_REGISTRY,             //  "registry": key order, or the registry note
+    AUDIT_F_MALFORMED,            //  "malformed": a change that does not decode
+    AUDIT_F_SIGNATURE,            //  "signature": a change whose signature does not verify
+    AUDIT_F_CHAIN,                //  "chain": gap, fork (wrong prev) or reorder in an author chain
+    AUDIT_F_UNKNOWN_AUTHOR,       //  "unknown-author": author not in the registry
+    AUDIT_F_ROLE,                 //  "role": a change by an auditor key
+    AUDIT_F_SCOPE,                //  "scope": region outside the author's scope
+    AUDIT_F_BODY,                 //  "body": a PUT or EVENT body that is not a valid record of its kind
+    AUDIT_F_BEFORE_ENROLMENT,     //  "before-enrolment": HLC time before enrolled_ms
+    AUDIT_F_REVOKED,              //  "revoked": HLC time at or after revoked_ms
+    AUDIT_F_EVIDENCE,             //  "evidence": an evidence record that proves nothing
+    AUDIT_F_CHECKPOINT_SIGNATURE, //  "checkpoint-signature": not validly signed by the hub key
+    AUDIT_F_CHECKPOINT_ORDER,     //  "checkpoint-order": sizes not strictly increasing
+    AUDIT_F_CHECKPOINT_ROOT,      //  "checkpoint-root": size or root disagrees with the changes
+    AUDIT_F_COUNT
+} audit_fault_kind_t;
+
+#define AUDIT_MESSAGE_BYTES 512
+
+typedef struct {
+    audit_fault_kind_t kind;              //  what
+    bool has_author;                      //  author is set (for a change that does not open: the one it names)
+    uint8_t author[SH_PUBKEY_BYTES];      //  the author (or registry key) concerned
+    uint64_t seq;                         //  its seq, 0 if none
+    uint64_t index;                       //  log index, 0 if none (a checkpoint's: its size)
+    uint64_t checkpoint;                  //  1-based checkpoint number, 0 if none
+    uint64_t evidence;                    //  1-based evidence number, 0 if none
+    char where[96];                       //  "log index 5 (author 1a2b…, seq 3)", "checkpoint 2 (size 40)" ...
+    char message[AUDIT_MESSAGE_BYTES];    //  what is wrong, in English
+} audit_fault_t;
+
+typedef struct {
+    audit_fault_t *faults;                //  every fault, in the order found (owned)
+    size_t n_faults;                      //  how many
+    size_t cap_faults;                    //  allocated
+    bool hub_key_given;                   //  checked against a key given by the caller
+    uint8_t hub_key[SH_PUBKEY_BYTES];     //  the key trusted
+    uint64_t registry;                    //  registry entries
+    uint64_t changes;                     //  changes in the export
+    uint64_t authors;                     //  distinct authors among the changes that opened
+    uint64_t checkpoints;                 //  checkpoints in the export
+    uint64_t checkpoints_ok;              //  of which verified (signature, size and root)
+    uint64_t covered;                     //  size of the largest verified checkpoint
+    uint8_t covered_root[SH_HASH_BYTES];  //  its root
+    uint64_t evidence;                    //  evidence records
+    uint64_t evidence_ok;                 //  of which proven equivocations
+} audit_report_t;
+
+//  Run every check on ex. trusted_key: the hub key to trust, or NULL to
+//  trust the export's own (rep->hub_key_given says which). Fills *rep
+//  (finalise with audit_report_fini); the export passes when
+//  rep->n_faults == 0. Returns SH_ENOMEM only; every finding is a fault.
+SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const uint8_t *trusted_key,
+                                  audit_report_t *rep);
+
+//  Record a fault of the whole export (e.g. one that does not parse).
+SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t kind,
+                                      const char *where, const char *message);
+
+void audit_report_fini (audit_report_t *rep);
+
+const char *audit_fault_name (audit_fault_kind_t kind);
+
+//  The leaf hash of every change of ex (ex's change count of them). Caller
+//  owns the array (free()); SH_ENOMEM.
+SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
+
+#endif

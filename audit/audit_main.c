@@ -1,0 +1,595 @@
+/*  shouhe-audit -- check a hub from its export alone (docs/protocol.md,
+    "Exports and the auditor").
+
+    Usage: shouhe-audit COMMAND ...; `shouhe-audit --help`.
+    Exit codes: 0 everything holds, 1 a fault was found (or a proof does not
+    verify), 2 wrong command line, 3 a file cannot be read.
+*/
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "sh_change.h"
+#include "sh_crypto.h"
+#include "sh_export.h"
+#include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
+
+enum { EXIT_OK = 0, EXIT_FAULT = 1, EXIT_USAGE = 2, EXIT_READ = 3 };
+
+typedef struct {
+    const char *pos[2];        //  positional arguments
+    int npos;                  //  how many
+    const char *hub_key;       //  --hub-key HEX
+    const char *proof;         //  --proof FILE
+    const char *index, *old_size, *new_size;   //  --index, --old, --new
+    bool json;                 //  --json
+} s_args_t;
+
+static const char *s_usage_text =
+    "usage: shouhe-audit COMMAND ...\n\n"
+    "Checks a shouhe hub from its export (shouhe-hub export) alone: every signature, every\n"
+    "author chain, every change against its author's enrolment, the registry the hub vouched\n"
+    "for, the equivocation evidence, and every signed checkpoint against the recomputed tree.\n\n"
+    "commands:\n"
+    "  shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n"
+    "        run every check; print a summary (exit 0) or every fault, one per line (exit 1).\n"
+    "        Without --hub-key the export's own hub key is trusted (and the output says so).\n"
+    "  shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n"
+    "        the inclusion proof of change N (log index) in the export's latest checkpoint,\n"
+    "        computed from the export and verified\n"
+    "  shouhe-audit consistency-proof EXPORT --old SIZE [--new SIZE]\n"
+    "        the consistency proof between two tree sizes (default --new: every change),\n"
+    "        one hex hash per line, computed from the export\n"
+    "  shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT --proof FILE --hub-key HEX\n"
+    "        verify that the tree of the new checkpoint extends the old one; the files hold\n"
+    "        the signed checkpoint notes and the proof (one hex hash per line)\n\n"
+    "exit codes: 0 everything holds, 1 a fault (or a proof that does not verify),\n"
+    "            2 wrong command line, 3 a file cannot be read\n";
+
+/* ==========================================================================
+ * Helpers
+ * ========================================================================== */
+
+static bool
+s_parse_u64 (const char *text, uint64_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull (text, &end, 10);
+    if (*end || errno)
+        return false;
+    *out = v;
+    return true;
+}
+
+//  The trusted hub key: --hub-key, or (NULL) the export's. EXIT_USAGE if malformed.
+static int
+s_hub_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES], bool *given)
+{
+    *given = a->hub_key != NULL;
+    if (a->hub_key && sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->hub_key) != SH_OK) {
+        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not 64 hex digits\n", a->hub_key);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static void
+s_hex_of (char out[SH_HEX_BYTES (SH_HASH_BYTES)], const uint8_t *bytes)
+{
+    sh_crypto_hex (out, bytes, SH_HASH_BYTES);
+}
+
+//  Load the export; on failure say why. *fault_why is set (and EXIT_FAULT
+//  returned) when the file is not a valid export.
+static int
+s_load (const char *path, sh_export_t **ex, const char **fault_why)
+{
+    const char *why = NULL;
+    *fault_why = NULL;
+    sh_err rc = sh_export_load (ex, path, &why);
+    if (rc == SH_OK)
+        return EXIT_OK;
+    if (rc == SH_EPROTO) {
+        *fault_why = why ? why : "not a valid export";
+        return EXIT_FAULT;
+    }
+    fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path,
+             rc == SH_ENOTFOUND ? "no such file" : sh_strerror (rc));
+    return EXIT_READ;
+}
+
+//  Read a whole small file (at most max bytes). Caller frees *out.
+static int
+s_read_small (const char *path, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen (path, "rb");
+    if (!f) {
+        fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, strerror (errno));
+        return EXIT_READ;
+    }
+    char *buf = malloc (max + 1);
+    size_t n = buf ? fread (buf, 1, max + 1, f) : 0;
+    bool err = !buf || ferror (f);
+    fclose (f);
+    if (err || n > max) {
+        fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, err ? "read error" : "too large");
+        free (buf);
+        return err ? EXIT_READ : EXIT_FAULT;
+    }
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return EXIT_OK;
+}
+
+static void
+s_json_print (json_t *j)
+{
+    json_dumpf (j, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+    fputc ('\n', stdout);
+    json_decref (j);
+}
+
+static void
+s_trust_warning (const uint8_t key[SH_PUBKEY_BYTES])
+{
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, key, SH_PUBKEY_BYTES);
+    fprintf (stderr, "shouhe-audit: warning: no --hub-key given: trusting the hub key the export names "
+             "(%s); pass --hub-key with a copy you trust to check it\n", hex);
+}
+
+/* ==========================================================================
+ * verify
+ * ========================================================================== */
+
+static json_t *
+s_fault_json (const audit_fault_t *f)
+{
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    if (f->has_author)
+        sh_crypto_hex (hex, f->author, SH_PUBKEY_BYTES);
+    json_t *o = json_object ();
+    json_object_set_new (o, "kind", json_string (audit_fault_name (f->kind)));
+    json_object_set_new (o, "author", f->has_author ? json_string (hex) : json_null ());
+    json_object_set_new (o, "seq", f->has_author && f->seq ? json_integer ((json_int_t) f->seq) : json_null ());
+    json_object_set_new (o, "index", f->index ? json_integer ((json_int_t) f->index) : json_null ());
+    json_object_set_new (o, "checkpoint", f->checkpoint ? json_integer ((json_int_t) f->checkpoint) : json_null ());
+    json_object_set_new (o, "where", json_string (f->where));
+    json_object_set_new (o, "message", json_string (f->message));
+    return o;
+}
+
+static void
+s_verify_json (const sh_export_t *ex, const audit_report_t *rep)
+{
+    char key[SH_HEX_BYTES (SH_PUBKEY_BYTES)], root[SH_HEX_BYTES (SH_HASH_BYTES)];
+    sh_crypto_hex (key, rep->hub_key, SH_PUBKEY_BYTES);
+    s_hex_of (root, rep->covered_root);
+    json_t *faults = json_array ();
+    for (size_t i = 0; i < rep->n_faults; i++)
+        json_array_append_new (faults, s_fault_json (&rep->faults[i]));
+    json_t *o = json_object ();
+    json_object_set_new (o, "ok", json_boolean (rep->n_faults == 0));
+    json_object_set_new (o, "origin", json_string (ex ? sh_export_origin (ex) : ""));
+    json_object_set_new (o, "hub_key", json_string (key));
+    json_object_set_new (o, "hub_key_checked", json_boolean (rep->hub_key_given));
+    json_object_set_new (o, "registry", json_integer ((json_int_t) rep->registry));
+    json_object_set_new (o, "changes", json_integer ((json_int_t) rep->changes));
+    json_object_set_new (o, "authors", json_integer ((json_int_t) rep->authors));
+    json_object_set_new (o, "checkpoints", json_integer ((json_int_t) rep->checkpoints));
+    json_object_set_new (o, "checkpoints_verified", json_integer ((json_int_t) rep->checkpoints_ok));
+    json_object_set_new (o, "covered", json_integer ((json_int_t) rep->covered));
+    json_object_set_new (o, "root", json_string (rep->covered ? root : ""));
+    json_object_set_new (o, "evidence", json_integer ((json_int_t) rep->evidence));
+    json_object_set_new (o, "faults", faults);
+    s_json_print (o);
+}
+
+static void
+s_verify_text (const sh_export_t *ex, const audit_report_t *rep)
+{
+    char key[SH_HEX_BYTES (SH_PUBKEY_BYTES)], root[SH_HEX_BYTES (SH_HASH_BYTES)];
+    sh_crypto_hex (key, rep->hub_key, SH_PUBKEY_BYTES);
+    s_hex_of (root, rep->covered_root);
+    for (size_t i = 0; i < rep->n_faults; i++) {
+        const audit_fault_t *f = &rep->faults[i];
+        printf ("fault %s: %s: %s\n", audit_fault_name (f->kind), f->where, f->message);
+    }
+    if (rep->n_faults) {
+        fprintf (stderr, "shouhe-audit: the export does not verify: %zu fault(s)\n", rep->n_faults);
+        return;
+    }
+    printf ("ok: the export of %s verifies\n", sh_export_origin (ex));
+    printf ("hub key:     %s (%s)\n", key, rep->hub_key_given ? "given with --hub-key"
+            : "taken from the export: not checked against a copy you trust");
+    printf ("registry:    %" PRIu64 " entries, as the hub's signed registry note vouches\n", rep->registry);
+    printf ("changes:     %" PRIu64 " from %" PRIu64 " authors: every signature, author chain, scope and "
+            "enrolment period holds\n", rep->changes, rep->authors);
+    printf ("checkpoints: %" PRIu64 " verified (signature by the hub key, root of the recomputed tree)",
+            rep->checkpoints_ok);
+    if (rep->covered)
+        printf ("; the latest covers %" PRIu64 " of %" PRIu64 " changes, root %s\n", rep->covered, rep->changes,
+                root);
+    else
+        printf ("\n");
+    if (rep->covered < rep->changes)
+        printf ("note:        changes %" PRIu64 "..%" PRIu64 " are not covered by a signed checkpoint yet\n",
+                rep->covered + 1, rep->changes);
+    printf ("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
+            "by one author at one seq\n", rep->evidence_ok);
+}
+
+static int
+s_verify (const s_args_t *a)
+{
+    if (a->npos != 1 || a->index || a->proof || a->old_size || a->new_size) {
+        fprintf (stderr, "shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n");
+        return EXIT_USAGE;
+    }
+    uint8_t key[SH_PUBKEY_BYTES];
+    bool given;
+    int ex_code = s_hub_key_arg (a, key, &given);
+    if (ex_code)
+        return ex_code;
+    sh_export_t *ex = NULL;
+    const char *why;
+    ex_code = s_load (a->pos[0], &ex, &why);
+    audit_report_t rep;
+    memset (&rep, 0, sizeof rep);
+    sh_err rc = SH_OK;
+    if (ex_code == EXIT_FAULT) {
+        //  not an export: one fault, nothing else can be checked
+        rep.hub_key_given = given;
+        if (given)
+            memcpy (rep.hub_key, key, SH_PUBKEY_BYTES);
+        rc = audit_report_add (&rep, AUDIT_F_EXPORT, "export", why);
+    }
+    else
+    if (ex_code)
+        return ex_code;
+    else {
+        if (!given)
+            s_trust_warning (sh_export_hub_key (ex));
+        rc = audit_verify (ex, given ? key : NULL, &rep);
+    }
+    if (rc) {
+        fprintf (stderr, "shouhe-audit: %s\n", sh_strerror (rc));
+        audit_report_fini (&rep);
+        sh_export_destroy (&ex);
+        return EXIT_READ;
+    }
+    if (a->json)
+        s_verify_json (ex, &rep);
+    else
+        s_verify_text (ex, &rep);
+    int code = rep.n_faults ? EXIT_FAULT : EXIT_OK;
+    audit_report_fini (&rep);
+    sh_export_destroy (&ex);
+    return code;
+}
+
+/* ==========================================================================
+ * inclusion and consistency proofs
+ * ========================================================================== */
+
+//  The export's latest checkpoint, verified by the trusted key.
+static int
+s_latest_checkpoint (const sh_export_t *ex, const uint8_t key[SH_PUBKEY_BYTES], sh_note_checkpoint_t *cp)
+{
+    size_t n = sh_export_checkpoint_count (ex);
+    if (n == 0) {
+        fprintf (stderr, "shouhe-audit: the export holds no checkpoint\n");
+        return EXIT_FAULT;
+    }
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, key);
+    sh_note_vkey_t vkey;
+    if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
+        return EXIT_FAULT;
+    sh_export_bytes_t b = sh_export_checkpoint (ex, n - 1);
+    sh_err rc = sh_note_checkpoint_open (cp, (const char *) b.data, b.len, &vkey, origin);
+    if (rc) {
+        fprintf (stderr, "shouhe-audit: the export's latest checkpoint (%zu) does not verify with the hub key: %s\n",
+                 n, sh_strerror (rc));
+        return EXIT_FAULT;
+    }
+    return EXIT_OK;
+}
+
+static int
+s_inclusion (const s_args_t *a)
+{
+    uint64_t index;
+    if (a->npos != 1 || !a->index || a->proof || a->old_size || a->new_size) {
+        fprintf (stderr, "shouhe-audit: usage: shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n");
+        return EXIT_USAGE;
+    }
+    if (!s_parse_u64 (a->index, &index) || index == 0) {
+        fprintf (stderr, "shouhe-audit: --index takes a log index (1, 2, ...), not '%s'\n", a->index);
+        return EXIT_USAGE;
+    }
+    uint8_t key[SH_PUBKEY_BYTES];
+    bool given;
+    int code = s_hub_key_arg (a, key, &given);
+    if (code)
+        return code;
+    sh_export_t *ex = NULL;
+    const char *why;
+    code = s_load (a->pos[0], &ex, &why);
+    if (code == EXIT_FAULT)
+        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    if (code)
+        return code;
+    if (!given) {
+        memcpy (key, sh_export_hub_key (ex), SH_PUBKEY_BYTES);
+        s_trust_warning (key);
+    }
+    sh_note_checkpoint_t cp;
+    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
+    uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n = 0;
+    code = s_latest_checkpoint (ex, key, &cp);
+    if (code == EXIT_OK && (index > cp.size || cp.size > sh_export_change_count (ex))) {
+        fprintf (stderr, "shouhe-audit: the latest checkpoint covers %" PRIu64 " changes and the export holds %zu: "
+                 "no proof for log index %" PRIu64 "\n", cp.size, sh_export_change_count (ex), index);
+        code = EXIT_FAULT;
+    }
+    if (code == EXIT_OK && audit_leaf_hashes (ex, &leaves) != SH_OK)
+        code = EXIT_READ;
+    if (code == EXIT_OK
+    &&  audit_tree_inclusion ((const uint8_t (*)[SH_HASH_BYTES]) leaves, cp.size, index - 1, proof,
+                              SH_MERKLE_PROOF_MAX, &n) != SH_OK)
+        code = EXIT_FAULT;
+    if (code) {
+        free (leaves);
+        sh_export_destroy (&ex);
+        return code;
+    }
+    bool ok = sh_merkle_verify_inclusion (leaves[index - 1], index - 1, cp.size,
+                                          (const uint8_t (*)[SH_HASH_BYTES]) proof, n, cp.root) == SH_OK;
+    char leaf[SH_HEX_BYTES (SH_HASH_BYTES)], root[SH_HEX_BYTES (SH_HASH_BYTES)], h[SH_HEX_BYTES (SH_HASH_BYTES)];
+    s_hex_of (leaf, leaves[index - 1]);
+    s_hex_of (root, cp.root);
+    if (a->json) {
+        json_t *arr = json_array ();
+        for (size_t i = 0; i < n; i++) {
+            s_hex_of (h, proof[i]);
+            json_array_append_new (arr, json_string (h));
+        }
+        s_json_print (json_pack ("{s:b, s:I, s:s, s:I, s:s, s:o}", "ok", ok, "index", (json_int_t) index,
+                                 "leaf_hash", leaf, "size", (json_int_t) cp.size, "root", root, "proof", arr));
+    }
+    else {
+        printf ("change:     log index %" PRIu64 " (leaf %" PRIu64 ")\n", index, index - 1);
+        printf ("leaf hash:  %s\n", leaf);
+        printf ("checkpoint: size %" PRIu64 ", root %s (signed by the hub key)\n", cp.size, root);
+        printf ("proof:      %zu hash(es), from the leaf's sibling up\n", n);
+        for (size_t i = 0; i < n; i++) {
+            s_hex_of (h, proof[i]);
+            printf ("  %s\n", h);
+        }
+        if (ok)
+            printf ("ok: change %" PRIu64 " is included in the tree of size %" PRIu64 "\n", index, cp.size);
+    }
+    if (!ok)
+        fprintf (stderr, "shouhe-audit: the proof does not verify: the export's changes are not the tree "
+                 "of its latest checkpoint (run shouhe-audit verify)\n");
+    free (leaves);
+    sh_export_destroy (&ex);
+    return ok ? EXIT_OK : EXIT_FAULT;
+}
+
+static int
+s_consistency_proof (const s_args_t *a)
+{
+    uint64_t old_size, new_size = 0;
+    if (a->npos != 1 || !a->old_size || a->index || a->proof || a->json || a->hub_key) {
+        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency-proof EXPORT --old SIZE [--new SIZE]\n");
+        return EXIT_USAGE;
+    }
+    if (!s_parse_u64 (a->old_size, &old_size) || (a->new_size && !s_parse_u64 (a->new_size, &new_size))) {
+        fprintf (stderr, "shouhe-audit: --old and --new take tree sizes (0, 1, 2, ...)\n");
+        return EXIT_USAGE;
+    }
+    sh_export_t *ex = NULL;
+    const char *why;
+    int code = s_load (a->pos[0], &ex, &why);
+    if (code == EXIT_FAULT)
+        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    if (code)
+        return code;
+    if (!a->new_size)
+        new_size = sh_export_change_count (ex);
+    if (old_size > new_size || new_size > sh_export_change_count (ex)) {
+        fprintf (stderr, "shouhe-audit: need --old <= --new <= %zu (the changes in the export)\n",
+                 sh_export_change_count (ex));
+        sh_export_destroy (&ex);
+        return EXIT_USAGE;
+    }
+    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
+    uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n = 0;
+    code = audit_leaf_hashes (ex, &leaves) == SH_OK ? EXIT_OK : EXIT_READ;
+    if (code == EXIT_OK
+    &&  audit_tree_consistency ((const uint8_t (*)[SH_HASH_BYTES]) leaves, old_size, new_size, proof,
+                                SH_MERKLE_PROOF_MAX, &n) != SH_OK)
+        code = EXIT_FAULT;
+    for (size_t i = 0; code == EXIT_OK && i < n; i++) {
+        char h[SH_HEX_BYTES (SH_HASH_BYTES)];
+        s_hex_of (h, proof[i]);
+        printf ("%s\n", h);
+    }
+    free (leaves);
+    sh_export_destroy (&ex);
+    return code;
+}
+
+//  Open a checkpoint note file with the trusted key.
+static int
+s_open_checkpoint (const char *path, const sh_note_vkey_t *vkey, const char *origin,
+                   sh_note_checkpoint_t *cp, char **text)
+{
+    size_t len;
+    int code = s_read_small (path, SH_NOTE_MAX_BYTES, text, &len);
+    if (code)
+        return code;
+    sh_err rc = sh_note_checkpoint_open (cp, *text, len, vkey, origin);
+    if (rc) {
+        fprintf (stderr, "shouhe-audit: %s is not a checkpoint signed by the hub key: %s\n", path,
+                 rc == SH_ENOTFOUND ? "no signature by the hub key"
+                 : rc == SH_ECRYPTO ? "the hub key's signature does not verify"
+                 : "malformed, or of another origin");
+        return EXIT_FAULT;
+    }
+    return EXIT_OK;
+}
+
+static int
+s_consistency (const s_args_t *a)
+{
+    if (a->npos != 2 || !a->proof || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
+        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT "
+                 "--proof FILE --hub-key HEX\n");
+        return EXIT_USAGE;
+    }
+    uint8_t key[SH_PUBKEY_BYTES];
+    bool given;
+    int code = s_hub_key_arg (a, key, &given);
+    if (code)
+        return code;
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, key);
+    sh_note_vkey_t vkey;
+    if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
+        return EXIT_USAGE;
+    sh_note_checkpoint_t old_cp, new_cp;
+    char *old_text = NULL, *new_text = NULL, *proof_text = NULL;
+    size_t plen = 0, n = 0;
+    uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
+    code = s_open_checkpoint (a->pos[0], &vkey, origin, &old_cp, &old_text);
+    if (code == EXIT_OK)
+        code = s_open_checkpoint (a->pos[1], &vkey, origin, &new_cp, &new_text);
+    if (code == EXIT_OK)
+        code = s_read_small (a->proof, SH_MERKLE_PROOF_MAX * (2 * SH_HASH_BYTES + 2), &proof_text, &plen);
+    //  one hash per line: 64 hex digits, "\n" (the last one optional)
+    for (char *line = proof_text, *next; code == EXIT_OK && line && *line; line = next) {
+        char *nl = strchr (line, '\n');
+        next = nl ? nl + 1 : line + strlen (line);
+        if (nl)
+            *nl = 0;
+        if (n == SH_MERKLE_PROOF_MAX || sh_crypto_unhex (proof[n], SH_HASH_BYTES, line) != SH_OK) {
+            fprintf (stderr, "shouhe-audit: %s: line %zu is not a 64-hex-digit hash (or the proof is too long)\n",
+                     a->proof, n + 1);
+            code = EXIT_FAULT;
+        }
+        n++;
+    }
+    if (code == EXIT_OK) {
+        sh_err rc = sh_merkle_verify_consistency (old_cp.size, new_cp.size, old_cp.root, new_cp.root,
+                                                  (const uint8_t (*)[SH_HASH_BYTES]) proof, n);
+        char r1[SH_HEX_BYTES (SH_HASH_BYTES)], r2[SH_HEX_BYTES (SH_HASH_BYTES)];
+        s_hex_of (r1, old_cp.root);
+        s_hex_of (r2, new_cp.root);
+        if (rc == SH_OK)
+            printf ("ok: the tree of size %" PRIu64 " (root %s) is a prefix of the tree of size %" PRIu64
+                    " (root %s)\n", old_cp.size, r1, new_cp.size, r2);
+        else {
+            fprintf (stderr, "shouhe-audit: the consistency proof does not verify: the tree of size %" PRIu64
+                     " (root %s) is not shown to be a prefix of the tree of size %" PRIu64 " (root %s)%s\n",
+                     old_cp.size, r1, new_cp.size, r2,
+                     rc == SH_EINVAL ? ": the old checkpoint is larger than the new one" : "");
+            code = EXIT_FAULT;
+        }
+    }
+    free (old_text);
+    free (new_text);
+    free (proof_text);
+    return code;
+}
+
+/* ==========================================================================
+ * Command line
+ * ========================================================================== */
+
+typedef struct {
+    const char *name;
+    int (*fn) (const s_args_t *a);
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    { "verify", s_verify },
+    { "inclusion", s_inclusion },
+    { "consistency-proof", s_consistency_proof },
+    { "consistency", s_consistency },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
+        fputs (s_usage_text, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const s_command_t *cmd = s_commands;
+    while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
+        cmd++;
+    if (!cmd->name) {
+        fprintf (stderr, "shouhe-audit: unknown command '%s' (see shouhe-audit --help)\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (sh_crypto_init () != SH_OK) {
+        fprintf (stderr, "shouhe-audit: libsodium cannot be initialised\n");
+        return EXIT_READ;
+    }
+    static const struct option options[] = {
+        { "hub-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+        { "index", required_argument, NULL, 'i' }, { "proof", required_argument, NULL, 'p' },
+        { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
+        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    };
+    s_args_t a = { .npos = 0 };
+    optind = 1;
+    opterr = 0;
+    int gargc = argc - 1;
+    char **gargv = argv + 1;
+    for (;;) {
+        int c = getopt_long (gargc, gargv, ":h", options, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+            case 'h': fputs (s_usage_text, stdout); return EXIT_OK;
+            case 'k': a.hub_key = optarg; break;
+            case 'j': a.json = true; break;
+            case 'i': a.index = optarg; break;
+            case 'p': a.proof = optarg; break;
+            case 'o': a.old_size = optarg; break;
+            case 'n': a.new_size = optarg; break;
+            default:
+                fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
+                         gargv[optind - 1]);
+                return EXIT_USAGE;
+        }
+    }
+    for (; optind < gargc; optind++) {
+        if (a.npos == 2) {
+            fprintf (stderr, "shouhe-audit: unexpected argument '%s'\n", gargv[optind]);
+            return EXIT_USAGE;
+        }
+        a.pos[a.npos++] = gargv[optind];
+    }
+    return cmd->fn (&a);
+}

@@ -1,0 +1,779 @@
+/*  audit_verify -- every check of `shouhe-audit verify` (see audit.h and
+    docs/protocol.md, "Exports and the auditor").
+
+    Order: the header (hub key, origin), the registry and its note, the
+    changes in log order (open, registry, role, scope, enrolment period,
+    chain), the evidence, the checkpoints against the recomputed tree.
+    Every check runs whatever the others found; each finding is one fault.
+*/
+#include "audit.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sh_change.h"
+#include "sh_hlc.h"
+#include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
+#include "sh_record.h"
+
+//  An author's chain as far as the log has shown it.
+typedef struct {
+    bool used;                            //  slot taken
+    uint8_t key[SH_PUBKEY_BYTES];         //  the author
+    uint64_t seq;                         //  highest seq seen (0: none yet)
+    uint8_t hash[SH_HASH_BYTES];          //  its hash
+    bool hash_known;                      //  false after a change that did not open
+    uint64_t index;                       //  its log index
+    size_t unknown_fault;                 //  1 + its "unknown-author" fault in the report, 0 if none
+    uint64_t unknown_more;                //  later changes by this unknown author (not reported again)
+    uint64_t unknown_last;                //  the log index of the last of them
+} s_author_t;
+
+typedef struct {
+    s_author_t *slots;                    //  open addressing, linear probing
+    size_t cap;                           //  a power of two
+    size_t used;                          //  slots taken
+} s_authors_t;
+
+//  One checkpoint of the export, as opened and checked.
+typedef struct {
+    uint64_t number;                      //  1-based position in the export
+    sh_err open_rc;                       //  sh_note_checkpoint_open's result
+    bool opened;                          //  signed by the hub key, well-formed: size and root valid
+    uint64_t size;                        //  tree size it signs
+    uint8_t root[SH_HASH_BYTES];          //  the root it signs
+    uint8_t computed[SH_HASH_BYTES];      //  the root of the export's first size changes
+} s_cp_t;
+
+/* ==========================================================================
+ * Faults
+ * ========================================================================== */
+
+static const char *s_names[AUDIT_F_COUNT] = {
+    [AUDIT_F_EXPORT] = "export",
+    [AUDIT_F_HUB_KEY] = "hub-key",
+    [AUDIT_F_ORIGIN] = "origin",
+    [AUDIT_F_REGISTRY] = "registry",
+    [AUDIT_F_MALFORMED] = "malformed",
+    [AUDIT_F_SIGNATURE] = "signature",
+    [AUDIT_F_CHAIN] = "chain",
+    [AUDIT_F_UNKNOWN_AUTHOR] = "unknown-author",
+    [AUDIT_F_ROLE] = "role",
+    [AUDIT_F_SCOPE] = "scope",
+    [AUDIT_F_BODY] = "body",
+    [AUDIT_F_BEFORE_ENROLMENT] = "before-enrolment",
+    [AUDIT_F_REVOKED] = "revoked",
+    [AUDIT_F_EVIDENCE] = "evidence",
+    [AUDIT_F_CHECKPOINT_SIGNATURE] = "checkpoint-signature",
+    [AUDIT_F_CHECKPOINT_ORDER] = "checkpoint-order",
+    [AUDIT_F_CHECKPOINT_ROOT] = "checkpoint-root",
+};
+
+const char *
+audit_fault_name (audit_fault_kind_t kind)
+{
+    return kind < AUDIT_F_COUNT ? s_names[kind] : "unknown";
+}
+
+//  "1a2b3c4d5e6f7081…": the first 8 bytes in hex and U+2026, as docs/protocol.md 10.
+static void
+s_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
+{
+    sh_crypto_hex (out, key, 8);
+    strcat (out, "\xE2\x80\xA6");
+}
+
+static audit_fault_t *
+s_new_fault (audit_report_t *rep, audit_fault_kind_t kind)
+{
+    if (rep->n_faults == rep->cap_faults) {
+        size_t cap = rep->cap_faults ? 2 * rep->cap_faults : 16;
+        audit_fault_t *f = realloc (rep->faults, cap * sizeof *f);
+        if (!f)
+            return NULL;
+        rep->faults = f;
+        rep->cap_faults = cap;
+    }
+    audit_fault_t *f = &rep->faults[rep->n_faults++];
+    memset (f, 0, sizeof *f);
+    f->kind = kind;
+    return f;
+}
+
+sh_err
+audit_report_add (audit_report_t *rep, audit_fault_kind_t kind, const char *where, const char *message)
+{
+    assert (rep && where && message);
+    audit_fault_t *f = s_new_fault (rep, kind);
+    if (!f)
+        return SH_ENOMEM;
+    snprintf (f->where, sizeof f->where, "%s", where);
+    snprintf (f->message, sizeof f->message, "%s", message);
+    return SH_OK;
+}
+
+//  A fault about the change at log index (author and seq when known).
+static sh_err __attribute__ ((format (printf, 6, 7)))
+s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
+                const uint8_t *author, uint64_t seq, const char *fmt, ...)
+{
+    audit_fault_t *f = s_new_fault (rep, kind);
+    if (!f)
+        return SH_ENOMEM;
+    f->index = index;
+    f->seq = seq;
+    if (author) {
+        char a[SH_HEX_BYTES (8) + 3];
+        s_short (a, author);
+        f->has_author = true;
+        memcpy (f->author, author, SH_PUBKEY_BYTES);
+        snprintf (f->where, sizeof f->where, "log index %" PRIu64 " (author %s, seq %" PRIu64 ")",
+                  index, a, seq);
+    }
+    else
+        snprintf (f->where, sizeof f->where, "log index %" PRIu64, index);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f->message, sizeof f->message, fmt, ap);
+    va_end (ap);
+    return SH_OK;
+}
+
+//  Format the message of fault f (made by s_new_fault).
+static void __attribute__ ((format (printf, 2, 3)))
+s_message (audit_fault_t *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f->message, sizeof f->message, fmt, ap);
+    va_end (ap);
+}
+
+/* ==========================================================================
+ * Authors
+ * ========================================================================== */
+
+static size_t
+s_slot_of (const s_authors_t *t, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    uint64_t h;
+    memcpy (&h, key, sizeof h);   //  keys are uniformly random
+    size_t i = (size_t) h & (t->cap - 1);
+    while (t->slots[i].used && memcmp (t->slots[i].key, key, SH_PUBKEY_BYTES) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+//  The state of key, created if new; NULL when out of memory.
+static s_author_t *
+s_author (s_authors_t *t, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    if (2 * (t->used + 1) > t->cap) {
+        s_authors_t bigger = { calloc (t->cap ? 2 * t->cap : 64, sizeof (s_author_t)),
+                               t->cap ? 2 * t->cap : 64, t->used };
+        if (!bigger.slots)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++)
+            if (t->slots[i].used)
+                bigger.slots[s_slot_of (&bigger, t->slots[i].key)] = t->slots[i];
+        free (t->slots);
+        *t = bigger;
+    }
+    s_author_t *a = &t->slots[s_slot_of (t, key)];
+    if (!a->used) {
+        a->used = true;
+        memcpy (a->key, key, SH_PUBKEY_BYTES);
+        t->used++;
+    }
+    return a;
+}
+
+/* ==========================================================================
+ * Registry
+ * ========================================================================== */
+
+//  The registry sorted by key (whatever order the file has: check 4 reports
+//  that), for lookups.
+typedef struct {
+    const sh_registry_entry_t **by_key;   //  entries of the export, sorted (owned array)
+    size_t n;                             //  how many
+} s_registry_t;
+
+static int
+s_entry_cmp (const void *x, const void *y)
+{
+    const sh_registry_entry_t *a = *(const sh_registry_entry_t * const *) x;
+    const sh_registry_entry_t *b = *(const sh_registry_entry_t * const *) y;
+    return memcmp (a->key, b->key, SH_PUBKEY_BYTES);
+}
+
+static sh_err
+s_registry_init (s_registry_t *r, const sh_export_t *ex)
+{
+    r->n = sh_export_registry_count (ex);
+    r->by_key = calloc (r->n + 1, sizeof *r->by_key);
+    if (!r->by_key)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < r->n; i++)
+        r->by_key[i] = &sh_export_registry (ex, i)->entry;
+    qsort (r->by_key, r->n, sizeof *r->by_key, s_entry_cmp);
+    return SH_OK;
+}
+
+static const sh_registry_entry_t *
+s_lookup (const s_registry_t *r, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const sh_registry_entry_t *e = r->by_key[mid];
+        int c = memcmp (e->key, key, SH_PUBKEY_BYTES);
+        if (c == 0)
+            return e;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+//  Line n (0-based) of text, copied into out ("" if missing).
+static void
+s_line (char *out, size_t cap, const char *text, size_t len, int n)
+{
+    const char *p = text, *end = text + len;
+    for (; n > 0 && p < end; n--) {
+        const char *nl = memchr (p, '\n', (size_t) (end - p));
+        p = nl ? nl + 1 : end;
+    }
+    const char *nl = p < end ? memchr (p, '\n', (size_t) (end - p)) : NULL;
+    size_t l = nl ? (size_t) (nl - p) : (size_t) (end - p);
+    snprintf (out, cap, "%.*s", (int) (l < cap ? l : cap - 1), p);
+}
+
+//  Key order (the note hashes the entries in key order; keys are unique),
+//  then the registry note: signed by the hub key and vouching for exactly
+//  these entries.
+static sh_err
+s_check_registry (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char *origin,
+                  audit_report_t *rep)
+{
+    size_t n = sh_export_registry_count (ex);
+    sh_crypto_sha256_t h;
+    sh_export_registry_digest_init (&h);
+    for (size_t i = 0; i < n; i++) {
+        const sh_export_enrollment_t *e = sh_export_registry (ex, i);
+        sh_export_registry_digest_add (&h, e->raw.data, e->raw.len);
+        if (i > 0 && memcmp (sh_export_registry (ex, i - 1)->entry.key, e->entry.key, SH_PUBKEY_BYTES) >= 0) {
+            audit_fault_t *f = s_new_fault (rep, AUDIT_F_REGISTRY);
+            if (!f)
+                return SH_ENOMEM;
+            char a[SH_HEX_BYTES (8) + 3];
+            s_short (a, e->entry.key);
+            f->has_author = true;
+            memcpy (f->author, e->entry.key, SH_PUBKEY_BYTES);
+            snprintf (f->where, sizeof f->where, "registry entry %zu (key %s)", i + 1, a);
+            s_message (f, "the registry is not in strictly increasing key order here "
+                     "(a duplicate or misplaced key)");
+        }
+    }
+    uint8_t digest[SH_HASH_BYTES];
+    sh_crypto_sha256_final (&h, digest);
+    char *want = NULL;
+    size_t want_len;
+    sh_err rc = sh_export_registry_text (&want, &want_len, origin, n, digest);
+    if (rc)
+        return rc;
+
+    sh_export_bytes_t nb = sh_export_registry_note (ex);
+    sh_note_t *note = NULL;
+    const char *problem = NULL;
+    char detail[AUDIT_MESSAGE_BYTES] = "";
+    sh_err pr = sh_note_parse (&note, (const char *) nb.data, nb.len);
+    if (pr == SH_ENOMEM) {
+        free (want);
+        return pr;
+    }
+    if (pr)
+        problem = "the registry note is not a well-formed signed note";
+    else {
+        sh_err vr = sh_note_verify (note, vkey);
+        if (vr == SH_ENOTFOUND)
+            problem = "the registry note is not signed by the hub key";
+        else
+        if (vr)
+            problem = "the registry note's signature by the hub key does not verify";
+        else {
+            size_t tl;
+            const char *text = sh_note_text (note, &tl);
+            if (tl != want_len || memcmp (text, want, tl) != 0) {
+                char count[24], hash[48], wcount[24], whash[48];
+                s_line (count, sizeof count, text, tl, 2);
+                s_line (hash, sizeof hash, text, tl, 3);
+                s_line (wcount, sizeof wcount, want, want_len, 2);
+                s_line (whash, sizeof whash, want, want_len, 3);
+                snprintf (detail, sizeof detail, "the hub vouched for a registry of %s entries with hash %s, "
+                          "but the export's registry has %s entries with hash %s (an entry was added, "
+                          "dropped or changed)", count, hash, wcount, whash);
+                problem = detail;
+            }
+        }
+    }
+    if (problem) {
+        audit_fault_t *f = s_new_fault (rep, AUDIT_F_REGISTRY);
+        if (!f)
+            rc = SH_ENOMEM;
+        else {
+            snprintf (f->where, sizeof f->where, "registry note");
+            s_message (f, "%s", problem);
+        }
+    }
+    sh_note_destroy (&note);
+    free (want);
+    return rc;
+}
+
+/* ==========================================================================
+ * Changes
+ * ========================================================================== */
+
+//  The author and seq a change that did not open claims (for naming it
+//  only: nothing about them is trusted). false if even that is unreadable.
+static bool
+s_claimed (const sh_export_bytes_t *b, uint8_t author[SH_PUBKEY_BYTES], uint64_t *seq)
+{
+    uint8_t *bytes = NULL, sig[SH_SIG_BYTES];
+    size_t len;
+    if (sh_change_unwrap (&bytes, &len, sig, b->data, b->len) != SH_OK)
+        return false;
+    sh_change_t c;
+    bool ok = sh_change_decode (&c, bytes, len, NULL) == SH_OK;
+    if (ok) {
+        memcpy (author, c.author, SH_PUBKEY_BYTES);
+        *seq = c.seq;
+        sh_change_fini (&c);
+    }
+    free (bytes);
+    return ok;
+}
+
+//  "2026-11-25T19:57:32.081Z" for unix ms.
+static void
+s_time (char out[32], uint64_t ms)
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    char s[24] = "?";
+    if (gmtime_r (&t, &tm))
+        strftime (s, sizeof s, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf (out, 32, "%s.%03uZ", s, (unsigned) (ms % 1000));
+}
+
+//  The author's registry entry allows this change? An unknown author is
+//  reported once, at its first change; later ones are counted (a).
+static sh_err
+s_check_enrolment (const s_registry_t *reg, s_author_t *a, const sh_change_t *c, uint64_t index,
+                   audit_report_t *rep)
+{
+    const sh_registry_entry_t *e = s_lookup (reg, c->author);
+    if (!e && a->unknown_fault) {
+        a->unknown_more++;
+        a->unknown_last = index;
+        return SH_OK;
+    }
+    if (!e) {
+        a->unknown_fault = rep->n_faults + 1;
+        return s_change_fault (rep, AUDIT_F_UNKNOWN_AUTHOR, index, c->author, c->seq,
+                               "the author is not in the registry");
+    }
+    sh_err rc = SH_OK;
+    if (e->role != SH_WIRE_ROLE_NODE)
+        rc = s_change_fault (rep, AUDIT_F_ROLE, index, c->author, c->seq,
+                             "the author is enrolled as an auditor, which may not write changes");
+    if (rc == SH_OK && strncmp (c->region, e->scope, strlen (e->scope)) != 0)
+        rc = s_change_fault (rep, AUDIT_F_SCOPE, index, c->author, c->seq,
+                             "region %s is outside the author's scope %s", c->region, e->scope);
+    uint64_t ms = sh_hlc_ms (c->hlc);
+    char at[32], when[32];
+    s_time (at, ms);
+    if (rc == SH_OK && ms < e->enrolled_ms) {
+        s_time (when, e->enrolled_ms);
+        rc = s_change_fault (rep, AUDIT_F_BEFORE_ENROLMENT, index, c->author, c->seq,
+                             "its clock says %s (%" PRIu64 " ms), before the author was enrolled at %s "
+                             "(%" PRIu64 " ms)", at, ms, when, e->enrolled_ms);
+    }
+    if (rc == SH_OK && e->revoked_ms && ms >= e->revoked_ms) {
+        s_time (when, e->revoked_ms);
+        rc = s_change_fault (rep, AUDIT_F_REVOKED, index, c->author, c->seq,
+                             "its clock says %s (%" PRIu64 " ms), at or after the author's revocation at %s "
+                             "(%" PRIu64 " ms)", at, ms, when, e->revoked_ms);
+    }
+    return rc;
+}
+
+//  The chain rule (docs/protocol.md 4.8) over the log in index order.
+static sh_err
+s_check_chain (s_author_t *a, const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES], uint64_t index,
+               audit_report_t *rep)
+{
+    sh_err rc = SH_OK;
+    if (c->seq <= a->seq)
+        return s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
+                               "out of order: the author's seq %" PRIu64 " came earlier (log index %" PRIu64 ")",
+                               a->seq, a->index);
+    if (c->seq > a->seq + 1) {
+        if (a->seq == 0)
+            rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
+                                 "chain gap: the author's first change in the log has seq %" PRIu64 ", not 1",
+                                 c->seq);
+        else
+            rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
+                                 "chain gap: the author's previous change in the log is seq %" PRIu64
+                                 " (log index %" PRIu64 ")", a->seq, a->index);
+    }
+    else
+    if (a->seq > 0 && a->hash_known && memcmp (c->prev, a->hash, SH_HASH_BYTES) != 0)
+        rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
+                             "prev does not match the hash of the author's seq %" PRIu64 " (log index %" PRIu64
+                             "): the chain forks there", a->seq, a->index);
+    a->seq = c->seq;
+    memcpy (a->hash, hash, SH_HASH_BYTES);
+    a->hash_known = true;
+    a->index = index;
+    return rc;
+}
+
+static sh_err
+s_check_changes (const sh_export_t *ex, audit_report_t *rep)
+{
+    s_authors_t authors = { NULL, 0, 0 };
+    s_registry_t reg;
+    sh_err rc = s_registry_init (&reg, ex);
+    size_t n = sh_export_change_count (ex);
+    for (size_t i = 0; i < n && rc == SH_OK; i++) {
+        uint64_t index = i + 1;
+        sh_export_bytes_t b = sh_export_change (ex, i);
+        sh_change_t c;
+        uint8_t hash[SH_HASH_BYTES];
+        const char *why = NULL;
+        sh_err orc = sh_change_open (&c, hash, b.data, b.len, &why);
+        if (orc == SH_ENOMEM) {
+            rc = orc;
+            break;
+        }
+        if (orc) {
+            uint8_t author[SH_PUBKEY_BYTES];
+            uint64_t seq = 0;
+            bool named = s_claimed (&b, author, &seq);
+            audit_fault_kind_t kind = orc == SH_ECRYPTO ? AUDIT_F_SIGNATURE : AUDIT_F_MALFORMED;
+            rc = s_change_fault (rep, kind, index, named ? author : NULL, seq, "%s%s",
+                                 orc == SH_ECRYPTO ? "signature does not verify" : (why ? why : sh_strerror (orc)),
+                                 named ? " (author and seq as the change claims them)" : "");
+            //  its successor in the chain cannot be checked against it: take
+            //  the claimed seq as the head, without a hash
+            s_author_t *a = named && rc == SH_OK ? s_author (&authors, author) : NULL;
+            if (named && rc == SH_OK && !a)
+                rc = SH_ENOMEM;
+            if (a && seq > a->seq) {
+                a->seq = seq;
+                a->hash_known = false;
+                a->index = index;
+            }
+            continue;
+        }
+        //  the hub refuses a body that is not a record of its kind (ERR_BODY)
+        const char *bwhy = NULL;
+        if ((c.op == SH_OP_PUT || c.op == SH_OP_EVENT)
+        &&  sh_record_check (c.kind, c.body, c.body_len, &bwhy) != SH_OK)
+            rc = s_change_fault (rep, AUDIT_F_BODY, index, c.author, c.seq,
+                                 "the body is not a valid %s record: %s", sh_change_kind_name (c.kind),
+                                 bwhy ? bwhy : "malformed");
+        s_author_t *a = rc == SH_OK ? s_author (&authors, c.author) : NULL;
+        if (rc == SH_OK)
+            rc = a ? s_check_enrolment (&reg, a, &c, index, rep) : SH_ENOMEM;
+        if (rc == SH_OK)
+            rc = s_check_chain (a, &c, hash, index, rep);
+        sh_change_fini (&c);
+    }
+    //  name the extent of each unknown author's changes in its one fault
+    for (size_t i = 0; rc == SH_OK && i < authors.cap; i++) {
+        const s_author_t *a = &authors.slots[i];
+        if (a->used && a->unknown_fault && a->unknown_more) {
+            audit_fault_t *f = &rep->faults[a->unknown_fault - 1];
+            size_t l = strlen (f->message);
+            snprintf (f->message + l, sizeof f->message - l, " (nor are its %" PRIu64 " later changes, "
+                      "up to log index %" PRIu64 ")", a->unknown_more, a->unknown_last);
+        }
+    }
+    rep->authors = authors.used;
+    free (authors.slots);
+    free (reg.by_key);
+    return rc;
+}
+
+/* ==========================================================================
+ * Evidence
+ * ========================================================================== */
+
+static sh_err
+s_check_evidence (const sh_export_t *ex, audit_report_t *rep)
+{
+    size_t n = sh_export_evidence_count (ex);
+    for (size_t i = 0; i < n; i++) {
+        const sh_export_evidence_t *ev = sh_export_evidence (ex, i);
+        char problem[AUDIT_MESSAGE_BYTES] = "";
+        uint8_t (*hashes)[SH_HASH_BYTES] = calloc (ev->n_sides + 1, SH_HASH_BYTES);
+        if (!hashes)
+            return SH_ENOMEM;
+        if (ev->n_sides < 2)
+            snprintf (problem, sizeof problem, "it holds %zu side(s); an equivocation needs two different changes",
+                      ev->n_sides);
+        for (size_t k = 0; k < ev->n_sides && !problem[0]; k++) {
+            sh_change_t c;
+            const char *why = NULL;
+            sh_err orc = sh_change_open (&c, hashes[k], ev->sides[k].data, ev->sides[k].len, &why);
+            if (orc == SH_ENOMEM) {
+                free (hashes);
+                return orc;
+            }
+            if (orc)
+                snprintf (problem, sizeof problem, "side %zu does not open: %s", k + 1,
+                          orc == SH_ECRYPTO ? "signature does not verify" : (why ? why : sh_strerror (orc)));
+            else {
+                if (memcmp (c.author, ev->author, SH_PUBKEY_BYTES) != 0)
+                    snprintf (problem, sizeof problem, "side %zu is signed by another author", k + 1);
+                else
+                if (c.seq != ev->seq)
+                    snprintf (problem, sizeof problem, "side %zu is at seq %" PRIu64 ", not %" PRIu64,
+                              k + 1, c.seq, ev->seq);
+                sh_change_fini (&c);
+            }
+            for (size_t l = 0; l < k && !problem[0]; l++)
+                if (memcmp (hashes[l], hashes[k], SH_HASH_BYTES) == 0)
+                    snprintf (problem, sizeof problem, "sides %zu and %zu are the same change", l + 1, k + 1);
+        }
+        free (hashes);
+        if (problem[0]) {
+            audit_fault_t *f = s_new_fault (rep, AUDIT_F_EVIDENCE);
+            if (!f)
+                return SH_ENOMEM;
+            char a[SH_HEX_BYTES (8) + 3];
+            s_short (a, ev->author);
+            f->has_author = true;
+            memcpy (f->author, ev->author, SH_PUBKEY_BYTES);
+            f->seq = ev->seq;
+            f->evidence = i + 1;
+            snprintf (f->where, sizeof f->where, "evidence %zu (author %s, seq %" PRIu64 ")", i + 1, a, ev->seq);
+            s_message (f, "%s", problem);
+        }
+        else
+            rep->evidence_ok++;
+    }
+    return SH_OK;
+}
+
+/* ==========================================================================
+ * Checkpoints
+ * ========================================================================== */
+
+static int
+s_cp_cmp (const void *x, const void *y)
+{
+    const s_cp_t *a = *(const s_cp_t * const *) x, *b = *(const s_cp_t * const *) y;
+    if (a->size != b->size)
+        return a->size < b->size ? -1 : 1;
+    return a->number < b->number ? -1 : a->number > b->number;
+}
+
+static audit_fault_t *
+s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
+{
+    audit_fault_t *f = s_new_fault (rep, kind);
+    if (!f)
+        return NULL;
+    f->checkpoint = cp->number;
+    f->index = cp->opened ? cp->size : 0;
+    if (cp->opened)
+        snprintf (f->where, sizeof f->where, "checkpoint %" PRIu64 " (size %" PRIu64 ")", cp->number, cp->size);
+    else
+        snprintf (f->where, sizeof f->where, "checkpoint %" PRIu64, cp->number);
+    return f;
+}
+
+//  Open every checkpoint with the hub's key, take the root of the
+//  recomputed tree at each size in one sweep over the leaves, then report
+//  in checkpoint order.
+static sh_err
+s_check_checkpoints (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char *origin,
+                     const uint8_t (*leaves)[SH_HASH_BYTES], audit_report_t *rep)
+{
+    size_t n = sh_export_checkpoint_count (ex);
+    size_t nchanges = sh_export_change_count (ex);
+    s_cp_t *cps = calloc (n + 1, sizeof *cps);
+    s_cp_t **by_size = calloc (n + 1, sizeof *by_size);
+    if (!cps || !by_size) {
+        free (cps);
+        free (by_size);
+        return SH_ENOMEM;
+    }
+    size_t sweep = 0;
+    for (size_t j = 0; j < n; j++) {
+        s_cp_t *cp = &cps[j];
+        sh_export_bytes_t b = sh_export_checkpoint (ex, j);
+        sh_note_checkpoint_t c;
+        cp->number = j + 1;
+        cp->open_rc = sh_note_checkpoint_open (&c, (const char *) b.data, b.len, vkey, origin);
+        if (cp->open_rc)
+            continue;
+        cp->opened = true;
+        cp->size = c.size;
+        memcpy (cp->root, c.root, SH_HASH_BYTES);
+        if (cp->size <= nchanges)
+            by_size[sweep++] = cp;
+    }
+    qsort (by_size, sweep, sizeof *by_size, s_cp_cmp);
+    audit_tree_t tree;
+    audit_tree_init (&tree);
+    for (size_t j = 0; j < sweep; j++) {
+        while (tree.size < by_size[j]->size)
+            audit_tree_add (&tree, leaves[tree.size]);
+        audit_tree_root (&tree, by_size[j]->computed);
+    }
+    sh_err rc = SH_OK;
+    const s_cp_t *prev = NULL;
+    for (size_t j = 0; j < n && rc == SH_OK; j++) {
+        const s_cp_t *cp = &cps[j];
+        audit_fault_t *f = NULL;
+        if (!cp->opened) {
+            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_SIGNATURE, cp)))
+                s_message (f, "%s", cp->open_rc == SH_ENOTFOUND
+                           ? "not signed by the hub key (no signature line of its key)"
+                           : cp->open_rc == SH_ECRYPTO ? "the hub key's signature does not verify"
+                           : "not a well-formed checkpoint note of this hub's origin");
+            rc = f ? SH_OK : SH_ENOMEM;
+            continue;
+        }
+        if (prev && cp->size <= prev->size && rc == SH_OK) {
+            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ORDER, cp)))
+                s_message (f, "its size is not larger than that of checkpoint %" PRIu64 " (%" PRIu64 ")",
+                           prev->number, prev->size);
+            rc = f ? SH_OK : SH_ENOMEM;
+        }
+        prev = cp;
+        if (rc)
+            break;
+        if (cp->size > nchanges) {
+            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
+                s_message (f, "it covers %" PRIu64 " changes but the export holds only %zu "
+                           "(changes were dropped)", cp->size, nchanges);
+            rc = f ? SH_OK : SH_ENOMEM;
+            continue;
+        }
+        if (memcmp (cp->computed, cp->root, SH_HASH_BYTES) != 0) {
+            char signed_root[SH_HEX_BYTES (8) + 3], real[SH_HEX_BYTES (8) + 3];
+            s_short (signed_root, cp->root);
+            s_short (real, cp->computed);
+            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
+                s_message (f, "its root %s is not the root %s of the export's first %" PRIu64 " changes "
+                           "(the log was changed, or the hub signed another tree)", signed_root, real, cp->size);
+            rc = f ? SH_OK : SH_ENOMEM;
+            continue;
+        }
+        rep->checkpoints_ok++;
+        if (cp->size >= rep->covered) {
+            rep->covered = cp->size;
+            memcpy (rep->covered_root, cp->root, SH_HASH_BYTES);
+        }
+    }
+    free (cps);
+    free (by_size);
+    return rc;
+}
+
+/* ==========================================================================
+ * Entry points
+ * ========================================================================== */
+
+sh_err
+audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES])
+{
+    assert (ex && out);
+    size_t n = sh_export_change_count (ex);
+    *out = calloc (n + 1, SH_HASH_BYTES);
+    if (!*out)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        sh_export_bytes_t b = sh_export_change (ex, i);
+        sh_merkle_leaf_hash ((*out)[i], b.data, b.len);
+    }
+    return SH_OK;
+}
+
+sh_err
+audit_verify (const sh_export_t *ex, const uint8_t *trusted_key, audit_report_t *rep)
+{
+    assert (ex && rep);
+    memset (rep, 0, sizeof *rep);
+    rep->hub_key_given = trusted_key != NULL;
+    memcpy (rep->hub_key, trusted_key ? trusted_key : sh_export_hub_key (ex), SH_PUBKEY_BYTES);
+    rep->registry = sh_export_registry_count (ex);
+    rep->changes = sh_export_change_count (ex);
+    rep->checkpoints = sh_export_checkpoint_count (ex);
+    rep->evidence = sh_export_evidence_count (ex);
+    sh_err rc = SH_OK;
+
+    //  The header: the hub key we trust, and the origin it signs under.
+    if (trusted_key && memcmp (trusted_key, sh_export_hub_key (ex), SH_PUBKEY_BYTES) != 0) {
+        char got[SH_HEX_BYTES (8) + 3], want[SH_HEX_BYTES (8) + 3];
+        s_short (got, sh_export_hub_key (ex));
+        s_short (want, trusted_key);
+        audit_fault_t *f = s_new_fault (rep, AUDIT_F_HUB_KEY);
+        if (!f)
+            return SH_ENOMEM;
+        snprintf (f->where, sizeof f->where, "export");
+        s_message (f, "the export names hub key %s, not the trusted key %s given with --hub-key; "
+                 "everything the hub signed is checked against the trusted key", got, want);
+    }
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, rep->hub_key);
+    if (strcmp (origin, sh_export_origin (ex)) != 0) {
+        audit_fault_t *f = s_new_fault (rep, AUDIT_F_ORIGIN);
+        if (!f)
+            return SH_ENOMEM;
+        snprintf (f->where, sizeof f->where, "export");
+        s_message (f, "the export's origin '%.100s' is not the hub key's origin '%s'",
+                 sh_export_origin (ex), origin);
+    }
+    sh_note_vkey_t vkey;
+    rc = sh_note_vkey_init (&vkey, origin, rep->hub_key);
+    assert (rc == SH_OK);           //  our origin is always a valid key name
+
+    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
+    rc = s_check_registry (ex, &vkey, origin, rep);
+    if (rc == SH_OK)
+        rc = s_check_changes (ex, rep);
+    if (rc == SH_OK)
+        rc = s_check_evidence (ex, rep);
+    if (rc == SH_OK)
+        rc = audit_leaf_hashes (ex, &leaves);
+    if (rc == SH_OK)
+        rc = s_check_checkpoints (ex, &vkey, origin, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+    free (leaves);
+    return rc;
+}
+
+void
+audit_report_fini (audit_report_t *rep)
+{
+    assert (rep);
+    free (rep->faults);
+    memset (rep, 0, sizeof *rep);
+}

@@ -1,0 +1,163 @@
+/*  sh_export -- a hub's self-contained, public export: the registry, every
+    change, the equivocation evidence and every signed checkpoint, in one
+    shouhe.v1.Export message (proto/shouhe/v1/export.proto; normative
+    description in docs/protocol.md, "Exports and the auditor").
+
+    Writing (sh_export_write) reads the hub store in ONE read transaction,
+    so the export is a consistent snapshot even while the hub serves, and
+    streams it field by field to a FILE: only one registry entry, one
+    change or one evidence record is in memory at a time (protobuf allows
+    a repeated field's elements to be written one by one). It signs, with
+    the hub key, a note over the registry (the "registry note") so that an
+    auditor can tell the hub vouched for exactly these enrolment records:
+
+        <origin> "\n" "registry" "\n" <count, decimal> "\n"
+        base64(SHA-256 over, in key order, be32(len(e)) || e for each
+               Enrollment's encoded bytes e) "\n"
+
+    signed as a C2SP signed note under key name <origin> (sh_note), the
+    same key and name as the hub's checkpoints.
+
+    Reading (sh_export_load / sh_export_parse) keeps the file's bytes in
+    one buffer and parses it strictly, without a second copy: every change,
+    evidence side, checkpoint and registry entry is a (pointer, length) pair
+    into that buffer, valid until sh_export_destroy. "Strictly" means: only
+    the fields of export.proto, each with its wire type and a one-byte tag,
+    in field-number order (the order every protobuf encoder writes them),
+    each singular field exactly once, minimal varints, no length running
+    past its end, version SH_EXPORT_VERSION, a hub key of 32 bytes, and
+    every registry entry a canonical Enrollment (re-encoding gives its
+    bytes back) with a 32-byte key, a 6-, 9- or 12-digit scope and a known
+    role. Nothing is verified cryptographically: that is the auditor's job
+    (audit/). A file that breaks the format gives SH_EPROTO and a static
+    reason in *why.
+
+    Only this module includes export.pb-c.h (the tests aside). It includes
+    sodium.h, as sh_note does, only for libsodium's base64 encoder.
+
+    Threading: a loaded export is immutable; read it from any thread.
+*/
+#ifndef SH_EXPORT_H
+#define SH_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sh_crypto.h"
+#include "sh_err.h"
+#include "sh_key.h"
+#include "sh_registry.h"
+#include "sh_store.h"
+
+#define SH_EXPORT_VERSION 1
+#define SH_EXPORT_MAX_BYTES ((uint64_t) 1 << 36)   //  64 GiB: the largest export read
+
+//  Field numbers of shouhe.v1.Export (kept equal to export.proto by a unit test).
+#define SH_EXPORT_F_VERSION       1
+#define SH_EXPORT_F_ORIGIN        2
+#define SH_EXPORT_F_HUB_KEY       3
+#define SH_EXPORT_F_REGISTRY      4
+#define SH_EXPORT_F_REGISTRY_NOTE 5
+#define SH_EXPORT_F_CHANGES       6
+#define SH_EXPORT_F_EVIDENCE      7
+#define SH_EXPORT_F_CHECKPOINTS   8
+
+//  The line after the origin in a registry note.
+#define SH_EXPORT_REGISTRY_WORD "registry"
+
+//  What a write produced (counts of each repeated field, and bytes).
+typedef struct {
+    uint64_t registry;        //  Enrollment records
+    uint64_t changes;         //  SignedChanges (log indexes 1..changes)
+    uint64_t evidence;        //  Evidence records (one per equivocated (author, seq))
+    uint64_t checkpoints;     //  signed checkpoint notes
+    uint64_t bytes;           //  total size of the export
+} sh_export_stats_t;
+
+//  A byte range inside a loaded export (borrowed; valid until destroy).
+typedef struct {
+    const uint8_t *data;      //  first byte
+    size_t len;               //  length
+} sh_export_bytes_t;
+
+//  One registry entry: its bytes exactly as in the file, and decoded.
+typedef struct {
+    sh_export_bytes_t raw;            //  encoded Enrollment (what the registry note hashes)
+    sh_registry_entry_t entry;        //  decoded
+} sh_export_enrollment_t;
+
+//  One Evidence record; sides point into the export.
+typedef struct {
+    uint8_t author[SH_PUBKEY_BYTES];  //  the equivocating author
+    uint64_t seq;                     //  at this seq
+    size_t n_sides;                   //  how many SignedChanges
+    const sh_export_bytes_t *sides;   //  their bytes
+} sh_export_evidence_t;
+
+typedef struct sh_export_t sh_export_t;
+
+/* --------------------------------------------------------------------------
+ * Writing
+ * -------------------------------------------------------------------------- */
+
+//  Write the export of the hub store to out, in one read transaction of
+//  store: the registry (Ed25519 entries, in key order, as stored), the
+//  registry note signed now with key under key name origin, every LOG
+//  entry (the indexes must run 1..n without a gap: else SH_ECORRUPT),
+//  every evidence record grouped by (author, seq), every stored checkpoint
+//  by size. origin is the hub's checkpoint origin (sh_hublog_origin of
+//  key's public key). stats (may be NULL) receives the counts. out is
+//  written with fwrite only (the caller opens, flushes, syncs and closes
+//  it); a write error gives SH_ESYSERR | errno, and out then holds a
+//  partial export the caller must discard. Store errors as sh_store.
+SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_key_t *key,
+                                     const char *origin, sh_export_stats_t *stats);
+
+//  The registry note TEXT (unsigned) for count entries whose encoded bytes
+//  hashed as above give digest: "<origin>\nregistry\n<count>\n<b64>\n".
+//  Caller owns *out (free()); SH_ENOMEM.
+SH_NODISCARD sh_err sh_export_registry_text (char **out, size_t *out_len, const char *origin,
+                                             uint64_t count, const uint8_t digest[SH_HASH_BYTES]);
+
+//  Incremental registry digest: init, add each entry's encoded bytes in key
+//  order, final (which wipes the state).
+void sh_export_registry_digest_init (sh_crypto_sha256_t *st);
+void sh_export_registry_digest_add (sh_crypto_sha256_t *st, const uint8_t *enrollment, size_t len);
+
+/* --------------------------------------------------------------------------
+ * Reading
+ * -------------------------------------------------------------------------- */
+
+//  Read and parse the export file at path (at most SH_EXPORT_MAX_BYTES).
+//  Caller owns *out (sh_export_destroy). SH_ENOTFOUND if there is no such
+//  file, SH_ESYSERR | errno if it cannot be read, SH_EPROTO if it is not a
+//  valid export (*why, may be NULL, gets a static reason), SH_ENOMEM.
+//  *out is NULL on failure.
+SH_NODISCARD sh_err sh_export_load (sh_export_t **out, const char *path, const char **why);
+
+//  Parse an export held in memory. Takes ownership of *buf_p (a malloc'ed
+//  buffer of len bytes) in every case and nulls it. As sh_export_load.
+SH_NODISCARD sh_err sh_export_parse (sh_export_t **out, uint8_t **buf_p, size_t len,
+                                     const char **why);
+
+//  Destroy a loaded export. NULL-safe; nulls *self_p.
+void sh_export_destroy (sh_export_t **self_p);
+
+//  The fields. Every pointer is valid until sh_export_destroy.
+uint32_t sh_export_version (const sh_export_t *self);
+const char *sh_export_origin (const sh_export_t *self);                //  NUL-terminated copy
+const uint8_t *sh_export_hub_key (const sh_export_t *self);            //  SH_PUBKEY_BYTES
+size_t sh_export_registry_count (const sh_export_t *self);
+const sh_export_enrollment_t *sh_export_registry (const sh_export_t *self, size_t i);
+sh_export_bytes_t sh_export_registry_note (const sh_export_t *self);
+size_t sh_export_change_count (const sh_export_t *self);
+//  Change i (0-based) is the SignedChange at log index i + 1.
+sh_export_bytes_t sh_export_change (const sh_export_t *self, size_t i);
+size_t sh_export_evidence_count (const sh_export_t *self);
+const sh_export_evidence_t *sh_export_evidence (const sh_export_t *self, size_t i);
+size_t sh_export_checkpoint_count (const sh_export_t *self);
+sh_export_bytes_t sh_export_checkpoint (const sh_export_t *self, size_t i);
+
+#endif
