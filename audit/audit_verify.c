@@ -401,16 +401,21 @@ s_check_enrolment (const s_registry_t *reg, s_author_t *a, const sh_change_t *c,
     if (rc == SH_OK && strncmp (c->region, e->scope, strlen (e->scope)) != 0)
         rc = s_change_fault (rep, AUDIT_F_SCOPE, index, c->author, c->seq,
                              "region %s is outside the author's scope %s", c->region, e->scope);
+    //  Changes written before enrolment are fine: a node works offline from
+    //  `init` on, and enrolling its key vouches for what it wrote. A
+    //  revocation recorded with the log size then is exact: no change of
+    //  the key may stand after that index, whatever its clock says. Older
+    //  records (no log size) fall back to the change's clock.
     uint64_t ms = sh_hlc_ms (c->hlc);
     char at[32], when[32];
     s_time (at, ms);
-    if (rc == SH_OK && ms < e->enrolled_ms) {
-        s_time (when, e->enrolled_ms);
-        rc = s_change_fault (rep, AUDIT_F_BEFORE_ENROLMENT, index, c->author, c->seq,
-                             "its clock says %s (%" PRIu64 " ms), before the author was enrolled at %s "
-                             "(%" PRIu64 " ms)", at, ms, when, e->enrolled_ms);
+    if (rc == SH_OK && e->revoked_ms && e->has_revoked_log_size && index > e->revoked_log_size) {
+        s_time (when, e->revoked_ms);
+        rc = s_change_fault (rep, AUDIT_F_REVOKED, index, c->author, c->seq,
+                             "it stands at log index %" PRIu64 ", after the author's revocation at %s, "
+                             "when the log held %" PRIu64 " changes", index, when, e->revoked_log_size);
     }
-    if (rc == SH_OK && e->revoked_ms && ms >= e->revoked_ms) {
+    if (rc == SH_OK && e->revoked_ms && !e->has_revoked_log_size && ms >= e->revoked_ms) {
         s_time (when, e->revoked_ms);
         rc = s_change_fault (rep, AUDIT_F_REVOKED, index, c->author, c->seq,
                              "its clock says %s (%" PRIu64 " ms), at or after the author's revocation at %s "

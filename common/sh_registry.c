@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_changelog.h"
 #include "shouhe/v1/wire.pb-c.h"
 
 #define S_CURVE_KEY_BYTES (SH_CURVE_BYTES + 1)   //  curve || 'c'
@@ -40,6 +41,8 @@ s_decode (sh_registry_entry_t *e, const uint8_t *val, size_t len)
         e->revoked_ms = m->has_revoked_ms ? m->revoked_ms : 0;
         e->blocked = m->has_blocked && m->blocked;
         e->last_seen_ms = m->has_last_seen_ms ? m->last_seen_ms : 0;
+        e->revoked_log_size = m->has_revoked_log_size ? m->revoked_log_size : 0;
+        e->has_revoked_log_size = m->has_revoked_log_size;
     }
     shouhe__v1__enrollment__free_unpacked (m, NULL);
     return rc;
@@ -60,6 +63,8 @@ sh_registry_put (sh_store_txn_t *txn, const sh_registry_entry_t *e)
     m.blocked = e->blocked;
     m.has_last_seen_ms = e->last_seen_ms != 0;
     m.last_seen_ms = e->last_seen_ms;
+    m.has_revoked_log_size = e->revoked_ms != 0 && e->has_revoked_log_size;
+    m.revoked_log_size = e->revoked_log_size;
     uint8_t buf[512];
     size_t len = shouhe__v1__enrollment__get_packed_size (&m);
     if (len > sizeof buf)
@@ -144,6 +149,10 @@ sh_registry_revoke (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uin
     if (e.revoked_ms)
         return SH_EEXIST;
     e.revoked_ms = now_ms ? now_ms : 1;
+    rc = sh_changelog_size (txn, &e.revoked_log_size);
+    if (rc)
+        return rc;
+    e.has_revoked_log_size = true;
     return sh_registry_put (txn, &e);
 }
 

@@ -32,6 +32,8 @@ typedef struct {
     char name[SH_REGISTRY_NAME_MAX + 1];//  operator's label ("" if none)
     uint64_t enrolled_ms;               //  when enrolled (unix ms)
     uint64_t revoked_ms;                //  when revoked, 0 if not
+    uint64_t revoked_log_size;          //  the hub's log size at revocation
+    bool has_revoked_log_size;          //  revoked_log_size was recorded (revocations since it exists)
     bool blocked;                       //  refused after an equivocation until unblocked
     uint64_t last_seen_ms;              //  last session (hub), 0 if never
 } sh_registry_entry_t;
@@ -54,7 +56,9 @@ SH_NODISCARD sh_err sh_registry_get (sh_store_txn_t *txn, const uint8_t key[SH_P
 SH_NODISCARD sh_err sh_registry_by_curve (sh_store_txn_t *txn, const uint8_t curve[SH_CURVE_BYTES],
                                           uint8_t key[SH_PUBKEY_BYTES]);
 
-//  Revoke key at now_ms. SH_ENOTFOUND if unknown; SH_EEXIST if already revoked.
+//  Revoke key at now_ms, recording the log's size then: every change of the
+//  key stands at or before that log index, which auditors check.
+//  SH_ENOTFOUND if unknown; SH_EEXIST if already revoked.
 SH_NODISCARD sh_err sh_registry_revoke (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES],
                                         uint64_t now_ms);
 
