@@ -136,4 +136,9 @@ const char *audit_fault_name (audit_fault_kind_t kind);
 //  owns the array (free()); SH_ENOMEM.
 SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
 
+//  `shouhe-audit receipts NODE_DIR --hub-key HEX` (audit_receipts.c):
+//  prints each fault and a summary; returns the exit code (0 all hold,
+//  1 a fault, 2 bad arguments, 3 the node cannot be read).
+int audit_receipts (const char *dir, const char *hub_key_hex);
+
 #endif

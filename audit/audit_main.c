@@ -50,7 +50,11 @@ static const char *s_usage_text =
     "        one hex hash per line, computed from the export\n"
     "  shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT --proof FILE --hub-key HEX\n"
     "        verify that the tree of the new checkpoint extends the old one; the files hold\n"
-    "        the signed checkpoint notes and the proof (one hex hash per line)\n\n"
+    "        the signed checkpoint notes and the proof (one hex hash per line)\n"
+    "  shouhe-audit receipts NODE_DIR --hub-key HEX\n"
+    "        check every receipt a node holds: each checkpoint's signature, the consistency\n"
+    "        proofs linking them, and that the node's own changes are the leaves its batch\n"
+    "        receipts say, in the checkpoints they were issued with\n\n"
     "exit codes: 0 everything holds, 1 a fault (or a proof that does not verify),\n"
     "            2 wrong command line, 3 a file cannot be read\n";
 
@@ -520,6 +524,16 @@ s_consistency (const s_args_t *a)
     return code;
 }
 
+static int
+s_receipts (const s_args_t *a)
+{
+    if (a->npos != 1) {
+        fprintf (stderr, "shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR --hub-key HEX)\n");
+        return EXIT_USAGE;
+    }
+    return audit_receipts (a->pos[0], a->hub_key);
+}
+
 /* ==========================================================================
  * Command line
  * ========================================================================== */
@@ -534,6 +548,7 @@ static const s_command_t s_commands[] = {
     { "inclusion", s_inclusion },
     { "consistency-proof", s_consistency_proof },
     { "consistency", s_consistency },
+    { "receipts", s_receipts },
     { NULL, NULL }
 };
 

@@ -29,6 +29,20 @@ for i in 2 3 4; do node_must a courtyard add --code "${V1}00$i" --name "院落$i
 assert_exit 0 sync a --deadline 20
 assert_out 'hub checkpoint 5'
 
+it_step "the auditor checks a's receipts against the hub key"
+it_run "$SHOUHE_AUDIT" receipts "$(ndir a)" --hub-key "$HUB_KEY"
+assert_eq "$RC" 0 "shouhe-audit receipts passes on an honest hub's receipts"
+assert_out '^ok: [0-9]+ checkpoints signed by the hub, [0-9]+ consistency proofs?, [1-9][0-9]* batch receipts? covering 4 '
+OTHER=$("$HUB" init --dir "$T/other-hub")
+it_run "$SHOUHE_AUDIT" receipts "$(ndir a)" --hub-key "$OTHER"
+assert_eq "$RC" 1 "receipts checked against another hub's key fail"
+assert_out '^fault checkpoint-signature: '
+cp -a "$(ndir a)" "$T/a-tampered"
+it_must "$SHOUHE_TAMPER" "$T/a-tampered" flip 1
+it_run "$SHOUHE_AUDIT" receipts "$T/a-tampered" --hub-key "$HUB_KEY"
+assert_eq "$RC" 1 "a node change altered after its receipt is caught"
+assert_out '^fault receipt: changes 1\.\.1 of this node are not leaves'
+
 it_step "the hub is restored from the backup and accepts other changes (a split view)"
 hub_stop
 rm -rf "$HUB_DIR"
