@@ -141,4 +141,10 @@ SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH
 //  1 a fault, 2 bad arguments, 3 the node cannot be read).
 int audit_receipts (const char *dir, const char *hub_key_hex);
 
+//  `shouhe-audit keygen --key-dir DIR` and `shouhe-audit fetch --hub EP
+//  --hub-key HEX --key-dir DIR EXPORT` (audit_fetch.c); return exit codes
+//  (0 done, 1 refused, 2 bad arguments, 3 a file, 4 no answer, 6 protocol).
+int audit_keygen (const char *dir);
+int audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, const char *path);
+
 #endif

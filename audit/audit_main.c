@@ -30,6 +30,7 @@ typedef struct {
     const char *hub_key;       //  --hub-key HEX
     const char *proof;         //  --proof FILE
     const char *index, *old_size, *new_size;   //  --index, --old, --new
+    const char *hub, *key_dir;                 //  --hub, --key-dir
     bool json;                 //  --json
 } s_args_t;
 
@@ -51,6 +52,11 @@ static const char *s_usage_text =
     "  shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT --proof FILE --hub-key HEX\n"
     "        verify that the tree of the new checkpoint extends the old one; the files hold\n"
     "        the signed checkpoint notes and the proof (one hex hash per line)\n"
+    "  shouhe-audit keygen --key-dir DIR\n"
+    "        create an auditor key (DIR/auditor.key, mode 0600); prints the public key to enrol\n"
+    "        at the hub with: shouhe-hub enroll --role auditor --scope 500115 --key HEX\n"
+    "  shouhe-audit fetch --hub ENDPOINT --hub-key HEX --key-dir DIR EXPORT\n"
+    "        pull an export from a running hub over CurveZMQ as the enrolled auditor\n"
     "  shouhe-audit receipts NODE_DIR --hub-key HEX\n"
     "        check every receipt a node holds: each checkpoint's signature, the consistency\n"
     "        proofs linking them, and that the node's own changes are the leaves its batch\n"
@@ -534,6 +540,22 @@ s_receipts (const s_args_t *a)
     return audit_receipts (a->pos[0], a->hub_key);
 }
 
+static int
+s_keygen (const s_args_t *a)
+{
+    return audit_keygen (a->key_dir);
+}
+
+static int
+s_fetch (const s_args_t *a)
+{
+    if (a->npos != 1) {
+        fprintf (stderr, "shouhe-audit: fetch needs EXPORT, the file to write\n");
+        return EXIT_USAGE;
+    }
+    return audit_fetch (a->hub, a->hub_key, a->key_dir, a->pos[0]);
+}
+
 /* ==========================================================================
  * Command line
  * ========================================================================== */
@@ -549,6 +571,8 @@ static const s_command_t s_commands[] = {
     { "consistency-proof", s_consistency_proof },
     { "consistency", s_consistency },
     { "receipts", s_receipts },
+    { "keygen", s_keygen },
+    { "fetch", s_fetch },
     { NULL, NULL }
 };
 
@@ -574,6 +598,7 @@ main (int argc, char **argv)
         { "hub-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
         { "index", required_argument, NULL, 'i' }, { "proof", required_argument, NULL, 'p' },
         { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
+        { "hub", required_argument, NULL, 'H' }, { "key-dir", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     s_args_t a = { .npos = 0 };
@@ -593,6 +618,8 @@ main (int argc, char **argv)
             case 'p': a.proof = optarg; break;
             case 'o': a.old_size = optarg; break;
             case 'n': a.new_size = optarg; break;
+            case 'H': a.hub = optarg; break;
+            case 'K': a.key_dir = optarg; break;
             default:
                 fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
                          gargv[optind - 1]);

@@ -208,6 +208,21 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         case SHOUHE__V1__ENVELOPE__BODY_PONG:
             m->u.ping.nonce = e->pong->nonce;
             return SH_OK;
+        case SHOUHE__V1__ENVELOPE__BODY_FETCH:
+            m->u.fetch.offset = e->fetch->offset;
+            m->u.fetch.max = e->fetch->max;
+            return SH_OK;
+        case SHOUHE__V1__ENVELOPE__BODY_CHUNK:
+            if (e->chunk->data.len > SH_WIRE_CHUNK_MAX || e->chunk->offset > e->chunk->total
+            ||  e->chunk->data.len > e->chunk->total - e->chunk->offset) {
+                *why = "a chunk is larger than its limit or runs past the export's end";
+                return SH_EPROTO;
+            }
+            m->u.chunk.offset = e->chunk->offset;
+            m->u.chunk.total = e->chunk->total;
+            m->u.chunk.data = e->chunk->data.data;
+            m->u.chunk.len = e->chunk->data.len;
+            return SH_OK;
         default:
             *why = "the envelope has no body";
             return SH_EPROTO;
@@ -314,6 +329,8 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
     Shouhe__V1__Error error = SHOUHE__V1__ERROR__INIT;
     Shouhe__V1__Ping ping = SHOUHE__V1__PING__INIT;
     Shouhe__V1__Pong pong = SHOUHE__V1__PONG__INIT;
+    Shouhe__V1__Fetch fetch = SHOUHE__V1__FETCH__INIT;
+    Shouhe__V1__Chunk chunk = SHOUHE__V1__CHUNK__INIT;
     ProtobufCBinaryData *changes = NULL;
     Shouhe__V1__KeyEntry *key_entries = NULL;
     Shouhe__V1__KeyEntry **key_ptrs = NULL;
@@ -426,6 +443,17 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
             pong.nonce = m->u.ping.nonce;
             e.pong = &pong;
             break;
+        case SH_WIRE_FETCH:
+            fetch.offset = m->u.fetch.offset;
+            fetch.max = m->u.fetch.max;
+            e.fetch = &fetch;
+            break;
+        case SH_WIRE_CHUNK:
+            chunk.offset = m->u.chunk.offset;
+            chunk.total = m->u.chunk.total;
+            chunk.data = (ProtobufCBinaryData) { m->u.chunk.len, (uint8_t *) m->u.chunk.data };
+            e.chunk = &chunk;
+            break;
         default:
             return SH_EINVAL;
     }
@@ -448,8 +476,8 @@ const char *
 sh_wire_type_name (sh_wire_type_t type)
 {
     static const char *const names[] = { "none", "?", "hello", "welcome", "push", "ack", "pull",
-                                         "batch", "error", "ping", "pong" };
-    return (int) type >= 0 && type <= SH_WIRE_PONG ? names[type] : "?";
+                                         "batch", "error", "ping", "pong", "fetch", "chunk" };
+    return (int) type >= 0 && type <= SH_WIRE_CHUNK ? names[type] : "?";
 }
 
 const char *

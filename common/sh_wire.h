@@ -29,6 +29,7 @@
 #define SH_WIRE_MESSAGE_MAX 240             //  longest Error message kept
 #define SH_WIRE_NOTE_MAX 4096               //  longest checkpoint note
 #define SH_WIRE_PROOF_MAX 65                //  most hashes in a proof or range
+#define SH_WIRE_CHUNK_MAX (1u << 20)        //  largest Chunk of an export
 
 typedef enum {
     SH_WIRE_NONE = 0,
@@ -40,7 +41,9 @@ typedef enum {
     SH_WIRE_BATCH = 7,
     SH_WIRE_ERROR = 8,
     SH_WIRE_PING = 9,
-    SH_WIRE_PONG = 10
+    SH_WIRE_PONG = 10,
+    SH_WIRE_FETCH = 11,
+    SH_WIRE_CHUNK = 12
 } sh_wire_type_t;
 
 //  Values of shouhe.v1.ErrorCode (kept equal by a static assertion).
@@ -92,6 +95,8 @@ typedef struct {
         struct { sh_wire_error_t code; char message[SH_WIRE_MESSAGE_MAX + 1];
                  bool has_batch; uint64_t batch; bool has_position; uint32_t position; } error;
         struct { uint64_t nonce; } ping;    //  also pong
+        struct { uint64_t offset; uint32_t max; } fetch;
+        struct { uint64_t offset, total; const uint8_t *data; size_t len; } chunk;
     } u;
     void *pb_;                          //  decoded Envelope and arrays (owned after decode)
 } sh_wire_msg_t;

@@ -17,6 +17,7 @@
 
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_export.h"
 #include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_registry.h"
@@ -37,6 +38,8 @@ typedef struct {
     int64_t last_ms;                     //  last message (zclock_mono)
     uint64_t pushed, pulled;             //  changes stored / sent in this session
     uint64_t cp_size;                    //  size of the last checkpoint sent in this session
+    char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
+    size_t export_len;                   //  its size
 } s_session_t;
 
 typedef struct {
@@ -416,6 +419,51 @@ s_on_pull (s_hub_t *hub, zframe_t *rid, s_session_t *s, const sh_wire_msg_t *m)
     sh_hublog_batch_fini (&b);
 }
 
+//  Fetch: an auditor streams an export of the hub (docs/protocol.md 15.8).
+//  Offset 0 takes a snapshot, kept in the session until the next one.
+static void
+s_on_fetch (s_hub_t *hub, zframe_t *rid, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (hub, rid, s, &e))
+        return;
+    if (e.role != SH_WIRE_ROLE_AUDITOR) {
+        s_error (hub, rid, SH_WIRE_ERR_ROLE, s->key_hex, "only an auditor key may fetch the export");
+        return;
+    }
+    if (m->u.fetch.offset == 0) {
+        free (s->export_buf);
+        s->export_buf = NULL;
+        s->export_len = 0;
+        FILE *f = open_memstream (&s->export_buf, &s->export_len);
+        sh_err rc = f ? sh_export_write (f, hub->store, hub->key, hub->origin, NULL) : SH_ENOMEM;
+        if (f && fclose (f) != 0 && rc == SH_OK)
+            rc = SH_ENOMEM;
+        if (rc) {
+            free (s->export_buf);
+            s->export_buf = NULL;
+            s->export_len = 0;
+            s_error (hub, rid, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot write the export: %s", sh_strerror (rc));
+            return;
+        }
+        if (hub->config->verbose)
+            s_log ("info", "peer %s: export snapshot of %zu bytes for an auditor", s->key_hex, s->export_len);
+    }
+    if (!s->export_buf || m->u.fetch.offset > s->export_len) {
+        s_error (hub, rid, SH_WIRE_ERR_MALFORMED, s->key_hex, "fetch from offset %llu: start with offset 0",
+                 (unsigned long long) m->u.fetch.offset);
+        return;
+    }
+    size_t max = m->u.fetch.max && m->u.fetch.max < SH_WIRE_CHUNK_MAX ? m->u.fetch.max : SH_WIRE_CHUNK_MAX;
+    size_t left = s->export_len - (size_t) m->u.fetch.offset;
+    sh_wire_msg_t c = { .type = SH_WIRE_CHUNK };
+    c.u.chunk.offset = m->u.fetch.offset;
+    c.u.chunk.total = s->export_len;
+    c.u.chunk.data = (const uint8_t *) s->export_buf + m->u.fetch.offset;
+    c.u.chunk.len = left < max ? left : max;
+    s_send (hub, rid, &c);
+}
+
 static int
 s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -473,7 +521,7 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
             s->last_ms = zclock_mono ();
     }
     else
-    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL) {
+    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH) {
         s_session_t *s = zhashx_lookup (hub->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
             s_error (hub, rid, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
@@ -482,7 +530,10 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
             if (m.type == SH_WIRE_PUSH)
                 s_on_push (hub, rid, s, &m);
             else
+            if (m.type == SH_WIRE_PULL)
                 s_on_pull (hub, rid, s, &m);
+            else
+                s_on_fetch (hub, rid, s, &m);
         }
     }
     else
@@ -522,7 +573,9 @@ static void
 s_session_free (void **item)
 {
     if (item && *item) {
-        free (*item);
+        s_session_t *s = *item;
+        free (s->export_buf);
+        free (s);
         *item = NULL;
     }
 }

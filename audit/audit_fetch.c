@@ -1,0 +1,223 @@
+/*  audit_fetch -- `shouhe-audit keygen --key-dir DIR` and `shouhe-audit
+    fetch --hub ENDPOINT --hub-key HEX --key-dir DIR EXPORT`: an auditor's
+    key, and an export pulled live from the hub (docs/protocol.md 15.8).
+
+    The auditor's key (DIR/auditor.key, mode 0600) is enrolled at the hub
+    with `shouhe-hub enroll --role auditor`; the hub admits it like a node,
+    lets it Pull and Fetch, and refuses every Push (ERR_ROLE). The export is
+    written to EXPORT.tmp and linked to EXPORT when complete; check it with
+    `shouhe-audit verify EXPORT --hub-key HEX`.
+*/
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "sh_crypto.h"
+#include "sh_key.h"
+#include "sh_wire.h"
+
+#define S_KEY_FILE "auditor.key"
+#define S_TIMEOUT_MS 30000
+
+static char *
+s_key_path (const char *dir)
+{
+    size_t n = strlen (dir) + sizeof S_KEY_FILE + 2;
+    char *p = malloc (n);
+    if (p)
+        snprintf (p, n, "%s/%s", dir, S_KEY_FILE);
+    return p;
+}
+
+int
+audit_keygen (const char *dir)
+{
+    if (!dir) {
+        fprintf (stderr, "shouhe-audit: keygen needs --key-dir DIR\n");
+        return 2;
+    }
+    if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
+        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", dir, strerror (errno));
+        return 3;
+    }
+    char *kp = s_key_path (dir);
+    sh_key_t *key = sh_key_generate ();
+    sh_err rc = kp && key ? sh_key_save (key, kp) : SH_ENOMEM;
+    if (rc == SH_EEXIST)
+        fprintf (stderr, "shouhe-audit: %s exists; refusing to overwrite it\n", kp);
+    else
+    if (rc)
+        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", kp ? kp : "the key", sh_strerror (rc));
+    else {
+        char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+        sh_crypto_hex (hex, sh_key_public (key), SH_PUBKEY_BYTES);
+        printf ("%s\n", hex);
+    }
+    sh_key_destroy (&key);
+    free (kp);
+    return rc == SH_OK ? 0 : rc == SH_EEXIST ? 1 : 3;
+}
+
+//  Send one envelope; false if it could not be encoded or sent.
+static bool
+s_send (zsock_t *sock, const sh_wire_msg_t *m)
+{
+    uint8_t *buf;
+    size_t len;
+    if (sh_wire_encode (m, &buf, &len) != SH_OK)
+        return false;
+    zframe_t *f = zframe_new (buf, len);
+    free (buf);
+    return zframe_send (&f, sock, 0) == 0;
+}
+
+//  Receive one envelope within the timeout. 0 ok, 1 an Error arrived
+//  (printed), 4 timeout, 6 undecodable.
+static int
+s_recv (zsock_t *sock, zpoller_t *poller, sh_wire_msg_t *m)
+{
+    if (zpoller_wait (poller, S_TIMEOUT_MS) != sock) {
+        fprintf (stderr, "shouhe-audit: no answer from the hub within %d s\n", S_TIMEOUT_MS / 1000);
+        return 4;
+    }
+    zframe_t *f = zframe_recv (sock);
+    if (!f)
+        return 4;
+    const char *why = NULL;
+    sh_err rc = sh_wire_decode (m, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
+    zframe_destroy (&f);
+    if (rc) {
+        fprintf (stderr, "shouhe-audit: undecodable message from the hub: %s\n", why ? why : sh_strerror (rc));
+        return 6;
+    }
+    if (m->type == SH_WIRE_ERROR) {
+        fprintf (stderr, "shouhe-audit: the hub refused (%s): %s\n", sh_wire_error_name (m->u.error.code),
+                 m->u.error.message);
+        sh_wire_msg_fini (m);
+        return 1;
+    }
+    return 0;
+}
+
+int
+audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, const char *path)
+{
+    if (!hub || !hub_key_hex || !key_dir || !path) {
+        fprintf (stderr, "shouhe-audit: fetch needs --hub ENDPOINT --hub-key HEX --key-dir DIR and EXPORT\n");
+        return 2;
+    }
+    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
+    if (sh_crypto_unhex (hub_ed, sizeof hub_ed, hub_key_hex) != SH_OK
+    ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
+        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a hub public key\n", hub_key_hex);
+        return 2;
+    }
+    struct stat st;
+    if (lstat (path, &st) == 0) {
+        fprintf (stderr, "shouhe-audit: %s exists; refusing to overwrite it\n", path);
+        return 1;
+    }
+    char *kp = s_key_path (key_dir);
+    sh_key_t *key = NULL;
+    sh_err rc = kp ? sh_key_load (&key, kp) : SH_ENOMEM;
+    if (rc) {
+        fprintf (stderr, "shouhe-audit: cannot load %s: %s%s\n", kp ? kp : "the key", sh_strerror (rc),
+                 rc == SH_ENOTFOUND ? " (create it with: shouhe-audit keygen --key-dir DIR)" : "");
+        free (kp);
+        return 3;
+    }
+    free (kp);
+    uint8_t pk[SH_CURVE_BYTES], sk[SH_CURVE_BYTES];
+    if (sh_key_curve (key, pk, sk) != SH_OK) {
+        sh_key_destroy (&key);
+        return 3;
+    }
+    zsys_set_linger (0);
+    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_set_curve_serverkey_bin (sock, hub_curve);
+    zsock_set_curve_publickey_bin (sock, pk);
+    zsock_set_curve_secretkey_bin (sock, sk);
+    sh_crypto_wipe (sk, sizeof sk);
+    zsock_set_maxmsgsize (sock, (int) (64 << 20));
+    zpoller_t *poller = NULL;
+    FILE *out = NULL;
+    char tmp[4096];
+    snprintf (tmp, sizeof tmp, "%s.tmp", path);
+    int ex = 0;
+    if (zsock_connect (sock, "%s", hub) != 0) {
+        fprintf (stderr, "shouhe-audit: cannot connect to '%s'\n", hub);
+        ex = 2;
+        goto done;
+    }
+    poller = zpoller_new (sock, NULL);
+    sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
+    memcpy (m.u.hello.node, sh_key_public (key), SH_PUBKEY_BYTES);
+    if (!s_send (sock, &m) || (ex = s_recv (sock, poller, &m)) != 0)
+        goto done;
+    if (m.type != SH_WIRE_WELCOME) {
+        fprintf (stderr, "shouhe-audit: expected a welcome, got %s\n", sh_wire_type_name (m.type));
+        sh_wire_msg_fini (&m);
+        ex = 6;
+        goto done;
+    }
+    sh_wire_msg_fini (&m);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    out = fd >= 0 ? fdopen (fd, "wb") : NULL;
+    if (!out) {
+        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
+        ex = 3;
+        goto done;
+    }
+    uint64_t offset = 0, total = 0;
+    do {
+        sh_wire_msg_t f = { .type = SH_WIRE_FETCH };
+        f.u.fetch.offset = offset;
+        f.u.fetch.max = SH_WIRE_CHUNK_MAX;
+        if (!s_send (sock, &f) || (ex = s_recv (sock, poller, &m)) != 0)
+            goto done;
+        if (m.type != SH_WIRE_CHUNK || m.u.chunk.offset != offset || (offset && m.u.chunk.total != total)
+        ||  (m.u.chunk.len == 0 && offset < m.u.chunk.total)) {
+            fprintf (stderr, "shouhe-audit: the hub answered the fetch at %" PRIu64 " out of order\n", offset);
+            sh_wire_msg_fini (&m);
+            ex = 6;
+            goto done;
+        }
+        total = m.u.chunk.total;
+        if (fwrite (m.u.chunk.data, 1, m.u.chunk.len, out) != m.u.chunk.len) {
+            fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
+            sh_wire_msg_fini (&m);
+            ex = 3;
+            goto done;
+        }
+        offset += m.u.chunk.len;
+        sh_wire_msg_fini (&m);
+    } while (offset < total);
+    if (fflush (out) != 0 || fsync (fileno (out)) != 0 || fclose (out) != 0) {
+        out = NULL;
+        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
+        ex = 3;
+        goto done;
+    }
+    out = NULL;
+    if (link (tmp, path) != 0) {
+        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", path, strerror (errno));
+        ex = 3;
+        goto done;
+    }
+    printf ("fetched %" PRIu64 " bytes from %s into %s; check it with: shouhe-audit verify %s --hub-key %s\n",
+            total, hub, path, path, hub_key_hex);
+done:
+    if (out)
+        fclose (out);
+    unlink (tmp);
+    zpoller_destroy (&poller);
+    zsock_destroy (&sock);
+    sh_key_destroy (&key);
+    return ex;
+}
