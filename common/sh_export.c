@@ -7,6 +7,7 @@
     protobuf-c reads what we write.
 */
 #include "sh_export.h"
+#include "sh_replica.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -142,18 +143,6 @@ s_write_varint (s_out_t *o, uint32_t field, uint64_t v)
  * Enrollment records
  * ========================================================================== */
 
-static bool
-s_scope_ok (const char *s)
-{
-    size_t n = strlen (s);
-    if (n != 6 && n != 9 && n != 12)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 //  Decode one Enrollment strictly (see the header). false if malformed.
 static bool
 s_enrollment_decode (sh_registry_entry_t *e, const uint8_t *data, size_t len)
@@ -163,7 +152,7 @@ s_enrollment_decode (sh_registry_entry_t *e, const uint8_t *data, size_t len)
     Shouhe__V1__Enrollment *m = shouhe__v1__enrollment__unpack (NULL, len, data);
     if (!m)
         return false;
-    bool ok = m->key.len == SH_PUBKEY_BYTES && s_scope_ok (m->scope)
+    bool ok = m->key.len == SH_PUBKEY_BYTES && sh_replica_scope_valid (m->scope)
            && (m->role == SHOUHE__V1__PEER_ROLE__PEER_NODE || m->role == SHOUHE__V1__PEER_ROLE__PEER_AUDITOR)
            && (!m->name || strlen (m->name) <= SH_REGISTRY_NAME_MAX);
     if (ok) {

@@ -1,5 +1,6 @@
 /*  sh_registry -- the keys a hub admits, and the keys a node has learnt. */
 #include "sh_registry.h"
+#include "sh_replica.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +10,6 @@
 #include "shouhe/v1/wire.pb-c.h"
 
 #define S_CURVE_KEY_BYTES (SH_CURVE_BYTES + 1)   //  curve || 'c'
-
-static bool
-s_scope_ok (const char *s)
-{
-    size_t n = strlen (s);
-    if (n != 6 && n != 9 && n != 12)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
 
 static sh_err
 s_decode (sh_registry_entry_t *e, const uint8_t *val, size_t len)
@@ -86,7 +75,7 @@ sh_err
 sh_registry_enroll (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], const char *scope,
                     sh_wire_role_t role, const char *name, uint64_t now_ms)
 {
-    if (!s_scope_ok (scope) || (name && strlen (name) > SH_REGISTRY_NAME_MAX)
+    if (!sh_replica_scope_valid (scope) || (name && strlen (name) > SH_REGISTRY_NAME_MAX)
     ||  (role != SH_WIRE_ROLE_NODE && role != SH_WIRE_ROLE_AUDITOR))
         return SH_EINVAL;
     uint8_t curve[SH_CURVE_BYTES];

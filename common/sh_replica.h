@@ -30,7 +30,8 @@ typedef struct sh_replica_t sh_replica_t;
 
 #define SH_REPLICA_KEY_FILE "node.key"
 
-//  Is scope a valid node scope (6, 9 or 12 digits)?
+//  Is scope a valid scope (6, 9 or 12 digits: district, town, village)?
+//  The one definition, used for replicas, enrolments and exports.
 bool sh_replica_scope_valid (const char *scope);
 
 //  Create a new replica in dir (created if missing; must not already hold
