@@ -59,12 +59,40 @@ s_find (s_state_t *st, uint64_t size)
     return NULL;
 }
 
+//  The hub key the node recorded at its first sync (meta "hub.key").
+static bool
+s_stored_hub_key (const char *dir, char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)])
+{
+    sh_store_t *store;
+    if (sh_store_open (&store, dir, false, 0) != SH_OK)
+        return false;
+    sh_store_txn_t *txn;
+    bool ok = sh_store_begin (store, false, &txn) == SH_OK;
+    if (ok) {
+        ok = sh_store_meta_get_str (txn, "hub.key", hex, SH_HEX_BYTES (SH_PUBKEY_BYTES)) == SH_OK;
+        sh_store_abort (&txn);
+    }
+    sh_store_close (&store);
+    return ok;
+}
+
 int
 audit_receipts (const char *dir, const char *hub_key_hex)
 {
     uint8_t hub_key[SH_PUBKEY_BYTES];
-    if (!hub_key_hex || sh_crypto_unhex (hub_key, sizeof hub_key, hub_key_hex) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: receipts needs --hub-key HEX (the hub's 64-hex public key)\n");
+    char stored[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    if (!hub_key_hex) {
+        if (!s_stored_hub_key (dir, stored)) {
+            fprintf (stderr, "shouhe-audit: %s has no hub key on record (it never synced); give --hub-key HEX\n",
+                     dir);
+            return 2;
+        }
+        hub_key_hex = stored;
+        printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
+                stored);
+    }
+    if (sh_crypto_unhex (hub_key, sizeof hub_key, hub_key_hex) != SH_OK) {
+        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a 64-hex public key\n", hub_key_hex);
         return 2;
     }
     char origin[SH_HUBLOG_ORIGIN_MAX];

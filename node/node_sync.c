@@ -316,6 +316,11 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
                                 m->u.welcome.n_consistency, &cp);
+    //  remember whose checkpoints these are, for `shouhe-audit receipts`
+    char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hub_hex, s->hub_vkey.pubkey, SH_PUBKEY_BYTES);
+    if (ex == NODE_EXIT_OK && sh_store_meta_put_str (txn, "hub.key", hub_hex) != SH_OK)
+        ex = NODE_EXIT_STORE;
     if (ex == NODE_EXIT_OK && sh_store_commit (&txn) != SH_OK)
         ex = NODE_EXIT_STORE;
     sh_store_abort (&txn);

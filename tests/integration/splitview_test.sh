@@ -33,6 +33,9 @@ it_step "the auditor checks a's receipts against the hub key"
 it_run "$SHOUHE_AUDIT" receipts "$(ndir a)" --hub-key "$HUB_KEY"
 assert_eq "$RC" 0 "shouhe-audit receipts passes on an honest hub's receipts"
 assert_out '^ok: [0-9]+ checkpoints signed by the hub, [0-9]+ consistency proofs?, [1-9][0-9]* batch receipts? covering 4 '
+it_run "$SHOUHE_AUDIT" receipts "$(ndir a)"
+assert_eq "$RC" 0 "without --hub-key the key the node recorded at its first sync is used"
+assert_out "^hub key: $HUB_KEY \(as recorded by the node"
 OTHER=$("$HUB" init --dir "$T/other-hub")
 it_run "$SHOUHE_AUDIT" receipts "$(ndir a)" --hub-key "$OTHER"
 assert_eq "$RC" 1 "receipts checked against another hub's key fail"
