@@ -760,6 +760,39 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
 
 //  Check a matter event against the matter's derived state and record it.
 static sh_err
+s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg);
+
+//  Build a matter event of kind with its one value (a step, a tier or a
+//  satisfaction), the note and the date, and record it if the rules allow.
+static sh_err
+s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKind kind, int value,
+                     const char *note, const char *date, char *msg)
+{
+    char day[11];
+    if (!s_date (date, day, msg) || !s_text_ok (note, false, "the note", msg))
+        return SH_EINVAL;
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = kind;
+    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP) {
+        e.has_step = 1;
+        e.step = value;
+    }
+    else
+    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
+        e.has_tier = 1;
+        e.tier = value;
+    }
+    else {
+        e.has_satisfaction = 1;
+        e.satisfaction = (uint32_t) value;
+    }
+    e.note = note && *note ? (char *) note : NULL;
+    e.date = day;
+    return s_matter_event (r, hex, &e, msg);
+}
+
+static sh_err
 s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg)
 {
     uint8_t id[SH_OPS_ID_BYTES];
@@ -829,18 +862,10 @@ sh_ops_matter_step (sh_replica_t *r, const char *matter_hex, const char *step,
                     const char *note, const char *date, char *msg)
 {
     int sv;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Step", "step", step, &sv, msg) || !s_date (date, day, msg)
-    ||  !s_text_ok (note, false, "the note", msg))
+    if (!s_enum ("shouhe.v1.Step", "step", step, &sv, msg))
         return SH_EINVAL;
-    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
-    e.has_kind = 1;
-    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
-    e.has_step = 1;
-    e.step = sv;
-    e.note = note && *note ? (char *) note : NULL;
-    e.date = day;
-    return s_matter_event (r, matter_hex, &e, msg);
+    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP, sv,
+                                note, date, msg);
 }
 
 sh_err
@@ -848,39 +873,22 @@ sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tie
                         const char *note, const char *date, char *msg)
 {
     int tv;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Tier", "tier", tier, &tv, msg) || !s_date (date, day, msg)
-    ||  !s_text_ok (note, false, "the note", msg))
+    if (!s_enum ("shouhe.v1.Tier", "tier", tier, &tv, msg))
         return SH_EINVAL;
-    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
-    e.has_kind = 1;
-    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
-    e.has_tier = 1;
-    e.tier = tv;
-    e.note = note && *note ? (char *) note : NULL;
-    e.date = day;
-    return s_matter_event (r, matter_hex, &e, msg);
+    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE, tv,
+                                note, date, msg);
 }
 
 sh_err
 sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
                      const char *note, const char *date, char *msg)
 {
-    char day[11];
     if (satisfaction < 1 || satisfaction > 5) {
         S_MSG ("satisfaction must be 1..5, not %d", satisfaction);
         return SH_EINVAL;
     }
-    if (!s_date (date, day, msg) || !s_text_ok (note, false, "the note", msg))
-        return SH_EINVAL;
-    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
-    e.has_kind = 1;
-    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
-    e.has_satisfaction = 1;
-    e.satisfaction = (uint32_t) satisfaction;
-    e.note = note && *note ? (char *) note : NULL;
-    e.date = day;
-    return s_matter_event (r, matter_hex, &e, msg);
+    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE,
+                                satisfaction, note, date, msg);
 }
 
 //  ---------------------------------------------------------------------
