@@ -68,6 +68,8 @@ static const struct option s_options[] = {
     { "hub-key", required_argument, NULL, 0 },
     { "deadline", required_argument, NULL, 0 },
     { "watch", no_argument, NULL, 0 },
+    { "since", required_argument, NULL, 0 },
+    { "format", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -267,6 +269,8 @@ main (int argc, char **argv)
         else if (S_IS ("json")) a.json = true;
         else if (S_IS ("hub")) a.hub = v;
         else if (S_IS ("hub-key")) a.hub_key = v;
+        else if (S_IS ("since")) a.since = v;
+        else if (S_IS ("format")) a.format = v;
         else if (S_IS ("deadline")) ok = s_number (name, v, &a.deadline);
         else if (S_IS ("watch")) a.watch = true;
 #undef S_IS

@@ -29,7 +29,7 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key;
+               *hub, *hub_key, *since, *format;
     long long households, residents, elderly, attendance, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
     bool model, party_member, json, watch;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -14,6 +15,7 @@
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
+#include "sh_report.h"
 #include "sh_view.h"
 
 //  ---------------------------------------------------------------------
@@ -771,6 +773,42 @@ s_digest (node_args_t *a)
     return NODE_EXIT_OK;
 }
 
+static int
+s_report (node_args_t *a)
+{
+    const char *format = a->format ? a->format : "text";
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json")) {
+        fprintf (stderr, "shouhe-node: --format takes text, csv or json, not '%s'\n", format);
+        return NODE_EXIT_USAGE;
+    }
+    if (a->since && sh_report_days (a->since) < 0) {
+        fprintf (stderr, "shouhe-node: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
+        return NODE_EXIT_REFUSED;
+    }
+    if (a->date && sh_report_days (a->date) < 0) {
+        fprintf (stderr, "shouhe-node: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
+        return NODE_EXIT_REFUSED;
+    }
+    char today[11];
+    time_t t = time (NULL);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (today, sizeof today, "%Y-%m-%d", &tm);
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *j = NULL;
+    sh_err rc = sh_report_build (sh_replica_store (r), sh_replica_scope (r), a->since,
+                                 a->date ? a->date : today, &j);
+    sh_replica_close (&r);
+    if (rc)
+        return s_view_failed (rc, "the report");
+    rc = sh_report_print (stdout, j, format);
+    json_decref (j);
+    return rc ? NODE_EXIT_REFUSED : NODE_EXIT_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  The command table
 
@@ -865,5 +903,12 @@ const node_command_t node_commands[] = {
       "refused our changes, or its history does not match ours); 130: interrupted.", node_sync },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
+    { "report", NULL, "since date format", 0, 0,
+      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json]",
+      "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
+      "and category, closure rate, median days to close, open big matters older than 30 days\n"
+      "(as of --date, default today), meetings and missed party-masses days, mediations,\n"
+      "points and the maturity hexagons. --since keeps matters, meetings and mediations from\n"
+      "that date on. JSON shape: common/sh_report.h.", s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

@@ -25,6 +25,7 @@
 #include "sh_merge.h"
 #include "sh_note.h"
 #include "sh_registry.h"
+#include "sh_report.h"
 #include "sh_store.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE = 4 };
@@ -32,6 +33,7 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
     const char *file;         //  the positional FILE of export
+    const char *town, *village, *since, *format, *date;   //  report
     int threads;
     bool json, verbose, vkey;
 } s_args_t;
@@ -53,6 +55,11 @@ static const char *s_usage_text =
     "                                            signed note); --vkey: the key to verify it with\n"
     "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
     "                                            every checkpoint to FILE (new) for shouhe-audit\n"
+    "  shouhe-hub report --dir DIR [--town CODE | --village CODE] [--since DATE]\n"
+    "                    [--date TODAY] [--format text|csv|json]\n"
+    "                                            district, town or village report (JSON shape:\n"
+    "                                            common/sh_report.h); --date: the day open big\n"
+    "                                            matters are 30 days old against (default today)\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
     "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
@@ -501,6 +508,61 @@ s_export (const s_args_t *a)
     return ex;
 }
 
+//  Today's date (UTC) as YYYY-MM-DD.
+static void
+s_today (char out[11])
+{
+    time_t t = time (NULL);
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+static int
+s_report (const s_args_t *a)
+{
+    if (a->town && a->village) {
+        fprintf (stderr, "shouhe-hub: report takes --town or --village, not both\n");
+        return EXIT_USAGE;
+    }
+    const char *prefix = a->town ? a->town : a->village ? a->village : "";
+    size_t want = a->town ? 9 : 12;
+    if (*prefix && (strlen (prefix) != want || strspn (prefix, "0123456789") != want)) {
+        fprintf (stderr, "shouhe-hub: --%s takes a %zu-digit code, not '%s'\n", a->town ? "town" : "village",
+                 want, prefix);
+        return EXIT_USAGE;
+    }
+    const char *format = a->format ? a->format : "text";
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json")) {
+        fprintf (stderr, "shouhe-hub: --format takes text, csv or json, not '%s'\n", format);
+        return EXIT_USAGE;
+    }
+    if (a->since && sh_report_days (a->since) < 0) {
+        fprintf (stderr, "shouhe-hub: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
+        return EXIT_USAGE;
+    }
+    if (a->date && sh_report_days (a->date) < 0) {
+        fprintf (stderr, "shouhe-hub: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
+        return EXIT_USAGE;
+    }
+    sh_store_t *store;
+    int ex = s_open (a, &store, NULL);
+    if (ex)
+        return ex;
+    char today[11];
+    s_today (today);
+    json_t *r = NULL;
+    sh_err rc = sh_report_build (store, prefix, a->since, a->date ? a->date : today, &r);
+    sh_store_close (&store);
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));
+        return EXIT_STORE;
+    }
+    rc = sh_report_print (stdout, r, format);
+    json_decref (r);
+    return rc ? EXIT_REFUSED : EXIT_OK;
+}
+
 static int
 s_serve (const s_args_t *a)
 {
@@ -539,6 +601,7 @@ static const s_command_t s_commands[] = {
     { "digest", "scope", s_digest },
     { "checkpoint", "vkey", s_checkpoint },
     { "export", "", s_export },
+    { "report", "town village since date format", s_report },
     { "serve", "bind ready-file threads verbose", s_serve },
     { NULL, NULL, NULL }
 };
@@ -584,6 +647,9 @@ main (int argc, char **argv)
         { "ready-file", required_argument, NULL, 0 }, { "threads", required_argument, NULL, 0 },
         { "json", no_argument, NULL, 0 }, { "verbose", no_argument, NULL, 0 },
         { "vkey", no_argument, NULL, 0 },
+        { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
+        { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
+        { "date", required_argument, NULL, 0 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     s_args_t a = { .threads = 2 };
@@ -620,6 +686,11 @@ main (int argc, char **argv)
         else if (!strcmp (name, "json")) a.json = true;
         else if (!strcmp (name, "verbose")) a.verbose = true;
         else if (!strcmp (name, "vkey")) a.vkey = true;
+        else if (!strcmp (name, "town")) a.town = optarg;
+        else if (!strcmp (name, "village")) a.village = optarg;
+        else if (!strcmp (name, "since")) a.since = optarg;
+        else if (!strcmp (name, "format")) a.format = optarg;
+        else if (!strcmp (name, "date")) a.date = optarg;
         else if (!strcmp (name, "threads")) {
             char *end;
             long t = strtol (optarg, &end, 10);

@@ -88,7 +88,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import
           "matter open" "matter step" "matter escalate" "matter close" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
-          "log verify" "log" "sync" "digest")
+          "log verify" "log" "sync" "digest" "report")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help

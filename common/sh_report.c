@@ -1,0 +1,843 @@
+/*  sh_report -- district, town and village reports from the merged state. */
+#include "sh_report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_change.h"
+#include "sh_crypto.h"
+#include "sh_domain.h"
+#include "sh_merge.h"
+#include "sh_record.h"
+#include "shouhe/v1/domain.pb-c.h"
+
+static const char *const s_categories[7] = {
+    "?", "policy", "deliberation", "mediation", "environment", "customs", "economy"
+};
+static const char *const s_tiers[4] = { "?", "micro", "small", "big" };
+static const char *const s_steps[6] = { "?", "diagnose", "consult", "prescribe", "handle", "feedback" };
+static const char *const s_levels[4] = { "unspecified", "courtyard", "group", "village" };
+static const char *const s_outcomes[5] = { "unspecified", "resolved", "partial", "unresolved", "referred" };
+
+typedef struct {
+    sh_store_txn_t *txn;     //  the snapshot
+    const char *since;       //  or NULL
+    long today;              //  days since epoch
+    sh_err rc;               //  first error of a walk
+    json_t *r;               //  the report being built
+    json_t *yards;           //  {code: {"pmd": {"YYYY-MM": n}}}
+    json_t *close_days[4];   //  per tier: array of days to close
+    json_t *evals;           //  {courtyard: {period: {category: level}}}
+    char first_month[8];     //  earliest meeting month ("" none)
+    long long n_meetings;    //  meetings kept
+} s_ctx_t;
+
+//  ---------------------------------------------------------------------
+//  Helpers
+
+long
+sh_report_days (const char *date)
+{
+    int y, m, d;
+    char tail;
+    if (!date || strlen (date) != 10 || sscanf (date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3
+    ||  m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    //  days from civil (H. Hinnant)
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void
+s_add (json_t *obj, const char *key, json_int_t n)
+{
+    json_object_set_new (obj, key, json_integer (json_integer_value (json_object_get (obj, key)) + n));
+}
+
+static json_t *
+s_sub (json_t *obj, const char *key)
+{
+    json_t *o = json_object_get (obj, key);
+    if (!o) {
+        o = json_object ();
+        json_object_set_new (obj, key, o);
+    }
+    return o;
+}
+
+static double
+s_round (double v, double scale)
+{
+    return round (v * scale) / scale;
+}
+
+static bool
+s_kept (const s_ctx_t *c, const char *date)
+{
+    return !c->since || (date && strcmp (date, c->since) >= 0);
+}
+
+//  ---------------------------------------------------------------------
+//  Courtyards and persons
+
+static int
+s_courtyard (const char *region, const uint8_t *id, size_t id_len,
+             const uint8_t *body, size_t len, void *arg)
+{
+    (void) region;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Courtyard *y = shouhe__v1__courtyard__unpack (NULL, len, body);
+    if (!y)
+        return 0;
+    char code[SH_REGION_MAX + 1];
+    snprintf (code, sizeof code, "%.*s", (int) id_len, (const char *) id);
+    s_add (c->r, "courtyards", 1);
+    if (y->has_model && y->model)
+        s_add (c->r, "model_courtyards", 1);
+    if (y->has_households)
+        s_add (c->r, "households", y->households);
+    if (y->has_residents)
+        s_add (c->r, "residents", y->residents);
+    json_t *v = json_object ();
+    json_object_set_new (v, "pmd", json_object ());
+    json_object_set_new (c->yards, code, v);
+    shouhe__v1__courtyard__free_unpacked (y, NULL);
+    return 0;
+}
+
+static int
+s_person (const char *region, const uint8_t *id, size_t id_len,
+          const uint8_t *body, size_t len, void *arg)
+{
+    (void) region; (void) id; (void) id_len; (void) body; (void) len;
+    s_add (((s_ctx_t *) arg)->r, "persons", 1);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Matters
+
+typedef struct {
+    uint64_t hlc;            //  the accepted close event
+    char date[11];           //  its date ("" unknown)
+} s_close_t;
+
+static int
+s_close_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+{
+    (void) author;
+    s_close_t *k = arg;
+    if (hlc != k->hlc)
+        return 0;
+    Shouhe__V1__MatterEvent *e = shouhe__v1__matter_event__unpack (NULL, len, body);
+    if (e && e->has_kind && e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE && e->date)
+        snprintf (k->date, sizeof k->date, "%s", e->date);
+    if (e)
+        shouhe__v1__matter_event__free_unpacked (e, NULL);
+    return 0;
+}
+
+static int
+s_matter (const char *region, const uint8_t *id, size_t id_len,
+          const uint8_t *body, size_t len, void *arg)
+{
+    s_ctx_t *c = arg;
+    Shouhe__V1__Matter *mt = shouhe__v1__matter__unpack (NULL, len, body);
+    if (!mt)
+        return 0;
+    if (!s_kept (c, mt->opened_on)) {
+        shouhe__v1__matter__free_unpacked (mt, NULL);
+        return 0;
+    }
+    sh_domain_matter_t m;
+    c->rc = sh_domain_matter_replay (c->txn, region, id, id_len, &m, NULL, NULL);
+    if (c->rc) {
+        shouhe__v1__matter__free_unpacked (mt, NULL);
+        return 1;
+    }
+    int tier = m.tier >= 1 && m.tier <= 3 ? m.tier : 0;
+    int step = m.step >= 1 && m.step <= 5 ? m.step : 0;
+    int cat = mt->has_category && mt->category >= 1 && mt->category <= 6 ? (int) mt->category : 0;
+    s_add (c->r, "matters", 1);
+    s_add (c->r, m.closed ? "matters_closed" : "matters_open", 1);
+    if (tier) {
+        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), s_tiers[tier]);
+        s_add (t, "matters", 1);
+        if (m.closed)
+            s_add (t, "closed", 1);
+    }
+    if (step)
+        s_add (json_object_get (c->r, "by_step"), s_steps[step], 1);
+    if (cat) {
+        json_t *t = json_object_get (json_object_get (c->r, "by_category"), s_categories[cat]);
+        s_add (t, "matters", 1);
+        if (m.closed)
+            s_add (t, "closed", 1);
+    }
+    long opened = sh_report_days (mt->opened_on);
+    if (m.closed && tier && opened >= 0) {
+        s_close_t k = { .hlc = m.closed_hlc };
+        c->rc = sh_merge_events (c->txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_close_event, &k);
+        long closed = sh_report_days (k.date);
+        if (c->rc == SH_OK && closed >= opened)
+            json_array_append_new (c->close_days[tier], json_integer (closed - opened));
+    }
+    if (!m.closed && tier == SH_TIER_BIG && opened >= 0 && c->today - opened > SH_REPORT_OVERDUE_DAYS) {
+        char hex[2 * 16 + 1] = "";
+        if (id_len == 16)
+            sh_crypto_hex (hex, id, id_len);
+        json_array_append_new (json_object_get (c->r, "overdue_big"),
+            json_pack ("{s:s, s:s, s:s#, s:s, s:I}", "matter", hex, "title", mt->title ? mt->title : "",
+                       "village", region, (int) (strlen (region) < 12 ? strlen (region) : 12),
+                       "opened_on", mt->opened_on, "days", (json_int_t) (c->today - opened)));
+    }
+    shouhe__v1__matter__free_unpacked (mt, NULL);
+    return c->rc != SH_OK;
+}
+
+static int
+s_cmp_int (const void *a, const void *b)
+{
+    json_int_t x = *(const json_int_t *) a, y = *(const json_int_t *) b;
+    return (x > y) - (x < y);
+}
+
+static json_t *
+s_median (json_t *arr)
+{
+    size_t n = json_array_size (arr);
+    if (n == 0)
+        return json_null ();
+    json_int_t *v = malloc (n * sizeof *v);
+    if (!v)
+        return json_null ();
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_integer_value (json_array_get (arr, i));
+    qsort (v, n, sizeof *v, s_cmp_int);
+    double med = n % 2 ? (double) v[n / 2] : ((double) v[n / 2 - 1] + (double) v[n / 2]) / 2.0;
+    free (v);
+    return json_real (med);
+}
+
+static int
+s_cmp_overdue (const void *a, const void *b)
+{
+    json_int_t x = json_integer_value (json_object_get (*(json_t *const *) a, "days"));
+    json_int_t y = json_integer_value (json_object_get (*(json_t *const *) b, "days"));
+    return (y > x) - (y < x);
+}
+
+//  Sort the elements of arr with cmp (a new array replaces it in obj).
+static void
+s_sort (json_t *obj, const char *key, int (*cmp) (const void *, const void *))
+{
+    json_t *arr = json_object_get (obj, key);
+    size_t n = json_array_size (arr);
+    if (n < 2)
+        return;
+    json_t **v = malloc (n * sizeof *v);
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref (json_array_get (arr, i));
+    qsort (v, n, sizeof *v, cmp);
+    json_t *sorted = json_array ();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new (sorted, v[i]);
+    free (v);
+    json_object_set_new (obj, key, sorted);
+}
+
+//  ---------------------------------------------------------------------
+//  Meetings and mediations
+
+static int
+s_meeting (const char *region, const uint8_t *id, size_t id_len,
+           const uint8_t *body, size_t len, void *arg)
+{
+    (void) id; (void) id_len;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Meeting *m = shouhe__v1__meeting__unpack (NULL, len, body);
+    if (!m)
+        return 0;
+    if (s_kept (c, m->date) && m->date && sh_report_days (m->date) >= 0) {
+        c->n_meetings++;
+        char month[8];
+        snprintf (month, sizeof month, "%.7s", m->date);
+        if (!c->first_month[0] || strcmp (month, c->first_month) < 0)
+            memcpy (c->first_month, month, sizeof month);
+        if (m->has_kind && m->kind == SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY) {
+            s_add (c->r, "party_masses_days", 1);
+            const char *yard = m->courtyard ? m->courtyard : region;
+            json_t *y = json_object_get (c->yards, yard);
+            if (y)
+                s_add (json_object_get (y, "pmd"), month, 1);
+        }
+    }
+    shouhe__v1__meeting__free_unpacked (m, NULL);
+    return 0;
+}
+
+static int
+s_mediation (const char *region, const uint8_t *id, size_t id_len,
+             const uint8_t *body, size_t len, void *arg)
+{
+    (void) region; (void) id; (void) id_len;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Mediation *m = shouhe__v1__mediation__unpack (NULL, len, body);
+    if (!m)
+        return 0;
+    if (s_kept (c, m->date)) {
+        s_add (c->r, "mediations", 1);
+        int lv = m->has_level && m->level >= 1 && m->level <= 3 ? (int) m->level : 0;
+        int oc = m->has_outcome && m->outcome >= 1 && m->outcome <= 4 ? (int) m->outcome : 0;
+        s_add (s_sub (json_object_get (c->r, "mediations_by_level"), s_levels[lv]), s_outcomes[oc], 1);
+    }
+    shouhe__v1__mediation__free_unpacked (m, NULL);
+    return 0;
+}
+
+//  Months from first (YYYY-MM) up to the month before today's; each
+//  courtyard without a party-masses day in one of them is listed.
+static void
+s_party_masses (s_ctx_t *c, const char *today)
+{
+    char start[8] = "";
+    if (c->since)
+        snprintf (start, sizeof start, "%.7s", c->since);
+    else
+        memcpy (start, c->first_month, sizeof start);
+    int y = 0, m = 0, ty = 0, tm = 0;
+    long months = 0;
+    json_t *missed = json_object_get (c->r, "missed_party_masses_day");
+    if (start[0] && sscanf (start, "%4d-%2d", &y, &m) == 2 && sscanf (today, "%4d-%2d", &ty, &tm) == 2) {
+        json_t *span = json_array ();
+        while (y * 12 + m < ty * 12 + tm) {
+            char month[16];
+            snprintf (month, sizeof month, "%04d-%02d", y, m);
+            json_array_append_new (span, json_string (month));
+            if (++m > 12) {
+                m = 1;
+                y++;
+            }
+        }
+        months = (long) json_array_size (span);
+        const char *code;
+        json_t *v;
+        json_object_foreach (c->yards, code, v) {
+            json_t *pmd = json_object_get (v, "pmd");
+            json_t *list = NULL;
+            size_t i;
+            json_t *mo;
+            json_array_foreach (span, i, mo) {
+                if (json_object_get (pmd, json_string_value (mo)))
+                    continue;
+                if (!list)
+                    list = json_array ();
+                json_array_append (list, mo);
+            }
+            if (list)
+                json_array_append_new (missed, json_pack ("{s:s, s:s#, s:o}", "courtyard", code,
+                                                          "village", code, 12, "months", list));
+        }
+        json_decref (span);
+    }
+    json_object_set_new (c->r, "months", json_integer (months));
+    double yards = (double) json_integer_value (json_object_get (c->r, "courtyards"));
+    double rate = months && yards > 0 ? (double) c->n_meetings / (yards * (double) months) : 0.0;
+    json_object_set_new (c->r, "meetings_per_courtyard_month", json_real (s_round (rate, 100)));
+}
+
+//  ---------------------------------------------------------------------
+//  Ledger
+
+static int
+s_ledger (const char *region, const uint8_t *id, size_t id_len, void *arg)
+{
+    s_ctx_t *c = arg;
+    sh_domain_ledger_t l;
+    c->rc = sh_domain_ledger_replay (c->txn, region, id, id_len, &l, NULL, NULL);
+    if (c->rc)
+        return 1;
+    json_t *p = json_object_get (c->r, "points"), *mi = json_object_get (c->r, "minutes");
+    s_add (p, "earned", (json_int_t) l.earned[1]);
+    s_add (p, "redeemed", (json_int_t) l.redeemed[1]);
+    s_add (p, "balance", (json_int_t) l.balance[1]);
+    s_add (mi, "earned", (json_int_t) l.earned[2]);
+    s_add (mi, "redeemed", (json_int_t) l.redeemed[2]);
+    s_add (mi, "balance", (json_int_t) l.balance[2]);
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Maturity hexagons
+
+static int
+s_evaluation (const char *region, const uint8_t *id, size_t id_len,
+              const uint8_t *body, size_t len, void *arg)
+{
+    (void) id; (void) id_len;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Evaluation *e = shouhe__v1__evaluation__unpack (NULL, len, body);
+    if (!e)
+        return 0;
+    const char *yard = e->courtyard ? e->courtyard : region;
+    if (e->period && e->has_category && e->category >= 1 && e->category <= 6 && e->has_maturity)
+        json_object_set_new (s_sub (s_sub (c->evals, yard), e->period), s_categories[e->category],
+                             json_integer (e->maturity));
+    shouhe__v1__evaluation__free_unpacked (e, NULL);
+    return 0;
+}
+
+//  {levels, area} from sums of levels and a count.
+static json_t *
+s_hexagon (const double sum[7], double n)
+{
+    double r[6];
+    json_t *lv = json_object ();
+    for (int k = 1; k <= 6; k++) {
+        r[k - 1] = n > 0 ? s_round (sum[k] / n, 10) : 0.0;
+        json_object_set_new (lv, s_categories[k], json_real (r[k - 1]));
+    }
+    return json_pack ("{s:o, s:f}", "levels", lv, "area", s_round (sh_domain_hexagon_area (r), 100));
+}
+
+static int
+s_cmp_area (const void *a, const void *b)
+{
+    double x = json_real_value (json_object_get (*(json_t *const *) a, "area"));
+    double y = json_real_value (json_object_get (*(json_t *const *) b, "area"));
+    if (x != y)
+        return (y > x) - (y < x);
+    return strcmp (json_string_value (json_object_get (*(json_t *const *) a, "code")),
+                   json_string_value (json_object_get (*(json_t *const *) b, "code")));
+}
+
+static void
+s_rank (json_t *r, const char *key)
+{
+    s_sort (r, key, s_cmp_area);
+    size_t i;
+    json_t *e;
+    json_array_foreach (json_object_get (r, key), i, e)
+        json_object_set_new (e, "rank", json_integer ((json_int_t) i + 1));
+}
+
+//  Add one courtyard's levels to the sums of group code in groups:
+//  {code: [count, sum1..sum6]}.
+static void
+s_group_add (json_t *groups, const char *code, const double one[7])
+{
+    json_t *vs = json_object_get (groups, code);
+    if (!vs) {
+        vs = json_pack ("[f,f,f,f,f,f,f]", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        json_object_set_new (groups, code, vs);
+    }
+    for (size_t k = 0; k <= 6; k++)
+        json_array_set_new (vs, k, json_real (json_real_value (json_array_get (vs, k)) + (k ? one[k] : 1.0)));
+}
+
+//  Set key of the report to the ranked hexagons of groups.
+static void
+s_group_hexagons (s_ctx_t *c, json_t *groups, const char *key)
+{
+    json_t *arr = json_array ();
+    const char *code;
+    json_t *vs;
+    json_object_foreach (groups, code, vs) {
+        double sum[7];
+        for (size_t k = 0; k <= 6; k++)
+            sum[k] = json_real_value (json_array_get (vs, k));
+        json_t *h = s_hexagon (sum, sum[0]);
+        json_object_set_new (h, "code", json_string (code));
+        json_object_set_new (h, "courtyards", json_integer ((json_int_t) sum[0]));
+        json_array_append_new (arr, h);
+    }
+    json_object_set_new (c->r, key, arr);
+    s_rank (c->r, key);
+}
+
+static void
+s_hexagons (s_ctx_t *c)
+{
+    double total[7] = { 0 };
+    double n = 0;
+    json_t *villages = json_object (), *towns = json_object ();
+    json_t *yards = json_array ();
+    const char *code;
+    json_t *periods;
+    json_object_foreach (c->evals, code, periods) {
+        const char *latest = NULL, *p;
+        json_t *v;
+        json_object_foreach (periods, p, v)
+            if (!latest || strcmp (p, latest) > 0)
+                latest = p;
+        json_t *levels = json_object_get (periods, latest);
+        double one[7] = { 0 };
+        for (int k = 1; k <= 6; k++) {
+            one[k] = (double) json_integer_value (json_object_get (levels, s_categories[k]));
+            total[k] += one[k];
+        }
+        n++;
+        char group[13];
+        snprintf (group, sizeof group, "%.12s", code);
+        s_group_add (villages, group, one);
+        snprintf (group, sizeof group, "%.9s", code);
+        s_group_add (towns, group, one);
+        json_t *h = s_hexagon (one, 1);
+        json_object_set_new (h, "code", json_string (code));
+        json_object_set_new (h, "period", json_string (latest));
+        json_array_append_new (yards, h);
+    }
+    json_t *hex = s_hexagon (total, n);
+    json_object_set_new (hex, "courtyards", json_integer ((json_int_t) n));
+    json_object_set_new (c->r, "hexagon", hex);
+    json_object_set_new (c->r, "courtyard_hexagons", yards);
+    s_rank (c->r, "courtyard_hexagons");
+    s_group_hexagons (c, villages, "village_hexagons");
+    s_group_hexagons (c, towns, "town_hexagons");
+    json_decref (villages);
+    json_decref (towns);
+}
+
+//  ---------------------------------------------------------------------
+//  The report
+
+static json_t *
+s_skeleton (const char *prefix, const char *since, const char *today)
+{
+    json_t *r = json_object ();
+    json_object_set_new (r, "prefix", json_string (prefix));
+    json_object_set_new (r, "since", since ? json_string (since) : json_null ());
+    json_object_set_new (r, "today", json_string (today));
+    static const char *const zero[] = {
+        "villages", "courtyards", "model_courtyards", "households", "residents", "persons",
+        "matters", "matters_closed", "matters_open", "meetings", "party_masses_days",
+        "mediations", "points_earned", "points_redeemed", "points_balance", NULL
+    };
+    for (const char *const *k = zero; *k; k++)
+        json_object_set_new (r, *k, json_integer (0));
+    json_t *t = json_object (), *s = json_object (), *cat = json_object (), *lv = json_object ();
+    for (int i = 1; i <= 3; i++)
+        json_object_set_new (t, s_tiers[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+    for (int i = 1; i <= 5; i++)
+        json_object_set_new (s, s_steps[i], json_integer (0));
+    for (int i = 1; i <= 6; i++)
+        json_object_set_new (cat, s_categories[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+    for (int i = 1; i <= 3; i++) {
+        json_t *o = json_object ();
+        for (int k = 1; k <= 4; k++)
+            json_object_set_new (o, s_outcomes[k], json_integer (0));
+        json_object_set_new (lv, s_levels[i], o);
+    }
+    json_object_set_new (r, "by_tier", t);
+    json_object_set_new (r, "by_step", s);
+    json_object_set_new (r, "by_category", cat);
+    json_object_set_new (r, "mediations_by_level", lv);
+    json_object_set_new (r, "overdue_big", json_array ());
+    json_object_set_new (r, "missed_party_masses_day", json_array ());
+    json_object_set_new (r, "points", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
+    json_object_set_new (r, "minutes", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
+    return r;
+}
+
+sh_err
+sh_report_build (sh_store_t *store, const char *prefix, const char *since, const char *today,
+                 json_t **out)
+{
+    if (!prefix)
+        prefix = "";
+    if ((since && sh_report_days (since) < 0) || sh_report_days (today) < 0)
+        return SH_EINVAL;
+    s_ctx_t c = { .since = since, .today = sh_report_days (today) };
+    c.r = s_skeleton (prefix, since, today);
+    c.yards = json_object ();
+    c.evals = json_object ();
+    for (int i = 0; i < 4; i++)
+        c.close_days[i] = json_array ();
+    sh_err rc = sh_store_begin (store, false, &c.txn);
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_COURTYARD, s_courtyard, &c);
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_PERSON, s_person, &c);
+    if (rc == SH_OK && (rc = sh_merge_each (c.txn, prefix, SH_KIND_MATTER, s_matter, &c)) == SH_OK)
+        rc = c.rc;
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_MEETING, s_meeting, &c);
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_MEDIATION, s_mediation, &c);
+    if (rc == SH_OK && (rc = sh_merge_sets (c.txn, prefix, SH_KIND_LEDGER, s_ledger, &c)) == SH_OK)
+        rc = c.rc;
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_EVALUATION, s_evaluation, &c);
+    sh_store_abort (&c.txn);
+    if (rc == SH_OK) {
+        //  villages: distinct 12-digit prefixes of the courtyards
+        json_t *vs = json_object ();
+        const char *code;
+        json_t *v;
+        json_object_foreach (c.yards, code, v) {
+            char village[13];
+            snprintf (village, sizeof village, "%.12s", code);
+            json_object_set_new (vs, village, json_true ());
+        }
+        json_object_set_new (c.r, "villages", json_integer ((json_int_t) json_object_size (vs)));
+        json_decref (vs);
+        json_int_t n = json_integer_value (json_object_get (c.r, "matters"));
+        json_int_t closed = json_integer_value (json_object_get (c.r, "matters_closed"));
+        json_object_set_new (c.r, "closure_rate", json_real (n ? s_round ((double) closed / (double) n, 1000) : 0.0));
+        json_t *med = json_object ();
+        for (int i = 1; i <= 3; i++)
+            json_object_set_new (med, s_tiers[i], s_median (c.close_days[i]));
+        json_object_set_new (c.r, "median_days_to_close", med);
+        s_sort (c.r, "overdue_big", s_cmp_overdue);
+        json_object_set_new (c.r, "meetings", json_integer (c.n_meetings));
+        s_party_masses (&c, today);
+        json_t *p = json_object_get (c.r, "points");
+        json_object_set (c.r, "points_earned", json_object_get (p, "earned"));
+        json_object_set (c.r, "points_redeemed", json_object_get (p, "redeemed"));
+        json_object_set (c.r, "points_balance", json_object_get (p, "balance"));
+        s_hexagons (&c);
+        *out = c.r;
+        c.r = NULL;
+    }
+    json_decref (c.r);
+    json_decref (c.yards);
+    json_decref (c.evals);
+    for (int i = 0; i < 4; i++)
+        json_decref (c.close_days[i]);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Output
+
+//  Longest courtyard-level list printed in text (the rest: JSON or CSV).
+#define S_TEXT_LIST_MAX 20
+
+static void
+s_csv_field (FILE *f, const char *s)
+{
+    if (!strpbrk (s, ",\"\r\n")) {
+        fputs (s, f);
+        return;
+    }
+    fputc ('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc ('"', f);
+        fputc (*s, f);
+    }
+    fputc ('"', f);
+}
+
+static void
+s_csv (FILE *f, const char *path, const json_t *v)
+{
+    char sub[256];
+    if (json_is_object (v)) {
+        const char *k;
+        json_t *e;
+        json_object_foreach ((json_t *) v, k, e) {
+            snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            s_csv (f, sub, e);
+        }
+        return;
+    }
+    if (json_is_array (v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach (v, i, e) {
+            snprintf (sub, sizeof sub, "%s.%zu", path, i);
+            s_csv (f, sub, e);
+        }
+        return;
+    }
+    s_csv_field (f, path);
+    fputc (',', f);
+    if (json_is_string (v))
+        s_csv_field (f, json_string_value (v));
+    else
+    if (json_is_integer (v))
+        fprintf (f, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v))
+        fprintf (f, "%g", json_real_value (v));
+    else
+    if (json_is_boolean (v))
+        fputs (json_is_true (v) ? "true" : "false", f);
+    fputc ('\n', f);
+}
+
+static long long
+s_i (const json_t *j, const char *k)
+{
+    return (long long) json_integer_value (json_object_get (j, k));
+}
+
+static const char *
+s_s (const json_t *j, const char *k)
+{
+    const char *s = json_string_value (json_object_get (j, k));
+    return s ? s : "";
+}
+
+//  Print at most max characters (not bytes) of UTF-8 s.
+static void
+s_utf8_trunc (FILE *f, const char *s, int max)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p && n < max) {
+        p++;
+        while ((*p & 0xC0) == 0x80)
+            p++;
+        n++;
+    }
+    fwrite (s, 1, (size_t) (p - s), f);
+}
+
+static void
+s_hex_line (FILE *f, const char *label, const json_t *h)
+{
+    const json_t *lv = json_object_get (h, "levels");
+    fprintf (f, "%-16s", label);
+    for (int k = 1; k <= 6; k++)
+        fprintf (f, " %4.1f", json_number_value (json_object_get (lv, s_categories[k])));
+    fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
+    if (json_object_get (h, "rank"))
+        fprintf (f, " %4lld", s_i (h, "rank"));
+    fputc ('\n', f);
+}
+
+static void
+s_text (FILE *f, const json_t *r)
+{
+    const char *prefix = s_s (r, "prefix");
+    size_t pl = strlen (prefix);
+    fprintf (f, "shouhe report: %s (%s)  since %s  today %s\n", pl ? prefix : "all",
+             pl <= 6 ? "district" : pl <= 9 ? "town" : pl <= 12 ? "village" : "courtyard",
+             json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
+    fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
+             s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
+    fprintf (f, "residents %lld  persons on record %lld\n", s_i (r, "residents"), s_i (r, "persons"));
+    fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
+             s_i (r, "matters_closed"), s_i (r, "matters_open"),
+             100.0 * json_number_value (json_object_get (r, "closure_rate")));
+    fprintf (f, "%-12s %8s %8s %12s\n", "tier", "matters", "closed", "median days");
+    const json_t *med = json_object_get (r, "median_days_to_close");
+    for (int i = 1; i <= 3; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_tier"), s_tiers[i]);
+        const json_t *m = json_object_get (med, s_tiers[i]);
+        fprintf (f, "%-12s %8lld %8lld ", s_tiers[i], s_i (t, "matters"), s_i (t, "closed"));
+        if (json_is_number (m))
+            fprintf (f, "%12.1f\n", json_number_value (m));
+        else
+            fprintf (f, "%12s\n", "-");
+    }
+    fprintf (f, "steps:");
+    for (int i = 1; i <= 5; i++)
+        fprintf (f, " %s %lld", s_steps[i], s_i (json_object_get (r, "by_step"), s_steps[i]));
+    fputc ('\n', f);
+    fprintf (f, "%-12s %8s %8s\n", "category", "matters", "closed");
+    for (int i = 1; i <= 6; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_category"), s_categories[i]);
+        fprintf (f, "%-12s %8lld %8lld\n", s_categories[i], s_i (t, "matters"), s_i (t, "closed"));
+    }
+    const json_t *od = json_object_get (r, "overdue_big");
+    fprintf (f, "\nopen big matters older than %d days: %zu\n", SH_REPORT_OVERDUE_DAYS, json_array_size (od));
+    size_t i;
+    json_t *e;
+    json_array_foreach (od, i, e) {
+        //  12 + 1 + 10 + 1 + 5 + 1 + 8 (hex) + 1 + title (<= 20 chars, <= 40 columns)
+        fprintf (f, "%-12s %-10s %5lld %.8s ", s_s (e, "village"), s_s (e, "opened_on"), s_i (e, "days"),
+                 s_s (e, "matter"));
+        s_utf8_trunc (f, s_s (e, "title"), 20);
+        fputc ('\n', f);
+    }
+    fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
+             s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
+             json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
+    const json_t *missed = json_object_get (r, "missed_party_masses_day");
+    fprintf (f, "courtyards that missed a monthly party-masses day: %zu\n", json_array_size (missed));
+    json_array_foreach (missed, i, e) {
+        if (i == S_TEXT_LIST_MAX) {
+            fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (missed) - i);
+            break;
+        }
+        const json_t *months = json_object_get (e, "months");
+        fprintf (f, "  %s  %zu month(s):", s_s (e, "courtyard"), json_array_size (months));
+        size_t k;
+        json_t *mo;
+        int col = 2 + 15 + 2 + 12;
+        json_array_foreach (months, k, mo) {
+            if (col + 8 > 80) {
+                fprintf (f, "\n%*s", 20, "");
+                col = 20;
+            }
+            fprintf (f, " %s", json_string_value (mo));
+            col += 8;
+        }
+        fputc ('\n', f);
+    }
+    fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
+    for (int k = 1; k <= 4; k++)
+        fprintf (f, " %10s", s_outcomes[k]);
+    fputc ('\n', f);
+    for (int l = 1; l <= 3; l++) {
+        const json_t *o = json_object_get (json_object_get (r, "mediations_by_level"), s_levels[l]);
+        fprintf (f, "%-10s", s_levels[l]);
+        for (int k = 1; k <= 4; k++)
+            fprintf (f, " %10lld", s_i (o, s_outcomes[k]));
+        fputc ('\n', f);
+    }
+    const json_t *p = json_object_get (r, "points"), *mi = json_object_get (r, "minutes");
+    fprintf (f, "\npoints   earned %lld  redeemed %lld  balance %lld\n", s_i (p, "earned"), s_i (p, "redeemed"),
+             s_i (p, "balance"));
+    fprintf (f, "minutes  earned %lld  redeemed %lld  balance %lld\n", s_i (mi, "earned"), s_i (mi, "redeemed"),
+             s_i (mi, "balance"));
+    fprintf (f, "\nmaturity hexagon (mean level per category, area, rank)\n%-16s", "");
+    static const char *const abbr[7] = { "", "pol", "delib", "med", "env", "cust", "econ" };
+    for (int k = 1; k <= 6; k++)
+        fprintf (f, " %4s", abbr[k]);
+    fprintf (f, " %7s %4s\n", "area", "rank");
+    s_hex_line (f, "region", json_object_get (r, "hexagon"));
+    static const char *const lists[] = { "town_hexagons", "village_hexagons", "courtyard_hexagons" };
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *arr = json_object_get (r, lists[l]);
+        json_array_foreach (arr, i, e) {
+            if (i == S_TEXT_LIST_MAX) {
+                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                break;
+            }
+            s_hex_line (f, s_s (e, "code"), e);
+        }
+    }
+}
+
+sh_err
+sh_report_print (FILE *f, const json_t *report, const char *format)
+{
+    if (!format || !strcmp (format, "text"))
+        s_text (f, report);
+    else
+    if (!strcmp (format, "json")) {
+        if (json_dumpf (report, f, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (10)))
+            return SH_EINVAL;
+        fputc ('\n', f);
+    }
+    else
+    if (!strcmp (format, "csv")) {
+        fputs ("metric,value\n", f);
+        s_csv (f, "", report);
+    }
+    else
+        return SH_EINVAL;
+    return SH_OK;
+}

@@ -1,0 +1,85 @@
+# report_test.sh -- `shouhe-hub report` on merged state: two generated town nodes sync to a hub;
+# the hub's district report adds them up, its --town report equals the town node's own report,
+# a --village report is part of its town, text fits 80 columns, CSV has its header row, and bad
+# command lines are refused.
+set -u
+# shellcheck source=lib.sh
+source "$SHOUHE_ITLIB"
+need_gen
+
+# hub_rc CODE ARGS... -- shouhe-hub ARGS --dir HUB_DIR must exit CODE.
+hub_rc () {
+    local code=$1
+    shift
+    hub_cmd "$@"
+    assert_eq "$RC" "$code" "exit code of shouhe-hub $*"
+}
+
+hub_init
+hub_start
+node_new ta 500115001 || exit 1
+node_new tb 500115002 || exit 1
+gen ta 1500 11 || exit 1
+gen tb 1500 12 || exit 1
+assert_exit 0 sync ta
+assert_exit 0 sync tb
+hub_stop
+
+KEYS='["villages", "courtyards", "model_courtyards", "households", "matters", "matters_closed",
+       "meetings", "mediations", "points_earned", "points_redeemed"]'
+node ta report --format json; cp "$OUT" "$T/ta.json"
+node tb report --format json; cp "$OUT" "$T/tb.json"
+
+it_step "district"
+hub_rc 0 report --format json
+assert_json '
+a = json.load(open("'"$T"'/ta.json")); b = json.load(open("'"$T"'/tb.json"))
+for k in '"$KEYS"':
+    assert isinstance(j[k], int), k
+    assert j[k] == a[k] + b[k], (k, j[k], a[k], b[k])
+assert j["villages"] > 2 and j["matters"] > 0
+assert set(j["hexagon"]) >= {"levels", "area"} and len(j["hexagon"]["levels"]) == 6
+assert len(j["overdue_big"]) == len(a["overdue_big"]) + len(b["overdue_big"])
+'
+it_step "town"
+hub_rc 0 report --town 500115001 --format json
+assert_json '
+a = json.load(open("'"$T"'/ta.json"))
+for k in '"$KEYS"' + ["by_tier", "by_step", "by_category", "closure_rate", "median_days_to_close",
+                      "overdue_big", "hexagon", "mediations_by_level", "points", "minutes"]:
+    assert j[k] == a[k], (k, j[k], a[k])
+'
+cp "$OUT" "$T/hub-ta.json"
+village=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["courtyard_hexagons"][0]["code"][:12])' "$T/hub-ta.json")
+hub_rc 0 report --village "$village" --format json
+assert_json '
+t = json.load(open("'"$T"'/hub-ta.json"))
+assert j["villages"] == 1 and j["prefix"] == "'"$village"'"
+for k in '"$KEYS"':
+    assert 0 <= j[k] <= t[k], k
+'
+it_step "--date"
+node ta report --format json --date 2025-01-01; cp "$OUT" "$T/ta-2025.json"
+hub_rc 0 report --town 500115001 --format json --date 2025-01-01
+assert_json '
+a = json.load(open("'"$T"'/ta-2025.json"))
+assert j["today"] == "2025-01-01" and j["overdue_big"] == a["overdue_big"]
+assert all(o["days"] > 30 for o in j["overdue_big"])
+'
+it_step "text and CSV"
+hub_rc 0 report
+assert_out '^villages [0-9]+  courtyards'
+widest=$(python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$OUT")
+[ "$widest" -le 80 ] || it_fail "text report has a line of $widest characters"
+hub_rc 0 report --town 500115002 --since 2024-01-01 --format csv
+assert_eq "$(head -n1 "$OUT")" "metric,value" "CSV header"
+assert_out '^villages,[0-9]+$'
+
+it_step "refusals"
+hub_rc 2 report --town 500115001001
+assert_err 'town.*9-digit'
+hub_rc 2 report --town 500115001 --village 500115001001
+hub_rc 2 report --format xml
+hub_rc 2 report --since yesterday
+hub_rc 2 report --date 2024-02-30x
+hub_rc 2 report --scope 500115
