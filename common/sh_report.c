@@ -821,6 +821,91 @@ s_text (FILE *f, const json_t *r)
     }
 }
 
+//  ---------------------------------------------------------------------
+//  SVG: the six-category maturity hexagon as a radar chart
+
+static const char *const s_svg_axes[6][2] = {
+    { "policy", "政策宣讲" }, { "deliberation", "协商议事" }, { "mediation", "矛盾调处" },
+    { "environment", "环境整治" }, { "customs", "文明乡风" }, { "economy", "庭院经济" }
+};
+
+//  Escape text for XML.
+static void
+s_xml (FILE *f, const char *t)
+{
+    for (; t && *t; t++)
+        switch (*t) {
+            case '<': fputs ("&lt;", f); break;
+            case '>': fputs ("&gt;", f); break;
+            case '&': fputs ("&amp;", f); break;
+            case '"': fputs ("&quot;", f); break;
+            default: fputc (*t, f);
+        }
+}
+
+//  Point of axis i (0 = top, clockwise) at level v (0..10) around (cx, cy).
+static void
+s_axis_point (double cx, double cy, double r, int i, double v, double *x, double *y)
+{
+    double a = (90.0 - 60.0 * i) * 3.14159265358979323846 / 180.0;
+    *x = cx + r * v / 10.0 * cos (a);
+    *y = cy - r * v / 10.0 * sin (a);
+}
+
+static void
+s_svg (FILE *f, const json_t *report)
+{
+    const double w = 480, h = 440, cx = 240, cy = 215, r = 150;
+    json_t *hex = json_object_get (report, "hexagon");
+    json_t *levels = json_object_get (hex, "levels");
+    const char *prefix = json_string_value (json_object_get (report, "prefix"));
+    const char *region = prefix && *prefix ? prefix : "500115 district";
+    fprintf (f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"13\">\n", w, h, w, h);
+    fputs ("<title>maturity hexagon ", f);
+    s_xml (f, region);
+    fputs ("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", f);
+    //  grid: levels 2, 4, ... 10, and the six axes
+    for (int g = 2; g <= 10; g += 2) {
+        fputs ("<polygon class=\"grid\" fill=\"none\" stroke=\"#ccc\" points=\"", f);
+        for (int i = 0; i < 6; i++) {
+            double x, y;
+            s_axis_point (cx, cy, r, i, g, &x, &y);
+            fprintf (f, "%s%.1f,%.1f", i ? " " : "", x, y);
+        }
+        fputs ("\"/>\n", f);
+    }
+    for (int i = 0; i < 6; i++) {
+        double x, y, lx, ly;
+        s_axis_point (cx, cy, r, i, 10, &x, &y);
+        s_axis_point (cx, cy, r, i, 11.6, &lx, &ly);
+        fprintf (f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>\n",
+                 cx, cy, x, y);
+        double v = json_number_value (json_object_get (levels, s_svg_axes[i][0]));
+        fprintf (f, "<text class=\"label\" data-category=\"%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+                    "dominant-baseline=\"middle\">%s %s %.1f</text>\n",
+                 s_svg_axes[i][0], lx, ly, s_svg_axes[i][1], s_svg_axes[i][0], v);
+    }
+    //  the data polygon
+    fputs ("<polygon class=\"levels\" fill=\"#2a7ab8\" fill-opacity=\"0.35\" stroke=\"#2a7ab8\" "
+           "stroke-width=\"2\" points=\"", f);
+    for (int i = 0; i < 6; i++) {
+        double x, y, v = json_number_value (json_object_get (levels, s_svg_axes[i][0]));
+        if (v < 0)
+            v = 0;
+        if (v > 10)
+            v = 10;
+        s_axis_point (cx, cy, r, i, v, &x, &y);
+        fprintf (f, "%s%.1f,%.1f", i ? " " : "", x, y);
+    }
+    fputs ("\"/>\n", f);
+    fprintf (f, "<text class=\"area\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", cx, h - 12);
+    s_xml (f, region);
+    fprintf (f, " · hexagon area %.2f (of %.2f)</text>\n</svg>\n",
+             json_number_value (json_object_get (hex, "area")), 150 * sqrt (3.0));
+}
+
 sh_err
 sh_report_print (FILE *f, const json_t *report, const char *format)
 {
@@ -837,6 +922,9 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
         fputs ("metric,value\n", f);
         s_csv (f, "", report);
     }
+    else
+    if (!strcmp (format, "svg"))
+        s_svg (f, report);
     else
         return SH_EINVAL;
     return SH_OK;

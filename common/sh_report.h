@@ -72,7 +72,11 @@ SH_NODISCARD sh_err sh_report_build (sh_store_t *store, const char *prefix, cons
 //  "csv" (UTF-8, header row "metric,value", one row per value; metric is
 //  the dotted path, array elements by index: overdue_big.0.days) or "text"
 //  (a summary whose lines fit 80 columns; lists of courtyards are cut
-//  after 20 entries, with a line saying how many more there are). SH_EINVAL for another format.
+//  after 20 entries, with a line saying how many more there are) or "svg"
+//  (the region's six-category maturity hexagon as a radar chart: grid
+//  polygons for levels 2..10, six labelled axes (class "label", with
+//  data-category), the levels polygon (class "levels") and the area).
+//  SH_EINVAL for another format.
 SH_NODISCARD sh_err sh_report_print (FILE *f, const json_t *report, const char *format);
 
 //  Days since 1970-01-01 of a "YYYY-MM-DD" date; -1 if malformed.

@@ -777,8 +777,8 @@ static int
 s_report (node_args_t *a)
 {
     const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json")) {
-        fprintf (stderr, "shouhe-node: --format takes text, csv or json, not '%s'\n", format);
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")) {
+        fprintf (stderr, "shouhe-node: --format takes text, csv, json or svg, not '%s'\n", format);
         return NODE_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -904,7 +904,7 @@ const node_command_t node_commands[] = {
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { "report", NULL, "since date format", 0, 0,
-      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json]",
+      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg]",
       "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
       "and category, closure rate, median days to close, open big matters older than 30 days\n"
       "(as of --date, default today), meetings and missed party-masses days, mediations,\n"

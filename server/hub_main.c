@@ -56,7 +56,7 @@ static const char *s_usage_text =
     "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
     "                                            every checkpoint to FILE (new) for shouhe-audit\n"
     "  shouhe-hub report --dir DIR [--town CODE | --village CODE] [--since DATE]\n"
-    "                    [--date TODAY] [--format text|csv|json]\n"
+    "                    [--date TODAY] [--format text|csv|json|svg]\n"
     "                                            district, town or village report (JSON shape:\n"
     "                                            common/sh_report.h); --date: the day open big\n"
     "                                            matters are 30 days old against (default today)\n"
@@ -533,8 +533,8 @@ s_report (const s_args_t *a)
         return EXIT_USAGE;
     }
     const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json")) {
-        fprintf (stderr, "shouhe-hub: --format takes text, csv or json, not '%s'\n", format);
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")) {
+        fprintf (stderr, "shouhe-hub: --format takes text, csv, json or svg, not '%s'\n", format);
         return EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {

@@ -82,4 +82,29 @@ assert 0 <= j["closure_rate"] <= 1 and j["points"]["balance"] == j["points_earne
     [ "$(grep -c '^5001150012[0-9][0-9][0-9][0-9][0-9] ' "$OUT")" -le 20 ] || fail "more than 20 courtyard hexagons in text"
     expect_ok "$NODE" report --dir "$G" --format csv
     expect_eq "$(head -n1 "$OUT")" "metric,value" "CSV header"
+    # the hexagon as SVG: well-formed, six labelled axes, the levels polygon where the JSON says
+    expect_ok "$NODE" report --dir "$G" --format json
+    cp "$OUT" "$T/town.json"
+    expect_ok "$NODE" report --dir "$G" --format svg
+    python3 - "$OUT" "$T/town.json" <<'PY' || fail "the SVG hexagon does not match the report"
+import json, math, sys, xml.etree.ElementTree as E
+ns = "{http://www.w3.org/2000/svg}"
+svg = E.parse(sys.argv[1]).getroot()
+rep = json.load(open(sys.argv[2], encoding="utf-8"))
+cats = ["policy", "deliberation", "mediation", "environment", "customs", "economy"]
+labels = [t for t in svg.iter(ns + "text") if t.get("class") == "label"]
+assert [t.get("data-category") for t in labels] == cats, labels
+levels = [p for p in svg.iter(ns + "polygon") if p.get("class") == "levels"]
+assert len(levels) == 1
+pts = [tuple(map(float, p.split(","))) for p in levels[0].get("points").split()]
+assert len(pts) == 6
+cx, cy, r = 240, 215, 150
+for i, c in enumerate(cats):
+    v = max(0, min(10, rep["hexagon"]["levels"][c]))
+    a = math.radians(90 - 60 * i)
+    want = (cx + r * v / 10 * math.cos(a), cy - r * v / 10 * math.sin(a))
+    assert abs(pts[i][0] - want[0]) < 0.11 and abs(pts[i][1] - want[1]) < 0.11, (c, pts[i], want)
+area = [t for t in svg.iter(ns + "text") if t.get("class") == "area"][0].text
+assert ("%.2f" % rep["hexagon"]["area"]) in area, area
+PY
 fi
