@@ -30,8 +30,6 @@ sh_strerror (sh_err err)
         case SH_ECORRUPT:      return "store corrupt";
         case SH_EFAULT:        return "injected fault";
         case SH_EVERSION:      return "unknown protocol version";
-        case SH_ETIMEOUT:      return "deadline passed";
-        case SH_EREFUSED:      return "refused by the peer";
         default:               return "unknown error";
     }
 }

@@ -33,8 +33,6 @@ typedef enum {
     SH_ECORRUPT = 13,     //  the store is inconsistent with itself
     SH_EFAULT = 14,       //  an injected fault fired (tests only)
     SH_EVERSION = 15,     //  a peer speaks another protocol version
-    SH_ETIMEOUT = 16,     //  a deadline passed
-    SH_EREFUSED = 17,     //  a peer refused us (not enrolled, revoked, blocked)
     SH_ESYSERR = 0x10000000  //  OR-ed with an errno value
 } sh_err;
 

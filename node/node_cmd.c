@@ -124,6 +124,31 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
     return NODE_EXIT_OK;
 }
 
+//  A showing command: one record by the key in the first argument, as
+//  JSON or through print.
+static int
+s_show (node_args_t *a, s_view_fn *view, const char *what, s_row_fn *print)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *j;
+    sh_err rc = view (sh_replica_store (r), a->pos[0], &j);
+    sh_replica_close (&r);
+    if (rc) {
+        char w[80];
+        snprintf (w, sizeof w, "%s %.40s", what, a->pos[0]);
+        return s_view_failed (rc, w);
+    }
+    if (a->json)
+        node_print_json (j);
+    else
+        print (j);
+    json_decref (j);
+    return NODE_EXIT_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  init, key
 
@@ -209,42 +234,30 @@ s_courtyard_list (node_args_t *a)
                    "CODE            HOUSE RESID   65+ MODEL POINT  NAME", s_courtyard_row);
 }
 
+static void
+s_courtyard_print (json_t *c)
+{
+    printf ("courtyard   %s  %s\n", s_str (c, "code"), s_str (c, "name"));
+    printf ("village     %s   grid %s   villager group %s\n", s_str (c, "village"), s_str (c, "grid"),
+            s_str (c, "villager_group"));
+    char b1[24], b2[24], b3[24];
+    printf ("households  %s   residents %s   aged 65+ %s\n", s_num (c, "households", b1),
+            s_num (c, "residents", b2), s_num (c, "elderly", b3));
+    printf ("model       %s   deliberation point %s\n",
+            json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"));
+    printf ("persons     %lld   matters open %lld, closed %lld\n", s_int (c, "persons"),
+            s_int (c, "matters_open"), s_int (c, "matters_closed"));
+    size_t i;
+    json_t *role;
+    json_array_foreach (json_object_get (c, "roles"), i, role)
+        printf ("role        %-20s %-10s %s (%s)\n", s_str (role, "role"), s_str (role, "status"),
+                s_str (role, "name"), s_str (role, "person"));
+}
+
 static int
 s_courtyard_show (node_args_t *a)
 {
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *c;
-    sh_err rc = sh_view_courtyard (sh_replica_store (r), a->pos[0], &c);
-    sh_replica_close (&r);
-    if (rc) {
-        char what[64];
-        snprintf (what, sizeof what, "courtyard %.20s", a->pos[0]);
-        return s_view_failed (rc, what);
-    }
-    if (a->json)
-        node_print_json (c);
-    else {
-        printf ("courtyard   %s  %s\n", s_str (c, "code"), s_str (c, "name"));
-        printf ("village     %s   grid %s   villager group %s\n", s_str (c, "village"), s_str (c, "grid"),
-                s_str (c, "villager_group"));
-        char b1[24], b2[24], b3[24];
-        printf ("households  %s   residents %s   aged 65+ %s\n", s_num (c, "households", b1),
-                s_num (c, "residents", b2), s_num (c, "elderly", b3));
-        printf ("model       %s   deliberation point %s\n",
-                json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"));
-        printf ("persons     %lld   matters open %lld, closed %lld\n", s_int (c, "persons"),
-                s_int (c, "matters_open"), s_int (c, "matters_closed"));
-        size_t i;
-        json_t *role;
-        json_array_foreach (json_object_get (c, "roles"), i, role)
-            printf ("role        %-20s %-10s %s (%s)\n", s_str (role, "role"), s_str (role, "status"),
-                    s_str (role, "name"), s_str (role, "person"));
-    }
-    json_decref (c);
-    return NODE_EXIT_OK;
+    return s_show (a, sh_view_courtyard, "courtyard", s_courtyard_print);
 }
 
 static void
@@ -416,44 +429,32 @@ s_id_ok (const char *what, const char *text)
     return false;
 }
 
+static void
+s_matter_print (json_t *m)
+{
+    printf ("matter     %s\n", s_str (m, "id"));
+    printf ("title      %s\n", s_str (m, "title"));
+    printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
+            s_str (m, "opened_on"));
+    printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
+            json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
+    size_t i;
+    json_t *e;
+    json_array_foreach (json_object_get (m, "events"), i, e) {
+        const char *k = s_str (e, "kind");
+        printf ("event      %s %-8s %s%s%s\n", s_str (e, "date"), k,
+                !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier") : "",
+                json_object_get (e, "conflict") ? "  CONFLICT: " : "",
+                json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+    }
+}
+
 static int
 s_matter_show (node_args_t *a)
 {
     if (!s_id_ok ("matter", a->pos[0]))
         return NODE_EXIT_REFUSED;
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *m;
-    sh_err rc = sh_view_matter (sh_replica_store (r), a->pos[0], &m);
-    sh_replica_close (&r);
-    if (rc) {
-        char what[64];
-        snprintf (what, sizeof what, "matter %.40s", a->pos[0]);
-        return s_view_failed (rc, what);
-    }
-    if (a->json)
-        node_print_json (m);
-    else {
-        printf ("matter     %s\n", s_str (m, "id"));
-        printf ("title      %s\n", s_str (m, "title"));
-        printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
-                s_str (m, "opened_on"));
-        printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
-                json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
-        size_t i;
-        json_t *e;
-        json_array_foreach (json_object_get (m, "events"), i, e) {
-            const char *k = s_str (e, "kind");
-            printf ("event      %s %-8s %s%s%s\n", s_str (e, "date"), k,
-                    !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier") : "",
-                    json_object_get (e, "conflict") ? "  CONFLICT: " : "",
-                    json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
-        }
-    }
-    json_decref (m);
-    return NODE_EXIT_OK;
+    return s_show (a, sh_view_matter, "matter", s_matter_print);
 }
 
 static void
