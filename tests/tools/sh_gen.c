@@ -211,6 +211,9 @@ typedef struct {
     s_person_t *ps;                   //  persons
     size_t n_ps, cap_ps;
     int start_day;                    //  day number of the first month's 1st
+    int force_model;                  //  -1: model courtyards by chance; 0/1: the next one's flag
+    bool district;                    //  district plan mode (matter routes, no chance model)
+    int end_day;                      //  district mode: no event after this day
     char err[300];                    //  what went wrong
 } s_gen_t;
 
@@ -670,7 +673,7 @@ s_courtyard_write (s_gen_t *g, size_t vi, int *next_no, bool with_people)
     size_t ci = (size_t) (c - g->cy);
     s_rng_t *r = &g->rng;
     c->households = s_households (r);
-    c->model = s_chance (r, 20);
+    c->model = g->force_model >= 0 ? g->force_model == 1 : s_chance (r, 20);
     c->party_day = 5 * s_range (r, 1, 5);
     c->score = c->model ? s_range (r, 6, 8) : s_range (r, 2, 6);
     c->first_person = g->n_ps;
@@ -731,6 +734,8 @@ s_courtyard_write (s_gen_t *g, size_t vi, int *next_no, bool with_people)
     S_TRY (s_appoint (g, ci, 0, SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD, day));
     S_TRY (s_appoint (g, ci, 1, SHOUHE__V1__ROLE__ROLE_DELIBERATION_HEAD, day));
     int group_size = s_range (r, 2, 3);
+    if (group_size > n - 2)
+        group_size = n - 2;   //  persons 0 and 1 head the courtyard and its deliberation
     for (int i = 0; i < group_size; i++)
         S_TRY (s_appoint (g, ci, 2 + i, SHOUHE__V1__ROLE__ROLE_MANAGEMENT_GROUP, day));
     if (c->households >= 15 && n > 2 + group_size)
@@ -835,11 +840,16 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
         c->has_mediation_matter = true;
     }
 
-    //  the route (三事分流): ~77 % stay micro, ~16 % small, ~7 % big
+    //  the route (三事分流): ~77 % stay micro, ~16 % small, ~7 % big; in the
+    //  district plan (the article's year: 2,300+ of 3,000+ matters handled
+    //  in the courtyard, 200+ consultations) ~91.6 % micro, ~5.4 % small and
+    //  ~3 % big, which the village escalates and its town then leads
+    //  (s_town_run)
     int p = (int) s_below (r, 1000);
-    int route = p < 770 ? 0 : p < 930 ? 1 : p < 965 ? 2 : 3;   //  micro, small, big, small then big
+    int route = g->district ? (p < 916 ? 0 : p < 970 ? 1 : 4)
+              : p < 770 ? 0 : p < 930 ? 1 : p < 965 ? 2 : 3;   //  micro, small, big, small then big, town's
     //  how far it has got: the number of events written (all of them when closed)
-    int n_events = route == 0 ? 3 : route == 3 ? 7 : 6;
+    int n_events = route == 0 ? 3 : route == 3 ? 7 : route == 4 ? 1 : 6;
     int stop = n_events;
     if (s_chance (r, open_pm))
         stop = (int) s_below (r, (uint32_t) n_events);   //  0 .. n_events-1: left open
@@ -848,7 +858,8 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
     sh_domain_matter_init (&mt.state);
     int done = 0;
 #define S_EV(kind, value, note, lo, hi) \
-    do { if (done++ >= stop) return 0; S_TRY (s_event (&mt, kind, value, note, lo, hi)); } while (0)
+    do { if (done++ >= stop || (g->end_day && mt.day + (hi) > g->end_day)) return 0; \
+         S_TRY (s_event (&mt, kind, value, note, lo, hi)); } while (0)
     const int STEP = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
     const int ESC = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
     const int CLOSE = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
@@ -858,8 +869,10 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
         S_EV (CLOSE, s_satisfaction (r), S_PICK (r, s_notes_close), 0, 2);
         return 0;
     }
-    int tier = route == 2 ? SH_TIER_BIG : SH_TIER_SMALL;
+    int tier = route == 2 || route == 4 ? SH_TIER_BIG : SH_TIER_SMALL;
     S_EV (ESC, tier, tier == SH_TIER_BIG ? "涉及多方，提请镇街督办" : "院落无法自行解决，提交村社协调", 0, 2);
+    if (route == 4)
+        return 0;
     S_EV (STEP, SH_STEP_CONSULT, S_PICK (r, s_notes_consult), 1, 7);
     if (route == 3)
         S_EV (ESC, SH_TIER_BIG, "会诊认为需镇街统筹，提级督办", 1, 3);
@@ -1029,6 +1042,39 @@ s_evaluate (s_gen_t *g, size_t ci, int year, int quarter)
  * The run
  * -------------------------------------------------------------------------- */
 
+//  Mean counts per courtyard-month of what a month holds besides the
+//  party-masses day.
+typedef struct {
+    double matters, meetings, mediations, ledger;
+    uint32_t open_pm;                 //  per mille of matters still open
+} s_rates_t;
+
+//  The rest of a courtyard's month starting on day first (days long):
+//  matters, other meetings, mediations, ledger entries, now and then a role
+//  change, and the quarter's evaluation in its last month.
+static int
+s_month_rest (s_gen_t *g, size_t ci, int first, int days, int month, int year, const s_rates_t *k)
+{
+    s_rng_t *r = &g->rng;
+    int n = s_count (r, k->matters);
+    for (int i = 0; i < n; i++)
+        S_TRY (s_matter (g, ci, first + s_range (r, 0, days - 1), k->open_pm));
+    n = s_count (r, k->meetings);
+    for (int i = 0; i < n; i++)
+        S_TRY (s_meeting (g, ci, s_range (r, 2, 5), first + s_range (r, 0, days - 1)));
+    n = s_count (r, k->mediations);
+    for (int i = 0; i < n; i++)
+        S_TRY (s_mediation (g, ci, first + s_range (r, 0, days - 1)));
+    n = s_count (r, k->ledger);
+    for (int i = 0; i < n; i++)
+        S_TRY (s_ledger (g, ci, first + s_range (r, 0, days - 1)));
+    if (s_chance (r, 10))
+        S_TRY (s_role_change (g, ci, first + s_range (r, 0, days - 1)));
+    if (month % 3 == 0)
+        S_TRY (s_evaluate (g, ci, year, month / 3));
+    return 0;
+}
+
 //  One month of one courtyard. k scales the frequent activities.
 static int
 s_courtyard_month (s_gen_t *g, size_t ci, int mi, int months, double k, bool matters_only)
@@ -1049,23 +1095,8 @@ s_courtyard_month (s_gen_t *g, size_t ci, int mi, int months, double k, bool mat
     const s_courtyard_t *c = &g->cy[ci];
     int party_day = c->party_day ? c->party_day : 10;
     S_TRY (s_meeting (g, ci, SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY, first + party_day - 1));
-    int n = s_count (r, 1.0 * k);
-    for (int i = 0; i < n; i++)
-        S_TRY (s_matter (g, ci, first + s_range (r, 0, days - 1), open_pm));
-    n = s_count (r, 0.3 * k);
-    for (int i = 0; i < n; i++)
-        S_TRY (s_meeting (g, ci, s_range (r, 2, 5), first + s_range (r, 0, days - 1)));
-    n = s_count (r, 0.15 * k);
-    for (int i = 0; i < n; i++)
-        S_TRY (s_mediation (g, ci, first + s_range (r, 0, days - 1)));
-    n = s_count (r, 2.5 * k);
-    for (int i = 0; i < n; i++)
-        S_TRY (s_ledger (g, ci, first + s_range (r, 0, days - 1)));
-    if (s_chance (r, 10))
-        S_TRY (s_role_change (g, ci, first + s_range (r, 0, days - 1)));
-    if (month % 3 == 0)
-        S_TRY (s_evaluate (g, ci, year, month / 3));
-    return 0;
+    s_rates_t rates = { 1.0 * k, 0.3 * k, 0.15 * k, 2.5 * k, open_pm };
+    return s_month_rest (g, ci, first, days, month, year, &rates);
 }
 
 static int
@@ -1148,6 +1179,341 @@ s_run (s_gen_t *g, bool matters_only)
 }
 
 /* --------------------------------------------------------------------------
+ * The district plan (--plan, --district)
+ *
+ * A function of the seed alone: the 19 towns and sub-districts of 500115
+ * (names from the article's district; the codes 001..007 and 101..112 are
+ * invented), 219 villages (town + 201, 202, ...), 4,200-4,260 courtyards
+ * with 75 model ones among them. A village node given --district writes its
+ * own share: its courtyards, people and roles, and a year of activity (July
+ * 2024 to June 2025) at rates that give the article's district figures; a
+ * town node given --district leads the big matters its villages escalated.
+ * -------------------------------------------------------------------------- */
+
+#define S_PLAN_TOWNS 19
+#define S_PLAN_VILLAGES 219
+#define S_PLAN_MODEL 75
+#define S_PLAN_MIN_COURTYARDS 4200
+#define S_PLAN_MAX_COURTYARDS 4260   //  exclusive
+
+static const char *const s_town_names[S_PLAN_TOWNS] = {
+    "凤城街道", "晏家街道", "江南街道", "渡舟街道", "新市街道", "八颗街道", "菩提街道",
+    "但渡镇", "云集镇", "长寿湖镇", "双龙镇", "龙河镇", "石堰镇", "云台镇", "万顺镇",
+    "海棠镇", "葛兰镇", "洪湖镇", "邻封镇"
+};
+static const char *const s_village_names[] = {
+    "白合", "桂花", "竹林", "柑橘", "龙门", "石板", "大田", "堰塘", "松树", "黄桷", "枇杷",
+    "梨树", "青杠", "水井", "大湾", "石龙", "凤凰", "回龙", "双河", "柚子", "荷花", "新桥",
+    "高峰", "金鸡", "沙田", "团山", "太平", "长岭", "和平", "狮子"
+};
+
+typedef struct {
+    char code[13];
+    char name[32];
+    int town;                         //  index into the towns
+    int courtyards;                   //  how many it has
+    int model;                        //  how many of them are model courtyards
+} s_plan_village_t;
+
+typedef struct {
+    char codes[S_PLAN_TOWNS][10];
+    int first[S_PLAN_TOWNS];          //  its first village
+    int n[S_PLAN_TOWNS];              //  its villages
+    s_plan_village_t v[S_PLAN_VILLAGES];
+    int courtyards;
+} s_plan_t;
+
+static void
+s_plan (uint64_t seed, s_plan_t *p)
+{
+    memset (p, 0, sizeof *p);
+    s_rng_t r = { seed ^ 0x7368656e67646973ULL };
+    //  villages per town: sub-districts (mostly town) 4..9, towns share the rest
+    int left = S_PLAN_VILLAGES;
+    for (int t = 0; t < 7; t++) {
+        p->n[t] = s_range (&r, 4, 9);
+        left -= p->n[t];
+    }
+    for (int t = 7; t < S_PLAN_TOWNS; t++) {
+        p->n[t] = left / 12 - 2 + s_range (&r, 0, 4);
+    }
+    for (;;) {
+        int sum = 0;
+        for (int t = 7; t < S_PLAN_TOWNS; t++)
+            sum += p->n[t];
+        if (sum == left)
+            break;
+        int t = 7 + (int) s_below (&r, 12);
+        if (sum < left && p->n[t] < 24)
+            p->n[t]++;
+        else
+        if (sum > left && p->n[t] > 8)
+            p->n[t]--;
+    }
+    int vi = 0;
+    for (int t = 0; t < S_PLAN_TOWNS; t++) {
+        snprintf (p->codes[t], sizeof p->codes[t], "500115%03d", t < 7 ? t + 1 : 101 + (t - 7));
+        p->first[t] = vi;
+        //  distinct names within a town: a shuffle of the list
+        const char *names[S_COUNT (s_village_names)];
+        for (size_t k = 0; k < S_COUNT (names); k++)
+            names[k] = s_village_names[k];
+        for (size_t k = S_COUNT (names) - 1; k > 0; k--) {
+            size_t j = s_below (&r, (uint32_t) k + 1);
+            const char *x = names[k];
+            names[k] = names[j];
+            names[j] = x;
+        }
+        for (int k = 0; k < p->n[t]; k++, vi++) {
+            s_plan_village_t *v = &p->v[vi];
+            snprintf (v->code, sizeof v->code, "%s%03d", p->codes[t], 201 + k);
+            snprintf (v->name, sizeof v->name, "%s村", names[(size_t) k % S_COUNT (names)]);
+            v->town = t;
+            v->courtyards = s_range (&r, 12, 27);
+            p->courtyards += v->courtyards;
+        }
+    }
+    //  "over 4,200": a total drawn from 4,200..4,259, reached one courtyard at a time
+    int total = S_PLAN_MIN_COURTYARDS + (int) s_below (&r, S_PLAN_MAX_COURTYARDS - S_PLAN_MIN_COURTYARDS);
+    while (p->courtyards != total) {
+        s_plan_village_t *v = &p->v[s_below (&r, S_PLAN_VILLAGES)];
+        if (p->courtyards < total && v->courtyards < 40) {
+            v->courtyards++;
+            p->courtyards++;
+        }
+        else
+        if (p->courtyards > total && v->courtyards > 8) {
+            v->courtyards--;
+            p->courtyards--;
+        }
+    }
+    //  75 model courtyards: distinct courtyards drawn from the whole district
+    for (int m = 0; m < S_PLAN_MODEL; ) {
+        int k = (int) s_below (&r, (uint32_t) p->courtyards);
+        int i = 0;
+        while (k >= p->v[i].courtyards)
+            k -= p->v[i++].courtyards;
+        //  k indexes the village's courtyards; its first model ones are drawn
+        //  as a count, which courtyards they are is the village's own draw
+        if (p->v[i].model < p->v[i].courtyards && k < p->v[i].courtyards - p->v[i].model) {
+            p->v[i].model++;
+            m++;
+        }
+    }
+}
+
+static const s_plan_village_t *
+s_plan_find (const s_plan_t *p, const char *code)
+{
+    for (int i = 0; i < S_PLAN_VILLAGES; i++)
+        if (strcmp (p->v[i].code, code) == 0)
+            return &p->v[i];
+    return NULL;
+}
+
+//  --plan: one line per town ("town CODE NAME VILLAGES COURTYARDS MODEL")
+//  followed by its villages ("village CODE NAME COURTYARDS MODEL TOWN").
+static void
+s_plan_print (const s_plan_t *p)
+{
+    for (int t = 0; t < S_PLAN_TOWNS; t++) {
+        int cy = 0, model = 0;
+        for (int k = 0; k < p->n[t]; k++) {
+            cy += p->v[p->first[t] + k].courtyards;
+            model += p->v[p->first[t] + k].model;
+        }
+        printf ("town\t%s\t%s\t%d\t%d\t%d\n", p->codes[t], s_town_names[t], p->n[t], cy, model);
+        for (int k = 0; k < p->n[t]; k++) {
+            const s_plan_village_t *v = &p->v[p->first[t] + k];
+            printf ("village\t%s\t%s\t%d\t%d\t%s\n", v->code, v->name, v->courtyards, v->model,
+                    p->codes[t]);
+        }
+    }
+}
+
+//  One month of one courtyard in the district plan's year.
+static int
+s_district_month (s_gen_t *g, size_t ci, int mi)
+{
+    s_rng_t *r = &g->rng;
+    int year, month;
+    int first = s_month_day (g, mi, &year, &month);
+    int ny, nm;
+    int days = s_month_day (g, mi + 1, &ny, &nm) - first;
+    const s_courtyard_t *c = &g->cy[ci];
+    double busy = c->model ? 1.6 : 1.0;
+    //  the monthly party-masses day, missed now and then outside model courtyards
+    if (c->model || s_chance (r, 985))
+        S_TRY (s_meeting (g, ci, SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY, first + c->party_day - 1));
+    //  a year: ~3,050 matters (the last two months' more often still open),
+    //  600+ activities besides the party-masses days, 140+ mediations
+    s_rates_t rates = { 0.0595 * busy, 0.0128 * busy, 0.0031 * busy, 1.0 * busy, mi >= 10 ? 450 : 55 };
+    return s_month_rest (g, ci, first, days, month, year, &rates);
+}
+
+static int
+s_district_village (s_gen_t *g, const s_plan_village_t *v)
+{
+    S_TRY (s_add_village (g, v->code));
+    //  which of its courtyards are model ones: the first v->model of a shuffle
+    int order[64];
+    for (int i = 0; i < v->courtyards; i++)
+        order[i] = i;
+    for (int i = v->courtyards - 1; i > 0; i--) {
+        int k = (int) s_below (&g->rng, (uint32_t) i + 1), t = order[i];
+        order[i] = order[k];
+        order[k] = t;
+    }
+    int next_no = 1;
+    for (int i = 0; i < v->courtyards; i++) {
+        bool model = false;
+        for (int k = 0; k < v->model; k++)
+            model |= order[k] == i;
+        g->force_model = model;
+        S_TRY (s_courtyard_write (g, 0, &next_no, true));
+    }
+    g->force_model = -1;
+    for (int mi = 0; mi < 12; mi++)
+        for (size_t ci = 0; ci < g->n_cy; ci++)
+            S_TRY (s_district_month (g, ci, mi));
+    return s_flush (g);
+}
+
+typedef struct {
+    char region[SH_REGION_MAX + 1];
+    uint8_t id[S_ID_BYTES];
+    int opened;                       //  day number of opened_on
+    sh_domain_matter_t state;         //  as the replica's events leave it
+} s_big_t;
+
+typedef struct {
+    s_gen_t *g;
+    sh_store_txn_t *txn;
+    s_big_t *big;
+    size_t n, cap;
+} s_town_scan_t;
+
+static int
+s_collect_big (const char *region, const uint8_t *id, size_t id_len,
+               const uint8_t *body, size_t body_len, void *arg)
+{
+    s_town_scan_t *t = arg;
+    if (id_len != S_ID_BYTES || strlen (region) != 15)
+        return 0;
+    sh_domain_matter_t st;
+    sh_err rc = sh_domain_matter_replay (t->txn, region, id, id_len, &st, NULL, NULL);
+    if (rc) {
+        s_fail (t->g, "cannot replay a matter of %s: %s", region, sh_strerror (rc));
+        return 1;
+    }
+    //  the town's: escalated to big, not yet consulted
+    if (st.tier != SH_TIER_BIG || st.closed || st.step != SH_STEP_DIAGNOSE)
+        return 0;
+    Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, body_len, body);
+    int y, mo, d;
+    int opened = m && m->opened_on && sscanf (m->opened_on, "%4d-%2d-%2d", &y, &mo, &d) == 3
+               ? s_days_from_civil (y, mo, d) : -1;
+    if (m)
+        shouhe__v1__matter__free_unpacked (m, NULL);
+    if (opened < 0)
+        return 0;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        s_big_t *b = realloc (t->big, cap * sizeof *b);
+        if (!b) {
+            s_fail (t->g, "out of memory");
+            return 1;
+        }
+        t->big = b;
+        t->cap = cap;
+    }
+    s_big_t *b = &t->big[t->n++];
+    snprintf (b->region, sizeof b->region, "%s", region);
+    memcpy (b->id, id, S_ID_BYTES);
+    b->opened = opened;
+    b->state = st;
+    return 0;
+}
+
+//  A town node leads the big matters its villages escalated to it (大事镇街督办):
+//  consult -> prescribe -> handle -> feedback -> close, some left open, no
+//  event after the plan's year. Each matter's events are a function of the
+//  seed and the matter's id.
+static int
+s_town_run (s_gen_t *g, uint64_t seed)
+{
+    s_town_scan_t t = { .g = g };
+    sh_err rc = sh_store_begin (sh_replica_store (g->r), false, &t.txn);
+    if (rc)
+        return s_fail (g, "cannot read the store: %s", sh_strerror (rc));
+    rc = sh_merge_each (t.txn, g->scope, SH_KIND_MATTER, s_collect_big, &t);
+    sh_store_abort (&t.txn);
+    if (g->err[0] || rc) {
+        free (t.big);
+        return g->err[0] ? -1 : s_fail (g, "cannot read the matters: %s", sh_strerror (rc));
+    }
+    const int STEP = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
+    const int CLOSE = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
+    int out = 0;
+    for (size_t i = 0; i < t.n && out == 0; i++) {
+        s_big_t *b = &t.big[i];
+        g->rng.s = seed ^ s_fnv (b->region);
+        for (size_t k = 0; k < S_ID_BYTES; k++)
+            g->rng.s = g->rng.s * 0x100000001b3ULL ^ b->id[k];
+        s_rng_t *r = &g->rng;
+        s_matter_t mt = { g, b->region, b->id, b->state, b->opened + 2 };
+        int stop = s_chance (r, 150) ? s_range (r, 1, 4) : 5;   //  at least consulted
+        int done = 0;
+        bool go = true;
+#define S_EV(kind, value, note, lo, hi) \
+        if (go && (done++ >= stop || mt.day + (hi) > g->end_day)) \
+            go = false; \
+        if (go && (out = s_event (&mt, kind, value, note, lo, hi)) != 0) \
+            go = false
+        S_EV (STEP, SH_STEP_CONSULT, S_PICK (r, s_notes_consult), 1, 7);
+        S_EV (STEP, SH_STEP_PRESCRIBE, S_PICK (r, s_notes_prescribe), 1, 7);
+        S_EV (STEP, SH_STEP_HANDLE, "镇街牵头督办", 3, 25);
+        S_EV (STEP, SH_STEP_FEEDBACK, S_PICK (r, s_notes_feedback), 1, 5);
+        S_EV (CLOSE, s_satisfaction (r), S_PICK (r, s_notes_close), 0, 3);
+#undef S_EV
+    }
+    free (t.big);
+    S_TRY (out);
+    return s_flush (g);
+}
+
+//  --district: a village node writes its share of the plan, a town node
+//  leads its big matters. The replica must not hold changes of its own yet
+//  for a village (the plan's records are new records).
+static int
+s_district_run (s_gen_t *g, uint64_t seed)
+{
+    g->district = true;
+    g->target = S_MAX_CHANGES;
+    g->start_day = s_days_from_civil (S_END_YEAR - 1, S_END_MONTH + 1, 1);
+    g->end_day = s_days_from_civil (S_END_YEAR, S_END_MONTH + 1, 1) - 1;
+    size_t n = strlen (g->scope);
+    if (n == 9)
+        return s_town_run (g, seed);
+    if (n != 12)
+        return s_fail (g, "--district needs a village node (12-digit scope) or a town node (9 digits), "
+                          "not scope %s", g->scope);
+    s_plan_t plan;
+    s_plan (seed, &plan);
+    const s_plan_village_t *v = s_plan_find (&plan, g->scope);
+    if (!v)
+        return s_fail (g, "village %s is not in the district plan of seed %" PRIu64
+                          " (sh_gen --plan --seed %" PRIu64 " lists its villages)", g->scope, seed, seed);
+    uint64_t own_seq = 0;
+    S_TRY (s_load (g, &own_seq));
+    if (own_seq > 0 || g->n_cy > 0)
+        return s_fail (g, "the replica already holds %" PRIu64 " changes of its own and %zu courtyards: "
+                          "--district writes a fresh village", own_seq, g->n_cy);
+    g->rng.s = seed ^ s_fnv (g->scope);
+    return s_district_village (g, v);
+}
+
+/* --------------------------------------------------------------------------
  * main
  * -------------------------------------------------------------------------- */
 
@@ -1155,10 +1521,16 @@ static int
 s_usage (FILE *out)
 {
     fprintf (out, "usage: sh_gen DIR [--changes N] [--seed S] [--batch B] [--matters-only]\n"
+                  "       sh_gen DIR --district [--seed S] [--batch B]\n"
+                  "       sh_gen --plan [--seed S]\n"
                   "  --changes N     changes to write (default %d)\n"
                   "  --seed S        PRNG seed (default 1)\n"
                   "  --batch B       changes per write transaction (default %d)\n"
-                  "  --matters-only  write only matters and their events\n",
+                  "  --matters-only  write only matters and their events\n"
+                  "  --district      a village node: write its share of the district plan (its\n"
+                  "                  courtyards and a year of activity); a town node: lead the big\n"
+                  "                  matters its villages escalated\n"
+                  "  --plan          print the district plan of the seed: its towns and villages\n",
              S_DEFAULT_CHANGES, S_DEFAULT_BATCH);
     return 2;
 }
@@ -1182,7 +1554,7 @@ main (int argc, char **argv)
 {
     const char *dir = NULL;
     uint64_t changes = S_DEFAULT_CHANGES, seed = 1, batch = S_DEFAULT_BATCH;
-    bool matters_only = false;
+    bool matters_only = false, district = false, plan = false, changes_given = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         uint64_t *val = NULL, lo = 1, hi = S_MAX_CHANGES;
@@ -1193,8 +1565,16 @@ main (int argc, char **argv)
         if (!strcmp (a, "--matters-only"))
             matters_only = true;
         else
-        if (!strcmp (a, "--changes"))
+        if (!strcmp (a, "--district"))
+            district = true;
+        else
+        if (!strcmp (a, "--plan"))
+            plan = true;
+        else
+        if (!strcmp (a, "--changes")) {
             val = &changes;
+            changes_given = true;
+        }
         else
         if (!strcmp (a, "--seed")) {
             val = &seed;
@@ -1228,6 +1608,20 @@ main (int argc, char **argv)
             i++;
         }
     }
+    if (plan) {
+        if (dir || district || matters_only || changes_given) {
+            fprintf (stderr, "sh_gen: --plan takes only --seed\n");
+            return s_usage (stderr);
+        }
+        s_plan_t p;
+        s_plan (seed, &p);
+        s_plan_print (&p);
+        return 0;
+    }
+    if (district && (matters_only || changes_given)) {
+        fprintf (stderr, "sh_gen: --district writes the plan's records; it takes no --changes or --matters-only\n");
+        return s_usage (stderr);
+    }
     if (!dir) {
         fprintf (stderr, "sh_gen: DIR is missing\n");
         return s_usage (stderr);
@@ -1240,22 +1634,22 @@ main (int argc, char **argv)
     }
     struct timespec t0, t1;
     clock_gettime (CLOCK_MONOTONIC, &t0);
-    s_gen_t g = { .target = changes, .batch = batch, .rng = { seed } };
+    s_gen_t g = { .target = changes, .batch = batch, .rng = { seed }, .force_model = -1 };
     rc = sh_replica_open (&g.r, dir);
     if (rc) {
         fprintf (stderr, "sh_gen: cannot open the replica in %s: %s\n", dir, sh_strerror (rc));
         return 1;
     }
     g.scope = sh_replica_scope (g.r);
-    int ok = s_run (&g, matters_only);
+    int ok = district ? s_district_run (&g, seed) : s_run (&g, matters_only);
     sh_store_abort (&g.txn);   //  after a failure: the open batch is dropped
     clock_gettime (CLOCK_MONOTONIC, &t1);
     if (ok == 0)
         printf ("sh_gen: wrote %" PRIu64 " changes to %s (scope %s) in %.0f ms\n", g.written, dir, g.scope,
                 (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
     else
-        fprintf (stderr, "sh_gen: %s (%s, scope %s; batches committed before this stay)\n", g.err, dir,
-                 g.scope);
+        fprintf (stderr, "sh_gen: %s (%s, scope %s%s)\n", g.err, dir, g.scope,
+                 g.written > g.in_txn ? "; batches committed before this stay" : "; nothing written");
     sh_replica_close (&g.r);
     free (g.buf);
     free (g.villages);
