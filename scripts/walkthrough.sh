@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything and run the main job: installs missing Debian packages,
+# A walk-through of one village and its town: installs missing Debian packages,
 # builds, and walks through a day in the life of one village node -- 白合村
 # (Baihe village, Wanshun town, Changshou district) from the seed article --
 # fully offline: courtyards imported from CSV, role holders appointed, matters
@@ -16,7 +16,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
+    *) echo "walkthrough.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
 done
@@ -27,7 +27,7 @@ echo "==> building"
 node="$root/build/node/shouhe-node"
 
 if [ -z "$dir" ]; then
-  work=$(mktemp -d /tmp/shouhe-demo-XXXXXX)
+  work=$(mktemp -d /tmp/shouhe-walk-XXXXXX)
   trap 'rm -rf "$work"' EXIT
   dir="$work/baihe"
 else
@@ -35,7 +35,7 @@ else
   # DIR/wanshun, the hub in DIR/hub
   work="$dir"
   keep=1
-  if [ -e "$work/baihe" ] || [ -e "$work/hub" ]; then echo "demo.sh: $work already holds a demo" >&2; exit 1; fi
+  if [ -e "$work/baihe" ] || [ -e "$work/hub" ]; then echo "walkthrough.sh: $work already holds a walk-through" >&2; exit 1; fi
   mkdir -p "$work"
   dir="$work/baihe"
   trap '' EXIT

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The district demo: installs missing Debian packages, builds, then runs the
+# whole of Changshou district (长寿区, 500115) on loopback -- a hub on
+# 127.0.0.1, 219 village nodes and 19 town nodes, each created and enrolled
+# with its own key; every village generates its year of records (sh_gen
+# --district: signed changes through the node library), all sync at once
+# with progress, the towns lead the big matters escalated to them and the
+# villages receive their handling; an auditor fetches the hub's export over
+# CurveZMQ and verifies every record; every village's state digest is
+# checked against the hub's; the district summary and an HTML report are
+# printed / written. Everything started is stopped at the end.
+#   --dir DIR    keep everything in DIR (hub in DIR/hub, nodes in DIR/nodes/<code>,
+#                the report in DIR/report.html); default: a temporary directory,
+#                removed at the end except for the HTML report
+#   --seed S     seed of the district plan and its records (default 1)
+#   --jobs N     nodes syncing at once (default 16)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=""
+seed=1
+jobs=16
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) [ $# -ge 2 ] || { echo "demo.sh: --dir needs a directory" >&2; exit 2; }; dir="$2"; shift ;;
+    --seed) [[ "${2:-}" =~ ^[0-9]+$ ]] || { echo "demo.sh: --seed takes a whole number" >&2; exit 2; }; seed="$2"; shift ;;
+    --jobs) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || { echo "demo.sh: --jobs takes a whole number > 0" >&2; exit 2; }; jobs="$2"; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "demo.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+t_start=$(date +%s.%N)
+"$root/scripts/deps.sh"
+echo "==> building"
+"$root/scripts/build.sh" "$root/build" >/dev/null
+bin="$root/build"
+node="$bin/node/shouhe-node"; hub="$bin/server/shouhe-hub"; audit="$bin/audit/shouhe-audit"
+gen="$bin/tests/sh_gen"
+
+keep=""
+if [ -z "$dir" ]; then
+  work=$(mktemp -d /tmp/shouhe-district-XXXXXX)
+else
+  work="$dir"
+  keep=1
+  if [ -e "$work/hub" ] || [ -e "$work/nodes" ]; then
+    echo "demo.sh: $work already holds a demo (remove it or pick another --dir)" >&2; exit 1
+  fi
+fi
+mkdir -p "$work/nodes" "$work/logs"
+hub_pid=""
+cleanup() {
+  if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  jobs -p | xargs -r kill 2>/dev/null || true
+  if [ -z "$keep" ]; then
+    if [ -s "$work/report.html" ]; then cp "$work/report.html" /tmp/shouhe-district-report.html; fi
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+ncpu=$(nproc)
+
+# run_all LABEL JOBS CMD...: run CMD CODE for every code on stdin, JOBS at
+# once, printing progress; a failure names the node and its log.
+run_all() {
+  local label=$1 par=$2; shift 2
+  local codes; codes=$(cat)
+  local total; total=$(printf '%s\n' "$codes" | wc -l)
+  local done_dir="$work/logs/$label.done"; mkdir -p "$done_dir"
+  printf '%s\n' "$codes" | xargs -P "$par" -I{} bash -c '
+      code=$1; shift
+      if "$@" "$code" > "'"$work"'/logs/'"$label"'.$code.log" 2>&1; then
+        touch "'"$done_dir"'/$code"
+      else
+        echo "demo.sh: '"$label"' failed for node $code (see '"$work"'/logs/'"$label"'.$code.log):" >&2
+        tail -n 3 "'"$work"'/logs/'"$label"'.$code.log" >&2; exit 255
+      fi' _ {} "$@" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    printf '\r   %s: %d/%d nodes' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+    sleep 0.5
+  done
+  if ! wait "$pid"; then echo; return 1; fi
+  printf '\r   %s: %d/%d nodes\n' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+}
+
+step "the district plan (seed $seed): 19 towns and sub-districts, 219 villages"
+"$gen" --plan --seed "$seed" > "$work/plan.tsv"
+awk -F'\t' '$1=="town" { printf "   %s %-10s %3d villages %4d courtyards %2d model\n", $2, $3, $4, $5, $6 }' "$work/plan.tsv"
+villages=$(awk -F'\t' '$1=="village" { print $2 }' "$work/plan.tsv")
+towns=$(awk -F'\t' '$1=="town" { print $2 }' "$work/plan.tsv")
+
+step "a hub on 127.0.0.1; 238 nodes created (one Ed25519 key each) and enrolled"
+t0=$(now)
+hubkey=$("$hub" init --dir "$work/hub")
+echo "   hub key $hubkey"
+printf '%s\n%s\n' "$towns" "$villages" | run_all init "$ncpu" \
+  bash -c 'exec "$0" init --dir "$1/$2" --scope "$2"' "$node" "$work/nodes"
+while IFS=$'\t' read -r kind code name _; do
+  "$hub" enroll --dir "$work/hub" --scope "$code" --name "$name" \
+    --key "$("$node" key --dir "$work/nodes/$code")" > /dev/null
+done < "$work/plan.tsv"
+"$audit" keygen --key-dir "$work/auditor" > "$work/auditor.pub"
+"$hub" enroll --dir "$work/hub" --role auditor --scope 500115 --name 区审计 --key "$(cat "$work/auditor.pub")" > /dev/null
+echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns and an auditor enrolled in $(since "$t0")"
+"$hub" serve --dir "$work/hub" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" 2> "$work/logs/hub.log" &
+hub_pid=$!
+for _ in $(seq 100); do [ -s "$work/hub.ready" ] && break; sleep 0.1; done
+[ -s "$work/hub.ready" ] || { echo "demo.sh: the hub did not start (see $work/logs/hub.log)" >&2; exit 1; }
+endpoint=$(cat "$work/hub.ready")
+echo "   hub serving on $endpoint"
+
+step "every village writes its year (July 2024 - June 2025) as signed changes"
+t0=$(now)
+printf '%s\n' "$villages" | run_all generate "$ncpu" \
+  bash -c 'exec "$0" "$1/$3" --district --seed "$2"' "$gen" "$work/nodes" "$seed"
+changes=$(cat "$work"/logs/generate.*.log | awk '{ n += $3 } END { print n }')
+echo "   $changes signed changes written in $(since "$t0")"
+
+sync_one='exec "$0" sync --dir "$1/$4" --hub "$2" --hub-key "$3" --deadline 60'
+step "all 219 villages sync with the hub, $jobs at once"
+t0=$(now)
+printf '%s\n' "$villages" | run_all sync "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
+t_sync=$(since "$t0")
+echo "   $changes changes uploaded, verified and merged in $t_sync"
+
+step "the towns receive the big matters escalated to them and lead them (大事镇街督办)"
+t0=$(now)
+printf '%s\n' "$towns" | run_all town-pull "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
+printf '%s\n' "$towns" | run_all town-lead "$ncpu" \
+  bash -c 'exec "$0" "$1/$3" --district --seed "$2"' "$gen" "$work/nodes" "$seed"
+printf '%s\n' "$towns" | run_all town-push "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
+led=$(cat "$work"/logs/town-lead.*.log | awk '{ n += $3 } END { print n }')
+echo "   the towns wrote $led matter events, in $(since "$t0")"
+
+step "the villages sync again and receive the towns' handling"
+t0=$(now)
+printf '%s\n' "$villages" | run_all resync "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
+echo "   done in $(since "$t0")"
+
+step "every village's state digest equals the hub's digest of its scope"
+bad=0
+for v in $villages; do
+  if [ "$("$node" digest --dir "$work/nodes/$v" --scope "$v")" != "$("$hub" digest --dir "$work/hub" --scope "$v")" ]; then
+    echo "   village $v: digest differs from the hub's" >&2; bad=1
+  fi
+done
+[ $bad -eq 0 ] || { echo "demo.sh: the replicas did not converge" >&2; exit 1; }
+echo "   219/219 equal; district digest $("$hub" digest --dir "$work/hub")"
+
+step "an auditor fetches the hub's export over CurveZMQ and verifies every record"
+t0=$(now)
+"$audit" fetch --hub "$endpoint" --hub-key "$hubkey" --key-dir "$work/auditor" "$work/district.export"
+"$audit" verify "$work/district.export" --hub-key "$hubkey"
+echo "   audited in $(since "$t0")"
+kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
+
+step "the district report (as of 2025-07-01)"
+"$hub" report --dir "$work/hub" --date 2025-07-01 --format text | sed -n '1,60p'
+"$hub" report --dir "$work/hub" --date 2025-07-01 --format html > "$work/report.html"
+
+elapsed=$(since "$t_start")
+echo
+if [ -n "$keep" ]; then
+  echo "HTML report: $work/report.html"
+  echo "kept in $work: the hub in hub/, each node in nodes/<code>, logs/, district.export"
+  echo "explore: $node report --dir $work/nodes/<code>   $hub report --dir $work/hub --town 500115108"
+else
+  echo "HTML report: /tmp/shouhe-district-report.html"
+fi
+echo "district demo finished in $elapsed (sync of all villages: $t_sync)"
