@@ -28,6 +28,15 @@
       nosession         ERR_SESSION     a valid Push without a Hello
       multipart         ERR_MALFORMED   a valid Ping and a second frame in one message
       ping              pong            a valid Ping (a baseline: no Error, exit 1)
+      flood             (none)          for --timeout seconds, as fast as the hub takes
+                                        them: a Hello, a Push of the node's own first
+                                        changes (up to 512, read from NODE_DIR's log; the
+                                        node must never have synced) with the LAST
+                                        signature broken, so the hub verifies the whole
+                                        batch before refusing it, and 16 garbage messages;
+                                        replies are drained and counted; prints
+                                        "flood: N messages, B bytes sent, R replies
+                                        (E errors) in S s"; exit 0 when the hub answered
 
     Exit status: 0 an Error arrived, 1 anything else (another reply, none,
     a refused handshake), 2 usage or setup error.
@@ -42,11 +51,15 @@
 #include <unistd.h>
 
 #include "sh_change.h"
+#include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_key.h"
+#include "sh_store.h"
 #include "sh_wire.h"
 
 #define S_OVERSIZE_BYTES (5u << 20)
+#define S_FLOOD_CHANGES 512             //  changes in each forged flood batch
+#define S_FLOOD_GARBAGE 16              //  garbage messages per round
 
 typedef struct {
     const char *dir;                    //  --dir
@@ -70,7 +83,7 @@ s_usage (void)
 {
     fprintf (stderr, "usage: sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2] "
              "[--timeout S]\n       garbage|truncated|version|oversize|forged|other-author|hello-other|"
-             "nosession|multipart|ping\n");
+             "nosession|multipart|ping|flood\n");
 }
 
 static sh_key_t *
@@ -260,6 +273,128 @@ s_hello (s_peer_t *p, const uint8_t node[SH_PUBKEY_BYTES], sh_wire_msg_t *welcom
 }
 
 /* --------------------------------------------------------------------------
+ * Flood
+ * -------------------------------------------------------------------------- */
+
+//  The forged flood batch: the node's own first changes, the last one's
+//  signature flipped. Caller owns *out.
+static int
+s_flood_batch (const char *dir, uint8_t **out, size_t *out_len)
+{
+    sh_store_t *store = NULL;
+    sh_store_txn_t *txn = NULL;
+    sh_wire_bytes_t ch[S_FLOOD_CHANGES];
+    size_t n = 0;
+    uint64_t size = 0;
+    sh_err rc = sh_store_open (&store, dir, false, 0);
+    if (rc == SH_OK)
+        rc = sh_store_begin (store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_changelog_size (txn, &size);
+    for (uint64_t i = 1; rc == SH_OK && i <= size && n < S_FLOOD_CHANGES; i++) {
+        const uint8_t *b;
+        size_t len;
+        rc = sh_changelog_get (txn, i, &b, &len);
+        if (rc == SH_OK) {
+            uint8_t *copy = malloc (len);
+            if (!copy) {
+                rc = SH_ENOMEM;
+                break;
+            }
+            memcpy (copy, b, len);
+            ch[n++] = (sh_wire_bytes_t) { copy, len };
+        }
+    }
+    sh_store_abort (&txn);
+    sh_store_close (&store);
+    if (rc == SH_OK && n == 0)
+        fprintf (stderr, "sh_rawpeer: %s holds no change to forge a flood batch from\n", dir);
+    else
+    if (rc)
+        fprintf (stderr, "sh_rawpeer: cannot read the log of %s: %s\n", dir, sh_strerror (rc));
+    int r = -1;
+    if (rc == SH_OK && n > 0) {
+        ((uint8_t *) ch[n - 1].data)[ch[n - 1].len - 1] ^= 0x01;
+        sh_wire_msg_t m = { .type = SH_WIRE_PUSH };
+        m.u.push.batch = 1;
+        m.u.push.n = n;
+        m.u.push.changes = ch;
+        r = sh_wire_encode (&m, out, out_len) == SH_OK ? 0 : -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        free ((void *) ch[i].data);
+    return r;
+}
+
+//  Send without blocking; false when the pipe is full (HWM) right now.
+static bool
+s_flood_send (s_peer_t *p, const uint8_t *buf, size_t len, uint64_t *bytes)
+{
+    zframe_t *f = zframe_new (buf, len);
+    if (!f)
+        return false;
+    if (zframe_send (&f, p->sock, ZFRAME_DONTWAIT) != 0) {
+        zframe_destroy (&f);
+        return false;
+    }
+    *bytes += len;
+    return true;
+}
+
+static int
+s_flood (s_peer_t *p, const s_args_t *a)
+{
+    uint8_t *push = NULL, *hello = NULL;
+    size_t push_len = 0, hello_len = 0;
+    if (s_flood_batch (a->dir, &push, &push_len) != 0)
+        return 2;
+    sh_wire_msg_t h = { .type = SH_WIRE_HELLO };
+    memcpy (h.u.hello.node, sh_key_public (p->key), SH_PUBKEY_BYTES);
+    if (sh_wire_encode (&h, &hello, &hello_len) != SH_OK) {
+        free (push);
+        return 2;
+    }
+    uint8_t garbage[S_FLOOD_GARBAGE][256];
+    sh_crypto_random ((uint8_t *) garbage, sizeof garbage);
+    for (int i = 0; i < S_FLOOD_GARBAGE; i++)
+        garbage[i][0] = 0xff;
+    uint64_t msgs = 0, bytes = 0, replies = 0, errors = 0;
+    int64_t t0 = zclock_mono ();
+    p->deadline = t0 + (int64_t) a->timeout_s * 1000;
+    while (zclock_mono () < p->deadline && !zsys_interrupted) {
+        //  one round: Hello, the forged batch, garbage; whatever the pipe takes
+        msgs += s_flood_send (p, hello, hello_len, &bytes);
+        msgs += s_flood_send (p, push, push_len, &bytes);
+        for (int i = 0; i < S_FLOOD_GARBAGE; i++)
+            msgs += s_flood_send (p, garbage[i], 64 + (size_t) (i * 12), &bytes);
+        //  drain replies; wait a little when nothing moved
+        zmsg_t *m;
+        bool any = false;
+        while ((zsock_events (p->sock) & ZMQ_POLLIN) && (m = zmsg_recv (p->sock)) != NULL) {
+            zframe_t *f = zmsg_first (m);
+            sh_wire_msg_t r;
+            if (f && sh_wire_decode (&r, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, NULL) == SH_OK) {
+                errors += r.type == SH_WIRE_ERROR;
+                sh_wire_msg_fini (&r);
+            }
+            zmsg_destroy (&m);
+            replies++;
+            any = true;
+        }
+        if (!any)
+            zpoller_wait (p->poller, 1);
+        zmsg_t *ev;
+        while (zsock_events (p->mon) & ZMQ_POLLIN && (ev = zmsg_recv (p->mon)) != NULL)
+            zmsg_destroy (&ev);
+    }
+    printf ("flood: %" PRIu64 " messages, %" PRIu64 " bytes sent, %" PRIu64 " replies (%" PRIu64
+            " errors) in %.1f s\n", msgs, bytes, replies, errors, (zclock_mono () - t0) / 1000.0);
+    free (push);
+    free (hello);
+    return replies > 0 ? 0 : 1;
+}
+
+/* --------------------------------------------------------------------------
  * Main
  * -------------------------------------------------------------------------- */
 
@@ -267,6 +402,8 @@ static int
 s_run (s_peer_t *p, const s_args_t *a)
 {
     const char *mode = a->mode;
+    if (!strcmp (mode, "flood"))
+        return s_flood (p, a);
     const uint8_t *me = sh_key_public (p->key);
     sh_key_t *other = NULL;
     if (!strcmp (mode, "other-author") || !strcmp (mode, "hello-other")) {
