@@ -11,6 +11,7 @@
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_record.h"
+#include "sh_report_html.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 static const char *const s_categories[7] = {
@@ -21,15 +22,28 @@ static const char *const s_steps[6] = { "?", "diagnose", "consult", "prescribe",
 static const char *const s_levels[4] = { "unspecified", "courtyard", "group", "village" };
 static const char *const s_outcomes[5] = { "unspecified", "resolved", "partial", "unresolved", "referred" };
 
+//  Movers listed per direction (gains, losses).
+#define S_MOVERS_MAX 10
+
+//  An event that a matter's replay refused (a conflict): it counts for nothing.
+typedef struct {
+    uint64_t hlc;                        //  its clock
+    uint8_t author[SH_PUBKEY_BYTES];     //  and its author
+} s_refused_t;
+
 typedef struct {
     sh_store_txn_t *txn;     //  the snapshot
     const char *since;       //  or NULL
     long today;              //  days since epoch
     sh_err rc;               //  first error of a walk
     json_t *r;               //  the report being built
-    json_t *yards;           //  {code: {"pmd": {"YYYY-MM": n}}}
+    json_t *yards;           //  {code: {"pmd": {"YYYY-MM": n}, "name": s}}
     json_t *close_days[4];   //  per tier: array of days to close
     json_t *evals;           //  {courtyard: {period: {category: level}}}
+    json_t *escalations;     //  {"YYYY-MM": n} accepted escalations kept
+    s_refused_t *refused;    //  the current matter's refused events
+    size_t n_refused;        //  how many
+    size_t max_refused;      //  room in refused
     char first_month[8];     //  earliest meeting month ("" none)
     long long n_meetings;    //  meetings kept
 } s_ctx_t;
@@ -83,6 +97,45 @@ s_kept (const s_ctx_t *c, const char *date)
     return !c->since || (date && strcmp (date, c->since) >= 0);
 }
 
+static long long
+s_i (const json_t *j, const char *k)
+{
+    return (long long) json_integer_value (json_object_get (j, k));
+}
+
+static const char *
+s_s (const json_t *j, const char *k)
+{
+    const char *s = json_string_value (json_object_get (j, k));
+    return s ? s : "";
+}
+
+//  A JSON string of s (NULL: ""); text that is not UTF-8 (a peer's bytes)
+//  keeps its ASCII, with '?' for the other bytes.
+static json_t *
+s_str (const char *s)
+{
+    json_t *j = json_string (s ? s : "");
+    if (j)
+        return j;
+    char *t = strdup (s);
+    if (!t)
+        return json_string ("");
+    for (char *p = t; *p; p++)
+        if (*p & 0x80)
+            *p = '?';
+    j = json_string (t);
+    free (t);
+    return j;
+}
+
+//  The name of courtyard code ("" when the report holds no such courtyard).
+static const char *
+s_name (const s_ctx_t *c, const char *code)
+{
+    return s_s (json_object_get (c->yards, code), "name");
+}
+
 //  ---------------------------------------------------------------------
 //  Courtyards and persons
 
@@ -104,9 +157,7 @@ s_courtyard (const char *region, const uint8_t *id, size_t id_len,
         s_add (c->r, "households", y->households);
     if (y->has_residents)
         s_add (c->r, "residents", y->residents);
-    json_t *v = json_object ();
-    json_object_set_new (v, "pmd", json_object ());
-    json_object_set_new (c->yards, code, v);
+    json_object_set_new (c->yards, code, json_pack ("{s:o, s:o}", "pmd", json_object (), "name", s_str (y->name)));
     shouhe__v1__courtyard__free_unpacked (y, NULL);
     return 0;
 }
@@ -123,26 +174,103 @@ s_person (const char *region, const uint8_t *id, size_t id_len,
 //  ---------------------------------------------------------------------
 //  Matters
 
-typedef struct {
-    uint64_t hlc;            //  the accepted close event
-    char date[11];           //  its date ("" unknown)
-} s_close_t;
-
-static int
-s_close_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+//  A replay's conflict: remember the refused event (hlc, author), so that
+//  the walk of the same events skips it.
+static void
+s_refused (uint64_t hlc, const uint8_t *author, const char *why, void *arg)
 {
-    (void) author;
-    s_close_t *k = arg;
-    if (hlc != k->hlc)
-        return 0;
+    (void) why;
+    s_ctx_t *c = arg;
+    if (c->n_refused == c->max_refused) {
+        size_t max = c->max_refused ? 2 * c->max_refused : 8;
+        s_refused_t *v = realloc (c->refused, max * sizeof *v);
+        if (!v) {
+            c->rc = SH_ENOMEM;
+            return;
+        }
+        c->refused = v;
+        c->max_refused = max;
+    }
+    c->refused[c->n_refused].hlc = hlc;
+    memcpy (c->refused[c->n_refused].author, author, SH_PUBKEY_BYTES);
+    c->n_refused++;
+}
+
+typedef struct {
+    s_ctx_t *c;              //  the report
+    bool closed;             //  the matter closed (by the event at close_hlc)
+    uint64_t close_hlc;      //  the accepted close event
+    char close_date[11];     //  its date ("" unknown)
+} s_walk_t;
+
+//  One event of a matter, replayed before: the accepted close event gives
+//  the closing date, each accepted escalation counts in the month of its date.
+static int
+s_matter_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+{
+    s_walk_t *w = arg;
+    s_ctx_t *c = w->c;
+    for (size_t i = 0; i < c->n_refused; i++)
+        if (c->refused[i].hlc == hlc && !memcmp (c->refused[i].author, author, SH_PUBKEY_BYTES))
+            return 0;
     Shouhe__V1__MatterEvent *e = shouhe__v1__matter_event__unpack (NULL, len, body);
-    if (e && e->has_kind && e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE && e->date)
-        snprintf (k->date, sizeof k->date, "%s", e->date);
-    if (e)
-        shouhe__v1__matter_event__free_unpacked (e, NULL);
+    if (!e)
+        return 0;
+    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE && w->closed && hlc == w->close_hlc
+    &&  e->date)
+        snprintf (w->close_date, sizeof w->close_date, "%s", e->date);
+    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE
+    &&  sh_report_days (e->date) >= 0 && s_kept (c, e->date)) {
+        char month[8];
+        snprintf (month, sizeof month, "%.7s", e->date);
+        s_add (c->escalations, month, 1);
+        s_add (c->r, "escalations", 1);
+    }
+    shouhe__v1__matter_event__free_unpacked (e, NULL);
     return 0;
 }
 
+//  Count one kept matter m (replayed; closed on close_date or "").
+static void
+s_count_matter (s_ctx_t *c, const char *region, const uint8_t *id, size_t id_len,
+                const Shouhe__V1__Matter *mt, const sh_domain_matter_t *m, const char *close_date)
+{
+    int tier = m->tier >= 1 && m->tier <= 3 ? m->tier : 0;
+    int step = m->step >= 1 && m->step <= 5 ? m->step : 0;
+    int cat = mt->has_category && mt->category >= 1 && mt->category <= 6 ? (int) mt->category : 0;
+    s_add (c->r, "matters", 1);
+    s_add (c->r, m->closed ? "matters_closed" : "matters_open", 1);
+    if (tier) {
+        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), s_tiers[tier]);
+        s_add (t, "matters", 1);
+        if (m->closed)
+            s_add (t, "closed", 1);
+    }
+    if (step)
+        s_add (json_object_get (c->r, "by_step"), s_steps[step], 1);
+    if (cat) {
+        json_t *t = json_object_get (json_object_get (c->r, "by_category"), s_categories[cat]);
+        s_add (t, "matters", 1);
+        if (m->closed)
+            s_add (t, "closed", 1);
+    }
+    long opened = sh_report_days (mt->opened_on);
+    long closed = sh_report_days (close_date);
+    if (m->closed && tier && opened >= 0 && closed >= opened)
+        json_array_append_new (c->close_days[tier], json_integer (closed - opened));
+    if (!m->closed && tier == SH_TIER_BIG && opened >= 0 && c->today - opened > SH_REPORT_OVERDUE_DAYS) {
+        char hex[2 * 16 + 1] = "";
+        if (id_len == 16)
+            sh_crypto_hex (hex, id, id_len);
+        json_array_append_new (json_object_get (c->r, "overdue_big"),
+            json_pack ("{s:s, s:o, s:s#, s:s, s:I}", "matter", hex, "title", s_str (mt->title),
+                       "village", region, (int) (strlen (region) < 12 ? strlen (region) : 12),
+                       "opened_on", mt->opened_on, "days", (json_int_t) (c->today - opened)));
+    }
+}
+
+//  Every matter of the region is replayed (its escalations are dated on
+//  their own); the kept ones (opened on or after since) are counted.
 static int
 s_matter (const char *region, const uint8_t *id, size_t id_len,
           const uint8_t *body, size_t len, void *arg)
@@ -151,54 +279,49 @@ s_matter (const char *region, const uint8_t *id, size_t id_len,
     Shouhe__V1__Matter *mt = shouhe__v1__matter__unpack (NULL, len, body);
     if (!mt)
         return 0;
-    if (!s_kept (c, mt->opened_on)) {
-        shouhe__v1__matter__free_unpacked (mt, NULL);
-        return 0;
-    }
+    bool kept = s_kept (c, mt->opened_on);
     sh_domain_matter_t m;
-    c->rc = sh_domain_matter_replay (c->txn, region, id, id_len, &m, NULL, NULL);
-    if (c->rc) {
-        shouhe__v1__matter__free_unpacked (mt, NULL);
-        return 1;
-    }
-    int tier = m.tier >= 1 && m.tier <= 3 ? m.tier : 0;
-    int step = m.step >= 1 && m.step <= 5 ? m.step : 0;
-    int cat = mt->has_category && mt->category >= 1 && mt->category <= 6 ? (int) mt->category : 0;
-    s_add (c->r, "matters", 1);
-    s_add (c->r, m.closed ? "matters_closed" : "matters_open", 1);
-    if (tier) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), s_tiers[tier]);
-        s_add (t, "matters", 1);
-        if (m.closed)
-            s_add (t, "closed", 1);
-    }
-    if (step)
-        s_add (json_object_get (c->r, "by_step"), s_steps[step], 1);
-    if (cat) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_category"), s_categories[cat]);
-        s_add (t, "matters", 1);
-        if (m.closed)
-            s_add (t, "closed", 1);
-    }
-    long opened = sh_report_days (mt->opened_on);
-    if (m.closed && tier && opened >= 0) {
-        s_close_t k = { .hlc = m.closed_hlc };
-        c->rc = sh_merge_events (c->txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_close_event, &k);
-        long closed = sh_report_days (k.date);
-        if (c->rc == SH_OK && closed >= opened)
-            json_array_append_new (c->close_days[tier], json_integer (closed - opened));
-    }
-    if (!m.closed && tier == SH_TIER_BIG && opened >= 0 && c->today - opened > SH_REPORT_OVERDUE_DAYS) {
-        char hex[2 * 16 + 1] = "";
-        if (id_len == 16)
-            sh_crypto_hex (hex, id, id_len);
-        json_array_append_new (json_object_get (c->r, "overdue_big"),
-            json_pack ("{s:s, s:s, s:s#, s:s, s:I}", "matter", hex, "title", mt->title ? mt->title : "",
-                       "village", region, (int) (strlen (region) < 12 ? strlen (region) : 12),
-                       "opened_on", mt->opened_on, "days", (json_int_t) (c->today - opened)));
-    }
+    c->n_refused = 0;
+    sh_err rc = sh_domain_matter_replay (c->txn, region, id, id_len, &m, s_refused, c);
+    if (rc == SH_OK)
+        rc = c->rc;
+    s_walk_t w = { .c = c, .closed = m.closed, .close_hlc = m.closed_hlc };
+    //  walk the events again only for what the replay does not tell
+    if (rc == SH_OK && (m.escalations > 0 || (kept && m.closed)))
+        rc = sh_merge_events (c->txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_matter_event, &w);
+    if (rc == SH_OK && kept)
+        s_count_matter (c, region, id, id_len, mt, &m, w.close_date);
     shouhe__v1__matter__free_unpacked (mt, NULL);
-    return c->rc != SH_OK;
+    c->rc = rc;
+    return rc != SH_OK;
+}
+
+static int
+s_cmp_str (const void *a, const void *b)
+{
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+//  Replace the object at key with one of the same members in key order.
+static void
+s_sort_keys (json_t *obj, const char *key)
+{
+    json_t *o = json_object_get (obj, key);
+    size_t n = json_object_size (o);
+    const char **keys = malloc ((n ? n : 1) * sizeof *keys);
+    if (!keys)
+        return;
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach (o, k, v)
+        keys[i++] = k;
+    qsort (keys, n, sizeof *keys, s_cmp_str);
+    json_t *sorted = json_object ();
+    for (i = 0; i < n; i++)
+        json_object_set (sorted, keys[i], json_object_get (o, keys[i]));
+    free (keys);
+    json_object_set_new (obj, key, sorted);
 }
 
 static int
@@ -225,12 +348,17 @@ s_median (json_t *arr)
     return json_real (med);
 }
 
+//  Oldest first; ties by village, then by matter id.
 static int
 s_cmp_overdue (const void *a, const void *b)
 {
-    json_int_t x = json_integer_value (json_object_get (*(json_t *const *) a, "days"));
-    json_int_t y = json_integer_value (json_object_get (*(json_t *const *) b, "days"));
-    return (y > x) - (y < x);
+    const json_t *p = *(json_t *const *) a, *q = *(json_t *const *) b;
+    json_int_t x = json_integer_value (json_object_get (p, "days"));
+    json_int_t y = json_integer_value (json_object_get (q, "days"));
+    if (x != y)
+        return (y > x) - (y < x);
+    int cmp = strcmp (s_s (p, "village"), s_s (q, "village"));
+    return cmp ? cmp : strcmp (s_s (p, "matter"), s_s (q, "matter"));
 }
 
 //  Sort the elements of arr with cmp (a new array replaces it in obj).
@@ -343,7 +471,8 @@ s_party_masses (s_ctx_t *c, const char *today)
                 json_array_append (list, mo);
             }
             if (list)
-                json_array_append_new (missed, json_pack ("{s:s, s:s#, s:o}", "courtyard", code,
+                json_array_append_new (missed, json_pack ("{s:s, s:O, s:s#, s:o}", "courtyard", code,
+                                                          "name", json_object_get (v, "name"),
                                                           "village", code, 12, "months", list));
         }
         json_decref (span);
@@ -463,6 +592,40 @@ s_group_hexagons (s_ctx_t *c, json_t *groups, const char *key)
     s_rank (c->r, key);
 }
 
+//  The six levels of one evaluation period ({category: level}) into
+//  one[1..6] (0 for a category not evaluated); returns the area.
+static double
+s_period_levels (const json_t *levels, double one[7])
+{
+    double r[6];
+    one[0] = 0;
+    for (int k = 1; k <= 6; k++)
+        r[k - 1] = one[k] = (double) json_integer_value (json_object_get (levels, s_categories[k]));
+    return s_round (sh_domain_hexagon_area (r), 100);
+}
+
+//  Movers first: the largest |delta|, then by courtyard code.
+static int
+s_cmp_mover (const void *a, const void *b)
+{
+    double x = fabs (json_real_value (json_object_get (*(json_t *const *) a, "delta")));
+    double y = fabs (json_real_value (json_object_get (*(json_t *const *) b, "delta")));
+    if (x != y)
+        return (y > x) - (y < x);
+    return strcmp (json_string_value (json_object_get (*(json_t *const *) a, "courtyard")),
+                   json_string_value (json_object_get (*(json_t *const *) b, "courtyard")));
+}
+
+//  Sort the array at key of movers and keep its first S_MOVERS_MAX.
+static void
+s_top_movers (json_t *movers, const char *key)
+{
+    s_sort (movers, key, s_cmp_mover);
+    json_t *arr = json_object_get (movers, key);
+    while (json_array_size (arr) > S_MOVERS_MAX)
+        json_array_remove (arr, json_array_size (arr) - 1);
+}
+
 static void
 s_hexagons (s_ctx_t *c)
 {
@@ -470,28 +633,47 @@ s_hexagons (s_ctx_t *c)
     double n = 0;
     json_t *villages = json_object (), *towns = json_object ();
     json_t *yards = json_array ();
+    json_t *movers = json_pack ("{s:i, s:[], s:[]}", "compared", 0, "gains", "losses");
     const char *code;
     json_t *periods;
     json_object_foreach (c->evals, code, periods) {
-        const char *latest = NULL, *p;
+        //  the latest period and the one before it
+        const char *latest = NULL, *previous = NULL, *p;
         json_t *v;
-        json_object_foreach (periods, p, v)
-            if (!latest || strcmp (p, latest) > 0)
+        json_object_foreach (periods, p, v) {
+            if (!latest || strcmp (p, latest) > 0) {
+                previous = latest;
                 latest = p;
-        json_t *levels = json_object_get (periods, latest);
-        double one[7] = { 0 };
-        for (int k = 1; k <= 6; k++) {
-            one[k] = (double) json_integer_value (json_object_get (levels, s_categories[k]));
-            total[k] += one[k];
+            }
+            else
+            if (!previous || strcmp (p, previous) > 0)
+                previous = p;
         }
+        double one[7];
+        double area = s_period_levels (json_object_get (periods, latest), one);
+        for (int k = 1; k <= 6; k++)
+            total[k] += one[k];
         n++;
         char group[13];
         snprintf (group, sizeof group, "%.12s", code);
         s_group_add (villages, group, one);
+        if (previous) {
+            double before[7];
+            double area0 = s_period_levels (json_object_get (periods, previous), before);
+            double delta = s_round (area - area0, 100);
+            s_add (movers, "compared", 1);
+            if (delta != 0)
+                json_array_append_new (json_object_get (movers, delta > 0 ? "gains" : "losses"),
+                    json_pack ("{s:s, s:o, s:s, s:s, s:s, s:f, s:f, s:f}", "courtyard", code,
+                               "name", s_str (s_name (c, code)), "village", group, "period", latest,
+                               "previous_period", previous, "area", area, "previous_area", area0,
+                               "delta", delta));
+        }
         snprintf (group, sizeof group, "%.9s", code);
         s_group_add (towns, group, one);
         json_t *h = s_hexagon (one, 1);
         json_object_set_new (h, "code", json_string (code));
+        json_object_set_new (h, "name", s_str (s_name (c, code)));
         json_object_set_new (h, "period", json_string (latest));
         json_array_append_new (yards, h);
     }
@@ -502,6 +684,9 @@ s_hexagons (s_ctx_t *c)
     s_rank (c->r, "courtyard_hexagons");
     s_group_hexagons (c, villages, "village_hexagons");
     s_group_hexagons (c, towns, "town_hexagons");
+    s_top_movers (movers, "gains");
+    s_top_movers (movers, "losses");
+    json_object_set_new (c->r, "movers", movers);
     json_decref (villages);
     json_decref (towns);
 }
@@ -518,7 +703,7 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "today", json_string (today));
     static const char *const zero[] = {
         "villages", "courtyards", "model_courtyards", "households", "residents", "persons",
-        "matters", "matters_closed", "matters_open", "meetings", "party_masses_days",
+        "matters", "matters_closed", "matters_open", "escalations", "meetings", "party_masses_days",
         "mediations", "points_earned", "points_redeemed", "points_balance", NULL
     };
     for (const char *const *k = zero; *k; k++)
@@ -539,6 +724,7 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "by_tier", t);
     json_object_set_new (r, "by_step", s);
     json_object_set_new (r, "by_category", cat);
+    json_object_set_new (r, "escalations_per_month", json_object ());
     json_object_set_new (r, "mediations_by_level", lv);
     json_object_set_new (r, "overdue_big", json_array ());
     json_object_set_new (r, "missed_party_masses_day", json_array ());
@@ -559,6 +745,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     c.r = s_skeleton (prefix, since, today);
     c.yards = json_object ();
     c.evals = json_object ();
+    c.escalations = json_object ();
     for (int i = 0; i < 4; i++)
         c.close_days[i] = json_array ();
     sh_err rc = sh_store_begin (store, false, &c.txn);
@@ -597,6 +784,8 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
             json_object_set_new (med, s_tiers[i], s_median (c.close_days[i]));
         json_object_set_new (c.r, "median_days_to_close", med);
         s_sort (c.r, "overdue_big", s_cmp_overdue);
+        json_object_set (c.r, "escalations_per_month", c.escalations);
+        s_sort_keys (c.r, "escalations_per_month");
         json_object_set_new (c.r, "meetings", json_integer (c.n_meetings));
         s_party_masses (&c, today);
         json_t *p = json_object_get (c.r, "points");
@@ -610,6 +799,8 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     json_decref (c.r);
     json_decref (c.yards);
     json_decref (c.evals);
+    json_decref (c.escalations);
+    free (c.refused);
     for (int i = 0; i < 4; i++)
         json_decref (c.close_days[i]);
     return rc;
@@ -675,19 +866,6 @@ s_csv (FILE *f, const char *path, const json_t *v)
     fputc ('\n', f);
 }
 
-static long long
-s_i (const json_t *j, const char *k)
-{
-    return (long long) json_integer_value (json_object_get (j, k));
-}
-
-static const char *
-s_s (const json_t *j, const char *k)
-{
-    const char *s = json_string_value (json_object_get (j, k));
-    return s ? s : "";
-}
-
 //  Print at most max characters (not bytes) of UTF-8 s.
 static void
 s_utf8_trunc (FILE *f, const char *s, int max)
@@ -714,6 +892,85 @@ s_hex_line (FILE *f, const char *label, const json_t *h)
     if (json_object_get (h, "rank"))
         fprintf (f, " %4lld", s_i (h, "rank"));
     fputc ('\n', f);
+}
+
+//  Movers listed per direction in text.
+#define S_TEXT_MOVERS_MAX 5
+
+//  One year of escalations: a column per month ("-" none), then the total.
+static void
+s_text_escalation_year (FILE *f, int year, const long long n[13])
+{
+    long long total = 0;
+    fprintf (f, "%-4d", year);
+    for (int m = 1; m <= 12; m++) {
+        if (n[m] > 0)
+            fprintf (f, " %4lld", n[m]);
+        else
+            fprintf (f, " %4s", "-");
+        total += n[m];
+    }
+    fprintf (f, " %6lld\n", total);
+}
+
+//  Escalations per month: a row per year (71 columns).
+static void
+s_text_escalations (FILE *f, const json_t *r)
+{
+    const json_t *per_month = json_object_get (r, "escalations_per_month");
+    fprintf (f, "\nescalations %lld%s\n", s_i (r, "escalations"), json_object_size (per_month) ? " by month" : "");
+    if (!json_object_size (per_month))
+        return;
+    fprintf (f, "%-4s", "year");
+    for (int m = 1; m <= 12; m++)
+        fprintf (f, "   %02d", m);
+    fprintf (f, " %6s\n", "total");
+    long long n[13] = { 0 };
+    int year = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach ((json_t *) per_month, k, v) {
+        int y, m;
+        if (sscanf (k, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12)
+            continue;
+        if (year && y != year) {
+            s_text_escalation_year (f, year, n);
+            memset (n, 0, sizeof n);
+        }
+        year = y;
+        n[m] += json_integer_value (v);
+    }
+    if (year)
+        s_text_escalation_year (f, year, n);
+}
+
+//  The first movers of each direction (75 columns at most).
+static void
+s_text_movers (FILE *f, const json_t *r)
+{
+    const json_t *mv = json_object_get (r, "movers");
+    fprintf (f, "\nbiggest hexagon movers since the previous period (%lld courtyards compared)\n",
+             s_i (mv, "compared"));
+    static const char *const dirs[2] = { "gains", "losses" };
+    for (int d = 0; d < 2; d++) {
+        const json_t *arr = json_object_get (mv, dirs[d]);
+        fprintf (f, "  %-15s %-7s %-7s %7s %7s %8s name\n", dirs[d], "period", "before", "area", "before",
+                 "delta");
+        size_t i;
+        json_t *e;
+        json_array_foreach (arr, i, e) {
+            if (i == S_TEXT_MOVERS_MAX) {
+                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                break;
+            }
+            fprintf (f, "  %-15.15s %-7.7s %-7.7s %7.2f %7.2f %+8.2f ", s_s (e, "courtyard"), s_s (e, "period"),
+                     s_s (e, "previous_period"), json_number_value (json_object_get (e, "area")),
+                     json_number_value (json_object_get (e, "previous_area")),
+                     json_number_value (json_object_get (e, "delta")));
+            s_utf8_trunc (f, s_s (e, "name"), 8);
+            fputc ('\n', f);
+        }
+    }
 }
 
 static void
@@ -750,6 +1007,7 @@ s_text (FILE *f, const json_t *r)
         const json_t *t = json_object_get (json_object_get (r, "by_category"), s_categories[i]);
         fprintf (f, "%-12s %8lld %8lld\n", s_categories[i], s_i (t, "matters"), s_i (t, "closed"));
     }
+    s_text_escalations (f, r);
     const json_t *od = json_object_get (r, "overdue_big");
     fprintf (f, "\nopen big matters older than %d days: %zu\n", SH_REPORT_OVERDUE_DAYS, json_array_size (od));
     size_t i;
@@ -819,91 +1077,7 @@ s_text (FILE *f, const json_t *r)
             s_hex_line (f, s_s (e, "code"), e);
         }
     }
-}
-
-//  ---------------------------------------------------------------------
-//  SVG: the six-category maturity hexagon as a radar chart
-
-static const char *const s_svg_axes[6][2] = {
-    { "policy", "政策宣讲" }, { "deliberation", "协商议事" }, { "mediation", "矛盾调处" },
-    { "environment", "环境整治" }, { "customs", "文明乡风" }, { "economy", "庭院经济" }
-};
-
-//  Escape text for XML.
-static void
-s_xml (FILE *f, const char *t)
-{
-    for (; t && *t; t++)
-        switch (*t) {
-            case '<': fputs ("&lt;", f); break;
-            case '>': fputs ("&gt;", f); break;
-            case '&': fputs ("&amp;", f); break;
-            case '"': fputs ("&quot;", f); break;
-            default: fputc (*t, f);
-        }
-}
-
-//  Point of axis i (0 = top, clockwise) at level v (0..10) around (cx, cy).
-static void
-s_axis_point (double cx, double cy, double r, int i, double v, double *x, double *y)
-{
-    double a = (90.0 - 60.0 * i) * 3.14159265358979323846 / 180.0;
-    *x = cx + r * v / 10.0 * cos (a);
-    *y = cy - r * v / 10.0 * sin (a);
-}
-
-static void
-s_svg (FILE *f, const json_t *report)
-{
-    const double w = 480, h = 440, cx = 240, cy = 215, r = 150;
-    json_t *hex = json_object_get (report, "hexagon");
-    json_t *levels = json_object_get (hex, "levels");
-    const char *prefix = json_string_value (json_object_get (report, "prefix"));
-    const char *region = prefix && *prefix ? prefix : "500115 district";
-    fprintf (f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"13\">\n", w, h, w, h);
-    fputs ("<title>maturity hexagon ", f);
-    s_xml (f, region);
-    fputs ("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", f);
-    //  grid: levels 2, 4, ... 10, and the six axes
-    for (int g = 2; g <= 10; g += 2) {
-        fputs ("<polygon class=\"grid\" fill=\"none\" stroke=\"#ccc\" points=\"", f);
-        for (int i = 0; i < 6; i++) {
-            double x, y;
-            s_axis_point (cx, cy, r, i, g, &x, &y);
-            fprintf (f, "%s%.1f,%.1f", i ? " " : "", x, y);
-        }
-        fputs ("\"/>\n", f);
-    }
-    for (int i = 0; i < 6; i++) {
-        double x, y, lx, ly;
-        s_axis_point (cx, cy, r, i, 10, &x, &y);
-        s_axis_point (cx, cy, r, i, 11.6, &lx, &ly);
-        fprintf (f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>\n",
-                 cx, cy, x, y);
-        double v = json_number_value (json_object_get (levels, s_svg_axes[i][0]));
-        fprintf (f, "<text class=\"label\" data-category=\"%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                    "dominant-baseline=\"middle\">%s %s %.1f</text>\n",
-                 s_svg_axes[i][0], lx, ly, s_svg_axes[i][1], s_svg_axes[i][0], v);
-    }
-    //  the data polygon
-    fputs ("<polygon class=\"levels\" fill=\"#2a7ab8\" fill-opacity=\"0.35\" stroke=\"#2a7ab8\" "
-           "stroke-width=\"2\" points=\"", f);
-    for (int i = 0; i < 6; i++) {
-        double x, y, v = json_number_value (json_object_get (levels, s_svg_axes[i][0]));
-        if (v < 0)
-            v = 0;
-        if (v > 10)
-            v = 10;
-        s_axis_point (cx, cy, r, i, v, &x, &y);
-        fprintf (f, "%s%.1f,%.1f", i ? " " : "", x, y);
-    }
-    fputs ("\"/>\n", f);
-    fprintf (f, "<text class=\"area\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", cx, h - 12);
-    s_xml (f, region);
-    fprintf (f, " · hexagon area %.2f (of %.2f)</text>\n</svg>\n",
-             json_number_value (json_object_get (hex, "area")), 150 * sqrt (3.0));
+    s_text_movers (f, r);
 }
 
 sh_err
@@ -914,7 +1088,7 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
     else
     if (!strcmp (format, "json")) {
         if (json_dumpf (report, f, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (10)))
-            return SH_EINVAL;
+            return ferror (f) ? sh_err_errno () : SH_EINVAL;
         fputc ('\n', f);
     }
     else
@@ -924,8 +1098,14 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
     }
     else
     if (!strcmp (format, "svg"))
-        s_svg (f, report);
+        sh_report_html_svg (f, report);
+    else
+    if (!strcmp (format, "html"))
+        sh_report_html_page (f, report);
     else
         return SH_EINVAL;
+    //  a full disk or a closed pipe shows here (errno: from the failed write)
+    if (fflush (f) || ferror (f))
+        return sh_err_errno ();
     return SH_OK;
 }

@@ -778,8 +778,9 @@ static int
 s_report (node_args_t *a)
 {
     const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")) {
-        fprintf (stderr, "shouhe-node: --format takes text, csv, json or svg, not '%s'\n", format);
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
+    &&  strcmp (format, "html")) {
+        fprintf (stderr, "shouhe-node: --format takes text, csv, json, svg or html, not '%s'\n", format);
         return NODE_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -807,7 +808,11 @@ s_report (node_args_t *a)
         return s_view_failed (rc, "the report");
     rc = sh_report_print (stdout, j, format);
     json_decref (j);
-    return rc ? NODE_EXIT_REFUSED : NODE_EXIT_OK;
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot write the report: %s\n", sh_strerror (rc));
+        return NODE_EXIT_REFUSED;
+    }
+    return NODE_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -905,11 +910,13 @@ const node_command_t node_commands[] = {
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { "report", NULL, "since date format", 0, 0,
-      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg]",
+      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg|html]",
       "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
       "and category, closure rate, median days to close, open big matters older than 30 days\n"
-      "(as of --date, default today), meetings and missed party-masses days, mediations,\n"
-      "points and the maturity hexagons. --since keeps matters, meetings and mediations from\n"
-      "that date on. JSON shape: common/sh_report.h.", s_report },
+      "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
+      "days, mediations, points, the maturity hexagons and their biggest movers. --since keeps\n"
+      "matters, escalations, meetings and mediations from that date on. --format svg: the\n"
+      "hexagon chart; html: one self-contained page (tables and charts). Formats and the JSON\n"
+      "shape: docs/reports.md.", s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

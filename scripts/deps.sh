@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages shouhe needs, only those missing.
 # Sourced or run by demo.sh and test.sh; needs root (or sudo) when something is missing.
+# chromium (headless) and a CJK font: the HTML report test opens the report in a browser.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
@@ -8,6 +9,7 @@ SHOUHE_PACKAGES=(
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
   liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
   python3 python3-zmq python3-nacl
+  chromium fonts-wqy-zenhei
 )
 
 missing=()

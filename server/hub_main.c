@@ -56,10 +56,11 @@ static const char *s_usage_text =
     "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
     "                                            every checkpoint to FILE (new) for shouhe-audit\n"
     "  shouhe-hub report --dir DIR [--town CODE | --village CODE] [--since DATE]\n"
-    "                    [--date TODAY] [--format text|csv|json|svg]\n"
-    "                                            district, town or village report (JSON shape:\n"
-    "                                            common/sh_report.h); --date: the day open big\n"
-    "                                            matters are 30 days old against (default today)\n"
+    "                    [--date TODAY] [--format text|csv|json|svg|html]\n"
+    "                                            district, town or village report (formats and\n"
+    "                                            JSON shape: docs/reports.md); --date: the day open\n"
+    "                                            big matters are 30 days old against (default\n"
+    "                                            today); html: one self-contained page\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
     "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
@@ -533,8 +534,9 @@ s_report (const s_args_t *a)
         return EXIT_USAGE;
     }
     const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")) {
-        fprintf (stderr, "shouhe-hub: --format takes text, csv, json or svg, not '%s'\n", format);
+    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
+    &&  strcmp (format, "html")) {
+        fprintf (stderr, "shouhe-hub: --format takes text, csv, json, svg or html, not '%s'\n", format);
         return EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -560,7 +562,11 @@ s_report (const s_args_t *a)
     }
     rc = sh_report_print (stdout, r, format);
     json_decref (r);
-    return rc ? EXIT_REFUSED : EXIT_OK;
+    if (rc) {
+        fprintf (stderr, "shouhe-hub: cannot write the report: %s\n", sh_strerror (rc));
+        return EXIT_REFUSED;
+    }
+    return EXIT_OK;
 }
 
 static int
@@ -575,7 +581,8 @@ s_serve (const s_args_t *a)
     int ex = s_open (a, &store, &key);
     if (ex)
         return ex;
-    hub_config_t c = { a->dir, a->bind, a->ready_file, a->threads, a->verbose };
+    hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
+                       .threads = a->threads, .verbose = a->verbose };
     int rc = hub_serve (&c, store, key);
     sh_key_destroy (&key);
     sh_store_close (&store);

@@ -1,7 +1,7 @@
 # report_test.sh -- `shouhe-hub report` on merged state: two generated town nodes sync to a hub;
-# the hub's district report adds them up, its --town report equals the town node's own report,
-# a --village report is part of its town, text fits 80 columns, CSV has its header row, and bad
-# command lines are refused.
+# the hub's district report adds them up (escalations per month and the biggest movers too), its
+# --town report equals the town node's own report, a --village report is part of its town, text
+# fits 80 columns, CSV has its header row, and bad command lines are refused.
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
@@ -40,13 +40,23 @@ for k in '"$KEYS"':
 assert j["villages"] > 2 and j["matters"] > 0
 assert set(j["hexagon"]) >= {"levels", "area"} and len(j["hexagon"]["levels"]) == 6
 assert len(j["overdue_big"]) == len(a["overdue_big"]) + len(b["overdue_big"])
+assert j["escalations"] == a["escalations"] + b["escalations"] > 0
+months = set(a["escalations_per_month"]) | set(b["escalations_per_month"])
+assert list(j["escalations_per_month"]) == sorted(months), j["escalations_per_month"]
+for m in months:
+    assert j["escalations_per_month"][m] == a["escalations_per_month"].get(m, 0) + b["escalations_per_month"].get(m, 0), m
+assert j["movers"]["compared"] == a["movers"]["compared"] + b["movers"]["compared"]
+for d in ("gains", "losses"):
+    both = sorted(a["movers"][d] + b["movers"][d], key=lambda m: (-abs(m["delta"]), m["courtyard"]))
+    assert j["movers"][d] == both[:10], d
 '
 it_step "town"
 hub_rc 0 report --town 500115001 --format json
 assert_json '
 a = json.load(open("'"$T"'/ta.json"))
 for k in '"$KEYS"' + ["by_tier", "by_step", "by_category", "closure_rate", "median_days_to_close",
-                      "overdue_big", "hexagon", "mediations_by_level", "points", "minutes"]:
+                      "overdue_big", "hexagon", "mediations_by_level", "points", "minutes",
+                      "escalations", "escalations_per_month", "movers"]:
     assert j[k] == a[k], (k, j[k], a[k])
 '
 cp "$OUT" "$T/hub-ta.json"

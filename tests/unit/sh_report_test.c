@@ -1,7 +1,10 @@
 /*  sh_report_test -- a village replica with hand-written courtyards,
     matters, meetings, mediations, points and evaluations, and the exact
     report of it: totals, closure rate, medians, the 30-day rule with a
-    fixed today, missed party-masses days, hexagons and --since.
+    fixed today, missed party-masses days, hexagons and --since; the
+    escalations per month (a conflicting escalation from a second replica
+    does not count), the biggest hexagon movers, and the HTML page (every
+    text escaped, no URL, the charts and tables there).
 */
 #include "sh_test.h"
 
@@ -9,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sh_changelog.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_report.h"
@@ -44,6 +48,31 @@ s_num (json_t *j, const char *key)
     json_t *v = json_object_get (j, key);
     SH_CHECK (json_is_number (v));
     return json_number_value (v);
+}
+
+static const char *
+s_str (json_t *j, const char *key)
+{
+    const char *s = json_string_value (json_object_get (j, key));
+    SH_CHECK (s);
+    return s;
+}
+
+//  The report printed in format, as a string the caller frees.
+static char *
+s_print (const json_t *j, const char *format)
+{
+    FILE *f = tmpfile ();
+    SH_CHECK (f);
+    SH_PASS (sh_report_print (f, j, format));
+    long n = ftell (f);
+    SH_CHECK (n > 0);
+    rewind (f);
+    char *text = malloc ((size_t) n + 1);
+    SH_CHECK (text && fread (text, 1, (size_t) n, f) == (size_t) n);
+    text[n] = '\0';
+    fclose (f);
+    return text;
 }
 
 static void
@@ -179,6 +208,31 @@ test_report (void)
     SH_CHECK (!strcmp (json_string_value (json_object_get (json_array_get (th, 0), "code")), "500115001"));
     SH_CHECK (fabs (json_number_value (json_object_get (json_array_get (th, 0), "area")) - 64.95) < 1e-9);
     SH_CHECK (s_int (hex, "courtyards") == 2);
+    SH_CHECK (!strcmp (s_str (json_array_get (yh, 0), "name"), "黄家院"));
+    SH_CHECK (!strcmp (s_str (m0, "name"), "李家湾"));
+
+    //  escalations: m3 and m5 in May, m4 in June
+    SH_CHECK (s_int (j, "escalations") == 3);
+    json_t *epm = json_object_get (j, "escalations_per_month");
+    SH_CHECK (json_object_size (epm) == 2);
+    SH_CHECK (s_int (epm, "2024-05") == 2 && s_int (epm, "2024-06") == 1);
+    SH_CHECK (!strcmp (json_object_iter_key (json_object_iter (epm)), "2024-05"));   //  months in order
+    //  movers: only Y1 has two periods: all 9 (210.44) -> all 6 (93.53)
+    json_t *mv = json_object_get (j, "movers");
+    SH_CHECK (s_int (mv, "compared") == 1 && json_array_size (json_object_get (mv, "gains")) == 0);
+    json_t *loss = json_array_get (json_object_get (mv, "losses"), 0);
+    SH_CHECK (json_array_size (json_object_get (mv, "losses")) == 1);
+    SH_CHECK (!strcmp (s_str (loss, "courtyard"), S_Y1) && !strcmp (s_str (loss, "village"), S_VILLAGE));
+    SH_CHECK (!strcmp (s_str (loss, "period"), "2024Q2") && !strcmp (s_str (loss, "previous_period"), "2024Q1"));
+    SH_CHECK (fabs (s_num (loss, "area") - 93.53) < 1e-9 && fabs (s_num (loss, "previous_area") - 210.44) < 1e-9);
+    SH_CHECK (fabs (s_num (loss, "delta") + 116.91) < 1e-9);
+
+    //  text: the escalations by year and month, the movers
+    char *text = s_print (j, "text");
+    SH_CHECK (strstr (text, "\nescalations 3 by month\n"));
+    SH_CHECK (strstr (text, "\n2024    -    -    -    -    2    1    -    -    -    -    -    -      3\n"));
+    SH_CHECK (strstr (text, "  " S_Y1 " 2024Q2  2024Q1    93.53  210.44  -116.91 黄家院\n"));
+    free (text);
     json_decref (j);
 
     //  the same for the town and village prefixes; nothing under another village
@@ -196,6 +250,9 @@ test_report (void)
     SH_CHECK (s_int (j, "meetings") == 0 && s_int (j, "mediations") == 1);
     SH_CHECK (json_array_size (json_object_get (j, "overdue_big")) == 0);
     SH_CHECK (s_int (j, "courtyards") == 2 && s_int (j, "points_balance") == 70);
+    SH_CHECK (s_int (j, "escalations") == 1 && s_int (json_object_get (j, "escalations_per_month"), "2024-06") == 1);
+    SH_CHECK (json_object_size (json_object_get (j, "escalations_per_month")) == 1);
+    SH_CHECK (s_int (json_object_get (j, "movers"), "compared") == 1);   //  evaluations are not filtered
     json_decref (j);
 
     //  a later today makes the 30-day-old matter overdue too
@@ -207,6 +264,208 @@ test_report (void)
     SH_CHECK (sh_report_build (store, "", "2024-13-01", S_TODAY, &j) == SH_EINVAL);
     SH_CHECK (sh_report_build (store, "", NULL, "yesterday", &j) == SH_EINVAL);
 
+    sh_replica_close (&r);
+    sh_test_rmdir (dir);
+}
+
+//  Hand every change of from's log to to (what a sync does).
+static void
+s_exchange (sh_replica_t *from, sh_replica_t *to)
+{
+    sh_store_txn_t *rt, *wt;
+    SH_PASS (sh_store_begin (sh_replica_store (from), false, &rt));
+    SH_PASS (sh_replica_begin (to, &wt));
+    uint64_t size;
+    SH_PASS (sh_changelog_size (rt, &size));
+    for (uint64_t i = 1; i <= size; i++) {
+        const uint8_t *bytes;
+        size_t len;
+        bool dup;
+        SH_PASS (sh_changelog_get (rt, i, &bytes, &len));
+        SH_PASS (sh_replica_ingest (to, wt, bytes, len, &dup, NULL));
+    }
+    SH_PASS (sh_store_commit (&wt));
+    sh_store_abort (&rt);
+}
+
+static void
+test_escalations (void)
+{
+    char *da = sh_test_tmpdir (), *db = sh_test_tmpdir ();
+    sh_replica_t *a, *b;
+    SH_PASS (sh_replica_create (&a, da, S_VILLAGE));
+    SH_PASS (sh_replica_create (&b, db, S_VILLAGE));
+    sh_ops_courtyard_t y1 = { .code = S_Y1, .name = "黄家院", .households = 10, .elderly = SH_OPS_UNSET };
+    S_OK (sh_ops_courtyard_add (a, &y1, msg_));
+    char m1[SH_OPS_ID_HEX], m2[SH_OPS_ID_HEX];
+    s_matter (a, S_Y1, "mediation", "2024-05-01", m1);
+    s_exchange (a, b);
+    //  offline, both escalate m1 to big in May: the later one is a conflict
+    S_OK (sh_ops_matter_escalate (a, m1, "big", NULL, "2024-05-03", msg_));
+    S_OK (sh_ops_matter_escalate (b, m1, "big", NULL, "2024-05-20", msg_));
+    //  m2, opened in May: small in June, big in July
+    s_matter (a, S_Y1, "economy", "2024-05-25", m2);
+    S_OK (sh_ops_matter_escalate (a, m2, "small", NULL, "2024-06-02", msg_));
+    S_OK (sh_ops_matter_step (a, m2, "consult", NULL, "2024-06-03", msg_));
+    S_OK (sh_ops_matter_escalate (a, m2, "big", NULL, "2024-07-01", msg_));
+    s_exchange (a, b);
+    s_exchange (b, a);
+
+    sh_replica_t *both[2] = { a, b };
+    for (int i = 0; i < 2; i++) {
+        json_t *j;
+        SH_PASS (sh_report_build (sh_replica_store (both[i]), "", NULL, "2024-08-01", &j));
+        SH_CHECK (s_int (j, "matters") == 2 && s_int (j, "escalations") == 3);
+        json_t *epm = json_object_get (j, "escalations_per_month");
+        SH_CHECK (json_object_size (epm) == 3);
+        SH_CHECK (s_int (epm, "2024-05") == 1 && s_int (epm, "2024-06") == 1 && s_int (epm, "2024-07") == 1);
+        SH_CHECK (s_int (j, "by_tier.big.matters") == 2);
+        json_decref (j);
+        //  since: the escalations dated on or after it, of matters opened before it too
+        SH_PASS (sh_report_build (sh_replica_store (both[i]), "", "2024-06-01", "2024-08-01", &j));
+        SH_CHECK (s_int (j, "matters") == 0 && s_int (j, "escalations") == 2);
+        epm = json_object_get (j, "escalations_per_month");
+        SH_CHECK (json_object_size (epm) == 2 && s_int (epm, "2024-06") == 1 && s_int (epm, "2024-07") == 1);
+        json_decref (j);
+    }
+    //  none at all: an empty object, a zero, and no chart in HTML
+    json_t *j;
+    SH_PASS (sh_report_build (sh_replica_store (a), "500115001002", NULL, "2024-08-01", &j));
+    SH_CHECK (s_int (j, "escalations") == 0 && json_object_size (json_object_get (j, "escalations_per_month")) == 0);
+    char *html = s_print (j, "html");
+    SH_CHECK (strstr (html, "id=\"escalations-none\"") && !strstr (html, "<svg id=\"escalations\""));
+    free (html);
+    json_decref (j);
+    sh_replica_close (&a);
+    sh_replica_close (&b);
+    sh_test_rmdir (da);
+    sh_test_rmdir (db);
+}
+
+//  All six categories of yard at one level for period.
+static void
+s_evaluate (sh_replica_t *r, const char *yard, const char *period, int level)
+{
+    static const char *const cats[] = { "policy", "deliberation", "mediation", "environment", "customs", "economy" };
+    for (size_t i = 0; i < 6; i++) {
+        int got;
+        S_OK (sh_ops_evaluate (r, yard, period, cats[i], level, level, level, &got, msg_));
+        SH_CHECK (got == level);
+    }
+}
+
+#define S_ESCAPED "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;&#39;s 院"
+
+static void
+test_movers (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, dir, S_VILLAGE));
+    char code[17][16];
+    for (int i = 0; i < 17; i++) {
+        snprintf (code[i], sizeof code[i], "%s%03d", S_VILLAGE, i + 1);
+        sh_ops_courtyard_t y = { .code = code[i], .name = i ? "院" : "<b>\"A&B\"</b>'s 院", .households = 10,
+                                 .elderly = SH_OPS_UNSET };
+        S_OK (sh_ops_courtyard_add (r, &y, msg_));
+    }
+    //  001..012 gain: all 2 (area 10.39) -> all L
+    static const int gain_to[12] = { 5, 7, 7, 3, 4, 6, 8, 9, 10, 5, 6, 3 };
+    for (int i = 0; i < 12; i++) {
+        s_evaluate (r, code[i], "2024Q1", 2);
+        s_evaluate (r, code[i], "2024Q2", gain_to[i]);
+    }
+    //  013: 9 -> 4; 014: 10, 5 -> 4 (against 2024Q1, not 2023Q4); 015: 3 -> 3
+    //  (no change); 016: one period only; 017: policy 4, others 2 (13.86) -> all 2
+    s_evaluate (r, code[12], "2024Q1", 9);
+    s_evaluate (r, code[12], "2024Q2", 4);
+    s_evaluate (r, code[13], "2023Q4", 10);
+    s_evaluate (r, code[13], "2024Q1", 5);
+    s_evaluate (r, code[13], "2024Q2", 4);
+    s_evaluate (r, code[14], "2024Q1", 3);
+    s_evaluate (r, code[14], "2024Q2", 3);
+    s_evaluate (r, code[15], "2024Q2", 7);
+    s_evaluate (r, code[16], "2024Q1", 2);
+    int got;
+    S_OK (sh_ops_evaluate (r, code[16], "2024Q1", "policy", 4, 4, 4, &got, msg_));
+    s_evaluate (r, code[16], "2024Q2", 2);
+
+    json_t *j;
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, S_TODAY, &j));
+    json_t *mv = json_object_get (j, "movers");
+    SH_CHECK (s_int (mv, "compared") == 16);
+    //  by |delta|, ties by code; the 11th and 12th (004, 012: +12.99) are left out
+    static const struct { int yard; double delta, area; } gains[10] = {
+        { 9, 249.42, 259.81 }, { 8, 200.05, 210.44 }, { 7, 155.89, 166.28 }, { 2, 116.92, 127.31 },
+        { 3, 116.92, 127.31 }, { 6, 83.14, 93.53 }, { 11, 83.14, 93.53 }, { 1, 54.56, 64.95 },
+        { 10, 54.56, 64.95 }, { 5, 31.18, 41.57 }
+    };
+    json_t *arr = json_object_get (mv, "gains");
+    SH_CHECK (json_array_size (arr) == 10);
+    for (size_t i = 0; i < 10; i++) {
+        json_t *e = json_array_get (arr, i);
+        if (strcmp (s_str (e, "courtyard"), code[gains[i].yard - 1]) || fabs (s_num (e, "delta") - gains[i].delta) > 1e-9
+        ||  fabs (s_num (e, "area") - gains[i].area) > 1e-9 || fabs (s_num (e, "previous_area") - 10.39) > 1e-9) {
+            fprintf (stderr, "gain %zu: %s %.2f, expected %s %.2f\n", i, s_str (e, "courtyard"),
+                     s_num (e, "delta"), code[gains[i].yard - 1], gains[i].delta);
+            SH_CHECK (0);
+        }
+        SH_CHECK (!strcmp (s_str (e, "period"), "2024Q2") && !strcmp (s_str (e, "previous_period"), "2024Q1"));
+        SH_CHECK (!strcmp (s_str (e, "village"), S_VILLAGE));
+    }
+    arr = json_object_get (mv, "losses");
+    SH_CHECK (json_array_size (arr) == 3);
+    SH_CHECK (!strcmp (s_str (json_array_get (arr, 0), "courtyard"), code[12]));
+    SH_CHECK (fabs (s_num (json_array_get (arr, 0), "delta") + 168.87) < 1e-9);
+    SH_CHECK (!strcmp (s_str (json_array_get (arr, 1), "courtyard"), code[13]));
+    SH_CHECK (!strcmp (s_str (json_array_get (arr, 1), "previous_period"), "2024Q1"));
+    SH_CHECK (fabs (s_num (json_array_get (arr, 1), "delta") + 23.38) < 1e-9);
+    SH_CHECK (!strcmp (s_str (json_array_get (arr, 2), "courtyard"), code[16]));
+    SH_CHECK (fabs (s_num (json_array_get (arr, 2), "previous_area") - 13.86) < 1e-9);
+    SH_CHECK (fabs (s_num (json_array_get (arr, 2), "delta") + 3.47) < 1e-9);
+
+    //  text: the first five of each, and how many more
+    char *text = s_print (j, "text");
+    SH_CHECK (strstr (text, "(16 courtyards compared)\n"));
+    SH_CHECK (strstr (text, "  ... and 5 more (all of them: --format json or csv)\n"));
+    SH_CHECK (strstr (text, "  500115001001009 2024Q2  2024Q1   259.81   10.39  +249.42 院\n"));
+    free (text);
+
+    //  HTML: the name with <&"'> escaped wherever it appears; no URL, no script
+    char *html = s_print (j, "html");
+    SH_CHECK (!strncmp (html, "<!DOCTYPE html>\n", 16) && strstr (html, "<meta charset=\"utf-8\">"));
+    SH_CHECK (strstr (html, "<td>" S_ESCAPED "</td>"));
+    SH_CHECK (!strstr (html, "<b>") && !strstr (html, "\"A&B"));
+    SH_CHECK (!strstr (html, "http") && !strstr (html, "<script") && !strstr (html, "url("));
+    SH_CHECK (strstr (html, "<svg id=\"hexagon\" class=\"chart\""));
+    SH_CHECK (strstr (html, "<polygon class=\"levels\""));
+    SH_CHECK (strstr (html, "<table id=\"totals\">") && strstr (html, "<table id=\"movers-gains\">"));
+    SH_CHECK (strstr (html, "<table id=\"courtyard-ranking\" class=\"ranking\">"));
+    SH_CHECK (strstr (html, "<tr data-key=\"courtyards\"><th>courtyards 院落</th><td class=\"num\">17</td></tr>"));
+    //  the hexagon in the page is the SVG format's drawing, without the XML declaration
+    char *svg = s_print (j, "svg");
+    const char *poly = strstr (svg, "<polygon class=\"levels\"");
+    SH_CHECK (poly && strstr (html, poly));   //  from the polygon to the end: the same bytes
+    SH_CHECK (!strncmp (svg, "<?xml", 5) && strstr (svg, "xmlns=\"http://www.w3.org/2000/svg\""));
+    free (svg);
+    free (html);
+
+    //  a title with markup, escalations over 25 years: the chart draws the last 120 months
+    json_object_set_new (j, "overdue_big", json_pack ("[{s:s, s:s, s:s, s:s, s:i}]", "matter", "00ff",
+                         "title", "<script>alert('x')</script>", "village", S_VILLAGE, "opened_on", "2024-01-01",
+                         "days", 40));
+    json_object_set_new (j, "escalations_per_month", json_pack ("{s:i, s:i, s:i}", "2000-01", 5, "2014-12", 7,
+                                                                "2024-12", 2));
+    html = s_print (j, "html");
+    SH_CHECK (strstr (html, "<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td>") && !strstr (html, "<script"));
+    size_t bars = 0;
+    for (const char *p = html; (p = strstr (p, "<rect class=\"bar\"")); p++)
+        bars++;
+    SH_CHECK (bars == 120);
+    SH_CHECK (strstr (html, "data-month=\"2015-01\" data-count=\"0\"") && !strstr (html, "data-month=\"2014-12\""));
+    SH_CHECK (strstr (html, "data-month=\"2024-12\" data-count=\"2\"") && strstr (html, "The last 120 months"));
+    free (html);
+    json_decref (j);
     sh_replica_close (&r);
     sh_test_rmdir (dir);
 }
@@ -223,6 +482,8 @@ test_days (void)
 static const sh_test_case_t tests[] = {
     { "days", test_days },
     { "report", test_report },
+    { "escalations", test_escalations },
+    { "movers", test_movers },
     { NULL, NULL }
 };
 
