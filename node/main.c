@@ -154,6 +154,28 @@ s_number (const char *name, const char *text, long long *out)
     return true;
 }
 
+//  A test-only fault point from the environment (docs/security.md): unset
+//  or empty is 0 (off); otherwise a whole number N: the Nth store commit or
+//  sync send fails as a full disk or a dead link would.
+static bool
+s_fault (const char *name, unsigned *out)
+{
+    const char *v = getenv (name);
+    *out = 0;
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul (v, &end, 10);
+    if (errno || *end || *v < '0' || *v > '9' || n > 1000000000UL) {
+        fprintf (stderr, "shouhe-node: %s must be a whole number (the Nth operation fails), not '%s'\n",
+                 name, v);
+        return false;
+    }
+    *out = (unsigned) n;
+    return true;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -288,6 +310,8 @@ main (int argc, char **argv)
         fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory)\n");
         return NODE_EXIT_USAGE;
     }
+    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
+        return NODE_EXIT_USAGE;
     return cmd->fn (&a);
 }
 

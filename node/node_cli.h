@@ -40,6 +40,8 @@ typedef struct {
     char **pos;              //  positional arguments (borrowed from argv)
     int n_pos;               //  how many
     unsigned long long given;//  bit per option index: which were given
+    unsigned fault_commit;   //  test-only fault points from the environment (main.c):
+    unsigned fault_send;     //  the Nth store commit / Nth sync send fails (0: off)
 } node_args_t;
 
 //  A command: its words, its options (space-separated long names, "dir"

@@ -25,8 +25,10 @@ static int
 s_open (const node_args_t *a, sh_replica_t **r)
 {
     sh_err rc = sh_replica_open (r, a->dir);
-    if (rc == SH_OK)
+    if (rc == SH_OK) {
+        sh_store_fail_commit_after (sh_replica_store (*r), a->fault_commit);
         return NODE_EXIT_OK;
+    }
     if (rc == SH_ENOTFOUND)
         fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
                  a->dir, a->dir);

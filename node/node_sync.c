@@ -96,6 +96,7 @@ typedef struct {
     uint64_t up, dup, down, bytes_out, bytes_in;
     int64_t start, last_shown;
     bool tty;
+    unsigned fail_send;             //  fault point (tests): the send that counts it to 0 fails
 } s_sync_t;
 
 static uint64_t
@@ -116,6 +117,10 @@ s_send (s_sync_t *s, const sh_wire_msg_t *m)
     size_t len;
     if (sh_wire_encode (m, &buf, &len) != SH_OK)
         return false;
+    if (s->fail_send > 0 && --s->fail_send == 0) {
+        free (buf);             //  as a link that dropped the message
+        return false;
+    }
     zframe_t *f = zframe_new (buf, len);
     free (buf);
     //  no connection: ZMQ_IMMEDIATE makes the send fail rather than queue
@@ -247,8 +252,11 @@ static int
 s_load_checkpoint (s_sync_t *s)
 {
     sh_store_txn_t *txn;
-    if (sh_store_begin (sh_replica_store (s->r), false, &txn) != SH_OK)
+    sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
         return NODE_EXIT_STORE;
+    }
     sh_store_cursor_t *cur;
     int ex = NODE_EXIT_OK;
     if (sh_store_cursor_open (txn, SH_DB_RECEIPTS, "c", 1, &cur) == SH_OK) {
@@ -311,18 +319,23 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
         return NODE_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
-    if (sh_replica_begin (s->r, &txn) != SH_OK)
+    sh_err rc = sh_replica_begin (s->r, &txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
         return NODE_EXIT_STORE;
+    }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
                                 m->u.welcome.n_consistency, &cp);
     //  remember whose checkpoints these are, for `shouhe-audit receipts`
     char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hub_hex, s->hub_vkey.pubkey, SH_PUBKEY_BYTES);
-    if (ex == NODE_EXIT_OK && sh_store_meta_put_str (txn, "hub.key", hub_hex) != SH_OK)
+    if (ex == NODE_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
+        rc = sh_store_commit (&txn);
+    if (ex == NODE_EXIT_OK && rc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
         ex = NODE_EXIT_STORE;
-    if (ex == NODE_EXIT_OK && sh_store_commit (&txn) != SH_OK)
-        ex = NODE_EXIT_STORE;
+    }
     sh_store_abort (&txn);
     if (ex == NODE_EXIT_OK) {
         s->cp_size = cp.size;
@@ -340,8 +353,11 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
     if (n == 0 || !m->u.ack.checkpoint)
         return NODE_EXIT_OK;
     sh_store_txn_t *txn;
-    if (sh_replica_begin (s->r, &txn) != SH_OK)
+    sh_err brc = sh_replica_begin (s->r, &txn);
+    if (brc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (brc));
         return NODE_EXIT_STORE;
+    }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.ack.checkpoint, m->u.ack.consistency,
                                 m->u.ack.n_consistency, &cp);
@@ -352,16 +368,24 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
     }
     if (ex == NODE_EXIT_OK) {
         leaves = calloc (n, SH_HASH_BYTES);
-        ex = leaves ? NODE_EXIT_OK : NODE_EXIT_STORE;
+        if (!leaves) {
+            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
+            ex = NODE_EXIT_STORE;
+        }
     }
     //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
     for (uint32_t i = 0; ex == NODE_EXIT_OK && i < n; i++) {
         uint64_t index;
         const uint8_t *b;
         size_t len;
-        if (sh_changelog_find (txn, s->me, last_seq - n + 1 + i, &index, NULL) != SH_OK
-        ||  sh_changelog_get (txn, index, &b, &len) != SH_OK)
+        sh_err grc = sh_changelog_find (txn, s->me, last_seq - n + 1 + i, &index, NULL);
+        if (grc == SH_OK)
+            grc = sh_changelog_get (txn, index, &b, &len);
+        if (grc) {
+            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n",
+                     last_seq - n + 1 + i, sh_strerror (grc));
             ex = NODE_EXIT_STORE;
+        }
         else
             sh_merkle_leaf_hash (leaves[i], b, len);
     }
@@ -380,16 +404,23 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         uint8_t *val = malloc (len);
         uint8_t key[17];
         s_rkey (key, 'b', last_seq - n + 1, 0);
-        if (!val)
+        if (!val) {
+            fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
             ex = NODE_EXIT_STORE;
+        }
         else {
             sh_store_put_be64 (val, n);
             sh_store_put_be64 (val + 8, m->u.ack.first_leaf);
             sh_store_put_be64 (val + 16, cp.size);
             memcpy (val + 24, m->u.ack.range, m->u.ack.n_range * SH_HASH_BYTES);
-            if (sh_store_put (txn, SH_DB_RECEIPTS, key, 9, val, len) != SH_OK
-            ||  sh_store_commit (&txn) != SH_OK)
+            sh_err prc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, val, len);
+            if (prc == SH_OK)
+                prc = sh_store_commit (&txn);
+            if (prc) {
+                fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64
+                                 ": %s\n", last_seq - n + 1, last_seq, sh_strerror (prc));
                 ex = NODE_EXIT_STORE;
+            }
             free (val);
         }
     }
@@ -440,8 +471,11 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
         if (rc == SH_OK)
             rc = sh_changelog_find (txn, s->me, head, NULL, hash);
         sh_store_abort (&txn);
-        if (rc)
+        if (rc) {
+            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", head,
+                     sh_strerror (rc));
             return NODE_EXIT_STORE;
+        }
         if (memcmp (hash, m->u.welcome.head_hash, SH_HASH_BYTES) != 0) {
             //  Two devices write with one key (a copied node directory):
             //  show the hub our side of the fork, so that it keeps both as
@@ -854,18 +888,20 @@ node_sync (node_args_t *a)
         return NODE_EXIT_USAGE;
     }
     s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
-                   .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST };
+                   .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST, .fail_send = a->fault_send };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
-        return rc == SH_ENOTFOUND || rc == SH_EPERM ? NODE_EXIT_STORE : NODE_EXIT_STORE;
+        return NODE_EXIT_STORE;
     }
+    sh_store_fail_commit_after (sh_replica_store (s.r), a->fault_commit);
     memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
     sh_hublog_origin (s.origin, hub_ed);
-    if (sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) != SH_OK
-    ||  s_load_checkpoint (&s) != NODE_EXIT_OK) {
+    int lex = sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) == SH_OK ? s_load_checkpoint (&s)
+                                                                         : NODE_EXIT_PROTOCOL;
+    if (lex != NODE_EXIT_OK) {
         sh_replica_close (&s.r);
-        return NODE_EXIT_PROTOCOL;
+        return lex;
     }
     if (!s_refresh_head (&s)) {
         sh_replica_close (&s.r);
