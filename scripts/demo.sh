@@ -82,12 +82,20 @@ run_all() {
         tail -n 3 "'"$work"'/logs/'"$label"'.$code.log" >&2; exit 255
       fi' _ {} "$@" &
   local pid=$!
+  local ticks=0
   while kill -0 "$pid" 2>/dev/null; do
-    printf '\r   %s: %d/%d nodes' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+    # on a terminal one line redrawn twice a second; elsewhere a line every 5 s
+    if [ -t 1 ]; then
+      printf '\r   %s: %d/%d nodes' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+    elif [ $((ticks % 10)) -eq 9 ]; then
+      printf '   %s: %d/%d nodes\n' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+    fi
+    ticks=$((ticks + 1))
     sleep 0.5
   done
   if ! wait "$pid"; then echo; return 1; fi
-  printf '\r   %s: %d/%d nodes\n' "$label" "$(ls "$done_dir" | wc -l)" "$total"
+  [ -t 1 ] && printf '\r'
+  printf '   %s: %d/%d nodes\n' "$label" "$(ls "$done_dir" | wc -l)" "$total"
 }
 
 step "the district plan (seed $seed): 19 towns and sub-districts, 219 villages"
@@ -161,9 +169,42 @@ t0=$(now)
 echo "   audited in $(since "$t0")"
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 
-step "the district report (as of 2025-07-01)"
-"$hub" report --dir "$work/hub" --date 2025-07-01 --format text | sed -n '1,60p'
+step "the district summary (as of 2025-07-01)"
+"$hub" report --dir "$work/hub" --date 2025-07-01 --format text > "$work/report.txt"
 "$hub" report --dir "$work/hub" --date 2025-07-01 --format html > "$work/report.html"
+"$hub" report --dir "$work/hub" --date 2025-07-01 --format json > "$work/report.json"
+python3 - "$work/report.json" "$work/plan.tsv" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+names = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    f = line.rstrip("\n").split("\t")
+    names[f[1]] = f[2]
+n = lambda v: f"{v:,}"
+micro = j["by_tier"]["micro"]
+others = j["meetings"] - j["party_masses_days"]
+resolved = sum(v["resolved"] for v in j["mediations_by_level"].values())
+print(f"   villages {j['villages']}, courtyards {n(j['courtyards'])} ({j['model_courtyards']} model), "
+      f"households {n(j['households'])}, residents {n(j['residents'])}")
+print(f"   matters {n(j['matters'])}: {n(micro['closed'])} handled by the courtyard itself, "
+      f"{j['escalations']} escalations, closure rate {100 * j['closure_rate']:.1f} %")
+print(f"   meetings {n(j['meetings'])}: {n(j['party_masses_days'])} party-masses days, {n(others)} other "
+      f"activities; {len(j['missed_party_masses_day'])} courtyards missed a month")
+print(f"   mediations {j['mediations']} ({resolved} resolved); points earned {n(j['points_earned'])}, "
+      f"redeemed {n(j['points_redeemed'])}")
+print(f"   open big matters older than 30 days: {len(j['overdue_big'])}")
+lv = j["hexagon"]["levels"]
+items = [f"{k} {v:.1f}" for k, v in lv.items()]
+print(f"   maturity hexagon, area {j['hexagon']['area']:.1f}: " + "  ".join(items[:3]))
+print("        " + "  ".join(items[3:]))
+print("   (the article's year: 600+ activities, 3,000+ matters, 2,300+ self-handled,")
+print("    200+ consultations, 140+ mediations)")
+print("   towns and sub-districts by hexagon area:")
+for t in j["town_hexagons"]:
+    name = names.get(t["code"], "")
+    print(f"     {t['rank']:2d}. {t['code']} {name}{' ' * (10 - 2 * len(name))}{t['area']:7.2f}"
+          f"  ({t['courtyards']} courtyards evaluated)")
+PY
 
 elapsed=$(since "$t_start")
 echo

@@ -1017,10 +1017,15 @@ s_evaluate (s_gen_t *g, size_t ci, int year, int quarter)
         c->score++;
     char period[24];
     snprintf (period, sizeof period, "%04dQ%d", year % 10000, quarter % 10);
+    //  categories mature unevenly: outreach and clean-up come first, the
+    //  courtyard economy last; each courtyard has its own strengths
+    static const int bias[7] = { 0, 1, 0, 0, 1, 0, -2 };
+    uint64_t own = s_fnv (c->code);
     for (int cat = 1; cat <= 6; cat++) {
-        int content = s_clamp10 (c->score + s_range (r, -1, 2));
-        int effect = s_clamp10 (c->score + s_range (r, -2, 1));
-        int satisfaction = s_clamp10 (c->score + s_range (r, -1, 2));
+        int base = c->score + bias[cat] + (int) ((own >> (cat * 5)) % 3) - 1;
+        int content = s_clamp10 (base + s_range (r, -1, 2));
+        int effect = s_clamp10 (base + s_range (r, -2, 1));
+        int satisfaction = s_clamp10 (base + s_range (r, -1, 2));
         Shouhe__V1__Evaluation m = SHOUHE__V1__EVALUATION__INIT;
         m.courtyard = c->code;
         m.period = period;
