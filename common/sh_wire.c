@@ -13,8 +13,42 @@ _Static_assert ((int) SH_WIRE_PONG == (int) SHOUHE__V1__ENVELOPE__BODY_PONG, "ty
 _Static_assert ((int) SH_WIRE_HELLO == (int) SHOUHE__V1__ENVELOPE__BODY_HELLO, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_ROLE_AUDITOR == (int) SHOUHE__V1__PEER_ROLE__PEER_AUDITOR, "roles follow wire.proto");
 
+//  The allocation fault point of a decode (sh_wire_decode_fault).
+typedef struct {
+    unsigned *countdown;                //  NULL or 0: off; the allocation that brings it to 0 fails
+    bool fired;                         //  an allocation was refused
+} s_fault_t;
+
+static void *
+s_fault_alloc (void *data, size_t size)
+{
+    s_fault_t *f = data;
+    if (f && f->countdown && *f->countdown > 0 && --*f->countdown == 0) {
+        f->fired = true;
+        return NULL;
+    }
+    return malloc (size);
+}
+
+static void
+s_fault_free (void *data, void *ptr)
+{
+    (void) data;
+    free (ptr);
+}
+
+static void *
+s_fault_calloc (s_fault_t *f, size_t n, size_t size)
+{
+    void *p = s_fault_alloc (f, n * size);
+    if (p)
+        memset (p, 0, n * size);
+    return p;
+}
+
 //  What decode allocates besides the unpacked Envelope.
 typedef struct {
+    s_fault_t fault;                    //  the fault point (first: allocated before the rest)
     Shouhe__V1__Envelope *env;          //  unpacked message
     sh_wire_bytes_t *changes;           //  push/batch change array
     sh_wire_key_t *keys;                //  batch key array
@@ -24,14 +58,14 @@ typedef struct {
 
 //  Copy n 32-byte hashes into a new array; false if one has another length.
 static sh_err
-s_hashes (uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n, const ProtobufCBinaryData *src,
-          const char **why)
+s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
+          const ProtobufCBinaryData *src, const char **why)
 {
     if (n > SH_WIRE_PROOF_MAX) {
         *why = "a proof has too many hashes";
         return SH_EPROTO;
     }
-    *out = calloc (n ? n : 1, SH_HASH_BYTES);
+    *out = s_fault_calloc (f, n ? n : 1, SH_HASH_BYTES);
     if (!*out)
         return SH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -71,7 +105,7 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_byt
         *why = "too many changes in one message";
         return SH_EPROTO;
     }
-    d->changes = calloc (n ? n : 1, sizeof *d->changes);
+    d->changes = s_fault_calloc (&d->fault, n ? n : 1, sizeof *d->changes);
     if (!d->changes)
         return SH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -120,7 +154,7 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             m->u.welcome.checkpoint = w->checkpoint;
             m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
             {
-                sh_err rc = s_hashes (&d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
+                sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
                                       w->consistency, why);
                 m->u.welcome.consistency = d->proof_a;
                 return rc;
@@ -142,11 +176,11 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             m->u.ack.checkpoint = e->ack->checkpoint;
             m->u.ack.first_leaf = e->ack->has_first_leaf ? e->ack->first_leaf : 0;
             {
-                sh_err rc = s_hashes (&d->proof_a, &m->u.ack.n_range, e->ack->n_range, e->ack->range, why);
+                sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.ack.n_range, e->ack->n_range, e->ack->range, why);
                 if (rc)
                     return rc;
                 m->u.ack.range = d->proof_a;
-                rc = s_hashes (&d->proof_b, &m->u.ack.n_consistency, e->ack->n_consistency,
+                rc = s_hashes (&d->fault, &d->proof_b, &m->u.ack.n_consistency, e->ack->n_consistency,
                                e->ack->consistency, why);
                 if (rc)
                     return rc;
@@ -170,7 +204,7 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
                 *why = "too many key entries";
                 return SH_EPROTO;
             }
-            d->keys = calloc (b->n_keys ? b->n_keys : 1, sizeof *d->keys);
+            d->keys = s_fault_calloc (&d->fault, b->n_keys ? b->n_keys : 1, sizeof *d->keys);
             if (!d->keys)
                 return SH_ENOMEM;
             for (size_t i = 0; i < b->n_keys; i++) {
@@ -233,6 +267,13 @@ sh_err
 sh_wire_decode (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t max_bytes,
                 const char **why)
 {
+    return sh_wire_decode_fault (msg, buf, len, max_bytes, why, NULL);
+}
+
+sh_err
+sh_wire_decode_fault (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t max_bytes,
+                      const char **why, unsigned *fail_alloc)
+{
     const char *dummy;
     if (!why)
         why = &dummy;
@@ -241,12 +282,18 @@ sh_wire_decode (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t max_b
         *why = len ? "message larger than the limit" : "empty message";
         return SH_EPROTO;
     }
-    s_decoded_t *d = calloc (1, sizeof *d);
+    s_fault_t fault = { fail_alloc, false };
+    s_decoded_t *d = s_fault_calloc (&fault, 1, sizeof *d);
     if (!d)
         return SH_ENOMEM;
-    d->env = shouhe__v1__envelope__unpack (NULL, len, buf);
+    d->fault = fault;
+    ProtobufCAllocator alloc = { s_fault_alloc, s_fault_free, &d->fault };
+    d->env = shouhe__v1__envelope__unpack (&alloc, len, buf);
     if (!d->env) {
+        bool oom = d->fault.fired;
         free (d);
+        if (oom)
+            return SH_ENOMEM;
         *why = "not a shouhe.v1.Envelope (truncated or garbage)";
         return SH_EPROTO;
     }
@@ -272,8 +319,9 @@ sh_wire_msg_fini (sh_wire_msg_t *msg)
 {
     s_decoded_t *d = msg->pb_;
     if (d) {
+        ProtobufCAllocator alloc = { s_fault_alloc, s_fault_free, &d->fault };
         if (d->env)
-            shouhe__v1__envelope__free_unpacked (d->env, NULL);
+            shouhe__v1__envelope__free_unpacked (d->env, &alloc);
         free (d->changes);
         free (d->keys);
         free (d->proof_a);

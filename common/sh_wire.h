@@ -107,6 +107,14 @@ typedef struct {
 SH_NODISCARD sh_err sh_wire_decode (sh_wire_msg_t *msg, const uint8_t *buf, size_t len,
                                     size_t max_bytes, const char **why);
 
+//  sh_wire_decode with an allocation fault point (tests): when fail_alloc
+//  is not NULL and *fail_alloc > 0, each allocation of the decode counts it
+//  down and the one that brings it to 0 fails; the decode then returns
+//  SH_ENOMEM having freed everything. *fail_alloc still > 0 afterwards
+//  means the decode made fewer allocations than that.
+SH_NODISCARD sh_err sh_wire_decode_fault (sh_wire_msg_t *msg, const uint8_t *buf, size_t len,
+                                          size_t max_bytes, const char **why, unsigned *fail_alloc);
+
 //  Free what decode allocated. Idempotent.
 void sh_wire_msg_fini (sh_wire_msg_t *msg);
 
