@@ -566,6 +566,7 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         rc = sh_registry_put (txn, &e);
     }
     int ex = NODE_EXIT_OK;
+    uint64_t fresh = 0;             //  new changes in this batch
     for (size_t i = 0; rc == SH_OK && ex == NODE_EXIT_OK && i < m->u.batch.n; i++) {
         //  the same checks as the hub's: signature (in ingest), author
         //  known with a scope that covers the region, region in our scope
@@ -598,7 +599,7 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         bool dup;
         rc = sh_replica_ingest (s->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
         if (rc == SH_OK && !dup)
-            s->down++;
+            fresh++;
         if (rc == SH_ECHAIN || rc == SH_EEQUIVOCATION || rc == SH_EPROTO || rc == SH_ECRYPTO) {
             fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
                      why ? why : sh_strerror (rc));
@@ -615,6 +616,7 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         ex = NODE_EXIT_STORE;
     }
     if (ex == NODE_EXIT_OK) {
+        s->down += fresh;           //  counted once committed
         s->since = next;
         s->down_done = m->u.batch.done;
         s->last_progress = zclock_mono ();
