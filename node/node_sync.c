@@ -313,8 +313,13 @@ static int
 s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
 {
     if (!m->u.welcome.checkpoint) {
-        if (s->cp_size == 0)
+        if (s->cp_size == 0 && m->u.welcome.log_size == 0)
             return NODE_EXIT_OK;        //  an empty hub log
+        if (s->cp_size == 0) {
+            fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
+                             "checkpoint of them\n", m->u.welcome.log_size);
+            return NODE_EXIT_PROTOCOL;
+        }
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, s->cp_size);
         return NODE_EXIT_PROTOCOL;
     }
@@ -350,8 +355,13 @@ static int
 s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
 {
     uint32_t n = m->u.ack.accepted;
-    if (n == 0 || !m->u.ack.checkpoint)
+    if (n == 0)
         return NODE_EXIT_OK;
+    if (!m->u.ack.checkpoint) {
+        fprintf (stderr, "shouhe-node: the hub acknowledged %" PRIu32 " changes without a signed checkpoint: "
+                         "no receipt can prove it holds them\n", n);
+        return NODE_EXIT_PROTOCOL;
+    }
     sh_store_txn_t *txn;
     sh_err brc = sh_replica_begin (s->r, &txn);
     if (brc) {

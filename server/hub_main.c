@@ -257,8 +257,12 @@ s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
             fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", a->key);
             return EXIT_REFUSED;
         case SH_EINVAL:
-            fprintf (stderr, "shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits "
-                     "(and a name at most %d bytes)\n", a->scope ? a->scope : "", SH_REGISTRY_NAME_MAX);
+            if (a->name && strlen (a->name) > SH_REGISTRY_NAME_MAX)
+                fprintf (stderr, "shouhe-hub: --name is %zu bytes; a name is at most %d bytes (UTF-8)\n",
+                         strlen (a->name), SH_REGISTRY_NAME_MAX);
+            else
+                fprintf (stderr, "shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits\n",
+                         a->scope ? a->scope : "");
             return EXIT_REFUSED;
         case SH_ECRYPTO:
             fprintf (stderr, "shouhe-hub: %s is not a valid Ed25519 public key\n", a->key);
