@@ -136,7 +136,9 @@ s_append (sh_store_txn_t *txn, const uint8_t *signed_bytes, size_t signed_len,
     if (err)
         return err;
     bool gap = false;
-    if (sparse && change->seq > head_seq + 1)
+    //  seq - 1 rather than head_seq + 1: at head_seq = UINT64_MAX the sum
+    //  wraps to 0 and any seq looked like a gap (found by fuzz_change)
+    if (sparse && change->seq - 1 > head_seq)
         gap = true;             //  the changes between are outside this log's scope
     else {
         err = sh_change_follows (change, head_seq, head_hash);
@@ -491,7 +493,8 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
         return s_store_error (fault, SH_ENOMEM, "track authors");
     }
     err = SH_OK;
-    bool gap_ok = change.seq > a->seq + 1 && s_is_sparse (txn, change.author);
+    //  seq - 1: a->seq + 1 wraps at UINT64_MAX (as in s_append)
+    bool gap_ok = change.seq - 1 > a->seq && s_is_sparse (txn, change.author);
     if (!gap_ok && sh_change_follows (&change, a->seq, a->hash) != SH_OK) {
         if (a->seq == 0 && change.seq != 1)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,

@@ -5,7 +5,8 @@
     interrupt flag czmq keeps. hub_serve runs one zloop: a ROUTER (CURVE
     server, key derived from the hub's Ed25519 key) for nodes, a REP on
     inproc://zeromq.zap.01 answering ZAP requests from the registry, and a
-    timer that expires idle sessions. A revoked key's open session ends at
+    timer that expires idle sessions. What the hub does with each message
+    is hub_handler's (hub_handler.h). A revoked key's open session ends at
     its next message (every Push and Pull re-reads the registry).
     Every message is one shouhe.v1.Envelope (docs/protocol.md, "Wire
     protocol"); a peer that misbehaves gets an Error and never disturbs
@@ -26,9 +27,13 @@ typedef struct {
     const char *ready_file;   //  where to write the bound endpoint, or NULL
     int threads;              //  signature-verifying threads
     bool verbose;             //  log every session event
+    bool quiet;               //  log nothing from the handlers (fuzzing)
 } hub_config_t;
 
 #define HUB_KEY_FILE "hub.key"
+
+//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>".
+void hub_log (const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 //  Run the hub until SIGINT/SIGTERM. store and key are borrowed. Returns 0
 //  on a clean stop, non-zero (after logging why) if it cannot serve.

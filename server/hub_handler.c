@@ -1,0 +1,539 @@
+/*  hub_handler -- the hub's protocol side: sessions and message handlers.
+
+    See hub_handler.h. Message handling follows docs/protocol.md, "Wire
+    protocol": Hello opens a session (the key is the one ZAP authenticated,
+    never the peer's claim), Push is verified and committed before its Ack,
+    Pull is answered with one Batch, Ping with Pong, Fetch with a Chunk of
+    an export snapshot; anything else gets an Error.
+*/
+#include "hub_handler.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_changelog.h"
+#include "sh_crypto.h"
+#include "sh_export.h"
+#include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_registry.h"
+#include "sh_wire.h"
+
+#define S_CREDIT 4                       //  Push batches a node may have unacknowledged
+#define S_MAX_CHANGES 1024               //  most changes per Push / Batch
+#define S_BATCH_BYTES (1u << 20)         //  target size of a downstream Batch
+#define S_RID_MAX 255                    //  longest ZeroMQ routing id
+
+typedef struct {
+    char rid_hex[2 * S_RID_MAX + 1];     //  routing id as hex (the sessions table key)
+    uint8_t key[SH_PUBKEY_BYTES];        //  authenticated Ed25519 key
+    char key_hex[17];                    //  its first bytes, for logs
+    int64_t last_ms;                     //  last message (zclock_mono)
+    uint64_t pushed, pulled;             //  changes stored / sent in this session
+    uint64_t cp_size;                    //  size of the last checkpoint sent in this session
+    char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
+    size_t export_len;                   //  its size
+} s_session_t;
+
+struct hub_handler_t {
+    const hub_config_t *config;          //  settings (borrowed)
+    sh_store_t *store;                   //  hub store (borrowed)
+    const sh_key_t *key;                 //  hub identity (borrowed)
+    hub_reply_fn *reply;                 //  where answers go
+    void *reply_arg;                     //  its argument
+    zhashx_t *sessions;                  //  rid_hex -> s_session_t (owned)
+    char origin[SH_HUBLOG_ORIGIN_MAX];   //  checkpoint origin of this hub
+};
+
+static void s_session_free (void **item);
+
+//  ---------------------------------------------------------------------
+//  Constructor and destructor
+
+hub_handler_t *
+hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_key_t *key,
+                 hub_reply_fn *reply, void *arg)
+{
+    assert (config && store && key && reply);
+    hub_handler_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->store = store;
+    self->key = key;
+    self->reply = reply;
+    self->reply_arg = arg;
+    self->sessions = zhashx_new ();
+    if (!self->sessions) {
+        free (self);
+        return NULL;
+    }
+    zhashx_set_destructor (self->sessions, s_session_free);
+    sh_hublog_origin (self->origin, sh_key_public (key));
+    return self;
+}
+
+void
+hub_handler_destroy (hub_handler_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        hub_handler_t *self = *self_p;
+        zhashx_destroy (&self->sessions);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_session_free (void **item)
+{
+    if (item && *item) {
+        s_session_t *s = *item;
+        free (s->export_buf);
+        free (s);
+        *item = NULL;
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Logging and sending
+
+static void
+s_log (const hub_handler_t *self, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+s_log (const hub_handler_t *self, const char *level, const char *fmt, ...)
+{
+    if (self->config->quiet)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (line, sizeof line, fmt, ap);
+    va_end (ap);
+    hub_log (level, "%s", line);
+}
+
+static void
+s_send (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_msg_t *m)
+{
+    uint8_t *buf;
+    size_t len;
+    if (sh_wire_encode (m, &buf, &len) != SH_OK) {
+        s_log (self, "error", "cannot encode a %s reply", sh_wire_type_name (m->type));
+        return;
+    }
+    self->reply (rid, rid_len, buf, len, self->reply_arg);
+    free (buf);
+}
+
+static void
+s_error (hub_handler_t *self, const uint8_t *rid, size_t rid_len, sh_wire_error_t code, const char *peer,
+         const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void
+s_error (hub_handler_t *self, const uint8_t *rid, size_t rid_len, sh_wire_error_t code, const char *peer,
+         const char *fmt, ...)
+{
+    sh_wire_msg_t m = { .type = SH_WIRE_ERROR };
+    m.u.error.code = code;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (m.u.error.message, sizeof m.u.error.message, fmt, ap);
+    va_end (ap);
+    s_log (self, "warn", "peer %s: %s: %s", peer, sh_wire_error_name (code), m.u.error.message);
+    s_send (self, rid, rid_len, &m);
+}
+
+static uint64_t
+s_now_ms (void)
+{
+    return (uint64_t) zclock_time ();
+}
+
+//  ---------------------------------------------------------------------
+//  Message handlers
+
+//  RFC 9162 consistency proof between two sizes of the hub's tree.
+static sh_err
+s_consistency (hub_handler_t *self, uint64_t old_size, uint64_t new_size,
+               uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], size_t *n)
+{
+    *n = 0;
+    if (old_size == 0 || old_size == new_size)
+        return SH_OK;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (self->store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_merkle_consistency (txn, old_size, new_size, proof, SH_WIRE_PROOF_MAX, n);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+static void
+s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *rid_hex,
+            const uint8_t key[SH_PUBKEY_BYTES], const char *peer, const sh_wire_msg_t *m)
+{
+    if (memcmp (m->u.hello.node, key, SH_PUBKEY_BYTES) != 0) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_AUTHOR, peer, "hello names another key than the one "
+                 "this connection authenticated with");
+        return;
+    }
+    sh_registry_entry_t e;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (self->store, true, &txn);
+    uint64_t head = 0, size = 0;
+    uint8_t hash[SH_HASH_BYTES];
+    if (rc == SH_OK)
+        rc = sh_registry_get (txn, key, &e);
+    if (rc == SH_OK && !e.revoked_ms)
+        rc = sh_registry_touch (txn, key, s_now_ms ());
+    if (rc == SH_OK)
+        rc = sh_changelog_head (txn, key, &head, hash);
+    if (rc == SH_OK)
+        rc = sh_changelog_size (txn, &size);
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (rc == SH_ENOTFOUND) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "this key is not enrolled at the hub");
+        return;
+    }
+    if (rc) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, "the hub cannot read its store: %s",
+                 sh_strerror (rc));
+        return;
+    }
+    if (e.revoked_ms) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
+        return;
+    }
+    s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+    if (!s) {
+        s = calloc (1, sizeof *s);
+        if (!s)
+            return;
+        snprintf (s->rid_hex, sizeof s->rid_hex, "%s", rid_hex);
+        zhashx_insert (self->sessions, rid_hex, s);
+    }
+    memcpy (s->key, key, SH_PUBKEY_BYTES);
+    snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
+    s->last_ms = zclock_mono ();
+    if (self->config->verbose)
+        s_log (self, "info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
+               peer, e.scope, (unsigned long long) head, (unsigned long long) size);
+    //  the newest checkpoint, and proof that it extends the one the node holds
+    char *note = NULL;
+    uint64_t cp_size = 0;
+    uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n_proof = 0;
+    rc = sh_hublog_checkpoint (self->store, self->key, self->origin, &note, &cp_size);
+    uint64_t old_size = m->u.hello.checkpoint_size;
+    if (rc == SH_OK && note && old_size > 0 && old_size <= cp_size)
+        rc = s_consistency (self, old_size, cp_size, proof, &n_proof);
+    if (rc) {
+        free (note);
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, "cannot prove the log: %s", sh_strerror (rc));
+        return;
+    }
+    s->cp_size = cp_size;
+    sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
+    w.u.welcome.checkpoint = note;
+    w.u.welcome.nonce = m->u.hello.nonce;
+    w.u.welcome.n_consistency = n_proof;
+    w.u.welcome.consistency = proof;
+    strcpy (w.u.welcome.scope, e.scope);
+    w.u.welcome.head_seq = head;
+    memcpy (w.u.welcome.head_hash, hash, SH_HASH_BYTES);
+    w.u.welcome.log_size = size;
+    w.u.welcome.credit = S_CREDIT;
+    w.u.welcome.max_changes = S_MAX_CHANGES;
+    w.u.welcome.max_bytes = SH_WIRE_MAX_BYTES;
+    s_send (self, rid, rid_len, &w);
+    free (note);
+}
+
+//  The registry entry of a session's key, refusing revoked keys (and
+//  forgetting their session). false when an Error was sent.
+static bool
+s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, sh_registry_entry_t *e)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (self->store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_registry_get (txn, s->key, e);
+    sh_store_abort (&txn);
+    if (rc) {
+        s_error (self, rid, rid_len, rc == SH_ENOTFOUND ? SH_WIRE_ERR_NOT_ENROLLED : SH_WIRE_ERR_INTERNAL,
+                 s->key_hex, "cannot read this key's enrolment: %s", sh_strerror (rc));
+        return false;
+    }
+    if (e->revoked_ms) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, s->key_hex, "this key was revoked; session closed");
+        zhashx_delete (self->sessions, s->rid_hex);
+        return false;
+    }
+    return true;
+}
+
+static void
+s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (self, rid, rid_len, s, &e))
+        return;
+    sh_wire_msg_t r = { .type = SH_WIRE_ERROR };
+    r.u.error.has_batch = true;
+    r.u.error.batch = m->u.push.batch;
+    if (e.role != SH_WIRE_ROLE_NODE) {
+        r.u.error.code = SH_WIRE_ERR_ROLE;
+        snprintf (r.u.error.message, sizeof r.u.error.message, "an auditor key may not push changes");
+    }
+    else
+    if (e.blocked) {
+        r.u.error.code = SH_WIRE_ERR_BLOCKED;
+        snprintf (r.u.error.message, sizeof r.u.error.message, "this key is blocked after an equivocation; "
+                  "an operator must unblock it (shouhe-hub unblock)");
+    }
+    else
+    if (m->u.push.n > S_MAX_CHANGES) {
+        r.u.error.code = SH_WIRE_ERR_TOO_LARGE;
+        snprintf (r.u.error.message, sizeof r.u.error.message, "%zu changes in one push; at most %d",
+                  m->u.push.n, S_MAX_CHANGES);
+    }
+    else {
+        sh_hublog_result_t res;
+        sh_err prc = sh_hublog_push (self->store, &e, m->u.push.changes, m->u.push.n, self->config->threads,
+                                     &res);
+        if (prc)
+            s_log (self, "error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
+        if (res.code == 0) {
+            s->pushed += res.accepted;
+            sh_wire_msg_t a = { .type = SH_WIRE_ACK };
+            a.u.ack.batch = m->u.push.batch;
+            a.u.ack.head_seq = res.head_seq;
+            a.u.ack.accepted = res.accepted;
+            a.u.ack.duplicates = res.duplicates;
+            //  the receipt: the signed tree head ending with this batch, the
+            //  left compact range that proves the batch in it, and proof
+            //  that it extends the last checkpoint this session was given
+            char *note = NULL;
+            uint64_t size = 0;
+            uint8_t range[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], cons[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+            size_t n_range = 0, n_cons = 0;
+            if (res.accepted) {
+                sh_err cr = sh_hublog_checkpoint (self->store, self->key, self->origin, &note, &size);
+                sh_store_txn_t *txn = NULL;
+                if (cr == SH_OK && size >= res.accepted)
+                    cr = sh_store_begin (self->store, false, &txn);
+                if (cr == SH_OK && txn)
+                    cr = sh_merkle_left_range (txn, size - res.accepted, range, SH_WIRE_PROOF_MAX, &n_range);
+                if (cr == SH_OK && txn && s->cp_size && s->cp_size < size)
+                    cr = sh_merkle_consistency (txn, s->cp_size, size, cons, SH_WIRE_PROOF_MAX, &n_cons);
+                sh_store_abort (&txn);
+                if (cr == SH_OK && note) {
+                    a.u.ack.checkpoint = note;
+                    a.u.ack.first_leaf = size - res.accepted;
+                    a.u.ack.n_range = n_range;
+                    a.u.ack.range = range;
+                    a.u.ack.n_consistency = s->cp_size ? n_cons : 0;
+                    a.u.ack.consistency = cons;
+                    s->cp_size = size;
+                }
+                else
+                    s_log (self, "error", "cannot make the receipt of a push: %s", sh_strerror (cr));
+            }
+            s_send (self, rid, rid_len, &a);
+            free (note);
+            return;
+        }
+        r.u.error.code = res.code;
+        r.u.error.has_position = res.has_position;
+        r.u.error.position = res.position;
+        snprintf (r.u.error.message, sizeof r.u.error.message, "%s", res.message);
+    }
+    s_log (self, "warn", "peer %s: push %llu refused: %s: %s", s->key_hex, (unsigned long long) m->u.push.batch,
+           sh_wire_error_name (r.u.error.code), r.u.error.message);
+    s_send (self, rid, rid_len, &r);
+}
+
+static void
+s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (self, rid, rid_len, s, &e))
+        return;
+    sh_hublog_batch_t b;
+    uint32_t max = m->u.pull.max ? m->u.pull.max : 1;
+    if (max > S_MAX_CHANGES)
+        max = S_MAX_CHANGES;
+    sh_err rc = sh_hublog_pull (self->store, e.scope, e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
+                                m->u.pull.since, max, S_BATCH_BYTES, &b);
+    if (rc) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot read the log: %s",
+                 sh_strerror (rc));
+        return;
+    }
+    s->pulled += b.n;
+    sh_wire_msg_t r = { .type = SH_WIRE_BATCH };
+    r.u.batch.since = b.since;
+    r.u.batch.next = b.next;
+    r.u.batch.done = b.done;
+    r.u.batch.n = b.n;
+    r.u.batch.changes = b.changes;
+    r.u.batch.n_keys = b.n_keys;
+    r.u.batch.keys = b.keys;
+    s_send (self, rid, rid_len, &r);
+    sh_hublog_batch_fini (&b);
+}
+
+//  Fetch: an auditor streams an export of the hub (docs/protocol.md 15.8).
+//  Offset 0 takes a snapshot, kept in the session until the next one.
+static void
+s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (self, rid, rid_len, s, &e))
+        return;
+    if (e.role != SH_WIRE_ROLE_AUDITOR) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, "only an auditor key may fetch the export");
+        return;
+    }
+    if (m->u.fetch.offset == 0) {
+        free (s->export_buf);
+        s->export_buf = NULL;
+        s->export_len = 0;
+        FILE *f = open_memstream (&s->export_buf, &s->export_len);
+        sh_err rc = f ? sh_export_write (f, self->store, self->key, self->origin, NULL) : SH_ENOMEM;
+        if (f && fclose (f) != 0 && rc == SH_OK)
+            rc = SH_ENOMEM;
+        if (rc) {
+            free (s->export_buf);
+            s->export_buf = NULL;
+            s->export_len = 0;
+            s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot write the export: %s",
+                     sh_strerror (rc));
+            return;
+        }
+        if (self->config->verbose)
+            s_log (self, "info", "peer %s: export snapshot of %zu bytes for an auditor", s->key_hex,
+                   s->export_len);
+    }
+    if (!s->export_buf || m->u.fetch.offset > s->export_len) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, s->key_hex, "fetch from offset %llu: start with "
+                 "offset 0", (unsigned long long) m->u.fetch.offset);
+        return;
+    }
+    size_t max = m->u.fetch.max && m->u.fetch.max < SH_WIRE_CHUNK_MAX ? m->u.fetch.max : SH_WIRE_CHUNK_MAX;
+    size_t left = s->export_len - (size_t) m->u.fetch.offset;
+    sh_wire_msg_t c = { .type = SH_WIRE_CHUNK };
+    c.u.chunk.offset = m->u.fetch.offset;
+    c.u.chunk.total = s->export_len;
+    c.u.chunk.data = (const uint8_t *) s->export_buf + m->u.fetch.offset;
+    c.u.chunk.len = left < max ? left : max;
+    s_send (self, rid, rid_len, &c);
+}
+
+//  ---------------------------------------------------------------------
+//  One message (docs/protocol.md 13.7)
+
+void
+hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *user_id,
+                     const uint8_t *body, size_t body_len, size_t extra_frames)
+{
+    assert (self && rid && (body || body_len == 0));
+    assert (rid_len > 0 && rid_len <= S_RID_MAX);
+    char rid_hex[2 * S_RID_MAX + 1];
+    sh_crypto_hex (rid_hex, rid, rid_len);
+    uint8_t key[SH_PUBKEY_BYTES];
+    char peer[17] = "?";
+    if (user_id && strlen (user_id) == 2 * SH_PUBKEY_BYTES)
+        snprintf (peer, sizeof peer, "%.16s", user_id);
+
+    if (!user_id || sh_crypto_unhex (key, sizeof key, user_id) != SH_OK) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "the connection is not authenticated");
+        return;
+    }
+    if (extra_frames != 0) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "one envelope per message; got %zu extra "
+                 "frames", extra_frames);
+        return;
+    }
+    if (body_len > SH_WIRE_MAX_BYTES) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_TOO_LARGE, peer, "message of %zu bytes; at most %u",
+                 body_len, SH_WIRE_MAX_BYTES);
+        return;
+    }
+    sh_wire_msg_t m;
+    const char *why = NULL;
+    sh_err rc = sh_wire_decode (&m, body, body_len, SH_WIRE_MAX_BYTES, &why);
+    if (rc == SH_EVERSION) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_VERSION, peer, "protocol version %u is not spoken here; "
+                 "this hub speaks %d", m.version, SH_WIRE_VERSION);
+        return;
+    }
+    if (rc) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "undecodable message: %s",
+                 why ? why : sh_strerror (rc));
+        return;
+    }
+    if (m.type == SH_WIRE_HELLO)
+        s_on_hello (self, rid, rid_len, rid_hex, key, peer, &m);
+    else
+    if (m.type == SH_WIRE_PING) {
+        sh_wire_msg_t p = { .type = SH_WIRE_PONG };
+        p.u.ping.nonce = m.u.ping.nonce;
+        s_send (self, rid, rid_len, &p);
+        s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+        if (s)
+            s->last_ms = zclock_mono ();
+    }
+    else
+    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH) {
+        s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+        if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
+            s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
+        else {
+            s->last_ms = zclock_mono ();
+            if (m.type == SH_WIRE_PUSH)
+                s_on_push (self, rid, rid_len, s, &m);
+            else
+            if (m.type == SH_WIRE_PULL)
+                s_on_pull (self, rid, rid_len, s, &m);
+            else
+                s_on_fetch (self, rid, rid_len, s, &m);
+        }
+    }
+    else
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "a node may not send %s",
+                 sh_wire_type_name (m.type));
+    sh_wire_msg_fini (&m);
+}
+
+//  ---------------------------------------------------------------------
+//  Housekeeping
+
+void
+hub_handler_expire (hub_handler_t *self, int64_t idle_ms)
+{
+    assert (self);
+    int64_t now = zclock_mono ();
+    zlistx_t *keys = zhashx_keys (self->sessions);
+    for (char *k = keys ? zlistx_first (keys) : NULL; k; k = zlistx_next (keys)) {
+        s_session_t *s = zhashx_lookup (self->sessions, k);
+        if (s && now - s->last_ms > idle_ms) {
+            if (self->config->verbose)
+                s_log (self, "info", "peer %s: session idle, forgotten (pushed %llu, sent %llu)", s->key_hex,
+                       (unsigned long long) s->pushed, (unsigned long long) s->pulled);
+            zhashx_delete (self->sessions, k);
+        }
+    }
+    zlistx_destroy (&keys);
+}

@@ -1,0 +1,58 @@
+/*  hub_handler -- the hub's protocol side: what it does with one message
+    from a peer, without the sockets (docs/protocol.md, 13.7 "How the hub
+    handles a message").
+
+    hub_serve (hub_serve.c) owns the ROUTER, the ZAP handler and the loop;
+    for every message the ROUTER receives it calls hub_handler_message
+    with the routing id, the ZAP User-Id and the envelope frame, and the
+    handler answers through the reply callback it was built with. The
+    handler owns the session table (routing id -> authenticated key,
+    checkpoint size given, export snapshot being fetched); everything else
+    is in the store. Keeping this apart from the transport lets the fuzz
+    target (tests/fuzz/fuzz_envelope.c) drive exactly the hub's decisions
+    with a real store and no socket.
+
+    Ownership: hub_handler_new borrows config, store and key for the
+    handler's lifetime; hub_handler_destroy frees the sessions.
+    Threading: one thread (the hub's loop) uses a handler.
+*/
+#ifndef HUB_HANDLER_H
+#define HUB_HANDLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub.h"
+#include "sh_key.h"
+#include "sh_store.h"
+
+typedef struct hub_handler_t hub_handler_t;
+
+//  Send one encoded Envelope (buf, len) to the peer of routing id (rid,
+//  rid_len). Both buffers are valid only during the call.
+typedef void (hub_reply_fn) (const uint8_t *rid, size_t rid_len,
+                             const uint8_t *buf, size_t len, void *arg);
+
+//  A handler answering through reply (with arg). config, store and key are
+//  borrowed and must outlive it. Caller owns the result; NULL when out of
+//  memory.
+hub_handler_t *hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_key_t *key,
+                                hub_reply_fn *reply, void *arg);
+
+//  Destroy a handler and its sessions. NULL-safe; nulls *self_p.
+void hub_handler_destroy (hub_handler_t **self_p);
+
+//  Handle one message that arrived on the ROUTER: routing id (rid,
+//  1..255 bytes), the connection's ZAP User-Id (NULL if it has none), the
+//  envelope frame (body, body_len; body may be NULL when body_len is 0)
+//  and the number of frames after it (extra_frames; any is refused).
+//  Every refusal is answered with an Error and logged; nothing a peer
+//  sends can stop the handler. All buffers are borrowed for the call only.
+void hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *user_id,
+                          const uint8_t *body, size_t body_len, size_t extra_frames);
+
+//  Forget the sessions without a message for more than idle_ms (monotonic
+//  clock, zclock_mono).
+void hub_handler_expire (hub_handler_t *self, int64_t idle_ms);
+
+#endif
