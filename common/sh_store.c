@@ -268,6 +268,24 @@ sh_store_dir (const sh_store_t *self)
     return self->dir;
 }
 
+sh_err
+sh_store_usage (sh_store_t *self, size_t *used, size_t *map)
+{
+    assert (self);
+    MDB_envinfo info;
+    MDB_stat st;
+    int rc = mdb_env_info (self->env, &info);
+    if (rc == 0)
+        rc = mdb_env_stat (self->env, &st);
+    if (rc)
+        return s_err (rc);
+    if (used)
+        *used = (info.me_last_pgno + 1) * (size_t) st.ms_psize;
+    if (map)
+        *map = info.me_mapsize;
+    return SH_OK;
+}
+
 void
 sh_store_fail_commit_after (sh_store_t *self, unsigned n)
 {

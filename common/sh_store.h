@@ -65,7 +65,13 @@ typedef struct sh_store_t sh_store_t;
 typedef struct sh_store_txn_t sh_store_txn_t;
 typedef struct sh_store_cursor_t sh_store_cursor_t;
 
-#define SH_STORE_DEFAULT_MAP_BYTES ((size_t) 1 << 30)   //  1 GiB address space, grows on disk as used
+//  The default LMDB map: 1 GiB of address space (the file grows on disk only
+//  as it is used; about 0.25 KB per change at a village node, so millions of
+//  changes). A map smaller than the data already stored is raised to it.
+//  The hub serves with SH_STORE_HUB_MAP_BYTES (about 1.8 KB per change
+//  there: some nine million changes) unless --map-mib says otherwise.
+#define SH_STORE_DEFAULT_MAP_BYTES ((size_t) 1 << 30)
+#define SH_STORE_HUB_MAP_BYTES ((size_t) 16 << 30)
 
 //  Open (creating when create is true) the environment in directory dir, which
 //  must exist. map_bytes is the LMDB map size (0 = SH_STORE_DEFAULT_MAP_BYTES).
@@ -77,6 +83,10 @@ SH_NODISCARD sh_err sh_store_open (sh_store_t **out, const char *dir, bool creat
 
 //  Close the environment. NULL-safe and idempotent; nulls *self_p.
 void sh_store_close (sh_store_t **self_p);
+
+//  How full the map is: *used the bytes of the pages in use (up to the last
+//  page written), *map the map size. Either may be NULL.
+SH_NODISCARD sh_err sh_store_usage (sh_store_t *self, size_t *used, size_t *map);
 
 //  Directory the store lives in (valid as long as the store).
 const char *sh_store_dir (const sh_store_t *self);

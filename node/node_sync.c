@@ -49,6 +49,8 @@
 typedef struct {
     uint64_t batch;                 //  batch number
     uint64_t last_seq;              //  last seq it carried
+    uint64_t msg_no;                //  its number among the messages sent (s_sync_t.msgs_sent)
+    size_t bytes;                   //  its encoded size
 } s_inflight_t;
 
 typedef struct {
@@ -97,6 +99,12 @@ typedef struct {
     int64_t start, last_shown;
     bool tty;
     unsigned fail_send;             //  fault point (tests): the send that counts it to 0 fails
+    //  lost answers: the hub answers every message, in order, so a Pong
+    //  that arrives while an older Push or Pull is unanswered means that
+    //  answer was lost (a full pipe at the hub)
+    uint64_t msgs_sent;             //  messages sent so far
+    uint64_t pull_msg_no;           //  the outstanding Pull's number
+    uint64_t ping_nonce, ping_msg_no; //  the last Ping
 } s_sync_t;
 
 static uint64_t
@@ -129,6 +137,7 @@ s_send (s_sync_t *s, const sh_wire_msg_t *m)
         return false;
     }
     s->bytes_out += len;
+    s->msgs_sent++;
     return true;
 }
 
@@ -211,7 +220,7 @@ s_push (s_sync_t *s)
         m.u.push.n = n;
         m.u.push.changes = ch;
         if (s_send (s, &m)) {
-            s->inflight[s->n_inflight++] = (s_inflight_t) { s->next_batch++, s->sent + n };
+            s->inflight[s->n_inflight++] = (s_inflight_t) { s->next_batch++, s->sent + n, s->msgs_sent, bytes };
             s->sent += n;
         }
     }
@@ -226,8 +235,10 @@ s_pull (s_sync_t *s)
     sh_wire_msg_t m = { .type = SH_WIRE_PULL };
     m.u.pull.since = s->since;
     m.u.pull.max = s->pull_max;
-    if (s_send (s, &m))
+    if (s_send (s, &m)) {
         s->pulling = true;
+        s->pull_msg_no = s->msgs_sent;
+    }
 }
 
 //  ---------------------------------------------------------------------
@@ -524,7 +535,20 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
         i++;
     if (i == s->n_inflight)
         return NODE_EXIT_OK;        //  from an earlier session
+    if (i > 0) {
+        //  Acks come in order on one connection: an older batch's Ack was
+        //  lost (a full pipe at the hub). This Ack's consistency proof
+        //  starts from the checkpoint the lost one carried, which this node
+        //  never saw, so it cannot be checked: start a new session (its
+        //  Welcome proves the hub's head from the checkpoint held here and
+        //  says which changes the hub holds).
+        fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
+                 s->inflight[0].batch);
+        s_hello (s);
+        return NODE_EXIT_OK;
+    }
     uint64_t last_seq = s->inflight[i].last_seq;
+    size_t acked_bytes = s->inflight[i].bytes;
     memmove (&s->inflight[i], &s->inflight[i + 1], (size_t) (s->n_inflight - i - 1) * sizeof s->inflight[0]);
     s->n_inflight--;
     int ex = s_ack_receipt (s, m, last_seq);
@@ -533,7 +557,11 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     if (m->u.ack.head_seq > s->hub_head)
         s->hub_head = m->u.ack.head_seq;
     s->last_progress = zclock_mono ();
-    s->push_bytes *= 2;
+    //  grow from what was really sent (a Push is also capped by its change
+    //  count), so that a quarter after a loss really is a smaller Push
+    s->push_bytes = 2 * (acked_bytes < s->push_bytes ? acked_bytes : s->push_bytes);
+    if (s->push_bytes < S_PUSH_BYTES_MIN)
+        s->push_bytes = S_PUSH_BYTES_MIN;
     if (s->push_bytes > SH_WIRE_MAX_BYTES)
         s->push_bytes = SH_WIRE_MAX_BYTES;
     s->up += m->u.ack.accepted;
@@ -672,6 +700,24 @@ s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
     }
 }
 
+//  A Pong answers the Ping sent after every unanswered Push or Pull older
+//  than it: their answers were lost; start a new session (its Welcome says
+//  what the hub holds, and the Pull is asked again).
+static void
+s_on_pong (s_sync_t *s, const sh_wire_msg_t *m)
+{
+    if (!s->welcomed || m->u.ping.nonce != s->ping_nonce || s->ping_msg_no == 0)
+        return;
+    bool lost_ack = s->n_inflight > 0 && s->inflight[0].msg_no < s->ping_msg_no;
+    bool lost_batch = s->pulling && s->pull_msg_no < s->ping_msg_no;
+    s->ping_msg_no = 0;
+    if (lost_ack || lost_batch) {
+        fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
+                 lost_ack ? "a batch of this node's changes" : "a download request");
+        s_hello (s);
+    }
+}
+
 static int
 s_on_message (s_sync_t *s)
 {
@@ -695,7 +741,7 @@ s_on_message (s_sync_t *s)
         case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, &m) : NODE_EXIT_OK; break;
         case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, &m) : NODE_EXIT_OK; break;
         case SH_WIRE_ERROR:   ex = s_on_error (s, &m); break;
-        case SH_WIRE_PONG:    break;
+        case SH_WIRE_PONG:    s_on_pong (s, &m); break;
         default:
             fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m.type));
             ex = NODE_EXIT_PROTOCOL;
@@ -870,7 +916,10 @@ s_run (s_sync_t *s, int64_t deadline_ms)
         if (now - s->last_rx > S_PING_IDLE_MS && now - s->ping_at > S_PING_IDLE_MS) {
             sh_wire_msg_t p = { .type = SH_WIRE_PING };
             p.u.ping.nonce = s_random ();
-            s_send (s, &p);
+            if (s_send (s, &p)) {
+                s->ping_nonce = p.u.ping.nonce;
+                s->ping_msg_no = s->msgs_sent;
+            }
             s->ping_at = now;
         }
     }

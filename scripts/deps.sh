@@ -2,7 +2,8 @@
 # Install the Debian 12 packages shouhe needs, only those missing.
 # Sourced or run by demo.sh and test.sh; needs root (or sudo) when something is missing.
 # chromium (headless) and a CJK font: the HTML report test opens the report in a browser;
-# clang with libFuzzer (libclang-rt-14-dev) and llvm: the fuzz pass; valgrind: the memcheck test.
+# clang with libFuzzer (libclang-rt-14-dev) and llvm: the fuzz pass; valgrind: the memcheck test;
+# time (/usr/bin/time): peak memory in the benchmarks.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
@@ -11,7 +12,7 @@ SHOUHE_PACKAGES=(
   liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
   python3 python3-zmq python3-nacl
   chromium fonts-wqy-zenhei
-  clang libclang-rt-14-dev llvm valgrind
+  clang libclang-rt-14-dev llvm valgrind time
 )
 
 missing=()

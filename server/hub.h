@@ -28,6 +28,7 @@ typedef struct {
     int threads;              //  signature-verifying threads
     bool verbose;             //  log every session event
     bool quiet;               //  log nothing from the handlers (fuzzing)
+    unsigned fail_send;       //  fault point (tests): the reply that counts it to 0 is dropped
 } hub_config_t;
 
 #define HUB_KEY_FILE "hub.key"

@@ -283,6 +283,26 @@ s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s
     return true;
 }
 
+//  Does the store have room for this push and the checkpoint after it? A
+//  store filled to the brim could take a batch and then fail to sign its
+//  checkpoint, leaving changes acknowledged without a receipt; so a push
+//  is refused (nothing stored, ERR_INTERNAL naming the cause) while less
+//  than four times its size plus S_HEADROOM_BYTES is free. Downloads go on.
+#define S_HEADROOM_BYTES ((size_t) 1 << 20)
+
+static bool
+s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_len)
+{
+    size_t used = 0, map = 0, need = S_HEADROOM_BYTES;
+    for (size_t i = 0; i < m->u.push.n; i++)
+        need += 4 * m->u.push.changes[i].len;
+    if (sh_store_usage (self->store, &used, &map) != SH_OK || used + need <= map)
+        return true;            //  an unreadable figure: let the commit decide
+    snprintf (why, why_len, "the hub's store is full (%zu of %zu MiB used); nothing of this batch was stored "
+              "(the operator must restart the hub with a larger --map-mib)", used >> 20, map >> 20);
+    return false;
+}
+
 static void
 s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
 {
@@ -308,10 +328,18 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         snprintf (r.u.error.message, sizeof r.u.error.message, "%zu changes in one push; at most %d",
                   m->u.push.n, S_MAX_CHANGES);
     }
+    else
+    if (!s_room_for (self, m, r.u.error.message, sizeof r.u.error.message)) {
+        r.u.error.code = SH_WIRE_ERR_INTERNAL;
+        s_log (self, "error", "peer %s: push refused: %s", s->key_hex, r.u.error.message);
+    }
     else {
         sh_hublog_result_t res;
         sh_err prc = sh_hublog_push (self->store, &e, m->u.push.changes, m->u.push.n, self->config->threads,
                                      &res);
+        if (prc == SH_ESTOREFULL)
+            snprintf (res.message, sizeof res.message, "the hub's store is full; nothing of this batch was "
+                      "stored (the operator must restart the hub with a larger --map-mib)");
         if (prc)
             s_log (self, "error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
@@ -347,8 +375,18 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                     a.u.ack.consistency = cons;
                     s->cp_size = size;
                 }
-                else
-                    s_log (self, "error", "cannot make the receipt of a push: %s", sh_strerror (cr));
+                else {
+                    //  stored but not provable now: no Ack without a receipt
+                    //  (the node would rightly refuse it); the node retries,
+                    //  finds the changes held (Welcome head) and goes on
+                    s_log (self, "error", "cannot make the receipt of a push: %s", sh_strerror (cr ? cr : SH_EFAULT));
+                    free (note);
+                    r.u.error.code = SH_WIRE_ERR_INTERNAL;
+                    snprintf (r.u.error.message, sizeof r.u.error.message, "the hub stored the batch but could "
+                              "not sign its checkpoint (%s); retry", sh_strerror (cr ? cr : SH_EFAULT));
+                    s_send (self, rid, rid_len, &r);
+                    return;
+                }
             }
             s_send (self, rid, rid_len, &a);
             free (note);

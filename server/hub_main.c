@@ -36,6 +36,9 @@ typedef struct {
     const char *town, *village, *since, *format, *date;   //  report
     int threads;
     bool json, verbose, vkey;
+    size_t map_bytes;         //  --map-mib (serve), 0: the default
+    unsigned fault_commit;    //  test-only fault points from the environment:
+    unsigned fault_send;      //  SHOUHE_FAULT_COMMIT / SHOUHE_FAULT_SEND (serve)
 } s_args_t;
 
 static const char *s_usage_text =
@@ -62,8 +65,30 @@ static const char *s_usage_text =
     "                                            big matters are 30 days old against (default\n"
     "                                            today); html: one self-contained page\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
-    "                                            serve in the foreground until SIGINT/SIGTERM\n\n"
+    "                  [--map-mib N]             serve in the foreground until SIGINT/SIGTERM;\n"
+    "                                            --map-mib: the store's size limit (default 16384)\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
+
+//  A test-only fault point from the environment (docs/security.md): unset
+//  or empty is 0 (off); otherwise N: the hub's Nth store commit or Nth
+//  reply fails, as a full disk or a full pipe would.
+static bool
+s_fault (const char *name, unsigned *out)
+{
+    const char *v = getenv (name);
+    *out = 0;
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul (v, &end, 10);
+    if (errno || *end || *v < '0' || *v > '9' || n > 1000000000UL) {
+        fprintf (stderr, "shouhe-hub: %s must be a whole number (the Nth operation fails), not '%s'\n", name, v);
+        return false;
+    }
+    *out = (unsigned) n;
+    return true;
+}
 
 static char *
 s_path (const char *dir, const char *file)
@@ -87,7 +112,7 @@ s_now_ms (void)
 static int
 s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
 {
-    sh_err rc = sh_store_open (store, a->dir, false, 0);
+    sh_err rc = sh_store_open (store, a->dir, false, a->map_bytes);
     if (rc == SH_OK) {
         sh_store_txn_t *txn;
         char role[16] = "";
@@ -582,11 +607,15 @@ s_serve (const s_args_t *a)
     }
     sh_store_t *store;
     sh_key_t *key;
-    int ex = s_open (a, &store, &key);
+    s_args_t sa = *a;
+    if (!sa.map_bytes)
+        sa.map_bytes = SH_STORE_HUB_MAP_BYTES;
+    int ex = s_open (&sa, &store, &key);
     if (ex)
         return ex;
+    sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
-                       .threads = a->threads, .verbose = a->verbose };
+                       .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send };
     int rc = hub_serve (&c, store, key);
     sh_key_destroy (&key);
     sh_store_close (&store);
@@ -613,7 +642,7 @@ static const s_command_t s_commands[] = {
     { "checkpoint", "vkey", s_checkpoint },
     { "export", "", s_export },
     { "report", "town village since date format", s_report },
-    { "serve", "bind ready-file threads verbose", s_serve },
+    { "serve", "bind ready-file threads verbose map-mib", s_serve },
     { NULL, NULL, NULL }
 };
 
@@ -660,7 +689,7 @@ main (int argc, char **argv)
         { "vkey", no_argument, NULL, 0 },
         { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
         { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
-        { "date", required_argument, NULL, 0 },
+        { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     s_args_t a = { .threads = 2 };
@@ -702,6 +731,17 @@ main (int argc, char **argv)
         else if (!strcmp (name, "since")) a.since = optarg;
         else if (!strcmp (name, "format")) a.format = optarg;
         else if (!strcmp (name, "date")) a.date = optarg;
+        else if (!strcmp (name, "map-mib")) {
+            char *end;
+            errno = 0;
+            unsigned long long m = strtoull (optarg, &end, 10);
+            if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || m < 1 || m > (1ULL << 24)) {
+                fprintf (stderr, "shouhe-hub: --map-mib takes a size in MiB from 1 to 16777216, not '%s'\n",
+                         optarg);
+                return EXIT_USAGE;
+            }
+            a.map_bytes = (size_t) m << 20;
+        }
         else if (!strcmp (name, "threads")) {
             char *end;
             long t = strtol (optarg, &end, 10);
@@ -712,6 +752,8 @@ main (int argc, char **argv)
             a.threads = (int) t;
         }
     }
+    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
+        return EXIT_USAGE;
     if (optind < gargc && cmd->fn == s_export)
         a.file = gargv[optind++];       //  export's one positional argument
     if (optind < gargc) {

@@ -30,6 +30,7 @@ typedef struct {
     zsock_t *zap;                        //  ZAP handler
     zloop_t *loop;                       //  the reactor
     hub_handler_t *handler;              //  sessions and message handling (owned)
+    unsigned fail_send;                  //  fault point countdown (config->fail_send)
 } s_hub_t;
 
 //  ---------------------------------------------------------------------
@@ -127,6 +128,10 @@ static void
 s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, void *arg)
 {
     s_hub_t *hub = arg;
+    if (hub->fail_send > 0 && --hub->fail_send == 0) {
+        hub_log ("info", "fault point: reply of %zu bytes dropped", len);
+        return;                          //  as a full pipe would drop it
+    }
     zmsg_t *msg = zmsg_new ();
     if (!msg)
         return;
@@ -186,7 +191,7 @@ s_write_ready (const char *path, const char *endpoint)
 int
 hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
 {
-    s_hub_t hub = { .config = config, .store = store };
+    s_hub_t hub = { .config = config, .store = store, .fail_send = config->fail_send };
     int ret = 1;
     uint8_t curve_pk[SH_CURVE_BYTES], curve_sk[SH_CURVE_BYTES];
     if (sh_key_curve (key, curve_pk, curve_sk) != SH_OK) {

@@ -17,7 +17,8 @@
 # so no daemon outlives its test.
 #
 # Hub:    hub_init [DIR]           create the hub store (default $T/hub); sets HUB_DIR, HUB_KEY
-#         hub_start [DIR] [ARGS]   serve on ${HUB_BIND:-tcp://127.0.0.1:*} with --ready-file; waits
+#         hub_start [DIR] [ARGS]   serve on $HUB_BIND (default: a free port below the ephemeral
+#                                  range, it_low_port) with --ready-file; waits
 #                                  <= 10 s; sets HUB_EP, HUB_PORT, HUB_PID; log in $HUB_LOG
 #         hub_stop                 SIGTERM, expects exit 0 within 10 s
 #         hub_kill9                SIGKILL (a crash)
@@ -327,11 +328,45 @@ hub_cmd () {
     it_run "$HUB" "$sub" --dir "$HUB_DIR" "$@"
 }
 
+# it_low_port -- a free TCP port on 127.0.0.1 below the kernel's ephemeral range. Hubs listen
+# there: while a hub is down, a node reconnecting to a port inside the ephemeral range can be
+# handed that very port as its own source port and connect to itself (TCP simultaneous open),
+# and the restarting hub then finds its port taken. (Production hubs use fixed low ports.)
+it_low_port () {
+    python3 - "$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)" <<'PY'
+import random, socket, sys
+low = int(sys.argv[1])
+for _ in range(500):
+    p = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}
+
 # hub_start [DIR] [EXTRA ARGS] -- start `shouhe-hub serve` in the background.
 hub_start () {
     local dir=$HUB_DIR
     if [ $# -gt 0 ] && [[ $1 != -* ]]; then dir=$1; shift; fi
     [ -n "$dir" ] || { it_fail "hub_start: no hub directory (hub_init first)"; return 1; }
+    local port=
+    [ -n "${HUB_BIND:-}" ] || port=$(it_low_port)
+    if [ -n "$port" ]; then
+        HUB_BIND=tcp://127.0.0.1:$port _it_hub_start_once "$dir" "$@"
+    else
+        _it_hub_start_once "$dir" "$@"
+    fi
+}
+
+_it_hub_start_once () {
+    local dir=$1
+    shift
     local bind=${HUB_BIND:-tcp://127.0.0.1:*} ready=$T/hub.ready i ep=
     rm -f "$ready"
     HUB_STARTS=$((HUB_STARTS + 1))

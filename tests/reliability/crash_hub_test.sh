@@ -24,30 +24,8 @@ PER_ROUND=${CRASH_CHANGES:-1500}
 RANDOM=${CRASH_SEED:-$$}
 echo "crash seed: $RANDOM (CRASH_SEED to repeat)"
 
-# The hub listens on a free port below the kernel's ephemeral range (ip_local_port_range):
-# while it is down, a node reconnecting to a port inside that range can be handed that very
-# port as its own source port and connect to itself (TCP simultaneous open), and the
-# restarting hub then finds the port in use. Production hubs listen on fixed low ports.
-low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range)
-port=$(python3 - "$low" <<'PY'
-import random, socket, sys
-low = int(sys.argv[1])
-for _ in range(200):
-    p = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        s.close()
-PY
-)
-[ -n "$port" ] || it_fail "no free port below $low"
 hub_init
-HUB_BIND=tcp://127.0.0.1:$port hub_start || exit 1
+hub_start || exit 1   # on a low port (lib.sh it_low_port): restarts never find it taken
 NAMES=()
 for ((i = 0; i < N; i++)); do
     v=$(printf '500115%03d%03d' $((101 + i % 4)) $((201 + i / 4)))
