@@ -1,0 +1,581 @@
+#!/usr/bin/env bash
+# The benchmarks of issue 6 (bench/README.md explains every figure and how it is measured):
+# builds in build-bench/, runs on loopback and prints one table -- every figure beside its
+# reference measured in the same run, as a ratio, and the goal.
+#   ceiling   Ed25519 verifications/s of 300-byte messages, 1 core and all cores (bench_verify)
+#   local     signed durable writes/s through the node library; median `matter step` (bench_local)
+#   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits
+#   district  219 node processes x 2,000 changes sync at once: wall time, peak RSS
+#   wire      TCP bytes per change (counting proxy), an idle session's bytes, 200 new changes
+#   badlink   20,000 changes through a throttled link that is cut on a clock (bench/benchproxy.py)
+# Options:
+#   --json FILE       also write every figure as one JSON object to FILE
+#   --full-badlink    the bad link as the issue states it: 64 kbit/s, a cut every 30 +- 10 s
+#                     (about 15 minutes on its own); default: time-scaled x10, 640 kbit/s and
+#                     a cut every 3 +- 1 s (the same bytes between cuts)
+#   --peers           also run bench/peers/run.sh --json FILE and merge its figures
+#   --only "A B"      run only these parts (ceiling local ingest district wire badlink)
+#   --quick           small sizes (a smoke test of the script; figures are not comparable)
+#   --nice            on a shared machine: raise the run's CPU priority (autogroup and nice -15,
+#                     needs root; restored at the end) so that other jobs disturb it less
+#   --keep DIR        keep the hubs, nodes and logs in DIR (default: a temporary directory)
+#   --build DIR       build directory (default build-bench/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+json_out=""
+full_badlink=0
+peers=0
+quick=0
+nice_run=0
+keep=""
+build="$root/build-bench"
+parts="ceiling local ingest district wire badlink"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --json) [ $# -ge 2 ] || { echo "bench.sh: --json needs a file" >&2; exit 2; }; json_out=$2; shift ;;
+    --full-badlink) full_badlink=1 ;;
+    --peers) peers=1 ;;
+    --quick) quick=1 ;;
+    --only) [ $# -ge 2 ] || { echo "bench.sh: --only needs a list of parts" >&2; exit 2; }; parts=$2; shift ;;
+    --keep) [ $# -ge 2 ] || { echo "bench.sh: --keep needs a directory" >&2; exit 2; }; keep=$2; shift ;;
+    --build) [ $# -ge 2 ] || { echo "bench.sh: --build needs a directory" >&2; exit 2; }; build=$2; shift ;;
+    --nice) nice_run=1 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+for p in $parts; do
+  case " ceiling local ingest district wire badlink " in
+    *" $p "*) ;;
+    *) echo "bench.sh: unknown part '$p' (ceiling local ingest district wire badlink)" >&2; exit 2 ;;
+  esac
+done
+[ -z "$json_out" ] || json_out=$(cd "$(dirname "$json_out")" && pwd)/$(basename "$json_out")
+want() { [[ " $parts " == *" $1 "* ]]; }
+
+# Sizes (the issue's; --quick shrinks them)
+INGEST_N=100000
+DISTRICT_NODES=219
+DISTRICT_PER_NODE=2000
+WIRE_N=20000
+BADLINK_N=20000
+DELTA_N=200
+DELTA_ROUNDS=5
+if [ $quick = 1 ]; then
+  INGEST_N=10000; DISTRICT_NODES=24; DISTRICT_PER_NODE=200; WIRE_N=2000; BADLINK_N=2000
+fi
+if [ $full_badlink = 1 ]; then
+  BADLINK_RATE=64000; BADLINK_CUTS=20:40; BADLINK_MODE="full: 64 kbit/s, cut every 30+-10 s"
+else
+  BADLINK_RATE=640000; BADLINK_CUTS=2:4; BADLINK_MODE="x10: 640 kbit/s, cut every 3+-1 s"
+fi
+WIRE_SEED=7
+TOWNS=(500115101 500115102 500115103 500115104 500115105 500115106)
+WIRE_VILLAGE=500115107001      # the wire node and its twin on the bad link: same records
+LOCAL_VILLAGE=500115108001
+INGEST_VILLAGE=500115109001
+
+t_start=$(date +%s.%N)
+ncpu=$(nproc)
+now() { date +%s.%N; }
+secs_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+step() { printf '\n\033[1m==> %s\033[0m  [+%ss, load %s]\n' "$*" "$(secs_since "$t_start" | cut -d. -f1)" \
+                "$(cut -d' ' -f1-3 /proc/loadavg)"; }
+note() { echo "   $*"; }
+die() { echo "bench.sh: $*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Dependencies and build
+
+"$root/scripts/deps.sh"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (Debian package 'time'; scripts/deps.sh installs it)"
+PY=$(command -v python3) || die "python3 is missing"
+step "building in $build (RelWithDebInfo)"
+if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "${TMPDIR:-/tmp}/shouhe-bench-build.log" 2>&1 &&
+       cmake --build "$build" -j"$ncpu" >> "${TMPDIR:-/tmp}/shouhe-bench-build.log" 2>&1; }; then
+  tail -n 30 "${TMPDIR:-/tmp}/shouhe-bench-build.log" >&2
+  die "the build failed (log: ${TMPDIR:-/tmp}/shouhe-bench-build.log)"
+fi
+NODE=$build/node/shouhe-node
+HUB=$build/server/shouhe-hub
+GEN=$build/tests/sh_gen
+VERIFY=$build/bench/bench_verify
+LOCAL=$build/bench/bench_local
+PROXY=$root/bench/benchproxy.py
+REPORT=$root/bench/report.py
+for b in "$NODE" "$HUB" "$GEN" "$VERIFY" "$LOCAL"; do [ -x "$b" ] || die "$b was not built"; done
+
+# ---------------------------------------------------------------------------
+# Work directory, process tracking, cleanup
+
+if [ -n "$keep" ]; then
+  W=$keep
+  [ ! -e "$W/results.tsv" ] || die "$W already holds a benchmark run (remove it or pick another --keep)"
+  mkdir -p "$W"
+else
+  W=$(mktemp -d "${TMPDIR:-/tmp}/shouhe-bench-XXXXXX")
+fi
+W=$(cd "$W" && pwd)
+mkdir -p "$W/logs"
+RES=$W/results.tsv
+: > "$RES"
+PIDS=()
+# --nice: the scheduler weighs whole sessions (autogroups) against each other before nice
+# values count, so both are raised; the session's old autogroup value is put back at the end.
+old_autogroup=""
+priority="normal"
+if [ $nice_run = 1 ]; then
+  if [ -w /proc/self/autogroup ]; then
+    old_autogroup=$(awk '{ print $3 }' /proc/self/autogroup 2>/dev/null || true)
+    echo -15 2>/dev/null > /proc/self/autogroup || old_autogroup=""
+  fi
+  if renice -n -15 -p $$ > /dev/null 2>&1; then
+    priority="nice -15${old_autogroup:+, autogroup -15}"
+  else
+    echo "bench.sh: --nice: cannot raise the priority (needs root); running at normal priority" >&2
+  fi
+fi
+cleanup() {
+  local p
+  [ -z "$old_autogroup" ] || echo "$old_autogroup" 2>/dev/null > /proc/self/autogroup || true
+  for p in ${PIDS[@]+"${PIDS[@]}"}; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in ${PIDS[@]+"${PIDS[@]}"}; do wait "$p" 2>/dev/null || true; done
+  [ -n "$keep" ] || rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# rec KEY VALUE -- one raw figure for bench/report.py
+rec() { printf '%s\t%s\n' "$1" "$2" >> "$RES"; }
+# jget FILE KEY -- a value from a JSON object
+jget() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+# The block device under $W, for the disk counters of each part (empty if unknown)
+DISK=$(basename "$(findmnt -no SOURCE --target "$W" 2>/dev/null || true)" 2>/dev/null || true)
+[ -n "$DISK" ] && [ -r "/sys/class/block/$DISK/stat" ] || DISK=""
+# snap -- "cpu_busy cpu_total disk_writes disk_flushes disk_busy_ms flush_ms sectors_written" now
+snap() {
+  local cpu disk="0 0 0 0 0"
+  cpu=$(awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; print b, b + $5 + $6 }' /proc/stat)
+  [ -z "$DISK" ] || disk=$(awk '{ print $5, $16 + 0, $10, $17 + 0, $7 }' "/sys/class/block/$DISK/stat")
+  echo "$cpu $disk"
+}
+# part_begin NAME / part_end NAME -- what the machine did while a timed part ran: CPU busy (share
+# of all cores), sync writes (device flushes and writes), disk busy time
+part_begin() { PART_SNAP=$(snap); PART_T0=$(now); }
+part_end() {
+  local name=$1
+  local b0 t0 w0 f0 d0 l0 s0 b1 t1 w1 f1 d1 l1 s1 wall
+  read -r b0 t0 w0 f0 d0 l0 s0 <<< "$PART_SNAP"
+  read -r b1 t1 w1 f1 d1 l1 s1 <<< "$(snap)"
+  wall=$(secs_since "$PART_T0")
+  rec "${name}_cpu_busy" "$(awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", (t > 0) ? b / t : 0 }')"
+  if [ -n "$DISK" ]; then
+    rec "${name}_disk_writes" $((w1 - w0))
+    rec "${name}_disk_mib" "$(awk -v s=$((s1 - s0)) 'BEGIN { printf "%.1f", s * 512 / 1048576 }')"
+    rec "${name}_disk_flushes" $((f1 - f0))
+    rec "${name}_disk_busy" "$(awk -v d=$((d1 - d0)) -v w="$wall" 'BEGIN { printf "%.3f", (w > 0) ? d / 1000 / w : 0 }')"
+    [ $((f1 - f0)) -le 0 ] || rec "${name}_flush_ms" "$(awk -v l=$((l1 - l0)) -v f=$((f1 - f0)) 'BEGIN { printf "%.2f", l / f }')"
+  fi
+}
+
+rec machine_cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+rec machine_cores "$ncpu"
+rec machine_mem_gib "$(awk '/MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+rec machine_kernel "$(uname -r)"
+rec load_start "$(cut -d' ' -f1 /proc/loadavg)"
+rec quick "$quick"
+rec priority "$priority"
+
+# hub_new NAME -- a fresh hub store in $W/NAME; sets HUB_DIR, HUB_KEY
+hub_new() {
+  HUB_DIR=$W/$1
+  HUB_KEY=$("$HUB" init --dir "$HUB_DIR")
+}
+# hub_start [ARGS] -- serve HUB_DIR on an ephemeral port; sets HUB_PID, HUB_EP
+hub_start() {
+  local ready=$HUB_DIR.ready i
+  rm -f "$ready"
+  "$HUB" serve --dir "$HUB_DIR" --bind 'tcp://127.0.0.1:*' --ready-file "$ready" --threads "$ncpu" "$@" \
+    < /dev/null 2>> "$W/logs/$(basename "$HUB_DIR").log" &
+  HUB_PID=$!
+  PIDS+=("$HUB_PID")
+  for ((i = 0; i < 200; i++)); do [ -s "$ready" ] && break; sleep 0.05; done
+  [ -s "$ready" ] || die "the hub in $HUB_DIR did not start (see $W/logs)"
+  HUB_EP=$(head -n 1 "$ready")
+}
+# cpu_s PID -- CPU seconds (user + system, all threads, live and ended) the process has used
+CLK_TCK=$(getconf CLK_TCK)
+cpu_s() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"; }
+# hub_hwm_mib PID -- the hub's peak resident set (VmHWM) in MiB
+hub_hwm_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+hub_stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# anon_sampler PID FILE -- in the background, keep in FILE the largest RssAnon (KiB) of PID seen
+# every 0.1 s (VmHWM also counts the pages of LMDB's memory map that the process touched)
+anon_sampler() {
+  local pid=$1 file=$2
+  ( max=0
+    while [ -r "/proc/$pid/status" ]; do
+      cur=0
+      while read -r k v _; do [ "$k" = RssAnon: ] && cur=$v; done < "/proc/$pid/status" 2>/dev/null
+      if [ "${cur:-0}" -gt "$max" ]; then max=$cur; echo "$max" > "$file"; fi
+      sleep 0.1
+    done ) < /dev/null > /dev/null 2>&1 &
+  SAMPLER_PID=$!
+  PIDS+=("$SAMPLER_PID")
+}
+# node_new DIR SCOPE -- create a node and enroll it at HUB_DIR
+node_new() {
+  local key
+  key=$("$NODE" init --dir "$1" --scope "$2")
+  "$HUB" enroll --dir "$HUB_DIR" --scope "$2" --key "$key" --name "$(basename "$1")" > /dev/null
+}
+# change_bytes DIR -- "count sum" of the encoded SignedChanges this node wrote itself
+change_bytes() {
+  "$NODE" log --dir "$1" --json | "$PY" -c '
+import json, sys
+me = sys.argv[1]
+s = [e["bytes"] for e in json.load(sys.stdin) if e["author"] == me]
+print(len(s), sum(s))' "$("$NODE" key --dir "$1")"
+}
+# proxy_start TARGET_EP NAME [benchproxy options] -- sets PROXY_PID, PROXY_EP, PROXY_STATS
+proxy_start() {
+  local target=${1#tcp://} name=$2 i
+  shift 2
+  PROXY_STATS=$W/$name.proxy.json
+  rm -f "$W/$name.port"
+  "$PY" "$PROXY" --target "$target" --port-file "$W/$name.port" --stats "$PROXY_STATS" \
+    --log "$W/logs/$name.proxy.log" "$@" < /dev/null 2>> "$W/logs/$name.proxy.err" &
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  for ((i = 0; i < 200; i++)); do [ -s "$W/$name.port" ] && break; sleep 0.05; done
+  [ -s "$W/$name.port" ] || die "the proxy $name did not start (see $W/logs/$name.proxy.err)"
+  PROXY_EP=tcp://127.0.0.1:$(head -n 1 "$W/$name.port")
+}
+proxy_stop() { kill -TERM "$PROXY_PID" 2>/dev/null || true; wait "$PROXY_PID" 2>/dev/null || true; }
+# sync_timed DIR EP [ARGS] -- one sync; SYNC_MS = its wall time (process start to exit), SYNC_JSON its summary
+sync_timed() {
+  local dir=$1 ep=$2 t0 rc=0
+  shift 2
+  t0=$(now)
+  SYNC_JSON=$(/usr/bin/time -f "%U %S %M" -o "$W/sync.time" \
+              "$NODE" sync --dir "$dir" --hub "$ep" --hub-key "$HUB_KEY" --deadline 120 --json "$@" \
+              2>> "$W/logs/sync.err") || rc=$?
+  SYNC_CPU=$(tail -n 1 "$W/sync.time" | awk '{ printf "%.3f", $1 + $2 }')
+  SYNC_MS=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", (b - a) * 1000 }')
+  return $rc
+}
+# sjson KEY -- a field of the last sync's summary
+sjson() { printf '%s' "$SYNC_JSON" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+# gen DIR N SEED -- N signed changes into the node (sh_gen)
+gen() { "$GEN" "$1" --changes "$2" --seed "$3" > /dev/null; }
+
+# ---------------------------------------------------------------------------
+# ceiling
+
+if want ceiling; then
+  step "ceiling: Ed25519 verification of 300-byte messages, 1 core and $ncpu cores (2 s each)"
+  "$VERIFY" --seconds 2 --threads "$ncpu" --json > "$W/verify.json"
+  for k in verify_1core_per_s verify_allcores_per_s sign_1core_per_s; do rec "$k" "$(jget "$W/verify.json" "$k")"; done
+  rec verify_threads "$ncpu"
+  note "1 core $(jget "$W/verify.json" verify_1core_per_s)/s, $ncpu cores $(jget "$W/verify.json" verify_allcores_per_s)/s"
+fi
+
+# ---------------------------------------------------------------------------
+# local
+
+if want local; then
+  step "local: signed durable writes through the node library; \`shouhe-node matter step\`"
+  rec load_local "$(cut -d' ' -f1 /proc/loadavg)"
+  "$NODE" init --dir "$W/local" --scope "$LOCAL_VILLAGE" > /dev/null
+  gen "$W/local" 2000 3
+  part_begin
+  "$LOCAL" "$W/local" --node "$NODE" --runs 200 --json > "$W/local.json"
+  part_end local
+  for k in local_write_per_s local_batch_per_s local_op_per_s local_batch fsync_per_s cli_step_ms cli_step_p90_ms \
+           cli_step_min_ms cli_exec_ms; do
+    rec "$k" "$(jget "$W/local.json" "$k")"
+  done
+  note "$(jget "$W/local.json" local_write_per_s) writes/s (1 per commit), $(jget "$W/local.json" local_batch_per_s)/s batched;" \
+       "matter step median $(jget "$W/local.json" cli_step_ms) ms"
+fi
+
+# ---------------------------------------------------------------------------
+# ingest
+
+if want ingest; then
+  step "ingest: one node uploads $INGEST_N changes to a fresh hub (CURVE, durable commits)"
+  hub_new ingest-hub
+  node_new "$W/ingest-node" "$INGEST_VILLAGE"
+  t0=$(now)
+  gen "$W/ingest-node" "$INGEST_N" 1
+  note "generated in $(secs_since "$t0") s"
+  hub_start
+  rec load_ingest "$(cut -d' ' -f1 /proc/loadavg)"
+  part_begin
+  hub_cpu0=$(cpu_s "$HUB_PID")
+  sync_timed "$W/ingest-node" "$HUB_EP" || die "the ingest sync failed (see $W/logs/sync.err)"
+  part_end ingest
+  rec ingest_hub_cpu_s "$(awk -v a="$hub_cpu0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN { printf "%.3f", b - a }')"
+  rec ingest_node_cpu_s "$SYNC_CPU"
+  [ "$(sjson up)" = "$INGEST_N" ] || die "the ingest sync uploaded $(sjson up) changes, not $INGEST_N"
+  rec ingest_changes "$INGEST_N"
+  rec ingest_s "$(awk -v m="$SYNC_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
+  rec ingest_node_ms "$(sjson ms)"
+  rec ingest_hub_rss_mib "$(hub_hwm_mib "$HUB_PID")"
+  note "$INGEST_N changes in $SYNC_MS ms"
+  hub_stop "$HUB_PID"
+fi
+
+# ---------------------------------------------------------------------------
+# district
+
+DIST_HUB_PID=""
+if want district; then
+  step "district: $DISTRICT_NODES nodes x $DISTRICT_PER_NODE changes, all syncing at once"
+  hub_new district-hub
+  D=$W/district
+  mkdir -p "$D/n" "$D/rss" "$D/out"
+  villages=()
+  for ((i = 0; i < DISTRICT_NODES; i++)); do
+    villages+=("$(printf '%s%03d' "${TOWNS[i % ${#TOWNS[@]}]}" $((i / ${#TOWNS[@]} + 1)))")
+  done
+  t0=$(now)
+  printf '%s\n' "${villages[@]}" | xargs -P "$ncpu" -I{} "$NODE" init --dir "$D/n/{}" --scope {} > /dev/null
+  for v in "${villages[@]}"; do
+    "$HUB" enroll --dir "$HUB_DIR" --scope "$v" --key "$("$NODE" key --dir "$D/n/$v")" --name "$v" > /dev/null
+  done
+  note "created and enrolled in $(secs_since "$t0") s"
+  t0=$(now)
+  printf '%s\n' "${villages[@]}" | awk '{ print NR, $0 }' |
+    xargs -P "$ncpu" -n 2 sh -c 'exec "$0" "$1/$4" --changes "$2" --seed $((1000 + $3)) > /dev/null' \
+      "$GEN" "$D/n" "$DISTRICT_PER_NODE"
+  note "$((DISTRICT_NODES * DISTRICT_PER_NODE)) changes generated in $(secs_since "$t0") s"
+  hub_start
+  DIST_HUB_PID=$HUB_PID; DIST_HUB_EP=$HUB_EP; DIST_HUB_DIR=$HUB_DIR; DIST_HUB_KEY=$HUB_KEY
+  anon_sampler "$HUB_PID" "$D/hub-anon-kib"
+  sleep 1
+  rec load_district "$(cut -d' ' -f1 /proc/loadavg)"
+  spids=()
+  part_begin
+  hub_cpu0=$(cpu_s "$HUB_PID")
+  t0=$(now)
+  for v in "${villages[@]}"; do
+    /usr/bin/time -f "%U %S %M" -o "$D/rss/$v" "$NODE" sync --dir "$D/n/$v" --hub "$HUB_EP" --hub-key "$HUB_KEY" \
+      --deadline 240 --json < /dev/null > "$D/out/$v.json" 2> "$D/out/$v.err" &
+    spids+=($!)
+  done
+  failed=0
+  for p in "${spids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+  district_s=$(secs_since "$t0")
+  part_end district
+  rec district_hub_cpu_s "$(awk -v a="$hub_cpu0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN { printf "%.3f", b - a }')"
+  rec district_node_cpu_s "$(for f in "$D"/rss/*; do tail -n 1 "$f"; done | awk '{ s += $1 + $2 } END { printf "%.3f", s }')"
+  rec hub_rss_mib "$(hub_hwm_mib "$HUB_PID")"
+  kill "$SAMPLER_PID" 2>/dev/null || true
+  rec hub_rss_anon_mib "$(awk '{ printf "%.1f", $1 / 1024 }' "$D/hub-anon-kib" 2>/dev/null)"
+  rec hub_store_mib "$(du -sm "$HUB_DIR" | cut -f1)"
+  rec district_nodes "$DISTRICT_NODES"
+  rec district_per_node "$DISTRICT_PER_NODE"
+  rec district_changes "$((DISTRICT_NODES * DISTRICT_PER_NODE))"
+  rec district_s "$district_s"
+  rec district_failed "$failed"
+  # /usr/bin/time: "user system maxrss-KiB"; a failed command writes "Command exited..." first
+  rec node_rss_mib "$(for f in "$D"/rss/*; do tail -n 1 "$f" | awk '{ print $3 }'; done | sort -n | tail -n 1 |
+                      awk '{ printf "%.1f", $1 / 1024 }')"
+  rec node_rss_median_mib "$(for f in "$D"/rss/*; do tail -n 1 "$f" | awk '{ print $3 }'; done | sort -n |
+                             awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1024 }')"
+  held=$("$HUB" nodes --dir "$HUB_DIR" --json | "$PY" -c 'import json,sys; print(sum(n.get("head_seq") or 0 for n in json.load(sys.stdin)))')
+  rec district_held "$held"
+  note "$((DISTRICT_NODES * DISTRICT_PER_NODE)) changes in $district_s s; $failed failed; the hub holds $held"
+  [ "$failed" = 0 ] || note "WARNING: $failed syncs failed (see $D/out/*.err)"
+fi
+
+# ---------------------------------------------------------------------------
+# wire
+
+# upload_counted DIR NAME -- sync DIR to HUB_EP through a counting proxy; WIRE_C2S/S2C, SYNC_JSON
+upload_counted() {
+  proxy_start "$HUB_EP" "$2"
+  sync_timed "$1" "$PROXY_EP" || die "the $2 sync through the counting proxy failed"
+  proxy_stop
+  WIRE_C2S=$(jget "$PROXY_STATS" c2s)
+  WIRE_S2C=$(jget "$PROXY_STATS" s2c)
+  WIRE_CONNS=$(jget "$PROXY_STATS" connections)
+}
+
+CAL_C2S=""
+if want wire; then
+  step "wire: bytes on the TCP connection per change, an idle session, $DELTA_N new changes"
+  if [ -n "$DIST_HUB_PID" ]; then
+    HUB_PID=$DIST_HUB_PID; HUB_EP=$DIST_HUB_EP; HUB_DIR=$DIST_HUB_DIR; HUB_KEY=$DIST_HUB_KEY
+    note "on the district hub (it holds $((DISTRICT_NODES * DISTRICT_PER_NODE)) changes)"
+    rec wire_hub "district"
+  else
+    hub_new wire-hub
+    hub_start
+    rec wire_hub "fresh"
+  fi
+  WN=$W/wire-node
+  node_new "$WN" "$WIRE_VILLAGE"
+  gen "$WN" "$WIRE_N" "$WIRE_SEED"
+  read -r n s < <(change_bytes "$WN")
+  rec wire_changes "$n"
+  rec wire_change_bytes "$s"
+  rec load_wire "$(cut -d' ' -f1 /proc/loadavg)"
+  upload_counted "$WN" wire-up
+  rec wire_tcp_c2s "$WIRE_C2S"
+  rec wire_tcp_s2c "$WIRE_S2C"
+  rec wire_connections "$WIRE_CONNS"
+  rec wire_app_out "$(sjson bytes_out)"
+  rec wire_app_in "$(sjson bytes_in)"
+  CAL_C2S=$WIRE_C2S; CAL_N=$n
+  note "$n changes ($s bytes encoded): $WIRE_C2S bytes up, $WIRE_S2C down on TCP"
+  upload_counted "$WN" wire-idle
+  rec idle_session_bytes "$((WIRE_C2S + WIRE_S2C))"
+  rec idle_session_c2s "$WIRE_C2S"
+  rec idle_session_s2c "$WIRE_S2C"
+  IDLE_C2S=$WIRE_C2S
+  note "idle session: $WIRE_C2S bytes up, $WIRE_S2C down"
+  # idle sync wall time (reference of the delta) and the delta itself, direct to the hub
+  idle=(); delta=(); idle_in=(); delta_in=()
+  part_begin
+  for ((r = 0; r < DELTA_ROUNDS; r++)); do
+    sync_timed "$WN" "$HUB_EP" || die "an idle sync failed"
+    idle+=("$SYNC_MS"); idle_in+=("$(sjson ms)")
+    gen "$WN" "$DELTA_N" $((100 + r))
+    sync_timed "$WN" "$HUB_EP" || die "a delta sync failed"
+    [ "$(sjson up)" = "$DELTA_N" ] || die "the delta sync uploaded $(sjson up), not $DELTA_N"
+    delta+=("$SYNC_MS"); delta_in+=("$(sjson ms)")
+  done
+  part_end delta
+  med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  rec idle_sync_ms "$(med "${idle[@]}")"
+  rec delta200_ms "$(med "${delta[@]}")"
+  rec delta200_all_ms "${delta[*]}"
+  # the node's own count, from its session's start to its end (process start and exit excluded)
+  rec idle_sync_node_ms "$(med "${idle_in[@]}")"
+  rec delta200_node_ms "$(med "${delta_in[@]}")"
+  note "idle sync ${idle[*]} ms; $DELTA_N new changes ${delta[*]} ms"
+fi
+if [ -n "$DIST_HUB_PID" ]; then
+  hub_stop "$DIST_HUB_PID"
+  DIST_HUB_PID=""
+fi
+
+# ---------------------------------------------------------------------------
+# badlink
+
+if want badlink; then
+  step "bad link ($BADLINK_MODE): $BADLINK_N changes"
+  if [ -z "$CAL_C2S" ] || [ "$WIRE_N" != "$BADLINK_N" ]; then
+    # the clean reference: a twin node (same village and seed: the same records) on its own hub
+    hub_new badlink-cal-hub
+    hub_start
+    node_new "$W/badlink-cal" "$WIRE_VILLAGE"
+    gen "$W/badlink-cal" "$BADLINK_N" "$WIRE_SEED"
+    upload_counted "$W/badlink-cal" badlink-cal
+    CAL_C2S=$WIRE_C2S; CAL_N=$BADLINK_N
+    upload_counted "$W/badlink-cal" badlink-cal-idle
+    IDLE_C2S=$WIRE_C2S
+    hub_stop "$HUB_PID"
+  fi
+  hub_new badlink-hub
+  hub_start --verbose
+  BN=$W/badlink-node
+  node_new "$BN" "$WIRE_VILLAGE"
+  gen "$BN" "$BADLINK_N" "$WIRE_SEED"
+  read -r n s < <(change_bytes "$BN")
+  rec badlink_changes "$n"
+  rec badlink_change_bytes "$s"
+  rec badlink_mode "$BADLINK_MODE"
+  rec badlink_rate_bps "$BADLINK_RATE"
+  proxy_start "$HUB_EP" badlink --rate "$BADLINK_RATE" --cut-every "$BADLINK_CUTS" --seed 6
+  rec load_badlink "$(cut -d' ' -f1 /proc/loadavg)"
+  part_begin
+  t0=$(now)
+  attempts=0; dups=0
+  while :; do
+    attempts=$((attempts + 1))
+    rc=0
+    sync_timed "$BN" "$PROXY_EP" || rc=$?
+    [ $rc = 0 ] && { dups=$((dups + $(sjson duplicates))); break; }
+    [ $rc = 4 ] && [ $attempts -lt 20 ] || die "the bad-link sync failed (exit $rc; see $W/logs/sync.err)"
+  done
+  badlink_s=$(secs_since "$t0")
+  part_end badlink
+  proxy_stop
+  head=$("$HUB" nodes --dir "$HUB_DIR" --json | "$PY" -c 'import json,sys; print(max(n.get("head_seq") or 0 for n in json.load(sys.stdin)))')
+  [ "$head" = "$n" ] || die "after the bad link the hub holds $head of $n changes"
+  hub_stop "$HUB_PID"
+  c2s=$(jget "$PROXY_STATS" c2s); conns=$(jget "$PROXY_STATS" connections); cuts=$(jget "$PROXY_STATS" cuts)
+  rec badlink_s "$badlink_s"
+  rec badlink_attempts "$attempts"
+  rec badlink_cuts "$cuts"
+  rec badlink_connections "$conns"
+  rec badlink_tcp_c2s "$c2s"
+  rec badlink_tcp_s2c "$(jget "$PROXY_STATS" s2c)"
+  rec badlink_duplicates "$dups"
+  # Changes sent again, from the link's own byte count: what crossed the link beyond a clean
+  # upload of the same records (the twin's, through the counting proxy) and beyond the fixed
+  # cost of each extra connection (an idle session's upward bytes), in changes of the clean
+  # upload's size on the wire.
+  rec badlink_resent_changes "$(awk -v b="$c2s" -v c="$CAL_C2S" -v n="$CAL_N" -v k="$conns" -v i="$IDLE_C2S" \
+    'BEGIN { r = (b - c - (k - 1) * i) / (c / n); printf "%.0f", (r < 0) ? 0 : r }')"
+  # the in-flight window: the hub's credit (4 Pushes) of at most 1,024 changes each
+  rec badlink_window_changes 4096
+  # Per connection: what crossed the link beyond what the hub committed during it (the hub's
+  # head at each session's start, from its --verbose log; one session per connection).
+  "$PY" - "$PROXY_STATS" "$W/logs/badlink-hub.log" "$CAL_C2S" "$CAL_N" "$IDLE_C2S" "$n" >> "$RES" <<'PYEOF'
+import json, re, sys
+stats = json.load(open(sys.argv[1]))
+heads = [int(m.group(1)) for m in re.finditer(r"hub holds its seq (\d+)", open(sys.argv[2]).read())]
+cal, caln, idle, n = float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+conns = stats["conns"]
+if heads and len(heads) == len(conns):
+    bpc = cal / caln
+    ends = heads[1:] + [n]
+    lost = [max(0.0, (c["c2s"] - idle) / bpc - (e - h)) for c, h, e in zip(conns, heads, ends) if c["cut"]]
+    if lost:
+        print("badlink_resent_max_per_cut\t%.0f" % max(lost))
+PYEOF
+  note "$n changes in $badlink_s s, $cuts cuts, $conns connections, $attempts sync run(s)"
+fi
+
+# ---------------------------------------------------------------------------
+# peers
+
+peers_json=""
+if [ $peers = 1 ]; then
+  step "peers: bench/peers/run.sh"
+  if [ -f "$root/bench/peers/run.sh" ]; then
+    peers_cmd=(bash "$root/bench/peers/run.sh")
+    [ ! -x "$root/bench/peers/run.sh" ] || peers_cmd=("$root/bench/peers/run.sh")
+    if "${peers_cmd[@]}" --json "$W/peers.json"; then
+      peers_json=$W/peers.json
+    else
+      note "WARNING: bench/peers/run.sh failed; its figures are left out"
+    fi
+  else
+    note "bench/peers/run.sh does not exist; skipped"
+  fi
+fi
+
+# ---------------------------------------------------------------------------
+# The table
+
+rec load_end "$(cut -d' ' -f1 /proc/loadavg)"
+rec total_s "$(secs_since "$t_start")"
+step "results"
+echo "machine: $(awk -F'\t' '$1=="machine_cpu" { print $2 }' "$RES"), $ncpu cores," \
+     "$(awk -F'\t' '$1=="machine_mem_gib" { print $2 }' "$RES") GiB, Linux $(uname -r)"
+echo "load (1 min) at start $(awk -F'\t' '$1=="load_start" { print $2 }' "$RES"), at the end $(cut -d' ' -f1 /proc/loadavg);" \
+     "priority: $priority; bad link: $BADLINK_MODE$([ $quick = 1 ] && echo '; QUICK sizes: not the issue figures')"
+echo
+report_args=("$RES")
+[ -z "$json_out" ] || report_args+=(--json "$json_out")
+[ -z "$peers_json" ] || report_args+=(--peers "$peers_json")
+"$PY" "$REPORT" "${report_args[@]}"
+echo
+echo "whole run: $(secs_since "$t_start") s${json_out:+; JSON in $json_out}${keep:+; kept in $W}"
