@@ -334,6 +334,13 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, s->cp_size);
         return NODE_EXIT_PROTOCOL;
     }
+    //  the very checkpoint this node holds (an idle sync): verified, nothing to store
+    sh_note_checkpoint_t same;
+    const char *note = m->u.welcome.checkpoint;
+    if (s->cp_size > 0
+    &&  sh_note_checkpoint_open (&same, note, strlen (note), &s->hub_vkey, s->origin) == SH_OK
+    &&  same.size == s->cp_size && memcmp (same.root, s->cp_root, SH_HASH_BYTES) == 0)
+        return NODE_EXIT_OK;
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (s->r, &txn);
     if (rc) {

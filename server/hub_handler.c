@@ -177,6 +177,9 @@ s_consistency (hub_handler_t *self, uint64_t old_size, uint64_t new_size,
     return rc;
 }
 
+//  How stale the registry's last_seen_ms may get before a Hello writes it.
+#define S_SEEN_STEP_MS 60000
+
 static void
 s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *rid_hex,
             const uint8_t key[SH_PUBKEY_BYTES], const char *peer, const sh_wire_msg_t *m)
@@ -186,20 +189,33 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
                  "this connection authenticated with");
         return;
     }
+    //  Read in a read transaction; last_seen_ms is written (a durable write
+    //  transaction) only when it is more than S_SEEN_STEP_MS old, so that
+    //  nodes reconnecting often cost the hub no disk flush each time.
     sh_registry_entry_t e;
     sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (self->store, true, &txn);
+    uint64_t now = s_now_ms ();
+    bool touch = false;
+    sh_err rc = sh_store_begin (self->store, false, &txn);
     uint64_t head = 0, size = 0;
     uint8_t hash[SH_HASH_BYTES];
     if (rc == SH_OK)
         rc = sh_registry_get (txn, key, &e);
-    if (rc == SH_OK && !e.revoked_ms)
-        rc = sh_registry_touch (txn, key, s_now_ms ());
+    if (rc == SH_OK)
+        touch = !e.revoked_ms && (e.last_seen_ms > now || now - e.last_seen_ms >= S_SEEN_STEP_MS);
+    if (rc == SH_OK && touch) {
+        sh_store_abort (&txn);
+        rc = sh_store_begin (self->store, true, &txn);
+        if (rc == SH_OK)
+            rc = sh_registry_get (txn, key, &e);
+        if (rc == SH_OK && !e.revoked_ms)
+            rc = sh_registry_touch (txn, key, now);
+    }
     if (rc == SH_OK)
         rc = sh_changelog_head (txn, key, &head, hash);
     if (rc == SH_OK)
         rc = sh_changelog_size (txn, &size);
-    if (rc == SH_OK)
+    if (rc == SH_OK && touch)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND) {
