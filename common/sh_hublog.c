@@ -145,9 +145,12 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
     return rc;
 }
 
-sh_err
-sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
-                const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
+static sh_err s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint64_t size,
+                           char **signed_note, size_t *note_len);
+
+static sh_err
+s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
+        int threads, const sh_key_t *key, const char *origin, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
     s_work_t w = { .in = changes, .n = n };
@@ -246,6 +249,16 @@ sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
     if (txn && !res->code && rc == SH_OK) {
         uint8_t hh[SH_HASH_BYTES];
         rc = sh_changelog_head (txn, entry->key, &res->head_seq, hh);
+        //  the new tree head signed in the same transaction: one commit
+        if (rc == SH_OK && key && res->accepted > 0) {
+            uint64_t size = 0;
+            char *note = NULL;
+            size_t note_len;
+            rc = sh_merkle_size (txn, &size);
+            if (rc == SH_OK)
+                rc = s_sign_head (txn, key, origin, size, &note, &note_len);
+            free (note);
+        }
         if (rc == SH_OK)
             rc = sh_store_commit (&txn);
     }
@@ -285,6 +298,21 @@ sh_hublog_batch_fini (sh_hublog_batch_t *b)
     free (b->changes);
     free (b->keys);
     memset (b, 0, sizeof *b);
+}
+
+sh_err
+sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
+                const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
+{
+    return s_push (store, entry, changes, n, threads, NULL, NULL, res);
+}
+
+sh_err
+sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
+                       const sh_wire_bytes_t *changes, size_t n, int threads,
+                       const sh_key_t *key, const char *origin, sh_hublog_result_t *res)
+{
+    return s_push (store, entry, changes, n, threads, key, origin, res);
 }
 
 static sh_err
@@ -466,6 +494,33 @@ s_latest (sh_store_txn_t *txn, uint64_t *size, char **note)
     return rc;
 }
 
+//  Sign the checkpoint of the tree of size leaves and store it in txn;
+//  *signed_note (the caller frees it) is the note.
+static sh_err
+s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint64_t size,
+             char **signed_note, size_t *note_len)
+{
+    uint8_t root[SH_HASH_BYTES];
+    char *text = NULL;
+    size_t text_len;
+    *signed_note = NULL;
+    sh_err rc = sh_merkle_root (txn, size, root);
+    if (rc == SH_OK)
+        rc = sh_note_checkpoint_format (&text, &text_len, origin, size, root, NULL);
+    if (rc == SH_OK)
+        rc = sh_note_sign (signed_note, note_len, text, text_len, key, origin);
+    free (text);
+    uint8_t k[8];
+    sh_store_put_be64 (k, size);
+    if (rc == SH_OK)
+        rc = sh_store_put (txn, SH_DB_CHECKPOINTS, k, sizeof k, *signed_note, *note_len);
+    if (rc) {
+        free (*signed_note);
+        *signed_note = NULL;
+    }
+    return rc;
+}
+
 sh_err
 sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin, char **note,
                       uint64_t *size_out)
@@ -510,21 +565,11 @@ sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin
             rc = SH_OK;
     }
     if (rc == SH_OK && size > latest) {
-        uint8_t root[SH_HASH_BYTES];
-        char *text = NULL, *signed_note = NULL;
-        size_t text_len, note_len;
-        rc = sh_merkle_root (txn, size, root);
-        if (rc == SH_OK)
-            rc = sh_note_checkpoint_format (&text, &text_len, origin, size, root, NULL);
-        if (rc == SH_OK)
-            rc = sh_note_sign (&signed_note, &note_len, text, text_len, key, origin);
-        uint8_t k[8];
-        sh_store_put_be64 (k, size);
-        if (rc == SH_OK)
-            rc = sh_store_put (txn, SH_DB_CHECKPOINTS, k, sizeof k, signed_note, note_len);
+        char *signed_note = NULL;
+        size_t note_len;
+        rc = s_sign_head (txn, key, origin, size, &signed_note, &note_len);
         if (rc == SH_OK)
             rc = sh_store_commit (&txn);
-        free (text);
         if (rc == SH_OK) {
             free (latest_note);
             latest_note = signed_note;

@@ -62,6 +62,15 @@ SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t
                                     const sh_wire_bytes_t *changes, size_t n, int threads,
                                     sh_hublog_result_t *res);
 
+//  sh_hublog_push that also signs the new tree head (key, with origin as
+//  the note's key name) in the same transaction when changes were stored:
+//  one commit per batch instead of two (sh_hublog_checkpoint then finds
+//  the head signed without a write).
+SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
+                                           const sh_wire_bytes_t *changes, size_t n, int threads,
+                                           const sh_key_t *key, const char *origin,
+                                           sh_hublog_result_t *res);
+
 //  Downstream for a node: the output Batch. Changes and keys point into
 //  memory owned by out (free with sh_hublog_batch_fini).
 typedef struct {

@@ -351,8 +351,8 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     }
     else {
         sh_hublog_result_t res;
-        sh_err prc = sh_hublog_push (self->store, &e, m->u.push.changes, m->u.push.n, self->config->threads,
-                                     &res);
+        sh_err prc = sh_hublog_push_signed (self->store, &e, m->u.push.changes, m->u.push.n,
+                                            self->config->threads, self->key, self->origin, &res);
         if (prc == SH_ESTOREFULL)
             snprintf (res.message, sizeof res.message, "the hub's store is full; nothing of this batch was "
                       "stored (the operator must restart the hub with a larger --map-mib)");
