@@ -60,8 +60,12 @@ extern const node_command_t node_commands[];
 //  Was the option --name given on the command line?
 bool node_given (const node_args_t *a, const char *name);
 
-//  `shouhe-node sync` (node_sync.c).
+//  `shouhe-node sync` (node_sync.c, built as the module shouhe-node-sync.so
+//  beside the executable).
 int node_sync (node_args_t *a);
+
+//  Load that module and run its node_sync (node_syncload.c).
+int node_sync_load (node_args_t *a);
 
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);

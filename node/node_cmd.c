@@ -908,7 +908,7 @@ const node_command_t node_commands[] = {
       "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
       "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
-      "refused our changes, or its history does not match ours); 130: interrupted.", node_sync },
+      "refused our changes, or its history does not match ours); 130: interrupted.", node_sync_load },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { "report", NULL, "since date format", 0, 0,
