@@ -224,8 +224,17 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
     zsock_set_curve_publickey_bin (hub.router, curve_pk);
     sh_crypto_wipe (curve_sk, sizeof curve_sk);
     zsock_set_maxmsgsize (hub.router, (int) S_TRANSPORT_MAX);
-    zsock_set_heartbeat_ivl (hub.router, 5000);
-    zsock_set_heartbeat_timeout (hub.router, 30000);
+    //  No ZMTP heartbeats on the hub: libzmq 4.3.4 (Debian 12) asserts
+    //  (!_io_error, stream_engine_base.cpp) when a heartbeat timer fires on
+    //  a connection whose input was stopped at the high-water mark and whose
+    //  peer then vanished -- a flooding peer that disconnects aborted the
+    //  hub (tests/reliability/flood_test.sh under ASan). Dead connections
+    //  are found by TCP keepalive instead; sessions expire on our own timer,
+    //  and nodes ping at the application level.
+    zsock_set_tcp_keepalive (hub.router, 1);
+    zsock_set_tcp_keepalive_idle (hub.router, 30);
+    zsock_set_tcp_keepalive_intvl (hub.router, 10);
+    zsock_set_tcp_keepalive_cnt (hub.router, 3);
     zsock_set_router_handover (hub.router, 1);
     zsock_set_sndhwm (hub.router, 10000);
     zsock_set_rcvhwm (hub.router, 10000);
