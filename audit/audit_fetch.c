@@ -167,7 +167,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         goto done;
     }
     sh_wire_msg_fini (&m);
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     out = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!out) {
         fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));

@@ -204,19 +204,26 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     if (rc == SH_OK)
         touch = !e.revoked_ms && (e.last_seen_ms > now || now - e.last_seen_ms >= S_SEEN_STEP_MS);
     if (rc == SH_OK && touch) {
+        //  a bookkeeping stamp: if it cannot be written (a full store), the
+        //  session goes on without it -- downloads must not stop for it
         sh_store_abort (&txn);
-        rc = sh_store_begin (self->store, true, &txn);
+        sh_store_txn_t *w;
+        sh_err wc = sh_store_begin (self->store, true, &w);
+        if (wc == SH_OK)
+            wc = sh_registry_touch (w, key, now);
+        if (wc == SH_OK)
+            wc = sh_store_commit (&w);
+        sh_store_abort (&w);
+        if (wc)
+            s_log (self, "warn", "peer %s: cannot record when it was last seen: %s", peer, sh_strerror (wc));
+        rc = sh_store_begin (self->store, false, &txn);
         if (rc == SH_OK)
             rc = sh_registry_get (txn, key, &e);
-        if (rc == SH_OK && !e.revoked_ms)
-            rc = sh_registry_touch (txn, key, now);
     }
     if (rc == SH_OK)
         rc = sh_changelog_head (txn, key, &head, hash);
     if (rc == SH_OK)
         rc = sh_changelog_size (txn, &size);
-    if (rc == SH_OK && touch)
-        rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "this key is not enrolled at the hub");

@@ -487,7 +487,7 @@ s_export (const s_args_t *a)
     char *tmp_path = malloc (tl);
     if (tmp_path)
         snprintf (tmp_path, tl, "%s.tmp", a->file);
-    int fd = tmp_path ? open (tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0644) : -1;
+    int fd = tmp_path ? open (tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
     FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!f) {
         if (!tmp_path)

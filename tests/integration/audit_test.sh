@@ -101,7 +101,7 @@ assert_out '^exported [0-9]+ changes, 4 registry entries, 1 evidence records, [0
 N1=$(sed -n 's/^exported \([0-9]*\) changes.*/\1/p' "$OUT")
 assert_eq "$N1" 342 "every change is exported (120 + 90 + 80 + 30 + 20 + the twin's 2)"
 [ -e "$E1.tmp" ] && it_fail "expected: no $E1.tmp left behind"
-assert_eq "$(stat -c %a "$E1")" 644 "the export has mode 0644"
+assert_eq "$(stat -c %a "$E1")" 600 "the export has mode 0600 (personal data)"
 hub_cmd export "$E1"
 assert_eq "$RC" 1 "export refuses to overwrite an existing file"
 assert_err 'exists; refusing to overwrite'
