@@ -40,50 +40,39 @@ own=$(node_own_changes a)
 [ "$own" -gt 0 ] || it_fail "nothing was committed before any of the kills"
 it_step "node a holds $own changes after $KILLS kills"
 
-it_step "upload killed at random moments until a sync completes"
-kills=0
-while :; do
-    sync_bg a --deadline 30
-    pid=$SYNC_PID
-    sleep "0.$(printf '%02d' $((5 + RANDOM % 40)))"
-    if ! kill -0 "$pid" 2>/dev/null || [ $kills -ge 20 ]; then
-        sync_wait "$pid" || it_fail "sync of a: exit $RC"
-        break
-    fi
-    kill -KILL "$pid" 2>/dev/null
-    sync_wait "$pid"
-    kills=$((kills + 1))
-    it_must "$NODE" log verify --dir "$A"
-done
-it_step "upload killed $kills time(s), then completed"
-it_run "$NODE" sync --dir "$A" --hub "$HUB_EP" --hub-key "$HUB_KEY" --deadline 30
-[ "$RC" = 0 ] || it_fail "sync after the kills: exit $RC"
-assert_out '^synced: 0 changes up \(0 already at the hub\), 0 down'
+# kill_until_done NAME WHAT -- sync NAME in the background and SIGKILL it at a random moment,
+# over and over (log verify after each kill), until a sync runs to its end (at most 20 kills);
+# then one more sync must have nothing to do
+kill_until_done () {
+    local name=$1 what=$2 kills=0 pid
+    it_step "$what killed at random moments until a sync completes"
+    while :; do
+        sync_bg "$name" --deadline 30
+        pid=$SYNC_PID
+        sleep "0.$(printf '%02d' $((5 + RANDOM % 40)))"
+        if ! kill -0 "$pid" 2>/dev/null || [ $kills -ge 20 ]; then
+            sync_wait "$pid" || it_fail "sync of $name: exit $RC"
+            break
+        fi
+        kill -KILL "$pid" 2>/dev/null
+        sync_wait "$pid"
+        kills=$((kills + 1))
+        it_must "$NODE" log verify --dir "$(ndir "$name")"
+    done
+    it_step "$what killed $kills time(s), then completed"
+    it_run "$NODE" sync --dir "$(ndir "$name")" --hub "$HUB_EP" --hub-key "$HUB_KEY" --deadline 30
+    [ "$RC" = 0 ] || it_fail "sync of $name after the kills: exit $RC"
+    assert_out '^synced: 0 changes up \(0 already at the hub\), 0 down'
+}
+
+kill_until_done a upload
 assert_eq "$(hub_node_field "${KEY[a]}" head_seq)" "$own" "hub head_seq = the node's own changes"
 hub_cmd checkpoint
 assert_eq "$(sed -n 2p "$OUT")" "$own" "hub tree size: each change exactly once"
 digest_equal a 500115108201
 
-it_step "download killed at random moments until a sync completes"
 node_new b 500115108 || exit 1
-kills=0
-while :; do
-    sync_bg b --deadline 30
-    pid=$SYNC_PID
-    sleep "0.$(printf '%02d' $((5 + RANDOM % 40)))"
-    if ! kill -0 "$pid" 2>/dev/null || [ $kills -ge 20 ]; then
-        sync_wait "$pid" || it_fail "sync of b: exit $RC"
-        break
-    fi
-    kill -KILL "$pid" 2>/dev/null
-    sync_wait "$pid"
-    kills=$((kills + 1))
-    it_must "$NODE" log verify --dir "$(ndir b)"
-done
-it_step "download killed $kills time(s), then completed"
-it_run "$NODE" sync --dir "$(ndir b)" --hub "$HUB_EP" --hub-key "$HUB_KEY" --deadline 30
-[ "$RC" = 0 ] || it_fail "sync after the kills: exit $RC"
-assert_out '^synced: 0 changes up \(0 already at the hub\), 0 down'
+kill_until_done b download
 assert_eq "$(node_digest b 500115108201)" "$(node_digest a 500115108201)" "digest of b = a"
 digest_equal b 500115108201
 hub_stop
