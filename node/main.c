@@ -17,6 +17,7 @@
 
 #include "node_cli.h"
 #include "sh_crypto.h"
+#include "sh_fault.h"
 #include "sh_ops.h"
 
 //  Every option of every command. The index in this table is the option's
@@ -154,26 +155,16 @@ s_number (const char *name, const char *text, long long *out)
     return true;
 }
 
-//  A test-only fault point from the environment (docs/security.md): unset
-//  or empty is 0 (off); otherwise a whole number N: the Nth store commit or
-//  sync send fails as a full disk or a dead link would.
+//  A test-only fault point from the environment (sh_fault): false, after
+//  saying why, when its value is not a whole number.
 static bool
 s_fault (const char *name, unsigned *out)
 {
-    const char *v = getenv (name);
-    *out = 0;
-    if (!v || !*v)
+    if (sh_fault_from_env (name, out) == SH_OK)
         return true;
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul (v, &end, 10);
-    if (errno || *end || *v < '0' || *v > '9' || n > 1000000000UL) {
-        fprintf (stderr, "shouhe-node: %s must be a whole number (the Nth operation fails), not '%s'\n",
-                 name, v);
-        return false;
-    }
-    *out = (unsigned) n;
-    return true;
+    fprintf (stderr, "%s: %s must be a whole number (the Nth operation fails), not '%s'\n",
+             "shouhe-node", name, getenv (name));
+    return false;
 }
 
 int

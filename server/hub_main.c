@@ -19,6 +19,7 @@
 #include "hub.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_fault.h"
 #include "sh_export.h"
 #include "sh_key.h"
 #include "sh_hublog.h"
@@ -69,25 +70,16 @@ static const char *s_usage_text =
     "                                            --map-mib: the store's size limit (default 16384)\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
 
-//  A test-only fault point from the environment (docs/security.md): unset
-//  or empty is 0 (off); otherwise N: the hub's Nth store commit or Nth
-//  reply fails, as a full disk or a full pipe would.
+//  A test-only fault point from the environment (sh_fault): false, after
+//  saying why, when its value is not a whole number.
 static bool
 s_fault (const char *name, unsigned *out)
 {
-    const char *v = getenv (name);
-    *out = 0;
-    if (!v || !*v)
+    if (sh_fault_from_env (name, out) == SH_OK)
         return true;
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul (v, &end, 10);
-    if (errno || *end || *v < '0' || *v > '9' || n > 1000000000UL) {
-        fprintf (stderr, "shouhe-hub: %s must be a whole number (the Nth operation fails), not '%s'\n", name, v);
-        return false;
-    }
-    *out = (unsigned) n;
-    return true;
+    fprintf (stderr, "%s: %s must be a whole number (the Nth operation fails), not '%s'\n",
+             "shouhe-hub", name, getenv (name));
+    return false;
 }
 
 static char *
