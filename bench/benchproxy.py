@@ -40,16 +40,13 @@ import socket
 import sys
 import time
 
+# the HOST:PORT parser and the token bucket are faultproxy's (tests/integration/)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+from faultproxy import Bucket, parse_hostport  # noqa: E402
+
 CHUNK = 16384
 QUEUE_CHUNKS = 4
 CLIENT_RCVBUF = 16384
-
-
-def parse_hostport(text):
-    host, sep, port = text.rpartition(":")
-    if not sep or not host:
-        raise argparse.ArgumentTypeError("expected HOST:PORT, got %r" % text)
-    return host.strip("[]"), int(port)
 
 
 def parse_range(text):
@@ -61,26 +58,6 @@ def parse_range(text):
     if lo <= 0 or hi < lo:
         raise argparse.ArgumentTypeError("expected 0 < MIN <= MAX, got %r" % text)
     return lo, hi
-
-
-class Bucket:
-    """Token bucket: rate bytes/s, capacity burst bytes."""
-
-    def __init__(self, rate_bytes):
-        self.rate = rate_bytes
-        self.burst = max(512.0, rate_bytes / 20.0)
-        self.tokens = self.burst
-        self.t = time.monotonic()
-
-    async def take(self, n):
-        while True:
-            now = time.monotonic()
-            self.tokens = min(self.burst, self.tokens + (now - self.t) * self.rate)
-            self.t = now
-            if self.tokens >= n:
-                self.tokens -= n
-                return
-            await asyncio.sleep((n - self.tokens) / self.rate)
 
 
 class Conn:

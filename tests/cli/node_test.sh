@@ -131,3 +131,11 @@ for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_fail 2 "--dir DIR is required" "$NODE" $cmd "${args[@]}"
 done
+
+# sync is a module beside the executable (node_syncload.c): without it, sync says so and
+# changes nothing, and every other command still works.
+mkdir -p "$T/bin"
+cp "$NODE" "$T/bin/shouhe-node"
+expect_unchanged "$A" 3 "cannot load the sync module $T/bin/shouhe-node-sync.so" \
+    "$T/bin/shouhe-node" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")"
+expect_ok "$T/bin/shouhe-node" courtyard list --dir "$A"

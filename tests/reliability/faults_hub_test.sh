@@ -68,6 +68,12 @@ for ((n = 1; n <= COMMIT_MAX; n++)); do
     gen a 600 "$n" || exit 1
     sync a --deadline 30 || it_fail "commit fault $n: sync exit $?"
     hub_alive
+    if [ "$n" = 1 ]; then
+        # a's first Hello ever: its commit is the last-seen stamp, which fails; the session
+        # goes on without it (a full store must not stop a session)
+        grep -q "cannot record when it was last seen: injected fault" "$HUB_LOG" \
+            || it_fail "commit fault 1: the hub did not report the failed last-seen stamp"
+    fi
     hub_stop
     exactly_once a
 done
