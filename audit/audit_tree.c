@@ -1,5 +1,5 @@
 /*  audit_tree -- RFC 9162 Merkle roots and proofs over an array of leaf
-    hashes (see audit.h). The stored-tree twin is common/sh_merkle.c; the
+    hashes (see audit.h). The stored-tree twin is common/core/sh_merkle.c; the
     hashing is sh_merkle's (sh_merkle_node_hash, sh_merkle_root_of).
 */
 #include "audit.h"

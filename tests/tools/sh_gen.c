@@ -11,7 +11,7 @@
     the seed (town + 201, 202, ...; the district's 19 towns are its 7
     sub-districts 001..007 and 12 towns 101..112).
 
-    What is written follows DESIGN.md section 1 and common/sh_ops.c field by
+    What is written follows DESIGN.md section 1 and common/domain/sh_ops.c field by
     field (same entity ids, regions and bodies):
     - courtyards (village + 3 digits, codes not yet used in the replica; one
       per ~60 changes, up to 15-25 per village counting those already held):
