@@ -24,6 +24,7 @@
 
 #include "sh_crypto.h"
 #include "sh_err.h"
+#include "sh_exit.h"
 #include "sh_export.h"
 
 /* --------------------------------------------------------------------------

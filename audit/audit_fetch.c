@@ -40,11 +40,11 @@ audit_keygen (const char *dir)
 {
     if (!dir) {
         fprintf (stderr, "shouhe-audit: keygen needs --key-dir DIR\n");
-        return 2;
+        return SH_EXIT_USAGE;
     }
     if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
         fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", dir, strerror (errno));
-        return 3;
+        return SH_EXIT_STORE;
     }
     char *kp = s_key_path (dir);
     sh_key_t *key = sh_key_generate ();
@@ -61,7 +61,7 @@ audit_keygen (const char *dir)
     }
     sh_key_destroy (&key);
     free (kp);
-    return rc == SH_OK ? 0 : rc == SH_EEXIST ? 1 : 3;
+    return rc == SH_OK ? SH_EXIT_OK : rc == SH_EEXIST ? SH_EXIT_REFUSED : SH_EXIT_STORE;
 }
 
 //  Send one envelope; false if it could not be encoded or sent.
@@ -77,32 +77,32 @@ s_send (zsock_t *sock, const sh_wire_msg_t *m)
     return zframe_send (&f, sock, 0) == 0;
 }
 
-//  Receive one envelope within the timeout. 0 ok, 1 an Error arrived
-//  (printed), 4 timeout, 6 undecodable.
+//  Receive one envelope within the timeout. SH_EXIT_OK, SH_EXIT_REFUSED (an Error arrived
+//  and was printed), SH_EXIT_NETWORK (no answer in time), SH_EXIT_PROTOCOL (undecodable).
 static int
 s_recv (zsock_t *sock, zpoller_t *poller, sh_wire_msg_t *m)
 {
     if (zpoller_wait (poller, S_TIMEOUT_MS) != sock) {
         fprintf (stderr, "shouhe-audit: no answer from the hub within %d s\n", S_TIMEOUT_MS / 1000);
-        return 4;
+        return SH_EXIT_NETWORK;
     }
     zframe_t *f = zframe_recv (sock);
     if (!f)
-        return 4;
+        return SH_EXIT_NETWORK;
     const char *why = NULL;
     sh_err rc = sh_wire_decode (m, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
     zframe_destroy (&f);
     if (rc) {
         fprintf (stderr, "shouhe-audit: undecodable message from the hub: %s\n", why ? why : sh_strerror (rc));
-        return 6;
+        return SH_EXIT_PROTOCOL;
     }
     if (m->type == SH_WIRE_ERROR) {
         fprintf (stderr, "shouhe-audit: the hub refused (%s): %s\n", sh_wire_error_name (m->u.error.code),
                  m->u.error.message);
         sh_wire_msg_fini (m);
-        return 1;
+        return SH_EXIT_REFUSED;
     }
-    return 0;
+    return SH_EXIT_OK;
 }
 
 int
@@ -110,18 +110,18 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
 {
     if (!hub || !hub_key_hex || !key_dir || !path) {
         fprintf (stderr, "shouhe-audit: fetch needs --hub ENDPOINT --hub-key HEX --key-dir DIR and EXPORT\n");
-        return 2;
+        return SH_EXIT_USAGE;
     }
     uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
     if (sh_crypto_unhex (hub_ed, sizeof hub_ed, hub_key_hex) != SH_OK
     ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
         fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a hub public key\n", hub_key_hex);
-        return 2;
+        return SH_EXIT_USAGE;
     }
     struct stat st;
     if (lstat (path, &st) == 0) {
         fprintf (stderr, "shouhe-audit: %s exists; refusing to overwrite it\n", path);
-        return 1;
+        return SH_EXIT_REFUSED;
     }
     char *kp = s_key_path (key_dir);
     sh_key_t *key = NULL;
@@ -130,13 +130,13 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         fprintf (stderr, "shouhe-audit: cannot load %s: %s%s\n", kp ? kp : "the key", sh_strerror (rc),
                  rc == SH_ENOTFOUND ? " (create it with: shouhe-audit keygen --key-dir DIR)" : "");
         free (kp);
-        return 3;
+        return SH_EXIT_STORE;
     }
     free (kp);
     uint8_t pk[SH_CURVE_BYTES], sk[SH_CURVE_BYTES];
     if (sh_key_curve (key, pk, sk) != SH_OK) {
         sh_key_destroy (&key);
-        return 3;
+        return SH_EXIT_STORE;
     }
     zsys_set_linger (0);
     zsock_t *sock = zsock_new (ZMQ_DEALER);
@@ -149,10 +149,10 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     FILE *out = NULL;
     char tmp[4096];
     snprintf (tmp, sizeof tmp, "%s.tmp", path);
-    int ex = 0;
+    int ex = SH_EXIT_OK;
     if (zsock_connect (sock, "%s", hub) != 0) {
         fprintf (stderr, "shouhe-audit: cannot connect to '%s'\n", hub);
-        ex = 2;
+        ex = SH_EXIT_USAGE;
         goto done;
     }
     poller = zpoller_new (sock, NULL);
@@ -163,7 +163,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     if (m.type != SH_WIRE_WELCOME) {
         fprintf (stderr, "shouhe-audit: expected a welcome, got %s\n", sh_wire_type_name (m.type));
         sh_wire_msg_fini (&m);
-        ex = 6;
+        ex = SH_EXIT_PROTOCOL;
         goto done;
     }
     sh_wire_msg_fini (&m);
@@ -171,7 +171,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     out = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!out) {
         fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
-        ex = 3;
+        ex = SH_EXIT_STORE;
         goto done;
     }
     uint64_t offset = 0, total = 0;
@@ -185,14 +185,14 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         ||  (m.u.chunk.len == 0 && offset < m.u.chunk.total)) {
             fprintf (stderr, "shouhe-audit: the hub answered the fetch at %" PRIu64 " out of order\n", offset);
             sh_wire_msg_fini (&m);
-            ex = 6;
+            ex = SH_EXIT_PROTOCOL;
             goto done;
         }
         total = m.u.chunk.total;
         if (fwrite (m.u.chunk.data, 1, m.u.chunk.len, out) != m.u.chunk.len) {
             fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
             sh_wire_msg_fini (&m);
-            ex = 3;
+            ex = SH_EXIT_STORE;
             goto done;
         }
         offset += m.u.chunk.len;
@@ -201,13 +201,13 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     if (fflush (out) != 0 || fsync (fileno (out)) != 0 || fclose (out) != 0) {
         out = NULL;
         fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
-        ex = 3;
+        ex = SH_EXIT_STORE;
         goto done;
     }
     out = NULL;
     if (link (tmp, path) != 0) {
         fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", path, strerror (errno));
-        ex = 3;
+        ex = SH_EXIT_STORE;
         goto done;
     }
     printf ("fetched %" PRIu64 " bytes from %s into %s; check it with: shouhe-audit verify %s --hub-key %s\n",

@@ -17,12 +17,12 @@
 #include "audit.h"
 #include "sh_change.h"
 #include "sh_crypto.h"
+#include "sh_exit.h"
 #include "sh_export.h"
 #include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 
-enum { EXIT_OK = 0, EXIT_FAULT = 1, EXIT_USAGE = 2, EXIT_READ = 3 };
 
 typedef struct {
     const char *pos[2];        //  positional arguments
@@ -82,16 +82,16 @@ s_parse_u64 (const char *text, uint64_t *out)
     return true;
 }
 
-//  The trusted hub key: --hub-key, or (NULL) the export's. EXIT_USAGE if malformed.
+//  The trusted hub key: --hub-key, or (NULL) the export's. SH_EXIT_USAGE if malformed.
 static int
 s_hub_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES], bool *given)
 {
     *given = a->hub_key != NULL;
     if (a->hub_key && sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->hub_key) != SH_OK) {
         fprintf (stderr, "shouhe-audit: --hub-key '%s' is not 64 hex digits\n", a->hub_key);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static void
@@ -100,7 +100,7 @@ s_hex_of (char out[SH_HEX_BYTES (SH_HASH_BYTES)], const uint8_t *bytes)
     sh_crypto_hex (out, bytes, SH_HASH_BYTES);
 }
 
-//  Load the export; on failure say why. *fault_why is set (and EXIT_FAULT
+//  Load the export; on failure say why. *fault_why is set (and SH_EXIT_REFUSED
 //  returned) when the file is not a valid export.
 static int
 s_load (const char *path, sh_export_t **ex, const char **fault_why)
@@ -109,14 +109,14 @@ s_load (const char *path, sh_export_t **ex, const char **fault_why)
     *fault_why = NULL;
     sh_err rc = sh_export_load (ex, path, &why);
     if (rc == SH_OK)
-        return EXIT_OK;
+        return SH_EXIT_OK;
     if (rc == SH_EPROTO) {
         *fault_why = why ? why : "not a valid export";
-        return EXIT_FAULT;
+        return SH_EXIT_REFUSED;
     }
     fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path,
              rc == SH_ENOTFOUND ? "no such file" : sh_strerror (rc));
-    return EXIT_READ;
+    return SH_EXIT_STORE;
 }
 
 //  Read a whole small file (at most max bytes). Caller frees *out.
@@ -127,7 +127,7 @@ s_read_small (const char *path, size_t max, char **out, size_t *len)
     FILE *f = fopen (path, "rb");
     if (!f) {
         fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, strerror (errno));
-        return EXIT_READ;
+        return SH_EXIT_STORE;
     }
     char *buf = malloc (max + 1);
     size_t n = buf ? fread (buf, 1, max + 1, f) : 0;
@@ -136,12 +136,12 @@ s_read_small (const char *path, size_t max, char **out, size_t *len)
     if (err || n > max) {
         fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, err ? "read error" : "too large");
         free (buf);
-        return err ? EXIT_READ : EXIT_FAULT;
+        return err ? SH_EXIT_STORE : SH_EXIT_REFUSED;
     }
     buf[n] = 0;
     *out = buf;
     *len = n;
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static void
@@ -247,7 +247,7 @@ s_verify (const s_args_t *a)
 {
     if (a->npos != 1 || a->index || a->proof || a->old_size || a->new_size) {
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     uint8_t key[SH_PUBKEY_BYTES];
     bool given;
@@ -260,7 +260,7 @@ s_verify (const s_args_t *a)
     audit_report_t rep;
     memset (&rep, 0, sizeof rep);
     sh_err rc = SH_OK;
-    if (ex_code == EXIT_FAULT) {
+    if (ex_code == SH_EXIT_REFUSED) {
         //  not an export: one fault, nothing else can be checked
         rep.hub_key_given = given;
         if (given)
@@ -279,13 +279,13 @@ s_verify (const s_args_t *a)
         fprintf (stderr, "shouhe-audit: %s\n", sh_strerror (rc));
         audit_report_fini (&rep);
         sh_export_destroy (&ex);
-        return EXIT_READ;
+        return SH_EXIT_STORE;
     }
     if (a->json)
         s_verify_json (ex, &rep);
     else
         s_verify_text (ex, &rep);
-    int code = rep.n_faults ? EXIT_FAULT : EXIT_OK;
+    int code = rep.n_faults ? SH_EXIT_REFUSED : SH_EXIT_OK;
     audit_report_fini (&rep);
     sh_export_destroy (&ex);
     return code;
@@ -302,21 +302,21 @@ s_latest_checkpoint (const sh_export_t *ex, const uint8_t key[SH_PUBKEY_BYTES], 
     size_t n = sh_export_checkpoint_count (ex);
     if (n == 0) {
         fprintf (stderr, "shouhe-audit: the export holds no checkpoint\n");
-        return EXIT_FAULT;
+        return SH_EXIT_REFUSED;
     }
     char origin[SH_HUBLOG_ORIGIN_MAX];
     sh_hublog_origin (origin, key);
     sh_note_vkey_t vkey;
     if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
-        return EXIT_FAULT;
+        return SH_EXIT_REFUSED;
     sh_export_bytes_t b = sh_export_checkpoint (ex, n - 1);
     sh_err rc = sh_note_checkpoint_open (cp, (const char *) b.data, b.len, &vkey, origin);
     if (rc) {
         fprintf (stderr, "shouhe-audit: the export's latest checkpoint (%zu) does not verify with the hub key: %s\n",
                  n, sh_strerror (rc));
-        return EXIT_FAULT;
+        return SH_EXIT_REFUSED;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -325,11 +325,11 @@ s_inclusion (const s_args_t *a)
     uint64_t index;
     if (a->npos != 1 || !a->index || a->proof || a->old_size || a->new_size) {
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!s_parse_u64 (a->index, &index) || index == 0) {
         fprintf (stderr, "shouhe-audit: --index takes a log index (1, 2, ...), not '%s'\n", a->index);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     uint8_t key[SH_PUBKEY_BYTES];
     bool given;
@@ -339,7 +339,7 @@ s_inclusion (const s_args_t *a)
     sh_export_t *ex = NULL;
     const char *why;
     code = s_load (a->pos[0], &ex, &why);
-    if (code == EXIT_FAULT)
+    if (code == SH_EXIT_REFUSED)
         fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
     if (code)
         return code;
@@ -352,17 +352,17 @@ s_inclusion (const s_args_t *a)
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
     size_t n = 0;
     code = s_latest_checkpoint (ex, key, &cp);
-    if (code == EXIT_OK && (index > cp.size || cp.size > sh_export_change_count (ex))) {
+    if (code == SH_EXIT_OK && (index > cp.size || cp.size > sh_export_change_count (ex))) {
         fprintf (stderr, "shouhe-audit: the latest checkpoint covers %" PRIu64 " changes and the export holds %zu: "
                  "no proof for log index %" PRIu64 "\n", cp.size, sh_export_change_count (ex), index);
-        code = EXIT_FAULT;
+        code = SH_EXIT_REFUSED;
     }
-    if (code == EXIT_OK && audit_leaf_hashes (ex, &leaves) != SH_OK)
-        code = EXIT_READ;
-    if (code == EXIT_OK
+    if (code == SH_EXIT_OK && audit_leaf_hashes (ex, &leaves) != SH_OK)
+        code = SH_EXIT_STORE;
+    if (code == SH_EXIT_OK
     &&  audit_tree_inclusion ((const uint8_t (*)[SH_HASH_BYTES]) leaves, cp.size, index - 1, proof,
                               SH_MERKLE_PROOF_MAX, &n) != SH_OK)
-        code = EXIT_FAULT;
+        code = SH_EXIT_REFUSED;
     if (code) {
         free (leaves);
         sh_export_destroy (&ex);
@@ -399,7 +399,7 @@ s_inclusion (const s_args_t *a)
                  "of its latest checkpoint (run shouhe-audit verify)\n");
     free (leaves);
     sh_export_destroy (&ex);
-    return ok ? EXIT_OK : EXIT_FAULT;
+    return ok ? SH_EXIT_OK : SH_EXIT_REFUSED;
 }
 
 static int
@@ -408,16 +408,16 @@ s_consistency_proof (const s_args_t *a)
     uint64_t old_size, new_size = 0;
     if (a->npos != 1 || !a->old_size || a->index || a->proof || a->json || a->hub_key) {
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency-proof EXPORT --old SIZE [--new SIZE]\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!s_parse_u64 (a->old_size, &old_size) || (a->new_size && !s_parse_u64 (a->new_size, &new_size))) {
         fprintf (stderr, "shouhe-audit: --old and --new take tree sizes (0, 1, 2, ...)\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_export_t *ex = NULL;
     const char *why;
     int code = s_load (a->pos[0], &ex, &why);
-    if (code == EXIT_FAULT)
+    if (code == SH_EXIT_REFUSED)
         fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
     if (code)
         return code;
@@ -427,17 +427,17 @@ s_consistency_proof (const s_args_t *a)
         fprintf (stderr, "shouhe-audit: need --old <= --new <= %zu (the changes in the export)\n",
                  sh_export_change_count (ex));
         sh_export_destroy (&ex);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
     size_t n = 0;
-    code = audit_leaf_hashes (ex, &leaves) == SH_OK ? EXIT_OK : EXIT_READ;
-    if (code == EXIT_OK
+    code = audit_leaf_hashes (ex, &leaves) == SH_OK ? SH_EXIT_OK : SH_EXIT_STORE;
+    if (code == SH_EXIT_OK
     &&  audit_tree_consistency ((const uint8_t (*)[SH_HASH_BYTES]) leaves, old_size, new_size, proof,
                                 SH_MERKLE_PROOF_MAX, &n) != SH_OK)
-        code = EXIT_FAULT;
-    for (size_t i = 0; code == EXIT_OK && i < n; i++) {
+        code = SH_EXIT_REFUSED;
+    for (size_t i = 0; code == SH_EXIT_OK && i < n; i++) {
         char h[SH_HEX_BYTES (SH_HASH_BYTES)];
         s_hex_of (h, proof[i]);
         printf ("%s\n", h);
@@ -462,9 +462,9 @@ s_open_checkpoint (const char *path, const sh_note_vkey_t *vkey, const char *ori
                  rc == SH_ENOTFOUND ? "no signature by the hub key"
                  : rc == SH_ECRYPTO ? "the hub key's signature does not verify"
                  : "malformed, or of another origin");
-        return EXIT_FAULT;
+        return SH_EXIT_REFUSED;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -473,7 +473,7 @@ s_consistency (const s_args_t *a)
     if (a->npos != 2 || !a->proof || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT "
                  "--proof FILE --hub-key HEX\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     uint8_t key[SH_PUBKEY_BYTES];
     bool given;
@@ -484,18 +484,18 @@ s_consistency (const s_args_t *a)
     sh_hublog_origin (origin, key);
     sh_note_vkey_t vkey;
     if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     sh_note_checkpoint_t old_cp, new_cp;
     char *old_text = NULL, *new_text = NULL, *proof_text = NULL;
     size_t plen = 0, n = 0;
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
     code = s_open_checkpoint (a->pos[0], &vkey, origin, &old_cp, &old_text);
-    if (code == EXIT_OK)
+    if (code == SH_EXIT_OK)
         code = s_open_checkpoint (a->pos[1], &vkey, origin, &new_cp, &new_text);
-    if (code == EXIT_OK)
+    if (code == SH_EXIT_OK)
         code = s_read_small (a->proof, SH_MERKLE_PROOF_MAX * (2 * SH_HASH_BYTES + 2), &proof_text, &plen);
     //  one hash per line: 64 hex digits, "\n" (the last one optional)
-    for (char *line = proof_text, *next; code == EXIT_OK && line && *line; line = next) {
+    for (char *line = proof_text, *next; code == SH_EXIT_OK && line && *line; line = next) {
         char *nl = strchr (line, '\n');
         next = nl ? nl + 1 : line + strlen (line);
         if (nl)
@@ -503,11 +503,11 @@ s_consistency (const s_args_t *a)
         if (n == SH_MERKLE_PROOF_MAX || sh_crypto_unhex (proof[n], SH_HASH_BYTES, line) != SH_OK) {
             fprintf (stderr, "shouhe-audit: %s: line %zu is not a 64-hex-digit hash (or the proof is too long)\n",
                      a->proof, n + 1);
-            code = EXIT_FAULT;
+            code = SH_EXIT_REFUSED;
         }
         n++;
     }
-    if (code == EXIT_OK) {
+    if (code == SH_EXIT_OK) {
         sh_err rc = sh_merkle_verify_consistency (old_cp.size, new_cp.size, old_cp.root, new_cp.root,
                                                   (const uint8_t (*)[SH_HASH_BYTES]) proof, n);
         char r1[SH_HEX_BYTES (SH_HASH_BYTES)], r2[SH_HEX_BYTES (SH_HASH_BYTES)];
@@ -521,7 +521,7 @@ s_consistency (const s_args_t *a)
                      " (root %s) is not shown to be a prefix of the tree of size %" PRIu64 " (root %s)%s\n",
                      old_cp.size, r1, new_cp.size, r2,
                      rc == SH_EINVAL ? ": the old checkpoint is larger than the new one" : "");
-            code = EXIT_FAULT;
+            code = SH_EXIT_REFUSED;
         }
     }
     free (old_text);
@@ -535,7 +535,7 @@ s_receipts (const s_args_t *a)
 {
     if (a->npos != 1) {
         fprintf (stderr, "shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR [--hub-key HEX])\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     return audit_receipts (a->pos[0], a->hub_key);
 }
@@ -551,7 +551,7 @@ s_fetch (const s_args_t *a)
 {
     if (a->npos != 1) {
         fprintf (stderr, "shouhe-audit: fetch needs EXPORT, the file to write\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     return audit_fetch (a->hub, a->hub_key, a->key_dir, a->pos[0]);
 }
@@ -581,18 +581,18 @@ main (int argc, char **argv)
 {
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         fputs (s_usage_text, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+        return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const s_command_t *cmd = s_commands;
     while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
         cmd++;
     if (!cmd->name) {
         fprintf (stderr, "shouhe-audit: unknown command '%s' (see shouhe-audit --help)\n", argv[1]);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
         fprintf (stderr, "shouhe-audit: libsodium cannot be initialised\n");
-        return EXIT_READ;
+        return SH_EXIT_STORE;
     }
     static const struct option options[] = {
         { "hub-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
@@ -611,7 +611,7 @@ main (int argc, char **argv)
         if (c == -1)
             break;
         switch (c) {
-            case 'h': fputs (s_usage_text, stdout); return EXIT_OK;
+            case 'h': fputs (s_usage_text, stdout); return SH_EXIT_OK;
             case 'k': a.hub_key = optarg; break;
             case 'j': a.json = true; break;
             case 'i': a.index = optarg; break;
@@ -623,13 +623,13 @@ main (int argc, char **argv)
             default:
                 fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
                          gargv[optind - 1]);
-                return EXIT_USAGE;
+                return SH_EXIT_USAGE;
         }
     }
     for (; optind < gargc; optind++) {
         if (a.npos == 2) {
             fprintf (stderr, "shouhe-audit: unexpected argument '%s'\n", gargv[optind]);
-            return EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         a.pos[a.npos++] = gargv[optind];
     }

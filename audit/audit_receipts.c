@@ -85,7 +85,7 @@ audit_receipts (const char *dir, const char *hub_key_hex)
         if (!s_stored_hub_key (dir, stored)) {
             fprintf (stderr, "shouhe-audit: %s has no hub key on record (it never synced); give --hub-key HEX\n",
                      dir);
-            return 2;
+            return SH_EXIT_USAGE;
         }
         hub_key_hex = stored;
         printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
@@ -93,14 +93,14 @@ audit_receipts (const char *dir, const char *hub_key_hex)
     }
     if (sh_crypto_unhex (hub_key, sizeof hub_key, hub_key_hex) != SH_OK) {
         fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a 64-hex public key\n", hub_key_hex);
-        return 2;
+        return SH_EXIT_USAGE;
     }
     char origin[SH_HUBLOG_ORIGIN_MAX];
     sh_hublog_origin (origin, hub_key);
     sh_note_vkey_t vkey;
     if (sh_note_vkey_init (&vkey, origin, hub_key) != SH_OK) {
         fprintf (stderr, "shouhe-audit: %s is not a valid hub key\n", hub_key_hex);
-        return 2;
+        return SH_EXIT_USAGE;
     }
     char kp[4096];
     snprintf (kp, sizeof kp, "%s/node.key", dir);
@@ -112,7 +112,7 @@ audit_receipts (const char *dir, const char *hub_key_hex)
     if (rc) {
         fprintf (stderr, "shouhe-audit: cannot open the node in %s: %s\n", dir, sh_strerror (rc));
         sh_key_destroy (&key);
-        return 3;
+        return SH_EXIT_STORE;
     }
     const uint8_t *me = sh_key_public (key);
     s_state_t st = { .cps = calloc (S_MAX_CHECKPOINTS, sizeof (s_cp_t)) };
@@ -228,14 +228,14 @@ audit_receipts (const char *dir, const char *hub_key_hex)
     free (st.cps);
     if (rc) {
         fprintf (stderr, "shouhe-audit: cannot read the receipts in %s: %s\n", dir, sh_strerror (rc));
-        return 3;
+        return SH_EXIT_STORE;
     }
     if (st.faults) {
         printf ("%u fault%s in the receipts of %s\n", st.faults, st.faults == 1 ? "" : "s", dir);
-        return 1;
+        return SH_EXIT_REFUSED;
     }
     printf ("ok: %zu checkpoint%s signed by the hub, %" PRIu64 " consistency proof%s, %" PRIu64
             " batch receipt%s covering %" PRIu64 " of this node's changes\n", st.n, st.n == 1 ? "" : "s",
             n_proofs, n_proofs == 1 ? "" : "s", n_batches, n_batches == 1 ? "" : "s", n_changes);
-    return 0;
+    return SH_EXIT_OK;
 }

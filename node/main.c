@@ -172,7 +172,7 @@ main (int argc, char **argv)
 {
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         s_usage_all (argc < 2 ? stderr : stdout);
-        return argc < 2 ? NODE_EXIT_USAGE : NODE_EXIT_OK;
+        return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const node_command_t *cmd = s_find (argv[1], argc > 2 ? argv[2] : NULL);
     if (!cmd) {
@@ -182,15 +182,15 @@ main (int argc, char **argv)
         if (known) {
             fprintf (stderr, "shouhe-node: '%s' needs one of these subcommands:\n", argv[1]);
             (void) s_subcommands (argv[1]);
-            return NODE_EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         fprintf (stderr, "shouhe-node: unknown command '%s%s%s' (see shouhe-node --help)\n", argv[1],
                  argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
         fprintf (stderr, "shouhe-node: libsodium cannot be initialised\n");
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     int skip = cmd->word2 ? 3 : 2;
     node_args_t a = { .residents = SH_OPS_UNSET, .elderly = SH_OPS_UNSET, .attendance = SH_OPS_UNSET,
@@ -208,23 +208,23 @@ main (int argc, char **argv)
             break;
         if (c == 'h') {
             s_usage (stdout, cmd);
-            return NODE_EXIT_OK;
+            return SH_EXIT_OK;
         }
         if (c == '?') {
             fprintf (stderr, "shouhe-node: unknown option '%s'\n\n", gargv[optind - 1]);
             s_usage (stderr, cmd);
-            return NODE_EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         if (c == ':') {
             fprintf (stderr, "shouhe-node: option '%s' needs a value\n", gargv[optind - 1]);
-            return NODE_EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         const char *name = s_options[idx].name;
         if (!s_allowed (cmd, name)) {
             fprintf (stderr, "shouhe-node: '%s%s%s' does not take --%s\n\n", cmd->word1,
                      cmd->word2 ? " " : "", cmd->word2 ? cmd->word2 : "", name);
             s_usage (stderr, cmd);
-            return NODE_EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         a.given |= 1ull << idx;
         const char *v = optarg;
@@ -288,21 +288,21 @@ main (int argc, char **argv)
         else if (S_IS ("watch")) a.watch = true;
 #undef S_IS
         if (!ok)
-            return NODE_EXIT_USAGE;
+            return SH_EXIT_USAGE;
     }
     a.pos = gargv + optind;
     a.n_pos = gargc - optind;
     if (a.n_pos < cmd->min_pos || a.n_pos > cmd->max_pos) {
         fprintf (stderr, "shouhe-node: wrong number of arguments\n\n");
         s_usage (stderr, cmd);
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!a.dir) {
         fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory)\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     return cmd->fn (&a);
 }
 

@@ -11,19 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sh_exit.h"
+
 #define NODE_MAX_LIST 32   //  most --topic / --decision values
 
-//  Exit codes (also in README.md and --help).
-enum {
-    NODE_EXIT_OK = 0,       //  done
-    NODE_EXIT_REFUSED = 1,  //  refused: bad value, unknown record, a domain rule, a failed verify
-    NODE_EXIT_USAGE = 2,    //  the command line itself is wrong
-    NODE_EXIT_STORE = 3,    //  the replica cannot be opened or written
-    NODE_EXIT_UNREACHABLE = 4, //  sync: the hub was unreachable until the deadline
-    NODE_EXIT_DENIED = 5,   //  sync: the hub refused this node (not enrolled, revoked, blocked)
-    NODE_EXIT_PROTOCOL = 6, //  sync: the hub refused our changes, or sent what we cannot accept
-    NODE_EXIT_INTERRUPTED = 130 //  sync: SIGINT/SIGTERM before it finished (not with --watch)
-};
+//  Exit codes: common/core/sh_exit.h (SH_EXIT_*).
 
 typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,

@@ -27,7 +27,7 @@ s_open (const node_args_t *a, sh_replica_t **r)
     sh_err rc = sh_replica_open (r, a->dir);
     if (rc == SH_OK) {
         sh_store_fail_commit_after (sh_replica_store (*r), a->fault_commit);
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     }
     if (rc == SH_ENOTFOUND)
         fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
@@ -38,7 +38,7 @@ s_open (const node_args_t *a, sh_replica_t **r)
                          "(fix with: chmod 600 %s/%s)\n", a->dir, SH_REPLICA_KEY_FILE, a->dir, SH_REPLICA_KEY_FILE);
     else
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
-    return NODE_EXIT_STORE;
+    return SH_EXIT_STORE;
 }
 
 //  Exit code for an operation's result; prints msg on failure.
@@ -46,13 +46,13 @@ static int
 s_done (sh_err rc, const char *msg)
 {
     if (rc == SH_OK)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
     switch (rc) {
         case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE:
-            return NODE_EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         default:
-            return NODE_EXIT_STORE;
+            return SH_EXIT_STORE;
     }
 }
 
@@ -61,10 +61,10 @@ s_view_failed (sh_err rc, const char *what)
 {
     if (rc == SH_ENOTFOUND) {
         fprintf (stderr, "shouhe-node: unknown %s\n", what);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     fprintf (stderr, "shouhe-node: cannot read %s: %s\n", what, sh_strerror (rc));
-    return NODE_EXIT_STORE;
+    return SH_EXIT_STORE;
 }
 
 static const char *
@@ -123,7 +123,7 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
         printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
     }
     json_decref (list);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  A showing command: one record by the key in the first argument, as
@@ -148,7 +148,7 @@ s_show (node_args_t *a, s_view_fn *view, const char *what, s_row_fn *print)
     else
         print (j);
     json_decref (j);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -159,27 +159,27 @@ s_init (node_args_t *a)
 {
     if (!a->scope) {
         fprintf (stderr, "shouhe-node: init needs --scope CODE (a village's 12 digits or a town's 9)\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     sh_err rc = sh_replica_create (&r, a->dir, a->scope);
     if (rc == SH_EINVAL) {
         fprintf (stderr, "shouhe-node: scope '%s' must be a region code of 6, 9 or 12 digits\n", a->scope);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     if (rc == SH_EEXIST) {
         fprintf (stderr, "shouhe-node: %s already holds a node; refusing to overwrite it\n", a->dir);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot create a node in %s: %s\n", a->dir, sh_strerror (rc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);
     printf ("%s\n", hex);
     sh_replica_close (&r);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -193,7 +193,7 @@ s_key (node_args_t *a)
     sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);
     printf ("%s\n", hex);
     sh_replica_close (&r);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -204,7 +204,7 @@ s_courtyard_add (node_args_t *a)
 {
     if (!a->code || !a->name || !node_given (a, "households")) {
         fprintf (stderr, "shouhe-node: courtyard add needs --code, --name and --households\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -273,7 +273,7 @@ s_import (node_args_t *a)
 {
     if (strcmp (a->pos[0], "courtyards") != 0) {
         fprintf (stderr, "shouhe-node: can import 'courtyards' only, not '%s'\n", a->pos[0]);
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -296,7 +296,7 @@ s_person_add (node_args_t *a)
 {
     if (!a->name || !a->courtyard) {
         fprintf (stderr, "shouhe-node: person add needs --name and --courtyard\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -331,7 +331,7 @@ s_role (node_args_t *a, bool assign)
 {
     if (!a->person || !a->role) {
         fprintf (stderr, "shouhe-node: role %s needs --person ID and --role ROLE\n", assign ? "assign" : "dismiss");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -357,7 +357,7 @@ s_matter_open (node_args_t *a)
 {
     if (!a->courtyard || !a->category || !a->title) {
         fprintf (stderr, "shouhe-node: matter open needs --courtyard, --category and --title\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -393,7 +393,7 @@ s_matter_transition (node_args_t *a, s_transition_t t)
 {
     if (t == S_CLOSE && !node_given (a, "satisfaction")) {
         fprintf (stderr, "shouhe-node: matter close needs --satisfaction 1..5\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -455,7 +455,7 @@ static int
 s_matter_show (node_args_t *a)
 {
     if (!s_id_ok ("matter", a->pos[0]))
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     return s_show (a, sh_view_matter, "matter", s_matter_print);
 }
 
@@ -481,7 +481,7 @@ s_meeting_record (node_args_t *a)
 {
     if (!a->courtyard || !a->kind) {
         fprintf (stderr, "shouhe-node: meeting record needs --courtyard and --kind\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -515,7 +515,7 @@ s_mediation_record (node_args_t *a)
 {
     if (!a->courtyard || !a->level || !a->kind || !a->outcome) {
         fprintf (stderr, "shouhe-node: mediation record needs --courtyard, --level, --kind and --outcome\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -552,7 +552,7 @@ s_points (node_args_t *a, bool redeem)
 {
     if (!a->person || !node_given (a, "amount")) {
         fprintf (stderr, "shouhe-node: points %s needs --person ID and --amount N\n", redeem ? "redeem" : "earn");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -579,7 +579,7 @@ static int
 s_points_balance (node_args_t *a)
 {
     if (a->person && !s_id_ok ("person", a->person))
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
@@ -607,7 +607,7 @@ s_points_balance (node_args_t *a)
         json_decref (arr);
     }
     json_decref (b);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -619,15 +619,15 @@ s_evaluate (node_args_t *a)
     if (!a->courtyard || !a->period) {
         fprintf (stderr, "shouhe-node: evaluate needs --courtyard and --period (and --category with "
                          "--content, --effect, --satisfaction to record a score)\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!sh_ops_period_valid (a->period)) {
         fprintf (stderr, "shouhe-node: period '%s' must look like 2024Q3\n", a->period);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     if (!sh_ops_code_valid (a->courtyard, 15)) {
         fprintf (stderr, "shouhe-node: courtyard code '%s' must be 15 digits (village code + 3)\n", a->courtyard);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     sh_replica_t *r;
     int ex = s_open (a, &r);
@@ -710,7 +710,7 @@ s_log (node_args_t *a)
         }
     }
     json_decref (list);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -737,10 +737,10 @@ s_log_verify (node_args_t *a)
         if (!a->json)
             printf ("ok: %llu change%s verified (signatures and chains)\n", (unsigned long long) f.checked,
                     f.checked == 1 ? "" : "s");
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     }
     fprintf (stderr, "shouhe-node: log verify failed: %s\n", f.message[0] ? f.message : sh_strerror (rc));
-    return NODE_EXIT_REFUSED;
+    return SH_EXIT_REFUSED;
 }
 
 static int
@@ -754,7 +754,7 @@ s_digest (node_args_t *a)
         if (!ok) {
             fprintf (stderr, "shouhe-node: scope '%s' must be a region code prefix (at most %d digits)\n",
                      a->scope, SH_REGION_MAX);
-            return NODE_EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         }
     }
     sh_replica_t *r;
@@ -773,7 +773,7 @@ s_digest (node_args_t *a)
     char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
     sh_crypto_hex (hex, d, sizeof d);
     printf ("%s\n", hex);
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -783,15 +783,15 @@ s_report (node_args_t *a)
     if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
     &&  strcmp (format, "html")) {
         fprintf (stderr, "shouhe-node: --format takes text, csv, json, svg or html, not '%s'\n", format);
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
         fprintf (stderr, "shouhe-node: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     if (a->date && sh_report_days (a->date) < 0) {
         fprintf (stderr, "shouhe-node: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     char today[11];
     time_t t = time (NULL);
@@ -812,9 +812,9 @@ s_report (node_args_t *a)
     json_decref (j);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot write the report: %s\n", sh_strerror (rc));
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------

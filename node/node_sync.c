@@ -183,7 +183,7 @@ s_push (s_sync_t *s)
     sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot read the log: %s\n", sh_strerror (rc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     size_t max = s->max_changes ? s->max_changes : 256;
     if (max > SH_WIRE_MAX_CHANGES)
@@ -207,11 +207,11 @@ s_push (s_sync_t *s)
         ch[n++] = (sh_wire_bytes_t) { b, len };
         bytes += sh_wire_change_overhead (len);
     }
-    int ex = NODE_EXIT_OK;
+    int ex = SH_EXIT_OK;
     if (!ch || rc) {
         fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", s->sent + 1,
                  sh_strerror (ch ? rc : SH_ENOMEM));
-        ex = NODE_EXIT_STORE;
+        ex = SH_EXIT_STORE;
     }
     else
     if (n > 0) {
@@ -266,10 +266,10 @@ s_load_checkpoint (s_sync_t *s)
     sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     sh_store_cursor_t *cur;
-    int ex = NODE_EXIT_OK;
+    int ex = SH_EXIT_OK;
     if (sh_store_cursor_open (txn, SH_DB_RECEIPTS, "c", 1, &cur) == SH_OK) {
         const uint8_t *k, *v;
         size_t kl, vl;
@@ -278,7 +278,7 @@ s_load_checkpoint (s_sync_t *s)
             if (sh_note_checkpoint_open (&cp, (const char *) v, vl, &s->hub_vkey, s->origin) != SH_OK) {
                 fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
                          "is this another hub?\n");
-                ex = NODE_EXIT_PROTOCOL;
+                ex = SH_EXIT_PROTOCOL;
             }
             else {
                 s->cp_size = cp.size;
@@ -299,7 +299,7 @@ s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
 {
     if (sh_note_checkpoint_open (cp, note, strlen (note), &s->hub_vkey, s->origin) != SH_OK) {
         fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     if (cp->size < s->cp_size
     ||  (s->cp_size > 0 && sh_merkle_verify_consistency (s->cp_size, cp->size, s->cp_root, cp->root,
@@ -307,7 +307,7 @@ s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
                                                          n_proof) != SH_OK)) {
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
                  s_inconsistent, s->cp_size, cp->size);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     uint8_t key[17];
     s_rkey (key, 'c', cp->size, 0);
@@ -316,7 +316,7 @@ s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
         s_rkey (key, 'p', s->cp_size, cp->size);
         rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 17, proof, n_proof * SH_HASH_BYTES);
     }
-    return rc ? NODE_EXIT_STORE : NODE_EXIT_OK;
+    return rc ? SH_EXIT_STORE : SH_EXIT_OK;
 }
 
 //  Welcome: the hub's newest checkpoint must extend the one held.
@@ -325,14 +325,14 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
 {
     if (!m->u.welcome.checkpoint) {
         if (s->cp_size == 0 && m->u.welcome.log_size == 0)
-            return NODE_EXIT_OK;        //  an empty hub log
+            return SH_EXIT_OK;        //  an empty hub log
         if (s->cp_size == 0) {
             fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
                              "checkpoint of them\n", m->u.welcome.log_size);
-            return NODE_EXIT_PROTOCOL;
+            return SH_EXIT_PROTOCOL;
         }
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, s->cp_size);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     //  the very checkpoint this node holds (an idle sync): verified, nothing to store
     sh_note_checkpoint_t same;
@@ -340,12 +340,12 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     if (s->cp_size > 0
     &&  sh_note_checkpoint_open (&same, note, strlen (note), &s->hub_vkey, s->origin) == SH_OK
     &&  same.size == s->cp_size && memcmp (same.root, s->cp_root, SH_HASH_BYTES) == 0)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (s->r, &txn);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
@@ -353,14 +353,14 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     //  remember whose checkpoints these are, for `shouhe-audit receipts`
     char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hub_hex, s->hub_vkey.pubkey, SH_PUBKEY_BYTES);
-    if (ex == NODE_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
+    if (ex == SH_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
         rc = sh_store_commit (&txn);
-    if (ex == NODE_EXIT_OK && rc) {
+    if (ex == SH_EXIT_OK && rc) {
         fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
-        ex = NODE_EXIT_STORE;
+        ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
-    if (ex == NODE_EXIT_OK) {
+    if (ex == SH_EXIT_OK) {
         s->cp_size = cp.size;
         memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
     }
@@ -374,35 +374,35 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
 {
     uint32_t n = m->u.ack.accepted;
     if (n == 0)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     if (!m->u.ack.checkpoint) {
         fprintf (stderr, "shouhe-node: the hub acknowledged %" PRIu32 " changes without a signed checkpoint: "
                          "no receipt can prove it holds them\n", n);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
     sh_err brc = sh_replica_begin (s->r, &txn);
     if (brc) {
         fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (brc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.ack.checkpoint, m->u.ack.consistency,
                                 m->u.ack.n_consistency, &cp);
     uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
-    if (ex == NODE_EXIT_OK && (cp.size != m->u.ack.first_leaf + n || last_seq < n)) {
+    if (ex == SH_EXIT_OK && (cp.size != m->u.ack.first_leaf + n || last_seq < n)) {
         fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
-        ex = NODE_EXIT_PROTOCOL;
+        ex = SH_EXIT_PROTOCOL;
     }
-    if (ex == NODE_EXIT_OK) {
+    if (ex == SH_EXIT_OK) {
         leaves = calloc (n, SH_HASH_BYTES);
         if (!leaves) {
             fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
-            ex = NODE_EXIT_STORE;
+            ex = SH_EXIT_STORE;
         }
     }
     //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
-    for (uint32_t i = 0; ex == NODE_EXIT_OK && i < n; i++) {
+    for (uint32_t i = 0; ex == SH_EXIT_OK && i < n; i++) {
         uint64_t index;
         const uint8_t *b;
         size_t len;
@@ -412,21 +412,21 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         if (grc) {
             fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n",
                      last_seq - n + 1 + i, sh_strerror (grc));
-            ex = NODE_EXIT_STORE;
+            ex = SH_EXIT_STORE;
         }
         else
             sh_merkle_leaf_hash (leaves[i], b, len);
     }
     uint8_t root[SH_HASH_BYTES];
-    if (ex == NODE_EXIT_OK
+    if (ex == SH_EXIT_OK
     &&  (sh_merkle_range_root ((const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range, m->u.ack.n_range,
                                m->u.ack.first_leaf, (const uint8_t (*)[SH_HASH_BYTES]) leaves, n, root) != SH_OK
          || memcmp (root, cp.root, SH_HASH_BYTES) != 0)) {
         fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
                  "..%" PRIu64 " as acknowledged\n", last_seq - n + 1, last_seq);
-        ex = NODE_EXIT_PROTOCOL;
+        ex = SH_EXIT_PROTOCOL;
     }
-    if (ex == NODE_EXIT_OK) {
+    if (ex == SH_EXIT_OK) {
         //  the receipt: count, first leaf, checkpoint size, then the range
         size_t len = 24 + m->u.ack.n_range * SH_HASH_BYTES;
         uint8_t *val = malloc (len);
@@ -434,7 +434,7 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         s_rkey (key, 'b', last_seq - n + 1, 0);
         if (!val) {
             fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
-            ex = NODE_EXIT_STORE;
+            ex = SH_EXIT_STORE;
         }
         else {
             sh_store_put_be64 (val, n);
@@ -447,14 +447,14 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
             if (prc) {
                 fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64
                                  ": %s\n", last_seq - n + 1, last_seq, sh_strerror (prc));
-                ex = NODE_EXIT_STORE;
+                ex = SH_EXIT_STORE;
             }
             free (val);
         }
     }
     sh_store_abort (&txn);
     free (leaves);
-    if (ex == NODE_EXIT_OK) {
+    if (ex == SH_EXIT_OK) {
         s->cp_size = cp.size;
         memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
         s->receipts++;
@@ -467,14 +467,14 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
 {
     //  the answer to an earlier Hello: its proof is relative to what we held then
     if (m->u.welcome.nonce != s->hello_nonce)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     const char *scope = sh_replica_scope (s->r);
     if (strcmp (scope, m->u.welcome.scope) != 0) {
         //  a wider enrolment would send changes this node refuses; a narrower
         //  one would refuse this node's changes
         fprintf (stderr, "shouhe-node: the hub enrolled this node for scope %s, but its scope is %s; "
                  "enrol it with --scope %s\n", m->u.welcome.scope, scope, scope);
-        return NODE_EXIT_DENIED;
+        return SH_EXIT_DENIED;
     }
     //  receipts first: a hub that lost or rewrote history fails here
     int cx = s_welcome_checkpoint (s, m);
@@ -484,13 +484,13 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
         fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
                  "received up to entry %" PRIu64 ": is this another hub, or one restored from an older "
                  "backup?\n", m->u.welcome.log_size, s->since);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     uint64_t head = m->u.welcome.head_seq;
     if (head > s->my_head) {
         fprintf (stderr, "shouhe-node: the hub holds %" PRIu64 " changes of this node but the node has only %"
                  PRIu64 " (was it restored from an older backup?); refusing to write a fork\n", head, s->my_head);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     if (head > 0) {
         uint8_t hash[SH_HASH_BYTES];
@@ -502,7 +502,7 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
         if (rc) {
             fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", head,
                      sh_strerror (rc));
-            return NODE_EXIT_STORE;
+            return SH_EXIT_STORE;
         }
         if (memcmp (hash, m->u.welcome.head_hash, SH_HASH_BYTES) != 0) {
             //  Two devices write with one key (a copied node directory):
@@ -516,7 +516,7 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
             s->credit = 1;
             s->max_changes = 1;
             s->forked = true;
-            return NODE_EXIT_OK;
+            return SH_EXIT_OK;
         }
     }
     s->hub_head = s->sent = head;
@@ -531,7 +531,7 @@ s_on_welcome (s_sync_t *s, const sh_wire_msg_t *m)
     s->n_inflight = 0;
     s->pulling = false;
     s->down_done = false;
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -541,7 +541,7 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     while (i < s->n_inflight && s->inflight[i].batch != m->u.ack.batch)
         i++;
     if (i == s->n_inflight)
-        return NODE_EXIT_OK;        //  from an earlier session
+        return SH_EXIT_OK;        //  from an earlier session
     if (i > 0) {
         //  Acks come in order on one connection: an older batch's Ack was
         //  lost (a full pipe at the hub). This Ack's consistency proof
@@ -552,7 +552,7 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
         fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
                  s->inflight[0].batch);
         s_hello (s);
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     }
     uint64_t last_seq = s->inflight[i].last_seq;
     size_t acked_bytes = s->inflight[i].bytes;
@@ -573,7 +573,7 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
         s->push_bytes = SH_WIRE_MAX_BYTES;
     s->up += m->u.ack.accepted;
     s->dup += m->u.ack.duplicates;
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  Check and apply one Batch in one transaction, with the new cursor.
@@ -581,13 +581,13 @@ static int
 s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
 {
     if (!s->pulling || m->u.batch.since != s->since)
-        return NODE_EXIT_OK;        //  an answer to an older Pull
+        return SH_EXIT_OK;        //  an answer to an older Pull
     s->pulling = false;
     uint64_t next = m->u.batch.next;
     if (next < s->since) {
         fprintf (stderr, "shouhe-node: the hub's batch goes backwards (%" PRIu64 " after %" PRIu64 ")\n",
                  next, s->since);
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
     //  ask for the next batch while this one is applied
     uint64_t old_since = s->since;
@@ -610,9 +610,9 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
             snprintf (e.name, sizeof e.name, "%s", k->name);
         rc = sh_registry_put (txn, &e);
     }
-    int ex = NODE_EXIT_OK;
+    int ex = SH_EXIT_OK;
     uint64_t fresh = 0;             //  new changes in this batch
-    for (size_t i = 0; rc == SH_OK && ex == NODE_EXIT_OK && i < m->u.batch.n; i++) {
+    for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
         //  the same checks as the hub's: signature (in ingest), author
         //  known with a scope that covers the region, region in our scope
         sh_change_t c;
@@ -621,7 +621,7 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         if (oc) {
             fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
                      why ? why : sh_strerror (oc));
-            ex = NODE_EXIT_PROTOCOL;
+            ex = SH_EXIT_PROTOCOL;
             break;
         }
         sh_registry_entry_t e;
@@ -632,13 +632,13 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         if (kr || strncmp (region, e.scope, strlen (e.scope)) != 0 || e.role != SH_WIRE_ROLE_NODE) {
             fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", region,
                      kr ? "it did not vouch for" : "whose scope does not cover it");
-            ex = NODE_EXIT_PROTOCOL;
+            ex = SH_EXIT_PROTOCOL;
             break;
         }
         if (strncmp (region, scope, strlen (scope)) != 0) {
             fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
                      region, scope);
-            ex = NODE_EXIT_PROTOCOL;
+            ex = SH_EXIT_PROTOCOL;
             break;
         }
         bool dup;
@@ -648,19 +648,19 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         if (rc == SH_ECHAIN || rc == SH_EEQUIVOCATION || rc == SH_EPROTO || rc == SH_ECRYPTO) {
             fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
                      why ? why : sh_strerror (rc));
-            ex = NODE_EXIT_PROTOCOL;
+            ex = SH_EXIT_PROTOCOL;
         }
     }
-    if (rc == SH_OK && ex == NODE_EXIT_OK)
+    if (rc == SH_OK && ex == SH_EXIT_OK)
         rc = sh_store_meta_put_u64 (txn, "hub.since", next);
-    if (rc == SH_OK && ex == NODE_EXIT_OK)
+    if (rc == SH_OK && ex == SH_EXIT_OK)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
-    if (rc && ex == NODE_EXIT_OK) {
+    if (rc && ex == SH_EXIT_OK) {
         fprintf (stderr, "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
-        ex = NODE_EXIT_STORE;
+        ex = SH_EXIT_STORE;
     }
-    if (ex == NODE_EXIT_OK) {
+    if (ex == SH_EXIT_OK) {
         s->down += fresh;           //  counted once committed
         s->since = next;
         s->down_done = m->u.batch.done;
@@ -680,17 +680,17 @@ s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
         case SH_WIRE_ERR_BLOCKED:
         case SH_WIRE_ERR_ROLE:
             fprintf (stderr, "shouhe-node: refused by the hub (%s): %s\n", name, m->u.error.message);
-            return NODE_EXIT_DENIED;
+            return SH_EXIT_DENIED;
         case SH_WIRE_ERR_SESSION:
             s_hello (s);
-            return NODE_EXIT_OK;
+            return SH_EXIT_OK;
         default:
             break;
     }
     //  an answer to a Push of an earlier session (dropped when that session
     //  ended) says nothing about this one
     if (m->u.error.has_batch && m->u.error.batch < s->session_batch)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     switch (m->u.error.code) {
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
@@ -698,12 +698,12 @@ s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
             s->welcomed = false;
             s->session_batch = s->next_batch;
             s->hello_at = zclock_mono ();
-            return NODE_EXIT_OK;
+            return SH_EXIT_OK;
         default:
             fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
                      m->u.error.has_batch ? "a batch of this node's changes" : "a message", name,
                      m->u.error.message);
-            return NODE_EXIT_PROTOCOL;
+            return SH_EXIT_PROTOCOL;
     }
 }
 
@@ -730,7 +730,7 @@ s_on_message (s_sync_t *s)
 {
     zframe_t *f = zframe_recv (s->sock);
     if (!f)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     s->bytes_in += zframe_size (f);
     s->last_rx = zclock_mono ();
     sh_wire_msg_t m;
@@ -740,18 +740,18 @@ s_on_message (s_sync_t *s)
     if (rc) {
         fprintf (stderr, "shouhe-node: undecodable message from the hub: %s\n",
                  rc == SH_EVERSION ? "another protocol version" : why ? why : sh_strerror (rc));
-        return NODE_EXIT_PROTOCOL;
+        return SH_EXIT_PROTOCOL;
     }
-    int ex = NODE_EXIT_OK;
+    int ex = SH_EXIT_OK;
     switch (m.type) {
         case SH_WIRE_WELCOME: ex = s_on_welcome (s, &m); break;
-        case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, &m) : NODE_EXIT_OK; break;
-        case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, &m) : NODE_EXIT_OK; break;
+        case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, &m) : SH_EXIT_OK; break;
+        case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, &m) : SH_EXIT_OK; break;
         case SH_WIRE_ERROR:   ex = s_on_error (s, &m); break;
         case SH_WIRE_PONG:    s_on_pong (s, &m); break;
         default:
             fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m.type));
-            ex = NODE_EXIT_PROTOCOL;
+            ex = SH_EXIT_PROTOCOL;
     }
     sh_wire_msg_fini (&m);
     return ex;
@@ -763,7 +763,7 @@ s_on_monitor (s_sync_t *s)
 {
     zmsg_t *ev = zmsg_recv (s->mon);
     if (!ev)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     zframe_t *f = zmsg_first (ev);
     uint16_t event = 0;
     uint32_t value = 0;
@@ -790,7 +790,7 @@ s_on_monitor (s_sync_t *s)
         if (value == 400) {
             fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
                      "(not enrolled, or revoked)\n");
-            return NODE_EXIT_DENIED;
+            return SH_EXIT_DENIED;
         }
     }
     else
@@ -801,10 +801,10 @@ s_on_monitor (s_sync_t *s)
         if (++s->handshake_failures >= 5 && !s->ever_welcomed) {
             fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed %d times: "
                      "is --hub-key the hub's key?\n", s->handshake_failures);
-            return NODE_EXIT_PROTOCOL;
+            return SH_EXIT_PROTOCOL;
         }
     }
-    return NODE_EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -864,10 +864,10 @@ s_run (s_sync_t *s, int64_t deadline_ms)
                 fprintf (stderr, "shouhe-node: the link to the hub was lost and not back by the deadline "
                          "(%" PRIu64 " of %" PRIu64 " changes up, %" PRIu64 " down so far)\n",
                          s->hub_head, s->my_head, s->down);
-            return NODE_EXIT_UNREACHABLE;
+            return SH_EXIT_NETWORK;
         }
         void *which = zpoller_wait (s->poller, 100);
-        int ex = NODE_EXIT_OK;
+        int ex = SH_EXIT_OK;
         if (which == s->sock)
             ex = s_on_message (s);
         else
@@ -904,7 +904,7 @@ s_run (s_sync_t *s, int64_t deadline_ms)
         s_progress (s, false);
         if (caught_up) {
             if (!s->args->watch)
-                return NODE_EXIT_OK;
+                return SH_EXIT_OK;
             //  watch: look for local writes and ask the hub for news now and then
             if (now >= s->next_pull) {
                 s->down_done = false;
@@ -933,9 +933,9 @@ s_run (s_sync_t *s, int64_t deadline_ms)
     //  SIGINT/SIGTERM: the normal end of --watch; otherwise the sync is unfinished
     s->interrupted = true;
     if (s->args->watch)
-        return NODE_EXIT_OK;
+        return SH_EXIT_OK;
     fprintf (stderr, "shouhe-node: interrupted before the sync finished; the next sync resumes from here\n");
-    return NODE_EXIT_INTERRUPTED;
+    return SH_EXIT_INTERRUPTED;
 }
 
 int
@@ -943,44 +943,44 @@ node_sync (node_args_t *a)
 {
     if (!a->hub || !a->hub_key) {
         fprintf (stderr, "shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
     if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a->hub_key) != SH_OK
     ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
         fprintf (stderr, "shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n", a->hub_key);
-        return NODE_EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     if (a->deadline < 0) {
         fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
-        return NODE_EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
                    .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST, .fail_send = a->fault_send };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     sh_store_fail_commit_after (sh_replica_store (s.r), a->fault_commit);
     memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
     sh_hublog_origin (s.origin, hub_ed);
     int lex = sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) == SH_OK ? s_load_checkpoint (&s)
-                                                                         : NODE_EXIT_PROTOCOL;
-    if (lex != NODE_EXIT_OK) {
+                                                                         : SH_EXIT_PROTOCOL;
+    if (lex != SH_EXIT_OK) {
         sh_replica_close (&s.r);
         return lex;
     }
     if (!s_refresh_head (&s)) {
         sh_replica_close (&s.r);
         fprintf (stderr, "shouhe-node: cannot read the log\n");
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     uint8_t my_curve_pk[SH_CURVE_BYTES], my_curve_sk[SH_CURVE_BYTES];
     if (sh_key_curve (sh_replica_key (s.r), my_curve_pk, my_curve_sk) != SH_OK) {
         sh_replica_close (&s.r);
         fprintf (stderr, "shouhe-node: this node's key cannot be converted to a CURVE key\n");
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     zsys_set_linger (0);
     s.sock = zsock_new (ZMQ_DEALER);
@@ -1001,23 +1001,23 @@ node_sync (node_args_t *a)
                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                         | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     s.mon = zsock_new_pair (NULL);
-    int ex = NODE_EXIT_OK;
+    int ex = SH_EXIT_OK;
     if (!s.mon || zsock_connect (s.mon, "%s", mon_ep) != 0 || zsock_connect (s.sock, "%s", a->hub) != 0) {
         fprintf (stderr, "shouhe-node: cannot connect to '%s' (a ZeroMQ endpoint like tcp://host:port)\n", a->hub);
-        ex = NODE_EXIT_USAGE;
+        ex = SH_EXIT_USAGE;
     }
     else {
         s.poller = zpoller_new (s.sock, s.mon, NULL);
         s.start = s.last_rx = s.last_progress = zclock_mono ();
         ex = s_run (&s, (int64_t) a->deadline * 1000);
         s_progress (&s, true);
-        if (ex == NODE_EXIT_OK && !a->json)
+        if (ex == SH_EXIT_OK && !a->json)
             printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64
                     " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n",
                     s.up, s.up == 1 ? "" : "s", s.dup, s.down, s.bytes_out, s.bytes_in,
                     (double) (zclock_mono () - s.start) / 1000.0, s.cp_size);
         else
-        if (ex == NODE_EXIT_OK)
+        if (ex == SH_EXIT_OK)
             printf ("{\"up\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"down\": %" PRIu64
                     ", \"bytes_out\": %" PRIu64 ", \"bytes_in\": %" PRIu64 ", \"ms\": %" PRId64 "}\n",
                     s.up, s.dup, s.down, s.bytes_out, s.bytes_in, zclock_mono () - s.start);

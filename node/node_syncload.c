@@ -22,7 +22,7 @@ node_sync_load (node_args_t *a)
     ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
         fprintf (stderr, "shouhe-node: cannot find this program's directory (/proc/self/exe)\n");
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     exe[n] = 0;
     char *slash = strrchr (exe, '/');
@@ -31,7 +31,7 @@ node_sync_load (node_args_t *a)
     void *module = dlopen (path, RTLD_NOW | RTLD_LOCAL);
     if (!module) {
         fprintf (stderr, "shouhe-node: cannot load the sync module %s: %s\n", path, dlerror ());
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     int (*sync) (node_args_t *) = NULL;
     void *sym = dlsym (module, "node_sync");
@@ -39,7 +39,7 @@ node_sync_load (node_args_t *a)
     if (!sync) {
         fprintf (stderr, "shouhe-node: %s has no node_sync: %s\n", path, dlerror ());
         dlclose (module);
-        return NODE_EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     int ex = sync (a);
     //  not unloaded: libzmq's and czmq's atexit handlers would outlive it

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "sh_key.h"
+#include "sh_log.h"
 #include "sh_store.h"
 
 typedef struct {
@@ -33,8 +34,8 @@ typedef struct {
 
 #define HUB_KEY_FILE "hub.key"
 
-//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>".
-void hub_log (const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
+#define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
 //  Run the hub until SIGINT/SIGTERM. store and key are borrowed. Returns 0
 //  on a clean stop, non-zero (after logging why) if it cannot serve.

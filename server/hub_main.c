@@ -20,6 +20,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_fault.h"
+#include "sh_exit.h"
 #include "sh_export.h"
 #include "sh_key.h"
 #include "sh_hublog.h"
@@ -28,8 +29,8 @@
 #include "sh_registry.h"
 #include "sh_report.h"
 #include "sh_store.h"
+#include "sh_sys.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_STORE = 3, EXIT_SERVE = 4 };
 
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
@@ -92,14 +93,6 @@ s_path (const char *dir, const char *file)
     return p;
 }
 
-static uint64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 //  Open the hub store (and key when key_out is not NULL).
 static int
 s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
@@ -120,11 +113,11 @@ s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
     }
     if (rc == SH_ENOTFOUND) {
         fprintf (stderr, "shouhe-hub: no hub in %s (create one with: shouhe-hub init --dir %s)\n", a->dir, a->dir);
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot open the hub store in %s: %s\n", a->dir, sh_strerror (rc));
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     if (key_out) {
         char *kp = s_path (a->dir, HUB_KEY_FILE);
@@ -138,10 +131,10 @@ s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
         free (kp);
         if (rc) {
             sh_store_close (store);
-            return EXIT_STORE;
+            return SH_EXIT_STORE;
         }
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -149,13 +142,13 @@ s_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES])
 {
     if (!a->key) {
         fprintf (stderr, "shouhe-hub: --key HEX is required\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->key) != SH_OK) {
         fprintf (stderr, "shouhe-hub: key '%s' is not 64 hex digits\n", a->key);
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -166,7 +159,7 @@ s_init (const s_args_t *a)
 {
     if (mkdir (a->dir, 0700) != 0 && errno != EEXIST) {
         fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->dir, strerror (errno));
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     char *kp = s_path (a->dir, HUB_KEY_FILE);
     char *dp = s_path (a->dir, "data.mdb");
@@ -175,7 +168,7 @@ s_init (const s_args_t *a)
         fprintf (stderr, "shouhe-hub: %s already holds a hub or a node; refusing to overwrite it\n", a->dir);
         free (kp);
         free (dp);
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     free (dp);
     sh_key_t *key = sh_key_generate ();
@@ -201,7 +194,7 @@ s_init (const s_args_t *a)
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (kp);
-    return rc ? EXIT_STORE : EXIT_OK;
+    return rc ? SH_EXIT_STORE : SH_EXIT_OK;
 }
 
 static int
@@ -217,7 +210,7 @@ s_key (const s_args_t *a)
     printf ("%s\n", hex);
     sh_key_destroy (&key);
     sh_store_close (&store);
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  Run fn in one write transaction, reporting errors; msg names the action.
@@ -227,14 +220,14 @@ static sh_err
 s_do_enroll (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
 {
     sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE : SH_WIRE_ROLE_AUDITOR;
-    return sh_registry_enroll (txn, key, a->scope, role, a->name, s_now_ms ());
+    return sh_registry_enroll (txn, key, a->scope, role, a->name, sh_sys_wall_ms ());
 }
 
 static sh_err
 s_do_revoke (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
 {
     (void) a;
-    return sh_registry_revoke (txn, key, s_now_ms ());
+    return sh_registry_revoke (txn, key, sh_sys_wall_ms ());
 }
 
 static sh_err
@@ -265,14 +258,14 @@ s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
     switch (rc) {
         case SH_OK:
             printf ("%s %s\n", done, a->key);
-            return EXIT_OK;
+            return SH_EXIT_OK;
         case SH_EEXIST:
             fprintf (stderr, "shouhe-hub: key %s is already %s\n", a->key,
                      fn == s_do_enroll ? "enrolled (a revoked key is never enrolled again)" : "revoked");
-            return EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         case SH_ENOTFOUND:
             fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", a->key);
-            return EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         case SH_EINVAL:
             if (a->name && strlen (a->name) > SH_REGISTRY_NAME_MAX)
                 fprintf (stderr, "shouhe-hub: --name is %zu bytes; a name is at most %d bytes (UTF-8)\n",
@@ -280,13 +273,13 @@ s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
             else
                 fprintf (stderr, "shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits\n",
                          a->scope ? a->scope : "");
-            return EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         case SH_ECRYPTO:
             fprintf (stderr, "shouhe-hub: %s is not a valid Ed25519 public key\n", a->key);
-            return EXIT_REFUSED;
+            return SH_EXIT_REFUSED;
         default:
             fprintf (stderr, "shouhe-hub: cannot update the registry: %s\n", sh_strerror (rc));
-            return EXIT_STORE;
+            return SH_EXIT_STORE;
     }
 }
 
@@ -295,11 +288,11 @@ s_enroll (const s_args_t *a)
 {
     if (!a->scope) {
         fprintf (stderr, "shouhe-hub: enroll needs --scope CODE and --key HEX\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor")) {
         fprintf (stderr, "shouhe-hub: --role must be node or auditor, not '%s'\n", a->role);
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     return s_registry_write (a, s_do_enroll, "enrolled");
 }
@@ -346,7 +339,7 @@ s_nodes (const s_args_t *a)
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot read the registry: %s\n", sh_strerror (rc));
         json_decref (n.out);
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     if (a->json) {
         json_dumpf (n.out, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
@@ -374,7 +367,7 @@ s_nodes (const s_args_t *a)
         }
     }
     json_decref (n.out);
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -393,12 +386,12 @@ s_digest (const s_args_t *a)
     sh_store_close (&store);
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot read the state: %s\n", sh_strerror (rc));
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
     sh_crypto_hex (hex, d, sizeof d);
     printf ("%s\n", hex);
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -436,12 +429,12 @@ s_checkpoint (const s_args_t *a)
     sh_key_destroy (&key);
     sh_store_close (&store);
     if (rc == SH_ENOTFOUND)
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot produce the checkpoint: %s\n", sh_strerror (rc));
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 //  Write FILE.tmp, sync it, then link it to FILE (which must not exist:
@@ -452,12 +445,12 @@ s_export (const s_args_t *a)
 {
     if (!a->file) {
         fprintf (stderr, "shouhe-hub: export needs the FILE to write (shouhe-hub export --dir DIR FILE)\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     struct stat st;
     if (lstat (a->file, &st) == 0) {
         fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     sh_store_t *store;
     sh_key_t *key;
@@ -473,7 +466,7 @@ s_export (const s_args_t *a)
         fprintf (stderr, "shouhe-hub: cannot sign the latest checkpoint: %s\n", sh_strerror (rc));
         sh_key_destroy (&key);
         sh_store_close (&store);
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     size_t tl = strlen (a->file) + sizeof ".tmp";
     char *tmp_path = malloc (tl);
@@ -496,7 +489,7 @@ s_export (const s_args_t *a)
         free (tmp_path);
         sh_key_destroy (&key);
         sh_store_close (&store);
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
     sh_export_stats_t stats;
     rc = sh_export_write (f, store, key, origin, &stats);
@@ -506,10 +499,10 @@ s_export (const s_args_t *a)
         rc = sh_err_errno ();
     sh_key_destroy (&key);
     sh_store_close (&store);
-    ex = EXIT_OK;
+    ex = SH_EXIT_OK;
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot write the export: %s\n", sh_strerror (rc));
-        ex = rc & SH_ESYSERR ? EXIT_REFUSED : EXIT_STORE;
+        ex = rc & SH_ESYSERR ? SH_EXIT_REFUSED : SH_EXIT_STORE;
     }
     else
     if (link (tmp_path, a->file) != 0) {
@@ -517,11 +510,11 @@ s_export (const s_args_t *a)
             fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
         else
             fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->file, strerror (errno));
-        ex = EXIT_REFUSED;
+        ex = SH_EXIT_REFUSED;
     }
     unlink (tmp_path);
     free (tmp_path);
-    if (ex == EXIT_OK)
+    if (ex == SH_EXIT_OK)
         printf ("exported %llu changes, %llu registry entries, %llu evidence records, "
                 "%llu checkpoints (%llu bytes) to %s\n",
                 (unsigned long long) stats.changes, (unsigned long long) stats.registry,
@@ -545,28 +538,28 @@ s_report (const s_args_t *a)
 {
     if (a->town && a->village) {
         fprintf (stderr, "shouhe-hub: report takes --town or --village, not both\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     const char *prefix = a->town ? a->town : a->village ? a->village : "";
     size_t want = a->town ? 9 : 12;
     if (*prefix && (strlen (prefix) != want || strspn (prefix, "0123456789") != want)) {
         fprintf (stderr, "shouhe-hub: --%s takes a %zu-digit code, not '%s'\n", a->town ? "town" : "village",
                  want, prefix);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     const char *format = a->format ? a->format : "text";
     if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
     &&  strcmp (format, "html")) {
         fprintf (stderr, "shouhe-hub: --format takes text, csv, json, svg or html, not '%s'\n", format);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
         fprintf (stderr, "shouhe-hub: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (a->date && sh_report_days (a->date) < 0) {
         fprintf (stderr, "shouhe-hub: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_store_t *store;
     int ex = s_open (a, &store, NULL);
@@ -579,15 +572,15 @@ s_report (const s_args_t *a)
     sh_store_close (&store);
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     rc = sh_report_print (stdout, r, format);
     json_decref (r);
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot write the report: %s\n", sh_strerror (rc));
-        return EXIT_REFUSED;
+        return SH_EXIT_REFUSED;
     }
-    return EXIT_OK;
+    return SH_EXIT_OK;
 }
 
 static int
@@ -595,7 +588,7 @@ s_serve (const s_args_t *a)
 {
     if (!a->bind) {
         fprintf (stderr, "shouhe-hub: serve needs --bind ENDPOINT (e.g. tcp://127.0.0.1:7600)\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     sh_store_t *store;
     sh_key_t *key;
@@ -611,7 +604,7 @@ s_serve (const s_args_t *a)
     int rc = hub_serve (&c, store, key);
     sh_key_destroy (&key);
     sh_store_close (&store);
-    return rc ? EXIT_SERVE : EXIT_OK;
+    return rc ? SH_EXIT_NETWORK : SH_EXIT_OK;
 }
 
 //  ---------------------------------------------------------------------
@@ -659,18 +652,18 @@ main (int argc, char **argv)
 {
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         fputs (s_usage_text, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+        return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const s_command_t *cmd = s_commands;
     while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
         cmd++;
     if (!cmd->name) {
         fprintf (stderr, "shouhe-hub: unknown command '%s' (see shouhe-hub --help)\n", argv[1]);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
         fprintf (stderr, "shouhe-hub: libsodium cannot be initialised\n");
-        return EXIT_STORE;
+        return SH_EXIT_STORE;
     }
     static const struct option options[] = {
         { "dir", required_argument, NULL, 0 }, { "scope", required_argument, NULL, 0 },
@@ -696,17 +689,17 @@ main (int argc, char **argv)
             break;
         if (c == 'h') {
             fputs (s_usage_text, stdout);
-            return EXIT_OK;
+            return SH_EXIT_OK;
         }
         if (c == '?' || c == ':') {
             fprintf (stderr, "shouhe-hub: %s '%s'\n", c == '?' ? "unknown option" : "missing value for",
                      gargv[optind - 1]);
-            return EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         const char *name = options[idx].name;
         if (!s_allowed (cmd->options, name)) {
             fprintf (stderr, "shouhe-hub: '%s' does not take --%s\n", cmd->name, name);
-            return EXIT_USAGE;
+            return SH_EXIT_USAGE;
         }
         if (!strcmp (name, "dir")) a.dir = optarg;
         else if (!strcmp (name, "scope")) a.scope = optarg;
@@ -730,7 +723,7 @@ main (int argc, char **argv)
             if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || m < 1 || m > (1ULL << 24)) {
                 fprintf (stderr, "shouhe-hub: --map-mib takes a size in MiB from 1 to 16777216, not '%s'\n",
                          optarg);
-                return EXIT_USAGE;
+                return SH_EXIT_USAGE;
             }
             a.map_bytes = (size_t) m << 20;
         }
@@ -739,22 +732,22 @@ main (int argc, char **argv)
             long t = strtol (optarg, &end, 10);
             if (*end || t < 1 || t > 16) {
                 fprintf (stderr, "shouhe-hub: --threads takes 1..16, not '%s'\n", optarg);
-                return EXIT_USAGE;
+                return SH_EXIT_USAGE;
             }
             a.threads = (int) t;
         }
     }
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     if (optind < gargc && cmd->fn == s_export)
         a.file = gargv[optind++];       //  export's one positional argument
     if (optind < gargc) {
         fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     if (!a.dir) {
         fprintf (stderr, "shouhe-hub: --dir DIR is required (the hub's directory)\n");
-        return EXIT_USAGE;
+        return SH_EXIT_USAGE;
     }
     return cmd->fn (&a);
 }

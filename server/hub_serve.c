@@ -34,25 +34,6 @@ typedef struct {
 } s_hub_t;
 
 //  ---------------------------------------------------------------------
-//  Logging (stderr; one line per event, peer named)
-
-void
-hub_log (const char *level, const char *fmt, ...)
-{
-    char ts[32];
-    time_t now = time (NULL);
-    struct tm tm;
-    gmtime_r (&now, &tm);
-    strftime (ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    va_list ap;
-    va_start (ap, fmt);
-    fprintf (stderr, "%s shouhe-hub %s: ", ts, level);
-    vfprintf (stderr, fmt, ap);
-    fputc ('\n', stderr);
-    va_end (ap);
-}
-
-//  ---------------------------------------------------------------------
 //  ZAP: admit only enrolled, unrevoked keys (RFC 27)
 
 static int

@@ -1,0 +1,23 @@
+/*  sh_exit -- the exit codes of shouhe-node, shouhe-hub and shouhe-audit.
+
+    One table for the three programs (README.md, "Exit codes"); every
+    program returns only these. A code means the same thing in each
+    program; not every program uses every code.
+*/
+#ifndef SH_EXIT_H
+#define SH_EXIT_H
+
+enum {
+    SH_EXIT_OK = 0,             //  done; the auditor found nothing wrong
+    SH_EXIT_REFUSED = 1,        //  refused (bad value, unknown record, a domain rule, an existing
+                                //  file), or a check failed (a verification or audit found a fault)
+    SH_EXIT_USAGE = 2,          //  the command line itself is wrong
+    SH_EXIT_STORE = 3,          //  a store, key or file cannot be opened, read or written
+    SH_EXIT_NETWORK = 4,        //  the network: the hub unreachable until the deadline or silent
+                                //  (node, auditor); the hub cannot bind or serve (hub)
+    SH_EXIT_DENIED = 5,         //  the hub refused this key (not enrolled, revoked, blocked)
+    SH_EXIT_PROTOCOL = 6,       //  the peer refused our messages, or sent what we cannot accept
+    SH_EXIT_INTERRUPTED = 130   //  SIGINT/SIGTERM before the work was finished
+};
+
+#endif
