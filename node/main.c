@@ -167,6 +167,89 @@ s_fault (const char *name, unsigned *out)
     return false;
 }
 
+//  Store the value v of option --name in a. false (after saying why) when
+//  the value is not acceptable.
+static bool
+s_set_option (node_args_t *a, const char *name, const char *v)
+{
+    bool ok = true;
+#define S_IS(n) (strcmp (name, n) == 0)
+    if (S_IS ("dir")) a->dir = v;
+    else if (S_IS ("scope")) a->scope = v;
+    else if (S_IS ("code")) a->code = v;
+    else if (S_IS ("name")) a->name = v;
+    else if (S_IS ("households")) ok = s_number (name, v, &a->households);
+    else if (S_IS ("residents")) ok = s_number (name, v, &a->residents);
+    else if (S_IS ("elderly")) ok = s_number (name, v, &a->elderly);
+    else if (S_IS ("model")) a->model = true;
+    else if (S_IS ("point")) a->point = v;
+    else if (S_IS ("grid")) a->grid = v;
+    else if (S_IS ("group")) a->group = v;
+    else if (S_IS ("courtyard")) a->courtyard = v;
+    else if (S_IS ("category")) a->category = v;
+    else if (S_IS ("title")) a->title = v;
+    else if (S_IS ("description")) a->description = v;
+    else if (S_IS ("note")) a->note = v;
+    else if (S_IS ("date")) a->date = v;
+    else if (S_IS ("gender")) a->gender = v;
+    else if (S_IS ("birth-year")) ok = s_number (name, v, &a->birth_year);
+    else if (S_IS ("party-member")) a->party_member = true;
+    else if (S_IS ("phone")) a->phone = v;
+    else if (S_IS ("person")) a->person = v;
+    else if (S_IS ("role")) a->role = v;
+    else if (S_IS ("nomination")) a->nomination = v;
+    else if (S_IS ("reason")) a->reason = v;
+    else if (S_IS ("kind")) a->kind = v;
+    else if (S_IS ("attendance")) ok = s_number (name, v, &a->attendance);
+    else if (S_IS ("topic") || S_IS ("decision")) {
+        size_t *n = S_IS ("topic") ? &a->n_topics : &a->n_decisions;
+        const char **arr = S_IS ("topic") ? a->topics : a->decisions;
+        if (*n == NODE_MAX_LIST) {
+            fprintf (stderr, "shouhe-node: at most %d --%s values\n", NODE_MAX_LIST, name);
+            ok = false;
+        }
+        else
+            arr[(*n)++] = v;
+    }
+    else if (S_IS ("location")) a->location = v;
+    else if (S_IS ("level")) a->level = v;
+    else if (S_IS ("outcome")) a->outcome = v;
+    else if (S_IS ("parties")) ok = s_number (name, v, &a->parties);
+    else if (S_IS ("summary")) a->summary = v;
+    else if (S_IS ("matter")) a->matter = v;
+    else if (S_IS ("amount")) ok = s_number (name, v, &a->amount);
+    else if (S_IS ("unit")) a->unit = v;
+    else if (S_IS ("period")) a->period = v;
+    else if (S_IS ("content")) ok = s_number (name, v, &a->content);
+    else if (S_IS ("effect")) ok = s_number (name, v, &a->effect);
+    else if (S_IS ("satisfaction")) ok = s_number (name, v, &a->satisfaction);
+    else if (S_IS ("json")) a->json = true;
+    else if (S_IS ("hub")) a->hub = v;
+    else if (S_IS ("hub-key")) a->hub_key = v;
+    else if (S_IS ("since")) a->since = v;
+    else if (S_IS ("format")) a->format = v;
+    else if (S_IS ("deadline")) ok = s_number (name, v, &a->deadline);
+    else if (S_IS ("watch")) a->watch = true;
+#undef S_IS
+    return ok;
+}
+
+//  Say what is wrong with a command line whose words name no command.
+static void
+s_unknown_command (int argc, char **argv)
+{
+    bool known = false;
+    for (const node_command_t *c = node_commands; c->word1; c++)
+        known |= !strcmp (c->word1, argv[1]);
+    if (known) {
+        fprintf (stderr, "shouhe-node: '%s' needs one of these subcommands:\n", argv[1]);
+        (void) s_subcommands (argv[1]);
+        return;
+    }
+    fprintf (stderr, "shouhe-node: unknown command '%s%s%s' (see shouhe-node --help)\n", argv[1],
+             argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -176,16 +259,7 @@ main (int argc, char **argv)
     }
     const node_command_t *cmd = s_find (argv[1], argc > 2 ? argv[2] : NULL);
     if (!cmd) {
-        bool known = false;
-        for (const node_command_t *c = node_commands; c->word1; c++)
-            known |= !strcmp (c->word1, argv[1]);
-        if (known) {
-            fprintf (stderr, "shouhe-node: '%s' needs one of these subcommands:\n", argv[1]);
-            (void) s_subcommands (argv[1]);
-            return SH_EXIT_USAGE;
-        }
-        fprintf (stderr, "shouhe-node: unknown command '%s%s%s' (see shouhe-node --help)\n", argv[1],
-                 argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+        s_unknown_command (argc, argv);
         return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
@@ -227,67 +301,7 @@ main (int argc, char **argv)
             return SH_EXIT_USAGE;
         }
         a.given |= 1ull << idx;
-        const char *v = optarg;
-        bool ok = true;
-#define S_IS(n) (strcmp (name, n) == 0)
-        if (S_IS ("dir")) a.dir = v;
-        else if (S_IS ("scope")) a.scope = v;
-        else if (S_IS ("code")) a.code = v;
-        else if (S_IS ("name")) a.name = v;
-        else if (S_IS ("households")) ok = s_number (name, v, &a.households);
-        else if (S_IS ("residents")) ok = s_number (name, v, &a.residents);
-        else if (S_IS ("elderly")) ok = s_number (name, v, &a.elderly);
-        else if (S_IS ("model")) a.model = true;
-        else if (S_IS ("point")) a.point = v;
-        else if (S_IS ("grid")) a.grid = v;
-        else if (S_IS ("group")) a.group = v;
-        else if (S_IS ("courtyard")) a.courtyard = v;
-        else if (S_IS ("category")) a.category = v;
-        else if (S_IS ("title")) a.title = v;
-        else if (S_IS ("description")) a.description = v;
-        else if (S_IS ("note")) a.note = v;
-        else if (S_IS ("date")) a.date = v;
-        else if (S_IS ("gender")) a.gender = v;
-        else if (S_IS ("birth-year")) ok = s_number (name, v, &a.birth_year);
-        else if (S_IS ("party-member")) a.party_member = true;
-        else if (S_IS ("phone")) a.phone = v;
-        else if (S_IS ("person")) a.person = v;
-        else if (S_IS ("role")) a.role = v;
-        else if (S_IS ("nomination")) a.nomination = v;
-        else if (S_IS ("reason")) a.reason = v;
-        else if (S_IS ("kind")) a.kind = v;
-        else if (S_IS ("attendance")) ok = s_number (name, v, &a.attendance);
-        else if (S_IS ("topic") || S_IS ("decision")) {
-            size_t *n = S_IS ("topic") ? &a.n_topics : &a.n_decisions;
-            const char **arr = S_IS ("topic") ? a.topics : a.decisions;
-            if (*n == NODE_MAX_LIST) {
-                fprintf (stderr, "shouhe-node: at most %d --%s values\n", NODE_MAX_LIST, name);
-                ok = false;
-            }
-            else
-                arr[(*n)++] = v;
-        }
-        else if (S_IS ("location")) a.location = v;
-        else if (S_IS ("level")) a.level = v;
-        else if (S_IS ("outcome")) a.outcome = v;
-        else if (S_IS ("parties")) ok = s_number (name, v, &a.parties);
-        else if (S_IS ("summary")) a.summary = v;
-        else if (S_IS ("matter")) a.matter = v;
-        else if (S_IS ("amount")) ok = s_number (name, v, &a.amount);
-        else if (S_IS ("unit")) a.unit = v;
-        else if (S_IS ("period")) a.period = v;
-        else if (S_IS ("content")) ok = s_number (name, v, &a.content);
-        else if (S_IS ("effect")) ok = s_number (name, v, &a.effect);
-        else if (S_IS ("satisfaction")) ok = s_number (name, v, &a.satisfaction);
-        else if (S_IS ("json")) a.json = true;
-        else if (S_IS ("hub")) a.hub = v;
-        else if (S_IS ("hub-key")) a.hub_key = v;
-        else if (S_IS ("since")) a.since = v;
-        else if (S_IS ("format")) a.format = v;
-        else if (S_IS ("deadline")) ok = s_number (name, v, &a.deadline);
-        else if (S_IS ("watch")) a.watch = true;
-#undef S_IS
-        if (!ok)
+        if (!s_set_option (&a, name, optarg))
             return SH_EXIT_USAGE;
     }
     a.pos = gargv + optind;
