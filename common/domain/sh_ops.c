@@ -12,6 +12,7 @@
 #include "sh_csv.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -821,8 +822,7 @@ s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, ch
     //  a town leads only the matters escalated to it (大事镇街督办)
     if (strlen (sh_replica_scope (r)) < 12 && strlen (region) > 12 && m.tier != SH_TIER_BIG
     &&  e->kind != SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
-        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex,
-               m.tier == SH_TIER_SMALL ? "small" : "micro");
+        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex, sh_names_tier (m.tier));
         rc = SH_ERULE;
         goto out;
     }
@@ -1034,7 +1034,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
         rc = sh_domain_ledger_replay (txn, courtyard, id, sizeof id, &l, NULL, NULL);
         if (rc == SH_OK && l.balance[uv] < amount) {
             S_MSG ("cannot redeem %lld %s: the balance of person %s is %lld", (long long) amount,
-                   uv == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? "points" : "minutes",
+                   sh_names_unit (uv),
                    person_hex, (long long) l.balance[uv]);
             rc = SH_ERULE;
         }

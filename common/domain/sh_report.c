@@ -10,17 +10,10 @@
 #include "sh_crypto.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "sh_report_html.h"
 #include "shouhe/v1/domain.pb-c.h"
-
-static const char *const s_categories[7] = {
-    "?", "policy", "deliberation", "mediation", "environment", "customs", "economy"
-};
-static const char *const s_tiers[4] = { "?", "micro", "small", "big" };
-static const char *const s_steps[6] = { "?", "diagnose", "consult", "prescribe", "handle", "feedback" };
-static const char *const s_levels[4] = { "unspecified", "courtyard", "group", "village" };
-static const char *const s_outcomes[5] = { "unspecified", "resolved", "partial", "unresolved", "referred" };
 
 //  Movers listed per direction (gains, losses).
 #define S_MOVERS_MAX 10
@@ -241,15 +234,15 @@ s_count_matter (s_ctx_t *c, const char *region, const uint8_t *id, size_t id_len
     s_add (c->r, "matters", 1);
     s_add (c->r, m->closed ? "matters_closed" : "matters_open", 1);
     if (tier) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), s_tiers[tier]);
+        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), sh_names_tier (tier));
         s_add (t, "matters", 1);
         if (m->closed)
             s_add (t, "closed", 1);
     }
     if (step)
-        s_add (json_object_get (c->r, "by_step"), s_steps[step], 1);
+        s_add (json_object_get (c->r, "by_step"), sh_names_step (step), 1);
     if (cat) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_category"), s_categories[cat]);
+        json_t *t = json_object_get (json_object_get (c->r, "by_category"), sh_names_category (cat));
         s_add (t, "matters", 1);
         if (m->closed)
             s_add (t, "closed", 1);
@@ -423,9 +416,10 @@ s_mediation (const char *region, const uint8_t *id, size_t id_len,
         return 0;
     if (s_kept (c, m->date)) {
         s_add (c->r, "mediations", 1);
-        int lv = m->has_level && m->level >= 1 && m->level <= 3 ? (int) m->level : 0;
-        int oc = m->has_outcome && m->outcome >= 1 && m->outcome <= 4 ? (int) m->outcome : 0;
-        s_add (s_sub (json_object_get (c->r, "mediations_by_level"), s_levels[lv]), s_outcomes[oc], 1);
+        //  an unknown or missing level or outcome counts as "unspecified"
+        const char *lv = sh_names_mediation_level (m->has_level ? (int) m->level : 0);
+        const char *oc = sh_names_mediation_outcome (m->has_outcome ? (int) m->outcome : 0);
+        s_add (s_sub (json_object_get (c->r, "mediations_by_level"), lv), oc, 1);
     }
     shouhe__v1__mediation__free_unpacked (m, NULL);
     return 0;
@@ -518,7 +512,7 @@ s_evaluation (const char *region, const uint8_t *id, size_t id_len,
         return 0;
     const char *yard = e->courtyard ? e->courtyard : region;
     if (e->period && e->has_category && e->category >= 1 && e->category <= 6 && e->has_maturity)
-        json_object_set_new (s_sub (s_sub (c->evals, yard), e->period), s_categories[e->category],
+        json_object_set_new (s_sub (s_sub (c->evals, yard), e->period), sh_names_category (e->category),
                              json_integer (e->maturity));
     shouhe__v1__evaluation__free_unpacked (e, NULL);
     return 0;
@@ -532,7 +526,7 @@ s_hexagon (const double sum[7], double n)
     json_t *lv = json_object ();
     for (int k = 1; k <= 6; k++) {
         r[k - 1] = n > 0 ? s_round (sum[k] / n, 10) : 0.0;
-        json_object_set_new (lv, s_categories[k], json_real (r[k - 1]));
+        json_object_set_new (lv, sh_names_category (k), json_real (r[k - 1]));
     }
     return json_pack ("{s:o, s:f}", "levels", lv, "area", s_round (sh_domain_hexagon_area (r), 100));
 }
@@ -600,7 +594,7 @@ s_period_levels (const json_t *levels, double one[7])
     double r[6];
     one[0] = 0;
     for (int k = 1; k <= 6; k++)
-        r[k - 1] = one[k] = (double) json_integer_value (json_object_get (levels, s_categories[k]));
+        r[k - 1] = one[k] = (double) json_integer_value (json_object_get (levels, sh_names_category (k)));
     return s_round (sh_domain_hexagon_area (r), 100);
 }
 
@@ -710,16 +704,16 @@ s_skeleton (const char *prefix, const char *since, const char *today)
         json_object_set_new (r, *k, json_integer (0));
     json_t *t = json_object (), *s = json_object (), *cat = json_object (), *lv = json_object ();
     for (int i = 1; i <= 3; i++)
-        json_object_set_new (t, s_tiers[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+        json_object_set_new (t, sh_names_tier (i), json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
     for (int i = 1; i <= 5; i++)
-        json_object_set_new (s, s_steps[i], json_integer (0));
+        json_object_set_new (s, sh_names_step (i), json_integer (0));
     for (int i = 1; i <= 6; i++)
-        json_object_set_new (cat, s_categories[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+        json_object_set_new (cat, sh_names_category (i), json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
     for (int i = 1; i <= 3; i++) {
         json_t *o = json_object ();
         for (int k = 1; k <= 4; k++)
-            json_object_set_new (o, s_outcomes[k], json_integer (0));
-        json_object_set_new (lv, s_levels[i], o);
+            json_object_set_new (o, sh_names_mediation_outcome (k), json_integer (0));
+        json_object_set_new (lv, sh_names_mediation_level (i), o);
     }
     json_object_set_new (r, "by_tier", t);
     json_object_set_new (r, "by_step", s);
@@ -781,7 +775,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         json_object_set_new (c.r, "closure_rate", json_real (n ? s_round ((double) closed / (double) n, 1000) : 0.0));
         json_t *med = json_object ();
         for (int i = 1; i <= 3; i++)
-            json_object_set_new (med, s_tiers[i], s_median (c.close_days[i]));
+            json_object_set_new (med, sh_names_tier (i), s_median (c.close_days[i]));
         json_object_set_new (c.r, "median_days_to_close", med);
         s_sort (c.r, "overdue_big", s_cmp_overdue);
         json_object_set (c.r, "escalations_per_month", c.escalations);
@@ -887,7 +881,7 @@ s_hex_line (FILE *f, const char *label, const json_t *h)
     const json_t *lv = json_object_get (h, "levels");
     fprintf (f, "%-16s", label);
     for (int k = 1; k <= 6; k++)
-        fprintf (f, " %4.1f", json_number_value (json_object_get (lv, s_categories[k])));
+        fprintf (f, " %4.1f", json_number_value (json_object_get (lv, sh_names_category (k))));
     fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
     if (json_object_get (h, "rank"))
         fprintf (f, " %4lld", s_i (h, "rank"));
@@ -990,9 +984,9 @@ s_text (FILE *f, const json_t *r)
     fprintf (f, "%-12s %8s %8s %12s\n", "tier", "matters", "closed", "median days");
     const json_t *med = json_object_get (r, "median_days_to_close");
     for (int i = 1; i <= 3; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_tier"), s_tiers[i]);
-        const json_t *m = json_object_get (med, s_tiers[i]);
-        fprintf (f, "%-12s %8lld %8lld ", s_tiers[i], s_i (t, "matters"), s_i (t, "closed"));
+        const json_t *t = json_object_get (json_object_get (r, "by_tier"), sh_names_tier (i));
+        const json_t *m = json_object_get (med, sh_names_tier (i));
+        fprintf (f, "%-12s %8lld %8lld ", sh_names_tier (i), s_i (t, "matters"), s_i (t, "closed"));
         if (json_is_number (m))
             fprintf (f, "%12.1f\n", json_number_value (m));
         else
@@ -1000,12 +994,12 @@ s_text (FILE *f, const json_t *r)
     }
     fprintf (f, "steps:");
     for (int i = 1; i <= 5; i++)
-        fprintf (f, " %s %lld", s_steps[i], s_i (json_object_get (r, "by_step"), s_steps[i]));
+        fprintf (f, " %s %lld", sh_names_step (i), s_i (json_object_get (r, "by_step"), sh_names_step (i)));
     fputc ('\n', f);
     fprintf (f, "%-12s %8s %8s\n", "category", "matters", "closed");
     for (int i = 1; i <= 6; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_category"), s_categories[i]);
-        fprintf (f, "%-12s %8lld %8lld\n", s_categories[i], s_i (t, "matters"), s_i (t, "closed"));
+        const json_t *t = json_object_get (json_object_get (r, "by_category"), sh_names_category (i));
+        fprintf (f, "%-12s %8lld %8lld\n", sh_names_category (i), s_i (t, "matters"), s_i (t, "closed"));
     }
     s_text_escalations (f, r);
     const json_t *od = json_object_get (r, "overdue_big");
@@ -1046,13 +1040,14 @@ s_text (FILE *f, const json_t *r)
     }
     fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
     for (int k = 1; k <= 4; k++)
-        fprintf (f, " %10s", s_outcomes[k]);
+        fprintf (f, " %10s", sh_names_mediation_outcome (k));
     fputc ('\n', f);
     for (int l = 1; l <= 3; l++) {
-        const json_t *o = json_object_get (json_object_get (r, "mediations_by_level"), s_levels[l]);
-        fprintf (f, "%-10s", s_levels[l]);
+        const json_t *by = json_object_get (r, "mediations_by_level");
+        const json_t *o = json_object_get (by, sh_names_mediation_level (l));
+        fprintf (f, "%-10s", sh_names_mediation_level (l));
         for (int k = 1; k <= 4; k++)
-            fprintf (f, " %10lld", s_i (o, s_outcomes[k]));
+            fprintf (f, " %10lld", s_i (o, sh_names_mediation_outcome (k)));
         fputc ('\n', f);
     }
     const json_t *p = json_object_get (r, "points"), *mi = json_object_get (r, "minutes");
@@ -1061,9 +1056,8 @@ s_text (FILE *f, const json_t *r)
     fprintf (f, "minutes  earned %lld  redeemed %lld  balance %lld\n", s_i (mi, "earned"), s_i (mi, "redeemed"),
              s_i (mi, "balance"));
     fprintf (f, "\nmaturity hexagon (mean level per category, area, rank)\n%-16s", "");
-    static const char *const abbr[7] = { "", "pol", "delib", "med", "env", "cust", "econ" };
     for (int k = 1; k <= 6; k++)
-        fprintf (f, " %4s", abbr[k]);
+        fprintf (f, " %4s", sh_names_category_abbr (k));
     fprintf (f, " %7s %4s\n", "area", "rank");
     s_hex_line (f, "region", json_object_get (r, "hexagon"));
     static const char *const lists[] = { "town_hexagons", "village_hexagons", "courtyard_hexagons" };

@@ -9,15 +9,11 @@
 #include "sh_changelog.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_ID_BYTES 16
-
-//  The category names in schema order (index = enum value).
-static const char *const s_categories[7] = {
-    "?", "policy", "deliberation", "mediation", "environment", "customs", "economy"
-};
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -421,14 +417,15 @@ s_collect_eval (const char *region, const uint8_t *id, size_t id_len,
     Shouhe__V1__Evaluation *e = shouhe__v1__evaluation__unpack (NULL, len, body);
     if (!e)
         return 0;
-    if (e->period && e->has_category && e->category >= 1 && e->category <= 6 && e->has_maturity) {
+    if (e->period && e->has_category && e->category >= 1 && e->category <= SH_NAMES_CATEGORY_MAX
+    &&  e->has_maturity) {
         //  aux: { period: { category: level } }
         json_t *p = json_object_get (w->aux, e->period);
         if (!p) {
             p = json_object ();
             json_object_set_new (w->aux, e->period, p);
         }
-        json_object_set_new (p, s_categories[e->category], json_integer (e->maturity));
+        json_object_set_new (p, sh_names_category ((int) e->category), json_integer (e->maturity));
     }
     shouhe__v1__evaluation__free_unpacked (e, NULL);
     return 0;
@@ -460,10 +457,10 @@ sh_view_hexagon (sh_store_t *store, const char *courtyard, const char *period, j
     if (rc == SH_OK) {
         double r[6];
         json_t *lv = json_object ();
-        for (int c = 1; c <= 6; c++) {
-            json_int_t v = json_integer_value (json_object_get (levels, s_categories[c]));
+        for (int c = 1; c <= SH_NAMES_CATEGORY_MAX; c++) {
+            json_int_t v = json_integer_value (json_object_get (levels, sh_names_category (c)));
             r[c - 1] = (double) v;
-            json_object_set_new (lv, s_categories[c], json_integer (v));
+            json_object_set_new (lv, sh_names_category (c), json_integer (v));
         }
         *out = json_pack ("{s:s, s:s, s:o, s:f}", "courtyard", courtyard, "period", chosen,
                           "levels", lv, "area", sh_domain_hexagon_area (r));
