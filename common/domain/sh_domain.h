@@ -67,6 +67,10 @@ SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *re
                                              sh_domain_matter_t *m,
                                              sh_domain_conflict_fn *conflict, void *arg);
 
+//  The 30-day rule: an open big matter (大事镇街督办) whose opened_on lies
+//  more than this many days before today is overdue; reports list it.
+#define SH_DOMAIN_OVERDUE_DAYS 30
+
 //  Largest ledger amount replay accepts (larger entries are conflicts):
 //  2^32 entries of it still fit in int64.
 #define SH_DOMAIN_AMOUNT_MAX ((uint64_t) 1 << 30)

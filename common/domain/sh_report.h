@@ -62,11 +62,12 @@
 
 #include <jansson.h>
 
+#include "sh_domain.h"
 #include "sh_err.h"
 #include "sh_store.h"
 
-//  Open big matters older than this many days are overdue.
-#define SH_REPORT_OVERDUE_DAYS 30
+//  Open big matters older than this many days are overdue (the domain's rule).
+#define SH_REPORT_OVERDUE_DAYS SH_DOMAIN_OVERDUE_DAYS
 
 //  Build the report of region prefix. On SH_OK *out is a new object the
 //  caller owns (json_decref). SH_EINVAL if since or today is not a date.

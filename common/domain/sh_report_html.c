@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "sh_domain.h"
 #include "sh_names.h"
-#include "sh_report.h"
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -381,7 +381,7 @@ s_html_overdue (FILE *f, const json_t *r)
 {
     const json_t *od = json_object_get (r, "overdue_big");
     char caption[96];
-    snprintf (caption, sizeof caption, "Open big matters older than %d days: %zu", SH_REPORT_OVERDUE_DAYS,
+    snprintf (caption, sizeof caption, "Open big matters older than %d days: %zu", SH_DOMAIN_OVERDUE_DAYS,
               json_array_size (od));
     static const char *const head[] = { "village", "opened on", "days", "matter", "title", NULL };
     s_html_table (f, "overdue-big", caption, head);
