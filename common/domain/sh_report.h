@@ -1,7 +1,7 @@
 /*  sh_report -- district, town and village reports (DESIGN.md section 3,
     "Reporting") from the merged state, as one JSON object (jansson) that
-    the CLIs print as JSON, CSV, 80-column text, an SVG hexagon chart or
-    one self-contained HTML page (sh_report_html).
+    the CLIs print as JSON, CSV or 80-column text (sh_report_text), an SVG
+    hexagon chart or one self-contained HTML page (sh_report_html).
 
     Reads one consistent snapshot (a read transaction of its own) of store,
     which is borrowed. The region is every record whose region code starts
