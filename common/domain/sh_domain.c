@@ -14,6 +14,15 @@ _Static_assert ((int) SH_TIER_BIG == (int) SHOUHE__V1__TIER__TIER_BIG, "tier val
 _Static_assert ((int) SH_TIER_MICRO == (int) SHOUHE__V1__TIER__TIER_MICRO, "tier values follow the schema");
 _Static_assert ((int) SH_STEP_DIAGNOSE == (int) SHOUHE__V1__STEP__STEP_DIAGNOSE, "step values follow the schema");
 _Static_assert ((int) SH_STEP_FEEDBACK == (int) SHOUHE__V1__STEP__STEP_FEEDBACK, "step values follow the schema");
+_Static_assert ((int) SH_ROLE_COURTYARD_HEAD == (int) SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD
+                && (int) SH_ROLE_BAY_HEAD == (int) SHOUHE__V1__ROLE__ROLE_BAY_HEAD
+                && (int) SH_ROLE_DELIBERATION_HEAD == (int) SHOUHE__V1__ROLE__ROLE_DELIBERATION_HEAD
+                && (int) SH_ROLE_MANAGEMENT_GROUP == (int) SHOUHE__V1__ROLE__ROLE_MANAGEMENT_GROUP
+                && (int) SH_ROLE_PARTY_GROUP_LEADER == (int) SHOUHE__V1__ROLE__ROLE_PARTY_GROUP_LEADER,
+                "role values follow the schema");
+_Static_assert ((int) SH_UNIT_POINTS == (int) SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS
+                && (int) SH_UNIT_MINUTES == (int) SHOUHE__V1__LEDGER_UNIT__UNIT_MINUTES,
+                "unit values follow the schema");
 
 void
 sh_domain_matter_init (sh_domain_matter_t *m)
