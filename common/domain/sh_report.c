@@ -484,13 +484,12 @@ s_ledger (const char *region, const uint8_t *id, size_t id_len, void *arg)
     c->rc = sh_domain_ledger_replay (c->txn, region, id, id_len, &l, NULL, NULL);
     if (c->rc)
         return 1;
-    json_t *p = json_object_get (c->r, "points"), *mi = json_object_get (c->r, "minutes");
-    s_add (p, "earned", (json_int_t) l.earned[1]);
-    s_add (p, "redeemed", (json_int_t) l.redeemed[1]);
-    s_add (p, "balance", (json_int_t) l.balance[1]);
-    s_add (mi, "earned", (json_int_t) l.earned[2]);
-    s_add (mi, "redeemed", (json_int_t) l.redeemed[2]);
-    s_add (mi, "balance", (json_int_t) l.balance[2]);
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
+        json_t *t = json_object_get (c->r, sh_names_unit (u));
+        s_add (t, "earned", (json_int_t) l.earned[u]);
+        s_add (t, "redeemed", (json_int_t) l.redeemed[u]);
+        s_add (t, "balance", (json_int_t) l.balance[u]);
+    }
     return 0;
 }
 
@@ -718,8 +717,9 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "mediations_by_level", lv);
     json_object_set_new (r, "overdue_big", json_array ());
     json_object_set_new (r, "missed_party_masses_day", json_array ());
-    json_object_set_new (r, "points", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
-    json_object_set_new (r, "minutes", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++)
+        json_object_set_new (r, sh_names_unit (u),
+                             json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
     return r;
 }
 
@@ -778,7 +778,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         s_sort_keys (c.r, "escalations_per_month");
         json_object_set_new (c.r, "meetings", json_integer (c.n_meetings));
         s_party_masses (&c, today);
-        json_t *p = json_object_get (c.r, "points");
+        json_t *p = json_object_get (c.r, sh_names_unit (SH_UNIT_POINTS));
         json_object_set (c.r, "points_earned", json_object_get (p, "earned"));
         json_object_set (c.r, "points_redeemed", json_object_get (p, "redeemed"));
         json_object_set (c.r, "points_balance", json_object_get (p, "balance"));

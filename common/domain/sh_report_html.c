@@ -477,7 +477,9 @@ s_html_mediations (FILE *f, const json_t *r)
                 "<thead><tr><th>level</th>", s_i (r, "mediations"));
     for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
         fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (k));
-    fprintf (f, "%s<th>total</th></tr></thead>\n<tbody>\n", any_outcome ? "<th>unspecified</th>" : "");
+    if (any_outcome)
+        fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (0));
+    fputs ("<th>total</th></tr></thead>\n<tbody>\n", f);
     for (int l = json_object_get (by, sh_names_mediation_level (0)) ? 0 : 1; l <= SH_NAMES_LEVEL_MAX; l++) {
         const json_t *o = json_object_get (by, sh_names_mediation_level (l));
         s_th2 (f, sh_names_mediation_level (l), sh_names_mediation_level_zh (l));

@@ -316,11 +316,12 @@ sh_report_text_summary (FILE *f, const json_t *r)
             fprintf (f, " %10lld", s_i (o, sh_names_mediation_outcome (k)));
         fputc ('\n', f);
     }
-    const json_t *p = json_object_get (r, "points"), *mi = json_object_get (r, "minutes");
-    fprintf (f, "\npoints   earned %lld  redeemed %lld  balance %lld\n", s_i (p, "earned"), s_i (p, "redeemed"),
-             s_i (p, "balance"));
-    fprintf (f, "minutes  earned %lld  redeemed %lld  balance %lld\n", s_i (mi, "earned"), s_i (mi, "redeemed"),
-             s_i (mi, "balance"));
+    fputc ('\n', f);
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
+        const json_t *t = json_object_get (r, sh_names_unit (u));
+        fprintf (f, "%-8s earned %lld  redeemed %lld  balance %lld\n", sh_names_unit (u), s_i (t, "earned"),
+                 s_i (t, "redeemed"), s_i (t, "balance"));
+    }
     s_text_hexagons (f, r);
     s_text_movers (f, r);
 }

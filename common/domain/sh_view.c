@@ -358,8 +358,8 @@ s_collect_balance (const char *region, const uint8_t *id, size_t id_len, void *a
             shouhe__v1__person__free_unpacked (p, NULL);
         free (pb);
     }
-    json_object_set_new (j, "points", s_totals (&l, SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS));
-    json_object_set_new (j, "minutes", s_totals (&l, SHOUHE__V1__LEDGER_UNIT__UNIT_MINUTES));
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++)
+        json_object_set_new (j, sh_names_unit (u), s_totals (&l, u));
     json_object_set_new (j, "conflicts", json_integer (l.conflicts));
     json_array_append_new (w->out, j);
     return 0;
@@ -561,9 +561,12 @@ sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out)
             //  each; a management group has 2-3 members
             const char *role = strchr (key, ' ') + 1;
             json_int_t n = json_integer_value (v);
-            bool single = !strcmp (role, "courtyard_head") || !strcmp (role, "deliberation_head")
-                       || !strcmp (role, "party_group_leader");
-            if ((single && n > 1) || (!strcmp (role, "management_group") && n > 3)) {
+            int rv;
+            if (sh_record_enum_parse ("shouhe.v1.Role", role, &rv) != SH_OK)
+                rv = 0;
+            bool single = rv == SH_ROLE_COURTYARD_HEAD || rv == SH_ROLE_DELIBERATION_HEAD
+                       || rv == SH_ROLE_PARTY_GROUP_LEADER;
+            if ((single && n > 1) || (rv == SH_ROLE_MANAGEMENT_GROUP && n > 3)) {
                 char why[128];
                 snprintf (why, sizeof why, "%lld persons hold the role %s at once", (long long) n, role);
                 json_array_append_new (w.out, json_pack ("{s:s, s:s#, s:s}", "kind", "role", "region",

@@ -218,6 +218,22 @@ test_page (void)
     s_has (html, "<tr><th>points 积分</th><td class=\"num\">40</td>");
     s_has (html, "<tr><th>minutes 时间银行</th><td class=\"num\">60</td>");
     s_has (html, "<th title=\"economy\">庭院经济</th>");
+    //  mediations: the "unspecified" column and row only when some mediation has one
+    char *t = s_table (html, "mediations");
+    SH_CHECK (!strstr (t, "unspecified"));
+    s_has (t, "<th>referred</th><th>total</th></tr></thead>");
+    free (t);
+    json_t *by = json_object_get (j, "mediations_by_level");
+    json_object_set_new (by, "unspecified", json_pack ("{s:i, s:i}", "resolved", 1, "unspecified", 2));
+    json_object_set_new (json_object_get (by, "group"), "unspecified", json_integer (4));
+    char *again = s_render (sh_report_html_page, j);
+    t = s_table (again, "mediations");
+    s_has (t, "<th>referred</th><th>unspecified</th><th>total</th></tr></thead>");
+    s_has (t, "<tr><th>unspecified</th><td class=\"num\">1</td><td class=\"num\">0</td><td class=\"num\">0</td>"
+              "<td class=\"num\">0</td><td class=\"num\">2</td><td class=\"num\">3</td></tr>");
+    s_has (t, "<tr><th>group 村民小组</th><td class=\"num\">0</td><td class=\"num\">1</td>");
+    free (t);
+    free (again);
     free (html);
     json_decref (j);
     sh_test_rmdir (dir);
