@@ -49,8 +49,8 @@
 
 #include "sh_crypto.h"
 #include "sh_ops.h"
+#include "sh_record.h"
 #include "sh_replica.h"
-#include "shouhe/v1/domain.pb-c.h"
 
 /* --------------------------------------------------------------------------
  * Constants and types
@@ -155,21 +155,14 @@ s_setup (s_bench_t *b)
         fprintf (stderr, "bench_local: unexpected person id '%s'\n", b->person);
         return -1;
     }
-    Shouhe__V1__LedgerEntry e = SHOUHE__V1__LEDGER_ENTRY__INIT;
-    e.has_kind = 1;
-    e.kind = SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
-    e.has_unit = 1;
-    e.unit = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
-    e.has_amount = 1;
-    e.amount = 5;
-    e.reason = "参加院落议事";
-    e.date = "2025-06-30";
-    e.courtyard = b->courtyard;
-    b->body_len = protobuf_c_message_get_packed_size (&e.base);
-    b->body = malloc (b->body_len);
-    if (!b->body)
-        return s_fail ("setup", SH_ENOMEM, NULL);
-    protobuf_c_message_pack (&e.base, b->body);
+    //  the ledger entry the write loops sign, encoded once here
+    json_t *e = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:s}", "kind", "earn", "unit", "points", "amount", 5,
+                           "reason", "参加院落议事", "date", "2025-06-30", "courtyard", b->courtyard);
+    const char *why = NULL;
+    rc = e ? sh_record_from_json (&b->body, &b->body_len, SH_KIND_LEDGER, e, &why) : SH_ENOMEM;
+    json_decref (e);
+    if (rc)
+        return s_fail ("cannot encode the ledger entry", rc, why);
     return 0;
 }
 

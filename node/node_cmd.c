@@ -12,6 +12,7 @@
 #include "node_cli.h"
 #include "sh_changelog.h"
 #include "sh_domain.h"
+#include "sh_import.h"
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
@@ -281,7 +282,7 @@ s_import (node_args_t *a)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
     size_t n = 0;
-    sh_err rc = sh_ops_import_courtyards (r, a->pos[1], &n, s_report_line, a->pos[1], msg);
+    sh_err rc = sh_import_courtyards (r, a->pos[1], &n, s_report_line, a->pos[1], msg);
     if (rc == SH_OK)
         printf ("imported %zu courtyard%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
     sh_replica_close (&r);

@@ -2,6 +2,7 @@
 #include "sh_record.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,14 +267,13 @@ s_short_name (char *buf, size_t size, const ProtobufCEnumDescriptor *e, const ch
     buf[i] = 0;
 }
 
-sh_err
-sh_record_enum_parse (const char *enum_name, const char *text, int *value)
+//  The value of e whose short name is text (case-insensitive, '-' for '_'),
+//  or NULL. The UNSPECIFIED value (0) only when with_zero.
+static const ProtobufCEnumValue *
+s_enum_by_name (const ProtobufCEnumDescriptor *e, const char *text, bool with_zero)
 {
-    const ProtobufCEnumDescriptor *e = s_enum (enum_name);
-    if (!e || !text)
-        return SH_EINVAL;
     for (unsigned i = 0; i < e->n_values; i++) {
-        if (e->values[i].value == 0)
+        if (e->values[i].value == 0 && !with_zero)
             continue;
         char name[64];
         s_short_name (name, sizeof name, e, e->values[i].name);
@@ -285,12 +285,21 @@ sh_record_enum_parse (const char *enum_name, const char *text, int *value)
             if (c != name[j])
                 break;
         }
-        if (!name[j] && !text[j]) {
-            *value = e->values[i].value;
-            return SH_OK;
-        }
+        if (!name[j] && !text[j])
+            return &e->values[i];
     }
-    return SH_EINVAL;
+    return NULL;
+}
+
+sh_err
+sh_record_enum_parse (const char *enum_name, const char *text, int *value)
+{
+    const ProtobufCEnumDescriptor *e = s_enum (enum_name);
+    const ProtobufCEnumValue *v = e && text ? s_enum_by_name (e, text, false) : NULL;
+    if (!v)
+        return SH_EINVAL;
+    *value = v->value;
+    return SH_OK;
 }
 
 const char *
@@ -460,6 +469,262 @@ sh_record_to_json (sh_kind_t kind, const uint8_t *body, size_t len)
     json_t *j = s_message_json (m);
     protobuf_c_message_free_unpacked (m, NULL);
     return j;
+}
+
+//  ---------------------------------------------------------------------
+//  JSON to a body: the message is built by reflection, then packed by
+//  protobuf-c (so equal values give equal bytes)
+
+typedef struct {
+    void **owned;            //  every allocation of the message being built
+    size_t n_owned;          //  how many
+    size_t max_owned;        //  room in owned
+    sh_err rc;               //  the first failure: SH_EINVAL or SH_ENOMEM
+    const char *why;         //  its reason
+} s_build_t;
+
+//  false with the failure in b (the first one stays).
+static bool
+s_fail (s_build_t *b, sh_err rc, const char *why)
+{
+    if (!b->rc) {
+        b->rc = rc;
+        b->why = why;
+    }
+    return false;
+}
+
+static bool
+s_refuse (s_build_t *b, const char *why)
+{
+    return s_fail (b, SH_EINVAL, why);
+}
+
+//  Zeroed memory that s_build_free releases; NULL (b failed) when memory
+//  runs out.
+static void *
+s_build_alloc (s_build_t *b, size_t size)
+{
+    if (b->n_owned == b->max_owned) {
+        size_t max = b->max_owned ? 2 * b->max_owned : 16;
+        void **owned = realloc (b->owned, max * sizeof *owned);
+        if (!owned) {
+            s_fail (b, SH_ENOMEM, "out of memory");
+            return NULL;
+        }
+        b->owned = owned;
+        b->max_owned = max;
+    }
+    void *p = calloc (1, size ? size : 1);
+    if (p)
+        b->owned[b->n_owned++] = p;
+    else
+        s_fail (b, SH_ENOMEM, "out of memory");
+    return p;
+}
+
+static void
+s_build_free (s_build_t *b)
+{
+    for (size_t i = 0; i < b->n_owned; i++)
+        free (b->owned[i]);
+    free (b->owned);
+}
+
+static ProtobufCMessage *s_message_from_json (s_build_t *b, const ProtobufCMessageDescriptor *d,
+                                              const json_t *obj);
+
+//  A JSON integer within [min, max] into *v.
+static bool
+s_json_int (s_build_t *b, const json_t *v, json_int_t min, json_int_t max, json_int_t *out)
+{
+    if (!json_is_integer (v))
+        return s_refuse (b, "a number field holds something else than a whole number");
+    *out = json_integer_value (v);
+    if (*out < min || *out > max)
+        return s_refuse (b, "a number is out of its field's range");
+    return true;
+}
+
+//  An enum value: its short name (any value, UNSPECIFIED too) or a number.
+static bool
+s_json_enum (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t *v, int *out)
+{
+    json_int_t n;
+    if (json_is_string (v)) {
+        const ProtobufCEnumValue *ev = s_enum_by_name (f->descriptor, json_string_value (v), true);
+        if (!ev)
+            return s_refuse (b, "an enum field holds a name its enum does not have");
+        *out = ev->value;
+        return true;
+    }
+    if (!s_json_int (b, v, INT32_MIN, INT32_MAX, &n))
+        return false;
+    *out = (int) n;
+    return true;
+}
+
+//  Hex text into a bytes field.
+static bool
+s_json_bytes (s_build_t *b, const json_t *v, ProtobufCBinaryData *out)
+{
+    if (!json_is_string (v))
+        return s_refuse (b, "a bytes field holds something else than hex text");
+    size_t len = json_string_length (v) / 2;
+    uint8_t *data = s_build_alloc (b, len);
+    if (!data)
+        return false;
+    if (json_string_length (v) % 2 || sh_crypto_unhex (data, len, json_string_value (v)) != SH_OK)
+        return s_refuse (b, "a bytes field is not an even number of hex digits");
+    *out = (ProtobufCBinaryData) { len, data };
+    return true;
+}
+
+//  One value of field f from v into p (the field's member, or an element
+//  of its array).
+static bool
+s_value_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t *v, void *p)
+{
+    json_int_t n;
+    switch (f->type) {
+        case PROTOBUF_C_TYPE_INT32:
+        case PROTOBUF_C_TYPE_SINT32:
+        case PROTOBUF_C_TYPE_SFIXED32:
+            if (!s_json_int (b, v, INT32_MIN, INT32_MAX, &n))
+                return false;
+            *(int32_t *) p = (int32_t) n;
+            return true;
+        case PROTOBUF_C_TYPE_UINT32:
+        case PROTOBUF_C_TYPE_FIXED32:
+            if (!s_json_int (b, v, 0, UINT32_MAX, &n))
+                return false;
+            *(uint32_t *) p = (uint32_t) n;
+            return true;
+        case PROTOBUF_C_TYPE_INT64:
+        case PROTOBUF_C_TYPE_SINT64:
+        case PROTOBUF_C_TYPE_SFIXED64:
+            if (!s_json_int (b, v, INT64_MIN, INT64_MAX, &n))
+                return false;
+            *(int64_t *) p = (int64_t) n;
+            return true;
+        case PROTOBUF_C_TYPE_UINT64:
+        case PROTOBUF_C_TYPE_FIXED64:
+            //  values past INT64_MAX are negative in JSON, as sh_record_to_json writes them
+            if (!s_json_int (b, v, INT64_MIN, INT64_MAX, &n))
+                return false;
+            *(uint64_t *) p = (uint64_t) n;
+            return true;
+        case PROTOBUF_C_TYPE_FLOAT:
+        case PROTOBUF_C_TYPE_DOUBLE:
+            if (!json_is_number (v))
+                return s_refuse (b, "a number field holds something else than a number");
+            if (f->type == PROTOBUF_C_TYPE_FLOAT)
+                *(float *) p = (float) json_number_value (v);
+            else
+                *(double *) p = json_number_value (v);
+            return true;
+        case PROTOBUF_C_TYPE_BOOL:
+            if (!json_is_boolean (v))
+                return s_refuse (b, "a bool field holds something else than true or false");
+            *(protobuf_c_boolean *) p = json_is_true (v);
+            return true;
+        case PROTOBUF_C_TYPE_ENUM:
+            return s_json_enum (b, f, v, (int *) p);
+        case PROTOBUF_C_TYPE_STRING:
+            if (!json_is_string (v))
+                return s_refuse (b, "a text field holds something else than a string");
+            if (strlen (json_string_value (v)) != json_string_length (v))
+                return s_refuse (b, "a text field holds a NUL character");
+            //  borrowed from the JSON object, which outlives the packing
+            *(const char **) p = json_string_value (v);
+            return true;
+        case PROTOBUF_C_TYPE_BYTES:
+            return s_json_bytes (b, v, p);
+        case PROTOBUF_C_TYPE_MESSAGE:
+            if (!json_is_object (v))
+                return s_refuse (b, "a message field holds something else than an object");
+            return (*(ProtobufCMessage **) p = s_message_from_json (b, f->descriptor, v)) != NULL;
+    }
+    return s_refuse (b, "a field has a type this version cannot encode");
+}
+
+//  Field f of the message at base from v: an array for a repeated field,
+//  else one value, marked present.
+static bool
+s_field_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t *v, char *base)
+{
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        if (!json_is_array (v))
+            return s_refuse (b, "a repeated field holds something else than an array");
+        size_t n = json_array_size (v), size = s_value_size (f);
+        char *arr = s_build_alloc (b, n * size);
+        if (!arr)
+            return false;
+        for (size_t k = 0; k < n; k++)
+            if (!s_value_from_json (b, f, json_array_get (v, k), arr + k * size))
+                return false;
+        *(size_t *) (base + f->quantifier_offset) = n;
+        *(char **) (base + f->offset) = arr;
+        return true;
+    }
+    if (!s_value_from_json (b, f, v, base + f->offset))
+        return false;
+    //  strings and messages are present by their pointer; the rest by a flag
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        *(uint32_t *) (base + f->quantifier_offset) = f->id;
+    else
+    if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->type != PROTOBUF_C_TYPE_STRING
+    &&  f->type != PROTOBUF_C_TYPE_MESSAGE)
+        *(protobuf_c_boolean *) (base + f->quantifier_offset) = 1;
+    return true;
+}
+
+static ProtobufCMessage *
+s_message_from_json (s_build_t *b, const ProtobufCMessageDescriptor *d, const json_t *obj)
+{
+    ProtobufCMessage *m = s_build_alloc (b, d->sizeof_message);
+    if (!m)
+        return NULL;
+    protobuf_c_message_init (d, m);
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *) obj, key, v) {
+        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (d, key);
+        if (!f) {
+            s_refuse (b, "a key names no field of the record's type");
+            return NULL;
+        }
+        if (!json_is_null (v) && !s_field_from_json (b, f, v, (char *) m))
+            return NULL;
+    }
+    return m;
+}
+
+sh_err
+sh_record_from_json (uint8_t **body, size_t *len, sh_kind_t kind, const json_t *obj, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    *why = NULL;
+    const ProtobufCMessageDescriptor *d = s_descriptor (kind);
+    if (!d || !json_is_object (obj)) {
+        *why = d ? "the record is not a JSON object" : "unknown entity kind";
+        return SH_EINVAL;
+    }
+    s_build_t b = { NULL, 0, 0, SH_OK, NULL };
+    ProtobufCMessage *m = s_message_from_json (&b, d, obj);
+    if (m) {
+        *len = protobuf_c_message_get_packed_size (m);
+        *body = malloc (*len ? *len : 1);
+        if (*body)
+            protobuf_c_message_pack (m, *body);
+        else
+            s_fail (&b, SH_ENOMEM, "out of memory");
+    }
+    *why = b.why;
+    s_build_free (&b);
+    return b.rc;
 }
 
 //  ---------------------------------------------------------------------

@@ -54,6 +54,26 @@ SH_NODISCARD sh_err sh_record_split (sh_record_seg_t *segs, size_t max, size_t *
 //  is malformed or memory runs out.
 json_t *sh_record_to_json (sh_kind_t kind, const uint8_t *body, size_t len);
 
+//  The inverse of sh_record_to_json: encode obj as a body of kind's
+//  message type, for tools and tests that write records without the
+//  generated types. Keys are field names as in to_json; values: numbers
+//  for number fields (uint64 values past INT64_MAX as the negative
+//  numbers to_json writes), true/false for bools, the short name of an
+//  enum value ("policy"; case-insensitive, '-' for '_', "unspecified"
+//  accepted) or its number, strings for text, lower- or upper-case hex
+//  for bytes, an object for a message, an array of such values for a
+//  repeated field; null leaves a field out, as does a missing key. The
+//  encoding is protobuf-c's (fields in field-number order, repeated
+//  values in array order), so to_json followed by from_json gives the
+//  body back byte for byte when it was canonical. On SH_OK *body is a new
+//  buffer the caller frees (free(); valid also when *len is 0). SH_EINVAL
+//  for an unknown kind, a key that names no field, a value of the wrong
+//  JSON type or out of its field's range, an enum name the enum lacks, a
+//  string holding a NUL; SH_ENOMEM. *why (may be NULL) gets a static
+//  reason on failure, NULL on success.
+SH_NODISCARD sh_err sh_record_from_json (uint8_t **body, size_t *len, sh_kind_t kind,
+                                         const json_t *obj, const char **why);
+
 //  Parse the short name of a value of enum type enum_name (full name, e.g.
 //  "shouhe.v1.Category"): case-insensitive, '-' accepted for '_'. The
 //  UNSPECIFIED value is never accepted. SH_EINVAL if unknown.

@@ -7,18 +7,22 @@
 
 #include "sh_change.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 _Static_assert ((int) SH_TIER_BIG == (int) SHOUHE__V1__TIER__TIER_BIG, "tier values follow the schema");
 _Static_assert ((int) SH_TIER_MICRO == (int) SHOUHE__V1__TIER__TIER_MICRO, "tier values follow the schema");
 _Static_assert ((int) SH_STEP_DIAGNOSE == (int) SHOUHE__V1__STEP__STEP_DIAGNOSE, "step values follow the schema");
 _Static_assert ((int) SH_STEP_FEEDBACK == (int) SHOUHE__V1__STEP__STEP_FEEDBACK, "step values follow the schema");
-
-static const char *const s_steps[] = { "?", "diagnose", "consult", "prescribe", "handle", "feedback" };
-static const char *const s_tiers[] = { "?", "micro", "small", "big" };
-
-#define S_STEP(s) ((s) >= 1 && (s) <= 5 ? s_steps[s] : "?")
-#define S_TIER(t) ((t) >= 1 && (t) <= 3 ? s_tiers[t] : "?")
+_Static_assert ((int) SH_ROLE_COURTYARD_HEAD == (int) SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD
+                && (int) SH_ROLE_BAY_HEAD == (int) SHOUHE__V1__ROLE__ROLE_BAY_HEAD
+                && (int) SH_ROLE_DELIBERATION_HEAD == (int) SHOUHE__V1__ROLE__ROLE_DELIBERATION_HEAD
+                && (int) SH_ROLE_MANAGEMENT_GROUP == (int) SHOUHE__V1__ROLE__ROLE_MANAGEMENT_GROUP
+                && (int) SH_ROLE_PARTY_GROUP_LEADER == (int) SHOUHE__V1__ROLE__ROLE_PARTY_GROUP_LEADER,
+                "role values follow the schema");
+_Static_assert ((int) SH_UNIT_POINTS == (int) SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS
+                && (int) SH_UNIT_MINUTES == (int) SHOUHE__V1__LEDGER_UNIT__UNIT_MINUTES,
+                "unit values follow the schema");
 
 void
 sh_domain_matter_init (sh_domain_matter_t *m)
@@ -58,23 +62,24 @@ sh_domain_matter_step (sh_domain_matter_t *m, int step, char *why)
     }
     if (next == 0)
         snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s after feedback: the five steps are done",
-                  S_STEP (step));
+                  sh_names_step (step));
     else
     if (step == m->step)
         snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s is repeated: the %s matter is already at %s",
-                  S_STEP (step), S_TIER (m->tier), S_STEP (m->step));
+                  sh_names_step (step), sh_names_tier (m->tier), sh_names_step (m->step));
     else
     if (step < m->step)
         snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s comes before %s, where the %s matter already is",
-                  S_STEP (step), S_STEP (m->step), S_TIER (m->tier));
+                  sh_names_step (step), sh_names_step (m->step), sh_names_tier (m->tier));
     else
     if (m->tier == SH_TIER_MICRO && (step == SH_STEP_CONSULT || step == SH_STEP_PRESCRIBE))
         snprintf (why, SH_DOMAIN_WHY_BYTES,
                   "step %s is only for matters the courtyard cannot handle: escalate the micro matter first",
-                  S_STEP (step));
+                  sh_names_step (step));
     else
         snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s skips %s: the %s matter is at %s",
-                  S_STEP (step), S_STEP (next), S_TIER (m->tier), S_STEP (m->step));
+                  sh_names_step (step), sh_names_step (next), sh_names_tier (m->tier),
+                  sh_names_step (m->step));
     return SH_ERULE;
 }
 
@@ -91,12 +96,12 @@ sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why)
     }
     if (m->step >= SH_STEP_HANDLE) {
         snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation only before handle: the matter is at %s",
-                  S_STEP (m->step));
+                  sh_names_step (m->step));
         return SH_ERULE;
     }
     if (tier <= m->tier) {
         snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation goes upwards only: the matter is %s, not below %s",
-                  S_TIER (m->tier), S_TIER (tier));
+                  sh_names_tier (m->tier), sh_names_tier (tier));
         return SH_ERULE;
     }
     m->tier = tier;
@@ -113,7 +118,7 @@ sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why)
     }
     if (m->step != SH_STEP_FEEDBACK) {
         snprintf (why, SH_DOMAIN_WHY_BYTES, "a matter closes only after feedback: it is at %s",
-                  S_STEP (m->step));
+                  sh_names_step (m->step));
         return SH_ERULE;
     }
     if (satisfaction < 1 || satisfaction > 5) {

@@ -28,10 +28,15 @@
 
 #define SH_DOMAIN_WHY_BYTES 200   //  room for a rule message
 
-//  Values of shouhe.v1 Tier and Step (checked against the schema by a test).
+//  Values of shouhe.v1 Tier, Step, Role and LedgerUnit (checked against the
+//  schema at compile time in sh_domain.c). A role's value is the last byte
+//  of a role assignment's entity id; a unit's indexes sh_domain_ledger_t.
 enum { SH_TIER_MICRO = 1, SH_TIER_SMALL = 2, SH_TIER_BIG = 3 };
 enum { SH_STEP_DIAGNOSE = 1, SH_STEP_CONSULT = 2, SH_STEP_PRESCRIBE = 3,
        SH_STEP_HANDLE = 4, SH_STEP_FEEDBACK = 5 };
+enum { SH_ROLE_COURTYARD_HEAD = 1, SH_ROLE_BAY_HEAD = 2, SH_ROLE_DELIBERATION_HEAD = 3,
+       SH_ROLE_MANAGEMENT_GROUP = 4, SH_ROLE_PARTY_GROUP_LEADER = 5 };
+enum { SH_UNIT_POINTS = 1, SH_UNIT_MINUTES = 2 };
 
 //  Derived state of one matter.
 typedef struct {
@@ -67,13 +72,17 @@ SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *re
                                              sh_domain_matter_t *m,
                                              sh_domain_conflict_fn *conflict, void *arg);
 
+//  The 30-day rule: an open big matter (大事镇街督办) whose opened_on lies
+//  more than this many days before today is overdue; reports list it.
+#define SH_DOMAIN_OVERDUE_DAYS 30
+
 //  Largest ledger amount replay accepts (larger entries are conflicts):
 //  2^32 entries of it still fit in int64.
 #define SH_DOMAIN_AMOUNT_MAX ((uint64_t) 1 << 30)
 
 //  Ledger totals of one account (a person). Units: points and minutes.
 typedef struct {
-    uint64_t earned[3];      //  by unit (index 1 points, 2 minutes)
+    uint64_t earned[3];      //  by unit (index SH_UNIT_POINTS, SH_UNIT_MINUTES)
     uint64_t redeemed[3];    //  by unit
     int64_t balance[3];      //  earned - redeemed (negative only after a conflict)
     unsigned conflicts;      //  redemptions that overdrew during replay

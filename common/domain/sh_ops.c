@@ -2,16 +2,14 @@
 #include "sh_ops.h"
 
 #include <ctype.h>
-#include <stdarg.h>
-#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "sh_csv.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -315,6 +313,16 @@ s_courtyard_write (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
 }
 
 sh_err
+sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c, char *msg)
+{
+    int point;
+    sh_err rc = s_courtyard_check (r, txn, c, &point, msg);
+    if (rc == SH_OK && (rc = s_courtyard_write (r, txn, c, point)) != SH_OK)
+        S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
+    return rc;
+}
+
+sh_err
 sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
 {
     sh_store_txn_t *txn;
@@ -323,240 +331,10 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
         S_MSG ("cannot open the store: %s", sh_strerror (rc));
         return rc;
     }
-    int point;
-    rc = s_courtyard_check (r, txn, c, &point, msg);
-    if (rc == SH_OK) {
-        rc = s_courtyard_write (r, txn, c, point);
-        if (rc == SH_OK)
-            rc = sh_store_commit (&txn);
-        if (rc)
-            S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
-    }
+    rc = sh_ops_courtyard_put (r, txn, c, msg);
+    if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
+        S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
     sh_store_abort (&txn);
-    return rc;
-}
-
-//  ---------------------------------------------------------------------
-//  Import
-
-static const char *const s_columns[] = {
-    "code", "name", "households", "residents", "elderly", "model", "point", "grid", "villager_group"
-};
-#define S_NCOLUMNS (sizeof s_columns / sizeof s_columns[0])
-
-typedef struct {
-    sh_replica_t *r;                  //  the replica
-    sh_store_txn_t *txn;              //  the import's write transaction
-    int col[S_NCOLUMNS];              //  column index of each known name, -1 if absent
-    size_t n_header;                  //  number of header fields
-    bool header_done;                 //  header row seen
-    size_t rows;                      //  data rows seen
-    size_t bad;                       //  bad rows (or header faults)
-    sh_err hard;                      //  a store error that ends the import
-    char **codes;                     //  codes seen so far (owned), to catch duplicates
-    size_t *code_lines;               //  line of each
-    sh_ops_report_fn *report;         //  where to send each fault
-    void *arg;                        //  its argument
-} s_import_t;
-
-static void
-s_import_fault (s_import_t *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-s_import_fault (s_import_t *im, const char *fmt, ...)
-{
-    char buf[SH_OPS_MSG_BYTES];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (buf, sizeof buf, fmt, ap);
-    va_end (ap);
-    if (im->report)
-        im->report (buf, im->arg);
-}
-
-static bool
-s_parse_int (const char *s, int64_t *v)
-{
-    if (!s || !*s)
-        return false;
-    char *end;
-    long long x = strtoll (s, &end, 10);
-    if (*end || x < 0 || x > 100000000)
-        return false;
-    *v = x;
-    return true;
-}
-
-static int
-s_import_row (const char *const *f, size_t n, size_t line, void *arg)
-{
-    s_import_t *im = arg;
-    if (!im->header_done) {
-        im->header_done = true;
-        im->n_header = n;
-        for (size_t k = 0; k < S_NCOLUMNS; k++)
-            im->col[k] = -1;
-        for (size_t i = 0; i < n; i++) {
-            size_t k = 0;
-            while (k < S_NCOLUMNS && strcmp (f[i], s_columns[k]) != 0)
-                k++;
-            if (k == S_NCOLUMNS) {
-                s_import_fault (im, "line %zu, column %zu: unknown column '%s' (known: code name "
-                                "households residents elderly model point grid villager_group)",
-                                line, i + 1, f[i]);
-                im->bad++;
-            }
-            else
-            if (im->col[k] >= 0) {
-                s_import_fault (im, "line %zu, column %zu: column '%s' appears twice", line, i + 1, f[i]);
-                im->bad++;
-            }
-            else
-                im->col[k] = (int) i;
-        }
-        for (size_t k = 0; k < 3; k++)
-            if (im->col[k] < 0) {
-                s_import_fault (im, "line %zu: the header has no '%s' column (required: code, name, households)",
-                                line, s_columns[k]);
-                im->bad++;
-            }
-        return im->bad ? 1 : 0;
-    }
-    //  one slot per data row for duplicate detection, filled before any return
-    im->rows++;
-    char **codes = realloc (im->codes, im->rows * sizeof *codes);
-    if (codes)
-        im->codes = codes;
-    size_t *lines = realloc (im->code_lines, im->rows * sizeof *lines);
-    if (lines)
-        im->code_lines = lines;
-    if (!codes || !lines) {
-        im->rows--;
-        im->hard = SH_ENOMEM;
-        return 1;
-    }
-    im->codes[im->rows - 1] = NULL;
-    im->code_lines[im->rows - 1] = line;
-    if (n != im->n_header) {
-        s_import_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
-        im->bad++;
-        return 0;
-    }
-#define S_COL(k) (im->col[k] >= 0 ? f[im->col[k]] : NULL)
-#define S_COLNO(k) ((size_t) im->col[k] + 1)
-    sh_ops_courtyard_t c = { .code = S_COL (0), .name = S_COL (1), .residents = SH_OPS_UNSET,
-                            .elderly = SH_OPS_UNSET };
-    bool ok = true;
-    if (!s_parse_int (S_COL (2), &c.households)) {
-        s_import_fault (im, "line %zu, column %zu (households): '%s' is not a whole number",
-                        line, S_COLNO (2), S_COL (2));
-        ok = false;
-    }
-    const char *s;
-    if ((s = S_COL (3)) && *s && !s_parse_int (s, &c.residents)) {
-        s_import_fault (im, "line %zu, column %zu (residents): '%s' is not a whole number", line, S_COLNO (3), s);
-        ok = false;
-    }
-    if ((s = S_COL (4)) && *s && !s_parse_int (s, &c.elderly)) {
-        s_import_fault (im, "line %zu, column %zu (elderly): '%s' is not a whole number", line, S_COLNO (4), s);
-        ok = false;
-    }
-    if ((s = S_COL (5)) && *s) {
-        if (!strcmp (s, "1") || !strcasecmp (s, "yes") || !strcasecmp (s, "true"))
-            c.model = true;
-        else
-        if (strcmp (s, "0") && strcasecmp (s, "no") && strcasecmp (s, "false")) {
-            s_import_fault (im, "line %zu, column %zu (model): '%s' is not yes/no", line, S_COLNO (5), s);
-            ok = false;
-        }
-    }
-    c.point = (s = S_COL (6)) && *s ? s : NULL;
-    c.grid = S_COL (7);
-    c.villager_group = S_COL (8);
-    //  a code already seen in this file (checked before the store, which
-    //  already holds the earlier row in this transaction)
-    for (size_t i = 0; ok && c.code && i < im->rows - 1; i++)
-        if (im->codes[i] && strcmp (im->codes[i], c.code) == 0) {
-            s_import_fault (im, "line %zu, column %zu (code): courtyard %s also appears on line %zu",
-                            line, S_COLNO (0), c.code, im->code_lines[i]);
-            ok = false;
-        }
-    if (ok) {
-        char why[SH_OPS_MSG_BYTES];
-        int point;
-        sh_err rc = s_courtyard_check (im->r, im->txn, &c, &point, why);
-        if (rc == SH_OK) {
-            if ((rc = s_courtyard_write (im->r, im->txn, &c, point)) != SH_OK) {
-                im->hard = rc;
-                return 1;
-            }
-        }
-        else
-        if (rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_EEXIST) {
-            //  name the column the check is about
-            const char *col = strstr (why, "code") || strstr (why, "scope") || rc == SH_EEXIST ? "code"
-                            : strstr (why, "name") ? "name" : strstr (why, "households") ? "households"
-                            : strstr (why, "elderly") ? "elderly" : strstr (why, "residents") ? "residents"
-                            : strstr (why, "point") ? "point" : strstr (why, "grid") ? "grid"
-                            : "villager_group";
-            size_t k = 0;
-            while (k < S_NCOLUMNS && strcmp (s_columns[k], col) != 0)
-                k++;
-            size_t colno = k < S_NCOLUMNS && im->col[k] >= 0 ? S_COLNO (k) : 0;
-            s_import_fault (im, "line %zu, column %zu (%s): %s", line, colno, col, why);
-            ok = false;
-        }
-        else {
-            im->hard = rc;
-            return 1;
-        }
-    }
-    //  remember the code for duplicate detection
-    im->codes[im->rows - 1] = ok && c.code ? strdup (c.code) : NULL;
-    if (!ok)
-        im->bad++;
-    return 0;
-#undef S_COL
-#undef S_COLNO
-}
-
-sh_err
-sh_ops_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
-                          sh_ops_report_fn *report, void *arg, char *msg)
-{
-    s_import_t im = { .r = r, .report = report, .arg = arg };
-    sh_err rc = sh_replica_begin (r, &im.txn);
-    if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
-        return rc;
-    }
-    rc = sh_csv_read (path, s_import_row, &im, msg, SH_OPS_MSG_BYTES);
-    if (rc == SH_EPROTO)
-        rc = SH_EINVAL;     //  a CSV syntax error is bad input, named in msg
-    if (rc == SH_OK && im.hard) {
-        rc = im.hard;
-        S_MSG ("import stopped: %s", sh_strerror (rc));
-    }
-    if (rc == SH_OK && !im.header_done) {
-        S_MSG ("%s is empty: expected a header row (code,name,households,...)", path);
-        rc = SH_EINVAL;
-    }
-    if (rc == SH_OK && im.bad) {
-        S_MSG ("%s: %zu bad row%s; nothing was imported", path, im.bad, im.bad == 1 ? "" : "s");
-        rc = SH_EINVAL;
-    }
-    if (rc == SH_OK) {
-        rc = sh_store_commit (&im.txn);
-        if (rc)
-            S_MSG ("cannot record the import: %s", sh_strerror (rc));
-        else
-            *count = im.rows;
-    }
-    sh_store_abort (&im.txn);
-    for (size_t i = 0; i < im.rows && im.codes; i++)
-        free (im.codes[i]);
-    free (im.codes);
-    free (im.code_lines);
     return rc;
 }
 
@@ -821,8 +599,7 @@ s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, ch
     //  a town leads only the matters escalated to it (大事镇街督办)
     if (strlen (sh_replica_scope (r)) < 12 && strlen (region) > 12 && m.tier != SH_TIER_BIG
     &&  e->kind != SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
-        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex,
-               m.tier == SH_TIER_SMALL ? "small" : "micro");
+        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex, sh_names_tier (m.tier));
         rc = SH_ERULE;
         goto out;
     }
@@ -1034,7 +811,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
         rc = sh_domain_ledger_replay (txn, courtyard, id, sizeof id, &l, NULL, NULL);
         if (rc == SH_OK && l.balance[uv] < amount) {
             S_MSG ("cannot redeem %lld %s: the balance of person %s is %lld", (long long) amount,
-                   uv == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? "points" : "minutes",
+                   sh_names_unit (uv),
                    person_hex, (long long) l.balance[uv]);
             rc = SH_ERULE;
         }

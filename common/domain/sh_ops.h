@@ -4,7 +4,8 @@
     Every operation validates its input and the current merged state first;
     a refused operation writes nothing and puts a message naming the cause
     into msg (SH_OPS_MSG_BYTES). Accepted operations are one write
-    transaction each (import: one for the whole file).
+    transaction each, except sh_ops_courtyard_put, which writes inside the
+    caller's (sh_import adds a whole file in one).
 
     Text arguments for enums are the short names of the schema's values
     ("policy", "big", "handle"; see sh_record_enum_parse). Dates are
@@ -44,14 +45,14 @@ typedef struct {
 
 SH_NODISCARD sh_err sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg);
 
-//  Import courtyards from a CSV file (UTF-8, header row naming the columns:
-//  code,name,households[,residents,elderly,model,point,grid,villager_group]
-//  in any order). All or nothing: every bad row is reported through report
-//  (one message naming line and column each) and nothing is written. On
-//  success *count is the number imported. msg gets a summary on failure.
-typedef void (sh_ops_report_fn) (const char *message, void *arg);
-SH_NODISCARD sh_err sh_ops_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
-                                              sh_ops_report_fn *report, void *arg, char *msg);
+//  Check courtyard c as sh_ops_courtyard_add does and write it inside txn,
+//  a write transaction of r (sh_replica_begin) that the caller commits or
+//  aborts: several courtyards in one transaction (sh_import). A refused
+//  courtyard writes nothing and explains in msg: SH_EINVAL, SH_ESCOPE,
+//  SH_EEXIST (the rules; a courtyard written earlier in txn exists too);
+//  any other code is a store error.
+SH_NODISCARD sh_err sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn,
+                                          const sh_ops_courtyard_t *c, char *msg);
 
 typedef struct {
     const char *name;          //  non-empty

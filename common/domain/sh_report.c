@@ -10,17 +10,11 @@
 #include "sh_crypto.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "sh_report_html.h"
+#include "sh_report_text.h"
 #include "shouhe/v1/domain.pb-c.h"
-
-static const char *const s_categories[7] = {
-    "?", "policy", "deliberation", "mediation", "environment", "customs", "economy"
-};
-static const char *const s_tiers[4] = { "?", "micro", "small", "big" };
-static const char *const s_steps[6] = { "?", "diagnose", "consult", "prescribe", "handle", "feedback" };
-static const char *const s_levels[4] = { "unspecified", "courtyard", "group", "village" };
-static const char *const s_outcomes[5] = { "unspecified", "resolved", "partial", "unresolved", "referred" };
 
 //  Movers listed per direction (gains, losses).
 #define S_MOVERS_MAX 10
@@ -95,12 +89,6 @@ static bool
 s_kept (const s_ctx_t *c, const char *date)
 {
     return !c->since || (date && strcmp (date, c->since) >= 0);
-}
-
-static long long
-s_i (const json_t *j, const char *k)
-{
-    return (long long) json_integer_value (json_object_get (j, k));
 }
 
 static const char *
@@ -235,21 +223,22 @@ static void
 s_count_matter (s_ctx_t *c, const char *region, const uint8_t *id, size_t id_len,
                 const Shouhe__V1__Matter *mt, const sh_domain_matter_t *m, const char *close_date)
 {
-    int tier = m->tier >= 1 && m->tier <= 3 ? m->tier : 0;
-    int step = m->step >= 1 && m->step <= 5 ? m->step : 0;
-    int cat = mt->has_category && mt->category >= 1 && mt->category <= 6 ? (int) mt->category : 0;
+    int tier = m->tier >= 1 && m->tier <= SH_NAMES_TIER_MAX ? m->tier : 0;
+    int step = m->step >= 1 && m->step <= SH_NAMES_STEP_MAX ? m->step : 0;
+    int cat = mt->has_category && mt->category >= 1 && mt->category <= SH_NAMES_CATEGORY_MAX
+            ? (int) mt->category : 0;
     s_add (c->r, "matters", 1);
     s_add (c->r, m->closed ? "matters_closed" : "matters_open", 1);
     if (tier) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), s_tiers[tier]);
+        json_t *t = json_object_get (json_object_get (c->r, "by_tier"), sh_names_tier (tier));
         s_add (t, "matters", 1);
         if (m->closed)
             s_add (t, "closed", 1);
     }
     if (step)
-        s_add (json_object_get (c->r, "by_step"), s_steps[step], 1);
+        s_add (json_object_get (c->r, "by_step"), sh_names_step (step), 1);
     if (cat) {
-        json_t *t = json_object_get (json_object_get (c->r, "by_category"), s_categories[cat]);
+        json_t *t = json_object_get (json_object_get (c->r, "by_category"), sh_names_category (cat));
         s_add (t, "matters", 1);
         if (m->closed)
             s_add (t, "closed", 1);
@@ -423,9 +412,10 @@ s_mediation (const char *region, const uint8_t *id, size_t id_len,
         return 0;
     if (s_kept (c, m->date)) {
         s_add (c->r, "mediations", 1);
-        int lv = m->has_level && m->level >= 1 && m->level <= 3 ? (int) m->level : 0;
-        int oc = m->has_outcome && m->outcome >= 1 && m->outcome <= 4 ? (int) m->outcome : 0;
-        s_add (s_sub (json_object_get (c->r, "mediations_by_level"), s_levels[lv]), s_outcomes[oc], 1);
+        //  an unknown or missing level or outcome counts as "unspecified"
+        const char *lv = sh_names_mediation_level (m->has_level ? (int) m->level : 0);
+        const char *oc = sh_names_mediation_outcome (m->has_outcome ? (int) m->outcome : 0);
+        s_add (s_sub (json_object_get (c->r, "mediations_by_level"), lv), oc, 1);
     }
     shouhe__v1__mediation__free_unpacked (m, NULL);
     return 0;
@@ -494,13 +484,12 @@ s_ledger (const char *region, const uint8_t *id, size_t id_len, void *arg)
     c->rc = sh_domain_ledger_replay (c->txn, region, id, id_len, &l, NULL, NULL);
     if (c->rc)
         return 1;
-    json_t *p = json_object_get (c->r, "points"), *mi = json_object_get (c->r, "minutes");
-    s_add (p, "earned", (json_int_t) l.earned[1]);
-    s_add (p, "redeemed", (json_int_t) l.redeemed[1]);
-    s_add (p, "balance", (json_int_t) l.balance[1]);
-    s_add (mi, "earned", (json_int_t) l.earned[2]);
-    s_add (mi, "redeemed", (json_int_t) l.redeemed[2]);
-    s_add (mi, "balance", (json_int_t) l.balance[2]);
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
+        json_t *t = json_object_get (c->r, sh_names_unit (u));
+        s_add (t, "earned", (json_int_t) l.earned[u]);
+        s_add (t, "redeemed", (json_int_t) l.redeemed[u]);
+        s_add (t, "balance", (json_int_t) l.balance[u]);
+    }
     return 0;
 }
 
@@ -518,7 +507,7 @@ s_evaluation (const char *region, const uint8_t *id, size_t id_len,
         return 0;
     const char *yard = e->courtyard ? e->courtyard : region;
     if (e->period && e->has_category && e->category >= 1 && e->category <= 6 && e->has_maturity)
-        json_object_set_new (s_sub (s_sub (c->evals, yard), e->period), s_categories[e->category],
+        json_object_set_new (s_sub (s_sub (c->evals, yard), e->period), sh_names_category (e->category),
                              json_integer (e->maturity));
     shouhe__v1__evaluation__free_unpacked (e, NULL);
     return 0;
@@ -532,7 +521,7 @@ s_hexagon (const double sum[7], double n)
     json_t *lv = json_object ();
     for (int k = 1; k <= 6; k++) {
         r[k - 1] = n > 0 ? s_round (sum[k] / n, 10) : 0.0;
-        json_object_set_new (lv, s_categories[k], json_real (r[k - 1]));
+        json_object_set_new (lv, sh_names_category (k), json_real (r[k - 1]));
     }
     return json_pack ("{s:o, s:f}", "levels", lv, "area", s_round (sh_domain_hexagon_area (r), 100));
 }
@@ -600,7 +589,7 @@ s_period_levels (const json_t *levels, double one[7])
     double r[6];
     one[0] = 0;
     for (int k = 1; k <= 6; k++)
-        r[k - 1] = one[k] = (double) json_integer_value (json_object_get (levels, s_categories[k]));
+        r[k - 1] = one[k] = (double) json_integer_value (json_object_get (levels, sh_names_category (k)));
     return s_round (sh_domain_hexagon_area (r), 100);
 }
 
@@ -709,17 +698,17 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     for (const char *const *k = zero; *k; k++)
         json_object_set_new (r, *k, json_integer (0));
     json_t *t = json_object (), *s = json_object (), *cat = json_object (), *lv = json_object ();
-    for (int i = 1; i <= 3; i++)
-        json_object_set_new (t, s_tiers[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
-    for (int i = 1; i <= 5; i++)
-        json_object_set_new (s, s_steps[i], json_integer (0));
-    for (int i = 1; i <= 6; i++)
-        json_object_set_new (cat, s_categories[i], json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
-    for (int i = 1; i <= 3; i++) {
+    for (int i = 1; i <= SH_NAMES_TIER_MAX; i++)
+        json_object_set_new (t, sh_names_tier (i), json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+    for (int i = 1; i <= SH_NAMES_STEP_MAX; i++)
+        json_object_set_new (s, sh_names_step (i), json_integer (0));
+    for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++)
+        json_object_set_new (cat, sh_names_category (i), json_pack ("{s:i, s:i}", "matters", 0, "closed", 0));
+    for (int i = 1; i <= SH_NAMES_LEVEL_MAX; i++) {
         json_t *o = json_object ();
-        for (int k = 1; k <= 4; k++)
-            json_object_set_new (o, s_outcomes[k], json_integer (0));
-        json_object_set_new (lv, s_levels[i], o);
+        for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
+            json_object_set_new (o, sh_names_mediation_outcome (k), json_integer (0));
+        json_object_set_new (lv, sh_names_mediation_level (i), o);
     }
     json_object_set_new (r, "by_tier", t);
     json_object_set_new (r, "by_step", s);
@@ -728,8 +717,9 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "mediations_by_level", lv);
     json_object_set_new (r, "overdue_big", json_array ());
     json_object_set_new (r, "missed_party_masses_day", json_array ());
-    json_object_set_new (r, "points", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
-    json_object_set_new (r, "minutes", json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++)
+        json_object_set_new (r, sh_names_unit (u),
+                             json_pack ("{s:i, s:i, s:i}", "earned", 0, "redeemed", 0, "balance", 0));
     return r;
 }
 
@@ -780,15 +770,15 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         json_int_t closed = json_integer_value (json_object_get (c.r, "matters_closed"));
         json_object_set_new (c.r, "closure_rate", json_real (n ? s_round ((double) closed / (double) n, 1000) : 0.0));
         json_t *med = json_object ();
-        for (int i = 1; i <= 3; i++)
-            json_object_set_new (med, s_tiers[i], s_median (c.close_days[i]));
+        for (int i = 1; i <= SH_NAMES_TIER_MAX; i++)
+            json_object_set_new (med, sh_names_tier (i), s_median (c.close_days[i]));
         json_object_set_new (c.r, "median_days_to_close", med);
         s_sort (c.r, "overdue_big", s_cmp_overdue);
         json_object_set (c.r, "escalations_per_month", c.escalations);
         s_sort_keys (c.r, "escalations_per_month");
         json_object_set_new (c.r, "meetings", json_integer (c.n_meetings));
         s_party_masses (&c, today);
-        json_t *p = json_object_get (c.r, "points");
+        json_t *p = json_object_get (c.r, sh_names_unit (SH_UNIT_POINTS));
         json_object_set (c.r, "points_earned", json_object_get (p, "earned"));
         json_object_set (c.r, "points_redeemed", json_object_get (p, "redeemed"));
         json_object_set (c.r, "points_balance", json_object_get (p, "balance"));
@@ -809,282 +799,11 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
 //  ---------------------------------------------------------------------
 //  Output
 
-//  Longest courtyard-level list printed in text (the rest: JSON or CSV).
-#define S_TEXT_LIST_MAX 20
-
-static void
-s_csv_field (FILE *f, const char *s)
-{
-    if (!strpbrk (s, ",\"\r\n")) {
-        fputs (s, f);
-        return;
-    }
-    fputc ('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc ('"', f);
-        fputc (*s, f);
-    }
-    fputc ('"', f);
-}
-
-static void
-s_csv (FILE *f, const char *path, const json_t *v)
-{
-    char sub[256];
-    if (json_is_object (v)) {
-        const char *k;
-        json_t *e;
-        json_object_foreach ((json_t *) v, k, e) {
-            snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
-            s_csv (f, sub, e);
-        }
-        return;
-    }
-    if (json_is_array (v)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach (v, i, e) {
-            snprintf (sub, sizeof sub, "%s.%zu", path, i);
-            s_csv (f, sub, e);
-        }
-        return;
-    }
-    s_csv_field (f, path);
-    fputc (',', f);
-    if (json_is_string (v))
-        s_csv_field (f, json_string_value (v));
-    else
-    if (json_is_integer (v))
-        fprintf (f, "%lld", (long long) json_integer_value (v));
-    else
-    if (json_is_real (v))
-        fprintf (f, "%g", json_real_value (v));
-    else
-    if (json_is_boolean (v))
-        fputs (json_is_true (v) ? "true" : "false", f);
-    fputc ('\n', f);
-}
-
-//  Print at most max characters (not bytes) of UTF-8 s.
-static void
-s_utf8_trunc (FILE *f, const char *s, int max)
-{
-    int n = 0;
-    const char *p = s;
-    while (*p && n < max) {
-        p++;
-        while ((*p & 0xC0) == 0x80)
-            p++;
-        n++;
-    }
-    fwrite (s, 1, (size_t) (p - s), f);
-}
-
-static void
-s_hex_line (FILE *f, const char *label, const json_t *h)
-{
-    const json_t *lv = json_object_get (h, "levels");
-    fprintf (f, "%-16s", label);
-    for (int k = 1; k <= 6; k++)
-        fprintf (f, " %4.1f", json_number_value (json_object_get (lv, s_categories[k])));
-    fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
-    if (json_object_get (h, "rank"))
-        fprintf (f, " %4lld", s_i (h, "rank"));
-    fputc ('\n', f);
-}
-
-//  Movers listed per direction in text.
-#define S_TEXT_MOVERS_MAX 5
-
-//  One year of escalations: a column per month ("-" none), then the total.
-static void
-s_text_escalation_year (FILE *f, int year, const long long n[13])
-{
-    long long total = 0;
-    fprintf (f, "%-4d", year);
-    for (int m = 1; m <= 12; m++) {
-        if (n[m] > 0)
-            fprintf (f, " %4lld", n[m]);
-        else
-            fprintf (f, " %4s", "-");
-        total += n[m];
-    }
-    fprintf (f, " %6lld\n", total);
-}
-
-//  Escalations per month: a row per year (71 columns).
-static void
-s_text_escalations (FILE *f, const json_t *r)
-{
-    const json_t *per_month = json_object_get (r, "escalations_per_month");
-    fprintf (f, "\nescalations %lld%s\n", s_i (r, "escalations"), json_object_size (per_month) ? " by month" : "");
-    if (!json_object_size (per_month))
-        return;
-    fprintf (f, "%-4s", "year");
-    for (int m = 1; m <= 12; m++)
-        fprintf (f, "   %02d", m);
-    fprintf (f, " %6s\n", "total");
-    long long n[13] = { 0 };
-    int year = 0;
-    const char *k;
-    json_t *v;
-    json_object_foreach ((json_t *) per_month, k, v) {
-        int y, m;
-        if (sscanf (k, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12)
-            continue;
-        if (year && y != year) {
-            s_text_escalation_year (f, year, n);
-            memset (n, 0, sizeof n);
-        }
-        year = y;
-        n[m] += json_integer_value (v);
-    }
-    if (year)
-        s_text_escalation_year (f, year, n);
-}
-
-//  The first movers of each direction (75 columns at most).
-static void
-s_text_movers (FILE *f, const json_t *r)
-{
-    const json_t *mv = json_object_get (r, "movers");
-    fprintf (f, "\nbiggest hexagon movers since the previous period (%lld courtyards compared)\n",
-             s_i (mv, "compared"));
-    static const char *const dirs[2] = { "gains", "losses" };
-    for (int d = 0; d < 2; d++) {
-        const json_t *arr = json_object_get (mv, dirs[d]);
-        fprintf (f, "  %-15s %-7s %-7s %7s %7s %8s name\n", dirs[d], "period", "before", "area", "before",
-                 "delta");
-        size_t i;
-        json_t *e;
-        json_array_foreach (arr, i, e) {
-            if (i == S_TEXT_MOVERS_MAX) {
-                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
-                break;
-            }
-            fprintf (f, "  %-15.15s %-7.7s %-7.7s %7.2f %7.2f %+8.2f ", s_s (e, "courtyard"), s_s (e, "period"),
-                     s_s (e, "previous_period"), json_number_value (json_object_get (e, "area")),
-                     json_number_value (json_object_get (e, "previous_area")),
-                     json_number_value (json_object_get (e, "delta")));
-            s_utf8_trunc (f, s_s (e, "name"), 8);
-            fputc ('\n', f);
-        }
-    }
-}
-
-static void
-s_text (FILE *f, const json_t *r)
-{
-    const char *prefix = s_s (r, "prefix");
-    size_t pl = strlen (prefix);
-    fprintf (f, "shouhe report: %s (%s)  since %s  today %s\n", pl ? prefix : "all",
-             pl <= 6 ? "district" : pl <= 9 ? "town" : pl <= 12 ? "village" : "courtyard",
-             json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
-    fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
-             s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
-    fprintf (f, "residents %lld  persons on record %lld\n", s_i (r, "residents"), s_i (r, "persons"));
-    fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
-             s_i (r, "matters_closed"), s_i (r, "matters_open"),
-             100.0 * json_number_value (json_object_get (r, "closure_rate")));
-    fprintf (f, "%-12s %8s %8s %12s\n", "tier", "matters", "closed", "median days");
-    const json_t *med = json_object_get (r, "median_days_to_close");
-    for (int i = 1; i <= 3; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_tier"), s_tiers[i]);
-        const json_t *m = json_object_get (med, s_tiers[i]);
-        fprintf (f, "%-12s %8lld %8lld ", s_tiers[i], s_i (t, "matters"), s_i (t, "closed"));
-        if (json_is_number (m))
-            fprintf (f, "%12.1f\n", json_number_value (m));
-        else
-            fprintf (f, "%12s\n", "-");
-    }
-    fprintf (f, "steps:");
-    for (int i = 1; i <= 5; i++)
-        fprintf (f, " %s %lld", s_steps[i], s_i (json_object_get (r, "by_step"), s_steps[i]));
-    fputc ('\n', f);
-    fprintf (f, "%-12s %8s %8s\n", "category", "matters", "closed");
-    for (int i = 1; i <= 6; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_category"), s_categories[i]);
-        fprintf (f, "%-12s %8lld %8lld\n", s_categories[i], s_i (t, "matters"), s_i (t, "closed"));
-    }
-    s_text_escalations (f, r);
-    const json_t *od = json_object_get (r, "overdue_big");
-    fprintf (f, "\nopen big matters older than %d days: %zu\n", SH_REPORT_OVERDUE_DAYS, json_array_size (od));
-    size_t i;
-    json_t *e;
-    json_array_foreach (od, i, e) {
-        //  12 + 1 + 10 + 1 + 5 + 1 + 8 (hex) + 1 + title (<= 20 chars, <= 40 columns)
-        fprintf (f, "%-12s %-10s %5lld %.8s ", s_s (e, "village"), s_s (e, "opened_on"), s_i (e, "days"),
-                 s_s (e, "matter"));
-        s_utf8_trunc (f, s_s (e, "title"), 20);
-        fputc ('\n', f);
-    }
-    fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
-             s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
-             json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
-    const json_t *missed = json_object_get (r, "missed_party_masses_day");
-    fprintf (f, "courtyards that missed a monthly party-masses day: %zu\n", json_array_size (missed));
-    json_array_foreach (missed, i, e) {
-        if (i == S_TEXT_LIST_MAX) {
-            fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (missed) - i);
-            break;
-        }
-        const json_t *months = json_object_get (e, "months");
-        fprintf (f, "  %s  %zu month(s):", s_s (e, "courtyard"), json_array_size (months));
-        size_t k;
-        json_t *mo;
-        int col = 2 + 15 + 2 + 12;
-        json_array_foreach (months, k, mo) {
-            if (col + 8 > 80) {
-                fprintf (f, "\n%*s", 20, "");
-                col = 20;
-            }
-            fprintf (f, " %s", json_string_value (mo));
-            col += 8;
-        }
-        fputc ('\n', f);
-    }
-    fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
-    for (int k = 1; k <= 4; k++)
-        fprintf (f, " %10s", s_outcomes[k]);
-    fputc ('\n', f);
-    for (int l = 1; l <= 3; l++) {
-        const json_t *o = json_object_get (json_object_get (r, "mediations_by_level"), s_levels[l]);
-        fprintf (f, "%-10s", s_levels[l]);
-        for (int k = 1; k <= 4; k++)
-            fprintf (f, " %10lld", s_i (o, s_outcomes[k]));
-        fputc ('\n', f);
-    }
-    const json_t *p = json_object_get (r, "points"), *mi = json_object_get (r, "minutes");
-    fprintf (f, "\npoints   earned %lld  redeemed %lld  balance %lld\n", s_i (p, "earned"), s_i (p, "redeemed"),
-             s_i (p, "balance"));
-    fprintf (f, "minutes  earned %lld  redeemed %lld  balance %lld\n", s_i (mi, "earned"), s_i (mi, "redeemed"),
-             s_i (mi, "balance"));
-    fprintf (f, "\nmaturity hexagon (mean level per category, area, rank)\n%-16s", "");
-    static const char *const abbr[7] = { "", "pol", "delib", "med", "env", "cust", "econ" };
-    for (int k = 1; k <= 6; k++)
-        fprintf (f, " %4s", abbr[k]);
-    fprintf (f, " %7s %4s\n", "area", "rank");
-    s_hex_line (f, "region", json_object_get (r, "hexagon"));
-    static const char *const lists[] = { "town_hexagons", "village_hexagons", "courtyard_hexagons" };
-    for (size_t l = 0; l < 3; l++) {
-        const json_t *arr = json_object_get (r, lists[l]);
-        json_array_foreach (arr, i, e) {
-            if (i == S_TEXT_LIST_MAX) {
-                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
-                break;
-            }
-            s_hex_line (f, s_s (e, "code"), e);
-        }
-    }
-    s_text_movers (f, r);
-}
-
 sh_err
 sh_report_print (FILE *f, const json_t *report, const char *format)
 {
     if (!format || !strcmp (format, "text"))
-        s_text (f, report);
+        sh_report_text_summary (f, report);
     else
     if (!strcmp (format, "json")) {
         if (json_dumpf (report, f, JSON_INDENT (2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION (10)))
@@ -1092,10 +811,8 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
         fputc ('\n', f);
     }
     else
-    if (!strcmp (format, "csv")) {
-        fputs ("metric,value\n", f);
-        s_csv (f, "", report);
-    }
+    if (!strcmp (format, "csv"))
+        sh_report_text_csv (f, report);
     else
     if (!strcmp (format, "svg"))
         sh_report_html_svg (f, report);

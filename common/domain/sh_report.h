@@ -1,7 +1,7 @@
 /*  sh_report -- district, town and village reports (DESIGN.md section 3,
     "Reporting") from the merged state, as one JSON object (jansson) that
-    the CLIs print as JSON, CSV, 80-column text, an SVG hexagon chart or
-    one self-contained HTML page (sh_report_html).
+    the CLIs print as JSON, CSV or 80-column text (sh_report_text), an SVG
+    hexagon chart or one self-contained HTML page (sh_report_html).
 
     Reads one consistent snapshot (a read transaction of its own) of store,
     which is borrowed. The region is every record whose region code starts
@@ -62,11 +62,12 @@
 
 #include <jansson.h>
 
+#include "sh_domain.h"
 #include "sh_err.h"
 #include "sh_store.h"
 
-//  Open big matters older than this many days are overdue.
-#define SH_REPORT_OVERDUE_DAYS 30
+//  Open big matters older than this many days are overdue (the domain's rule).
+#define SH_REPORT_OVERDUE_DAYS SH_DOMAIN_OVERDUE_DAYS
 
 //  Build the report of region prefix. On SH_OK *out is a new object the
 //  caller owns (json_decref). SH_EINVAL if since or today is not a date.

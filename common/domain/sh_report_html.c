@@ -10,25 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "sh_report.h"
-
-//  The report's keys (docs/reports.md) with their Chinese names; the
-//  categories in the hexagon's order (clockwise from the top).
-static const char *const s_categories[6][2] = {
-    { "policy", "政策宣讲" }, { "deliberation", "协商议事" }, { "mediation", "矛盾调处" },
-    { "environment", "环境整治" }, { "customs", "文明乡风" }, { "economy", "庭院经济" }
-};
-static const char *const s_tiers[3][2] = {
-    { "micro", "微事 院落自办" }, { "small", "小事 村社协调" }, { "big", "大事 镇街督办" }
-};
-static const char *const s_steps[5][2] = {
-    { "diagnose", "把脉" }, { "consult", "会诊" }, { "prescribe", "开方" }, { "handle", "办理" },
-    { "feedback", "反馈" }
-};
-static const char *const s_levels[4][2] = {
-    { "unspecified", "" }, { "courtyard", "院落" }, { "group", "村民小组" }, { "village", "村" }
-};
-static const char *const s_outcomes[5] = { "unspecified", "resolved", "partial", "unresolved", "referred" };
+#include "sh_domain.h"
+#include "sh_names.h"
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -78,6 +61,7 @@ s_region (const json_t *report, char *buf, size_t size)
 //  SVG: the six-category maturity hexagon as a radar chart
 
 //  Point of axis i (0 = top, clockwise) at level v (0..10) around (cx, cy).
+//  Axis i is category i + 1: the categories in the schema's order.
 static void
 s_axis_point (double cx, double cy, double r, int i, double v, double *x, double *y)
 {
@@ -125,16 +109,17 @@ s_svg_hexagon (FILE *f, const json_t *report, bool inline_html)
         s_axis_point (cx, cy, r, i, 11.6, &lx, &ly);
         fprintf (f, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>\n",
                  cx, cy, x, y);
-        double v = json_number_value (json_object_get (levels, s_categories[i][0]));
+        const char *cat = sh_names_category (i + 1);
+        double v = json_number_value (json_object_get (levels, cat));
         fprintf (f, "<text class=\"label\" data-category=\"%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                     "dominant-baseline=\"middle\">%s %s %.1f</text>\n",
-                 s_categories[i][0], lx, ly, s_categories[i][1], s_categories[i][0], v);
+                 cat, lx, ly, sh_names_category_zh (i + 1), cat, v);
     }
     //  the data polygon
     fputs ("<polygon class=\"levels\" fill=\"" S_LEVELS_COLOUR "\" fill-opacity=\"0.35\" stroke=\""
            S_LEVELS_COLOUR "\" stroke-width=\"2\" points=\"", f);
     for (int i = 0; i < 6; i++) {
-        double x, y, v = json_number_value (json_object_get (levels, s_categories[i][0]));
+        double x, y, v = json_number_value (json_object_get (levels, sh_names_category (i + 1)));
         if (v < 0)
             v = 0;
         if (v > 10)
@@ -280,28 +265,28 @@ s_html_matters (FILE *f, const json_t *r)
     static const char *const tier_head[] = { "tier 分流", "matters", "closed", "median days to close", NULL };
     s_html_table (f, "matters-by-tier", "By tier 三事分流", tier_head);
     const json_t *med = json_object_get (r, "median_days_to_close");
-    for (int i = 0; i < 3; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_tier"), s_tiers[i][0]);
-        s_th2 (f, s_tiers[i][0], s_tiers[i][1]);
+    for (int i = 1; i <= SH_NAMES_TIER_MAX; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_tier"), sh_names_tier (i));
+        s_th2 (f, sh_names_tier (i), sh_names_tier_zh (i));
         s_td_i (f, s_i (t, "matters"));
         s_td_i (f, s_i (t, "closed"));
-        s_td_f (f, json_object_get (med, s_tiers[i][0]), 1);
+        s_td_f (f, json_object_get (med, sh_names_tier (i)), 1);
         fputs ("</tr>\n", f);
     }
     s_html_table_end (f);
     static const char *const step_head[] = { "step 五步", "matters at it", NULL };
     s_html_table (f, "matters-by-step", "By step reached 五步工作法", step_head);
-    for (int i = 0; i < 5; i++) {
-        s_th2 (f, s_steps[i][0], s_steps[i][1]);
-        s_td_i (f, s_i (json_object_get (r, "by_step"), s_steps[i][0]));
+    for (int i = 1; i <= SH_NAMES_STEP_MAX; i++) {
+        s_th2 (f, sh_names_step (i), sh_names_step_zh (i));
+        s_td_i (f, s_i (json_object_get (r, "by_step"), sh_names_step (i)));
         fputs ("</tr>\n", f);
     }
     s_html_table_end (f);
     static const char *const cat_head[] = { "category 类别", "matters", "closed", NULL };
     s_html_table (f, "matters-by-category", "By category 六类服务", cat_head);
-    for (int i = 0; i < 6; i++) {
-        const json_t *t = json_object_get (json_object_get (r, "by_category"), s_categories[i][0]);
-        s_th2 (f, s_categories[i][0], s_categories[i][1]);
+    for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_category"), sh_names_category (i));
+        s_th2 (f, sh_names_category (i), sh_names_category_zh (i));
         s_td_i (f, s_i (t, "matters"));
         s_td_i (f, s_i (t, "closed"));
         fputs ("</tr>\n", f);
@@ -396,7 +381,7 @@ s_html_overdue (FILE *f, const json_t *r)
 {
     const json_t *od = json_object_get (r, "overdue_big");
     char caption[96];
-    snprintf (caption, sizeof caption, "Open big matters older than %d days: %zu", SH_REPORT_OVERDUE_DAYS,
+    snprintf (caption, sizeof caption, "Open big matters older than %d days: %zu", SH_DOMAIN_OVERDUE_DAYS,
               json_array_size (od));
     static const char *const head[] = { "village", "opened on", "days", "matter", "title", NULL };
     s_html_table (f, "overdue-big", caption, head);
@@ -485,25 +470,27 @@ s_html_mediations (FILE *f, const json_t *r)
     const json_t *by = json_object_get (r, "mediations_by_level");
     //  the "unspecified" row and column only when some mediation has one
     bool any_outcome = false;
-    for (int l = 0; l <= 3; l++)
-        if (json_object_get (json_object_get (by, s_levels[l][0]), s_outcomes[0]))
+    for (int l = 0; l <= SH_NAMES_LEVEL_MAX; l++)
+        if (json_object_get (json_object_get (by, sh_names_mediation_level (l)), sh_names_mediation_outcome (0)))
             any_outcome = true;
     fprintf (f, "<table id=\"mediations\">\n<caption>Mediations by level and outcome 三级调解: %lld</caption>\n"
                 "<thead><tr><th>level</th>", s_i (r, "mediations"));
-    for (int k = 1; k <= 4; k++)
-        fprintf (f, "<th>%s</th>", s_outcomes[k]);
-    fprintf (f, "%s<th>total</th></tr></thead>\n<tbody>\n", any_outcome ? "<th>unspecified</th>" : "");
-    for (int l = json_object_get (by, s_levels[0][0]) ? 0 : 1; l <= 3; l++) {
-        const json_t *o = json_object_get (by, s_levels[l][0]);
-        s_th2 (f, s_levels[l][0], s_levels[l][1]);
+    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
+        fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (k));
+    if (any_outcome)
+        fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (0));
+    fputs ("<th>total</th></tr></thead>\n<tbody>\n", f);
+    for (int l = json_object_get (by, sh_names_mediation_level (0)) ? 0 : 1; l <= SH_NAMES_LEVEL_MAX; l++) {
+        const json_t *o = json_object_get (by, sh_names_mediation_level (l));
+        s_th2 (f, sh_names_mediation_level (l), sh_names_mediation_level_zh (l));
         long long total = 0;
-        for (int k = 1; k <= 4; k++) {
-            s_td_i (f, s_i (o, s_outcomes[k]));
-            total += s_i (o, s_outcomes[k]);
+        for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++) {
+            s_td_i (f, s_i (o, sh_names_mediation_outcome (k)));
+            total += s_i (o, sh_names_mediation_outcome (k));
         }
         if (any_outcome) {
-            s_td_i (f, s_i (o, s_outcomes[0]));
-            total += s_i (o, s_outcomes[0]);
+            s_td_i (f, s_i (o, sh_names_mediation_outcome (0)));
+            total += s_i (o, sh_names_mediation_outcome (0));
         }
         s_td_i (f, total);
         fputs ("</tr>\n", f);
@@ -516,10 +503,9 @@ s_html_points (FILE *f, const json_t *r)
 {
     static const char *const head[] = { "unit", "earned", "redeemed", "balance", NULL };
     s_html_table (f, "points", "Points and time bank 积分超市 · 时间银行", head);
-    static const char *const units[2][2] = { { "points", "积分" }, { "minutes", "时间银行" } };
-    for (int u = 0; u < 2; u++) {
-        const json_t *p = json_object_get (r, units[u][0]);
-        s_th2 (f, units[u][0], units[u][1]);
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
+        const json_t *p = json_object_get (r, sh_names_unit (u));
+        s_th2 (f, sh_names_unit (u), sh_names_unit_zh (u));
         s_td_i (f, s_i (p, "earned"));
         s_td_i (f, s_i (p, "redeemed"));
         s_td_i (f, s_i (p, "balance"));
@@ -534,9 +520,9 @@ s_html_hexagon_levels (FILE *f, const json_t *r)
     const json_t *hex = json_object_get (r, "hexagon");
     static const char *const head[] = { "category", "mean level", NULL };
     s_html_table (f, "hexagon-levels", "Maturity hexagon 成熟度六边形", head);
-    for (int i = 0; i < 6; i++) {
-        s_th2 (f, s_categories[i][0], s_categories[i][1]);
-        s_td_f (f, json_object_get (json_object_get (hex, "levels"), s_categories[i][0]), 1);
+    for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
+        s_th2 (f, sh_names_category (i), sh_names_category_zh (i));
+        s_td_f (f, json_object_get (json_object_get (hex, "levels"), sh_names_category (i)), 1);
         fputs ("</tr>\n", f);
     }
     s_th2 (f, "area", "面积");
@@ -560,8 +546,8 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
     s_xml (f, caption);
     fprintf (f, " (%zu)</caption>\n<thead><tr><th>rank</th><th>code</th>%s", json_array_size (arr),
              yards ? "<th>name</th><th>period</th>" : "<th>courtyards</th>");
-    for (int i = 0; i < 6; i++)
-        fprintf (f, "<th title=\"%s\">%s</th>", s_categories[i][0], s_categories[i][1]);
+    for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++)
+        fprintf (f, "<th title=\"%s\">%s</th>", sh_names_category (i), sh_names_category_zh (i));
     fputs ("<th>area</th></tr></thead>\n<tbody>\n", f);
     size_t i;
     json_t *e;
@@ -579,8 +565,8 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
         }
         else
             s_td_i (f, s_i (e, "courtyards"));
-        for (int k = 0; k < 6; k++)
-            s_td_f (f, json_object_get (json_object_get (e, "levels"), s_categories[k][0]), 1);
+        for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
+            s_td_f (f, json_object_get (json_object_get (e, "levels"), sh_names_category (k)), 1);
         s_td_f (f, json_object_get (e, "area"), 2);
         fputs ("</tr>\n", f);
     }

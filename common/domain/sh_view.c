@@ -9,15 +9,11 @@
 #include "sh_changelog.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_record.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_ID_BYTES 16
-
-//  The category names in schema order (index = enum value).
-static const char *const s_categories[7] = {
-    "?", "policy", "deliberation", "mediation", "environment", "customs", "economy"
-};
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -362,8 +358,8 @@ s_collect_balance (const char *region, const uint8_t *id, size_t id_len, void *a
             shouhe__v1__person__free_unpacked (p, NULL);
         free (pb);
     }
-    json_object_set_new (j, "points", s_totals (&l, SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS));
-    json_object_set_new (j, "minutes", s_totals (&l, SHOUHE__V1__LEDGER_UNIT__UNIT_MINUTES));
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++)
+        json_object_set_new (j, sh_names_unit (u), s_totals (&l, u));
     json_object_set_new (j, "conflicts", json_integer (l.conflicts));
     json_array_append_new (w->out, j);
     return 0;
@@ -421,14 +417,15 @@ s_collect_eval (const char *region, const uint8_t *id, size_t id_len,
     Shouhe__V1__Evaluation *e = shouhe__v1__evaluation__unpack (NULL, len, body);
     if (!e)
         return 0;
-    if (e->period && e->has_category && e->category >= 1 && e->category <= 6 && e->has_maturity) {
+    if (e->period && e->has_category && e->category >= 1 && e->category <= SH_NAMES_CATEGORY_MAX
+    &&  e->has_maturity) {
         //  aux: { period: { category: level } }
         json_t *p = json_object_get (w->aux, e->period);
         if (!p) {
             p = json_object ();
             json_object_set_new (w->aux, e->period, p);
         }
-        json_object_set_new (p, s_categories[e->category], json_integer (e->maturity));
+        json_object_set_new (p, sh_names_category ((int) e->category), json_integer (e->maturity));
     }
     shouhe__v1__evaluation__free_unpacked (e, NULL);
     return 0;
@@ -460,10 +457,10 @@ sh_view_hexagon (sh_store_t *store, const char *courtyard, const char *period, j
     if (rc == SH_OK) {
         double r[6];
         json_t *lv = json_object ();
-        for (int c = 1; c <= 6; c++) {
-            json_int_t v = json_integer_value (json_object_get (levels, s_categories[c]));
+        for (int c = 1; c <= SH_NAMES_CATEGORY_MAX; c++) {
+            json_int_t v = json_integer_value (json_object_get (levels, sh_names_category (c)));
             r[c - 1] = (double) v;
-            json_object_set_new (lv, s_categories[c], json_integer (v));
+            json_object_set_new (lv, sh_names_category (c), json_integer (v));
         }
         *out = json_pack ("{s:s, s:s, s:o, s:f}", "courtyard", courtyard, "period", chosen,
                           "levels", lv, "area", sh_domain_hexagon_area (r));
@@ -564,9 +561,12 @@ sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out)
             //  each; a management group has 2-3 members
             const char *role = strchr (key, ' ') + 1;
             json_int_t n = json_integer_value (v);
-            bool single = !strcmp (role, "courtyard_head") || !strcmp (role, "deliberation_head")
-                       || !strcmp (role, "party_group_leader");
-            if ((single && n > 1) || (!strcmp (role, "management_group") && n > 3)) {
+            int rv;
+            if (sh_record_enum_parse ("shouhe.v1.Role", role, &rv) != SH_OK)
+                rv = 0;
+            bool single = rv == SH_ROLE_COURTYARD_HEAD || rv == SH_ROLE_DELIBERATION_HEAD
+                       || rv == SH_ROLE_PARTY_GROUP_LEADER;
+            if ((single && n > 1) || (rv == SH_ROLE_MANAGEMENT_GROUP && n > 3)) {
                 char why[128];
                 snprintf (why, sizeof why, "%lld persons hold the role %s at once", (long long) n, role);
                 json_array_append_new (w.out, json_pack ("{s:s, s:s#, s:s}", "kind", "role", "region",

@@ -283,18 +283,26 @@ s_write_changes (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
     return SH_OK;
 }
 
-//  One Evidence message (field 7) for the sides of one (author, seq).
+//  The start of one Evidence message (field 7): its tag and length, the
+//  author and the seq; its sides, sides_size bytes as fields, follow.
+static void
+s_write_evidence_head (s_out_t *o, const uint8_t author[SH_PUBKEY_BYTES], uint64_t seq, size_t sides_size)
+{
+    size_t len = s_len_field_size (SH_PUBKEY_BYTES) + 1 + s_varint_len (seq) + sides_size;
+    s_write_tag_len (o, SH_EXPORT_F_EVIDENCE, len);
+    s_write_bytes (o, S_EV_AUTHOR, author, SH_PUBKEY_BYTES);
+    s_write_varint (o, S_EV_SEQ, seq);
+}
+
+//  One Evidence message for the sides of one (author, seq).
 static void
 s_write_evidence_one (s_out_t *o, const uint8_t group[S_EVIDENCE_GROUP],
                       const sh_export_bytes_t *sides, size_t n)
 {
-    uint64_t seq = sh_store_get_be64 (group + SH_PUBKEY_BYTES);
-    size_t len = s_len_field_size (SH_PUBKEY_BYTES) + 1 + s_varint_len (seq);
+    size_t sides_size = 0;
     for (size_t i = 0; i < n; i++)
-        len += s_len_field_size (sides[i].len);
-    s_write_tag_len (o, SH_EXPORT_F_EVIDENCE, len);
-    s_write_bytes (o, S_EV_AUTHOR, group, SH_PUBKEY_BYTES);
-    s_write_varint (o, S_EV_SEQ, seq);
+        sides_size += s_len_field_size (sides[i].len);
+    s_write_evidence_head (o, group, sh_store_get_be64 (group + SH_PUBKEY_BYTES), sides_size);
     for (size_t i = 0; i < n; i++)
         s_write_bytes (o, S_EV_SIDES, sides[i].data, sides[i].len);
 }
@@ -775,4 +783,151 @@ sh_export_checkpoint (const sh_export_t *self, size_t i)
 {
     assert (self && i < self->n_checkpoints);
     return self->checkpoints[i];
+}
+
+/* ==========================================================================
+ * Editing
+ * ========================================================================== */
+
+//  A blob holding a copy of b (SH_ENOMEM).
+static sh_err
+s_blob_copy (sh_export_blob_t *blob, sh_export_bytes_t b)
+{
+    blob->len = b.len;
+    blob->data = NULL;
+    if (b.len == 0)
+        return SH_OK;
+    blob->data = malloc (b.len);
+    if (!blob->data)
+        return SH_ENOMEM;
+    memcpy (blob->data, b.data, b.len);
+    return SH_OK;
+}
+
+//  An array of n blobs (n + 1: calloc (0) may return NULL), each copied by
+//  get; *count is n as soon as the (zeroed) array exists, so that a partial
+//  copy is freed whole.
+static sh_err
+s_blobs_copy (sh_export_blob_t **out, size_t *count, const sh_export_t *x, size_t n,
+              sh_export_bytes_t (*get) (const sh_export_t *, size_t))
+{
+    *out = calloc (n + 1, sizeof **out);
+    if (!*out)
+        return SH_ENOMEM;
+    *count = n;
+    sh_err rc = SH_OK;
+    for (size_t i = 0; i < n && rc == SH_OK; i++)
+        rc = s_blob_copy (&(*out)[i], get (x, i));
+    return rc;
+}
+
+static sh_export_bytes_t
+s_registry_raw (const sh_export_t *x, size_t i)
+{
+    return sh_export_registry (x, i)->raw;
+}
+
+//  Every part of the loaded export x into doc.
+static sh_err
+s_doc_copy (sh_export_doc_t *doc, const sh_export_t *x)
+{
+    doc->version = x->version;
+    memcpy (doc->hub_key, x->hub_key, SH_PUBKEY_BYTES);
+    doc->origin = strdup (x->origin);
+    sh_err rc = doc->origin ? SH_OK : SH_ENOMEM;
+    if (rc == SH_OK)
+        rc = s_blobs_copy (&doc->registry, &doc->n_registry, x, x->n_registry, s_registry_raw);
+    if (rc == SH_OK)
+        rc = s_blob_copy (&doc->registry_note, x->note);
+    if (rc == SH_OK)
+        rc = s_blobs_copy (&doc->changes, &doc->n_changes, x, x->n_changes, sh_export_change);
+    if (rc == SH_OK)
+        rc = s_blobs_copy (&doc->checkpoints, &doc->n_checkpoints, x, x->n_checkpoints, sh_export_checkpoint);
+    if (rc == SH_OK && !(doc->evidence = calloc (x->n_evidence + 1, sizeof *doc->evidence)))
+        rc = SH_ENOMEM;
+    if (rc == SH_OK)
+        doc->n_evidence = x->n_evidence;
+    for (size_t i = 0; rc == SH_OK && i < x->n_evidence; i++) {
+        const sh_export_evidence_t *ev = &x->evidence[i];
+        sh_export_doc_evidence_t *de = &doc->evidence[i];
+        memcpy (de->author, ev->author, SH_PUBKEY_BYTES);
+        de->seq = ev->seq;
+        de->sides = calloc (ev->n_sides + 1, sizeof *de->sides);
+        if (!de->sides)
+            rc = SH_ENOMEM;
+        else
+            de->n_sides = ev->n_sides;
+        for (size_t k = 0; rc == SH_OK && k < ev->n_sides; k++)
+            rc = s_blob_copy (&de->sides[k], ev->sides[k]);
+    }
+    return rc;
+}
+
+sh_err
+sh_export_doc_load (sh_export_doc_t *doc, const char *path, const char **why)
+{
+    assert (doc && path);
+    memset (doc, 0, sizeof *doc);
+    sh_export_t *x;
+    sh_err rc = sh_export_load (&x, path, why);
+    if (rc)
+        return rc;
+    rc = s_doc_copy (doc, x);
+    sh_export_destroy (&x);
+    if (rc)
+        sh_export_doc_fini (doc);
+    return rc;
+}
+
+static void
+s_write_blobs (s_out_t *o, uint32_t field, const sh_export_blob_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        s_write_bytes (o, field, b[i].data, b[i].len);
+}
+
+sh_err
+sh_export_doc_write (FILE *out, const sh_export_doc_t *doc)
+{
+    assert (out && doc && doc->origin);
+    s_out_t o = { .f = out };
+    s_write_varint (&o, SH_EXPORT_F_VERSION, doc->version);
+    s_write_bytes (&o, SH_EXPORT_F_ORIGIN, doc->origin, strlen (doc->origin));
+    s_write_bytes (&o, SH_EXPORT_F_HUB_KEY, doc->hub_key, SH_PUBKEY_BYTES);
+    s_write_blobs (&o, SH_EXPORT_F_REGISTRY, doc->registry, doc->n_registry);
+    s_write_bytes (&o, SH_EXPORT_F_REGISTRY_NOTE, doc->registry_note.data, doc->registry_note.len);
+    s_write_blobs (&o, SH_EXPORT_F_CHANGES, doc->changes, doc->n_changes);
+    for (size_t i = 0; i < doc->n_evidence; i++) {
+        const sh_export_doc_evidence_t *ev = &doc->evidence[i];
+        size_t sides_size = 0;
+        for (size_t k = 0; k < ev->n_sides; k++)
+            sides_size += s_len_field_size (ev->sides[k].len);
+        s_write_evidence_head (&o, ev->author, ev->seq, sides_size);
+        s_write_blobs (&o, S_EV_SIDES, ev->sides, ev->n_sides);
+    }
+    s_write_blobs (&o, SH_EXPORT_F_CHECKPOINTS, doc->checkpoints, doc->n_checkpoints);
+    return o.rc;
+}
+
+static void
+s_blobs_free (sh_export_blob_t *b, size_t n)
+{
+    for (size_t i = 0; b && i < n; i++)
+        free (b[i].data);
+    free (b);
+}
+
+void
+sh_export_doc_fini (sh_export_doc_t *doc)
+{
+    assert (doc);
+    free (doc->origin);
+    s_blobs_free (doc->registry, doc->n_registry);
+    free (doc->registry_note.data);
+    s_blobs_free (doc->changes, doc->n_changes);
+    for (size_t i = 0; doc->evidence && i < doc->n_evidence; i++)
+        s_blobs_free (doc->evidence[i].sides, doc->evidence[i].n_sides);
+    free (doc->evidence);
+    s_blobs_free (doc->checkpoints, doc->n_checkpoints);
+    memset (doc, 0, sizeof *doc);
 }

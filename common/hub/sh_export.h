@@ -32,6 +32,9 @@
     (audit/). A file that breaks the format gives SH_EPROTO and a static
     reason in *why.
 
+    Tools that change an export on purpose (tests) read it into an
+    editable sh_export_doc_t and write it back.
+
     Only this module includes export.pb-c.h (the tests aside). It includes
     sodium.h, as sh_note does, only for libsodium's base64 encoder.
 
@@ -159,5 +162,59 @@ size_t sh_export_evidence_count (const sh_export_t *self);
 const sh_export_evidence_t *sh_export_evidence (const sh_export_t *self, size_t i);
 size_t sh_export_checkpoint_count (const sh_export_t *self);
 sh_export_bytes_t sh_export_checkpoint (const sh_export_t *self, size_t i);
+
+/* --------------------------------------------------------------------------
+ * Editing (tools and tests: an export changed on purpose)
+ * -------------------------------------------------------------------------- */
+
+//  A byte string that an export document owns.
+typedef struct {
+    uint8_t *data;            //  malloc'ed (NULL only when len is 0)
+    size_t len;               //  its length
+} sh_export_blob_t;
+
+//  One Evidence record of a document.
+typedef struct {
+    uint8_t author[SH_PUBKEY_BYTES];  //  the equivocating author
+    uint64_t seq;                     //  at this seq
+    sh_export_blob_t *sides;          //  SignedChange bytes (malloc'ed array)
+    size_t n_sides;                   //  how many
+} sh_export_doc_evidence_t;
+
+//  An export as plain data to edit: every part of the file, copied out.
+//  The document owns everything it points to, each array and each blob's
+//  data a block of its own from malloc: a caller may change bytes in
+//  place, replace a blob (freeing the old data), and drop, move or append
+//  entries (realloc the array), as long as what is left is owned the same
+//  way. Nothing is checked when it is written: that is the point.
+typedef struct {
+    uint32_t version;                     //  Export.version
+    char *origin;                         //  Export.origin, NUL-terminated
+    uint8_t hub_key[SH_PUBKEY_BYTES];     //  Export.hub_key
+    sh_export_blob_t *registry;           //  encoded Enrollment records
+    size_t n_registry;
+    sh_export_blob_t registry_note;       //  Export.registry_note (text, no NUL)
+    sh_export_blob_t *changes;            //  SignedChange bytes of log indexes 1, 2, ...
+    size_t n_changes;
+    sh_export_doc_evidence_t *evidence;   //  Export.evidence
+    size_t n_evidence;
+    sh_export_blob_t *checkpoints;        //  signed checkpoint notes (text, no NUL)
+    size_t n_checkpoints;
+} sh_export_doc_t;
+
+//  Read the export file at path (as sh_export_load, with its checks and
+//  errors) into *doc. On SH_OK doc owns its parts (sh_export_doc_fini);
+//  on failure *doc is empty and needs no fini.
+SH_NODISCARD sh_err sh_export_doc_load (sh_export_doc_t *doc, const char *path, const char **why);
+
+//  Write doc to out as one shouhe.v1.Export message: its fields in field
+//  number order, encoded as sh_export_write and protobuf-c encode them, so
+//  a loaded document written back unchanged is the same file. Like
+//  sh_export_write, out is written with fwrite only; SH_ESYSERR | errno
+//  if a write fails.
+SH_NODISCARD sh_err sh_export_doc_write (FILE *out, const sh_export_doc_t *doc);
+
+//  Free everything doc owns and empty it. Idempotent.
+void sh_export_doc_fini (sh_export_doc_t *doc);
 
 #endif

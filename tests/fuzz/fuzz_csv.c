@@ -1,4 +1,4 @@
-/*  fuzz_csv -- the courtyard CSV import (sh_ops_import_courtyards over
+/*  fuzz_csv -- the courtyard CSV import (sh_import_courtyards over
     sh_csv and libcsv) into a real node replica in a temporary directory.
 
     Input: the CSV file, as it comes (written to a file in the temporary
@@ -28,6 +28,7 @@
 
 #include "sh_changelog.h"
 #include "sh_csv.h"
+#include "sh_import.h"
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
@@ -98,7 +99,7 @@ s_same (const s_print_t *a, const s_print_t *b)
         && !memcmp (a->head_hash, b->head_hash, SH_HASH_BYTES);
 }
 
-//  sh_ops_report_fn
+//  sh_import_report_fn
 static void
 s_report (const char *message, void *arg)
 {
@@ -157,7 +158,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     msg[0] = 0;
     size_t count = (size_t) -1;
     sh_store_fail_commit_after (sh_replica_store (s_fx.replica), 1);
-    rc = sh_ops_import_courtyards (s_fx.replica, s_fx.csv_path, &count, s_report, NULL, msg);
+    rc = sh_import_courtyards (s_fx.replica, s_fx.csv_path, &count, s_report, NULL, msg);
     sh_store_fail_commit_after (sh_replica_store (s_fx.replica), 0);
     s_fingerprint (&after);
     FUZZ_CHECK (s_same (&before, &after));

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "sh_hublog.h"
+#include "sh_record.h"
 #include "sh_registry.h"
-#include "shouhe/v1/domain.pb-c.h"
 
 #define S_MAX_TMPDIRS 8
 #define S_COURTYARD_A "500115101001001"
@@ -122,13 +122,15 @@ fuzz_store_count (sh_store_t *store, sh_store_db_t db)
 //  ---------------------------------------------------------------------
 //  Bodies: real domain messages (docs/protocol.md 6.2)
 
+//  The body of a record of kind from its JSON (sh_record_from_json), which
+//  this call consumes.
 static fuzz_bytes_t
-s_pack (const ProtobufCMessage *m)
+s_record (sh_kind_t kind, json_t *rec)
 {
-    fuzz_bytes_t b = { .len = protobuf_c_message_get_packed_size (m) };
-    b.data = malloc (b.len ? b.len : 1);
-    FUZZ_CHECK (b.data);
-    FUZZ_CHECK (protobuf_c_message_pack (m, b.data) == b.len);
+    fuzz_bytes_t b;
+    FUZZ_CHECK (rec);
+    FUZZ_CHECK (sh_record_from_json (&b.data, &b.len, kind, rec, NULL) == SH_OK);
+    json_decref (rec);
     return b;
 }
 
@@ -142,28 +144,23 @@ static const uint8_t s_mediation_id[16] = {
     0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44, 0x44 };
 static const uint8_t s_role_id[17] = {
     0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x01 };
+//  The person and matter ids as a bytes field's JSON (hex).
+#define S_PERSON_HEX "11111111111111111111111111111111"
+#define S_MATTER_HEX "22222222222222222222222222222222"
 
 static fuzz_bytes_t
 s_courtyard (const char *code, const char *name, uint32_t households, bool full)
 {
-    Shouhe__V1__Courtyard m = SHOUHE__V1__COURTYARD__INIT;
+    if (!full)
+        return s_record (SH_KIND_COURTYARD, json_pack ("{s:I}", "households", (json_int_t) households));
     char village[13];
     memcpy (village, code, 12);
     village[12] = 0;
-    m.has_households = 1;
-    m.households = households;
-    if (full) {
-        m.code = (char *) code;
-        m.name = (char *) name;
-        m.village = village;
-        m.has_residents = m.has_elderly = m.has_model = m.has_point = 1;
-        m.residents = 3 * households;
-        m.elderly = households / 2;
-        m.model = true;
-        m.point = SHOUHE__V1__DELIBERATION_POINT__POINT_FIXED;
-        m.grid = "grid 3";
-    }
-    return s_pack (&m.base);
+    return s_record (SH_KIND_COURTYARD,
+                     json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s, s:s}", "code", code, "name", name,
+                                "village", village, "households", (json_int_t) households,
+                                "residents", (json_int_t) (3 * households), "elderly", (json_int_t) (households / 2),
+                                "model", true, "point", "fixed", "grid", "grid 3"));
 }
 
 //  The body of change seq of A's chain (see the table in fuzz_chain).
@@ -173,100 +170,47 @@ s_body_a (uint64_t seq, bool fork)
     switch (seq) {
         case 1:
             return s_courtyard (S_COURTYARD_A, fork ? "Pomelo Courtyard" : "Orange Tree Courtyard", 12, true);
-        case 2: {
-            Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
-            m.name = fork ? "Li Na" : "Li Wei";
-            m.courtyard = S_COURTYARD_A;
-            m.has_gender = m.has_birth_year = m.has_party_member = 1;
-            m.gender = SHOUHE__V1__GENDER__GENDER_MALE;
-            m.birth_year = 1961;
-            m.party_member = true;
-            m.phone = "13800000000";
-            return s_pack (&m.base);
-        }
-        case 3: {
-            Shouhe__V1__Matter m = SHOUHE__V1__MATTER__INIT;
-            m.courtyard = S_COURTYARD_A;
-            m.has_category = 1;
-            m.category = SHOUHE__V1__CATEGORY__CATEGORY_ENVIRONMENT;
-            m.title = fork ? "Drains" : "Street lights on the lane";
-            m.description = "Two lamps are out since the storm.";
-            m.opened_on = "2023-11-14";
-            return s_pack (&m.base);
-        }
-        case 4: {
-            Shouhe__V1__MatterEvent m = SHOUHE__V1__MATTER_EVENT__INIT;
-            m.has_kind = m.has_step = 1;
-            m.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
-            m.step = fork ? SHOUHE__V1__STEP__STEP_CONSULT : SHOUHE__V1__STEP__STEP_DIAGNOSE;
-            m.note = "walked the lane with the electrician";
-            m.date = "2023-11-15";
-            return s_pack (&m.base);
-        }
+        case 2:
+            return s_record (SH_KIND_PERSON,
+                json_pack ("{s:s, s:s, s:s, s:i, s:b, s:s}", "name", fork ? "Li Na" : "Li Wei",
+                           "courtyard", S_COURTYARD_A, "gender", "male", "birth_year", 1961,
+                           "party_member", true, "phone", "13800000000"));
+        case 3:
+            return s_record (SH_KIND_MATTER,
+                json_pack ("{s:s, s:s, s:s, s:s, s:s}", "courtyard", S_COURTYARD_A, "category", "environment",
+                           "title", fork ? "Drains" : "Street lights on the lane",
+                           "description", "Two lamps are out since the storm.", "opened_on", "2023-11-14"));
+        case 4:
+            return s_record (SH_KIND_MATTER_EVENT,
+                json_pack ("{s:s, s:s, s:s, s:s}", "kind", "step", "step", fork ? "consult" : "diagnose",
+                           "note", "walked the lane with the electrician", "date", "2023-11-15"));
         case 5:
             return s_courtyard (S_COURTYARD_A, NULL, fork ? 14 : 13, false);
-        case 6: {
-            Shouhe__V1__LedgerEntry m = SHOUHE__V1__LEDGER_ENTRY__INIT;
-            m.has_kind = m.has_unit = m.has_amount = 1;
-            m.kind = SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
-            m.unit = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
-            m.amount = fork ? 7 : 5;
-            m.reason = "cleaned the courtyard";
-            m.date = "2023-11-16";
-            m.courtyard = S_COURTYARD_A;
-            return s_pack (&m.base);
-        }
-        case 7: {
-            Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
-            m.has_person = m.has_role = m.has_status = m.has_nomination = 1;
-            m.person = (ProtobufCBinaryData) { sizeof s_person_id, (uint8_t *) s_person_id };
-            m.courtyard = S_COURTYARD_A;
-            m.role = SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD;
-            m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED;
-            m.nomination = fork ? SHOUHE__V1__NOMINATION__NOMINATION_SELF
-                                : SHOUHE__V1__NOMINATION__NOMINATION_RECOMMENDED;
-            m.appointed_on = "2023-11-17";
-            return s_pack (&m.base);
-        }
-        case 8: {
-            Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
-            char *topics[] = { "street lights", "autumn harvest" };
-            char *decisions[] = { "ask the town for two lamps" };
-            m.courtyard = S_COURTYARD_A;
-            m.has_kind = m.has_attendance = 1;
-            m.kind = SHOUHE__V1__MEETING_KIND__MEETING_DELIBERATION;
-            m.date = "2023-11-18";
-            m.attendance = fork ? 9 : 17;
-            m.n_topics = 2;
-            m.topics = topics;
-            m.n_decisions = 1;
-            m.decisions = decisions;
-            m.location = "under the camphor tree";
-            return s_pack (&m.base);
-        }
-        case 9: {
-            Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
-            m.courtyard = S_COURTYARD_A;
-            m.has_level = m.has_kind = m.has_outcome = m.has_parties = m.has_matter = 1;
-            m.level = SHOUHE__V1__MEDIATION_LEVEL__MEDIATION_LEVEL_COURTYARD;
-            m.kind = SHOUHE__V1__MEDIATION_KIND__MEDIATION_KIND_NEIGHBOUR;
-            m.outcome = fork ? SHOUHE__V1__MEDIATION_OUTCOME__MEDIATION_OUTCOME_PARTIAL
-                             : SHOUHE__V1__MEDIATION_OUTCOME__MEDIATION_OUTCOME_RESOLVED;
-            m.date = "2023-11-19";
-            m.parties = 2;
-            m.summary = "a shared wall";
-            m.matter = (ProtobufCBinaryData) { sizeof s_matter_id, (uint8_t *) s_matter_id };
-            return s_pack (&m.base);
-        }
-        case 10: {
-            Shouhe__V1__Region m = SHOUHE__V1__REGION__INIT;
-            m.code = FUZZ_SCOPE_A;
-            m.name = fork ? "Shuanghe" : "Shuanglu";
-            m.has_level = 1;
-            m.level = SHOUHE__V1__REGION_LEVEL__LEVEL_TOWN;
-            m.parent = FUZZ_DISTRICT;
-            return s_pack (&m.base);
-        }
+        case 6:
+            return s_record (SH_KIND_LEDGER,
+                json_pack ("{s:s, s:s, s:i, s:s, s:s, s:s}", "kind", "earn", "unit", "points", "amount", fork ? 7 : 5,
+                           "reason", "cleaned the courtyard", "date", "2023-11-16", "courtyard", S_COURTYARD_A));
+        case 7:
+            return s_record (SH_KIND_ROLE,
+                json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "person", S_PERSON_HEX, "courtyard", S_COURTYARD_A,
+                           "role", "courtyard_head", "status", "appointed",
+                           "nomination", fork ? "self" : "recommended", "appointed_on", "2023-11-17"));
+        case 8:
+            return s_record (SH_KIND_MEETING,
+                json_pack ("{s:s, s:s, s:s, s:i, s:[s, s], s:[s], s:s}", "courtyard", S_COURTYARD_A,
+                           "kind", "deliberation", "date", "2023-11-18", "attendance", fork ? 9 : 17,
+                           "topics", "street lights", "autumn harvest", "decisions", "ask the town for two lamps",
+                           "location", "under the camphor tree"));
+        case 9:
+            return s_record (SH_KIND_MEDIATION,
+                json_pack ("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "courtyard", S_COURTYARD_A,
+                           "level", "courtyard", "kind", "neighbour", "outcome", fork ? "partial" : "resolved",
+                           "date", "2023-11-19", "parties", 2, "summary", "a shared wall",
+                           "matter", S_MATTER_HEX));
+        case 10:
+            return s_record (SH_KIND_REGION,
+                json_pack ("{s:s, s:s, s:s, s:s}", "code", FUZZ_SCOPE_A, "name", fork ? "Shuanghe" : "Shuanglu",
+                           "level", "town", "parent", FUZZ_DISTRICT));
         default:
             return (fuzz_bytes_t) { NULL, 0 };     //  11: OP_DELETE of the person
     }
@@ -328,16 +272,10 @@ s_spec (sh_change_t *c, fuzz_bytes_t *body, fuzz_key_id_t who, uint64_t seq, boo
     }
     else
     if (who == FUZZ_KEY_B && seq == 2) {
-        Shouhe__V1__Evaluation m = SHOUHE__V1__EVALUATION__INIT;
-        m.courtyard = S_COURTYARD_B;
-        m.period = "2023Q4";
-        m.has_category = m.has_content = m.has_effect = m.has_satisfaction = m.has_maturity = 1;
-        m.category = SHOUHE__V1__CATEGORY__CATEGORY_POLICY;
-        m.content = 8;
-        m.effect = 7;
-        m.satisfaction = 9;
-        m.maturity = 8;
-        *body = s_pack (&m.base);
+        *body = s_record (SH_KIND_EVALUATION,
+                          json_pack ("{s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "courtyard", S_COURTYARD_B,
+                                     "period", "2023Q4", "category", "policy", "content", 8, "effect", 7,
+                                     "satisfaction", 9, "maturity", 8));
         c->kind = SH_KIND_EVALUATION;
         c->op = SH_OP_PUT;
         c->entity = (const uint8_t *) b_eval_id;

@@ -27,12 +27,14 @@
     flip without BYTE_OFFSET flips the last digit of the change's region
     ('0' <-> '1' ...), so the change still parses and only its signature
     breaks. Nothing else is touched: the registry note and the checkpoints
-    keep what the hub signed. The file is decoded and re-encoded with
-    protobuf-c (a test tool: it holds the export in memory twice).
+    keep what the hub signed. The file is read into an editable
+    sh_export_doc_t and written back with sh_export_doc_write (a test tool:
+    it holds the export in memory twice).
     Exit status: 0 done, 1 failed, 2 usage.
 */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +43,11 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_export.h"
 #include "sh_key.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_store.h"
-#include "shouhe/v1/export.pb-c.h"
 
 /* --------------------------------------------------------------------------
  * Helpers
@@ -102,43 +104,13 @@ s_index (const char *text, size_t n, size_t *i)
     return true;
 }
 
-static uint8_t *
-s_read_file (const char *path, size_t *len)
-{
-    FILE *f = fopen (path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc (cap);
-    size_t got;
-    while (buf && (got = fread (buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *bigger = realloc (buf, cap *= 2);
-            if (!bigger) {
-                free (buf);
-                buf = NULL;
-            }
-            buf = bigger;
-        }
-    }
-    fclose (f);
-    *len = n;
-    return buf;
-}
-
-//  Ownership: main replaces the message's changes and checkpoints arrays by
-//  copies of its own, so that commands can drop, swap and append freely;
-//  every buffer a command allocates is kept here. Before free_unpacked the
-//  original arrays are put back, so each allocation is freed exactly once.
-static void *s_owned[64];
-static size_t s_n_owned;
-
+//  Replace blob by the malloc'ed bytes (data, len), which it then owns.
 static void
-s_keep (void *p)
+s_blob_set (sh_export_blob_t *blob, uint8_t *data, size_t len)
 {
-    if (s_n_owned < sizeof s_owned / sizeof s_owned[0])
-        s_owned[s_n_owned++] = p;
+    free (blob->data);
+    blob->data = data;
+    blob->len = len;
 }
 
 //  Offset of the last region digit inside SignedChange bytes, or -1.
@@ -168,7 +140,7 @@ s_region_offset (const uint8_t *bytes, size_t len)
 
 //  The highest seq of author among the export's changes, and its hash.
 static void
-s_head (const Shouhe__V1__Export *x, const uint8_t author[SH_PUBKEY_BYTES], uint64_t *seq,
+s_head (const sh_export_doc_t *x, const uint8_t author[SH_PUBKEY_BYTES], uint64_t *seq,
         uint8_t hash[SH_HASH_BYTES])
 {
     *seq = 0;
@@ -200,12 +172,12 @@ s_now_hlc (void)
  * -------------------------------------------------------------------------- */
 
 static int
-s_flip (Shouhe__V1__Export *x, char **args, int n)
+s_flip (sh_export_doc_t *x, char **args, int n)
 {
     size_t i;
     if (n < 1 || !s_index (args[0], x->n_changes, &i))
         return s_usage ();
-    ProtobufCBinaryData *b = &x->changes[i];
+    sh_export_blob_t *b = &x->changes[i];
     uint64_t offset;
     if (n > 1) {
         if (!s_parse_u64 (args[1], &offset) || offset >= b->len)
@@ -221,11 +193,12 @@ s_flip (Shouhe__V1__Export *x, char **args, int n)
 }
 
 static int
-s_drop (Shouhe__V1__Export *x, char **args, int n)
+s_drop (sh_export_doc_t *x, char **args, int n)
 {
     size_t i;
     if (n < 1 || !s_index (args[0], x->n_changes, &i))
         return s_usage ();
+    free (x->changes[i].data);
     memmove (&x->changes[i], &x->changes[i + 1], (x->n_changes - i - 1) * sizeof x->changes[0]);
     x->n_changes--;
     printf ("dropped change %zu\n", i + 1);
@@ -233,38 +206,33 @@ s_drop (Shouhe__V1__Export *x, char **args, int n)
 }
 
 static int
-s_swap (Shouhe__V1__Export *x, char **args, int n)
+s_swap (sh_export_doc_t *x, char **args, int n)
 {
     size_t i, j;
     if (n < 2 || !s_index (args[0], x->n_changes, &i) || !s_index (args[1], x->n_changes, &j))
         return s_usage ();
-    ProtobufCBinaryData t = x->changes[i];
+    sh_export_blob_t t = x->changes[i];
     x->changes[i] = x->changes[j];
     x->changes[j] = t;
     printf ("swapped changes %zu and %zu\n", i + 1, j + 1);
     return 0;
 }
 
-//  Sign a change (hand-filled) with key; the result is kept for freeing.
+//  Sign a change (hand-filled) with key. Caller owns out->data.
 static sh_err
-s_sign (const sh_change_t *c, const sh_key_t *key, ProtobufCBinaryData *out)
+s_sign (const sh_change_t *c, const sh_key_t *key, sh_export_blob_t *out)
 {
-    uint8_t *bytes = NULL, *signed_bytes = NULL;
-    size_t len, signed_len;
+    uint8_t *bytes = NULL;
+    size_t len;
     sh_err rc = sh_change_encode (c, &bytes, &len);
     if (rc == SH_OK)
-        rc = sh_change_sign (&signed_bytes, &signed_len, bytes, len, key);
+        rc = sh_change_sign (&out->data, &out->len, bytes, len, key);
     free (bytes);
-    if (rc == SH_OK) {
-        out->data = signed_bytes;
-        out->len = signed_len;
-        s_keep (signed_bytes);
-    }
     return rc;
 }
 
 static int
-s_fork (Shouhe__V1__Export *x, char **args, int n)
+s_fork (sh_export_doc_t *x, char **args, int n)
 {
     size_t i;
     if (n < 2 || !s_index (args[0], x->n_changes, &i))
@@ -288,47 +256,52 @@ s_fork (Shouhe__V1__Export *x, char **args, int n)
     sh_change_t other = c;
     other.pb_ = NULL;
     other.hlc = c.hlc + 1;
-    ProtobufCBinaryData out;
+    sh_export_blob_t out;
     rc = s_sign (&other, key, &out);
     uint64_t seq = c.seq;
     sh_change_fini (&c);
     sh_key_destroy (&key);
     if (rc)
         return s_fail ("sign the other change", rc);
-    x->changes[i] = out;    //  the old bytes stay owned by the unpacked message
+    s_blob_set (&x->changes[i], out.data, out.len);
     printf ("forked: change %zu (seq %" PRIu64 ") replaced by another validly signed change\n", i + 1, seq);
     return 0;
 }
 
 static int
-s_substitute_key (Shouhe__V1__Export *x, char **args, int n)
+s_substitute_key (sh_export_doc_t *x, char **args, int n)
 {
     size_t i;
     uint8_t key[SH_PUBKEY_BYTES];
     if (n < 2 || !s_index (args[0], x->n_registry, &i) || sh_crypto_unhex (key, sizeof key, args[1]) != SH_OK)
         return s_usage ();
-    if (x->registry[i]->key.len != SH_PUBKEY_BYTES)
+    //  Enrollment.key is field 1 (wire.proto): the first field, its 32 bytes
+    //  after the tag 0x0a and the length 32
+    sh_export_blob_t *e = &x->registry[i];
+    if (e->len < 2 + SH_PUBKEY_BYTES || e->data[0] != 0x0a || e->data[1] != SH_PUBKEY_BYTES)
         return 1;
-    memcpy (x->registry[i]->key.data, key, SH_PUBKEY_BYTES);
+    memcpy (e->data + 2, key, SH_PUBKEY_BYTES);
     printf ("registry entry %zu now names key %s\n", i + 1, args[1]);
     return 0;
 }
 
-//  Append bytes (a malloc'd buffer we keep) as the last change.
+//  Append bytes (a malloc'ed buffer the document then owns) as the last change.
 static int
-s_append (Shouhe__V1__Export *x, uint8_t *bytes, size_t len)
+s_append (sh_export_doc_t *x, uint8_t *bytes, size_t len)
 {
-    ProtobufCBinaryData *more = realloc (x->changes, (x->n_changes + 1) * sizeof *more);
-    if (!more)
+    sh_export_blob_t *more = realloc (x->changes, (x->n_changes + 1) * sizeof *more);
+    if (!more) {
+        free (bytes);
         return s_fail ("append", SH_ENOMEM);
-    more[x->n_changes] = (ProtobufCBinaryData) { len, bytes };
-    x->changes = more;              //  our copy of the array (see s_owned)
+    }
+    more[x->n_changes] = (sh_export_blob_t) { bytes, len };
+    x->changes = more;
     x->n_changes++;
     return 0;
 }
 
 static int
-s_append_foreign (Shouhe__V1__Export *x, char **args, int n)
+s_append_foreign (sh_export_doc_t *x, char **args, int n)
 {
     if (n < 2)
         return s_usage ();
@@ -358,7 +331,7 @@ s_append_foreign (Shouhe__V1__Export *x, char **args, int n)
         c.body = body;
         c.body_len = hl / 2;
     }
-    ProtobufCBinaryData out;
+    sh_export_blob_t out;
     rc = s_sign (&c, key, &out);
     sh_key_destroy (&key);
     if (rc)
@@ -370,7 +343,7 @@ s_append_foreign (Shouhe__V1__Export *x, char **args, int n)
 }
 
 static int
-s_append_log (Shouhe__V1__Export *x, char **args, int n)
+s_append_log (sh_export_doc_t *x, char **args, int n)
 {
     if (n < 1)
         return s_usage ();
@@ -400,7 +373,6 @@ s_append_log (Shouhe__V1__Export *x, char **args, int n)
     sh_store_close (&store);
     if (rc)
         return s_fail ("read the node's log", rc);
-    s_keep (copy);
     if (s_append (x, copy, len))
         return 1;
     printf ("appended change %zu: entry %" PRIu64 " of %s\n", x->n_changes, index, args[0]);
@@ -408,12 +380,12 @@ s_append_log (Shouhe__V1__Export *x, char **args, int n)
 }
 
 static int
-s_evidence_flip (Shouhe__V1__Export *x, char **args, int n)
+s_evidence_flip (sh_export_doc_t *x, char **args, int n)
 {
     size_t i;
-    if (n < 1 || !s_index (args[0], x->n_evidence, &i) || x->evidence[i]->n_sides == 0)
+    if (n < 1 || !s_index (args[0], x->n_evidence, &i) || x->evidence[i].n_sides == 0)
         return s_usage ();
-    ProtobufCBinaryData *b = &x->evidence[i]->sides[0];
+    sh_export_blob_t *b = &x->evidence[i].sides[0];
     long at = s_region_offset (b->data, b->len);
     size_t offset = at >= 0 ? (size_t) at : b->len - 1;
     b->data[offset] ^= 1;
@@ -423,21 +395,20 @@ s_evidence_flip (Shouhe__V1__Export *x, char **args, int n)
 
 //  Replace the last checkpoint by text signed with key under the origin.
 static int
-s_replace_checkpoint (Shouhe__V1__Export *x, const char *text, size_t text_len, const sh_key_t *key)
+s_replace_checkpoint (sh_export_doc_t *x, const char *text, size_t text_len, const sh_key_t *key)
 {
     char *note;
     size_t note_len;
     sh_err rc = sh_note_sign (&note, &note_len, text, text_len, key, x->origin);
     if (rc)
         return s_fail ("sign the checkpoint", rc);
-    s_keep (note);
-    x->checkpoints[x->n_checkpoints - 1] = note;   //  the old one stays owned by the message
+    s_blob_set (&x->checkpoints[x->n_checkpoints - 1], (uint8_t *) note, note_len);
     printf ("replaced checkpoint %zu\n", x->n_checkpoints);
     return 0;
 }
 
 static int
-s_forge_checkpoint (Shouhe__V1__Export *x, char **args, int n)
+s_forge_checkpoint (sh_export_doc_t *x, char **args, int n)
 {
     if (n < 1 || x->n_checkpoints == 0)
         return s_usage ();
@@ -446,8 +417,8 @@ s_forge_checkpoint (Shouhe__V1__Export *x, char **args, int n)
     if (rc)
         return s_fail (args[0], rc);
     sh_note_t *note;
-    const char *last = x->checkpoints[x->n_checkpoints - 1];
-    rc = sh_note_parse (&note, last, strlen (last));
+    const sh_export_blob_t *last = &x->checkpoints[x->n_checkpoints - 1];
+    rc = sh_note_parse (&note, (const char *) last->data, last->len);
     int ret = rc ? s_fail ("parse the last checkpoint", rc) : 0;
     if (!ret) {
         size_t tl;
@@ -460,13 +431,13 @@ s_forge_checkpoint (Shouhe__V1__Export *x, char **args, int n)
 }
 
 static int
-s_rewrite_checkpoint (Shouhe__V1__Export *x, char **args, int n)
+s_rewrite_checkpoint (sh_export_doc_t *x, char **args, int n)
 {
     if (n < 1 || x->n_checkpoints == 0)
         return s_usage ();
     sh_note_t *note;
-    const char *last = x->checkpoints[x->n_checkpoints - 1];
-    sh_err rc = sh_note_parse (&note, last, strlen (last));
+    const sh_export_blob_t *last = &x->checkpoints[x->n_checkpoints - 1];
+    sh_err rc = sh_note_parse (&note, (const char *) last->data, last->len);
     if (rc)
         return s_fail ("parse the last checkpoint", rc);
     sh_note_checkpoint_t cp;
@@ -511,28 +482,15 @@ main (int argc, char **argv)
         return s_usage ();
     if (sh_crypto_init () != SH_OK)
         return 1;
-    size_t len;
-    uint8_t *buf = s_read_file (argv[1], &len);
-    if (!buf) {
-        fprintf (stderr, "sh_export_tamper: cannot read %s\n", argv[1]);
+    sh_export_doc_t doc;
+    sh_export_doc_t *x = &doc;
+    const char *why = NULL;
+    sh_err rc = sh_export_doc_load (x, argv[1], &why);
+    if (rc) {
+        fprintf (stderr, "sh_export_tamper: cannot read %s: %s%s%s\n", argv[1], sh_strerror (rc),
+                 why ? ": " : "", why ? why : "");
         return 1;
     }
-    Shouhe__V1__Export *x = shouhe__v1__export__unpack (NULL, len, buf);
-    free (buf);
-    if (!x) {
-        fprintf (stderr, "sh_export_tamper: %s is not an Export\n", argv[1]);
-        return 1;
-    }
-    //  our own copies of the arrays commands rewrite (see s_owned)
-    ProtobufCBinaryData *orig_changes = x->changes;
-    size_t orig_n_changes = x->n_changes;
-    char **orig_checkpoints = x->checkpoints;
-    x->changes = malloc ((x->n_changes + 1) * sizeof *x->changes);
-    x->checkpoints = malloc ((x->n_checkpoints + 1) * sizeof *x->checkpoints);
-    if (!x->changes || !x->checkpoints)
-        return s_fail ("copy", SH_ENOMEM);
-    memcpy (x->changes, orig_changes, orig_n_changes * sizeof *x->changes);
-    memcpy (x->checkpoints, orig_checkpoints, x->n_checkpoints * sizeof *x->checkpoints);
     const char *cmd = argv[3];
     char **args = argv + 4;
     int n = argc - 4;
@@ -549,23 +507,13 @@ main (int argc, char **argv)
     else if (!strcmp (cmd, "rewrite-checkpoint")) ret = s_rewrite_checkpoint (x, args, n);
     else ret = s_usage ();
     if (ret == 0) {
-        size_t out_len = shouhe__v1__export__get_packed_size (x);
-        uint8_t *out = malloc (out_len ? out_len : 1);
-        FILE *f = out ? fopen (argv[2], "wb") : NULL;
-        if (!f || (shouhe__v1__export__pack (x, out), fwrite (out, 1, out_len, f) != out_len)
-        ||  fclose (f) != 0) {
+        FILE *f = fopen (argv[2], "wb");
+        bool ok = f && sh_export_doc_write (f, x) == SH_OK;
+        if ((f && fclose (f) != 0) || !ok) {
             fprintf (stderr, "sh_export_tamper: cannot write %s\n", argv[2]);
             ret = 1;
         }
-        free (out);
     }
-    free (x->changes);
-    free (x->checkpoints);
-    x->changes = orig_changes;
-    x->n_changes = orig_n_changes;
-    x->checkpoints = orig_checkpoints;
-    shouhe__v1__export__free_unpacked (x, NULL);
-    for (size_t i = 0; i < s_n_owned; i++)
-        free (s_owned[i]);
+    sh_export_doc_fini (x);
     return ret;
 }

@@ -63,8 +63,9 @@
 #include "sh_crypto.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_names.h"
+#include "sh_record.h"
 #include "sh_replica.h"
-#include "shouhe/v1/domain.pb-c.h"
 
 /* --------------------------------------------------------------------------
  * Constants
@@ -165,6 +166,13 @@ static const char *const s_earn_minutes[] = { "陪伴独居老人", "代购代�
 static const char *const s_redeem_minutes[] = { "兑换上门助浴服务", "兑换助老陪诊服务" };
 static const char *const s_dismiss_reasons[] = { "外出务工", "年龄原因", "本人申请辞去", "履职不力被辞退" };
 
+//  Enum values by their short names (sh_record_from_json refuses a name the
+//  schema lacks): meeting kinds other than the party-masses day, in schema
+//  order, and mediation kinds (value 1 first).
+#define S_PARTY_MASSES_DAY "party_masses_day"
+static const char *const s_other_meetings[] = { "deliberation", "longmenzhen", "bench_lecture", "other" };
+static const char *const s_mediation_kinds[] = { "neighbour", "family", "land", "property", "other" };
+
 /* --------------------------------------------------------------------------
  * Types
  * -------------------------------------------------------------------------- */
@@ -202,8 +210,6 @@ typedef struct {
     uint64_t written;                 //  changes written
     uint64_t batch;                   //  changes per transaction
     uint64_t in_txn;                  //  changes in the open transaction
-    uint8_t *buf;                     //  packing buffer
-    size_t buf_cap;                   //  its size
     char (*villages)[13];             //  the villages written to
     size_t n_villages;
     s_courtyard_t *cy;                //  courtyards
@@ -371,34 +377,37 @@ s_flush (s_gen_t *g)
     return 0;
 }
 
-//  Write one change (m NULL for a body-less change). Once the target is
-//  reached every further call writes nothing and succeeds, so a run can stop
-//  anywhere without breaking a rule. Returns 0 or -1 (g->err set).
+//  Write one change whose body is the record rec (its JSON, as
+//  sh_record_from_json reads it), which this call consumes. Once the target
+//  is reached every further call writes nothing and succeeds, so a run can
+//  stop anywhere without breaking a rule. Returns 0 or -1 (g->err set).
 static int
 s_emit (s_gen_t *g, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
-        sh_op_t op, const ProtobufCMessage *m)
+        sh_op_t op, json_t *rec)
 {
-    if (s_full (g))
+    if (s_full (g)) {
+        json_decref (rec);
         return 0;
-    size_t len = 0;
-    if (m) {
-        len = protobuf_c_message_get_packed_size (m);
-        if (len > g->buf_cap) {
-            size_t cap = len * 2 + 256;
-            uint8_t *buf = realloc (g->buf, cap);
-            if (!buf)
-                return s_fail (g, "out of memory");
-            g->buf = buf;
-            g->buf_cap = cap;
-        }
-        protobuf_c_message_pack (m, g->buf);
     }
-    sh_err rc = SH_OK;
+    if (!rec)
+        return s_fail (g, "cannot build a %s record: out of memory, or text that is not UTF-8",
+                       sh_record_type_name (kind));
+    uint8_t *body;
+    size_t len;
+    const char *why;
+    sh_err rc = sh_record_from_json (&body, &len, kind, rec, &why);
+    json_decref (rec);
+    if (rc)
+        return s_fail (g, "cannot encode a %s record: %s", sh_record_type_name (kind), why);
     if (!g->txn)
         rc = sh_replica_begin (g->r, &g->txn);
-    if (rc)
-        return s_fail (g, "cannot begin a write transaction: %s", sh_strerror (rc));
-    rc = sh_replica_write (g->r, g->txn, region, kind, id, id_len, op, m ? g->buf : NULL, len, NULL);
+    if (rc == SH_OK)
+        rc = sh_replica_write (g->r, g->txn, region, kind, id, id_len, op, body, len, NULL);
+    else
+        s_fail (g, "cannot begin a write transaction: %s", sh_strerror (rc));
+    free (body);
+    if (g->err[0])
+        return -1;
     if (rc)
         return s_fail (g, "cannot write change %" PRIu64 " (region %s, kind %d): %s",
                        g->written + 1, region, (int) kind, sh_strerror (rc));
@@ -487,11 +496,11 @@ s_collect_courtyard (const char *region, const uint8_t *id, size_t id_len,
         s_fail (g, "out of memory");
         return 1;
     }
-    Shouhe__V1__Courtyard *m = shouhe__v1__courtyard__unpack (NULL, body_len, body);
-    c->households = m && m->has_households ? m->households : 20;
-    c->model = m && m->has_model && m->model;
-    if (m)
-        shouhe__v1__courtyard__free_unpacked (m, NULL);
+    json_t *m = sh_record_to_json (SH_KIND_COURTYARD, body, body_len);
+    json_t *households = json_object_get (m, "households");
+    c->households = json_is_integer (households) ? (uint32_t) json_integer_value (households) : 20;
+    c->model = json_is_true (json_object_get (m, "model"));
+    json_decref (m);
     return 0;
 }
 
@@ -567,17 +576,12 @@ s_person_write (s_gen_t *g, size_t ci, const char *clan)
     char phone[16];
     snprintf (phone, sizeof phone, "1%d%09u", s_range (&g->rng, 30, 89), s_below (&g->rng, 1000000000));
 
-    Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
-    m.name = name;
-    m.courtyard = c->code;
-    m.has_gender = 1;
-    m.gender = female ? SHOUHE__V1__GENDER__GENDER_FEMALE : SHOUHE__V1__GENDER__GENDER_MALE;
-    m.has_birth_year = 1;
-    m.birth_year = (uint32_t) s_range (&g->rng, 1940, 2004);
-    m.has_party_member = 1;
-    m.party_member = p->party;
-    m.phone = s_chance (&g->rng, 700) ? phone : NULL;
-    return s_emit (g, c->code, SH_KIND_PERSON, p->id, sizeof p->id, SH_OP_PUT, &m.base);
+    int birth_year = s_range (&g->rng, 1940, 2004);
+    bool with_phone = s_chance (&g->rng, 700);
+    json_t *m = json_pack ("{s:s, s:s, s:s, s:i, s:b, s:s*}", "name", name, "courtyard", c->code,
+                           "gender", female ? "female" : "male", "birth_year", birth_year,
+                           "party_member", p->party, "phone", with_phone ? phone : NULL);
+    return s_emit (g, c->code, SH_KIND_PERSON, p->id, sizeof p->id, SH_OP_PUT, m);
 }
 
 //  Appoint person pi (index within the courtyard) to role (as sh_ops_role_assign).
@@ -589,26 +593,18 @@ s_appoint (s_gen_t *g, size_t ci, int pi, int role, int day)
     uint8_t rid[S_ID_BYTES + 1];
     memcpy (rid, p->id, S_ID_BYTES);
     rid[S_ID_BYTES] = (uint8_t) role;
-    char date[11];
+    char date[11], person[2 * S_ID_BYTES + 1];
     s_date (date, day);
-    Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
-    m.has_person = 1;
-    m.person = (ProtobufCBinaryData) { S_ID_BYTES, rid };
-    m.courtyard = c->code;
-    m.has_role = 1;
-    m.role = role;
-    m.has_status = 1;
-    m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED;
-    m.has_nomination = 1;
-    m.nomination = s_chance (&g->rng, 400) ? SHOUHE__V1__NOMINATION__NOMINATION_SELF
-                                           : SHOUHE__V1__NOMINATION__NOMINATION_RECOMMENDED;
-    m.appointed_on = date;
+    sh_crypto_hex (person, p->id, S_ID_BYTES);
+    const char *nomination = s_chance (&g->rng, 400) ? "self" : "recommended";
+    json_t *m = json_pack ("{s:s, s:s, s:i, s:s, s:s, s:s}", "person", person, "courtyard", c->code,
+                           "role", role, "status", "appointed", "nomination", nomination, "appointed_on", date);
     for (int k = 0; k < 3; k++)
         if (c->holder[role][k] < 0) {
             c->holder[role][k] = pi;
             break;
         }
-    return s_emit (g, c->code, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base);
+    return s_emit (g, c->code, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, m);
 }
 
 static bool
@@ -638,13 +634,10 @@ s_role_change (s_gen_t *g, size_t ci, int day)
     rid[S_ID_BYTES] = (uint8_t) role;
     char date[11];
     s_date (date, day);
-    Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
-    m.has_status = 1;
-    m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED;
-    m.dismissed_on = date;
-    m.reason = (char *) S_PICK (&g->rng, s_dismiss_reasons);
+    json_t *m = json_pack ("{s:s, s:s, s:s}", "status", "dismissed", "dismissed_on", date,
+                           "reason", S_PICK (&g->rng, s_dismiss_reasons));
     c->holder[role][slot] = -1;
-    S_TRY (s_emit (g, c->code, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base));
+    S_TRY (s_emit (g, c->code, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, m));
     //  the successor: anyone else in the courtyard not holding the role
     int start = (int) s_below (&g->rng, (uint32_t) c->n_persons);
     for (int k = 0; k < (int) c->n_persons; k++) {
@@ -696,29 +689,13 @@ s_courtyard_write (s_gen_t *g, size_t vi, int *next_no, bool with_people)
     memcpy (vcode, code, 12);
     vcode[12] = 0;
 
-    Shouhe__V1__Courtyard m = SHOUHE__V1__COURTYARD__INIT;
-    m.code = code;
-    m.name = name;
-    m.village = vcode;
-    m.has_households = 1;
-    m.households = c->households;
-    m.has_residents = 1;
-    m.residents = residents;
-    m.has_elderly = 1;
-    m.elderly = elderly;
-    m.has_model = 1;
-    m.model = c->model;
     //  52 fixed and 264 mobile points among ~4,200 courtyards; model ones are fixed
-    int point = c->model ? SHOUHE__V1__DELIBERATION_POINT__POINT_FIXED
-              : s_chance (r, 12) ? SHOUHE__V1__DELIBERATION_POINT__POINT_FIXED
-              : s_chance (r, 64) ? SHOUHE__V1__DELIBERATION_POINT__POINT_MOBILE : 0;
-    if (point) {
-        m.has_point = 1;
-        m.point = point;
-    }
-    m.grid = grid;
-    m.villager_group = group;
-    S_TRY (s_emit (g, code, SH_KIND_COURTYARD, (const uint8_t *) code, 15, SH_OP_PUT, &m.base));
+    const char *point = c->model ? "fixed" : s_chance (r, 12) ? "fixed" : s_chance (r, 64) ? "mobile" : NULL;
+    json_t *m = json_pack ("{s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:s*, s:s, s:s}", "code", code, "name", name,
+                           "village", vcode, "households", (json_int_t) c->households,
+                           "residents", (json_int_t) residents, "elderly", (json_int_t) elderly,
+                           "model", c->model, "point", point, "grid", grid, "villager_group", group);
+    S_TRY (s_emit (g, code, SH_KIND_COURTYARD, (const uint8_t *) code, 15, SH_OP_PUT, m));
     if (!with_people)
         return 0;
 
@@ -731,18 +708,18 @@ s_courtyard_write (s_gen_t *g, size_t vi, int *next_no, bool with_people)
 
     //  roles, appointed at the start of the run
     int day = g->start_day + s_range (r, 0, 20);
-    S_TRY (s_appoint (g, ci, 0, SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD, day));
-    S_TRY (s_appoint (g, ci, 1, SHOUHE__V1__ROLE__ROLE_DELIBERATION_HEAD, day));
+    S_TRY (s_appoint (g, ci, 0, SH_ROLE_COURTYARD_HEAD, day));
+    S_TRY (s_appoint (g, ci, 1, SH_ROLE_DELIBERATION_HEAD, day));
     int group_size = s_range (r, 2, 3);
     if (group_size > n - 2)
         group_size = n - 2;   //  persons 0 and 1 head the courtyard and its deliberation
     for (int i = 0; i < group_size; i++)
-        S_TRY (s_appoint (g, ci, 2 + i, SHOUHE__V1__ROLE__ROLE_MANAGEMENT_GROUP, day));
+        S_TRY (s_appoint (g, ci, 2 + i, SH_ROLE_MANAGEMENT_GROUP, day));
     if (c->households >= 15 && n > 2 + group_size)
-        S_TRY (s_appoint (g, ci, 2 + group_size, SHOUHE__V1__ROLE__ROLE_BAY_HEAD, day));
+        S_TRY (s_appoint (g, ci, 2 + group_size, SH_ROLE_BAY_HEAD, day));
     for (int i = 0; i < n; i++)
         if (g->ps[c->first_person + (size_t) i].party) {
-            S_TRY (s_appoint (g, ci, i, SHOUHE__V1__ROLE__ROLE_PARTY_GROUP_LEADER, day));
+            S_TRY (s_appoint (g, ci, i, SH_ROLE_PARTY_GROUP_LEADER, day));
             break;
         }
     return 0;
@@ -779,40 +756,44 @@ typedef struct {
     int day;                          //  date of the latest event
 } s_matter_t;
 
-//  One matter event, checked against the rules before it is written.
+//  The kinds of matter event (shouhe.v1.MatterEventKind, by name).
+#define S_STEP "step"
+#define S_ESCALATE "escalate"
+#define S_CLOSE "close"
+
+//  One matter event of kind with its value (a step, a tier or a
+//  satisfaction), checked against the rules before it is written.
 static int
-s_event (s_matter_t *mt, int kind, int value, const char *note, int min_days, int max_days)
+s_event (s_matter_t *mt, const char *kind, int value, const char *note, int min_days, int max_days)
 {
     s_gen_t *g = mt->g;
     char why[SH_DOMAIN_WHY_BYTES];
     sh_err rc;
-    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
-    e.has_kind = 1;
-    e.kind = kind;
-    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP) {
+    json_t *e;
+    if (!strcmp (kind, S_STEP)) {
         rc = sh_domain_matter_step (&mt->state, value, why);
-        e.has_step = 1;
-        e.step = value;
+        e = json_pack ("{s:s, s:s}", "kind", kind, "step", sh_names_step (value));
     }
     else
-    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
+    if (!strcmp (kind, S_ESCALATE)) {
         rc = sh_domain_matter_escalate (&mt->state, value, why);
-        e.has_tier = 1;
-        e.tier = value;
+        e = json_pack ("{s:s, s:s}", "kind", kind, "tier", sh_names_tier (value));
     }
     else {
         rc = sh_domain_matter_close (&mt->state, value, why);
-        e.has_satisfaction = 1;
-        e.satisfaction = (uint32_t) value;
+        e = json_pack ("{s:s, s:i}", "kind", kind, "satisfaction", value);
     }
-    if (rc)
+    if (rc) {
+        json_decref (e);
         return s_fail (g, "internal error: a generated matter event breaks a rule: %s", why);
+    }
     mt->day += s_range (&g->rng, min_days, max_days);
     char date[11];
     s_date (date, mt->day);
-    e.note = (char *) note;
-    e.date = date;
-    return s_emit (g, mt->region, SH_KIND_MATTER_EVENT, mt->id, S_ID_BYTES, SH_OP_EVENT, &e.base);
+    if (note)
+        json_object_set_new (e, "note", json_string (note));
+    json_object_set_new (e, "date", json_string (date));
+    return s_emit (g, mt->region, SH_KIND_MATTER_EVENT, mt->id, S_ID_BYTES, SH_OP_EVENT, e);
 }
 
 //  A matter opened on day in courtyard ci, and as much of its life as it has
@@ -827,15 +808,12 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
     s_fill (r, id, sizeof id);
     char date[11];
     s_date (date, day);
-    Shouhe__V1__Matter m = SHOUHE__V1__MATTER__INIT;
-    m.courtyard = c->code;
-    m.has_category = 1;
-    m.category = cat;
-    m.title = (char *) S_PICK (r, s_titles[cat - 1]);
-    m.description = (char *) S_PICK (r, s_descriptions);
-    m.opened_on = date;
-    S_TRY (s_emit (g, c->code, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, &m.base));
-    if (cat == SHOUHE__V1__CATEGORY__CATEGORY_MEDIATION) {
+    const char *title = S_PICK (r, s_titles[cat - 1]);
+    const char *description = S_PICK (r, s_descriptions);
+    json_t *m = json_pack ("{s:s, s:s, s:s, s:s*, s:s}", "courtyard", c->code, "category", sh_names_category (cat),
+                           "title", title, "description", description, "opened_on", date);
+    S_TRY (s_emit (g, c->code, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, m));
+    if (!strcmp (sh_names_category (cat), "mediation")) {
         memcpy (c->last_mediation_matter, id, sizeof id);
         c->has_mediation_matter = true;
     }
@@ -860,9 +838,7 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
 #define S_EV(kind, value, note, lo, hi) \
     do { if (done++ >= stop || (g->end_day && mt.day + (hi) > g->end_day)) return 0; \
          S_TRY (s_event (&mt, kind, value, note, lo, hi)); } while (0)
-    const int STEP = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
-    const int ESC = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
-    const int CLOSE = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
+    const char *STEP = S_STEP, *ESC = S_ESCALATE, *CLOSE = S_CLOSE;
     if (route == 0) {
         S_EV (STEP, SH_STEP_HANDLE, S_PICK (r, s_notes_handle), 0, 3);
         S_EV (STEP, SH_STEP_FEEDBACK, S_PICK (r, s_notes_feedback), 1, 4);
@@ -889,14 +865,14 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
  * -------------------------------------------------------------------------- */
 
 static int
-s_meeting (s_gen_t *g, size_t ci, int kind, int day)
+s_meeting (s_gen_t *g, size_t ci, const char *kind, int day)
 {
     s_rng_t *r = &g->rng;
     const s_courtyard_t *c = &g->cy[ci];
     const char *topics[3], *decisions[2];
     size_t n_topics = (size_t) s_range (r, 1, 3), n_decisions = (size_t) s_range (r, 0, 2);
     //  distinct topics and decisions: consecutive entries from a random start
-    bool party = kind == SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY;
+    bool party = !strcmp (kind, S_PARTY_MASSES_DAY);
     size_t nt = party ? S_COUNT (s_topics_party) : S_COUNT (s_topics_other);
     size_t t0 = s_below (r, (uint32_t) nt), d0 = s_below (r, (uint32_t) S_COUNT (s_decisions));
     for (size_t i = 0; i < n_topics; i++)
@@ -907,20 +883,17 @@ s_meeting (s_gen_t *g, size_t ci, int kind, int day)
     s_date (date, day);
     uint8_t id[S_ID_BYTES];
     s_fill (r, id, sizeof id);
-    Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
-    m.courtyard = (char *) c->code;
-    m.has_kind = 1;
-    m.kind = kind;
-    m.date = date;
-    m.has_attendance = 1;
-    m.attendance = c->households * (uint32_t) s_range (r, 30, 110) / 100 + 1;
-    m.n_topics = n_topics;
-    m.topics = (char **) topics;
-    m.n_decisions = n_decisions;
-    m.decisions = (char **) decisions;
-    m.location = (char *) (kind == SHOUHE__V1__MEETING_KIND__MEETING_DELIBERATION ? "党群连心议事站"
-                           : S_PICK (r, s_locations));
-    return s_emit (g, c->code, SH_KIND_MEETING, id, sizeof id, SH_OP_PUT, &m.base);
+    uint32_t attendance = c->households * (uint32_t) s_range (r, 30, 110) / 100 + 1;
+    const char *location = !strcmp (kind, "deliberation") ? "党群连心议事站" : S_PICK (r, s_locations);
+    json_t *t = json_array (), *d = json_array ();
+    for (size_t i = 0; i < n_topics; i++)
+        json_array_append_new (t, json_string (topics[i]));
+    for (size_t i = 0; i < n_decisions; i++)
+        json_array_append_new (d, json_string (decisions[i]));
+    json_t *m = json_pack ("{s:s, s:s, s:s, s:I, s:o, s:o, s:s}", "courtyard", c->code, "kind", kind,
+                           "date", date, "attendance", (json_int_t) attendance, "topics", t, "decisions", d,
+                           "location", location);
+    return s_emit (g, c->code, SH_KIND_MEETING, id, sizeof id, SH_OP_PUT, m);
 }
 
 static int
@@ -938,24 +911,19 @@ s_mediation (s_gen_t *g, size_t ci, int day)
     s_date (date, day);
     uint8_t id[S_ID_BYTES];
     s_fill (r, id, sizeof id);
-    Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
-    m.courtyard = c->code;
-    m.has_level = 1;
-    m.level = level;
-    m.has_kind = 1;
-    m.kind = kind;
-    m.has_outcome = 1;
-    m.outcome = outcome;
-    m.date = date;
-    m.has_parties = 1;
-    m.parties = (uint32_t) s_range (r, 2, 5);
-    m.summary = (char *) S_PICK (r, s_mediation_summaries);
+    int parties = s_range (r, 2, 5);
+    const char *summary = S_PICK (r, s_mediation_summaries);
+    json_t *m = json_pack ("{s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "courtyard", c->code,
+                           "level", sh_names_mediation_level (level), "kind", s_mediation_kinds[kind - 1],
+                           "outcome", sh_names_mediation_outcome (outcome), "date", date, "parties", parties,
+                           "summary", summary);
     if (c->has_mediation_matter && s_chance (r, 600)) {
-        m.has_matter = 1;
-        m.matter = (ProtobufCBinaryData) { S_ID_BYTES, c->last_mediation_matter };
+        char matter[2 * S_ID_BYTES + 1];
+        sh_crypto_hex (matter, c->last_mediation_matter, S_ID_BYTES);
+        json_object_set_new (m, "matter", json_string (matter));
         c->has_mediation_matter = false;
     }
-    return s_emit (g, c->code, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, &m.base);
+    return s_emit (g, c->code, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, m);
 }
 
 //  One ledger entry for a person of courtyard ci: an earning, or a
@@ -968,34 +936,27 @@ s_ledger (s_gen_t *g, size_t ci, int day)
     if (c->n_persons == 0)
         return 0;
     s_person_t *p = &g->ps[c->first_person + s_below (r, (uint32_t) c->n_persons)];
-    int unit = s_chance (r, 700) ? SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS : SHOUHE__V1__LEDGER_UNIT__UNIT_MINUTES;
+    int unit = s_chance (r, 700) ? SH_UNIT_POINTS : SH_UNIT_MINUTES;
     bool redeem = p->balance[unit] > 0 && s_chance (r, 300);
     int64_t amount;
     const char *reason;
     if (redeem) {
-        int64_t want = unit == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? s_range (r, 5, 60) : 30 * s_range (r, 1, 4);
+        int64_t want = unit == SH_UNIT_POINTS ? s_range (r, 5, 60) : 30 * s_range (r, 1, 4);
         amount = want < p->balance[unit] ? want : p->balance[unit];
-        reason = unit == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? S_PICK (r, s_redeem_points) : S_PICK (r, s_redeem_minutes);
+        reason = unit == SH_UNIT_POINTS ? S_PICK (r, s_redeem_points) : S_PICK (r, s_redeem_minutes);
         p->balance[unit] -= amount;
     }
     else {
-        amount = unit == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? 5 * s_range (r, 1, 10) : 30 * s_range (r, 1, 8);
-        reason = unit == SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS ? S_PICK (r, s_earn_points) : S_PICK (r, s_earn_minutes);
+        amount = unit == SH_UNIT_POINTS ? 5 * s_range (r, 1, 10) : 30 * s_range (r, 1, 8);
+        reason = unit == SH_UNIT_POINTS ? S_PICK (r, s_earn_points) : S_PICK (r, s_earn_minutes);
         p->balance[unit] += amount;
     }
     char date[11];
     s_date (date, day);
-    Shouhe__V1__LedgerEntry e = SHOUHE__V1__LEDGER_ENTRY__INIT;
-    e.has_kind = 1;
-    e.kind = redeem ? SHOUHE__V1__LEDGER_KIND__LEDGER_REDEEM : SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
-    e.has_unit = 1;
-    e.unit = unit;
-    e.has_amount = 1;
-    e.amount = (uint64_t) amount;
-    e.reason = (char *) reason;
-    e.date = date;
-    e.courtyard = (char *) c->code;
-    return s_emit (g, c->code, SH_KIND_LEDGER, p->id, sizeof p->id, SH_OP_EVENT, &e.base);
+    json_t *e = json_pack ("{s:s, s:s, s:I, s:s, s:s, s:s}", "kind", redeem ? "redeem" : "earn",
+                           "unit", sh_names_unit (unit), "amount", (json_int_t) amount, "reason", reason,
+                           "date", date, "courtyard", c->code);
+    return s_emit (g, c->code, SH_KIND_LEDGER, p->id, sizeof p->id, SH_OP_EVENT, e);
 }
 
 static int
@@ -1026,19 +987,13 @@ s_evaluate (s_gen_t *g, size_t ci, int year, int quarter)
         int content = s_clamp10 (base + s_range (r, -1, 2));
         int effect = s_clamp10 (base + s_range (r, -2, 1));
         int satisfaction = s_clamp10 (base + s_range (r, -1, 2));
-        Shouhe__V1__Evaluation m = SHOUHE__V1__EVALUATION__INIT;
-        m.courtyard = c->code;
-        m.period = period;
-        m.has_category = 1;
-        m.category = cat;
-        m.has_content = m.has_effect = m.has_satisfaction = m.has_maturity = 1;
-        m.content = (uint32_t) content;
-        m.effect = (uint32_t) effect;
-        m.satisfaction = (uint32_t) satisfaction;
-        m.maturity = (uint32_t) sh_domain_maturity (content, effect, satisfaction);
+        json_t *m = json_pack ("{s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "courtyard", c->code, "period", period,
+                               "category", sh_names_category (cat), "content", content, "effect", effect,
+                               "satisfaction", satisfaction,
+                               "maturity", sh_domain_maturity (content, effect, satisfaction));
         char id[40];
         int n = snprintf (id, sizeof id, "%s/%s/%d", c->code, period, cat);
-        S_TRY (s_emit (g, c->code, SH_KIND_EVALUATION, (const uint8_t *) id, (size_t) n, SH_OP_PUT, &m.base));
+        S_TRY (s_emit (g, c->code, SH_KIND_EVALUATION, (const uint8_t *) id, (size_t) n, SH_OP_PUT, m));
     }
     return 0;
 }
@@ -1066,7 +1021,7 @@ s_month_rest (s_gen_t *g, size_t ci, int first, int days, int month, int year, c
         S_TRY (s_matter (g, ci, first + s_range (r, 0, days - 1), k->open_pm));
     n = s_count (r, k->meetings);
     for (int i = 0; i < n; i++)
-        S_TRY (s_meeting (g, ci, s_range (r, 2, 5), first + s_range (r, 0, days - 1)));
+        S_TRY (s_meeting (g, ci, S_PICK (r, s_other_meetings), first + s_range (r, 0, days - 1)));
     n = s_count (r, k->mediations);
     for (int i = 0; i < n; i++)
         S_TRY (s_mediation (g, ci, first + s_range (r, 0, days - 1)));
@@ -1099,7 +1054,7 @@ s_courtyard_month (s_gen_t *g, size_t ci, int mi, int months, double k, bool mat
     }
     const s_courtyard_t *c = &g->cy[ci];
     int party_day = c->party_day ? c->party_day : 10;
-    S_TRY (s_meeting (g, ci, SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY, first + party_day - 1));
+    S_TRY (s_meeting (g, ci, S_PARTY_MASSES_DAY, first + party_day - 1));
     s_rates_t rates = { 1.0 * k, 0.3 * k, 0.15 * k, 2.5 * k, open_pm };
     return s_month_rest (g, ci, first, days, month, year, &rates);
 }
@@ -1349,7 +1304,7 @@ s_district_month (s_gen_t *g, size_t ci, int mi)
     double busy = c->model ? 1.6 : 1.0;
     //  the monthly party-masses day, missed now and then outside model courtyards
     if (c->model || s_chance (r, 985))
-        S_TRY (s_meeting (g, ci, SHOUHE__V1__MEETING_KIND__MEETING_PARTY_MASSES_DAY, first + c->party_day - 1));
+        S_TRY (s_meeting (g, ci, S_PARTY_MASSES_DAY, first + c->party_day - 1));
     //  a year: ~3,050 matters (the last two months' more often still open),
     //  600+ activities besides the party-masses days, 140+ mediations
     s_rates_t rates = { 0.0595 * busy, 0.0128 * busy, 0.0031 * busy, 1.0 * busy, mi >= 10 ? 450 : 55 };
@@ -1414,12 +1369,12 @@ s_collect_big (const char *region, const uint8_t *id, size_t id_len,
     //  the town's: escalated to big, not yet consulted
     if (st.tier != SH_TIER_BIG || st.closed || st.step != SH_STEP_DIAGNOSE)
         return 0;
-    Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, body_len, body);
+    json_t *m = sh_record_to_json (SH_KIND_MATTER, body, body_len);
+    const char *opened_on = json_string_value (json_object_get (m, "opened_on"));
     int y, mo, d;
-    int opened = m && m->opened_on && sscanf (m->opened_on, "%4d-%2d-%2d", &y, &mo, &d) == 3
+    int opened = opened_on && sscanf (opened_on, "%4d-%2d-%2d", &y, &mo, &d) == 3
                ? s_days_from_civil (y, mo, d) : -1;
-    if (m)
-        shouhe__v1__matter__free_unpacked (m, NULL);
+    json_decref (m);
     if (opened < 0)
         return 0;
     if (t->n == t->cap) {
@@ -1457,8 +1412,7 @@ s_town_run (s_gen_t *g, uint64_t seed)
         free (t.big);
         return g->err[0] ? -1 : s_fail (g, "cannot read the matters: %s", sh_strerror (rc));
     }
-    const int STEP = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
-    const int CLOSE = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
+    const char *STEP = S_STEP, *CLOSE = S_CLOSE;
     int out = 0;
     for (size_t i = 0; i < t.n && out == 0; i++) {
         s_big_t *b = &t.big[i];
@@ -1656,7 +1610,6 @@ main (int argc, char **argv)
         fprintf (stderr, "sh_gen: %s (%s, scope %s%s)\n", g.err, dir, g.scope,
                  g.written > g.in_txn ? "; batches committed before this stay" : "; nothing written");
     sh_replica_close (&g.r);
-    free (g.buf);
     free (g.villages);
     free (g.cy);
     free (g.ps);

@@ -3,6 +3,7 @@
     rule breaks after concurrent edits on two replicas.
 */
 #include "sh_test.h"
+#include "sh_test_sync.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 
 #include "sh_change.h"
-#include "sh_changelog.h"
 #include "sh_domain.h"
 #include "sh_key.h"
 #include "sh_merge.h"
@@ -516,34 +516,6 @@ test_ledger_replay (void)
  * Two replicas, concurrent edits
  * -------------------------------------------------------------------------- */
 
-//  Ingest every entry of from's log into to (one transaction); returns
-//  how many were new.
-static size_t
-s_sync (sh_replica_t *from, sh_replica_t *to)
-{
-    sh_store_txn_t *rt, *wt;
-    SH_PASS (sh_store_begin (sh_replica_store (from), false, &rt));
-    SH_PASS (sh_replica_begin (to, &wt));
-    uint64_t size;
-    SH_PASS (sh_changelog_size (rt, &size));
-    size_t fresh = 0;
-    for (uint64_t i = 1; i <= size; i++) {
-        const uint8_t *bytes;
-        size_t len;
-        SH_PASS (sh_changelog_get (rt, i, &bytes, &len));
-        bool dup = true;
-        const char *why = NULL;
-        sh_err rc = sh_replica_ingest (to, wt, bytes, len, &dup, &why);
-        if (rc)
-            fprintf (stderr, "ingest of entry %llu: %s\n", (unsigned long long) i, why ? why : "");
-        SH_PASS (rc);
-        fresh += !dup;
-    }
-    SH_PASS (sh_store_commit (&wt));
-    sh_store_abort (&rt);
-    return fresh;
-}
-
 static void
 s_write (sh_replica_t *r, sh_kind_t kind, const uint8_t *id, size_t id_len, sh_op_t op,
          const uint8_t *body, size_t len)
@@ -592,7 +564,7 @@ test_concurrent_replicas (void)
     mt.title = "路灯坏了";
     s_write (a, SH_KIND_MATTER, matter, 16, SH_OP_PUT, buf, shouhe__v1__matter__pack (&mt, buf));
     s_write (a, SH_KIND_LEDGER, account, 16, SH_OP_EVENT, buf, s_ledger (buf, 1, 1, 10));
-    SH_CHECK (s_sync (a, b) == 2);
+    SH_CHECK (sh_test_sync (a, b) == 2);
 
     //  offline, each on its own
     s_write (a, SH_KIND_MATTER_EVENT, matter, 16, SH_OP_EVENT, buf, s_event (buf, 1, SH_STEP_HANDLE, 0, -1));
@@ -606,9 +578,9 @@ test_concurrent_replicas (void)
     SH_CHECK (sb.m.tier == SH_TIER_SMALL && sb.c.n == 0 && sb.l.balance[1] == 4 && sb.lc.n == 0);
 
     //  exchange: B's two new changes go to A, A's two to B; the rest are duplicates
-    SH_CHECK (s_sync (b, a) == 2);
-    SH_CHECK (s_sync (a, b) == 2);
-    SH_CHECK (s_sync (a, b) == 0 && s_sync (b, a) == 0);
+    SH_CHECK (sh_test_sync (b, a) == 2);
+    SH_CHECK (sh_test_sync (a, b) == 2);
+    SH_CHECK (sh_test_sync (a, b) == 0 && sh_test_sync (b, a) == 0);
     s_state (a, matter, account, &sa);
     s_state (b, matter, account, &sb);
     SH_CHECK (memcmp (sa.digest, sb.digest, SH_HASH_BYTES) == 0);

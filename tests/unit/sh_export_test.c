@@ -2,8 +2,9 @@
     log, Merkle tree, evidence, checkpoints), read back field by field,
     read by protobuf-c's generated code too (so it is a valid
     shouhe.v1.Export), the registry note signed over exactly the registry,
-    and strict parsing that refuses what export.proto's canonical encoding
-    does not allow.
+    strict parsing that refuses what export.proto's canonical encoding
+    does not allow, and the editable document that tools change an export
+    with (written back unchanged, it is the same file).
 */
 #include "sh_test.h"
 
@@ -443,10 +444,96 @@ test_strict (void)
     s_fx_fini (&fx);
 }
 
+//  The file at path, whole (caller frees).
+static uint8_t *
+s_read (const char *path, size_t *len)
+{
+    FILE *f = fopen (path, "rb");
+    SH_CHECK (f);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *m = open_memstream (&buf, &size);
+    SH_CHECK (m);
+    int c;
+    while ((c = fgetc (f)) != EOF)
+        fputc (c, m);
+    SH_CHECK (fclose (m) == 0 && fclose (f) == 0);
+    *len = size;
+    return (uint8_t *) buf;
+}
+
+//  Write doc to path.
+static void
+s_doc_save (const sh_export_doc_t *doc, const char *path)
+{
+    FILE *f = fopen (path, "wb");
+    SH_CHECK (f);
+    SH_PASS (sh_export_doc_write (f, doc));
+    SH_CHECK (fclose (f) == 0);
+}
+
+static void
+test_doc (void)
+{
+    s_fx_t fx;
+    s_fx_init (&fx);
+    char path[512], again[512];
+    snprintf (path, sizeof path, "%s/export.pb", fx.dir);
+    snprintf (again, sizeof again, "%s/again.pb", fx.dir);
+    FILE *f = fopen (path, "wb");
+    SH_CHECK (f);
+    SH_PASS (sh_export_write (f, fx.store, fx.hub, fx.origin, NULL));
+    SH_CHECK (fclose (f) == 0);
+
+    //  loaded and written back unchanged: the same file
+    sh_export_doc_t doc;
+    SH_PASS (sh_export_doc_load (&doc, path, NULL));
+    SH_CHECK (doc.version == SH_EXPORT_VERSION && !strcmp (doc.origin, fx.origin));
+    SH_CHECK (!memcmp (doc.hub_key, sh_key_public (fx.hub), SH_PUBKEY_BYTES));
+    SH_CHECK (doc.n_registry == 2 && doc.n_changes == 5 && doc.n_evidence == 1 && doc.n_checkpoints == 2);
+    SH_CHECK (doc.evidence[0].seq == 2 && doc.evidence[0].n_sides == 2);
+    for (size_t i = 0; i < 5; i++)
+        SH_CHECK (doc.changes[i].len == fx.log_len[i] && !memcmp (doc.changes[i].data, fx.log[i], fx.log_len[i]));
+    s_doc_save (&doc, again);
+    size_t la, lb;
+    uint8_t *a = s_read (path, &la), *b = s_read (again, &lb);
+    SH_CHECK (la == lb && !memcmp (a, b, la));
+    free (a);
+    free (b);
+
+    //  edited: change 2 dropped, change 1 replaced, a byte of a side flipped
+    free (doc.changes[1].data);
+    memmove (&doc.changes[1], &doc.changes[2], 3 * sizeof doc.changes[0]);
+    doc.n_changes--;
+    free (doc.changes[0].data);
+    doc.changes[0].data = (uint8_t *) strdup ("not a change");
+    doc.changes[0].len = strlen ("not a change");
+    doc.evidence[0].sides[1].data[0] ^= 1;
+    s_doc_save (&doc, again);
+    sh_export_t *ex = NULL;
+    SH_PASS (sh_export_load (&ex, again, NULL));   //  still an export: nothing is verified
+    SH_CHECK (sh_export_change_count (ex) == 4 && sh_export_evidence_count (ex) == 1);
+    sh_export_bytes_t c0 = sh_export_change (ex, 0), c1 = sh_export_change (ex, 1);
+    SH_CHECK (c0.len == 12 && !memcmp (c0.data, "not a change", 12));
+    SH_CHECK (c1.len == fx.log_len[2] && !memcmp (c1.data, fx.log[2], c1.len));
+    SH_CHECK (sh_export_checkpoint_count (ex) == 2 && sh_export_registry_count (ex) == 2);
+    sh_export_destroy (&ex);
+    sh_export_doc_fini (&doc);
+    sh_export_doc_fini (&doc);      //  idempotent
+    SH_CHECK (doc.changes == NULL && doc.origin == NULL);
+
+    //  what cannot be loaded leaves the document empty
+    snprintf (path, sizeof path, "%s/none.pb", fx.dir);
+    SH_FAIL (sh_export_doc_load (&doc, path, NULL), SH_ENOTFOUND);
+    SH_CHECK (doc.changes == NULL && doc.n_changes == 0);
+    s_fx_fini (&fx);
+}
+
 static const sh_test_case_t tests[] = {
     { "round trip", test_round_trip },
     { "field numbers", test_field_numbers },
     { "file", test_file },
+    { "document", test_doc },
     { "log gap", test_log_gap },
     { "strict", test_strict },
     { NULL, NULL }

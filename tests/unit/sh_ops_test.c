@@ -1,7 +1,8 @@
 /*  sh_ops_test -- the domain operations on a real replica, their refusals
     (return code, a message naming the cause, and no change to the state or
-    the log), CSV import, the JSON views, and two replicas of one village
-    exchanging their logs: duplicates, equal digests, one conflict each.
+    the log), CSV import (sh_import), the JSON views, and two replicas of
+    one village exchanging their logs: duplicates, equal digests, one
+    conflict each.
 */
 #include "sh_test.h"
 
@@ -13,6 +14,7 @@
 
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_import.h"
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
@@ -717,7 +719,7 @@ s_import_bad (s_node_t *n, const char *text, sh_err code, const char *const *con
     s_report_t rep = { .n = 0 };
     size_t count = 12345;
     char msg[SH_OPS_MSG_BYTES] = "";
-    SH_FAIL (sh_ops_import_courtyards (n->r, path, &count, s_report, &rep, msg), code);
+    SH_FAIL (sh_import_courtyards (n->r, path, &count, s_report, &rep, msg), code);
     SH_CHECK (*msg && count == 12345);
     if ((size_t) rep.n != n_want) {
         fprintf (stderr, "%d reports, expected %zu (msg: %s)\n", rep.n, n_want, msg);
@@ -782,7 +784,7 @@ test_import (void)
     {
         char msg[SH_OPS_MSG_BYTES] = "";
         size_t count;
-        SH_FAIL (sh_ops_import_courtyards (n.r, "/nonexistent/x.csv", &count, s_report, NULL, msg), SH_ENOTFOUND);
+        SH_FAIL (sh_import_courtyards (n.r, "/nonexistent/x.csv", &count, s_report, NULL, msg), SH_ENOTFOUND);
         s_names (msg, S_W ("/nonexistent/x.csv"));
     }
 
@@ -797,7 +799,7 @@ test_import (void)
     char msg[SH_OPS_MSG_BYTES] = "";
     s_snap_t before, after;
     s_snap (n.r, &before);
-    sh_err rc = sh_ops_import_courtyards (n.r, path, &count, s_report, &rep, msg);
+    sh_err rc = sh_import_courtyards (n.r, path, &count, s_report, &rep, msg);
     if (rc)
         fprintf (stderr, "import: %s (%s)\n", msg, rep.n ? rep.lines[0] : "");
     SH_PASS (rc);

@@ -1,5 +1,6 @@
 /*  sh_record_test -- reflection over the domain schema: kinds to types,
-    wire splitting of hand-built bytes, record checks, JSON, enum names and
+    wire splitting of hand-built bytes, record checks, JSON both ways (a
+    body of every kind back from its JSON, byte for byte), enum names and
     the UTF-8 rule for record text.
 */
 #include "sh_test.h"
@@ -383,6 +384,231 @@ test_to_json (void)
 }
 
 /* --------------------------------------------------------------------------
+ * JSON to bodies
+ * -------------------------------------------------------------------------- */
+
+//  body -> to_json -> from_json gives body back, byte for byte.
+static void
+s_round_trip (sh_kind_t kind, const ProtobufCMessage *m)
+{
+    uint8_t body[1024];
+    size_t n = protobuf_c_message_pack (m, body);
+    json_t *j = sh_record_to_json (kind, body, n);
+    SH_CHECK (j);
+    uint8_t *back = NULL;
+    size_t len = 0;
+    const char *why = "unset";
+    SH_PASS (sh_record_from_json (&back, &len, kind, j, &why));
+    SH_CHECK (why == NULL);
+    if (len != n || memcmp (back, body, n) != 0) {
+        fprintf (stderr, "%s: %zu bytes back, %zu packed\n", sh_record_type_name (kind), len, n);
+        SH_CHECK (0);
+    }
+    //  and the JSON of what came back is the same JSON
+    json_t *again = sh_record_to_json (kind, back, len);
+    SH_CHECK (again && json_equal (j, again));
+    json_decref (again);
+    free (back);
+    json_decref (j);
+}
+
+static void
+test_from_json_round_trip (void)
+{
+    uint8_t id[16] = { 0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xa, 0xff };
+    Shouhe__V1__Region rg = SHOUHE__V1__REGION__INIT;
+    rg.code = "500115001";
+    rg.name = "凤城街道";
+    rg.has_level = 1;
+    rg.level = SHOUHE__V1__REGION_LEVEL__LEVEL_TOWN;
+    rg.parent = "500115";
+    rg.has_subdistrict = 1;
+    rg.subdistrict = 1;
+    s_round_trip (SH_KIND_REGION, &rg.base);
+    Shouhe__V1__Courtyard cy = SHOUHE__V1__COURTYARD__INIT;
+    cy.code = "500115001001001";
+    cy.name = "黄家院 \"x\"";
+    cy.village = "500115001001";
+    cy.has_households = cy.has_residents = cy.has_elderly = cy.has_model = cy.has_point = 1;
+    cy.households = 4000000000u;
+    cy.residents = 0;
+    cy.elderly = 7;
+    cy.model = 0;
+    cy.point = SHOUHE__V1__DELIBERATION_POINT__POINT_NONE;
+    cy.grid = "";
+    cy.villager_group = "一组";
+    s_round_trip (SH_KIND_COURTYARD, &cy.base);
+    Shouhe__V1__Person pe = SHOUHE__V1__PERSON__INIT;
+    pe.name = "张三";
+    pe.courtyard = "500115001001001";
+    pe.has_gender = pe.has_birth_year = pe.has_party_member = 1;
+    pe.gender = SHOUHE__V1__GENDER__GENDER_MALE;
+    pe.birth_year = 1950;
+    pe.party_member = 1;
+    pe.phone = "13800000000";
+    s_round_trip (SH_KIND_PERSON, &pe.base);
+    Shouhe__V1__RoleAssignment ra = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
+    ra.has_person = ra.has_role = ra.has_status = ra.has_nomination = 1;
+    ra.person = (ProtobufCBinaryData) { sizeof id, id };
+    ra.courtyard = "500115001001001";
+    ra.role = SHOUHE__V1__ROLE__ROLE_MANAGEMENT_GROUP;
+    ra.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED;
+    ra.nomination = SHOUHE__V1__NOMINATION__NOMINATION_RECOMMENDED;
+    ra.appointed_on = "2024-01-01";
+    ra.dismissed_on = "";
+    ra.reason = "外出务工";
+    s_round_trip (SH_KIND_ROLE, &ra.base);
+    Shouhe__V1__Matter mt = SHOUHE__V1__MATTER__INIT;
+    mt.courtyard = "500115001001001";
+    mt.has_category = 1;
+    mt.category = SHOUHE__V1__CATEGORY__CATEGORY_ENVIRONMENT;
+    mt.title = "清理排水沟";
+    mt.description = "line one\nline two\t<tab>";
+    mt.opened_on = "2024-06-01";
+    s_round_trip (SH_KIND_MATTER, &mt.base);
+    Shouhe__V1__MatterEvent ev = SHOUHE__V1__MATTER_EVENT__INIT;
+    ev.has_kind = ev.has_step = ev.has_tier = ev.has_satisfaction = 1;
+    ev.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE;
+    ev.step = SHOUHE__V1__STEP__STEP_PRESCRIBE;
+    ev.tier = SHOUHE__V1__TIER__TIER_SMALL;
+    ev.satisfaction = 5;
+    ev.note = "群众满意";
+    ev.date = "2024-06-05";
+    s_round_trip (SH_KIND_MATTER_EVENT, &ev.base);
+    char *topics[] = { "修路", "water", "" }, *decisions[] = { "x" };
+    Shouhe__V1__Meeting me = SHOUHE__V1__MEETING__INIT;
+    me.courtyard = "500115001001001";
+    me.has_kind = me.has_attendance = 1;
+    me.kind = SHOUHE__V1__MEETING_KIND__MEETING_BENCH_LECTURE;
+    me.date = "2024-06-10";
+    me.attendance = 31;
+    me.n_topics = 3;
+    me.topics = topics;
+    me.n_decisions = 1;
+    me.decisions = decisions;
+    me.location = "党群连心议事站";
+    s_round_trip (SH_KIND_MEETING, &me.base);
+    Shouhe__V1__Mediation md = SHOUHE__V1__MEDIATION__INIT;
+    md.courtyard = "500115001001001";
+    md.has_level = md.has_kind = md.has_outcome = md.has_parties = md.has_matter = 1;
+    md.level = SHOUHE__V1__MEDIATION_LEVEL__MEDIATION_LEVEL_VILLAGE;
+    md.kind = SHOUHE__V1__MEDIATION_KIND__MEDIATION_KIND_PROPERTY;
+    md.outcome = SHOUHE__V1__MEDIATION_OUTCOME__MEDIATION_OUTCOME_UNRESOLVED;
+    md.date = "2024-06-11";
+    md.parties = 3;
+    md.summary = "邻里纠纷";
+    md.matter = (ProtobufCBinaryData) { sizeof id, id };
+    s_round_trip (SH_KIND_MEDIATION, &md.base);
+    Shouhe__V1__LedgerEntry le = SHOUHE__V1__LEDGER_ENTRY__INIT;
+    le.has_kind = le.has_unit = le.has_amount = 1;
+    le.kind = SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
+    le.unit = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
+    le.amount = 18446744073709551615ull;   //  past INT64_MAX: negative in JSON, back again
+    le.reason = "清理沟渠";
+    le.date = "2024-06-12";
+    le.courtyard = "500115001001001";
+    s_round_trip (SH_KIND_LEDGER, &le.base);
+    Shouhe__V1__Evaluation ea = SHOUHE__V1__EVALUATION__INIT;
+    ea.courtyard = "500115001001001";
+    ea.period = "2024Q3";
+    ea.has_category = ea.has_content = ea.has_effect = ea.has_satisfaction = ea.has_maturity = 1;
+    ea.category = SHOUHE__V1__CATEGORY__CATEGORY_POLICY;
+    ea.content = 10;
+    ea.effect = 1;
+    ea.satisfaction = 6;
+    ea.maturity = 6;
+    s_round_trip (SH_KIND_EVALUATION, &ea.base);
+    //  an empty record, and an enum value of 0 (UNSPECIFIED) or unknown (a number)
+    Shouhe__V1__Person empty = SHOUHE__V1__PERSON__INIT;
+    s_round_trip (SH_KIND_PERSON, &empty.base);
+    Shouhe__V1__Matter odd = SHOUHE__V1__MATTER__INIT;
+    odd.has_category = 1;
+    odd.category = SHOUHE__V1__CATEGORY__CATEGORY_UNSPECIFIED;
+    s_round_trip (SH_KIND_MATTER, &odd.base);
+    odd.category = (Shouhe__V1__Category) 9;
+    s_round_trip (SH_KIND_MATTER, &odd.base);
+}
+
+//  from_json of text (a JSON object) for kind: the packed bytes of want.
+static void
+s_from_text (sh_kind_t kind, const char *text, const ProtobufCMessage *want)
+{
+    json_error_t err;
+    json_t *j = json_loads (text, 0, &err);
+    SH_CHECK (j);
+    uint8_t *body;
+    size_t len;
+    SH_PASS (sh_record_from_json (&body, &len, kind, j, NULL));
+    uint8_t packed[512];
+    size_t n = protobuf_c_message_pack (want, packed);
+    SH_CHECK (len == n && memcmp (body, packed, n) == 0);
+    free (body);
+    json_decref (j);
+}
+
+static void
+test_from_json (void)
+{
+    //  names in any case, '-' for '_', numbers for enums, keys in any order,
+    //  null for an absent field, upper-case hex
+    uint8_t person[2] = { 0xab, 0x01 };
+    Shouhe__V1__RoleAssignment ra = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
+    ra.has_person = ra.has_role = ra.has_status = 1;
+    ra.person = (ProtobufCBinaryData) { sizeof person, person };
+    ra.role = SHOUHE__V1__ROLE__ROLE_COURTYARD_HEAD;
+    ra.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED;
+    ra.appointed_on = "2024-01-01";
+    s_from_text (SH_KIND_ROLE, "{\"status\": 1, \"appointed_on\": \"2024-01-01\", \"reason\": null, "
+                               "\"role\": \"Courtyard-Head\", \"person\": \"AB01\"}", &ra.base);
+    Shouhe__V1__Meeting me = SHOUHE__V1__MEETING__INIT;
+    s_from_text (SH_KIND_MEETING, "{\"topics\": []}", &me.base);   //  an empty array: no value
+    s_from_text (SH_KIND_MEETING, "{}", &me.base);
+
+    static const struct {
+        sh_kind_t kind;
+        const char *json;
+        const char *why;     //  a word of the reason
+    } bad[] = {
+        { SH_KIND_COURTYARD, "{\"colour\": \"red\"}", "no field" },
+        { SH_KIND_COURTYARD, "{\"households\": \"12\"}", "whole number" },
+        { SH_KIND_COURTYARD, "{\"households\": 1.5}", "whole number" },
+        { SH_KIND_COURTYARD, "{\"households\": -1}", "range" },
+        { SH_KIND_COURTYARD, "{\"households\": 4294967296}", "range" },
+        { SH_KIND_COURTYARD, "{\"model\": 1}", "true or false" },
+        { SH_KIND_COURTYARD, "{\"point\": \"somewhere\"}", "name" },
+        { SH_KIND_COURTYARD, "{\"point\": 2147483648}", "range" },
+        { SH_KIND_COURTYARD, "{\"point\": true}", "whole number" },
+        { SH_KIND_COURTYARD, "{\"name\": 5}", "string" },
+        { SH_KIND_COURTYARD, "{\"name\": \"a\\u0000b\"}", "NUL" },
+        { SH_KIND_COURTYARD, "{\"name\": [\"a\"]}", "string" },
+        { SH_KIND_MEETING, "{\"topics\": \"a\"}", "array" },
+        { SH_KIND_MEETING, "{\"topics\": [\"a\", 1]}", "string" },
+        { SH_KIND_MEDIATION, "{\"matter\": \"abc\"}", "hex" },
+        { SH_KIND_MEDIATION, "{\"matter\": \"zz\"}", "hex" },
+        { SH_KIND_MEDIATION, "{\"matter\": 12}", "hex" },
+        { SH_KIND_UNSPECIFIED, "{}", "kind" },
+        { SH_KIND_COUNT, "{}", "kind" },
+        { SH_KIND_PERSON, "[]", "object" },
+    };
+    for (size_t i = 0; i < S_ARRAY_LEN (bad); i++) {
+        json_error_t err;
+        json_t *j = json_loads (bad[i].json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+        SH_CHECK (j);
+        uint8_t *body = NULL;
+        size_t len = 0;
+        const char *why = NULL;
+        sh_err rc = sh_record_from_json (&body, &len, bad[i].kind, j, &why);
+        if (rc != SH_EINVAL || !why || !strstr (why, bad[i].why)) {
+            fprintf (stderr, "%s: %s (%s)\n", bad[i].json, sh_strerror (rc), why ? why : "no reason");
+            SH_CHECK (0);
+        }
+        SH_CHECK (body == NULL);
+        json_decref (j);
+    }
+    SH_FAIL (sh_record_from_json (&(uint8_t *) { NULL }, &(size_t) { 0 }, SH_KIND_PERSON, NULL, NULL), SH_EINVAL);
+}
+
+/* --------------------------------------------------------------------------
  * Enums
  * -------------------------------------------------------------------------- */
 
@@ -580,6 +806,8 @@ static const sh_test_case_t tests[] = {
     { "split refusals", test_split_refusals },
     { "check", test_check },
     { "to json", test_to_json },
+    { "from json round trip", test_from_json_round_trip },
+    { "from json", test_from_json },
     { "enum parse", test_enum_parse },
     { "enum text", test_enum_text },
     { "enum list", test_enum_list },

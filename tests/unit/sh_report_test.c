@@ -7,12 +7,12 @@
     text escaped, no URL, the charts and tables there).
 */
 #include "sh_test.h"
+#include "sh_test_sync.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sh_changelog.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_report.h"
@@ -268,26 +268,6 @@ test_report (void)
     sh_test_rmdir (dir);
 }
 
-//  Hand every change of from's log to to (what a sync does).
-static void
-s_exchange (sh_replica_t *from, sh_replica_t *to)
-{
-    sh_store_txn_t *rt, *wt;
-    SH_PASS (sh_store_begin (sh_replica_store (from), false, &rt));
-    SH_PASS (sh_replica_begin (to, &wt));
-    uint64_t size;
-    SH_PASS (sh_changelog_size (rt, &size));
-    for (uint64_t i = 1; i <= size; i++) {
-        const uint8_t *bytes;
-        size_t len;
-        bool dup;
-        SH_PASS (sh_changelog_get (rt, i, &bytes, &len));
-        SH_PASS (sh_replica_ingest (to, wt, bytes, len, &dup, NULL));
-    }
-    SH_PASS (sh_store_commit (&wt));
-    sh_store_abort (&rt);
-}
-
 static void
 test_escalations (void)
 {
@@ -299,7 +279,7 @@ test_escalations (void)
     S_OK (sh_ops_courtyard_add (a, &y1, msg_));
     char m1[SH_OPS_ID_HEX], m2[SH_OPS_ID_HEX];
     s_matter (a, S_Y1, "mediation", "2024-05-01", m1);
-    s_exchange (a, b);
+    sh_test_sync (a, b);
     //  offline, both escalate m1 to big in May: the later one is a conflict
     S_OK (sh_ops_matter_escalate (a, m1, "big", NULL, "2024-05-03", msg_));
     S_OK (sh_ops_matter_escalate (b, m1, "big", NULL, "2024-05-20", msg_));
@@ -308,8 +288,8 @@ test_escalations (void)
     S_OK (sh_ops_matter_escalate (a, m2, "small", NULL, "2024-06-02", msg_));
     S_OK (sh_ops_matter_step (a, m2, "consult", NULL, "2024-06-03", msg_));
     S_OK (sh_ops_matter_escalate (a, m2, "big", NULL, "2024-07-01", msg_));
-    s_exchange (a, b);
-    s_exchange (b, a);
+    sh_test_sync (a, b);
+    sh_test_sync (b, a);
 
     sh_replica_t *both[2] = { a, b };
     for (int i = 0; i < 2; i++) {

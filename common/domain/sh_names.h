@@ -1,0 +1,62 @@
+/*  sh_names -- the names of the domain's enum values, defined once: the
+    English short names (the keys of the reports and of the rule messages),
+    the Chinese names the HTML report shows, and the abbreviations of the
+    text report's hexagon columns.
+
+    The English names are the short names sh_record_enum_text derives from
+    the schema (domain.proto: CATEGORY_POLICY -> "policy"); a unit test
+    checks every value against the descriptors, so the schema and these
+    tables cannot drift apart. They are tables rather than calls into
+    sh_record because reports index them in tight loops and need the
+    fallbacks below, which the schema does not give.
+
+    Every function takes an enum value and returns a static string, never
+    NULL; a value outside the enum (0, the UNSPECIFIED value, included
+    unless said otherwise) gives the fallback named at each function.
+
+    Stateless and thread-safe.
+*/
+#ifndef SH_NAMES_H
+#define SH_NAMES_H
+
+//  The highest value of each enum (values run 1..max; 0 is UNSPECIFIED).
+#define SH_NAMES_CATEGORY_MAX 6   //  shouhe.v1.Category: policy .. economy
+#define SH_NAMES_TIER_MAX 3       //  shouhe.v1.Tier: micro, small, big
+#define SH_NAMES_STEP_MAX 5       //  shouhe.v1.Step: diagnose .. feedback
+#define SH_NAMES_LEVEL_MAX 3      //  shouhe.v1.MediationLevel: courtyard, group, village
+#define SH_NAMES_OUTCOME_MAX 4    //  shouhe.v1.MediationOutcome: resolved .. referred
+#define SH_NAMES_UNIT_MAX 2       //  shouhe.v1.LedgerUnit: points, minutes
+
+//  Category: "policy", "deliberation", "mediation", "environment",
+//  "customs", "economy" ("?" otherwise); in Chinese "政策宣讲" ... ("");
+//  abbreviated "pol", "delib", "med", "env", "cust", "econ" ("").
+const char *sh_names_category (int value);
+const char *sh_names_category_zh (int value);
+const char *sh_names_category_abbr (int value);
+
+//  Tier: "micro", "small", "big" ("?" otherwise); in Chinese
+//  "微事 院落自办", "小事 村社协调", "大事 镇街督办" ("").
+const char *sh_names_tier (int value);
+const char *sh_names_tier_zh (int value);
+
+//  Step: "diagnose", "consult", "prescribe", "handle", "feedback" ("?"
+//  otherwise); in Chinese "把脉", "会诊", "开方", "办理", "反馈" ("").
+const char *sh_names_step (int value);
+const char *sh_names_step_zh (int value);
+
+//  Mediation level: "courtyard", "group", "village"; "unspecified" for 0
+//  and any other value (reports count those under it); in Chinese "院落",
+//  "村民小组", "村" ("").
+const char *sh_names_mediation_level (int value);
+const char *sh_names_mediation_level_zh (int value);
+
+//  Mediation outcome: "resolved", "partial", "unresolved", "referred";
+//  "unspecified" for 0 and any other value.
+const char *sh_names_mediation_outcome (int value);
+
+//  Ledger unit: "points", "minutes" ("?" otherwise); in Chinese "积分",
+//  "时间银行" ("").
+const char *sh_names_unit (int value);
+const char *sh_names_unit_zh (int value);
+
+#endif

@@ -1,0 +1,327 @@
+/*  sh_report_text -- the plain renderings of a report: text and CSV. */
+#include "sh_report_text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sh_domain.h"
+#include "sh_names.h"
+
+//  ---------------------------------------------------------------------
+//  Helpers
+
+static long long
+s_i (const json_t *j, const char *k)
+{
+    return (long long) json_integer_value (json_object_get (j, k));
+}
+
+static const char *
+s_s (const json_t *j, const char *k)
+{
+    const char *s = json_string_value (json_object_get (j, k));
+    return s ? s : "";
+}
+
+//  ---------------------------------------------------------------------
+//  CSV: one row per value
+
+static void
+s_csv_field (FILE *f, const char *s)
+{
+    if (!strpbrk (s, ",\"\r\n")) {
+        fputs (s, f);
+        return;
+    }
+    fputc ('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc ('"', f);
+        fputc (*s, f);
+    }
+    fputc ('"', f);
+}
+
+static void
+s_csv (FILE *f, const char *path, const json_t *v)
+{
+    char sub[256];
+    if (json_is_object (v)) {
+        const char *k;
+        json_t *e;
+        json_object_foreach ((json_t *) v, k, e) {
+            snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+            s_csv (f, sub, e);
+        }
+        return;
+    }
+    if (json_is_array (v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach (v, i, e) {
+            snprintf (sub, sizeof sub, "%s.%zu", path, i);
+            s_csv (f, sub, e);
+        }
+        return;
+    }
+    s_csv_field (f, path);
+    fputc (',', f);
+    if (json_is_string (v))
+        s_csv_field (f, json_string_value (v));
+    else
+    if (json_is_integer (v))
+        fprintf (f, "%lld", (long long) json_integer_value (v));
+    else
+    if (json_is_real (v))
+        fprintf (f, "%g", json_real_value (v));
+    else
+    if (json_is_boolean (v))
+        fputs (json_is_true (v) ? "true" : "false", f);
+    fputc ('\n', f);
+}
+
+void
+sh_report_text_csv (FILE *f, const json_t *report)
+{
+    fputs ("metric,value\n", f);
+    s_csv (f, "", report);
+}
+
+//  ---------------------------------------------------------------------
+//  Text: a summary in 80 columns
+
+//  Longest courtyard-level list printed in text (the rest: JSON or CSV).
+#define S_TEXT_LIST_MAX 20
+
+//  Print at most max characters (not bytes) of UTF-8 s.
+static void
+s_utf8_trunc (FILE *f, const char *s, int max)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p && n < max) {
+        p++;
+        while ((*p & 0xC0) == 0x80)
+            p++;
+        n++;
+    }
+    fwrite (s, 1, (size_t) (p - s), f);
+}
+
+static void
+s_hex_line (FILE *f, const char *label, const json_t *h)
+{
+    const json_t *lv = json_object_get (h, "levels");
+    fprintf (f, "%-16s", label);
+    for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
+        fprintf (f, " %4.1f", json_number_value (json_object_get (lv, sh_names_category (k))));
+    fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
+    if (json_object_get (h, "rank"))
+        fprintf (f, " %4lld", s_i (h, "rank"));
+    fputc ('\n', f);
+}
+
+//  Movers listed per direction in text.
+#define S_TEXT_MOVERS_MAX 5
+
+//  One year of escalations: a column per month ("-" none), then the total.
+static void
+s_text_escalation_year (FILE *f, int year, const long long n[13])
+{
+    long long total = 0;
+    fprintf (f, "%-4d", year);
+    for (int m = 1; m <= 12; m++) {
+        if (n[m] > 0)
+            fprintf (f, " %4lld", n[m]);
+        else
+            fprintf (f, " %4s", "-");
+        total += n[m];
+    }
+    fprintf (f, " %6lld\n", total);
+}
+
+//  Escalations per month: a row per year (71 columns).
+static void
+s_text_escalations (FILE *f, const json_t *r)
+{
+    const json_t *per_month = json_object_get (r, "escalations_per_month");
+    fprintf (f, "\nescalations %lld%s\n", s_i (r, "escalations"), json_object_size (per_month) ? " by month" : "");
+    if (!json_object_size (per_month))
+        return;
+    fprintf (f, "%-4s", "year");
+    for (int m = 1; m <= 12; m++)
+        fprintf (f, "   %02d", m);
+    fprintf (f, " %6s\n", "total");
+    long long n[13] = { 0 };
+    int year = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach ((json_t *) per_month, k, v) {
+        int y, m;
+        if (sscanf (k, "%4d-%2d", &y, &m) != 2 || m < 1 || m > 12)
+            continue;
+        if (year && y != year) {
+            s_text_escalation_year (f, year, n);
+            memset (n, 0, sizeof n);
+        }
+        year = y;
+        n[m] += json_integer_value (v);
+    }
+    if (year)
+        s_text_escalation_year (f, year, n);
+}
+
+//  The first movers of each direction (75 columns at most).
+static void
+s_text_movers (FILE *f, const json_t *r)
+{
+    const json_t *mv = json_object_get (r, "movers");
+    fprintf (f, "\nbiggest hexagon movers since the previous period (%lld courtyards compared)\n",
+             s_i (mv, "compared"));
+    static const char *const dirs[2] = { "gains", "losses" };
+    for (int d = 0; d < 2; d++) {
+        const json_t *arr = json_object_get (mv, dirs[d]);
+        fprintf (f, "  %-15s %-7s %-7s %7s %7s %8s name\n", dirs[d], "period", "before", "area", "before",
+                 "delta");
+        size_t i;
+        json_t *e;
+        json_array_foreach (arr, i, e) {
+            if (i == S_TEXT_MOVERS_MAX) {
+                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                break;
+            }
+            fprintf (f, "  %-15.15s %-7.7s %-7.7s %7.2f %7.2f %+8.2f ", s_s (e, "courtyard"), s_s (e, "period"),
+                     s_s (e, "previous_period"), json_number_value (json_object_get (e, "area")),
+                     json_number_value (json_object_get (e, "previous_area")),
+                     json_number_value (json_object_get (e, "delta")));
+            s_utf8_trunc (f, s_s (e, "name"), 8);
+            fputc ('\n', f);
+        }
+    }
+}
+
+//  The courtyards that missed a party-masses day, with their months.
+static void
+s_text_missed (FILE *f, const json_t *r)
+{
+    size_t i;
+    json_t *e;
+    const json_t *missed = json_object_get (r, "missed_party_masses_day");
+    fprintf (f, "courtyards that missed a monthly party-masses day: %zu\n", json_array_size (missed));
+    json_array_foreach (missed, i, e) {
+        if (i == S_TEXT_LIST_MAX) {
+            fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (missed) - i);
+            break;
+        }
+        const json_t *months = json_object_get (e, "months");
+        fprintf (f, "  %s  %zu month(s):", s_s (e, "courtyard"), json_array_size (months));
+        size_t k;
+        json_t *mo;
+        int col = 2 + 15 + 2 + 12;
+        json_array_foreach (months, k, mo) {
+            if (col + 8 > 80) {
+                fprintf (f, "\n%*s", 20, "");
+                col = 20;
+            }
+            fprintf (f, " %s", json_string_value (mo));
+            col += 8;
+        }
+        fputc ('\n', f);
+    }
+}
+
+//  The region's hexagon, then the towns', villages' and courtyards' rankings.
+static void
+s_text_hexagons (FILE *f, const json_t *r)
+{
+    size_t i;
+    json_t *e;
+    fprintf (f, "\nmaturity hexagon (mean level per category, area, rank)\n%-16s", "");
+    for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
+        fprintf (f, " %4s", sh_names_category_abbr (k));
+    fprintf (f, " %7s %4s\n", "area", "rank");
+    s_hex_line (f, "region", json_object_get (r, "hexagon"));
+    static const char *const lists[] = { "town_hexagons", "village_hexagons", "courtyard_hexagons" };
+    for (size_t l = 0; l < 3; l++) {
+        const json_t *arr = json_object_get (r, lists[l]);
+        json_array_foreach (arr, i, e) {
+            if (i == S_TEXT_LIST_MAX) {
+                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                break;
+            }
+            s_hex_line (f, s_s (e, "code"), e);
+        }
+    }
+}
+
+void
+sh_report_text_summary (FILE *f, const json_t *r)
+{
+    const char *prefix = s_s (r, "prefix");
+    size_t pl = strlen (prefix);
+    fprintf (f, "shouhe report: %s (%s)  since %s  today %s\n", pl ? prefix : "all",
+             pl <= 6 ? "district" : pl <= 9 ? "town" : pl <= 12 ? "village" : "courtyard",
+             json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
+    fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
+             s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
+    fprintf (f, "residents %lld  persons on record %lld\n", s_i (r, "residents"), s_i (r, "persons"));
+    fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
+             s_i (r, "matters_closed"), s_i (r, "matters_open"),
+             100.0 * json_number_value (json_object_get (r, "closure_rate")));
+    fprintf (f, "%-12s %8s %8s %12s\n", "tier", "matters", "closed", "median days");
+    const json_t *med = json_object_get (r, "median_days_to_close");
+    for (int i = 1; i <= SH_NAMES_TIER_MAX; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_tier"), sh_names_tier (i));
+        const json_t *m = json_object_get (med, sh_names_tier (i));
+        fprintf (f, "%-12s %8lld %8lld ", sh_names_tier (i), s_i (t, "matters"), s_i (t, "closed"));
+        if (json_is_number (m))
+            fprintf (f, "%12.1f\n", json_number_value (m));
+        else
+            fprintf (f, "%12s\n", "-");
+    }
+    fprintf (f, "steps:");
+    for (int i = 1; i <= SH_NAMES_STEP_MAX; i++)
+        fprintf (f, " %s %lld", sh_names_step (i), s_i (json_object_get (r, "by_step"), sh_names_step (i)));
+    fputc ('\n', f);
+    fprintf (f, "%-12s %8s %8s\n", "category", "matters", "closed");
+    for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
+        const json_t *t = json_object_get (json_object_get (r, "by_category"), sh_names_category (i));
+        fprintf (f, "%-12s %8lld %8lld\n", sh_names_category (i), s_i (t, "matters"), s_i (t, "closed"));
+    }
+    s_text_escalations (f, r);
+    const json_t *od = json_object_get (r, "overdue_big");
+    fprintf (f, "\nopen big matters older than %d days: %zu\n", SH_DOMAIN_OVERDUE_DAYS, json_array_size (od));
+    size_t i;
+    json_t *e;
+    json_array_foreach (od, i, e) {
+        //  12 + 1 + 10 + 1 + 5 + 1 + 8 (hex) + 1 + title (<= 20 chars, <= 40 columns)
+        fprintf (f, "%-12s %-10s %5lld %.8s ", s_s (e, "village"), s_s (e, "opened_on"), s_i (e, "days"),
+                 s_s (e, "matter"));
+        s_utf8_trunc (f, s_s (e, "title"), 20);
+        fputc ('\n', f);
+    }
+    fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
+             s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
+             json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
+    s_text_missed (f, r);
+    fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
+    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
+        fprintf (f, " %10s", sh_names_mediation_outcome (k));
+    fputc ('\n', f);
+    for (int l = 1; l <= SH_NAMES_LEVEL_MAX; l++) {
+        const json_t *by = json_object_get (r, "mediations_by_level");
+        const json_t *o = json_object_get (by, sh_names_mediation_level (l));
+        fprintf (f, "%-10s", sh_names_mediation_level (l));
+        for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
+            fprintf (f, " %10lld", s_i (o, sh_names_mediation_outcome (k)));
+        fputc ('\n', f);
+    }
+    fputc ('\n', f);
+    for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
+        const json_t *t = json_object_get (r, sh_names_unit (u));
+        fprintf (f, "%-8s earned %lld  redeemed %lld  balance %lld\n", sh_names_unit (u), s_i (t, "earned"),
+                 s_i (t, "redeemed"), s_i (t, "balance"));
+    }
+    s_text_hexagons (f, r);
+    s_text_movers (f, r);
+}

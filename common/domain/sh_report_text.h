@@ -1,0 +1,28 @@
+/*  sh_report_text -- the plain renderings of a report (sh_report_build):
+    an 80-column text summary and CSV.
+
+    Both read the report object by its documented keys (docs/reports.md)
+    and write UTF-8 to f; the caller checks f for write errors.
+    sh_report_print ("text", "csv") is the usual way in.
+*/
+#ifndef SH_REPORT_TEXT_H
+#define SH_REPORT_TEXT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+//  A summary whose lines fit 80 columns: totals, matters by tier, step and
+//  category, escalations per month (a row per year), the overdue big
+//  matters, meetings and the courtyards that missed a party-masses day,
+//  mediations, points, the hexagons and their rankings, the movers. Lists
+//  of courtyards are cut after 20 entries, movers after 5, with a line
+//  saying how many more there are.
+void sh_report_text_summary (FILE *f, const json_t *report);
+
+//  CSV (UTF-8): the header row "metric,value", then one row per value;
+//  metric is the dotted path of the value, array elements by index
+//  (overdue_big.0.days).
+void sh_report_text_csv (FILE *f, const json_t *report);
+
+#endif
