@@ -15,7 +15,7 @@
 #include "audit.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
-#include "sh_hublog.h"
+#include "sh_hubid.h"
 #include "sh_key.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
@@ -79,7 +79,6 @@ s_stored_hub_key (const char *dir, char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)])
 int
 audit_receipts (const char *dir, const char *hub_key_hex)
 {
-    uint8_t hub_key[SH_PUBKEY_BYTES];
     char stored[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     if (!hub_key_hex) {
         if (!s_stored_hub_key (dir, stored)) {
@@ -91,15 +90,9 @@ audit_receipts (const char *dir, const char *hub_key_hex)
         printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
                 stored);
     }
-    if (sh_crypto_unhex (hub_key, sizeof hub_key, hub_key_hex) != SH_OK) {
+    sh_hubid_t hub;
+    if (sh_hubid_init_hex (&hub, hub_key_hex) != SH_OK) {
         fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a 64-hex public key\n", hub_key_hex);
-        return SH_EXIT_USAGE;
-    }
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, hub_key);
-    sh_note_vkey_t vkey;
-    if (sh_note_vkey_init (&vkey, origin, hub_key) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: %s is not a valid hub key\n", hub_key_hex);
         return SH_EXIT_USAGE;
     }
     char kp[4096];
@@ -129,7 +122,7 @@ audit_receipts (const char *dir, const char *hub_key_hex)
     while (rc == SH_OK && sh_store_cursor_next (cur, &k, &kl, &v, &vl) == SH_OK) {
         uint64_t size = kl == 9 ? sh_store_get_be64 (k + 1) : 0;
         sh_note_checkpoint_t cp;
-        if (kl != 9 || sh_note_checkpoint_open (&cp, (const char *) v, vl, &vkey, origin) != SH_OK) {
+        if (kl != 9 || sh_hubid_open_checkpoint (&hub, &cp, (const char *) v, vl) != SH_OK) {
             s_fault (&st, "checkpoint-signature", "the checkpoint held for size %" PRIu64
                      " is not a checkpoint signed by the hub key", size);
             continue;

@@ -23,7 +23,7 @@
 #include "node_cli.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
-#include "sh_hublog.h"
+#include "sh_hubid.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_registry.h"
@@ -88,8 +88,7 @@ typedef struct {
     bool interrupted;               //  SIGINT/SIGTERM arrived
     bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
     //  receipts (docs/protocol.md 13.16)
-    sh_note_vkey_t hub_vkey;        //  verifies the hub's checkpoints
-    char origin[SH_HUBLOG_ORIGIN_MAX]; //  their origin line
+    const sh_hubid_t *hub;          //  the hub (--hub-key): verifies its checkpoints
     uint64_t cp_size;               //  newest checkpoint held (0: none)
     uint64_t hello_nonce;           //  nonce of the last Hello: only its Welcome counts
     uint8_t cp_root[SH_HASH_BYTES]; //  its root
@@ -275,7 +274,7 @@ s_load_checkpoint (s_sync_t *s)
         size_t kl, vl;
         if (sh_store_cursor_last (cur, &k, &kl, &v, &vl) == SH_OK) {
             sh_note_checkpoint_t cp;
-            if (sh_note_checkpoint_open (&cp, (const char *) v, vl, &s->hub_vkey, s->origin) != SH_OK) {
+            if (sh_hubid_open_checkpoint (s->hub, &cp, (const char *) v, vl) != SH_OK) {
                 fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
                          "is this another hub?\n");
                 ex = SH_EXIT_PROTOCOL;
@@ -297,7 +296,7 @@ static int
 s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
                    uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof, sh_note_checkpoint_t *cp)
 {
-    if (sh_note_checkpoint_open (cp, note, strlen (note), &s->hub_vkey, s->origin) != SH_OK) {
+    if (sh_hubid_open_checkpoint (s->hub, cp, note, strlen (note)) != SH_OK) {
         fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
         return SH_EXIT_PROTOCOL;
     }
@@ -338,7 +337,7 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     sh_note_checkpoint_t same;
     const char *note = m->u.welcome.checkpoint;
     if (s->cp_size > 0
-    &&  sh_note_checkpoint_open (&same, note, strlen (note), &s->hub_vkey, s->origin) == SH_OK
+    &&  sh_hubid_open_checkpoint (s->hub, &same, note, strlen (note)) == SH_OK
     &&  same.size == s->cp_size && memcmp (same.root, s->cp_root, SH_HASH_BYTES) == 0)
         return SH_EXIT_OK;
     sh_store_txn_t *txn;
@@ -352,7 +351,7 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
                                 m->u.welcome.n_consistency, &cp);
     //  remember whose checkpoints these are, for `shouhe-audit receipts`
     char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
-    sh_crypto_hex (hub_hex, s->hub_vkey.pubkey, SH_PUBKEY_BYTES);
+    sh_crypto_hex (hub_hex, s->hub->pubkey, SH_PUBKEY_BYTES);
     if (ex == SH_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
@@ -945,9 +944,9 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n");
         return SH_EXIT_USAGE;
     }
-    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
-    if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a->hub_key) != SH_OK
-    ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
+    sh_hubid_t hub;
+    uint8_t hub_curve[SH_CURVE_BYTES];
+    if (sh_hubid_init_hex (&hub, a->hub_key) != SH_OK || sh_crypto_ed_to_curve (hub_curve, hub.pubkey) != SH_OK) {
         fprintf (stderr, "shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n", a->hub_key);
         return SH_EXIT_REFUSED;
     }
@@ -955,7 +954,7 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
         return SH_EXIT_USAGE;
     }
-    s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
+    s_sync_t s = { .args = a, .hub = &hub, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
                    .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST, .fail_send = a->fault_send };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
@@ -964,9 +963,7 @@ node_sync (node_args_t *a)
     }
     sh_store_fail_commit_after (sh_replica_store (s.r), a->fault_commit);
     memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
-    sh_hublog_origin (s.origin, hub_ed);
-    int lex = sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) == SH_OK ? s_load_checkpoint (&s)
-                                                                         : SH_EXIT_PROTOCOL;
+    int lex = s_load_checkpoint (&s);
     if (lex != SH_EXIT_OK) {
         sh_replica_close (&s.r);
         return lex;
