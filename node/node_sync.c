@@ -24,8 +24,8 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hubid.h"
-#include "sh_merkle.h"
 #include "sh_note.h"
+#include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_wire.h"
@@ -244,17 +244,25 @@ s_pull (s_sync_t *s)
 //  Receiving
 
 //  ---------------------------------------------------------------------
-//  Receipts: checkpoints, consistency and batch proofs
+//  Receipts: checkpoints, consistency and batch proofs (sh_receipts)
 
 static const char *s_inconsistent =
     "the hub's history is inconsistent with the checkpoint you hold";
 
-static void
-s_rkey (uint8_t key[17], char tag, uint64_t a, uint64_t b)
+//  The newest checkpoint this node holds, as a tree head (size 0: none).
+static sh_receipts_head_t
+s_held (const s_sync_t *s)
 {
-    key[0] = (uint8_t) tag;
-    sh_store_put_be64 (key + 1, a);
-    sh_store_put_be64 (key + 9, b);
+    sh_receipts_head_t held = { .size = s->cp_size };
+    memcpy (held.root, s->cp_root, SH_HASH_BYTES);
+    return held;
+}
+
+static void
+s_hold (s_sync_t *s, uint64_t size, const uint8_t root[SH_HASH_BYTES])
+{
+    s->cp_size = size;
+    memcpy (s->cp_root, root, SH_HASH_BYTES);
 }
 
 //  The newest checkpoint this node holds, verified with the hub's key.
@@ -262,32 +270,22 @@ static int
 s_load_checkpoint (s_sync_t *s)
 {
     sh_store_txn_t *txn;
+    sh_receipts_head_t held;
     sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
+    if (rc == SH_OK)
+        rc = sh_receipts_latest (txn, s->hub, &held);
+    sh_store_abort (&txn);
+    if (rc == SH_ECRYPTO) {
+        fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
+                 "is this another hub?\n");
+        return SH_EXIT_PROTOCOL;
+    }
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    sh_store_cursor_t *cur;
-    int ex = SH_EXIT_OK;
-    if (sh_store_cursor_open (txn, SH_DB_RECEIPTS, "c", 1, &cur) == SH_OK) {
-        const uint8_t *k, *v;
-        size_t kl, vl;
-        if (sh_store_cursor_last (cur, &k, &kl, &v, &vl) == SH_OK) {
-            sh_note_checkpoint_t cp;
-            if (sh_hubid_open_checkpoint (s->hub, &cp, (const char *) v, vl) != SH_OK) {
-                fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
-                         "is this another hub?\n");
-                ex = SH_EXIT_PROTOCOL;
-            }
-            else {
-                s->cp_size = cp.size;
-                memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
-            }
-        }
-        sh_store_cursor_close (&cur);
-    }
-    sh_store_abort (&txn);
-    return ex;
+    s_hold (s, held.size, held.root);
+    return SH_EXIT_OK;
 }
 
 //  Check a checkpoint the hub sent (signature, and consistency with the
@@ -296,25 +294,20 @@ static int
 s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
                    uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof, sh_note_checkpoint_t *cp)
 {
-    if (sh_hubid_open_checkpoint (s->hub, cp, note, strlen (note)) != SH_OK) {
+    size_t len = strlen (note);
+    if (sh_hubid_open_checkpoint (s->hub, cp, note, len) != SH_OK) {
         fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
         return SH_EXIT_PROTOCOL;
     }
-    if (cp->size < s->cp_size
-    ||  (s->cp_size > 0 && sh_merkle_verify_consistency (s->cp_size, cp->size, s->cp_root, cp->root,
-                                                         (const uint8_t (*)[SH_HASH_BYTES]) proof,
-                                                         n_proof) != SH_OK)) {
+    sh_receipts_head_t held = s_held (s), next = { .size = cp->size };
+    memcpy (next.root, cp->root, SH_HASH_BYTES);
+    if (sh_receipts_check_extends (&held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
                  s_inconsistent, s->cp_size, cp->size);
         return SH_EXIT_PROTOCOL;
     }
-    uint8_t key[17];
-    s_rkey (key, 'c', cp->size, 0);
-    sh_err rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, note, strlen (note));
-    if (rc == SH_OK && s->cp_size > 0 && s->cp_size < cp->size) {
-        s_rkey (key, 'p', s->cp_size, cp->size);
-        rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 17, proof, n_proof * SH_HASH_BYTES);
-    }
+    sh_err rc = sh_receipts_put_checkpoint (txn, &held, cp->size, note, len,
+                                            (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof);
     return rc ? SH_EXIT_STORE : SH_EXIT_OK;
 }
 
@@ -350,20 +343,38 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
                                 m->u.welcome.n_consistency, &cp);
     //  remember whose checkpoints these are, for `shouhe-audit receipts`
-    char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
-    sh_crypto_hex (hub_hex, s->hub->pubkey, SH_PUBKEY_BYTES);
-    if (ex == SH_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
+    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_hub_key (txn, s->hub)) == SH_OK)
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
         fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
         ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
-    if (ex == SH_EXIT_OK) {
-        s->cp_size = cp.size;
-        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
-    }
+    if (ex == SH_EXIT_OK)
+        s_hold (s, cp.size, cp.root);
     return ex;
+}
+
+//  Why the batch receipt b of an Ack was not taken (sh_receipts_check_batch
+//  returned rc; failed_seq: the change that could not be read, or 0).
+static int
+s_receipt_refused (sh_err rc, uint64_t failed_seq, const sh_receipts_batch_t *b)
+{
+    if (failed_seq) {
+        fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
+                 sh_strerror (rc));
+        return SH_EXIT_STORE;
+    }
+    if (rc == SH_ENOMEM) {
+        fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
+        return SH_EXIT_STORE;
+    }
+    if (rc == SH_EINVAL)
+        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
+    else
+        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
+                 "..%" PRIu64 " as acknowledged\n", b->first_seq, b->first_seq + b->count - 1);
+    return SH_EXIT_PROTOCOL;
 }
 
 //  Ack: the checkpoint ending with this batch must extend the last one,
@@ -380,82 +391,37 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         return SH_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
-    sh_err brc = sh_replica_begin (s->r, &txn);
-    if (brc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (brc));
+    sh_err rc = sh_replica_begin (s->r, &txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.ack.checkpoint, m->u.ack.consistency,
                                 m->u.ack.n_consistency, &cp);
-    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
-    if (ex == SH_EXIT_OK && (cp.size != m->u.ack.first_leaf + n || last_seq < n)) {
-        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
-        ex = SH_EXIT_PROTOCOL;
-    }
-    if (ex == SH_EXIT_OK) {
-        leaves = calloc (n, SH_HASH_BYTES);
-        if (!leaves) {
-            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
-            ex = SH_EXIT_STORE;
-        }
-    }
     //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
-    for (uint32_t i = 0; ex == SH_EXIT_OK && i < n; i++) {
-        uint64_t index;
-        const uint8_t *b;
-        size_t len;
-        sh_err grc = sh_changelog_find (txn, s->me, last_seq - n + 1 + i, &index, NULL);
-        if (grc == SH_OK)
-            grc = sh_changelog_get (txn, index, &b, &len);
-        if (grc) {
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n",
-                     last_seq - n + 1 + i, sh_strerror (grc));
-            ex = SH_EXIT_STORE;
-        }
-        else
-            sh_merkle_leaf_hash (leaves[i], b, len);
-    }
-    uint8_t root[SH_HASH_BYTES];
+    sh_receipts_batch_t b = { .first_seq = last_seq - n + 1, .count = n, .first_leaf = m->u.ack.first_leaf,
+                              .size = cp.size, .range = (const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range,
+                              .n_range = m->u.ack.n_range };
+    uint64_t failed_seq = 0;
     if (ex == SH_EXIT_OK
-    &&  (sh_merkle_range_root ((const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range, m->u.ack.n_range,
-                               m->u.ack.first_leaf, (const uint8_t (*)[SH_HASH_BYTES]) leaves, n, root) != SH_OK
-         || memcmp (root, cp.root, SH_HASH_BYTES) != 0)) {
-        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
-                 "..%" PRIu64 " as acknowledged\n", last_seq - n + 1, last_seq);
-        ex = SH_EXIT_PROTOCOL;
+    &&  (rc = last_seq < n ? SH_EINVAL : sh_receipts_check_batch (txn, s->me, &b, cp.root, &failed_seq)))
+        ex = s_receipt_refused (rc, failed_seq, &b);
+    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_batch (txn, &b)) == SH_OK)
+        rc = sh_store_commit (&txn);
+    if (ex == SH_EXIT_OK && rc == SH_ENOMEM) {
+        fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
+        ex = SH_EXIT_STORE;
     }
-    if (ex == SH_EXIT_OK) {
-        //  the receipt: count, first leaf, checkpoint size, then the range
-        size_t len = 24 + m->u.ack.n_range * SH_HASH_BYTES;
-        uint8_t *val = malloc (len);
-        uint8_t key[17];
-        s_rkey (key, 'b', last_seq - n + 1, 0);
-        if (!val) {
-            fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
-            ex = SH_EXIT_STORE;
-        }
-        else {
-            sh_store_put_be64 (val, n);
-            sh_store_put_be64 (val + 8, m->u.ack.first_leaf);
-            sh_store_put_be64 (val + 16, cp.size);
-            memcpy (val + 24, m->u.ack.range, m->u.ack.n_range * SH_HASH_BYTES);
-            sh_err prc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, val, len);
-            if (prc == SH_OK)
-                prc = sh_store_commit (&txn);
-            if (prc) {
-                fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64
-                                 ": %s\n", last_seq - n + 1, last_seq, sh_strerror (prc));
-                ex = SH_EXIT_STORE;
-            }
-            free (val);
-        }
+    else
+    if (ex == SH_EXIT_OK && rc) {
+        fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
+                 b.first_seq, last_seq, sh_strerror (rc));
+        ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
-    free (leaves);
     if (ex == SH_EXIT_OK) {
-        s->cp_size = cp.size;
-        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
+        s_hold (s, cp.size, cp.root);
         s->receipts++;
     }
     return ex;
