@@ -24,6 +24,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hubid.h"
+#include "sh_ingest.h"
 #include "sh_note.h"
 #include "sh_receipts.h"
 #include "sh_registry.h"
@@ -541,6 +542,38 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     return SH_EXIT_OK;
 }
 
+//  The hub's checks on a push, made on a change it sent (sh_ingest): the
+//  signature, its author known (from this batch's keys, stored in txn) as
+//  a node key whose scope covers the region, the region in this node's
+//  scope. Bodies and clocks are taken as they come (spec 7.2). Returns an
+//  exit code.
+static int
+s_judge (s_sync_t *s, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i)
+{
+    sh_change_t c;
+    const char *why = NULL;
+    sh_err oc = sh_change_open (&c, NULL, bytes->data, bytes->len, &why);
+    sh_registry_entry_t e;
+    bool known = oc == SH_OK && sh_registry_get (txn, c.author, &e) == SH_OK;
+    sh_ingest_rules_t rules = { .writer = true, .reader_scope = sh_replica_scope (s->r) };
+    sh_ingest_verdict_t v;
+    sh_ingest_check (&v, i, oc, why, &c, known ? &e : NULL, &rules);
+    if (v.cause == SH_INGEST_SIGNATURE || v.cause == SH_INGEST_MALFORMED)
+        fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
+                 why ? why : sh_strerror (oc));
+    else
+    if (v.cause == SH_INGEST_READER_SCOPE)
+        fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
+                 c.region, rules.reader_scope);
+    else
+    if (v.code)                 //  an author unknown, not a node key, or of another scope
+        fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", c.region,
+                 v.cause == SH_INGEST_UNKNOWN_AUTHOR ? "it did not vouch for" : "whose scope does not cover it");
+    if (oc == SH_OK)
+        sh_change_fini (&c);
+    return v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
+}
+
 //  Check and apply one Batch in one transaction, with the new cursor.
 static int
 s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
@@ -561,7 +594,6 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         s_pull (s);
         s->since = old_since;
     }
-    const char *scope = sh_replica_scope (s->r);
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (s->r, &txn);
     for (size_t i = 0; rc == SH_OK && i < m->u.batch.n_keys; i++) {
@@ -578,35 +610,10 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
     int ex = SH_EXIT_OK;
     uint64_t fresh = 0;             //  new changes in this batch
     for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
-        //  the same checks as the hub's: signature (in ingest), author
-        //  known with a scope that covers the region, region in our scope
-        sh_change_t c;
-        const char *why = NULL;
-        sh_err oc = sh_change_open (&c, NULL, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &why);
-        if (oc) {
-            fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
-                     why ? why : sh_strerror (oc));
-            ex = SH_EXIT_PROTOCOL;
+        if ((ex = s_judge (s, txn, &m->u.batch.changes[i], i)))
             break;
-        }
-        sh_registry_entry_t e;
-        sh_err kr = sh_registry_get (txn, c.author, &e);
-        char region[SH_REGION_MAX + 1];
-        snprintf (region, sizeof region, "%s", c.region);
-        sh_change_fini (&c);
-        if (kr || strncmp (region, e.scope, strlen (e.scope)) != 0 || e.role != SH_WIRE_ROLE_NODE) {
-            fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", region,
-                     kr ? "it did not vouch for" : "whose scope does not cover it");
-            ex = SH_EXIT_PROTOCOL;
-            break;
-        }
-        if (strncmp (region, scope, strlen (scope)) != 0) {
-            fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
-                     region, scope);
-            ex = SH_EXIT_PROTOCOL;
-            break;
-        }
         bool dup;
+        const char *why = NULL;
         rc = sh_replica_ingest (s->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
         if (rc == SH_OK && !dup)
             fresh++;

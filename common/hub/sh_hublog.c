@@ -11,10 +11,10 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_hlc.h"
+#include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
-#include "sh_record.h"
 
 #define S_MAX_THREADS 16
 #define S_PAR_MIN 32          //  below this many changes, verify on the caller's thread
@@ -164,41 +164,17 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     atomic_init (&w.next, 0);
     s_open_all (&w, threads);
 
-    //  Judge every change before writing anything.
-    size_t scope_len = strlen (entry->scope);
-    uint64_t latest_ms = sh_hlc_system_clock (NULL) + SH_HUBLOG_MAX_AHEAD_MS;
-    char who[17];
-    s_hex8 (who, entry->key);
+    //  Judge every change before writing anything (sh_ingest): written by
+    //  this session's key, its clock at most a day ahead, a valid body.
+    sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
     for (size_t i = 0; i < n && !res->code; i++) {
         s_item_t *it = &w.items[i];
-        const char *why = NULL;
-        if (it->rc == SH_ECRYPTO)
-            S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, "change %zu: the signature does not verify", i);
-        else
-        if (it->rc)
-            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu is malformed: %s", i,
-                      it->why ? it->why : sh_strerror (it->rc));
-        else
-        if (memcmp (it->change.author, entry->key, SH_PUBKEY_BYTES) != 0) {
-            char other[17];
-            s_hex8 (other, it->change.author);
-            S_REFUSE (res, SH_WIRE_ERR_AUTHOR, i, "change %zu was written by %s..., not by this node %s...",
-                      i, other, who);
-        }
-        else
-        if (sh_hlc_ms (it->change.hlc) > latest_ms)
-            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu (seq %llu): its clock is more than a day "
-                      "ahead of the hub's; fix the node's clock", i, (unsigned long long) it->change.seq);
-        else
-        if (strncmp (it->change.region, entry->scope, scope_len) != 0)
-            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): region %s is outside the scope %s",
-                      i, (unsigned long long) it->change.seq, it->change.region, entry->scope);
-        else
-        if ((it->change.op == SH_OP_PUT || it->change.op == SH_OP_EVENT)
-        &&  sh_record_check (it->change.kind, it->change.body, it->change.body_len, &why) != SH_OK)
-            S_REFUSE (res, SH_WIRE_ERR_BODY, i, "change %zu (seq %llu): %s", i,
-                      (unsigned long long) it->change.seq, why ? why : "bad body");
+        sh_ingest_verdict_t v;
+        if (sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
+            S_REFUSE (res, v.code, i, "%s", v.message);
     }
+    char who[17];
+    s_hex8 (who, entry->key);
 
     sh_store_txn_t *txn = NULL;
     sh_err rc = SH_OK;

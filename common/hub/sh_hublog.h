@@ -3,11 +3,11 @@
 
     Push (docs/protocol.md, "Push and Ack"): a batch of SignedChanges from
     one session is opened (decoded, signature verified, hashed) on several
-    threads, then checked in order -- written by the session's key, region
-    inside that key's scope, body a valid record of its kind -- and only if
-    every change passes is the batch appended to the log (complete author
-    chains), merged into the state and indexed by scope, in ONE write
-    transaction. The result is durable when sh_hublog_push returns. A batch
+    threads, then checked in order (sh_ingest) -- written by the session's
+    key, clock at most a day ahead, region inside that key's scope, body a
+    valid record of its kind -- and only if every change passes is the
+    batch appended to the log (complete author chains), merged into the
+    state and indexed by scope, in ONE write transaction. The result is durable when sh_hublog_push returns. A batch
     with any bad change stores nothing. A different change at an existing
     (author, seq) is equivocation: both changes are kept in "evidence" and
     the author is blocked (sh_registry) in a transaction of its own.
@@ -35,13 +35,14 @@
 
 #include "sh_err.h"
 #include "sh_hubid.h"
+#include "sh_ingest.h"
 #include "sh_registry.h"
 #include "sh_store.h"
 #include "sh_wire.h"
 
 //  A change whose clock is further ahead of the hub's than this is refused
 //  (ERR_MALFORMED): it would win every later edit and drag every clock along.
-#define SH_HUBLOG_MAX_AHEAD_MS ((uint64_t) 24 * 3600 * 1000)
+#define SH_HUBLOG_MAX_AHEAD_MS SH_INGEST_MAX_AHEAD_MS
 
 typedef struct {
     sh_wire_error_t code;               //  0 when the batch was stored

@@ -23,16 +23,6 @@
     DOC_ORIGIN "\nregistry\n1\nPSoI//xF14R69vvLasc03hVQiA9ZLfz0mLKSuajzTJI=\n\n" \
     "\xE2\x80\x94 " DOC_ORIGIN " SrUj+n0Ds5N99Ew29OeopFl5mMa9gIQGyktE8DDtqej3656QEHkPlI+tTmue3WesKr+EqqohGhk2fR4mChgCFUcBvgg=\n"
 
-static sh_key_t *
-s_key (uint8_t fill)
-{
-    uint8_t seed[SH_SEED_BYTES];
-    memset (seed, fill, sizeof seed);
-    sh_key_t *key = sh_key_from_seed (seed);
-    SH_CHECK (key);
-    return key;
-}
-
 //  A checkpoint note of (origin, size, root) signed by key under name.
 static char *
 s_checkpoint (const sh_key_t *key, const char *name, const char *origin, uint64_t size)
@@ -82,7 +72,7 @@ test_known_answer (void)
 static void
 test_constructors (void)
 {
-    sh_key_t *key = s_key (0x42);
+    sh_key_t *key = sh_test_key (0x42);
     sh_hubid_t own, seen;
     sh_hubid_init_key (&own, key);
     sh_hubid_init (&seen, sh_key_public (key));
@@ -106,7 +96,7 @@ test_constructors (void)
     SH_CHECK (memcmp (&parsed, &seen, sizeof seen) == 0);
 
     //  another key, another origin and key ID
-    sh_key_t *other = s_key (0x43);
+    sh_key_t *other = sh_test_key (0x43);
     sh_hubid_t o;
     sh_hubid_init_key (&o, other);
     SH_CHECK (strcmp (o.origin, seen.origin) != 0 && o.key_id != seen.key_id);
@@ -142,7 +132,7 @@ test_bad_hex (void)
 static void
 test_open_checkpoint (void)
 {
-    sh_key_t *key = s_key (0x42), *other_key = s_key (0x43);
+    sh_key_t *key = sh_test_key (0x42), *other_key = sh_test_key (0x43);
     sh_hubid_t hub, other;
     sh_hubid_init_key (&hub, key);
     sh_hubid_init_key (&other, other_key);

@@ -177,10 +177,7 @@ s_fx_new (s_fx_t *fx, sh_receipts_head_t *first, sh_receipts_head_t *held)
 {
     memset (fx, 0, sizeof *fx);
     fx->dir = sh_test_tmpdir ();
-    uint8_t seed[SH_SEED_BYTES];
-    memset (seed, 0x61, sizeof seed);
-    fx->key = sh_key_from_seed (seed);
-    SH_CHECK (fx->key);
+    fx->key = sh_test_key (0x61);
     sh_hubid_init_key (&fx->hub, fx->key);
     char *da = s_path (fx->dir, "a"), *db = s_path (fx->dir, "b");
     SH_PASS (sh_replica_create (&fx->a, da, S_VILLAGE_A));
