@@ -44,7 +44,7 @@ typedef struct {
 //  One checkpoint of the export, as opened and checked.
 typedef struct {
     uint64_t number;                      //  1-based position in the export
-    sh_err open_rc;                       //  sh_note_checkpoint_open's result
+    sh_err open_rc;                       //  sh_hubid_open_checkpoint's result
     bool opened;                          //  signed by the hub key, well-formed: size and root valid
     uint64_t size;                        //  tree size it signs
     uint8_t root[SH_HASH_BYTES];          //  the root it signs

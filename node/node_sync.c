@@ -361,13 +361,12 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
 static int
 s_receipt_refused (sh_err rc, uint64_t failed_seq, const sh_receipts_batch_t *b)
 {
-    if (failed_seq) {
-        fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
-                 sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    if (rc == SH_ENOMEM) {
-        fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
+    if (failed_seq || rc == SH_ENOMEM) {
+        if (failed_seq)
+            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
+                     sh_strerror (rc));
+        else
+            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
         return SH_EXIT_STORE;
     }
     if (rc == SH_EINVAL)
@@ -410,14 +409,12 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         ex = s_receipt_refused (rc, failed_seq, &b);
     if (ex == SH_EXIT_OK && (rc = sh_receipts_put_batch (txn, &b)) == SH_OK)
         rc = sh_store_commit (&txn);
-    if (ex == SH_EXIT_OK && rc == SH_ENOMEM) {
-        fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
-        ex = SH_EXIT_STORE;
-    }
-    else
     if (ex == SH_EXIT_OK && rc) {
-        fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
-                 b.first_seq, last_seq, sh_strerror (rc));
+        if (rc == SH_ENOMEM)
+            fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
+        else
+            fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
+                     b.first_seq, last_seq, sh_strerror (rc));
         ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
@@ -542,11 +539,9 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     return SH_EXIT_OK;
 }
 
-//  The hub's checks on a push, made on a change it sent (sh_ingest): the
-//  signature, its author known (from this batch's keys, stored in txn) as
-//  a node key whose scope covers the region, the region in this node's
-//  scope. Bodies and clocks are taken as they come (spec 7.2). Returns an
-//  exit code.
+//  The hub's checks of a push on a change it sent (sh_ingest), with a
+//  node's rules: its author a node key (registry in txn) whose scope covers
+//  the region, the region in this node's scope. Returns an exit code.
 static int
 s_judge (s_sync_t *s, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i)
 {
