@@ -26,6 +26,7 @@
 #include "sh_err.h"
 #include "sh_exit.h"
 #include "sh_export.h"
+#include "sh_hubid.h"
 
 /* --------------------------------------------------------------------------
  * Merkle tree over leaf hashes (audit_tree.c)
@@ -118,11 +119,12 @@ typedef struct {
     uint64_t evidence_ok;                 //  of which proven equivocations
 } audit_report_t;
 
-//  Run every check on ex. trusted_key: the hub key to trust, or NULL to
-//  trust the export's own (rep->hub_key_given says which). Fills *rep
-//  (finalise with audit_report_fini); the export passes when
-//  rep->n_faults == 0. Returns SH_ENOMEM only; every finding is a fault.
-SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const uint8_t *trusted_key,
+//  Run every check on ex. trusted: the hub to trust (sh_hubid_init_hex of
+//  --hub-key), or NULL to trust the export's own key (rep->hub_key_given
+//  says which). Fills *rep (finalise with audit_report_fini); the export
+//  passes when rep->n_faults == 0. Returns SH_ENOMEM only; every finding
+//  is a fault.
+SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted,
                                   audit_report_t *rep);
 
 //  Record a fault of the whole export (e.g. one that does not parse).

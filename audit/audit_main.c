@@ -19,7 +19,6 @@
 #include "sh_crypto.h"
 #include "sh_exit.h"
 #include "sh_export.h"
-#include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 
@@ -82,12 +81,12 @@ s_parse_u64 (const char *text, uint64_t *out)
     return true;
 }
 
-//  The trusted hub key: --hub-key, or (NULL) the export's. SH_EXIT_USAGE if malformed.
+//  The trusted hub: --hub-key, or (not *given) the export's. SH_EXIT_USAGE if malformed.
 static int
-s_hub_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES], bool *given)
+s_hub_key_arg (const s_args_t *a, sh_hubid_t *hub, bool *given)
 {
     *given = a->hub_key != NULL;
-    if (a->hub_key && sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->hub_key) != SH_OK) {
+    if (a->hub_key && sh_hubid_init_hex (hub, a->hub_key) != SH_OK) {
         fprintf (stderr, "shouhe-audit: --hub-key '%s' is not 64 hex digits\n", a->hub_key);
         return SH_EXIT_USAGE;
     }
@@ -249,9 +248,9 @@ s_verify (const s_args_t *a)
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n");
         return SH_EXIT_USAGE;
     }
-    uint8_t key[SH_PUBKEY_BYTES];
+    sh_hubid_t hub;
     bool given;
-    int ex_code = s_hub_key_arg (a, key, &given);
+    int ex_code = s_hub_key_arg (a, &hub, &given);
     if (ex_code)
         return ex_code;
     sh_export_t *ex = NULL;
@@ -264,7 +263,7 @@ s_verify (const s_args_t *a)
         //  not an export: one fault, nothing else can be checked
         rep.hub_key_given = given;
         if (given)
-            memcpy (rep.hub_key, key, SH_PUBKEY_BYTES);
+            memcpy (rep.hub_key, hub.pubkey, SH_PUBKEY_BYTES);
         rc = audit_report_add (&rep, AUDIT_F_EXPORT, "export", why);
     }
     else
@@ -273,7 +272,7 @@ s_verify (const s_args_t *a)
     else {
         if (!given)
             s_trust_warning (sh_export_hub_key (ex));
-        rc = audit_verify (ex, given ? key : NULL, &rep);
+        rc = audit_verify (ex, given ? &hub : NULL, &rep);
     }
     if (rc) {
         fprintf (stderr, "shouhe-audit: %s\n", sh_strerror (rc));
@@ -297,20 +296,15 @@ s_verify (const s_args_t *a)
 
 //  The export's latest checkpoint, verified by the trusted key.
 static int
-s_latest_checkpoint (const sh_export_t *ex, const uint8_t key[SH_PUBKEY_BYTES], sh_note_checkpoint_t *cp)
+s_latest_checkpoint (const sh_export_t *ex, const sh_hubid_t *hub, sh_note_checkpoint_t *cp)
 {
     size_t n = sh_export_checkpoint_count (ex);
     if (n == 0) {
         fprintf (stderr, "shouhe-audit: the export holds no checkpoint\n");
         return SH_EXIT_REFUSED;
     }
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, key);
-    sh_note_vkey_t vkey;
-    if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
-        return SH_EXIT_REFUSED;
     sh_export_bytes_t b = sh_export_checkpoint (ex, n - 1);
-    sh_err rc = sh_note_checkpoint_open (cp, (const char *) b.data, b.len, &vkey, origin);
+    sh_err rc = sh_hubid_open_checkpoint (hub, cp, (const char *) b.data, b.len);
     if (rc) {
         fprintf (stderr, "shouhe-audit: the export's latest checkpoint (%zu) does not verify with the hub key: %s\n",
                  n, sh_strerror (rc));
@@ -331,9 +325,9 @@ s_inclusion (const s_args_t *a)
         fprintf (stderr, "shouhe-audit: --index takes a log index (1, 2, ...), not '%s'\n", a->index);
         return SH_EXIT_USAGE;
     }
-    uint8_t key[SH_PUBKEY_BYTES];
+    sh_hubid_t hub;
     bool given;
-    int code = s_hub_key_arg (a, key, &given);
+    int code = s_hub_key_arg (a, &hub, &given);
     if (code)
         return code;
     sh_export_t *ex = NULL;
@@ -344,14 +338,14 @@ s_inclusion (const s_args_t *a)
     if (code)
         return code;
     if (!given) {
-        memcpy (key, sh_export_hub_key (ex), SH_PUBKEY_BYTES);
-        s_trust_warning (key);
+        sh_hubid_init (&hub, sh_export_hub_key (ex));
+        s_trust_warning (hub.pubkey);
     }
     sh_note_checkpoint_t cp;
     uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
     size_t n = 0;
-    code = s_latest_checkpoint (ex, key, &cp);
+    code = s_latest_checkpoint (ex, &hub, &cp);
     if (code == SH_EXIT_OK && (index > cp.size || cp.size > sh_export_change_count (ex))) {
         fprintf (stderr, "shouhe-audit: the latest checkpoint covers %" PRIu64 " changes and the export holds %zu: "
                  "no proof for log index %" PRIu64 "\n", cp.size, sh_export_change_count (ex), index);
@@ -449,14 +443,13 @@ s_consistency_proof (const s_args_t *a)
 
 //  Open a checkpoint note file with the trusted key.
 static int
-s_open_checkpoint (const char *path, const sh_note_vkey_t *vkey, const char *origin,
-                   sh_note_checkpoint_t *cp, char **text)
+s_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoint_t *cp, char **text)
 {
     size_t len;
     int code = s_read_small (path, SH_NOTE_MAX_BYTES, text, &len);
     if (code)
         return code;
-    sh_err rc = sh_note_checkpoint_open (cp, *text, len, vkey, origin);
+    sh_err rc = sh_hubid_open_checkpoint (hub, cp, *text, len);
     if (rc) {
         fprintf (stderr, "shouhe-audit: %s is not a checkpoint signed by the hub key: %s\n", path,
                  rc == SH_ENOTFOUND ? "no signature by the hub key"
@@ -475,23 +468,18 @@ s_consistency (const s_args_t *a)
                  "--proof FILE --hub-key HEX\n");
         return SH_EXIT_USAGE;
     }
-    uint8_t key[SH_PUBKEY_BYTES];
+    sh_hubid_t hub;
     bool given;
-    int code = s_hub_key_arg (a, key, &given);
+    int code = s_hub_key_arg (a, &hub, &given);
     if (code)
         return code;
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, key);
-    sh_note_vkey_t vkey;
-    if (sh_note_vkey_init (&vkey, origin, key) != SH_OK)
-        return SH_EXIT_USAGE;
     sh_note_checkpoint_t old_cp, new_cp;
     char *old_text = NULL, *new_text = NULL, *proof_text = NULL;
     size_t plen = 0, n = 0;
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
-    code = s_open_checkpoint (a->pos[0], &vkey, origin, &old_cp, &old_text);
+    code = s_open_checkpoint (a->pos[0], &hub, &old_cp, &old_text);
     if (code == SH_EXIT_OK)
-        code = s_open_checkpoint (a->pos[1], &vkey, origin, &new_cp, &new_text);
+        code = s_open_checkpoint (a->pos[1], &hub, &new_cp, &new_text);
     if (code == SH_EXIT_OK)
         code = s_read_small (a->proof, SH_MERKLE_PROOF_MAX * (2 * SH_HASH_BYTES + 2), &proof_text, &plen);
     //  one hash per line: 64 hex digits, "\n" (the last one optional)

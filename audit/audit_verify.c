@@ -18,7 +18,6 @@
 
 #include "sh_change.h"
 #include "sh_hlc.h"
-#include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_record.h"
@@ -45,7 +44,7 @@ typedef struct {
 //  One checkpoint of the export, as opened and checked.
 typedef struct {
     uint64_t number;                      //  1-based position in the export
-    sh_err open_rc;                       //  sh_note_checkpoint_open's result
+    sh_err open_rc;                       //  sh_hubid_open_checkpoint's result
     bool opened;                          //  signed by the hub key, well-formed: size and root valid
     uint64_t size;                        //  tree size it signs
     uint8_t root[SH_HASH_BYTES];          //  the root it signs
@@ -263,8 +262,7 @@ s_line (char *out, size_t cap, const char *text, size_t len, int n)
 //  then the registry note: signed by the hub key and vouching for exactly
 //  these entries.
 static sh_err
-s_check_registry (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char *origin,
-                  audit_report_t *rep)
+s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *rep)
 {
     size_t n = sh_export_registry_count (ex);
     sh_crypto_sha256_t h;
@@ -289,7 +287,7 @@ s_check_registry (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char 
     sh_crypto_sha256_final (&h, digest);
     char *want = NULL;
     size_t want_len;
-    sh_err rc = sh_export_registry_text (&want, &want_len, origin, n, digest);
+    sh_err rc = sh_export_registry_text (&want, &want_len, hub->origin, n, digest);
     if (rc)
         return rc;
 
@@ -305,7 +303,7 @@ s_check_registry (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char 
     if (pr)
         problem = "the registry note is not a well-formed signed note";
     else {
-        sh_err vr = sh_note_verify (note, vkey);
+        sh_err vr = sh_note_verify (note, &hub->vkey);
         if (vr == SH_ENOTFOUND)
             problem = "the registry note is not signed by the hub key";
         else
@@ -617,8 +615,8 @@ s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
 //  recomputed tree at each size in one sweep over the leaves, then report
 //  in checkpoint order.
 static sh_err
-s_check_checkpoints (const sh_export_t *ex, const sh_note_vkey_t *vkey, const char *origin,
-                     const uint8_t (*leaves)[SH_HASH_BYTES], audit_report_t *rep)
+s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
+                     audit_report_t *rep)
 {
     size_t n = sh_export_checkpoint_count (ex);
     size_t nchanges = sh_export_change_count (ex);
@@ -635,7 +633,7 @@ s_check_checkpoints (const sh_export_t *ex, const sh_note_vkey_t *vkey, const ch
         sh_export_bytes_t b = sh_export_checkpoint (ex, j);
         sh_note_checkpoint_t c;
         cp->number = j + 1;
-        cp->open_rc = sh_note_checkpoint_open (&c, (const char *) b.data, b.len, vkey, origin);
+        cp->open_rc = sh_hubid_open_checkpoint (hub, &c, (const char *) b.data, b.len);
         if (cp->open_rc)
             continue;
         cp->opened = true;
@@ -723,12 +721,17 @@ audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES])
 }
 
 sh_err
-audit_verify (const sh_export_t *ex, const uint8_t *trusted_key, audit_report_t *rep)
+audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, audit_report_t *rep)
 {
     assert (ex && rep);
     memset (rep, 0, sizeof *rep);
-    rep->hub_key_given = trusted_key != NULL;
-    memcpy (rep->hub_key, trusted_key ? trusted_key : sh_export_hub_key (ex), SH_PUBKEY_BYTES);
+    sh_hubid_t hub;
+    if (trusted)
+        hub = *trusted;
+    else
+        sh_hubid_init (&hub, sh_export_hub_key (ex));
+    rep->hub_key_given = trusted != NULL;
+    memcpy (rep->hub_key, hub.pubkey, SH_PUBKEY_BYTES);
     rep->registry = sh_export_registry_count (ex);
     rep->changes = sh_export_change_count (ex);
     rep->checkpoints = sh_export_checkpoint_count (ex);
@@ -736,10 +739,10 @@ audit_verify (const sh_export_t *ex, const uint8_t *trusted_key, audit_report_t 
     sh_err rc = SH_OK;
 
     //  The header: the hub key we trust, and the origin it signs under.
-    if (trusted_key && memcmp (trusted_key, sh_export_hub_key (ex), SH_PUBKEY_BYTES) != 0) {
+    if (trusted && memcmp (hub.pubkey, sh_export_hub_key (ex), SH_PUBKEY_BYTES) != 0) {
         char got[SH_HEX_BYTES (8) + 3], want[SH_HEX_BYTES (8) + 3];
         s_short (got, sh_export_hub_key (ex));
-        s_short (want, trusted_key);
+        s_short (want, hub.pubkey);
         audit_fault_t *f = s_new_fault (rep, AUDIT_F_HUB_KEY);
         if (!f)
             return SH_ENOMEM;
@@ -747,22 +750,17 @@ audit_verify (const sh_export_t *ex, const uint8_t *trusted_key, audit_report_t 
         s_message (f, "the export names hub key %s, not the trusted key %s given with --hub-key; "
                  "everything the hub signed is checked against the trusted key", got, want);
     }
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, rep->hub_key);
-    if (strcmp (origin, sh_export_origin (ex)) != 0) {
+    if (strcmp (hub.origin, sh_export_origin (ex)) != 0) {
         audit_fault_t *f = s_new_fault (rep, AUDIT_F_ORIGIN);
         if (!f)
             return SH_ENOMEM;
         snprintf (f->where, sizeof f->where, "export");
         s_message (f, "the export's origin '%.100s' is not the hub key's origin '%s'",
-                 sh_export_origin (ex), origin);
+                 sh_export_origin (ex), hub.origin);
     }
-    sh_note_vkey_t vkey;
-    rc = sh_note_vkey_init (&vkey, origin, rep->hub_key);
-    assert (rc == SH_OK);           //  our origin is always a valid key name
 
     uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
-    rc = s_check_registry (ex, &vkey, origin, rep);
+    rc = s_check_registry (ex, &hub, rep);
     if (rc == SH_OK)
         rc = s_check_changes (ex, rep);
     if (rc == SH_OK)
@@ -770,7 +768,7 @@ audit_verify (const sh_export_t *ex, const uint8_t *trusted_key, audit_report_t 
     if (rc == SH_OK)
         rc = audit_leaf_hashes (ex, &leaves);
     if (rc == SH_OK)
-        rc = s_check_checkpoints (ex, &vkey, origin, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+        rc = s_check_checkpoints (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
     free (leaves);
     return rc;
 }

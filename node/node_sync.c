@@ -23,9 +23,10 @@
 #include "node_cli.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
-#include "sh_hublog.h"
-#include "sh_merkle.h"
+#include "sh_hubid.h"
+#include "sh_ingest.h"
 #include "sh_note.h"
+#include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_wire.h"
@@ -88,8 +89,7 @@ typedef struct {
     bool interrupted;               //  SIGINT/SIGTERM arrived
     bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
     //  receipts (docs/protocol.md 13.16)
-    sh_note_vkey_t hub_vkey;        //  verifies the hub's checkpoints
-    char origin[SH_HUBLOG_ORIGIN_MAX]; //  their origin line
+    const sh_hubid_t *hub;          //  the hub (--hub-key): verifies its checkpoints
     uint64_t cp_size;               //  newest checkpoint held (0: none)
     uint64_t hello_nonce;           //  nonce of the last Hello: only its Welcome counts
     uint8_t cp_root[SH_HASH_BYTES]; //  its root
@@ -245,17 +245,25 @@ s_pull (s_sync_t *s)
 //  Receiving
 
 //  ---------------------------------------------------------------------
-//  Receipts: checkpoints, consistency and batch proofs
+//  Receipts: checkpoints, consistency and batch proofs (sh_receipts)
 
 static const char *s_inconsistent =
     "the hub's history is inconsistent with the checkpoint you hold";
 
-static void
-s_rkey (uint8_t key[17], char tag, uint64_t a, uint64_t b)
+//  The newest checkpoint this node holds, as a tree head (size 0: none).
+static sh_receipts_head_t
+s_held (const s_sync_t *s)
 {
-    key[0] = (uint8_t) tag;
-    sh_store_put_be64 (key + 1, a);
-    sh_store_put_be64 (key + 9, b);
+    sh_receipts_head_t held = { .size = s->cp_size };
+    memcpy (held.root, s->cp_root, SH_HASH_BYTES);
+    return held;
+}
+
+static void
+s_hold (s_sync_t *s, uint64_t size, const uint8_t root[SH_HASH_BYTES])
+{
+    s->cp_size = size;
+    memcpy (s->cp_root, root, SH_HASH_BYTES);
 }
 
 //  The newest checkpoint this node holds, verified with the hub's key.
@@ -263,32 +271,22 @@ static int
 s_load_checkpoint (s_sync_t *s)
 {
     sh_store_txn_t *txn;
+    sh_receipts_head_t held;
     sh_err rc = sh_store_begin (sh_replica_store (s->r), false, &txn);
+    if (rc == SH_OK)
+        rc = sh_receipts_latest (txn, s->hub, &held);
+    sh_store_abort (&txn);
+    if (rc == SH_ECRYPTO) {
+        fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
+                 "is this another hub?\n");
+        return SH_EXIT_PROTOCOL;
+    }
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    sh_store_cursor_t *cur;
-    int ex = SH_EXIT_OK;
-    if (sh_store_cursor_open (txn, SH_DB_RECEIPTS, "c", 1, &cur) == SH_OK) {
-        const uint8_t *k, *v;
-        size_t kl, vl;
-        if (sh_store_cursor_last (cur, &k, &kl, &v, &vl) == SH_OK) {
-            sh_note_checkpoint_t cp;
-            if (sh_note_checkpoint_open (&cp, (const char *) v, vl, &s->hub_vkey, s->origin) != SH_OK) {
-                fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
-                         "is this another hub?\n");
-                ex = SH_EXIT_PROTOCOL;
-            }
-            else {
-                s->cp_size = cp.size;
-                memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
-            }
-        }
-        sh_store_cursor_close (&cur);
-    }
-    sh_store_abort (&txn);
-    return ex;
+    s_hold (s, held.size, held.root);
+    return SH_EXIT_OK;
 }
 
 //  Check a checkpoint the hub sent (signature, and consistency with the
@@ -297,25 +295,20 @@ static int
 s_take_checkpoint (s_sync_t *s, sh_store_txn_t *txn, const char *note,
                    uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof, sh_note_checkpoint_t *cp)
 {
-    if (sh_note_checkpoint_open (cp, note, strlen (note), &s->hub_vkey, s->origin) != SH_OK) {
+    size_t len = strlen (note);
+    if (sh_hubid_open_checkpoint (s->hub, cp, note, len) != SH_OK) {
         fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
         return SH_EXIT_PROTOCOL;
     }
-    if (cp->size < s->cp_size
-    ||  (s->cp_size > 0 && sh_merkle_verify_consistency (s->cp_size, cp->size, s->cp_root, cp->root,
-                                                         (const uint8_t (*)[SH_HASH_BYTES]) proof,
-                                                         n_proof) != SH_OK)) {
+    sh_receipts_head_t held = s_held (s), next = { .size = cp->size };
+    memcpy (next.root, cp->root, SH_HASH_BYTES);
+    if (sh_receipts_check_extends (&held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
                  s_inconsistent, s->cp_size, cp->size);
         return SH_EXIT_PROTOCOL;
     }
-    uint8_t key[17];
-    s_rkey (key, 'c', cp->size, 0);
-    sh_err rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, note, strlen (note));
-    if (rc == SH_OK && s->cp_size > 0 && s->cp_size < cp->size) {
-        s_rkey (key, 'p', s->cp_size, cp->size);
-        rc = sh_store_put (txn, SH_DB_RECEIPTS, key, 17, proof, n_proof * SH_HASH_BYTES);
-    }
+    sh_err rc = sh_receipts_put_checkpoint (txn, &held, cp->size, note, len,
+                                            (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof);
     return rc ? SH_EXIT_STORE : SH_EXIT_OK;
 }
 
@@ -338,7 +331,7 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     sh_note_checkpoint_t same;
     const char *note = m->u.welcome.checkpoint;
     if (s->cp_size > 0
-    &&  sh_note_checkpoint_open (&same, note, strlen (note), &s->hub_vkey, s->origin) == SH_OK
+    &&  sh_hubid_open_checkpoint (s->hub, &same, note, strlen (note)) == SH_OK
     &&  same.size == s->cp_size && memcmp (same.root, s->cp_root, SH_HASH_BYTES) == 0)
         return SH_EXIT_OK;
     sh_store_txn_t *txn;
@@ -351,20 +344,37 @@ s_welcome_checkpoint (s_sync_t *s, const sh_wire_msg_t *m)
     int ex = s_take_checkpoint (s, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
                                 m->u.welcome.n_consistency, &cp);
     //  remember whose checkpoints these are, for `shouhe-audit receipts`
-    char hub_hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
-    sh_crypto_hex (hub_hex, s->hub_vkey.pubkey, SH_PUBKEY_BYTES);
-    if (ex == SH_EXIT_OK && (rc = sh_store_meta_put_str (txn, "hub.key", hub_hex)) == SH_OK)
+    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_hub_key (txn, s->hub)) == SH_OK)
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
         fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
         ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
-    if (ex == SH_EXIT_OK) {
-        s->cp_size = cp.size;
-        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
-    }
+    if (ex == SH_EXIT_OK)
+        s_hold (s, cp.size, cp.root);
     return ex;
+}
+
+//  Why the batch receipt b of an Ack was not taken (sh_receipts_check_batch
+//  returned rc; failed_seq: the change that could not be read, or 0).
+static int
+s_receipt_refused (sh_err rc, uint64_t failed_seq, const sh_receipts_batch_t *b)
+{
+    if (failed_seq || rc == SH_ENOMEM) {
+        if (failed_seq)
+            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
+                     sh_strerror (rc));
+        else
+            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
+        return SH_EXIT_STORE;
+    }
+    if (rc == SH_EINVAL)
+        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
+    else
+        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
+                 "..%" PRIu64 " as acknowledged\n", b->first_seq, b->first_seq + b->count - 1);
+    return SH_EXIT_PROTOCOL;
 }
 
 //  Ack: the checkpoint ending with this batch must extend the last one,
@@ -381,82 +391,35 @@ s_ack_receipt (s_sync_t *s, const sh_wire_msg_t *m, uint64_t last_seq)
         return SH_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
-    sh_err brc = sh_replica_begin (s->r, &txn);
-    if (brc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (brc));
+    sh_err rc = sh_replica_begin (s->r, &txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
     int ex = s_take_checkpoint (s, txn, m->u.ack.checkpoint, m->u.ack.consistency,
                                 m->u.ack.n_consistency, &cp);
-    uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
-    if (ex == SH_EXIT_OK && (cp.size != m->u.ack.first_leaf + n || last_seq < n)) {
-        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
-        ex = SH_EXIT_PROTOCOL;
-    }
-    if (ex == SH_EXIT_OK) {
-        leaves = calloc (n, SH_HASH_BYTES);
-        if (!leaves) {
-            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
-            ex = SH_EXIT_STORE;
-        }
-    }
     //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
-    for (uint32_t i = 0; ex == SH_EXIT_OK && i < n; i++) {
-        uint64_t index;
-        const uint8_t *b;
-        size_t len;
-        sh_err grc = sh_changelog_find (txn, s->me, last_seq - n + 1 + i, &index, NULL);
-        if (grc == SH_OK)
-            grc = sh_changelog_get (txn, index, &b, &len);
-        if (grc) {
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n",
-                     last_seq - n + 1 + i, sh_strerror (grc));
-            ex = SH_EXIT_STORE;
-        }
-        else
-            sh_merkle_leaf_hash (leaves[i], b, len);
-    }
-    uint8_t root[SH_HASH_BYTES];
+    sh_receipts_batch_t b = { .first_seq = last_seq - n + 1, .count = n, .first_leaf = m->u.ack.first_leaf,
+                              .size = cp.size, .range = (const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range,
+                              .n_range = m->u.ack.n_range };
+    uint64_t failed_seq = 0;
     if (ex == SH_EXIT_OK
-    &&  (sh_merkle_range_root ((const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range, m->u.ack.n_range,
-                               m->u.ack.first_leaf, (const uint8_t (*)[SH_HASH_BYTES]) leaves, n, root) != SH_OK
-         || memcmp (root, cp.root, SH_HASH_BYTES) != 0)) {
-        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
-                 "..%" PRIu64 " as acknowledged\n", last_seq - n + 1, last_seq);
-        ex = SH_EXIT_PROTOCOL;
-    }
-    if (ex == SH_EXIT_OK) {
-        //  the receipt: count, first leaf, checkpoint size, then the range
-        size_t len = 24 + m->u.ack.n_range * SH_HASH_BYTES;
-        uint8_t *val = malloc (len);
-        uint8_t key[17];
-        s_rkey (key, 'b', last_seq - n + 1, 0);
-        if (!val) {
+    &&  (rc = last_seq < n ? SH_EINVAL : sh_receipts_check_batch (txn, s->me, &b, cp.root, &failed_seq)))
+        ex = s_receipt_refused (rc, failed_seq, &b);
+    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_batch (txn, &b)) == SH_OK)
+        rc = sh_store_commit (&txn);
+    if (ex == SH_EXIT_OK && rc) {
+        if (rc == SH_ENOMEM)
             fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
-            ex = SH_EXIT_STORE;
-        }
-        else {
-            sh_store_put_be64 (val, n);
-            sh_store_put_be64 (val + 8, m->u.ack.first_leaf);
-            sh_store_put_be64 (val + 16, cp.size);
-            memcpy (val + 24, m->u.ack.range, m->u.ack.n_range * SH_HASH_BYTES);
-            sh_err prc = sh_store_put (txn, SH_DB_RECEIPTS, key, 9, val, len);
-            if (prc == SH_OK)
-                prc = sh_store_commit (&txn);
-            if (prc) {
-                fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64
-                                 ": %s\n", last_seq - n + 1, last_seq, sh_strerror (prc));
-                ex = SH_EXIT_STORE;
-            }
-            free (val);
-        }
+        else
+            fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
+                     b.first_seq, last_seq, sh_strerror (rc));
+        ex = SH_EXIT_STORE;
     }
     sh_store_abort (&txn);
-    free (leaves);
     if (ex == SH_EXIT_OK) {
-        s->cp_size = cp.size;
-        memcpy (s->cp_root, cp.root, SH_HASH_BYTES);
+        s_hold (s, cp.size, cp.root);
         s->receipts++;
     }
     return ex;
@@ -576,6 +539,36 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
     return SH_EXIT_OK;
 }
 
+//  The hub's checks of a push on a change it sent (sh_ingest), with a
+//  node's rules: its author a node key (registry in txn) whose scope covers
+//  the region, the region in this node's scope. Returns an exit code.
+static int
+s_judge (s_sync_t *s, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i)
+{
+    sh_change_t c;
+    const char *why = NULL;
+    sh_err oc = sh_change_open (&c, NULL, bytes->data, bytes->len, &why);
+    sh_registry_entry_t e;
+    bool known = oc == SH_OK && sh_registry_get (txn, c.author, &e) == SH_OK;
+    sh_ingest_rules_t rules = { .writer = true, .reader_scope = sh_replica_scope (s->r) };
+    sh_ingest_verdict_t v;
+    sh_ingest_check (&v, i, oc, why, &c, known ? &e : NULL, &rules);
+    if (v.cause == SH_INGEST_SIGNATURE || v.cause == SH_INGEST_MALFORMED)
+        fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
+                 why ? why : sh_strerror (oc));
+    else
+    if (v.cause == SH_INGEST_READER_SCOPE)
+        fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
+                 c.region, rules.reader_scope);
+    else
+    if (v.code)                 //  an author unknown, not a node key, or of another scope
+        fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", c.region,
+                 v.cause == SH_INGEST_UNKNOWN_AUTHOR ? "it did not vouch for" : "whose scope does not cover it");
+    if (oc == SH_OK)
+        sh_change_fini (&c);
+    return v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
+}
+
 //  Check and apply one Batch in one transaction, with the new cursor.
 static int
 s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
@@ -596,7 +589,6 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         s_pull (s);
         s->since = old_since;
     }
-    const char *scope = sh_replica_scope (s->r);
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (s->r, &txn);
     for (size_t i = 0; rc == SH_OK && i < m->u.batch.n_keys; i++) {
@@ -613,35 +605,10 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
     int ex = SH_EXIT_OK;
     uint64_t fresh = 0;             //  new changes in this batch
     for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
-        //  the same checks as the hub's: signature (in ingest), author
-        //  known with a scope that covers the region, region in our scope
-        sh_change_t c;
-        const char *why = NULL;
-        sh_err oc = sh_change_open (&c, NULL, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &why);
-        if (oc) {
-            fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
-                     why ? why : sh_strerror (oc));
-            ex = SH_EXIT_PROTOCOL;
+        if ((ex = s_judge (s, txn, &m->u.batch.changes[i], i)))
             break;
-        }
-        sh_registry_entry_t e;
-        sh_err kr = sh_registry_get (txn, c.author, &e);
-        char region[SH_REGION_MAX + 1];
-        snprintf (region, sizeof region, "%s", c.region);
-        sh_change_fini (&c);
-        if (kr || strncmp (region, e.scope, strlen (e.scope)) != 0 || e.role != SH_WIRE_ROLE_NODE) {
-            fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", region,
-                     kr ? "it did not vouch for" : "whose scope does not cover it");
-            ex = SH_EXIT_PROTOCOL;
-            break;
-        }
-        if (strncmp (region, scope, strlen (scope)) != 0) {
-            fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
-                     region, scope);
-            ex = SH_EXIT_PROTOCOL;
-            break;
-        }
         bool dup;
+        const char *why = NULL;
         rc = sh_replica_ingest (s->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
         if (rc == SH_OK && !dup)
             fresh++;
@@ -945,9 +912,9 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n");
         return SH_EXIT_USAGE;
     }
-    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
-    if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a->hub_key) != SH_OK
-    ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
+    sh_hubid_t hub;
+    uint8_t hub_curve[SH_CURVE_BYTES];
+    if (sh_hubid_init_hex (&hub, a->hub_key) != SH_OK || sh_crypto_ed_to_curve (hub_curve, hub.pubkey) != SH_OK) {
         fprintf (stderr, "shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n", a->hub_key);
         return SH_EXIT_REFUSED;
     }
@@ -955,7 +922,7 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
         return SH_EXIT_USAGE;
     }
-    s_sync_t s = { .args = a, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
+    s_sync_t s = { .args = a, .hub = &hub, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
                    .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST, .fail_send = a->fault_send };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
@@ -964,9 +931,7 @@ node_sync (node_args_t *a)
     }
     sh_store_fail_commit_after (sh_replica_store (s.r), a->fault_commit);
     memcpy (s.me, sh_replica_author (s.r), SH_PUBKEY_BYTES);
-    sh_hublog_origin (s.origin, hub_ed);
-    int lex = sh_note_vkey_init (&s.hub_vkey, s.origin, hub_ed) == SH_OK ? s_load_checkpoint (&s)
-                                                                         : SH_EXIT_PROTOCOL;
+    int lex = s_load_checkpoint (&s);
     if (lex != SH_EXIT_OK) {
         sh_replica_close (&s.r);
         return lex;

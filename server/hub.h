@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sh_key.h"
+#include "sh_hubid.h"
 #include "sh_log.h"
 #include "sh_store.h"
 
@@ -37,8 +37,9 @@ typedef struct {
 //  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
-//  Run the hub until SIGINT/SIGTERM. store and key are borrowed. Returns 0
-//  on a clean stop, non-zero (after logging why) if it cannot serve.
-int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key);
+//  Run the hub until SIGINT/SIGTERM as hub (its key set: sh_hubid_init_key).
+//  store and hub are borrowed. Returns 0 on a clean stop, non-zero (after
+//  logging why) if it cannot serve.
+int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub);
 
 #endif

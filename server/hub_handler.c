@@ -43,11 +43,10 @@ typedef struct {
 struct hub_handler_t {
     const hub_config_t *config;          //  settings (borrowed)
     sh_store_t *store;                   //  hub store (borrowed)
-    const sh_key_t *key;                 //  hub identity (borrowed)
+    const sh_hubid_t *hub;               //  hub identity: key, origin (borrowed)
     hub_reply_fn *reply;                 //  where answers go
     void *reply_arg;                     //  its argument
     zhashx_t *sessions;                  //  rid_hex -> s_session_t (owned)
-    char origin[SH_HUBLOG_ORIGIN_MAX];   //  checkpoint origin of this hub
 };
 
 static void s_session_free (void **item);
@@ -56,16 +55,16 @@ static void s_session_free (void **item);
 //  Constructor and destructor
 
 hub_handler_t *
-hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_key_t *key,
+hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub,
                  hub_reply_fn *reply, void *arg)
 {
-    assert (config && store && key && reply);
+    assert (config && store && hub && hub->key && reply);
     hub_handler_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->config = config;
     self->store = store;
-    self->key = key;
+    self->hub = hub;
     self->reply = reply;
     self->reply_arg = arg;
     self->sessions = zhashx_new ();
@@ -74,7 +73,6 @@ hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_key_t *
         return NULL;
     }
     zhashx_set_destructor (self->sessions, s_session_free);
-    sh_hublog_origin (self->origin, sh_key_public (key));
     return self;
 }
 
@@ -257,7 +255,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     uint64_t cp_size = 0;
     uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
     size_t n_proof = 0;
-    rc = sh_hublog_checkpoint (self->store, self->key, self->origin, &note, &cp_size);
+    rc = sh_hublog_checkpoint (self->store, self->hub, &note, &cp_size);
     uint64_t old_size = m->u.hello.checkpoint_size;
     if (rc == SH_OK && note && old_size > 0 && old_size <= cp_size)
         rc = s_consistency (self, old_size, cp_size, proof, &n_proof);
@@ -359,7 +357,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     else {
         sh_hublog_result_t res;
         sh_err prc = sh_hublog_push_signed (self->store, &e, m->u.push.changes, m->u.push.n,
-                                            self->config->threads, self->key, self->origin, &res);
+                                            self->config->threads, self->hub, &res);
         if (prc == SH_ESTOREFULL)
             snprintf (res.message, sizeof res.message, "the hub's store is full; nothing of this batch was "
                       "stored (the operator must restart the hub with a larger --map-mib)");
@@ -380,7 +378,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
             uint8_t range[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], cons[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
             size_t n_range = 0, n_cons = 0;
             if (res.accepted) {
-                sh_err cr = sh_hublog_checkpoint (self->store, self->key, self->origin, &note, &size);
+                sh_err cr = sh_hublog_checkpoint (self->store, self->hub, &note, &size);
                 sh_store_txn_t *txn = NULL;
                 if (cr == SH_OK && size >= res.accepted)
                     cr = sh_store_begin (self->store, false, &txn);
@@ -472,7 +470,7 @@ s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
         s->export_buf = NULL;
         s->export_len = 0;
         FILE *f = open_memstream (&s->export_buf, &s->export_len);
-        sh_err rc = f ? sh_export_write (f, self->store, self->key, self->origin, NULL) : SH_ENOMEM;
+        sh_err rc = f ? sh_export_write (f, self->store, self->hub, NULL) : SH_ENOMEM;
         if (f && fclose (f) != 0 && rc == SH_OK)
             rc = SH_ENOMEM;
         if (rc) {

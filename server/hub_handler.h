@@ -12,7 +12,7 @@
     target (tests/fuzz/fuzz_envelope.c) drive exactly the hub's decisions
     with a real store and no socket.
 
-    Ownership: hub_handler_new borrows config, store and key for the
+    Ownership: hub_handler_new borrows config, store and hub for the
     handler's lifetime; hub_handler_destroy frees the sessions.
     Threading: one thread (the hub's loop) uses a handler.
 */
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "hub.h"
-#include "sh_key.h"
+#include "sh_hubid.h"
 #include "sh_store.h"
 
 typedef struct hub_handler_t hub_handler_t;
@@ -33,10 +33,10 @@ typedef struct hub_handler_t hub_handler_t;
 typedef void (hub_reply_fn) (const uint8_t *rid, size_t rid_len,
                              const uint8_t *buf, size_t len, void *arg);
 
-//  A handler answering through reply (with arg). config, store and key are
-//  borrowed and must outlive it. Caller owns the result; NULL when out of
-//  memory.
-hub_handler_t *hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_key_t *key,
+//  A handler answering through reply (with arg), signing as hub (its key
+//  set). config, store and hub are borrowed and must outlive it. Caller
+//  owns the result; NULL when out of memory.
+hub_handler_t *hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub,
                                 hub_reply_fn *reply, void *arg);
 
 //  Destroy a handler and its sessions. NULL-safe; nulls *self_p.

@@ -23,6 +23,7 @@
 #include "sh_exit.h"
 #include "sh_export.h"
 #include "sh_key.h"
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_merge.h"
 #include "sh_note.h"
@@ -402,21 +403,17 @@ s_checkpoint (const s_args_t *a)
     int ex = s_open (a, &store, &key);
     if (ex)
         return ex;
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (key));
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, key);
     char *note = NULL;
     sh_err rc = SH_OK;
     if (a->vkey) {
-        sh_note_vkey_t v;
         char text[SH_NOTE_VKEY_MAX];
-        rc = sh_note_vkey_init (&v, origin, sh_key_public (key));
-        if (rc == SH_OK) {
-            sh_note_vkey_format (&v, text);
-            printf ("%s\n", text);
-        }
+        sh_note_vkey_format (&hub.vkey, text);
+        printf ("%s\n", text);
     }
     else {
-        rc = sh_hublog_checkpoint (store, key, origin, &note, NULL);
+        rc = sh_hublog_checkpoint (store, &hub, &note, NULL);
         if (rc == SH_OK && note)
             fputs (note, stdout);
         else
@@ -457,11 +454,11 @@ s_export (const s_args_t *a)
     int ex = s_open (a, &store, &key);
     if (ex)
         return ex;
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (key));
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, key);
     //  sign the newest tree head first, so that the export ends with a
     //  checkpoint over all of it (unless serve appends meanwhile)
-    sh_err rc = sh_hublog_checkpoint (store, key, origin, NULL, NULL);
+    sh_err rc = sh_hublog_checkpoint (store, &hub, NULL, NULL);
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot sign the latest checkpoint: %s\n", sh_strerror (rc));
         sh_key_destroy (&key);
@@ -492,7 +489,7 @@ s_export (const s_args_t *a)
         return SH_EXIT_REFUSED;
     }
     sh_export_stats_t stats;
-    rc = sh_export_write (f, store, key, origin, &stats);
+    rc = sh_export_write (f, store, &hub, &stats);
     if (rc == SH_OK && (fflush (f) != 0 || fsync (fileno (f)) != 0))
         rc = sh_err_errno ();
     if (fclose (f) != 0 && rc == SH_OK)
@@ -601,7 +598,9 @@ s_serve (const s_args_t *a)
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send };
-    int rc = hub_serve (&c, store, key);
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, key);
+    int rc = hub_serve (&c, store, &hub);
     sh_key_destroy (&key);
     sh_store_close (&store);
     return rc ? SH_EXIT_NETWORK : SH_EXIT_OK;

@@ -170,24 +170,22 @@ s_write_ready (const char *path, const char *endpoint)
 }
 
 int
-hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
+hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubid)
 {
     s_hub_t hub = { .config = config, .store = store, .fail_send = config->fail_send };
     int ret = 1;
     uint8_t curve_pk[SH_CURVE_BYTES], curve_sk[SH_CURVE_BYTES];
-    if (sh_key_curve (key, curve_pk, curve_sk) != SH_OK) {
+    if (sh_key_curve (hubid->key, curve_pk, curve_sk) != SH_OK) {
         hub_log ("error", "the hub key cannot be converted to a CURVE key");
         return 1;
     }
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (key));
     //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
-    if (sh_hublog_checkpoint (store, key, origin, NULL, NULL) != SH_OK) {
+    if (sh_hublog_checkpoint (store, hubid, NULL, NULL) != SH_OK) {
         hub_log ("error", "cannot sign the current tree head");
         return 1;
     }
     zsys_set_linger (0);
-    hub.handler = hub_handler_new (config, store, key, s_reply, &hub);
+    hub.handler = hub_handler_new (config, store, hubid, s_reply, &hub);
     if (!hub.handler)
         goto out;
     //  The ZAP handler must be bound before any CURVE socket takes connections.

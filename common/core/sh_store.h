@@ -55,9 +55,8 @@ typedef enum {
     SH_DB_SCOPES,       //  "scopes":  prefix (6, 9 or 12 digits) || '/' || log index (u64 BE) -> empty (hub)
     SH_DB_TREE,         //  "tree":    level(1) || index at that level (u64 BE) -> SHA-256 of that perfect subtree (sh_merkle)
     SH_DB_CHECKPOINTS,  //  "checkpoints": tree size (u64 BE) -> the hub's signed checkpoint note (C2SP), text
-    SH_DB_RECEIPTS,     //  "receipts" (node): 'c' || size (u64 BE) -> hub checkpoint note;
-                        //  'b' || first seq (u64 BE) -> count, first leaf, checkpoint size (u64 BE each) || range hashes;
-                        //  'p' || old size || new size (u64 BE each) -> consistency proof hashes
+    SH_DB_RECEIPTS,     //  "receipts" (node): the hub's checkpoints, consistency proofs and batch
+                        //  receipts; layout in sh_receipts.h, the one module that reads and writes it
     SH_DB_COUNT
 } sh_store_db_t;
 

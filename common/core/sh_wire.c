@@ -120,122 +120,160 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_byt
 }
 
 static sh_err
+s_fill_hello (sh_wire_msg_t *m, const Shouhe__V1__Hello *h, const char **why)
+{
+    if (h->node.len != SH_PUBKEY_BYTES) {
+        *why = "hello.node is not a 32-byte key";
+        return SH_EPROTO;
+    }
+    memcpy (m->u.hello.node, h->node.data, SH_PUBKEY_BYTES);
+    m->u.hello.since = h->since;
+    m->u.hello.checkpoint_size = h->has_checkpoint_size ? h->checkpoint_size : 0;
+    m->u.hello.nonce = h->has_nonce ? h->nonce : 0;
+    return SH_OK;
+}
+
+static sh_err
+s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
+{
+    Shouhe__V1__Welcome *w = d->env->welcome;
+    if (!s_scope_ok (w->scope) || w->head_hash.len != SH_HASH_BYTES) {
+        *why = "welcome has a bad scope or head hash";
+        return SH_EPROTO;
+    }
+    strcpy (m->u.welcome.scope, w->scope);
+    memcpy (m->u.welcome.head_hash, w->head_hash.data, SH_HASH_BYTES);
+    m->u.welcome.head_seq = w->head_seq;
+    m->u.welcome.log_size = w->log_size;
+    m->u.welcome.credit = w->credit;
+    m->u.welcome.max_changes = w->max_changes;
+    m->u.welcome.max_bytes = w->max_bytes;
+    if (!s_note_ok (w->checkpoint)) {
+        *why = "welcome checkpoint too long";
+        return SH_EPROTO;
+    }
+    m->u.welcome.checkpoint = w->checkpoint;
+    m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
+    sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
+                          w->consistency, why);
+    m->u.welcome.consistency = d->proof_a;
+    return rc;
+}
+
+static sh_err
+s_fill_ack (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
+{
+    Shouhe__V1__Ack *a = d->env->ack;
+    m->u.ack.batch = a->batch;
+    m->u.ack.head_seq = a->head_seq;
+    m->u.ack.accepted = a->accepted;
+    m->u.ack.duplicates = a->duplicates;
+    if (!s_note_ok (a->checkpoint)) {
+        *why = "ack checkpoint too long";
+        return SH_EPROTO;
+    }
+    m->u.ack.checkpoint = a->checkpoint;
+    m->u.ack.first_leaf = a->has_first_leaf ? a->first_leaf : 0;
+    sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.ack.n_range, a->n_range, a->range, why);
+    if (rc)
+        return rc;
+    m->u.ack.range = d->proof_a;
+    rc = s_hashes (&d->fault, &d->proof_b, &m->u.ack.n_consistency, a->n_consistency, a->consistency, why);
+    if (rc)
+        return rc;
+    m->u.ack.consistency = d->proof_b;
+    return SH_OK;
+}
+
+static sh_err
+s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
+{
+    Shouhe__V1__Batch *b = d->env->batch;
+    m->u.batch.since = b->since;
+    m->u.batch.next = b->next;
+    m->u.batch.done = b->done;
+    m->u.batch.n = b->n_changes;
+    sh_err rc = s_changes (d, b->n_changes, b->changes, &m->u.batch.changes, why);
+    if (rc)
+        return rc;
+    if (b->n_keys > SH_WIRE_MAX_KEYS) {
+        *why = "too many key entries";
+        return SH_EPROTO;
+    }
+    d->keys = s_fault_calloc (&d->fault, b->n_keys ? b->n_keys : 1, sizeof *d->keys);
+    if (!d->keys)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < b->n_keys; i++) {
+        Shouhe__V1__KeyEntry *k = b->keys[i];
+        if (k->key.len != SH_PUBKEY_BYTES || !s_scope_ok (k->scope)
+        ||  (k->role != SHOUHE__V1__PEER_ROLE__PEER_NODE && k->role != SHOUHE__V1__PEER_ROLE__PEER_AUDITOR)) {
+            *why = "a key entry has a bad key, scope or role";
+            return SH_EPROTO;
+        }
+        memcpy (d->keys[i].key, k->key.data, SH_PUBKEY_BYTES);
+        strcpy (d->keys[i].scope, k->scope);
+        d->keys[i].role = (sh_wire_role_t) k->role;
+        d->keys[i].name = k->name;
+        d->keys[i].revoked = k->has_revoked && k->revoked;
+    }
+    m->u.batch.n_keys = b->n_keys;
+    m->u.batch.keys = d->keys;
+    return SH_OK;
+}
+
+static sh_err
+s_fill_error (sh_wire_msg_t *m, const Shouhe__V1__Error *e, const char **why)
+{
+    if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_CREDIT) {
+        *why = "unknown error code";
+        return SH_EPROTO;
+    }
+    m->u.error.code = (sh_wire_error_t) e->code;
+    snprintf (m->u.error.message, sizeof m->u.error.message, "%s", e->message);
+    m->u.error.has_batch = e->has_batch;
+    m->u.error.batch = e->batch;
+    m->u.error.has_position = e->has_position;
+    m->u.error.position = e->position;
+    return SH_OK;
+}
+
+static sh_err
+s_fill_chunk (sh_wire_msg_t *m, const Shouhe__V1__Chunk *c, const char **why)
+{
+    if (c->data.len > SH_WIRE_CHUNK_MAX || c->offset > c->total || c->data.len > c->total - c->offset) {
+        *why = "a chunk is larger than its limit or runs past the export's end";
+        return SH_EPROTO;
+    }
+    m->u.chunk.offset = c->offset;
+    m->u.chunk.total = c->total;
+    m->u.chunk.data = c->data.data;
+    m->u.chunk.len = c->data.len;
+    return SH_OK;
+}
+
+static sh_err
 s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
 {
     Shouhe__V1__Envelope *e = d->env;
     switch (e->body_case) {
         case SHOUHE__V1__ENVELOPE__BODY_HELLO:
-            if (e->hello->node.len != SH_PUBKEY_BYTES) {
-                *why = "hello.node is not a 32-byte key";
-                return SH_EPROTO;
-            }
-            memcpy (m->u.hello.node, e->hello->node.data, SH_PUBKEY_BYTES);
-            m->u.hello.since = e->hello->since;
-            m->u.hello.checkpoint_size = e->hello->has_checkpoint_size ? e->hello->checkpoint_size : 0;
-            m->u.hello.nonce = e->hello->has_nonce ? e->hello->nonce : 0;
-            return SH_OK;
-        case SHOUHE__V1__ENVELOPE__BODY_WELCOME: {
-            Shouhe__V1__Welcome *w = e->welcome;
-            if (!s_scope_ok (w->scope) || w->head_hash.len != SH_HASH_BYTES) {
-                *why = "welcome has a bad scope or head hash";
-                return SH_EPROTO;
-            }
-            strcpy (m->u.welcome.scope, w->scope);
-            memcpy (m->u.welcome.head_hash, w->head_hash.data, SH_HASH_BYTES);
-            m->u.welcome.head_seq = w->head_seq;
-            m->u.welcome.log_size = w->log_size;
-            m->u.welcome.credit = w->credit;
-            m->u.welcome.max_changes = w->max_changes;
-            m->u.welcome.max_bytes = w->max_bytes;
-            if (!s_note_ok (w->checkpoint)) {
-                *why = "welcome checkpoint too long";
-                return SH_EPROTO;
-            }
-            m->u.welcome.checkpoint = w->checkpoint;
-            m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
-            {
-                sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
-                                      w->consistency, why);
-                m->u.welcome.consistency = d->proof_a;
-                return rc;
-            }
-        }
+            return s_fill_hello (m, e->hello, why);
+        case SHOUHE__V1__ENVELOPE__BODY_WELCOME:
+            return s_fill_welcome (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_PUSH:
             m->u.push.batch = e->push->batch;
             m->u.push.n = e->push->n_changes;
             return s_changes (d, e->push->n_changes, e->push->changes, &m->u.push.changes, why);
         case SHOUHE__V1__ENVELOPE__BODY_ACK:
-            m->u.ack.batch = e->ack->batch;
-            m->u.ack.head_seq = e->ack->head_seq;
-            m->u.ack.accepted = e->ack->accepted;
-            m->u.ack.duplicates = e->ack->duplicates;
-            if (!s_note_ok (e->ack->checkpoint)) {
-                *why = "ack checkpoint too long";
-                return SH_EPROTO;
-            }
-            m->u.ack.checkpoint = e->ack->checkpoint;
-            m->u.ack.first_leaf = e->ack->has_first_leaf ? e->ack->first_leaf : 0;
-            {
-                sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.ack.n_range, e->ack->n_range, e->ack->range, why);
-                if (rc)
-                    return rc;
-                m->u.ack.range = d->proof_a;
-                rc = s_hashes (&d->fault, &d->proof_b, &m->u.ack.n_consistency, e->ack->n_consistency,
-                               e->ack->consistency, why);
-                if (rc)
-                    return rc;
-                m->u.ack.consistency = d->proof_b;
-            }
-            return SH_OK;
+            return s_fill_ack (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_PULL:
             m->u.pull.since = e->pull->since;
             m->u.pull.max = e->pull->max;
             return SH_OK;
-        case SHOUHE__V1__ENVELOPE__BODY_BATCH: {
-            Shouhe__V1__Batch *b = e->batch;
-            m->u.batch.since = b->since;
-            m->u.batch.next = b->next;
-            m->u.batch.done = b->done;
-            m->u.batch.n = b->n_changes;
-            sh_err rc = s_changes (d, b->n_changes, b->changes, &m->u.batch.changes, why);
-            if (rc)
-                return rc;
-            if (b->n_keys > SH_WIRE_MAX_KEYS) {
-                *why = "too many key entries";
-                return SH_EPROTO;
-            }
-            d->keys = s_fault_calloc (&d->fault, b->n_keys ? b->n_keys : 1, sizeof *d->keys);
-            if (!d->keys)
-                return SH_ENOMEM;
-            for (size_t i = 0; i < b->n_keys; i++) {
-                Shouhe__V1__KeyEntry *k = b->keys[i];
-                if (k->key.len != SH_PUBKEY_BYTES || !s_scope_ok (k->scope)
-                ||  (k->role != SHOUHE__V1__PEER_ROLE__PEER_NODE && k->role != SHOUHE__V1__PEER_ROLE__PEER_AUDITOR)) {
-                    *why = "a key entry has a bad key, scope or role";
-                    return SH_EPROTO;
-                }
-                memcpy (d->keys[i].key, k->key.data, SH_PUBKEY_BYTES);
-                strcpy (d->keys[i].scope, k->scope);
-                d->keys[i].role = (sh_wire_role_t) k->role;
-                d->keys[i].name = k->name;
-                d->keys[i].revoked = k->has_revoked && k->revoked;
-            }
-            m->u.batch.n_keys = b->n_keys;
-            m->u.batch.keys = d->keys;
-            return SH_OK;
-        }
+        case SHOUHE__V1__ENVELOPE__BODY_BATCH:
+            return s_fill_batch (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_ERROR:
-            if (e->error->code <= 0 || e->error->code > SHOUHE__V1__ERROR_CODE__ERR_CREDIT) {
-                *why = "unknown error code";
-                return SH_EPROTO;
-            }
-            m->u.error.code = (sh_wire_error_t) e->error->code;
-            snprintf (m->u.error.message, sizeof m->u.error.message, "%s", e->error->message);
-            m->u.error.has_batch = e->error->has_batch;
-            m->u.error.batch = e->error->batch;
-            m->u.error.has_position = e->error->has_position;
-            m->u.error.position = e->error->position;
-            return SH_OK;
+            return s_fill_error (m, e->error, why);
         case SHOUHE__V1__ENVELOPE__BODY_PING:
             m->u.ping.nonce = e->ping->nonce;
             return SH_OK;
@@ -247,16 +285,7 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             m->u.fetch.max = e->fetch->max;
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_CHUNK:
-            if (e->chunk->data.len > SH_WIRE_CHUNK_MAX || e->chunk->offset > e->chunk->total
-            ||  e->chunk->data.len > e->chunk->total - e->chunk->offset) {
-                *why = "a chunk is larger than its limit or runs past the export's end";
-                return SH_EPROTO;
-            }
-            m->u.chunk.offset = e->chunk->offset;
-            m->u.chunk.total = e->chunk->total;
-            m->u.chunk.data = e->chunk->data.data;
-            m->u.chunk.len = e->chunk->data.len;
-            return SH_OK;
+            return s_fill_chunk (m, e->chunk, why);
         default:
             *why = "the envelope has no body";
             return SH_EPROTO;
@@ -363,160 +392,220 @@ s_hash_array (uint8_t (*src)[SH_HASH_BYTES], size_t n)
     return a;
 }
 
-sh_err
-sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
-{
-    Shouhe__V1__Envelope e = SHOUHE__V1__ENVELOPE__INIT;
-    e.version = m->version ? m->version : SH_WIRE_VERSION;
-    Shouhe__V1__Hello hello = SHOUHE__V1__HELLO__INIT;
-    Shouhe__V1__Welcome welcome = SHOUHE__V1__WELCOME__INIT;
-    Shouhe__V1__Push push = SHOUHE__V1__PUSH__INIT;
-    Shouhe__V1__Ack ack = SHOUHE__V1__ACK__INIT;
-    Shouhe__V1__Pull pull = SHOUHE__V1__PULL__INIT;
-    Shouhe__V1__Batch batch = SHOUHE__V1__BATCH__INIT;
-    Shouhe__V1__Error error = SHOUHE__V1__ERROR__INIT;
-    Shouhe__V1__Ping ping = SHOUHE__V1__PING__INIT;
-    Shouhe__V1__Pong pong = SHOUHE__V1__PONG__INIT;
-    Shouhe__V1__Fetch fetch = SHOUHE__V1__FETCH__INIT;
-    Shouhe__V1__Chunk chunk = SHOUHE__V1__CHUNK__INIT;
-    ProtobufCBinaryData *changes = NULL;
-    Shouhe__V1__KeyEntry *key_entries = NULL;
-    Shouhe__V1__KeyEntry **key_ptrs = NULL;
-    ProtobufCBinaryData *proof1 = NULL, *proof2 = NULL;
-    sh_err rc = SH_OK;
+//  One encoding: the Envelope, its body messages (on the caller's stack)
+//  and the arrays they point to (heap; s_pack_fini frees them).
+typedef struct {
+    Shouhe__V1__Envelope e;             //  the envelope
+    Shouhe__V1__Hello hello;            //  one body message per type
+    Shouhe__V1__Welcome welcome;
+    Shouhe__V1__Push push;
+    Shouhe__V1__Ack ack;
+    Shouhe__V1__Pull pull;
+    Shouhe__V1__Batch batch;
+    Shouhe__V1__Error error;
+    Shouhe__V1__Ping ping;
+    Shouhe__V1__Pong pong;
+    Shouhe__V1__Fetch fetch;
+    Shouhe__V1__Chunk chunk;
+    ProtobufCBinaryData *changes;       //  push/batch changes
+    Shouhe__V1__KeyEntry *key_entries;  //  batch key entries
+    Shouhe__V1__KeyEntry **key_ptrs;    //  and pointers to them
+    ProtobufCBinaryData *proof1;        //  welcome consistency / ack range
+    ProtobufCBinaryData *proof2;        //  ack consistency
+} s_pack_t;
 
-    e.body_case = (Shouhe__V1__Envelope__BodyCase) m->type;
+static void
+s_pack_fini (s_pack_t *p)
+{
+    free (p->changes);
+    free (p->key_entries);
+    free (p->key_ptrs);
+    free (p->proof1);
+    free (p->proof2);
+}
+
+static sh_err
+s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Welcome *w = &p->welcome;
+    w->scope = (char *) m->u.welcome.scope;
+    w->head_seq = m->u.welcome.head_seq;
+    w->head_hash = (ProtobufCBinaryData) { SH_HASH_BYTES, (uint8_t *) m->u.welcome.head_hash };
+    w->log_size = m->u.welcome.log_size;
+    w->credit = m->u.welcome.credit;
+    w->max_changes = m->u.welcome.max_changes;
+    w->max_bytes = m->u.welcome.max_bytes;
+    w->checkpoint = (char *) m->u.welcome.checkpoint;
+    w->has_nonce = m->u.welcome.nonce != 0;
+    w->nonce = m->u.welcome.nonce;
+    w->n_consistency = m->u.welcome.n_consistency;
+    w->consistency = p->proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
+    if (!p->proof1)
+        return SH_ENOMEM;
+    p->e.welcome = w;
+    return SH_OK;
+}
+
+static sh_err
+s_pack_ack (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Ack *a = &p->ack;
+    a->batch = m->u.ack.batch;
+    a->head_seq = m->u.ack.head_seq;
+    a->accepted = m->u.ack.accepted;
+    a->duplicates = m->u.ack.duplicates;
+    a->checkpoint = (char *) m->u.ack.checkpoint;
+    a->has_first_leaf = m->u.ack.checkpoint != NULL;
+    a->first_leaf = m->u.ack.first_leaf;
+    a->n_range = m->u.ack.n_range;
+    a->range = p->proof1 = s_hash_array (m->u.ack.range, m->u.ack.n_range);
+    a->n_consistency = m->u.ack.n_consistency;
+    a->consistency = p->proof2 = s_hash_array (m->u.ack.consistency, m->u.ack.n_consistency);
+    if (!p->proof1 || !p->proof2)
+        return SH_ENOMEM;
+    p->e.ack = a;
+    return SH_OK;
+}
+
+static sh_err
+s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Batch *b = &p->batch;
+    size_t nk = m->u.batch.n_keys;
+    b->since = m->u.batch.since;
+    b->next = m->u.batch.next;
+    b->done = m->u.batch.done;
+    b->n_changes = m->u.batch.n;
+    b->changes = p->changes = s_bin_array (m->u.batch.changes, m->u.batch.n);
+    p->key_entries = calloc (nk ? nk : 1, sizeof *p->key_entries);
+    p->key_ptrs = calloc (nk ? nk : 1, sizeof *p->key_ptrs);
+    if (!p->changes || !p->key_entries || !p->key_ptrs)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < nk; i++) {
+        const sh_wire_key_t *k = &m->u.batch.keys[i];
+        Shouhe__V1__KeyEntry *ke = &p->key_entries[i];
+        *ke = (Shouhe__V1__KeyEntry) SHOUHE__V1__KEY_ENTRY__INIT;
+        ke->key = (ProtobufCBinaryData) { SH_PUBKEY_BYTES, (uint8_t *) k->key };
+        ke->scope = (char *) k->scope;
+        ke->role = (Shouhe__V1__PeerRole) k->role;
+        ke->name = (char *) k->name;
+        ke->has_revoked = k->revoked;
+        ke->revoked = k->revoked;
+        p->key_ptrs[i] = ke;
+    }
+    b->n_keys = nk;
+    b->keys = p->key_ptrs;
+    p->e.batch = b;
+    return SH_OK;
+}
+
+static void
+s_pack_hello (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Hello *h = &p->hello;
+    h->node = (ProtobufCBinaryData) { SH_PUBKEY_BYTES, (uint8_t *) m->u.hello.node };
+    h->since = m->u.hello.since;
+    h->has_checkpoint_size = m->u.hello.checkpoint_size != 0;
+    h->checkpoint_size = m->u.hello.checkpoint_size;
+    h->has_nonce = m->u.hello.nonce != 0;
+    h->nonce = m->u.hello.nonce;
+    p->e.hello = h;
+}
+
+static void
+s_pack_error (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Error *e = &p->error;
+    e->code = (Shouhe__V1__ErrorCode) m->u.error.code;
+    e->message = (char *) m->u.error.message;
+    e->has_batch = m->u.error.has_batch;
+    e->batch = m->u.error.batch;
+    e->has_position = m->u.error.has_position;
+    e->position = m->u.error.position;
+    p->e.error = e;
+}
+
+//  Point p->e's body at the message of m's type. SH_EINVAL for an unknown type.
+static sh_err
+s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
+{
     switch (m->type) {
         case SH_WIRE_HELLO:
-            hello.node = (ProtobufCBinaryData) { SH_PUBKEY_BYTES, (uint8_t *) m->u.hello.node };
-            hello.since = m->u.hello.since;
-            hello.has_checkpoint_size = m->u.hello.checkpoint_size != 0;
-            hello.checkpoint_size = m->u.hello.checkpoint_size;
-            hello.has_nonce = m->u.hello.nonce != 0;
-            hello.nonce = m->u.hello.nonce;
-            e.hello = &hello;
-            break;
+            s_pack_hello (p, m);
+            return SH_OK;
         case SH_WIRE_WELCOME:
-            welcome.scope = (char *) m->u.welcome.scope;
-            welcome.head_seq = m->u.welcome.head_seq;
-            welcome.head_hash = (ProtobufCBinaryData) { SH_HASH_BYTES, (uint8_t *) m->u.welcome.head_hash };
-            welcome.log_size = m->u.welcome.log_size;
-            welcome.credit = m->u.welcome.credit;
-            welcome.max_changes = m->u.welcome.max_changes;
-            welcome.max_bytes = m->u.welcome.max_bytes;
-            welcome.checkpoint = (char *) m->u.welcome.checkpoint;
-            welcome.has_nonce = m->u.welcome.nonce != 0;
-            welcome.nonce = m->u.welcome.nonce;
-            welcome.n_consistency = m->u.welcome.n_consistency;
-            welcome.consistency = proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
-            if (!proof1)
-                return SH_ENOMEM;
-            e.welcome = &welcome;
-            break;
+            return s_pack_welcome (p, m);
         case SH_WIRE_PUSH:
-            push.batch = m->u.push.batch;
-            push.n_changes = m->u.push.n;
-            push.changes = changes = s_bin_array (m->u.push.changes, m->u.push.n);
-            if (!changes)
-                return SH_ENOMEM;
-            e.push = &push;
-            break;
+            p->push.batch = m->u.push.batch;
+            p->push.n_changes = m->u.push.n;
+            p->push.changes = p->changes = s_bin_array (m->u.push.changes, m->u.push.n);
+            p->e.push = &p->push;
+            return p->changes ? SH_OK : SH_ENOMEM;
         case SH_WIRE_ACK:
-            ack.batch = m->u.ack.batch;
-            ack.head_seq = m->u.ack.head_seq;
-            ack.accepted = m->u.ack.accepted;
-            ack.duplicates = m->u.ack.duplicates;
-            ack.checkpoint = (char *) m->u.ack.checkpoint;
-            ack.has_first_leaf = m->u.ack.checkpoint != NULL;
-            ack.first_leaf = m->u.ack.first_leaf;
-            ack.n_range = m->u.ack.n_range;
-            ack.range = proof1 = s_hash_array (m->u.ack.range, m->u.ack.n_range);
-            ack.n_consistency = m->u.ack.n_consistency;
-            ack.consistency = proof2 = s_hash_array (m->u.ack.consistency, m->u.ack.n_consistency);
-            if (!proof1 || !proof2) {
-                rc = SH_ENOMEM;
-                goto out;
-            }
-            e.ack = &ack;
-            break;
+            return s_pack_ack (p, m);
         case SH_WIRE_PULL:
-            pull.since = m->u.pull.since;
-            pull.max = m->u.pull.max;
-            e.pull = &pull;
-            break;
-        case SH_WIRE_BATCH: {
-            size_t nk = m->u.batch.n_keys;
-            batch.since = m->u.batch.since;
-            batch.next = m->u.batch.next;
-            batch.done = m->u.batch.done;
-            batch.n_changes = m->u.batch.n;
-            batch.changes = changes = s_bin_array (m->u.batch.changes, m->u.batch.n);
-            key_entries = calloc (nk ? nk : 1, sizeof *key_entries);
-            key_ptrs = calloc (nk ? nk : 1, sizeof *key_ptrs);
-            if (!changes || !key_entries || !key_ptrs) {
-                rc = SH_ENOMEM;
-                goto out;
-            }
-            for (size_t i = 0; i < nk; i++) {
-                const sh_wire_key_t *k = &m->u.batch.keys[i];
-                Shouhe__V1__KeyEntry init = SHOUHE__V1__KEY_ENTRY__INIT;
-                key_entries[i] = init;
-                key_entries[i].key = (ProtobufCBinaryData) { SH_PUBKEY_BYTES, (uint8_t *) k->key };
-                key_entries[i].scope = (char *) k->scope;
-                key_entries[i].role = (Shouhe__V1__PeerRole) k->role;
-                key_entries[i].name = (char *) k->name;
-                key_entries[i].has_revoked = k->revoked;
-                key_entries[i].revoked = k->revoked;
-                key_ptrs[i] = &key_entries[i];
-            }
-            batch.n_keys = nk;
-            batch.keys = key_ptrs;
-            e.batch = &batch;
-            break;
-        }
+            p->pull.since = m->u.pull.since;
+            p->pull.max = m->u.pull.max;
+            p->e.pull = &p->pull;
+            return SH_OK;
+        case SH_WIRE_BATCH:
+            return s_pack_batch (p, m);
         case SH_WIRE_ERROR:
-            error.code = (Shouhe__V1__ErrorCode) m->u.error.code;
-            error.message = (char *) m->u.error.message;
-            error.has_batch = m->u.error.has_batch;
-            error.batch = m->u.error.batch;
-            error.has_position = m->u.error.has_position;
-            error.position = m->u.error.position;
-            e.error = &error;
-            break;
+            s_pack_error (p, m);
+            return SH_OK;
         case SH_WIRE_PING:
-            ping.nonce = m->u.ping.nonce;
-            e.ping = &ping;
-            break;
+            p->ping.nonce = m->u.ping.nonce;
+            p->e.ping = &p->ping;
+            return SH_OK;
         case SH_WIRE_PONG:
-            pong.nonce = m->u.ping.nonce;
-            e.pong = &pong;
-            break;
+            p->pong.nonce = m->u.ping.nonce;
+            p->e.pong = &p->pong;
+            return SH_OK;
         case SH_WIRE_FETCH:
-            fetch.offset = m->u.fetch.offset;
-            fetch.max = m->u.fetch.max;
-            e.fetch = &fetch;
-            break;
+            p->fetch.offset = m->u.fetch.offset;
+            p->fetch.max = m->u.fetch.max;
+            p->e.fetch = &p->fetch;
+            return SH_OK;
         case SH_WIRE_CHUNK:
-            chunk.offset = m->u.chunk.offset;
-            chunk.total = m->u.chunk.total;
-            chunk.data = (ProtobufCBinaryData) { m->u.chunk.len, (uint8_t *) m->u.chunk.data };
-            e.chunk = &chunk;
-            break;
+            p->chunk.offset = m->u.chunk.offset;
+            p->chunk.total = m->u.chunk.total;
+            p->chunk.data = (ProtobufCBinaryData) { m->u.chunk.len, (uint8_t *) m->u.chunk.data };
+            p->e.chunk = &p->chunk;
+            return SH_OK;
         default:
             return SH_EINVAL;
     }
-    *out_len = shouhe__v1__envelope__get_packed_size (&e);
-    *out = malloc (*out_len);
-    if (!*out)
-        rc = SH_ENOMEM;
-    else
-        shouhe__v1__envelope__pack (&e, *out);
-out:
-    free (changes);
-    free (key_entries);
-    free (key_ptrs);
-    free (proof1);
-    free (proof2);
+}
+
+sh_err
+sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
+{
+    s_pack_t p = {
+        .e = SHOUHE__V1__ENVELOPE__INIT,
+        .hello = SHOUHE__V1__HELLO__INIT,
+        .welcome = SHOUHE__V1__WELCOME__INIT,
+        .push = SHOUHE__V1__PUSH__INIT,
+        .ack = SHOUHE__V1__ACK__INIT,
+        .pull = SHOUHE__V1__PULL__INIT,
+        .batch = SHOUHE__V1__BATCH__INIT,
+        .error = SHOUHE__V1__ERROR__INIT,
+        .ping = SHOUHE__V1__PING__INIT,
+        .pong = SHOUHE__V1__PONG__INIT,
+        .fetch = SHOUHE__V1__FETCH__INIT,
+        .chunk = SHOUHE__V1__CHUNK__INIT,
+    };
+    p.e.version = m->version ? m->version : SH_WIRE_VERSION;
+    p.e.body_case = (Shouhe__V1__Envelope__BodyCase) m->type;
+    sh_err rc = s_pack_body (&p, m);
+    if (rc == SH_OK) {
+        *out_len = shouhe__v1__envelope__get_packed_size (&p.e);
+        *out = malloc (*out_len);
+        if (!*out)
+            rc = SH_ENOMEM;
+        else
+            shouhe__v1__envelope__pack (&p.e, *out);
+    }
+    s_pack_fini (&p);
     return rc;
 }
 

@@ -369,10 +369,11 @@ s_write_checkpoints (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
 }
 
 sh_err
-sh_export_write (FILE *out, sh_store_t *store, const sh_key_t *key, const char *origin,
-                 sh_export_stats_t *stats)
+sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, sh_export_stats_t *stats)
 {
-    assert (out && store && key && origin);
+    assert (out && store && hub && hub->key);
+    const sh_key_t *key = hub->key;
+    const char *origin = hub->origin;
     sh_export_stats_t st = { 0 };
     if (stats)
         *stats = st;

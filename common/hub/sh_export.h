@@ -50,6 +50,7 @@
 
 #include "sh_crypto.h"
 #include "sh_err.h"
+#include "sh_hubid.h"
 #include "sh_key.h"
 #include "sh_registry.h"
 #include "sh_store.h"
@@ -107,16 +108,16 @@ typedef struct sh_export_t sh_export_t;
 
 //  Write the export of the hub store to out, in one read transaction of
 //  store: the registry (Ed25519 entries, in key order, as stored), the
-//  registry note signed now with key under key name origin, every LOG
-//  entry (the indexes must run 1..n without a gap: else SH_ECORRUPT),
-//  every evidence record grouped by (author, seq), every stored checkpoint
-//  by size. origin is the hub's checkpoint origin (sh_hublog_origin of
-//  key's public key). stats (may be NULL) receives the counts. out is
+//  registry note signed now by hub (its key must be set) under key name
+//  its origin, every LOG entry (the indexes must run 1..n without a gap:
+//  else SH_ECORRUPT), every evidence record grouped by (author, seq),
+//  every stored checkpoint by size. The header names hub's origin and
+//  public key. stats (may be NULL) receives the counts. out is
 //  written with fwrite only (the caller opens, flushes, syncs and closes
 //  it); a write error gives SH_ESYSERR | errno, and out then holds a
 //  partial export the caller must discard. Store errors as sh_store.
-SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_key_t *key,
-                                     const char *origin, sh_export_stats_t *stats);
+SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub,
+                                     sh_export_stats_t *stats);
 
 //  The registry note TEXT (unsigned) for count entries whose encoded bytes
 //  hashed as above give digest: "<origin>\nregistry\n<count>\n<b64>\n".

@@ -1,6 +1,7 @@
 /*  sh_hublog -- the hub's side of the change log. */
 #include "sh_hublog.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,10 +11,10 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_hlc.h"
+#include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
-#include "sh_record.h"
 
 #define S_MAX_THREADS 16
 #define S_PAR_MIN 32          //  below this many changes, verify on the caller's thread
@@ -145,12 +146,12 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
     return rc;
 }
 
-static sh_err s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint64_t size,
+static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
                            char **signed_note, size_t *note_len);
 
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        int threads, const sh_key_t *key, const char *origin, sh_hublog_result_t *res)
+        int threads, const sh_hubid_t *hub, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
     s_work_t w = { .in = changes, .n = n };
@@ -163,41 +164,17 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     atomic_init (&w.next, 0);
     s_open_all (&w, threads);
 
-    //  Judge every change before writing anything.
-    size_t scope_len = strlen (entry->scope);
-    uint64_t latest_ms = sh_hlc_system_clock (NULL) + SH_HUBLOG_MAX_AHEAD_MS;
-    char who[17];
-    s_hex8 (who, entry->key);
+    //  Judge every change before writing anything (sh_ingest): written by
+    //  this session's key, its clock at most a day ahead, a valid body.
+    sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
     for (size_t i = 0; i < n && !res->code; i++) {
         s_item_t *it = &w.items[i];
-        const char *why = NULL;
-        if (it->rc == SH_ECRYPTO)
-            S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, "change %zu: the signature does not verify", i);
-        else
-        if (it->rc)
-            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu is malformed: %s", i,
-                      it->why ? it->why : sh_strerror (it->rc));
-        else
-        if (memcmp (it->change.author, entry->key, SH_PUBKEY_BYTES) != 0) {
-            char other[17];
-            s_hex8 (other, it->change.author);
-            S_REFUSE (res, SH_WIRE_ERR_AUTHOR, i, "change %zu was written by %s..., not by this node %s...",
-                      i, other, who);
-        }
-        else
-        if (sh_hlc_ms (it->change.hlc) > latest_ms)
-            S_REFUSE (res, SH_WIRE_ERR_MALFORMED, i, "change %zu (seq %llu): its clock is more than a day "
-                      "ahead of the hub's; fix the node's clock", i, (unsigned long long) it->change.seq);
-        else
-        if (strncmp (it->change.region, entry->scope, scope_len) != 0)
-            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): region %s is outside the scope %s",
-                      i, (unsigned long long) it->change.seq, it->change.region, entry->scope);
-        else
-        if ((it->change.op == SH_OP_PUT || it->change.op == SH_OP_EVENT)
-        &&  sh_record_check (it->change.kind, it->change.body, it->change.body_len, &why) != SH_OK)
-            S_REFUSE (res, SH_WIRE_ERR_BODY, i, "change %zu (seq %llu): %s", i,
-                      (unsigned long long) it->change.seq, why ? why : "bad body");
+        sh_ingest_verdict_t v;
+        if (sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
+            S_REFUSE (res, v.code, i, "%s", v.message);
     }
+    char who[17];
+    s_hex8 (who, entry->key);
 
     sh_store_txn_t *txn = NULL;
     sh_err rc = SH_OK;
@@ -250,13 +227,13 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         uint8_t hh[SH_HASH_BYTES];
         rc = sh_changelog_head (txn, entry->key, &res->head_seq, hh);
         //  the new tree head signed in the same transaction: one commit
-        if (rc == SH_OK && key && res->accepted > 0) {
+        if (rc == SH_OK && hub && res->accepted > 0) {
             uint64_t size = 0;
             char *note = NULL;
             size_t note_len;
             rc = sh_merkle_size (txn, &size);
             if (rc == SH_OK)
-                rc = s_sign_head (txn, key, origin, size, &note, &note_len);
+                rc = s_sign_head (txn, hub, size, &note, &note_len);
             free (note);
         }
         if (rc == SH_OK)
@@ -304,15 +281,16 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, threads, NULL, NULL, res);
+    return s_push (store, entry, changes, n, threads, NULL, res);
 }
 
 sh_err
 sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_wire_bytes_t *changes, size_t n, int threads,
-                       const sh_key_t *key, const char *origin, sh_hublog_result_t *res)
+                       const sh_hubid_t *hub, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, threads, key, origin, res);
+    assert (hub && hub->key);
+    return s_push (store, entry, changes, n, threads, hub, res);
 }
 
 static sh_err
@@ -457,14 +435,6 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
 //  ---------------------------------------------------------------------
 //  Checkpoints
 
-void
-sh_hublog_origin (char out[SH_HUBLOG_ORIGIN_MAX], const uint8_t hub_key[SH_PUBKEY_BYTES])
-{
-    char hex[SH_HEX_BYTES (8)];
-    sh_crypto_hex (hex, hub_key, 8);
-    snprintf (out, SH_HUBLOG_ORIGIN_MAX, "shouhe/hub/%s", hex);
-}
-
 //  The newest stored checkpoint: its size and a copy of its note.
 static sh_err
 s_latest (sh_store_txn_t *txn, uint64_t *size, char **note)
@@ -497,7 +467,7 @@ s_latest (sh_store_txn_t *txn, uint64_t *size, char **note)
 //  Sign the checkpoint of the tree of size leaves and store it in txn;
 //  *signed_note (the caller frees it) is the note.
 static sh_err
-s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint64_t size,
+s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
              char **signed_note, size_t *note_len)
 {
     uint8_t root[SH_HASH_BYTES];
@@ -506,9 +476,9 @@ s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint6
     *signed_note = NULL;
     sh_err rc = sh_merkle_root (txn, size, root);
     if (rc == SH_OK)
-        rc = sh_note_checkpoint_format (&text, &text_len, origin, size, root, NULL);
+        rc = sh_note_checkpoint_format (&text, &text_len, hub->origin, size, root, NULL);
     if (rc == SH_OK)
-        rc = sh_note_sign (signed_note, note_len, text, text_len, key, origin);
+        rc = sh_note_sign (signed_note, note_len, text, text_len, hub->key, hub->origin);
     free (text);
     uint8_t k[8];
     sh_store_put_be64 (k, size);
@@ -522,9 +492,9 @@ s_sign_head (sh_store_txn_t *txn, const sh_key_t *key, const char *origin, uint6
 }
 
 sh_err
-sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin, char **note,
-                      uint64_t *size_out)
+sh_hublog_checkpoint (sh_store_t *store, const sh_hubid_t *hub, char **note, uint64_t *size_out)
 {
+    assert (hub && hub->key);
     if (note)
         *note = NULL;
     if (size_out)
@@ -567,7 +537,7 @@ sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin
     if (rc == SH_OK && size > latest) {
         char *signed_note = NULL;
         size_t note_len;
-        rc = s_sign_head (txn, key, origin, size, &signed_note, &note_len);
+        rc = s_sign_head (txn, hub, size, &signed_note, &note_len);
         if (rc == SH_OK)
             rc = sh_store_commit (&txn);
         if (rc == SH_OK) {

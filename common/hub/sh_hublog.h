@@ -3,11 +3,11 @@
 
     Push (docs/protocol.md, "Push and Ack"): a batch of SignedChanges from
     one session is opened (decoded, signature verified, hashed) on several
-    threads, then checked in order -- written by the session's key, region
-    inside that key's scope, body a valid record of its kind -- and only if
-    every change passes is the batch appended to the log (complete author
-    chains), merged into the state and indexed by scope, in ONE write
-    transaction. The result is durable when sh_hublog_push returns. A batch
+    threads, then checked in order (sh_ingest) -- written by the session's
+    key, clock at most a day ahead, region inside that key's scope, body a
+    valid record of its kind -- and only if every change passes is the
+    batch appended to the log (complete author chains), merged into the
+    state and indexed by scope, in ONE write transaction. The result is durable when sh_hublog_push returns. A batch
     with any bad change stores nothing. A different change at an existing
     (author, seq) is equivocation: both changes are kept in "evidence" and
     the author is blocked (sh_registry) in a transaction of its own.
@@ -15,7 +15,8 @@
     Every stored change is also a leaf of the hub's Merkle tree (sh_merkle:
     leaf i = the SignedChange bytes at log index i + 1), appended in the same
     transaction, and sh_hublog_checkpoint signs the tree head as a C2SP
-    checkpoint (origin, size, root) in a signed note.
+    checkpoint (origin, size, root) in a signed note, with the hub's
+    identity (sh_hubid: its key and the origin derived from it).
 
     Pull: the changes after a log index whose region starts with the
     node's scope and whose author is not the node, in log order, through
@@ -33,15 +34,15 @@
 #include <stdint.h>
 
 #include "sh_err.h"
-#include "sh_key.h"
+#include "sh_hubid.h"
+#include "sh_ingest.h"
 #include "sh_registry.h"
 #include "sh_store.h"
 #include "sh_wire.h"
 
 //  A change whose clock is further ahead of the hub's than this is refused
 //  (ERR_MALFORMED): it would win every later edit and drag every clock along.
-#define SH_HUBLOG_ORIGIN_MAX 32   //  "shouhe/hub/" + 16 hex digits + NUL, rounded up
-#define SH_HUBLOG_MAX_AHEAD_MS ((uint64_t) 24 * 3600 * 1000)
+#define SH_HUBLOG_MAX_AHEAD_MS SH_INGEST_MAX_AHEAD_MS
 
 typedef struct {
     sh_wire_error_t code;               //  0 when the batch was stored
@@ -62,14 +63,13 @@ SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t
                                     const sh_wire_bytes_t *changes, size_t n, int threads,
                                     sh_hublog_result_t *res);
 
-//  sh_hublog_push that also signs the new tree head (key, with origin as
-//  the note's key name) in the same transaction when changes were stored:
-//  one commit per batch instead of two (sh_hublog_checkpoint then finds
-//  the head signed without a write).
+//  sh_hublog_push that also signs the new tree head as hub (whose key
+//  must be set: sh_hubid_init_key) in the same transaction when changes
+//  were stored: one commit per batch instead of two (sh_hublog_checkpoint
+//  then finds the head signed without a write).
 SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                                            const sh_wire_bytes_t *changes, size_t n, int threads,
-                                           const sh_key_t *key, const char *origin,
-                                           sh_hublog_result_t *res);
+                                           const sh_hubid_t *hub, sh_hublog_result_t *res);
 
 //  Downstream for a node: the output Batch. Changes and keys point into
 //  memory owned by out (free with sh_hublog_batch_fini).
@@ -94,16 +94,13 @@ SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
 void sh_hublog_batch_fini (sh_hublog_batch_t *batch);
 
 //  Make sure the latest tree head is signed: when the tree has grown since
-//  the newest stored checkpoint, sign one for the current size with key
-//  (note key name = origin) and store it (its own write transaction).
+//  the newest stored checkpoint, sign one for the current size as hub
+//  (its key must be set; note key name = its origin) and store it (its
+//  own write transaction).
 //  *note (may be NULL) receives a copy of the newest checkpoint note,
 //  which the caller frees; NULL when the tree is empty. *size (may be
 //  NULL) receives its tree size (0 when empty).
-SH_NODISCARD sh_err sh_hublog_checkpoint (sh_store_t *store, const sh_key_t *key, const char *origin,
+SH_NODISCARD sh_err sh_hublog_checkpoint (sh_store_t *store, const sh_hubid_t *hub,
                                           char **note, uint64_t *size);
-
-//  The origin line of this hub's checkpoints: "shouhe/hub/" followed by the
-//  first 8 bytes of its public key in hex (unique per hub key).
-void sh_hublog_origin (char out[SH_HUBLOG_ORIGIN_MAX], const uint8_t hub_key[SH_PUBKEY_BYTES]);
 
 #endif

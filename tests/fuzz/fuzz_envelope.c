@@ -71,8 +71,7 @@ static struct {
     size_t pristine_len;                //  its size
     sh_store_t *store;                  //  the open hub store
     sh_key_t *hub_key;                  //  hub identity
-    char origin[SH_HUBLOG_ORIGIN_MAX];  //  its checkpoint origin
-    sh_note_vkey_t vkey;                //  its verifier key (name = origin)
+    sh_hubid_t hub;                     //  its identity: checkpoint origin, verifier key
     sh_key_t *keys[S_PEERS];            //  peer identities
     hub_config_t config;                //  threads 1, quiet
     bool verbose;                       //  FUZZ_VERBOSE set: print every answer
@@ -172,8 +171,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     fuzz_init ();
     s_fx.dir = fuzz_tmpdir ("envelope");
     s_fx.hub_key = fuzz_key (FUZZ_KEY_HUB);
-    sh_hublog_origin (s_fx.origin, sh_key_public (s_fx.hub_key));
-    FUZZ_PASS (sh_note_vkey_init (&s_fx.vkey, s_fx.origin, sh_key_public (s_fx.hub_key)));
+    sh_hubid_init_key (&s_fx.hub, s_fx.hub_key);
     for (size_t i = 0; i < S_PEERS; i++)
         s_fx.keys[i] = fuzz_key (s_peer_ids[i]);
     FUZZ_PASS (fuzz_hub_build (&s_fx.store, s_fx.dir, s_fx.hub_key));
@@ -198,7 +196,7 @@ static void
 s_open_checkpoint (const char *note, sh_note_checkpoint_t *cp)
 {
     FUZZ_CHECK (note);
-    FUZZ_PASS (sh_note_checkpoint_open (cp, note, strlen (note), &s_fx.vkey, s_fx.origin));
+    FUZZ_PASS (sh_hubid_open_checkpoint (&s_fx.hub, cp, note, strlen (note)));
 }
 
 static void
@@ -381,7 +379,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
     s_print_t before, after;
     s_fingerprint (&before);
-    hub_handler_t *h = hub_handler_new (&s_fx.config, s_fx.store, s_fx.hub_key, s_reply, NULL);
+    hub_handler_t *h = hub_handler_new (&s_fx.config, s_fx.store, &s_fx.hub, s_reply, NULL);
     FUZZ_CHECK (h);
     if ((scene & 0x08) && who < S_PEERS) {
         sh_wire_msg_t hello = { .type = SH_WIRE_HELLO };

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_record.h"
 #include "sh_registry.h"
@@ -341,7 +342,7 @@ fuzz_chain (fuzz_bytes_t *signed_out, fuzz_bytes_t *change_out, fuzz_key_id_t wh
 //  Push changes first..last of who's chain (or D's fork) as one batch,
 //  expecting the hub's verdict want; then sign the tree head.
 static sh_err
-s_push (sh_store_t *store, const sh_key_t *hub_key, const char *origin, fuzz_key_id_t who,
+s_push (sh_store_t *store, const sh_hubid_t *hub, fuzz_key_id_t who,
         uint64_t first, uint64_t last, bool fork, sh_wire_error_t want)
 {
     sh_key_t *key = fuzz_key (who);
@@ -371,7 +372,7 @@ s_push (sh_store_t *store, const sh_key_t *hub_key, const char *origin, fuzz_key
         rc = SH_ECORRUPT;
     }
     if (rc == SH_OK)
-        rc = sh_hublog_checkpoint (store, hub_key, origin, NULL, NULL);
+        rc = sh_hublog_checkpoint (store, hub, NULL, NULL);
     for (size_t i = 0; i < n; i++)
         free (owned[i].data);
     return rc;
@@ -393,8 +394,8 @@ fuzz_hub_build (sh_store_t **out, const char *dir, const sh_key_t *hub_key)
         { FUZZ_KEY_AUDITOR, FUZZ_DISTRICT, SH_WIRE_ROLE_AUDITOR, "auditor" },
     };
     *out = NULL;
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, hub_key);
     sh_store_t *store;
     sh_err rc = sh_store_open (&store, dir, true, (size_t) 64 << 20);
     if (rc)
@@ -413,15 +414,15 @@ fuzz_hub_build (sh_store_t **out, const char *dir, const sh_key_t *hub_key)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc == SH_OK)
-        rc = s_push (store, hub_key, origin, FUZZ_KEY_A, 1, FUZZ_HUB_A, false, 0);
+        rc = s_push (store, &hub, FUZZ_KEY_A, 1, FUZZ_HUB_A, false, 0);
     if (rc == SH_OK)
-        rc = s_push (store, hub_key, origin, FUZZ_KEY_B, 1, FUZZ_CHAIN_B, false, 0);
+        rc = s_push (store, &hub, FUZZ_KEY_B, 1, FUZZ_CHAIN_B, false, 0);
     if (rc == SH_OK)
-        rc = s_push (store, hub_key, origin, FUZZ_KEY_REVOKED, 1, 1, false, 0);
+        rc = s_push (store, &hub, FUZZ_KEY_REVOKED, 1, 1, false, 0);
     if (rc == SH_OK)
-        rc = s_push (store, hub_key, origin, FUZZ_KEY_BLOCKED, 1, 1, false, 0);
+        rc = s_push (store, &hub, FUZZ_KEY_BLOCKED, 1, 1, false, 0);
     if (rc == SH_OK)
-        rc = s_push (store, hub_key, origin, FUZZ_KEY_BLOCKED, 1, 1, true, SH_WIRE_ERR_EQUIVOCATION);
+        rc = s_push (store, &hub, FUZZ_KEY_BLOCKED, 1, 1, true, SH_WIRE_ERR_EQUIVOCATION);
     if (rc == SH_OK)
         rc = sh_store_begin (store, true, &txn);
     if (rc == SH_OK) {

@@ -30,7 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sh_hublog.h"
+#include "sh_hubid.h"
 #include "sh_note.h"
 
 //  Published verifier keys (tests/unit/sh_note_test.c names the sources).
@@ -47,7 +47,7 @@ static const char *const s_vkey_texts[] = {
 //  The target's state (see fuzz_fixture.h on file-static state).
 static struct {
     sh_key_t *hub_key;                  //  fixture hub key
-    char origin[SH_HUBLOG_ORIGIN_MAX];  //  its checkpoint origin (= key name)
+    sh_hubid_t hub;                     //  its identity: checkpoint origin (= key name), vkey
     sh_note_vkey_t vkeys[S_NVKEYS];     //  the published keys, then the hub's
 } s_fx;
 
@@ -64,10 +64,10 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     (void) argv;
     fuzz_init ();
     s_fx.hub_key = fuzz_key (FUZZ_KEY_HUB);
-    sh_hublog_origin (s_fx.origin, sh_key_public (s_fx.hub_key));
+    sh_hubid_init_key (&s_fx.hub, s_fx.hub_key);
     for (size_t i = 0; i + 1 < S_NVKEYS; i++)
         FUZZ_PASS (sh_note_vkey_parse (&s_fx.vkeys[i], s_vkey_texts[i]));
-    FUZZ_PASS (sh_note_vkey_init (&s_fx.vkeys[S_NVKEYS - 1], s_fx.origin, sh_key_public (s_fx.hub_key)));
+    s_fx.vkeys[S_NVKEYS - 1] = s_fx.hub.vkey;
     atexit (s_cleanup);
     return 0;
 }
@@ -185,7 +185,7 @@ s_sign (const uint8_t *data, size_t size)
 {
     char *note;
     size_t note_len;
-    sh_err rc = sh_note_sign (&note, &note_len, (const char *) data, size, s_fx.hub_key, s_fx.origin);
+    sh_err rc = sh_note_sign (&note, &note_len, (const char *) data, size, s_fx.hub_key, s_fx.hub.origin);
     if (rc) {
         FUZZ_CHECK (rc == SH_EINVAL && !note);
         return;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "sh_export.h"
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_note.h"
 #include "sh_registry.h"
@@ -173,9 +174,9 @@ s_envelopes (s_gen_t *g, sh_store_t *hub)
     char *note = NULL;
     uint64_t size = 0;
     sh_key_t *hub_key = fuzz_key (FUZZ_KEY_HUB);
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
-    FUZZ_PASS (sh_hublog_checkpoint (hub, hub_key, origin, &note, &size));
+    sh_hubid_t hub_id;
+    sh_hubid_init_key (&hub_id, hub_key);
+    FUZZ_PASS (sh_hublog_checkpoint (hub, &hub_id, &note, &size));
     uint8_t hashes[2][SH_HASH_BYTES];
     memset (hashes, 0x5c, sizeof hashes);
     sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
@@ -398,11 +399,12 @@ s_notes (s_gen_t *g, sh_store_t *hub)
     }
     //  the fixture hub's checkpoints and its registry-note-like text
     sh_key_t *hub_key = fuzz_key (FUZZ_KEY_HUB);
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
+    sh_hubid_t hub_id;
+    sh_hubid_init_key (&hub_id, hub_key);
+    const char *origin = hub_id.origin;
     char *note = NULL;
     uint64_t size;
-    FUZZ_PASS (sh_hublog_checkpoint (hub, hub_key, origin, &note, &size));
+    FUZZ_PASS (sh_hublog_checkpoint (hub, &hub_id, &note, &size));
     s_seed (g, "note", "note-hub-checkpoint", 0, note, strlen (note));
     const char *blank = strstr (note, "\n\n");
     FUZZ_CHECK (blank);
@@ -421,10 +423,8 @@ s_notes (s_gen_t *g, sh_store_t *hub)
     FUZZ_PASS (sh_note_checkpoint_format (&text, &text_len, origin, 0, root, NULL));
     s_seed (g, "note", "checkpoint-empty-tree", 1, text, text_len);
     free (text);
-    sh_note_vkey_t vkey;
     char vtext[SH_NOTE_VKEY_MAX];
-    FUZZ_PASS (sh_note_vkey_init (&vkey, origin, sh_key_public (hub_key)));
-    sh_note_vkey_format (&vkey, vtext);
+    sh_note_vkey_format (&hub_id.vkey, vtext);
     s_seed (g, "note", "vkey-hub", 2, vtext, strlen (vtext));
     static const char *const vkeys[] = {
         "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
@@ -485,13 +485,13 @@ static void
 s_export (s_gen_t *g, const char *name, sh_store_t *store)
 {
     sh_key_t *hub_key = fuzz_key (FUZZ_KEY_HUB);
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
+    sh_hubid_t hub_id;
+    sh_hubid_init_key (&hub_id, hub_key);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream (&buf, &len);
     FUZZ_CHECK (f);
-    FUZZ_PASS (sh_export_write (f, store, hub_key, origin, NULL));
+    FUZZ_PASS (sh_export_write (f, store, &hub_id, NULL));
     FUZZ_CHECK (fclose (f) == 0);
     s_write (g, "export", name, (const uint8_t *) buf, len, NULL, 0);
     free (buf);

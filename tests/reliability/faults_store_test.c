@@ -34,6 +34,7 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_key.h"
 #include "sh_merge.h"
@@ -850,8 +851,7 @@ typedef struct {
     char *base;                         //  temporary directory
     fu_writer_t a;                       //  the node pushing
     sh_key_t *key;                      //  the hub's signing key
-    char origin[SH_HUBLOG_ORIGIN_MAX];  //  its checkpoints' origin
-    sh_note_vkey_t vkey;                //  and the key that verifies them
+    sh_hubid_t id;                      //  its identity: checkpoints' origin, the key that verifies them
 } s_hubfx_t;
 
 //  What a push or a checkpoint may change at the hub.
@@ -934,7 +934,7 @@ s_hub_consistent (const s_hubfx_t *fx, sh_store_t *hub)
     SH_CHECK (rc == SH_OK || rc == SH_ENOTFOUND);
     if (rc == SH_OK) {
         sh_note_checkpoint_t cp;
-        SH_PASS (sh_note_checkpoint_open (&cp, (const char *) v, vl, &fx->vkey, fx->origin));
+        SH_PASS (sh_hubid_open_checkpoint (&fx->id, &cp, (const char *) v, vl));
         SH_CHECK (kl == 8 && cp.size == sh_store_get_be64 (k) && cp.size <= size);
         sh_merkle_root_of ((const uint8_t (*)[SH_HASH_BYTES]) leaves, cp.size, root);
         SH_CHECK (memcmp (root, cp.root, SH_HASH_BYTES) == 0);
@@ -971,7 +971,7 @@ s_hub_run (s_hubfx_t *fx, unsigned n, uint8_t digest[SH_HASH_BYTES])
             note = (char *) "not set";
             cp_size = 12345;
             sh_err rc = push ? fu_hub_push (hub, &fx->a, from, to, &res)
-                             : sh_hublog_checkpoint (hub, fx->key, fx->origin, &note, &cp_size);
+                             : sh_hublog_checkpoint (hub, &fx->id, &note, &cp_size);
             if (rc == SH_OK)
                 break;
             //  the n-th commit: a clean error, nothing of this call stored
@@ -1053,8 +1053,7 @@ test_hub_commit_faults (void)
         seed[i] = (uint8_t) (0x60 + i);
     fx.key = sh_key_from_seed (seed);
     SH_CHECK (fx.key);
-    sh_hublog_origin (fx.origin, sh_key_public (fx.key));
-    SH_PASS (sh_note_vkey_init (&fx.vkey, fx.origin, sh_key_public (fx.key)));
+    sh_hubid_init_key (&fx.id, fx.key);
 
     uint8_t want[SH_HASH_BYTES], got[SH_HASH_BYTES], node[SH_HASH_BYTES];
     s_hub_run (&fx, 0, want);

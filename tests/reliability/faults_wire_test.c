@@ -21,6 +21,7 @@
 #include "faults_util.h"
 
 #include "sh_change.h"
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_key.h"
 #include "sh_merkle.h"
@@ -212,15 +213,15 @@ s_wirefx_init (s_wirefx_t *fx)
         seed[i] = (uint8_t) (0x40 + i);
     sh_key_t *hub_key = sh_key_from_seed (seed);
     SH_CHECK (hub_key);
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, hub_key);
     uint64_t size;
     fu_hub_push_ok (fx->hub, &fx->a, 1, 20);
-    SH_PASS (sh_hublog_checkpoint (fx->hub, hub_key, origin, &fx->cp20, &size));
+    SH_PASS (sh_hublog_checkpoint (fx->hub, &hub, &fx->cp20, &size));
     SH_CHECK (size == 20 && fx->cp20);
     fu_hub_push_ok (fx->hub, &fx->a, 21, 60);
     fu_hub_push_ok (fx->hub, &fx->t, 1, 20);
-    SH_PASS (sh_hublog_checkpoint (fx->hub, hub_key, origin, &fx->cp80, &size));
+    SH_PASS (sh_hublog_checkpoint (fx->hub, &hub, &fx->cp80, &size));
     SH_CHECK (size == 80 && fx->cp80);
     sh_key_destroy (&hub_key);
     sh_store_txn_t *txn;

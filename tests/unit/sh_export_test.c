@@ -12,7 +12,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_export.h"
-#include "sh_hublog.h"
+#include "sh_hubid.h"
 #include "sh_key.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
@@ -35,7 +35,7 @@ typedef struct {
     char *dir;                          //  temporary directory
     sh_store_t *store;                  //  the hub store
     sh_key_t *hub, *a, *b;              //  hub and node keys
-    char origin[SH_HUBLOG_ORIGIN_MAX];  //  the hub's origin
+    sh_hubid_t id;                      //  the hub's identity (key, origin)
     uint8_t *log[5];                    //  the SignedChanges at log indexes 1..5
     size_t log_len[5];                  //  their lengths
 } s_fx_t;
@@ -93,8 +93,8 @@ s_checkpoint (s_fx_t *fx, sh_store_txn_t *txn, uint64_t size)
     char *text, *note;
     size_t text_len, note_len;
     SH_PASS (sh_merkle_root (txn, size, root));
-    SH_PASS (sh_note_checkpoint_format (&text, &text_len, fx->origin, size, root, NULL));
-    SH_PASS (sh_note_sign (&note, &note_len, text, text_len, fx->hub, fx->origin));
+    SH_PASS (sh_note_checkpoint_format (&text, &text_len, fx->id.origin, size, root, NULL));
+    SH_PASS (sh_note_sign (&note, &note_len, text, text_len, fx->hub, fx->id.origin));
     sh_store_put_be64 (k, size);
     SH_PASS (sh_store_put (txn, SH_DB_CHECKPOINTS, k, sizeof k, note, note_len));
     free (text);
@@ -122,7 +122,7 @@ s_fx_init (s_fx_t *fx)
     fx->hub = s_key (1);
     fx->a = s_key (2);
     fx->b = s_key (3);
-    sh_hublog_origin (fx->origin, sh_key_public (fx->hub));
+    sh_hubid_init_key (&fx->id, fx->hub);
     sh_store_txn_t *txn;
     SH_PASS (sh_store_begin (fx->store, true, &txn));
     SH_PASS (sh_store_meta_put_str (txn, "role", "hub"));
@@ -175,7 +175,7 @@ s_export_bytes (s_fx_t *fx, size_t *len, sh_export_stats_t *st)
     size_t size = 0;
     FILE *f = open_memstream (&buf, &size);
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx->store, fx->hub, fx->origin, st));
+    SH_PASS (sh_export_write (f, fx->store, &fx->id, st));
     SH_CHECK (fclose (f) == 0);
     *len = size;
     return (uint8_t *) buf;
@@ -211,7 +211,7 @@ test_round_trip (void)
 
     sh_export_t *ex = s_parse_copy (bytes, len, SH_OK, NULL);
     SH_CHECK (sh_export_version (ex) == SH_EXPORT_VERSION);
-    SH_CHECK (strcmp (sh_export_origin (ex), fx.origin) == 0);
+    SH_CHECK (strcmp (sh_export_origin (ex), fx.id.origin) == 0);
     SH_CHECK (memcmp (sh_export_hub_key (ex), sh_key_public (fx.hub), SH_PUBKEY_BYTES) == 0);
     SH_CHECK (sh_export_registry_count (ex) == 2);
     for (size_t i = 0; i < 2; i++) {
@@ -235,12 +235,12 @@ test_round_trip (void)
     SH_CHECK (memcmp (ev->author, sh_key_public (fx.a), SH_PUBKEY_BYTES) == 0);
     SH_CHECK (sh_export_checkpoint_count (ex) == 2);
     sh_note_vkey_t vkey;
-    SH_PASS (sh_note_vkey_init (&vkey, fx.origin, sh_key_public (fx.hub)));
+    SH_PASS (sh_note_vkey_init (&vkey, fx.id.origin, sh_key_public (fx.hub)));
     uint64_t sizes[2] = { 2, 5 };
     for (size_t i = 0; i < 2; i++) {
         sh_export_bytes_t b = sh_export_checkpoint (ex, i);
         sh_note_checkpoint_t cp;
-        SH_PASS (sh_note_checkpoint_open (&cp, (const char *) b.data, b.len, &vkey, fx.origin));
+        SH_PASS (sh_note_checkpoint_open (&cp, (const char *) b.data, b.len, &vkey, fx.id.origin));
         SH_CHECK (cp.size == sizes[i]);
     }
 
@@ -257,10 +257,10 @@ test_round_trip (void)
     sh_crypto_sha256_final (&h, digest);
     char *want;
     size_t want_len, text_len;
-    SH_PASS (sh_export_registry_text (&want, &want_len, fx.origin, 2, digest));
+    SH_PASS (sh_export_registry_text (&want, &want_len, fx.id.origin, 2, digest));
     const char *text = sh_note_text (note, &text_len);
     SH_CHECK (text_len == want_len && memcmp (text, want, want_len) == 0);
-    SH_CHECK (strncmp (text + strlen (fx.origin), "\nregistry\n2\n", 12) == 0);
+    SH_CHECK (strncmp (text + strlen (fx.id.origin), "\nregistry\n2\n", 12) == 0);
     free (want);
     sh_note_destroy (&note);
     sh_export_destroy (&ex);
@@ -303,7 +303,7 @@ test_file (void)
     snprintf (path, sizeof path, "%s/export.pb", fx.dir);
     FILE *f = fopen (path, "wb");
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx.store, fx.hub, fx.origin, NULL));
+    SH_PASS (sh_export_write (f, fx.store, &fx.id, NULL));
     SH_CHECK (fclose (f) == 0);
     sh_export_t *ex = NULL;
     SH_PASS (sh_export_load (&ex, path, NULL));
@@ -333,7 +333,7 @@ test_log_gap (void)
     size_t size = 0;
     FILE *f = open_memstream (&buf, &size);
     SH_CHECK (f);
-    SH_FAIL (sh_export_write (f, fx.store, fx.hub, fx.origin, NULL), SH_ECORRUPT);
+    SH_FAIL (sh_export_write (f, fx.store, &fx.id, NULL), SH_ECORRUPT);
     fclose (f);
     free (buf);
     s_fx_fini (&fx);

@@ -17,6 +17,7 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_hubid.h"
 #include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
@@ -1296,13 +1297,14 @@ test_checkpoint (void)
         seed[i] = (uint8_t) (0x40 + i);
     sh_key_t *hub_key = sh_key_from_seed (seed);
     SH_CHECK (hub_key);
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (hub_key));
+    sh_hubid_t hub;
+    sh_hubid_init_key (&hub, hub_key);
+    const char *origin = hub.origin;
     SH_CHECK (strncmp (origin, "shouhe/hub/", 11) == 0 && strlen (origin) == 27);
 
     //  an empty log has no checkpoint
     char *note = (char *) "x";
-    SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note, NULL));
+    SH_PASS (sh_hublog_checkpoint (h.store, &hub, &note, NULL));
     SH_CHECK (note == NULL);
 
     sh_note_vkey_t vkey;
@@ -1311,7 +1313,7 @@ test_checkpoint (void)
         s_batch_t b = s_range (&a, upto - 9, upto);
         sh_hublog_result_t res = s_push (&h, s_node_key (&a), &b, 1);
         SH_CHECK (res.code == 0 && res.accepted == 10);
-        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &note, NULL));
+        SH_PASS (sh_hublog_checkpoint (h.store, &hub, &note, NULL));
         SH_CHECK (note);
         sh_note_checkpoint_t cp;
         SH_PASS (sh_note_checkpoint_open (&cp, note, strlen (note), &vkey, origin));
@@ -1339,7 +1341,7 @@ test_checkpoint (void)
 
         //  asking again signs nothing new: the same note comes back
         char *again;
-        SH_PASS (sh_hublog_checkpoint (h.store, hub_key, origin, &again, NULL));
+        SH_PASS (sh_hublog_checkpoint (h.store, &hub, &again, NULL));
         SH_CHECK (strcmp (again, note) == 0);
         free (again);
 

@@ -23,6 +23,7 @@
 
 #include "sh_crypto.h"
 #include "sh_err.h"
+#include "sh_key.h"
 
 typedef struct {
     const char *name;
@@ -61,6 +62,16 @@ static inline char *sh_test_tmpdir (void)
     char *p = strdup ("/tmp/shouhe-test-XXXXXX");
     if (!p || !mkdtemp (p)) { perror ("mkdtemp"); exit (1); }
     return p;
+}
+
+//  A key pair from a seed of 32 bytes fill (the same key every run). Caller destroys it.
+static inline sh_key_t *sh_test_key (uint8_t fill)
+{
+    uint8_t seed[SH_SEED_BYTES];
+    memset (seed, fill, sizeof seed);
+    sh_key_t *key = sh_key_from_seed (seed);
+    SH_CHECK (key);
+    return key;
 }
 
 static inline void sh_test_rmdir (char *path)

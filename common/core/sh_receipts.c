@@ -1,0 +1,234 @@
+/*  sh_receipts -- a node's receipts database: layout, reading, checks. */
+#include "sh_receipts.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_changelog.h"
+#include "sh_merkle.h"
+#include "sh_note.h"
+
+#define S_KEY_MAX 17            //  tag + two be64
+#define S_BATCH_FIXED 24        //  count, first leaf, checkpoint size
+
+//  The key of an entry: tag || be64(a) [|| be64(b)]; returns its length.
+static size_t
+s_key (uint8_t key[S_KEY_MAX], sh_receipts_kind_t kind, uint64_t a, uint64_t b)
+{
+    key[0] = (uint8_t) kind;
+    sh_store_put_be64 (key + 1, a);
+    if (kind != SH_RECEIPTS_PROOF)
+        return 9;
+    sh_store_put_be64 (key + 9, b);
+    return 17;
+}
+
+//  A cursor over the entries of kind.
+static sh_err
+s_cursor (sh_store_txn_t *txn, sh_receipts_kind_t kind, sh_store_cursor_t **cur)
+{
+    uint8_t tag = (uint8_t) kind;
+    return sh_store_cursor_open (txn, SH_DB_RECEIPTS, &tag, 1, cur);
+}
+
+//  ---------------------------------------------------------------------
+//  Writing
+
+sh_err
+sh_receipts_put_checkpoint (sh_store_txn_t *txn, const sh_receipts_head_t *held, uint64_t size,
+                            const char *note, size_t note_len,
+                            const uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof)
+{
+    assert (txn && held && note);
+    uint8_t key[S_KEY_MAX];
+    size_t kl = s_key (key, SH_RECEIPTS_CHECKPOINT, size, 0);
+    sh_err rc = sh_store_put (txn, SH_DB_RECEIPTS, key, kl, note, note_len);
+    if (rc == SH_OK && held->size > 0 && held->size < size) {
+        kl = s_key (key, SH_RECEIPTS_PROOF, held->size, size);
+        rc = sh_store_put (txn, SH_DB_RECEIPTS, key, kl, proof, n_proof * SH_HASH_BYTES);
+    }
+    return rc;
+}
+
+sh_err
+sh_receipts_put_batch (sh_store_txn_t *txn, const sh_receipts_batch_t *batch)
+{
+    assert (txn && batch && (batch->range || batch->n_range == 0));
+    size_t len = S_BATCH_FIXED + batch->n_range * SH_HASH_BYTES;
+    uint8_t *val = malloc (len);
+    if (!val)
+        return SH_ENOMEM;
+    sh_store_put_be64 (val, batch->count);
+    sh_store_put_be64 (val + 8, batch->first_leaf);
+    sh_store_put_be64 (val + 16, batch->size);
+    if (batch->n_range)
+        memcpy (val + S_BATCH_FIXED, batch->range, batch->n_range * SH_HASH_BYTES);
+    uint8_t key[S_KEY_MAX];
+    size_t kl = s_key (key, SH_RECEIPTS_BATCH, batch->first_seq, 0);
+    sh_err rc = sh_store_put (txn, SH_DB_RECEIPTS, key, kl, val, len);
+    free (val);
+    return rc;
+}
+
+sh_err
+sh_receipts_put_hub_key (sh_store_txn_t *txn, const sh_hubid_t *hub)
+{
+    assert (txn && hub);
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, hub->pubkey, SH_PUBKEY_BYTES);
+    return sh_store_meta_put_str (txn, SH_RECEIPTS_HUB_KEY, hex);
+}
+
+//  ---------------------------------------------------------------------
+//  Reading
+
+sh_err
+sh_receipts_hub_key (sh_store_txn_t *txn, char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)])
+{
+    assert (txn && hex);
+    return sh_store_meta_get_str (txn, SH_RECEIPTS_HUB_KEY, hex, SH_HEX_BYTES (SH_PUBKEY_BYTES));
+}
+
+sh_err
+sh_receipts_latest (sh_store_txn_t *txn, const sh_hubid_t *hub, sh_receipts_head_t *out)
+{
+    assert (txn && hub && out);
+    memset (out, 0, sizeof *out);
+    sh_store_cursor_t *cur;
+    sh_err rc = s_cursor (txn, SH_RECEIPTS_CHECKPOINT, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *v;
+    size_t vl;
+    rc = sh_store_cursor_last (cur, NULL, NULL, &v, &vl);
+    if (rc == SH_OK) {
+        sh_note_checkpoint_t cp;
+        if (sh_hubid_open_checkpoint (hub, &cp, (const char *) v, vl) != SH_OK)
+            rc = SH_ECRYPTO;
+        else {
+            out->size = cp.size;
+            memcpy (out->root, cp.root, SH_HASH_BYTES);
+        }
+    }
+    else
+    if (rc == SH_ENOTFOUND)
+        rc = SH_OK;                     //  none held
+    sh_store_cursor_close (&cur);
+    return rc;
+}
+
+//  Read one entry of kind from its key and value.
+static void
+s_parse (sh_receipts_entry_t *e, sh_receipts_kind_t kind, const uint8_t *k, size_t kl,
+         const uint8_t *v, size_t vl)
+{
+    memset (e, 0, sizeof *e);
+    e->kind = kind;
+    bool key_ok = kl == (kind == SH_RECEIPTS_PROOF ? 17u : 9u);
+    e->malformed = !key_ok;
+    if (kind == SH_RECEIPTS_CHECKPOINT) {
+        e->u.checkpoint.size = key_ok ? sh_store_get_be64 (k + 1) : 0;
+        e->u.checkpoint.note = (const char *) v;
+        e->u.checkpoint.note_len = vl;
+    }
+    else
+    if (kind == SH_RECEIPTS_PROOF) {
+        sh_receipts_proof_t *p = &e->u.proof;
+        p->old_size = key_ok ? sh_store_get_be64 (k + 1) : 0;
+        p->new_size = key_ok ? sh_store_get_be64 (k + 9) : 0;
+        e->malformed |= vl % SH_HASH_BYTES != 0;
+        if (!e->malformed) {
+            p->hashes = (const uint8_t (*)[SH_HASH_BYTES]) v;
+            p->n = vl / SH_HASH_BYTES;
+        }
+    }
+    else {
+        sh_receipts_batch_t *b = &e->u.batch;
+        b->first_seq = key_ok ? sh_store_get_be64 (k + 1) : 0;
+        e->malformed |= vl < S_BATCH_FIXED || (vl - S_BATCH_FIXED) % SH_HASH_BYTES != 0;
+        if (!e->malformed) {
+            b->count = sh_store_get_be64 (v);
+            b->first_leaf = sh_store_get_be64 (v + 8);
+            b->size = sh_store_get_be64 (v + 16);
+            b->range = (const uint8_t (*)[SH_HASH_BYTES]) (v + S_BATCH_FIXED);
+            b->n_range = (vl - S_BATCH_FIXED) / SH_HASH_BYTES;
+        }
+    }
+}
+
+sh_err
+sh_receipts_each (sh_store_txn_t *txn, sh_receipts_kind_t kind, sh_receipts_fn *fn, void *arg)
+{
+    assert (txn && fn);
+    assert (kind == SH_RECEIPTS_CHECKPOINT || kind == SH_RECEIPTS_PROOF || kind == SH_RECEIPTS_BATCH);
+    sh_store_cursor_t *cur;
+    sh_err rc = s_cursor (txn, kind, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        sh_receipts_entry_t e;
+        s_parse (&e, kind, k, kl, v, vl);
+        if (fn (&e, arg))
+            break;
+    }
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Checks
+
+sh_err
+sh_receipts_check_extends (const sh_receipts_head_t *held, const sh_receipts_head_t *next,
+                           const uint8_t (*proof)[SH_HASH_BYTES], size_t n)
+{
+    assert (held && next);
+    if (next->size < held->size)
+        return SH_EINVAL;
+    if (held->size == 0)
+        return SH_OK;
+    sh_err rc = sh_merkle_verify_consistency (held->size, next->size, held->root, next->root, proof, n);
+    return rc == SH_OK ? SH_OK : SH_ECRYPTO;
+}
+
+sh_err
+sh_receipts_check_batch (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYTES],
+                         const sh_receipts_batch_t *batch, const uint8_t root[SH_HASH_BYTES],
+                         uint64_t *failed_seq)
+{
+    assert (txn && author && batch && root);
+    uint64_t failed_dummy;
+    if (!failed_seq)
+        failed_seq = &failed_dummy;
+    *failed_seq = 0;
+    if (batch->count == 0 || batch->count > SH_RECEIPTS_BATCH_MAX
+    ||  batch->first_leaf + batch->count != batch->size)
+        return SH_EINVAL;
+    uint8_t (*leaves)[SH_HASH_BYTES] = calloc (batch->count, SH_HASH_BYTES);
+    if (!leaves)
+        return SH_ENOMEM;
+    sh_err rc = SH_OK;
+    for (uint64_t i = 0; rc == SH_OK && i < batch->count; i++) {
+        uint64_t index;
+        const uint8_t *bytes;
+        size_t len;
+        rc = sh_changelog_find (txn, author, batch->first_seq + i, &index, NULL);
+        if (rc == SH_OK)
+            rc = sh_changelog_get (txn, index, &bytes, &len);
+        if (rc == SH_OK)
+            sh_merkle_leaf_hash (leaves[i], bytes, len);
+        else
+            *failed_seq = batch->first_seq + i;
+    }
+    uint8_t got[SH_HASH_BYTES];
+    if (rc == SH_OK
+    &&  (sh_merkle_range_root (batch->range, batch->n_range, batch->first_leaf,
+                               (const uint8_t (*)[SH_HASH_BYTES]) leaves, batch->count, got) != SH_OK
+         || memcmp (got, root, SH_HASH_BYTES) != 0))
+        rc = SH_ECRYPTO;
+    free (leaves);
+    return rc;
+}
