@@ -482,13 +482,13 @@ test_doc (void)
     snprintf (again, sizeof again, "%s/again.pb", fx.dir);
     FILE *f = fopen (path, "wb");
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx.store, fx.hub, fx.origin, NULL));
+    SH_PASS (sh_export_write (f, fx.store, &fx.id, NULL));
     SH_CHECK (fclose (f) == 0);
 
     //  loaded and written back unchanged: the same file
     sh_export_doc_t doc;
     SH_PASS (sh_export_doc_load (&doc, path, NULL));
-    SH_CHECK (doc.version == SH_EXPORT_VERSION && !strcmp (doc.origin, fx.origin));
+    SH_CHECK (doc.version == SH_EXPORT_VERSION && !strcmp (doc.origin, fx.id.origin));
     SH_CHECK (!memcmp (doc.hub_key, sh_key_public (fx.hub), SH_PUBKEY_BYTES));
     SH_CHECK (doc.n_registry == 2 && doc.n_changes == 5 && doc.n_evidence == 1 && doc.n_checkpoints == 2);
     SH_CHECK (doc.evidence[0].seq == 2 && doc.evidence[0].n_sides == 2);
