@@ -130,7 +130,8 @@ SH_NODISCARD sh_err sh_link_connect (sh_link_t *self, const char *endpoint);
 //  Send msg as one message; *len (if not NULL) receives its encoded size.
 //  SH_OK; SH_EINVAL or SH_ENOMEM if it cannot be encoded; SH_EFAULT if
 //  the fault point dropped it; SH_ESYSERR | EAGAIN if it could not be
-//  queued within the send time-out (no connection, or the pipe is full).
+//  queued within the send time-out (no connection, or the pipe is full),
+//  SH_ESYSERR | another errno if ZeroMQ refused it (interrupted, say).
 SH_NODISCARD sh_err sh_link_send (sh_link_t *self, const sh_wire_msg_t *msg, size_t *len);
 
 //  Send one frame of raw bytes (tests): flags SH_LINK_MORE (another frame
@@ -144,9 +145,9 @@ SH_NODISCARD sh_err sh_link_send_raw (sh_link_t *self, const uint8_t *buf, size_
 //  Wait up to timeout_ms (0: only look) for the next message or monitor
 //  event; *ev says which. For a message: SH_OK with *msg decoded (call
 //  sh_wire_msg_fini), or SH_EPROTO (malformed, or more than one frame;
-//  a static reason in *why if why is not NULL) or SH_EVERSION (another
-//  protocol version; msg->version holds it), after which msg needs no
-//  fini. Everything else returns SH_OK and leaves msg untouched.
+//  a static reason in *why if why is not NULL), SH_EVERSION (another
+//  protocol version; msg->version holds it) or SH_ENOMEM, after which msg
+//  needs no fini. Everything else returns SH_OK and leaves msg untouched.
 SH_NODISCARD sh_err sh_link_wait (sh_link_t *self, int timeout_ms, sh_link_event_t *ev,
                                   sh_wire_msg_t *msg, const char **why);
 
