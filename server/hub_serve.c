@@ -114,25 +114,25 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_key_t *key)
 {
     s_hub_t hub = { .config = config, .store = store };
     int ret = 1;
-    char origin[SH_HUBLOG_ORIGIN_MAX];
-    sh_hublog_origin (origin, sh_key_public (key));
-    //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
-    if (sh_hublog_checkpoint (store, key, origin, NULL, NULL) != SH_OK) {
-        hub_log ("error", "cannot sign the current tree head");
-        return 1;
-    }
-    hub.handler = hub_handler_new (config, store, key, s_reply, &hub);
-    if (!hub.handler)
-        goto out;
     sh_err rc = sh_link_server_new (&hub.link, key, s_admit, &hub);
     if (rc) {
         if (rc == SH_ECRYPTO)
             hub_log ("error", "the hub key cannot be converted to a CURVE key");
         else
             hub_log ("error", "cannot bind the ZAP handler: %s", sh_link_strerror (rc));
+        return 1;
+    }
+    char origin[SH_HUBLOG_ORIGIN_MAX];
+    sh_hublog_origin (origin, sh_key_public (key));
+    //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
+    if (sh_hublog_checkpoint (store, key, origin, NULL, NULL) != SH_OK) {
+        hub_log ("error", "cannot sign the current tree head");
         goto out;
     }
     sh_link_fail_send_after (hub.link, config->fail_send);
+    hub.handler = hub_handler_new (config, store, key, s_reply, &hub);
+    if (!hub.handler)
+        goto out;
     rc = sh_link_bind (hub.link, config->bind);
     if (rc) {
         hub_log ("error", "cannot bind %s: %s", config->bind, sh_link_strerror (rc));
