@@ -8,11 +8,11 @@
     written to EXPORT.tmp and linked to EXPORT when complete; check it with
     `shouhe-audit verify EXPORT --hub-key HEX`.
 */
-#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "sh_crypto.h"
 #include "sh_key.h"
+#include "sh_link.h"
 #include "sh_wire.h"
 
 #define S_KEY_FILE "auditor.key"
@@ -64,34 +65,18 @@ audit_keygen (const char *dir)
     return rc == SH_OK ? SH_EXIT_OK : rc == SH_EEXIST ? SH_EXIT_REFUSED : SH_EXIT_STORE;
 }
 
-//  Send one envelope; false if it could not be encoded or sent.
-static bool
-s_send (zsock_t *sock, const sh_wire_msg_t *m)
-{
-    uint8_t *buf;
-    size_t len;
-    if (sh_wire_encode (m, &buf, &len) != SH_OK)
-        return false;
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
-    return zframe_send (&f, sock, 0) == 0;
-}
-
 //  Receive one envelope within the timeout. SH_EXIT_OK, SH_EXIT_REFUSED (an Error arrived
 //  and was printed), SH_EXIT_NETWORK (no answer in time), SH_EXIT_PROTOCOL (undecodable).
 static int
-s_recv (zsock_t *sock, zpoller_t *poller, sh_wire_msg_t *m)
+s_recv (sh_link_t *conn, sh_wire_msg_t *m)
 {
-    if (zpoller_wait (poller, S_TIMEOUT_MS) != sock) {
+    sh_link_event_t ev;
+    const char *why = NULL;
+    sh_err rc = sh_link_wait (conn, S_TIMEOUT_MS, &ev, m, &why);
+    if (ev.type != SH_LINK_MESSAGE) {
         fprintf (stderr, "shouhe-audit: no answer from the hub within %d s\n", S_TIMEOUT_MS / 1000);
         return SH_EXIT_NETWORK;
     }
-    zframe_t *f = zframe_recv (sock);
-    if (!f)
-        return SH_EXIT_NETWORK;
-    const char *why = NULL;
-    sh_err rc = sh_wire_decode (m, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
-    zframe_destroy (&f);
     if (rc) {
         fprintf (stderr, "shouhe-audit: undecodable message from the hub: %s\n", why ? why : sh_strerror (rc));
         return SH_EXIT_PROTOCOL;
@@ -133,32 +118,26 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         return SH_EXIT_STORE;
     }
     free (kp);
-    uint8_t pk[SH_CURVE_BYTES], sk[SH_CURVE_BYTES];
-    if (sh_key_curve (key, pk, sk) != SH_OK) {
+    //  ZeroMQ's defaults but for the message size: sends wait as long as it takes
+    sh_link_t *conn = NULL;
+    const sh_link_options_t opts = { .send_timeout_ms = -1 };
+    rc = sh_link_client_new (&conn, key, hub_ed, &opts);
+    if (rc == SH_ECRYPTO) {
         sh_key_destroy (&key);
         return SH_EXIT_STORE;
     }
-    zsys_set_linger (0);
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
-    zsock_set_curve_serverkey_bin (sock, hub_curve);
-    zsock_set_curve_publickey_bin (sock, pk);
-    zsock_set_curve_secretkey_bin (sock, sk);
-    sh_crypto_wipe (sk, sizeof sk);
-    zsock_set_maxmsgsize (sock, (int) (64 << 20));
-    zpoller_t *poller = NULL;
     FILE *out = NULL;
     char tmp[4096];
     snprintf (tmp, sizeof tmp, "%s.tmp", path);
     int ex = SH_EXIT_OK;
-    if (zsock_connect (sock, "%s", hub) != 0) {
+    if (rc || sh_link_connect (conn, hub) != SH_OK) {
         fprintf (stderr, "shouhe-audit: cannot connect to '%s'\n", hub);
         ex = SH_EXIT_USAGE;
         goto done;
     }
-    poller = zpoller_new (sock, NULL);
     sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
     memcpy (m.u.hello.node, sh_key_public (key), SH_PUBKEY_BYTES);
-    if (!s_send (sock, &m) || (ex = s_recv (sock, poller, &m)) != 0)
+    if (sh_link_send (conn, &m, NULL) != SH_OK || (ex = s_recv (conn, &m)) != 0)
         goto done;
     if (m.type != SH_WIRE_WELCOME) {
         fprintf (stderr, "shouhe-audit: expected a welcome, got %s\n", sh_wire_type_name (m.type));
@@ -179,7 +158,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         sh_wire_msg_t f = { .type = SH_WIRE_FETCH };
         f.u.fetch.offset = offset;
         f.u.fetch.max = SH_WIRE_CHUNK_MAX;
-        if (!s_send (sock, &f) || (ex = s_recv (sock, poller, &m)) != 0)
+        if (sh_link_send (conn, &f, NULL) != SH_OK || (ex = s_recv (conn, &m)) != 0)
             goto done;
         if (m.type != SH_WIRE_CHUNK || m.u.chunk.offset != offset || (offset && m.u.chunk.total != total)
         ||  (m.u.chunk.len == 0 && offset < m.u.chunk.total)) {
@@ -216,8 +195,7 @@ done:
     if (out)
         fclose (out);
     unlink (tmp);
-    zpoller_destroy (&poller);
-    zsock_destroy (&sock);
+    sh_link_destroy (&conn);
     sh_key_destroy (&key);
     return ex;
 }

@@ -14,9 +14,9 @@
     tells a refused handshake (not enrolled / revoked) from an unreachable
     hub.
 */
-#include <czmq.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,10 +25,12 @@
 #include "sh_crypto.h"
 #include "sh_hubid.h"
 #include "sh_ingest.h"
+#include "sh_link.h"
 #include "sh_note.h"
 #include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_replica.h"
+#include "sh_sys.h"
 #include "sh_wire.h"
 
 #define S_PULL_MAX 1024             //  changes asked for per Pull
@@ -57,9 +59,7 @@ typedef struct {
 typedef struct {
     const node_args_t *args;        //  command line
     sh_replica_t *r;                //  the replica (owned here)
-    zsock_t *sock;                  //  DEALER to the hub
-    zsock_t *mon;                   //  monitor events of sock
-    zpoller_t *poller;              //  waits on both
+    sh_link_t *link;                //  DEALER to the hub, with its monitor
     uint8_t me[SH_PUBKEY_BYTES];    //  this node's key
     bool connected;                 //  CURVE handshake done
     bool welcomed;                  //  session open
@@ -98,7 +98,6 @@ typedef struct {
     uint64_t up, dup, down, bytes_out, bytes_in;
     int64_t start, last_shown;
     bool tty;
-    unsigned fail_send;             //  fault point (tests): the send that counts it to 0 fails
     //  lost answers: the hub answers every message, in order, so a Pong
     //  that arrives while an older Push or Pull is unanswered means that
     //  answer was lost (a full pipe at the hub)
@@ -121,21 +120,11 @@ s_random (void)
 static bool
 s_send (s_sync_t *s, const sh_wire_msg_t *m)
 {
-    uint8_t *buf;
+    //  no connection: ZMQ_IMMEDIATE makes the send fail rather than queue;
+    //  the fault point (tests) drops it as a link would
     size_t len;
-    if (sh_wire_encode (m, &buf, &len) != SH_OK)
+    if (sh_link_send (s->link, m, &len) != SH_OK)
         return false;
-    if (s->fail_send > 0 && --s->fail_send == 0) {
-        free (buf);             //  as a link that dropped the message
-        return false;
-    }
-    zframe_t *f = zframe_new (buf, len);
-    free (buf);
-    //  no connection: ZMQ_IMMEDIATE makes the send fail rather than queue
-    if (zframe_send (&f, s->sock, ZFRAME_DONTWAIT) != 0) {
-        zframe_destroy (&f);
-        return false;
-    }
     s->bytes_out += len;
     s->msgs_sent++;
     return true;
@@ -171,7 +160,7 @@ s_hello (s_sync_t *s)
     m.u.hello.nonce = s->hello_nonce;
     s_session_lost (s);
     s->session_batch = s->next_batch;
-    s->hello_at = zclock_mono ();
+    s->hello_at = sh_sys_mono_ms ();
     s_send (s, &m);
 }
 
@@ -526,7 +515,7 @@ s_on_ack (s_sync_t *s, const sh_wire_msg_t *m)
         return ex;
     if (m->u.ack.head_seq > s->hub_head)
         s->hub_head = m->u.ack.head_seq;
-    s->last_progress = zclock_mono ();
+    s->last_progress = sh_sys_mono_ms ();
     //  grow from what was really sent (a Push is also capped by its change
     //  count), so that a quarter after a loss really is a smaller Push
     s->push_bytes = 2 * (acked_bytes < s->push_bytes ? acked_bytes : s->push_bytes);
@@ -631,7 +620,7 @@ s_on_batch (s_sync_t *s, const sh_wire_msg_t *m)
         s->down += fresh;           //  counted once committed
         s->since = next;
         s->down_done = m->u.batch.done;
-        s->last_progress = zclock_mono ();
+        s->last_progress = sh_sys_mono_ms ();
         s->pull_max = s->pull_max * 2 > S_PULL_MAX ? S_PULL_MAX : s->pull_max * 2;
     }
     return ex;
@@ -664,7 +653,7 @@ s_on_error (s_sync_t *s, const sh_wire_msg_t *m)
             fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
             s->welcomed = false;
             s->session_batch = s->next_batch;
-            s->hello_at = zclock_mono ();
+            s->hello_at = sh_sys_mono_ms ();
             return SH_EXIT_OK;
         default:
             fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
@@ -692,76 +681,59 @@ s_on_pong (s_sync_t *s, const sh_wire_msg_t *m)
     }
 }
 
+//  A message from the hub (ev), decoded into *m unless rc says why not.
 static int
-s_on_message (s_sync_t *s)
+s_on_message (s_sync_t *s, const sh_link_event_t *ev, sh_err rc, sh_wire_msg_t *m, const char *why)
 {
-    zframe_t *f = zframe_recv (s->sock);
-    if (!f)
-        return SH_EXIT_OK;
-    s->bytes_in += zframe_size (f);
-    s->last_rx = zclock_mono ();
-    sh_wire_msg_t m;
-    const char *why = NULL;
-    sh_err rc = sh_wire_decode (&m, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
-    zframe_destroy (&f);
+    s->bytes_in += ev->bytes;
+    s->last_rx = sh_sys_mono_ms ();
     if (rc) {
         fprintf (stderr, "shouhe-node: undecodable message from the hub: %s\n",
                  rc == SH_EVERSION ? "another protocol version" : why ? why : sh_strerror (rc));
         return SH_EXIT_PROTOCOL;
     }
     int ex = SH_EXIT_OK;
-    switch (m.type) {
-        case SH_WIRE_WELCOME: ex = s_on_welcome (s, &m); break;
-        case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, &m) : SH_EXIT_OK; break;
-        case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, &m) : SH_EXIT_OK; break;
-        case SH_WIRE_ERROR:   ex = s_on_error (s, &m); break;
-        case SH_WIRE_PONG:    s_on_pong (s, &m); break;
+    switch (m->type) {
+        case SH_WIRE_WELCOME: ex = s_on_welcome (s, m); break;
+        case SH_WIRE_ACK:     ex = s->welcomed ? s_on_ack (s, m) : SH_EXIT_OK; break;
+        case SH_WIRE_BATCH:   ex = s->welcomed ? s_on_batch (s, m) : SH_EXIT_OK; break;
+        case SH_WIRE_ERROR:   ex = s_on_error (s, m); break;
+        case SH_WIRE_PONG:    s_on_pong (s, m); break;
         default:
-            fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m.type));
+            fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m->type));
             ex = SH_EXIT_PROTOCOL;
     }
-    sh_wire_msg_fini (&m);
+    sh_wire_msg_fini (m);
     return ex;
 }
 
 //  A socket monitor event: handshakes and disconnections.
 static int
-s_on_monitor (s_sync_t *s)
+s_on_monitor (s_sync_t *s, const sh_link_event_t *ev)
 {
-    zmsg_t *ev = zmsg_recv (s->mon);
-    if (!ev)
-        return SH_EXIT_OK;
-    zframe_t *f = zmsg_first (ev);
-    uint16_t event = 0;
-    uint32_t value = 0;
-    if (f && zframe_size (f) >= 6) {
-        memcpy (&event, zframe_data (f), 2);
-        memcpy (&value, zframe_data (f) + 2, 4);
-    }
-    zmsg_destroy (&ev);
-    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+    if (ev->type == SH_LINK_CONNECTED) {
         s->connected = true;
         s->handshake_failures = 0;
         s->hello_wait = S_HELLO_FIRST_MS;
         s_hello (s);
     }
     else
-    if (event == ZMQ_EVENT_DISCONNECTED) {
+    if (ev->type == SH_LINK_DISCONNECTED) {
         s->connected = false;
         s_session_lost (s);
     }
     else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+    if (ev->type == SH_LINK_AUTH_FAILED) {
         //  400: the key is not admitted; 300/500: a passing hub problem,
         //  ZeroMQ reconnects and the handshake is tried again
-        if (value == 400) {
+        if (ev->status == 400) {
             fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
                      "(not enrolled, or revoked)\n");
             return SH_EXIT_DENIED;
         }
     }
     else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+    if (ev->type == SH_LINK_HANDSHAKE_FAILED) {
         //  A wrong hub key fails every time; so does a TCP relay whose hub is
         //  down (it accepts and closes). Once this hub has welcomed us the
         //  key is right: keep trying until the deadline.
@@ -782,7 +754,7 @@ s_progress (s_sync_t *s, bool final)
 {
     if (!s->tty)
         return;
-    int64_t now = zclock_mono ();
+    int64_t now = sh_sys_mono_ms ();
     if (!final && now - s->last_shown < 200)
         return;
     s->last_shown = now;
@@ -819,8 +791,8 @@ s_refresh_head (s_sync_t *s)
 static int
 s_run (s_sync_t *s, int64_t deadline_ms)
 {
-    while (!zsys_interrupted) {
-        int64_t now = zclock_mono ();
+    while (!sh_link_interrupted ()) {
+        int64_t now = sh_sys_mono_ms ();
         bool idle = s->welcomed && s->n_inflight == 0 && s->sent == s->my_head && s->down_done;
         if (idle)
             s->last_progress = now;
@@ -833,16 +805,19 @@ s_run (s_sync_t *s, int64_t deadline_ms)
                          s->hub_head, s->my_head, s->down);
             return SH_EXIT_NETWORK;
         }
-        void *which = zpoller_wait (s->poller, 100);
+        sh_link_event_t ev;
+        sh_wire_msg_t m;
+        const char *why = NULL;
+        sh_err rc = sh_link_wait (s->link, 100, &ev, &m, &why);
         int ex = SH_EXIT_OK;
-        if (which == s->sock)
-            ex = s_on_message (s);
+        if (ev.type == SH_LINK_MESSAGE)
+            ex = s_on_message (s, &ev, rc, &m, why);
         else
-        if (which == s->mon)
-            ex = s_on_monitor (s);
+        if (ev.type != SH_LINK_NOTHING)
+            ex = s_on_monitor (s, &ev);
         if (ex)
             return ex;
-        now = zclock_mono ();
+        now = sh_sys_mono_ms ();
         if (!s->welcomed) {
             //  waiting for a Welcome: say Hello again after a growing, jittered pause
             if (s->connected && now - s->hello_at > s->hello_wait) {
@@ -923,7 +898,7 @@ node_sync (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     s_sync_t s = { .args = a, .hub = &hub, .hello_wait = S_HELLO_FIRST_MS, .next_batch = 1, .tty = isatty (2),
-                   .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST, .fail_send = a->fault_send };
+                   .push_bytes = S_PUSH_BYTES_FIRST, .pull_max = S_PULL_FIRST };
     sh_err rc = sh_replica_open (&s.r, a->dir);
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
@@ -941,56 +916,37 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: cannot read the log\n");
         return SH_EXIT_STORE;
     }
-    uint8_t my_curve_pk[SH_CURVE_BYTES], my_curve_sk[SH_CURVE_BYTES];
-    if (sh_key_curve (sh_replica_key (s.r), my_curve_pk, my_curve_sk) != SH_OK) {
+    //  the node's sync link (docs/protocol.md 13.1): nothing queued while
+    //  disconnected, reconnection with back-off, heartbeats, a monitor
+    const sh_link_options_t opts = { .session = true, .monitor = true, .send_timeout_ms = 0 };
+    rc = sh_link_client_new (&s.link, sh_replica_key (s.r), hub.pubkey, &opts);
+    if (rc == SH_ECRYPTO) {
         sh_replica_close (&s.r);
         fprintf (stderr, "shouhe-node: this node's key cannot be converted to a CURVE key\n");
         return SH_EXIT_STORE;
     }
-    zsys_set_linger (0);
-    s.sock = zsock_new (ZMQ_DEALER);
-    zsock_set_curve_serverkey_bin (s.sock, hub_curve);
-    zsock_set_curve_publickey_bin (s.sock, my_curve_pk);
-    zsock_set_curve_secretkey_bin (s.sock, my_curve_sk);
-    sh_crypto_wipe (my_curve_sk, sizeof my_curve_sk);
-    zsock_set_immediate (s.sock, 1);
-    zsock_set_reconnect_ivl (s.sock, 100);
-    zsock_set_reconnect_ivl_max (s.sock, 5000);     //  exponential back-off up to 5 s
-    zsock_set_heartbeat_ivl (s.sock, 5000);
-    zsock_set_heartbeat_timeout (s.sock, 15000);
-    zsock_set_maxmsgsize (s.sock, (int) (64 << 20));
-    zsock_set_sndhwm (s.sock, 64);
-    char mon_ep[64];
-    snprintf (mon_ep, sizeof mon_ep, "inproc://shouhe-sync-monitor-%016" PRIx64, s_random ());
-    zmq_socket_monitor (zsock_resolve (s.sock), mon_ep,
-                        ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                        | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-    s.mon = zsock_new_pair (NULL);
     int ex = SH_EXIT_OK;
-    if (!s.mon || zsock_connect (s.mon, "%s", mon_ep) != 0 || zsock_connect (s.sock, "%s", a->hub) != 0) {
+    if (rc || sh_link_connect (s.link, a->hub) != SH_OK) {
         fprintf (stderr, "shouhe-node: cannot connect to '%s' (a ZeroMQ endpoint like tcp://host:port)\n", a->hub);
         ex = SH_EXIT_USAGE;
     }
     else {
-        s.poller = zpoller_new (s.sock, s.mon, NULL);
-        s.start = s.last_rx = s.last_progress = zclock_mono ();
+        sh_link_fail_send_after (s.link, a->fault_send);
+        s.start = s.last_rx = s.last_progress = sh_sys_mono_ms ();
         ex = s_run (&s, (int64_t) a->deadline * 1000);
         s_progress (&s, true);
         if (ex == SH_EXIT_OK && !a->json)
             printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64
                     " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n",
                     s.up, s.up == 1 ? "" : "s", s.dup, s.down, s.bytes_out, s.bytes_in,
-                    (double) (zclock_mono () - s.start) / 1000.0, s.cp_size);
+                    (double) (sh_sys_mono_ms () - s.start) / 1000.0, s.cp_size);
         else
         if (ex == SH_EXIT_OK)
             printf ("{\"up\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"down\": %" PRIu64
                     ", \"bytes_out\": %" PRIu64 ", \"bytes_in\": %" PRIu64 ", \"ms\": %" PRId64 "}\n",
-                    s.up, s.dup, s.down, s.bytes_out, s.bytes_in, zclock_mono () - s.start);
+                    s.up, s.dup, s.down, s.bytes_out, s.bytes_in, sh_sys_mono_ms () - s.start);
     }
-    zpoller_destroy (&s.poller);
-    zmq_socket_monitor (zsock_resolve (s.sock), NULL, 0);
-    zsock_destroy (&s.mon);
-    zsock_destroy (&s.sock);
+    sh_link_destroy (&s.link);
     sh_replica_close (&s.r);
     return ex;
 }

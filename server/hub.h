@@ -1,16 +1,27 @@
-/*  hub -- the district hub daemon's context (hub_t) and its serving loop.
+/*  hub -- the district hub daemon: its settings (hub_config_t), its log
+    line (hub_log) and its serving loop (hub_serve).
 
-    hub_t is built by hub_main.c from the command line and owns the store,
-    the hub key and the ZeroMQ sockets; nothing is global but the
-    interrupt flag czmq keeps. hub_serve runs one zloop: a ROUTER (CURVE
-    server, key derived from the hub's Ed25519 key) for nodes, a REP on
-    inproc://zeromq.zap.01 answering ZAP requests from the registry, and a
-    timer that expires idle sessions. What the hub does with each message
-    is hub_handler's (hub_handler.h). A revoked key's open session ends at
-    its next message (every Push and Pull re-reads the registry).
-    Every message is one shouhe.v1.Envelope (docs/protocol.md, "Wire
-    protocol"); a peer that misbehaves gets an Error and never disturbs
-    the others.
+    There is no hub object: hub_main.c parses the command line into a
+    hub_config_t, opens the store and loads the hub key, and hands all
+    three to hub_serve, which borrows them until it returns. hub_serve
+    builds the rest for its own lifetime on its stack: the link
+    (sh_link: a CURVE-server ROUTER for nodes, its key derived from the
+    hub's Ed25519 key, and the ZAP handler on inproc://zeromq.zap.01),
+    whom the ZAP handler admits (enrolled, unrevoked keys in the
+    registry), and the handler (hub_handler.h) that owns the sessions and
+    decides what each message gets; a timer expires idle sessions. A
+    revoked key's open session ends at its next message (every Push and
+    Pull re-reads the registry). Every message is one shouhe.v1.Envelope
+    (docs/protocol.md, "Wire protocol"); a peer that misbehaves gets an
+    Error and never disturbs the others.
+
+    Nothing is global but the interrupt flag behind sh_link_interrupted.
+    Threading: hub_serve runs everything in the calling thread.
+
+    Programs and libraries: hub_serve (hub_serve.c) is in shouhe-hub only;
+    hub_handler.c is the shouhe_hubd library (server/CMakeLists.txt), which
+    includes this header for hub_config_t and hub_log and never calls
+    hub_serve.
 */
 #ifndef HUB_H
 #define HUB_H
@@ -37,9 +48,12 @@ typedef struct {
 //  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
-//  Run the hub until SIGINT/SIGTERM as hub (its key set: sh_hubid_init_key).
-//  store and hub are borrowed. Returns 0 on a clean stop, non-zero (after
-//  logging why) if it cannot serve.
+//  Serve config->bind until SIGINT/SIGTERM as hub (its key set:
+//  sh_hubid_init_key; docs/protocol.md 13). config, store and hub are
+//  borrowed for the call. Returns 0 on a clean stop, 1 (after logging why)
+//  if it cannot serve: the tree head cannot be signed, the key does not
+//  convert to a CURVE key, the endpoint cannot be bound or
+//  config->ready_file cannot be written.
 int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub);
 
 #endif

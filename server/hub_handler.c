@@ -9,7 +9,6 @@
 #include "hub_handler.h"
 
 #include <assert.h>
-#include <czmq.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,8 +19,10 @@
 #include "sh_crypto.h"
 #include "sh_export.h"
 #include "sh_hublog.h"
+#include "sh_map.h"
 #include "sh_merkle.h"
 #include "sh_registry.h"
+#include "sh_sys.h"
 #include "sh_wire.h"
 
 #define S_CREDIT 4                       //  Push batches a node may have unacknowledged
@@ -33,7 +34,7 @@ typedef struct {
     char rid_hex[2 * S_RID_MAX + 1];     //  routing id as hex (the sessions table key)
     uint8_t key[SH_PUBKEY_BYTES];        //  authenticated Ed25519 key
     char key_hex[17];                    //  its first bytes, for logs
-    int64_t last_ms;                     //  last message (zclock_mono)
+    int64_t last_ms;                     //  last message (sh_sys_mono_ms)
     uint64_t pushed, pulled;             //  changes stored / sent in this session
     uint64_t cp_size;                    //  size of the last checkpoint sent in this session
     char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
@@ -46,7 +47,7 @@ struct hub_handler_t {
     const sh_hubid_t *hub;               //  hub identity: key, origin (borrowed)
     hub_reply_fn *reply;                 //  where answers go
     void *reply_arg;                     //  its argument
-    zhashx_t *sessions;                  //  rid_hex -> s_session_t (owned)
+    sh_map_t *sessions;                  //  rid_hex -> s_session_t (owned)
 };
 
 static void s_session_free (void **item);
@@ -67,12 +68,11 @@ hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t
     self->hub = hub;
     self->reply = reply;
     self->reply_arg = arg;
-    self->sessions = zhashx_new ();
+    self->sessions = sh_map_new (s_session_free);
     if (!self->sessions) {
         free (self);
         return NULL;
     }
-    zhashx_set_destructor (self->sessions, s_session_free);
     return self;
 }
 
@@ -82,7 +82,7 @@ hub_handler_destroy (hub_handler_t **self_p)
     assert (self_p);
     if (*self_p) {
         hub_handler_t *self = *self_p;
-        zhashx_destroy (&self->sessions);
+        sh_map_destroy (&self->sessions);
         free (self);
         *self_p = NULL;
     }
@@ -150,12 +150,6 @@ s_error (hub_handler_t *self, const uint8_t *rid, size_t rid_len, sh_wire_error_
     s_send (self, rid, rid_len, &m);
 }
 
-static uint64_t
-s_now_ms (void)
-{
-    return (uint64_t) zclock_time ();
-}
-
 //  ---------------------------------------------------------------------
 //  Message handlers
 
@@ -192,7 +186,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     //  nodes reconnecting often cost the hub no disk flush each time.
     sh_registry_entry_t e;
     sh_store_txn_t *txn;
-    uint64_t now = s_now_ms ();
+    uint64_t now = sh_sys_wall_ms ();
     bool touch = false;
     sh_err rc = sh_store_begin (self->store, false, &txn);
     uint64_t head = 0, size = 0;
@@ -236,17 +230,20 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
         return;
     }
-    s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+    s_session_t *s = sh_map_get (self->sessions, rid_hex);
     if (!s) {
         s = calloc (1, sizeof *s);
         if (!s)
             return;
         snprintf (s->rid_hex, sizeof s->rid_hex, "%s", rid_hex);
-        zhashx_insert (self->sessions, rid_hex, s);
+        if (sh_map_put (self->sessions, rid_hex, s) != SH_OK) {
+            free (s);           //  cannot happen: rid_hex was not there
+            return;
+        }
     }
     memcpy (s->key, key, SH_PUBKEY_BYTES);
     snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
-    s->last_ms = zclock_mono ();
+    s->last_ms = sh_sys_mono_ms ();
     if (self->config->verbose)
         s_log (self, "info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
                peer, e.scope, (unsigned long long) head, (unsigned long long) size);
@@ -298,7 +295,7 @@ s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s
     }
     if (e->revoked_ms) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, s->key_hex, "this key was revoked; session closed");
-        zhashx_delete (self->sessions, s->rid_hex);
+        sh_map_delete (self->sessions, s->rid_hex);
         return false;
     }
     return true;
@@ -550,17 +547,17 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
         sh_wire_msg_t p = { .type = SH_WIRE_PONG };
         p.u.ping.nonce = m.u.ping.nonce;
         s_send (self, rid, rid_len, &p);
-        s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+        s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (s)
-            s->last_ms = zclock_mono ();
+            s->last_ms = sh_sys_mono_ms ();
     }
     else
     if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH) {
-        s_session_t *s = zhashx_lookup (self->sessions, rid_hex);
+        s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
             s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
         else {
-            s->last_ms = zclock_mono ();
+            s->last_ms = sh_sys_mono_ms ();
             if (m.type == SH_WIRE_PUSH)
                 s_on_push (self, rid, rid_len, s, &m);
             else
@@ -579,20 +576,30 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
 //  ---------------------------------------------------------------------
 //  Housekeeping
 
+typedef struct {
+    hub_handler_t *self;                 //  the handler
+    int64_t now, idle_ms;                //  monotonic time now, and the longest idle time kept
+} s_expiry_t;
+
+//  sh_map_purge_fn: is this session idle too long?
+static bool
+s_idle (const char *rid_hex, void *item, void *arg)
+{
+    (void) rid_hex;
+    const s_expiry_t *x = arg;
+    const s_session_t *s = item;
+    if (x->now - s->last_ms <= x->idle_ms)
+        return false;
+    if (x->self->config->verbose)
+        s_log (x->self, "info", "peer %s: session idle, forgotten (pushed %llu, sent %llu)", s->key_hex,
+               (unsigned long long) s->pushed, (unsigned long long) s->pulled);
+    return true;
+}
+
 void
 hub_handler_expire (hub_handler_t *self, int64_t idle_ms)
 {
     assert (self);
-    int64_t now = zclock_mono ();
-    zlistx_t *keys = zhashx_keys (self->sessions);
-    for (char *k = keys ? zlistx_first (keys) : NULL; k; k = zlistx_next (keys)) {
-        s_session_t *s = zhashx_lookup (self->sessions, k);
-        if (s && now - s->last_ms > idle_ms) {
-            if (self->config->verbose)
-                s_log (self, "info", "peer %s: session idle, forgotten (pushed %llu, sent %llu)", s->key_hex,
-                       (unsigned long long) s->pushed, (unsigned long long) s->pulled);
-            zhashx_delete (self->sessions, k);
-        }
-    }
-    zlistx_destroy (&keys);
+    s_expiry_t x = { self, sh_sys_mono_ms (), idle_ms };
+    sh_map_purge (self->sessions, s_idle, &x);
 }

@@ -2,15 +2,17 @@
     from a peer, without the sockets (docs/protocol.md, 13.7 "How the hub
     handles a message").
 
-    hub_serve (hub_serve.c) owns the ROUTER, the ZAP handler and the loop;
-    for every message the ROUTER receives it calls hub_handler_message
-    with the routing id, the ZAP User-Id and the envelope frame, and the
-    handler answers through the reply callback it was built with. The
-    handler owns the session table (routing id -> authenticated key,
-    checkpoint size given, export snapshot being fetched); everything else
-    is in the store. Keeping this apart from the transport lets the fuzz
-    target (tests/fuzz/fuzz_envelope.c) drive exactly the hub's decisions
-    with a real store and no socket.
+    hub_serve (hub_serve.c) owns the link (sh_link: the ROUTER, the ZAP
+    handler and the loop); for every message the ROUTER receives it calls
+    hub_handler_message with the routing id, the ZAP User-Id and the
+    envelope frame, and the handler answers through the reply callback it
+    was built with. The handler owns the session table (routing id ->
+    authenticated key, checkpoint size given, export snapshot being
+    fetched); everything else is in the store. Keeping this apart from the
+    transport lets the fuzz target (tests/fuzz/fuzz_envelope.c) and the
+    unit test (tests/unit/hub_handler_test.c) drive exactly the hub's
+    decisions with a real store and no socket: it is its own library,
+    shouhe_hubd (server/CMakeLists.txt).
 
     Ownership: hub_handler_new borrows config, store and hub for the
     handler's lifetime; hub_handler_destroy frees the sessions.
@@ -52,7 +54,7 @@ void hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_le
                           const uint8_t *body, size_t body_len, size_t extra_frames);
 
 //  Forget the sessions without a message for more than idle_ms (monotonic
-//  clock, zclock_mono).
+//  clock, sh_sys_mono_ms).
 void hub_handler_expire (hub_handler_t *self, int64_t idle_ms);
 
 #endif

@@ -41,7 +41,6 @@
     Exit status: 0 an Error arrived, 1 anything else (another reply, none,
     a refused handshake), 2 usage or setup error.
 */
-#include <czmq.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -54,7 +53,9 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_key.h"
+#include "sh_link.h"
 #include "sh_store.h"
+#include "sh_sys.h"
 #include "sh_wire.h"
 
 #define S_OVERSIZE_BYTES (5u << 20)
@@ -71,11 +72,9 @@ typedef struct {
 } s_args_t;
 
 typedef struct {
-    zsock_t *sock;                      //  DEALER to the hub
-    zsock_t *mon;                       //  its monitor events
-    zpoller_t *poller;                  //  both
+    sh_link_t *link;                    //  DEALER to the hub, with its monitor
     sh_key_t *key;                      //  this node's key (owned)
-    int64_t deadline;                   //  zclock_mono deadline for the current wait
+    int64_t deadline;                   //  sh_sys_mono_ms deadline for the current wait
 } s_peer_t;
 
 static void
@@ -107,9 +106,7 @@ s_load_key (const char *dir)
 static int
 s_send_bytes (s_peer_t *p, const uint8_t *buf, size_t len, bool more)
 {
-    zframe_t *f = zframe_new (buf, len);
-    if (!f || zframe_send (&f, p->sock, more ? ZFRAME_MORE : 0) != 0) {
-        zframe_destroy (&f);
+    if (sh_link_send_raw (p->link, buf, len, more ? SH_LINK_MORE : 0) != SH_OK) {
         fprintf (stderr, "sh_rawpeer: cannot send %zu bytes\n", len);
         return -1;
     }
@@ -136,47 +133,32 @@ static int
 s_recv (s_peer_t *p, sh_wire_msg_t *msg)
 {
     while (true) {
-        int64_t left = p->deadline - zclock_mono ();
+        int64_t left = p->deadline - sh_sys_mono_ms ();
         if (left <= 0) {
             printf ("no reply within the timeout\n");
             return -1;
         }
-        void *which = zpoller_wait (p->poller, (int) left);
-        if (which == p->mon) {
-            zmsg_t *ev = zmsg_recv (p->mon);
-            zframe_t *f = ev ? zmsg_first (ev) : NULL;
-            uint16_t event = 0;
-            if (f && zframe_size (f) >= 2)
-                memcpy (&event, zframe_data (f), 2);
-            zmsg_destroy (&ev);
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-                printf ("refused at the handshake (the key is not admitted)\n");
-                return -1;
-            }
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-                printf ("the CURVE handshake failed (is --hub-key the hub's key?)\n");
-                return -1;
-            }
-            continue;
-        }
-        if (which != p->sock) {
-            printf (zsys_interrupted ? "interrupted\n" : "no reply within the timeout\n");
-            return -1;
-        }
-        zmsg_t *m = zmsg_recv (p->sock);
-        if (!m) {
-            printf ("interrupted\n");
-            return -1;
-        }
-        if (zmsg_size (m) != 1) {
-            printf ("a reply of %zu frames\n", zmsg_size (m));
-            zmsg_destroy (&m);
-            return -1;
-        }
-        zframe_t *f = zmsg_first (m);
+        sh_link_event_t ev;
         const char *why = NULL;
-        sh_err rc = sh_wire_decode (msg, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, &why);
-        zmsg_destroy (&m);
+        sh_err rc = sh_link_wait (p->link, (int) left, &ev, msg, &why);
+        if (ev.type == SH_LINK_AUTH_FAILED) {
+            printf ("refused at the handshake (the key is not admitted)\n");
+            return -1;
+        }
+        if (ev.type == SH_LINK_HANDSHAKE_FAILED) {
+            printf ("the CURVE handshake failed (is --hub-key the hub's key?)\n");
+            return -1;
+        }
+        if (ev.type == SH_LINK_CONNECTED || ev.type == SH_LINK_DISCONNECTED)
+            continue;
+        if (ev.type != SH_LINK_MESSAGE) {
+            printf (sh_link_interrupted () ? "interrupted\n" : "no reply within the timeout\n");
+            return -1;
+        }
+        if (ev.frames != 1) {
+            printf ("a reply of %zu frames\n", ev.frames);
+            return -1;
+        }
         if (rc) {
             printf ("undecodable reply: %s\n", rc == SH_EVERSION ? "another protocol version" : why ? why : "?");
             return -1;
@@ -226,7 +208,7 @@ s_push_bytes (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
     c.seq = seq;
     if (prev && seq > 1)
         memcpy (c.prev, prev, SH_HASH_BYTES);
-    c.hlc = (uint64_t) zclock_time () << 16;
+    c.hlc = sh_sys_wall_ms () << 16;
     snprintf (c.region, sizeof c.region, "%s", region);
     c.kind = SH_KIND_COURTYARD;
     c.entity = (const uint8_t *) "rawpeer";
@@ -330,15 +312,39 @@ s_flood_batch (const char *dir, uint8_t **out, size_t *out_len)
 static bool
 s_flood_send (s_peer_t *p, const uint8_t *buf, size_t len, uint64_t *bytes)
 {
-    zframe_t *f = zframe_new (buf, len);
-    if (!f)
+    if (sh_link_send_raw (p->link, buf, len, SH_LINK_DONTWAIT) != SH_OK)
         return false;
-    if (zframe_send (&f, p->sock, ZFRAME_DONTWAIT) != 0) {
-        zframe_destroy (&f);
-        return false;
-    }
     *bytes += len;
     return true;
+}
+
+//  Drain the replies (and monitor events) that are there; wait a little
+//  when no reply came.
+static void
+s_flood_drain (s_peer_t *p, uint64_t *replies, uint64_t *errors)
+{
+    bool any = false;
+    int wait_ms = 0;
+    while (true) {
+        sh_link_event_t ev;
+        sh_wire_msg_t r;
+        sh_err rc = sh_link_wait (p->link, wait_ms, &ev, &r, NULL);
+        if (ev.type == SH_LINK_NOTHING) {
+            if (any || wait_ms > 0)
+                return;
+            wait_ms = 1;
+        }
+        else
+        if (ev.type == SH_LINK_MESSAGE) {
+            if (rc == SH_OK) {
+                *errors += r.type == SH_WIRE_ERROR;
+                sh_wire_msg_fini (&r);
+            }
+            (*replies)++;
+            any = true;
+            wait_ms = 0;
+        }
+    }
 }
 
 static int
@@ -359,36 +365,18 @@ s_flood (s_peer_t *p, const s_args_t *a)
     for (int i = 0; i < S_FLOOD_GARBAGE; i++)
         garbage[i][0] = 0xff;
     uint64_t msgs = 0, bytes = 0, replies = 0, errors = 0;
-    int64_t t0 = zclock_mono ();
+    int64_t t0 = sh_sys_mono_ms ();
     p->deadline = t0 + (int64_t) a->timeout_s * 1000;
-    while (zclock_mono () < p->deadline && !zsys_interrupted) {
+    while (sh_sys_mono_ms () < p->deadline && !sh_link_interrupted ()) {
         //  one round: Hello, the forged batch, garbage; whatever the pipe takes
         msgs += s_flood_send (p, hello, hello_len, &bytes);
         msgs += s_flood_send (p, push, push_len, &bytes);
         for (int i = 0; i < S_FLOOD_GARBAGE; i++)
             msgs += s_flood_send (p, garbage[i], 64 + (size_t) (i * 12), &bytes);
-        //  drain replies; wait a little when nothing moved
-        zmsg_t *m;
-        bool any = false;
-        while ((zsock_events (p->sock) & ZMQ_POLLIN) && (m = zmsg_recv (p->sock)) != NULL) {
-            zframe_t *f = zmsg_first (m);
-            sh_wire_msg_t r;
-            if (f && sh_wire_decode (&r, zframe_data (f), zframe_size (f), SH_WIRE_MAX_BYTES, NULL) == SH_OK) {
-                errors += r.type == SH_WIRE_ERROR;
-                sh_wire_msg_fini (&r);
-            }
-            zmsg_destroy (&m);
-            replies++;
-            any = true;
-        }
-        if (!any)
-            zpoller_wait (p->poller, 1);
-        zmsg_t *ev;
-        while (zsock_events (p->mon) & ZMQ_POLLIN && (ev = zmsg_recv (p->mon)) != NULL)
-            zmsg_destroy (&ev);
+        s_flood_drain (p, &replies, &errors);
     }
     printf ("flood: %" PRIu64 " messages, %" PRIu64 " bytes sent, %" PRIu64 " replies (%" PRIu64
-            " errors) in %.1f s\n", msgs, bytes, replies, errors, (zclock_mono () - t0) / 1000.0);
+            " errors) in %.1f s\n", msgs, bytes, replies, errors, (sh_sys_mono_ms () - t0) / 1000.0);
     free (push);
     free (hello);
     return replies > 0 ? 0 : 1;
@@ -414,14 +402,14 @@ s_run (s_peer_t *p, const s_args_t *a)
         if (!(other = s_load_key (a->other_dir)))
             return 2;
     }
-    p->deadline = zclock_mono () + (int64_t) a->timeout_s * 1000;
+    p->deadline = sh_sys_mono_ms () + (int64_t) a->timeout_s * 1000;
     bool is_error = false;
     int sent = -1;
     uint8_t *buf = NULL;
     size_t len = 0;
 
     if (!strcmp (mode, "garbage")) {
-        len = 64 + (size_t) (zclock_mono () % 448);
+        len = 64 + (size_t) (sh_sys_mono_ms () % 448);
         buf = malloc (len);
         if (buf) {
             sh_crypto_random (buf, len);
@@ -531,7 +519,7 @@ main (int argc, char **argv)
         return 2;
 
     s_peer_t p = { 0 };
-    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES], pk[SH_CURVE_BYTES], sk[SH_CURVE_BYTES];
+    uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
     if (sh_crypto_unhex (hub_ed, sizeof hub_ed, a.hub_key) != SH_OK
     ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
         fprintf (stderr, "sh_rawpeer: --hub-key is not an Ed25519 public key in hex\n");
@@ -539,41 +527,20 @@ main (int argc, char **argv)
     }
     if (!(p.key = s_load_key (a.dir)))
         return 2;
-    if (sh_key_curve (p.key, pk, sk) != SH_OK) {
-        fprintf (stderr, "sh_rawpeer: the node key cannot be converted to a CURVE key\n");
-        sh_key_destroy (&p.key);
-        return 2;
-    }
-    zsys_set_linger (0);
-    p.sock = zsock_new (ZMQ_DEALER);
-    if (!p.sock) {
-        sh_crypto_wipe (sk, sizeof sk);
-        sh_key_destroy (&p.key);
-        return 2;
-    }
-    zsock_set_curve_serverkey_bin (p.sock, hub_curve);
-    zsock_set_curve_publickey_bin (p.sock, pk);
-    zsock_set_curve_secretkey_bin (p.sock, sk);
-    sh_crypto_wipe (sk, sizeof sk);
-    zsock_set_maxmsgsize (p.sock, (int) (64 << 20));
-    zsock_set_sndtimeo (p.sock, a.timeout_s * 1000);
-    char mon_ep[64];
-    snprintf (mon_ep, sizeof mon_ep, "inproc://sh-rawpeer-monitor-%d", (int) getpid ());
-    zmq_socket_monitor (zsock_resolve (p.sock), mon_ep, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                        | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
-    p.mon = zsock_new_pair (NULL);
+    //  sends wait up to --timeout; the monitor reports refused handshakes
+    const sh_link_options_t link_opts = { .monitor = true, .send_timeout_ms = a.timeout_s * 1000 };
+    sh_err rc = sh_link_client_new (&p.link, p.key, hub_ed, &link_opts);
     int ret = 2;
-    if (!p.mon || zsock_connect (p.mon, "%s", mon_ep) != 0 || zsock_connect (p.sock, "%s", a.hub) != 0)
+    if (rc == SH_ECRYPTO)
+        fprintf (stderr, "sh_rawpeer: the node key cannot be converted to a CURVE key\n");
+    else
+    if (rc || sh_link_connect (p.link, a.hub) != SH_OK)
         fprintf (stderr, "sh_rawpeer: cannot connect to '%s'\n", a.hub);
     else {
-        p.poller = zpoller_new (p.sock, p.mon, NULL);
         ret = s_run (&p, &a);
         fflush (stdout);
     }
-    zpoller_destroy (&p.poller);
-    zmq_socket_monitor (zsock_resolve (p.sock), NULL, 0);
-    zsock_destroy (&p.mon);
-    zsock_destroy (&p.sock);
+    sh_link_destroy (&p.link);
     sh_key_destroy (&p.key);
     return ret;
 }

@@ -1,0 +1,589 @@
+/*  hub_handler_test -- the hub's decisions on one message at a time
+    (server/hub_handler.c, docs/protocol.md 13.7), without a socket.
+
+    Each test builds the fuzz fixture's hub (tests/fuzz/fuzz_fixture.h: A
+    and B enrolled in two towns, R revoked, D blocked, an auditor, a
+    stranger; the hub holds A's seq 1..3, B's 1..2, R's 1, D's 1 and D's
+    fork as evidence) in a fresh directory, drives hub_handler_message as
+    hub_serve would, and decodes every answer the reply callback captures
+    with sh_wire, checking the receipts as a node does.
+*/
+#include "sh_test.h"
+
+#include "fuzz_fixture.h"
+#include "hub_handler.h"
+#include "sh_change.h"
+#include "sh_changelog.h"
+#include "sh_export.h"
+#include "sh_hublog.h"
+#include "sh_merkle.h"
+#include "sh_hubid.h"
+#include "sh_note.h"
+#include "sh_registry.h"
+#include "sh_wire.h"
+
+//  A hub, its handler and the answers it gave.
+typedef struct {
+    char *dir;                          //  hub directory
+    sh_store_t *store;                  //  its store
+    sh_key_t *hub_key;                  //  hub identity
+    sh_hubid_t id;                      //  its identity: origin, checkpoint verifier
+    hub_config_t config;                //  quiet, one thread
+    hub_handler_t *h;                   //  the handler under test
+    size_t replies;                     //  answers to the current message
+    uint8_t *answer;                    //  the last answer (owned)
+    size_t answer_len;                  //  its size
+    uint8_t rid[255];                   //  routing id it was sent to
+    size_t rid_len;                     //  its length
+} s_hub_t;
+
+static const uint8_t s_rid_a[5] = { 0, 0x6b, 0x8b, 0x45, 0x01 };    //  as ZeroMQ makes them
+static const uint8_t s_rid_b[5] = { 0, 0x6b, 0x8b, 0x45, 0x02 };
+
+//  hub_reply_fn: keep the answer.
+static void
+s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, void *arg)
+{
+    s_hub_t *hub = arg;
+    SH_CHECK (rid_len > 0 && rid_len <= sizeof hub->rid);
+    memcpy (hub->rid, rid, rid_len);
+    hub->rid_len = rid_len;
+    free (hub->answer);
+    hub->answer = malloc (len ? len : 1);
+    SH_CHECK (hub->answer);
+    memcpy (hub->answer, buf, len);
+    hub->answer_len = len;
+    hub->replies++;
+}
+
+static void
+s_hub_open (s_hub_t *hub)
+{
+    memset (hub, 0, sizeof *hub);
+    hub->dir = sh_test_tmpdir ();
+    hub->hub_key = fuzz_key (FUZZ_KEY_HUB);
+    SH_PASS (fuzz_hub_build (&hub->store, hub->dir, hub->hub_key));
+    sh_hubid_init_key (&hub->id, hub->hub_key);
+    hub->config = (hub_config_t) { .dir = hub->dir, .bind = "inproc://test", .threads = 1, .quiet = true };
+    hub->h = hub_handler_new (&hub->config, hub->store, &hub->id, s_reply, hub);
+    SH_CHECK (hub->h);
+}
+
+static void
+s_hub_close (s_hub_t *hub)
+{
+    hub_handler_destroy (&hub->h);
+    SH_CHECK (hub->h == NULL);
+    sh_store_close (&hub->store);
+    sh_key_destroy (&hub->hub_key);
+    free (hub->answer);
+    sh_test_rmdir (hub->dir);
+}
+
+//  The User-Id ZAP gives the connection of key id.
+static void
+s_user (char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)], fuzz_key_id_t id)
+{
+    sh_key_t *key = fuzz_key (id);
+    sh_crypto_hex (user, sh_key_public (key), SH_PUBKEY_BYTES);
+    sh_key_destroy (&key);
+}
+
+//  Hand one frame to the handler; it must answer once, to rid. The
+//  answer is decoded into *out (caller finis it).
+static void
+s_raw (s_hub_t *hub, const uint8_t *rid, const char *user, const uint8_t *body, size_t len, size_t extra,
+       sh_wire_msg_t *out)
+{
+    hub->replies = 0;
+    hub_handler_message (hub->h, rid, 5, user, body, len, extra);
+    SH_CHECK (hub->replies == 1);
+    SH_CHECK (hub->rid_len == 5 && memcmp (hub->rid, rid, 5) == 0);
+    SH_PASS (sh_wire_decode (out, hub->answer, hub->answer_len, SH_WIRE_MAX_BYTES, NULL));
+}
+
+//  Send m from the connection rid of key who; the answer into *out.
+static void
+s_send (s_hub_t *hub, const uint8_t *rid, fuzz_key_id_t who, const sh_wire_msg_t *m, sh_wire_msg_t *out)
+{
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    s_user (user, who);
+    uint8_t *buf;
+    size_t len;
+    SH_PASS (sh_wire_encode (m, &buf, &len));
+    s_raw (hub, rid, user, buf, len, 0, out);
+    free (buf);
+}
+
+//  The answer to m must be an Error with code.
+static void
+s_expect_error (s_hub_t *hub, const uint8_t *rid, fuzz_key_id_t who, const sh_wire_msg_t *m,
+                sh_wire_error_t code)
+{
+    sh_wire_msg_t r;
+    s_send (hub, rid, who, m, &r);
+    if (r.type != SH_WIRE_ERROR || r.u.error.code != code)
+        fprintf (stderr, "expected %s, got %s %s: %s\n", sh_wire_error_name (code), sh_wire_type_name (r.type),
+                 r.type == SH_WIRE_ERROR ? sh_wire_error_name (r.u.error.code) : "",
+                 r.type == SH_WIRE_ERROR ? r.u.error.message : "");
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == code);
+    sh_wire_msg_fini (&r);
+}
+
+//  Hello as who on rid (naming its own key, holding a checkpoint of
+//  cp_size); the Welcome into *w.
+static void
+s_hello (s_hub_t *hub, const uint8_t *rid, fuzz_key_id_t who, uint64_t cp_size, sh_wire_msg_t *w)
+{
+    sh_key_t *key = fuzz_key (who);
+    sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
+    memcpy (m.u.hello.node, sh_key_public (key), SH_PUBKEY_BYTES);
+    m.u.hello.checkpoint_size = cp_size;
+    m.u.hello.nonce = 0x5eed;
+    sh_key_destroy (&key);
+    s_send (hub, rid, who, &m, w);
+    SH_CHECK (w->type == SH_WIRE_WELCOME);
+    SH_CHECK (w->u.welcome.nonce == 0x5eed);
+}
+
+//  A Push (batch) of who's chain first..last; flip the last byte of the
+//  last change when forged. The changes are owned by *owned (free each).
+static sh_wire_msg_t
+s_push (fuzz_bytes_t owned[FUZZ_CHAIN_A], sh_wire_bytes_t ch[FUZZ_CHAIN_A], fuzz_key_id_t who,
+        uint64_t first, uint64_t last, bool forged)
+{
+    size_t n = 0;
+    for (uint64_t seq = first; seq <= last; seq++, n++) {
+        SH_PASS (fuzz_chain (&owned[n], NULL, who, seq, false));
+        ch[n] = (sh_wire_bytes_t) { owned[n].data, owned[n].len };
+    }
+    if (forged)
+        owned[n - 1].data[owned[n - 1].len - 1] ^= 0x01;    //  a SignedChange ends with its signature
+    sh_wire_msg_t m = { .type = SH_WIRE_PUSH };
+    m.u.push.batch = 1;
+    m.u.push.n = n;
+    m.u.push.changes = ch;
+    return m;
+}
+
+static void
+s_free_push (fuzz_bytes_t *owned, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free (owned[i].data);
+}
+
+/* --------------------------------------------------------------------------
+ * Refusals before any session
+ * -------------------------------------------------------------------------- */
+
+static void
+test_unauthenticated (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    size_t len;
+    uint8_t *ping;
+    sh_wire_msg_t p = { .type = SH_WIRE_PING }, r;
+    SH_PASS (sh_wire_encode (&p, &ping, &len));
+    //  no User-Id, and one that is not 64 hex digits
+    s_raw (&hub, s_rid_a, NULL, ping, len, 0, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_NOT_ENROLLED);
+    sh_wire_msg_fini (&r);
+    s_raw (&hub, s_rid_a, "not-hex", ping, len, 0, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_NOT_ENROLLED);
+    sh_wire_msg_fini (&r);
+    free (ping);
+    s_hub_close (&hub);
+}
+
+static void
+test_malformed (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    s_user (user, FUZZ_KEY_A);
+    sh_wire_msg_t p = { .type = SH_WIRE_PING }, r;
+    uint8_t *buf;
+    size_t len;
+    SH_PASS (sh_wire_encode (&p, &buf, &len));
+    //  a valid envelope with an extra frame after it
+    s_raw (&hub, s_rid_a, user, buf, len, 1, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_MALFORMED);
+    SH_CHECK (strstr (r.u.error.message, "1 extra frames"));
+    sh_wire_msg_fini (&r);
+    free (buf);
+    //  garbage (0xff: wire type 7, never an Envelope), and nothing at all
+    uint8_t garbage[97];
+    memset (garbage, 0xff, sizeof garbage);
+    s_raw (&hub, s_rid_a, user, garbage, sizeof garbage, 0, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_MALFORMED);
+    sh_wire_msg_fini (&r);
+    s_raw (&hub, s_rid_a, user, NULL, 0, 0, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_MALFORMED);
+    sh_wire_msg_fini (&r);
+    //  a body a node may not send
+    sh_wire_msg_t pong = { .type = SH_WIRE_PONG };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &pong, SH_WIRE_ERR_MALFORMED);
+    s_hub_close (&hub);
+}
+
+static void
+test_too_large (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    s_user (user, FUZZ_KEY_A);
+    size_t len = SH_WIRE_MAX_BYTES + 1;
+    uint8_t *big = calloc (1, len);
+    SH_CHECK (big);
+    big[0] = 0x08;              //  starts like an Envelope
+    big[1] = 0x01;
+    sh_wire_msg_t r;
+    s_raw (&hub, s_rid_a, user, big, len, 0, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_TOO_LARGE);
+    sh_wire_msg_fini (&r);
+    free (big);
+    s_hub_close (&hub);
+}
+
+static void
+test_version (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t p = { .type = SH_WIRE_PING, .version = 99 };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &p, SH_WIRE_ERR_VERSION);
+    s_hub_close (&hub);
+}
+
+static void
+test_no_session (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 1, false);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &push, SH_WIRE_ERR_SESSION);
+    s_free_push (owned, 1);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 16 } };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &pull, SH_WIRE_ERR_SESSION);
+    sh_wire_msg_t fetch = { .type = SH_WIRE_FETCH };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_AUDITOR, &fetch, SH_WIRE_ERR_SESSION);
+    //  a session belongs to its connection and its key
+    sh_wire_msg_t w;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    s_expect_error (&hub, s_rid_b, FUZZ_KEY_A, &pull, SH_WIRE_ERR_SESSION);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_B, &pull, SH_WIRE_ERR_SESSION);
+    s_hub_close (&hub);
+}
+
+static void
+test_hello_other_key (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_key_t *b = fuzz_key (FUZZ_KEY_B);
+    sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
+    memcpy (m.u.hello.node, sh_key_public (b), SH_PUBKEY_BYTES);
+    sh_key_destroy (&b);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &m, SH_WIRE_ERR_AUTHOR);
+    //  a key the hub does not know (ZAP would not have admitted it)
+    sh_key_t *x = fuzz_key (FUZZ_KEY_STRANGER);
+    memcpy (m.u.hello.node, sh_key_public (x), SH_PUBKEY_BYTES);
+    sh_key_destroy (&x);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_STRANGER, &m, SH_WIRE_ERR_NOT_ENROLLED);
+    s_hub_close (&hub);
+}
+
+static void
+test_ping (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t p = { .type = SH_WIRE_PING, .u.ping.nonce = 0xfeedf00d }, r;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &p, &r);     //  no session needed
+    SH_CHECK (r.type == SH_WIRE_PONG && r.u.ping.nonce == 0xfeedf00d);
+    sh_wire_msg_fini (&r);
+    s_hub_close (&hub);
+}
+
+/* --------------------------------------------------------------------------
+ * Sessions
+ * -------------------------------------------------------------------------- */
+
+//  The root of the hub's tree at size.
+static void
+s_root (s_hub_t *hub, uint64_t size, uint8_t root[SH_HASH_BYTES])
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (hub->store, false, &txn));
+    SH_PASS (sh_merkle_root (txn, size, root));
+    sh_store_abort (&txn);
+}
+
+static void
+test_welcome (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    SH_CHECK (!strcmp (w.u.welcome.scope, FUZZ_SCOPE_A));
+    SH_CHECK (w.u.welcome.head_seq == FUZZ_HUB_A);
+    fuzz_bytes_t third;
+    uint8_t hash[SH_HASH_BYTES];
+    sh_change_t c;
+    SH_PASS (fuzz_chain (&third, NULL, FUZZ_KEY_A, FUZZ_HUB_A, false));
+    SH_PASS (sh_change_open (&c, hash, third.data, third.len, NULL));
+    sh_change_fini (&c);
+    free (third.data);
+    SH_CHECK (!memcmp (w.u.welcome.head_hash, hash, SH_HASH_BYTES));
+    SH_CHECK (w.u.welcome.credit == 4 && w.u.welcome.max_changes > 0 && w.u.welcome.max_bytes > 0);
+    //  the checkpoint is the hub's whole log, signed with its key
+    sh_note_checkpoint_t cp;
+    SH_CHECK (w.u.welcome.checkpoint);
+    SH_PASS (sh_note_checkpoint_open (&cp, w.u.welcome.checkpoint, strlen (w.u.welcome.checkpoint), &hub.id.vkey,
+                                      hub.id.origin));
+    SH_CHECK (cp.size == w.u.welcome.log_size && cp.size == 7);
+    uint8_t root[SH_HASH_BYTES];
+    s_root (&hub, cp.size, root);
+    SH_CHECK (!memcmp (root, cp.root, SH_HASH_BYTES));
+    SH_CHECK (w.u.welcome.n_consistency == 0);
+    sh_wire_msg_fini (&w);
+    //  holding the checkpoint of size 3: the Welcome proves it extends it
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 3, &w);
+    uint8_t old_root[SH_HASH_BYTES];
+    s_root (&hub, 3, old_root);
+    SH_PASS (sh_merkle_verify_consistency (3, cp.size, old_root, cp.root,
+                                           (const uint8_t (*)[SH_HASH_BYTES]) w.u.welcome.consistency,
+                                           w.u.welcome.n_consistency));
+    sh_wire_msg_fini (&w);
+    s_hub_close (&hub);
+}
+
+//  The Ack's receipt, checked as a node does: the checkpoint opens, its
+//  root is the range over the pushed changes, and it extends the
+//  Welcome's checkpoint (cp_size, cp_root).
+static void
+s_check_receipt (s_hub_t *hub, const sh_wire_msg_t *a, const sh_wire_bytes_t *pushed, size_t n,
+                 uint64_t cp_size, const uint8_t cp_root[SH_HASH_BYTES])
+{
+    sh_note_checkpoint_t cp;
+    SH_CHECK (a->u.ack.checkpoint);
+    SH_PASS (sh_note_checkpoint_open (&cp, a->u.ack.checkpoint, strlen (a->u.ack.checkpoint), &hub->id.vkey,
+                                      hub->id.origin));
+    SH_CHECK (cp.size == a->u.ack.first_leaf + n && a->u.ack.first_leaf == cp_size);
+    uint8_t leaves[FUZZ_CHAIN_A][SH_HASH_BYTES], root[SH_HASH_BYTES];
+    for (size_t i = 0; i < n; i++)
+        sh_merkle_leaf_hash (leaves[i], pushed[i].data, pushed[i].len);
+    SH_PASS (sh_merkle_range_root ((const uint8_t (*)[SH_HASH_BYTES]) a->u.ack.range, a->u.ack.n_range,
+                                   a->u.ack.first_leaf, (const uint8_t (*)[SH_HASH_BYTES]) leaves, n, root));
+    SH_CHECK (!memcmp (root, cp.root, SH_HASH_BYTES));
+    SH_PASS (sh_merkle_verify_consistency (cp_size, cp.size, cp_root, cp.root,
+                                           (const uint8_t (*)[SH_HASH_BYTES]) a->u.ack.consistency,
+                                           a->u.ack.n_consistency));
+}
+
+static void
+test_push (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_note_checkpoint_t wcp;
+    SH_PASS (sh_note_checkpoint_open (&wcp, w.u.welcome.checkpoint, strlen (w.u.welcome.checkpoint), &hub.id.vkey,
+                                      hub.id.origin));
+    sh_wire_msg_fini (&w);
+    //  A's next three changes: stored, acknowledged with a receipt
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 3, false);
+    push.u.push.batch = 7;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.batch == 7);
+    SH_CHECK (r.u.ack.accepted == 3 && r.u.ack.duplicates == 0 && r.u.ack.head_seq == FUZZ_HUB_A + 3);
+    s_check_receipt (&hub, &r, ch, 3, wcp.size, wcp.root);
+    sh_wire_msg_fini (&r);
+    //  the same again: all duplicates, nothing new, no receipt needed
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 0 && r.u.ack.duplicates == 3);
+    SH_CHECK (r.u.ack.head_seq == FUZZ_HUB_A + 3 && !r.u.ack.checkpoint);
+    sh_wire_msg_fini (&r);
+    s_free_push (owned, 3);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 10);
+    s_hub_close (&hub);
+}
+
+static void
+test_push_refused (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    //  a forged signature: refused, nothing stored
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 2, true);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &push, SH_WIRE_ERR_SIGNATURE);
+    s_free_push (owned, 2);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7);
+    //  B's change pushed on A's session: not A's to push
+    push = s_push (owned, ch, FUZZ_KEY_B, 1, 1, false);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &push, SH_WIRE_ERR_AUTHOR);
+    s_free_push (owned, 1);
+    //  the blocked key D may open a session but not push
+    s_hello (&hub, s_rid_b, FUZZ_KEY_BLOCKED, 0, &w);
+    sh_wire_msg_fini (&w);
+    push = s_push (owned, ch, FUZZ_KEY_BLOCKED, 1, 1, false);
+    s_expect_error (&hub, s_rid_b, FUZZ_KEY_BLOCKED, &push, SH_WIRE_ERR_BLOCKED);
+    s_free_push (owned, 1);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7);
+    s_hub_close (&hub);
+}
+
+static void
+test_pull (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 100 } };
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &pull, &r);
+    SH_CHECK (r.type == SH_WIRE_BATCH && r.u.batch.since == 0 && r.u.batch.done);
+    //  in A's town only R wrote besides A: its one change, never A's own
+    sh_key_t *a = fuzz_key (FUZZ_KEY_A), *rk = fuzz_key (FUZZ_KEY_REVOKED);
+    SH_CHECK (r.u.batch.n == 1);
+    for (size_t i = 0; i < r.u.batch.n; i++) {
+        sh_change_t c;
+        SH_PASS (sh_change_open (&c, NULL, r.u.batch.changes[i].data, r.u.batch.changes[i].len, NULL));
+        SH_CHECK (memcmp (c.author, sh_key_public (a), SH_PUBKEY_BYTES) != 0);
+        SH_CHECK (!memcmp (c.author, sh_key_public (rk), SH_PUBKEY_BYTES));
+        SH_CHECK (!strncmp (c.region, FUZZ_SCOPE_A, strlen (FUZZ_SCOPE_A)));
+        sh_change_fini (&c);
+    }
+    SH_CHECK (r.u.batch.n_keys == 1 && !memcmp (r.u.batch.keys[0].key, sh_key_public (rk), SH_PUBKEY_BYTES)
+              && r.u.batch.keys[0].revoked);
+    sh_key_destroy (&a);
+    sh_key_destroy (&rk);
+    sh_wire_msg_fini (&r);
+    s_hub_close (&hub);
+}
+
+static void
+test_auditor (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_AUDITOR, 0, &w);
+    SH_CHECK (!strcmp (w.u.welcome.scope, FUZZ_DISTRICT));
+    sh_wire_msg_fini (&w);
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 1, false);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_AUDITOR, &push, SH_WIRE_ERR_ROLE);
+    s_free_push (owned, 1);
+    //  the export in chunks of 1000 bytes, put together, parses
+    uint8_t *export = NULL;
+    uint64_t offset = 0, total = 0;
+    do {
+        sh_wire_msg_t f = { .type = SH_WIRE_FETCH, .u.fetch = { offset, 1000 } };
+        s_send (&hub, s_rid_a, FUZZ_KEY_AUDITOR, &f, &r);
+        SH_CHECK (r.type == SH_WIRE_CHUNK && r.u.chunk.offset == offset && r.u.chunk.len <= 1000);
+        SH_CHECK (offset == 0 || r.u.chunk.total == total);
+        total = r.u.chunk.total;
+        SH_CHECK (r.u.chunk.len > 0 && offset + r.u.chunk.len <= total);
+        export = realloc (export, total);
+        SH_CHECK (export);
+        memcpy (export + offset, r.u.chunk.data, r.u.chunk.len);
+        offset += r.u.chunk.len;
+        sh_wire_msg_fini (&r);
+    } while (offset < total);
+    SH_CHECK (total > 1000);
+    sh_export_t *ex;
+    SH_PASS (sh_export_parse (&ex, &export, total, NULL));
+    SH_CHECK (sh_export_change_count (ex) == 7);
+    sh_export_destroy (&ex);
+    //  a node may not fetch
+    s_hello (&hub, s_rid_b, FUZZ_KEY_B, 0, &w);
+    sh_wire_msg_fini (&w);
+    sh_wire_msg_t f = { .type = SH_WIRE_FETCH };
+    s_expect_error (&hub, s_rid_b, FUZZ_KEY_B, &f, SH_WIRE_ERR_ROLE);
+    s_hub_close (&hub);
+}
+
+static void
+test_revoked (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    //  R was revoked before it came
+    sh_key_t *key = fuzz_key (FUZZ_KEY_REVOKED);
+    sh_wire_msg_t m = { .type = SH_WIRE_HELLO }, w;
+    memcpy (m.u.hello.node, sh_key_public (key), SH_PUBKEY_BYTES);
+    sh_key_destroy (&key);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_REVOKED, &m, SH_WIRE_ERR_REVOKED);
+    //  A is revoked during its session: its next Pull ends the session
+    s_hello (&hub, s_rid_b, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    key = fuzz_key (FUZZ_KEY_A);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (hub.store, true, &txn));
+    SH_PASS (sh_registry_revoke (txn, sh_key_public (key), FUZZ_REVOKE_MS + 1));
+    SH_PASS (sh_store_commit (&txn));
+    sh_key_destroy (&key);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 16 } };
+    s_expect_error (&hub, s_rid_b, FUZZ_KEY_A, &pull, SH_WIRE_ERR_REVOKED);
+    s_expect_error (&hub, s_rid_b, FUZZ_KEY_A, &pull, SH_WIRE_ERR_SESSION);
+    s_hub_close (&hub);
+}
+
+static void
+test_expire (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 16 } };
+    //  not idle for a minute yet: kept
+    hub_handler_expire (hub.h, 60000);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &pull, &r);
+    SH_CHECK (r.type == SH_WIRE_BATCH);
+    sh_wire_msg_fini (&r);
+    //  every session is idle longer than -1 ms: forgotten
+    hub_handler_expire (hub.h, -1);
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &pull, SH_WIRE_ERR_SESSION);
+    s_hub_close (&hub);
+}
+
+static const sh_test_case_t tests[] = {
+    { "unauthenticated", test_unauthenticated },
+    { "malformed", test_malformed },
+    { "too large", test_too_large },
+    { "version", test_version },
+    { "no session", test_no_session },
+    { "hello other key", test_hello_other_key },
+    { "ping", test_ping },
+    { "welcome", test_welcome },
+    { "push", test_push },
+    { "push refused", test_push_refused },
+    { "pull", test_pull },
+    { "auditor", test_auditor },
+    { "revoked", test_revoked },
+    { "expire", test_expire },
+    { NULL, NULL }
+};
+
+SH_TEST_MAIN (tests)
