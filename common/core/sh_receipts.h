@@ -2,7 +2,7 @@
     proofs between them and the batch receipts it was given, kept in the
     node's "receipts" database (SH_DB_RECEIPTS), and the checks on them
     (docs/protocol.md 13.18 and 15.6). The node writes them as it syncs
-    (node_sync); `shouhe-audit receipts` reads them back without the hub.
+    (node_session); `shouhe-audit receipts` reads them back without the hub.
     This module is the only one that knows their layout.
 
     Layout. Keys start with one tag byte; numbers are big-endian (be64):

@@ -3,7 +3,7 @@
 # (its CURVE keys derived from hub.key as shouhe-hub derives them), relays the node's messages
 # to the real hub and alters the answers. Closes docs/security.md 2.7 items 1-5.
 #
-# Each refused scenario asserts the node's exit code, its message (node/node_sync.c) and that the
+# Each refused scenario asserts the node's exit code, its message (node/node_session.c) and that the
 # sync changed nothing in the node's store: the same digest and log, `log verify` passes, no
 # batch receipt added and the receipts still verify (`shouhe-audit receipts`; at most the
 # Welcome's honest checkpoint is new), and the download cursor unchanged (the final honest sync
@@ -198,7 +198,7 @@ it_step "--hub-key of another hub, a node holding no checkpoint: the CURVE hands
 before=$(state d)
 assert_exit 6 sync_key d "$HUB_EP" "$OTHER_KEY" --deadline 20
 # (spec 13.3 words it "the CURVE handshake with the hub failed: is --hub-key the hub's key?"; the
-# code gives up after 5 failed handshakes, node_sync.c s_on_monitor)
+# code gives up after 5 failed handshakes, node_session.c node_session_on_event)
 assert_err "^shouhe-node: the CURVE handshake with the hub failed 5 times: is --hub-key the hub's key\?$"
 assert_state d "$before" "wrong --hub-key"
 assert_eq "$(hub_node_field "${KEY[d]}" last_seen_ms)" 0 "the real hub never saw a Hello from d"
@@ -282,7 +282,7 @@ refused batch-unvouched a 6 \
     "^shouhe-node: the hub sent a change in ${V}701 by a key it did not vouch for$"
 refused batch-key-scope a 6 \
     "^shouhe-node: the hub sent a change in ${V}701 by a key whose scope does not cover it$"
-# an auditor's change gets the scope wording (node_sync.c s_on_batch tests role and scope together)
+# an auditor's change gets the scope wording (node_session.c s_judge tests role and scope together)
 refused batch-auditor a 6 \
     "^shouhe-node: the hub sent a change in ${V}701 by a key whose scope does not cover it$"
 refused batch-outside a 6 \

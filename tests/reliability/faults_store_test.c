@@ -695,7 +695,7 @@ s_ingest_consistent (const s_ingfx_t *fx, const s_rstate_t *st)
 }
 
 //  Check and apply one downloaded Batch in one transaction with the new
-//  cursor, as `shouhe-node sync` does (node_sync.c, s_on_batch).
+//  cursor, as `shouhe-node sync` does (node_session.c, s_on_batch).
 static sh_err
 s_apply_batch (sh_replica_t *r, const sh_hublog_batch_t *b)
 {

@@ -1,6 +1,6 @@
 /*  sh_receipts_test -- a node's receipts on a real LMDB store, taken from a
     real hub log (sh_hublog: pushed batches, checkpoints signed by the hub's
-    key, proofs read from its Merkle tree) as node_sync takes them: every
+    key, proofs read from its Merkle tree) as node_session takes them: every
     check passes on an honest hub's receipts, and a forged or inconsistent
     checkpoint, a bad range and malformed entries are refused.
 */

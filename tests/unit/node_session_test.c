@@ -1,0 +1,785 @@
+/*  node_session_test -- the node's sync state machine (node/node_session.c)
+    against a real hub handler (server/hub_handler.c), with no socket.
+
+    The world: a hub (a real store with enrolled keys, its identity and its
+    handler) and nodes (real replicas in fresh directories). A node's
+    session sends through a callback that encodes the message and hands it
+    to hub_handler_message as hub_serve would (a routing id per connection,
+    the node key's hex as the ZAP User-Id); the handler's answers are
+    queued for the node, as a DEALER's inbox, and delivered (decoded with
+    sh_wire) before each step. Time is a counter the test moves by 100 ms
+    per round, the wait of node_sync's loop, so pings, retries and the
+    deadline come without sleeping. A link drop empties the inbox; the
+    test can also drop one answer of a given type, or rewrite a Batch as a
+    hub that misbehaves would.
+*/
+#include "sh_test.h"
+
+#include "hub_handler.h"
+#include "node_session.h"
+#include "sh_changelog.h"
+#include "sh_exit.h"
+#include "sh_hubid.h"
+#include "sh_merge.h"
+#include "sh_note.h"
+#include "sh_receipts.h"
+#include "sh_registry.h"
+#include "sh_replica.h"
+#include "sh_store.h"
+#include "sh_wire.h"
+#include "shouhe/v1/domain.pb-c.h"
+
+#define S_VILLAGE "500115101001"        //  the scope of nodes A1 and A2
+#define S_VILLAGE_B "500115102001"      //  the scope of node B
+#define S_ROUND_MS 100                  //  one round: node_sync's wait
+#define S_TIMEOUT (-1)                  //  s_run: the rounds ran out
+#define S_STOPPED (-2)                  //  s_run: the stop condition held
+
+typedef struct s_node_t s_node_t;
+
+//  A hub: its store, key, identity and handler.
+typedef struct {
+    char *dir;                          //  hub directory
+    sh_store_t *store;                  //  its store
+    sh_key_t *key;                      //  its key pair
+    sh_hubid_t id;                      //  its identity (signs checkpoints)
+    hub_config_t config;                //  quiet, one thread
+    hub_handler_t *h;                   //  the handler
+    s_node_t *peer;                     //  the node whose message is being handled
+} s_hub_t;
+
+typedef struct {
+    uint8_t *buf;                       //  an encoded Envelope (owned)
+    size_t len;                         //  its size
+} s_frame_t;
+
+//  A node: its replica, its session, and its end of the pretend link.
+struct s_node_t {
+    char *dir;                          //  node directory
+    sh_replica_t *r;                    //  its replica
+    node_session_t *session;            //  the session under test (or NULL)
+    s_hub_t *hub;                       //  the hub it talks to
+    sh_hubid_t trust;                   //  the hub identity it was given (--hub-key)
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];  //  its key as the hub's ZAP User-Id
+    int64_t now;                        //  its clock (ms)
+    bool up;                            //  connected
+    uint8_t rid[3];                     //  routing id of the connection (a new one per connection)
+    s_frame_t inbox[256];               //  answers not delivered yet
+    size_t n_inbox;                     //  how many
+    size_t sent[SH_WIRE_CHUNK + 1];     //  messages sent, by type
+    sh_wire_type_t drop_type;           //  drop the drop_nth answer of this type (0: none)
+    unsigned drop_nth;
+    const sh_wire_bytes_t *foreign;     //  put this change into the next Batch (or NULL)
+    const sh_wire_key_t *foreign_key;   //  and vouch for its author
+    unsigned cut_at;                    //  the link breaks at the cut_at-th send from now (0: never)
+};
+
+/* --------------------------------------------------------------------------
+ * The hub
+ * -------------------------------------------------------------------------- */
+
+//  hub_reply_fn: queue the answer for the node being served, unless the
+//  link is down, it is the one to drop, or it is to be rewritten.
+static void
+s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, void *arg)
+{
+    s_hub_t *hub = arg;
+    s_node_t *n = hub->peer;
+    SH_CHECK (n && rid_len == sizeof n->rid && memcmp (rid, n->rid, rid_len) == 0);
+    sh_wire_msg_t m;
+    SH_PASS (sh_wire_decode (&m, buf, len, SH_WIRE_MAX_BYTES, NULL));
+    bool drop = m.type == n->drop_type && n->drop_nth > 0 && --n->drop_nth == 0;
+    uint8_t *copy = NULL;
+    if (m.type == SH_WIRE_BATCH && n->foreign && m.u.batch.n > 0) {
+        //  a hub that sends a change the node must refuse
+        m.u.batch.changes[0] = *n->foreign;
+        m.u.batch.keys = (sh_wire_key_t *) n->foreign_key;
+        m.u.batch.n_keys = 1;
+        SH_PASS (sh_wire_encode (&m, &copy, &len));
+    }
+    sh_wire_msg_fini (&m);
+    if (drop || !n->up) {
+        free (copy);
+        return;
+    }
+    if (!copy) {
+        copy = malloc (len);
+        SH_CHECK (copy);
+        memcpy (copy, buf, len);
+    }
+    SH_CHECK (n->n_inbox < sizeof n->inbox / sizeof n->inbox[0]);
+    n->inbox[n->n_inbox++] = (s_frame_t) { copy, len };
+}
+
+//  A hub with an empty log and key fill (sh_test_key).
+static void
+s_hub_open (s_hub_t *hub, uint8_t fill)
+{
+    memset (hub, 0, sizeof *hub);
+    hub->dir = sh_test_tmpdir ();
+    hub->key = sh_test_key (fill);
+    sh_hubid_init_key (&hub->id, hub->key);
+    SH_PASS (sh_store_open (&hub->store, hub->dir, true, (size_t) 64 << 20));
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (hub->store, true, &txn));
+    SH_PASS (sh_store_meta_put_str (txn, "role", "hub"));
+    SH_PASS (sh_store_commit (&txn));
+    hub->config = (hub_config_t) { .dir = hub->dir, .bind = "inproc://test", .threads = 1, .quiet = true };
+    hub->h = hub_handler_new (&hub->config, hub->store, &hub->id, s_reply, hub);
+    SH_CHECK (hub->h);
+}
+
+static void
+s_hub_close (s_hub_t *hub)
+{
+    hub_handler_destroy (&hub->h);
+    sh_store_close (&hub->store);
+    sh_key_destroy (&hub->key);
+    sh_test_rmdir (hub->dir);
+}
+
+//  Enrol (or revoke) key at the hub with scope.
+static void
+s_hub_enroll (s_hub_t *hub, const uint8_t key[SH_PUBKEY_BYTES], const char *scope)
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (hub->store, true, &txn));
+    SH_PASS (sh_registry_enroll (txn, key, scope, SH_WIRE_ROLE_NODE, "node", 1690000000000));
+    SH_PASS (sh_store_commit (&txn));
+}
+
+static void
+s_hub_revoke (s_hub_t *hub, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (hub->store, true, &txn));
+    SH_PASS (sh_registry_revoke (txn, key, 1690000000001));
+    SH_PASS (sh_store_commit (&txn));
+}
+
+/* --------------------------------------------------------------------------
+ * A node and its session
+ * -------------------------------------------------------------------------- */
+
+//  node_session_clock_fn: the node's counter.
+static int64_t
+s_clock (void *arg)
+{
+    return ((s_node_t *) arg)->now;
+}
+
+//  node_session_send_fn: to the hub handler, on the connection's routing id.
+static bool
+s_send (const sh_wire_msg_t *m, size_t *len, void *arg)
+{
+    s_node_t *n = arg;
+    if (!n->up)
+        return false;
+    if (n->cut_at > 0 && --n->cut_at == 0) {
+        n->up = false;                  //  lost, and so is everything after it
+        return false;
+    }
+    uint8_t *buf;
+    SH_PASS (sh_wire_encode (m, &buf, len));
+    n->sent[m->type]++;
+    n->hub->peer = n;
+    hub_handler_message (n->hub->h, n->rid, sizeof n->rid, n->user, buf, *len, 0);
+    n->hub->peer = NULL;
+    free (buf);
+    return true;
+}
+
+//  A new node of scope talking to hub (enrolled there with scope when
+//  enrol is not NULL), trusting the hub's own key.
+static void
+s_node_open (s_node_t *n, s_hub_t *hub, const char *scope, const char *enrol)
+{
+    memset (n, 0, sizeof *n);
+    n->dir = sh_test_tmpdir ();
+    SH_PASS (sh_replica_create (&n->r, n->dir, scope));
+    n->hub = hub;
+    sh_hubid_init (&n->trust, hub->id.pubkey);
+    sh_crypto_hex (n->user, sh_replica_author (n->r), SH_PUBKEY_BYTES);
+    n->now = 1000000;
+    n->rid[0] = 0x42;
+    n->rid[1] = (uint8_t) (uintptr_t) n;
+    if (enrol)
+        s_hub_enroll (hub, sh_replica_author (n->r), enrol);
+}
+
+static void
+s_inbox_clear (s_node_t *n)
+{
+    for (size_t i = 0; i < n->n_inbox; i++)
+        free (n->inbox[i].buf);
+    n->n_inbox = 0;
+}
+
+//  Forget the first count frames of the inbox (delivered).
+static void
+s_inbox_take (s_node_t *n, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free (n->inbox[i].buf);
+    memmove (n->inbox, n->inbox + count, (n->n_inbox - count) * sizeof n->inbox[0]);
+    n->n_inbox -= count;
+}
+
+static void
+s_node_close (s_node_t *n)
+{
+    s_inbox_clear (n);
+    node_session_destroy (&n->session);
+    SH_CHECK (n->session == NULL);
+    sh_replica_close (&n->r);
+    sh_test_rmdir (n->dir);
+}
+
+static void
+s_link_up (s_node_t *n)
+{
+    n->up = true;
+    n->rid[2]++;                        //  a new connection, a new routing id
+    SH_CHECK (node_session_on_event (n->session, NODE_SESSION_LINK_UP, 0) == SH_EXIT_OK);
+}
+
+static void
+s_link_down (s_node_t *n)
+{
+    n->up = false;
+    s_inbox_clear (n);                  //  what was on the way is lost
+    SH_CHECK (node_session_on_event (n->session, NODE_SESSION_LINK_DOWN, 0) == SH_EXIT_OK);
+}
+
+//  A new session (a new `shouhe-node sync` run); returns node_session_start's exit code.
+static int
+s_session (s_node_t *n, bool watch, int64_t deadline_ms)
+{
+    node_session_destroy (&n->session);
+    s_inbox_clear (n);
+    n->up = false;
+    memset (n->sent, 0, sizeof n->sent);
+    const node_session_options_t o = { .watch = watch, .hub_endpoint = "tcp://hub.test:5555",
+                                       .deadline_ms = deadline_ms, .clock = s_clock, .clock_arg = n };
+    n->session = node_session_new (n->r, &n->trust, &o, s_send, n);
+    SH_CHECK (n->session);
+    return node_session_start (n->session);
+}
+
+//  Up to rounds rounds of node_sync's loop: deliver what arrived, step,
+//  let 100 ms pass. Returns the exit code that ended the sync (SH_EXIT_OK
+//  once done), S_STOPPED as soon as stop (if not NULL) holds after a
+//  round, S_TIMEOUT when the rounds ran out.
+static int
+s_run (s_node_t *n, int rounds, bool (*stop) (s_node_t *))
+{
+    for (int i = 0; i < rounds; i++) {
+        //  what arrived before this round; answers to what it sends come in the next
+        size_t count = n->n_inbox;
+        for (size_t k = 0; k < count; k++) {
+            sh_wire_msg_t m;
+            const char *why = NULL;
+            sh_err rc = sh_wire_decode (&m, n->inbox[k].buf, n->inbox[k].len, SH_WIRE_MAX_BYTES, &why);
+            int ex = node_session_on_message (n->session, n->inbox[k].len, rc, &m, why);
+            if (rc == SH_OK)
+                sh_wire_msg_fini (&m);
+            if (ex) {
+                s_inbox_clear (n);
+                return ex;
+            }
+        }
+        s_inbox_take (n, count);
+        int ex = node_session_step (n->session);
+        if (ex || node_session_done (n->session))
+            return ex;
+        if (stop && stop (n))
+            return S_STOPPED;
+        n->now += S_ROUND_MS;
+    }
+    return S_TIMEOUT;
+}
+
+//  A whole sync, as `shouhe-node sync` runs it: must end with SH_EXIT_OK.
+static void
+s_sync (s_node_t *n)
+{
+    SH_CHECK (s_session (n, false, 0) == SH_EXIT_OK);
+    s_link_up (n);
+    int ex = s_run (n, 1000, NULL);
+    if (ex != SH_EXIT_OK)
+        fprintf (stderr, "sync ended with %d\n", ex);
+    SH_CHECK (ex == SH_EXIT_OK);
+}
+
+static node_session_stats_t
+s_stats (const s_node_t *n)
+{
+    node_session_stats_t st;
+    node_session_stats (n->session, &st);
+    return st;
+}
+
+//  count courtyard writes in village by this node, in one transaction
+//  (names tagged so that every node writes something different).
+static void
+s_write (s_node_t *n, const char *village, int count, const char *tag)
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (n->r, &txn));
+    for (int i = 0; i < count; i++) {
+        char region[32], name[96];
+        snprintf (region, sizeof region, "%s%03d", village, 1 + i % 900);
+        snprintf (name, sizeof name, "courtyard %d of %s, written by node %s in a test of the sync", i, village,
+                  tag);
+        Shouhe__V1__Courtyard c = SHOUHE__V1__COURTYARD__INIT;
+        c.name = name;
+        uint8_t body[256];
+        size_t len = shouhe__v1__courtyard__pack (&c, body);
+        SH_PASS (sh_replica_write (n->r, txn, region, SH_KIND_COURTYARD, (const uint8_t *) region,
+                                   strlen (region), SH_OP_PUT, body, len, NULL));
+    }
+    SH_PASS (sh_store_commit (&txn));
+}
+
+//  The merged state of village in store.
+static void
+s_digest (sh_store_t *store, const char *village, uint8_t digest[SH_HASH_BYTES])
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (store, false, &txn));
+    SH_PASS (sh_merge_digest (txn, village, digest));
+    sh_store_abort (&txn);
+}
+
+static uint64_t
+s_log_size (sh_store_t *store)
+{
+    sh_store_txn_t *txn;
+    uint64_t size;
+    SH_PASS (sh_store_begin (store, false, &txn));
+    SH_PASS (sh_changelog_size (txn, &size));
+    sh_store_abort (&txn);
+    return size;
+}
+
+//  The newest checkpoint the node holds, verified with the hub's key.
+static sh_receipts_head_t
+s_held (s_node_t *n)
+{
+    sh_store_txn_t *txn;
+    sh_receipts_head_t held;
+    SH_PASS (sh_store_begin (sh_replica_store (n->r), false, &txn));
+    SH_PASS (sh_receipts_latest (txn, &n->trust, &held));
+    sh_store_abort (&txn);
+    return held;
+}
+
+/* --------------------------------------------------------------------------
+ * Receipts: every batch receipt proves its changes against its checkpoint
+ * -------------------------------------------------------------------------- */
+
+typedef struct {
+    s_node_t *node;                     //  whose receipts
+    sh_store_txn_t *txn;                //  read transaction on its store
+    uint64_t sizes[256];                //  checkpoints held: sizes
+    uint8_t roots[256][SH_HASH_BYTES];  //  and roots
+    size_t n_cp;                        //  how many
+    uint64_t next_seq;                  //  batch receipts: the seq after the last one seen
+    uint64_t covered;                   //  changes they cover
+    bool gapless;                       //  each starts where the one before ended
+} s_receipts_t;
+
+static int
+s_each_checkpoint (const sh_receipts_entry_t *e, void *arg)
+{
+    s_receipts_t *w = arg;
+    sh_note_checkpoint_t cp;
+    SH_CHECK (!e->malformed && w->n_cp < 256);
+    SH_PASS (sh_hubid_open_checkpoint (&w->node->trust, &cp, e->u.checkpoint.note, e->u.checkpoint.note_len));
+    SH_CHECK (cp.size == e->u.checkpoint.size);
+    w->sizes[w->n_cp] = cp.size;
+    memcpy (w->roots[w->n_cp++], cp.root, SH_HASH_BYTES);
+    return 0;
+}
+
+static int
+s_each_batch (const sh_receipts_entry_t *e, void *arg)
+{
+    s_receipts_t *w = arg;
+    const sh_receipts_batch_t *b = &e->u.batch;
+    SH_CHECK (!e->malformed);
+    size_t i = 0;
+    while (i < w->n_cp && w->sizes[i] != b->size)
+        i++;
+    SH_CHECK (i < w->n_cp);             //  its checkpoint is held
+    SH_PASS (sh_receipts_check_batch (w->txn, sh_replica_author (w->node->r), b, w->roots[i], NULL));
+    w->gapless = w->gapless && b->first_seq == w->next_seq;
+    w->next_seq = b->first_seq + b->count;
+    w->covered += b->count;
+    return 0;
+}
+
+//  Check every receipt the node holds; returns how many of its changes
+//  they cover, and whether they cover 1..n without a gap.
+static uint64_t
+s_check_receipts (s_node_t *n, bool *gapless)
+{
+    s_receipts_t w = { .node = n, .next_seq = 1, .gapless = true };
+    SH_PASS (sh_store_begin (sh_replica_store (n->r), false, &w.txn));
+    SH_PASS (sh_receipts_each (w.txn, SH_RECEIPTS_CHECKPOINT, s_each_checkpoint, &w));
+    SH_PASS (sh_receipts_each (w.txn, SH_RECEIPTS_BATCH, s_each_batch, &w));
+    sh_store_abort (&w.txn);
+    if (gapless)
+        *gapless = w.gapless;
+    return w.covered;
+}
+
+//  The usual world: a hub, two nodes of one village (a1, a2) and one of
+//  another (b), all enrolled.
+typedef struct {
+    s_hub_t hub;
+    s_node_t a1, a2, b;
+} s_world_t;
+
+static void
+s_world_open (s_world_t *w, uint8_t hub_fill)
+{
+    s_hub_open (&w->hub, hub_fill);
+    s_node_open (&w->a1, &w->hub, S_VILLAGE, S_VILLAGE);
+    s_node_open (&w->a2, &w->hub, S_VILLAGE, S_VILLAGE);
+    s_node_open (&w->b, &w->hub, S_VILLAGE_B, S_VILLAGE_B);
+}
+
+static void
+s_world_close (s_world_t *w)
+{
+    s_node_close (&w->a1);
+    s_node_close (&w->a2);
+    s_node_close (&w->b);
+    s_hub_close (&w->hub);
+}
+
+//  Do two stores hold the same state of village?
+static bool
+s_same (sh_store_t *one, sh_store_t *other, const char *village)
+{
+    uint8_t d1[SH_HASH_BYTES], d2[SH_HASH_BYTES];
+    s_digest (one, village, d1);
+    s_digest (other, village, d2);
+    return memcmp (d1, d2, SH_HASH_BYTES) == 0;
+}
+
+/* --------------------------------------------------------------------------
+ * Tests
+ * -------------------------------------------------------------------------- */
+
+//  Two nodes of one village and one of another: every change goes up, each
+//  node downloads what the others of its village wrote, and all agree.
+static void
+test_converge (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x11);
+    s_write (&w.a1, S_VILLAGE, 700, "a1");
+    s_write (&w.a2, S_VILLAGE, 300, "a2");
+    s_write (&w.b, S_VILLAGE_B, 50, "b");
+
+    s_sync (&w.a1);
+    node_session_stats_t st = s_stats (&w.a1);
+    SH_CHECK (st.up == 700 && st.duplicates == 0 && st.down == 0);
+    SH_CHECK (st.hub_head == 700 && st.my_head == 700);
+    SH_CHECK (st.receipts >= 2);        //  700 changes do not fit one 64 KB push
+    SH_CHECK (st.checkpoint_size == 700 && st.bytes_out > 700 * 100 && st.bytes_in > 0);
+    SH_CHECK (w.a1.sent[SH_WIRE_PUSH] == st.receipts);
+    s_sync (&w.b);
+    SH_CHECK (s_stats (&w.b).up == 50 && s_stats (&w.b).down == 0);
+    s_sync (&w.a2);
+    st = s_stats (&w.a2);
+    SH_CHECK (st.up == 300 && st.down == 700 && st.checkpoint_size == 1050);
+    s_sync (&w.a1);                       //  the next sync brings a2's changes
+    SH_CHECK (s_stats (&w.a1).up == 0 && s_stats (&w.a1).down == 300);
+    s_sync (&w.a1);                       //  and then nothing
+    SH_CHECK (s_stats (&w.a1).up == 0 && s_stats (&w.a1).down == 0 && w.a1.sent[SH_WIRE_PUSH] == 0);
+
+    //  the same state everywhere, b's village untouched by the a nodes
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), w.hub.store, S_VILLAGE));
+    SH_CHECK (s_same (sh_replica_store (w.b.r), w.hub.store, S_VILLAGE_B));
+    SH_CHECK (s_log_size (sh_replica_store (w.a1.r)) == 1000 && s_log_size (sh_replica_store (w.b.r)) == 50);
+    SH_CHECK (s_log_size (w.hub.store) == 1050);
+
+    //  receipts: the newest checkpoint held, every batch proven, no gap
+    SH_CHECK (s_held (&w.a1).size == 1050 && s_held (&w.a2).size == 1050 && s_held (&w.b).size == 750);
+    bool gapless;
+    SH_CHECK (s_check_receipts (&w.a1, &gapless) == 700 && gapless);
+    SH_CHECK (s_check_receipts (&w.a2, &gapless) == 300 && gapless);
+    SH_CHECK (s_check_receipts (&w.b, &gapless) == 50 && gapless);
+    s_world_close (&w);
+}
+
+static bool
+s_some_up (s_node_t *n)
+{
+    return s_stats (n).up > 0;
+}
+
+static bool
+s_some_down (s_node_t *n)
+{
+    return s_stats (n).down > 0;
+}
+
+//  The link drops in the middle of an upload and of a download; the
+//  session resumes exactly where the hub's Welcome and the cursor say, in
+//  the same run and in the next one.
+static void
+test_resume (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x12);
+    s_write (&w.a1, S_VILLAGE, 2000, "a1");
+    s_write (&w.a2, S_VILLAGE, 10, "a2");
+
+    //  upload: the link breaks at the third Push; the first two are answered
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    w.a1.cut_at = 4;                      //  Hello, Push, Push, then the break
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 100, s_some_up) == S_STOPPED);
+    uint64_t first = s_stats (&w.a1).up;
+    SH_CHECK (first > 0 && first < 2000 && !w.a1.up && w.a1.sent[SH_WIRE_PUSH] == 2);
+    SH_CHECK (s_log_size (w.hub.store) == first);
+    s_link_down (&w.a1);
+    SH_CHECK (s_run (&w.a1, 20, NULL) == S_TIMEOUT);      //  nothing to do without a link
+    SH_CHECK (w.a1.sent[SH_WIRE_HELLO] == 1);
+    s_link_up (&w.a1);                    //  a new session goes on from the hub's head
+    SH_CHECK (s_run (&w.a1, 1000, NULL) == SH_EXIT_OK);
+    node_session_stats_t st = s_stats (&w.a1);
+    SH_CHECK (w.a1.sent[SH_WIRE_HELLO] == 2 && st.duplicates == 0 && st.up == 2000);
+    SH_CHECK (st.hub_head == 2000 && s_log_size (w.hub.store) == 2000);
+
+    //  download: down after the first Batch is applied; the next run goes on from the cursor
+    SH_CHECK (s_session (&w.a2, false, 0) == SH_EXIT_OK);
+    s_link_up (&w.a2);
+    SH_CHECK (s_run (&w.a2, 100, s_some_down) == S_STOPPED);
+    uint64_t got = s_stats (&w.a2).down, up = s_stats (&w.a2).up;
+    SH_CHECK (got > 0 && got < 2000);
+    s_link_down (&w.a2);
+    s_sync (&w.a2);
+    SH_CHECK (s_stats (&w.a2).down == 2000 - got && up + s_stats (&w.a2).up == 10);
+    s_sync (&w.a1);
+    SH_CHECK (s_stats (&w.a1).down == 10);
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    bool gapless;
+    SH_CHECK (s_check_receipts (&w.a2, &gapless) == 10 && gapless);
+    SH_CHECK (s_check_receipts (&w.a1, &gapless) == 2000 && gapless);
+    SH_CHECK (s_held (&w.a1).size == 2010);
+    s_world_close (&w);
+}
+
+//  The hub's answer to the first Push is lost: the Ack of the second
+//  shows it, a new session starts, and the sync still converges.
+static void
+test_lost_ack (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x13);
+    s_write (&w.a1, S_VILLAGE, 900, "a1");
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    w.a1.drop_type = SH_WIRE_ACK;
+    w.a1.drop_nth = 1;
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 1000, NULL) == SH_EXIT_OK);
+    SH_CHECK (w.a1.drop_nth == 0);
+    SH_CHECK (w.a1.sent[SH_WIRE_HELLO] == 2);             //  the second session
+    SH_CHECK (w.a1.sent[SH_WIRE_PING] == 0);
+    node_session_stats_t st = s_stats (&w.a1);
+    SH_CHECK (st.hub_head == 900 && s_log_size (w.hub.store) == 900 && st.checkpoint_size == 900);
+    SH_CHECK (s_held (&w.a1).size == 900);
+    SH_CHECK (s_check_receipts (&w.a1, NULL) < 900);  //  the lost Ack's receipt is missing
+    s_world_close (&w);
+}
+
+//  The hub's answer to a Pull is lost and nothing else is outstanding:
+//  after 5 s of silence a Ping goes, its Pong shows the loss, a new
+//  session asks again.
+static void
+test_lost_batch (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x14);
+    s_write (&w.a1, S_VILLAGE, 100, "a1");
+    s_sync (&w.a1);
+    SH_CHECK (s_session (&w.a2, false, 0) == SH_EXIT_OK);
+    w.a2.drop_type = SH_WIRE_BATCH;
+    w.a2.drop_nth = 1;
+    s_link_up (&w.a2);
+    int64_t t0 = w.a2.now;
+    SH_CHECK (s_run (&w.a2, 1000, NULL) == SH_EXIT_OK);
+    SH_CHECK (w.a2.drop_nth == 0 && w.a2.sent[SH_WIRE_PING] == 1 && w.a2.sent[SH_WIRE_HELLO] == 2);
+    SH_CHECK (w.a2.now - t0 > 5000 && w.a2.now - t0 < 7000);
+    SH_CHECK (s_stats (&w.a2).down == 100);
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    s_world_close (&w);
+}
+
+//  Start a session and run it to its end; returns the exit code.
+static int
+s_sync_ex (s_node_t *n)
+{
+    int ex = s_session (n, false, 0);
+    if (ex)
+        return ex;
+    s_link_up (n);
+    return s_run (n, 1000, NULL);
+}
+
+//  Refusals by the hub: not enrolled, revoked, another scope.
+static void
+test_denied (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub, 0x15);
+    s_node_t stranger, revoked, wide;
+    s_node_open (&stranger, &hub, S_VILLAGE, NULL);
+    s_node_open (&revoked, &hub, S_VILLAGE, S_VILLAGE);
+    s_node_open (&wide, &hub, S_VILLAGE, "500115101");
+    s_write (&revoked, S_VILLAGE, 5, "r");
+    s_sync (&revoked);
+    s_hub_revoke (&hub, sh_replica_author (revoked.r));
+    SH_CHECK (s_sync_ex (&stranger) == SH_EXIT_DENIED);
+    SH_CHECK (s_sync_ex (&revoked) == SH_EXIT_DENIED);
+    SH_CHECK (s_sync_ex (&wide) == SH_EXIT_DENIED);
+    //  the handshake refused (ZAP 400), or a passing hub problem (500)
+    SH_CHECK (s_session (&stranger, false, 0) == SH_EXIT_OK);
+    SH_CHECK (node_session_on_event (stranger.session, NODE_SESSION_AUTH_FAILED, 500) == SH_EXIT_OK);
+    SH_CHECK (node_session_on_event (stranger.session, NODE_SESSION_AUTH_FAILED, 400) == SH_EXIT_DENIED);
+    s_node_close (&stranger);
+    s_node_close (&revoked);
+    s_node_close (&wide);
+    s_hub_close (&hub);
+}
+
+//  Hubs that break the receipts: another key, a history that does not
+//  extend the checkpoint held.
+static void
+test_other_hub (void)
+{
+    s_hub_t hub, other, restored;
+    s_hub_open (&hub, 0x16);
+    s_hub_open (&other, 0x17);          //  another key
+    s_hub_open (&restored, 0x16);       //  the same key, another history
+    s_node_t a1, a2;
+    s_node_open (&a1, &hub, S_VILLAGE, S_VILLAGE);
+    s_node_open (&a2, &hub, S_VILLAGE, S_VILLAGE);
+    s_write (&a1, S_VILLAGE, 20, "a1");
+    s_write (&a2, S_VILLAGE, 20, "a2");
+    s_sync (&a1);
+    s_sync (&a2);                       //  both hold checkpoint 40
+
+    //  a1 is told the other hub's key: its own checkpoints do not open with it
+    sh_hubid_init (&a1.trust, other.id.pubkey);
+    SH_CHECK (s_session (&a1, false, 0) == SH_EXIT_PROTOCOL);
+    //  a fresh node trusting the other key meets the first hub: its checkpoint does not open
+    s_node_t a3;
+    s_node_open (&a3, &hub, S_VILLAGE, S_VILLAGE);
+    sh_hubid_init (&a3.trust, other.id.pubkey);
+    SH_CHECK (s_sync_ex (&a3) == SH_EXIT_PROTOCOL);
+
+    //  a hub with their hub's key that holds another history (b's 45 changes)
+    s_node_t b;
+    s_node_open (&b, &restored, S_VILLAGE_B, S_VILLAGE_B);
+    s_write (&b, S_VILLAGE_B, 45, "b");
+    s_sync (&b);
+    a2.hub = &restored;
+    s_hub_enroll (&restored, sh_replica_author (a2.r), S_VILLAGE);
+    SH_CHECK (s_sync_ex (&a2) == SH_EXIT_PROTOCOL);
+    SH_CHECK (s_held (&a2).size == 40);     //  nothing of it was kept
+    s_node_close (&a1);
+    s_node_close (&a2);
+    s_node_close (&a3);
+    s_node_close (&b);
+    s_hub_close (&hub);
+    s_hub_close (&other);
+    s_hub_close (&restored);
+}
+
+//  A hub that sends a change of another village: refused, nothing applied.
+static void
+test_batch_out_of_scope (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x18);
+    s_write (&w.a1, S_VILLAGE, 3, "a1");
+    s_write (&w.b, S_VILLAGE_B, 1, "b");
+    s_sync (&w.a1);
+    //  b's change, with its key as the hub would vouch for it
+    sh_store_txn_t *txn;
+    const uint8_t *bytes;
+    size_t len;
+    SH_PASS (sh_store_begin (sh_replica_store (w.b.r), false, &txn));
+    SH_PASS (sh_changelog_get (txn, 1, &bytes, &len));
+    uint8_t *copy = malloc (len);
+    SH_CHECK (copy);
+    memcpy (copy, bytes, len);
+    sh_store_abort (&txn);
+    sh_wire_bytes_t foreign = { copy, len };
+    sh_wire_key_t key = { .role = SH_WIRE_ROLE_NODE };
+    memcpy (key.key, sh_replica_author (w.b.r), SH_PUBKEY_BYTES);
+    strcpy (key.scope, S_VILLAGE_B);
+    w.a2.foreign = &foreign;
+    w.a2.foreign_key = &key;
+    SH_CHECK (s_sync_ex (&w.a2) == SH_EXIT_PROTOCOL);
+    SH_CHECK (s_log_size (sh_replica_store (w.a2.r)) == 0 && s_stats (&w.a2).down == 0);
+    //  an honest answer the next time
+    w.a2.foreign = NULL;
+    s_sync (&w.a2);
+    SH_CHECK (s_stats (&w.a2).down == 3);
+    free (copy);
+    s_world_close (&w);
+}
+
+//  The link's troubles: an unreachable hub until the deadline, a
+//  handshake that keeps failing, bytes that do not decode.
+static void
+test_link_troubles (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x19);
+    s_write (&w.a1, S_VILLAGE, 3, "a1");
+    //  never connected: the deadline (3 s) ends it
+    SH_CHECK (s_session (&w.a1, false, 3000) == SH_EXIT_OK);
+    int64_t t0 = w.a1.now;
+    SH_CHECK (s_run (&w.a1, 1000, NULL) == SH_EXIT_NETWORK);
+    SH_CHECK (w.a1.now - t0 >= 3000 && w.a1.now - t0 < 3200);
+    //  a wrong hub key: the fifth failed handshake ends it
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    for (int i = 0; i < 4; i++)
+        SH_CHECK (node_session_on_event (w.a1.session, NODE_SESSION_HANDSHAKE_FAILED, 0) == SH_EXIT_OK);
+    SH_CHECK (node_session_on_event (w.a1.session, NODE_SESSION_HANDSHAKE_FAILED, 0) == SH_EXIT_PROTOCOL);
+    //  an undecodable message
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    SH_CHECK (node_session_on_message (w.a1.session, 3, SH_EPROTO, NULL, "garbage") == SH_EXIT_PROTOCOL);
+    //  watch: caught up is not done; new local writes go up by themselves
+    SH_CHECK (s_session (&w.a1, true, 3000) == SH_EXIT_OK);
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 50, NULL) == S_TIMEOUT);     //  5 s, past the deadline: idle is no failure
+    SH_CHECK (s_stats (&w.a1).hub_head == 3 && !node_session_done (w.a1.session));
+    s_write (&w.a1, S_VILLAGE, 2, "a1 later");
+    SH_CHECK (s_run (&w.a1, 10, NULL) == S_TIMEOUT);
+    SH_CHECK (s_stats (&w.a1).hub_head == 5 && s_log_size (w.hub.store) == 5);
+    s_world_close (&w);
+}
+
+static const sh_test_case_t tests[] = {
+    { "converge", test_converge },
+    { "resume", test_resume },
+    { "lost ack", test_lost_ack },
+    { "lost batch", test_lost_batch },
+    { "denied", test_denied },
+    { "other hub", test_other_hub },
+    { "batch out of scope", test_batch_out_of_scope },
+    { "link troubles", test_link_troubles },
+    { NULL, NULL }
+};
+
+SH_TEST_MAIN (tests)
