@@ -25,7 +25,8 @@
 static int
 s_open (const node_args_t *a, sh_replica_t **r)
 {
-    sh_err rc = sh_replica_open (r, a->dir);
+    char why[1024];
+    sh_err rc = sh_replica_open_why (r, a->dir, why, sizeof why);
     if (rc == SH_OK) {
         sh_store_fail_commit_after (sh_replica_store (*r), a->fault_commit);
         return SH_EXIT_OK;
@@ -34,9 +35,8 @@ s_open (const node_args_t *a, sh_replica_t **r)
         fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
                  a->dir, a->dir);
     else
-    if (rc == SH_EPERM)
-        fprintf (stderr, "shouhe-node: %s/%s may be read by other users; refusing to use it "
-                         "(fix with: chmod 600 %s/%s)\n", a->dir, SH_REPLICA_KEY_FILE, a->dir, SH_REPLICA_KEY_FILE);
+    if (*why)
+        fprintf (stderr, "shouhe-node: %s\n", why);
     else
         fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
     return SH_EXIT_STORE;

@@ -44,6 +44,7 @@ typedef struct {
 } hub_config_t;
 
 #define HUB_KEY_FILE "hub.key"
+#define HUB_LOCK_FILE "serve.lock"   //  held (flock) by the one `serve` of a hub directory
 
 //  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)

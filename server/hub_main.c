@@ -27,6 +27,7 @@
 #include "sh_hublog.h"
 #include "sh_merge.h"
 #include "sh_note.h"
+#include "sh_owner.h"
 #include "sh_registry.h"
 #include "sh_report.h"
 #include "sh_store.h"
@@ -98,7 +99,13 @@ s_path (const char *dir, const char *file)
 static int
 s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
 {
-    sh_err rc = sh_store_open (store, a->dir, false, a->map_bytes);
+    char why[1024];
+    sh_err rc = sh_owner_check_dir (a->dir, why, sizeof why);
+    if (rc == SH_EPERM) {
+        fprintf (stderr, "shouhe-hub: %s\n", why);
+        return SH_EXIT_STORE;
+    }
+    rc = sh_store_open (store, a->dir, false, a->map_bytes);
     if (rc == SH_OK) {
         sh_store_txn_t *txn;
         char role[16] = "";
@@ -124,12 +131,15 @@ s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
         char *kp = s_path (a->dir, HUB_KEY_FILE);
         rc = kp ? sh_key_load (key_out, kp) : SH_ENOMEM;
         if (rc == SH_EPERM)
-            fprintf (stderr, "shouhe-hub: %s may be read by other users; refusing to use it (fix with: chmod 600 %s)\n",
-                     kp, kp);
+            fprintf (stderr, "shouhe-hub: %s\n", sh_key_file_problem (kp, why, sizeof why));
         else
         if (rc)
             fprintf (stderr, "shouhe-hub: cannot load %s: %s\n", kp ? kp : "the key", sh_strerror (rc));
         free (kp);
+        if (rc == SH_OK && (rc = sh_owner_bind (*store, sh_key_public (*key_out), why, sizeof why)) != SH_OK) {
+            fprintf (stderr, "shouhe-hub: %s\n", why);
+            sh_key_destroy (key_out);
+        }
         if (rc) {
             sh_store_close (store);
             return SH_EXIT_STORE;
@@ -180,6 +190,11 @@ s_init (const s_args_t *a)
         rc = sh_store_begin (store, true, &txn);
     if (rc == SH_OK)
         rc = sh_store_meta_put_str (txn, "role", "hub");
+    char owner[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    if (rc == SH_OK) {
+        sh_crypto_hex (owner, sh_key_public (key), SH_PUBKEY_BYTES);
+        rc = sh_store_meta_put_str (txn, SH_OWNER_META, owner);
+    }
     if (rc == SH_OK)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
@@ -595,6 +610,23 @@ s_serve (const s_args_t *a)
     int ex = s_open (&sa, &store, &key);
     if (ex)
         return ex;
+    //  one serving hub per store: a second one would take pushes beside it
+    char *lp = s_path (a->dir, HUB_LOCK_FILE);
+    int lock = -1;
+    long holder = 0;
+    sh_err lr = lp ? sh_sys_lock (lp, &lock, &holder) : SH_ENOMEM;
+    if (lr == SH_EEXIST)
+        fprintf (stderr, "shouhe-hub: another shouhe-hub serve (process %ld) is already serving %s; "
+                 "stop it first\n", holder, a->dir);
+    else
+    if (lr)
+        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
+    free (lp);
+    if (lr) {
+        sh_key_destroy (&key);
+        sh_store_close (&store);
+        return SH_EXIT_STORE;
+    }
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send };
@@ -603,6 +635,7 @@ s_serve (const s_args_t *a)
     int rc = hub_serve (&c, store, &hub);
     sh_key_destroy (&key);
     sh_store_close (&store);
+    sh_sys_unlock (lock);
     return rc ? SH_EXIT_NETWORK : SH_EXIT_OK;
 }
 

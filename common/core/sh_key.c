@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,9 +137,11 @@ sh_key_load (sh_key_t **out, const char *path)
     size_t got = 0;
     sh_err rc = SH_OK;
 
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
+    //  never through a symbolic link: a key swapped for a link to another
+    //  node's key would sign under an identity the store does not belong to
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
     if (fd < 0) {
-        rc = errno == ENOENT ? SH_ENOTFOUND : sh_err_errno ();
+        rc = errno == ENOENT ? SH_ENOTFOUND : errno == ELOOP ? SH_EPERM : sh_err_errno ();
         goto out;
     }
     //  Check the file we opened, not the path (no race with a chmod/rename).
@@ -149,7 +152,7 @@ sh_key_load (sh_key_t **out, const char *path)
     if (!S_ISREG (st.st_mode))
         rc = SH_EPROTO;
     else
-    if (st.st_mode & (S_IRWXG | S_IRWXO))
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) || st.st_uid != geteuid ())
         rc = SH_EPERM;
 
     while (rc == SH_OK && got < sizeof line) {
@@ -249,4 +252,32 @@ sh_key_curve (const sh_key_t *self, uint8_t curve_pk[SH_CURVE_BYTES], uint8_t cu
         return SH_ECRYPTO;
     }
     return SH_OK;
+}
+
+const char *
+sh_key_file_problem (const char *path, char *why, size_t why_len)
+{
+    assert (path && why && why_len > 0);
+    struct stat st;
+    if (lstat (path, &st) != 0)
+        snprintf (why, why_len, "%s cannot be read: %s", path, strerror (errno));
+    else
+    if (S_ISLNK (st.st_mode))
+        snprintf (why, why_len, "%s is a symbolic link; a key file must be the file itself "
+                  "(put the node's own key file there)", path);
+    else
+    if (!S_ISREG (st.st_mode))
+        snprintf (why, why_len, "%s is not a regular file", path);
+    else
+    if (st.st_uid != geteuid ())
+        snprintf (why, why_len, "%s belongs to user id %u, not to the user running this (%u); "
+                  "refusing to use it (fix with: chown %u %s)", path, (unsigned) st.st_uid,
+                  (unsigned) geteuid (), (unsigned) geteuid (), path);
+    else
+    if (st.st_mode & (S_IRWXG | S_IRWXO))
+        snprintf (why, why_len, "%s may be read by other users; refusing to use it (fix with: chmod 600 %s)",
+                  path, path);
+    else
+        snprintf (why, why_len, "%s is not a shouhe key file", path);
+    return why;
 }

@@ -4,8 +4,9 @@
     it is never printed or logged. On disk a key file holds one line:
         "shouhe-ed25519-seed-v1 " <64 lower-case hex digits of the 32-byte seed> "\n"
     written with mode 0600 (O_EXCL: an existing file is never overwritten).
-    Loading refuses a file whose mode grants any access to group or others
-    (SH_EPERM), so a leaked-permission key is noticed at once.
+    Loading refuses a file whose mode grants any access to group or others,
+    one owned by another user and a symbolic link (SH_EPERM), so a leaked or
+    swapped key is noticed at once; sh_key_file_problem says which.
 
     Signing is deterministic (RFC 8032). Threading: a key may be used for
     signing from several threads at once.
@@ -35,9 +36,16 @@ void sh_key_destroy (sh_key_t **self_p);
 //  Write the key file at path (mode 0600, must not exist: SH_EEXIST).
 SH_NODISCARD sh_err sh_key_save (const sh_key_t *self, const char *path);
 
-//  Load a key file. SH_ENOTFOUND if missing, SH_EPERM if group/other may
-//  access it, SH_EPROTO if its content is not a key file. Caller owns *out.
+//  Load a key file, never through a symbolic link. SH_ENOTFOUND if missing;
+//  SH_EPERM if it is a symbolic link, belongs to another user or group/other
+//  may access it; SH_EPROTO if it is not a regular file or its content is
+//  not a key file. Caller owns *out.
 SH_NODISCARD sh_err sh_key_load (sh_key_t **out, const char *path);
+
+//  Why the key file at path is refused, as one sentence for the user
+//  ("... is a symbolic link ...", "... may be read by other users ...
+//  (fix with: chmod 600 ...)"), written into why. Returns why.
+const char *sh_key_file_problem (const char *path, char *why, size_t why_len);
 
 //  The public key (valid as long as the key).
 const uint8_t *sh_key_public (const sh_key_t *self);

@@ -11,6 +11,7 @@
 #include "sh_changelog.h"
 #include "sh_hlc.h"
 #include "sh_merge.h"
+#include "sh_owner.h"
 
 struct sh_replica_t {
     char *dir;                          //  node directory (owned)
@@ -96,6 +97,11 @@ sh_replica_create (sh_replica_t **out, const char *dir, const char *scope)
         rc = sh_store_meta_put_str (txn, "scope", scope);
     if (rc == SH_OK)
         rc = sh_store_meta_put_str (txn, "role", "node");
+    char owner[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    if (rc == SH_OK) {
+        sh_crypto_hex (owner, sh_key_public (self->key), SH_PUBKEY_BYTES);
+        rc = sh_store_meta_put_str (txn, SH_OWNER_META, owner);
+    }
     if (rc == SH_OK)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
@@ -116,19 +122,37 @@ sh_replica_create (sh_replica_t **out, const char *dir, const char *scope)
 sh_err
 sh_replica_open (sh_replica_t **out, const char *dir)
 {
+    char why[1024];
+    return sh_replica_open_why (out, dir, why, sizeof why);
+}
+
+sh_err
+sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_len)
+{
+    *why = '\0';
+    sh_err rc = sh_owner_check_dir (dir, why, why_len);
+    if (rc == SH_ENOTFOUND)
+        *why = '\0';
+    if (rc)
+        return rc;
     char *kp = s_key_path (dir);
     if (!kp)
         return SH_ENOMEM;
     sh_replica_t *self = calloc (1, sizeof *self);
-    sh_err rc = self ? SH_OK : SH_ENOMEM;
+    rc = self ? SH_OK : SH_ENOMEM;
     if (rc == SH_OK) {
         self->dir = strdup (dir);
         rc = self->dir ? SH_OK : SH_ENOMEM;
     }
-    if (rc == SH_OK)
+    if (rc == SH_OK) {
         rc = sh_key_load (&self->key, kp);
+        if (rc == SH_EPERM || rc == SH_EPROTO)
+            sh_key_file_problem (kp, why, why_len);
+    }
     if (rc == SH_OK)
         rc = sh_store_open (&self->store, dir, false, 0);
+    if (rc == SH_OK)
+        rc = sh_owner_bind (self->store, sh_key_public (self->key), why, why_len);
     if (rc == SH_OK)
         rc = s_load_meta (self);
     free (kp);

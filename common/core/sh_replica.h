@@ -38,9 +38,17 @@ bool sh_replica_scope_valid (const char *scope);
 //  a key file or store: SH_EEXIST). SH_EINVAL for a bad scope.
 SH_NODISCARD sh_err sh_replica_create (sh_replica_t **out, const char *dir, const char *scope);
 
-//  Open an existing replica. SH_ENOTFOUND if dir holds none; key file
-//  errors as sh_key_load (SH_EPERM when readable by others).
+//  Open an existing replica. SH_ENOTFOUND if dir holds none; SH_EPERM when
+//  the directory may be written by others (sh_owner_check_dir), when the key
+//  file is refused (sh_key_load: a symbolic link, another user's, readable
+//  by others) or when the store belongs to another key (sh_owner_bind);
+//  other key file errors as sh_key_load.
 SH_NODISCARD sh_err sh_replica_open (sh_replica_t **out, const char *dir);
+
+//  sh_replica_open that also says why it refused, as one sentence for the
+//  user in why (why_len bytes at most; "" when there is nothing to add to
+//  sh_strerror, e.g. SH_ENOTFOUND).
+SH_NODISCARD sh_err sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_len);
 
 //  Close. NULL-safe; nulls *self_p.
 void sh_replica_close (sh_replica_t **self_p);

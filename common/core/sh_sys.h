@@ -4,6 +4,10 @@
     sessions) and never jumps; the wall clock is unix time and may step
     either way, so it only stamps things (HLC, last seen, exports).
 
+    A lock file (sh_sys_lock) lets one process at a time own a directory,
+    such as the one `shouhe-hub serve` that may write a hub store; the lock
+    is the kernel's (flock), so it goes with the process, however it ends.
+
     Stateless and thread-safe.
 */
 #ifndef SH_SYS_H
@@ -11,11 +15,25 @@
 
 #include <stdint.h>
 
+#include "sh_err.h"
+
 //  Milliseconds on the monotonic clock (CLOCK_MONOTONIC; the same clock
 //  as czmq's zclock_mono).
 int64_t sh_sys_mono_ms (void);
 
 //  Unix time in milliseconds (CLOCK_REALTIME).
 uint64_t sh_sys_wall_ms (void);
+
+//  Take the exclusive lock of the file at path (created 0600 if missing),
+//  without waiting; *fd receives the open file that holds it (release with
+//  sh_sys_unlock, or by exiting). The file then holds this process's id as
+//  text. SH_EEXIST when another process holds the lock (*pid, if not NULL,
+//  receives its id as the file says it, 0 if unreadable);
+//  SH_ESYSERR | errno when the file cannot be opened.
+SH_NODISCARD sh_err sh_sys_lock (const char *path, int *fd, long *pid);
+
+//  Release a lock taken with sh_sys_lock and close its file. fd < 0 is
+//  ignored.
+void sh_sys_unlock (int fd);
 
 #endif

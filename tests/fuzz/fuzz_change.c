@@ -47,6 +47,7 @@
 #include "sh_changelog.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
+#include "sh_owner.h"
 #include "sh_record.h"
 #include "sh_replica.h"
 
@@ -87,6 +88,16 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     sh_replica_close (&s_fx.replica);
     FUZZ_CHECK (unlink (key_path) == 0);
     FUZZ_PASS (sh_key_save (s_fx.keys[FUZZ_KEY_A], key_path));
+    //  the store belongs to the key it was created with (sh_owner): bind it to A's
+    char owner[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (owner, sh_key_public (s_fx.keys[FUZZ_KEY_A]), SH_PUBKEY_BYTES);
+    sh_store_t *store;
+    sh_store_txn_t *otx;
+    FUZZ_PASS (sh_store_open (&store, node, false, 0));
+    FUZZ_PASS (sh_store_begin (store, true, &otx));
+    FUZZ_PASS (sh_store_meta_put_str (otx, SH_OWNER_META, owner));
+    FUZZ_PASS (sh_store_commit (&otx));
+    sh_store_close (&store);
     FUZZ_PASS (sh_replica_open (&s_fx.replica, node));
     FUZZ_CHECK (memcmp (sh_replica_author (s_fx.replica), sh_key_public (s_fx.keys[FUZZ_KEY_A]),
                         SH_PUBKEY_BYTES) == 0);

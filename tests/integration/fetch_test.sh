@@ -43,6 +43,12 @@ it_must "$NODE" init --dir "$T/w" --scope 500115
 cp "$T/auditor/auditor.key" "$T/w/node.key.new"
 chmod 600 "$T/w/node.key.new"
 mv "$T/w/node.key.new" "$T/w/node.key"
+# a node refuses a key its store does not belong to, naming both ...
+it_run "$NODE" courtyard add --dir "$T/w" --code "${V1}009" --name 审计院 --households 10
+assert_eq "$RC" 3 "a store refuses another key"
+assert_err 'this store belongs to the key [0-9a-f]{64}, but the key file holds [0-9a-f]{64}'
+# ... so bind the store to the auditor's key, as someone with write access could
+it_must "$SHOUHE_TAMPER" "$T/w" rebind "$T/w/node.key"
 it_must "$NODE" courtyard add --dir "$T/w" --code "${V1}009" --name 审计院 --households 10
 it_run "$NODE" sync --dir "$T/w" --hub "$HUB_EP" --hub-key "$HUB_KEY" --deadline 20
 assert_eq "$RC" 5 "an auditor's push is refused"

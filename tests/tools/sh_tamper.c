@@ -6,6 +6,9 @@
         sh_tamper DIR swap I J                   swap the values of LOG entries I and J
         sh_tamper DIR resign INDEX KEYFILE       replace the entry's signature by one made with KEYFILE
         sh_tamper DIR reauthor INDEX KEYFILE     make KEYFILE's key the author and re-sign validly
+        sh_tamper DIR rebind KEYFILE             record KEYFILE's key as the one the store belongs
+                                                 to (meta owner.key), as someone with write access
+                                                 to the store could
 
     DIR is the directory of the store (data.mdb); it must already exist.
     Only the LOG sub-database is touched: CHAIN, HEADS and META keep what
@@ -38,6 +41,7 @@ s_usage (void)
              "usage: sh_tamper DIR flip INDEX [BYTE_OFFSET]\n"
              "       sh_tamper DIR remove INDEX\n"
              "       sh_tamper DIR swap I J\n"
+             "       sh_tamper DIR rebind KEYFILE\n"
              "       sh_tamper DIR resign INDEX KEYFILE\n"
              "       sh_tamper DIR reauthor INDEX KEYFILE\n");
     return 2;
@@ -249,6 +253,32 @@ s_reauthor (sh_store_txn_t *txn, uint64_t index, const sh_key_t *key)
  * Main
  * -------------------------------------------------------------------------- */
 
+//  rebind: meta owner.key := KEYFILE's public key.
+static int
+s_rebind (const char *dir, const char *keyfile)
+{
+    sh_err err = sh_crypto_init ();
+    sh_key_t *key = NULL;
+    if (err == SH_OK && (err = sh_key_load (&key, keyfile)) != SH_OK)
+        return s_fail (keyfile, err);
+    sh_store_t *store = NULL;
+    sh_store_txn_t *txn = NULL;
+    char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    sh_crypto_hex (hex, sh_key_public (key), SH_PUBKEY_BYTES);
+    if (err == SH_OK)
+        err = sh_store_open (&store, dir, false, 0);
+    if (err == SH_OK)
+        err = sh_store_begin (store, true, &txn);
+    if (err == SH_OK)
+        err = sh_store_meta_put_str (txn, "owner.key", hex);
+    if (err == SH_OK)
+        err = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    sh_store_close (&store);
+    sh_key_destroy (&key);
+    return err ? s_fail ("rebind", err) : 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -256,6 +286,8 @@ main (int argc, char **argv)
         return s_usage ();
     const char *dir = argv[1];
     const char *cmd = argv[2];
+    if (strcmp (cmd, "rebind") == 0)
+        return argc == 4 ? s_rebind (dir, argv[3]) : s_usage ();
     uint64_t index, other = 0;
     if (!s_parse_u64 (argv[3], &index))
         return s_usage ();

@@ -203,6 +203,40 @@ test_refuse_permissions (void)
     sh_test_rmdir (dir);
 }
 
+//  A symbolic link to a good key file, and a key file of another user, are
+//  refused; sh_key_file_problem says which and how to fix it.
+static void
+test_refuse_link_and_owner (void)
+{
+    char *dir = sh_test_tmpdir ();
+    char *path = s_path (dir, "k"), *link = s_path (dir, "link");
+    sh_key_t *key = sh_key_generate ();
+    SH_CHECK (key);
+    SH_PASS (sh_key_save (key, path));
+    SH_CHECK (symlink (path, link) == 0);
+    sh_key_t *loaded = (sh_key_t *) 1;
+    SH_FAIL (sh_key_load (&loaded, link), SH_EPERM);
+    SH_CHECK (loaded == NULL);
+    char why[1024];
+    SH_CHECK (strstr (sh_key_file_problem (link, why, sizeof why), "is a symbolic link"));
+    SH_CHECK (chmod (path, 0644) == 0);
+    SH_CHECK (strstr (sh_key_file_problem (path, why, sizeof why), "chmod 600"));
+    SH_CHECK (chmod (path, 0600) == 0);
+    if (geteuid () == 0) {
+        SH_CHECK (chown (path, 4242, (gid_t) -1) == 0);
+        SH_FAIL (sh_key_load (&loaded, path), SH_EPERM);
+        SH_CHECK (strstr (sh_key_file_problem (path, why, sizeof why), "belongs to user id 4242"));
+        SH_CHECK (chown (path, 0, (gid_t) -1) == 0);
+    }
+    SH_PASS (sh_key_load (&loaded, path));
+    SH_CHECK (!memcmp (sh_key_public (loaded), sh_key_public (key), SH_PUBKEY_BYTES));
+    sh_key_destroy (&loaded);
+    sh_key_destroy (&key);
+    free (path);
+    free (link);
+    sh_test_rmdir (dir);
+}
+
 static void
 test_refuse_missing (void)
 {
@@ -284,6 +318,7 @@ static const sh_test_case_t tests[] = {
     { "mode despite umask", test_mode_despite_umask },
     { "refuse overwrite", test_refuse_overwrite },
     { "refuse permissions", test_refuse_permissions },
+    { "refuse link and owner", test_refuse_link_and_owner },
     { "refuse missing", test_refuse_missing },
     { "refuse content", test_refuse_content },
     { NULL, NULL }
