@@ -35,10 +35,7 @@ s_open (const node_args_t *a, sh_replica_t **r)
         fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
                  a->dir, a->dir);
     else
-    if (*why)
         fprintf (stderr, "shouhe-node: %s\n", why);
-    else
-        fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
     return SH_EXIT_STORE;
 }
 

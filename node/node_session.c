@@ -75,9 +75,8 @@ struct node_session_t {
     bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
     //  receipts (docs/protocol.md 13.16)
     const sh_hubid_t *hub;          //  the hub (--hub-key): verifies its checkpoints
-    uint64_t cp_size;               //  newest checkpoint held (0: none)
+    sh_receipts_head_t held;        //  newest checkpoint held: size (0: none) and root
     uint64_t hello_nonce;           //  nonce of the last Hello: only its Welcome counts
-    uint8_t cp_root[SH_HASH_BYTES]; //  its root
     uint64_t receipts;              //  batch receipts stored in this run
     //  figures
     uint64_t up, dup, down, bytes_out, bytes_in;
@@ -144,7 +143,7 @@ s_hello (node_session_t *self)
     sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
     memcpy (m.u.hello.node, self->me, SH_PUBKEY_BYTES);
     m.u.hello.since = self->since;
-    m.u.hello.checkpoint_size = self->cp_size;
+    m.u.hello.checkpoint_size = self->held.size;
     self->hello_nonce = s_random () | 1;
     m.u.hello.nonce = self->hello_nonce;
     s_session_lost (self);
@@ -228,20 +227,12 @@ s_pull (node_session_t *self)
 static const char *s_inconsistent =
     "the hub's history is inconsistent with the checkpoint you hold";
 
-//  The newest checkpoint this node holds, as a tree head (size 0: none).
-static sh_receipts_head_t
-s_held (const node_session_t *self)
-{
-    sh_receipts_head_t held = { .size = self->cp_size };
-    memcpy (held.root, self->cp_root, SH_HASH_BYTES);
-    return held;
-}
-
+//  Hold checkpoint cp as the newest (its size and root).
 static void
-s_hold (node_session_t *self, uint64_t size, const uint8_t root[SH_HASH_BYTES])
+s_hold (node_session_t *self, const sh_note_checkpoint_t *cp)
 {
-    self->cp_size = size;
-    memcpy (self->cp_root, root, SH_HASH_BYTES);
+    self->held.size = cp->size;
+    memcpy (self->held.root, cp->root, SH_HASH_BYTES);
 }
 
 //  The newest checkpoint this node holds, verified with the hub's key.
@@ -249,10 +240,9 @@ static int
 s_load_checkpoint (node_session_t *self)
 {
     sh_store_txn_t *txn;
-    sh_receipts_head_t held;
     sh_err rc = sh_store_begin (sh_replica_store (self->r), false, &txn);
     if (rc == SH_OK)
-        rc = sh_receipts_latest (txn, self->hub, &held);
+        rc = sh_receipts_latest (txn, self->hub, &self->held);
     sh_store_abort (&txn);
     if (rc == SH_ECRYPTO) {
         fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
@@ -263,7 +253,6 @@ s_load_checkpoint (node_session_t *self)
         fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    s_hold (self, held.size, held.root);
     return SH_EXIT_OK;
 }
 
@@ -278,14 +267,14 @@ s_take_checkpoint (node_session_t *self, sh_store_txn_t *txn, const char *note,
         fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
         return SH_EXIT_PROTOCOL;
     }
-    sh_receipts_head_t held = s_held (self), next = { .size = cp->size };
+    sh_receipts_head_t next = { .size = cp->size };
     memcpy (next.root, cp->root, SH_HASH_BYTES);
-    if (sh_receipts_check_extends (&held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
+    if (sh_receipts_check_extends (&self->held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
         fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
-                 s_inconsistent, self->cp_size, cp->size);
+                 s_inconsistent, self->held.size, cp->size);
         return SH_EXIT_PROTOCOL;
     }
-    sh_err rc = sh_receipts_put_checkpoint (txn, &held, cp->size, note, len,
+    sh_err rc = sh_receipts_put_checkpoint (txn, &self->held, cp->size, note, len,
                                             (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof);
     return rc ? SH_EXIT_STORE : SH_EXIT_OK;
 }
@@ -295,22 +284,22 @@ static int
 s_welcome_checkpoint (node_session_t *self, const sh_wire_msg_t *m)
 {
     if (!m->u.welcome.checkpoint) {
-        if (self->cp_size == 0 && m->u.welcome.log_size == 0)
+        if (self->held.size == 0 && m->u.welcome.log_size == 0)
             return SH_EXIT_OK;        //  an empty hub log
-        if (self->cp_size == 0) {
+        if (self->held.size == 0) {
             fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
                              "checkpoint of them\n", m->u.welcome.log_size);
             return SH_EXIT_PROTOCOL;
         }
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, self->cp_size);
+        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, self->held.size);
         return SH_EXIT_PROTOCOL;
     }
     //  the very checkpoint this node holds (an idle sync): verified, nothing to store
     sh_note_checkpoint_t same;
     const char *note = m->u.welcome.checkpoint;
-    if (self->cp_size > 0
+    if (self->held.size > 0
     &&  sh_hubid_open_checkpoint (self->hub, &same, note, strlen (note)) == SH_OK
-    &&  same.size == self->cp_size && memcmp (same.root, self->cp_root, SH_HASH_BYTES) == 0)
+    &&  same.size == self->held.size && memcmp (same.root, self->held.root, SH_HASH_BYTES) == 0)
         return SH_EXIT_OK;
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (self->r, &txn);
@@ -330,7 +319,7 @@ s_welcome_checkpoint (node_session_t *self, const sh_wire_msg_t *m)
     }
     sh_store_abort (&txn);
     if (ex == SH_EXIT_OK)
-        s_hold (self, cp.size, cp.root);
+        s_hold (self, &cp);
     return ex;
 }
 
@@ -397,7 +386,7 @@ s_ack_receipt (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_seq)
     }
     sh_store_abort (&txn);
     if (ex == SH_EXIT_OK) {
-        s_hold (self, cp.size, cp.root);
+        s_hold (self, &cp);
         self->receipts++;
     }
     return ex;
@@ -517,15 +506,19 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
     return SH_EXIT_OK;
 }
 
-//  The hub's checks of a push on a change it sent (sh_ingest), with a
-//  node's rules: its author a node key (registry in txn) whose scope covers
-//  the region, the region in this node's scope. Returns an exit code.
+//  One change of a Batch: opened once (decoded, signature verified), judged
+//  with a node's rules (sh_ingest_check: the hub vouches for its author, a
+//  node key whose scope covers it, inside this node's scope) and taken in.
+//  *fresh is set when it was new here; a store failure is left in *rc.
+//  Returns an exit code.
 static int
-s_judge (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i)
+s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i, bool *fresh,
+        sh_err *rc)
 {
     sh_change_t c;
+    uint8_t hash[SH_HASH_BYTES];
     const char *why = NULL;
-    sh_err oc = sh_change_open (&c, NULL, bytes->data, bytes->len, &why);
+    sh_err oc = sh_change_open (&c, hash, bytes->data, bytes->len, &why);
     sh_registry_entry_t e;
     bool known = oc == SH_OK && sh_registry_get (txn, c.author, &e) == SH_OK;
     sh_ingest_rules_t rules = { .writer = true, .reader_scope = sh_replica_scope (self->r) };
@@ -542,9 +535,20 @@ s_judge (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes
     if (v.code)                 //  an author unknown, not a node key, or of another scope
         fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", c.region,
                  v.cause == SH_INGEST_UNKNOWN_AUTHOR ? "it did not vouch for" : "whose scope does not cover it");
+    int ex = v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
+    if (ex == SH_EXIT_OK) {
+        bool dup;
+        *rc = sh_replica_ingest_opened (self->r, txn, bytes->data, bytes->len, &c, hash, &dup);
+        *fresh = *rc == SH_OK && !dup;
+        if (*rc == SH_ECHAIN || *rc == SH_EEQUIVOCATION || *rc == SH_EPROTO || *rc == SH_ECRYPTO) {
+            fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
+                     sh_strerror (*rc));
+            ex = SH_EXIT_PROTOCOL;
+        }
+    }
     if (oc == SH_OK)
         sh_change_fini (&c);
-    return v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
+    return ex;
 }
 
 //  Check and apply one Batch in one transaction, with the new cursor.
@@ -583,18 +587,9 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     int ex = SH_EXIT_OK;
     uint64_t fresh = 0;             //  new changes in this batch
     for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
-        if ((ex = s_judge (self, txn, &m->u.batch.changes[i], i)))
-            break;
-        bool dup;
-        const char *why = NULL;
-        rc = sh_replica_ingest (self->r, txn, m->u.batch.changes[i].data, m->u.batch.changes[i].len, &dup, &why);
-        if (rc == SH_OK && !dup)
-            fresh++;
-        if (rc == SH_ECHAIN || rc == SH_EEQUIVOCATION || rc == SH_EPROTO || rc == SH_ECRYPTO) {
-            fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
-                     why ? why : sh_strerror (rc));
-            ex = SH_EXIT_PROTOCOL;
-        }
+        bool is_new = false;
+        ex = s_take (self, txn, &m->u.batch.changes[i], i, &is_new, &rc);
+        fresh += is_new;
     }
     if (rc == SH_OK && ex == SH_EXIT_OK)
         rc = sh_store_meta_put_u64 (txn, "hub.since", next);
@@ -915,6 +910,6 @@ node_session_stats (const node_session_t *self, node_session_stats_t *out)
         .up = self->up, .duplicates = self->dup, .down = self->down,
         .bytes_out = self->bytes_out, .bytes_in = self->bytes_in,
         .hub_head = self->hub_head, .my_head = self->my_head,
-        .checkpoint_size = self->cp_size, .receipts = self->receipts
+        .checkpoint_size = self->held.size, .receipts = self->receipts
     };
 }

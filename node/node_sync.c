@@ -176,10 +176,7 @@ node_sync (node_args_t *a)
     char why[1024];
     sh_err rc = sh_replica_open_why (&r, a->dir, why, sizeof why);
     if (rc) {
-        if (*why)
-            fprintf (stderr, "shouhe-node: %s\n", why);
-        else
-            fprintf (stderr, "shouhe-node: cannot open the node in %s: %s\n", a->dir, sh_strerror (rc));
+        fprintf (stderr, "shouhe-node: %s\n", why);
         return SH_EXIT_STORE;
     }
     sh_store_fail_commit_after (sh_replica_store (r), a->fault_commit);

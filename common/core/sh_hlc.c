@@ -12,10 +12,10 @@
     the year ~10889, far beyond any real clock, so real values are untouched.
 */
 #include "sh_hlc.h"
+#include "sh_sys.h"
 
 #include <assert.h>
 #include <stdlib.h>
-#include <time.h>
 
 #define S_CEILING (UINT64_MAX - UINT32_MAX)
 
@@ -65,9 +65,5 @@ uint64_t
 sh_hlc_system_clock (void *ctx)
 {
     (void) ctx;
-    //  TODO: go through sh_sys once it exists (STYLE 20: isolate the OS).
-    struct timespec ts;
-    if (clock_gettime (CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
-        return 0;   //  the counter keeps ticks increasing
-    return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+    return sh_sys_wall_ms ();
 }

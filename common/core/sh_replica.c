@@ -132,7 +132,7 @@ sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_
     *why = '\0';
     sh_err rc = sh_owner_check_dir (dir, why, why_len);
     if (rc == SH_ENOTFOUND)
-        *why = '\0';
+        snprintf (why, why_len, "no node in %s", dir);
     if (rc)
         return rc;
     char *kp = s_key_path (dir);
@@ -157,6 +157,8 @@ sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_
         rc = s_load_meta (self);
     free (kp);
     if (rc) {
+        if (!*why)
+            snprintf (why, why_len, "cannot open the node in %s: %s", dir, sh_strerror (rc));
         sh_replica_close (&self);
         return rc;
     }
@@ -259,24 +261,34 @@ sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
     sh_err rc = sh_change_open (&c, hash, signed_bytes, signed_len, why);
     if (rc)
         return rc;
+    rc = sh_replica_ingest_opened (self, txn, signed_bytes, signed_len, &c, hash, duplicate);
+    sh_change_fini (&c);
+    return rc;
+}
+
+sh_err
+sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
+                          const uint8_t *signed_bytes, size_t signed_len,
+                          const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES], bool *duplicate)
+{
     *duplicate = false;
+    sh_err rc;
     //  A node holds only the part of another author's chain inside its scope.
-    if (memcmp (c.author, sh_key_public (self->key), SH_PUBKEY_BYTES) == 0)
-        rc = sh_changelog_append (txn, signed_bytes, signed_len, &c, hash, duplicate);
+    if (memcmp (c->author, sh_key_public (self->key), SH_PUBKEY_BYTES) == 0)
+        rc = sh_changelog_append (txn, signed_bytes, signed_len, c, hash, duplicate);
     else
-        rc = sh_changelog_append_sparse (txn, signed_bytes, signed_len, &c, hash, duplicate);
+        rc = sh_changelog_append_sparse (txn, signed_bytes, signed_len, c, hash, duplicate);
     if (rc == SH_OK && !*duplicate) {
         //  A validly signed change whose body this version cannot read (a
         //  newer schema) stays in the log -- the author's chain goes on --
         //  but changes no state here.
-        rc = sh_merge_apply (txn, &c);
+        rc = sh_merge_apply (txn, c);
         if (rc == SH_EPROTO)
             rc = SH_OK;
     }
     if (rc == SH_OK && !*duplicate) {
-        sh_hlc_observe (&self->hlc, c.hlc);
+        sh_hlc_observe (&self->hlc, c->hlc);
         rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
     }
-    sh_change_fini (&c);
     return rc;
 }

@@ -45,9 +45,9 @@ SH_NODISCARD sh_err sh_replica_create (sh_replica_t **out, const char *dir, cons
 //  other key file errors as sh_key_load.
 SH_NODISCARD sh_err sh_replica_open (sh_replica_t **out, const char *dir);
 
-//  sh_replica_open that also says why it refused, as one sentence for the
-//  user in why (why_len bytes at most; "" when there is nothing to add to
-//  sh_strerror, e.g. SH_ENOTFOUND).
+//  sh_replica_open that also says why it failed, as one sentence for the
+//  user in why (why_len bytes at most): what was refused and how to fix it,
+//  or "no node in DIR", or "cannot open the node in DIR: <sh_strerror>".
 SH_NODISCARD sh_err sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_len);
 
 //  Close. NULL-safe; nulls *self_p.
@@ -83,6 +83,14 @@ SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
 SH_NODISCARD sh_err sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
                                        const uint8_t *signed_bytes, size_t signed_len,
                                        bool *duplicate, const char **why);
+
+//  sh_replica_ingest of a change the caller has already opened
+//  (sh_change_open of signed_bytes gave c and hash, so its signature
+//  verified): the same append, merge and clock, without verifying again.
+SH_NODISCARD sh_err sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
+                                              const uint8_t *signed_bytes, size_t signed_len,
+                                              const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES],
+                                              bool *duplicate);
 
 //  The current HLC value (for dates on records: sh_hlc_ms of it).
 uint64_t sh_replica_clock (sh_replica_t *self);

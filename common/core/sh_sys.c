@@ -22,7 +22,8 @@ uint64_t
 sh_sys_wall_ms (void)
 {
     struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
+    if (clock_gettime (CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+        return 0;   //  a clock before 1970: an HLC's counter keeps its ticks increasing
     return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 

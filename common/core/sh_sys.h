@@ -21,7 +21,8 @@
 //  as czmq's zclock_mono).
 int64_t sh_sys_mono_ms (void);
 
-//  Unix time in milliseconds (CLOCK_REALTIME).
+//  Unix time in milliseconds (CLOCK_REALTIME); 0 if the clock cannot be
+//  read or is set before 1970.
 uint64_t sh_sys_wall_ms (void);
 
 //  Take the exclusive lock of the file at path (created 0600 if missing),

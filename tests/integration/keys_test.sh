@@ -77,6 +77,13 @@ rm "$HUB_DIR/hub.key"
 cp "$T/hub.key.own" "$HUB_DIR/hub.key"
 chmod 600 "$HUB_DIR/hub.key"
 
+it_step "a hub directory that others may write is refused, naming the chmod"
+chmod 0770 "$HUB_DIR"
+hub_cmd key
+assert_eq "$RC" 3 "a group-writable hub directory: exit 3"
+assert_err "fix with: chmod go-w $HUB_DIR"
+chmod 0700 "$HUB_DIR"
+
 it_step "a second serve on the same hub directory exits at once; the first goes on"
 T0=$(date +%s)
 it_run timeout 20 "$HUB" serve --dir "$HUB_DIR" --bind "tcp://127.0.0.1:*"

@@ -47,6 +47,45 @@ test_bind (void)
     sh_test_rmdir (dir);
 }
 
+//  A store written before stores recorded their key (no meta owner.key) is
+//  bound to the key it is next opened with, and from then on refuses others.
+static void
+test_bind_older_store (void)
+{
+    char *root = sh_test_tmpdir ();
+    char dir[512], kp[600], why[1024];
+    s_path (dir, sizeof dir, root, "old");
+    s_path (kp, sizeof kp, dir, SH_REPLICA_KEY_FILE);
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, dir, "500115101001"));
+    sh_replica_close (&r);
+    sh_store_t *store;
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_open (&store, dir, false, 0));
+    SH_PASS (sh_store_begin (store, true, &txn));
+    SH_PASS (sh_store_del (txn, SH_DB_META, SH_OWNER_META, strlen (SH_OWNER_META)));
+    SH_PASS (sh_store_commit (&txn));
+    sh_store_close (&store);
+
+    //  the next open binds the store to the key it is opened with
+    sh_key_t *own, *other = sh_test_key (7);
+    SH_PASS (sh_key_load (&own, kp));
+    SH_PASS (sh_replica_open_why (&r, dir, why, sizeof why));
+    sh_replica_close (&r);
+    char rec[SH_HEX_BYTES (SH_PUBKEY_BYTES) + 1], hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    SH_PASS (sh_store_open (&store, dir, false, 0));
+    SH_PASS (sh_store_begin (store, false, &txn));
+    SH_PASS (sh_store_meta_get_str (txn, SH_OWNER_META, rec, sizeof rec));
+    sh_store_abort (&txn);
+    sh_crypto_hex (hex, sh_key_public (own), SH_PUBKEY_BYTES);
+    SH_CHECK (strcmp (rec, hex) == 0);
+    SH_FAIL (sh_owner_bind (store, sh_key_public (other), why, sizeof why), SH_EPERM);
+    sh_store_close (&store);
+    sh_key_destroy (&own);
+    sh_key_destroy (&other);
+    sh_test_rmdir (root);
+}
+
 static void
 test_dir (void)
 {
@@ -124,7 +163,7 @@ test_replica (void)
     char nowhere[512];
     s_path (nowhere, sizeof nowhere, root, "none");
     SH_FAIL (sh_replica_open_why (&r, nowhere, why, sizeof why), SH_ENOTFOUND);
-    SH_CHECK (*why == '\0');
+    SH_CHECK (strstr (why, "no node in") && strstr (why, nowhere));
     sh_test_rmdir (root);
 }
 
@@ -151,6 +190,7 @@ test_lock (void)
 
 static const sh_test_case_t tests[] = {
     { "bind", test_bind },
+    { "bind older store", test_bind_older_store },
     { "dir", test_dir },
     { "replica", test_replica },
     { "lock", test_lock },
