@@ -12,6 +12,7 @@
 #include "sh_crypto.h"
 #include "sh_exit.h"
 #include "sh_ingest.h"
+#include "sh_leaves.h"
 #include "sh_note.h"
 #include "sh_receipts.h"
 #include "sh_registry.h"
@@ -472,6 +473,13 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
         i++;
     if (i == self->n_inflight)
         return SH_EXIT_OK;        //  from an earlier session
+    if (i == 0 && self->pulling && self->pull_msg_no < self->inflight[0].msg_no) {
+        //  the Batch answering a Pull sent before this Push was lost, and
+        //  with it the checkpoint this Ack's proof starts from
+        fprintf (stderr, "shouhe-node: the hub's answer to a download request was lost; starting a new session\n");
+        s_hello (self);
+        return SH_EXIT_OK;
+    }
     if (i > 0) {
         //  Acks come in order on one connection: an older batch's Ack was
         //  lost (a full pipe at the hub). This Ack's consistency proof
@@ -513,7 +521,7 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
 //  Returns an exit code.
 static int
 s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i, bool *fresh,
-        sh_err *rc)
+        uint64_t *local, sh_err *rc)
 {
     sh_change_t c;
     uint8_t hash[SH_HASH_BYTES];
@@ -540,6 +548,8 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
         bool dup;
         *rc = sh_replica_ingest_opened (self->r, txn, bytes->data, bytes->len, &c, hash, &dup);
         *fresh = *rc == SH_OK && !dup;
+        if (*rc == SH_OK)           //  where it sits in this log (a duplicate: where it already was)
+            *rc = sh_changelog_find (txn, c.author, c.seq, local, hash);
         if (*rc == SH_ECHAIN || *rc == SH_EEQUIVOCATION || *rc == SH_EPROTO || *rc == SH_ECRYPTO) {
             fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
                      sh_strerror (*rc));
@@ -551,12 +561,61 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
     return ex;
 }
 
-//  Check and apply one Batch in one transaction, with the new cursor.
+//  Change i of a Batch sits at the hub's log index m->u.batch.indexes[i]:
+//  one per change, rising, after since and up to next. Returns an exit code.
+static int
+s_check_index (const node_session_t *self, const sh_wire_msg_t *m, size_t i)
+{
+    const uint64_t *ix = m->u.batch.indexes;
+    if (m->u.batch.n_indexes != m->u.batch.n) {
+        fprintf (stderr, "shouhe-node: the hub's batch does not say where its changes sit in its log\n");
+        return SH_EXIT_PROTOCOL;
+    }
+    if (ix[i] <= (i ? ix[i - 1] : self->since) || ix[i] > m->u.batch.next) {
+        fprintf (stderr, "shouhe-node: the hub's batch places change %zu at log entry %" PRIu64
+                 ", outside %" PRIu64 "..%" PRIu64 " or out of order\n", i, ix[i], self->since + 1,
+                 m->u.batch.next);
+        return SH_EXIT_PROTOCOL;
+    }
+    return SH_EXIT_OK;
+}
+
+//  The checkpoint a Batch carries (if any) is checked and stored in txn,
+//  and must cover the new cursor: downloads advance together with the
+//  checkpoint that covers them. *cp receives it (size 0: none carried).
+static int
+s_batch_checkpoint (node_session_t *self, sh_store_txn_t *txn, const sh_wire_msg_t *m,
+                    sh_note_checkpoint_t *cp)
+{
+    cp->size = 0;
+    int ex = SH_EXIT_OK;
+    if (m->u.batch.checkpoint)
+        ex = s_take_checkpoint (self, txn, m->u.batch.checkpoint, m->u.batch.consistency,
+                                m->u.batch.n_consistency, cp);
+    uint64_t covered = cp->size > self->held.size ? cp->size : self->held.size;
+    if (ex == SH_EXIT_OK && m->u.batch.next > covered) {
+        fprintf (stderr, "shouhe-node: the hub's batch reaches log entry %" PRIu64 ", beyond the newest "
+                 "checkpoint it has shown (size %" PRIu64 ")\n", m->u.batch.next, covered);
+        ex = SH_EXIT_PROTOCOL;
+    }
+    return ex;
+}
+
+//  Check and apply one Batch in one transaction, with the new cursor, the
+//  checkpoint covering it and the log position of every change.
 static int
 s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
 {
     if (!self->pulling || m->u.batch.since != self->since)
         return SH_EXIT_OK;        //  an answer to an older Pull
+    if (self->n_inflight > 0 && self->inflight[0].msg_no < self->pull_msg_no) {
+        //  answers come in order: the Ack of a Push sent before this Pull
+        //  was lost, and with it the checkpoint this Batch's proof starts from
+        fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
+                 self->inflight[0].batch);
+        s_hello (self);
+        return SH_EXIT_OK;
+    }
     self->pulling = false;
     uint64_t next = m->u.batch.next;
     if (next < self->since) {
@@ -588,9 +647,17 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     uint64_t fresh = 0;             //  new changes in this batch
     for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
         bool is_new = false;
-        ex = s_take (self, txn, &m->u.batch.changes[i], i, &is_new, &rc);
+        uint64_t local = 0;
+        ex = s_take (self, txn, &m->u.batch.changes[i], i, &is_new, &local, &rc);
+        if (rc == SH_OK && ex == SH_EXIT_OK)
+            ex = s_check_index (self, m, i);
+        if (rc == SH_OK && ex == SH_EXIT_OK)
+            rc = sh_leaves_put (txn, m->u.batch.indexes[i], local);
         fresh += is_new;
     }
+    sh_note_checkpoint_t cp = { .size = 0 };
+    if (rc == SH_OK && ex == SH_EXIT_OK)
+        ex = s_batch_checkpoint (self, txn, m, &cp);
     if (rc == SH_OK && ex == SH_EXIT_OK)
         rc = sh_store_meta_put_u64 (txn, "hub.since", next);
     if (rc == SH_OK && ex == SH_EXIT_OK)
@@ -601,6 +668,8 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
         ex = SH_EXIT_STORE;
     }
     if (ex == SH_EXIT_OK) {
+        if (cp.size > self->held.size)
+            s_hold (self, &cp);
         self->down += fresh;           //  counted once committed
         self->since = next;
         self->down_done = m->u.batch.done;

@@ -437,6 +437,16 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                  sh_strerror (rc));
         return;
     }
+    //  the checkpoint covering the batch, when newer than the session's
+    uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n_proof = 0;
+    bool newer = b.note && b.cp_size > s->cp_size;
+    if (newer && (rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof)) != SH_OK) {
+        sh_hublog_batch_fini (&b);
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot prove the log: %s",
+                 sh_strerror (rc));
+        return;
+    }
     s->pulled += b.n;
     sh_wire_msg_t r = { .type = SH_WIRE_BATCH };
     r.u.batch.since = b.since;
@@ -446,6 +456,14 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.batch.changes = b.changes;
     r.u.batch.n_keys = b.n_keys;
     r.u.batch.keys = b.keys;
+    r.u.batch.n_indexes = b.n;
+    r.u.batch.indexes = b.indexes;
+    if (newer) {
+        r.u.batch.checkpoint = b.note;
+        r.u.batch.consistency = proof;
+        r.u.batch.n_consistency = n_proof;
+        s->cp_size = b.cp_size;
+    }
     s_send (self, rid, rid_len, &r);
     sh_hublog_batch_fini (&b);
 }

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,8 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_TREE] = "tree",
     [SH_DB_CHECKPOINTS] = "checkpoints",
     [SH_DB_RECEIPTS] = "receipts",
+    [SH_DB_LEAVES] = "leaves",
+    [SH_DB_RECOVERY] = "recovery",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later
@@ -283,6 +286,21 @@ sh_store_usage (sh_store_t *self, size_t *used, size_t *map)
         *used = (info.me_last_pgno + 1) * (size_t) st.ms_psize;
     if (map)
         *map = info.me_mapsize;
+    return SH_OK;
+}
+
+sh_err
+sh_store_copy (sh_store_t *self, const char *dir)
+{
+    assert (self && dir);
+    int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
+    if (rc)
+        return s_err (rc);
+    char path[PATH_MAX];
+    if (snprintf (path, sizeof path, "%s/data.mdb", dir) >= (int) sizeof path)
+        return SH_EINVAL;
+    if (chmod (path, 0600) != 0)
+        return SH_ESYSERR | errno;
     return SH_OK;
 }
 

@@ -57,6 +57,10 @@ typedef enum {
     SH_DB_CHECKPOINTS,  //  "checkpoints": tree size (u64 BE) -> the hub's signed checkpoint note (C2SP), text
     SH_DB_RECEIPTS,     //  "receipts" (node): the hub's checkpoints, consistency proofs and batch
                         //  receipts; layout in sh_receipts.h, the one module that reads and writes it
+    SH_DB_LEAVES,       //  "leaves" (node): hub log index (u64 BE) -> this log's index (u64 BE) of a
+                        //  change downloaded from there (the node's part of the hub's backup)
+    SH_DB_RECOVERY,     //  "recovery" (hub): what nodes offered while the hub recovers a lost tail;
+                        //  layout in sh_recovery.h, the one module that reads and writes it
     SH_DB_COUNT
 } sh_store_db_t;
 
@@ -89,6 +93,11 @@ SH_NODISCARD sh_err sh_store_usage (sh_store_t *self, size_t *used, size_t *map)
 
 //  Directory the store lives in (valid as long as the store).
 const char *sh_store_dir (const sh_store_t *self);
+
+//  Write a consistent, compacted copy of the store into the existing
+//  empty directory dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT: a read
+//  transaction, so writers go on meanwhile). The copy is mode 0600.
+SH_NODISCARD sh_err sh_store_copy (sh_store_t *self, const char *dir);
 
 //  Begin a transaction. A write transaction blocks until no other write
 //  transaction is open on this environment.

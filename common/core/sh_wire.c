@@ -8,6 +8,8 @@
 #include "shouhe/v1/wire.pb-c.h"
 
 _Static_assert ((int) SH_WIRE_ERR_CREDIT == (int) SHOUHE__V1__ERROR_CODE__ERR_CREDIT, "error codes follow wire.proto");
+_Static_assert ((int) SH_WIRE_ERR_RECOVERING == (int) SHOUHE__V1__ERROR_CODE__ERR_RECOVERING, "error codes follow wire.proto");
+_Static_assert ((int) SH_WIRE_TAKEN == (int) SHOUHE__V1__ENVELOPE__BODY_TAKEN, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_ERR_MALFORMED == (int) SHOUHE__V1__ERROR_CODE__ERR_MALFORMED, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_PONG == (int) SHOUHE__V1__ENVELOPE__BODY_PONG, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_HELLO == (int) SHOUHE__V1__ENVELOPE__BODY_HELLO, "types are Envelope field numbers");
@@ -154,6 +156,13 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     }
     m->u.welcome.checkpoint = w->checkpoint;
     m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
+    m->u.welcome.recovering = w->has_recovering && w->recovering;
+    m->u.welcome.recovery_target = w->has_recovery_target ? w->recovery_target : 0;
+    if (!s_note_ok (w->epoch)) {
+        *why = "welcome epoch note too long";
+        return SH_EPROTO;
+    }
+    m->u.welcome.epoch = w->epoch;
     sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
                           w->consistency, why);
     m->u.welcome.consistency = d->proof_a;
@@ -218,13 +227,54 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     }
     m->u.batch.n_keys = b->n_keys;
     m->u.batch.keys = d->keys;
+    if (!s_note_ok (b->checkpoint) || (b->n_indexes != 0 && b->n_indexes != b->n_changes)) {
+        *why = "batch checkpoint too long, or not one index per change";
+        return SH_EPROTO;
+    }
+    m->u.batch.checkpoint = b->checkpoint;
+    m->u.batch.n_indexes = b->n_indexes;
+    m->u.batch.indexes = b->indexes;
+    sh_err hc = s_hashes (&d->fault, &d->proof_a, &m->u.batch.n_consistency, b->n_consistency,
+                          b->consistency, why);
+    m->u.batch.consistency = d->proof_a;
+    return hc;
+}
+
+static sh_err
+s_fill_offer (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
+{
+    Shouhe__V1__Offer *o = d->env->offer;
+    if (!s_note_ok (o->checkpoint) || o->n_positions != o->n_leaves) {
+        *why = "offer checkpoint too long, or not one position per leaf";
+        return SH_EPROTO;
+    }
+    m->u.offer.checkpoint = o->checkpoint;
+    m->u.offer.positions = o->positions;
+    m->u.offer.last = o->last;
+    m->u.offer.n = o->n_leaves;
+    return s_changes (d, o->n_leaves, o->leaves, &m->u.offer.leaves, why);
+}
+
+static sh_err
+s_fill_taken (sh_wire_msg_t *m, const Shouhe__V1__Taken *t, const char **why)
+{
+    if (t->has_missing_to && t->missing_to < t->missing_from) {
+        *why = "taken: missing_to is below missing_from";
+        return SH_EPROTO;
+    }
+    m->u.taken.taken = t->taken;
+    m->u.taken.size = t->size;
+    m->u.taken.target = t->target;
+    m->u.taken.recovering = t->recovering;
+    m->u.taken.missing_from = t->has_missing_from ? t->missing_from : 0;
+    m->u.taken.missing_to = t->has_missing_to ? t->missing_to : 0;
     return SH_OK;
 }
 
 static sh_err
 s_fill_error (sh_wire_msg_t *m, const Shouhe__V1__Error *e, const char **why)
 {
-    if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_CREDIT) {
+    if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_RECOVERING) {
         *why = "unknown error code";
         return SH_EPROTO;
     }
@@ -286,6 +336,10 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_CHUNK:
             return s_fill_chunk (m, e->chunk, why);
+        case SHOUHE__V1__ENVELOPE__BODY_OFFER:
+            return s_fill_offer (m, d, why);
+        case SHOUHE__V1__ENVELOPE__BODY_TAKEN:
+            return s_fill_taken (m, e->taken, why);
         default:
             *why = "the envelope has no body";
             return SH_EPROTO;
@@ -407,6 +461,8 @@ typedef struct {
     Shouhe__V1__Pong pong;
     Shouhe__V1__Fetch fetch;
     Shouhe__V1__Chunk chunk;
+    Shouhe__V1__Offer offer;
+    Shouhe__V1__Taken taken;
     ProtobufCBinaryData *changes;       //  push/batch changes
     Shouhe__V1__KeyEntry *key_entries;  //  batch key entries
     Shouhe__V1__KeyEntry **key_ptrs;    //  and pointers to them
@@ -440,6 +496,10 @@ s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
     w->nonce = m->u.welcome.nonce;
     w->n_consistency = m->u.welcome.n_consistency;
     w->consistency = p->proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
+    w->has_recovering = w->recovering = m->u.welcome.recovering;
+    w->has_recovery_target = m->u.welcome.recovery_target != 0;
+    w->recovery_target = m->u.welcome.recovery_target;
+    w->epoch = (char *) m->u.welcome.epoch;
     if (!p->proof1)
         return SH_ENOMEM;
     p->e.welcome = w;
@@ -495,8 +555,40 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     }
     b->n_keys = nk;
     b->keys = p->key_ptrs;
+    b->checkpoint = (char *) m->u.batch.checkpoint;
+    b->n_indexes = m->u.batch.n_indexes;
+    b->indexes = m->u.batch.indexes;
+    b->n_consistency = m->u.batch.n_consistency;
+    b->consistency = p->proof1 = s_hash_array (m->u.batch.consistency, m->u.batch.n_consistency);
     p->e.batch = b;
-    return SH_OK;
+    return p->proof1 ? SH_OK : SH_ENOMEM;
+}
+
+static sh_err
+s_pack_offer (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Offer *o = &p->offer;
+    o->checkpoint = (char *) m->u.offer.checkpoint;
+    o->n_leaves = o->n_positions = m->u.offer.n;
+    o->leaves = p->changes = s_bin_array (m->u.offer.leaves, m->u.offer.n);
+    o->positions = m->u.offer.positions;
+    o->last = m->u.offer.last;
+    p->e.offer = o;
+    return p->changes ? SH_OK : SH_ENOMEM;
+}
+
+static void
+s_pack_taken (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    Shouhe__V1__Taken *t = &p->taken;
+    t->taken = m->u.taken.taken;
+    t->size = m->u.taken.size;
+    t->target = m->u.taken.target;
+    t->recovering = m->u.taken.recovering;
+    t->has_missing_from = t->has_missing_to = m->u.taken.missing_to > m->u.taken.missing_from;
+    t->missing_from = m->u.taken.missing_from;
+    t->missing_to = m->u.taken.missing_to;
+    p->e.taken = t;
 }
 
 static void
@@ -572,6 +664,11 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
             p->chunk.data = (ProtobufCBinaryData) { m->u.chunk.len, (uint8_t *) m->u.chunk.data };
             p->e.chunk = &p->chunk;
             return SH_OK;
+        case SH_WIRE_OFFER:
+            return s_pack_offer (p, m);
+        case SH_WIRE_TAKEN:
+            s_pack_taken (p, m);
+            return SH_OK;
         default:
             return SH_EINVAL;
     }
@@ -593,6 +690,8 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
         .pong = SHOUHE__V1__PONG__INIT,
         .fetch = SHOUHE__V1__FETCH__INIT,
         .chunk = SHOUHE__V1__CHUNK__INIT,
+        .offer = SHOUHE__V1__OFFER__INIT,
+        .taken = SHOUHE__V1__TAKEN__INIT,
     };
     p.e.version = m->version ? m->version : SH_WIRE_VERSION;
     p.e.body_case = (Shouhe__V1__Envelope__BodyCase) m->type;
@@ -613,8 +712,9 @@ const char *
 sh_wire_type_name (sh_wire_type_t type)
 {
     static const char *const names[] = { "none", "?", "hello", "welcome", "push", "ack", "pull",
-                                         "batch", "error", "ping", "pong", "fetch", "chunk" };
-    return (int) type >= 0 && type <= SH_WIRE_CHUNK ? names[type] : "?";
+                                         "batch", "error", "ping", "pong", "fetch", "chunk", "?", "?",
+                                         "offer", "taken" };
+    return (int) type >= 0 && type <= SH_WIRE_TAKEN ? names[type] : "?";
 }
 
 const char *

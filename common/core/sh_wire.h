@@ -43,7 +43,9 @@ typedef enum {
     SH_WIRE_PING = 9,
     SH_WIRE_PONG = 10,
     SH_WIRE_FETCH = 11,
-    SH_WIRE_CHUNK = 12
+    SH_WIRE_CHUNK = 12,
+    SH_WIRE_OFFER = 15,
+    SH_WIRE_TAKEN = 16
 } sh_wire_type_t;
 
 //  Values of shouhe.v1.ErrorCode (kept equal by a static assertion).
@@ -53,7 +55,7 @@ typedef enum {
     SH_WIRE_ERR_AUTHOR = 7, SH_WIRE_ERR_SCOPE = 8, SH_WIRE_ERR_TOO_LARGE = 9,
     SH_WIRE_ERR_EQUIVOCATION = 10, SH_WIRE_ERR_BLOCKED = 11, SH_WIRE_ERR_BODY = 12,
     SH_WIRE_ERR_SESSION = 13, SH_WIRE_ERR_ROLE = 14, SH_WIRE_ERR_INTERNAL = 15,
-    SH_WIRE_ERR_CREDIT = 16
+    SH_WIRE_ERR_CREDIT = 16, SH_WIRE_ERR_RECOVERING = 17
 } sh_wire_error_t;
 
 //  Values of shouhe.v1.PeerRole.
@@ -82,7 +84,9 @@ typedef struct {
                  uint64_t log_size; uint32_t credit, max_changes, max_bytes;
                  const char *checkpoint;                      //  or NULL
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
-                 uint64_t nonce; } welcome;
+                 uint64_t nonce;
+                 bool recovering; uint64_t recovery_target;   //  the hub recovers a lost tail
+                 const char *epoch; } welcome;                //  or NULL
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
                  const char *checkpoint;                      //  or NULL
@@ -91,12 +95,19 @@ typedef struct {
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES]; } ack;
         struct { uint64_t since; uint32_t max; } pull;
         struct { uint64_t since, next; size_t n; sh_wire_bytes_t *changes;
-                 size_t n_keys; sh_wire_key_t *keys; bool done; } batch;
+                 size_t n_keys; sh_wire_key_t *keys; bool done;
+                 const char *checkpoint;                      //  or NULL
+                 size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
+                 size_t n_indexes; uint64_t *indexes; } batch; //  n_indexes: 0 or n
         struct { sh_wire_error_t code; char message[SH_WIRE_MESSAGE_MAX + 1];
                  bool has_batch; uint64_t batch; bool has_position; uint32_t position; } error;
         struct { uint64_t nonce; } ping;    //  also pong
         struct { uint64_t offset; uint32_t max; } fetch;
         struct { uint64_t offset, total; const uint8_t *data; size_t len; } chunk;
+        struct { const char *checkpoint;                      //  or NULL
+                 size_t n; sh_wire_bytes_t *leaves; uint64_t *positions; bool last; } offer;
+        struct { uint32_t taken; uint64_t size, target; bool recovering;
+                 uint64_t missing_from, missing_to; } taken;
     } u;
     void *pb_;                          //  decoded Envelope and arrays (owned after decode)
 } sh_wire_msg_t;

@@ -257,6 +257,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     return rc;
 }
 
+static sh_err s_latest (sh_store_txn_t *txn, uint64_t *size, char **note);
+
 //  ---------------------------------------------------------------------
 //  Pull
 
@@ -274,6 +276,8 @@ sh_hublog_batch_fini (sh_hublog_batch_t *b)
     free (m);
     free (b->changes);
     free (b->keys);
+    free (b->indexes);
+    free (b->note);
     memset (b, 0, sizeof *b);
 }
 
@@ -314,6 +318,23 @@ s_add_key (sh_store_txn_t *txn, sh_hublog_batch_t *b, const uint8_t author[SH_PU
     return SH_OK;
 }
 
+//  How far a pull may go: the log's size, or the newest checkpoint's when
+//  the log has grown past it (then never further: a node keeps its cursor
+//  with a checkpoint covering it). A log never signed (sh_hublog_push
+//  without a hub key) is served whole, without a checkpoint.
+static sh_err
+s_pull_limit (sh_store_txn_t *txn, sh_hublog_batch_t *b, uint64_t *size)
+{
+    sh_err rc = sh_changelog_size (txn, size);
+    if (rc == SH_OK && *size > 0)
+        rc = s_latest (txn, &b->cp_size, &b->note);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc == SH_OK && b->cp_size < *size)
+        *size = b->cp_size;
+    return rc;
+}
+
 sh_err
 sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
                 uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
@@ -330,8 +351,9 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     b->mem_ = m;
     b->changes = calloc (max, sizeof *b->changes);
     b->keys = calloc (max, sizeof *b->keys);
+    b->indexes = calloc (max, sizeof *b->indexes);
     size_t *offs = calloc (max, sizeof *offs);
-    if (!m || !b->changes || !b->keys || !offs) {
+    if (!m || !b->changes || !b->keys || !b->indexes || !offs) {
         free (offs);
         sh_hublog_batch_fini (b);
         return SH_ENOMEM;
@@ -341,7 +363,7 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     sh_err rc = sh_store_begin (store, false, &txn);
     uint64_t size = 0;
     if (rc == SH_OK)
-        rc = sh_changelog_size (txn, &size);
+        rc = s_pull_limit (txn, b, &size);
     sh_store_cursor_t *cur = NULL;
     uint8_t key[12 + 1 + 8];
     memcpy (key, scope, sl);
@@ -370,6 +392,10 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
             break;
         }
         uint64_t index = sh_store_get_be64 (k + sl + 1);
+        if (index > size) {
+            exhausted = true;   //  beyond the newest checkpoint
+            break;
+        }
         const uint8_t *bytes;
         size_t len;
         rc = sh_changelog_get (txn, index, &bytes, &len);
@@ -408,6 +434,7 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
             m->cap = cap;
         }
         memcpy (m->buf + m->len, bytes, len);
+        b->indexes[b->n] = index;
         offs[b->n] = m->len;
         b->changes[b->n].len = len;
         b->n++;

@@ -82,11 +82,17 @@ typedef struct {
     size_t n_keys;                      //  distinct authors
     sh_wire_key_t *keys;                //  their registry entries
     size_t bytes;                       //  total change bytes
+    uint64_t *indexes;                  //  the log index of each change (owned)
+    uint64_t cp_size;                   //  the newest checkpoint in the same snapshot: its size
+    char *note;                         //  ... and its note (owned; NULL while the log is empty)
     void *mem_;                         //  owned allocations
 } sh_hublog_batch_t;
 
 //  Select up to max changes (and about max_bytes) after index since for
-//  scope, leaving out those written by exclude (may be NULL).
+//  scope, leaving out those written by exclude (may be NULL), in one read
+//  snapshot, with the newest checkpoint of that snapshot: the selection
+//  never runs past it (next <= cp_size), so a node can store its cursor
+//  together with a checkpoint that covers everything it downloaded.
 SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
                                     const uint8_t *exclude, uint64_t since, uint32_t max,
                                     size_t max_bytes, sh_hublog_batch_t *out);

@@ -84,6 +84,11 @@ def encode(msg):
     return out
 
 
+def encode_packed(values):
+    """A packed repeated varint field's bytes."""
+    return b"".join(rp.varint(v) for v in values)
+
+
 def open_envelope(buf):
     """-> (type name, body dict) or (None, None)."""
     try:
@@ -293,6 +298,10 @@ class FakeHub:
             elif sc.startswith("batch-") and sc != "batch-backwards" and not self.injected:
                 changes, keys = self.inject(body)
                 body.setdefault(3, []).extend(changes)
+                # one rising log index per change (field 8, packed), after since
+                since = one(body, 1, 0)
+                body[8] = [encode_packed(range(since + 1, since + 1 + len(body[3])))]
+                body[2] = [max(one(body, 2, 0), since + len(body[3]))]
                 if keys:
                     body.setdefault(4, []).extend(keys)
                 self.injected = True
