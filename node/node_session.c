@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "node_session.h"
+#include "node_session_int.h"
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
@@ -17,77 +18,6 @@
 #include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
-
-#define S_PULL_MAX 1024             //  changes asked for per Pull
-#define S_HELLO_FIRST_MS 500        //  first wait for a Welcome
-#define S_HELLO_MAX_MS 8000         //  longest wait between Hellos
-#define S_PING_IDLE_MS 5000         //  ping after this much silence
-#define S_DEAD_MS 20000             //  no answer this long: the session is dead
-#define S_WATCH_PULL_MS 3000        //  in --watch, ask for news this often
-#define S_MAX_INFLIGHT 16
-//  Batch sizes adapt to the link (AIMD): a ZeroMQ message is all or nothing,
-//  so on a link that drops every few tens of KB a large batch never arrives.
-//  They double after each success and shrink to a quarter when a session
-//  ends with them unanswered.
-#define S_PUSH_BYTES_FIRST (64 * 1024)
-#define S_PUSH_BYTES_MIN (4 * 1024)
-#define S_PULL_FIRST 256
-#define S_PULL_MIN 8
-
-typedef struct {
-    uint64_t batch;                 //  batch number
-    uint64_t last_seq;              //  last seq it carried
-    uint64_t msg_no;                //  its number among the messages sent (node_session_t.msgs_sent)
-    size_t bytes;                   //  its encoded size
-} s_inflight_t;
-
-struct node_session_t {
-    sh_replica_t *r;                //  the replica (borrowed)
-    node_session_options_t opt;     //  watch, endpoint text, deadline, clock
-    node_session_send_fn *send;     //  sends a message to the hub
-    void *send_arg;                 //  its argument
-    uint8_t me[SH_PUBKEY_BYTES];    //  this node's key
-    bool connected;                 //  CURVE handshake done
-    bool welcomed;                  //  session open
-    bool ever_welcomed;             //  a session was opened at least once
-    bool finished;                  //  caught up and not watching: the sync is done
-    int64_t hello_at;               //  when the last Hello left
-    int hello_wait;                 //  current wait for a Welcome (back-off)
-    int64_t last_rx;                //  last message from the hub
-    int64_t ping_at;                //  last Ping sent
-    //  upload
-    uint64_t my_head;               //  this node's chain head
-    uint64_t hub_head;              //  the hub holds 1..hub_head
-    uint64_t sent;                  //  pushed up to here (maybe unacknowledged)
-    uint64_t next_batch;            //  next batch number
-    uint64_t session_batch;         //  first batch number of this session: errors about older ones are stale
-    s_inflight_t inflight[S_MAX_INFLIGHT];
-    int n_inflight;
-    uint32_t credit, max_changes, max_bytes;
-    size_t push_bytes;              //  current target size of a Push
-    uint32_t pull_max;              //  current Pull max
-    int64_t last_progress;          //  last Ack or applied Batch (for the deadline)
-    //  download
-    uint64_t since;                 //  download cursor (meta hub.since)
-    bool pulling;                   //  a Pull is outstanding
-    bool down_done;                 //  the last Batch said done
-    int64_t next_pull;              //  watch: when to ask again
-    int handshake_failures;         //  consecutive failed CURVE handshakes
-    bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
-    //  receipts (docs/protocol.md 13.16)
-    const sh_hubid_t *hub;          //  the hub (--hub-key): verifies its checkpoints
-    sh_receipts_head_t held;        //  newest checkpoint held: size (0: none) and root
-    uint64_t hello_nonce;           //  nonce of the last Hello: only its Welcome counts
-    uint64_t receipts;              //  batch receipts stored in this run
-    //  figures
-    uint64_t up, dup, down, bytes_out, bytes_in;
-    //  lost answers: the hub answers every message, in order, so a Pong
-    //  that arrives while an older Push or Pull is unanswered means that
-    //  answer was lost (a full pipe at the hub)
-    uint64_t msgs_sent;             //  messages sent so far
-    uint64_t pull_msg_no;           //  the outstanding Pull's number
-    uint64_t ping_nonce, ping_msg_no; //  the last Ping
-};
 
 static uint64_t
 s_random (void)
@@ -100,14 +30,14 @@ s_random (void)
 //  ---------------------------------------------------------------------
 //  Sending
 
-static int64_t
-s_now (const node_session_t *self)
+int64_t
+node_session_now (const node_session_t *self)
 {
     return self->opt.clock ? self->opt.clock (self->opt.clock_arg) : sh_sys_mono_ms ();
 }
 
-static bool
-s_send (node_session_t *self, const sh_wire_msg_t *m)
+bool
+node_session_send (node_session_t *self, const sh_wire_msg_t *m)
 {
     //  no connection: the owner's send fails rather than queue (node_sync:
     //  ZMQ_IMMEDIATE); the fault point (tests) drops it as a link would
@@ -138,8 +68,8 @@ s_session_lost (node_session_t *self)
     self->welcomed = false;
 }
 
-static void
-s_hello (node_session_t *self)
+void
+node_session_hello (node_session_t *self)
 {
     sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
     memcpy (m.u.hello.node, self->me, SH_PUBKEY_BYTES);
@@ -149,8 +79,8 @@ s_hello (node_session_t *self)
     m.u.hello.nonce = self->hello_nonce;
     s_session_lost (self);
     self->session_batch = self->next_batch;
-    self->hello_at = s_now (self);
-    s_send (self, &m);
+    self->hello_at = node_session_now (self);
+    node_session_send (self, &m);
 }
 
 //  Push the next run of this node's changes after self->sent.
@@ -197,7 +127,7 @@ s_push (node_session_t *self)
         m.u.push.batch = self->next_batch;
         m.u.push.n = n;
         m.u.push.changes = ch;
-        if (s_send (self, &m)) {
+        if (node_session_send (self, &m)) {
             self->inflight[self->n_inflight++] = (s_inflight_t) { self->next_batch++, self->sent + n, self->msgs_sent, bytes };
             self->sent += n;
         }
@@ -213,7 +143,7 @@ s_pull (node_session_t *self)
     sh_wire_msg_t m = { .type = SH_WIRE_PULL };
     m.u.pull.since = self->since;
     m.u.pull.max = self->pull_max;
-    if (s_send (self, &m)) {
+    if (node_session_send (self, &m)) {
         self->pulling = true;
         self->pull_msg_no = self->msgs_sent;
     }
@@ -221,177 +151,6 @@ s_pull (node_session_t *self)
 
 //  ---------------------------------------------------------------------
 //  Receiving
-
-//  ---------------------------------------------------------------------
-//  Receipts: checkpoints, consistency and batch proofs (sh_receipts)
-
-static const char *s_inconsistent =
-    "the hub's history is inconsistent with the checkpoint you hold";
-
-//  Hold checkpoint cp as the newest (its size and root).
-static void
-s_hold (node_session_t *self, const sh_note_checkpoint_t *cp)
-{
-    self->held.size = cp->size;
-    memcpy (self->held.root, cp->root, SH_HASH_BYTES);
-}
-
-//  The newest checkpoint this node holds, verified with the hub's key.
-static int
-s_load_checkpoint (node_session_t *self)
-{
-    sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (sh_replica_store (self->r), false, &txn);
-    if (rc == SH_OK)
-        rc = sh_receipts_latest (txn, self->hub, &self->held);
-    sh_store_abort (&txn);
-    if (rc == SH_ECRYPTO) {
-        fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
-                 "is this another hub?\n");
-        return SH_EXIT_PROTOCOL;
-    }
-    if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    return SH_EXIT_OK;
-}
-
-//  Check a checkpoint the hub sent (signature, and consistency with the
-//  one held) and store it with its proof in txn. Returns an exit code.
-static int
-s_take_checkpoint (node_session_t *self, sh_store_txn_t *txn, const char *note,
-                   uint8_t (*proof)[SH_HASH_BYTES], size_t n_proof, sh_note_checkpoint_t *cp)
-{
-    size_t len = strlen (note);
-    if (sh_hubid_open_checkpoint (self->hub, cp, note, len) != SH_OK) {
-        fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
-        return SH_EXIT_PROTOCOL;
-    }
-    sh_receipts_head_t next = { .size = cp->size };
-    memcpy (next.root, cp->root, SH_HASH_BYTES);
-    if (sh_receipts_check_extends (&self->held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
-                 s_inconsistent, self->held.size, cp->size);
-        return SH_EXIT_PROTOCOL;
-    }
-    sh_err rc = sh_receipts_put_checkpoint (txn, &self->held, cp->size, note, len,
-                                            (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof);
-    return rc ? SH_EXIT_STORE : SH_EXIT_OK;
-}
-
-//  Welcome: the hub's newest checkpoint must extend the one held.
-static int
-s_welcome_checkpoint (node_session_t *self, const sh_wire_msg_t *m)
-{
-    if (!m->u.welcome.checkpoint) {
-        if (self->held.size == 0 && m->u.welcome.log_size == 0)
-            return SH_EXIT_OK;        //  an empty hub log
-        if (self->held.size == 0) {
-            fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
-                             "checkpoint of them\n", m->u.welcome.log_size);
-            return SH_EXIT_PROTOCOL;
-        }
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, self->held.size);
-        return SH_EXIT_PROTOCOL;
-    }
-    //  the very checkpoint this node holds (an idle sync): verified, nothing to store
-    sh_note_checkpoint_t same;
-    const char *note = m->u.welcome.checkpoint;
-    if (self->held.size > 0
-    &&  sh_hubid_open_checkpoint (self->hub, &same, note, strlen (note)) == SH_OK
-    &&  same.size == self->held.size && memcmp (same.root, self->held.root, SH_HASH_BYTES) == 0)
-        return SH_EXIT_OK;
-    sh_store_txn_t *txn;
-    sh_err rc = sh_replica_begin (self->r, &txn);
-    if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    sh_note_checkpoint_t cp;
-    int ex = s_take_checkpoint (self, txn, m->u.welcome.checkpoint, m->u.welcome.consistency,
-                                m->u.welcome.n_consistency, &cp);
-    //  remember whose checkpoints these are, for `shouhe-audit receipts`
-    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_hub_key (txn, self->hub)) == SH_OK)
-        rc = sh_store_commit (&txn);
-    if (ex == SH_EXIT_OK && rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
-    }
-    sh_store_abort (&txn);
-    if (ex == SH_EXIT_OK)
-        s_hold (self, &cp);
-    return ex;
-}
-
-//  Why the batch receipt b of an Ack was not taken (sh_receipts_check_batch
-//  returned rc; failed_seq: the change that could not be read, or 0).
-static int
-s_receipt_refused (sh_err rc, uint64_t failed_seq, const sh_receipts_batch_t *b)
-{
-    if (failed_seq || rc == SH_ENOMEM) {
-        if (failed_seq)
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
-                     sh_strerror (rc));
-        else
-            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
-        return SH_EXIT_STORE;
-    }
-    if (rc == SH_EINVAL)
-        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
-    else
-        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
-                 "..%" PRIu64 " as acknowledged\n", b->first_seq, b->first_seq + b->count - 1);
-    return SH_EXIT_PROTOCOL;
-}
-
-//  Ack: the checkpoint ending with this batch must extend the last one,
-//  and the batch's changes must be its last leaves (the batch receipt).
-static int
-s_ack_receipt (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_seq)
-{
-    uint32_t n = m->u.ack.accepted;
-    if (n == 0)
-        return SH_EXIT_OK;
-    if (!m->u.ack.checkpoint) {
-        fprintf (stderr, "shouhe-node: the hub acknowledged %" PRIu32 " changes without a signed checkpoint: "
-                         "no receipt can prove it holds them\n", n);
-        return SH_EXIT_PROTOCOL;
-    }
-    sh_store_txn_t *txn;
-    sh_err rc = sh_replica_begin (self->r, &txn);
-    if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    sh_note_checkpoint_t cp;
-    int ex = s_take_checkpoint (self, txn, m->u.ack.checkpoint, m->u.ack.consistency,
-                                m->u.ack.n_consistency, &cp);
-    //  the accepted changes are the batch's last n: seqs last_seq - n + 1 .. last_seq
-    sh_receipts_batch_t b = { .first_seq = last_seq - n + 1, .count = n, .first_leaf = m->u.ack.first_leaf,
-                              .size = cp.size, .range = (const uint8_t (*)[SH_HASH_BYTES]) m->u.ack.range,
-                              .n_range = m->u.ack.n_range };
-    uint64_t failed_seq = 0;
-    if (ex == SH_EXIT_OK
-    &&  (rc = last_seq < n ? SH_EINVAL : sh_receipts_check_batch (txn, self->me, &b, cp.root, &failed_seq)))
-        ex = s_receipt_refused (rc, failed_seq, &b);
-    if (ex == SH_EXIT_OK && (rc = sh_receipts_put_batch (txn, &b)) == SH_OK)
-        rc = sh_store_commit (&txn);
-    if (ex == SH_EXIT_OK && rc) {
-        if (rc == SH_ENOMEM)
-            fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
-        else
-            fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
-                     b.first_seq, last_seq, sh_strerror (rc));
-        ex = SH_EXIT_STORE;
-    }
-    sh_store_abort (&txn);
-    if (ex == SH_EXIT_OK) {
-        s_hold (self, &cp);
-        self->receipts++;
-    }
-    return ex;
-}
 
 static int
 s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
@@ -407,11 +166,18 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
                  "enrol it with --scope %s\n", m->u.welcome.scope, scope, scope);
         return SH_EXIT_DENIED;
     }
-    //  receipts first: a hub that lost or rewrote history fails here
-    int cx = s_welcome_checkpoint (self, m);
+    //  a new epoch: the hub gave a lost tail up (adopted, then a new session)
+    bool again = false;
+    int ex = node_recover_epoch (self, m, &again);
+    if (ex || again)
+        return ex;
+    //  receipts first: a hub that lost or rewrote history fails here --
+    //  unless it says it recovers what it lost (then the node offers it)
+    bool recovering = m->u.welcome.recovering;
+    int cx = recovering && node_recover_beyond (self, m) ? SH_EXIT_OK : node_receipts_welcome (self, m);
     if (cx)
         return cx;
-    if (m->u.welcome.log_size < self->since) {
+    if (!recovering && m->u.welcome.log_size < self->since) {
         fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
                  "received up to entry %" PRIu64 ": is this another hub, or one restored from an older "
                  "backup?\n", m->u.welcome.log_size, self->since);
@@ -450,6 +216,14 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
             return SH_EXIT_OK;
         }
     }
+    if (recovering)
+        return node_recover_welcome (self, m);
+    if (self->offered && self->recover_said) {
+        fprintf (stderr, "shouhe-node: the hub has recovered its log (%" PRIu64 " entries); syncing\n",
+                 m->u.welcome.log_size);
+        self->recover_said = false;
+    }
+    self->recovering = false;
     self->hub_head = self->sent = head;
     self->forked = false;
     self->credit = m->u.welcome.credit ? m->u.welcome.credit : 1;
@@ -477,7 +251,7 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
         //  the Batch answering a Pull sent before this Push was lost, and
         //  with it the checkpoint this Ack's proof starts from
         fprintf (stderr, "shouhe-node: the hub's answer to a download request was lost; starting a new session\n");
-        s_hello (self);
+        node_session_hello (self);
         return SH_EXIT_OK;
     }
     if (i > 0) {
@@ -489,19 +263,19 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
         //  says which changes the hub holds).
         fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
                  self->inflight[0].batch);
-        s_hello (self);
+        node_session_hello (self);
         return SH_EXIT_OK;
     }
     uint64_t last_seq = self->inflight[i].last_seq;
     size_t acked_bytes = self->inflight[i].bytes;
     memmove (&self->inflight[i], &self->inflight[i + 1], (size_t) (self->n_inflight - i - 1) * sizeof self->inflight[0]);
     self->n_inflight--;
-    int ex = s_ack_receipt (self, m, last_seq);
+    int ex = node_receipts_ack (self, m, last_seq);
     if (ex)
         return ex;
     if (m->u.ack.head_seq > self->hub_head)
         self->hub_head = m->u.ack.head_seq;
-    self->last_progress = s_now (self);
+    self->last_progress = node_session_now (self);
     //  grow from what was really sent (a Push is also capped by its change
     //  count), so that a quarter after a loss really is a smaller Push
     self->push_bytes = 2 * (acked_bytes < self->push_bytes ? acked_bytes : self->push_bytes);
@@ -580,27 +354,6 @@ s_check_index (const node_session_t *self, const sh_wire_msg_t *m, size_t i)
     return SH_EXIT_OK;
 }
 
-//  The checkpoint a Batch carries (if any) is checked and stored in txn,
-//  and must cover the new cursor: downloads advance together with the
-//  checkpoint that covers them. *cp receives it (size 0: none carried).
-static int
-s_batch_checkpoint (node_session_t *self, sh_store_txn_t *txn, const sh_wire_msg_t *m,
-                    sh_note_checkpoint_t *cp)
-{
-    cp->size = 0;
-    int ex = SH_EXIT_OK;
-    if (m->u.batch.checkpoint)
-        ex = s_take_checkpoint (self, txn, m->u.batch.checkpoint, m->u.batch.consistency,
-                                m->u.batch.n_consistency, cp);
-    uint64_t covered = cp->size > self->held.size ? cp->size : self->held.size;
-    if (ex == SH_EXIT_OK && m->u.batch.next > covered) {
-        fprintf (stderr, "shouhe-node: the hub's batch reaches log entry %" PRIu64 ", beyond the newest "
-                 "checkpoint it has shown (size %" PRIu64 ")\n", m->u.batch.next, covered);
-        ex = SH_EXIT_PROTOCOL;
-    }
-    return ex;
-}
-
 //  Check and apply one Batch in one transaction, with the new cursor, the
 //  checkpoint covering it and the log position of every change.
 static int
@@ -613,7 +366,7 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
         //  was lost, and with it the checkpoint this Batch's proof starts from
         fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
                  self->inflight[0].batch);
-        s_hello (self);
+        node_session_hello (self);
         return SH_EXIT_OK;
     }
     self->pulling = false;
@@ -657,7 +410,7 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     }
     sh_note_checkpoint_t cp = { .size = 0 };
     if (rc == SH_OK && ex == SH_EXIT_OK)
-        ex = s_batch_checkpoint (self, txn, m, &cp);
+        ex = node_receipts_batch (self, txn, m, &cp);
     if (rc == SH_OK && ex == SH_EXIT_OK)
         rc = sh_store_meta_put_u64 (txn, "hub.since", next);
     if (rc == SH_OK && ex == SH_EXIT_OK)
@@ -669,11 +422,11 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     }
     if (ex == SH_EXIT_OK) {
         if (cp.size > self->held.size)
-            s_hold (self, &cp);
+            node_receipts_hold (self, &cp);
         self->down += fresh;           //  counted once committed
         self->since = next;
         self->down_done = m->u.batch.done;
-        self->last_progress = s_now (self);
+        self->last_progress = node_session_now (self);
         self->pull_max = self->pull_max * 2 > S_PULL_MAX ? S_PULL_MAX : self->pull_max * 2;
     }
     return ex;
@@ -691,7 +444,7 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             fprintf (stderr, "shouhe-node: refused by the hub (%s): %s\n", name, m->u.error.message);
             return SH_EXIT_DENIED;
         case SH_WIRE_ERR_SESSION:
-            s_hello (self);
+            node_session_hello (self);
             return SH_EXIT_OK;
         default:
             break;
@@ -701,12 +454,22 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
     if (m->u.error.has_batch && m->u.error.batch < self->session_batch)
         return SH_EXIT_OK;
     switch (m->u.error.code) {
+        case SH_WIRE_ERR_RECOVERING:
+            //  the hub recovers a lost tail and takes no new changes yet
+            fprintf (stderr, "shouhe-node: %s\n", m->u.error.message);
+            if (!self->opt.watch)
+                return SH_EXIT_RETRY;
+            self->welcomed = false;
+            self->session_batch = self->next_batch;
+            self->hello_at = node_session_now (self);
+            self->hello_wait = 10000;
+            return SH_EXIT_OK;
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
             fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
             self->welcomed = false;
             self->session_batch = self->next_batch;
-            self->hello_at = s_now (self);
+            self->hello_at = node_session_now (self);
             return SH_EXIT_OK;
         default:
             fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
@@ -730,7 +493,7 @@ s_on_pong (node_session_t *self, const sh_wire_msg_t *m)
     if (lost_ack || lost_batch) {
         fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
                  lost_ack ? "a batch of this node's changes" : "a download request");
-        s_hello (self);
+        node_session_hello (self);
     }
 }
 
@@ -763,13 +526,13 @@ s_liveness (node_session_t *self, int64_t now)
         fprintf (stderr, "shouhe-node: no answer from the hub for %d s; starting a new session\n",
                  S_DEAD_MS / 1000);
         self->last_rx = now;
-        s_hello (self);
+        node_session_hello (self);
     }
     else
     if (now - self->last_rx > S_PING_IDLE_MS && now - self->ping_at > S_PING_IDLE_MS) {
         sh_wire_msg_t p = { .type = SH_WIRE_PING };
         p.u.ping.nonce = s_random ();
-        if (s_send (self, &p)) {
+        if (node_session_send (self, &p)) {
             self->ping_nonce = p.u.ping.nonce;
             self->ping_msg_no = self->msgs_sent;
         }
@@ -783,16 +546,22 @@ s_liveness (node_session_t *self, int64_t now)
 static int
 s_work (node_session_t *self)
 {
-    int64_t now = s_now (self);
+    int64_t now = node_session_now (self);
     int ex = SH_EXIT_OK;
     if (!self->welcomed) {
         //  waiting for a Welcome: say Hello again after a growing, jittered pause
         if (self->connected && now - self->hello_at > self->hello_wait) {
             self->hello_wait = self->hello_wait * 2 > S_HELLO_MAX_MS ? S_HELLO_MAX_MS : self->hello_wait * 2;
             self->hello_wait += (int) (s_random () % (uint64_t) (self->hello_wait / 4 + 1));
-            s_hello (self);
+            node_session_hello (self);
         }
         return SH_EXIT_OK;
+    }
+    if (self->recovering) {
+        ex = node_recover_work (self, now);
+        if (ex == SH_EXIT_OK)
+            s_liveness (self, now);
+        return ex;
     }
     //  keep the pipe full: pushes up to the credit, one pull at a time
     if (self->forked) {
@@ -834,7 +603,7 @@ s_work (node_session_t *self)
 static int
 s_deadline (node_session_t *self)
 {
-    int64_t now = s_now (self);
+    int64_t now = node_session_now (self);
     bool idle = self->welcomed && self->n_inflight == 0 && self->sent == self->my_head && self->down_done;
     if (idle)
         self->last_progress = now;
@@ -878,6 +647,8 @@ void
 node_session_destroy (node_session_t **self_p)
 {
     assert (self_p);
+    if (*self_p)
+        node_recover_fini (*self_p);
     free (*self_p);
     *self_p = NULL;
 }
@@ -885,14 +656,14 @@ node_session_destroy (node_session_t **self_p)
 int
 node_session_start (node_session_t *self)
 {
-    int ex = s_load_checkpoint (self);
+    int ex = node_receipts_load (self);
     if (ex != SH_EXIT_OK)
         return ex;
     if (!s_refresh_head (self)) {
         fprintf (stderr, "shouhe-node: cannot read the log\n");
         return SH_EXIT_STORE;
     }
-    self->last_rx = self->last_progress = s_now (self);
+    self->last_rx = self->last_progress = node_session_now (self);
     return SH_EXIT_OK;
 }
 
@@ -903,7 +674,7 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
         self->connected = true;
         self->handshake_failures = 0;
         self->hello_wait = S_HELLO_FIRST_MS;
-        s_hello (self);
+        node_session_hello (self);
     }
     else
     if (event == NODE_SESSION_LINK_DOWN) {
@@ -939,7 +710,7 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
                          const char *why)
 {
     self->bytes_in += bytes;
-    self->last_rx = s_now (self);
+    self->last_rx = node_session_now (self);
     if (rc) {
         fprintf (stderr, "shouhe-node: undecodable message from the hub: %s\n",
                  rc == SH_EVERSION ? "another protocol version" : why ? why : sh_strerror (rc));
@@ -951,6 +722,7 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
         case SH_WIRE_BATCH:   return self->welcomed ? s_on_batch (self, m) : SH_EXIT_OK;
         case SH_WIRE_ERROR:   return s_on_error (self, m);
         case SH_WIRE_PONG:    s_on_pong (self, m); return SH_EXIT_OK;
+        case SH_WIRE_TAKEN:   return node_recover_on_taken (self, m);
         default:
             fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m->type));
             return SH_EXIT_PROTOCOL;

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "sh_hubid.h"
+#include "sh_key.h"
 #include "sh_log.h"
 #include "sh_store.h"
 
@@ -56,5 +57,17 @@ typedef struct {
 //  convert to a CURVE key, the endpoint cannot be bound or
 //  config->ready_file cannot be written.
 int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub);
+
+//  shouhe-hub backup (hub_recover.c): a compacted hot copy of store and
+//  the hub key into the new directory dest, marked so that a hub started
+//  from it recovers its lost tail from the nodes (sh_recovery). Returns an
+//  exit code (sh_exit.h), having said why when it is not 0.
+int hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest);
+
+//  shouhe-hub recover (hub_recover.c): finish the recovery of store (the
+//  hub stopped) when nothing is missing; with abandon, give up the missing
+//  leaves and begin a new epoch signed as hub. Returns an exit code:
+//  SH_EXIT_REFUSED while leaves are missing and abandon is false.
+int hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon);
 
 #endif

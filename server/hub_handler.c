@@ -9,6 +9,7 @@
 #include "hub_handler.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "sh_hublog.h"
 #include "sh_map.h"
 #include "sh_merkle.h"
+#include "sh_recovery.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
 #include "sh_wire.h"
@@ -262,7 +264,23 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         return;
     }
     s->cp_size = cp_size;
+    //  a hub recovering a lost tail -- or one that meets a node holding a
+    //  checkpoint beyond its log -- asks for the node's Offer
+    sh_recovery_status_t rs = { 0 };
+    char *epoch = NULL;
+    rc = sh_store_begin (self->store, false, &txn);
+    if (rc == SH_OK && sh_recovery_active (txn, NULL))
+        rc = sh_recovery_status (txn, &rs);
+    if (rc == SH_OK)
+        rc = sh_recovery_epoch_note (txn, &epoch);
+    sh_store_abort (&txn);
+    if (rc)
+        s_log (self, "warn", "peer %s: cannot read the recovery state: %s", peer, sh_strerror (rc));
     sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
+    w.u.welcome.recovering = rs.active || old_size > cp_size;
+    if (w.u.welcome.recovering)
+        w.u.welcome.recovery_target = rs.target > old_size ? rs.target : old_size;
+    w.u.welcome.epoch = epoch;
     w.u.welcome.checkpoint = note;
     w.u.welcome.nonce = m->u.hello.nonce;
     w.u.welcome.n_consistency = n_proof;
@@ -276,6 +294,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     w.u.welcome.max_bytes = SH_WIRE_MAX_BYTES;
     s_send (self, rid, rid_len, &w);
     free (note);
+    free (epoch);
 }
 
 //  The registry entry of a session's key, refusing revoked keys (and
@@ -321,6 +340,45 @@ s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_l
     return false;
 }
 
+//  While the hub recovers a lost tail, a Push that would append is
+//  refused: the leaves it would take are being handed back by the nodes.
+//  A Push of changes the hub holds already is answered as ever.
+static bool
+s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_msg_t *m,
+                    char *why, size_t why_len)
+{
+    sh_store_txn_t *txn;
+    sh_recovery_status_t st;
+    if (sh_store_begin (self->store, false, &txn) != SH_OK)
+        return false;           //  the push itself will meet the store's failure
+    bool refuse = false;
+    if (sh_recovery_active (txn, NULL) && sh_recovery_status (txn, &st) == SH_OK) {
+        uint64_t head;
+        uint8_t hh[SH_HASH_BYTES];
+        if (sh_changelog_head (txn, key, &head, hh) != SH_OK)
+            head = 0;
+        for (size_t i = 0; i < m->u.push.n && !refuse; i++) {
+            uint8_t *cb, sig[SH_SIG_BYTES];
+            size_t cl;
+            sh_change_t c;
+            refuse = true;      //  unless it is a change the hub holds
+            if (sh_change_unwrap (&cb, &cl, sig, m->u.push.changes[i].data, m->u.push.changes[i].len) != SH_OK)
+                continue;
+            if (sh_change_decode (&c, cb, cl, NULL) == SH_OK) {
+                refuse = c.seq > head;
+                sh_change_fini (&c);
+            }
+            free (cb);
+        }
+        if (refuse)
+            snprintf (why, why_len, "the hub is recovering its log from its nodes (it holds %" PRIu64 " of the %"
+                      PRIu64 " entries they have shown); nothing of this batch was stored; retry later",
+                      st.size, st.target > st.size ? st.target : st.size);
+    }
+    sh_store_abort (&txn);
+    return refuse;
+}
+
 static void
 s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
 {
@@ -345,6 +403,10 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         r.u.error.code = SH_WIRE_ERR_TOO_LARGE;
         snprintf (r.u.error.message, sizeof r.u.error.message, "%zu changes in one push; at most %d",
                   m->u.push.n, S_MAX_CHANGES);
+    }
+    else
+    if (s_recovery_refuses (self, s->key, m, r.u.error.message, sizeof r.u.error.message)) {
+        r.u.error.code = SH_WIRE_ERR_RECOVERING;
     }
     else
     if (!s_room_for (self, m, r.u.error.message, sizeof r.u.error.message)) {
@@ -468,6 +530,57 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     sh_hublog_batch_fini (&b);
 }
 
+//  Offer: a node hands back what it holds of a tail the hub lost
+//  (sh_recovery); the answer says where the recovery stands.
+static void
+s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (self, rid, rid_len, s, &e))
+        return;
+    if (e.role != SH_WIRE_ROLE_NODE) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, "only a node key may offer changes");
+        return;
+    }
+    sh_recovery_result_t res;
+    sh_recovery_status_t st;
+    sh_err rc = sh_recovery_offer (self->store, self->hub, s->key, m->u.offer.checkpoint, m->u.offer.leaves,
+                                   m->u.offer.positions, m->u.offer.n, m->u.offer.last, sh_sys_wall_ms (),
+                                   &res, &st);
+    if (rc) {
+        s_log (self, "error", "peer %s: cannot take its offer: %s", s->key_hex, sh_strerror (rc));
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "the hub could not take the offer: %s; "
+                 "retry later", sh_strerror (rc));
+        return;
+    }
+    if (res.code) {
+        s_error (self, rid, rid_len, res.code, s->key_hex, "%s", res.message);
+        return;
+    }
+    if (res.began)
+        s_log (self, "warn", "peer %s holds a checkpoint beyond this hub's log (%" PRIu64 " entries): the hub "
+               "lost a tail of its log and recovers it from its nodes", s->key_hex, st.base);
+    if (res.appended)
+        s_log (self, "info", "recovery: %" PRIu64 " entries taken back (the log holds %" PRIu64 ")",
+               res.appended, st.size);
+    if (res.finished)
+        s_log (self, "info", "recovery finished: every node was heard from; the log holds %" PRIu64
+               " entries", st.size);
+    else
+    if (st.active && m->u.offer.last && st.heard >= st.nodes && st.missing)
+        s_log (self, "warn", "recovery: every node was heard from, but leaves %" PRIu64 "..%" PRIu64 " (%"
+               PRIu64 " in all) are held by none; shouhe-hub recover --abandon-tail gives them up",
+               st.missing_from, st.missing_to - 1, st.missing);
+    sh_wire_msg_t t = { .type = SH_WIRE_TAKEN };
+    t.u.taken.taken = res.taken;
+    t.u.taken.size = st.size;
+    t.u.taken.target = st.target;
+    t.u.taken.recovering = st.active;
+    t.u.taken.missing_from = st.missing_from;
+    t.u.taken.missing_to = st.missing_to;
+    s_send (self, rid, rid_len, &t);
+}
+
 //  Fetch: an auditor streams an export of the hub (docs/protocol.md 15.8).
 //  Offset 0 takes a snapshot, kept in the session until the next one.
 static void
@@ -570,7 +683,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             s->last_ms = sh_sys_mono_ms ();
     }
     else
-    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH) {
+    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH || m.type == SH_WIRE_OFFER) {
         s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
             s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
@@ -581,6 +694,9 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             else
             if (m.type == SH_WIRE_PULL)
                 s_on_pull (self, rid, rid_len, s, &m);
+            else
+            if (m.type == SH_WIRE_OFFER)
+                s_on_offer (self, rid, rid_len, s, &m);
             else
                 s_on_fetch (self, rid, rid_len, s, &m);
         }

@@ -36,10 +36,10 @@
 
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
-    const char *file;         //  the positional FILE of export
+    const char *file;         //  the positional FILE of export, DEST of backup
     const char *town, *village, *since, *format, *date;   //  report
     int threads;
-    bool json, verbose, vkey;
+    bool json, verbose, vkey, abandon;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     unsigned fault_commit;    //  test-only fault points from the environment:
     unsigned fault_send;      //  SHOUHE_FAULT_COMMIT / SHOUHE_FAULT_SEND (serve)
@@ -68,6 +68,13 @@ static const char *s_usage_text =
     "                                            JSON shape: docs/reports.md); --date: the day open\n"
     "                                            big matters are 30 days old against (default\n"
     "                                            today); html: one self-contained page\n"
+    "  shouhe-hub backup --dir DIR DEST          a consistent copy of the hub (store and key) into\n"
+    "                                            the new directory DEST, while it serves; a hub\n"
+    "                                            started from DEST recovers what came after from\n"
+    "                                            its nodes (docs/operations.md)\n"
+    "  shouhe-hub recover --dir DIR [--abandon-tail]  finish a recovery (the hub stopped); with\n"
+    "                                            --abandon-tail give up the entries no node holds\n"
+    "                                            and begin a new, signed epoch\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
     "                  [--map-mib N]             serve in the foreground until SIGINT/SIGTERM;\n"
     "                                            --map-mib: the store's size limit (default 16384)\n\n"
@@ -639,6 +646,57 @@ s_serve (const s_args_t *a)
     return rc ? SH_EXIT_NETWORK : SH_EXIT_OK;
 }
 
+static int
+s_backup (const s_args_t *a)
+{
+    if (!a->file) {
+        fprintf (stderr, "shouhe-hub: backup needs the new directory DEST (shouhe-hub backup --dir DIR DEST)\n");
+        return SH_EXIT_USAGE;
+    }
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    ex = hub_backup (store, key, a->file);
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    return ex;
+}
+
+static int
+s_recover (const s_args_t *a)
+{
+    sh_store_t *store;
+    sh_key_t *key;
+    int ex = s_open (a, &store, &key);
+    if (ex)
+        return ex;
+    //  not while a serve is taking offers: one writer decides
+    char *lp = s_path (a->dir, HUB_LOCK_FILE);
+    int lock = -1;
+    long holder = 0;
+    sh_err lr = lp ? sh_sys_lock (lp, &lock, &holder) : SH_ENOMEM;
+    if (lr == SH_EEXIST)
+        fprintf (stderr, "shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub "
+                 "recover\n", a->dir, holder);
+    else
+    if (lr)
+        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
+    free (lp);
+    if (lr == SH_OK) {
+        sh_hubid_t hub;
+        sh_hubid_init_key (&hub, key);
+        ex = hub_recover (store, &hub, a->abandon);
+        sh_sys_unlock (lock);
+    }
+    else
+        ex = SH_EXIT_STORE;
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    return ex;
+}
+
 //  ---------------------------------------------------------------------
 //  Command line
 
@@ -658,6 +716,8 @@ static const s_command_t s_commands[] = {
     { "digest", "scope", s_digest },
     { "checkpoint", "vkey", s_checkpoint },
     { "export", "", s_export },
+    { "backup", "", s_backup },
+    { "recover", "abandon-tail", s_recover },
     { "report", "town village since date format", s_report },
     { "serve", "bind ready-file threads verbose map-mib", s_serve },
     { NULL, NULL, NULL }
@@ -707,6 +767,7 @@ main (int argc, char **argv)
         { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
         { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
         { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
+        { "abandon-tail", no_argument, NULL, 0 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
     s_args_t a = { .threads = 2 };
@@ -743,6 +804,7 @@ main (int argc, char **argv)
         else if (!strcmp (name, "json")) a.json = true;
         else if (!strcmp (name, "verbose")) a.verbose = true;
         else if (!strcmp (name, "vkey")) a.vkey = true;
+        else if (!strcmp (name, "abandon-tail")) a.abandon = true;
         else if (!strcmp (name, "town")) a.town = optarg;
         else if (!strcmp (name, "village")) a.village = optarg;
         else if (!strcmp (name, "since")) a.since = optarg;
@@ -771,8 +833,8 @@ main (int argc, char **argv)
     }
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
         return SH_EXIT_USAGE;
-    if (optind < gargc && cmd->fn == s_export)
-        a.file = gargv[optind++];       //  export's one positional argument
+    if (optind < gargc && (cmd->fn == s_export || cmd->fn == s_backup))
+        a.file = gargv[optind++];       //  export's FILE, backup's DEST
     if (optind < gargc) {
         fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
         return SH_EXIT_USAGE;

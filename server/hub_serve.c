@@ -6,8 +6,10 @@
     (hub_handler.h), which answers through s_reply.
 */
 #include "hub.h"
+#include "sh_recovery.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -109,6 +111,23 @@ s_write_ready (const char *path, const char *endpoint)
     return rename (tmp, path);
 }
 
+//  A hub started from a backup says so: it takes no new changes until its
+//  nodes have handed back what it lost (sh_recovery).
+static void
+s_say_recovery (sh_store_t *store)
+{
+    sh_store_txn_t *txn;
+    sh_recovery_status_t st;
+    if (sh_store_begin (store, false, &txn) != SH_OK)
+        return;
+    if (sh_recovery_status (txn, &st) == SH_OK && st.active)
+        hub_log ("warn", "recovering: this hub was restored from a backup of %" PRIu64 " log entries; it takes "
+                 "back from its nodes what came after and refuses new changes until they have all offered "
+                 "what they hold (%" PRIu32 " of %" PRIu32 " so far) or shouhe-hub recover finishes it",
+                 st.base, st.heard, st.nodes);
+    sh_store_abort (&txn);
+}
+
 int
 hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubid)
 {
@@ -138,6 +157,7 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
     }
     const char *endpoint = sh_link_endpoint (hub.link);
     hub_log ("info", "listening on %s (%d verifying threads)", endpoint, config->threads);
+    s_say_recovery (store);
     if (config->ready_file && s_write_ready (config->ready_file, endpoint) != 0) {
         hub_log ("error", "cannot write %s: %s", config->ready_file, strerror (errno));
         goto out;

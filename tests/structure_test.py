@@ -7,7 +7,8 @@ Usage: structure_test.py ROOT
    core <- {domain, hub, link} (the three upper layers include none of each other).
 2. Only common/ and the unit tests of its modules (tests/unit/) include the
    libraries common/ wraps: zmq.h, czmq.h, lmdb.h, sodium.h, generated *.pb-c.h.
-3. No circle of includes among the modules (a .c/.h pair is one module),
+3. No circle of includes among the modules (a .c/.h pair is one module; a
+   private header NAME_int.h belongs to module NAME),
    anywhere outside the tests.
 4. Production files (common/, node/, server/, audit/) stay under 1,000 lines
    and their functions under 120 lines.
@@ -59,6 +60,13 @@ def function_lengths(text):
             start = None
 
 
+def module_of(path):
+    """A .c/.h pair is one module; NAME_int.h, the private header that a
+    module's own .c files share, belongs to module NAME."""
+    mod = os.path.splitext(path)[0]
+    return mod[:-4] if mod.endswith("_int") else mod
+
+
 def main(root):
     faults = []
     files = sorted(sources(root))
@@ -90,12 +98,12 @@ def main(root):
                 if WRAPPED.match(os.path.basename(inc)):
                     faults.append(f"{p}: includes <{inc}>, which only common/ may use")
         if not p.startswith("tests/"):
-            mod = os.path.splitext(p)[0]
+            mod = module_of(p)
             deps = graph.setdefault(mod, set())
             for quoted, inc in incs:
                 for target in by_name.get(os.path.basename(inc), []) if quoted else []:
                     if not target.startswith("tests/"):
-                        tm = os.path.splitext(target)[0]
+                        tm = module_of(target)
                         if tm != mod:
                             deps.add(tm)
 

@@ -178,6 +178,90 @@ sh_receipts_each (sh_store_txn_t *txn, sh_receipts_kind_t kind, sh_receipts_fn *
     return rc == SH_ENOTFOUND ? SH_OK : rc;
 }
 
+//  sh_receipts_fn: note the key of every entry that lies above a size.
+typedef struct {
+    uint64_t above;             //  the size
+    uint8_t (*keys)[17];        //  keys to delete (owned)
+    uint8_t *lens;              //  their lengths
+    size_t n, cap;
+    sh_err rc;
+} s_drop_t;
+
+static int
+s_drop_pick (const sh_receipts_entry_t *e, void *arg)
+{
+    s_drop_t *d = arg;
+    uint8_t key[17];
+    size_t kl = 9;
+    key[0] = (uint8_t) e->kind;
+    if (e->malformed)
+        return 0;
+    if (e->kind == SH_RECEIPTS_CHECKPOINT && e->u.checkpoint.size > d->above)
+        sh_store_put_be64 (key + 1, e->u.checkpoint.size);
+    else
+    if (e->kind == SH_RECEIPTS_PROOF && e->u.proof.new_size > d->above) {
+        sh_store_put_be64 (key + 1, e->u.proof.old_size);
+        sh_store_put_be64 (key + 9, e->u.proof.new_size);
+        kl = 17;
+    }
+    else
+    if (e->kind == SH_RECEIPTS_BATCH && e->u.batch.size > d->above)
+        sh_store_put_be64 (key + 1, e->u.batch.first_seq);
+    else
+        return 0;
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? 2 * d->cap : 64;
+        uint8_t (*nk)[17] = realloc (d->keys, cap * sizeof *nk);
+        uint8_t *nl = nk ? realloc (d->lens, cap) : NULL;
+        if (nk)
+            d->keys = nk;
+        if (!nk || !nl) {
+            d->rc = SH_ENOMEM;
+            return 1;
+        }
+        d->lens = nl;
+        d->cap = cap;
+    }
+    memcpy (d->keys[d->n], key, kl);
+    d->lens[d->n++] = (uint8_t) kl;
+    return 0;
+}
+
+sh_err
+sh_receipts_drop_above (sh_store_txn_t *txn, uint64_t size)
+{
+    s_drop_t d = { .above = size };
+    const sh_receipts_kind_t kinds[] = { SH_RECEIPTS_CHECKPOINT, SH_RECEIPTS_PROOF, SH_RECEIPTS_BATCH };
+    sh_err rc = SH_OK;
+    for (size_t i = 0; rc == SH_OK && d.rc == SH_OK && i < 3; i++)
+        rc = sh_receipts_each (txn, kinds[i], s_drop_pick, &d);
+    if (rc == SH_OK)
+        rc = d.rc;
+    for (size_t i = 0; rc == SH_OK && i < d.n; i++)
+        rc = sh_store_del (txn, SH_DB_RECEIPTS, d.keys[i], d.lens[i]);
+    free (d.keys);
+    free (d.lens);
+    return rc;
+}
+
+sh_err
+sh_receipts_note (sh_store_txn_t *txn, uint64_t size, char **note)
+{
+    uint8_t k[9] = { SH_RECEIPTS_CHECKPOINT };
+    sh_store_put_be64 (k + 1, size);
+    const uint8_t *v;
+    size_t vl;
+    *note = NULL;
+    sh_err rc = sh_store_get (txn, SH_DB_RECEIPTS, k, sizeof k, &v, &vl);
+    if (rc)
+        return rc;
+    if (!(*note = malloc (vl + 1)))
+        return SH_ENOMEM;
+    memcpy (*note, v, vl);
+    (*note)[vl] = 0;
+    return SH_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  Checks
 

@@ -118,9 +118,18 @@ SH_NODISCARD sh_err sh_receipts_put_batch (sh_store_txn_t *txn, const sh_receipt
 //  "hub.key"). Store errors as sh_store.
 SH_NODISCARD sh_err sh_receipts_put_hub_key (sh_store_txn_t *txn, const sh_hubid_t *hub);
 
+//  Set aside everything above tree size size: the checkpoints of larger
+//  sizes, the proofs to them and the batch receipts against them (a new
+//  epoch at the hub voids them; docs/protocol.md 13.19). Store errors.
+SH_NODISCARD sh_err sh_receipts_drop_above (sh_store_txn_t *txn, uint64_t size);
+
 /* --------------------------------------------------------------------------
  * Reading
  * -------------------------------------------------------------------------- */
+
+//  The checkpoint note held for tree size size, NUL-terminated (caller
+//  frees). SH_ENOTFOUND if none; SH_ENOMEM; store errors.
+SH_NODISCARD sh_err sh_receipts_note (sh_store_txn_t *txn, uint64_t size, char **note);
 
 //  The hub key recorded with sh_receipts_put_hub_key, as the text stored
 //  (NUL-terminated; 64 hex digits unless the store was altered).

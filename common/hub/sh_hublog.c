@@ -149,6 +149,35 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
 static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
                            char **signed_note, size_t *note_len);
 
+//  A change just appended to the log (at its last index) becomes the
+//  tree's next leaf, is merged and is indexed by scope.
+static sh_err
+s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t *c)
+{
+    uint64_t index, leaf;
+    sh_err rc = sh_changelog_size (txn, &index);
+    if (rc == SH_OK)
+        rc = sh_merkle_append (txn, bytes, len, &leaf);
+    if (rc == SH_OK && leaf + 1 != index)
+        rc = SH_ECORRUPT;       //  log and tree must grow together
+    if (rc == SH_OK)
+        rc = sh_merge_apply (txn, c);
+    if (rc == SH_OK)
+        rc = s_index_scopes (txn, c->region, index);
+    return rc;
+}
+
+sh_err
+sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t *c,
+                  const uint8_t hash[SH_HASH_BYTES])
+{
+    bool dup = false;
+    sh_err rc = sh_changelog_append (txn, bytes, len, c, hash, &dup);
+    if (rc == SH_OK && dup)
+        return SH_EEXIST;
+    return rc ? rc : s_grow (txn, bytes, len, c);
+}
+
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
         int threads, const sh_hubid_t *hub, sh_hublog_result_t *res)
@@ -211,16 +240,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             res->duplicates++;
             continue;
         }
-        uint64_t index, leaf;
-        rc = sh_changelog_size (txn, &index);
-        if (rc == SH_OK)
-            rc = sh_merkle_append (txn, changes[i].data, changes[i].len, &leaf);
-        if (rc == SH_OK && leaf + 1 != index)
-            rc = SH_ECORRUPT;       //  log and tree must grow together
-        if (rc == SH_OK)
-            rc = sh_merge_apply (txn, &it->change);
-        if (rc == SH_OK)
-            rc = s_index_scopes (txn, it->change.region, index);
+        rc = s_grow (txn, changes[i].data, changes[i].len, &it->change);
         res->accepted++;
     }
     if (txn && !res->code && rc == SH_OK) {

@@ -71,6 +71,15 @@ SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_
                                            const sh_wire_bytes_t *changes, size_t n, int threads,
                                            const sh_hubid_t *hub, sh_hublog_result_t *res);
 
+//  Append one opened change (bytes, len; its hash) in txn as a Push does
+//  after judging it: to the log with the full chain rule, as the tree's
+//  next leaf, merged and indexed by scope. The recovery of a lost tail
+//  (sh_recovery) uses it. SH_EEXIST if it is already held (nothing
+//  written); sh_changelog_append's SH_ECHAIN, SH_EEQUIVOCATION; store
+//  errors.
+SH_NODISCARD sh_err sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len,
+                                      const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES]);
+
 //  Downstream for a node: the output Batch. Changes and keys point into
 //  memory owned by out (free with sh_hublog_batch_fini).
 typedef struct {
