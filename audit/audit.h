@@ -25,6 +25,7 @@
 #include "sh_crypto.h"
 #include "sh_err.h"
 #include "sh_exit.h"
+#include "sh_epoch.h"
 #include "sh_export.h"
 #include "sh_hubid.h"
 
@@ -85,6 +86,7 @@ typedef enum {
     AUDIT_F_CHECKPOINT_SIGNATURE, //  "checkpoint-signature": not validly signed by the hub key
     AUDIT_F_CHECKPOINT_ORDER,     //  "checkpoint-order": sizes not strictly increasing
     AUDIT_F_CHECKPOINT_ROOT,      //  "checkpoint-root": size or root disagrees with the changes
+    AUDIT_F_EPOCH,                //  "epoch": an epoch note not signed, out of order, or not of this tree
     AUDIT_F_COUNT
 } audit_fault_kind_t;
 
@@ -117,6 +119,8 @@ typedef struct {
     uint8_t covered_root[SH_HASH_BYTES];  //  its root
     uint64_t evidence;                    //  evidence records
     uint64_t evidence_ok;                 //  of which proven equivocations
+    sh_epoch_t *epochs;                   //  the epochs that verified (owned)
+    size_t n_epochs;                      //  how many
 } audit_report_t;
 
 //  Run every check on ex. trusted: the hub to trust (sh_hubid_init_hex of
@@ -138,6 +142,18 @@ const char *audit_fault_name (audit_fault_kind_t kind);
 //  The leaf hash of every change of ex (ex's change count of them). Caller
 //  owns the array (free()); SH_ENOMEM.
 SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
+
+//  Check the export's epoch notes (audit_held.c): each signed by hub,
+//  numbered 2, 3, ..., its base root the root of the export's first base
+//  leaves; faults into rep, the epochs that open into rep->epochs.
+SH_NODISCARD sh_err audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub,
+                                  const uint8_t (*leaves)[SH_HASH_BYTES], audit_report_t *rep);
+
+//  `shouhe-audit consistency EXPORT --hub-key HEX PATH...` (audit_held.c):
+//  every checkpoint held in each PATH (a node directory's receipts, or a
+//  file with one checkpoint note) is a checkpoint of the export's tree, or
+//  was given up by an epoch. Returns the exit code (0, 1 a fault, 3).
+int audit_held (const sh_export_t *ex, const sh_hubid_t *hub, char *const *paths, size_t n);
 
 //  `shouhe-audit receipts NODE_DIR --hub-key HEX` (audit_receipts.c):
 //  prints each fault and a summary; returns the exit code (0 all hold,

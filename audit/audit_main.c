@@ -23,8 +23,10 @@
 #include "sh_note.h"
 
 
+#define S_POS_MAX 256                //  positional arguments at most
+
 typedef struct {
-    const char *pos[2];        //  positional arguments
+    char *pos[S_POS_MAX];      //  positional arguments
     int npos;                  //  how many
     const char *hub_key;       //  --hub-key HEX
     const char *proof;         //  --proof FILE
@@ -51,6 +53,10 @@ static const char *s_usage_text =
     "  shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT --proof FILE --hub-key HEX\n"
     "        verify that the tree of the new checkpoint extends the old one; the files hold\n"
     "        the signed checkpoint notes and the proof (one hex hash per line)\n"
+    "  shouhe-audit consistency EXPORT --hub-key HEX PATH...\n"
+    "        every checkpoint held in each PATH -- a node directory (its receipts) or a file\n"
+    "        with one signed checkpoint note -- is a checkpoint of the export's tree, or was\n"
+    "        given up by one of the hub's epochs (after a restore)\n"
     "  shouhe-audit keygen --key-dir DIR\n"
     "        create an auditor key (DIR/auditor.key, mode 0600); prints the public key to enrol\n"
     "        at the hub with: shouhe-hub enroll --role auditor --scope 500115 --key HEX\n"
@@ -203,6 +209,12 @@ s_verify_json (const sh_export_t *ex, const audit_report_t *rep)
     json_object_set_new (o, "covered", json_integer ((json_int_t) rep->covered));
     json_object_set_new (o, "root", json_string (rep->covered ? root : ""));
     json_object_set_new (o, "evidence", json_integer ((json_int_t) rep->evidence));
+    json_t *epochs = json_array ();
+    for (size_t i = 0; i < rep->n_epochs; i++)
+        json_array_append_new (epochs, json_pack ("{s:I, s:I, s:I}", "epoch", (json_int_t) rep->epochs[i].epoch,
+                                                  "base", (json_int_t) rep->epochs[i].base,
+                                                  "abandoned", (json_int_t) rep->epochs[i].abandoned));
+    json_object_set_new (o, "epochs", epochs);
     json_object_set_new (o, "faults", faults);
     s_json_print (o);
 }
@@ -239,6 +251,14 @@ s_verify_text (const sh_export_t *ex, const audit_report_t *rep)
                 rep->covered + 1, rep->changes);
     printf ("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
             "by one author at one seq\n", rep->evidence_ok);
+    for (size_t i = 0; i < rep->n_epochs; i++) {
+        const sh_epoch_t *e = &rep->epochs[i];
+        printf ("epoch %" PRIu64 ":     after a restore the hub gave up the entries after %" PRIu64, e->epoch,
+                e->base);
+        if (e->abandoned)
+            printf (" (its nodes had seen up to %" PRIu64 ")", e->abandoned);
+        printf (" and continued from there; signed by the hub key, its base is this tree's\n");
+    }
 }
 
 static int
@@ -460,9 +480,36 @@ s_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoint_t
     return SH_EXIT_OK;
 }
 
+//  consistency EXPORT --hub-key HEX PATH...: checkpoints held against an export.
+static int
+s_consistency_held (const s_args_t *a)
+{
+    if (a->npos < 2 || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
+        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency EXPORT --hub-key HEX PATH...\n");
+        return SH_EXIT_USAGE;
+    }
+    sh_hubid_t hub;
+    bool given;
+    int code = s_hub_key_arg (a, &hub, &given);
+    if (code)
+        return code;
+    sh_export_t *ex;
+    const char *why;
+    code = s_load (a->pos[0], &ex, &why);
+    if (code == SH_EXIT_REFUSED)
+        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    if (code)
+        return code;
+    code = audit_held (ex, &hub, a->pos + 1, (size_t) a->npos - 1);
+    sh_export_destroy (&ex);
+    return code;
+}
+
 static int
 s_consistency (const s_args_t *a)
 {
+    if (!a->proof)
+        return s_consistency_held (a);
     if (a->npos != 2 || !a->proof || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
         fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT "
                  "--proof FILE --hub-key HEX\n");
@@ -615,7 +662,7 @@ main (int argc, char **argv)
         }
     }
     for (; optind < gargc; optind++) {
-        if (a.npos == 2) {
+        if (a.npos == S_POS_MAX) {
             fprintf (stderr, "shouhe-audit: unexpected argument '%s'\n", gargv[optind]);
             return SH_EXIT_USAGE;
         }

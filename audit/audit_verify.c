@@ -73,6 +73,7 @@ static const char *s_names[AUDIT_F_COUNT] = {
     [AUDIT_F_CHECKPOINT_SIGNATURE] = "checkpoint-signature",
     [AUDIT_F_CHECKPOINT_ORDER] = "checkpoint-order",
     [AUDIT_F_CHECKPOINT_ROOT] = "checkpoint-root",
+    [AUDIT_F_EPOCH] = "epoch",
 };
 
 const char *
@@ -769,6 +770,8 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, audit_report_t *
         rc = audit_leaf_hashes (ex, &leaves);
     if (rc == SH_OK)
         rc = s_check_checkpoints (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+    if (rc == SH_OK)
+        rc = audit_epochs (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
     free (leaves);
     return rc;
 }
@@ -778,5 +781,6 @@ audit_report_fini (audit_report_t *rep)
 {
     assert (rep);
     free (rep->faults);
+    free (rep->epochs);
     memset (rep, 0, sizeof *rep);
 }

@@ -58,6 +58,8 @@ struct sh_export_t {
     size_t n_sides;                       //  their count
     sh_export_bytes_t *checkpoints;       //  Export.checkpoints (owned array)
     size_t n_checkpoints;                 //  their count
+    sh_export_bytes_t *epochs;            //  Export.epochs (owned array)
+    size_t n_epochs;                      //  their count
 };
 
 /* ==========================================================================
@@ -368,6 +370,24 @@ s_write_checkpoints (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
     return SH_OK;
 }
 
+//  The epoch notes, oldest first (field 9): meta "epoch.2" ... "epoch.E".
+static sh_err
+s_write_epochs (s_out_t *o, sh_store_txn_t *txn)
+{
+    uint64_t last;
+    sh_err rc = sh_store_meta_get_u64 (txn, "epoch", &last);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    for (uint64_t e = 2; rc == SH_OK && e <= last; e++) {
+        char name[32], note[SH_WIRE_NOTE_MAX + 1];
+        snprintf (name, sizeof name, "epoch.%llu", (unsigned long long) e);
+        rc = sh_store_meta_get_str (txn, name, note, sizeof note);
+        if (rc == SH_OK)
+            s_write_bytes (o, SH_EXPORT_F_EPOCHS, note, strlen (note));
+    }
+    return rc ? rc : o->rc;
+}
+
 sh_err
 sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, sh_export_stats_t *stats)
 {
@@ -396,6 +416,8 @@ sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, sh_export_
         rc = s_write_evidence (&o, txn, &st);
     if (rc == SH_OK)
         rc = s_write_checkpoints (&o, txn, &st);
+    if (rc == SH_OK)
+        rc = s_write_epochs (&o, txn);
     if (rc == SH_OK)
         rc = o.rc;
     sh_store_abort (&txn);
@@ -546,16 +568,17 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
     int wt, got;
     uint64_t value = 0;
     sh_export_bytes_t b = { NULL, 0 };
-    size_t nr = 0, nc = 0, ne = 0, ns = 0, nk = 0;
-    bool seen[SH_EXPORT_F_CHECKPOINTS + 1] = { false };
+    size_t nr = 0, nc = 0, ne = 0, ns = 0, nk = 0, nq = 0;
+    bool seen[SH_EXPORT_F_EPOCHS + 1] = { false };
     while ((got = s_read_field (&r, &field, &wt, &value, &b, why)) == 1) {
-        if (field < SH_EXPORT_F_VERSION || field > SH_EXPORT_F_CHECKPOINTS) {
+        if (field < SH_EXPORT_F_VERSION || field > SH_EXPORT_F_EPOCHS) {
             *why = "the export holds a field that export.proto does not define";
             return SH_EPROTO;
         }
         int want = field == SH_EXPORT_F_VERSION ? S_WT_VARINT : S_WT_LEN;
         bool repeated = field == SH_EXPORT_F_REGISTRY || field == SH_EXPORT_F_CHANGES
-                     || field == SH_EXPORT_F_EVIDENCE || field == SH_EXPORT_F_CHECKPOINTS;
+                     || field == SH_EXPORT_F_EVIDENCE || field == SH_EXPORT_F_CHECKPOINTS
+                     || field == SH_EXPORT_F_EPOCHS;
         if (wt != want) {
             *why = "a field of the export has the wrong wire type";
             return SH_EPROTO;
@@ -621,10 +644,15 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
                 ns += k;
                 break;
             }
-            default:
+            case SH_EXPORT_F_CHECKPOINTS:
                 if (fill)
                     self->checkpoints[nk] = b;
                 nk++;
+                break;
+            default:
+                if (fill)
+                    self->epochs[nq] = b;
+                nq++;
                 break;
         }
     }
@@ -641,6 +669,7 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
         self->n_evidence = ne;
         self->n_sides = ns;
         self->n_checkpoints = nk;
+        self->n_epochs = nq;
     }
     return SH_OK;
 }
@@ -671,7 +700,9 @@ sh_export_parse (sh_export_t **out, uint8_t **buf_p, size_t len, const char **wh
         self->evidence = calloc (self->n_evidence + 1, sizeof *self->evidence);
         self->sides = calloc (self->n_sides + 1, sizeof *self->sides);
         self->checkpoints = calloc (self->n_checkpoints + 1, sizeof *self->checkpoints);
-        if (!self->registry || !self->changes || !self->evidence || !self->sides || !self->checkpoints)
+        self->epochs = calloc (self->n_epochs + 1, sizeof *self->epochs);
+        if (!self->registry || !self->changes || !self->evidence || !self->sides || !self->checkpoints
+        ||  !self->epochs)
             rc = SH_ENOMEM;
     }
     if (rc == SH_OK)
@@ -741,6 +772,7 @@ sh_export_destroy (sh_export_t **self_p)
     free (self->evidence);
     free (self->sides);
     free (self->checkpoints);
+    free (self->epochs);
     free (self);
     *self_p = NULL;
 }
@@ -757,6 +789,14 @@ sh_export_bytes_t sh_export_registry_note (const sh_export_t *self) { assert (se
 size_t sh_export_change_count (const sh_export_t *self) { assert (self); return self->n_changes; }
 size_t sh_export_evidence_count (const sh_export_t *self) { assert (self); return self->n_evidence; }
 size_t sh_export_checkpoint_count (const sh_export_t *self) { assert (self); return self->n_checkpoints; }
+size_t sh_export_epoch_count (const sh_export_t *self) { assert (self); return self->n_epochs; }
+
+sh_export_bytes_t
+sh_export_epoch (const sh_export_t *self, size_t i)
+{
+    assert (self && i < self->n_epochs);
+    return self->epochs[i];
+}
 
 const sh_export_enrollment_t *
 sh_export_registry (const sh_export_t *self, size_t i)
@@ -844,6 +884,8 @@ s_doc_copy (sh_export_doc_t *doc, const sh_export_t *x)
         rc = s_blobs_copy (&doc->changes, &doc->n_changes, x, x->n_changes, sh_export_change);
     if (rc == SH_OK)
         rc = s_blobs_copy (&doc->checkpoints, &doc->n_checkpoints, x, x->n_checkpoints, sh_export_checkpoint);
+    if (rc == SH_OK)
+        rc = s_blobs_copy (&doc->epochs, &doc->n_epochs, x, x->n_epochs, sh_export_epoch);
     if (rc == SH_OK && !(doc->evidence = calloc (x->n_evidence + 1, sizeof *doc->evidence)))
         rc = SH_ENOMEM;
     if (rc == SH_OK)
@@ -907,6 +949,7 @@ sh_export_doc_write (FILE *out, const sh_export_doc_t *doc)
         s_write_blobs (&o, S_EV_SIDES, ev->sides, ev->n_sides);
     }
     s_write_blobs (&o, SH_EXPORT_F_CHECKPOINTS, doc->checkpoints, doc->n_checkpoints);
+    s_write_blobs (&o, SH_EXPORT_F_EPOCHS, doc->epochs, doc->n_epochs);
     return o.rc;
 }
 
@@ -930,5 +973,6 @@ sh_export_doc_fini (sh_export_doc_t *doc)
         s_blobs_free (doc->evidence[i].sides, doc->evidence[i].n_sides);
     free (doc->evidence);
     s_blobs_free (doc->checkpoints, doc->n_checkpoints);
+    s_blobs_free (doc->epochs, doc->n_epochs);
     memset (doc, 0, sizeof *doc);
 }

@@ -67,6 +67,7 @@
 #define SH_EXPORT_F_CHANGES       6
 #define SH_EXPORT_F_EVIDENCE      7
 #define SH_EXPORT_F_CHECKPOINTS   8
+#define SH_EXPORT_F_EPOCHS        9
 
 //  The line after the origin in a registry note.
 #define SH_EXPORT_REGISTRY_WORD "registry"
@@ -163,6 +164,10 @@ size_t sh_export_evidence_count (const sh_export_t *self);
 const sh_export_evidence_t *sh_export_evidence (const sh_export_t *self, size_t i);
 size_t sh_export_checkpoint_count (const sh_export_t *self);
 sh_export_bytes_t sh_export_checkpoint (const sh_export_t *self, size_t i);
+//  The hub's epoch notes (sh_epoch), oldest first: each says the hub gave
+//  a lost tail of its log up (docs/protocol.md 13.19).
+size_t sh_export_epoch_count (const sh_export_t *self);
+sh_export_bytes_t sh_export_epoch (const sh_export_t *self, size_t i);
 
 /* --------------------------------------------------------------------------
  * Editing (tools and tests: an export changed on purpose)
@@ -201,6 +206,8 @@ typedef struct {
     size_t n_evidence;
     sh_export_blob_t *checkpoints;        //  signed checkpoint notes (text, no NUL)
     size_t n_checkpoints;
+    sh_export_blob_t *epochs;             //  epoch notes (text, no NUL)
+    size_t n_epochs;
 } sh_export_doc_t;
 
 //  Read the export file at path (as sh_export_load, with its checks and

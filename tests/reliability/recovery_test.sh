@@ -118,12 +118,18 @@ assert_eq "$(node_own_changes b)" $((OWN[b] + 5)) "b's changes"
 it_step "the export verifies; the hub's tree is consistent with every checkpoint the nodes hold"
 it_must "$HUB" export --dir "$HUB_DIR" "$T/hub.export" || exit 1
 it_must "$SHOUHE_AUDIT" verify "$T/hub.export" --hub-key "$HUB_KEY" || exit 1
-: TODO_consistency "$T/hub.export" --hub-key "$HUB_KEY" \
+it_must "$SHOUHE_AUDIT" consistency "$T/hub.export" --hub-key "$HUB_KEY" \
     "$(ndir a)" "$(ndir b)" "$(ndir c)" "$(ndir t)" || exit 1
-: TODO_consistent
+assert_out "consistent"
 # the old size's root, recomputed from the export, is the lost hub's
-: TODO_consistency "$T/hub.export" --hub-key "$HUB_KEY" --checkpoint <(printf '%s\n' "$LOST_CP")
-: TODO_consistent
+printf '%s\n' "$LOST_CP" > "$T/lost.checkpoint"
+it_must "$SHOUHE_AUDIT" consistency "$T/hub.export" --hub-key "$HUB_KEY" "$T/lost.checkpoint"
+assert_out "consistent"
+
+# an export taken before the last syncs is not consistent with what the nodes hold now
+it_run "$SHOUHE_AUDIT" consistency "$T/mid.export" --hub-key "$HUB_KEY" "$(ndir b)"
+assert_eq "$RC" 1 "consistency against an older export"
+assert_out "is larger than the export's log"
 
 it_step "a plain copy put back (no backup mark): the first node beyond it starts the recovery"
 hub_stop || exit 1
