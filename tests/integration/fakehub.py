@@ -42,6 +42,8 @@ application is logged as {"applied": SCENARIO, ...}):
   batch-own-gap       (once) a change of the node's own key at its head + 2
   batch-own-fork      (once) another change of the node's own key at its seq 1
   batch-backwards     every Batch becomes {since, next = since - 1, no changes, done}
+  batch-beyond        every Batch without its checkpoint and proof, next + 1 (past every checkpoint shown)
+  batch-no-index      every Batch with changes without their log indexes
 
 Log (--log, else stderr): one JSON object per line. Needs python3-zmq and python3-nacl, and
 rawpeer.py (same directory) for the change encoding. Exit 0 on SIGTERM/SIGINT, 2 on a setup error.
@@ -69,7 +71,7 @@ SCENARIOS = ("honest", "welcome-no-checkpoint", "welcome-log-size", "welcome-hea
              "strip-ack", "ack-resign", "ack-other-key", "ack-bad-sig", "ack-range", "ack-first-leaf",
              "batch-good", "batch-bad-sig", "batch-unvouched", "batch-key-scope", "batch-auditor",
              "batch-outside", "batch-equivocation", "batch-bad-prev", "batch-own-gap", "batch-own-fork",
-             "batch-backwards")
+             "batch-backwards", "batch-beyond", "batch-no-index")
 EM_DASH = "\u2014"
 
 # ----------------------------------------------------------------------------------------------
@@ -295,6 +297,15 @@ class FakeHub:
                 since = one(req, 1, 0)
                 body = {1: [since], 2: [since - 1], 5: [1]}
                 self.applied(msg="batch", since=since, next=since - 1)
+            elif sc == "batch-beyond":
+                body.pop(6, None)
+                body.pop(7, None)
+                body[2] = [one(body, 2, 0) + 1]
+                self.applied(msg="batch", next=body[2][0])
+            elif sc == "batch-no-index":
+                if body.get(3):
+                    body.pop(8, None)
+                    self.applied(msg="batch", real_changes=len(body[3]))
             elif sc.startswith("batch-") and sc != "batch-backwards" and not self.injected:
                 changes, keys = self.inject(body)
                 body.setdefault(3, []).extend(changes)

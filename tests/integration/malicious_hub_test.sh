@@ -292,7 +292,11 @@ refused batch-equivocation a 6 "$fit: equivocation: a different change at an exi
 refused batch-bad-prev a 6 "$fit: author chain broken$"
 refused batch-own-gap a 6 "$fit: author chain broken$"
 refused batch-own-fork a 6 "$fit: equivocation: a different change at an existing \(author, seq\)$"
+refused batch-no-index a 6 "^shouhe-node: the hub's batch does not say where its changes sit in its log$"
 unset FAKE_EXPECT
+# downloads advance only together with a checkpoint that covers them
+refused batch-beyond a 6 \
+    "^shouhe-node: the hub's batch reaches log entry [0-9]+, beyond the newest checkpoint it has shown \(size [0-9]+\)$"
 refused batch-backwards a 6 \
     "^shouhe-node: the hub's batch goes backwards \([0-9]+ after [0-9]+\)$"
 
