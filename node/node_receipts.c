@@ -57,7 +57,9 @@ node_receipts_take (node_session_t *self, sh_store_txn_t *txn, const char *note,
     sh_receipts_head_t next = { .size = cp->size };
     memcpy (next.root, cp->root, SH_HASH_BYTES);
     if (sh_receipts_check_extends (&self->held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 ")\n",
+        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 "): it lost or "
+                 "rewrote entries this node has seen; if it was restored from a copy, its operator must restore "
+                 "a backup made with shouhe-hub backup (docs/operations.md)\n",
                  s_inconsistent, self->held.size, cp->size);
         return SH_EXIT_PROTOCOL;
     }

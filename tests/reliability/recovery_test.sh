@@ -15,7 +15,9 @@
 #     acknowledged is lost), the export verifies, and `shouhe-audit consistency` finds the hub's
 #     tree consistent with every checkpoint any node holds.
 # Also: a hub restored by a plain copy (no backup mark) is put into recovery by the first node
-# that shows it a checkpoint beyond its log, before anything can be appended.
+# that shows it a checkpoint beyond its log, before anything can be appended; and when a node
+# without one pushes first (the plain copy forks), a node that watched downloads go by names the
+# regression (exit 6) instead of reporting success: its checkpoint covers what it downloaded.
 set -u
 # shellcheck source=../integration/lib.sh
 source "$SHOUHE_ITLIB"
@@ -148,5 +150,31 @@ for n in a b c; do
     digest_equal $n "${!s}" || exit 1
 done
 digest_equal t $TOWN || exit 1
+
+it_step "a plain copy that took a push first has forked: a watching node names it, never exits 0"
+sync_bg t --watch --deadline 0
+TW=$SYNC_PID
+hub_stop || exit 1
+cp -a "$HUB_DIR" "$T/hub.plain"          # a copy by hand, not marked
+hub_restart_same_port || exit 1
+gen a 7 $((seed++)) || exit 1
+assert_exit 0 sync a || exit 1
+for i in $(seq 1 100); do                # the town downloads a's changes as it watches
+    [ "$(node_digest t $TOWN)" = "$(hub_digest $TOWN)" ] && break
+    sleep 0.2
+done
+digest_equal t $TOWN || exit 1
+kill -TERM "$TW" 2>/dev/null
+sync_wait "$TW"
+assert_eq "$RC" 0 "the watching town's exit code at SIGTERM"
+hub_kill9
+rm -rf "$HUB_DIR"
+cp -a "$T/hub.plain" "$HUB_DIR"
+hub_restart_same_port || exit 1
+node_new n $A || exit 1                  # a new device holds no checkpoint: its push is taken
+gen n 9 $((seed++)) || exit 1
+assert_exit 0 sync n || exit 1           # the log grows past its old size again, differently
+assert_exit 6 sync t || exit 1           # the town's checkpoint covers its downloads
+assert_err "the hub's history is inconsistent with the checkpoint you hold"
 hub_stop
 it_step "done"
