@@ -286,11 +286,11 @@ test_round_trip (void)
 static void
 test_field_numbers (void)
 {
-    SH_CHECK (shouhe__v1__export__descriptor.n_fields == 8);
+    SH_CHECK (shouhe__v1__export__descriptor.n_fields == 9);
     const ProtobufCFieldDescriptor *f = shouhe__v1__export__descriptor.fields;
     const char *names[] = { "version", "origin", "hub_key", "registry", "registry_note", "changes",
-                            "evidence", "checkpoints" };
-    for (unsigned i = 0; i < 8; i++)
+                            "evidence", "checkpoints", "epochs" };
+    for (unsigned i = 0; i < 9; i++)
         SH_CHECK (f[i].id == i + 1 && strcmp (f[i].name, names[i]) == 0);
 }
 
@@ -371,12 +371,20 @@ test_strict (void)
     SH_CHECK (sh_export_checkpoint_count (ex) == 1);
     sh_export_destroy (&ex);
 
+    //  epoch notes (field 9) after the checkpoints: kept in order
+    const uint8_t epochs[] = { 0x42, 0x01, 'c', 0x4a, 0x02, 'e', '2', 0x4a, 0x02, 'e', '3' };
+    n = s_mini (buf, epochs, sizeof epochs);
+    ex = s_parse_copy (buf, n, SH_OK, NULL);
+    SH_CHECK (sh_export_epoch_count (ex) == 2 && sh_export_epoch (ex, 1).len == 2);
+    SH_CHECK (memcmp (sh_export_epoch (ex, 1).data, "e3", 2) == 0);
+    sh_export_destroy (&ex);
+
     //  refused
     s_parse_copy (buf, 0, SH_EPROTO, &why);                           //  empty: required fields
     n = s_mini (buf, tail, sizeof tail);
     s_parse_copy (buf, n - 1, SH_EPROTO, &why);                       //  truncated
     SH_CHECK (why && strstr (why, "past the end"));
-    const uint8_t unknown[] = { 0x48, 0x00 };                         //  field 9
+    const uint8_t unknown[] = { 0x50, 0x00 };                         //  field 10
     n = s_mini (buf, unknown, sizeof unknown);
     s_parse_copy (buf, n, SH_EPROTO, &why);
     SH_CHECK (strstr (why, "does not define"));
