@@ -57,6 +57,8 @@ typedef enum {
     SH_DB_CHECKPOINTS,  //  "checkpoints": tree size (u64 BE) -> the hub's signed checkpoint note (C2SP), text
     SH_DB_RECEIPTS,     //  "receipts" (node): the hub's checkpoints, consistency proofs and batch
                         //  receipts; layout in sh_receipts.h, the one module that reads and writes it
+    SH_DB_CLOCKS,       //  "clocks":  author(32) || seq (u64 BE) -> hlc (u64 BE) of that author's clock
+                        //  correction (OP_CLOCK) at seq; derived from the log (sh_clock.h)
     SH_DB_COUNT
 } sh_store_db_t;
 

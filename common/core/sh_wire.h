@@ -82,7 +82,8 @@ typedef struct {
                  uint64_t log_size; uint32_t credit, max_changes, max_bytes;
                  const char *checkpoint;                      //  or NULL
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
-                 uint64_t nonce; } welcome;
+                 uint64_t nonce;
+                 uint64_t hub_ms; } welcome;                  //  hub_ms: 0 when absent
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
                  const char *checkpoint;                      //  or NULL

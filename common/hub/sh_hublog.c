@@ -11,6 +11,7 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_hlc.h"
+#include "sh_clock.h"
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
@@ -146,6 +147,33 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
     return rc;
 }
 
+//  The cap clock corrections put on item i (docs/protocol.md 13.8 step
+//  4.4): those later in this batch and those the hub already holds.
+//  UINT64_MAX when none caps it.
+static sh_err
+s_clock_cap (sh_store_t *store, const s_item_t *items, size_t n, size_t i, uint64_t *cap)
+{
+    const sh_change_t *c = &items[i].change;
+    *cap = UINT64_MAX;
+    for (size_t j = i + 1; j < n; j++) {
+        const sh_change_t *x = &items[j].change;
+        if (items[j].rc == SH_OK && x->op == SH_OP_CLOCK && memcmp (x->author, c->author, SH_PUBKEY_BYTES) == 0) {
+            uint64_t k = sh_clock_cap_of (c->seq, x->seq, x->hlc);
+            if (k < *cap)
+                *cap = k;
+        }
+    }
+    sh_store_txn_t *txn;
+    uint64_t held = UINT64_MAX;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_clock_cap (txn, c->author, c->seq, &held);
+    sh_store_abort (&txn);
+    if (held < *cap)
+        *cap = held;
+    return rc;
+}
+
 static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
                            char **signed_note, size_t *note_len);
 
@@ -165,20 +193,25 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     s_open_all (&w, threads);
 
     //  Judge every change before writing anything (sh_ingest): written by
-    //  this session's key, its clock at most a day ahead, a valid body.
+    //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
+    //  ahead, a valid body.
     sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
-    for (size_t i = 0; i < n && !res->code; i++) {
+    sh_err cap_rc = SH_OK;
+    for (size_t i = 0; i < n && !res->code && cap_rc == SH_OK; i++) {
         s_item_t *it = &w.items[i];
+        rules.hlc_cap = UINT64_MAX;
+        if (it->rc == SH_OK && sh_hlc_ms (it->change.hlc) > rules.now_ms + SH_CLOCK_BOUND_MS)
+            cap_rc = s_clock_cap (store, w.items, n, i, &rules.hlc_cap);
         sh_ingest_verdict_t v;
-        if (sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
+        if (cap_rc == SH_OK && sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
             S_REFUSE (res, v.code, i, "%s", v.message);
     }
     char who[17];
     s_hex8 (who, entry->key);
 
     sh_store_txn_t *txn = NULL;
-    sh_err rc = SH_OK;
-    if (!res->code)
+    sh_err rc = cap_rc;
+    if (!res->code && rc == SH_OK)
         rc = sh_store_begin (store, true, &txn);
     for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
         s_item_t *it = &w.items[i];

@@ -700,12 +700,12 @@ test_refuse_malformed (void)
         s_batch_add (&b, (sh_wire_bytes_t) { garbage, 1 + (size_t) i * 3 });
         s_refused (&fx.h, s_node_key (&fx.a), &b, 1, SH_WIRE_ERR_MALFORMED, 0);
     }
-    //  a validly signed change whose clock is two days ahead of the hub's
+    //  a validly signed change whose clock is twenty minutes ahead of the hub's
     uint8_t prev[SH_HASH_BYTES], body[256];
     sh_wire_bytes_t c3 = s_seq (&fx.a, 3);
     s_hash_of (&c3, prev);
     size_t blen = s_courtyard (body, S_VILLAGE_A "001", "future", 4);
-    uint64_t future = (sh_replica_clock (fx.a.r) >> 16) + 2 * SH_HUBLOG_MAX_AHEAD_MS;
+    uint64_t future = (sh_replica_clock (fx.a.r) >> 16) + 2 * SH_CLOCK_BOUND_MS;
     uint8_t *bytes;
     size_t len;
     s_hand_at (&bytes, &len, sh_replica_key (fx.a.r), 4, prev, S_VILLAGE_A "001", body, blen, future << 16);
