@@ -73,7 +73,10 @@ sh_ingest_check (sh_ingest_verdict_t *out, size_t position, sh_err opened, const
         return s_refuse (out, SH_WIRE_ERR_SCOPE, SH_INGEST_SCOPE,
                          "change %zu (seq %llu): region %s is outside the scope %s", i, seq, c->region,
                          entry->scope);
-    if (rules->reader_scope && !s_inside (c->region, rules->reader_scope))
+    //  a clock correction is in the author's scope, which may be wider than
+    //  the reader's: it caps the author's changes the reader holds
+    if (rules->reader_scope && !s_inside (c->region, rules->reader_scope)
+    &&  !(c->op == SH_OP_CLOCK && s_inside (rules->reader_scope, c->region)))
         return s_refuse (out, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE,
                          "change %zu (seq %llu): region %s is outside the reader's scope %s", i, seq,
                          c->region, rules->reader_scope);

@@ -61,6 +61,7 @@ typedef struct {
                                         //     (sh_clock_cap; effective hlc = min (hlc, hlc_cap));
                                         //     0 is read as no cap (UINT64_MAX)
     const char *reader_scope;           //  8: the region must be inside this scope too, or NULL
+                                        //     (an OP_CLOCK change's region may also be a prefix of it)
     bool check_body;                    //  9: PUT and EVENT bodies must be valid records of their kind
 } sh_ingest_rules_t;
 

@@ -96,6 +96,64 @@ s_index_scopes (sh_store_txn_t *txn, const char *region, uint64_t index)
     return SH_OK;
 }
 
+//  A clock correction reaches every node that may hold its author's
+//  changes: besides its own region's prefixes (s_index_scopes) it is indexed
+//  under every longer prefix (9 or 12 digits) inside its region that the
+//  scopes index holds (docs/protocol.md 13.8 step 5).
+static sh_err
+s_index_clock (sh_store_txn_t *txn, const char *region, uint64_t index)
+{
+    size_t rl = strlen (region);
+    char (*found)[13] = NULL;
+    size_t n = 0, cap = 0;
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_SCOPES, region, rl, &cur);
+    while (rc == SH_OK) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        if (rc)
+            break;
+        const uint8_t *slash = memchr (k, '/', kl);
+        size_t pl = slash ? (size_t) (slash - k) : 0;
+        if (!slash || pl > 12 || kl != pl + 9) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        if (pl > rl) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                void *f = realloc (found, cap * sizeof *found);
+                if (!f) {
+                    rc = SH_ENOMEM;
+                    break;
+                }
+                found = f;
+            }
+            memcpy (found[n], k, pl);
+            found[n++][pl] = '\0';
+        }
+        //  past this prefix's entries: '0' sorts after '/'
+        uint8_t seek[13];
+        memcpy (seek, k, pl);
+        seek[pl] = '0';
+        rc = sh_store_cursor_seek (cur, seek, pl + 1);
+    }
+    sh_store_cursor_close (&cur);
+    if (rc == SH_ENOTFOUND)
+        rc = SH_OK;
+    for (size_t i = 0; i < n && rc == SH_OK; i++) {
+        uint8_t key[12 + 1 + 8];
+        size_t pl = strlen (found[i]);
+        memcpy (key, found[i], pl);
+        key[pl] = '/';
+        sh_store_put_be64 (key + pl + 1, index);
+        rc = sh_store_put (txn, SH_DB_SCOPES, key, pl + 9, "", 0);
+    }
+    free (found);
+    return rc;
+}
+
 //  Keep both sides of an equivocation and block the author. The side
 //  already held is in the log, or -- when both sides came in this one
 //  batch -- an earlier item of the batch (whose append was rolled back).
@@ -254,6 +312,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             rc = sh_merge_apply (txn, &it->change);
         if (rc == SH_OK)
             rc = s_index_scopes (txn, it->change.region, index);
+        if (rc == SH_OK && it->change.op == SH_OP_CLOCK)
+            rc = s_index_clock (txn, it->change.region, index);
         res->accepted++;
     }
     if (txn && !res->code && rc == SH_OK) {

@@ -22,7 +22,9 @@
     Pull: the changes after a log index whose region starts with the
     node's scope and whose author is not the node, in log order, through
     the "scopes" index (prefix || '/' || index for the 6-, 9- and 12-digit
-    prefixes of every change's region).
+    prefixes of every change's region; a clock correction also under every
+    longer prefix inside its region already indexed, so that it reaches
+    nodes narrower than its author).
 
     Threading: one sh_hublog_push at a time (it opens the write
     transaction); pulls may run concurrently on other threads.

@@ -13,6 +13,8 @@ source "$SHOUHE_ITLIB"
 V1=500115201001
 V2=500115201002
 V3=500115201003
+TOWN=500115202
+V4=500115202001
 YEAR=$((365 * 86400000))
 H23=$((23 * 3600000))
 
@@ -160,6 +162,28 @@ sync b3 --deadline 20
 assert_eq "$?" 0 "b3 syncs"
 digest_equal a3 "$V3"
 digest_equal b3 "$V3"
+
+# ---------------------------------------------------------------------------
+it_step "+365 d at a town node writing in a village: its correction reaches the village node"
+node_new t "$TOWN"
+node_new v4 "$V4"
+skewed "$YEAR" node_must t courtyard add --code "${V4}001" --name 镇里院 --households 6
+skewed "$YEAR" sync_run t
+assert_eq "$RC" 6 "the hub refuses the town node's change a year ahead"
+node_must t clock correct
+sync_run t
+assert_eq "$RC" 0 "the town node's change and its correction are accepted"
+node_must v4 courtyard add --code "${V4}002" --name 村里院 --households 3
+sync v4 --deadline 20
+assert_eq "$?" 0 "the village node takes the town node's change and its correction"
+node_must v4 log --json
+assert_json 'assert [e["op"] for e in j if e["author"] != "'"${KEY[v4]}"'"] == ["put", "clock"], j'
+clock_json v4 'assert j["hlc_last"] <= j["now_ms"] + 600000 and j["writes_allowed"], j'
+sync t --deadline 20
+assert_eq "$?" 0 "the town node syncs"
+digest_equal v4 "$V4"
+digest_equal t "$V4"
+digest_equal t "$TOWN"
 
 it_step "every node agrees with the hub"
 for v in 1 2 3; do

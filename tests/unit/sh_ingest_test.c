@@ -80,9 +80,9 @@ s_change (const sh_key_t *key, const char *region, sh_op_t op, const uint8_t *bo
     memset (c.prev, 0x33, SH_HASH_BYTES);
     c.hlc = ms << 16;
     snprintf (c.region, sizeof c.region, "%s", region);
-    c.kind = SH_KIND_COURTYARD;
-    c.entity = (const uint8_t *) "cy-1";
-    c.entity_len = 4;
+    c.kind = op == SH_OP_CLOCK ? SH_KIND_UNSPECIFIED : SH_KIND_COURTYARD;
+    c.entity = (const uint8_t *) (op == SH_OP_CLOCK ? "clock" : "cy-1");
+    c.entity_len = op == SH_OP_CLOCK ? 5 : 4;
     c.op = op;
     c.body = body;
     c.body_len = body_len;
@@ -283,6 +283,19 @@ test_scope (void)
               "change 6 (seq 3): region " S_VILLAGE_B "001 is outside the reader's scope " S_VILLAGE_A);
     //  the hub has no reader's scope
     s_expect (&o, 6, &town, &hub, 0, SH_INGEST_OK, "");
+    //  a town key's clock correction (region: its scope) reaches a village
+    //  reader: it caps the town key's changes in the village
+    s_opened_t clock = s_change (fx.a, S_TOWN, SH_OP_CLOCK, NULL, 0, S_NOW_MS);
+    SH_CHECK (clock.rc == SH_OK);
+    s_expect (&clock, 0, &town, &s_node_rules, 0, SH_INGEST_OK, "");
+    //  ... but not one of another town, nor a put in the town's region
+    sh_registry_entry_t other = fx.ea;
+    snprintf (other.scope, sizeof other.scope, "%s", "500115999");
+    s_opened_t far = s_change (fx.a, "500115999", SH_OP_CLOCK, NULL, 0, S_NOW_MS);
+    s_expect (&far, 0, &other, &s_node_rules, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE, NULL);
+    s_expect (&up, 0, &town, &s_node_rules, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE, NULL);
+    s_opened_fini (&clock);
+    s_opened_fini (&far);
     s_opened_fini (&o);
     s_opened_fini (&up);
     s_fx_fini (&fx);
