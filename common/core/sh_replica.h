@@ -79,7 +79,8 @@ SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
 //  Take in one SignedChange written elsewhere: open (signature), append
 //  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION; another author's chain
 //  may have gaps, see sh_changelog_append_sparse), merge, and advance the
-//  clock past it. A change already held sets *duplicate and changes
+//  clock past its effective hlc (sh_clock_effective), but never beyond the
+//  wall clock + SH_CLOCK_BOUND_MS. A change already held sets *duplicate and changes
 //  nothing. A validly signed change whose body this version cannot read
 //  (a newer schema) is kept in the log but changes no state. why (may be
 //  NULL) receives a static reason when the change does not open.
