@@ -315,7 +315,8 @@ main (int argc, char **argv)
         fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory)\n");
         return SH_EXIT_USAGE;
     }
-    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
+    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send)
+    ||  !node_clock_fault (&a.fault_clock_ms))
         return SH_EXIT_USAGE;
     return cmd->fn (&a);
 }

@@ -34,6 +34,7 @@ typedef struct {
     unsigned long long given;//  bit per option index: which were given
     unsigned fault_commit;   //  test-only fault points from the environment (main.c):
     unsigned fault_send;     //  the Nth store commit / Nth sync send fails (0: off)
+    long long fault_clock_ms;//  SHOUHE_FAULT_CLOCK_MS: added to the node's wall clock (0: off)
 } node_args_t;
 
 //  A command: its words, its options (space-separated long names, "dir"
@@ -58,6 +59,21 @@ int node_sync (node_args_t *a);
 
 //  Load that module and run its node_sync (node_syncload.c).
 int node_sync_load (node_args_t *a);
+
+typedef struct sh_replica_t sh_replica_t;
+
+//  Open the replica of --dir with the fault points of a set; on failure say
+//  why and return the exit code (node_cmd.c). Caller closes *r.
+int node_open (const node_args_t *a, sh_replica_t **r);
+
+//  `shouhe-node clock` and `shouhe-node clock correct` (node_clock.c).
+int node_clock_show (node_args_t *a);
+int node_clock_correct (node_args_t *a);
+
+//  Read SHOUHE_FAULT_CLOCK_MS into *ms (0 when unset or empty): false,
+//  after saying why, when it is not a whole number of milliseconds within
+//  +-100 years (node_clock.c).
+bool node_clock_fault (long long *ms);
 
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);

@@ -29,6 +29,7 @@ s_open (const node_args_t *a, sh_replica_t **r)
     sh_err rc = sh_replica_open_why (r, a->dir, why, sizeof why);
     if (rc == SH_OK) {
         sh_store_fail_commit_after (sh_replica_store (*r), a->fault_commit);
+        sh_replica_set_clock_offset (*r, a->fault_clock_ms);
         return SH_EXIT_OK;
     }
     if (rc == SH_ENOTFOUND)
@@ -39,6 +40,12 @@ s_open (const node_args_t *a, sh_replica_t **r)
     return SH_EXIT_STORE;
 }
 
+int
+node_open (const node_args_t *a, sh_replica_t **r)
+{
+    return s_open (a, r);
+}
+
 //  Exit code for an operation's result; prints msg on failure.
 static int
 s_done (sh_err rc, const char *msg)
@@ -47,7 +54,7 @@ s_done (sh_err rc, const char *msg)
         return SH_EXIT_OK;
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
     switch (rc) {
-        case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE:
+        case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE: case SH_ECLOCK:
             return SH_EXIT_REFUSED;
         default:
             return SH_EXIT_STORE;
@@ -907,6 +914,13 @@ const node_command_t node_commands[] = {
       "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
       "refused our changes, or its history does not match ours); 130: interrupted.", node_sync_load },
+    { "clock", "correct", "", 0, 0, "shouhe-node clock correct --dir DIR",
+      "After the clock was ahead when earlier changes were written and has been fixed: write a\n"
+      "signed clock correction, so that every replica caps those earlier times and this node may\n"
+      "write again. Refused (exit 1) when nothing needs correcting.", node_clock_correct },
+    { "clock", NULL, "json", 0, 0, "shouhe-node clock --dir DIR [--json]",
+      "Show this node's wall clock, its clock's last time, the hub's time at the last sync and\n"
+      "the gap, and whether local writes are allowed (and if not, what to do).", node_clock_show },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { "report", NULL, "since date format", 0, 0,

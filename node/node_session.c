@@ -12,6 +12,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
+#include "sh_clock.h"
 #include "sh_ingest.h"
 #include "sh_leaves.h"
 #include "sh_note.h"
@@ -152,6 +153,38 @@ s_pull (node_session_t *self)
 //  ---------------------------------------------------------------------
 //  Receiving
 
+//  Welcome: measure this node's clock against the hub's (docs/protocol.md
+//  13.11), keep the measurement (meta hub.clock, only when the gap moved)
+//  and warn when the gap exceeds the bound.
+static int
+s_welcome_clock (node_session_t *self, uint64_t hub_ms)
+{
+    if (!hub_ms)
+        return SH_EXIT_OK;       //  a hub that does not say its time
+    uint64_t local_ms = sh_replica_wall_ms (self->r);
+    sh_store_txn_t *txn;
+    bool written = false;
+    sh_err rc = sh_replica_begin (self->r, &txn);
+    if (rc == SH_OK)
+        rc = sh_clock_hub_put (txn, hub_ms, local_ms, &written);
+    if (rc == SH_OK && written)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
+        return SH_EXIT_STORE;
+    }
+    int64_t gap = (int64_t) (local_ms - hub_ms);
+    uint64_t abs_gap = gap < 0 ? (uint64_t) -gap : (uint64_t) gap;
+    if (abs_gap > SH_CLOCK_BOUND_MS) {
+        char words[32];
+        sh_clock_words (abs_gap, words, sizeof words);
+        fprintf (stderr, "shouhe-node: warning: this node's clock is %s %s the hub's; fix the clock: local "
+                 "writes are refused while the gap exceeds 10 minutes\n", words, gap > 0 ? "ahead of" : "behind");
+    }
+    return SH_EXIT_OK;
+}
+
 static int
 s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
 {
@@ -171,6 +204,9 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     int ex = node_recover_epoch (self, m, &again);
     if (ex || again)
         return ex;
+    int kx = s_welcome_clock (self, m->u.welcome.hub_ms);
+    if (kx)
+        return kx;
     //  receipts first: a hub that lost or rewrote history fails here --
     //  unless it says it recovers what it lost (then the node offers it)
     bool recovering = m->u.welcome.recovering;

@@ -180,6 +180,7 @@ node_sync (node_args_t *a)
         return SH_EXIT_STORE;
     }
     sh_store_fail_commit_after (sh_replica_store (r), a->fault_commit);
+    sh_replica_set_clock_offset (r, a->fault_clock_ms);
     const node_session_options_t so = { .watch = a->watch, .hub_endpoint = a->hub,
                                         .deadline_ms = (int64_t) a->deadline * 1000 };
     s.session = node_session_new (r, &hub, &so, s_send, &s);

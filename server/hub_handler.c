@@ -283,6 +283,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     w.u.welcome.epoch = epoch;
     w.u.welcome.checkpoint = note;
     w.u.welcome.nonce = m->u.hello.nonce;
+    w.u.welcome.hub_ms = sh_sys_wall_ms ();
     w.u.welcome.n_consistency = n_proof;
     w.u.welcome.consistency = proof;
     strcpy (w.u.welcome.scope, e.scope);

@@ -83,16 +83,20 @@ sh_change_validate (const sh_change_t *self, const char **why)
         if (self->region[i] < '0' || self->region[i] > '9')
             return s_fail (why, "region must be 1..15 digits");
 
-    if (self->kind < SH_KIND_REGION || self->kind > SH_KIND_EVALUATION)
+    if (self->kind > SH_KIND_EVALUATION || (self->kind < SH_KIND_REGION && self->op != SH_OP_CLOCK))
         return s_fail (why, "kind must be 1..10");
-    if (self->op < SH_OP_PUT || self->op > SH_OP_EVENT)
-        return s_fail (why, "op must be 1..3");
+    if (self->op < SH_OP_PUT || self->op > SH_OP_CLOCK)
+        return s_fail (why, "op must be 1..4");
     if (!self->entity || self->entity_len < 1 || self->entity_len > SH_ENTITY_MAX)
         return s_fail (why, "entity must be 1..64 bytes");
 
-    if (self->op == SH_OP_DELETE) {
+    if (self->op == SH_OP_DELETE || self->op == SH_OP_CLOCK) {
         if (self->body || self->body_len)
-            return s_fail (why, "body must be absent for OP_DELETE");
+            return s_fail (why, "body must be absent for OP_DELETE and OP_CLOCK");
+        if (self->op == SH_OP_CLOCK
+        &&  (self->kind != SH_KIND_UNSPECIFIED || self->entity_len != SH_CHANGE_CLOCK_ENTITY_LEN
+             || memcmp (self->entity, SH_CHANGE_CLOCK_ENTITY, SH_CHANGE_CLOCK_ENTITY_LEN) != 0))
+            return s_fail (why, "an OP_CLOCK change must have kind 0 and entity \"clock\"");
     }
     else {
         if (!self->body)
@@ -425,6 +429,7 @@ sh_change_op_name (sh_op_t op)
         case SH_OP_PUT:    return "put";
         case SH_OP_DELETE: return "delete";
         case SH_OP_EVENT:  return "event";
+        case SH_OP_CLOCK:  return "clock";
         default:           return "unknown";
     }
 }

@@ -35,6 +35,8 @@
 
 //  The signature domain-separation prefix (17 bytes, no NUL).
 #define SH_CHANGE_SIG_PREFIX "shouhe/v1/change\n"
+#define SH_CHANGE_CLOCK_ENTITY "clock"    //  the entity of every OP_CLOCK change
+#define SH_CHANGE_CLOCK_ENTITY_LEN 5
 
 //  Values of shouhe.v1.EntityKind and shouhe.v1.Op (kept equal by a unit test).
 typedef enum {
@@ -56,7 +58,8 @@ typedef enum {
     SH_OP_UNSPECIFIED = 0,
     SH_OP_PUT = 1,
     SH_OP_DELETE = 2,
-    SH_OP_EVENT = 3
+    SH_OP_EVENT = 3,
+    SH_OP_CLOCK = 4     //  clock correction (docs/protocol.md 5.2): kind 0, entity "clock", no body
 } sh_op_t;
 
 typedef struct {

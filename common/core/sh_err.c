@@ -30,6 +30,9 @@ sh_strerror (sh_err err)
         case SH_ECORRUPT:      return "store corrupt";
         case SH_EFAULT:        return "injected fault";
         case SH_EVERSION:      return "unknown protocol version";
+        case SH_ECLOCK:        return "refused: this node's clock disagrees with the hub's by more than 10 "
+                                      "minutes, or its earlier changes carry a future time (shouhe-node clock "
+                                      "--dir DIR says which and what to do)";
         default:               return "unknown error";
     }
 }

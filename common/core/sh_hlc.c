@@ -2,7 +2,7 @@
 
     With the wall clock w (shifted into the physical part, counter 0):
         tick:    last = w > last ? w : last + 1
-        observe: last = max (last, remote)
+        observe: last = max (last, min (remote, (w_ms + bound) << 16))
     "last + 1" grows the 16-bit counter and, when it overflows, carries into
     the milliseconds, so ticks are strictly increasing whatever the clock does.
 
@@ -53,10 +53,17 @@ sh_hlc_tick (sh_hlc_t *self)
 }
 
 void
-sh_hlc_observe (sh_hlc_t *self, uint64_t remote)
+sh_hlc_observe (sh_hlc_t *self, uint64_t remote, uint64_t bound_ms)
 {
     assert (self);
+    assert (self->clock);
+    //  never past the wall clock + bound: a received change cannot drag
+    //  this clock further ahead than that
+    uint64_t ms = self->clock (self->clock_ctx);
+    uint64_t top = ms > (S_CEILING >> 16) - bound_ms ? S_CEILING : (ms + bound_ms) << 16;
     remote = s_clamp (remote);
+    if (remote > top)
+        remote = top;
     if (remote > self->last)
         self->last = remote;
 }

@@ -34,8 +34,10 @@ void sh_hlc_init (sh_hlc_t *self, uint64_t last, sh_hlc_clock_fn clock, void *cl
 //  A new timestamp for a local event, strictly greater than self->last.
 uint64_t sh_hlc_tick (sh_hlc_t *self);
 
-//  Merge a timestamp seen on a received change, so the next tick is after it.
-void sh_hlc_observe (sh_hlc_t *self, uint64_t remote);
+//  Merge a timestamp seen on a received change, so the next tick is after
+//  it -- but never beyond the wall clock + bound_ms (docs/protocol.md 5.1):
+//  last = max (last, min (remote, (wall ms + bound_ms) << 16)).
+void sh_hlc_observe (sh_hlc_t *self, uint64_t remote, uint64_t bound_ms);
 
 //  The system wall clock in unix ms (the default clock).
 uint64_t sh_hlc_system_clock (void *ctx);

@@ -61,14 +61,22 @@ sh_ingest_check (sh_ingest_verdict_t *out, size_t position, sh_err opened, const
     if (rules->writer && entry->role != SH_WIRE_ROLE_NODE)
         return s_refuse (out, SH_WIRE_ERR_ROLE, SH_INGEST_ROLE,
                          "change %zu (seq %llu): its author %s... is not a node key", i, seq, author);
-    if (rules->now_ms && sh_hlc_ms (c->hlc) > rules->now_ms + SH_INGEST_MAX_AHEAD_MS)
+    uint64_t hlc = rules->hlc_cap && rules->hlc_cap < c->hlc ? rules->hlc_cap : c->hlc;
+    if (rules->now_ms && sh_hlc_ms (hlc) > rules->now_ms + SH_CLOCK_BOUND_MS) {
+        char words[32];
+        sh_clock_words (sh_hlc_ms (hlc) - rules->now_ms, words, sizeof words);
         return s_refuse (out, SH_WIRE_ERR_MALFORMED, SH_INGEST_CLOCK, "change %zu (seq %llu): its clock is "
-                         "more than a day ahead of the hub's; fix the node's clock", i, seq);
+                         "more than 10 minutes ahead of the hub's (by %s): the node's clock is ahead: fix it "
+                         "and run shouhe-node clock correct", i, seq, words);
+    }
     if (!s_inside (c->region, entry->scope))
         return s_refuse (out, SH_WIRE_ERR_SCOPE, SH_INGEST_SCOPE,
                          "change %zu (seq %llu): region %s is outside the scope %s", i, seq, c->region,
                          entry->scope);
-    if (rules->reader_scope && !s_inside (c->region, rules->reader_scope))
+    //  a clock correction is in the author's scope, which may be wider than
+    //  the reader's: it caps the author's changes the reader holds
+    if (rules->reader_scope && !s_inside (c->region, rules->reader_scope)
+    &&  !(c->op == SH_OP_CLOCK && s_inside (rules->reader_scope, c->region)))
         return s_refuse (out, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE,
                          "change %zu (seq %llu): region %s is outside the reader's scope %s", i, seq,
                          c->region, rules->reader_scope);

@@ -10,7 +10,8 @@
         3. its author is in the registry       ERR_NOT_ENROLLED
         4. its author is the expected key      ERR_AUTHOR        (rules->author)
         5. its author has the node role        ERR_ROLE          (rules->writer)
-        6. its clock is not too far ahead      ERR_MALFORMED     (rules->now_ms)
+        6. its effective clock is not more
+           than SH_CLOCK_BOUND_MS ahead        ERR_MALFORMED     (rules->now_ms, rules->hlc_cap)
         7. its region is in the author's scope ERR_SCOPE
         8. its region is in the reader's scope ERR_SCOPE         (rules->reader_scope)
         9. a PUT or EVENT body is a valid
@@ -31,14 +32,10 @@
 #include <stdint.h>
 
 #include "sh_change.h"
+#include "sh_clock.h"
 #include "sh_err.h"
 #include "sh_registry.h"
 #include "sh_wire.h"
-
-//  A change whose clock is further ahead of the receiver's than this is
-//  refused (check 6): it would win every later edit and drag every clock
-//  along. The refusal says "more than a day".
-#define SH_INGEST_MAX_AHEAD_MS ((uint64_t) 24 * 3600 * 1000)
 
 //  What refused a change (the checks above, in order).
 typedef enum {
@@ -58,9 +55,13 @@ typedef enum {
 typedef struct {
     const uint8_t *author;              //  4: the key that must have written it (a session's), or NULL
     bool writer;                        //  5: the author must have the node role
-    uint64_t now_ms;                    //  6: the receiver's clock (unix ms); ms(hlc) may be at most
-                                        //     SH_INGEST_MAX_AHEAD_MS later. 0: no clock check
+    uint64_t now_ms;                    //  6: the receiver's clock (unix ms); ms(effective hlc) may be
+                                        //     at most SH_CLOCK_BOUND_MS later. 0: no clock check
+    uint64_t hlc_cap;                   //  6: per change: the cap clock corrections put on it
+                                        //     (sh_clock_cap; effective hlc = min (hlc, hlc_cap));
+                                        //     0 is read as no cap (UINT64_MAX)
     const char *reader_scope;           //  8: the region must be inside this scope too, or NULL
+                                        //     (an OP_CLOCK change's region may also be a prefix of it)
     bool check_body;                    //  9: PUT and EVENT bodies must be valid records of their kind
 } sh_ingest_rules_t;
 

@@ -5,11 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_changelog.h"
+#include "sh_clock.h"
 #include "sh_record.h"
 
 #define S_FIELD_KEY_MAX (SH_MERGE_KEY_MAX + 4)
 #define S_EVENT_KEY_MAX (SH_MERGE_KEY_MAX + SH_MERGE_STAMP_BYTES)
 #define S_DIGEST_PREFIX "shouhe/v1/state\n"
+
+static sh_err s_apply_clock (sh_store_txn_t *txn, const sh_change_t *c);
 
 //  A record key taken apart (pointers into the key).
 typedef struct {
@@ -93,13 +97,15 @@ s_put_max (sh_store_txn_t *txn, sh_store_db_t db, const uint8_t *key, size_t key
     return sh_store_put (txn, db, key, key_len, val, val_len);
 }
 
-sh_err
-sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *c)
+//  Apply c with stamp hlc (its effective hlc): fields, tombstone or event,
+//  then the index.
+static sh_err
+s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
 {
     uint8_t key[S_EVENT_KEY_MAX];
     size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
     uint8_t stamp[SH_MERGE_STAMP_BYTES];
-    sh_store_put_be64 (stamp, c->hlc);
+    sh_store_put_be64 (stamp, hlc);
     memcpy (stamp + 8, c->author, SH_PUBKEY_BYTES);
     sh_err rc = SH_OK;
 
@@ -153,6 +159,211 @@ sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *c)
     memcpy (ik + 2, c->entity, c->entity_len);
     memcpy (ik + 2 + c->entity_len, c->region, rl);
     return sh_store_put (txn, SH_DB_INDEX, ik, 2 + c->entity_len + rl, "", 0);
+}
+
+sh_err
+sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *c)
+{
+    if (c->op == SH_OP_CLOCK)
+        return s_apply_clock (txn, c);
+    uint64_t hlc;
+    sh_err rc = sh_clock_effective (txn, c, &hlc);
+    return rc ? rc : s_apply (txn, c, hlc);
+}
+
+//  ---------------------------------------------------------------------
+//  Clock corrections: re-deriving what a new cap changes
+
+//  A set of record keys (sorted and unique once s_keys_seal has run).
+typedef struct {
+    uint8_t (*key)[SH_MERGE_KEY_MAX];   //  the keys (owned)
+    size_t *len;                        //  their lengths (owned)
+    size_t n, cap;                      //  used, allocated
+} s_keys_t;
+
+static sh_err
+s_keys_add (s_keys_t *ks, const sh_change_t *c)
+{
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 16;
+        void *k = realloc (ks->key, cap * sizeof *ks->key);
+        if (k)
+            ks->key = k;
+        void *l = k ? realloc (ks->len, cap * sizeof *ks->len) : NULL;
+        if (!l)
+            return SH_ENOMEM;
+        ks->len = l;
+        ks->cap = cap;
+    }
+    ks->len[ks->n] = sh_merge_record_key (ks->key[ks->n], c->region, c->kind, c->entity, c->entity_len);
+    ks->n++;
+    return SH_OK;
+}
+
+static int
+s_keys_cmp (const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int d = memcmp (a, b, al < bl ? al : bl);
+    return d ? d : (al > bl) - (al < bl);
+}
+
+//  Sort and deduplicate (insertion sort: a correction touches few records).
+static void
+s_keys_seal (s_keys_t *ks)
+{
+    uint8_t tmp[SH_MERGE_KEY_MAX];
+    for (size_t i = 1; i < ks->n; i++)
+        for (size_t j = i; j > 0 && s_keys_cmp (ks->key[j - 1], ks->len[j - 1], ks->key[j], ks->len[j]) > 0; j--) {
+            memcpy (tmp, ks->key[j], SH_MERGE_KEY_MAX);
+            memcpy (ks->key[j], ks->key[j - 1], SH_MERGE_KEY_MAX);
+            memcpy (ks->key[j - 1], tmp, SH_MERGE_KEY_MAX);
+            size_t t = ks->len[j]; ks->len[j] = ks->len[j - 1]; ks->len[j - 1] = t;
+        }
+    size_t m = 0;
+    for (size_t i = 0; i < ks->n; i++)
+        if (m == 0 || s_keys_cmp (ks->key[m - 1], ks->len[m - 1], ks->key[i], ks->len[i]) != 0) {
+            memmove (ks->key[m], ks->key[i], SH_MERGE_KEY_MAX);
+            ks->len[m++] = ks->len[i];
+        }
+    ks->n = m;
+}
+
+static bool
+s_keys_has (const s_keys_t *ks, const uint8_t *key, size_t len)
+{
+    size_t lo = 0, hi = ks->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = s_keys_cmp (ks->key[mid], ks->len[mid], key, len);
+        if (d == 0)
+            return true;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+//  Decode the change at log index (bytes verified when they were logged).
+static sh_err
+s_log_change (sh_store_txn_t *txn, uint64_t index, sh_change_t *c, uint8_t **raw)
+{
+    const uint8_t *bytes;
+    size_t len, clen;
+    uint8_t sig[SH_SIG_BYTES];
+    *raw = NULL;
+    sh_err rc = sh_changelog_get (txn, index, &bytes, &len);
+    if (rc == SH_OK)
+        rc = sh_change_unwrap (raw, &clen, sig, bytes, len);
+    if (rc == SH_OK)
+        rc = sh_change_decode (c, *raw, clen, NULL);
+    if (rc) {
+        free (*raw);
+        *raw = NULL;
+    }
+    return rc == SH_EPROTO ? SH_ECORRUPT : rc;
+}
+
+//  Delete every entry of db under the record key.
+static sh_err
+s_clear (sh_store_txn_t *txn, sh_store_db_t db, const uint8_t *rk, size_t rk_len)
+{
+    for (;;) {
+        sh_store_cursor_t *cur;
+        sh_err rc = sh_store_cursor_open (txn, db, rk, rk_len, &cur);
+        if (rc)
+            return rc;
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        uint8_t key[S_EVENT_KEY_MAX];
+        rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        if (rc == SH_OK && kl > sizeof key)
+            rc = SH_ECORRUPT;
+        if (rc == SH_OK)
+            memcpy (key, k, kl);
+        sh_store_cursor_close (&cur);
+        if (rc == SH_ENOTFOUND)
+            return SH_OK;
+        if (rc == SH_OK)
+            rc = sh_store_del (txn, db, key, kl);
+        if (rc)
+            return rc;
+    }
+}
+
+//  The records that the correction c may lower: those written by c's
+//  author at seq < c->seq with an hlc above the cap c puts on them.
+static sh_err
+s_capped_records (sh_store_txn_t *txn, const sh_change_t *c, s_keys_t *ks)
+{
+    sh_err rc = SH_OK;
+    for (uint64_t s = 1; s < c->seq && rc == SH_OK; s++) {
+        uint64_t index;
+        rc = sh_changelog_find (txn, c->author, s, &index, NULL);
+        if (rc == SH_ENOTFOUND) {       //  a part of the chain this replica does not hold
+            rc = SH_OK;
+            continue;
+        }
+        sh_change_t old;
+        uint8_t *raw = NULL;
+        if (rc == SH_OK)
+            rc = s_log_change (txn, index, &old, &raw);
+        if (rc)
+            break;
+        if (old.op != SH_OP_CLOCK && old.hlc > sh_clock_cap_of (s, c->seq, c->hlc))
+            rc = s_keys_add (ks, &old);
+        sh_change_fini (&old);
+        free (raw);
+    }
+    return rc;
+}
+
+//  A correction: record it, then recompute every record it may lower from
+//  the log, with effective hlcs -- what the replica would hold had the
+//  correction been there first (docs/protocol.md 7.9).
+static sh_err
+s_apply_clock (sh_store_txn_t *txn, const sh_change_t *c)
+{
+    s_keys_t ks = { 0 };
+    sh_err rc = sh_clock_put (txn, c);
+    if (rc == SH_OK)
+        rc = s_capped_records (txn, c, &ks);
+    s_keys_seal (&ks);
+    for (size_t i = 0; i < ks.n && rc == SH_OK; i++) {
+        rc = s_clear (txn, SH_DB_FIELDS, ks.key[i], ks.len[i]);
+        if (rc == SH_OK)
+            rc = s_clear (txn, SH_DB_EVENTS, ks.key[i], ks.len[i]);
+    }
+    uint64_t size = 0;
+    if (rc == SH_OK && ks.n)
+        rc = sh_changelog_size (txn, &size);
+    for (uint64_t index = 1; index <= size && rc == SH_OK; index++) {
+        sh_change_t x;
+        uint8_t *raw = NULL;
+        rc = s_log_change (txn, index, &x, &raw);
+        if (rc == SH_ENOTFOUND) {       //  a hole cannot be in a log; verify reports it
+            rc = SH_OK;
+            continue;
+        }
+        if (rc)
+            break;
+        uint8_t rk[SH_MERGE_KEY_MAX];
+        if (x.op != SH_OP_CLOCK
+        &&  s_keys_has (&ks, rk, sh_merge_record_key (rk, x.region, x.kind, x.entity, x.entity_len))) {
+            uint64_t hlc;
+            rc = sh_clock_effective (txn, &x, &hlc);
+            if (rc == SH_OK)
+                rc = s_apply (txn, &x, hlc);
+            if (rc == SH_EPROTO)        //  a body this version cannot read stays unmerged (7.2)
+                rc = SH_OK;
+        }
+        sh_change_fini (&x);
+        free (raw);
+    }
+    free (ks.key);
+    free (ks.len);
+    return rc;
 }
 
 sh_err

@@ -15,6 +15,11 @@
     - OP_EVENT: the body is added to the entity's event set under
       (hlc, author); from the set, derived state (a matter's step, a
       balance) is computed by sh_domain in (hlc, author) order.
+    - OP_CLOCK: a clock correction (sh_clock) is recorded, and every record
+      it may lower is recomputed from the log (docs/protocol.md 7.9).
+
+    Every "hlc" above is the change's effective hlc (sh_clock_effective):
+    its signed hlc unless a correction of its author caps it.
 
     A record key is region || 0x00 || kind (1 byte) || id length (1 byte) ||
     id, so that one region's records are one key range: scope digests and
@@ -39,8 +44,10 @@
 #define SH_MERGE_KEY_MAX (SH_REGION_MAX + 3 + SH_ENTITY_MAX)   //  longest record key
 #define SH_MERGE_STAMP_BYTES (8 + SH_PUBKEY_BYTES)             //  hlc (BE) || author
 
-//  Apply one opened (well-formed, verified) change. SH_EPROTO if its body is
-//  not a valid message of its kind (nothing is written then).
+//  Apply one opened (well-formed, verified) change that is already in the
+//  log of txn (a correction re-reads the log). SH_EPROTO if its body is not
+//  a valid message of its kind (nothing is written then); SH_ECORRUPT if a
+//  log entry a correction re-reads does not decode.
 SH_NODISCARD sh_err sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *change);
 
 //  Write the record key of (region, kind, id) into out (SH_MERGE_KEY_MAX

@@ -9,15 +9,18 @@
 #include <unistd.h>
 
 #include "sh_changelog.h"
+#include "sh_clock.h"
 #include "sh_hlc.h"
 #include "sh_merge.h"
 #include "sh_owner.h"
+#include "sh_sys.h"
 
 struct sh_replica_t {
     char *dir;                          //  node directory (owned)
     sh_store_t *store;                  //  LMDB environment (owned)
     sh_key_t *key;                      //  node identity (owned)
     sh_hlc_t hlc;                       //  clock; persisted as meta "hlc"
+    int64_t clock_offset_ms;            //  added to the wall clock (tests: SHOUHE_FAULT_CLOCK_MS)
     char scope[SH_REGION_MAX + 1];      //  region prefix this node writes in
 };
 
@@ -43,6 +46,17 @@ s_key_path (const char *dir)
     return p;
 }
 
+//  sh_hlc_clock_fn: the wall clock plus the replica's offset.
+static uint64_t
+s_clock (void *ctx)
+{
+    const sh_replica_t *self = ctx;
+    uint64_t w = sh_sys_wall_ms ();
+    if (self->clock_offset_ms < 0 && (uint64_t) -self->clock_offset_ms > w)
+        return 0;
+    return w + (uint64_t) self->clock_offset_ms;
+}
+
 static sh_err
 s_load_meta (sh_replica_t *self)
 {
@@ -60,7 +74,7 @@ s_load_meta (sh_replica_t *self)
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND)
         rc = SH_ECORRUPT;   //  a store without a scope is not a replica
-    sh_hlc_init (&self->hlc, last, NULL, NULL);
+    sh_hlc_init (&self->hlc, last, s_clock, self);
     return rc;
 }
 
@@ -202,6 +216,50 @@ sh_replica_clock (sh_replica_t *self)
     return sh_hlc_tick (&self->hlc);
 }
 
+static sh_err s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                       const uint8_t *id, size_t id_len, sh_op_t op, const uint8_t *body, size_t body_len,
+                       uint64_t *seq);
+
+void
+sh_replica_set_clock_offset (sh_replica_t *self, int64_t offset_ms)
+{
+    self->clock_offset_ms = offset_ms;
+}
+
+uint64_t
+sh_replica_wall_ms (sh_replica_t *self)
+{
+    return s_clock (self);
+}
+
+sh_err
+sh_replica_clock_state (sh_replica_t *self, sh_store_txn_t *txn, sh_clock_state_t *st)
+{
+    memset (st, 0, sizeof *st);
+    st->now_ms = s_clock (self);
+    st->last = self->hlc.last;
+    sh_err rc = sh_clock_hub_get (txn, &st->hub_ms, &st->local_ms);
+    st->measured = rc == SH_OK;
+    if (rc == SH_ENOTFOUND)
+        rc = SH_OK;
+    sh_clock_judge (st);
+    return rc;
+}
+
+sh_err
+sh_replica_clock_correct (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *seq)
+{
+    uint64_t now = s_clock (self);
+    if ((self->hlc.last >> 16) <= now + SH_CLOCK_BOUND_MS)
+        return SH_ENOTFOUND;
+    if (now + SH_CLOCK_BOUND_MS > UINT64_MAX >> 17)
+        return SH_EINVAL;
+    //  tick from the wall clock: the correction's hlc is below the bad last
+    sh_hlc_init (&self->hlc, now << 16, s_clock, self);
+    return s_write (self, txn, self->scope, SH_KIND_UNSPECIFIED, (const uint8_t *) SH_CHANGE_CLOCK_ENTITY,
+                    SH_CHANGE_CLOCK_ENTITY_LEN, SH_OP_CLOCK, NULL, 0, seq);
+}
+
 sh_err
 sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t kind,
                   const uint8_t *id, size_t id_len, sh_op_t op,
@@ -209,6 +267,20 @@ sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, s
 {
     if (!sh_replica_in_scope (self, region))
         return SH_ESCOPE;
+    sh_clock_state_t st;
+    sh_err rc = sh_replica_clock_state (self, txn, &st);
+    if (rc)
+        return rc;
+    if (st.verdict != SH_CLOCK_OK)
+        return SH_ECLOCK;
+    return s_write (self, txn, region, kind, id, id_len, op, body, body_len, seq);
+}
+
+//  Chain, sign, append and merge one change of this node (no checks).
+static sh_err
+s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+         const uint8_t *id, size_t id_len, sh_op_t op, const uint8_t *body, size_t body_len, uint64_t *seq)
+{
     sh_change_t c = { 0 };
     memcpy (c.author, sh_key_public (self->key), SH_PUBKEY_BYTES);
     uint64_t head;
@@ -287,8 +359,14 @@ sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
             rc = SH_OK;
     }
     if (rc == SH_OK && !*duplicate) {
-        sh_hlc_observe (&self->hlc, c->hlc);
-        rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
+        //  its effective hlc (a correction already held caps it), and never
+        //  more than the bound ahead of this node's wall clock
+        uint64_t hlc;
+        rc = sh_clock_effective (txn, c, &hlc);
+        if (rc == SH_OK) {
+            sh_hlc_observe (&self->hlc, hlc, SH_CLOCK_BOUND_MS);
+            rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
+        }
     }
     return rc;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "sh_change.h"
+#include "sh_clock.h"
 #include "sh_err.h"
 #include "sh_key.h"
 #include "sh_store.h"
@@ -67,7 +68,9 @@ SH_NODISCARD sh_err sh_replica_begin (sh_replica_t *self, sh_store_txn_t **txn);
 //  Record one local write as a signed change inside txn: chain, sign,
 //  append to the log, merge. body is borrowed (NULL for OP_DELETE). On
 //  success *seq (may be NULL) is the change's seq. SH_ESCOPE if region is
-//  outside the scope; SH_EPROTO if the body does not fit its kind.
+//  outside the scope; SH_EPROTO if the body does not fit its kind;
+//  SH_ECLOCK, writing nothing, while the clock forbids local writes
+//  (sh_replica_clock_state: docs/protocol.md 5.3).
 SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
                                       const char *region, sh_kind_t kind,
                                       const uint8_t *id, size_t id_len, sh_op_t op,
@@ -76,7 +79,8 @@ SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
 //  Take in one SignedChange written elsewhere: open (signature), append
 //  to the log (chain; SH_ECHAIN, SH_EEQUIVOCATION; another author's chain
 //  may have gaps, see sh_changelog_append_sparse), merge, and advance the
-//  clock past it. A change already held sets *duplicate and changes
+//  clock past its effective hlc (sh_clock_effective), but never beyond the
+//  wall clock + SH_CLOCK_BOUND_MS. A change already held sets *duplicate and changes
 //  nothing. A validly signed change whose body this version cannot read
 //  (a newer schema) is kept in the log but changes no state. why (may be
 //  NULL) receives a static reason when the change does not open.
@@ -94,5 +98,26 @@ SH_NODISCARD sh_err sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t
 
 //  The current HLC value (for dates on records: sh_hlc_ms of it).
 uint64_t sh_replica_clock (sh_replica_t *self);
+
+//  Add offset_ms to the wall clock this replica reads (test fault point
+//  SHOUHE_FAULT_CLOCK_MS, docs/protocol.md 13.16). 0 by default.
+void sh_replica_set_clock_offset (sh_replica_t *self, int64_t offset_ms);
+
+//  The wall clock this replica reads (unix ms, offset included).
+uint64_t sh_replica_wall_ms (sh_replica_t *self);
+
+//  The node's clock situation in txn: its wall clock, the HLC's last, the
+//  last measurement of the hub's clock (meta hub.clock) and the verdict
+//  (sh_clock_judge). Store errors only; SH_ECORRUPT for a bad hub.clock.
+SH_NODISCARD sh_err sh_replica_clock_state (sh_replica_t *self, sh_store_txn_t *txn, sh_clock_state_t *st);
+
+//  Write a clock correction (OP_CLOCK, docs/protocol.md 5.2) in txn: the
+//  clock restarts from the wall clock, the change's hlc is the first tick
+//  from it, and every replica then caps this node's earlier changes. Made
+//  whatever the measured gap (the operator says the clock is fixed).
+//  SH_ENOTFOUND, writing nothing, when nothing needs correcting (the HLC's
+//  last is not more than SH_CLOCK_BOUND_MS ahead of the wall clock).
+//  *seq (may be NULL) receives its seq.
+SH_NODISCARD sh_err sh_replica_clock_correct (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *seq);
 
 #endif

@@ -39,6 +39,7 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_RECEIPTS] = "receipts",
     [SH_DB_LEAVES] = "leaves",
     [SH_DB_RECOVERY] = "recovery",
+    [SH_DB_CLOCKS] = "clocks",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later

@@ -61,6 +61,8 @@ typedef enum {
                         //  change downloaded from there (the node's part of the hub's backup)
     SH_DB_RECOVERY,     //  "recovery" (hub): what nodes offered while the hub recovers a lost tail;
                         //  layout in sh_recovery.h, the one module that reads and writes it
+    SH_DB_CLOCKS,       //  "clocks":  author(32) || seq (u64 BE) -> hlc (u64 BE) of that author's clock
+                        //  correction (OP_CLOCK) at seq; derived from the log (sh_clock.h)
     SH_DB_COUNT
 } sh_store_db_t;
 

@@ -163,6 +163,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         return SH_EPROTO;
     }
     m->u.welcome.epoch = w->epoch;
+    m->u.welcome.hub_ms = w->has_hub_ms ? w->hub_ms : 0;
     sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
                           w->consistency, why);
     m->u.welcome.consistency = d->proof_a;
@@ -494,6 +495,8 @@ s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
     w->checkpoint = (char *) m->u.welcome.checkpoint;
     w->has_nonce = m->u.welcome.nonce != 0;
     w->nonce = m->u.welcome.nonce;
+    w->has_hub_ms = m->u.welcome.hub_ms != 0;
+    w->hub_ms = m->u.welcome.hub_ms;
     w->n_consistency = m->u.welcome.n_consistency;
     w->consistency = p->proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
     w->has_recovering = w->recovering = m->u.welcome.recovering;

@@ -86,7 +86,8 @@ typedef struct {
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
                  uint64_t nonce;
                  bool recovering; uint64_t recovery_target;   //  the hub recovers a lost tail
-                 const char *epoch; } welcome;                //  or NULL
+                 const char *epoch;                           //  or NULL
+                 uint64_t hub_ms; } welcome;                  //  hub_ms: 0 when absent
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
                  const char *checkpoint;                      //  or NULL

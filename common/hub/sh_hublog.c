@@ -11,6 +11,7 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_hlc.h"
+#include "sh_clock.h"
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
@@ -95,6 +96,64 @@ s_index_scopes (sh_store_txn_t *txn, const char *region, uint64_t index)
     return SH_OK;
 }
 
+//  A clock correction reaches every node that may hold its author's
+//  changes: besides its own region's prefixes (s_index_scopes) it is indexed
+//  under every longer prefix (9 or 12 digits) inside its region that the
+//  scopes index holds (docs/protocol.md 13.8 step 5).
+static sh_err
+s_index_clock (sh_store_txn_t *txn, const char *region, uint64_t index)
+{
+    size_t rl = strlen (region);
+    char (*found)[13] = NULL;
+    size_t n = 0, cap = 0;
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_SCOPES, region, rl, &cur);
+    while (rc == SH_OK) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        if (rc)
+            break;
+        const uint8_t *slash = memchr (k, '/', kl);
+        size_t pl = slash ? (size_t) (slash - k) : 0;
+        if (!slash || pl > 12 || kl != pl + 9) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        if (pl > rl) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                void *f = realloc (found, cap * sizeof *found);
+                if (!f) {
+                    rc = SH_ENOMEM;
+                    break;
+                }
+                found = f;
+            }
+            memcpy (found[n], k, pl);
+            found[n++][pl] = '\0';
+        }
+        //  past this prefix's entries: '0' sorts after '/'
+        uint8_t seek[13];
+        memcpy (seek, k, pl);
+        seek[pl] = '0';
+        rc = sh_store_cursor_seek (cur, seek, pl + 1);
+    }
+    sh_store_cursor_close (&cur);
+    if (rc == SH_ENOTFOUND)
+        rc = SH_OK;
+    for (size_t i = 0; i < n && rc == SH_OK; i++) {
+        uint8_t key[12 + 1 + 8];
+        size_t pl = strlen (found[i]);
+        memcpy (key, found[i], pl);
+        key[pl] = '/';
+        sh_store_put_be64 (key + pl + 1, index);
+        rc = sh_store_put (txn, SH_DB_SCOPES, key, pl + 9, "", 0);
+    }
+    free (found);
+    return rc;
+}
+
 //  Keep both sides of an equivocation and block the author. The side
 //  already held is in the log, or -- when both sides came in this one
 //  batch -- an earlier item of the batch (whose append was rolled back).
@@ -146,6 +205,33 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
     return rc;
 }
 
+//  The cap clock corrections put on item i (docs/protocol.md 13.8 step
+//  4.4): those later in this batch and those the hub already holds.
+//  UINT64_MAX when none caps it.
+static sh_err
+s_clock_cap (sh_store_t *store, const s_item_t *items, size_t n, size_t i, uint64_t *cap)
+{
+    const sh_change_t *c = &items[i].change;
+    *cap = UINT64_MAX;
+    for (size_t j = i + 1; j < n; j++) {
+        const sh_change_t *x = &items[j].change;
+        if (items[j].rc == SH_OK && x->op == SH_OP_CLOCK && memcmp (x->author, c->author, SH_PUBKEY_BYTES) == 0) {
+            uint64_t k = sh_clock_cap_of (c->seq, x->seq, x->hlc);
+            if (k < *cap)
+                *cap = k;
+        }
+    }
+    sh_store_txn_t *txn;
+    uint64_t held = UINT64_MAX;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_clock_cap (txn, c->author, c->seq, &held);
+    sh_store_abort (&txn);
+    if (held < *cap)
+        *cap = held;
+    return rc;
+}
+
 static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
                            char **signed_note, size_t *note_len);
 
@@ -164,6 +250,8 @@ s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t
         rc = sh_merge_apply (txn, c);
     if (rc == SH_OK)
         rc = s_index_scopes (txn, c->region, index);
+    if (rc == SH_OK && c->op == SH_OP_CLOCK)
+        rc = s_index_clock (txn, c->region, index);
     return rc;
 }
 
@@ -194,20 +282,25 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     s_open_all (&w, threads);
 
     //  Judge every change before writing anything (sh_ingest): written by
-    //  this session's key, its clock at most a day ahead, a valid body.
+    //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
+    //  ahead, a valid body.
     sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
-    for (size_t i = 0; i < n && !res->code; i++) {
+    sh_err cap_rc = SH_OK;
+    for (size_t i = 0; i < n && !res->code && cap_rc == SH_OK; i++) {
         s_item_t *it = &w.items[i];
+        rules.hlc_cap = UINT64_MAX;
+        if (it->rc == SH_OK && sh_hlc_ms (it->change.hlc) > rules.now_ms + SH_CLOCK_BOUND_MS)
+            cap_rc = s_clock_cap (store, w.items, n, i, &rules.hlc_cap);
         sh_ingest_verdict_t v;
-        if (sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
+        if (cap_rc == SH_OK && sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
             S_REFUSE (res, v.code, i, "%s", v.message);
     }
     char who[17];
     s_hex8 (who, entry->key);
 
     sh_store_txn_t *txn = NULL;
-    sh_err rc = SH_OK;
-    if (!res->code)
+    sh_err rc = cap_rc;
+    if (!res->code && rc == SH_OK)
         rc = sh_store_begin (store, true, &txn);
     for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
         s_item_t *it = &w.items[i];

@@ -4,7 +4,8 @@
     Push (docs/protocol.md, "Push and Ack"): a batch of SignedChanges from
     one session is opened (decoded, signature verified, hashed) on several
     threads, then checked in order (sh_ingest) -- written by the session's
-    key, clock at most a day ahead, region inside that key's scope, body a
+    key, effective clock at most SH_CLOCK_BOUND_MS
+    ahead (a correction later in the batch or held here may cap it), region inside that key's scope, body a
     valid record of its kind -- and only if every change passes is the
     batch appended to the log (complete author chains), merged into the
     state and indexed by scope, in ONE write transaction. The result is durable when sh_hublog_push returns. A batch
@@ -21,7 +22,9 @@
     Pull: the changes after a log index whose region starts with the
     node's scope and whose author is not the node, in log order, through
     the "scopes" index (prefix || '/' || index for the 6-, 9- and 12-digit
-    prefixes of every change's region).
+    prefixes of every change's region; a clock correction also under every
+    longer prefix inside its region already indexed, so that it reaches
+    nodes narrower than its author).
 
     Threading: one sh_hublog_push at a time (it opens the write
     transaction); pulls may run concurrently on other threads.
@@ -39,10 +42,6 @@
 #include "sh_registry.h"
 #include "sh_store.h"
 #include "sh_wire.h"
-
-//  A change whose clock is further ahead of the hub's than this is refused
-//  (ERR_MALFORMED): it would win every later edit and drag every clock along.
-#define SH_HUBLOG_MAX_AHEAD_MS SH_INGEST_MAX_AHEAD_MS
 
 typedef struct {
     sh_wire_error_t code;               //  0 when the batch was stored

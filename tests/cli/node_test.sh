@@ -88,7 +88,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import
           "matter open" "matter step" "matter escalate" "matter close" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
-          "log verify" "log" "sync" "digest" "report")
+          "log verify" "log" "sync" "digest" "report" "clock correct" "clock")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help
@@ -131,6 +131,16 @@ for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_fail 2 "--dir DIR is required" "$NODE" $cmd "${args[@]}"
 done
+
+# clock: shown without a hub measurement; nothing to correct; a malformed offset is exit 2
+expect_ok "$NODE" clock --dir "$A"
+expect_out '^writes: +allowed'
+expect_ok "$NODE" clock --dir "$A" --json
+expect_json 'assert j["verdict"] == "ok" and j["writes_allowed"] and j["hub_ms"] is None and j["bound_ms"] == 600000, j'
+expect_unchanged "$A" 1 "nothing to correct" "$NODE" clock correct --dir "$A"
+expect_unchanged "$A" 2 "SHOUHE_FAULT_CLOCK_MS must be a whole number" env SHOUHE_FAULT_CLOCK_MS=1e3 "$NODE" clock --dir "$A"
+expect_unchanged "$A" 2 "SHOUHE_FAULT_CLOCK_MS must be a whole number" \
+    env SHOUHE_FAULT_CLOCK_MS=9999999999999999 "$NODE" clock --dir "$A"
 
 # sync is a module beside the executable (node_syncload.c): without it, sync says so and
 # changes nothing, and every other command still works.

@@ -244,7 +244,14 @@ static void s_kind_zero (sh_change_t *c) { c->kind = SH_KIND_UNSPECIFIED; }
 static void s_kind_high (sh_change_t *c) { c->kind = SH_KIND_COUNT; }
 static void s_kind_negative (sh_change_t *c) { c->kind = (sh_kind_t) -1; }
 static void s_op_zero (sh_change_t *c) { c->op = SH_OP_UNSPECIFIED; }
-static void s_op_high (sh_change_t *c) { c->op = (sh_op_t) 4; }
+static void s_op_high (sh_change_t *c) { c->op = (sh_op_t) 5; }
+static void s_clock_body (sh_change_t *c) { c->op = SH_OP_CLOCK; c->kind = SH_KIND_UNSPECIFIED;
+                                            c->entity = (const uint8_t *) "clock"; c->entity_len = 5; }
+static void s_clock_kind (sh_change_t *c) { s_clock_body (c); c->body = NULL; c->body_len = 0;
+                                            c->kind = SH_KIND_REGION; }
+static void s_clock_entity (sh_change_t *c) { s_clock_body (c); c->body = NULL; c->body_len = 0;
+                                              c->entity = (const uint8_t *) "clocks"; c->entity_len = 6; }
+static void s_kind_zero_put (sh_change_t *c) { c->kind = SH_KIND_UNSPECIFIED; c->op = SH_OP_PUT; }
 static void s_entity_empty (sh_change_t *c) { c->entity_len = 0; }
 static void s_entity_long (sh_change_t *c) { c->entity = s_long_entity; c->entity_len = sizeof s_long_entity; }
 static void s_body_on_delete (sh_change_t *c) { c->op = SH_OP_DELETE; }
@@ -266,7 +273,11 @@ static const s_rule_t s_rules[] = {
     { "kind 11", s_kind_high, "kind" },
     { "kind -1", s_kind_negative, "kind" },
     { "op 0", s_op_zero, "op" },
-    { "op 4", s_op_high, "op" },
+    { "op 5", s_op_high, "op" },
+    { "body on clock", s_clock_body, "body" },
+    { "clock with kind 1", s_clock_kind, "OP_CLOCK" },
+    { "clock with entity clocks", s_clock_entity, "OP_CLOCK" },
+    { "kind 0 on put", s_kind_zero_put, "kind" },
     { "entity empty", s_entity_empty, "entity" },
     { "entity 65 bytes", s_entity_long, "entity" },
     { "body on delete", s_body_on_delete, "body" },
@@ -881,7 +892,7 @@ test_enums_and_names (void)
     SH_CHECK ((int) SH_OP_EVENT == (int) SHOUHE__V1__OP__OP_EVENT);
     //  Every value of the schema's enums is covered by ours.
     SH_CHECK (shouhe__v1__entity_kind__descriptor.n_values == SH_KIND_COUNT);
-    SH_CHECK (shouhe__v1__op__descriptor.n_values == SH_OP_EVENT + 1);
+    SH_CHECK (shouhe__v1__op__descriptor.n_values == SH_OP_CLOCK + 1);
 
     SH_CHECK (strcmp (sh_change_kind_name (SH_KIND_COURTYARD), "courtyard") == 0);
     SH_CHECK (strcmp (sh_change_kind_name (SH_KIND_MATTER_EVENT), "matter_event") == 0);

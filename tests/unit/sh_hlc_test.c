@@ -12,6 +12,7 @@ s_fake_clock (void *ctx)
 }
 
 #define S_NOW 1700000000000ull   //  2023-11-14, in unix ms
+#define S_BOUND 600000ull        //  SH_CLOCK_BOUND_MS: ten minutes
 
 static void
 test_strictly_increasing (void)
@@ -110,17 +111,56 @@ test_observe_remote (void)
     sh_hlc_init (&hlc, 0, s_fake_clock, &now);
     uint64_t mine = sh_hlc_tick (&hlc);
 
-    //  A change from a node whose clock is ten minutes ahead.
-    uint64_t remote = ((S_NOW + 600000) << 16) | 7;
-    sh_hlc_observe (&hlc, remote);
+    //  A change from a node whose clock is five minutes ahead.
+    uint64_t remote = ((S_NOW + 300000) << 16) | 7;
+    sh_hlc_observe (&hlc, remote, S_BOUND);
     uint64_t t = sh_hlc_tick (&hlc);
     SH_CHECK (t > remote);
     SH_CHECK (t > mine);
 
     //  Observing an older value changes nothing.
-    sh_hlc_observe (&hlc, mine);
+    sh_hlc_observe (&hlc, mine, S_BOUND);
     uint64_t u = sh_hlc_tick (&hlc);
     SH_CHECK (u == t + 1);
+}
+
+//  A received change never moves the clock beyond wall + bound
+//  (docs/protocol.md 5.1): a year ahead, 23 hours ahead, exactly at the bound.
+static void
+test_observe_capped (void)
+{
+    uint64_t now = S_NOW;
+    sh_hlc_t hlc;
+    sh_hlc_init (&hlc, 0, s_fake_clock, &now);
+    uint64_t year = (S_NOW + 365ull * 86400000) << 16;
+    sh_hlc_observe (&hlc, year, S_BOUND);
+    SH_CHECK (hlc.last == (S_NOW + S_BOUND) << 16);
+    uint64_t t = sh_hlc_tick (&hlc);
+    SH_CHECK (t == ((S_NOW + S_BOUND) << 16) + 1);
+    SH_CHECK (t < year);
+
+    sh_hlc_init (&hlc, 0, s_fake_clock, &now);
+    sh_hlc_observe (&hlc, (S_NOW + 23ull * 3600000) << 16, S_BOUND);
+    SH_CHECK (sh_hlc_ms (hlc.last) == S_NOW + S_BOUND);
+
+    //  at the bound exactly: taken as it is
+    sh_hlc_init (&hlc, 0, s_fake_clock, &now);
+    sh_hlc_observe (&hlc, (S_NOW + S_BOUND) << 16, S_BOUND);
+    SH_CHECK (hlc.last == (S_NOW + S_BOUND) << 16);
+
+    //  the cap moves with the wall clock; it never lowers last
+    now = S_NOW + 3600000;
+    sh_hlc_observe (&hlc, year, S_BOUND);
+    SH_CHECK (sh_hlc_ms (hlc.last) == now + S_BOUND);
+    now = S_NOW;
+    sh_hlc_observe (&hlc, year, S_BOUND);
+    SH_CHECK (sh_hlc_ms (hlc.last) == S_NOW + 3600000 + S_BOUND);
+
+    //  a wall clock near the ceiling: the cap is the ceiling
+    now = UINT64_MAX / 2;
+    sh_hlc_init (&hlc, 0, s_fake_clock, &now);
+    sh_hlc_observe (&hlc, UINT64_MAX, S_BOUND);
+    SH_CHECK (hlc.last == UINT64_MAX - UINT32_MAX);
 }
 
 static void
@@ -137,7 +177,7 @@ test_absurd_values (void)
         prev = t;
     }
     sh_hlc_init (&hlc, 0, s_fake_clock, &now);
-    sh_hlc_observe (&hlc, UINT64_MAX);
+    sh_hlc_observe (&hlc, UINT64_MAX, S_BOUND);
     prev = sh_hlc_tick (&hlc);
     SH_CHECK (sh_hlc_tick (&hlc) > prev);
 
@@ -155,6 +195,7 @@ static const sh_test_case_t tests[] = {
     { "counter carries", test_counter_carries },
     { "restart from persisted", test_restart_from_persisted },
     { "observe remote", test_observe_remote },
+    { "observe capped at wall + bound", test_observe_capped },
     { "absurd values", test_absurd_values },
     { NULL, NULL }
 };

@@ -700,12 +700,12 @@ test_refuse_malformed (void)
         s_batch_add (&b, (sh_wire_bytes_t) { garbage, 1 + (size_t) i * 3 });
         s_refused (&fx.h, s_node_key (&fx.a), &b, 1, SH_WIRE_ERR_MALFORMED, 0);
     }
-    //  a validly signed change whose clock is two days ahead of the hub's
+    //  a validly signed change whose clock is twenty minutes ahead of the hub's
     uint8_t prev[SH_HASH_BYTES], body[256];
     sh_wire_bytes_t c3 = s_seq (&fx.a, 3);
     s_hash_of (&c3, prev);
     size_t blen = s_courtyard (body, S_VILLAGE_A "001", "future", 4);
-    uint64_t future = (sh_replica_clock (fx.a.r) >> 16) + 2 * SH_HUBLOG_MAX_AHEAD_MS;
+    uint64_t future = (sh_replica_clock (fx.a.r) >> 16) + 2 * SH_CLOCK_BOUND_MS;
     uint8_t *bytes;
     size_t len;
     s_hand_at (&bytes, &len, sh_replica_key (fx.a.r), 4, prev, S_VILLAGE_A "001", body, blen, future << 16);
@@ -1365,6 +1365,57 @@ test_checkpoint (void)
     s_hub_fini (&h);
 }
 
+//  A node whose clock was a year ahead (docs/protocol.md 5.2, 13.8 step
+//  4.4): its changes are refused until its clock correction caps them, in
+//  the same Push or already held by the hub.
+static void
+test_clock_correction (void)
+{
+    s_hub_t h;
+    s_node_t a;
+    s_hub_new (&h);
+    s_node_new (&a, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
+    sh_replica_set_clock_offset (a.r, 365ll * 86400000);
+    s_node_write (&a, S_VILLAGE_A, 2);
+    s_batch_t b = s_range (&a, 1, 2);
+    s_refused (&h, s_node_key (&a), &b, 1, SH_WIRE_ERR_MALFORMED, 0);
+
+    //  the clock fixed, a correction at seq 3
+    sh_replica_set_clock_offset (a.r, 0);
+    sh_store_txn_t *txn;
+    uint64_t seq, index;
+    const uint8_t *bytes;
+    size_t len;
+    SH_PASS (sh_replica_begin (a.r, &txn));
+    SH_PASS (sh_replica_clock_correct (a.r, txn, &seq));
+    SH_PASS (sh_store_commit (&txn));
+    SH_CHECK (seq == 3);
+    SH_PASS (sh_store_begin (sh_replica_store (a.r), false, &txn));
+    SH_PASS (sh_changelog_find (txn, s_node_key (&a), 3, &index, NULL));
+    SH_PASS (sh_changelog_get (txn, index, &bytes, &len));
+    s_list_add (&a.log, bytes, len);
+    sh_store_abort (&txn);
+
+    //  alone, seq 1 is still refused; with the correction later in the Push, accepted
+    b = s_range (&a, 1, 1);
+    s_refused (&h, s_node_key (&a), &b, 1, SH_WIRE_ERR_MALFORMED, 0);
+    b = s_range (&a, 1, 3);
+    sh_hublog_result_t res = s_push (&h, s_node_key (&a), &b, 1);
+    SH_CHECK (res.code == 0 && res.accepted == 3 && res.head_seq == 3);
+    //  re-sent alone (a lost Ack): the correction the hub holds caps it
+    b = s_range (&a, 1, 2);
+    res = s_push (&h, s_node_key (&a), &b, 1);
+    SH_CHECK (res.code == 0 && res.duplicates == 2);
+    //  the hub's state is the node's
+    uint8_t dh[SH_HASH_BYTES], dn[SH_HASH_BYTES];
+    s_digest (h.store, S_VILLAGE_A, dh);
+    s_digest (sh_replica_store (a.r), S_VILLAGE_A, dn);
+    SH_CHECK (memcmp (dh, dn, sizeof dh) == 0);
+    s_node_fini (&a);
+    s_hub_fini (&h);
+}
+
 static const sh_test_case_t tests[] = {
     { "push good", test_push_good },
     { "refuse signature", test_refuse_signature },
@@ -1372,6 +1423,7 @@ static const sh_test_case_t tests[] = {
     { "refuse scope", test_refuse_scope },
     { "refuse chain", test_refuse_chain },
     { "refuse malformed", test_refuse_malformed },
+    { "clock correction", test_clock_correction },
     { "refuse body", test_refuse_body },
     { "refuse mixed", test_refuse_mixed },
     { "equivocation", test_equivocation },

@@ -80,9 +80,9 @@ s_change (const sh_key_t *key, const char *region, sh_op_t op, const uint8_t *bo
     memset (c.prev, 0x33, SH_HASH_BYTES);
     c.hlc = ms << 16;
     snprintf (c.region, sizeof c.region, "%s", region);
-    c.kind = SH_KIND_COURTYARD;
-    c.entity = (const uint8_t *) "cy-1";
-    c.entity_len = 4;
+    c.kind = op == SH_OP_CLOCK ? SH_KIND_UNSPECIFIED : SH_KIND_COURTYARD;
+    c.entity = (const uint8_t *) (op == SH_OP_CLOCK ? "clock" : "cy-1");
+    c.entity_len = op == SH_OP_CLOCK ? 5 : 4;
     c.op = op;
     c.body = body;
     c.body_len = body_len;
@@ -234,15 +234,30 @@ test_clock (void)
     s_fx_t fx;
     s_fx_new (&fx);
     sh_ingest_rules_t hub = s_hub_rules (&fx);
-    uint64_t limit = S_NOW_MS + SH_INGEST_MAX_AHEAD_MS;
+    uint64_t limit = S_NOW_MS + SH_CLOCK_BOUND_MS;
     s_opened_t at = s_change (fx.a, S_VILLAGE_A, SH_OP_PUT, s_good_body, sizeof s_good_body, limit);
     s_expect (&at, 0, &fx.ea, &hub, 0, SH_INGEST_OK, "");
     s_opened_t past = s_change (fx.a, S_VILLAGE_A, SH_OP_PUT, s_good_body, sizeof s_good_body, limit + 1);
     s_expect (&past, 4, &fx.ea, &hub, SH_WIRE_ERR_MALFORMED, SH_INGEST_CLOCK,
-              "change 4 (seq 3): its clock is more than a day ahead of the hub's; fix the node's clock");
+              "change 4 (seq 3): its clock is more than 10 minutes ahead of the hub's (by 10 minutes): the "
+              "node's clock is ahead: fix it and run shouhe-node clock correct");
     //  without a clock (a node), any clock passes
     s_expect (&past, 4, &fx.ea, &s_node_rules, 0, SH_INGEST_OK, "");
-    SH_CHECK (SH_INGEST_MAX_AHEAD_MS == (uint64_t) 86400000);
+    SH_CHECK (SH_CLOCK_BOUND_MS == (uint64_t) 600000);
+    //  a year ahead: refused, unless a correction caps it (docs/protocol.md 13.8 step 4.4)
+    uint64_t year = S_NOW_MS + 365ull * 86400000;
+    s_opened_t far = s_change (fx.a, S_VILLAGE_A, SH_OP_PUT, s_good_body, sizeof s_good_body, year);
+    s_expect (&far, 1, &fx.ea, &hub, SH_WIRE_ERR_MALFORMED, SH_INGEST_CLOCK,
+              "change 1 (seq 3): its clock is more than 10 minutes ahead of the hub's (by 365 days): the "
+              "node's clock is ahead: fix it and run shouhe-node clock correct");
+    hub.hlc_cap = (S_NOW_MS << 16) - 1;          //  a correction at seq 4 with hlc = now
+    SH_CHECK (hub.hlc_cap == sh_clock_cap_of (3, 4, S_NOW_MS << 16));
+    s_expect (&far, 1, &fx.ea, &hub, 0, SH_INGEST_OK, "");
+    hub.hlc_cap = (limit + 1) << 16;             //  a cap that is itself beyond the bound
+    s_expect (&far, 1, &fx.ea, &hub, SH_WIRE_ERR_MALFORMED, SH_INGEST_CLOCK, NULL);
+    hub.hlc_cap = 0;                             //  0: no cap
+    s_expect (&far, 1, &fx.ea, &hub, SH_WIRE_ERR_MALFORMED, SH_INGEST_CLOCK, NULL);
+    s_opened_fini (&far);
     s_opened_fini (&at);
     s_opened_fini (&past);
     s_fx_fini (&fx);
@@ -268,6 +283,19 @@ test_scope (void)
               "change 6 (seq 3): region " S_VILLAGE_B "001 is outside the reader's scope " S_VILLAGE_A);
     //  the hub has no reader's scope
     s_expect (&o, 6, &town, &hub, 0, SH_INGEST_OK, "");
+    //  a town key's clock correction (region: its scope) reaches a village
+    //  reader: it caps the town key's changes in the village
+    s_opened_t clock = s_change (fx.a, S_TOWN, SH_OP_CLOCK, NULL, 0, S_NOW_MS);
+    SH_CHECK (clock.rc == SH_OK);
+    s_expect (&clock, 0, &town, &s_node_rules, 0, SH_INGEST_OK, "");
+    //  ... but not one of another town, nor a put in the town's region
+    sh_registry_entry_t other = fx.ea;
+    snprintf (other.scope, sizeof other.scope, "%s", "500115999");
+    s_opened_t far = s_change (fx.a, "500115999", SH_OP_CLOCK, NULL, 0, S_NOW_MS);
+    s_expect (&far, 0, &other, &s_node_rules, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE, NULL);
+    s_expect (&up, 0, &town, &s_node_rules, SH_WIRE_ERR_SCOPE, SH_INGEST_READER_SCOPE, NULL);
+    s_opened_fini (&clock);
+    s_opened_fini (&far);
     s_opened_fini (&o);
     s_opened_fini (&up);
     s_fx_fini (&fx);
@@ -304,7 +332,7 @@ test_order (void)
     sh_registry_entry_t auditor = fx.ea;
     auditor.role = SH_WIRE_ROLE_AUDITOR;
     //  b's change, a day too late, in village B, with a bad body: the author decides
-    uint64_t late = S_NOW_MS + SH_INGEST_MAX_AHEAD_MS + 1;
+    uint64_t late = S_NOW_MS + SH_CLOCK_BOUND_MS + 1;
     s_opened_t o = s_change (fx.b, S_VILLAGE_B, SH_OP_PUT, s_bad_body, sizeof s_bad_body, late);
     s_expect (&o, 0, NULL, &all, SH_WIRE_ERR_NOT_ENROLLED, SH_INGEST_UNKNOWN_AUTHOR, NULL);
     s_expect (&o, 0, &auditor, &all, SH_WIRE_ERR_AUTHOR, SH_INGEST_AUTHOR, NULL);
