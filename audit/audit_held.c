@@ -145,7 +145,8 @@ s_sweep (s_held_t *h, const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t n_leaves,
          const audit_report_t *rep, char *const *paths, uint64_t *checked, uint64_t *set_aside)
 {
     uint64_t faults = 0;
-    qsort (h->cps, h->n, sizeof *h->cps, s_by_size);
+    if (h->n > 1)
+        qsort (h->cps, h->n, sizeof *h->cps, s_by_size);
     audit_tree_t t;
     audit_tree_init (&t);
     for (size_t i = 0; i < h->n; i++) {

@@ -110,7 +110,8 @@ sh_leaves_from (sh_store_txn_t *txn, const uint8_t me[SH_PUBKEY_BYTES], uint64_t
         free (c.items);
         return rc;
     }
-    qsort (c.items, c.n, sizeof *c.items, s_by_leaf);
+    if (c.n > 1)
+        qsort (c.items, c.n, sizeof *c.items, s_by_leaf);
     size_t w = 0;           //  one per leaf
     for (size_t i = 0; i < c.n; i++)
         if (w == 0 || c.items[w - 1].leaf != c.items[i].leaf)
