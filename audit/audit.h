@@ -139,10 +139,13 @@ const char *audit_fault_name (audit_fault_kind_t kind);
 //  owns the array (free()); SH_ENOMEM.
 SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
 
-//  `shouhe-audit receipts NODE_DIR --hub-key HEX` (audit_receipts.c):
-//  prints each fault and a summary; returns the exit code (0 all hold,
-//  1 a fault, 2 bad arguments, 3 the node cannot be read).
-int audit_receipts (const char *dir, const char *hub_key_hex);
+//  `shouhe-audit receipts NODE_DIR --hub-key HEX [--json]` (audit_receipts.c):
+//  prints each fault, the node's own changes no receipt covers (seq
+//  ranges) and a summary (json: one JSON object instead); returns the exit
+//  code (0 all hold and every change is covered, 1 a fault, an uncovered
+//  change or a node that never synced, 2 bad arguments, 3 the node cannot
+//  be read).
+int audit_receipts (const char *dir, const char *hub_key_hex, bool json);
 
 //  `shouhe-audit keygen --key-dir DIR` and `shouhe-audit fetch --hub EP
 //  --hub-key HEX --key-dir DIR EXPORT` (audit_fetch.c); return exit codes

@@ -48,6 +48,7 @@ s_done (sh_err rc, const char *msg)
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
     switch (rc) {
         case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE:
+        case SH_EBEHIND:            //  behind its own chain: sync first (exit 1)
             return SH_EXIT_REFUSED;
         default:
             return SH_EXIT_STORE;

@@ -30,6 +30,8 @@ sh_strerror (sh_err err)
         case SH_ECORRUPT:      return "store corrupt";
         case SH_EFAULT:        return "injected fault";
         case SH_EVERSION:      return "unknown protocol version";
+        case SH_EBEHIND:       return "this node is behind its own chain (restored from a backup?); "
+                                      "run shouhe-node sync first";
         default:               return "unknown error";
     }
 }

@@ -33,6 +33,7 @@ typedef enum {
     SH_ECORRUPT = 13,     //  the store is inconsistent with itself
     SH_EFAULT = 14,       //  an injected fault fired (tests only)
     SH_EVERSION = 15,     //  a peer speaks another protocol version
+    SH_EBEHIND = 16,      //  this node is behind its own chain (meta own.behind): no local write
     SH_ESYSERR = 0x10000000  //  OR-ed with an errno value
 } sh_err;
 
