@@ -35,6 +35,9 @@ node_own_settle (sh_replica_t *r, uint64_t hub_head, uint64_t my_head)
                  sh_strerror (rc));
         return SH_EXIT_STORE;
     }
+    if (want)
+        fprintf (stderr, "shouhe-node: the hub holds %" PRIu64 " changes of this node but this store only %" PRIu64
+                 " (restored from an older backup?); fetching them back\n", hub_head, my_head);
     return SH_EXIT_OK;
 }
 

@@ -25,8 +25,8 @@
 //  Bring meta own.behind in line with a Welcome saying the hub holds this
 //  node's chain up to hub_head while the node holds my_head: set it to
 //  hub_head when hub_head > my_head, delete it otherwise; writes only
-//  when that changes it (an idle sync writes nothing). SH_EXIT_OK or
-//  SH_EXIT_STORE.
+//  when that changes it (an idle sync writes nothing). When behind, says
+//  so on stderr. SH_EXIT_OK or SH_EXIT_STORE.
 int node_own_settle (sh_replica_t *r, uint64_t hub_head, uint64_t my_head);
 
 //  Take an own Batch m (Batch.own, answering Pull own_from = *my_head + 1):
