@@ -401,8 +401,9 @@ test_decode_faults (void)
     }
     //  fields this version does not know (a newer peer's) are kept by
     //  protobuf-c as unknown fields, with allocations of their own:
-    //  field 15 = 7 and field 14 = "new" after the body
-    static const uint8_t unknown[] = { 0x78, 0x07, 0x72, 0x03, 'n', 'e', 'w' };
+    //  field 30 = 7 and field 31 = "new" after the body (numbers no
+    //  Envelope body will take: 13 and 14 are Prove and Proof now)
+    static const uint8_t unknown[] = { 0xf0, 0x01, 0x07, 0xfa, 0x01, 0x03, 'n', 'e', 'w' };
     const size_t with_unknown[] = { 1, 5, 7 };
     for (size_t u = 0; u < sizeof with_unknown / sizeof with_unknown[0]; u++) {
         size_t i = with_unknown[u];
