@@ -742,6 +742,30 @@ s_log_verify (node_args_t *a)
     return SH_EXIT_REFUSED;
 }
 
+//  `shouhe-node backup --dir DIR DEST`: a copy that, once restored,
+//  refuses local writes until a sync has confirmed its head.
+static int
+s_backup (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_err rc = sh_replica_backup (r, a->pos[0]);
+    sh_replica_close (&r);
+    if (rc == SH_EEXIST) {
+        fprintf (stderr, "shouhe-node: %s exists; back up into a new directory\n", a->pos[0]);
+        return SH_EXIT_REFUSED;
+    }
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot back up %s into %s: %s\n", a->dir, a->pos[0], sh_strerror (rc));
+        return SH_EXIT_STORE;
+    }
+    printf ("backed up %s into %s; restored, the copy refuses local writes until a sync has confirmed "
+            "its head\n", a->dir, a->pos[0]);
+    return SH_EXIT_OK;
+}
+
 static int
 s_digest (node_args_t *a)
 {
@@ -908,6 +932,11 @@ const node_command_t node_commands[] = {
       "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
       "refused our changes, or its history does not match ours); 130: interrupted.", node_sync_load },
+    { "backup", NULL, "", 1, 1, "shouhe-node backup --dir DIR DEST",
+      "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
+      "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
+      "confirmed its head, and that sync fetches back the node's changes made after the backup.",
+      s_backup },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
     { "report", NULL, "since date format", 0, 0,

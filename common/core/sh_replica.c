@@ -230,9 +230,42 @@ sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len)
     if (rc)
         snprintf (msg, len, "%s", sh_strerror (SH_EBEHIND));
     else
+    if (hub_head == SH_REPLICA_BEHIND_UNKNOWN)
+        snprintf (msg, len, "this node is a backup copy whose head no sync has confirmed yet (this store holds "
+                  "its changes up to %llu); run shouhe-node sync first", (unsigned long long) my_head);
+    else
         snprintf (msg, len, "this node is behind its own chain: the hub holds its changes up to %llu, this "
                   "store only up to %llu (restored from a backup?); run shouhe-node sync first",
                   (unsigned long long) hub_head, (unsigned long long) my_head);
+}
+
+sh_err
+sh_replica_backup (sh_replica_t *self, const char *dest)
+{
+    assert (self && dest);
+    if (mkdir (dest, 0700) != 0)
+        return errno == EEXIST ? SH_EEXIST : sh_err_errno ();
+    char *kp = s_key_path (dest);
+    if (!kp)
+        return SH_ENOMEM;
+    sh_err rc = sh_store_copy (self->store, dest);
+    sh_store_t *copy = NULL;
+    sh_store_txn_t *txn = NULL;
+    if (rc == SH_OK)
+        rc = sh_store_open (&copy, dest, false, 0);
+    if (rc == SH_OK)
+        rc = sh_store_begin (copy, true, &txn);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_u64 (txn, SH_REPLICA_OWN_BEHIND, SH_REPLICA_BEHIND_UNKNOWN);
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    sh_store_close (&copy);
+    //  the key file last, as at creation: its presence marks a complete copy
+    if (rc == SH_OK)
+        rc = sh_key_save (self->key, kp);
+    free (kp);
+    return rc;
 }
 
 sh_err

@@ -70,6 +70,10 @@ SH_NODISCARD sh_err sh_replica_begin (sh_replica_t *self, sh_store_txn_t **txn);
 //  while it is set; sync deletes it once the node's head reaches it.
 #define SH_REPLICA_OWN_BEHIND "own.behind"
 
+//  The value of own.behind in a backup copy (sh_replica_backup): the hub's
+//  head is not known yet; the first sync's Welcome replaces or deletes it.
+#define SH_REPLICA_BEHIND_UNKNOWN UINT64_MAX
+
 //  Is this node behind its own chain? *hub_head: the value of meta
 //  own.behind (0 when absent: not behind); *my_head (may be NULL): this
 //  node's own head. SH_OK; store errors (SH_ECORRUPT for a malformed value).
@@ -81,6 +85,16 @@ SH_NODISCARD sh_err sh_replica_behind (sh_replica_t *self, sh_store_txn_t *txn, 
 //  M (restored from a backup?); run shouhe-node sync first"), with figures
 //  read in a read transaction of its own.
 void sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len);
+
+//  Back the node up into the new directory dest (created 0700; SH_EEXIST
+//  if it exists): a compacted hot copy of the store (sh_store_copy) and
+//  the key file (0600), the copy marked with own.behind =
+//  SH_REPLICA_BEHIND_UNKNOWN, so that once restored it refuses local
+//  writes until a sync has confirmed its head (docs/protocol.md 13.12).
+//  The node itself is not changed. On failure dest may hold a partial
+//  copy (no key file unless the store was copied). Errors as errno
+//  (SH_ESYSERR), key or store errors.
+SH_NODISCARD sh_err sh_replica_backup (sh_replica_t *self, const char *dest);
 
 //  Record one local write as a signed change inside txn: chain, sign,
 //  append to the log, merge. body is borrowed (NULL for OP_DELETE). On

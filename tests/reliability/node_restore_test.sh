@@ -6,8 +6,9 @@
 # store commit fails: the first own Batch) leaves meta own.behind set, and a local write is
 # refused (exit 1) naming both heads. A full sync fetches the missing changes back from the
 # hub (checked as a's own chain), `log verify` passes, the receipts cover every change, a new
-# write succeeds and syncs, and the digests equal the hub's. A restored copy whose own chain
-# was overwritten (a fork) is refused (exit 6).
+# write succeeds and syncs, and the digests equal the hub's. `shouhe-node backup` makes a hot
+# copy that, put back, refuses local writes even before its first sync, then recovers the same
+# way. A restored copy whose own chain was overwritten (a fork) is refused (exit 6).
 set -u
 # shellcheck source=../integration/lib.sh
 source "$SHOUHE_ITLIB"
@@ -64,6 +65,28 @@ assert_exit 0 sync a --deadline 30
 assert_eq "$(hub_node_field "${KEY[a]}" head_seq)" "$((own + 1))" "hub head_seq after the new write"
 digest_equal a $V
 it_must "$NODE" log verify --dir "$A"
+
+it_step "shouhe-node backup: a hot copy marked to sync before it writes"
+node_must a backup "$T/a-bk"
+assert_out '^backed up .* into .*; restored, the copy refuses local writes until a sync has confirmed its head$'
+node a backup "$T/a-bk"
+assert_eq "$RC" 1 "a backup into an existing directory"
+assert_eq "$(stat -c %a "$T/a-bk/node.key"):$(stat -c %a "$T/a-bk/data.mdb")" "600:600" "modes of the copy"
+own=$(node_own_changes a)
+gen a 300 3 || exit 1
+assert_exit 0 sync a --deadline 30
+rm -rf "$A"
+mv "$T/a-bk" "$A"
+node a courtyard add --code ${V}903 --name 又一院 --households 2
+assert_eq "$RC" 1 "a local write on a restored backup copy before any sync"
+assert_err "^shouhe-node: this node is a backup copy whose head no sync has confirmed yet \(this store holds its changes up to $own\); run shouhe-node sync first$"
+assert_exit 0 sync a --deadline 60
+assert_err "fetched this node's changes back from the hub up to $((own + 300))"
+node_must a courtyard add --code ${V}903 --name 又一院 --households 2
+assert_exit 0 sync a --deadline 30
+assert_eq "$(hub_node_field "${KEY[a]}" head_seq)" "$((own + 301))" "hub head_seq after the restored copy wrote on"
+it_must "$NODE" log verify --dir "$A"
+digest_equal a $V
 
 it_step "a restored copy that forked (it wrote before this version refused): exit 6"
 rm -rf "$T/fork"
