@@ -149,14 +149,15 @@ SH_NODISCARD sh_err sh_merkle_verify_consistency (uint64_t old_size, uint64_t ne
                                                   const uint8_t (*proof)[SH_HASH_BYTES], size_t n);
 
 //  ---------------------------------------------------------------------
-//  Batch receipts (docs/protocol.md 13.16)
+//  Batch receipts (docs/protocol.md 13.18)
 //
 //  A batch of changes stored as the consecutive leaves [first, first + m)
 //  at the end of a tree of size first + m is proven included by the hashes
 //  of the perfect subtrees that cover [0, first) -- the "left compact
 //  range", popcount(first) hashes, largest first: with them and its own m
 //  leaf hashes a node recomputes the root of the tree. One receipt of at
-//  most 64 hashes proves a whole batch.
+//  most 64 hashes proves a whole batch. A run of leaves inside a larger
+//  tree adds the "right compact range" of what follows it (Proof runs).
 
 //  Number of hashes in the left compact range of [0, size).
 size_t sh_merkle_left_count (uint64_t size);
