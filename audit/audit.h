@@ -155,10 +155,13 @@ SH_NODISCARD sh_err audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub,
 //  was given up by an epoch. Returns the exit code (0, 1 a fault, 3).
 int audit_held (const sh_export_t *ex, const sh_hubid_t *hub, char *const *paths, size_t n);
 
-//  `shouhe-audit receipts NODE_DIR --hub-key HEX` (audit_receipts.c):
-//  prints each fault and a summary; returns the exit code (0 all hold,
-//  1 a fault, 2 bad arguments, 3 the node cannot be read).
-int audit_receipts (const char *dir, const char *hub_key_hex);
+//  `shouhe-audit receipts NODE_DIR --hub-key HEX [--json]` (audit_receipts.c):
+//  prints each fault, the node's own changes no receipt covers (seq
+//  ranges) and a summary (json: one JSON object instead); returns the exit
+//  code (0 all hold and every change is covered, 1 a fault, an uncovered
+//  change or a node that never synced, 2 bad arguments, 3 the node cannot
+//  be read).
+int audit_receipts (const char *dir, const char *hub_key_hex, bool json);
 
 //  `shouhe-audit keygen --key-dir DIR` and `shouhe-audit fetch --hub EP
 //  --hub-key HEX --key-dir DIR EXPORT` (audit_fetch.c); return exit codes

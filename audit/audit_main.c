@@ -62,10 +62,11 @@ static const char *s_usage_text =
     "        at the hub with: shouhe-hub enroll --role auditor --scope 500115 --key HEX\n"
     "  shouhe-audit fetch --hub ENDPOINT --hub-key HEX --key-dir DIR EXPORT\n"
     "        pull an export from a running hub over CurveZMQ as the enrolled auditor\n"
-    "  shouhe-audit receipts NODE_DIR [--hub-key HEX]\n"
+    "  shouhe-audit receipts NODE_DIR [--hub-key HEX] [--json]\n"
     "        check every receipt a node holds: each checkpoint's signature, the consistency\n"
     "        proofs linking them, and that the node's own changes are the leaves its batch\n"
-    "        receipts say, in the checkpoints they were issued with\n\n"
+    "        receipts say, in the checkpoints they were issued with; lists the node's changes\n"
+    "        no receipt covers (exit 1 while any remains, or if the node never synced)\n\n"
     "exit codes: 0 everything holds, 1 a fault (or a proof that does not verify),\n"
     "            2 wrong command line, 3 a file cannot be read\n";
 
@@ -569,10 +570,11 @@ static int
 s_receipts (const s_args_t *a)
 {
     if (a->npos != 1) {
-        fprintf (stderr, "shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR [--hub-key HEX])\n");
+        fprintf (stderr, "shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR [--hub-key HEX] "
+                 "[--json])\n");
         return SH_EXIT_USAGE;
     }
-    return audit_receipts (a->pos[0], a->hub_key);
+    return audit_receipts (a->pos[0], a->hub_key, a->json);
 }
 
 static int

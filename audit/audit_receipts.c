@@ -4,9 +4,12 @@
     consistency proof between two held checkpoints, that consecutive held
     checkpoints are linked by one, and each batch receipt: the node's own
     changes, hashed as leaves with the stored left compact range, give the
-    root of the checkpoint it was issued with. The receipts database is
-    read through sh_receipts, whose checks the node applied when it took
-    them.
+    root of the checkpoint it was issued with. Then that every one of the
+    node's own changes is covered by a batch receipt (docs/protocol.md
+    13.18, "receipts complete", and 15.6): the uncovered ones are listed as
+    seq ranges, and a node that holds no checkpoint at all never synced.
+    The receipts database is read through sh_receipts, whose checks the
+    node applied when it took them.
 */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -14,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit.h"
+#include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hubid.h"
 #include "sh_key.h"
@@ -22,6 +28,7 @@
 #include "sh_store.h"
 
 #define S_MAX_CHECKPOINTS 100000
+#define S_GAPS_SHOWN 50                //  uncovered seq ranges printed (JSON lists them all)
 
 typedef struct {
     sh_receipts_head_t head;           //  tree size and root
@@ -37,6 +44,9 @@ typedef struct {
     unsigned faults;                   //  faults printed
     uint64_t n_proofs;                 //  consistency proofs that verify
     uint64_t n_batches, n_changes;     //  batch receipts that hold, and their changes
+    uint64_t my_head;                  //  the node's own chain head
+    uint64_t n_gaps, n_uncovered;      //  uncovered seq ranges and changes
+    json_t *json;                      //  --json: the report being built (NULL: text)
 } s_state_t;
 
 static void
@@ -45,12 +55,16 @@ s_fault (s_state_t *st, const char *kind, const char *fmt, ...) __attribute__((f
 static void
 s_fault (s_state_t *st, const char *kind, const char *fmt, ...)
 {
+    char msg[512];
     va_list ap;
     va_start (ap, fmt);
-    printf ("fault %s: ", kind);
-    vprintf (fmt, ap);
-    putchar ('\n');
+    vsnprintf (msg, sizeof msg, fmt, ap);
     va_end (ap);
+    if (st->json)
+        json_array_append_new (json_object_get (st->json, "faults"),
+                               json_pack ("{s:s, s:s}", "kind", kind, "message", msg));
+    else
+        printf ("fault %s: %s\n", kind, msg);
     st->faults++;
 }
 
@@ -129,7 +143,7 @@ s_on_proof (const sh_receipts_entry_t *e, void *arg)
     return 0;
 }
 
-//  3. batch receipts ('b'): this node's changes are the checkpoint's last leaves.
+//  3. batch receipts ('b'): this node's changes are leaves of the checkpoint's tree.
 static int
 s_on_batch (const sh_receipts_entry_t *e, void *arg)
 {
@@ -162,6 +176,22 @@ s_on_batch (const sh_receipts_entry_t *e, void *arg)
     return 0;
 }
 
+//  4. coverage: one uncovered run of this node's seqs.
+static int
+s_on_gap (uint64_t first, uint64_t last, void *arg)
+{
+    s_state_t *st = arg;
+    if (st->json)
+        json_array_append_new (json_object_get (st->json, "uncovered"),
+                               json_pack ("{s:I, s:I}", "first", (json_int_t) first, "last", (json_int_t) last));
+    else
+    if (st->n_gaps < S_GAPS_SHOWN)
+        printf ("uncovered: this node's changes %" PRIu64 "..%" PRIu64 " have no receipt\n", first, last);
+    st->n_gaps++;
+    st->n_uncovered += last - first + 1;
+    return 0;
+}
+
 //  Every check, in one read transaction of the node's store.
 static sh_err
 s_check (s_state_t *st, sh_store_t *store)
@@ -177,23 +207,70 @@ s_check (s_state_t *st, sh_store_t *store)
                      " to the one of size %" PRIu64 " before it", st->cps[i].head.size, st->cps[i - 1].head.size);
     if (rc == SH_OK)
         rc = sh_receipts_each (st->txn, SH_RECEIPTS_BATCH, s_on_batch, st);
+    uint8_t hash[SH_HASH_BYTES];
+    if (rc == SH_OK)
+        rc = sh_changelog_head (st->txn, st->me, &st->my_head, hash);
+    if (rc == SH_OK && st->n > 0)
+        rc = sh_receipts_uncovered (st->txn, 1, st->my_head, s_on_gap, st);
+    if (rc == SH_OK && st->n_gaps > S_GAPS_SHOWN && !st->json)
+        printf ("uncovered: ... and %" PRIu64 " more runs\n", st->n_gaps - S_GAPS_SHOWN);
     sh_store_abort (&st->txn);
     return rc;
 }
 
+//  The outcome: the summary line (or the JSON report) and the exit code.
+static int
+s_report (s_state_t *st, const char *dir)
+{
+    bool never = st->n == 0;
+    int code = st->faults || never || st->n_uncovered ? SH_EXIT_REFUSED : SH_EXIT_OK;
+    if (st->json) {
+        json_t *o = st->json;
+        json_object_set_new (o, "ok", json_boolean (code == SH_EXIT_OK));
+        json_object_set_new (o, "never_synced", json_boolean (never));
+        json_object_set_new (o, "checkpoints", json_integer ((json_int_t) st->n));
+        json_object_set_new (o, "proofs", json_integer ((json_int_t) st->n_proofs));
+        json_object_set_new (o, "batches", json_integer ((json_int_t) st->n_batches));
+        json_object_set_new (o, "changes", json_integer ((json_int_t) st->my_head));
+        json_object_set_new (o, "uncovered_changes", json_integer ((json_int_t) st->n_uncovered));
+        json_dumpf (o, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
+        putchar ('\n');
+        return code;
+    }
+    if (never)
+        printf ("never synced: %s holds no checkpoint of the hub, so no receipt for any of its %" PRIu64
+                " changes\n", dir, st->my_head);
+    if (st->n_uncovered)
+        printf ("%" PRIu64 " of this node's %" PRIu64 " changes are covered by no receipt (%" PRIu64 " run%s); "
+                "a sync fetches their proofs\n", st->n_uncovered, st->my_head, st->n_gaps,
+                st->n_gaps == 1 ? "" : "s");
+    if (st->faults)
+        printf ("%u fault%s in the receipts of %s\n", st->faults, st->faults == 1 ? "" : "s", dir);
+    if (code == SH_EXIT_OK)
+        printf ("ok: %zu checkpoint%s signed by the hub, %" PRIu64 " consistency proof%s, %" PRIu64
+                " batch receipt%s covering %" PRIu64 " of this node's changes; all %" PRIu64 " are covered\n",
+                st->n, st->n == 1 ? "" : "s", st->n_proofs, st->n_proofs == 1 ? "" : "s", st->n_batches,
+                st->n_batches == 1 ? "" : "s", st->n_changes, st->my_head);
+    return code;
+}
+
 int
-audit_receipts (const char *dir, const char *hub_key_hex)
+audit_receipts (const char *dir, const char *hub_key_hex, bool json)
 {
     char stored[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     if (!hub_key_hex) {
         if (!s_stored_hub_key (dir, stored)) {
-            fprintf (stderr, "shouhe-audit: %s has no hub key on record (it never synced); give --hub-key HEX\n",
-                     dir);
-            return SH_EXIT_USAGE;
+            if (json)
+                printf ("{\n  \"ok\": false,\n  \"never_synced\": true\n}\n");
+            else
+                printf ("never synced: %s has no hub key on record and holds no checkpoint of a hub "
+                        "(give --hub-key HEX to check it against one)\n", dir);
+            return SH_EXIT_REFUSED;
         }
         hub_key_hex = stored;
-        printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
-                stored);
+        if (!json)
+            printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
+                    stored);
     }
     sh_hubid_t hub;
     if (sh_hubid_init_hex (&hub, hub_key_hex) != SH_OK) {
@@ -213,22 +290,17 @@ audit_receipts (const char *dir, const char *hub_key_hex)
         return SH_EXIT_STORE;
     }
     s_state_t st = { .hub = &hub, .me = sh_key_public (key),
-                     .cps = calloc (S_MAX_CHECKPOINTS, sizeof (s_cp_t)) };
-    rc = st.cps ? s_check (&st, store) : SH_ENOMEM;
+                     .cps = calloc (S_MAX_CHECKPOINTS, sizeof (s_cp_t)),
+                     .json = json ? json_pack ("{s:[], s:[]}", "faults", "uncovered") : NULL };
+    rc = st.cps && (!json || st.json) ? s_check (&st, store) : SH_ENOMEM;
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (st.cps);
-    if (rc) {
+    int code = SH_EXIT_STORE;
+    if (rc)
         fprintf (stderr, "shouhe-audit: cannot read the receipts in %s: %s\n", dir, sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    if (st.faults) {
-        printf ("%u fault%s in the receipts of %s\n", st.faults, st.faults == 1 ? "" : "s", dir);
-        return SH_EXIT_REFUSED;
-    }
-    printf ("ok: %zu checkpoint%s signed by the hub, %" PRIu64 " consistency proof%s, %" PRIu64
-            " batch receipt%s covering %" PRIu64 " of this node's changes\n", st.n, st.n == 1 ? "" : "s",
-            st.n_proofs, st.n_proofs == 1 ? "" : "s", st.n_batches, st.n_batches == 1 ? "" : "s",
-            st.n_changes);
-    return SH_EXIT_OK;
+    else
+        code = s_report (&st, dir);
+    json_decref (st.json);
+    return code;
 }

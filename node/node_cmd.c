@@ -55,6 +55,7 @@ s_done (sh_err rc, const char *msg)
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
     switch (rc) {
         case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE: case SH_ECLOCK:
+        case SH_EBEHIND:            //  behind its own chain: sync first (exit 1)
             return SH_EXIT_REFUSED;
         default:
             return SH_EXIT_STORE;
@@ -748,6 +749,30 @@ s_log_verify (node_args_t *a)
     return SH_EXIT_REFUSED;
 }
 
+//  `shouhe-node backup --dir DIR DEST`: a copy that, once restored,
+//  refuses local writes until a sync has confirmed its head.
+static int
+s_backup (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = s_open (a, &r);
+    if (ex)
+        return ex;
+    sh_err rc = sh_replica_backup (r, a->pos[0]);
+    sh_replica_close (&r);
+    if (rc == SH_EEXIST) {
+        fprintf (stderr, "shouhe-node: %s exists; back up into a new directory\n", a->pos[0]);
+        return SH_EXIT_REFUSED;
+    }
+    if (rc) {
+        fprintf (stderr, "shouhe-node: cannot back up %s into %s: %s\n", a->dir, a->pos[0], sh_strerror (rc));
+        return SH_EXIT_STORE;
+    }
+    printf ("backed up %s into %s; restored, the copy refuses local writes until a sync has confirmed "
+            "its head\n", a->dir, a->pos[0]);
+    return SH_EXIT_OK;
+}
+
 static int
 s_digest (node_args_t *a)
 {
@@ -914,6 +939,11 @@ const node_command_t node_commands[] = {
       "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
       "refused our changes, or its history does not match ours); 130: interrupted.", node_sync_load },
+    { "backup", NULL, "", 1, 1, "shouhe-node backup --dir DIR DEST",
+      "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
+      "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
+      "confirmed its head, and that sync fetches back the node's changes made after the backup.",
+      s_backup },
     { "clock", "correct", "", 0, 0, "shouhe-node clock correct --dir DIR",
       "After the clock was ahead when earlier changes were written and has been fixed: write a\n"
       "signed clock correction, so that every replica caps those earlier times and this node may\n"

@@ -161,7 +161,8 @@ node_receipts_ack (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_s
                               .n_range = m->u.ack.n_range };
     uint64_t failed_seq = 0;
     if (ex == SH_EXIT_OK
-    &&  (rc = last_seq < n ? SH_EINVAL : sh_receipts_check_batch (txn, self->me, &b, cp.root, &failed_seq)))
+    &&  (rc = last_seq < n || b.first_leaf + n != cp.size ? SH_EINVAL        //  an Ack's batch ends its tree
+                                                        : sh_receipts_check_batch (txn, self->me, &b, cp.root, &failed_seq)))
         ex = s_receipt_refused (rc, failed_seq, &b);
     if (ex == SH_EXIT_OK && (rc = sh_receipts_put_batch (txn, &b)) == SH_OK)
         rc = sh_store_commit (&txn);

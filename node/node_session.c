@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_own.h"
+#include "node_proof.h"
 #include "node_session.h"
 #include "node_session_int.h"
 #include "sh_changelog.h"
@@ -19,6 +21,8 @@
 #include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
+
+static bool s_refresh_head (node_session_t *self);
 
 static uint64_t
 s_random (void)
@@ -66,6 +70,7 @@ s_session_lost (node_session_t *self)
     }
     self->n_inflight = 0;
     self->pulling = false;
+    self->prove.outstanding = false;
     self->welcomed = false;
 }
 
@@ -144,6 +149,8 @@ s_pull (node_session_t *self)
     sh_wire_msg_t m = { .type = SH_WIRE_PULL };
     m.u.pull.since = self->since;
     m.u.pull.max = self->pull_max;
+    if (self->restoring)
+        m.u.pull.own_from = self->my_head + 1;
     if (node_session_send (self, &m)) {
         self->pulling = true;
         self->pull_msg_no = self->msgs_sent;
@@ -220,11 +227,17 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
         return SH_EXIT_PROTOCOL;
     }
     uint64_t head = m->u.welcome.head_seq;
-    if (head > self->my_head) {
-        fprintf (stderr, "shouhe-node: the hub holds %" PRIu64 " changes of this node but the node has only %"
-                 PRIu64 " (was it restored from an older backup?); refusing to write a fork\n", head, self->my_head);
-        return SH_EXIT_PROTOCOL;
+    s_refresh_head (self);
+    int ox = node_own_settle (self->r, head, self->my_head);
+    if (ox)
+        return ox;
+    //  restored from an older backup: fetch the own chain back first (own
+    //  Batches), then a new session resumes as usual
+    if ((self->restoring = head > self->my_head)) {
+        self->own_target = head;
+        memcpy (self->own_hash, m->u.welcome.head_hash, SH_HASH_BYTES);
     }
+    else
     if (head > 0) {
         uint8_t hash[SH_HASH_BYTES];
         sh_store_txn_t *txn;
@@ -260,8 +273,11 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
         self->recover_said = false;
     }
     self->recovering = false;
-    self->hub_head = self->sent = head;
+    self->hub_head = head;
+    self->sent = self->restoring ? self->my_head : head;
     self->forked = false;
+    //  acknowledged changes without a receipt (lost Acks, kills): prove them
+    node_proof_reset (&self->prove, self->restoring ? 0 : head < self->my_head ? head : self->my_head);
     self->credit = m->u.welcome.credit ? m->u.welcome.credit : 1;
     if (self->credit > S_MAX_INFLIGHT)
         self->credit = S_MAX_INFLIGHT;
@@ -371,6 +387,24 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
     return ex;
 }
 
+//  An own Batch (Pull.own_from, a restored node): this node's chain back
+//  from the hub (node_own); kept apart from the ordinary Batch. Once the
+//  head reaches the Welcome's, a new session resumes as usual.
+static int
+s_on_own_batch (node_session_t *self, const sh_wire_msg_t *m)
+{
+    if (!self->restoring || !self->pulling || m->u.batch.since != self->my_head + 1)
+        return SH_EXIT_OK;        //  an answer to an older Pull
+    self->pulling = false;
+    uint64_t before = self->my_head;
+    int ex = node_own_take (self->r, m, self->own_target, self->own_hash, &self->my_head);
+    self->down += self->my_head - before;
+    self->last_progress = node_session_now (self);
+    if (ex == SH_EXIT_OK && !(self->restoring = self->my_head < self->own_target))
+        node_session_hello (self);
+    return ex;
+}
+
 //  Change i of a Batch sits at the hub's log index m->u.batch.indexes[i]:
 //  one per change, rising, after since and up to next. Returns an exit code.
 static int
@@ -395,7 +429,9 @@ s_check_index (const node_session_t *self, const sh_wire_msg_t *m, size_t i)
 static int
 s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
 {
-    if (!self->pulling || m->u.batch.since != self->since)
+    if (m->u.batch.own)
+        return s_on_own_batch (self, m);
+    if (!self->pulling || m->u.batch.since != self->since || self->restoring)
         return SH_EXIT_OK;        //  an answer to an older Pull
     if (self->n_inflight > 0 && self->inflight[0].msg_no < self->pull_msg_no) {
         //  answers come in order: the Ack of a Push sent before this Pull
@@ -468,6 +504,28 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     return ex;
 }
 
+//  A Proof answering the outstanding Prove: answers come in order, so a
+//  Push or Pull sent before that Prove and still unanswered lost its
+//  answer (13.11): start a new session. Otherwise take its runs.
+static int
+s_on_proof (node_session_t *self, const sh_wire_msg_t *m)
+{
+    if (!self->prove.outstanding || m->u.proof.first_seq != self->prove.first)
+        return SH_EXIT_OK;        //  an answer to a Prove of an earlier session
+    bool lost_ack = self->n_inflight > 0 && self->inflight[0].msg_no < self->prove.msg_no;
+    if (lost_ack || (self->pulling && self->pull_msg_no < self->prove.msg_no)) {
+        fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
+                 lost_ack ? "a batch of this node's changes" : "a download request");
+        node_session_hello (self);
+        return SH_EXIT_OK;
+    }
+    uint64_t stored = 0;
+    int ex = node_proof_take (&self->prove, self->r, self->hub, m, &stored);
+    self->receipts += stored;
+    self->last_progress = node_session_now (self);
+    return ex;
+}
+
 static int
 s_on_error (node_session_t *self, const sh_wire_msg_t *m)
 {
@@ -525,10 +583,12 @@ s_on_pong (node_session_t *self, const sh_wire_msg_t *m)
         return;
     bool lost_ack = self->n_inflight > 0 && self->inflight[0].msg_no < self->ping_msg_no;
     bool lost_batch = self->pulling && self->pull_msg_no < self->ping_msg_no;
+    bool lost_proof = self->prove.outstanding && self->prove.msg_no < self->ping_msg_no;
     self->ping_msg_no = 0;
-    if (lost_ack || lost_batch) {
+    if (lost_ack || lost_batch || lost_proof) {
         fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
-                 lost_ack ? "a batch of this node's changes" : "a download request");
+                 lost_ack ? "a batch of this node's changes" : lost_batch ? "a download request"
+                                                                : "a request for proofs");
         node_session_hello (self);
     }
 }
@@ -605,6 +665,12 @@ s_work (node_session_t *self)
             ex = s_push (self);
         return ex;          //  the hub answers with ERR_EQUIVOCATION
     }
+    if (self->restoring) {
+        if (!self->pulling)
+            s_pull (self);          //  Pull.own_from: this node's own chain back
+        s_liveness (self, now);
+        return SH_EXIT_OK;
+    }
     while (self->n_inflight < (int) self->credit && self->sent < self->my_head) {
         uint64_t before = self->sent;
         if ((ex = s_push (self)))
@@ -614,8 +680,14 @@ s_work (node_session_t *self)
     }
     if (!self->pulling && !self->down_done)
         s_pull (self);
+    sh_wire_msg_t pm = { .type = SH_WIRE_NONE };
+    if (!self->prove.outstanding && (ex = node_proof_ask (&self->prove, self->r, &pm)) != SH_EXIT_OK)
+        return ex;
+    if (pm.type == SH_WIRE_PROVE && node_session_send (self, &pm))
+        node_proof_sent (&self->prove, self->msgs_sent);
+    bool proven = node_proof_done (&self->prove);
     bool caught_up = self->n_inflight == 0 && self->hub_head == self->my_head && self->down_done
-                  && !self->pulling;
+                  && !self->pulling && proven;
     if (caught_up) {
         if (!self->opt.watch) {
             self->finished = true;
@@ -640,7 +712,8 @@ static int
 s_deadline (node_session_t *self)
 {
     int64_t now = node_session_now (self);
-    bool idle = self->welcomed && self->n_inflight == 0 && self->sent == self->my_head && self->down_done;
+    bool idle = self->welcomed && self->n_inflight == 0 && self->sent == self->my_head && self->down_done
+             && node_proof_done (&self->prove) && !self->restoring;
     if (idle)
         self->last_progress = now;
     if (!self->opt.deadline_ms || now - self->last_progress < self->opt.deadline_ms)
@@ -756,6 +829,7 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
         case SH_WIRE_WELCOME: return s_on_welcome (self, m);
         case SH_WIRE_ACK:     return self->welcomed ? s_on_ack (self, m) : SH_EXIT_OK;
         case SH_WIRE_BATCH:   return self->welcomed ? s_on_batch (self, m) : SH_EXIT_OK;
+        case SH_WIRE_PROOF:   return self->welcomed ? s_on_proof (self, m) : SH_EXIT_OK;
         case SH_WIRE_ERROR:   return s_on_error (self, m);
         case SH_WIRE_PONG:    s_on_pong (self, m); return SH_EXIT_OK;
         case SH_WIRE_TAKEN:   return node_recover_on_taken (self, m);

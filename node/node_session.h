@@ -8,7 +8,11 @@
     pipelined up to the hub's credit, their sizes adapting to the link
     (AIMD); each Batch is answered by the next Pull before it is applied.
     Every Ack's and Welcome's checkpoint is verified with the hub's key,
-    checked against the one held and stored with its proofs (sh_receipts).
+    checked against the one held and stored with its proofs (sh_receipts);
+    changes acknowledged without a receipt (lost Acks) are proven with
+    Prove/Proof after each Welcome (node_proof). A Welcome showing more of
+    this node's chain than its store holds (restored from an older backup)
+    makes the session fetch that chain back first (node_own, own.behind).
     A lost connection ends the session, and the next successful handshake
     starts a new one; a lost answer (an older Push or Pull unanswered when
     a later Pong or Ack arrives) does too.

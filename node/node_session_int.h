@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node_proof.h"
 #include "node_session.h"
 #include "sh_note.h"
 #include "sh_leaves.h"
@@ -73,6 +74,11 @@ struct node_session_t {
     int64_t next_pull;              //  watch: when to ask again
     int handshake_failures;         //  consecutive failed CURVE handshakes
     bool forked;                    //  our chain forked from the hub's: only the evidence is pushed
+    //  a node restored from an older backup fetches its own chain back (node_own)
+    bool restoring;                 //  this session only fetches own changes (Pull.own_from)
+    uint64_t own_target;            //  the Welcome's head_seq
+    uint8_t own_hash[SH_HASH_BYTES];//  and head_hash
+    node_proof_state_t prove;       //  receipts complete: proofs of changes without a receipt
     //  receipts (docs/protocol.md 13.16)
     const sh_hubid_t *hub;          //  the hub (--hub-key): verifies its checkpoints
     sh_receipts_head_t held;        //  newest checkpoint held: size (0: none) and root

@@ -20,6 +20,7 @@
 #include "sh_crypto.h"
 #include "sh_export.h"
 #include "sh_hublog.h"
+#include "sh_hubproof.h"
 #include "sh_map.h"
 #include "sh_merkle.h"
 #include "sh_recovery.h"
@@ -493,8 +494,11 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     uint32_t max = m->u.pull.max ? m->u.pull.max : 1;
     if (max > S_MAX_CHANGES)
         max = S_MAX_CHANGES;
-    sh_err rc = sh_hublog_pull (self->store, e.scope, e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
-                                m->u.pull.since, max, S_BATCH_BYTES, &b);
+    //  own_from: a node restored from an older backup fetches its own chain back
+    bool own = m->u.pull.own_from > 0;
+    sh_err rc = own ? sh_hublog_pull_own (self->store, s->key, m->u.pull.own_from, max, S_BATCH_BYTES, &b)
+                    : sh_hublog_pull (self->store, e.scope, e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
+                                      m->u.pull.since, max, S_BATCH_BYTES, &b);
     if (rc) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot read the log: %s",
                  sh_strerror (rc));
@@ -515,6 +519,7 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.batch.since = b.since;
     r.u.batch.next = b.next;
     r.u.batch.done = b.done;
+    r.u.batch.own = own;
     r.u.batch.n = b.n;
     r.u.batch.changes = b.changes;
     r.u.batch.n_keys = b.n_keys;
@@ -580,6 +585,30 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     t.u.taken.missing_from = st.missing_from;
     t.u.taken.missing_to = st.missing_to;
     s_send (self, rid, rid_len, &t);
+}
+
+//  Prove: inclusion proofs of the node's changes in the tree of the
+//  checkpoint this session was last given (docs/protocol.md 13.18).
+static void
+s_on_prove (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_registry_entry_t e;
+    if (!s_entry (self, rid, rid_len, s, &e))
+        return;
+    sh_hubproof_t p;
+    sh_err rc = sh_hubproof_make (&p, self->store, s->key, m->u.prove.first_seq, m->u.prove.count, s->cp_size);
+    if (rc) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot prove the log: %s",
+                 sh_strerror (rc));
+        return;
+    }
+    sh_wire_msg_t r = { .type = SH_WIRE_PROOF };
+    r.u.proof.first_seq = m->u.prove.first_seq;
+    r.u.proof.checkpoint_size = s->cp_size;
+    r.u.proof.n_runs = p.n_runs;
+    r.u.proof.runs = p.runs;
+    s_send (self, rid, rid_len, &r);
+    sh_hubproof_fini (&p);
 }
 
 //  Fetch: an auditor streams an export of the hub (docs/protocol.md 15.8).
@@ -684,7 +713,8 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             s->last_ms = sh_sys_mono_ms ();
     }
     else
-    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH || m.type == SH_WIRE_OFFER) {
+    if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH || m.type == SH_WIRE_OFFER
+    ||  m.type == SH_WIRE_PROVE) {
         s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
             s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
@@ -698,6 +728,9 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             else
             if (m.type == SH_WIRE_OFFER)
                 s_on_offer (self, rid, rid_len, s, &m);
+            else
+            if (m.type == SH_WIRE_PROVE)
+                s_on_prove (self, rid, rid_len, s, &m);
             else
                 s_on_fetch (self, rid, rid_len, s, &m);
         }

@@ -33,6 +33,8 @@ sh_strerror (sh_err err)
         case SH_ECLOCK:        return "refused: this node's clock disagrees with the hub's by more than 10 "
                                       "minutes, or its earlier changes carry a future time (shouhe-node clock "
                                       "--dir DIR says which and what to do)";
+        case SH_EBEHIND:       return "this node is behind its own chain (restored from a backup?); "
+                                      "run shouhe-node sync first";
         default:               return "unknown error";
     }
 }

@@ -34,6 +34,7 @@ typedef enum {
     SH_EFAULT = 14,       //  an injected fault fired (tests only)
     SH_EVERSION = 15,     //  a peer speaks another protocol version
     SH_ECLOCK = 16,       //  the node's clock is out of bounds: local writes refused (sh_clock)
+    SH_EBEHIND = 17,      //  this node is behind its own chain (meta own.behind): no local write
     SH_ESYSERR = 0x10000000  //  OR-ed with an errno value
 } sh_err;
 

@@ -500,14 +500,77 @@ sh_merkle_left_range (sh_store_txn_t *txn, uint64_t size, uint8_t (*out)[SH_HASH
     return SH_OK;
 }
 
-sh_err
-sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint64_t first,
-                      const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
-                      uint8_t root[SH_HASH_BYTES])
+//  The level of the next subtree of the right compact range from b in a
+//  tree of size leaves: the largest l with b a multiple of 2^l and
+//  b + 2^l <= size (b < size).
+static unsigned
+s_right_level (uint64_t b, uint64_t size)
 {
-    if (n_left != sh_merkle_left_count (first) || (n_leaves == 0 && first == 0))
+    unsigned l = 0;
+    while (l < 63 && (b & (((uint64_t) 1 << (l + 1)) - 1)) == 0 && size - b >= ((uint64_t) 1 << (l + 1)))
+        l++;
+    return l;
+}
+
+size_t
+sh_merkle_right_count (uint64_t begin, uint64_t size)
+{
+    size_t n = 0;
+    for (uint64_t b = begin; b < size; b += (uint64_t) 1 << s_right_level (b, size))
+        n++;
+    return n;
+}
+
+sh_err
+sh_merkle_right_range (sh_store_txn_t *txn, uint64_t begin, uint64_t size, uint8_t (*out)[SH_HASH_BYTES],
+                       size_t max, size_t *n)
+{
+    uint64_t tree;
+    sh_err err = sh_merkle_size (txn, &tree);
+    if (err)
+        return err;
+    *n = begin < size ? sh_merkle_right_count (begin, size) : 0;
+    if (size > tree || begin > size || *n > max)
         return SH_EINVAL;
-    //  a stack of perfect subtrees (hash, level), like appending to the tree
+    size_t k = 0;
+    for (uint64_t b = begin; b < size; ) {
+        unsigned l = s_right_level (b, size);
+        err = s_get_node (txn, l, b >> l, out[k++]);
+        if (err)
+            return err;
+        b += (uint64_t) 1 << l;
+    }
+    return SH_OK;
+}
+
+//  Push (hash, level) on a stack of perfect subtrees, merging the two top
+//  entries while their levels are equal (like appending to the tree).
+static void
+s_push_subtree (uint8_t stack[][SH_HASH_BYTES], unsigned *levels, size_t *top,
+                const uint8_t hash[SH_HASH_BYTES], unsigned level)
+{
+    memcpy (stack[*top], hash, SH_HASH_BYTES);
+    levels[(*top)++] = level;
+    while (*top >= 2 && levels[*top - 1] == levels[*top - 2]) {
+        sh_merkle_node_hash (stack[*top - 2], stack[*top - 2], stack[*top - 1]);
+        levels[*top - 2]++;
+        (*top)--;
+    }
+}
+
+sh_err
+sh_merkle_span_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint64_t first,
+                     const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
+                     const uint8_t (*right)[SH_HASH_BYTES], size_t n_right, uint64_t size,
+                     uint8_t root[SH_HASH_BYTES])
+{
+    if (n_left != sh_merkle_left_count (first) || size == 0 || first > size || n_leaves > size - first)
+        return SH_EINVAL;
+    uint64_t end = first + n_leaves;
+    if (n_right != (end < size ? sh_merkle_right_count (end, size) : 0))
+        return SH_EINVAL;
+    //  a stack of perfect subtrees (hash, level): the binary decomposition
+    //  of the leaves covered so far, largest first
     uint8_t stack[130][SH_HASH_BYTES];
     unsigned levels[130];
     size_t top = 0;
@@ -517,18 +580,25 @@ sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint6
             memcpy (stack[top], left[k++], SH_HASH_BYTES);
             levels[top++] = (unsigned) level;
         }
-    for (size_t i = 0; i < n_leaves; i++) {
-        memcpy (stack[top], leaves[i], SH_HASH_BYTES);
-        levels[top++] = 0;
-        while (top >= 2 && levels[top - 1] == levels[top - 2]) {
-            sh_merkle_node_hash (stack[top - 2], stack[top - 2], stack[top - 1]);
-            levels[top - 2]++;
-            top--;
-        }
+    for (size_t i = 0; i < n_leaves; i++)
+        s_push_subtree (stack, levels, &top, leaves[i], 0);
+    k = 0;
+    for (uint64_t b = end; b < size; ) {
+        unsigned l = s_right_level (b, size);
+        s_push_subtree (stack, levels, &top, right[k++], l);
+        b += (uint64_t) 1 << l;
     }
     //  RFC 6962: the root folds the perfect subtrees from the right
     memcpy (root, stack[top - 1], SH_HASH_BYTES);
     for (size_t i = top - 1; i-- > 0; )
         sh_merkle_node_hash (root, stack[i], root);
     return SH_OK;
+}
+
+sh_err
+sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint64_t first,
+                      const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
+                      uint8_t root[SH_HASH_BYTES])
+{
+    return sh_merkle_span_root (left, n_left, first, leaves, n_leaves, NULL, 0, first + n_leaves, root);
 }

@@ -149,14 +149,15 @@ SH_NODISCARD sh_err sh_merkle_verify_consistency (uint64_t old_size, uint64_t ne
                                                   const uint8_t (*proof)[SH_HASH_BYTES], size_t n);
 
 //  ---------------------------------------------------------------------
-//  Batch receipts (docs/protocol.md 13.16)
+//  Batch receipts (docs/protocol.md 13.18)
 //
 //  A batch of changes stored as the consecutive leaves [first, first + m)
 //  at the end of a tree of size first + m is proven included by the hashes
 //  of the perfect subtrees that cover [0, first) -- the "left compact
 //  range", popcount(first) hashes, largest first: with them and its own m
 //  leaf hashes a node recomputes the root of the tree. One receipt of at
-//  most 64 hashes proves a whole batch.
+//  most 64 hashes proves a whole batch. A run of leaves inside a larger
+//  tree adds the "right compact range" of what follows it (Proof runs).
 
 //  Number of hashes in the left compact range of [0, size).
 size_t sh_merkle_left_count (uint64_t size);
@@ -175,5 +176,29 @@ SH_NODISCARD sh_err sh_merkle_range_root (const uint8_t (*left)[SH_HASH_BYTES], 
                                           uint64_t first,
                                           const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
                                           uint8_t root[SH_HASH_BYTES]);
+
+//  Number of hashes in the right compact range of [begin, size): the
+//  aligned perfect subtrees covering it left to right (while b < size:
+//  the largest level l with b a multiple of 2^l and b + 2^l <= size).
+size_t sh_merkle_right_count (uint64_t begin, uint64_t size);
+
+//  The right compact range of [begin, size) from the stored tree, left to
+//  right. SH_EINVAL if begin > size, size > the tree size or the range has
+//  more than max hashes (*n says how many).
+SH_NODISCARD sh_err sh_merkle_right_range (sh_store_txn_t *txn, uint64_t begin, uint64_t size,
+                                           uint8_t (*out)[SH_HASH_BYTES], size_t max, size_t *n);
+
+//  The root of the tree of size leaves whose leaves [first, first +
+//  n_leaves) have the given hashes, [0, first) is summarised by its left
+//  compact range (n_left = popcount(first) hashes) and [first + n_leaves,
+//  size) by its right compact range (n_right hashes). Push the left range,
+//  the leaves and the right range's subtrees with their levels on a stack,
+//  merging the two top entries while their levels are equal; the root is
+//  the right fold of the stack. Pure. SH_EINVAL if a range's length does
+//  not fit the sizes, or the tree would be empty.
+SH_NODISCARD sh_err sh_merkle_span_root (const uint8_t (*left)[SH_HASH_BYTES], size_t n_left, uint64_t first,
+                                         const uint8_t (*leaves)[SH_HASH_BYTES], size_t n_leaves,
+                                         const uint8_t (*right)[SH_HASH_BYTES], size_t n_right, uint64_t size,
+                                         uint8_t root[SH_HASH_BYTES]);
 
 #endif

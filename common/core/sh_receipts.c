@@ -118,6 +118,25 @@ sh_receipts_latest (sh_store_txn_t *txn, const sh_hubid_t *hub, sh_receipts_head
     return rc;
 }
 
+sh_err
+sh_receipts_checkpoint_at (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size, sh_receipts_head_t *out)
+{
+    assert (txn && hub && out);
+    uint8_t key[S_KEY_MAX];
+    size_t kl = s_key (key, SH_RECEIPTS_CHECKPOINT, size, 0);
+    const uint8_t *v;
+    size_t vl;
+    sh_err rc = sh_store_get (txn, SH_DB_RECEIPTS, key, kl, &v, &vl);
+    if (rc)
+        return rc;
+    sh_note_checkpoint_t cp;
+    if (sh_hubid_open_checkpoint (hub, &cp, (const char *) v, vl) != SH_OK || cp.size != size)
+        return SH_ECRYPTO;
+    out->size = cp.size;
+    memcpy (out->root, cp.root, SH_HASH_BYTES);
+    return SH_OK;
+}
+
 //  Read one entry of kind from its key and value.
 static void
 s_parse (sh_receipts_entry_t *e, sh_receipts_kind_t kind, const uint8_t *k, size_t kl,
@@ -289,7 +308,7 @@ sh_receipts_check_batch (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYT
         failed_seq = &failed_dummy;
     *failed_seq = 0;
     if (batch->count == 0 || batch->count > SH_RECEIPTS_BATCH_MAX
-    ||  batch->first_leaf + batch->count != batch->size)
+    ||  batch->first_leaf > batch->size || batch->count > batch->size - batch->first_leaf)
         return SH_EINVAL;
     uint8_t (*leaves)[SH_HASH_BYTES] = calloc (batch->count, SH_HASH_BYTES);
     if (!leaves)
@@ -307,12 +326,66 @@ sh_receipts_check_batch (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYT
         else
             *failed_seq = batch->first_seq + i;
     }
+    //  the range: left compact range of [0, first_leaf), then the right one
+    //  of [first_leaf + count, size)
     uint8_t got[SH_HASH_BYTES];
+    size_t n_left = sh_merkle_left_count (batch->first_leaf);
     if (rc == SH_OK
-    &&  (sh_merkle_range_root (batch->range, batch->n_range, batch->first_leaf,
-                               (const uint8_t (*)[SH_HASH_BYTES]) leaves, batch->count, got) != SH_OK
+    &&  (batch->n_range < n_left
+         || sh_merkle_span_root (batch->range, n_left, batch->first_leaf,
+                                 (const uint8_t (*)[SH_HASH_BYTES]) leaves, batch->count,
+                                 batch->range + n_left, batch->n_range - n_left, batch->size, got) != SH_OK
          || memcmp (got, root, SH_HASH_BYTES) != 0))
         rc = SH_ECRYPTO;
     free (leaves);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Coverage
+
+typedef struct {
+    uint64_t from, upto;                //  the seqs asked about
+    uint64_t covered;                   //  every seq in [from, covered] is covered (from - 1: none)
+    sh_receipts_gap_fn *fn;             //  called per gap
+    void *arg;                          //  its argument
+    bool stopped;                       //  fn asked to stop
+} s_cover_t;
+
+//  sh_receipts_fn: extend the covered prefix by one batch receipt, or
+//  report the gap before it.
+static int
+s_cover (const sh_receipts_entry_t *e, void *arg)
+{
+    s_cover_t *c = arg;
+    const sh_receipts_batch_t *b = &e->u.batch;
+    if (e->malformed || b->count == 0 || b->first_seq == 0)
+        return 0;
+    uint64_t last = b->first_seq + b->count - 1;
+    if (last < b->first_seq || last <= c->covered)
+        return 0;                       //  overflowing or already covered
+    if (b->first_seq > c->covered + 1) {
+        if (c->covered + 1 > c->upto)
+            return 1;                   //  past what was asked
+        uint64_t gap_end = b->first_seq - 1 < c->upto ? b->first_seq - 1 : c->upto;
+        if (c->fn (c->covered + 1, gap_end, c->arg)) {
+            c->stopped = true;
+            return 1;
+        }
+    }
+    c->covered = last;
+    return c->covered >= c->upto;
+}
+
+sh_err
+sh_receipts_uncovered (sh_store_txn_t *txn, uint64_t from, uint64_t upto, sh_receipts_gap_fn *fn, void *arg)
+{
+    assert (txn && fn && from >= 1);
+    if (upto < from)
+        return SH_OK;
+    s_cover_t c = { from, upto, from - 1, fn, arg, false };
+    sh_err rc = sh_receipts_each (txn, SH_RECEIPTS_BATCH, s_cover, &c);
+    if (rc == SH_OK && !c.stopped && c.covered < upto)
+        fn (c.covered + 1, upto, arg);
     return rc;
 }

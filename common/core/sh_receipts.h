@@ -15,15 +15,22 @@
         'b' || be64(first seq)       -> a batch receipt: be64(count) ||
                                         be64(first leaf) || be64(checkpoint
                                         size) || the left compact range of
-                                        [0, first leaf), hashes concatenated
+                                        [0, first leaf) (popcount(first
+                                        leaf) hashes) || the right compact
+                                        range of [first leaf + count, size)
+                                        (sh_merkle_right_range), hashes
+                                        concatenated; an Ack's receipt has
+                                        an empty right range (its batch
+                                        ends the tree), a Proof's run may not
     and in the META database
         "hub.key"                    -> 64 lower-case hex digits: the hub key
                                         the checkpoints were taken from
     A checkpoint is stored with the proof from the one held before it (one
     write transaction per Welcome or Ack); a batch receipt says that this
     node's changes first seq .. first seq + count - 1 are the leaves first
-    leaf .. first leaf + count - 1 of the checkpoint of that size, the last
-    ones of its tree (sh_merkle_range_root).
+    leaf .. first leaf + count - 1 of the checkpoint of that size
+    (sh_merkle_span_root). Receipts from Acks and from Proofs (a later
+    sync's Prove, 13.18) are alike.
 
     Functions work inside the caller's transaction (sh_store.h rules): the
     put functions in a write transaction, the others in any. Values handed
@@ -81,8 +88,9 @@ typedef struct {
     uint64_t count;                     //  .. first_seq + count - 1
     uint64_t first_leaf;                //  are the leaves first_leaf .. first_leaf + count - 1
     uint64_t size;                      //  of the checkpoint of this size
-    const uint8_t (*range)[SH_HASH_BYTES];  //  the left compact range of [0, first_leaf)
-    size_t n_range;                     //  its length
+    const uint8_t (*range)[SH_HASH_BYTES];  //  the left compact range of [0, first_leaf), then
+                                        //  the right one of [first_leaf + count, size)
+    size_t n_range;                     //  their length
 } sh_receipts_batch_t;
 
 //  One entry as sh_receipts_each hands it out.
@@ -144,6 +152,20 @@ SH_NODISCARD sh_err sh_receipts_hub_key (sh_store_txn_t *txn, char hex[SH_HEX_BY
 SH_NODISCARD sh_err sh_receipts_latest (sh_store_txn_t *txn, const sh_hubid_t *hub,
                                         sh_receipts_head_t *out);
 
+//  The held checkpoint of tree size size ('c' entry), opened with hub: its
+//  size and root. SH_ENOTFOUND if none of that size is held; SH_ECRYPTO
+//  when it does not open with hub or names another size; store errors.
+SH_NODISCARD sh_err sh_receipts_checkpoint_at (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t size,
+                                               sh_receipts_head_t *out);
+
+//  Call fn (first, last, arg) for every maximal run first .. last of seqs
+//  in [from, upto] (from >= 1) that no well-formed batch receipt covers, in
+//  seq order; a non-zero return stops the walk. Receipts are not checked
+//  here (sh_receipts_check_batch does that). SH_OK, or a store error.
+typedef int (sh_receipts_gap_fn) (uint64_t first, uint64_t last, void *arg);
+SH_NODISCARD sh_err sh_receipts_uncovered (sh_store_txn_t *txn, uint64_t from, uint64_t upto,
+                                           sh_receipts_gap_fn *fn, void *arg);
+
 //  Call fn for every entry of kind, in key order (checkpoints and batch
 //  receipts by size and seq, proofs by old then new size); a non-zero
 //  return stops the walk. The entry and what it points to are valid during
@@ -168,8 +190,8 @@ SH_NODISCARD sh_err sh_receipts_check_extends (const sh_receipts_head_t *held, c
 //  log, hashed as leaves with batch's range, give root -- the root of the
 //  checkpoint of batch->size? SH_OK when they do. SH_EINVAL when the batch
 //  cannot be a receipt of that checkpoint (count 0 or over
-//  SH_RECEIPTS_BATCH_MAX, first_leaf + count != size); SH_ECRYPTO when the
-//  root differs (or the range does not fit first_leaf); SH_ENOMEM; the
+//  SH_RECEIPTS_BATCH_MAX, first_leaf + count > size); SH_ECRYPTO when the
+//  root differs (or the range does not fit first_leaf, count and size); SH_ENOMEM; the
 //  error of reading one of the changes (SH_ENOTFOUND: not held), with
 //  *failed_seq (may be NULL) set to its seq. *failed_seq is 0 when no read
 //  failed.

@@ -1,6 +1,7 @@
 /*  sh_replica -- one node's replica: its directory, store, key and clock. */
 #include "sh_replica.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,7 +250,10 @@ sh_replica_clock_state (sh_replica_t *self, sh_store_txn_t *txn, sh_clock_state_
 sh_err
 sh_replica_clock_correct (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *seq)
 {
-    uint64_t now = s_clock (self);
+    uint64_t now = s_clock (self), behind;
+    sh_err brc = sh_replica_behind (self, txn, &behind, NULL);
+    if (brc || behind)
+        return brc ? brc : SH_EBEHIND;      //  a correction would fork a node behind its chain
     if ((self->hlc.last >> 16) <= now + SH_CLOCK_BOUND_MS)
         return SH_ENOTFOUND;
     if (now + SH_CLOCK_BOUND_MS > UINT64_MAX >> 17)
@@ -261,12 +265,83 @@ sh_replica_clock_correct (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *seq
 }
 
 sh_err
+sh_replica_behind (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *hub_head, uint64_t *my_head)
+{
+    assert (self && txn && hub_head);
+    uint8_t hash[SH_HASH_BYTES];
+    sh_err rc = sh_store_meta_get_u64 (txn, SH_REPLICA_OWN_BEHIND, hub_head);
+    if (rc == SH_ENOTFOUND) {
+        *hub_head = 0;
+        rc = SH_OK;
+    }
+    if (rc == SH_OK && my_head)
+        rc = sh_changelog_head (txn, sh_key_public (self->key), my_head, hash);
+    return rc;
+}
+
+void
+sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len)
+{
+    sh_store_txn_t *txn;
+    uint64_t hub_head = 0, my_head = 0;
+    sh_err rc = sh_store_begin (self->store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_replica_behind (self, txn, &hub_head, &my_head);
+    sh_store_abort (&txn);
+    if (rc)
+        snprintf (msg, len, "%s", sh_strerror (SH_EBEHIND));
+    else
+    if (hub_head == SH_REPLICA_BEHIND_UNKNOWN)
+        snprintf (msg, len, "this node is a backup copy whose head no sync has confirmed yet (this store holds "
+                  "its changes up to %llu); run shouhe-node sync first", (unsigned long long) my_head);
+    else
+        snprintf (msg, len, "this node is behind its own chain: the hub holds its changes up to %llu, this "
+                  "store only up to %llu (restored from a backup?); run shouhe-node sync first",
+                  (unsigned long long) hub_head, (unsigned long long) my_head);
+}
+
+sh_err
+sh_replica_backup (sh_replica_t *self, const char *dest)
+{
+    assert (self && dest);
+    if (mkdir (dest, 0700) != 0)
+        return errno == EEXIST ? SH_EEXIST : sh_err_errno ();
+    char *kp = s_key_path (dest);
+    if (!kp)
+        return SH_ENOMEM;
+    sh_err rc = sh_store_copy (self->store, dest);
+    sh_store_t *copy = NULL;
+    sh_store_txn_t *txn = NULL;
+    if (rc == SH_OK)
+        rc = sh_store_open (&copy, dest, false, 0);
+    if (rc == SH_OK)
+        rc = sh_store_begin (copy, true, &txn);
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_u64 (txn, SH_REPLICA_OWN_BEHIND, SH_REPLICA_BEHIND_UNKNOWN);
+    if (rc == SH_OK)
+        rc = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    sh_store_close (&copy);
+    //  the key file last, as at creation: its presence marks a complete copy
+    if (rc == SH_OK)
+        rc = sh_key_save (self->key, kp);
+    free (kp);
+    return rc;
+}
+
+sh_err
 sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t kind,
                   const uint8_t *id, size_t id_len, sh_op_t op,
                   const uint8_t *body, size_t body_len, uint64_t *seq)
 {
     if (!sh_replica_in_scope (self, region))
         return SH_ESCOPE;
+    //  a restored node must fetch its own chain back before it writes on,
+    //  else its next change would fork it (docs/protocol.md 13.12)
+    uint64_t behind;
+    sh_err brc = sh_replica_behind (self, txn, &behind, NULL);
+    if (brc || behind)
+        return brc ? brc : SH_EBEHIND;
     sh_clock_state_t st;
     sh_err rc = sh_replica_clock_state (self, txn, &st);
     if (rc)

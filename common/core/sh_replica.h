@@ -65,12 +65,45 @@ bool sh_replica_in_scope (const sh_replica_t *self, const char *region);
 //  Begin a write transaction for one or more writes (sh_store_commit ends it).
 SH_NODISCARD sh_err sh_replica_begin (sh_replica_t *self, sh_store_txn_t **txn);
 
+//  META name: be64(the hub's head of this node's chain), set while the node
+//  knows the hub holds more of its own chain than its store (restored from
+//  an older backup; docs/protocol.md 8 and 13.12). Local writes are refused
+//  while it is set; sync deletes it once the node's head reaches it.
+#define SH_REPLICA_OWN_BEHIND "own.behind"
+
+//  The value of own.behind in a backup copy (sh_replica_backup): the hub's
+//  head is not known yet; the first sync's Welcome replaces or deletes it.
+#define SH_REPLICA_BEHIND_UNKNOWN UINT64_MAX
+
+//  Is this node behind its own chain? *hub_head: the value of meta
+//  own.behind (0 when absent: not behind); *my_head (may be NULL): this
+//  node's own head. SH_OK; store errors (SH_ECORRUPT for a malformed value).
+SH_NODISCARD sh_err sh_replica_behind (sh_replica_t *self, sh_store_txn_t *txn, uint64_t *hub_head,
+                                       uint64_t *my_head);
+
+//  Explain SH_EBEHIND to the clerk in msg[0 .. len) ("this node is behind
+//  its own chain: the hub holds its changes up to N, this store only up to
+//  M (restored from a backup?); run shouhe-node sync first"), with figures
+//  read in a read transaction of its own.
+void sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len);
+
+//  Back the node up into the new directory dest (created 0700; SH_EEXIST
+//  if it exists): a compacted hot copy of the store (sh_store_copy) and
+//  the key file (0600), the copy marked with own.behind =
+//  SH_REPLICA_BEHIND_UNKNOWN, so that once restored it refuses local
+//  writes until a sync has confirmed its head (docs/protocol.md 13.12).
+//  The node itself is not changed. On failure dest may hold a partial
+//  copy (no key file unless the store was copied). Errors as errno
+//  (SH_ESYSERR), key or store errors.
+SH_NODISCARD sh_err sh_replica_backup (sh_replica_t *self, const char *dest);
+
 //  Record one local write as a signed change inside txn: chain, sign,
 //  append to the log, merge. body is borrowed (NULL for OP_DELETE). On
 //  success *seq (may be NULL) is the change's seq. SH_ESCOPE if region is
 //  outside the scope; SH_EPROTO if the body does not fit its kind;
-//  SH_ECLOCK, writing nothing, while the clock forbids local writes
-//  (sh_replica_clock_state: docs/protocol.md 5.3).
+//  SH_EBEHIND while meta own.behind is set (sh_replica_behind_message
+//  explains it); SH_ECLOCK, writing nothing, while the clock forbids local
+//  writes (sh_replica_clock_state: docs/protocol.md 5.3).
 SH_NODISCARD sh_err sh_replica_write (sh_replica_t *self, sh_store_txn_t *txn,
                                       const char *region, sh_kind_t kind,
                                       const uint8_t *id, size_t id_len, sh_op_t op,

@@ -162,6 +162,17 @@ s_out (const MDB_val *key, const MDB_val *val,
  * Environment
  * -------------------------------------------------------------------------- */
 
+//  dir/data.mdb, in a new string the caller frees (NULL: out of memory).
+static char *
+s_data_path (const char *dir)
+{
+    size_t len = strlen (dir) + sizeof "/data.mdb";
+    char *path = malloc (len);
+    if (path)
+        snprintf (path, len, "%s/data.mdb", dir);
+    return path;
+}
+
 sh_err
 sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes)
 {
@@ -172,11 +183,9 @@ sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes)
     //  Without create, a directory that holds no data.mdb holds no store:
     //  say so rather than letting LMDB make an empty one.
     if (!create) {
-        size_t len = strlen (dir) + sizeof "/data.mdb";
-        char *path = malloc (len);
+        char *path = s_data_path (dir);
         if (!path)
             return SH_ENOMEM;
-        snprintf (path, len, "%s/data.mdb", dir);
         struct stat st;
         int rc = stat (path, &st);
         int e = errno;
@@ -294,15 +303,21 @@ sh_err
 sh_store_copy (sh_store_t *self, const char *dir)
 {
     assert (self && dir);
-    int rc = mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
-    if (rc)
-        return s_err (rc);
-    char path[PATH_MAX];
-    if (snprintf (path, sizeof path, "%s/data.mdb", dir) >= (int) sizeof path)
-        return SH_EINVAL;
-    if (chmod (path, 0600) != 0)
-        return SH_ESYSERR | errno;
-    return SH_OK;
+    char *path = s_data_path (dir);
+    if (!path)
+        return SH_ENOMEM;
+    struct stat st;
+    sh_err rc = SH_OK;
+    if (lstat (path, &st) == 0)
+        rc = SH_EEXIST;
+    int mrc = rc ? 0 : mdb_env_copy2 (self->env, dir, MDB_CP_COMPACT);
+    if (mrc)
+        rc = s_err (mrc);
+    //  LMDB creates the copy with 0666 less the umask: make it the store's 0600
+    if (rc == SH_OK && chmod (path, 0600) != 0)
+        rc = sh_err_errno ();
+    free (path);
+    return rc;
 }
 
 void

@@ -93,13 +93,15 @@ void sh_store_close (sh_store_t **self_p);
 //  page written), *map the map size. Either may be NULL.
 SH_NODISCARD sh_err sh_store_usage (sh_store_t *self, size_t *used, size_t *map);
 
+//  A compacted hot copy of the store (LMDB's copy with compaction: a
+//  consistent snapshot taken in a read transaction, free pages left out)
+//  into the existing empty directory dir, as dir/data.mdb of mode 0600.
+//  Writers may go on meanwhile. SH_EEXIST if dir already holds a data.mdb;
+//  other errors as errno (SH_ESYSERR) or store errors.
+SH_NODISCARD sh_err sh_store_copy (sh_store_t *self, const char *dir);
+
 //  Directory the store lives in (valid as long as the store).
 const char *sh_store_dir (const sh_store_t *self);
-
-//  Write a consistent, compacted copy of the store into the existing
-//  empty directory dir (LMDB's mdb_env_copy2 with MDB_CP_COMPACT: a read
-//  transaction, so writers go on meanwhile). The copy is mode 0600.
-SH_NODISCARD sh_err sh_store_copy (sh_store_t *self, const char *dir);
 
 //  Begin a transaction. A write transaction blocks until no other write
 //  transaction is open on this environment.

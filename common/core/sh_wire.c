@@ -12,6 +12,7 @@ _Static_assert ((int) SH_WIRE_ERR_RECOVERING == (int) SHOUHE__V1__ERROR_CODE__ER
 _Static_assert ((int) SH_WIRE_TAKEN == (int) SHOUHE__V1__ENVELOPE__BODY_TAKEN, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_ERR_MALFORMED == (int) SHOUHE__V1__ERROR_CODE__ERR_MALFORMED, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_PONG == (int) SHOUHE__V1__ENVELOPE__BODY_PONG, "types are Envelope field numbers");
+_Static_assert ((int) SH_WIRE_PROOF == (int) SHOUHE__V1__ENVELOPE__BODY_PROOF, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_HELLO == (int) SHOUHE__V1__ENVELOPE__BODY_HELLO, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_ROLE_AUDITOR == (int) SHOUHE__V1__PEER_ROLE__PEER_AUDITOR, "roles follow wire.proto");
 
@@ -56,6 +57,8 @@ typedef struct {
     sh_wire_key_t *keys;                //  batch key array
     uint8_t (*proof_a)[SH_HASH_BYTES];  //  welcome consistency / ack range
     uint8_t (*proof_b)[SH_HASH_BYTES];  //  ack consistency
+    sh_wire_run_t *runs;                //  proof runs
+    uint8_t (*run_hashes)[SH_HASH_BYTES]; //  their hashes, one array for all runs
 } s_decoded_t;
 
 //  Copy n 32-byte hashes into a new array; false if one has another length.
@@ -202,6 +205,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.batch.since = b->since;
     m->u.batch.next = b->next;
     m->u.batch.done = b->done;
+    m->u.batch.own = b->has_own && b->own;
     m->u.batch.n = b->n_changes;
     sh_err rc = s_changes (d, b->n_changes, b->changes, &m->u.batch.changes, why);
     if (rc)
@@ -302,6 +306,49 @@ s_fill_chunk (sh_wire_msg_t *m, const Shouhe__V1__Chunk *c, const char **why)
     return SH_OK;
 }
 
+//  A Proof: at most SH_WIRE_RUNS_MAX runs of 1..SH_WIRE_PROVE_MAX changes,
+//  each with at most SH_WIRE_RUN_HASHES_MAX hashes of 32 bytes.
+static sh_err
+s_fill_proof (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
+{
+    Shouhe__V1__Proof *p = d->env->proof;
+    m->u.proof.first_seq = p->first_seq;
+    m->u.proof.checkpoint_size = p->checkpoint_size;
+    if (p->n_runs > SH_WIRE_RUNS_MAX) {
+        *why = "a proof has too many runs";
+        return SH_EPROTO;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < p->n_runs; i++) {
+        if (p->runs[i]->n_hashes > SH_WIRE_RUN_HASHES_MAX || p->runs[i]->count == 0
+        ||  p->runs[i]->count > SH_WIRE_PROVE_MAX) {
+            *why = "a proof run is empty, too long or has too many hashes";
+            return SH_EPROTO;
+        }
+        total += p->runs[i]->n_hashes;
+    }
+    d->runs = s_fault_calloc (&d->fault, p->n_runs ? p->n_runs : 1, sizeof *d->runs);
+    d->run_hashes = s_fault_calloc (&d->fault, total ? total : 1, SH_HASH_BYTES);
+    if (!d->runs || !d->run_hashes)
+        return SH_ENOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < p->n_runs; i++) {
+        Shouhe__V1__ProofRun *r = p->runs[i];
+        sh_wire_run_t *o = &d->runs[i];
+        *o = (sh_wire_run_t) { r->first_seq, r->count, r->first_leaf, r->n_hashes, d->run_hashes + at };
+        for (size_t k = 0; k < r->n_hashes; k++, at++) {
+            if (r->hashes[k].len != SH_HASH_BYTES) {
+                *why = "a proof hash is not 32 bytes";
+                return SH_EPROTO;
+            }
+            memcpy (d->run_hashes[at], r->hashes[k].data, SH_HASH_BYTES);
+        }
+    }
+    m->u.proof.n_runs = p->n_runs;
+    m->u.proof.runs = d->runs;
+    return SH_OK;
+}
+
 static sh_err
 s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
 {
@@ -320,6 +367,7 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         case SHOUHE__V1__ENVELOPE__BODY_PULL:
             m->u.pull.since = e->pull->since;
             m->u.pull.max = e->pull->max;
+            m->u.pull.own_from = e->pull->has_own_from ? e->pull->own_from : 0;
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_BATCH:
             return s_fill_batch (m, d, why);
@@ -337,6 +385,12 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
             return SH_OK;
         case SHOUHE__V1__ENVELOPE__BODY_CHUNK:
             return s_fill_chunk (m, e->chunk, why);
+        case SHOUHE__V1__ENVELOPE__BODY_PROVE:
+            m->u.prove.first_seq = e->prove->first_seq;
+            m->u.prove.count = e->prove->count;
+            return SH_OK;
+        case SHOUHE__V1__ENVELOPE__BODY_PROOF:
+            return s_fill_proof (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_OFFER:
             return s_fill_offer (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_TAKEN:
@@ -410,6 +464,8 @@ sh_wire_msg_fini (sh_wire_msg_t *msg)
         free (d->keys);
         free (d->proof_a);
         free (d->proof_b);
+        free (d->runs);
+        free (d->run_hashes);
         free (d);
     }
     uint32_t v = msg->version;
@@ -462,6 +518,11 @@ typedef struct {
     Shouhe__V1__Pong pong;
     Shouhe__V1__Fetch fetch;
     Shouhe__V1__Chunk chunk;
+    Shouhe__V1__Prove prove;
+    Shouhe__V1__Proof proof;
+    Shouhe__V1__ProofRun *runs;         //  proof runs
+    Shouhe__V1__ProofRun **run_ptrs;    //  and pointers to them
+    ProtobufCBinaryData *run_hashes;    //  their hashes, one array for all runs
     Shouhe__V1__Offer offer;
     Shouhe__V1__Taken taken;
     ProtobufCBinaryData *changes;       //  push/batch changes
@@ -479,6 +540,9 @@ s_pack_fini (s_pack_t *p)
     free (p->key_ptrs);
     free (p->proof1);
     free (p->proof2);
+    free (p->runs);
+    free (p->run_ptrs);
+    free (p->run_hashes);
 }
 
 static sh_err
@@ -538,6 +602,8 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     b->since = m->u.batch.since;
     b->next = m->u.batch.next;
     b->done = m->u.batch.done;
+    b->has_own = m->u.batch.own;
+    b->own = m->u.batch.own;
     b->n_changes = m->u.batch.n;
     b->changes = p->changes = s_bin_array (m->u.batch.changes, m->u.batch.n);
     p->key_entries = calloc (nk ? nk : 1, sizeof *p->key_entries);
@@ -620,6 +686,39 @@ s_pack_error (s_pack_t *p, const sh_wire_msg_t *m)
     p->e.error = e;
 }
 
+static sh_err
+s_pack_proof (s_pack_t *p, const sh_wire_msg_t *m)
+{
+    size_t n = m->u.proof.n_runs, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += m->u.proof.runs[i].n_hashes;
+    p->runs = calloc (n ? n : 1, sizeof *p->runs);
+    p->run_ptrs = calloc (n ? n : 1, sizeof *p->run_ptrs);
+    p->run_hashes = calloc (total ? total : 1, sizeof *p->run_hashes);
+    if (!p->runs || !p->run_ptrs || !p->run_hashes)
+        return SH_ENOMEM;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sh_wire_run_t *r = &m->u.proof.runs[i];
+        Shouhe__V1__ProofRun *o = &p->runs[i];
+        *o = (Shouhe__V1__ProofRun) SHOUHE__V1__PROOF_RUN__INIT;
+        o->first_seq = r->first_seq;
+        o->count = r->count;
+        o->first_leaf = r->first_leaf;
+        o->n_hashes = r->n_hashes;
+        o->hashes = p->run_hashes + at;
+        for (size_t k = 0; k < r->n_hashes; k++)
+            p->run_hashes[at++] = (ProtobufCBinaryData) { SH_HASH_BYTES, r->hashes[k] };
+        p->run_ptrs[i] = o;
+    }
+    p->proof.first_seq = m->u.proof.first_seq;
+    p->proof.checkpoint_size = m->u.proof.checkpoint_size;
+    p->proof.n_runs = n;
+    p->proof.runs = p->run_ptrs;
+    p->e.proof = &p->proof;
+    return SH_OK;
+}
+
 //  Point p->e's body at the message of m's type. SH_EINVAL for an unknown type.
 static sh_err
 s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
@@ -641,6 +740,8 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
         case SH_WIRE_PULL:
             p->pull.since = m->u.pull.since;
             p->pull.max = m->u.pull.max;
+            p->pull.has_own_from = m->u.pull.own_from != 0;
+            p->pull.own_from = m->u.pull.own_from;
             p->e.pull = &p->pull;
             return SH_OK;
         case SH_WIRE_BATCH:
@@ -667,6 +768,13 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
             p->chunk.data = (ProtobufCBinaryData) { m->u.chunk.len, (uint8_t *) m->u.chunk.data };
             p->e.chunk = &p->chunk;
             return SH_OK;
+        case SH_WIRE_PROVE:
+            p->prove.first_seq = m->u.prove.first_seq;
+            p->prove.count = m->u.prove.count;
+            p->e.prove = &p->prove;
+            return SH_OK;
+        case SH_WIRE_PROOF:
+            return s_pack_proof (p, m);
         case SH_WIRE_OFFER:
             return s_pack_offer (p, m);
         case SH_WIRE_TAKEN:
@@ -693,6 +801,8 @@ sh_wire_encode (const sh_wire_msg_t *m, uint8_t **out, size_t *out_len)
         .pong = SHOUHE__V1__PONG__INIT,
         .fetch = SHOUHE__V1__FETCH__INIT,
         .chunk = SHOUHE__V1__CHUNK__INIT,
+        .prove = SHOUHE__V1__PROVE__INIT,
+        .proof = SHOUHE__V1__PROOF__INIT,
         .offer = SHOUHE__V1__OFFER__INIT,
         .taken = SHOUHE__V1__TAKEN__INIT,
     };
@@ -715,8 +825,8 @@ const char *
 sh_wire_type_name (sh_wire_type_t type)
 {
     static const char *const names[] = { "none", "?", "hello", "welcome", "push", "ack", "pull",
-                                         "batch", "error", "ping", "pong", "fetch", "chunk", "?", "?",
-                                         "offer", "taken" };
+                                         "batch", "error", "ping", "pong", "fetch", "chunk",
+                                         "prove", "proof", "offer", "taken" };
     return (int) type >= 0 && type <= SH_WIRE_TAKEN ? names[type] : "?";
 }
 

@@ -30,6 +30,9 @@
 #define SH_WIRE_NOTE_MAX 4096               //  longest checkpoint note
 #define SH_WIRE_PROOF_MAX 65                //  most hashes in a proof or range
 #define SH_WIRE_CHUNK_MAX (1u << 20)        //  largest Chunk of an export
+#define SH_WIRE_PROVE_MAX 1024              //  most changes one Proof proves
+#define SH_WIRE_RUNS_MAX 64                 //  most runs in one Proof
+#define SH_WIRE_RUN_HASHES_MAX 128          //  most hashes in one run: two compact ranges
 
 typedef enum {
     SH_WIRE_NONE = 0,
@@ -44,6 +47,8 @@ typedef enum {
     SH_WIRE_PONG = 10,
     SH_WIRE_FETCH = 11,
     SH_WIRE_CHUNK = 12,
+    SH_WIRE_PROVE = 13,
+    SH_WIRE_PROOF = 14,
     SH_WIRE_OFFER = 15,
     SH_WIRE_TAKEN = 16
 } sh_wire_type_t;
@@ -74,6 +79,19 @@ typedef struct {
     bool revoked;                       //  revoked at the hub
 } sh_wire_key_t;
 
+//  One run of a Proof (docs/protocol.md 13.5): the node's changes
+//  first_seq .. first_seq + count - 1 are the leaves first_leaf .. first_leaf
+//  + count - 1 of the tree of the Proof's checkpoint_size; hashes: the left
+//  compact range of [0, first_leaf), then the compact range of
+//  [first_leaf + count, checkpoint_size).
+typedef struct {
+    uint64_t first_seq;                 //  first change of the run
+    uint32_t count;                     //  changes in it (>= 1)
+    uint64_t first_leaf;                //  leaf index of its first change
+    size_t n_hashes;                    //  hashes in the two ranges
+    uint8_t (*hashes)[SH_HASH_BYTES];   //  the ranges (borrowed)
+} sh_wire_run_t;
+
 typedef struct {
     sh_wire_type_t type;                //  which body
     uint32_t version;                   //  protocol version (encode: 0 means SH_WIRE_VERSION)
@@ -94,9 +112,9 @@ typedef struct {
                  uint64_t first_leaf;
                  size_t n_range; uint8_t (*range)[SH_HASH_BYTES];
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES]; } ack;
-        struct { uint64_t since; uint32_t max; } pull;
+        struct { uint64_t since; uint32_t max; uint64_t own_from; } pull;    //  own_from 0: absent
         struct { uint64_t since, next; size_t n; sh_wire_bytes_t *changes;
-                 size_t n_keys; sh_wire_key_t *keys; bool done;
+                 size_t n_keys; sh_wire_key_t *keys; bool done; bool own;
                  const char *checkpoint;                      //  or NULL
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
                  size_t n_indexes; uint64_t *indexes; } batch; //  n_indexes: 0 or n
@@ -105,6 +123,8 @@ typedef struct {
         struct { uint64_t nonce; } ping;    //  also pong
         struct { uint64_t offset; uint32_t max; } fetch;
         struct { uint64_t offset, total; const uint8_t *data; size_t len; } chunk;
+        struct { uint64_t first_seq; uint32_t count; } prove;
+        struct { uint64_t first_seq, checkpoint_size; size_t n_runs; sh_wire_run_t *runs; } proof;
         struct { const char *checkpoint;                      //  or NULL
                  size_t n; sh_wire_bytes_t *leaves; uint64_t *positions; bool last; } offer;
         struct { uint32_t taken; uint64_t size, target; bool recovering;

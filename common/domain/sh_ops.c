@@ -16,6 +16,17 @@
 #define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
 #define S_TEXT_MAX 4000   //  longest free text accepted in one field
 
+//  Explain a failed write in msg: what failed and why (a node behind its
+//  own chain gets the figures and what to do).
+static void
+s_write_failed (sh_replica_t *r, sh_err rc, char *msg, const char *what)
+{
+    if (rc == SH_EBEHIND)
+        sh_replica_behind_message (r, msg, SH_OPS_MSG_BYTES);
+    else
+        S_MSG ("%s: %s", what, sh_strerror (rc));
+}
+
 //  ---------------------------------------------------------------------
 //  Validation helpers
 
@@ -157,7 +168,7 @@ s_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_t *id
         S_MSG ("region %s is outside this node's scope %s", region, sh_replica_scope (r));
     else
     if (rc)
-        S_MSG ("cannot record the change: %s", sh_strerror (rc));
+        s_write_failed (r, rc, msg, "cannot record the change");
     return rc;
 }
 
@@ -318,7 +329,7 @@ sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtya
     int point;
     sh_err rc = s_courtyard_check (r, txn, c, &point, msg);
     if (rc == SH_OK && (rc = s_courtyard_write (r, txn, c, point)) != SH_OK)
-        S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
+        s_write_failed (r, rc, msg, "cannot record the courtyard");
     return rc;
 }
 
@@ -333,7 +344,7 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
     }
     rc = sh_ops_courtyard_put (r, txn, c, msg);
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
-        S_MSG ("cannot record the courtyard: %s", sh_strerror (rc));
+        s_write_failed (r, rc, msg, "cannot record the courtyard");
     sh_store_abort (&txn);
     return rc;
 }
@@ -628,7 +639,7 @@ s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, ch
         S_MSG ("matter %s is in region %s, outside this node's scope %s", hex, region, sh_replica_scope (r));
     else
     if (rc)
-        S_MSG ("cannot record the change: %s", sh_strerror (rc));
+        s_write_failed (r, rc, msg, "cannot record the change");
 out:
     sh_store_abort (&txn);
     return rc;
@@ -842,7 +853,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
                    sh_replica_scope (r));
         else
         if (rc)
-            S_MSG ("cannot record the change: %s", sh_strerror (rc));
+            s_write_failed (r, rc, msg, "cannot record the change");
     }
     sh_store_abort (&txn);
     return rc;

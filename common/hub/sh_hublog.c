@@ -448,6 +448,52 @@ s_pull_limit (sh_store_txn_t *txn, sh_hublog_batch_t *b, uint64_t *size)
     return rc;
 }
 
+//  A copy of len bytes at the end of m; false when out of memory.
+static bool
+s_mem_add (s_mem_t *m, const uint8_t *bytes, size_t len)
+{
+    if (m->len + len > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64 * 1024;
+        while (cap < m->len + len)
+            cap *= 2;
+        uint8_t *nb = realloc (m->buf, cap);
+        if (!nb)
+            return false;
+        m->buf = nb;
+        m->cap = cap;
+    }
+    memcpy (m->buf + m->len, bytes, len);
+    m->len += len;
+    return true;
+}
+
+//  Set up an empty batch answering since, of at most *max changes (1 ..
+//  SH_WIRE_MAX_CHANGES, *max clamped), with room for as many keys when keys
+//  is set, the offsets array the caller frees and a read transaction
+//  (*txn; the caller aborts it). SH_ENOMEM (b then holds nothing) or the
+//  store's error (b holds its arrays).
+static sh_err
+s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t *max, bool keys, size_t **offs,
+              sh_store_txn_t **txn)
+{
+    memset (b, 0, sizeof *b);
+    if (*max == 0)
+        *max = 1;
+    if (*max > SH_WIRE_MAX_CHANGES)
+        *max = SH_WIRE_MAX_CHANGES;
+    b->mem_ = calloc (1, sizeof (s_mem_t));
+    b->changes = calloc (*max, sizeof *b->changes);
+    b->keys = keys ? calloc (*max, sizeof *b->keys) : NULL;
+    *offs = calloc (*max, sizeof **offs);
+    if (!b->mem_ || !b->changes || (keys && !b->keys) || !*offs) {
+        free (*offs);
+        sh_hublog_batch_fini (b);
+        return SH_ENOMEM;
+    }
+    b->since = since;
+    return sh_store_begin (store, false, txn);
+}
+
 sh_err
 sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
                 uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
@@ -456,24 +502,15 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     size_t sl = strlen (scope);
     if (sl != 6 && sl != 9 && sl != 12)
         return SH_EINVAL;
-    if (max == 0)
-        max = 1;
-    if (max > SH_WIRE_MAX_CHANGES)
-        max = SH_WIRE_MAX_CHANGES;
-    s_mem_t *m = calloc (1, sizeof *m);
-    b->mem_ = m;
-    b->changes = calloc (max, sizeof *b->changes);
-    b->keys = calloc (max, sizeof *b->keys);
-    b->indexes = calloc (max, sizeof *b->indexes);
-    size_t *offs = calloc (max, sizeof *offs);
-    if (!m || !b->changes || !b->keys || !b->indexes || !offs) {
-        free (offs);
-        sh_hublog_batch_fini (b);
-        return SH_ENOMEM;
-    }
-    b->since = since;
-    sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (store, false, &txn);
+    size_t *offs;
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = s_batch_open (b, store, since, &max, true, &offs, &txn);
+    if (rc == SH_ENOMEM && !b->mem_)
+        return rc;
+    s_mem_t *m = b->mem_;
+    b->indexes = rc == SH_OK ? calloc (max, sizeof *b->indexes) : NULL;
+    if (rc == SH_OK && !b->indexes)
+        rc = SH_ENOMEM;
     uint64_t size = 0;
     if (rc == SH_OK)
         rc = s_pull_limit (txn, b, &size);
@@ -534,24 +571,13 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
         sh_change_fini (&c);
         if (skip || rc)
             continue;
-        if (m->len + len > m->cap) {
-            size_t cap = m->cap ? m->cap * 2 : 64 * 1024;
-            while (cap < m->len + len)
-                cap *= 2;
-            uint8_t *nb = realloc (m->buf, cap);
-            if (!nb) {
-                rc = SH_ENOMEM;
-                break;
-            }
-            m->buf = nb;
-            m->cap = cap;
+        if (!s_mem_add (m, bytes, len)) {
+            rc = SH_ENOMEM;
+            break;
         }
-        memcpy (m->buf + m->len, bytes, len);
         b->indexes[b->n] = index;
-        offs[b->n] = m->len;
-        b->changes[b->n].len = len;
-        b->n++;
-        m->len += len;
+        offs[b->n] = m->len - len;
+        b->changes[b->n++].len = len;
         b->bytes += len;
     }
     sh_store_cursor_close (&cur);
@@ -569,6 +595,49 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     }
     else
         b->next = next;
+    return SH_OK;
+}
+
+sh_err
+sh_hublog_pull_own (sh_store_t *store, const uint8_t author[SH_PUBKEY_BYTES], uint64_t from, uint32_t max,
+                    size_t max_bytes, sh_hublog_batch_t *b)
+{
+    assert (store && author && from >= 1);
+    size_t *offs;
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = s_batch_open (b, store, from, &max, false, &offs, &txn);
+    if (rc == SH_ENOMEM && !b->mem_)
+        return rc;
+    s_mem_t *m = b->mem_;
+    uint64_t head = 0, seq = from;
+    uint8_t hash[SH_HASH_BYTES];
+    if (rc == SH_OK)
+        rc = sh_changelog_head (txn, author, &head, hash);
+    for (; rc == SH_OK && seq <= head && b->n < max && (b->n == 0 || b->bytes < max_bytes); seq++) {
+        uint64_t index;
+        const uint8_t *bytes;
+        size_t len;
+        rc = sh_changelog_find (txn, author, seq, &index, NULL);
+        if (rc == SH_OK)
+            rc = sh_changelog_get (txn, index, &bytes, &len);
+        if (rc == SH_OK && !s_mem_add (m, bytes, len))
+            rc = SH_ENOMEM;
+        if (rc)
+            break;
+        offs[b->n] = m->len - len;
+        b->changes[b->n++].len = len;
+        b->bytes += len;
+    }
+    sh_store_abort (&txn);
+    for (size_t i = 0; i < b->n; i++)
+        b->changes[i].data = m->buf + offs[i];
+    free (offs);
+    if (rc) {
+        sh_hublog_batch_fini (b);
+        return rc == SH_ENOTFOUND ? SH_ECORRUPT : rc;   //  a hole below the head
+    }
+    b->next = seq;
+    b->done = seq > head;
     return SH_OK;
 }
 

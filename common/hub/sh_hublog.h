@@ -105,6 +105,16 @@ SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
                                     const uint8_t *exclude, uint64_t since, uint32_t max,
                                     size_t max_bytes, sh_hublog_batch_t *out);
 
+//  The node author's own changes from seq from (>= 1) on, in chain order,
+//  up to max changes and about max_bytes (at least one): the answer to a
+//  Pull with own_from (docs/protocol.md 13.9), for a node restored from an
+//  older backup. out->since = from, out->next = the seq after the last one
+//  given, out->done = the hub's head of author was reached (also when from
+//  is past it: no changes); no keys. SH_ECORRUPT if the chain has a hole.
+SH_NODISCARD sh_err sh_hublog_pull_own (sh_store_t *store, const uint8_t author[SH_PUBKEY_BYTES],
+                                        uint64_t from, uint32_t max, size_t max_bytes,
+                                        sh_hublog_batch_t *out);
+
 void sh_hublog_batch_fini (sh_hublog_batch_t *batch);
 
 //  Make sure the latest tree head is signed: when the tree has grown since

@@ -88,7 +88,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import
           "matter open" "matter step" "matter escalate" "matter close" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
-          "log verify" "log" "sync" "digest" "report" "clock correct" "clock")
+          "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help
@@ -118,13 +118,18 @@ expect_unchanged "$A" 2 "'init' does not take --name" "$NODE" init --dir "$T/x" 
 [ ! -e "$T/x" ] || fail "init with a foreign option created $T/x"
 expect_unchanged "$A" 2 "option '--dir' needs a value" "$NODE" key --dir
 expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" key --dir "$A" extra
+expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" backup --dir "$A"
+mkdir "$T/bk-exists"
+expect_unchanged "$A" 1 "exists; back up into a new directory" "$NODE" backup --dir "$A" "$T/bk-exists"
+expect_ok "$NODE" backup --dir "$A" "$T/bk"
+expect_eq "$("$NODE" digest --dir "$T/bk")" "$("$NODE" digest --dir "$A")" "digest of a backup copy"
 expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" courtyard show --dir "$A"
 
 # --dir is required by every command.
 for cmd in "${COMMANDS[@]}"; do
     args=()
     case $cmd in
-        "courtyard show"|"matter show"|"matter close") args=(X) ;;
+        "courtyard show"|"matter show"|"matter close"|"backup") args=(X) ;;
         "matter step"|"matter escalate") args=(X Y) ;;
         "import") args=(courtyards f.csv) ;;
     esac

@@ -291,7 +291,16 @@ s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, voi
                  m.type == SH_WIRE_ERROR ? sh_wire_error_name (m.u.error.code) : "",
                  m.type == SH_WIRE_ERROR ? m.u.error.message : "");
     FUZZ_CHECK (m.type == SH_WIRE_WELCOME || m.type == SH_WIRE_ACK || m.type == SH_WIRE_BATCH
-             || m.type == SH_WIRE_ERROR || m.type == SH_WIRE_PONG || m.type == SH_WIRE_CHUNK);
+             || m.type == SH_WIRE_ERROR || m.type == SH_WIRE_PONG || m.type == SH_WIRE_CHUNK
+             || m.type == SH_WIRE_PROOF);
+    if (m.type == SH_WIRE_PROOF) {
+        //  runs follow each other in seq from the Prove's first seq
+        uint64_t at = m.u.proof.first_seq;
+        for (size_t i = 0; i < m.u.proof.n_runs; i++) {
+            FUZZ_CHECK (m.u.proof.runs[i].first_seq == at && m.u.proof.runs[i].count > 0);
+            at += m.u.proof.runs[i].count;
+        }
+    }
     if (m.type == SH_WIRE_WELCOME)
         s_check_welcome (&m);
     if (m.type == SH_WIRE_ACK) {
@@ -307,7 +316,11 @@ s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, voi
             sh_change_t c;
             FUZZ_PASS (sh_change_open (&c, NULL, m.u.batch.changes[i].data, m.u.batch.changes[i].len, NULL));
             FUZZ_CHECK (strncmp (c.region, seen->scope, strlen (seen->scope)) == 0);
-            FUZZ_CHECK (!seen->node || memcmp (c.author, seen->key, SH_PUBKEY_BYTES) != 0);
+            //  a node never gets its own changes, but in an own Batch (Pull.own_from) only them
+            if (m.u.batch.own)
+                FUZZ_CHECK (memcmp (c.author, seen->key, SH_PUBKEY_BYTES) == 0);
+            else
+                FUZZ_CHECK (!seen->node || memcmp (c.author, seen->key, SH_PUBKEY_BYTES) != 0);
             sh_change_fini (&c);
         }
     }

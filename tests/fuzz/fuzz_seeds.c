@@ -152,6 +152,16 @@ s_envelopes (s_gen_t *g, sh_store_t *hub)
     s_envelope (g, "pull-b-since-3", S_B | S_HELLO, &pull);
     s_envelope (g, "pull-revoked", S_R | S_HELLO, &pull);
     s_envelope (g, "pull-no-session", S_A, &pull);
+    pull.u.pull.since = 0;
+    pull.u.pull.own_from = 2;
+    s_envelope (g, "pull-a-own", S_A | S_HELLO, &pull);
+    pull.u.pull.own_from = 0;
+
+    sh_wire_msg_t prove = { .type = SH_WIRE_PROVE };
+    prove.u.prove.first_seq = 1;
+    prove.u.prove.count = 3;
+    s_envelope (g, "prove-a", S_A | S_HELLO, &prove);
+    s_envelope (g, "prove-no-session", S_A, &prove);
 
     sh_wire_msg_t fetch = { .type = SH_WIRE_FETCH };
     fetch.u.fetch.max = 100;

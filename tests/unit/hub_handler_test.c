@@ -568,6 +568,127 @@ test_expire (void)
     s_hub_close (&hub);
 }
 
+//  Check a Proof as a node does: every run with who's changes (the
+//  fixture's chain) gives the root of the tree of its checkpoint_size.
+//  Returns the seqs it proves.
+static uint64_t
+s_check_proof (s_hub_t *hub, const sh_wire_msg_t *p, fuzz_key_id_t who)
+{
+    SH_CHECK (p->type == SH_WIRE_PROOF);
+    uint8_t root[SH_HASH_BYTES], got[SH_HASH_BYTES];
+    s_root (hub, p->u.proof.checkpoint_size, root);
+    uint64_t at = p->u.proof.first_seq;
+    for (size_t i = 0; i < p->u.proof.n_runs; i++) {
+        const sh_wire_run_t *r = &p->u.proof.runs[i];
+        SH_CHECK (r->first_seq == at && r->count >= 1 && r->count <= FUZZ_CHAIN_A);
+        uint8_t leaves[FUZZ_CHAIN_A][SH_HASH_BYTES];
+        for (uint32_t k = 0; k < r->count; k++) {
+            fuzz_bytes_t b;
+            SH_PASS (fuzz_chain (&b, NULL, who, r->first_seq + k, false));
+            sh_merkle_leaf_hash (leaves[k], b.data, b.len);
+            free (b.data);
+        }
+        size_t n_left = sh_merkle_left_count (r->first_leaf);
+        SH_CHECK (r->n_hashes >= n_left);
+        SH_PASS (sh_merkle_span_root ((const uint8_t (*)[SH_HASH_BYTES]) r->hashes, n_left, r->first_leaf,
+                                      (const uint8_t (*)[SH_HASH_BYTES]) leaves, r->count,
+                                      (const uint8_t (*)[SH_HASH_BYTES]) r->hashes + n_left, r->n_hashes - n_left,
+                                      p->u.proof.checkpoint_size, got));
+        SH_CHECK (!memcmp (got, root, SH_HASH_BYTES));
+        //  a tampered hash does not give the root
+        if (r->n_hashes) {
+            r->hashes[0][0] ^= 1;
+            SH_CHECK (sh_merkle_span_root ((const uint8_t (*)[SH_HASH_BYTES]) r->hashes, n_left, r->first_leaf,
+                                           (const uint8_t (*)[SH_HASH_BYTES]) leaves, r->count,
+                                           (const uint8_t (*)[SH_HASH_BYTES]) r->hashes + n_left,
+                                           r->n_hashes - n_left, p->u.proof.checkpoint_size, got) != SH_OK
+                      || memcmp (got, root, SH_HASH_BYTES) != 0);
+            r->hashes[0][0] ^= 1;
+        }
+        at += r->count;
+    }
+    return at - p->u.proof.first_seq;
+}
+
+//  Prove: runs of the node's changes proven in the session's checkpoint.
+static void
+test_prove (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    sh_wire_msg_t prove = { .type = SH_WIRE_PROVE, .u.prove = { 1, FUZZ_HUB_A } };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &prove, SH_WIRE_ERR_SESSION);
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &prove, &r);
+    SH_CHECK (r.u.proof.first_seq == 1 && r.u.proof.checkpoint_size == 7 && r.u.proof.n_runs >= 1);
+    SH_CHECK (s_check_proof (&hub, &r, FUZZ_KEY_A) == FUZZ_HUB_A);
+    sh_wire_msg_fini (&r);
+    //  past the hub's head: proven up to it; from 0 or none: nothing
+    prove.u.prove = (__typeof__ (prove.u.prove)) { 2, 100 };
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &prove, &r);
+    SH_CHECK (s_check_proof (&hub, &r, FUZZ_KEY_A) == FUZZ_HUB_A - 1);
+    sh_wire_msg_fini (&r);
+    prove.u.prove = (__typeof__ (prove.u.prove)) { 0, 5 };
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &prove, &r);
+    SH_CHECK (r.type == SH_WIRE_PROOF && r.u.proof.n_runs == 0);
+    sh_wire_msg_fini (&r);
+    //  after a Push the session's checkpoint is the Ack's: the proof is in that tree
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 3, false);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 3);
+    sh_wire_msg_fini (&r);
+    s_free_push (owned, 3);
+    prove.u.prove = (__typeof__ (prove.u.prove)) { 1, FUZZ_HUB_A + 3 };
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &prove, &r);
+    SH_CHECK (r.u.proof.checkpoint_size == 10);
+    SH_CHECK (s_check_proof (&hub, &r, FUZZ_KEY_A) == FUZZ_HUB_A + 3);
+    sh_wire_msg_fini (&r);
+    //  B proves its own chain only
+    s_hello (&hub, s_rid_b, FUZZ_KEY_B, 0, &w);
+    sh_wire_msg_fini (&w);
+    prove.u.prove = (__typeof__ (prove.u.prove)) { 1, 10 };
+    s_send (&hub, s_rid_b, FUZZ_KEY_B, &prove, &r);
+    SH_CHECK (s_check_proof (&hub, &r, FUZZ_KEY_B) == 2);
+    sh_wire_msg_fini (&r);
+    s_hub_close (&hub);
+}
+
+//  Pull with own_from: the node's own chain back (a restored node).
+static void
+test_pull_own (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 1, 2 } };
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &pull, &r);
+    SH_CHECK (r.type == SH_WIRE_BATCH && r.u.batch.own && r.u.batch.since == 2 && r.u.batch.n == 1);
+    SH_CHECK (r.u.batch.next == 3 && !r.u.batch.done && r.u.batch.n_keys == 0);
+    sh_wire_msg_fini (&r);
+    pull.u.pull.max = 100;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &pull, &r);
+    SH_CHECK (r.u.batch.own && r.u.batch.n == FUZZ_HUB_A - 1 && r.u.batch.next == FUZZ_HUB_A + 1 && r.u.batch.done);
+    for (size_t i = 0; i < r.u.batch.n; i++) {
+        fuzz_bytes_t b;
+        SH_PASS (fuzz_chain (&b, NULL, FUZZ_KEY_A, 2 + i, false));
+        SH_CHECK (b.len == r.u.batch.changes[i].len && !memcmp (b.data, r.u.batch.changes[i].data, b.len));
+        free (b.data);
+    }
+    sh_wire_msg_fini (&r);
+    //  past the head: nothing, done
+    pull.u.pull.own_from = FUZZ_HUB_A + 1;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &pull, &r);
+    SH_CHECK (r.u.batch.own && r.u.batch.n == 0 && r.u.batch.done && r.u.batch.next == FUZZ_HUB_A + 1);
+    sh_wire_msg_fini (&r);
+    s_hub_close (&hub);
+}
+
 static const sh_test_case_t tests[] = {
     { "unauthenticated", test_unauthenticated },
     { "malformed", test_malformed },
@@ -583,6 +704,8 @@ static const sh_test_case_t tests[] = {
     { "auditor", test_auditor },
     { "revoked", test_revoked },
     { "expire", test_expire },
+    { "prove", test_prove },
+    { "pull own", test_pull_own },
     { NULL, NULL }
 };
 

@@ -13,6 +13,8 @@
     test can also drop one answer of a given type, or rewrite a Batch as a
     hub that misbehaves would.
 */
+#include <stdarg.h>
+
 #include "sh_test.h"
 
 #include "hub_handler.h"
@@ -66,12 +68,13 @@ struct s_node_t {
     uint8_t rid[3];                     //  routing id of the connection (a new one per connection)
     s_frame_t inbox[256];               //  answers not delivered yet
     size_t n_inbox;                     //  how many
-    size_t sent[SH_WIRE_CHUNK + 1];     //  messages sent, by type
+    size_t sent[SH_WIRE_PROOF + 1];     //  messages sent, by type
     sh_wire_type_t drop_type;           //  drop the drop_nth answer of this type (0: none)
     unsigned drop_nth;
     const sh_wire_bytes_t *foreign;     //  put this change into the next Batch (or NULL)
     const sh_wire_key_t *foreign_key;   //  and vouch for its author
     unsigned cut_at;                    //  the link breaks at the cut_at-th send from now (0: never)
+    bool tamper_proof;                  //  flip a hash of every Proof's first run
 };
 
 /* --------------------------------------------------------------------------
@@ -95,6 +98,14 @@ s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, voi
         m.u.batch.changes[0] = *n->foreign;
         m.u.batch.keys = (sh_wire_key_t *) n->foreign_key;
         m.u.batch.n_keys = 1;
+        SH_PASS (sh_wire_encode (&m, &copy, &len));
+    }
+    if (m.type == SH_WIRE_PROOF && n->tamper_proof && m.u.proof.n_runs > 0) {
+        //  a hub whose proof does not hold
+        if (m.u.proof.runs[0].n_hashes)
+            m.u.proof.runs[0].hashes[0][0] ^= 1;
+        else
+            m.u.proof.runs[0].first_leaf++;
         SH_PASS (sh_wire_encode (&m, &copy, &len));
     }
     sh_wire_msg_fini (&m);
@@ -595,7 +606,10 @@ test_lost_ack (void)
     node_session_stats_t st = s_stats (&w.a1);
     SH_CHECK (st.hub_head == 900 && s_log_size (w.hub.store) == 900 && st.checkpoint_size == 900);
     SH_CHECK (s_held (&w.a1).size == 900);
-    SH_CHECK (s_check_receipts (&w.a1, NULL) < 900);  //  the lost Ack's receipt is missing
+    //  the lost Ack's receipt came by a Prove in the second session (13.18)
+    bool gapless;
+    SH_CHECK (s_check_receipts (&w.a1, &gapless) == 900 && gapless);
+    SH_CHECK (w.a1.sent[SH_WIRE_PROVE] == 1);
     s_world_close (&w);
 }
 
@@ -770,6 +784,125 @@ test_link_troubles (void)
     s_world_close (&w);
 }
 
+static bool
+s_hub_stored (s_node_t *n)
+{
+    return s_log_size (n->hub->store) > 0;
+}
+
+//  Receipts complete (13.18): changes acknowledged only through a later
+//  Welcome (the Ack was lost) are proven by Prove/Proof; a Proof that does
+//  not hold is refused (exit 6) and stores nothing; an idle sync with every
+//  change covered sends no Prove.
+static void
+test_prove (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x1a);
+    s_write (&w.a1, S_VILLAGE, 900, "a1");
+    //  a sync killed once its Pushes are stored, before it took their Acks
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 100, s_hub_stored) == S_STOPPED && w.a1.n_inbox > 0);
+    SH_CHECK (s_check_receipts (&w.a1, NULL) == 0);
+    //  a hub whose Proof does not hold: exit 6, nothing stored
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    w.a1.tamper_proof = true;
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 1000, NULL) == SH_EXIT_PROTOCOL);
+    SH_CHECK (w.a1.sent[SH_WIRE_PROVE] == 1);
+    SH_CHECK (s_check_receipts (&w.a1, NULL) < 900);
+    //  an honest one: every change covered, without a gap
+    w.a1.tamper_proof = false;
+    s_sync (&w.a1);
+    SH_CHECK (w.a1.sent[SH_WIRE_PROVE] >= 1);
+    bool gapless;
+    SH_CHECK (s_check_receipts (&w.a1, &gapless) == 900 && gapless);
+    //  idle: nothing to prove
+    s_sync (&w.a1);
+    SH_CHECK (w.a1.sent[SH_WIRE_PROVE] == 0 && w.a1.sent[SH_WIRE_PUSH] == 0);
+    s_world_close (&w);
+}
+
+static void
+s_shell (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+s_shell (const char *fmt, ...)
+{
+    char cmd[1024];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (cmd, sizeof cmd, fmt, ap);
+    va_end (ap);
+    SH_CHECK (system (cmd) == 0);
+}
+
+//  Meta own.behind of n (0: absent).
+static uint64_t
+s_behind (s_node_t *n)
+{
+    sh_store_txn_t *txn;
+    uint64_t hub_head, my_head;
+    SH_PASS (sh_store_begin (sh_replica_store (n->r), false, &txn));
+    SH_PASS (sh_replica_behind (n->r, txn, &hub_head, &my_head));
+    sh_store_abort (&txn);
+    return hub_head;
+}
+
+//  A node restored from an older copy of its directory: the Welcome shows
+//  the hub holds more of its chain; own.behind refuses local writes until
+//  the own Batches bring the chain back, then the sync goes on as usual.
+static void
+test_restore (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x1b);
+    s_write (&w.a1, S_VILLAGE, 40, "a1");
+    s_sync (&w.a1);
+    node_session_destroy (&w.a1.session);
+    sh_replica_close (&w.a1.r);
+    char *backup = sh_test_tmpdir ();
+    s_shell ("cp -a '%s/.' '%s'", w.a1.dir, backup);
+    SH_PASS (sh_replica_open (&w.a1.r, w.a1.dir));
+    s_write (&w.a1, S_VILLAGE, 1500, "a1 later");
+    s_sync (&w.a1);
+    node_session_destroy (&w.a1.session);
+    sh_replica_close (&w.a1.r);
+    s_shell ("rm -rf '%s'/*", w.a1.dir);
+    s_shell ("cp -a '%s/.' '%s'", backup, w.a1.dir);
+    SH_PASS (sh_replica_open (&w.a1.r, w.a1.dir));
+    SH_CHECK (s_behind (&w.a1) == 0);
+    //  the link breaks after the Welcome (the first own Pull is lost)
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    w.a1.cut_at = 2;
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 20, NULL) == S_TIMEOUT);
+    SH_CHECK (s_behind (&w.a1) == 1540 && w.a1.sent[SH_WIRE_PULL] == 0);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (w.a1.r, &txn));
+    SH_FAIL (sh_replica_write (w.a1.r, txn, S_VILLAGE "001", SH_KIND_COURTYARD, (const uint8_t *) "x", 1,
+                               SH_OP_PUT, NULL, 0, NULL), SH_EBEHIND);
+    sh_store_abort (&txn);
+    char msg[512];
+    sh_replica_behind_message (w.a1.r, msg, sizeof msg);
+    SH_CHECK (strstr (msg, "up to 1540, this store only up to 40"));
+    //  a full sync: the chain comes back, then receipts and downloads as usual
+    s_sync (&w.a1);
+    SH_CHECK (s_behind (&w.a1) == 0 && s_stats (&w.a1).my_head == 1540 && s_stats (&w.a1).hub_head == 1540);
+    SH_CHECK (w.a1.sent[SH_WIRE_HELLO] == 2 && w.a1.sent[SH_WIRE_PUSH] == 0);
+    bool gapless;
+    SH_CHECK (s_check_receipts (&w.a1, &gapless) == 1540 && gapless);
+    s_sync (&w.a2);
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    //  and it writes on
+    s_write (&w.a1, S_VILLAGE, 3, "a1 restored");
+    s_sync (&w.a1);
+    SH_CHECK (s_stats (&w.a1).up == 3 && s_stats (&w.a1).hub_head == 1543);
+    sh_test_rmdir (backup);
+    s_world_close (&w);
+}
+
 static const sh_test_case_t tests[] = {
     { "converge", test_converge },
     { "resume", test_resume },
@@ -779,6 +912,8 @@ static const sh_test_case_t tests[] = {
     { "other hub", test_other_hub },
     { "batch out of scope", test_batch_out_of_scope },
     { "link troubles", test_link_troubles },
+    { "prove", test_prove },
+    { "restore", test_restore },
     { NULL, NULL }
 };
 

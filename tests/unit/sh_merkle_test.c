@@ -1077,8 +1077,55 @@ test_batch_receipt (void)
     s_fixture_fini (&fx);
 }
 
+//  Proof runs: for every size up to 40 and every run [a, b) inside it, the
+//  left range of a, the leaves and the right range of [b, size) from the
+//  stored tree give the root of that size; a changed right hash or a range
+//  of the wrong length does not.
+static void
+test_span_root (void)
+{
+    s_fixture_t fx;
+    s_fixture_init (&fx);
+    enum { N = 40 };
+    static uint8_t hashes[N][H];
+    s_append_range (fx.store, 0, N, hashes);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx.store, false, &txn));
+    uint8_t left[SH_MERKLE_PROOF_MAX][H], right[SH_MERKLE_PROOF_MAX][H], want[H], root[H];
+    for (uint64_t n = 1; n <= N; n++) {
+        SH_PASS (sh_merkle_root (txn, n, want));
+        for (uint64_t a = 0; a < n; a++)
+            for (uint64_t b = a + 1; b <= n; b++) {
+                size_t nl, nr;
+                SH_PASS (sh_merkle_left_range (txn, a, left, SH_MERKLE_PROOF_MAX, &nl));
+                SH_PASS (sh_merkle_right_range (txn, b, n, right, SH_MERKLE_PROOF_MAX, &nr));
+                SH_CHECK (nr == sh_merkle_right_count (b, n) && (b < n || nr == 0));
+                SH_PASS (sh_merkle_span_root ((const uint8_t (*)[H]) left, nl, a, (const uint8_t (*)[H]) hashes + a,
+                                              (size_t) (b - a), (const uint8_t (*)[H]) right, nr, n, root));
+                SH_CHECK (memcmp (root, want, H) == 0);
+                if (nr > 0) {
+                    right[nr - 1][0] ^= 1;
+                    SH_PASS (sh_merkle_span_root ((const uint8_t (*)[H]) left, nl, a,
+                                                  (const uint8_t (*)[H]) hashes + a, (size_t) (b - a),
+                                                  (const uint8_t (*)[H]) right, nr, n, root));
+                    SH_CHECK (memcmp (root, want, H) != 0);
+                    SH_FAIL (sh_merkle_span_root ((const uint8_t (*)[H]) left, nl, a,
+                                                  (const uint8_t (*)[H]) hashes + a, (size_t) (b - a),
+                                                  (const uint8_t (*)[H]) right, nr - 1, n, root), SH_EINVAL);
+                }
+            }
+    }
+    size_t nr;
+    SH_FAIL (sh_merkle_right_range (txn, 5, N + 1, right, SH_MERKLE_PROOF_MAX, &nr), SH_EINVAL);
+    SH_FAIL (sh_merkle_right_range (txn, 6, 5, right, SH_MERKLE_PROOF_MAX, &nr), SH_EINVAL);
+    SH_FAIL (sh_merkle_span_root (NULL, 0, 0, (const uint8_t (*)[H]) hashes, 2, NULL, 0, 1, root), SH_EINVAL);
+    sh_store_abort (&txn);
+    s_fixture_fini (&fx);
+}
+
 static const sh_test_case_t tests[] = {
     { "kat hashes", test_kat_hashes },
+    { "span root", test_span_root },
     { "kat roots", test_kat_roots },
     { "kat inclusion", test_kat_inclusion },
     { "kat consistency", test_kat_consistency },

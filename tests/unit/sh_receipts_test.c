@@ -491,10 +491,14 @@ test_bad_range (void)
     //  nor are another node's
     SH_FAIL (sh_receipts_check_batch (txn, sh_replica_author (fx.b), &good, held.root, &failed), SH_ENOTFOUND);
     SH_CHECK (failed == 6);
-    //  a batch that cannot be the end of that checkpoint
+    //  a batch that cannot be in that checkpoint (past its end)
+    b = good;
+    b.first_leaf = b.size - b.count + 1;
+    SH_FAIL (sh_receipts_check_batch (txn, me, &b, held.root, &failed), SH_EINVAL);
+    //  a batch inside the tree: its ranges do not fit there
     b = good;
     b.first_leaf = 7;
-    SH_FAIL (sh_receipts_check_batch (txn, me, &b, held.root, &failed), SH_EINVAL);
+    SH_FAIL (sh_receipts_check_batch (txn, me, &b, held.root, &failed), SH_ECRYPTO);
     b = good;
     b.count = 0;
     SH_FAIL (sh_receipts_check_batch (txn, me, &b, held.root, &failed), SH_EINVAL);

@@ -235,6 +235,47 @@ test_roundtrip_pull (void)
 }
 
 static void
+test_roundtrip_own_prove_proof (void)
+{
+    sh_wire_msg_t m = { .type = SH_WIRE_PULL }, d;
+    m.u.pull = (__typeof__ (m.u.pull)) { 7, 64, 301 };
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.u.pull.since == 7 && d.u.pull.max == 64 && d.u.pull.own_from == 301);
+    sh_wire_msg_fini (&d);
+    m = (sh_wire_msg_t) { .type = SH_WIRE_BATCH };
+    m.u.batch.since = 301;
+    m.u.batch.next = 302;
+    m.u.batch.own = true;
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.type == SH_WIRE_BATCH && d.u.batch.own && d.u.batch.since == 301 && d.u.batch.next == 302);
+    sh_wire_msg_fini (&d);
+    m = (sh_wire_msg_t) { .type = SH_WIRE_PROVE, .u.prove = { 12, 1024 } };
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.type == SH_WIRE_PROVE && d.u.prove.first_seq == 12 && d.u.prove.count == 1024);
+    sh_wire_msg_fini (&d);
+    uint8_t h[3][SH_HASH_BYTES];
+    s_fill (h[0], sizeof h, 9);
+    sh_wire_run_t runs[2] = { { 12, 3, 40, 2, h }, { 15, 1, 50, 1, h + 2 } };
+    m = (sh_wire_msg_t) { .type = SH_WIRE_PROOF };
+    m.u.proof = (__typeof__ (m.u.proof)) { 12, 64, 2, runs };
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.type == SH_WIRE_PROOF && d.u.proof.first_seq == 12 && d.u.proof.checkpoint_size == 64);
+    SH_CHECK (d.u.proof.n_runs == 2 && d.u.proof.runs[1].first_seq == 15 && d.u.proof.runs[1].first_leaf == 50);
+    SH_CHECK (d.u.proof.runs[0].n_hashes == 2 && !memcmp (d.u.proof.runs[0].hashes, h, 2 * SH_HASH_BYTES));
+    SH_CHECK (d.u.proof.runs[1].n_hashes == 1 && !memcmp (d.u.proof.runs[1].hashes, h[2], SH_HASH_BYTES));
+    sh_wire_msg_fini (&d);
+    //  a run without changes is refused
+    runs[1].count = 0;
+    uint8_t *buf;
+    size_t len;
+    SH_PASS (sh_wire_encode (&m, &buf, &len));
+    const char *why = NULL;
+    SH_FAIL (sh_wire_decode (&d, buf, len, SH_WIRE_MAX_BYTES, &why), SH_EPROTO);
+    SH_CHECK (why && strstr (why, "run"));
+    free (buf);
+}
+
+static void
 test_roundtrip_batch (void)
 {
     uint8_t a[40], b[2];
@@ -722,6 +763,7 @@ static const sh_test_case_t tests[] = {
     { "roundtrip ack", test_roundtrip_ack },
     { "roundtrip pull", test_roundtrip_pull },
     { "roundtrip batch", test_roundtrip_batch },
+    { "roundtrip own, prove, proof", test_roundtrip_own_prove_proof },
     { "roundtrip error", test_roundtrip_error },
     { "roundtrip ping pong", test_roundtrip_ping_pong },
     { "refuse empty and garbage", test_refuse_empty_and_garbage },
