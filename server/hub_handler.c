@@ -524,7 +524,7 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.batch.changes = b.changes;
     r.u.batch.n_keys = b.n_keys;
     r.u.batch.keys = b.keys;
-    r.u.batch.n_indexes = b.n;
+    r.u.batch.n_indexes = b.indexes ? b.n : 0;       //  an own Batch carries none
     r.u.batch.indexes = b.indexes;
     if (newer) {
         r.u.batch.checkpoint = b.note;
