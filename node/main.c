@@ -115,7 +115,8 @@ s_usage_all (FILE *f)
                 "exit codes: 0 done, 1 refused (bad value, unknown record, a rule, failed verify),\n"
                 "            2 wrong command line, 3 the replica cannot be opened or written,\n"
                 "            sync only: 4 hub unreachable by the deadline, 5 refused by the hub\n"
-                "            (not enrolled, revoked, blocked), 6 protocol error\n");
+                "            (not enrolled, revoked, blocked), 6 protocol error, 7 the hub is\n"
+                "            recovering after a restore: sync again later\n");
 }
 
 static void

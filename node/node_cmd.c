@@ -938,7 +938,9 @@ const node_command_t node_commands[] = {
       "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
       "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
-      "refused our changes, or its history does not match ours); 130: interrupted.", node_sync_load },
+      "refused our changes, or its history does not match ours); 7: the hub is recovering its log\n"
+      "after a restore (this node offered what it holds): sync again later; 130: interrupted.",
+      node_sync_load },
     { "backup", NULL, "", 1, 1, "shouhe-node backup --dir DIR DEST",
       "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
       "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
