@@ -66,6 +66,10 @@ def derive(r):
     if g("ingest_changes") and g("ingest_s"):
         r["ingest_per_s"] = g("ingest_changes") / g("ingest_s")
         r["ingest_ratio"] = div(r["ingest_per_s"], ceil_all)
+    if g("recovery_leaves") and g("recovery_s"):
+        r["recovery_per_s"] = g("recovery_leaves") / g("recovery_s")
+        if g("ingest_per_s"):
+            r["recovery_vs_ingest"] = r["recovery_per_s"] / r["ingest_per_s"]
     if g("district_changes") and g("district_s"):
         r["district_per_s"] = g("district_changes") / g("district_s")
         r["district_ratio"] = div(r["district_per_s"], ceil_all)
@@ -158,6 +162,11 @@ def table(r, peers):
             fmt_num(g("ingest_per_s"), "changes/s"), "all-cores ceiling", g("ingest_ratio"), "ingest_ratio")
         row("  end to end", fmt_num(g("ingest_s"), "s"), "")
         machine("ingest", "ingest_s")
+    if g("recovery_per_s") is not None:
+        row("recovery: %s lost entries back from a node" % fmt_num(g("recovery_leaves")),
+            fmt_num(g("recovery_per_s"), "entries/s"), "ingest", g("recovery_vs_ingest"))
+        row("  end to end (offer, rebuild, check the root)", fmt_num(g("recovery_s"), "s"), "")
+        row("  bytes the node sent", fmt_num(g("recovery_bytes_out"), "B"), "")
     if g("district_per_s") is not None:
         row("district: %s nodes x %s changes at once" % (g("district_nodes"), fmt_num(g("district_per_node"))),
             fmt_num(g("district_s"), "s"), "")

@@ -5,6 +5,8 @@
 #   ceiling   Ed25519 verifications/s of 300-byte messages, 1 core and all cores (bench_verify)
 #   local     signed durable writes/s through the node library; median `matter step` (bench_local)
 #   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits
+#   recovery  a hub restored from a backup of 20,000 entries takes 50,000 lost ones back from
+#             the node that holds them (docs/protocol.md 13.19), leaf for leaf
 #   district  219 node processes x 2,000 changes sync at once: wall time, peak RSS
 #   wire      TCP bytes per change (counting proxy), an idle session's bytes, 200 new changes
 #   badlink   20,000 changes through a throttled link that is cut on a clock (bench/benchproxy.py)
@@ -14,7 +16,7 @@
 #                     (about 15 minutes on its own); default: time-scaled x10, 640 kbit/s and
 #                     a cut every 3 +- 1 s (the same bytes between cuts)
 #   --peers           also run bench/peers/run.sh --json FILE and merge its figures
-#   --only "A B"      run only these parts (ceiling local ingest district wire badlink)
+#   --only "A B"      run only these parts (ceiling local ingest recovery district wire badlink)
 #   --quick           small sizes (a smoke test of the script; figures are not comparable)
 #   --nice            on a shared machine: raise the run's CPU priority (autogroup and nice -15,
 #                     needs root; restored at the end) so that other jobs disturb it less
@@ -29,7 +31,7 @@ quick=0
 nice_run=0
 keep=""
 build="$root/build-bench"
-parts="ceiling local ingest district wire badlink"
+parts="ceiling local ingest recovery district wire badlink"
 while [ $# -gt 0 ]; do
   case "$1" in
     --json) [ $# -ge 2 ] || { echo "bench.sh: --json needs a file" >&2; exit 2; }; json_out=$2; shift ;;
@@ -46,9 +48,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 for p in $parts; do
-  case " ceiling local ingest district wire badlink " in
+  case " ceiling local ingest recovery district wire badlink " in
     *" $p "*) ;;
-    *) echo "bench.sh: unknown part '$p' (ceiling local ingest district wire badlink)" >&2; exit 2 ;;
+    *) echo "bench.sh: unknown part '$p' (ceiling local ingest recovery district wire badlink)" >&2; exit 2 ;;
   esac
 done
 [ -z "$json_out" ] || json_out=$(cd "$(dirname "$json_out")" && pwd)/$(basename "$json_out")
@@ -56,6 +58,8 @@ want() { [[ " $parts " == *" $1 "* ]]; }
 
 # Sizes (the issue's; --quick shrinks them)
 INGEST_N=100000
+RECOVER_BASE=20000
+RECOVER_N=50000
 DISTRICT_NODES=219
 DISTRICT_PER_NODE=2000
 WIRE_N=20000
@@ -63,7 +67,7 @@ BADLINK_N=20000
 DELTA_N=200
 DELTA_ROUNDS=5
 if [ $quick = 1 ]; then
-  INGEST_N=10000; DISTRICT_NODES=24; DISTRICT_PER_NODE=200; WIRE_N=2000; BADLINK_N=2000
+  INGEST_N=10000; RECOVER_BASE=2000; RECOVER_N=5000; DISTRICT_NODES=24; DISTRICT_PER_NODE=200; WIRE_N=2000; BADLINK_N=2000
 fi
 if [ $full_badlink = 1 ]; then
   BADLINK_RATE=64000; BADLINK_CUTS=20:40; BADLINK_MODE="full: 64 kbit/s, cut every 30+-10 s"
@@ -325,6 +329,40 @@ if want ingest; then
   rec ingest_node_ms "$(sjson ms)"
   rec ingest_hub_rss_mib "$(hub_hwm_mib "$HUB_PID")"
   note "$INGEST_N changes in $SYNC_MS ms"
+  hub_stop "$HUB_PID"
+fi
+
+# ---------------------------------------------------------------------------
+# recovery
+
+if want recovery; then
+  step "recovery: a hub restored from a backup of $RECOVER_BASE entries takes $RECOVER_N lost ones back"
+  hub_new recover-hub
+  node_new "$W/recover-node" "$INGEST_VILLAGE"
+  gen "$W/recover-node" "$RECOVER_BASE" 11
+  hub_start
+  sync_timed "$W/recover-node" "$HUB_EP" || die "the recovery set-up sync failed (see $W/logs/sync.err)"
+  "$HUB" backup --dir "$HUB_DIR" "$W/recover-backup" > /dev/null
+  gen "$W/recover-node" "$RECOVER_N" 12
+  sync_timed "$W/recover-node" "$HUB_EP" || die "the recovery set-up sync failed (see $W/logs/sync.err)"
+  lost=$("$HUB" checkpoint --dir "$HUB_DIR" | sed -n 2,3p)
+  hub_stop "$HUB_PID"
+  mv "$HUB_DIR" "$HUB_DIR.lost"
+  cp -a "$W/recover-backup" "$HUB_DIR"
+  hub_start
+  part_begin
+  hub_cpu0=$(cpu_s "$HUB_PID")
+  # the only node offers its lost entries; the hub finishes; the node syncs on (nothing new)
+  sync_timed "$W/recover-node" "$HUB_EP" || die "the recovering sync failed (see $W/logs/sync.err)"
+  part_end recovery
+  [ "$("$HUB" checkpoint --dir "$HUB_DIR" | sed -n 2,3p)" = "$lost" ] \
+    || die "the recovered hub's checkpoint is not the lost one"
+  rec recovery_hub_cpu_s "$(awk -v a="$hub_cpu0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN { printf "%.3f", b - a }')"
+  rec recovery_leaves "$RECOVER_N"
+  rec recovery_base "$RECOVER_BASE"
+  rec recovery_s "$(awk -v m="$SYNC_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
+  rec recovery_bytes_out "$(sjson bytes_out)"
+  note "$RECOVER_N entries taken back in $SYNC_MS ms; the checkpoint is the lost one"
   hub_stop "$HUB_PID"
 fi
 

@@ -2,8 +2,9 @@
 # forged batches as fast as the hub takes them: the others must finish within 1.5x their time
 # without the flood, and the flooder gets nothing stored.
 #
-# Two rounds of 219 concurrent syncs (${FLOOD_CHANGES:-200} new changes per node each round):
-# the first without the flood (the reference time), the second with ${FLOODERS:-2} flooding
+# Three rounds of 219 concurrent syncs (${FLOOD_CHANGES:-200} new changes per node each round):
+# the first and the last without the flood (the reference is the slower of the two: one
+# flood-free round alone varies by a third on this 2-core machine), the second with ${FLOODERS:-2} flooding
 # peers (tests/tools/sh_rawpeer flood: Hello, a Push of 512 of its own changes whose last
 # signature is broken -- so the hub verifies the whole batch before refusing it -- and 16
 # garbage messages, round after round, never waiting for replies). The flooders run at nice 19:
@@ -78,8 +79,11 @@ for ((f = 1; f <= FLOODERS; f++)); do
     grep -q '^flood: [0-9]* messages.*[1-9][0-9]* replies' "$T/flood$f.out" \
         || it_fail "flooder $f did not flood (or got no reply): $(cat "$T/flood$f.out")"
 done
-it_step "round 2 took $flooded s (without the flood: $base s)"
 hub_alive
+it_step "round 3: $N_NODES syncs, no flood again"
+again=$(round 3) || exit 1
+base=$(awk -v a="$base" -v b="$again" 'BEGIN { printf "%.2f", (a > b) ? a : b }')
+it_step "round 2 took $flooded s (without the flood: $base s, the slower of rounds 1 and 3)"
 ok=$(awk -v a="$base" -v b="$flooded" 'BEGIN { print (b <= 1.5 * a) ? 1 : 0 }')
 [ "$ok" = 1 ] || it_fail "the flood slowed the others from $base s to $flooded s (more than 1.5x)"
 
@@ -90,7 +94,7 @@ done
 it_run "$HUB" nodes --dir "$HUB_DIR" --json
 assert_json "
 bad = [(n['name'], n['head_seq']) for n in j if n.get('role', 'node') == 'node'
-       and not n['name'].startswith('flood') and n['head_seq'] != 2 * $CHANGES]
+       and not n['name'].startswith('flood') and n['head_seq'] != 3 * $CHANGES]
 assert not bad, bad[:10]
 "
 for name in "${NAMES[@]:0:20}"; do
