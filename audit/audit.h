@@ -143,7 +143,7 @@ const char *audit_fault_name (audit_fault_kind_t kind);
 //  owns the array (free()); SH_ENOMEM.
 SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
 
-//  Check the export's epoch notes (audit_held.c): each signed by hub,
+//  Check the export's epoch notes (audit_verify.c): each signed by hub,
 //  numbered 2, 3, ..., its base root the root of the export's first base
 //  leaves; faults into rep, the epochs that open into rep->epochs.
 SH_NODISCARD sh_err audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub,

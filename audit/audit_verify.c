@@ -7,6 +7,7 @@
     Every check runs whatever the others found; each finding is one fault.
 */
 #include "audit.h"
+#include "sh_epoch.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -699,6 +700,73 @@ s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t
     }
     free (cps);
     free (by_size);
+    return rc;
+}
+
+/* ==========================================================================
+ * Epochs (docs/protocol.md 13.19): each note signed by the hub, numbered 2,
+ * 3, ... in order, its base within the export and its base root the root
+ * of the export's first base changes
+ * ========================================================================== */
+
+//  The root of the export's first size leaves (O(size)).
+static void
+s_root_at (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size, uint8_t root[SH_HASH_BYTES])
+{
+    audit_tree_t t;
+    audit_tree_init (&t);
+    for (uint64_t i = 0; i < size; i++)
+        audit_tree_add (&t, leaves[i]);
+    audit_tree_root (&t, root);
+}
+
+static sh_err
+s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
+
+static sh_err
+s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...)
+{
+    char where[32], message[AUDIT_MESSAGE_BYTES];
+    snprintf (where, sizeof where, "epoch note %zu", i + 1);
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (message, sizeof message, fmt, ap);
+    va_end (ap);
+    return audit_report_add (rep, AUDIT_F_EPOCH, where, message);
+}
+
+sh_err
+audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
+              audit_report_t *rep)
+{
+    size_t n = sh_export_epoch_count (ex);
+    rep->epochs = calloc (n + 1, sizeof *rep->epochs);
+    if (!rep->epochs)
+        return SH_ENOMEM;
+    sh_err rc = SH_OK;
+    for (size_t i = 0; rc == SH_OK && i < n; i++) {
+        sh_export_bytes_t b = sh_export_epoch (ex, i);
+        sh_epoch_t e;
+        sh_err oc = sh_epoch_open (hub, (const char *) b.data, b.len, &e);
+        if (oc) {
+            rc = s_epoch_fault (rep, i, "%s", oc == SH_EPROTO ? "not an epoch note of this hub's origin"
+                                : "not signed by the hub key");
+            continue;
+        }
+        if (e.epoch != i + 2)
+            rc = s_epoch_fault (rep, i, "it is epoch %" PRIu64 ", where epoch %zu was due", e.epoch, i + 2);
+        if (rc == SH_OK && e.base > sh_export_change_count (ex)) {
+            rc = s_epoch_fault (rep, i, "it continues from %" PRIu64 " changes, but the export holds %zu",
+                                e.base, sh_export_change_count (ex));
+            continue;
+        }
+        uint8_t root[SH_HASH_BYTES];
+        s_root_at (leaves, e.base, root);
+        if (rc == SH_OK && memcmp (root, e.base_root, SH_HASH_BYTES) != 0)
+            rc = s_epoch_fault (rep, i, "its base root is not the root of the export's first %" PRIu64
+                                " changes", e.base);
+        rep->epochs[rep->n_epochs++] = e;
+    }
     return rc;
 }
 

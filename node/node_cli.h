@@ -70,11 +70,6 @@ int node_open (const node_args_t *a, sh_replica_t **r);
 int node_clock_show (node_args_t *a);
 int node_clock_correct (node_args_t *a);
 
-//  Read SHOUHE_FAULT_CLOCK_MS into *ms (0 when unset or empty): false,
-//  after saying why, when it is not a whole number of milliseconds within
-//  +-100 years (node_clock.c).
-bool node_clock_fault (long long *ms);
-
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);
 

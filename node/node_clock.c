@@ -17,28 +17,6 @@
 #include "sh_clock.h"
 #include "sh_replica.h"
 
-#define S_FAULT_CLOCK_MAX (100LL * 366 * 86400000LL)   //  +-100 years
-
-bool
-node_clock_fault (long long *ms)
-{
-    const char *v = getenv ("SHOUHE_FAULT_CLOCK_MS");
-    *ms = 0;
-    if (!v || !*v)
-        return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll (v, &end, 10);
-    if (errno || *end || (*v != '-' && *v != '+' && (*v < '0' || *v > '9'))
-    ||  n > S_FAULT_CLOCK_MAX || n < -S_FAULT_CLOCK_MAX) {
-        fprintf (stderr, "shouhe-node: SHOUHE_FAULT_CLOCK_MS must be a whole number of milliseconds "
-                 "(added to the wall clock, at most 100 years either way), not '%s'\n", v);
-        return false;
-    }
-    *ms = n;
-    return true;
-}
-
 //  unix ms as "2026-12-06T02:22:59.123Z"
 static void
 s_iso (char out[32], uint64_t ms)

@@ -24,71 +24,6 @@
 
 static bool s_refresh_head (node_session_t *self);
 
-static uint64_t
-s_random (void)
-{
-    uint64_t v;
-    sh_crypto_random ((uint8_t *) &v, sizeof v);
-    return v;
-}
-
-//  ---------------------------------------------------------------------
-//  Sending
-
-int64_t
-node_session_now (const node_session_t *self)
-{
-    return self->opt.clock ? self->opt.clock (self->opt.clock_arg) : sh_sys_mono_ms ();
-}
-
-bool
-node_session_send (node_session_t *self, const sh_wire_msg_t *m)
-{
-    //  no connection: the owner's send fails rather than queue (node_sync:
-    //  ZMQ_IMMEDIATE); the fault point (tests) drops it as a link would
-    size_t len;
-    if (!self->send (m, &len, self->send_arg))
-        return false;
-    self->bytes_out += len;
-    self->msgs_sent++;
-    return true;
-}
-
-//  The session ended: whatever was unanswered was too big for the link.
-static void
-s_session_lost (node_session_t *self)
-{
-    if (self->n_inflight > 0) {
-        self->push_bytes /= 4;
-        if (self->push_bytes < S_PUSH_BYTES_MIN)
-            self->push_bytes = S_PUSH_BYTES_MIN;
-    }
-    if (self->pulling) {
-        self->pull_max /= 4;
-        if (self->pull_max < S_PULL_MIN)
-            self->pull_max = S_PULL_MIN;
-    }
-    self->n_inflight = 0;
-    self->pulling = false;
-    self->prove.outstanding = false;
-    self->welcomed = false;
-}
-
-void
-node_session_hello (node_session_t *self)
-{
-    sh_wire_msg_t m = { .type = SH_WIRE_HELLO };
-    memcpy (m.u.hello.node, self->me, SH_PUBKEY_BYTES);
-    m.u.hello.since = self->since;
-    m.u.hello.checkpoint_size = self->held.size;
-    self->hello_nonce = s_random () | 1;
-    m.u.hello.nonce = self->hello_nonce;
-    s_session_lost (self);
-    self->session_batch = self->next_batch;
-    self->hello_at = node_session_now (self);
-    node_session_send (self, &m);
-}
-
 //  Push the next run of this node's changes after self->sent.
 static int
 s_push (node_session_t *self)
@@ -627,7 +562,7 @@ s_liveness (node_session_t *self, int64_t now)
     else
     if (now - self->last_rx > S_PING_IDLE_MS && now - self->ping_at > S_PING_IDLE_MS) {
         sh_wire_msg_t p = { .type = SH_WIRE_PING };
-        p.u.ping.nonce = s_random ();
+        p.u.ping.nonce = node_session_random ();
         if (node_session_send (self, &p)) {
             self->ping_nonce = p.u.ping.nonce;
             self->ping_msg_no = self->msgs_sent;
@@ -648,7 +583,7 @@ s_work (node_session_t *self)
         //  waiting for a Welcome: say Hello again after a growing, jittered pause
         if (self->connected && now - self->hello_at > self->hello_wait) {
             self->hello_wait = self->hello_wait * 2 > S_HELLO_MAX_MS ? S_HELLO_MAX_MS : self->hello_wait * 2;
-            self->hello_wait += (int) (s_random () % (uint64_t) (self->hello_wait / 4 + 1));
+            self->hello_wait += (int) (node_session_random () % (uint64_t) (self->hello_wait / 4 + 1));
             node_session_hello (self);
         }
         return SH_EXIT_OK;
@@ -788,7 +723,7 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
     else
     if (event == NODE_SESSION_LINK_DOWN) {
         self->connected = false;
-        s_session_lost (self);
+        node_session_lost (self);
     }
     else
     if (event == NODE_SESSION_AUTH_FAILED) {

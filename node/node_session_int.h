@@ -108,16 +108,23 @@ struct node_session_t {
     int64_t recover_retry;          //  --watch: when to ask again
 };
 
-//  node_session.c
+//  node_session_io.c
 
 //  Send m now (false: not sent; counted in the figures when sent).
 bool node_session_send (node_session_t *self, const sh_wire_msg_t *m);
+
+//  The session ended: what was unanswered shrinks the sizes (13.10), and
+//  nothing is in flight any more.
+void node_session_lost (node_session_t *self);
 
 //  End the session and say Hello (a new one).
 void node_session_hello (node_session_t *self);
 
 //  The session's monotonic clock in ms.
 int64_t node_session_now (const node_session_t *self);
+
+//  A random 64-bit number (nonces, jitter).
+uint64_t node_session_random (void);
 
 //  node_receipts.c -- every checkpoint the hub gives is verified with its
 //  key, must extend the one held, and is stored with its proof.
