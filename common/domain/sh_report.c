@@ -11,6 +11,7 @@
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_text.h"
 #include "sh_record.h"
 #include "sh_report_html.h"
 #include "sh_report_text.h"
@@ -98,23 +99,17 @@ s_s (const json_t *j, const char *k)
     return s ? s : "";
 }
 
-//  A JSON string of s (NULL: ""); text that is not UTF-8 (a peer's bytes)
-//  keeps its ASCII, with '?' for the other bytes.
+//  A JSON string of user text s (NULL: ""), with every hidden code point
+//  and every byte that is not UTF-8 (a peer's bytes) escaped as "<U+202E>"
+//  or "<0xNN>" (sh_text_escape): text an older version or a malicious
+//  replica let through reaches no format of the report raw.
 static json_t *
 s_str (const char *s)
 {
-    json_t *j = json_string (s ? s : "");
-    if (j)
-        return j;
-    char *t = strdup (s);
-    if (!t)
-        return json_string ("");
-    for (char *p = t; *p; p++)
-        if (*p & 0x80)
-            *p = '?';
-    j = json_string (t);
+    char *t = sh_text_escape (s);
+    json_t *j = json_string (t ? t : "");
     free (t);
-    return j;
+    return j ? j : json_string ("");
 }
 
 //  The name of courtyard code ("" when the report holds no such courtyard).
