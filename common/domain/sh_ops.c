@@ -86,14 +86,15 @@ s_text_check (const char *text, bool required, unsigned flags, const char *what,
         S_MSG ("%s is longer than %d bytes", what, S_TEXT_MAX);
         return false;
     }
-    if (!sh_record_utf8_valid (text, n)) {
-        S_MSG ("%s is not valid UTF-8 text", what);
-        return false;
-    }
+    //  hidden code points first: a C0 control is named rather than called bad UTF-8
     uint32_t cp;
     if (sh_text_find_hidden (text, flags, &cp)) {
         S_MSG ("%s holds U+%04X (%s), a hidden control character; remove it", what, (unsigned) cp,
                sh_text_hidden_name (cp));
+        return false;
+    }
+    if (!sh_record_utf8_valid (text, n)) {
+        S_MSG ("%s is not valid UTF-8 text", what);
         return false;
     }
     return true;

@@ -18,6 +18,8 @@ expect_unchanged "$A" 1 "the courtyard name holds U\+0009 \(CHARACTER TABULATION
     "$NODE" courtyard add --dir "$A" --code "$CY1" --name $'张家\t院子' --households 18
 expect_unchanged "$A" 1 "the courtyard name holds U\+0085 \(C1 CONTROL\)" \
     "$NODE" courtyard add --dir "$A" --code "$CY1" --name $'张家\xc2\x85院子' --households 18
+expect_unchanged "$A" 1 "the grid holds U\+0001 \(C0 CONTROL\)" \
+    "$NODE" courtyard add --dir "$A" --code "$CY1" --name 张家院子 --households 18 --grid $'a\x01'
 expect_ok "$NODE" courtyard add --dir "$A" --code "$CY1" --name 张家院子 --households 18
 expect_unchanged "$A" 1 "the person's name holds U\+200B \(ZERO WIDTH SPACE\)" \
     "$NODE" person add --dir "$A" --name "张${ZWSP}大爷" --courtyard "$CY1" --gender male
