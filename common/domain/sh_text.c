@@ -1,6 +1,7 @@
 /*  sh_text -- hidden code points: refused at entry, escaped in reports. */
 #include "sh_text.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,8 @@ sh_text_escape (const char *s)
         s = "";
     //  an escape is at most 8 bytes for at least one byte of input
     size_t len = strlen (s);
+    if (len > (SIZE_MAX - 1) / 8)
+        return NULL;
     char *out = malloc (len * 8 + 1);
     if (!out)
         return NULL;

@@ -22,8 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SH_TEXT_MULTILINE 1u   //  flag: a line feed is allowed (notes, descriptions)
-#define SH_TEXT_ESCAPE_BYTES 9 //  longest escape "<U+FEFF>" plus its NUL
+#define SH_TEXT_MULTILINE 1u  //  flag: a line feed is allowed (notes, descriptions)
 
 //  The name of hidden code point cp ("RIGHT-TO-LEFT OVERRIDE"), or NULL
 //  when cp is not hidden. Static string.
@@ -44,7 +43,8 @@ char *sh_text_escape (const char *s);
 //  by sh_text_escape; and a cell that starts with '=', '+', '-', '@', tab
 //  or CR gets a leading "'" (OWASP's CSV injection rule), so spreadsheets
 //  show it as text instead of running it as a formula. For text cells
-//  only: numbers the program writes go out as numbers.
+//  only: numbers the program writes go out as numbers. Out of memory the
+//  cell is written empty (f's own errors are the caller's to check).
 void sh_text_csv_cell (FILE *f, const char *s);
 
 #endif
