@@ -11,6 +11,7 @@
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "sh_record.h"
+#include "sh_text.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
@@ -69,8 +70,11 @@ sh_ops_period_valid (const char *period)
         && period[5] >= '1' && period[5] <= '4';
 }
 
+//  Check one user-entered text field: present if required, not too long,
+//  UTF-8, and free of hidden code points (sh_text; a line feed only in
+//  free text, flags SH_TEXT_MULTILINE).
 static bool
-s_text_ok (const char *text, bool required, const char *what, char *msg)
+s_text_check (const char *text, bool required, unsigned flags, const char *what, char *msg)
 {
     if (!text || !*text) {
         if (required)
@@ -82,11 +86,32 @@ s_text_ok (const char *text, bool required, const char *what, char *msg)
         S_MSG ("%s is longer than %d bytes", what, S_TEXT_MAX);
         return false;
     }
+    //  hidden code points first: a C0 control is named rather than called bad UTF-8
+    uint32_t cp;
+    if (sh_text_find_hidden (text, flags, &cp)) {
+        S_MSG ("%s holds U+%04X (%s), a hidden control character; remove it", what, (unsigned) cp,
+               sh_text_hidden_name (cp));
+        return false;
+    }
     if (!sh_record_utf8_valid (text, n)) {
         S_MSG ("%s is not valid UTF-8 text", what);
         return false;
     }
     return true;
+}
+
+//  A single-line text field (names, titles, codes of the user).
+static bool
+s_text_ok (const char *text, bool required, const char *what, char *msg)
+{
+    return s_text_check (text, required, 0, what, msg);
+}
+
+//  A free-text field that may span lines (notes, descriptions, reasons).
+static bool
+s_free_ok (const char *text, const char *what, char *msg)
+{
+    return s_text_check (text, false, SH_TEXT_MULTILINE, what, msg);
 }
 
 //  Parse enum text into *value or explain the accepted names in msg.
@@ -489,7 +514,7 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
     int rv;
     char day[11];
     if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (date, day, msg)
-    ||  !s_text_ok (reason, false, "the reason", msg))
+    ||  !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -526,7 +551,7 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
     char day[11];
     if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg)
     ||  !s_text_ok (title, true, "the title", msg)
-    ||  !s_text_ok (description, false, "the description", msg)
+    ||  !s_free_ok (description, "the description", msg)
     ||  !s_date (date, day, msg))
         return SH_EINVAL;
     sh_err rc = s_read_courtyard (r, courtyard, msg);
@@ -558,7 +583,7 @@ s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKi
                      const char *note, const char *date, char *msg)
 {
     char day[11];
-    if (!s_date (date, day, msg) || !s_text_ok (note, false, "the note", msg))
+    if (!s_date (date, day, msg) || !s_free_ok (note, "the note", msg))
         return SH_EINVAL;
     Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
     e.has_kind = 1;
@@ -742,7 +767,7 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     ||  !s_enum ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
     ||  !s_enum ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
     ||  !s_date (md->date, day, msg)
-    ||  !s_text_ok (md->summary, false, "the summary", msg)
+    ||  !s_free_ok (md->summary, "the summary", msg)
     ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
         return SH_EINVAL;
     if (md->parties != SH_OPS_UNSET && (md->parties < 2 || md->parties > 10000)) {
@@ -800,7 +825,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
     char day[11];
     if ((unit && !s_enum ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
-    ||  !s_date (date, day, msg) || !s_text_ok (reason, false, "the reason", msg))
+    ||  !s_date (date, day, msg) || !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
         S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);

@@ -11,6 +11,7 @@
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_text.h"
 #include "sh_record.h"
 #include "sh_report_html.h"
 #include "sh_report_text.h"
@@ -98,23 +99,55 @@ s_s (const json_t *j, const char *k)
     return s ? s : "";
 }
 
-//  A JSON string of s (NULL: ""); text that is not UTF-8 (a peer's bytes)
-//  keeps its ASCII, with '?' for the other bytes.
+//  A JSON string of user text s (NULL: ""), with every hidden code point
+//  and every byte that is not UTF-8 (a peer's bytes) escaped as "<U+202E>"
+//  or "<0xNN>" (sh_text_escape): text an older version or a malicious
+//  replica let through reaches no format of the report raw.
 static json_t *
 s_str (const char *s)
 {
-    json_t *j = json_string (s ? s : "");
-    if (j)
-        return j;
-    char *t = strdup (s);
-    if (!t)
-        return json_string ("");
-    for (char *p = t; *p; p++)
-        if (*p & 0x80)
-            *p = '?';
-    j = json_string (t);
+    char *t = sh_text_escape (s);
+    json_t *j = json_string (t ? t : "");
     free (t);
-    return j;
+    return j ? j : json_string ("");
+}
+
+//  v with every hidden code point in its strings and keys escaped as by
+//  s_str: the codes, villages and regions come from record ids, which a
+//  malicious replica chooses too. Returns a new reference: v itself, its
+//  strings replaced in place, or a copy (an object with such a key).
+static json_t *
+s_escaped (json_t *v)
+{
+    uint32_t cp;
+    if (json_is_string (v)) {
+        if (!sh_text_find_hidden (json_string_value (v), 0, &cp))
+            return json_incref (v);
+        return s_str (json_string_value (v));
+    }
+    size_t i;
+    const char *k;
+    json_t *e;
+    if (json_is_array (v))
+        json_array_foreach (v, i, e)
+            json_array_set_new (v, i, s_escaped (e));
+    if (!json_is_object (v))
+        return json_incref (v);
+    bool bad_key = false;
+    json_object_foreach (v, k, e)
+        bad_key = bad_key || sh_text_find_hidden (k, 0, &cp);
+    if (!bad_key) {
+        json_object_foreach (v, k, e)
+            json_object_set_new (v, k, s_escaped (e));     //  same key: replaced in place
+        return json_incref (v);
+    }
+    json_t *copy = json_object ();
+    json_object_foreach (v, k, e) {
+        char *t = sh_text_escape (k);
+        json_object_set_new (copy, t ? t : "", s_escaped (e));
+        free (t);
+    }
+    return copy;
 }
 
 //  The name of courtyard code ("" when the report holds no such courtyard).
@@ -783,8 +816,9 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         json_object_set (c.r, "points_redeemed", json_object_get (p, "redeemed"));
         json_object_set (c.r, "points_balance", json_object_get (p, "balance"));
         s_hexagons (&c);
-        *out = c.r;
-        c.r = NULL;
+        *out = s_escaped (c.r);
+        if (!*out)
+            rc = SH_ENOMEM;
     }
     json_decref (c.r);
     json_decref (c.yards);

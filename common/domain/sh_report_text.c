@@ -6,6 +6,7 @@
 
 #include "sh_domain.h"
 #include "sh_names.h"
+#include "sh_text.h"
 
 //  ---------------------------------------------------------------------
 //  Helpers
@@ -24,23 +25,10 @@ s_s (const json_t *j, const char *k)
 }
 
 //  ---------------------------------------------------------------------
-//  CSV: one row per value
-
-static void
-s_csv_field (FILE *f, const char *s)
-{
-    if (!strpbrk (s, ",\"\r\n")) {
-        fputs (s, f);
-        return;
-    }
-    fputc ('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc ('"', f);
-        fputc (*s, f);
-    }
-    fputc ('"', f);
-}
+//  CSV: one row per value. The metric column and string values are text
+//  cells (sh_text_csv_cell: quoted, escaped, neutralised against formula
+//  injection); integers, reals and booleans the report computed are
+//  written as numbers and never neutralised, so a balance of -5 stays -5.
 
 static void
 s_csv (FILE *f, const char *path, const json_t *v)
@@ -64,10 +52,10 @@ s_csv (FILE *f, const char *path, const json_t *v)
         }
         return;
     }
-    s_csv_field (f, path);
+    sh_text_csv_cell (f, path);
     fputc (',', f);
     if (json_is_string (v))
-        s_csv_field (f, json_string_value (v));
+        sh_text_csv_cell (f, json_string_value (v));
     else
     if (json_is_integer (v))
         fprintf (f, "%lld", (long long) json_integer_value (v));

@@ -21,6 +21,14 @@ node_new ta 500115001 || exit 1
 node_new tb 500115002 || exit 1
 gen ta 1500 11 || exit 1
 gen tb 1500 12 || exit 1
+# two courtyards whose names a spreadsheet would run as formulas (issue 12): the hub's CSV
+# must carry them as text
+FORMULA='=HYPERLINK("http://evil.example/","点我")'
+node_must ta courtyard add --code 500115001999001 --name "$FORMULA" --households 10
+node_must ta courtyard add --code 500115001999002 --name '-2' --households 10
+for c in 500115001999001 500115001999002; do
+    node_must ta evaluate --courtyard $c --period 2024Q4 --category policy --content 5 --effect 5 --satisfaction 5
+done
 assert_exit 0 sync ta
 assert_exit 0 sync tb
 hub_stop
@@ -84,6 +92,11 @@ widest=$(python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys
 hub_rc 0 report --town 500115002 --since 2024-01-01 --format csv
 assert_eq "$(head -n1 "$OUT")" "metric,value" "CSV header"
 assert_out '^villages,[0-9]+$'
+hub_rc 0 report --format csv
+grep -qE '^courtyard_hexagons\.[0-9]+\.name,"'"'"'=HYPERLINK\(""http://evil\.example/"",""点我""\)"$' "$OUT" \
+    || it_fail "the hub's CSV does not neutralise the =HYPERLINK name"
+grep -qE '^courtyard_hexagons\.[0-9]+\.name,"'"'"'-2"$' "$OUT" || it_fail "the hub's CSV does not neutralise -2"
+if grep -q '^[^,]*,=' "$OUT"; then it_fail "a CSV cell of the hub starts with ="; fi
 
 it_step "refusals"
 hub_rc 2 report --town 500115001001
