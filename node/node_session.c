@@ -113,8 +113,9 @@ s_welcome_clock (node_session_t *self, uint64_t hub_ms)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
-        return SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
+        return sh_exit_store (rc);
     }
     int64_t gap = (int64_t) (local_ms - hub_ms);
     uint64_t abs_gap = gap < 0 ? (uint64_t) -gap : (uint64_t) gap;
@@ -424,8 +425,9 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc && ex == SH_EXIT_OK) {
-        fprintf (stderr, "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
+        ex = sh_exit_store (rc);
     }
     if (ex == SH_EXIT_OK) {
         if (cp.size > self->held.size)
@@ -492,6 +494,21 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             self->session_batch = self->next_batch;
             self->hello_at = node_session_now (self);
             self->hello_wait = 10000;
+            return SH_EXIT_OK;
+        case SH_WIRE_ERR_STORE_FULL:
+            //  nothing of the batch was stored and nothing will be until
+            //  the operator frees space: no use retrying at once (13.11)
+            if (!self->full_told)
+                fprintf (stderr, "shouhe-node: %s\n", m->u.error.message);
+            if (!self->opt.watch)
+                return SH_EXIT_FULL;
+            if (!self->full_told)
+                fprintf (stderr, "shouhe-node: retrying every 30 s\n");
+            self->full_told = true;
+            self->welcomed = false;
+            self->session_batch = self->next_batch;
+            self->hello_at = node_session_now (self);
+            self->hello_wait = 30000;
             return SH_EXIT_OK;
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
