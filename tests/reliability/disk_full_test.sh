@@ -4,8 +4,9 @@
 # Hub: its directory on a small tmpfs with a filler file. A node pushes until the disk is full:
 # it stops with exit 8 and "the hub's store is full", never exit 4 (the hub answered); the hub
 # logs "store is full" (once a minute at most) and no "Input/output error" or ERR_CHAIN; it stays
-# up and a node with nothing to push downloads (exit 0). With the filler removed, the node syncs
-# (exit 0) and the hub holds every one of its changes.
+# up and a node with nothing to push downloads (exit 0). A node with --watch and a short
+# --deadline says so once and waits (no exit 4); with the filler removed it uploads, and a
+# plain sync exits 0 with the hub holding every one of the node's changes.
 # Node: its directory on a small tmpfs with a filler. A local write fails with exit 8 and "this
 # node's disk is full", nothing half-written (`log verify` ok); a sync that must store downloads
 # fails alike; with the filler removed both succeed.
@@ -61,8 +62,23 @@ it_step "downloads go on"
 sync t --deadline 30 || it_fail "download from a hub with a full disk: exit $RC"
 assert_eq "$(node_digest t 500115108202)" "$(hub_digest 500115108202)" "the town's copy of b = the hub's"
 
-it_step "space freed: the node syncs, nothing lost"
+it_step "--watch waits for room (no deadline, said once), then uploads"
+sync_bg b --watch --deadline 10
+watcher=$SYNC_PID
+sleep 3
+err=$(sync_out "$watcher").err
+assert_eq "$(grep -c "the hub's store is full" "$err")" 1 "the watching node says once that the hub is full"
+grep -q "retrying every 30 s" "$err" || it_fail "the watching node does not say it retries"
 rm -f "$T/hubfs/filler"
+for ((i = 0; i < 50; i++)); do
+    [ "$(hub_node_field "${KEY[b]}" head_seq)" = 4000 ] && break
+    sleep 1
+done
+_it_alive "$watcher" || it_fail "the watching node stopped while the hub was full"
+_it_kill_group "$watcher" TERM
+sync_wait "$watcher" || it_fail "the watching node: exit $RC (SIGTERM with --watch is 0)"
+
+it_step "space freed: the node syncs, nothing lost"
 sync b --deadline 60 || it_fail "sync after freeing space: exit $RC"
 assert_eq "$(hub_node_field "${KEY[b]}" head_seq)" 4000 "the hub holds all of b's changes"
 digest_equal b 500115108202
