@@ -183,7 +183,7 @@ s_init (node_args_t *a)
     }
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot create a node in %s: %s\n", a->dir, sh_strerror (rc));
-        return SH_EXIT_STORE;
+        return sh_exit_store (rc);
     }
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);
