@@ -116,7 +116,9 @@ s_usage_all (FILE *f)
                 "            2 wrong command line, 3 the replica cannot be opened or written,\n"
                 "            sync only: 4 hub unreachable by the deadline, 5 refused by the hub\n"
                 "            (not enrolled, revoked, blocked), 6 protocol error, 7 the hub is\n"
-                "            recovering after a restore: sync again later\n");
+                "            recovering after a restore: sync again later,\n"
+                "            8 a store is full: this node's disk (any write; free space, nothing\n"
+                "            was lost) or, in sync, the hub's (the hub operator must free space)\n");
 }
 
 static void

@@ -163,7 +163,8 @@ node_clock_correct (node_args_t *a)
             return SH_EXIT_REFUSED;
         }
         default:
-            fprintf (stderr, "shouhe-node: cannot write the clock correction: %s\n", sh_strerror (rc));
-            return SH_EXIT_STORE;
+            fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                     : "shouhe-node: cannot write the clock correction: %s\n", sh_strerror (rc));
+            return sh_exit_store (rc);
     }
 }

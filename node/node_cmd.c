@@ -52,6 +52,10 @@ s_done (sh_err rc, const char *msg)
 {
     if (rc == SH_OK)
         return SH_EXIT_OK;
+    if (rc == SH_ESTOREFULL) {
+        fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", msg[0] ? msg : sh_strerror (rc));
+        return SH_EXIT_FULL;
+    }
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
     switch (rc) {
         case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE: case SH_ECLOCK:
@@ -179,7 +183,7 @@ s_init (node_args_t *a)
     }
     if (rc) {
         fprintf (stderr, "shouhe-node: cannot create a node in %s: %s\n", a->dir, sh_strerror (rc));
-        return SH_EXIT_STORE;
+        return sh_exit_store (rc);
     }
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hex, sh_replica_author (r), SH_PUBKEY_BYTES);

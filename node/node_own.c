@@ -108,8 +108,9 @@ node_own_take (sh_replica_t *r, const sh_wire_msg_t *m, uint64_t target,
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc && ex == SH_EXIT_OK) {
-        fprintf (stderr, "shouhe-node: cannot store this node's own changes from the hub: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store this node's own changes from the hub: %s\n", sh_strerror (rc));
+        ex = sh_exit_store (rc);
     }
     if (ex == SH_EXIT_OK && head >= target)
         fprintf (stderr, "shouhe-node: fetched this node's changes back from the hub up to %" PRIu64 "\n", head);

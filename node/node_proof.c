@@ -155,8 +155,9 @@ node_proof_take (node_proof_state_t *p, sh_replica_t *r, const sh_hubid_t *hub, 
     if (ex == SH_EXIT_OK)
         ex = s_check_store (r, txn, m, &cp);
     if (ex == SH_EXIT_OK && (rc = sh_store_commit (&txn)) != SH_OK) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's proof: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store the hub's proof: %s\n", sh_strerror (rc));
+        ex = sh_exit_store (rc);
     }
     sh_store_abort (&txn);
     if (ex == SH_EXIT_OK) {

@@ -103,8 +103,9 @@ node_receipts_welcome (node_session_t *self, const sh_wire_msg_t *m)
     if (ex == SH_EXIT_OK && (rc = sh_receipts_put_hub_key (txn, self->hub)) == SH_OK)
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
+        ex = sh_exit_store (rc);
     }
     sh_store_abort (&txn);
     if (ex == SH_EXIT_OK)
@@ -170,9 +171,12 @@ node_receipts_ack (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_s
         if (rc == SH_ENOMEM)
             fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
         else
+        if (rc == SH_ESTOREFULL)
+            fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", sh_strerror (rc));
+        else
             fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
                      b.first_seq, last_seq, sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        ex = sh_exit_store (rc);
     }
     sh_store_abort (&txn);
     if (ex == SH_EXIT_OK) {

@@ -113,8 +113,9 @@ s_welcome_clock (node_session_t *self, uint64_t hub_ms)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
-        return SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
+        return sh_exit_store (rc);
     }
     int64_t gap = (int64_t) (local_ms - hub_ms);
     uint64_t abs_gap = gap < 0 ? (uint64_t) -gap : (uint64_t) gap;
@@ -263,6 +264,7 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
     if (m->u.ack.head_seq > self->hub_head)
         self->hub_head = m->u.ack.head_seq;
     self->last_progress = node_session_now (self);
+    self->hub_full = false;     //  the hub took a batch: a later full store is news
     //  grow from what was really sent (a Push is also capped by its change
     //  count), so that a quarter after a loss really is a smaller Push
     self->push_bytes = 2 * (acked_bytes < self->push_bytes ? acked_bytes : self->push_bytes);
@@ -424,8 +426,9 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc && ex == SH_EXIT_OK) {
-        fprintf (stderr, "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
-        ex = SH_EXIT_STORE;
+        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
+                 : "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
+        ex = sh_exit_store (rc);
     }
     if (ex == SH_EXIT_OK) {
         if (cp.size > self->held.size)
@@ -492,6 +495,21 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             self->session_batch = self->next_batch;
             self->hello_at = node_session_now (self);
             self->hello_wait = 10000;
+            return SH_EXIT_OK;
+        case SH_WIRE_ERR_STORE_FULL:
+            //  nothing of the batch was stored and nothing will be until
+            //  the operator frees space: no use retrying at once (13.11)
+            if (!self->hub_full)
+                fprintf (stderr, "shouhe-node: %s\n", m->u.error.message);
+            if (!self->opt.watch)
+                return SH_EXIT_FULL;
+            if (!self->hub_full)
+                fprintf (stderr, "shouhe-node: retrying every 30 s\n");
+            self->hub_full = true;
+            self->welcomed = false;
+            self->session_batch = self->next_batch;
+            self->hello_at = node_session_now (self);
+            self->hello_wait = 30000;
             return SH_EXIT_OK;
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
@@ -649,7 +667,7 @@ s_deadline (node_session_t *self)
     int64_t now = node_session_now (self);
     bool idle = self->welcomed && self->n_inflight == 0 && self->sent == self->my_head && self->down_done
              && node_proof_done (&self->prove) && !self->restoring;
-    if (idle)
+    if (idle || self->hub_full)     //  waiting for room at the hub is no lost link
         self->last_progress = now;
     if (!self->opt.deadline_ms || now - self->last_progress < self->opt.deadline_ms)
         return SH_EXIT_OK;

@@ -51,6 +51,8 @@ struct node_session_t {
     bool welcomed;                  //  session open
     bool ever_welcomed;             //  a session was opened at least once
     bool finished;                  //  caught up and not watching: the sync is done
+    bool hub_full;                  //  --watch: the hub's store was full at the last Push (said once;
+                                    //  the deadline waits); cleared by an Ack
     int64_t hello_at;               //  when the last Hello left
     int hello_wait;                 //  current wait for a Welcome (back-off)
     int64_t last_rx;                //  last message from the hub

@@ -40,6 +40,7 @@ typedef struct {
     int64_t last_ms;                     //  last message (sh_sys_mono_ms)
     uint64_t pushed, pulled;             //  changes stored / sent in this session
     uint64_t cp_size;                    //  size of the last checkpoint sent in this session
+    bool full;                           //  a Push of this session was refused: the store is full
     char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
     size_t export_len;                   //  its size
 } s_session_t;
@@ -51,6 +52,7 @@ struct hub_handler_t {
     hub_reply_fn *reply;                 //  where answers go
     void *reply_arg;                     //  its argument
     sh_map_t *sessions;                  //  rid_hex -> s_session_t (owned)
+    int64_t full_logged_ms;              //  when "store is full" was last logged (sh_sys_mono_ms)
 };
 
 static void s_session_free (void **item);
@@ -175,6 +177,29 @@ s_consistency (hub_handler_t *self, uint64_t old_size, uint64_t new_size,
 //  How stale the registry's last_seen_ms may get before a Hello writes it.
 #define S_SEEN_STEP_MS 60000
 
+//  The session of routing id rid_hex, made if new, (re)opened for key:
+//  NULL when out of memory. A new Hello forgets an earlier store-full
+//  refusal: the operator may have freed space since.
+static s_session_t *
+s_session_open (hub_handler_t *self, const char *rid_hex, const uint8_t key[SH_PUBKEY_BYTES], const char *peer)
+{
+    s_session_t *s = sh_map_get (self->sessions, rid_hex);
+    if (!s) {
+        s = calloc (1, sizeof *s);
+        if (!s)
+            return NULL;
+        snprintf (s->rid_hex, sizeof s->rid_hex, "%s", rid_hex);
+        if (sh_map_put (self->sessions, rid_hex, s) != SH_OK) {
+            free (s);           //  cannot happen: rid_hex was not there
+            return NULL;
+        }
+    }
+    memcpy (s->key, key, SH_PUBKEY_BYTES);
+    snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
+    s->full = false;
+    return s;
+}
+
 static void
 s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *rid_hex,
             const uint8_t key[SH_PUBKEY_BYTES], const char *peer, const sh_wire_msg_t *m)
@@ -233,19 +258,9 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
         return;
     }
-    s_session_t *s = sh_map_get (self->sessions, rid_hex);
-    if (!s) {
-        s = calloc (1, sizeof *s);
-        if (!s)
-            return;
-        snprintf (s->rid_hex, sizeof s->rid_hex, "%s", rid_hex);
-        if (sh_map_put (self->sessions, rid_hex, s) != SH_OK) {
-            free (s);           //  cannot happen: rid_hex was not there
-            return;
-        }
-    }
-    memcpy (s->key, key, SH_PUBKEY_BYTES);
-    snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
+    s_session_t *s = s_session_open (self, rid_hex, key, peer);
+    if (!s)
+        return;
     s->last_ms = sh_sys_mono_ms ();
     if (self->config->verbose)
         s_log (self, "info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
@@ -325,9 +340,28 @@ s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s
 //  Does the store have room for this push and the checkpoint after it? A
 //  store filled to the brim could take a batch and then fail to sign its
 //  checkpoint, leaving changes acknowledged without a receipt; so a push
-//  is refused (nothing stored, ERR_INTERNAL naming the cause) while less
+//  is refused (nothing stored, ERR_STORE_FULL naming the cause) while less
 //  than four times its size plus S_HEADROOM_BYTES is free. Downloads go on.
 #define S_HEADROOM_BYTES ((size_t) 1 << 20)
+#define S_FULL_LOG_MS 60000              //  "store is full" is logged once a minute at most
+
+//  Refuse a Push of session s because the store is full (13.8): fill r's
+//  ERR_STORE_FULL and its message (cause names what filled), log it at most
+//  once a minute, and refuse the session's later Pushes alike -- they chain
+//  on this batch, so judging them would only report a broken chain.
+static void
+s_refuse_full (hub_handler_t *self, s_session_t *s, const char *cause, sh_wire_msg_t *r)
+{
+    r->u.error.code = SH_WIRE_ERR_STORE_FULL;
+    snprintf (r->u.error.message, sizeof r->u.error.message, "the hub's store is full (%s); nothing of this "
+              "batch was stored; the operator must free space or restart the hub with a larger --map-mib", cause);
+    s->full = true;
+    int64_t now = sh_sys_mono_ms ();
+    if (self->full_logged_ms == 0 || now - self->full_logged_ms >= S_FULL_LOG_MS) {
+        self->full_logged_ms = now;
+        s_log (self, "error", "peer %s: push refused: %s", s->key_hex, r->u.error.message);
+    }
+}
 
 static bool
 s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_len)
@@ -337,8 +371,7 @@ s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_l
         need += 4 * m->u.push.changes[i].len;
     if (sh_store_usage (self->store, &used, &map) != SH_OK || used + need <= map)
         return true;            //  an unreadable figure: let the commit decide
-    snprintf (why, why_len, "the hub's store is full (%zu of %zu MiB used); nothing of this batch was stored "
-              "(the operator must restart the hub with a larger --map-mib)", used >> 20, map >> 20);
+    snprintf (why, why_len, "its map: %zu of %zu MiB used", used >> 20, map >> 20);
     return false;
 }
 
@@ -390,6 +423,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     sh_wire_msg_t r = { .type = SH_WIRE_ERROR };
     r.u.error.has_batch = true;
     r.u.error.batch = m->u.push.batch;
+    char why[96];
     if (e.role != SH_WIRE_ROLE_NODE) {
         r.u.error.code = SH_WIRE_ERR_ROLE;
         snprintf (r.u.error.message, sizeof r.u.error.message, "an auditor key may not push changes");
@@ -411,17 +445,22 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         r.u.error.code = SH_WIRE_ERR_RECOVERING;
     }
     else
-    if (!s_room_for (self, m, r.u.error.message, sizeof r.u.error.message)) {
-        r.u.error.code = SH_WIRE_ERR_INTERNAL;
-        s_log (self, "error", "peer %s: push refused: %s", s->key_hex, r.u.error.message);
+    if (s->full) {
+        s_refuse_full (self, s, "an earlier batch of this session could not be stored", &r);
+    }
+    else
+    if (!s_room_for (self, m, why, sizeof why)) {
+        s_refuse_full (self, s, why, &r);
     }
     else {
         sh_hublog_result_t res;
         sh_err prc = sh_hublog_push_signed (self->store, &e, m->u.push.changes, m->u.push.n,
                                             self->config->threads, self->hub, &res);
-        if (prc == SH_ESTOREFULL)
-            snprintf (res.message, sizeof res.message, "the hub's store is full; nothing of this batch was "
-                      "stored (the operator must restart the hub with a larger --map-mib)");
+        if (prc == SH_ESTOREFULL) {
+            s_refuse_full (self, s, "no space left on its disk, or its map is full", &r);
+            s_send (self, rid, rid_len, &r);
+            return;
+        }
         if (prc)
             s_log (self, "error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
@@ -479,8 +518,9 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         r.u.error.position = res.position;
         snprintf (r.u.error.message, sizeof r.u.error.message, "%s", res.message);
     }
-    s_log (self, "warn", "peer %s: push %llu refused: %s: %s", s->key_hex, (unsigned long long) m->u.push.batch,
-           sh_wire_error_name (r.u.error.code), r.u.error.message);
+    if (r.u.error.code != SH_WIRE_ERR_STORE_FULL)     //  s_refuse_full logs those, once a minute
+        s_log (self, "warn", "peer %s: push %llu refused: %s: %s", s->key_hex,
+               (unsigned long long) m->u.push.batch, sh_wire_error_name (r.u.error.code), r.u.error.message);
     s_send (self, rid, rid_len, &r);
 }
 

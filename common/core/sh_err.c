@@ -19,7 +19,7 @@ sh_strerror (sh_err err)
         case SH_ENOTFOUND:     return "not found";
         case SH_EPROTO:        return "malformed data";
         case SH_ECRYPTO:       return "signature or hash does not verify";
-        case SH_ESTOREFULL:    return "the store is full (LMDB map size reached)";
+        case SH_ESTOREFULL:    return "the store is full (its disk, or the LMDB map size)";
         case SH_EINVAL:        return "invalid argument";
         case SH_ERULE:         return "refused by a domain rule";
         case SH_ECHAIN:        return "author chain broken";

@@ -22,7 +22,7 @@ typedef enum {
     SH_ENOTFOUND = 2,     //  no such key, record, file or entity
     SH_EPROTO = 3,        //  malformed bytes (from a peer or from disk)
     SH_ECRYPTO = 4,       //  a signature or hash does not check
-    SH_ESTOREFULL = 5,    //  the LMDB map is full
+    SH_ESTOREFULL = 5,    //  the store is full: its LMDB map, or the disk under it (ENOSPC)
     SH_EINVAL = 6,        //  bad argument from the user (value out of range, bad format)
     SH_ERULE = 7,         //  a domain rule refuses the operation
     SH_ECHAIN = 8,        //  an author's hash chain is broken (gap, wrong prev)

@@ -7,6 +7,8 @@
 #ifndef SH_EXIT_H
 #define SH_EXIT_H
 
+#include "sh_err.h"
+
 enum {
     SH_EXIT_OK = 0,             //  done; the auditor found nothing wrong
     SH_EXIT_REFUSED = 1,        //  refused (bad value, unknown record, a domain rule, an existing
@@ -18,7 +20,22 @@ enum {
     SH_EXIT_DENIED = 5,         //  the hub refused this key (not enrolled, revoked, blocked)
     SH_EXIT_PROTOCOL = 6,       //  the peer refused our messages, or sent what we cannot accept
     SH_EXIT_RETRY = 7,          //  not now: the hub is recovering its log from its nodes; try later
+    SH_EXIT_FULL = 8,           //  a store is full (its disk or its LMDB map): the hub's (node: the
+                                //  hub answered ERR_STORE_FULL) or this program's own; nothing was lost
     SH_EXIT_INTERRUPTED = 130   //  SIGINT/SIGTERM before the work was finished
 };
+
+//  The exit code for a failure to write this program's own store: a full
+//  store (SH_ESTOREFULL: its disk or its LMDB map; the write was undone,
+//  nothing was lost) is SH_EXIT_FULL, anything else SH_EXIT_STORE.
+static inline int
+sh_exit_store (sh_err rc)
+{
+    return rc == SH_ESTOREFULL ? SH_EXIT_FULL : SH_EXIT_STORE;
+}
+
+//  What a program says when its own store is full ("this node's disk is
+//  full (...): free space, nothing was lost"), after "<program>: this ".
+#define SH_EXIT_FULL_SAY "disk is full (%s): free space, nothing was lost"
 
 #endif

@@ -6,6 +6,12 @@
     refuses every further operation on such a transaction, and commit then
     aborts and reports the original cause (SH_ESTOREFULL rather than
     MDB_BAD_TXN).
+
+    A full disk is SH_ESTOREFULL like a full map (s_err_at): LMDB passes
+    ENOSPC/EDQUOT from write(2) through, but a write that the file system
+    takes only in part it reports as EIO ("short write, filesystem full?"
+    in mdb_page_flush) -- so an EIO met while the store's file system has
+    less than S_FULL_BYTES free is a full disk too, not an I/O error.
 */
 #include "sh_store.h"
 
@@ -17,10 +23,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* --------------------------------------------------------------------------
  * Constants
  * -------------------------------------------------------------------------- */
+
+//  Below this much free space an EIO from a write counts as a full disk.
+#define S_FULL_BYTES ((unsigned long long) 1 << 20)
 
 //  Names of the sub-databases, indexed by sh_store_db_t.
 static const char *const s_db_names[SH_DB_COUNT] = {
@@ -121,11 +131,25 @@ s_err (int rc)
     }
 }
 
+//  s_err for a write into store: ENOSPC/EDQUOT, and EIO on a file system
+//  with less than S_FULL_BYTES free (LMDB's short write), are a full store.
+static sh_err
+s_err_at (const sh_store_t *store, int rc)
+{
+    if (rc == ENOSPC || rc == EDQUOT)
+        return SH_ESTOREFULL;
+    struct statvfs fs;
+    if (rc == EIO && store->dir && statvfs (store->dir, &fs) == 0
+    &&  (unsigned long long) fs.f_bavail * fs.f_frsize < S_FULL_BYTES)
+        return SH_ESTOREFULL;
+    return s_err (rc);
+}
+
 //  Translate rc and, in a write transaction, remember the first real failure.
 static sh_err
 s_txn_err (sh_store_txn_t *txn, int rc)
 {
-    sh_err err = s_err (rc);
+    sh_err err = txn->write ? s_err_at (txn->store, rc) : s_err (rc);
     if (err != SH_OK && err != SH_ENOTFOUND && txn->write && txn->failed == SH_OK)
         txn->failed = err;
     return err;
@@ -370,8 +394,9 @@ sh_store_commit (sh_store_txn_t **txn_p)
         return err;
     }
     int rc = mdb_txn_commit (txn->txn);    //  frees the LMDB txn even on failure
+    sh_err out = s_err_at (txn->store, rc);
     free (txn);
-    return s_err (rc);
+    return out;
 }
 
 void

@@ -2,9 +2,10 @@
 
     One LMDB environment per directory, with one named database per concern
     (sh_store_db_t). Only this module includes lmdb.h; MDB_* codes are
-    translated to sh_err (MDB_NOTFOUND -> SH_ENOTFOUND, MDB_MAP_FULL and
-    MDB_TXN_FULL -> SH_ESTOREFULL, MDB_CORRUPTED/MDB_PAGE_NOTFOUND ->
-    SH_ECORRUPT, errno -> SH_ESYSERR|errno). Once an operation of a write
+    translated to sh_err (MDB_NOTFOUND -> SH_ENOTFOUND, MDB_MAP_FULL,
+    MDB_TXN_FULL and a full disk -- ENOSPC, or LMDB's EIO for a short write
+    on a nearly full file system -- -> SH_ESTOREFULL, MDB_CORRUPTED and
+    MDB_PAGE_NOTFOUND -> SH_ECORRUPT, errno -> SH_ESYSERR|errno). Once an operation of a write
     transaction fails that way, LMDB refuses the rest of the transaction:
     later operations return the same error and commit aborts and returns it.
 

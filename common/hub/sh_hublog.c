@@ -354,7 +354,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     }
     sh_store_abort (&txn);
     if (rc) {
-        res->code = SH_WIRE_ERR_INTERNAL;
+        res->code = rc == SH_ESTOREFULL ? SH_WIRE_ERR_STORE_FULL : SH_WIRE_ERR_INTERNAL;
         res->has_position = false;
         res->accepted = res->duplicates = 0;
         snprintf (res->message, sizeof res->message, "the hub could not store the batch: %s; retry later",

@@ -56,7 +56,8 @@ typedef struct {
 //  Take in a batch pushed by the session of entry's key. Returns SH_OK
 //  when the batch was judged (stored, or refused with res->code set);
 //  another code (store full, I/O) when the hub itself failed -- then
-//  res->code is SH_WIRE_ERR_INTERNAL and nothing was stored. threads: how
+//  nothing was stored and res->code is SH_WIRE_ERR_STORE_FULL for
+//  SH_ESTOREFULL (map or disk full), SH_WIRE_ERR_INTERNAL otherwise. threads: how
 //  many threads verify signatures (1 = the caller's only).
 SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                                     const sh_wire_bytes_t *changes, size_t n, int threads,

@@ -26,6 +26,7 @@
 #         hub_alive                fails the test if the hub died
 #         hub_cmd ARGS...          shouhe-hub ARGS --dir $HUB_DIR (output to $OUT/$ERR, sets RC)
 #         hub_digest [SCOPE]       prints the hub's digest
+#         hub_refused_full         the last sync met the hub's full store: exit 8, messages, log
 #         hub_node_field KEY FIELD prints FIELD of KEY in `nodes --json` (python repr: True, None...)
 # Nodes:  node_new NAME SCOPE [--enroll-scope CODE] [--no-enroll] [--role R]
 #                                  init $T/n/NAME and enroll it; sets KEY[NAME] and NODE_KEY
@@ -453,6 +454,18 @@ hub_kill9 () {
 
 hub_restart_same_port () {
     HUB_BIND=$HUB_EP hub_start "$@"
+}
+
+# hub_refused_full -- after a sync that met the hub's full store: the node said so (exit 8,
+# "the hub's store is full ...; nothing of this batch was stored"), the hub is up and logged it
+# once (at most once a minute), with no "Input/output error" or ERR_CHAIN (13.8)
+hub_refused_full () {
+    [ "$RC" = 8 ] || it_fail "expected: the pushing node stops with exit 8 (the hub's store is full); got $RC"
+    assert_err "the hub's store is full \(.*\); nothing of this batch was stored"
+    hub_alive
+    grep -q "push refused: the hub's store is full" "$HUB_LOG" || it_fail "the hub's log does not say its store is full"
+    [ "$(grep -c "store is full" "$HUB_LOG")" -le 2 ] || it_fail "the hub logs 'store is full' more than once a minute"
+    ! grep -qE "Input/output error|ERR_CHAIN" "$HUB_LOG" || it_fail "the hub's log shows an I/O error or ERR_CHAIN"
 }
 
 hub_digest () {

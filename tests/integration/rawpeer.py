@@ -64,7 +64,8 @@ except ImportError as e:  # pragma: no cover
 ERROR_CODES = {0: "ERR_UNSPECIFIED", 1: "ERR_MALFORMED", 2: "ERR_VERSION", 3: "ERR_NOT_ENROLLED",
                4: "ERR_REVOKED", 5: "ERR_SIGNATURE", 6: "ERR_CHAIN", 7: "ERR_AUTHOR", 8: "ERR_SCOPE",
                9: "ERR_TOO_LARGE", 10: "ERR_EQUIVOCATION", 11: "ERR_BLOCKED", 12: "ERR_BODY",
-               13: "ERR_SESSION", 14: "ERR_ROLE", 15: "ERR_INTERNAL", 16: "ERR_CREDIT"}
+               13: "ERR_SESSION", 14: "ERR_ROLE", 15: "ERR_INTERNAL", 16: "ERR_CREDIT",
+               17: "ERR_RECOVERING", 19: "ERR_STORE_FULL"}
 SIGN_PREFIX = b"shouhe/v1/change\n"
 KIND_COURTYARD, OP_PUT = 2, 1
 

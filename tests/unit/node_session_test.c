@@ -673,6 +673,27 @@ test_denied (void)
     s_hub_close (&hub);
 }
 
+//  A hub whose store is full (its map, reopened at 1 MiB: the "Room" check
+//  refuses every Push) answers ERR_STORE_FULL: the node exits 8 -- not 4,
+//  the hub answered -- and keeps its changes for a later sync.
+static void
+test_hub_full (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub, 0x17);
+    s_node_t a;
+    s_node_open (&a, &hub, S_VILLAGE, S_VILLAGE);
+    s_write (&a, S_VILLAGE, 3, "a");
+    hub_handler_destroy (&hub.h);
+    sh_store_close (&hub.store);
+    SH_PASS (sh_store_open (&hub.store, hub.dir, false, (size_t) 1 << 20));
+    hub.h = hub_handler_new (&hub.config, hub.store, &hub.id, s_reply, &hub);
+    SH_CHECK (hub.h);
+    SH_CHECK (s_sync_ex (&a) == SH_EXIT_FULL);
+    s_node_close (&a);
+    s_hub_close (&hub);
+}
+
 //  Hubs that break the receipts: another key, a history that does not
 //  extend the checkpoint held.
 static void
@@ -909,6 +930,7 @@ static const sh_test_case_t tests[] = {
     { "lost ack", test_lost_ack },
     { "lost batch", test_lost_batch },
     { "denied", test_denied },
+    { "hub full", test_hub_full },
     { "other hub", test_other_hub },
     { "batch out of scope", test_batch_out_of_scope },
     { "link troubles", test_link_troubles },
