@@ -125,6 +125,18 @@ s_load (const char *path, sh_export_t **ex, const char **fault_why)
     return SH_EXIT_STORE;
 }
 
+//  s_load for the commands that only need the export: a file that is not
+//  a valid export is said on stderr (exit 1).
+static int
+s_load_said (const char *path, sh_export_t **ex)
+{
+    const char *why;
+    int code = s_load (path, ex, &why);
+    if (code == SH_EXIT_REFUSED)
+        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", path, why);
+    return code;
+}
+
 //  Read a whole small file (at most max bytes). Caller frees *out.
 static int
 s_read_small (const char *path, size_t max, char **out, size_t *len)
@@ -352,10 +364,7 @@ s_inclusion (const s_args_t *a)
     if (code)
         return code;
     sh_export_t *ex = NULL;
-    const char *why;
-    code = s_load (a->pos[0], &ex, &why);
-    if (code == SH_EXIT_REFUSED)
-        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    code = s_load_said (a->pos[0], &ex);
     if (code)
         return code;
     if (!given) {
@@ -430,10 +439,7 @@ s_consistency_proof (const s_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_export_t *ex = NULL;
-    const char *why;
-    int code = s_load (a->pos[0], &ex, &why);
-    if (code == SH_EXIT_REFUSED)
-        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    int code = s_load_said (a->pos[0], &ex);
     if (code)
         return code;
     if (!a->new_size)
@@ -494,11 +500,8 @@ s_consistency_held (const s_args_t *a)
     int code = s_hub_key_arg (a, &hub, &given);
     if (code)
         return code;
-    sh_export_t *ex;
-    const char *why;
-    code = s_load (a->pos[0], &ex, &why);
-    if (code == SH_EXIT_REFUSED)
-        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", a->pos[0], why);
+    sh_export_t *ex = NULL;
+    code = s_load_said (a->pos[0], &ex);
     if (code)
         return code;
     code = audit_held (ex, &hub, a->pos + 1, (size_t) a->npos - 1);

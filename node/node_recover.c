@@ -61,7 +61,6 @@ s_gather (node_session_t *self, uint64_t from)
         fprintf (stderr, "shouhe-node: cannot read what this node holds for the hub: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    self->offer_from = from;
     self->offer_last_sent = false;
     return SH_EXIT_OK;
 }

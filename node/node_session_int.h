@@ -103,7 +103,6 @@ struct node_session_t {
     sh_leaves_item_t *offer;        //  what is offered, by leaf (owned)
     size_t offer_n, offer_at;       //  how many, how many sent
     char *offer_note;               //  the newest checkpoint held when beyond the hub's (owned)
-    uint64_t offer_from;            //  the hub's tree size the offer starts at
     uint64_t offer_taken;           //  leaves the hub had not had
     uint64_t rec_size, rec_target;  //  the hub's log size and the largest checkpoint shown
     uint64_t rec_missing_from, rec_missing_to; //  a run of leaves no node has offered yet

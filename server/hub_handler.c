@@ -244,7 +244,17 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         rc = sh_changelog_head (txn, key, &head, hash);
     if (rc == SH_OK)
         rc = sh_changelog_size (txn, &size);
+    //  a hub recovering a lost tail asks for the node's Offer (13.19)
+    bool recovering = rc == SH_OK && sh_recovery_active (txn, NULL);
+    uint64_t target = 0;
+    char *epoch = NULL;
+    if (rc == SH_OK && recovering)
+        rc = sh_recovery_target (txn, &target);
+    if (rc == SH_OK)
+        rc = sh_recovery_epoch_note (txn, &epoch);
     sh_store_abort (&txn);
+    if (rc)
+        free (epoch);
     if (rc == SH_ENOTFOUND) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "this key is not enrolled at the hub");
         return;
@@ -254,13 +264,13 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
                  sh_strerror (rc));
         return;
     }
-    if (e.revoked_ms) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
+    s_session_t *s = e.revoked_ms ? NULL : s_session_open (self, rid_hex, key, peer);
+    if (!s) {
+        if (e.revoked_ms)
+            s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
+        free (epoch);
         return;
     }
-    s_session_t *s = s_session_open (self, rid_hex, key, peer);
-    if (!s)
-        return;
     s->last_ms = sh_sys_mono_ms ();
     if (self->config->verbose)
         s_log (self, "info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
@@ -276,26 +286,16 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         rc = s_consistency (self, old_size, cp_size, proof, &n_proof);
     if (rc) {
         free (note);
+        free (epoch);
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, "cannot prove the log: %s", sh_strerror (rc));
         return;
     }
     s->cp_size = cp_size;
-    //  a hub recovering a lost tail -- or one that meets a node holding a
-    //  checkpoint beyond its log -- asks for the node's Offer
-    sh_recovery_status_t rs = { 0 };
-    char *epoch = NULL;
-    rc = sh_store_begin (self->store, false, &txn);
-    if (rc == SH_OK && sh_recovery_active (txn, NULL))
-        rc = sh_recovery_status (txn, &rs);
-    if (rc == SH_OK)
-        rc = sh_recovery_epoch_note (txn, &epoch);
-    sh_store_abort (&txn);
-    if (rc)
-        s_log (self, "warn", "peer %s: cannot read the recovery state: %s", peer, sh_strerror (rc));
+    //  ... as does one that meets a node holding a checkpoint beyond its log
     sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
-    w.u.welcome.recovering = rs.active || old_size > cp_size;
+    w.u.welcome.recovering = recovering || old_size > cp_size;
     if (w.u.welcome.recovering)
-        w.u.welcome.recovery_target = rs.target > old_size ? rs.target : old_size;
+        w.u.welcome.recovery_target = target > old_size ? target : old_size;
     w.u.welcome.epoch = epoch;
     w.u.welcome.checkpoint = note;
     w.u.welcome.nonce = m->u.hello.nonce;
@@ -383,11 +383,10 @@ s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], con
                     char *why, size_t why_len)
 {
     sh_store_txn_t *txn;
-    sh_recovery_status_t st;
     if (sh_store_begin (self->store, false, &txn) != SH_OK)
         return false;           //  the push itself will meet the store's failure
     bool refuse = false;
-    if (sh_recovery_active (txn, NULL) && sh_recovery_status (txn, &st) == SH_OK) {
+    if (sh_recovery_active (txn, NULL)) {
         uint64_t head;
         uint8_t hh[SH_HASH_BYTES];
         if (sh_changelog_head (txn, key, &head, hh) != SH_OK)
@@ -405,10 +404,13 @@ s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], con
             }
             free (cb);
         }
+        uint64_t size = 0, target = 0;
+        if (refuse && (sh_merkle_size (txn, &size) != SH_OK || sh_recovery_target (txn, &target) != SH_OK))
+            size = target = 0;  //  the refusal stands; only its figures are unknown
         if (refuse)
             snprintf (why, why_len, "the hub is recovering its log from its nodes (it holds %" PRIu64 " of the %"
                       PRIu64 " entries they have shown); nothing of this batch was stored; retry later",
-                      st.size, st.target > st.size ? st.target : st.size);
+                      size, target > size ? target : size);
     }
     sh_store_abort (&txn);
     return refuse;

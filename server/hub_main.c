@@ -102,6 +102,20 @@ s_path (const char *dir, const char *file)
     return p;
 }
 
+//  Take DIR/serve.lock, the one writer's lock of a hub directory (serve,
+//  recover). SH_EEXIST when another process holds it (*holder: its pid;
+//  the caller says what that means); any other failure is said here.
+static sh_err
+s_lock (const s_args_t *a, int *lock, long *holder)
+{
+    char *lp = s_path (a->dir, HUB_LOCK_FILE);
+    sh_err lr = lp ? sh_sys_lock (lp, lock, holder) : SH_ENOMEM;
+    if (lr && lr != SH_EEXIST)
+        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
+    free (lp);
+    return lr;
+}
+
 //  Open the hub store (and key when key_out is not NULL).
 static int
 s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
@@ -618,17 +632,12 @@ s_serve (const s_args_t *a)
     if (ex)
         return ex;
     //  one serving hub per store: a second one would take pushes beside it
-    char *lp = s_path (a->dir, HUB_LOCK_FILE);
     int lock = -1;
     long holder = 0;
-    sh_err lr = lp ? sh_sys_lock (lp, &lock, &holder) : SH_ENOMEM;
+    sh_err lr = s_lock (a, &lock, &holder);
     if (lr == SH_EEXIST)
         fprintf (stderr, "shouhe-hub: another shouhe-hub serve (process %ld) is already serving %s; "
                  "stop it first\n", holder, a->dir);
-    else
-    if (lr)
-        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
-    free (lp);
     if (lr) {
         sh_key_destroy (&key);
         sh_store_close (&store);
@@ -673,17 +682,12 @@ s_recover (const s_args_t *a)
     if (ex)
         return ex;
     //  not while a serve is taking offers: one writer decides
-    char *lp = s_path (a->dir, HUB_LOCK_FILE);
     int lock = -1;
     long holder = 0;
-    sh_err lr = lp ? sh_sys_lock (lp, &lock, &holder) : SH_ENOMEM;
+    sh_err lr = s_lock (a, &lock, &holder);
     if (lr == SH_EEXIST)
         fprintf (stderr, "shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub "
                  "recover\n", a->dir, holder);
-    else
-    if (lr)
-        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
-    free (lp);
     if (lr == SH_OK) {
         sh_hubid_t hub;
         sh_hubid_init_key (&hub, key);

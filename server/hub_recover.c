@@ -16,24 +16,16 @@
 #include "sh_recovery.h"
 #include "sh_sys.h"
 
-//  DEST must be new (or an empty directory): it becomes a hub directory.
+//  DEST is created, or an existing directory is taken (sh_store_copy then
+//  refuses one that holds a store already).
 static int
 s_dest (const char *dest)
 {
-    if (mkdir (dest, 0700) == 0)
+    struct stat st;
+    if (mkdir (dest, 0700) == 0 || (errno == EEXIST && stat (dest, &st) == 0 && S_ISDIR (st.st_mode)))
         return SH_EXIT_OK;
-    if (errno == EEXIST) {
-        char probe[4096];
-        snprintf (probe, sizeof probe, "%s/data.mdb", dest);
-        struct stat st;
-        if (stat (probe, &st) == 0 || stat (dest, &st) != 0 || !S_ISDIR (st.st_mode)) {
-            fprintf (stderr, "shouhe-hub: %s exists and is not an empty directory; a backup goes into a new "
-                     "one\n", dest);
-            return SH_EXIT_REFUSED;
-        }
-        return chmod (dest, 0700) == 0 ? SH_EXIT_OK : SH_EXIT_STORE;
-    }
-    fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", dest, strerror (errno));
+    fprintf (stderr, "shouhe-hub: cannot create the directory %s: %s\n", dest,
+             errno == EEXIST ? "a file of that name exists" : strerror (errno));
     return SH_EXIT_STORE;
 }
 
@@ -78,6 +70,11 @@ hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest)
     if (rc == SH_OK) {
         what = "mark the copy as a backup";
         rc = s_mark (dest, &size);
+    }
+    if (rc == SH_EEXIST) {
+        fprintf (stderr, "shouhe-hub: %s exists and is not an empty directory; a backup goes into a new one\n",
+                 dest);
+        return SH_EXIT_REFUSED;
     }
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot %s into %s: %s\n", what, dest, sh_strerror (rc));

@@ -44,6 +44,31 @@ s_add (s_collect_t *c, uint64_t leaf, uint64_t local)
     c->items[c->n++] = (sh_leaves_item_t) { leaf, local };
 }
 
+//  Every "leaves" entry at a leaf >= from, in order, to fn (which records
+//  it; a failure it meets stays in c->rc). Store errors.
+static sh_err
+s_each_from (sh_store_txn_t *txn, uint64_t from, void (*fn) (s_collect_t *, uint64_t, uint64_t),
+             s_collect_t *c)
+{
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_LEAVES, NULL, 0, &cur);
+    uint8_t k0[8];
+    sh_store_put_be64 (k0, from + 1);
+    if (rc == SH_OK)
+        rc = sh_store_cursor_seek (cur, k0, sizeof k0);
+    while (rc == SH_OK && c->rc == SH_OK) {
+        const uint8_t *k, *v;
+        size_t kl, vl;
+        rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+        if (rc == SH_OK && (kl != 8 || vl != 8))
+            rc = SH_ECORRUPT;
+        if (rc == SH_OK)
+            fn (c, sh_store_get_be64 (k) - 1, sh_store_get_be64 (v));
+    }
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
 //  sh_receipts_fn: this node's changes of one batch receipt.
 static int
 s_own (const sh_receipts_entry_t *e, void *arg)
@@ -82,26 +107,7 @@ sh_leaves_from (sh_store_txn_t *txn, const uint8_t me[SH_PUBKEY_BYTES], uint64_t
     s_collect_t c = { .txn = txn, .me = me, .from = from };
     *items = NULL;
     *n = 0;
-    sh_store_cursor_t *cur;
-    sh_err rc = sh_store_cursor_open (txn, SH_DB_LEAVES, NULL, 0, &cur);
-    uint8_t k0[8];
-    sh_store_put_be64 (k0, from + 1);
-    if (rc == SH_OK)
-        rc = sh_store_cursor_seek (cur, k0, sizeof k0);
-    while (rc == SH_OK && c.rc == SH_OK) {
-        const uint8_t *k, *v;
-        size_t kl, vl;
-        sh_err cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
-        if (cr == SH_ENOTFOUND)
-            break;
-        if (cr == SH_OK && (kl != 8 || vl != 8))
-            cr = SH_ECORRUPT;
-        if (cr)
-            rc = cr;
-        else
-            s_add (&c, sh_store_get_be64 (k) - 1, sh_store_get_be64 (v));
-    }
-    sh_store_cursor_close (&cur);
+    sh_err rc = s_each_from (txn, from, s_add, &c);
     if (rc == SH_OK && c.rc == SH_OK)
         rc = sh_receipts_each (txn, SH_RECEIPTS_BATCH, s_own, &c);
     if (rc == SH_OK)
@@ -124,28 +130,15 @@ sh_leaves_from (sh_store_txn_t *txn, const uint8_t me[SH_PUBKEY_BYTES], uint64_t
 sh_err
 sh_leaves_drop_from (sh_store_txn_t *txn, uint64_t from)
 {
-    for (;;) {
-        sh_store_cursor_t *cur;
-        sh_err rc = sh_store_cursor_open (txn, SH_DB_LEAVES, NULL, 0, &cur);
-        uint8_t k0[8];
-        sh_store_put_be64 (k0, from + 1);
-        if (rc == SH_OK)
-            rc = sh_store_cursor_seek (cur, k0, sizeof k0);
-        const uint8_t *k, *v;
-        size_t kl, vl;
-        uint8_t key[8];
-        if (rc == SH_OK)
-            rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
-        if (rc == SH_OK && kl == 8)
-            memcpy (key, k, 8);
-        sh_store_cursor_close (&cur);
-        if (rc == SH_ENOTFOUND)
-            return SH_OK;
-        if (rc)
-            return rc;
-        if (kl != 8)
-            return SH_ECORRUPT;
-        if ((rc = sh_store_del (txn, SH_DB_LEAVES, key, sizeof key)) != SH_OK)
-            return rc;
+    s_collect_t c = { .from = from };
+    sh_err rc = s_each_from (txn, from, s_add, &c);
+    if (rc == SH_OK)
+        rc = c.rc;
+    for (size_t i = 0; rc == SH_OK && i < c.n; i++) {
+        uint8_t k[8];
+        sh_store_put_be64 (k, c.items[i].leaf + 1);
+        rc = sh_store_del (txn, SH_DB_LEAVES, k, sizeof k);
     }
+    free (c.items);
+    return rc;
 }

@@ -468,12 +468,13 @@ s_mem_add (s_mem_t *m, const uint8_t *bytes, size_t len)
 }
 
 //  Set up an empty batch answering since, of at most *max changes (1 ..
-//  SH_WIRE_MAX_CHANGES, *max clamped), with room for as many keys when keys
-//  is set, the offsets array the caller frees and a read transaction
+//  SH_WIRE_MAX_CHANGES, *max clamped), with room for as many keys and log
+//  indexes when full is set (an ordinary Batch; an own one has neither),
+//  the offsets array the caller frees and a read transaction
 //  (*txn; the caller aborts it). SH_ENOMEM (b then holds nothing) or the
 //  store's error (b holds its arrays).
 static sh_err
-s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t *max, bool keys, size_t **offs,
+s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t *max, bool full, size_t **offs,
               sh_store_txn_t **txn)
 {
     memset (b, 0, sizeof *b);
@@ -483,9 +484,10 @@ s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t 
         *max = SH_WIRE_MAX_CHANGES;
     b->mem_ = calloc (1, sizeof (s_mem_t));
     b->changes = calloc (*max, sizeof *b->changes);
-    b->keys = keys ? calloc (*max, sizeof *b->keys) : NULL;
+    b->keys = full ? calloc (*max, sizeof *b->keys) : NULL;
+    b->indexes = full ? calloc (*max, sizeof *b->indexes) : NULL;
     *offs = calloc (*max, sizeof **offs);
-    if (!b->mem_ || !b->changes || (keys && !b->keys) || !*offs) {
+    if (!b->mem_ || !b->changes || (full && (!b->keys || !b->indexes)) || !*offs) {
         free (*offs);
         sh_hublog_batch_fini (b);
         return SH_ENOMEM;
@@ -508,9 +510,6 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     if (rc == SH_ENOMEM && !b->mem_)
         return rc;
     s_mem_t *m = b->mem_;
-    b->indexes = rc == SH_OK ? calloc (max, sizeof *b->indexes) : NULL;
-    if (rc == SH_OK && !b->indexes)
-        rc = SH_ENOMEM;
     uint64_t size = 0;
     if (rc == SH_OK)
         rc = s_pull_limit (txn, b, &size);

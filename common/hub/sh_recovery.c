@@ -132,6 +132,22 @@ s_missing (sh_store_txn_t *txn, uint64_t from, uint64_t to, sh_recovery_status_t
 }
 
 sh_err
+sh_recovery_target (sh_store_txn_t *txn, uint64_t *target)
+{
+    *target = 0;
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_RECOVERY, "c", 1, &cur);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    if (rc == SH_OK)
+        rc = sh_store_cursor_last (cur, &k, &kl, &v, &vl);
+    if (rc == SH_OK && kl == 9)
+        *target = sh_store_get_be64 (k + 1);
+    sh_store_cursor_close (&cur);
+    return rc == SH_ENOTFOUND ? SH_OK : rc;
+}
+
+sh_err
 sh_recovery_status (sh_store_txn_t *txn, sh_recovery_status_t *out)
 {
     memset (out, 0, sizeof *out);
@@ -139,18 +155,13 @@ sh_recovery_status (sh_store_txn_t *txn, sh_recovery_status_t *out)
     if (rc || !sh_recovery_active (txn, &out->base))
         return rc;
     out->active = true;
-    //  the largest target: the last 'c' key
+    if ((rc = sh_recovery_target (txn, &out->target)) != SH_OK)
+        return rc;
+    //  staged leaves
     sh_store_cursor_t *cur;
-    rc = sh_store_cursor_open (txn, SH_DB_RECOVERY, "c", 1, &cur);
     const uint8_t *k, *v;
     size_t kl, vl;
-    sh_err cr = rc ? rc : sh_store_cursor_last (cur, &k, &kl, &v, &vl);
-    if (cr == SH_OK && kl == 9)
-        out->target = sh_store_get_be64 (k + 1);
-    sh_store_cursor_close (&cur);
-    if (cr && cr != SH_ENOTFOUND)
-        return cr;
-    //  staged leaves
+    sh_err cr;
     if ((rc = sh_store_cursor_open (txn, SH_DB_RECOVERY, "l", 1, &cur)) != SH_OK)
         return rc;
     while ((cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK)
@@ -221,12 +232,18 @@ s_append (sh_store_txn_t *txn, uint64_t size, uint64_t t, const char *note, size
         const uint8_t *v;
         size_t vl;
         rc = sh_store_get (txn, SH_DB_RECOVERY, k, s_key (k, 'l', i), &v, &vl);
+        //  its signature was verified when it was offered: decode only
         sh_change_t c;
-        uint8_t hash[SH_HASH_BYTES];
-        if (rc == SH_OK && (rc = sh_change_open (&c, hash, v, vl, NULL)) == SH_OK) {
+        uint8_t hash[SH_HASH_BYTES], sig[SH_SIG_BYTES], *cb = NULL;
+        size_t cl;
+        if (rc == SH_OK)
+            rc = sh_change_unwrap (&cb, &cl, sig, v, vl);
+        if (rc == SH_OK && (rc = sh_change_decode (&c, cb, cl, NULL)) == SH_OK) {
+            sh_change_hash (hash, cb, cl);
             rc = sh_hublog_append (txn, v, vl, &c, hash);
             sh_change_fini (&c);
         }
+        free (cb);
     }
     uint8_t ck[8];
     sh_store_put_be64 (ck, t);
@@ -375,12 +392,9 @@ sh_recovery_offer (sh_store_t *store, const sh_hubid_t *hub, const uint8_t node[
     if (rc == SH_OK && note)
         rc = s_offer_note (txn, hub, note, &limit, res);
     bool active = rc == SH_OK && !res->code && sh_recovery_active (txn, NULL);
-    if (active) {
-        sh_recovery_status_t now;
-        rc = sh_recovery_status (txn, &now);
-        if (now.target > limit)
-            limit = now.target;
-    }
+    uint64_t target = 0;
+    if (active && (rc = sh_recovery_target (txn, &target)) == SH_OK && target > limit)
+        limit = target;
     if (active && rc == SH_OK)
         rc = s_offer_leaves (txn, leaves, positions, n, limit, res);
     if (active && rc == SH_OK && !res->code && last) {

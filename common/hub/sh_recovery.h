@@ -90,8 +90,13 @@ SH_NODISCARD sh_err sh_recovery_mark (sh_store_txn_t *txn);
 //  the tree size it began at). false also when the mark cannot be read.
 bool sh_recovery_active (sh_store_txn_t *txn, uint64_t *base);
 
-//  Where the recovery stands (all zero but size when not active). Store
-//  errors.
+//  The largest checkpoint size a node has shown (the largest target; 0
+//  when none), without the scans of sh_recovery_status. Store errors.
+SH_NODISCARD sh_err sh_recovery_target (sh_store_txn_t *txn, uint64_t *target);
+
+//  Where the recovery stands (all zero but size when not active). Reads
+//  every staged leaf and the registry: for the offers and the operator,
+//  not for every message. Store errors.
 SH_NODISCARD sh_err sh_recovery_status (sh_store_txn_t *txn, sh_recovery_status_t *out);
 
 //  Take an Offer from the node of key node (enrolled as a node): its

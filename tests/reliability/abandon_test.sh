@@ -30,6 +30,7 @@ assert_exit 0 sync b || exit 1
 gen a 10 4 || exit 1
 assert_exit 0 sync a || exit 1
 assert_eq "$("$HUB" checkpoint --dir "$HUB_DIR" | sed -n 2p)" 85 "the hub's size before the loss"
+"$HUB" checkpoint --dir "$HUB_DIR" > "$T/lost.checkpoint"    # what a node saw before the loss
 
 it_step "the hub and b's device are lost; the backup goes back, b's key is revoked"
 hub_kill9
@@ -74,6 +75,10 @@ it_must "$SHOUHE_AUDIT" verify "$T/hub.export" --hub-key "$HUB_KEY" --json || ex
 assert_json 'assert j["epochs"] == [{"epoch": 2, "base": 50, "abandoned": 85}], j["epochs"]'
 it_must "$SHOUHE_AUDIT" consistency "$T/hub.export" --hub-key "$HUB_KEY" "$(ndir a)" || exit 1
 assert_out "consistent"
+# a checkpoint of the abandoned history is explained by the epoch, not a fault
+it_must "$SHOUHE_AUDIT" consistency "$T/hub.export" --hub-key "$HUB_KEY" "$T/lost.checkpoint" || exit 1
+assert_out "the checkpoint of size 85 was given up by epoch 2 \(the hub continued from 50 entries\)"
+assert_out "1 were given up by an epoch"
 
 it_step "b's village goes on with a new device and key"
 node_new b2 $B || exit 1

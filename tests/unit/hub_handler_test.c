@@ -493,6 +493,9 @@ test_auditor (void)
     sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 1, false);
     s_expect_error (&hub, s_rid_a, FUZZ_KEY_AUDITOR, &push, SH_WIRE_ERR_ROLE);
     s_free_push (owned, 1);
+    //  an auditor holds no changes to hand a recovering hub
+    sh_wire_msg_t offer = { .type = SH_WIRE_OFFER, .u.offer = { .last = true } };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_AUDITOR, &offer, SH_WIRE_ERR_ROLE);
     //  the export in chunks of 1000 bytes, put together, parses
     uint8_t *export = NULL;
     uint64_t offset = 0, total = 0;
@@ -658,6 +661,27 @@ test_prove (void)
 }
 
 //  Pull with own_from: the node's own chain back (a restored node).
+//  An Offer to a hub that lost nothing: it is answered, and nothing begins;
+//  no Offer is taken before a Hello.
+static void
+test_offer_not_recovering (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t offer = { .type = SH_WIRE_OFFER, .u.offer = { .last = true } };
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &offer, SH_WIRE_ERR_SESSION);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    SH_CHECK (!w.u.welcome.recovering && w.u.welcome.epoch == NULL);
+    uint64_t size = w.u.welcome.log_size;
+    sh_wire_msg_fini (&w);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &offer, &r);
+    SH_CHECK (r.type == SH_WIRE_TAKEN && !r.u.taken.recovering && r.u.taken.taken == 0);
+    SH_CHECK (r.u.taken.size == size && r.u.taken.target == 0);
+    sh_wire_msg_fini (&r);
+    s_hub_close (&hub);
+}
+
 static void
 test_pull_own (void)
 {
@@ -706,6 +730,7 @@ static const sh_test_case_t tests[] = {
     { "expire", test_expire },
     { "prove", test_prove },
     { "pull own", test_pull_own },
+    { "offer, not recovering", test_offer_not_recovering },
     { NULL, NULL }
 };
 
