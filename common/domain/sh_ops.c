@@ -788,6 +788,11 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
             S_MSG ("unknown matter %s", md->matter_hex);
             return rc;
         }
+        if (strcmp (region, md->courtyard) != 0) {
+            S_MSG ("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
+                   "courtyard", md->matter_hex, region, md->courtyard);
+            return SH_ERULE;
+        }
     }
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
