@@ -44,8 +44,9 @@ audit_keygen (const char *dir)
         return SH_EXIT_USAGE;
     }
     if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
-        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", dir, strerror (errno));
-        return SH_EXIT_STORE;
+        int e = errno;
+        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", dir, strerror (e));
+        return sh_exit_errno (e);
     }
     char *kp = s_key_path (dir);
     sh_key_t *key = sh_key_generate ();
@@ -62,7 +63,7 @@ audit_keygen (const char *dir)
     }
     sh_key_destroy (&key);
     free (kp);
-    return rc == SH_OK ? SH_EXIT_OK : rc == SH_EEXIST ? SH_EXIT_REFUSED : SH_EXIT_STORE;
+    return rc == SH_OK ? SH_EXIT_OK : rc == SH_EEXIST ? SH_EXIT_REFUSED : sh_exit_store (rc);
 }
 
 //  Receive one envelope within the timeout. SH_EXIT_OK, SH_EXIT_REFUSED (an Error arrived
@@ -149,8 +150,9 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
     out = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!out) {
-        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
-        ex = SH_EXIT_STORE;
+        int e = errno;
+        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
+        ex = sh_exit_errno (e);
         goto done;
     }
     uint64_t offset = 0, total = 0;
@@ -169,9 +171,10 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         }
         total = m.u.chunk.total;
         if (fwrite (m.u.chunk.data, 1, m.u.chunk.len, out) != m.u.chunk.len) {
-            fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
+            int e = errno;
+            fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
             sh_wire_msg_fini (&m);
-            ex = SH_EXIT_STORE;
+            ex = sh_exit_errno (e);
             goto done;
         }
         offset += m.u.chunk.len;
@@ -179,8 +182,9 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     } while (offset < total);
     if (fflush (out) != 0 || fsync (fileno (out)) != 0 || fclose (out) != 0) {
         out = NULL;
-        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (errno));
-        ex = SH_EXIT_STORE;
+        int e = errno;
+        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
+        ex = sh_exit_errno (e);
         goto done;
     }
     out = NULL;

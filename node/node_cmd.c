@@ -17,6 +17,7 @@
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_report.h"
+#include "sh_text.h"
 #include "sh_view.h"
 
 //  ---------------------------------------------------------------------
@@ -125,9 +126,10 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
         if (header)
             printf ("%s\n", header);
         size_t i;
-        json_t *e;
-        json_array_foreach (list, i, e)
+        json_t *e, *shown = sh_text_escape_json (list);     //  no hidden code point reaches a terminal
+        json_array_foreach (shown, i, e)
             row (e);
+        json_decref (shown);
         size_t n = json_array_size (list);
         //  what is a plural ("meetings"); drop its s for one
         printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
@@ -155,8 +157,11 @@ s_show (node_args_t *a, s_view_fn *view, const char *what, s_row_fn *print)
     }
     if (a->json)
         node_print_json (j);
-    else
-        print (j);
+    else {
+        json_t *shown = sh_text_escape_json (j);        //  no hidden code point reaches a terminal
+        print (shown);
+        json_decref (shown);
+    }
     json_decref (j);
     return SH_EXIT_OK;
 }

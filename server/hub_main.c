@@ -231,7 +231,7 @@ s_init (const s_args_t *a)
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (kp);
-    return rc ? SH_EXIT_STORE : SH_EXIT_OK;
+    return rc ? sh_exit_store (rc) : SH_EXIT_OK;
 }
 
 static int
@@ -316,7 +316,7 @@ s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
             return SH_EXIT_REFUSED;
         default:
             fprintf (stderr, "shouhe-hub: cannot update the registry: %s\n", sh_strerror (rc));
-            return SH_EXIT_STORE;
+            return sh_exit_store (rc);
     }
 }
 
@@ -499,7 +499,7 @@ s_export (const s_args_t *a)
         fprintf (stderr, "shouhe-hub: cannot sign the latest checkpoint: %s\n", sh_strerror (rc));
         sh_key_destroy (&key);
         sh_store_close (&store);
-        return SH_EXIT_STORE;
+        return sh_exit_store (rc);
     }
     size_t tl = strlen (a->file) + sizeof ".tmp";
     char *tmp_path = malloc (tl);
@@ -535,7 +535,7 @@ s_export (const s_args_t *a)
     ex = SH_EXIT_OK;
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot write the export: %s\n", sh_strerror (rc));
-        ex = rc & SH_ESYSERR ? SH_EXIT_REFUSED : SH_EXIT_STORE;
+        ex = sh_exit_store (rc) == SH_EXIT_FULL ? SH_EXIT_FULL : rc & SH_ESYSERR ? SH_EXIT_REFUSED : SH_EXIT_STORE;
     }
     else
     if (link (tmp_path, a->file) != 0) {

@@ -24,9 +24,10 @@ s_dest (const char *dest)
     struct stat st;
     if (mkdir (dest, 0700) == 0 || (errno == EEXIST && stat (dest, &st) == 0 && S_ISDIR (st.st_mode)))
         return SH_EXIT_OK;
+    int e = errno;
     fprintf (stderr, "shouhe-hub: cannot create the directory %s: %s\n", dest,
-             errno == EEXIST ? "a file of that name exists" : strerror (errno));
-    return SH_EXIT_STORE;
+             e == EEXIST ? "a file of that name exists" : strerror (e));
+    return sh_exit_errno (e);
 }
 
 //  Mark the copy in dest as a backup: a hub started from it is in recovery.
@@ -78,7 +79,7 @@ hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest)
     }
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot %s into %s: %s\n", what, dest, sh_strerror (rc));
-        return SH_EXIT_STORE;
+        return sh_exit_store (rc);
     }
     printf ("backup of %s written to %s: %" PRIu64 " log entries, with the hub key (keep it as safe as "
             "the hub's own directory); a hub started from it recovers from its nodes whatever came after "
@@ -135,7 +136,7 @@ hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon)
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot finish the recovery: %s\n", sh_strerror (rc));
         free (note);
-        return SH_EXIT_STORE;
+        return sh_exit_store (rc);
     }
     if (ex)
         return ex;

@@ -7,6 +7,8 @@
 #ifndef SH_EXIT_H
 #define SH_EXIT_H
 
+#include <errno.h>
+
 #include "sh_err.h"
 
 enum {
@@ -27,11 +29,23 @@ enum {
 
 //  The exit code for a failure to write this program's own store: a full
 //  store (SH_ESTOREFULL: its disk or its LMDB map; the write was undone,
-//  nothing was lost) is SH_EXIT_FULL, anything else SH_EXIT_STORE.
+//  nothing was lost) or a full disk or quota reported by a system call
+//  (SH_ESYSERR | ENOSPC or EDQUOT) is SH_EXIT_FULL, anything else
+//  SH_EXIT_STORE.
 static inline int
 sh_exit_store (sh_err rc)
 {
-    return rc == SH_ESTOREFULL ? SH_EXIT_FULL : SH_EXIT_STORE;
+    return rc == SH_ESTOREFULL || rc == (sh_err) (SH_ESYSERR | ENOSPC) || rc == (sh_err) (SH_ESYSERR | EDQUOT)
+         ? SH_EXIT_FULL : SH_EXIT_STORE;
+}
+
+//  The exit code for a file this program failed to create or write, with
+//  errno e: a full disk or quota (ENOSPC, EDQUOT) is SH_EXIT_FULL, anything
+//  else SH_EXIT_STORE.
+static inline int
+sh_exit_errno (int e)
+{
+    return e == ENOSPC || e == EDQUOT ? SH_EXIT_FULL : SH_EXIT_STORE;
 }
 
 //  What a program says when its own store is full ("this node's disk is

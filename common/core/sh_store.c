@@ -17,6 +17,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 /* --------------------------------------------------------------------------
  * Constants
@@ -55,6 +57,8 @@ static const char *const s_db_names[SH_DB_COUNT] = {
 #define S_SPARE_DBS 4               //  room for named databases added later
 #define S_FILE_MODE 0600            //  data.mdb and lock.mdb: owner only
 #define S_MAX_READERS 126           //  LMDB's default reader table size
+#define S_LOCK_BYTES ((S_MAX_READERS + 2) * 64 + 4096)   //  room for lock.mdb: its readers (64
+                                                        //  bytes each) and header, rounded up
 #define S_KEY_MAX 511               //  longest key (LMDB's default MDB_MAXKEYSIZE)
 
 //  A zero-length value still needs a non-NULL address for LMDB's memcpy.
@@ -197,6 +201,32 @@ s_data_path (const char *dir)
     return path;
 }
 
+//  LMDB sizes its lock file with ftruncate and then writes its reader
+//  table through a shared memory map. On a full file system the pages of
+//  that sparse file cannot be allocated, and the first write to them kills
+//  the process with SIGBUS. So the lock file's blocks are allocated here
+//  first (posix_fallocate; a file already that large is left as it is):
+//  a full disk is then SH_ESTOREFULL, not a crash. (data.mdb is written
+//  with pwrite, which reports ENOSPC.)
+static sh_err
+s_lock_file_room (const char *dir)
+{
+    size_t len = strlen (dir) + sizeof "/lock.mdb";
+    char *path = malloc (len);
+    if (!path)
+        return SH_ENOMEM;
+    snprintf (path, len, "%s/lock.mdb", dir);
+    int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, S_FILE_MODE);
+    free (path);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? SH_ENOTFOUND : SH_OK;    //  LMDB says the rest
+    int e = posix_fallocate (fd, 0, S_LOCK_BYTES);
+    close (fd);
+    if (e == ENOSPC || e == EDQUOT)
+        return SH_ESTOREFULL;
+    return SH_OK;       //  a file system without fallocate: as before
+}
+
 sh_err
 sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes)
 {
@@ -217,6 +247,10 @@ sh_store_open (sh_store_t **out, const char *dir, bool create, size_t map_bytes)
         if (rc != 0)
             return (e == ENOENT || e == ENOTDIR) ? SH_ENOTFOUND : (sh_err) (SH_ESYSERR | (unsigned) e);
     }
+
+    sh_err lr = s_lock_file_room (dir);
+    if (lr)
+        return lr;
 
     sh_store_t *self = calloc (1, sizeof *self);
     if (!self)

@@ -112,44 +112,6 @@ s_str (const char *s)
     return j ? j : json_string ("");
 }
 
-//  v with every hidden code point in its strings and keys escaped as by
-//  s_str: the codes, villages and regions come from record ids, which a
-//  malicious replica chooses too. Returns a new reference: v itself, its
-//  strings replaced in place, or a copy (an object with such a key).
-static json_t *
-s_escaped (json_t *v)
-{
-    uint32_t cp;
-    if (json_is_string (v)) {
-        if (!sh_text_find_hidden (json_string_value (v), 0, &cp))
-            return json_incref (v);
-        return s_str (json_string_value (v));
-    }
-    size_t i;
-    const char *k;
-    json_t *e;
-    if (json_is_array (v))
-        json_array_foreach (v, i, e)
-            json_array_set_new (v, i, s_escaped (e));
-    if (!json_is_object (v))
-        return json_incref (v);
-    bool bad_key = false;
-    json_object_foreach (v, k, e)
-        bad_key = bad_key || sh_text_find_hidden (k, 0, &cp);
-    if (!bad_key) {
-        json_object_foreach (v, k, e)
-            json_object_set_new (v, k, s_escaped (e));     //  same key: replaced in place
-        return json_incref (v);
-    }
-    json_t *copy = json_object ();
-    json_object_foreach (v, k, e) {
-        char *t = sh_text_escape (k);
-        json_object_set_new (copy, t ? t : "", s_escaped (e));
-        free (t);
-    }
-    return copy;
-}
-
 //  The name of courtyard code ("" when the report holds no such courtyard).
 static const char *
 s_name (const s_ctx_t *c, const char *code)
@@ -816,7 +778,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         json_object_set (c.r, "points_redeemed", json_object_get (p, "redeemed"));
         json_object_set (c.r, "points_balance", json_object_get (p, "balance"));
         s_hexagons (&c);
-        *out = s_escaped (c.r);
+        *out = sh_text_escape_json (c.r);
         if (!*out)
             rc = SH_ENOMEM;
     }

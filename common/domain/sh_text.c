@@ -150,3 +150,40 @@ sh_text_csv_cell (FILE *f, const char *s)
     fputc ('"', f);
     free (e);
 }
+
+json_t *
+sh_text_escape_json (json_t *v)
+{
+    uint32_t cp;
+    if (json_is_string (v)) {
+        if (!sh_text_find_hidden (json_string_value (v), 0, &cp))
+            return json_incref (v);
+        char *t = sh_text_escape (json_string_value (v));
+        json_t *j = json_string (t ? t : "");
+        free (t);
+        return j ? j : json_string ("");
+    }
+    size_t i;
+    const char *k;
+    json_t *e;
+    if (json_is_array (v))
+        json_array_foreach (v, i, e)
+            json_array_set_new (v, i, sh_text_escape_json (e));
+    if (!json_is_object (v))
+        return json_incref (v);
+    bool bad_key = false;
+    json_object_foreach (v, k, e)
+        bad_key = bad_key || sh_text_find_hidden (k, 0, &cp);
+    if (!bad_key) {
+        json_object_foreach (v, k, e)
+            json_object_set_new (v, k, sh_text_escape_json (e));     //  same key: replaced in place
+        return json_incref (v);
+    }
+    json_t *copy = json_object ();
+    json_object_foreach (v, k, e) {
+        char *t = sh_text_escape (k);
+        json_object_set_new (copy, t ? t : "", sh_text_escape_json (e));
+        free (t);
+    }
+    return copy;
+}

@@ -12,7 +12,8 @@
       SPACE).
 
     Text is UTF-8; bytes that are not UTF-8 are escaped as <0xNN>.
-    Stateless and thread-safe; no allocation except in sh_text_escape.
+    Stateless and thread-safe; no allocation except in sh_text_escape and
+    sh_text_escape_json.
 */
 #ifndef SH_TEXT_H
 #define SH_TEXT_H
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <jansson.h>
 
 #define SH_TEXT_MULTILINE 1u  //  flag: a line feed is allowed (notes, descriptions)
 
@@ -37,6 +40,14 @@ bool sh_text_find_hidden (const char *s, unsigned flags, uint32_t *cp);
 //  "<U+202E>" and every byte that is not UTF-8 as "<0xNN>"; NULL s gives
 //  "". Caller owns the result and frees it; NULL when out of memory.
 char *sh_text_escape (const char *s);
+
+//  v with every hidden code point in its strings and object keys escaped
+//  as by sh_text_escape, for text shown to people (reports, the node's
+//  text views): codes and regions come from record ids and names from
+//  bodies, which an older version or a malicious replica may have let
+//  through. Returns a new reference the caller owns: v itself (its strings
+//  replaced in place), or a copy (an object with such a key).
+json_t *sh_text_escape_json (json_t *v);
 
 //  Write s to f as one CSV cell (RFC 4180): quoted when it holds a comma,
 //  quote, CR or LF or must be neutralised; hidden code points escaped as

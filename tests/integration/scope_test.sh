@@ -79,8 +79,11 @@ taken meeting "$CV" "hex:44444444444444444444444444444444" put "{\"courtyard\":\
 taken mediation "$CV" "hex:55555555555555555555555555555555" put "{\"courtyard\":\"$CV\",\"matter\":\"$MV\",\"date\":\"2024-05-03\"}"
 taken ledger "$CV" "hex:$PV" event "{\"kind\":\"earn\",\"unit\":\"points\",\"amount\":5,\"courtyard\":\"$CV\"}"
 taken evaluation "$CV" "$CV/2024Q3/4" put "{\"courtyard\":\"$CV\",\"period\":\"2024Q3\",\"category\":4,\"content\":5}"
+# a name with a right-to-left override, as an older version could write it: the hub takes the
+# body (spec 7.2); the town's text views must show it escaped
+taken courtyard "${V}002" "${V}002" put "{\"code\":\"${V}002\",\"name\":\"\\u202e子院家李\",\"households\":3}"
 HEAD_TAKEN=$(hub_node_field "${KEY[raw]}" head_seq)
-assert_eq "$HEAD_TAKEN" 10 "the hub holds the raw peer's 10 honest changes"
+assert_eq "$HEAD_TAKEN" 11 "the hub holds the raw peer's 11 honest changes"
 
 it_step "every kind x every reference field naming another village: ERR_SCOPE, nothing stored"
 # Courtyard: its id, code and village
@@ -125,7 +128,7 @@ refused "Evaluation.category"        evaluation "$CV" "$CV/2024Q3/4" put '{"cate
 # and the region itself, outside the enrolled scope (the older check, still first)
 refused "outside the scope"          courtyard "$CW" "$CW" put "{\"code\":\"$CW\",\"name\":\"越界\"}"
 
-assert_eq "$(hub_node_field "${KEY[raw]}" head_seq)" "$HEAD_TAKEN" "the hub holds nothing but the honest 10"
+assert_eq "$(hub_node_field "${KEY[raw]}" head_seq)" "$HEAD_TAKEN" "the hub holds nothing but the honest 11"
 assert_eq "$(hub_digest "$W")" "$WBEFORE" "the victim village's state at the hub is unchanged"
 
 it_step "the town node sees one courtyard per code, the victim's as written"
@@ -133,7 +136,15 @@ node_new town "$TOWN"
 assert_exit 0 sync town
 node_must town courtyard list --json
 assert_json "cs = [c for c in j if c['code'] == '$CW']; assert len(cs) == 1 and cs[0]['households'] == 12 and not cs[0].get('model'), cs"
-assert_json "assert sorted(c['code'] for c in j) == ['$CV', '$CW'], j"
+assert_json "assert sorted(c['code'] for c in j) == ['$CV', '${V}002', '$CW'], j"
+assert_json "assert [c['name'] for c in j if c['code'] == '${V}002'] == ['\u202e子院家李'], j"
+it_step "the town's text views show the override escaped, never raw"
+node_must town courtyard list
+assert_out "<U\+202E>子院家李"
+if grep -q $'\u202e' "$OUT"; then it_fail "expected: no raw U+202E in courtyard list"; fi
+node_must town courtyard show "${V}002"
+assert_out "<U\+202E>子院家李"
+if grep -q $'\u202e' "$OUT"; then it_fail "expected: no raw U+202E in courtyard show"; fi
 node_must town matter show "$MW" --json
 assert_json "assert j['courtyard'] == '$CW' and j['step'] == 'diagnose' and len(j['events']) == 0, j"
 assert_exit 0 sync victim
