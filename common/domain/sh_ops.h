@@ -78,6 +78,11 @@ SH_NODISCARD sh_err sh_ops_matter_step (sh_replica_t *r, const char *matter_hex,
                                         const char *note, const char *date, char *msg);
 SH_NODISCARD sh_err sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tier,
                                             const char *note, const char *date, char *msg);
+//  Add a note (non-empty text) to a matter: residents' feedback or progress,
+//  by any node whose scope holds the matter, whatever its tier or state;
+//  it changes no state (docs/protocol.md 6.4).
+SH_NODISCARD sh_err sh_ops_matter_note (sh_replica_t *r, const char *matter_hex, const char *note,
+                                        const char *date, char *msg);
 SH_NODISCARD sh_err sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
                                          const char *note, const char *date, char *msg);
 
