@@ -1,5 +1,5 @@
 /*  hub_lead -- who may move a matter, as the hub checks it on a Push
-    (docs/protocol.md 6.4 "The leading tier" and 13.8 step 4).
+    (docs/protocol.md 6.4 "The leading tier" and 13.8 step 5).
 
     Replicas refuse in replay, as a conflict, a step or close by a node
     whose tier does not lead the matter (sh_domain). The hub refuses the

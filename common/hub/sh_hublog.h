@@ -72,7 +72,7 @@ SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_
                                            const sh_hubid_t *hub, sh_hublog_result_t *res);
 
 //  A rule of the domain that the hub applies to each change a Push stores
-//  (docs/protocol.md 13.8 step 4, "who may move a matter"), called in the
+//  (docs/protocol.md 13.8 step 5, "who may move a matter"), called in the
 //  Push's write transaction once the change is merged, so that the batch's
 //  earlier changes count: SH_OK to go on; SH_ERULE to refuse the whole
 //  Push with *code and message (SH_WIRE_MESSAGE_MAX + 1 bytes, naming the

@@ -1,4 +1,4 @@
-# lead_test.sh -- who may move a matter (docs/protocol.md 6.4 "The leading tier", 13.8 step 4):
+# lead_test.sh -- who may move a matter (docs/protocol.md 6.4 "The leading tier", 13.8 step 5):
 # once a matter is big (大事镇街督办) its steps are its town's; the village adds notes.
 #
 #   1. a raw peer with a real enrolled village key pushes a step on a matter it made big itself:
