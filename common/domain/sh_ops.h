@@ -12,6 +12,10 @@
     "YYYY-MM-DD"; NULL means today (local time). Ids are 16 random bytes,
     written as 32 hex digits.
 
+    Matter steps and closes are also checked against who may move the
+    matter (sh_domain_matter_lead, with this node's scope): a village node
+    refuses them on a big matter and names `matter note` instead.
+
     Return codes: SH_EINVAL (bad input), SH_ENOTFOUND (unknown courtyard,
     person, matter), SH_EEXIST, SH_ERULE (a domain rule), SH_ESCOPE (outside
     the node's scope), or store errors.
