@@ -311,6 +311,20 @@ s_entry (s_hub_t *h, const uint8_t key[SH_PUBKEY_BYTES])
     return e;
 }
 
+//  A hub key from the seed base, base + 1, ... and its identity in *hub.
+//  Caller destroys the key.
+static sh_key_t *
+s_hub_key (uint8_t base, sh_hubid_t *hub)
+{
+    uint8_t seed[SH_SEED_BYTES];
+    for (int i = 0; i < SH_SEED_BYTES; i++)
+        seed[i] = (uint8_t) (base + i);
+    sh_key_t *key = sh_key_from_seed (seed);
+    SH_CHECK (key);
+    sh_hubid_init_key (hub, key);
+    return key;
+}
+
 //  Push a batch as the session of key; the call itself must succeed (the
 //  batch was judged).
 static sh_hublog_result_t
@@ -1292,13 +1306,8 @@ test_checkpoint (void)
     s_node_new (&a, S_VILLAGE_A);
     s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
     s_node_write (&a, S_VILLAGE_A, 30);
-    uint8_t seed[SH_SEED_BYTES];
-    for (int i = 0; i < SH_SEED_BYTES; i++)
-        seed[i] = (uint8_t) (0x40 + i);
-    sh_key_t *hub_key = sh_key_from_seed (seed);
-    SH_CHECK (hub_key);
     sh_hubid_t hub;
-    sh_hubid_init_key (&hub, hub_key);
+    sh_key_t *hub_key = s_hub_key (0x40, &hub);
     const char *origin = hub.origin;
     SH_CHECK (strncmp (origin, "shouhe/hub/", 11) == 0 && strlen (origin) == 27);
 
@@ -1452,12 +1461,8 @@ test_push_ruled (void)
     s_node_new (&a, S_VILLAGE_A);
     s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
     s_node_write (&a, S_VILLAGE_A, 6);
-    uint8_t seed[SH_SEED_BYTES];
-    memset (seed, 0x33, sizeof seed);
-    sh_key_t *hub_key = sh_key_from_seed (seed);
-    SH_CHECK (hub_key);
     sh_hubid_t hub;
-    sh_hubid_init_key (&hub, hub_key);
+    sh_key_t *hub_key = s_hub_key (0x33, &hub);
     sh_registry_entry_t e = s_entry (&h, s_node_key (&a));
     sh_hublog_result_t res;
 
