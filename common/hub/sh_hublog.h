@@ -9,7 +9,9 @@
     valid record of its kind -- and only if every change passes is the
     batch appended to the log (complete author chains), merged into the
     state and indexed by scope, in ONE write transaction. The result is durable when sh_hublog_push returns. A batch
-    with any bad change stores nothing. A different change at an existing
+    with any bad change stores nothing; so does one that a program's
+    domain rule refuses (sh_hublog_push_ruled: the hub's "who may move a
+    matter"). A different change at an existing
     (author, seq) is equivocation: both changes are kept in "evidence" and
     the author is blocked (sh_registry) in a transaction of its own.
 
