@@ -400,8 +400,9 @@ s_matter_state (sh_replica_t *r, const char *id)
     }
 }
 
-//  One transition of a matter (step, escalate, close), then where it stands.
-typedef enum { S_STEP, S_ESCALATE, S_CLOSE } s_transition_t;
+//  One transition of a matter (step, escalate, close) or a note, then where
+//  it stands.
+typedef enum { S_STEP, S_ESCALATE, S_CLOSE, S_NOTE } s_transition_t;
 
 static int
 s_matter_transition (node_args_t *a, s_transition_t t)
@@ -421,6 +422,9 @@ s_matter_transition (node_args_t *a, s_transition_t t)
     else
     if (t == S_ESCALATE)
         rc = sh_ops_matter_escalate (r, a->pos[0], a->pos[1], a->note, a->date, msg);
+    else
+    if (t == S_NOTE)
+        rc = sh_ops_matter_note (r, a->pos[0], a->pos[1], a->date, msg);
     else {
         int sat = a->satisfaction < -1000 || a->satisfaction > 1000 ? 0 : (int) a->satisfaction;
         rc = sh_ops_matter_close (r, a->pos[0], sat, a->note, a->date, msg);
@@ -434,6 +438,7 @@ s_matter_transition (node_args_t *a, s_transition_t t)
 static int s_matter_step (node_args_t *a) { return s_matter_transition (a, S_STEP); }
 static int s_matter_escalate (node_args_t *a) { return s_matter_transition (a, S_ESCALATE); }
 static int s_matter_close (node_args_t *a) { return s_matter_transition (a, S_CLOSE); }
+static int s_matter_note (node_args_t *a) { return s_matter_transition (a, S_NOTE); }
 
 //  Is text a 16-byte id in hex? Prints the refusal when not.
 static bool
@@ -459,10 +464,14 @@ s_matter_print (json_t *m)
     json_t *e;
     json_array_foreach (json_object_get (m, "events"), i, e) {
         const char *k = s_str (e, "kind");
+        //  a note on one line, its line feeds and hidden code points visible
+        char *note = !strcmp (k, "note") ? sh_text_escape (json_string_value (json_object_get (e, "note"))) : NULL;
         printf ("event      %s %-8s %s%s%s\n", s_str (e, "date"), k,
-                !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier") : "",
+                !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier")
+                : note ? note : "",
                 json_object_get (e, "conflict") ? "  CONFLICT: " : "",
                 json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+        free (note);
     }
 }
 
@@ -902,6 +911,10 @@ const node_command_t node_commands[] = {
     { "matter", "close", "satisfaction note date", 1, 1,
       "shouhe-node matter close --dir DIR ID --satisfaction 1..5",
       "Close a matter after feedback, with the residents' satisfaction.", s_matter_close },
+    { "matter", "note", "date", 2, 2, "shouhe-node matter note --dir DIR ID TEXT [--date D]",
+      "Add a note to a matter: residents' feedback or progress. Changes no state; any node\n"
+      "whose scope holds the matter may write one, also a village on a big matter its town leads.",
+      s_matter_note },
     { "matter", "show", "json", 1, 1, "shouhe-node matter show --dir DIR ID [--json]",
       "Show a matter, its state and its events.", s_matter_show },
     { "matter", "list", "courtyard json", 0, 0, "shouhe-node matter list --dir DIR [--courtyard CODE] [--json]",

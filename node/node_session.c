@@ -523,6 +523,12 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             self->session_batch = self->next_batch;
             self->hello_at = node_session_now (self);
             return SH_EXIT_OK;
+        case SH_WIRE_ERR_LEAD:
+            //  a step or close on a matter this key made big (docs/protocol.md
+            //  13.8): sh_ops refuses to write one, so it came from elsewhere
+            fprintf (stderr, "shouhe-node: the hub refused a batch of this node's changes (%s): %s; this node's "
+                     "own check refuses such a write, so it was written past it\n", name, m->u.error.message);
+            return SH_EXIT_PROTOCOL;
         default:
             fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
                      m->u.error.has_batch ? "a batch of this node's changes" : "a message", name,

@@ -7,6 +7,7 @@
     an export snapshot; anything else gets an Error.
 */
 #include "hub_handler.h"
+#include "hub_lead.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -456,8 +457,8 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     }
     else {
         sh_hublog_result_t res;
-        sh_err prc = sh_hublog_push_signed (self->store, &e, m->u.push.changes, m->u.push.n,
-                                            self->config->threads, self->hub, &res);
+        sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n,
+                                           self->config->threads, self->hub, hub_lead_rule, NULL, &res);
         if (prc == SH_ESTOREFULL) {
             s_refuse_full (self, s, "no space left on its disk, or its map is full", &r);
             s_send (self, rid, rid_len, &r);

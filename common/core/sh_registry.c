@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sh_changelog.h"
+#include "sh_owner.h"
 #include "shouhe/v1/wire.pb-c.h"
 
 #define S_CURVE_KEY_BYTES (SH_CURVE_BYTES + 1)   //  curve || 'c'
@@ -69,6 +70,27 @@ sh_registry_get (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], sh_reg
     size_t len;
     sh_err rc = sh_store_get (txn, SH_DB_REGISTRY, key, SH_PUBKEY_BYTES, &val, &len);
     return rc ? rc : s_decode (e, val, len);
+}
+
+sh_err
+sh_registry_scope (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], char scope[SH_REGION_MAX + 1])
+{
+    sh_registry_entry_t e;
+    sh_err rc = sh_registry_get (txn, key, &e);
+    if (rc == SH_OK) {
+        strcpy (scope, e.scope);
+        return SH_OK;
+    }
+    if (rc != SH_ENOTFOUND)
+        return rc;
+    char owner[SH_HEX_BYTES (SH_PUBKEY_BYTES)], hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    rc = sh_store_meta_get_str (txn, SH_OWNER_META, owner, sizeof owner);
+    if (rc)
+        return rc == SH_EINVAL ? SH_ENOTFOUND : rc;   //  no such record, or not a key
+    sh_crypto_hex (hex, key, SH_PUBKEY_BYTES);
+    if (strcmp (owner, hex) != 0)
+        return SH_ENOTFOUND;
+    return sh_store_meta_get_str (txn, SH_REPLICA_SCOPE_META, scope, SH_REGION_MAX + 1);
 }
 
 sh_err

@@ -52,6 +52,15 @@ SH_NODISCARD sh_err sh_registry_put (sh_store_txn_t *txn, const sh_registry_entr
 SH_NODISCARD sh_err sh_registry_get (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES],
                                      sh_registry_entry_t *entry);
 
+//  The scope key writes in, as this store knows it (docs/protocol.md 6.4,
+//  "the leading tier"): its entry's (at the hub its enrolment, at a node
+//  the KeyEntry the hub sent) or, for the store's own key at a node (meta
+//  owner.key; the hub never sends a node its own entry), the node's scope
+//  (meta scope). scope receives SH_REGION_MAX + 1 bytes at most.
+//  SH_ENOTFOUND if the store knows no scope for key.
+SH_NODISCARD sh_err sh_registry_scope (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES],
+                                       char scope[SH_REGION_MAX + 1]);
+
 //  The Ed25519 key enrolled with this Curve25519 key. SH_ENOTFOUND if none.
 SH_NODISCARD sh_err sh_registry_by_curve (sh_store_txn_t *txn, const uint8_t curve[SH_CURVE_BYTES],
                                           uint8_t key[SH_PUBKEY_BYTES]);

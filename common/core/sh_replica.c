@@ -66,7 +66,7 @@ s_load_meta (sh_replica_t *self)
     if (rc)
         return rc;
     uint64_t last = 0;
-    rc = sh_store_meta_get_str (txn, "scope", self->scope, sizeof self->scope);
+    rc = sh_store_meta_get_str (txn, SH_REPLICA_SCOPE_META, self->scope, sizeof self->scope);
     if (rc == SH_OK) {
         rc = sh_store_meta_get_u64 (txn, "hlc", &last);
         if (rc == SH_ENOTFOUND)
@@ -109,7 +109,7 @@ sh_replica_create (sh_replica_t **out, const char *dir, const char *scope)
     if (rc == SH_OK)
         rc = sh_store_begin (self->store, true, &txn);
     if (rc == SH_OK)
-        rc = sh_store_meta_put_str (txn, "scope", scope);
+        rc = sh_store_meta_put_str (txn, SH_REPLICA_SCOPE_META, scope);
     if (rc == SH_OK)
         rc = sh_store_meta_put_str (txn, "role", "node");
     char owner[SH_HEX_BYTES (SH_PUBKEY_BYTES)];

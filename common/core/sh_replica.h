@@ -30,6 +30,7 @@
 typedef struct sh_replica_t sh_replica_t;
 
 #define SH_REPLICA_KEY_FILE "node.key"
+#define SH_REPLICA_SCOPE_META "scope"   //  the meta key holding the scope
 
 //  Is scope a valid scope (6, 9 or 12 digits: district, town, village)?
 //  The one definition, used for replicas, enrolments and exports.

@@ -61,7 +61,8 @@ typedef enum {
     SH_WIRE_ERR_EQUIVOCATION = 10, SH_WIRE_ERR_BLOCKED = 11, SH_WIRE_ERR_BODY = 12,
     SH_WIRE_ERR_SESSION = 13, SH_WIRE_ERR_ROLE = 14, SH_WIRE_ERR_INTERNAL = 15,
     SH_WIRE_ERR_CREDIT = 16, SH_WIRE_ERR_RECOVERING = 17,
-    SH_WIRE_ERR_STORE_FULL = 19     //  18 is reserved (ERR_QUOTA)
+    SH_WIRE_ERR_STORE_FULL = 19,    //  18 is reserved (ERR_QUOTA)
+    SH_WIRE_ERR_LEAD = 20
 } sh_wire_error_t;
 
 //  Values of shouhe.v1.PeerRole.

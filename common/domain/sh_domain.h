@@ -13,6 +13,15 @@
     matter escalated from micro then goes through consult and prescribe.
     A matter closes only after feedback, with satisfaction 1..5, once.
 
+    Who leads a matter (docs/protocol.md 6.4): a micro or small matter its
+    village (a node of 12-digit scope), a big one its town (9 digits, or
+    the district's 6, a prefix of the matter's region). A step or close by
+    a node of a tier that does not lead the matter is refused, in local
+    writes and in replay alike; a note (MATTER_EVENT_NOTE) changes nothing
+    and may come from any node. The replay knows an author's tier from its
+    scope in the store (sh_registry_scope); an author of unknown scope is
+    not held to the rule.
+
     Plain data and pure functions, except the replay functions, which read
     a transaction (sh_store.h rules).
 */
@@ -23,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sh_crypto.h"
 #include "sh_err.h"
 #include "sh_store.h"
 
@@ -37,6 +47,8 @@ enum { SH_STEP_DIAGNOSE = 1, SH_STEP_CONSULT = 2, SH_STEP_PRESCRIBE = 3,
 enum { SH_ROLE_COURTYARD_HEAD = 1, SH_ROLE_BAY_HEAD = 2, SH_ROLE_DELIBERATION_HEAD = 3,
        SH_ROLE_MANAGEMENT_GROUP = 4, SH_ROLE_PARTY_GROUP_LEADER = 5 };
 enum { SH_UNIT_POINTS = 1, SH_UNIT_MINUTES = 2 };
+//  Values of shouhe.v1 MatterEventKind.
+enum { SH_EVENT_STEP = 1, SH_EVENT_ESCALATE = 2, SH_EVENT_CLOSE = 3, SH_EVENT_NOTE = 4 };
 
 //  Derived state of one matter.
 typedef struct {
@@ -48,6 +60,7 @@ typedef struct {
     uint64_t last_hlc;       //  newest accepted event
     int escalations;         //  accepted escalations
     unsigned conflicts;      //  events refused during replay
+    uint8_t big_by[SH_PUBKEY_BYTES];      //  author of the escalation that made it big (zeros if none; replay only)
 } sh_domain_matter_t;
 
 //  A new matter: micro, at diagnose.
@@ -62,6 +75,22 @@ SH_NODISCARD sh_err sh_domain_matter_step (sh_domain_matter_t *m, int step, char
 SH_NODISCARD sh_err sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why);
 SH_NODISCARD sh_err sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why);
 
+//  Apply an event of kind (SH_EVENT_*) with its value (the step, the tier,
+//  the satisfaction; unused for a note, which changes nothing) as above.
+//  SH_ERULE for an unknown kind.
+SH_NODISCARD sh_err sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int value, char *why);
+
+//  May an author whose scope is scope (NULL: unknown, then yes) write an
+//  event of kind (SH_EVENT_*) with value (the step or tier; unused for the
+//  others) on matter m of region? Only the tier that leads the matter
+//  steps and closes it; a village escalates its micro and small matters, a
+//  town (or the district) may escalate them to big; a note is anyone's.
+//  SH_OK, or SH_ERULE with the reason in why (SH_DOMAIN_WHY_BYTES), e.g.
+//  "step consult by a village node: the big matter is led by its town
+//  (大事镇街督办)". Other rules (sh_domain_matter_step ...) are not checked.
+SH_NODISCARD sh_err sh_domain_matter_lead (const sh_domain_matter_t *m, const char *region,
+                                           const char *scope, int kind, int value, char *why);
+
 //  Called for each event refused during a replay.
 typedef void (sh_domain_conflict_fn) (uint64_t hlc, const uint8_t *author, const char *why, void *arg);
 
@@ -71,6 +100,16 @@ SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *re
                                              const uint8_t *id, size_t id_len,
                                              sh_domain_matter_t *m,
                                              sh_domain_conflict_fn *conflict, void *arg);
+
+//  The hub's check of a pushed step or close (docs/protocol.md 13.8):
+//  replaying matter (region, id), is its event (hlc, author) refused
+//  because author's tier does not lead the matter (sh_domain_matter_lead),
+//  while author itself wrote the escalation that made the matter big?
+//  Then *own is set and why holds the reason; else *own is false. Store
+//  errors only.
+SH_NODISCARD sh_err sh_domain_matter_own_lead (sh_store_txn_t *txn, const char *region,
+                                               const uint8_t *id, size_t id_len, uint64_t hlc,
+                                               const uint8_t author[SH_PUBKEY_BYTES], bool *own, char *why);
 
 //  The 30-day rule: an open big matter (大事镇街督办) whose opened_on lies
 //  more than this many days before today is overdue; reports list it.

@@ -577,7 +577,8 @@ static sh_err
 s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg);
 
 //  Build a matter event of kind with its one value (a step, a tier or a
-//  satisfaction), the note and the date, and record it if the rules allow.
+//  satisfaction; none for a note), the note and the date, and record it if
+//  the rules allow.
 static sh_err
 s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKind kind, int value,
                      const char *note, const char *date, char *msg)
@@ -597,7 +598,8 @@ s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKi
         e.has_tier = 1;
         e.tier = value;
     }
-    else {
+    else
+    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE) {
         e.has_satisfaction = 1;
         e.satisfaction = (uint32_t) value;
     }
@@ -632,20 +634,18 @@ s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, ch
         S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
         goto out;
     }
-    //  a town leads only the matters escalated to it (大事镇街督办)
-    if (strlen (sh_replica_scope (r)) < 12 && strlen (region) > 12 && m.tier != SH_TIER_BIG
-    &&  e->kind != SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
-        S_MSG ("matter %s is %s: a town handles only matters escalated to big", hex, sh_names_tier (m.tier));
-        rc = SH_ERULE;
+    //  who may move the matter (the tier that leads it), then how it may move
+    int value = e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP ? (int) e->step
+              : e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE ? (int) e->tier
+              : (int) e->satisfaction;
+    rc = sh_domain_matter_lead (&m, region, sh_replica_scope (r), (int) e->kind, value, why);
+    if (rc && m.tier == SH_TIER_BIG) {
+        S_MSG ("matter %s: %s; this node may add a note instead: shouhe-node matter note %s TEXT",
+               hex, why, hex);
         goto out;
     }
-    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP)
-        rc = sh_domain_matter_step (&m, (int) e->step, why);
-    else
-    if (e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE)
-        rc = sh_domain_matter_escalate (&m, (int) e->tier, why);
-    else
-        rc = sh_domain_matter_close (&m, (int) e->satisfaction, why);
+    if (rc == SH_OK)
+        rc = sh_domain_matter_apply (&m, (int) e->kind, value, why);
     if (rc) {
         S_MSG ("matter %s: %s", hex, why);
         goto out;
@@ -689,6 +689,15 @@ sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tie
     if (!s_enum ("shouhe.v1.Tier", "tier", tier, &tv, msg))
         return SH_EINVAL;
     return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE, tv,
+                                note, date, msg);
+}
+
+sh_err
+sh_ops_matter_note (sh_replica_t *r, const char *matter_hex, const char *note, const char *date, char *msg)
+{
+    if (!s_text_check (note, true, SH_TEXT_MULTILINE, "the note", msg))
+        return SH_EINVAL;
+    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_NOTE, 0,
                                 note, date, msg);
 }
 

@@ -12,6 +12,10 @@
     "YYYY-MM-DD"; NULL means today (local time). Ids are 16 random bytes,
     written as 32 hex digits.
 
+    Matter steps and closes are also checked against who may move the
+    matter (sh_domain_matter_lead, with this node's scope): a village node
+    refuses them on a big matter and names `matter note` instead.
+
     Return codes: SH_EINVAL (bad input), SH_ENOTFOUND (unknown courtyard,
     person, matter), SH_EEXIST, SH_ERULE (a domain rule), SH_ESCOPE (outside
     the node's scope), or store errors.
@@ -78,6 +82,11 @@ SH_NODISCARD sh_err sh_ops_matter_step (sh_replica_t *r, const char *matter_hex,
                                         const char *note, const char *date, char *msg);
 SH_NODISCARD sh_err sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tier,
                                             const char *note, const char *date, char *msg);
+//  Add a note (non-empty text) to a matter: residents' feedback or progress,
+//  by any node whose scope holds the matter, whatever its tier or state;
+//  it changes no state (docs/protocol.md 6.4).
+SH_NODISCARD sh_err sh_ops_matter_note (sh_replica_t *r, const char *matter_hex, const char *note,
+                                        const char *date, char *msg);
 SH_NODISCARD sh_err sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
                                          const char *note, const char *date, char *msg);
 

@@ -269,9 +269,25 @@ sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const s
     return rc ? rc : s_grow (txn, bytes, len, c);
 }
 
+//  The program's domain rule on change i, stored and merged in txn: a
+//  refusal goes into res (SH_OK returned); a store error is returned.
+static sh_err
+s_rule (sh_store_txn_t *txn, sh_hublog_rule_fn *rule, void *arg, const sh_change_t *c, size_t i,
+        sh_hublog_result_t *res)
+{
+    sh_wire_error_t code = SH_WIRE_ERR_INTERNAL;
+    char message[SH_WIRE_MESSAGE_MAX + 1] = "";
+    sh_err rc = rule (txn, c, &code, message, arg);
+    if (rc == SH_ERULE) {
+        S_REFUSE (res, code, i, "change %zu: %s", i, message);
+        return SH_OK;
+    }
+    return rc;
+}
+
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        int threads, const sh_hubid_t *hub, sh_hublog_result_t *res)
+        int threads, const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
     s_work_t w = { .in = changes, .n = n };
@@ -350,6 +366,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             break;
         }
         rc = s_grow (txn, changes[i].data, changes[i].len, &it->change);
+        if (rc == SH_OK && rule)
+            rc = s_rule (txn, rule, arg, &it->change, i, res);
         res->accepted++;
     }
     if (txn && !res->code && rc == SH_OK) {
@@ -414,7 +432,7 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, threads, NULL, res);
+    return s_push (store, entry, changes, n, threads, NULL, NULL, NULL, res);
 }
 
 sh_err
@@ -423,7 +441,16 @@ sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_hubid_t *hub, sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, threads, hub, res);
+    return s_push (store, entry, changes, n, threads, hub, NULL, NULL, res);
+}
+
+sh_err
+sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
+                      const sh_wire_bytes_t *changes, size_t n, int threads,
+                      const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+{
+    assert (hub && hub->key);
+    return s_push (store, entry, changes, n, threads, hub, rule, arg, res);
 }
 
 static sh_err

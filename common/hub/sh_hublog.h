@@ -9,7 +9,9 @@
     valid record of its kind -- and only if every change passes is the
     batch appended to the log (complete author chains), merged into the
     state and indexed by scope, in ONE write transaction. The result is durable when sh_hublog_push returns. A batch
-    with any bad change stores nothing. A different change at an existing
+    with any bad change stores nothing; so does one that a program's
+    domain rule refuses (sh_hublog_push_ruled: the hub's "who may move a
+    matter"). A different change at an existing
     (author, seq) is equivocation: both changes are kept in "evidence" and
     the author is blocked (sh_registry) in a transaction of its own.
 
@@ -70,6 +72,24 @@ SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t
 SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                                            const sh_wire_bytes_t *changes, size_t n, int threads,
                                            const sh_hubid_t *hub, sh_hublog_result_t *res);
+
+//  A rule of the domain that the hub applies to each change a Push stores
+//  (docs/protocol.md 13.8 step 5, "who may move a matter"), called in the
+//  Push's write transaction once the change is merged, so that the batch's
+//  earlier changes count: SH_OK to go on; SH_ERULE to refuse the whole
+//  Push with *code and message (SH_WIRE_MESSAGE_MAX + 1 bytes, naming the
+//  cause); any other code is a store error. The hub layer knows no domain
+//  rule: the program passes it in (server/hub_lead.h).
+typedef sh_err (sh_hublog_rule_fn) (sh_store_txn_t *txn, const sh_change_t *c, sh_wire_error_t *code,
+                                    char *message, void *arg);
+
+//  sh_hublog_push_signed that also applies rule (with arg; NULL: none) to
+//  every change it stores. A refusal stores nothing of the batch and sets
+//  res->code, res->message and res->position (the change's index).
+SH_NODISCARD sh_err sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
+                                          const sh_wire_bytes_t *changes, size_t n, int threads,
+                                          const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg,
+                                          sh_hublog_result_t *res);
 
 //  Append one opened change (bytes, len; its hash) in txn as a Push does
 //  after judging it: to the log with the full chain rule, as the tree's

@@ -94,34 +94,68 @@ expect_unchanged "$A" 1 "step handle skips prescribe" "${STEP[@]}" "$M2" handle
 # still before handle: a small matter may go up to big
 expect_ok "${ESC[@]}" "$M2" big --note 需镇街督办
 expect_eq "$(out)" "matter $M2: big, at consult" "escalated to big at consult"
-expect_unchanged "$A" 1 "escalation goes upwards only: the matter is big, not below small" "${ESC[@]}" "$M2" small
-expect_unchanged "$A" 1 "escalation goes upwards only: the matter is big" "${ESC[@]}" "$M2" big
-expect_ok "${STEP[@]}" "$M2" prescribe
-expect_ok "${STEP[@]}" "$M2" handle
-expect_ok "${STEP[@]}" "$M2" feedback
-expect_ok "${CLOSE[@]}" "$M2" --satisfaction 4
-state "$M2" big feedback True
+# big: its town leads it (大事镇街督办); the village may only add notes (residents' feedback)
+expect_unchanged "$A" 1 "matter $M2: escalation to small by a village node: the big matter is led by its town" \
+    "${ESC[@]}" "$M2" small
+expect_unchanged "$A" 1 "matter $M2: escalation to big by a village node: the big matter is led by its town" \
+    "${ESC[@]}" "$M2" big
+expect_unchanged "$A" 1 "^shouhe-node: matter $M2: step prescribe by a village node: the big matter is led by its town \(大事镇街督办\); this node may add a note instead: shouhe-node matter note $M2 TEXT\$" \
+    "${STEP[@]}" "$M2" prescribe
+expect_unchanged "$A" 1 "matter $M2: step handle by a village node: the big matter is led by its town" "${STEP[@]}" "$M2" handle
+expect_unchanged "$A" 1 "matter $M2: close by a village node: the big matter is led by its town" \
+    "${CLOSE[@]}" "$M2" --satisfaction 4
+expect_ok "$NODE" matter note --dir "$A" "$M2" "群众希望雨季前完工
+盼镇街早日督办" --date 2024-04-20
+expect_eq "$(out)" "matter $M2: big, at consult" "a note changes no state"
+expect_unchanged "$A" 1 "the note must not be empty" "$NODE" matter note --dir "$A" "$M2" ""
+expect_unchanged "$A" 1 "the note holds U\+202E \(RIGHT-TO-LEFT OVERRIDE\), a hidden control character" \
+    "$NODE" matter note --dir "$A" "$M2" $'ab\xe2\x80\xaecd'
+expect_unchanged "$A" 1 "date '2024-02-30' is not a valid" "$NODE" matter note --dir "$A" "$M2" 好 --date 2024-02-30
+expect_unchanged "$A" 1 "unknown matter 00000000000000000000000000000000" \
+    "$NODE" matter note --dir "$A" 00000000000000000000000000000000 好
+expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" matter note --dir "$A" "$M2"
+expect_unchanged "$A" 2 "'matter note' does not take --note" "$NODE" matter note --dir "$A" "$M2" 好 --note 好
+state "$M2" big consult False
 expect_json "
-assert j['escalations'] == 2 and j['satisfaction'] == 4, j
-ev = [(e['kind'], e.get('step') or e.get('tier') or e.get('satisfaction')) for e in j['events']]
-assert ev == [('escalate', 'small'), ('step', 'consult'), ('escalate', 'big'), ('step', 'prescribe'),
-              ('step', 'handle'), ('step', 'feedback'), ('close', 4)], ev
+assert j['escalations'] == 2 and j['conflicts'] == 0, j
+ev = [(e['kind'], e.get('step') or e.get('tier') or e.get('note')) for e in j['events']]
+assert ev == [('escalate', 'small'), ('step', 'consult'), ('escalate', 'big'),
+              ('note', '群众希望雨季前完工\\n盼镇街早日督办')], ev
+assert j['events'][3]['date'] == '2024-04-20' and j['events'][3]['author'] == '$KEY', j
 "
 
-# --- a micro matter escalated to big after diagnose goes through consult -------------------------
-expect_ok "${OPEN[@]}" --courtyard "$CY1" --category mediation --title 宅基地边界纠纷
+# --- the town leads a big matter: a town node escalates a matter of its village to big ------------
+TN=$T/town
+new_node "$TN" "$TOWN"
+TSTEP=("$NODE" matter step --dir "$TN")
+expect_ok "$NODE" courtyard add --dir "$TN" --code "$CY1" --name 张家院子 --households 18
+expect_ok "$NODE" matter open --dir "$TN" --courtyard "$CY1" --category mediation --title 宅基地边界纠纷
 M3=$(out)
-expect_ok "${ESC[@]}" "$M3" big
+# a micro matter is its village's: the town neither steps it nor escalates it to small
+expect_unchanged "$TN" 1 "matter $M3: step handle by a town node: the micro matter is led by its village; a town leads only matters escalated to big" \
+    "${TSTEP[@]}" "$M3" handle
+expect_unchanged "$TN" 1 "matter $M3: escalation to small by a town node: a town escalates a matter of its villages only to big" \
+    "$NODE" matter escalate --dir "$TN" "$M3" small
+expect_ok "$NODE" matter escalate --dir "$TN" "$M3" big
 expect_eq "$(out)" "matter $M3: big, at diagnose" "micro escalated straight to big"
-expect_unchanged "$A" 1 "step handle skips consult: the big matter is at diagnose" "${STEP[@]}" "$M3" handle
-expect_unchanged "$A" 1 "step feedback skips consult" "${STEP[@]}" "$M3" feedback
-expect_unchanged "$A" 1 "matter $M3: a matter closes only after feedback: it is at diagnose" "${CLOSE[@]}" "$M3" --satisfaction 3
-expect_ok "${STEP[@]}" "$M3" consult
-expect_ok "${STEP[@]}" "$M3" prescribe
-expect_unchanged "$A" 1 "step prescribe is repeated" "${STEP[@]}" "$M3" prescribe
-expect_unchanged "$A" 1 "step consult comes before prescribe" "${STEP[@]}" "$M3" consult
-expect_ok "${STEP[@]}" "$M3" handle
-state "$M3" big handle False
+expect_unchanged "$TN" 1 "step handle skips consult: the big matter is at diagnose" "${TSTEP[@]}" "$M3" handle
+expect_unchanged "$TN" 1 "step feedback skips consult" "${TSTEP[@]}" "$M3" feedback
+expect_unchanged "$TN" 1 "matter $M3: a matter closes only after feedback: it is at diagnose" \
+    "$NODE" matter close --dir "$TN" "$M3" --satisfaction 3
+expect_unchanged "$TN" 1 "escalation goes upwards only: the matter is big, not below small" \
+    "$NODE" matter escalate --dir "$TN" "$M3" small
+expect_unchanged "$TN" 1 "escalation goes upwards only: the matter is big" "$NODE" matter escalate --dir "$TN" "$M3" big
+expect_ok "${TSTEP[@]}" "$M3" consult
+expect_ok "${TSTEP[@]}" "$M3" prescribe
+expect_unchanged "$TN" 1 "step prescribe is repeated" "${TSTEP[@]}" "$M3" prescribe
+expect_unchanged "$TN" 1 "step consult comes before prescribe" "${TSTEP[@]}" "$M3" consult
+expect_ok "${TSTEP[@]}" "$M3" handle
+expect_ok "$NODE" matter note --dir "$TN" "$M3" 镇街调解中
+expect_ok "$NODE" matter show --dir "$TN" "$M3" --json
+expect_json "assert (j['tier'], j['step'], j['closed'], j['conflicts']) == ('big', 'handle', False, 0), j"
+expect_ok "${TSTEP[@]}" "$M3" feedback
+expect_ok "$NODE" matter close --dir "$TN" "$M3" --satisfaction 5
+expect_eq "$(out)" "matter $M3: closed, satisfaction 5" "the town closes its big matter"
 
 # A small matter at handle cannot go up to big any more.
 expect_ok "${OPEN[@]}" --courtyard "$CY2" --category economy --title 院落柑橘合作社
@@ -141,11 +175,11 @@ expect_unchanged "$A" 1 "unknown matter $Z" "${ESC[@]}" "$Z" big
 expect_unchanged "$A" 1 "unknown matter $Z" "${CLOSE[@]}" "$Z" --satisfaction 3
 expect_unchanged "$A" 1 "unknown matter $Z" "$NODE" matter show --dir "$A" "$Z"
 expect_unchanged "$A" 1 "matter id 'M1' is not 32 hex digits" "${STEP[@]}" M1 handle
-expect_unchanged "$A" 1 "matter id '${M3:0:31}' is not 32 hex digits" "${ESC[@]}" "${M3:0:31}" big
-expect_unchanged "$A" 1 "matter id '${M3}0' is not 32 hex digits" "${CLOSE[@]}" "${M3}0" --satisfaction 3
+expect_unchanged "$A" 1 "matter id '${M4:0:31}' is not 32 hex digits" "${ESC[@]}" "${M4:0:31}" big
+expect_unchanged "$A" 1 "matter id '${M4}0' is not 32 hex digits" "${CLOSE[@]}" "${M4}0" --satisfaction 3
 expect_unchanged "$A" 1 "unknown step 'bogus' \(expected one of: diagnose consult prescribe handle feedback\)" \
-    "${STEP[@]}" "$M3" bogus
-expect_unchanged "$A" 1 "unknown tier 'huge' \(expected one of: micro small big\)" "${ESC[@]}" "$M3" huge
+    "${STEP[@]}" "$M4" bogus
+expect_unchanged "$A" 1 "unknown tier 'huge' \(expected one of: micro small big\)" "${ESC[@]}" "$M4" huge
 expect_unchanged "$A" 1 "unknown category 'sports' \(expected one of: policy deliberation mediation environment customs economy\)" \
     "${OPEN[@]}" --courtyard "$CY1" --category sports --title 篮球赛
 expect_unchanged "$A" 1 "unknown courtyard ${VILLAGE}099" "${OPEN[@]}" --courtyard "${VILLAGE}099" --category policy --title 政策宣讲
@@ -153,41 +187,45 @@ expect_unchanged "$A" 1 "unknown courtyard $CY_OTHER" "${OPEN[@]}" --courtyard "
 expect_unchanged "$A" 1 "the title must not be empty" "${OPEN[@]}" --courtyard "$CY1" --category policy --title ""
 expect_unchanged "$A" 1 "date '2024-02-30' is not a valid YYYY-MM-DD date" \
     "${OPEN[@]}" --courtyard "$CY1" --category policy --title 政策宣讲 --date 2024-02-30
-expect_unchanged "$A" 1 "date '2024-3-1' is not a valid" "${STEP[@]}" "$M3" feedback --date 2024-3-1
+expect_unchanged "$A" 1 "date '2024-3-1' is not a valid" "${STEP[@]}" "$M4" feedback --date 2024-3-1
 expect_unchanged "$A" 2 "matter open needs --courtyard, --category and --title" "${OPEN[@]}" --courtyard "$CY1" --category policy
 expect_unchanged "$A" 2 "'matter open' does not take --satisfaction" \
     "${OPEN[@]}" --courtyard "$CY1" --category policy --title 政策宣讲 --satisfaction 3
-expect_unchanged "$A" 2 "'matter step' does not take --satisfaction" "${STEP[@]}" "$M3" feedback --satisfaction 3
-expect_unchanged "$A" 2 "wrong number of arguments" "${STEP[@]}" "$M3"
-expect_unchanged "$A" 2 "wrong number of arguments" "${ESC[@]}" "$M3" big extra
+expect_unchanged "$A" 2 "'matter step' does not take --satisfaction" "${STEP[@]}" "$M4" feedback --satisfaction 3
+expect_unchanged "$A" 2 "wrong number of arguments" "${STEP[@]}" "$M4"
+expect_unchanged "$A" 2 "wrong number of arguments" "${ESC[@]}" "$M4" big extra
 
 # --- list and show -----------------------------------------------------------------------------
 expect_ok "$NODE" matter list --dir "$A"
 expect_out "^$M1 micro +feedback +closed +environment +清理院坝杂物\$"
-expect_out "^$M2 big +feedback +closed +deliberation +院落道路硬化\$"
-expect_out "^$M3 big +handle +open +mediation +宅基地边界纠纷\$"
-expect_out '^4 matters$'
+expect_out "^$M2 big +consult +open +deliberation +院落道路硬化\$"
+expect_out "^$M4 small +handle +open +economy +院落柑橘合作社\$"
+expect_out '^3 matters$'
 expect_ok "$NODE" matter list --dir "$A" --json
 expect_json "
 by = {m['id']: m for m in j}
-assert sorted(by) == sorted(['$M1', '$M2', '$M3', '$M4']), j
+assert sorted(by) == sorted(['$M1', '$M2', '$M4']), j
 assert (by['$M1']['tier'], by['$M1']['step'], by['$M1']['closed']) == ('micro', 'feedback', True)
-assert (by['$M3']['tier'], by['$M3']['step'], by['$M3']['closed']) == ('big', 'handle', False)
+assert (by['$M2']['tier'], by['$M2']['step'], by['$M2']['closed']) == ('big', 'consult', False)
 assert all(m['conflicts'] == 0 for m in j)
 "
 expect_ok "$NODE" matter list --dir "$A" --courtyard "$CY1" --json
-expect_json "assert sorted(m['id'] for m in j) == sorted(['$M1', '$M3']), j"
+expect_json "assert [m['id'] for m in j] == ['$M1'], j"
 expect_ok "$NODE" matter list --dir "$A" --courtyard "${VILLAGE}099"
 expect_out '^0 matters$'
 expect_ok "$NODE" matter show --dir "$A" "$M2"
 expect_out "^matter +$M2\$"
 expect_out '^title +院落道路硬化$'
 expect_out "^courtyard +$CY2 +category deliberation +opened 2024-04-10\$"
-expect_out '^state +big, at feedback, closed$'
+expect_out '^state +big, at consult$'
 expect_out '^event .* escalate +small$'
 expect_out '^event .* step +consult$'
+# a note on one line: its line feed shown as <U+000A>
+expect_out '^event +2024-04-20 note +群众希望雨季前完工<U\+000A>盼镇街早日督办$'
 expect_ok "$NODE" courtyard show --dir "$A" "$CY1" --json
-expect_json 'assert (j["matters_open"], j["matters_closed"]) == (1, 1), j'
+expect_json 'assert (j["matters_open"], j["matters_closed"]) == (0, 1), j'
+expect_ok "$NODE" conflicts --dir "$A" --json
+expect_json 'assert j == [], j'
 
 # A malformed id given to show is named as malformed, as step, escalate and close do.
 expect_unchanged "$A" 1 "matter id 'xyz' is not 32 hex digits" "$NODE" matter show --dir "$A" xyz

@@ -85,7 +85,7 @@ expect_fail 2 'usage: shouhe-node COMMAND' "$NODE"
 # Every command of the table: its --help exits 0 and prints its usage (no --dir needed).
 COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import"
           "person add" "person list" "role assign" "role dismiss"
-          "matter open" "matter step" "matter escalate" "matter close" "matter show" "matter list"
+          "matter open" "matter step" "matter escalate" "matter close" "matter note" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
           "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup")
@@ -130,7 +130,7 @@ for cmd in "${COMMANDS[@]}"; do
     args=()
     case $cmd in
         "courtyard show"|"matter show"|"matter close"|"backup") args=(X) ;;
-        "matter step"|"matter escalate") args=(X Y) ;;
+        "matter step"|"matter escalate"|"matter note") args=(X Y) ;;
         "import") args=(courtyards f.csv) ;;
     esac
     # shellcheck disable=SC2086

@@ -3,7 +3,7 @@
 # same conflicts.
 #
 # The nodes share (after a first sync) a courtyard, a person and a small matter. In each round
-# every node edits the matter (a step or an escalation) and the person's points while offline;
+# every node edits the matter (a step or a note) and the person's points while offline;
 # then the nodes sync one after the other in one order, then again in another order (each node
 # syncs twice). Rules broken by the concurrent edits (a repeated step, an overdrawn redemption)
 # must show up as the same conflicts everywhere, never as lost changes or a refused sync.
@@ -52,7 +52,7 @@ matter_step_now () {
 it_step "round 1: concurrent offline edits"
 node_must a matter step "$M" consult --note a会诊
 node_must b matter step "$M" consult --note b会诊
-node_must c matter escalate "$M" big --note c上报
+node_must c matter note "$M" c记录群众意见   # a note: never a conflict
 node_must a points redeem --person "$P" --amount 8 --reason 兑换大米
 node_must b points redeem --person "$P" --amount 8 --reason 兑换食用油
 node_must c points earn --person "$P" --amount 5 --reason 志愿服务
@@ -116,7 +116,8 @@ assert all(x['entity'] == '$M' and 'repeated' in x['reason'] for x in matter), m
 assert len(ledger) == 2 and all('overdraws' in x['reason'] for x in ledger), ledger
 "
 node_must a matter show "$M" --json
-assert_json "assert (j['tier'], j['step'], j['conflicts']) == ('big', 'handle', 4), j"
+assert_json "assert (j['tier'], j['step'], j['conflicts']) == ('small', 'handle', 4), j
+assert [e['note'] for e in j['events'] if e['kind'] == 'note'] == ['c记录群众意见'], j"
 node_must a points balance --person "$P" --json
 assert_json "assert j['points']['balance'] == 10 - 8 - 8 + 5 + 3 + 2 and j['minutes']['balance'] == -4, j"
 

@@ -3,7 +3,8 @@
 #
 #   village 1 (500115101001) opens a matter and escalates it to big -> sync village 1, town
 #   town (500115101) sees it, steps consult, prescribe, handle, feedback -> sync town, village 1
-#   village 1 sees the town's steps; every digest equals the hub's for the node's scope;
+#   village 1 sees the town's steps; it may not step or close the big matter, only add notes
+#   (its residents' feedback); the town closes it; every digest equals the hub's for the node's scope;
 #   village 2 (500115101002) does not see the matter.
 set -u
 # shellcheck source=lib.sh
@@ -34,6 +35,11 @@ node_must v1 matter escalate "$M" big --note 需镇街督办
 node_must v1 matter show "$M" --json
 assert_json "assert (j['tier'], j['step']) == ('big', 'diagnose'), j"
 
+it_step "the big matter is its town's to move (大事镇街督办): village 1 may only add notes"
+assert_exit 1 node v1 matter step "$M" consult
+assert_err "matter $M: step consult by a village node: the big matter is led by its town \(大事镇街督办\); this node may add a note instead: shouhe-node matter note $M TEXT"
+node_must v1 matter note "$M" 院坝积水已影响三户出行
+
 it_step "the town cannot see the matter before any sync"
 assert_exit 1 node town matter show "$M"
 
@@ -63,12 +69,23 @@ assert j['tier'] == 'big' and j['step'] == 'feedback' and j['conflicts'] == 0, j
 steps = [(e['step'], e['author']) for e in j['events'] if e['kind'] == 'step']
 assert steps == [(s, '${KEY[town]}') for s in ('consult', 'prescribe', 'handle', 'feedback')], steps
 "
-it_step "village 1 closes it with the residents' satisfaction; the close reaches the town"
-node_must v1 matter close "$M" --satisfaction 5 --note 群众满意
+it_step "village 1 cannot close it; it notes its residents' feedback, which reaches the town"
+assert_exit 1 node v1 matter close "$M" --satisfaction 5
+assert_err "matter $M: close by a village node: the big matter is led by its town"
+node_must v1 matter note "$M" "群众满意，排水沟已疏通"
 assert_exit 0 sync v1
 assert_exit 0 sync town
 node_must town matter show "$M" --json
-assert_json "assert j['closed'] and j['satisfaction'] == 5, j"
+assert_json "
+notes = [(e['note'], e['author']) for e in j['events'] if e['kind'] == 'note']
+assert notes == [('院坝积水已影响三户出行', '${KEY[v1]}'), ('群众满意，排水沟已疏通', '${KEY[v1]}')], notes
+"
+it_step "the town closes it with the residents' satisfaction; the close reaches village 1"
+node_must town matter close "$M" --satisfaction 5 --note 群众满意
+assert_exit 0 sync town
+assert_exit 0 sync v1
+node_must v1 matter show "$M" --json
+assert_json "assert j['closed'] and j['satisfaction'] == 5 and j['conflicts'] == 0, j"
 
 it_step "village 2 syncs again and still knows nothing of village 1"
 assert_exit 0 sync v2

@@ -36,6 +36,11 @@ village: courtyards are written as SCOPE + 3 digits):
   replay         Hello, push one good change, then the same change again in a new Push
   equivocate     Hello, a Push of another change at seq 1 (the hub must hold seq 1 already)
   downstream     Hello, Pull since 0 (max 1024) -> the first Batch
+  lead           who may move a matter (docs/protocol.md 6.4, 13.8): Hello; Push 1 = a matter
+                 (courtyard SCOPE + 001), its escalation to big and a step consult, all by this
+                 key (ERR_LEAD expected, position 2); Push 2 = the matter and its escalation
+                 (Ack); Push 3 = the step consult alone (ERR_LEAD, position 0); Push 4 = a note
+                 (Ack). The result also holds "matter" (the id in hex).
 
 Output: one JSON object on stdout, {"scenario": ..., "replies": [...], ...}; a reply is
 {"type": "error", "code": "ERR_...", "message": ..., "batch": ..., "position": ...},
@@ -65,9 +70,12 @@ ERROR_CODES = {0: "ERR_UNSPECIFIED", 1: "ERR_MALFORMED", 2: "ERR_VERSION", 3: "E
                4: "ERR_REVOKED", 5: "ERR_SIGNATURE", 6: "ERR_CHAIN", 7: "ERR_AUTHOR", 8: "ERR_SCOPE",
                9: "ERR_TOO_LARGE", 10: "ERR_EQUIVOCATION", 11: "ERR_BLOCKED", 12: "ERR_BODY",
                13: "ERR_SESSION", 14: "ERR_ROLE", 15: "ERR_INTERNAL", 16: "ERR_CREDIT",
-               17: "ERR_RECOVERING", 19: "ERR_STORE_FULL"}
+               17: "ERR_RECOVERING", 19: "ERR_STORE_FULL", 20: "ERR_LEAD"}
 SIGN_PREFIX = b"shouhe/v1/change\n"
 KIND_COURTYARD, OP_PUT = 2, 1
+KIND_MATTER, KIND_MATTER_EVENT, OP_EVENT = 5, 6, 3
+EVENT_STEP, EVENT_ESCALATE, EVENT_NOTE = 1, 2, 4
+STEP_CONSULT, TIER_BIG = 2, 3
 
 # ----------------------------------------------------------------------------------------------
 # protobuf by hand
@@ -223,6 +231,61 @@ def signed(ident, change, flip=False):
 def courtyard_change(ident, seq, prev, code, body=None, **kw):
     return change_bytes(ident.pk, seq, prev, code, KIND_COURTYARD, code.encode(), OP_PUT,
                         courtyard_body(code) if body is None else body, **kw)
+
+class Chain:
+    """This key's next changes: seq and prev follow the Welcome's head, then each change made."""
+
+    def __init__(self, ident, welcome):
+        self.ident = ident
+        self.seq = welcome["head_seq"]
+        self.prev = bytes.fromhex(welcome["head_hash"]) if self.seq else bytes(32)
+
+    def mark(self):
+        return (self.seq, self.prev)
+
+    def rewind(self, mark):
+        self.seq, self.prev = mark
+
+    def change(self, region, kind, entity, op, body):
+        # an HLC that rises with seq, as a node's does (events are keyed by (hlc, author))
+        self.seq += 1
+        ch = change_bytes(self.ident.pk, self.seq, self.prev, region, kind, entity, op, body,
+                          hlc=(int(time.time() * 1000) << 16) + self.seq)
+        self.prev = hashlib.sha256(ch).digest()
+        return signed(self.ident, ch)
+
+
+def matter_event(kind, step=None, tier=None, note=None):
+    return (f_varint(1, kind) + (f_varint(2, step) if step else b"") + (f_varint(3, tier) if tier else b"")
+            + (f_bytes(5, note) if note else b"") + f_bytes(6, time.strftime("%Y-%m-%d")))
+
+
+def scenario_lead(p, ident, w, village, res):
+    """Push, as the village itself, a step on a matter it made big: ERR_LEAD (see the usage)."""
+    cy = "%s001" % village
+    mid = os.urandom(16)
+    res["matter"] = mid.hex()
+    c = Chain(ident, w)
+    opened = c.change(cy, KIND_MATTER, mid, OP_PUT,
+                      f_bytes(1, cy) + f_varint(2, 4) + f_bytes(3, "排水沟堵塞") + f_bytes(5, time.strftime("%Y-%m-%d")))
+    big = c.change(cy, KIND_MATTER_EVENT, mid, OP_EVENT, matter_event(EVENT_ESCALATE, tier=TIER_BIG))
+    after_big = c.mark()
+    step = c.change(cy, KIND_MATTER_EVENT, mid, OP_EVENT, matter_event(EVENT_STEP, step=STEP_CONSULT))
+    # 1: the escalation earlier in the same batch counts
+    p.send(push(1, [opened, big, step]))
+    if p.recv()["type"] != "error":
+        return
+    # 2, 3: the escalation stored, then the step alone
+    p.send(push(2, [opened, big]))
+    if p.recv()["type"] != "ack":
+        return
+    p.send(push(3, [step]))
+    if p.recv()["type"] != "error":
+        return
+    # 4: a note is anyone's (the refused step was not stored: the note takes its seq)
+    c.rewind(after_big)
+    p.send(push(4, [c.change(cy, KIND_MATTER_EVENT, mid, OP_EVENT, matter_event(EVENT_NOTE, note="群众盼早日解决"))]))
+    p.recv()
 
 # ----------------------------------------------------------------------------------------------
 # the connection
@@ -396,6 +459,8 @@ def run(args, ident):
                 big = w["max_bytes"] + 1024
                 p.send(push(1, [os.urandom(min(big, 60000))] * (big // 60000 + 1)))
                 p.recv()
+            elif sc == "lead":
+                scenario_lead(p, ident, w, village, res)
             elif sc == "too-many":
                 p.send(push(1, [b"\x0a\x01\x00"] * (w["max_changes"] + 1)))
                 p.recv()

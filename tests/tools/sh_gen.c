@@ -32,10 +32,13 @@
     Matter events are driven through sh_domain's own transition functions, so
     a generated event that broke a rule would stop the tool (exit 1) instead
     of being written: micro matters go diagnose (the opening) -> handle ->
-    feedback -> close; ~23 % are escalated to small or big before handle and
-    go consult -> prescribe -> handle -> feedback -> close (some escalated
-    again from small to big at consult); some are left open at every step,
-    more of them in the last months.
+    feedback -> close; ~23 % are escalated to small or big before handle; a
+    small one goes consult -> prescribe -> handle -> feedback -> close, a
+    big one (some escalated from small at consult) gets a residents' note
+    and waits for its town, which leads it (docs/protocol.md 6.4). A town or
+    district node (outside --district) escalates every matter it opens to
+    big and leads it through the five steps. Some are left open at every
+    step, more of them in the last months.
 
     --matters-only writes matters and their events only, on the courtyards
     the replica already holds in its scope (when it holds none, courtyards
@@ -137,6 +140,10 @@ static const char *const s_notes_prescribe[] = {
 };
 static const char *const s_notes_feedback[] = {
     "在院坝会上向群众反馈", "通过院落微信群反馈", "上门反馈办理结果", "在公示栏公示办理结果"
+};
+//  what residents say of a big matter while its town leads it (a note)
+static const char *const s_notes_resident[] = {
+    "群众盼镇街早日督办", "院落群众反映进展慢", "村民代表询问办理进度", "群众对镇街协调表示认可"
 };
 static const char *const s_notes_close[] = { "群众满意，结案", "办结归档", "回访无异议，结案" };
 
@@ -760,6 +767,7 @@ typedef struct {
 #define S_STEP "step"
 #define S_ESCALATE "escalate"
 #define S_CLOSE "close"
+#define S_NOTE "note"
 
 //  One matter event of kind with its value (a step, a tier or a
 //  satisfaction), checked against the rules before it is written.
@@ -778,6 +786,11 @@ s_event (s_matter_t *mt, const char *kind, int value, const char *note, int min_
     if (!strcmp (kind, S_ESCALATE)) {
         rc = sh_domain_matter_escalate (&mt->state, value, why);
         e = json_pack ("{s:s, s:s}", "kind", kind, "tier", sh_names_tier (value));
+    }
+    else
+    if (!strcmp (kind, S_NOTE)) {
+        rc = SH_OK;               //  a note changes nothing
+        e = json_pack ("{s:s}", "kind", kind);
     }
     else {
         rc = sh_domain_matter_close (&mt->state, value, why);
@@ -823,11 +836,17 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
     //  in the courtyard, 200+ consultations) ~91.6 % micro, ~5.4 % small and
     //  ~3 % big, which the village escalates and its town then leads
     //  (s_town_run)
+    //  Who leads a matter (docs/protocol.md 6.4): a village node steps its
+    //  micro and small matters and only adds a note to a big one (its town
+    //  leads it); a town or district node writing outside --district leads
+    //  every matter it opens, so it escalates each to big first.
+    bool village = strlen (g->scope) == 12;
     int p = (int) s_below (r, 1000);
     int route = g->district ? (p < 916 ? 0 : p < 970 ? 1 : 4)
+              : !village ? 2
               : p < 770 ? 0 : p < 930 ? 1 : p < 965 ? 2 : 3;   //  micro, small, big, small then big, town's
     //  how far it has got: the number of events written (all of them when closed)
-    int n_events = route == 0 ? 3 : route == 3 ? 7 : route == 4 ? 1 : 6;
+    int n_events = route == 0 ? 3 : route == 4 ? 1 : route == 3 ? 4 : route == 2 && village ? 2 : 6;
     int stop = n_events;
     if (s_chance (r, open_pm))
         stop = (int) s_below (r, (uint32_t) n_events);   //  0 .. n_events-1: left open
@@ -838,7 +857,7 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
 #define S_EV(kind, value, note, lo, hi) \
     do { if (done++ >= stop || (g->end_day && mt.day + (hi) > g->end_day)) return 0; \
          S_TRY (s_event (&mt, kind, value, note, lo, hi)); } while (0)
-    const char *STEP = S_STEP, *ESC = S_ESCALATE, *CLOSE = S_CLOSE;
+    const char *STEP = S_STEP, *ESC = S_ESCALATE, *CLOSE = S_CLOSE, *NOTE = S_NOTE;
     if (route == 0) {
         S_EV (STEP, SH_STEP_HANDLE, S_PICK (r, s_notes_handle), 0, 3);
         S_EV (STEP, SH_STEP_FEEDBACK, S_PICK (r, s_notes_feedback), 1, 4);
@@ -849,9 +868,16 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
     S_EV (ESC, tier, tier == SH_TIER_BIG ? "涉及多方，提请镇街督办" : "院落无法自行解决，提交村社协调", 0, 2);
     if (route == 4)
         return 0;
+    if (route == 2 && village) {
+        S_EV (NOTE, 0, S_PICK (r, s_notes_resident), 1, 10);
+        return 0;
+    }
     S_EV (STEP, SH_STEP_CONSULT, S_PICK (r, s_notes_consult), 1, 7);
-    if (route == 3)
+    if (route == 3) {
         S_EV (ESC, SH_TIER_BIG, "会诊认为需镇街统筹，提级督办", 1, 3);
+        S_EV (NOTE, 0, S_PICK (r, s_notes_resident), 1, 10);
+        return 0;
+    }
     S_EV (STEP, SH_STEP_PRESCRIBE, S_PICK (r, s_notes_prescribe), 1, 7);
     S_EV (STEP, SH_STEP_HANDLE, S_PICK (r, s_notes_handle), 2, 20);
     S_EV (STEP, SH_STEP_FEEDBACK, S_PICK (r, s_notes_feedback), 1, 5);

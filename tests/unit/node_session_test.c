@@ -694,6 +694,46 @@ test_hub_full (void)
     s_hub_close (&hub);
 }
 
+//  A node that bypasses its own check (sh_ops) and steps a matter it made
+//  big itself: the hub refuses the batch (ERR_LEAD, docs/protocol.md 13.8)
+//  and stores nothing of it; the node exits 6 as for its other refused
+//  changes.
+static void
+test_hub_lead (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub, 0x18);
+    s_node_t a;
+    s_node_open (&a, &hub, S_VILLAGE, S_VILLAGE);
+    char region[32];
+    snprintf (region, sizeof region, "%s001", S_VILLAGE);
+    uint8_t id[16], body[64];
+    memset (id, 0x5a, sizeof id);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (a.r, &txn));
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = e.has_tier = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
+    e.tier = SHOUHE__V1__TIER__TIER_BIG;
+    size_t len = shouhe__v1__matter_event__pack (&e, body);
+    SH_PASS (sh_replica_write (a.r, txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, SH_OP_EVENT, body, len, NULL));
+    Shouhe__V1__MatterEvent st = SHOUHE__V1__MATTER_EVENT__INIT;
+    st.has_kind = st.has_step = 1;
+    st.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
+    st.step = SHOUHE__V1__STEP__STEP_CONSULT;
+    len = shouhe__v1__matter_event__pack (&st, body);
+    SH_PASS (sh_replica_write (a.r, txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, SH_OP_EVENT, body, len, NULL));
+    SH_PASS (sh_store_commit (&txn));
+    SH_CHECK (s_sync_ex (&a) == SH_EXIT_PROTOCOL);
+    uint64_t size = 1;
+    SH_PASS (sh_store_begin (hub.store, false, &txn));
+    SH_PASS (sh_changelog_size (txn, &size));
+    sh_store_abort (&txn);
+    SH_CHECK (size == 0);
+    s_node_close (&a);
+    s_hub_close (&hub);
+}
+
 //  Hubs that break the receipts: another key, a history that does not
 //  extend the checkpoint held.
 static void
@@ -931,6 +971,7 @@ static const sh_test_case_t tests[] = {
     { "lost batch", test_lost_batch },
     { "denied", test_denied },
     { "hub full", test_hub_full },
+    { "hub refuses a step on a matter its author made big", test_hub_lead },
     { "other hub", test_other_hub },
     { "batch out of scope", test_batch_out_of_scope },
     { "link troubles", test_link_troubles },

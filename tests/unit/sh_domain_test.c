@@ -14,6 +14,7 @@
 #include "sh_domain.h"
 #include "sh_key.h"
 #include "sh_merge.h"
+#include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_store.h"
 #include "shouhe/v1/domain.pb-c.h"
@@ -21,6 +22,7 @@
 #define S_HLC_BASE (1700000000000ull << 16)
 #define S_VILLAGE "500115001001"
 #define S_YARD "500115001001001"
+#define S_TOWN "500115001"
 
 /* --------------------------------------------------------------------------
  * Helpers
@@ -621,6 +623,176 @@ test_concurrent_replicas (void)
     sh_test_rmdir (db);
 }
 
+/* --------------------------------------------------------------------------
+ * Who may move a matter (docs/protocol.md 6.4, "The leading tier")
+ * -------------------------------------------------------------------------- */
+
+//  The rule alone: a village leads micro and small matters, its town (or the
+//  district) big ones; a town escalates only to big; notes and unknown
+//  authors are not held to it.
+static void
+test_lead_rule (void)
+{
+    sh_domain_matter_t m;
+    sh_domain_matter_init (&m);
+    char why[SH_DOMAIN_WHY_BYTES];
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, S_VILLAGE, SH_EVENT_STEP, SH_STEP_HANDLE, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, NULL, SH_EVENT_STEP, SH_STEP_HANDLE, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, S_TOWN, SH_EVENT_NOTE, 0, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, S_TOWN, SH_EVENT_ESCALATE, SH_TIER_BIG, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, "500115", SH_EVENT_ESCALATE, SH_TIER_BIG, why));
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, S_TOWN, SH_EVENT_STEP, SH_STEP_HANDLE, why_), &m,
+               "step handle by a town node", "micro matter is led by its village");
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, S_TOWN, SH_EVENT_ESCALATE, SH_TIER_SMALL, why_), &m,
+               "escalation to small by a town node", "only to big");
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, "500115002", SH_EVENT_ESCALATE, SH_TIER_BIG, why_), &m,
+               "escalation to big");  //  another town's
+    m.tier = SH_TIER_BIG;
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, S_TOWN, SH_EVENT_CLOSE, 5, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, "500115", SH_EVENT_STEP, SH_STEP_CONSULT, why));
+    SH_PASS (sh_domain_matter_lead (&m, S_YARD, S_VILLAGE, SH_EVENT_NOTE, 0, why));
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, S_VILLAGE, SH_EVENT_STEP, SH_STEP_CONSULT, why_), &m,
+               "step consult by a village node: the big matter is led by its town (大事镇街督办)");
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, S_VILLAGE, SH_EVENT_CLOSE, 5, why_), &m,
+               "close by a village node");
+    S_REFUSED (sh_domain_matter_lead (&m, S_YARD, "500115002", SH_EVENT_STEP, SH_STEP_CONSULT, why_), &m,
+               "led by its town");   //  a town that is not the matter's
+    //  a note applies and changes nothing
+    sh_domain_matter_t before = m;
+    SH_PASS (sh_domain_matter_apply (&m, SH_EVENT_NOTE, 0, why));
+    SH_CHECK (memcmp (&before, &m, sizeof m) == 0);
+    S_REFUSED (sh_domain_matter_apply (&m, 9, 0, why_), &m, "unknown matter event kind 9");
+}
+
+static size_t
+s_note (uint8_t *buf, const char *text)
+{
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_NOTE;
+    e.note = (char *) text;
+    return shouhe__v1__matter_event__pack (&e, buf);
+}
+
+//  Replay with real enrolled keys (a hub's store): steps by a tier that does
+//  not lead the matter are conflicts; the hub's own-escalation check.
+static void
+test_lead_replay (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_store_t *store;
+    SH_PASS (sh_store_open (&store, dir, true, (size_t) 8 << 20));
+    sh_key_t *v = s_key (11), *t = s_key (12), *d = s_key (13), *u = s_key (14);
+    uint8_t id[16], id2[16], buf[128];
+    memset (id, 0x51, sizeof id);
+    memset (id2, 0x52, sizeof id2);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (store, true, &txn));
+    SH_PASS (sh_registry_enroll (txn, sh_key_public (v), S_VILLAGE, SH_WIRE_ROLE_NODE, "village", 1));
+    SH_PASS (sh_registry_enroll (txn, sh_key_public (t), S_TOWN, SH_WIRE_ROLE_NODE, "town", 1));
+    SH_PASS (sh_registry_enroll (txn, sh_key_public (d), "500115", SH_WIRE_ROLE_NODE, "district", 1));
+    //  u is enrolled nowhere: no tier rule for its events
+    const int ST = SH_EVENT_STEP, ESC = SH_EVENT_ESCALATE, CL = SH_EVENT_CLOSE;
+    s_merge_event (txn, v, 1, S_HLC_BASE + 10, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ESC, 0, SH_TIER_SMALL, -1));
+    s_merge_event (txn, t, 1, S_HLC_BASE + 20, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_CONSULT, 0, -1));
+    s_merge_event (txn, t, 2, S_HLC_BASE + 30, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ESC, 0, SH_TIER_BIG, -1));
+    s_merge_event (txn, v, 2, S_HLC_BASE + 40, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_CONSULT, 0, -1));
+    s_merge_event (txn, v, 3, S_HLC_BASE + 45, SH_KIND_MATTER_EVENT, id, buf, s_note (buf, "群众反映"));
+    s_merge_event (txn, t, 3, S_HLC_BASE + 50, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_CONSULT, 0, -1));
+    s_merge_event (txn, u, 1, S_HLC_BASE + 55, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_PRESCRIBE, 0, -1));
+    s_merge_event (txn, d, 1, S_HLC_BASE + 60, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_HANDLE, 0, -1));
+    s_merge_event (txn, t, 4, S_HLC_BASE + 70, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, ST, SH_STEP_FEEDBACK, 0, -1));
+    s_merge_event (txn, v, 4, S_HLC_BASE + 80, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, CL, 0, 0, 5));
+    s_merge_event (txn, t, 5, S_HLC_BASE + 90, SH_KIND_MATTER_EVENT, id, buf, s_event (buf, CL, 0, 0, 4));
+    //  id2: the village makes it big itself, then steps it
+    s_merge_event (txn, v, 5, S_HLC_BASE + 10, SH_KIND_MATTER_EVENT, id2, buf, s_event (buf, ESC, 0, SH_TIER_BIG, -1));
+    s_merge_event (txn, v, 6, S_HLC_BASE + 20, SH_KIND_MATTER_EVENT, id2, buf, s_event (buf, ST, SH_STEP_CONSULT, 0, -1));
+    s_merge_event (txn, v, 7, S_HLC_BASE + 30, SH_KIND_MATTER_EVENT, id2, buf, s_note (buf, "盼督办"));
+    s_merge_event (txn, t, 6, S_HLC_BASE + 40, SH_KIND_MATTER_EVENT, id2, buf, s_event (buf, ST, SH_STEP_CONSULT, 0, -1));
+    s_merge_event (txn, v, 8, S_HLC_BASE + 50, SH_KIND_MATTER_EVENT, id2, buf, s_event (buf, ST, SH_STEP_PRESCRIBE, 0, -1));
+    SH_PASS (sh_store_commit (&txn));
+
+    SH_PASS (sh_store_begin (store, false, &txn));
+    sh_domain_matter_t m;
+    s_conf_t c = { .n = 0 };
+    SH_PASS (sh_domain_matter_replay (txn, S_YARD, id, 16, &m, s_conf, &c));
+    s_at (&m, SH_TIER_BIG, SH_STEP_FEEDBACK, true);
+    SH_CHECK (m.satisfaction == 4 && m.escalations == 2 && m.conflicts == 3 && c.n == 3);
+    SH_CHECK (m.last_hlc == S_HLC_BASE + 90 && m.closed_hlc == S_HLC_BASE + 90);
+    SH_CHECK (memcmp (m.big_by, sh_key_public (t), SH_PUBKEY_BYTES) == 0);
+    SH_CHECK (c.hlc[0] == S_HLC_BASE + 20 && c.author0[0] == sh_key_public (t)[0]);
+    s_names (c.why[0], (const char *[]) { "step consult by a town node: the small matter is led by its village",
+                                          NULL });
+    SH_CHECK (c.hlc[1] == S_HLC_BASE + 40 && c.author0[1] == sh_key_public (v)[0]);
+    SH_CHECK (!strcmp (c.why[1], "step consult by a village node: the big matter is led by its town (大事镇街督办)"));
+    SH_CHECK (c.hlc[2] == S_HLC_BASE + 80);
+    s_names (c.why[2], (const char *[]) { "close by a village node", "led by its town", NULL });
+
+    //  the hub's check: refused by the lead rule AND made big by the same key
+    bool own = true;
+    char why[SH_DOMAIN_WHY_BYTES] = "";
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id, 16, S_HLC_BASE + 40, sh_key_public (v), &own, why));
+    SH_CHECK (!own);             //  the town made it big: a conflict, not a refusal
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id, 16, S_HLC_BASE + 20, sh_key_public (t), &own, why));
+    SH_CHECK (!own);             //  not big yet
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id2, 16, S_HLC_BASE + 20, sh_key_public (v), &own, why));
+    SH_CHECK (own && !strcmp (why, "step consult by a village node: the big matter is led by its town (大事镇街督办)"));
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id2, 16, S_HLC_BASE + 50, sh_key_public (v), &own, why));
+    SH_CHECK (own);
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id2, 16, S_HLC_BASE + 30, sh_key_public (v), &own, why));
+    SH_CHECK (!own);             //  a note
+    SH_PASS (sh_domain_matter_own_lead (txn, S_YARD, id2, 16, S_HLC_BASE + 40, sh_key_public (t), &own, why));
+    SH_CHECK (!own);             //  the town leads it
+    SH_PASS (sh_domain_matter_replay (txn, S_YARD, id2, 16, &m, NULL, NULL));
+    s_at (&m, SH_TIER_BIG, SH_STEP_CONSULT, false);
+    SH_CHECK (m.conflicts == 2 && m.last_hlc == S_HLC_BASE + 40);
+    sh_store_abort (&txn);
+    sh_store_close (&store);
+    sh_key_destroy (&v);
+    sh_key_destroy (&t);
+    sh_key_destroy (&d);
+    sh_key_destroy (&u);
+    sh_test_rmdir (dir);
+}
+
+//  On a node, its own key is in no KeyEntry (the hub never sends a node its
+//  own): replay takes its scope from the store (sh_registry_scope).
+static void
+test_lead_own_key (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, dir, S_VILLAGE));
+    sh_store_txn_t *txn;
+    char scope[SH_REGION_MAX + 1];
+    SH_PASS (sh_store_begin (sh_replica_store (r), false, &txn));
+    SH_PASS (sh_registry_scope (txn, sh_replica_author (r), scope));
+    SH_CHECK (!strcmp (scope, S_VILLAGE));
+    uint8_t stranger[SH_PUBKEY_BYTES];
+    memset (stranger, 7, sizeof stranger);
+    SH_FAIL (sh_registry_scope (txn, stranger, scope), SH_ENOTFOUND);
+    sh_store_abort (&txn);
+    //  written past sh_ops (as a modified node would): big by itself, then a step
+    uint8_t id[16], buf[128];
+    memset (id, 0x61, sizeof id);
+    SH_PASS (sh_replica_begin (r, &txn));
+    size_t n = s_event (buf, SH_EVENT_ESCALATE, 0, SH_TIER_BIG, -1);
+    SH_PASS (sh_replica_write (r, txn, S_YARD, SH_KIND_MATTER_EVENT, id, 16, SH_OP_EVENT, buf, n, NULL));
+    n = s_event (buf, SH_EVENT_STEP, SH_STEP_CONSULT, 0, -1);
+    SH_PASS (sh_replica_write (r, txn, S_YARD, SH_KIND_MATTER_EVENT, id, 16, SH_OP_EVENT, buf, n, NULL));
+    SH_PASS (sh_store_commit (&txn));
+    SH_PASS (sh_store_begin (sh_replica_store (r), false, &txn));
+    sh_domain_matter_t m;
+    s_conf_t c = { .n = 0 };
+    SH_PASS (sh_domain_matter_replay (txn, S_YARD, id, 16, &m, s_conf, &c));
+    s_at (&m, SH_TIER_BIG, SH_STEP_DIAGNOSE, false);
+    SH_CHECK (m.conflicts == 1 && c.n == 1);
+    s_names (c.why[0], (const char *[]) { "step consult by a village node", NULL });
+    sh_store_abort (&txn);
+    sh_replica_close (&r);
+    sh_test_rmdir (dir);
+}
+
 static const sh_test_case_t tests[] = {
     { "next step", test_next_step },
     { "micro path", test_micro_path },
@@ -631,6 +803,9 @@ static const sh_test_case_t tests[] = {
     { "matter replay", test_matter_replay },
     { "ledger replay", test_ledger_replay },
     { "concurrent replicas", test_concurrent_replicas },
+    { "lead rule", test_lead_rule },
+    { "lead replay", test_lead_replay },
+    { "lead own key", test_lead_own_key },
     { NULL, NULL }
 };
 

@@ -324,6 +324,20 @@ s_entry (s_hub_t *h, const uint8_t key[SH_PUBKEY_BYTES])
     return e;
 }
 
+//  A hub key from the seed base, base + 1, ... and its identity in *hub.
+//  Caller destroys the key.
+static sh_key_t *
+s_hub_key (uint8_t base, sh_hubid_t *hub)
+{
+    uint8_t seed[SH_SEED_BYTES];
+    for (int i = 0; i < SH_SEED_BYTES; i++)
+        seed[i] = (uint8_t) (base + i);
+    sh_key_t *key = sh_key_from_seed (seed);
+    SH_CHECK (key);
+    sh_hubid_init_key (hub, key);
+    return key;
+}
+
 //  Push a batch as the session of key; the call itself must succeed (the
 //  batch was judged).
 static sh_hublog_result_t
@@ -1305,13 +1319,8 @@ test_checkpoint (void)
     s_node_new (&a, S_VILLAGE_A);
     s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
     s_node_write (&a, S_VILLAGE_A, 30);
-    uint8_t seed[SH_SEED_BYTES];
-    for (int i = 0; i < SH_SEED_BYTES; i++)
-        seed[i] = (uint8_t) (0x40 + i);
-    sh_key_t *hub_key = sh_key_from_seed (seed);
-    SH_CHECK (hub_key);
     sh_hubid_t hub;
-    sh_hubid_init_key (&hub, hub_key);
+    sh_key_t *hub_key = s_hub_key (0x40, &hub);
     const char *origin = hub.origin;
     SH_CHECK (strncmp (origin, "shouhe/hub/", 11) == 0 && strlen (origin) == 27);
 
@@ -1429,6 +1438,79 @@ test_clock_correction (void)
     s_hub_fini (&h);
 }
 
+/* --------------------------------------------------------------------------
+ * A program's domain rule (sh_hublog_push_ruled)
+ * -------------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t refuse_seq;                //  refuse the change of this seq (0: none)
+    sh_err fail;                        //  or fail with this store error
+    uint64_t calls;                     //  changes shown to the rule
+    uint64_t log_seen;                  //  the log's size the rule saw at refuse_seq
+} s_rule_t;
+
+static sh_err
+s_rule (sh_store_txn_t *txn, const sh_change_t *c, sh_wire_error_t *code, char *message, void *arg)
+{
+    s_rule_t *r = arg;
+    r->calls++;
+    if (r->fail)
+        return r->fail;
+    if (c->seq != r->refuse_seq)
+        return SH_OK;
+    //  the batch's earlier changes are in the transaction already
+    SH_PASS (sh_changelog_size (txn, &r->log_seen));
+    *code = SH_WIRE_ERR_LEAD;
+    snprintf (message, SH_WIRE_MESSAGE_MAX + 1, "seq %llu breaks the rule", (unsigned long long) c->seq);
+    return SH_ERULE;
+}
+
+static void
+test_push_ruled (void)
+{
+    s_hub_t h;
+    s_hub_new (&h);
+    s_node_t a;
+    s_node_new (&a, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
+    s_node_write (&a, S_VILLAGE_A, 6);
+    sh_hubid_t hub;
+    sh_key_t *hub_key = s_hub_key (0x33, &hub);
+    sh_registry_entry_t e = s_entry (&h, s_node_key (&a));
+    sh_hublog_result_t res;
+
+    //  the rule refuses the third change: nothing of the batch is stored
+    s_state_t before = s_state (&h);
+    s_rule_t r = { .refuse_seq = 3 };
+    s_batch_t b = s_range (&a, 1, 4);
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, s_rule, &r, &res));
+    SH_CHECK (res.code == SH_WIRE_ERR_LEAD && res.has_position && res.position == 2);
+    SH_CHECK (!strcmp (res.message, "change 2: seq 3 breaks the rule"));
+    SH_CHECK (res.accepted == 0 && res.duplicates == 0);
+    SH_CHECK (r.calls == 3 && r.log_seen == 3);
+    s_state_t after = s_state (&h);
+    s_same_state (&before, &after);
+
+    //  a store error in the rule: the hub's failure, nothing stored
+    r = (s_rule_t) { .fail = SH_ECORRUPT };
+    SH_FAIL (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, s_rule, &r, &res), SH_ECORRUPT);
+    SH_CHECK (res.code == SH_WIRE_ERR_INTERNAL && res.accepted == 0);
+    after = s_state (&h);
+    s_same_state (&before, &after);
+
+    //  a rule that refuses nothing: stored, each new change shown once
+    r = (s_rule_t) { .refuse_seq = 0 };
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, s_rule, &r, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 4 && r.calls == 4);
+    b = s_range (&a, 3, 6);
+    r = (s_rule_t) { .refuse_seq = 0 };
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, s_rule, &r, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 2 && res.duplicates == 2 && r.calls == 2);
+    sh_key_destroy (&hub_key);
+    s_node_fini (&a);
+    s_hub_fini (&h);
+}
+
 static const sh_test_case_t tests[] = {
     { "push good", test_push_good },
     { "refuse signature", test_refuse_signature },
@@ -1445,6 +1527,7 @@ static const sh_test_case_t tests[] = {
     { "pull scopes", test_pull_scopes },
     { "pull steps", test_pull_steps },
     { "checkpoint", test_checkpoint },
+    { "push ruled", test_push_ruled },
     { NULL, NULL }
 };
 

@@ -391,10 +391,21 @@ test_matters (void)
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "handle", NULL, NULL, msg_), SH_ERULE, "handle", "consult");
     S_ACCEPT (n.r, sh_ops_matter_step (n.r, m2, "consult", NULL, NULL, msg_), 1);
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "consult", NULL, NULL, msg_), SH_ERULE, "consult", "repeated");
-    S_ACCEPT (n.r, sh_ops_matter_escalate (n.r, m2, "big", NULL, NULL, msg_), 1);
     S_ACCEPT (n.r, sh_ops_matter_step (n.r, m2, "prescribe", NULL, NULL, msg_), 1);
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "consult", NULL, NULL, msg_), SH_ERULE, "consult", "before");
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "handle", "\x01", NULL, msg_), SH_EINVAL, "note");
+    //  big: its town leads it (大事镇街督办); the village adds notes, steps and closes nothing
+    S_ACCEPT (n.r, sh_ops_matter_escalate (n.r, m2, "big", NULL, NULL, msg_), 1);
+    S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "handle", NULL, NULL, msg_), SH_ERULE, m2,
+              "step handle by a village node", "big matter is led by its town", "matter note");
+    S_REFUSE (n.r, sh_ops_matter_close (n.r, m2, 5, NULL, NULL, msg_), SH_ERULE, "close by a village node",
+              "led by its town");
+    S_ACCEPT (n.r, sh_ops_matter_note (n.r, m2, "院坝群众盼早日动工", "2024-06-05", msg_), 1);
+    S_REFUSE (n.r, sh_ops_matter_note (n.r, m2, "", NULL, msg_), SH_EINVAL, "the note", "empty");
+    S_REFUSE (n.r, sh_ops_matter_note (n.r, m2, "\x01", NULL, msg_), SH_EINVAL, "the note", "hidden");
+    S_REFUSE (n.r, sh_ops_matter_note (n.r, m2, "ok", "2024-02-30", msg_), SH_EINVAL, "date");
+    S_REFUSE (n.r, sh_ops_matter_note (n.r, "00000000000000000000000000000000", "ok", NULL, msg_),
+              SH_ENOTFOUND, "unknown matter");
 
     //  unknown and malformed matter ids
     S_REFUSE (n.r, sh_ops_matter_step (n.r, "00000000000000000000000000000000", "handle", NULL, NULL, msg_),
@@ -1020,11 +1031,14 @@ test_town_node (void)
     S_ACCEPT (v.r, sh_ops_matter_open (v.r, S_YARD, "economy", "big one", NULL, NULL, big, msg_), 1);
     S_ACCEPT (v.r, sh_ops_matter_escalate (v.r, big, "big", NULL, NULL, msg_), 1);
     SH_CHECK (s_sync (v.r, t.r).fresh == 5);
-    S_REFUSE (t.r, sh_ops_matter_step (t.r, small, "consult", NULL, NULL, msg_), SH_ERULE, small, "small",
-              "escalated to big");
+    S_REFUSE (t.r, sh_ops_matter_step (t.r, small, "consult", NULL, NULL, msg_), SH_ERULE, small,
+              "step consult by a town node", "small matter is led by its village", "escalated to big");
+    S_REFUSE (t.r, sh_ops_matter_escalate (t.r, small, "small", NULL, NULL, msg_), SH_ERULE,
+              "escalation to small by a town node", "only to big");
+    S_ACCEPT (t.r, sh_ops_matter_note (t.r, small, "镇街已了解", NULL, msg_), 1);
     S_ACCEPT (t.r, sh_ops_matter_step (t.r, big, "consult", "town meeting", NULL, msg_), 1);
-    //  the town's handling flows back down to the village
-    SH_CHECK (s_sync (t.r, v.r).fresh == 1);
+    //  the town's note and handling flow back down to the village
+    SH_CHECK (s_sync (t.r, v.r).fresh == 2);
     json_t *j;
     SH_PASS (sh_view_matter (sh_replica_store (v.r), big, &j));
     SH_CHECK (!strcmp (s_jstr (j, "tier"), "big") && !strcmp (s_jstr (j, "step"), "consult"));

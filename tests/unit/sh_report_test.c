@@ -107,7 +107,15 @@ s_fill (sh_replica_t *r)
     //  open big matters 45, 5 and exactly 30 days old: only the first is overdue
     s_matter (r, S_Y2, "mediation", "2024-05-01", m3);
     S_OK (sh_ops_matter_escalate (r, m3, "big", NULL, "2024-05-02", msg_));
-    S_OK (sh_ops_matter_step (r, m3, "consult", NULL, "2024-05-03", msg_));
+    //  its town leads it (大事镇街督办): the consult is the town node's
+    char *tdir = sh_test_tmpdir ();
+    sh_replica_t *town;
+    SH_PASS (sh_replica_create (&town, tdir, "500115001"));
+    sh_test_sync (r, town);
+    S_OK (sh_ops_matter_step (town, m3, "consult", NULL, "2024-05-03", msg_));
+    sh_test_sync (town, r);
+    sh_replica_close (&town);
+    sh_test_rmdir (tdir);
     s_matter (r, S_Y2, "economy", "2024-06-10", m4);
     S_OK (sh_ops_matter_escalate (r, m4, "big", NULL, "2024-06-10", msg_));
     s_matter (r, S_Y1, "customs", "2024-05-16", m5);

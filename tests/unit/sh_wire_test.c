@@ -340,7 +340,7 @@ test_roundtrip_error (void)
     sh_wire_msg_fini (&d);
 
     //  no batch, no position; every known code survives and has its name
-    for (int code = SH_WIRE_ERR_MALFORMED; code <= SH_WIRE_ERR_STORE_FULL; code++) {
+    for (int code = SH_WIRE_ERR_MALFORMED; code <= SH_WIRE_ERR_LEAD; code++) {
         if (code == 18)
             continue;           //  reserved (ERR_QUOTA)
         sh_wire_msg_t e = { .type = SH_WIRE_ERROR };
@@ -628,7 +628,7 @@ test_refuse_batch_keys (void)
 static void
 test_refuse_error_code (void)
 {
-    int bad[] = { 999, 0, 18, SH_WIRE_ERR_STORE_FULL + 1, -1 };
+    int bad[] = { 999, 0, 18, SH_WIRE_ERR_LEAD + 1, -1 };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sh_wire_msg_t m = { .type = SH_WIRE_ERROR };
         m.u.error.code = (sh_wire_error_t) bad[i];
