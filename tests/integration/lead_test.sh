@@ -30,13 +30,13 @@ if rawpeer_python > /dev/null; then
 m = j['matter']
 r = j['replies']
 assert [x['type'] for x in r] == ['welcome', 'error', 'ack', 'error', 'ack'], r
-for e, pos in ((r[1], 2), (r[3], 0)):
+for e, pos in ((r[1], 3), (r[3], 0)):
     assert e['code'] == 'ERR_LEAD' and e['position'] == pos, e
     assert e['message'] == 'change %d: matter %s: step consult by a village node: the big matter is led by its town (大事镇街督办); this key made it big itself' % (pos, m), e
-assert r[2]['accepted'] == 2 and r[4]['accepted'] == 1, r
+assert r[2]['accepted'] == 3 and r[4]['accepted'] == 1, r
 "
     RP_MATTER=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["matter"])' "$OUT")
-    # what the hub holds of it: the matter, its escalation and the note, no step
+    # what the hub holds of it: the courtyard, the matter, its escalation and the note, no step
     hub_cmd report --village "$V2" --format json
     assert_json "assert j['matters'] == 1 and j['by_tier']['big']['matters'] == 1 and j['by_step']['diagnose'] == 1, j"
 else

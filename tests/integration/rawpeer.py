@@ -36,11 +36,12 @@ village: courtyards are written as SCOPE + 3 digits):
   replay         Hello, push one good change, then the same change again in a new Push
   equivocate     Hello, a Push of another change at seq 1 (the hub must hold seq 1 already)
   downstream     Hello, Pull since 0 (max 1024) -> the first Batch
-  lead           who may move a matter (docs/protocol.md 6.4, 13.8): Hello; Push 1 = a matter
-                 (courtyard SCOPE + 001), its escalation to big and a step consult, all by this
-                 key (ERR_LEAD expected, position 2); Push 2 = the matter and its escalation
-                 (Ack); Push 3 = the step consult alone (ERR_LEAD, position 0); Push 4 = a note
-                 (Ack). The result also holds "matter" (the id in hex).
+  lead           who may move a matter (docs/protocol.md 6.4, 13.8): Hello; Push 1 = the
+                 courtyard SCOPE + 001, a matter in it, its escalation to big and a step consult,
+                 all by this key (ERR_LEAD expected, position 3); Push 2 = the courtyard, the
+                 matter and its escalation (Ack); Push 3 = the step consult alone (ERR_LEAD,
+                 position 0); Push 4 = a note (Ack). The result also holds "matter" (the id in
+                 hex).
 
 Output: one JSON object on stdout, {"scenario": ..., "replies": [...], ...}; a reply is
 {"type": "error", "code": "ERR_...", "message": ..., "batch": ..., "position": ...},
@@ -266,17 +267,18 @@ def scenario_lead(p, ident, w, village, res):
     mid = os.urandom(16)
     res["matter"] = mid.hex()
     c = Chain(ident, w)
+    yard = c.change(cy, KIND_COURTYARD, cy.encode(), OP_PUT, courtyard_body(cy))   # the matter's courtyard (3.1)
     opened = c.change(cy, KIND_MATTER, mid, OP_PUT,
                       f_bytes(1, cy) + f_varint(2, 4) + f_bytes(3, "排水沟堵塞") + f_bytes(5, time.strftime("%Y-%m-%d")))
     big = c.change(cy, KIND_MATTER_EVENT, mid, OP_EVENT, matter_event(EVENT_ESCALATE, tier=TIER_BIG))
     after_big = c.mark()
     step = c.change(cy, KIND_MATTER_EVENT, mid, OP_EVENT, matter_event(EVENT_STEP, step=STEP_CONSULT))
     # 1: the escalation earlier in the same batch counts
-    p.send(push(1, [opened, big, step]))
+    p.send(push(1, [yard, opened, big, step]))
     if p.recv()["type"] != "error":
         return
     # 2, 3: the escalation stored, then the step alone
-    p.send(push(2, [opened, big]))
+    p.send(push(2, [yard, opened, big]))
     if p.recv()["type"] != "ack":
         return
     p.send(push(3, [step]))

@@ -711,11 +711,21 @@ test_hub_lead (void)
     memset (id, 0x5a, sizeof id);
     sh_store_txn_t *txn;
     SH_PASS (sh_replica_begin (a.r, &txn));
+    //  the courtyard and the matter come first (the scope rule, docs/protocol.md 3.1)
+    Shouhe__V1__Courtyard cy = SHOUHE__V1__COURTYARD__INIT;
+    cy.name = (char *) "院落";
+    size_t len = shouhe__v1__courtyard__pack (&cy, body);
+    SH_PASS (sh_replica_write (a.r, txn, region, SH_KIND_COURTYARD, (const uint8_t *) region, strlen (region),
+                               SH_OP_PUT, body, len, NULL));
+    Shouhe__V1__Matter mt = SHOUHE__V1__MATTER__INIT;
+    mt.title = (char *) "路灯";
+    len = shouhe__v1__matter__pack (&mt, body);
+    SH_PASS (sh_replica_write (a.r, txn, region, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, body, len, NULL));
     Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
     e.has_kind = e.has_tier = 1;
     e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE;
     e.tier = SHOUHE__V1__TIER__TIER_BIG;
-    size_t len = shouhe__v1__matter_event__pack (&e, body);
+    len = shouhe__v1__matter_event__pack (&e, body);
     SH_PASS (sh_replica_write (a.r, txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, SH_OP_EVENT, body, len, NULL));
     Shouhe__V1__MatterEvent st = SHOUHE__V1__MATTER_EVENT__INIT;
     st.has_kind = st.has_step = 1;

@@ -776,6 +776,15 @@ test_lead_own_key (void)
     uint8_t id[16], buf[128];
     memset (id, 0x61, sizeof id);
     SH_PASS (sh_replica_begin (r, &txn));
+    //  the courtyard and the matter first (the scope rule, docs/protocol.md 3.1)
+    Shouhe__V1__Courtyard cy = SHOUHE__V1__COURTYARD__INIT;
+    cy.name = "青杠院落";
+    SH_PASS (sh_replica_write (r, txn, S_YARD, SH_KIND_COURTYARD, (const uint8_t *) S_YARD, 15, SH_OP_PUT, buf,
+                               shouhe__v1__courtyard__pack (&cy, buf), NULL));
+    Shouhe__V1__Matter mt = SHOUHE__V1__MATTER__INIT;
+    mt.title = "路灯坏了";
+    SH_PASS (sh_replica_write (r, txn, S_YARD, SH_KIND_MATTER, id, 16, SH_OP_PUT, buf,
+                               shouhe__v1__matter__pack (&mt, buf), NULL));
     size_t n = s_event (buf, SH_EVENT_ESCALATE, 0, SH_TIER_BIG, -1);
     SH_PASS (sh_replica_write (r, txn, S_YARD, SH_KIND_MATTER_EVENT, id, 16, SH_OP_EVENT, buf, n, NULL));
     n = s_event (buf, SH_EVENT_STEP, SH_STEP_CONSULT, 0, -1);
