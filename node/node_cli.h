@@ -22,7 +22,7 @@ typedef struct {
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
                *hub, *hub_key, *since, *format;
-    long long households, residents, elderly, attendance, parties, amount, birth_year,
+    long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
     bool model, party_member, json, watch;
     const char *topics[NODE_MAX_LIST];

@@ -497,8 +497,10 @@ s_meeting_record (node_args_t *a)
     int ex = s_open (a, &r);
     if (ex)
         return ex;
-    sh_ops_meeting_t m = { a->courtyard, a->kind, a->date, a->attendance, a->topics, a->n_topics,
-                           a->decisions, a->n_decisions, a->location };
+    sh_ops_meeting_t m = { .courtyard = a->courtyard, .kind = a->kind, .date = a->date,
+                           .attendance = a->attendance, .topics = a->topics, .n_topics = a->n_topics,
+                           .decisions = a->decisions, .n_decisions = a->n_decisions,
+                           .location = a->location, .invited = a->invited };
     char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
     sh_err rc = sh_ops_meeting_record (r, &m, id, msg);
     if (rc == SH_OK)
@@ -827,15 +829,13 @@ s_report (node_args_t *a)
         fprintf (stderr, "shouhe-node: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
         return SH_EXIT_REFUSED;
     }
-    char today[11];
-    time_t t = time (NULL);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (today, sizeof today, "%Y-%m-%d", &tm);
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
         return ex;
+    //  as of today at the node, as the operations date what they record
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
     json_t *j = NULL;
     sh_err rc = sh_report_build (sh_replica_store (r), sh_replica_scope (r), a->since,
                                  a->date ? a->date : today, &j);
@@ -901,10 +901,13 @@ const node_command_t node_commands[] = {
       "Show a matter, its state and its events.", s_matter_show },
     { "matter", "list", "courtyard json", 0, 0, "shouhe-node matter list --dir DIR [--courtyard CODE] [--json]",
       "List matters with their tier, step and state.", s_matter_list },
-    { "meeting", "record", "courtyard kind date attendance topic decision location", 0, 0,
+    { "meeting", "record", "courtyard kind date attendance invited topic decision location", 0, 0,
       "shouhe-node meeting record --dir DIR --courtyard CODE --kind KIND [--date D] [--attendance N]\n"
-      "              [--topic T]... [--decision D]... [--location L]",
-      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.", s_meeting_record },
+      "              [--invited N] [--topic T]... [--decision D]... [--location L]",
+      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.\n"
+      "--date: at most a day after today. --attendance: at most the courtyard's residents (or\n"
+      "its households x 6 when residents are not on record) plus --invited, the cadres and\n"
+      "guests from outside the courtyard (0..200).", s_meeting_record },
     { "meeting", "list", "courtyard json", 0, 0, "shouhe-node meeting list --dir DIR [--courtyard CODE] [--json]",
       "List meetings.", s_meeting_list },
     { "mediation", "record", "courtyard level kind outcome date parties summary matter", 0, 0,

@@ -5,17 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_plaus.h"
 #include "sh_record.h"
 #include "sh_text.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
 #define S_TEXT_MAX 4000   //  longest free text accepted in one field
+_Static_assert (SH_OPS_MSG_BYTES >= SH_PLAUS_WHY_BYTES, "sh_plaus explains straight into msg");
 
 //  Explain a failed write in msg: what failed and why (a node behind its
 //  own chain gets the figures and what to do).
@@ -45,20 +46,7 @@ sh_ops_code_valid (const char *code, size_t digits)
 bool
 sh_ops_date_valid (const char *date)
 {
-    int y, m, d;
-    char tail;
-    if (!date || strlen (date) != 10 || date[4] != '-' || date[7] != '-')
-        return false;
-    if (sscanf (date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit ((unsigned char) date[i]))
-            return false;
-    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    return sh_plaus_date_valid (date);
 }
 
 bool
@@ -126,28 +114,35 @@ s_enum (const char *enum_name, const char *what, const char *text, int *value, c
     return false;
 }
 
-static void
-s_today (char out[11])
+void
+sh_ops_today (sh_replica_t *r, char out[SH_OPS_DAY_BYTES])
 {
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
+    sh_plaus_local_day (out, sh_replica_wall_ms (r));
 }
 
-static bool
-s_date (const char *date, char out[11], char *msg)
+//  The date of what (default today) into out, checked: a real date at most
+//  a day after today and, when earliest is not NULL, not before it (the
+//  date of the record it belongs to, earliest_what). Explains in msg.
+static sh_err
+s_date_rc (sh_replica_t *r, const char *what, const char *date, const char *earliest,
+           const char *earliest_what, char out[SH_OPS_DAY_BYTES], char *msg)
 {
-    if (!date) {
-        s_today (out);
-        return true;
-    }
-    if (!sh_ops_date_valid (date)) {
-        S_MSG ("date '%s' is not a valid YYYY-MM-DD date", date);
-        return false;
-    }
-    memcpy (out, date, 11);
-    return true;
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
+    if (!date)
+        date = today;
+    sh_err rc = sh_plaus_date (what, date, today, "today", earliest, earliest_what, msg);
+    if (rc)
+        return rc;
+    memmove (out, date, SH_OPS_DAY_BYTES);
+    return SH_OK;
+}
+
+//  s_date_rc with no earlier record: true when the date is good.
+static bool
+s_date (sh_replica_t *r, const char *what, const char *date, char out[SH_OPS_DAY_BYTES], char *msg)
+{
+    return s_date_rc (r, what, date, NULL, NULL, out, msg) == SH_OK;
 }
 
 static bool
@@ -257,6 +252,40 @@ s_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
     return SH_OK;
 }
 
+//  s_find in a read transaction of its own; caller frees *body.
+static sh_err
+s_read (sh_replica_t *r, sh_kind_t kind, const uint8_t *id, size_t id_len, uint8_t **body, size_t *len)
+{
+    sh_store_txn_t *txn;
+    char region[SH_REGION_MAX + 1];
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc == SH_OK)
+        rc = s_find (txn, kind, id, id_len, region, body, len);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+//  The households and residents (-1 when not on record) of courtyard code,
+//  which must exist (explained in msg as s_courtyard_exists does).
+static sh_err
+s_courtyard_people (sh_replica_t *r, const char *code, long long *households, long long *residents,
+                    char *msg)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sh_err rc = s_read_courtyard (r, code, msg);
+    if (rc || (rc = s_read (r, SH_KIND_COURTYARD, (const uint8_t *) code, 15, &body, &len)) != SH_OK)
+        return rc;
+    Shouhe__V1__Courtyard *c = shouhe__v1__courtyard__unpack (NULL, len, body);
+    free (body);
+    if (!c)
+        return SH_ECORRUPT;
+    *households = c->has_households ? (long long) c->households : 0;
+    *residents = c->has_residents ? (long long) c->residents : -1;
+    shouhe__v1__courtyard__free_unpacked (c, NULL);
+    return SH_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  Courtyards
 
@@ -282,6 +311,8 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
         S_MSG ("residents must be a number from 0 to 1000000, not %lld", (long long) c->residents);
         return SH_EINVAL;
     }
+    if (c->residents != SH_OPS_UNSET && !sh_plaus_residents (c->residents, c->households, msg))
+        return SH_EINVAL;
     if (c->elderly != SH_OPS_UNSET && c->elderly < 0) {
         S_MSG ("elderly residents must be a number from 0, not %lld", (long long) c->elderly);
         return SH_EINVAL;
@@ -386,10 +417,11 @@ sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS
     int gender = 0;
     if (p->gender && !s_enum ("shouhe.v1.Gender", "gender", p->gender, &gender, msg))
         return SH_EINVAL;
-    if (p->birth_year && (p->birth_year < 1900 || p->birth_year > 2100)) {
-        S_MSG ("birth year %d is not plausible (1900..2100)", p->birth_year);
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
+    if ((p->birth_year && !sh_plaus_birth_year (p->birth_year, atoi (today), msg))
+    ||  (p->phone && *p->phone && !sh_plaus_phone (p->phone, msg)))
         return SH_EINVAL;
-    }
     sh_err rc = s_read_courtyard (r, p->courtyard, msg);
     if (rc)
         return rc;
@@ -436,26 +468,24 @@ s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
     return rc;
 }
 
-//  The current role record of (person, role): status, or 0 when none.
+//  The current role record of (person, role): status, or 0 when none, and
+//  the date of the appointment into appointed ("" when none).
 static sh_err
-s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *status)
+s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *status,
+               char appointed[SH_OPS_DAY_BYTES])
 {
-    sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
-    if (rc)
-        return rc;
-    char region[SH_REGION_MAX + 1];
     uint8_t *body;
     size_t len;
     *status = 0;
-    rc = s_find (txn, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, region, &body, &len);
-    sh_store_abort (&txn);
+    appointed[0] = 0;
+    sh_err rc = s_read (r, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, &body, &len);
     if (rc == SH_OK) {
         Shouhe__V1__RoleAssignment *a = shouhe__v1__role_assignment__unpack (NULL, len, body);
         free (body);
         if (!a)
             return SH_ECORRUPT;
         *status = a->has_status ? (int) a->status : 0;
+        snprintf (appointed, SH_OPS_DAY_BYTES, "%s", a->appointed_on ? a->appointed_on : "");
         shouhe__v1__role_assignment__free_unpacked (a, NULL);
     }
     return rc == SH_ENOTFOUND ? SH_OK : rc;
@@ -466,10 +496,10 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
                     const char *nomination, const char *date, char *msg)
 {
     int rv, nom = 0;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg)
     ||  (nomination && !s_enum ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
-    ||  !s_date (date, day, msg))
+    ||  !s_date (r, "the appointment date", date, day, msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -478,7 +508,8 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         return rc;
     rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
     int status;
-    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+    char appointed[SH_OPS_DAY_BYTES];
+    if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
         S_MSG ("cannot read the role: %s", sh_strerror (rc));
         return rc;
     }
@@ -512,8 +543,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
                      const char *reason, const char *date, char *msg)
 {
     int rv;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (date, day, msg)
+    char day[SH_OPS_DAY_BYTES];
+    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (r, "the dismissal date", date, day, msg)
     ||  !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
@@ -523,7 +554,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         return rc;
     rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
     int status;
-    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+    char appointed[SH_OPS_DAY_BYTES];
+    if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
         S_MSG ("cannot read the role: %s", sh_strerror (rc));
         return rc;
     }
@@ -531,6 +563,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         S_MSG ("person %s does not hold the role %s: nobody to dismiss", person_hex, role);
         return SH_ERULE;
     }
+    if ((rc = s_date_rc (r, "the dismissal date", day, appointed, "the appointment", day, msg)) != SH_OK)
+        return rc;
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
     m.has_status = 1;
     m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED;
@@ -548,11 +582,11 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
                     char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int cat;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg)
     ||  !s_text_ok (title, true, "the title", msg)
     ||  !s_free_ok (description, "the description", msg)
-    ||  !s_date (date, day, msg))
+    ||  !s_date (r, "the opening date", date, day, msg))
         return SH_EINVAL;
     sh_err rc = s_read_courtyard (r, courtyard, msg);
     if (rc)
@@ -576,15 +610,46 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
 static sh_err
 s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg);
 
+//  The opened_on date of matter hex into opened ("" when it has none). A
+//  bad id or an unknown matter is explained in msg.
+static sh_err
+s_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES], char *msg)
+{
+    uint8_t id[SH_OPS_ID_BYTES], *body;
+    size_t len;
+    if (!s_id (hex, id, "matter", msg))
+        return SH_EINVAL;
+    sh_err rc = s_read (r, SH_KIND_MATTER, id, sizeof id, &body, &len);
+    if (rc == SH_ENOTFOUND)
+        S_MSG ("unknown matter %s", hex);
+    else
+    if (rc)
+        S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
+    if (rc)
+        return rc;
+    Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
+    free (body);
+    snprintf (opened, SH_OPS_DAY_BYTES, "%s", m && m->opened_on ? m->opened_on : "");
+    shouhe__v1__matter__free_unpacked (m, NULL);
+    return SH_OK;
+}
+
 //  Build a matter event of kind with its one value (a step, a tier or a
 //  satisfaction), the note and the date, and record it if the rules allow.
 static sh_err
 s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKind kind, int value,
                      const char *note, const char *date, char *msg)
 {
-    char day[11];
-    if (!s_date (date, day, msg) || !s_free_ok (note, "the note", msg))
+    char day[SH_OPS_DAY_BYTES], opened[SH_OPS_DAY_BYTES];
+    if (!s_free_ok (note, "the note", msg))
         return SH_EINVAL;
+    sh_err rc = s_matter_opened (r, hex, opened, msg);
+    if (rc == SH_OK)
+        rc = s_date_rc (r, kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP ? "the step date"
+                         : kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE ? "the escalation date"
+                         : "the closing date", date, opened, "the matter was opened", day, msg);
+    if (rc)
+        return rc;
     Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
     e.has_kind = 1;
     e.kind = kind;
@@ -720,9 +785,9 @@ sh_err
 sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int kind;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     if (!s_enum ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
-    ||  !s_date (mt->date, day, msg)
+    ||  !s_date (r, "the meeting date", mt->date, day, msg)
     ||  !s_texts_ok (mt->topics, mt->n_topics, "a topic", msg)
     ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
     ||  !s_text_ok (mt->location, false, "the location", msg))
@@ -731,9 +796,18 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
         S_MSG ("attendance must be a number from 0 to 100000, not %lld", (long long) mt->attendance);
         return SH_EINVAL;
     }
-    sh_err rc = s_read_courtyard (r, mt->courtyard, msg);
+    int64_t invited = mt->invited == SH_OPS_UNSET ? 0 : mt->invited;
+    if (invited < 0 || invited > SH_PLAUS_INVITED_MAX) {
+        S_MSG ("invited cadres and guests must be a number from 0 to %d, not %lld", SH_PLAUS_INVITED_MAX,
+               (long long) invited);
+        return SH_EINVAL;
+    }
+    long long households, residents;
+    sh_err rc = s_courtyard_people (r, mt->courtyard, &households, &residents, msg);
     if (rc)
         return rc;
+    if (mt->attendance != SH_OPS_UNSET && !sh_plaus_attendance (mt->attendance, households, residents, invited, msg))
+        return SH_ERULE;
     Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
     m.courtyard = (char *) mt->courtyard;
     m.has_kind = 1;
@@ -742,6 +816,10 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     if (mt->attendance != SH_OPS_UNSET) {
         m.has_attendance = 1;
         m.attendance = (uint32_t) mt->attendance;
+    }
+    if (invited > 0) {
+        m.has_invited = 1;
+        m.invited = (uint32_t) invited;
     }
     m.n_topics = mt->n_topics;
     m.topics = (char **) mt->topics;
@@ -761,12 +839,12 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
                          char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int level, kind, outcome;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     uint8_t mid[SH_OPS_ID_BYTES];
     if (!s_enum ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
     ||  !s_enum ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
     ||  !s_enum ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
-    ||  !s_date (md->date, day, msg)
+    ||  !s_date (r, "the mediation date", md->date, day, msg)
     ||  !s_free_ok (md->summary, "the summary", msg)
     ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
         return SH_EINVAL;
@@ -777,18 +855,11 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     sh_err rc = s_read_courtyard (r, md->courtyard, msg);
     if (rc)
         return rc;
-    if (md->matter_hex) {
-        sh_store_txn_t *txn;
-        char region[SH_REGION_MAX + 1];
-        rc = sh_store_begin (sh_replica_store (r), false, &txn);
-        if (rc == SH_OK)
-            rc = s_find (txn, SH_KIND_MATTER, mid, sizeof mid, region, NULL, NULL);
-        sh_store_abort (&txn);
-        if (rc) {
-            S_MSG ("unknown matter %s", md->matter_hex);
-            return rc;
-        }
-    }
+    char opened[SH_OPS_DAY_BYTES];
+    if (md->matter_hex
+    &&  ((rc = s_matter_opened (r, md->matter_hex, opened, msg)) != SH_OK
+    ||   (rc = s_date_rc (r, "the mediation date", day, opened, "the matter was opened", day, msg)) != SH_OK))
+        return rc;
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
     m.has_level = 1;
@@ -823,9 +894,9 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
                int64_t amount, const char *reason, const char *date, char *msg)
 {
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     if ((unit && !s_enum ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
-    ||  !s_date (date, day, msg) || !s_free_ok (reason, "the reason", msg))
+    ||  !s_date (r, "the points date", date, day, msg) || !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
         S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);

@@ -517,7 +517,7 @@ test_meetings_mediations (void)
     json_decref (j);
 
     //  mediations
-    S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "mediation", "田坎", NULL, NULL, matter, msg_), 1);
+    S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "mediation", "田坎", NULL, "2024-05-02", matter, msg_), 1);
     sh_ops_mediation_t md = { .courtyard = S_YARD, .level = "group", .kind = "land", .outcome = "resolved",
                               .date = "2024-05-11", .parties = 2, .summary = "boundary stone moved back",
                               .matter_hex = matter };
