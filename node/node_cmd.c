@@ -124,13 +124,17 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
     else {
         if (header)
             printf ("%s\n", header);
-        size_t i;
+        size_t i, warnings = 0;
         json_t *e;
-        json_array_foreach (list, i, e)
+        json_array_foreach (list, i, e) {
             row (e);
-        size_t n = json_array_size (list);
+            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_view_conflicts' warnings
+        }
+        size_t n = json_array_size (list) - warnings;
         //  what is a plural ("meetings"); drop its s for one
         printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
+        if (warnings)
+            printf ("%zu implausible\n", warnings);
     }
     json_decref (list);
     return SH_EXIT_OK;
@@ -687,8 +691,12 @@ s_evaluate (node_args_t *a)
 static void
 s_conflict_row (json_t *c)
 {
-    printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
-            s_str (c, "reason"));
+    if (!strcmp (s_str (c, "kind"), "implausible"))
+        printf ("implausible %s %-15s %s %s: %s\n", s_str (c, "record"), s_str (c, "region"), s_str (c, "entity"),
+                s_str (c, "field"), s_str (c, "reason"));
+    else
+        printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
+                s_str (c, "reason"));
 }
 
 static int
@@ -932,7 +940,10 @@ const node_command_t node_commands[] = {
       "Record one category's maturity scores (1..10 each; maturity = their rounded mean) and\n"
       "print the courtyard's six-category hexagon and its area.", s_evaluate },
     { "conflicts", NULL, "json", 0, 0, "shouhe-node conflicts --dir DIR [--json]",
-      "List changes that broke a domain rule after concurrent edits (kept, not applied).", s_conflicts },
+      "List changes that broke a domain rule after concurrent edits (kept, not applied), then\n"
+      "the implausible fields of records in scope (a date more than a day after the day it was\n"
+      "written or before its record, a birth year, phone number, residents or attendance out\n"
+      "of bounds): warnings, the records are kept. JSON: docs/protocol.md 12.7.", s_conflicts },
     { "log", "verify", "json", 0, 0, "shouhe-node log verify --dir DIR [--json]",
       "Check every signature and every author chain of the log; exit 1 naming the first bad entry.",
       s_log_verify },
