@@ -589,7 +589,7 @@ s_plaus_date (const s_plaus_t *p, const char *field, const char *what, const cha
 {
     char why[SH_PLAUS_WHY_BYTES];
     if (date && *date
-    &&  sh_plaus_date (what, date, p->day, "the day it was written (UTC+14)", earliest, earliest_what, why))
+    &&  sh_plaus_date (what, date, p->day, "the day it was written at UTC+14", earliest, earliest_what, why))
         s_implausible (p, field, date, why);
 }
 
