@@ -523,7 +523,7 @@ s_ledger (const char *region, const uint8_t *id, size_t id_len, void *arg)
 {
     s_ctx_t *c = arg;
     sh_domain_ledger_t l;
-    c->rc = sh_domain_ledger_replay (c->txn, region, id, id_len, &l, NULL, NULL);
+    c->rc = sh_domain_ledger_replay_until (c->txn, region, id, id_len, c->as_of, &l);
     if (c->rc)
         return 1;
     for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {

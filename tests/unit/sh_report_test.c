@@ -460,8 +460,9 @@ test_days (void)
 }
 
 //  A report as of a date (today) counts only what happened on or before
-//  it: matters opened, escalations, closings, meetings and mediations
-//  dated later are left out; courtyards and evaluations are kept (issue 12).
+//  it: matters opened, escalations, closings, meetings, mediations and
+//  ledger entries dated later are left out; courtyards and evaluations are
+//  kept (issue 12).
 static void
 test_as_of (void)
 {
@@ -489,6 +490,14 @@ test_as_of (void)
     SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-06-10", &j));
     SH_CHECK (s_int (j, "matters") == 5 && s_int (j, "matters_closed") == 1 && s_int (j, "escalations") == 3);
     SH_CHECK (s_int (j, "mediations") == 2);
+    json_decref (j);
+    //  ledger entries too: as of 2024-05-01 the redemption and the minutes are yet to come
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-05-01", &j));
+    SH_CHECK (s_int (j, "points_earned") == 100 && s_int (j, "points_redeemed") == 0);
+    SH_CHECK (s_int (j, "points.balance") == 100 && s_int (j, "minutes.earned") == 0);
+    json_decref (j);
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-05-03", &j));
+    SH_CHECK (s_int (j, "points_balance") == 70 && s_int (j, "minutes.earned") == 90);
     json_decref (j);
     //  since and as of together: a window
     SH_PASS (sh_report_build (sh_replica_store (r), "", "2024-05-10", "2024-06-04", &j));
