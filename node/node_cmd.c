@@ -978,8 +978,9 @@ const node_command_t node_commands[] = {
       "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
       "and category, closure rate, median days to close, open big matters older than 30 days\n"
       "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
-      "days, mediations, points, the maturity hexagons and their biggest movers. --since keeps\n"
-      "matters, escalations, meetings and mediations from that date on. --format svg: the\n"
+      "days, mediations, points, the maturity hexagons and their biggest movers. --date is the\n"
+      "as-of date: nothing dated after it counts. --since keeps matters, escalations, meetings\n"
+      "and mediations from that date on. --format svg: the\n"
       "hexagon chart; html: one self-contained page (tables and charts). Formats and the JSON\n"
       "shape: docs/reports.md.", s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
