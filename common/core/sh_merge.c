@@ -7,7 +7,9 @@
 
 #include "sh_changelog.h"
 #include "sh_clock.h"
+#include "sh_index.h"
 #include "sh_record.h"
+#include "sh_scope.h"
 
 #define S_FIELD_KEY_MAX (SH_MERGE_KEY_MAX + 4)
 #define S_EVENT_KEY_MAX (SH_MERGE_KEY_MAX + SH_MERGE_STAMP_BYTES)
@@ -152,13 +154,14 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
         return rc;
 
     //  index: kind || id len || id || region -> empty (a set, so order-free)
-    uint8_t ik[2 + SH_ENTITY_MAX + SH_REGION_MAX];
-    size_t rl = strlen (c->region);
-    ik[0] = (uint8_t) c->kind;
-    ik[1] = (uint8_t) c->entity_len;
-    memcpy (ik + 2, c->entity, c->entity_len);
-    memcpy (ik + 2 + c->entity_len, c->region, rl);
-    return sh_store_put (txn, SH_DB_INDEX, ik, 2 + c->entity_len + rl, "", 0);
+    return sh_index_put (txn, c->kind, c->entity, c->entity_len, c->region);
+}
+
+sh_err
+sh_merge_take (sh_store_txn_t *txn, const sh_change_t *c)
+{
+    sh_err rc = sh_scope_check (txn, c, NULL, 0);
+    return rc ? rc : sh_merge_apply (txn, c);
 }
 
 sh_err
@@ -352,10 +355,12 @@ s_apply_clock (sh_store_txn_t *txn, const sh_change_t *c)
         if (x.op != SH_OP_CLOCK
         &&  s_keys_has (&ks, rk, sh_merge_record_key (rk, x.region, x.kind, x.entity, x.entity_len))) {
             uint64_t hlc;
-            rc = sh_clock_effective (txn, &x, &hlc);
+            rc = sh_scope_check (txn, &x, NULL, 0);
+            if (rc == SH_OK)
+                rc = sh_clock_effective (txn, &x, &hlc);
             if (rc == SH_OK)
                 rc = s_apply (txn, &x, hlc);
-            if (rc == SH_EPROTO)        //  a body this version cannot read stays unmerged (7.2)
+            if (rc == SH_EPROTO || rc == SH_ESCOPE)   //  it stayed unmerged when it came (7.2, 3.1)
                 rc = SH_OK;
         }
         sh_change_fini (&x);
@@ -370,30 +375,7 @@ sh_err
 sh_merge_region (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
                  char region[SH_REGION_MAX + 1])
 {
-    if (id_len == 0 || id_len > SH_ENTITY_MAX)
-        return SH_ENOTFOUND;
-    uint8_t ik[2 + SH_ENTITY_MAX];
-    ik[0] = (uint8_t) kind;
-    ik[1] = (uint8_t) id_len;
-    memcpy (ik + 2, id, id_len);
-    sh_store_cursor_t *cur;
-    sh_err rc = sh_store_cursor_open (txn, SH_DB_INDEX, ik, 2 + id_len, &cur);
-    if (rc)
-        return rc;
-    const uint8_t *k, *v;
-    size_t kl, vl;
-    rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
-    if (rc == SH_OK) {
-        size_t rl = kl - 2 - id_len;
-        if (rl > SH_REGION_MAX)
-            rc = SH_ECORRUPT;
-        else {
-            memcpy (region, k + 2 + id_len, rl);
-            region[rl] = 0;
-        }
-    }
-    sh_store_cursor_close (&cur);
-    return rc;
+    return sh_index_first (txn, kind, id, id_len, region);
 }
 
 //  ---------------------------------------------------------------------

@@ -25,8 +25,10 @@
     id, so that one region's records are one key range: scope digests and
     per-courtyard listings are prefix scans.
 
-    Domain rules are not checked here: a validly signed change is always
-    applied; rule breaks surface in sh_domain's replay as conflicts.
+    Domain rules are not checked here: a validly signed change whose body
+    fits its kind is always applied; rule breaks surface in sh_domain's
+    replay as conflicts. Stores take changes through sh_merge_take, which
+    first applies the scope rule (sh_scope, docs/protocol.md 3.1).
 
     Threading: follows the transaction it is given (sh_store.h).
 */
@@ -49,6 +51,17 @@
 //  a valid message of its kind (nothing is written then); SH_ECORRUPT if a
 //  log entry a correction re-reads does not decode.
 SH_NODISCARD sh_err sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *change);
+
+//  Take a change into a store: the scope rule (sh_scope_check, against
+//  what txn's store holds), then sh_merge_apply. SH_ESCOPE when the rule
+//  refuses it (nothing is written); otherwise as sh_merge_apply. Every
+//  store applies changes through this -- a replica's own writes and what
+//  it takes in, the hub's log -- so a change that breaks the rule counts
+//  nowhere. (sh_merge_apply alone is the commutative merge of section 7;
+//  the rule's references make the result depend on a record arriving
+//  before the changes that refer to it, which the hub's log order, the
+//  order every store takes changes in, always gives: docs/protocol.md 3.1.)
+SH_NODISCARD sh_err sh_merge_take (sh_store_txn_t *txn, const sh_change_t *change);
 
 //  Write the record key of (region, kind, id) into out (SH_MERGE_KEY_MAX
 //  bytes); returns its length.

@@ -108,6 +108,57 @@ s_varint (const uint8_t *p, size_t len, size_t *pos, uint64_t *out)
     return false;
 }
 
+sh_err
+sh_record_field (const uint8_t *body, size_t len, uint32_t field,
+                 const uint8_t **val, size_t *val_len, uint64_t *num)
+{
+    size_t pos = 0;
+    bool found = false;
+    while (pos < len) {
+        uint64_t tag, v;
+        if (!s_varint (body, len, &pos, &tag))
+            return SH_EPROTO;
+        unsigned type = (unsigned) (tag & 7);
+        if (type == 0) {
+            if (!s_varint (body, len, &pos, &v))
+                return SH_EPROTO;
+            if (tag >> 3 == field) {
+                found = true;
+                if (num)
+                    *num = v;
+            }
+        }
+        else
+        if (type == 2) {
+            if (!s_varint (body, len, &pos, &v) || v > len - pos)
+                return SH_EPROTO;
+            if (tag >> 3 == field) {
+                found = true;
+                if (val)
+                    *val = body + pos;
+                if (val_len)
+                    *val_len = (size_t) v;
+            }
+            pos += (size_t) v;
+        }
+        else {
+            size_t skip = type == 1 ? 8 : type == 5 ? 4 : 0;
+            if (skip == 0 || tag >> 3 == field || skip > len - pos)
+                return SH_EPROTO;
+            pos += skip;
+        }
+    }
+    return found ? SH_OK : SH_ENOTFOUND;
+}
+
+const char *
+sh_record_field_name (sh_kind_t kind, uint32_t field)
+{
+    const ProtobufCMessageDescriptor *d = s_descriptor (kind);
+    const ProtobufCFieldDescriptor *f = d ? protobuf_c_message_descriptor_get_field (d, (unsigned) field) : NULL;
+    return f ? f->name : "?";
+}
+
 static int
 s_seg_cmp (const void *a, const void *b)
 {

@@ -48,6 +48,20 @@ SH_NODISCARD sh_err sh_record_check (sh_kind_t kind, const uint8_t *body, size_t
 SH_NODISCARD sh_err sh_record_split (sh_record_seg_t *segs, size_t max, size_t *n,
                                      const uint8_t *body, size_t len);
 
+//  The last occurrence of field number field in body (a well-formed body:
+//  sh_record_check passed). A length-delimited field (wire type 2: string,
+//  bytes, message) gives its payload in *val and *val_len (borrowed from
+//  body), a varint field (wire type 0) its value in *num; the others are
+//  left as they are (any may be NULL). SH_ENOTFOUND if the field is absent,
+//  SH_EPROTO if the wire format is broken or the field has another wire
+//  type than 0 or 2.
+SH_NODISCARD sh_err sh_record_field (const uint8_t *body, size_t len, uint32_t field,
+                                     const uint8_t **val, size_t *val_len, uint64_t *num);
+
+//  The name of field number field of kind's message type ("code"), or "?"
+//  when there is no such field or kind.
+const char *sh_record_field_name (sh_kind_t kind, uint32_t field);
+
 //  The JSON object of a body: field name -> value; enums as their short
 //  lower-case names ("policy"), bytes as lower-case hex, repeated fields as
 //  arrays. Unknown fields are left out. Caller owns the result; NULL if body

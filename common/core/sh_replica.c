@@ -388,7 +388,7 @@ s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t 
     if (rc == SH_OK && dup)
         rc = SH_ECORRUPT;   //  our own next seq cannot be held already
     if (rc == SH_OK)
-        rc = sh_merge_apply (txn, &c);
+        rc = sh_merge_take (txn, &c);
     if (rc == SH_OK)
         rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
     if (rc == SH_OK && seq)
@@ -427,10 +427,11 @@ sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
         rc = sh_changelog_append_sparse (txn, signed_bytes, signed_len, c, hash, duplicate);
     if (rc == SH_OK && !*duplicate) {
         //  A validly signed change whose body this version cannot read (a
-        //  newer schema) stays in the log -- the author's chain goes on --
-        //  but changes no state here.
-        rc = sh_merge_apply (txn, c);
-        if (rc == SH_EPROTO)
+        //  newer schema), or that breaks the scope rule (sh_scope), stays
+        //  in the log -- the author's chain goes on -- but changes no state
+        //  here.
+        rc = sh_merge_take (txn, c);
+        if (rc == SH_EPROTO || rc == SH_ESCOPE)
             rc = SH_OK;
     }
     if (rc == SH_OK && !*duplicate) {

@@ -120,11 +120,11 @@ sh_ops_today (sh_replica_t *r, char out[SH_OPS_DAY_BYTES])
     sh_plaus_local_day (out, sh_replica_wall_ms (r));
 }
 
-//  The date of what (default today) into out, checked: a real date at most
-//  a day after today and, when earliest is not NULL, not before it (the
-//  date of the record it belongs to, earliest_what). Explains in msg.
+//  The date of what (default today) into out, checked: a date at most a day
+//  after today (SH_EINVAL) and, if earliest is given, not before that date
+//  of the record it belongs to (earliest_what; SH_ERULE). Explains in msg.
 static sh_err
-s_date_rc (sh_replica_t *r, const char *what, const char *date, const char *earliest,
+s_date (sh_replica_t *r, const char *what, const char *date, const char *earliest,
            const char *earliest_what, char out[SH_OPS_DAY_BYTES], char *msg)
 {
     char today[SH_OPS_DAY_BYTES];
@@ -138,12 +138,6 @@ s_date_rc (sh_replica_t *r, const char *what, const char *date, const char *earl
     return SH_OK;
 }
 
-//  s_date_rc with no earlier record: true when the date is good.
-static bool
-s_date (sh_replica_t *r, const char *what, const char *date, char out[SH_OPS_DAY_BYTES], char *msg)
-{
-    return s_date_rc (r, what, date, NULL, NULL, out, msg) == SH_OK;
-}
 
 static bool
 s_id (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
@@ -254,10 +248,10 @@ s_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
 
 //  s_find in a read transaction of its own; caller frees *body.
 static sh_err
-s_read (sh_replica_t *r, sh_kind_t kind, const uint8_t *id, size_t id_len, uint8_t **body, size_t *len)
+s_read (sh_replica_t *r, sh_kind_t kind, const uint8_t *id, size_t id_len, char region[SH_REGION_MAX + 1],
+        uint8_t **body, size_t *len)
 {
     sh_store_txn_t *txn;
-    char region[SH_REGION_MAX + 1];
     sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
     if (rc == SH_OK)
         rc = s_find (txn, kind, id, id_len, region, body, len);
@@ -273,8 +267,9 @@ s_courtyard_people (sh_replica_t *r, const char *code, long long *households, lo
 {
     uint8_t *body = NULL;
     size_t len = 0;
+    char region[SH_REGION_MAX + 1];
     sh_err rc = s_read_courtyard (r, code, msg);
-    if (rc || (rc = s_read (r, SH_KIND_COURTYARD, (const uint8_t *) code, 15, &body, &len)) != SH_OK)
+    if (rc || (rc = s_read (r, SH_KIND_COURTYARD, (const uint8_t *) code, 15, region, &body, &len)) != SH_OK)
         return rc;
     Shouhe__V1__Courtyard *c = shouhe__v1__courtyard__unpack (NULL, len, body);
     free (body);
@@ -478,7 +473,8 @@ s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *sta
     size_t len;
     *status = 0;
     appointed[0] = 0;
-    sh_err rc = s_read (r, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, &body, &len);
+    char region[SH_REGION_MAX + 1];
+    sh_err rc = s_read (r, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, region, &body, &len);
     if (rc == SH_OK) {
         Shouhe__V1__RoleAssignment *a = shouhe__v1__role_assignment__unpack (NULL, len, body);
         free (body);
@@ -499,7 +495,7 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
     char day[SH_OPS_DAY_BYTES];
     if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg)
     ||  (nomination && !s_enum ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
-    ||  !s_date (r, "the appointment date", date, day, msg))
+    ||  s_date (r, "the appointment date", date, NULL, NULL, day, msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -544,8 +540,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
 {
     int rv;
     char day[SH_OPS_DAY_BYTES];
-    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (r, "the dismissal date", date, day, msg)
-    ||  !s_free_ok (reason, "the reason", msg))
+    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg)
+    ||  s_date (r, "the dismissal date", date, NULL, NULL, day, msg) || !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -563,7 +559,7 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         S_MSG ("person %s does not hold the role %s: nobody to dismiss", person_hex, role);
         return SH_ERULE;
     }
-    if ((rc = s_date_rc (r, "the dismissal date", day, appointed, "the appointment", day, msg)) != SH_OK)
+    if ((rc = s_date (r, "the dismissal date", day, appointed, "the appointment", day, msg)) != SH_OK)
         return rc;
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
     m.has_status = 1;
@@ -586,7 +582,7 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
     if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg)
     ||  !s_text_ok (title, true, "the title", msg)
     ||  !s_free_ok (description, "the description", msg)
-    ||  !s_date (r, "the opening date", date, day, msg))
+    ||  s_date (r, "the opening date", date, NULL, NULL, day, msg))
         return SH_EINVAL;
     sh_err rc = s_read_courtyard (r, courtyard, msg);
     if (rc)
@@ -610,23 +606,21 @@ sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category
 static sh_err
 s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg);
 
-//  The opened_on date of matter hex into opened ("" when it has none). A
-//  bad id or an unknown matter is explained in msg.
+//  The opened_on date of matter hex into opened ("" when it has none) and
+//  its region. A bad id or an unknown matter is explained in msg.
 static sh_err
-s_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES], char *msg)
+s_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES],
+                 char region[SH_REGION_MAX + 1], char *msg)
 {
     uint8_t id[SH_OPS_ID_BYTES], *body;
     size_t len;
     if (!s_id (hex, id, "matter", msg))
         return SH_EINVAL;
-    sh_err rc = s_read (r, SH_KIND_MATTER, id, sizeof id, &body, &len);
-    if (rc == SH_ENOTFOUND)
-        S_MSG ("unknown matter %s", hex);
-    else
-    if (rc)
-        S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
-    if (rc)
+    sh_err rc = s_read (r, SH_KIND_MATTER, id, sizeof id, region, &body, &len);
+    if (rc) {
+        S_MSG (rc == SH_ENOTFOUND ? "unknown matter %s" : "cannot read matter %s", hex);
         return rc;
+    }
     Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
     free (body);
     snprintf (opened, SH_OPS_DAY_BYTES, "%s", m && m->opened_on ? m->opened_on : "");
@@ -640,12 +634,12 @@ static sh_err
 s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKind kind, int value,
                      const char *note, const char *date, char *msg)
 {
-    char day[SH_OPS_DAY_BYTES], opened[SH_OPS_DAY_BYTES];
+    char day[SH_OPS_DAY_BYTES], opened[SH_OPS_DAY_BYTES], region[SH_REGION_MAX + 1];
     if (!s_free_ok (note, "the note", msg))
         return SH_EINVAL;
-    sh_err rc = s_matter_opened (r, hex, opened, msg);
+    sh_err rc = s_matter_opened (r, hex, opened, region, msg);
     if (rc == SH_OK)
-        rc = s_date_rc (r, kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP ? "the step date"
+        rc = s_date (r, kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP ? "the step date"
                          : kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE ? "the escalation date"
                          : "the closing date", date, opened, "the matter was opened", day, msg);
     if (rc)
@@ -787,7 +781,7 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     int kind;
     char day[SH_OPS_DAY_BYTES];
     if (!s_enum ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
-    ||  !s_date (r, "the meeting date", mt->date, day, msg)
+    ||  s_date (r, "the meeting date", mt->date, NULL, NULL, day, msg)
     ||  !s_texts_ok (mt->topics, mt->n_topics, "a topic", msg)
     ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
     ||  !s_text_ok (mt->location, false, "the location", msg))
@@ -844,7 +838,7 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     if (!s_enum ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
     ||  !s_enum ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
     ||  !s_enum ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
-    ||  !s_date (r, "the mediation date", md->date, day, msg)
+    ||  s_date (r, "the mediation date", md->date, NULL, NULL, day, msg)
     ||  !s_free_ok (md->summary, "the summary", msg)
     ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
         return SH_EINVAL;
@@ -855,10 +849,16 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     sh_err rc = s_read_courtyard (r, md->courtyard, msg);
     if (rc)
         return rc;
-    char opened[SH_OPS_DAY_BYTES];
-    if (md->matter_hex
-    &&  ((rc = s_matter_opened (r, md->matter_hex, opened, msg)) != SH_OK
-    ||   (rc = s_date_rc (r, "the mediation date", day, opened, "the matter was opened", day, msg)) != SH_OK))
+    char opened[SH_OPS_DAY_BYTES], region[SH_REGION_MAX + 1];
+    if (md->matter_hex && (rc = s_matter_opened (r, md->matter_hex, opened, region, msg)) != SH_OK)
+        return rc;
+    if (md->matter_hex && strcmp (region, md->courtyard) != 0) {
+        S_MSG ("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
+               "courtyard", md->matter_hex, region, md->courtyard);
+        return SH_ERULE;
+    }
+    if (md->matter_hex && (rc = s_date (r, "the mediation date", day, opened, "the matter was opened", day,
+                                           msg)) != SH_OK)
         return rc;
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
@@ -896,7 +896,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
     char day[SH_OPS_DAY_BYTES];
     if ((unit && !s_enum ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
-    ||  !s_date (r, "the points date", date, day, msg) || !s_free_ok (reason, "the reason", msg))
+    ||  s_date (r, "the points date", date, NULL, NULL, day, msg) || !s_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
         S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);

@@ -15,6 +15,7 @@
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
+#include "sh_scope.h"
 #include "sh_note.h"
 
 #define S_MAX_THREADS 16
@@ -247,7 +248,9 @@ s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t
     if (rc == SH_OK && leaf + 1 != index)
         rc = SH_ECORRUPT;       //  log and tree must grow together
     if (rc == SH_OK)
-        rc = sh_merge_apply (txn, c);
+        rc = sh_merge_take (txn, c);
+    if (rc == SH_ESCOPE)        //  taken back in recovery: a leaf as it was, merged as it was (3.1)
+        rc = SH_OK;
     if (rc == SH_OK)
         rc = s_index_scopes (txn, c->region, index);
     if (rc == SH_OK && c->op == SH_OP_CLOCK)
@@ -332,6 +335,19 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         if (dup) {
             res->duplicates++;
             continue;
+        }
+        //  the scope rule, against what the hub holds with this batch's
+        //  earlier changes (docs/protocol.md 3.1)
+        char why[SH_WIRE_MESSAGE_MAX / 2];
+        sh_err sr = sh_scope_check (txn, &it->change, why, sizeof why);
+        if (sr == SH_ESCOPE) {
+            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i,
+                      (unsigned long long) it->change.seq, why);
+            break;
+        }
+        if (sr) {
+            rc = sr == SH_EPROTO ? SH_ECORRUPT : sr;      //  its body was checked before
+            break;
         }
         rc = s_grow (txn, changes[i].data, changes[i].len, &it->change);
         res->accepted++;

@@ -124,9 +124,9 @@ fu_writer_write (fu_writer_t *w, const char *village, int n)
     SH_PASS (sh_replica_begin (w->r, &txn));
     for (int i = 0; i < n; i++) {
         uint64_t k = w->log.n + (uint64_t) i;
-        char region[SH_REGION_MAX + 1], id[16], name[48];
-        snprintf (region, sizeof region, "%s%03d", village, (int) (k % 5) + 1);
-        snprintf (id, sizeof id, "cy-%d", (int) (k % 7));
+        char region[SH_REGION_MAX + 1], id[SH_REGION_MAX + 1], name[48];
+        snprintf (region, sizeof region, "%s%03d", village, (int) (k % 7) + 1);
+        snprintf (id, sizeof id, "%s", region);
         snprintf (name, sizeof name, "%s yard %" PRIu64, w->tag, k);
         uint8_t body[256];
         size_t blen = s_courtyard_body (body, region, name, (uint32_t) (10 + k));

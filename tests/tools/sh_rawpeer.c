@@ -38,10 +38,15 @@
                                         "flood: N messages, B bytes sent, R replies
                                         (E errors) in S s"; exit 0 when the hub answered
 
+      record            (as it comes)   Hello, then a Push of this node's next change as
+                                        --kind, --region, --entity, --op and --body (JSON,
+                                        sh_record_from_json) say: prints "ack" when taken
+
     Exit status: 0 an Error arrived, 1 anything else (another reply, none,
     a refused handshake), 2 usage or setup error.
 */
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,6 +59,7 @@
 #include "sh_crypto.h"
 #include "sh_key.h"
 #include "sh_link.h"
+#include "sh_record.h"
 #include "sh_store.h"
 #include "sh_sys.h"
 #include "sh_wire.h"
@@ -67,6 +73,8 @@ typedef struct {
     const char *hub;                    //  --hub
     const char *hub_key;                //  --hub-key
     const char *other_dir;              //  --other-dir
+    const char *kind, *op, *region;     //  record: --kind, --op, --region
+    const char *entity, *body;          //  record: --entity, --body
     int timeout_s;                      //  --timeout
     const char *mode;                   //  MODE
 } s_args_t;
@@ -82,7 +90,8 @@ s_usage (void)
 {
     fprintf (stderr, "usage: sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2] "
              "[--timeout S]\n       garbage|truncated|version|oversize|forged|other-author|hello-other|"
-             "nosession|multipart|ping|flood\n");
+             "nosession|multipart|ping|flood\n"
+             "       record --kind KIND --region CODE --entity ID [--op put|event|delete] [--body JSON]\n");
 }
 
 static sh_key_t *
@@ -183,39 +192,36 @@ s_print (const sh_wire_msg_t *m)
  * What to send
  * -------------------------------------------------------------------------- */
 
-//  A Push (batch 1) of one well-formed change by key at (seq, prev) in
-//  region, signed; flip one signature byte when forged. Caller owns *out.
-static int
-s_push_bytes (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
-              const uint8_t prev[SH_HASH_BYTES], const char *region, bool forged)
-{
-    //  a Courtyard body: code (1), name (2), households (4)
-    uint8_t body[64];
-    size_t n = 0, rl = strlen (region);
-    body[n++] = 1 << 3 | 2;
-    body[n++] = (uint8_t) rl;
-    memcpy (body + n, region, rl);
-    n += rl;
-    body[n++] = 2 << 3 | 2;
-    body[n++] = 7;
-    memcpy (body + n, "rawpeer", 7);
-    n += 7;
-    body[n++] = 4 << 3;
-    body[n++] = 12;
+//  A change to push: what sh_change_t says beyond author, seq, prev and hlc.
+typedef struct {
+    const char *region;
+    sh_kind_t kind;
+    sh_op_t op;
+    const uint8_t *entity;
+    size_t entity_len;
+    const uint8_t *body;
+    size_t body_len;
+} s_spec_t;
 
+//  A Push (batch 1) of the change spec by key at (seq, prev), signed; flip
+//  one signature byte when forged. Caller owns *out.
+static int
+s_push_spec (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
+             const uint8_t prev[SH_HASH_BYTES], const s_spec_t *spec, bool forged)
+{
     sh_change_t c = { 0 };
     memcpy (c.author, sh_key_public (key), SH_PUBKEY_BYTES);
     c.seq = seq;
     if (prev && seq > 1)
         memcpy (c.prev, prev, SH_HASH_BYTES);
     c.hlc = sh_sys_wall_ms () << 16;
-    snprintf (c.region, sizeof c.region, "%s", region);
-    c.kind = SH_KIND_COURTYARD;
-    c.entity = (const uint8_t *) "rawpeer";
-    c.entity_len = 7;
-    c.op = SH_OP_PUT;
-    c.body = body;
-    c.body_len = n;
+    snprintf (c.region, sizeof c.region, "%s", spec->region);
+    c.kind = spec->kind;
+    c.entity = spec->entity;
+    c.entity_len = spec->entity_len;
+    c.op = spec->op;
+    c.body = spec->body;
+    c.body_len = spec->body_len;
     uint8_t *change = NULL, *signed_bytes = NULL;
     size_t change_len, signed_len;
     sh_err rc = sh_change_encode (&c, &change, &change_len);
@@ -236,6 +242,31 @@ s_push_bytes (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
     rc = sh_wire_encode (&m, out, out_len);
     free (signed_bytes);
     return rc == SH_OK ? 0 : -1;
+}
+
+//  A Push (batch 1) of one well-formed courtyard change by key at (seq,
+//  prev) in region (its code and id), signed; flip one signature byte when
+//  forged. Caller owns *out.
+static int
+s_push_bytes (uint8_t **out, size_t *out_len, const sh_key_t *key, uint64_t seq,
+              const uint8_t prev[SH_HASH_BYTES], const char *region, bool forged)
+{
+    //  a Courtyard body: code (1), name (2), households (4)
+    uint8_t body[64];
+    size_t n = 0, rl = strlen (region);
+    body[n++] = 1 << 3 | 2;
+    body[n++] = (uint8_t) rl;
+    memcpy (body + n, region, rl);
+    n += rl;
+    body[n++] = 2 << 3 | 2;
+    body[n++] = 7;
+    memcpy (body + n, "rawpeer", 7);
+    n += 7;
+    body[n++] = 4 << 3;
+    body[n++] = 12;
+    s_spec_t spec = { .region = region, .kind = SH_KIND_COURTYARD, .op = SH_OP_PUT,
+                      .entity = (const uint8_t *) region, .entity_len = rl, .body = body, .body_len = n };
+    return s_push_spec (out, out_len, key, seq, prev, &spec, forged);
 }
 
 //  Hello as this node; on a Welcome fill it in and return 0. Otherwise the
@@ -386,12 +417,100 @@ s_flood (s_peer_t *p, const s_args_t *a)
  * Main
  * -------------------------------------------------------------------------- */
 
+/* --------------------------------------------------------------------------
+ * Record: one change of any kind, as the options say
+ * -------------------------------------------------------------------------- */
+
+static const char *const s_kinds[SH_KIND_COUNT] = {
+    [SH_KIND_REGION] = "region", [SH_KIND_COURTYARD] = "courtyard", [SH_KIND_PERSON] = "person",
+    [SH_KIND_ROLE] = "role", [SH_KIND_MATTER] = "matter", [SH_KIND_MATTER_EVENT] = "matter-event",
+    [SH_KIND_MEETING] = "meeting", [SH_KIND_MEDIATION] = "mediation", [SH_KIND_LEDGER] = "ledger",
+    [SH_KIND_EVALUATION] = "evaluation",
+};
+
+//  Hello, then a Push of the change the options describe as this node's
+//  next (seq and prev from the Welcome): --kind (a name above), --region,
+//  --entity ("hex:" and hex digits, or the text itself), --op (put, the
+//  default, event or delete), --body (a JSON object as sh_record_from_json
+//  reads it; none for delete). Prints the reply ("ack" when taken).
+static int
+s_record (s_peer_t *p, const s_args_t *a)
+{
+    s_spec_t spec = { .region = a->region, .op = SH_OP_PUT };
+    for (int k = 1; k < SH_KIND_COUNT; k++)
+        if (a->kind && !strcmp (a->kind, s_kinds[k]))
+            spec.kind = (sh_kind_t) k;
+    if (a->op)
+        spec.op = !strcmp (a->op, "event") ? SH_OP_EVENT : !strcmp (a->op, "delete") ? SH_OP_DELETE
+                : !strcmp (a->op, "put") ? SH_OP_PUT : SH_OP_UNSPECIFIED;
+    uint8_t id[SH_ENTITY_MAX];
+    if (a->entity && !strncmp (a->entity, "hex:", 4)) {
+        size_t hl = strlen (a->entity + 4);
+        if (hl % 2 || hl / 2 > sizeof id || sh_crypto_unhex (id, hl / 2, a->entity + 4) != SH_OK) {
+            fprintf (stderr, "sh_rawpeer: --entity %s is not hex: and up to %d bytes of hex\n", a->entity,
+                     SH_ENTITY_MAX);
+            return 2;
+        }
+        spec.entity = id;
+        spec.entity_len = hl / 2;
+    }
+    else
+    if (a->entity) {
+        spec.entity = (const uint8_t *) a->entity;
+        spec.entity_len = strlen (a->entity);
+    }
+    if (!spec.kind || !spec.op || !spec.region || !spec.entity) {
+        fprintf (stderr, "sh_rawpeer: record needs --kind KIND --region CODE --entity ID (and a known --op)\n");
+        return 2;
+    }
+    uint8_t *body = NULL;
+    if (a->body) {
+        json_error_t jerr;
+        json_t *obj = json_loads (a->body, 0, &jerr);
+        const char *why = NULL;
+        sh_err rc = obj ? sh_record_from_json (&body, &spec.body_len, spec.kind, obj, &why) : SH_EINVAL;
+        json_decref (obj);
+        if (rc) {
+            fprintf (stderr, "sh_rawpeer: --body is not a %s: %s\n", s_kinds[spec.kind],
+                     obj ? (why ? why : sh_strerror (rc)) : jerr.text);
+            return 2;
+        }
+        spec.body = body;
+    }
+    sh_wire_msg_t w;
+    bool is_error = false;
+    if (s_hello (p, sh_key_public (p->key), &w, &is_error) != 0) {
+        free (body);
+        return is_error ? 0 : 1;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int r = s_push_spec (&buf, &len, p->key, w.u.welcome.head_seq + 1, w.u.welcome.head_hash, &spec, false);
+    sh_wire_msg_fini (&w);
+    free (body);
+    if (r != 0 || s_send_bytes (p, buf, len, false) != 0) {
+        free (buf);
+        return 2;
+    }
+    free (buf);
+    sh_wire_msg_t reply;
+    if (s_recv (p, &reply) != 0)
+        return 1;
+    is_error = s_print (&reply);
+    sh_wire_msg_fini (&reply);
+    return is_error ? 0 : 1;
+}
+
 static int
 s_run (s_peer_t *p, const s_args_t *a)
 {
     const char *mode = a->mode;
     if (!strcmp (mode, "flood"))
         return s_flood (p, a);
+    if (!strcmp (mode, "record")) {
+        p->deadline = sh_sys_mono_ms () + (int64_t) a->timeout_s * 1000;
+        return s_record (p, a);
+    }
     const uint8_t *me = sh_key_public (p->key);
     sh_key_t *other = NULL;
     if (!strcmp (mode, "other-author") || !strcmp (mode, "hello-other")) {
@@ -497,7 +616,10 @@ main (int argc, char **argv)
     static const struct option opts[] = {
         { "dir", required_argument, NULL, 'd' }, { "hub", required_argument, NULL, 'h' },
         { "hub-key", required_argument, NULL, 'k' }, { "other-dir", required_argument, NULL, 'o' },
-        { "timeout", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+        { "timeout", required_argument, NULL, 't' }, { "kind", required_argument, NULL, 'K' },
+        { "op", required_argument, NULL, 'O' }, { "region", required_argument, NULL, 'R' },
+        { "entity", required_argument, NULL, 'E' }, { "body", required_argument, NULL, 'B' },
+        { NULL, 0, NULL, 0 }
     };
     int c;
     while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1) {
@@ -507,6 +629,11 @@ main (int argc, char **argv)
             case 'k': a.hub_key = optarg; break;
             case 'o': a.other_dir = optarg; break;
             case 't': a.timeout_s = atoi (optarg); break;
+            case 'K': a.kind = optarg; break;
+            case 'O': a.op = optarg; break;
+            case 'R': a.region = optarg; break;
+            case 'E': a.entity = optarg; break;
+            case 'B': a.body = optarg; break;
             default: s_usage (); return 2;
         }
     }

@@ -159,27 +159,40 @@ s_node_key (const s_node_t *nd)
 }
 
 //  Write n courtyards in village (region = village + 3 digits; a 6- or
-//  9-digit "village" writes at that level) in one transaction, and copy
-//  the new SignedChanges from the node's log into nd->log.
+//  9-digit "village" writes Region records of that level instead) in one
+//  transaction, and copy the new SignedChanges from the node's log into
+//  nd->log.
 static void
 s_node_write (s_node_t *nd, const char *village, int n)
 {
     sh_store_txn_t *txn;
     SH_PASS (sh_replica_begin (nd->r, &txn));
     for (int i = 0; i < n; i++) {
-        char region[SH_REGION_MAX + 1], id[16], name[32];
+        char region[SH_REGION_MAX + 1], name[32];
         uint64_t k = nd->log.n + (uint64_t) i;
-        if (strlen (village) == 12)
-            snprintf (region, sizeof region, "%s%03d", village, (int) (k % 5) + 1);
+        bool yard = strlen (village) == 12;
+        if (yard)           //  some courtyards written again: merges
+            snprintf (region, sizeof region, "%s%03d", village, (int) (k % 7) + 1);
         else
             snprintf (region, sizeof region, "%s", village);
-        snprintf (id, sizeof id, "cy-%d", (int) (k % 7));      //  some records written again: merges
         snprintf (name, sizeof name, "yard %" PRIu64, k);
         uint8_t body[256];
-        size_t blen = s_courtyard (body, region, name, (uint32_t) (10 + k));
+        size_t blen;
+        if (yard)
+            blen = s_courtyard (body, region, name, (uint32_t) (10 + k));
+        else {          //  Region { code, name }
+            size_t rl = strlen (region), nl = strlen (name);
+            body[0] = 0x0a;
+            body[1] = (uint8_t) rl;
+            memcpy (body + 2, region, rl);
+            body[2 + rl] = 0x12;
+            body[3 + rl] = (uint8_t) nl;
+            memcpy (body + 4 + rl, name, nl);
+            blen = 4 + rl + nl;
+        }
         uint64_t seq;
-        SH_PASS (sh_replica_write (nd->r, txn, region, SH_KIND_COURTYARD, (const uint8_t *) id, strlen (id),
-                                   SH_OP_PUT, body, blen, &seq));
+        SH_PASS (sh_replica_write (nd->r, txn, region, yard ? SH_KIND_COURTYARD : SH_KIND_REGION,
+                                   (const uint8_t *) region, strlen (region), SH_OP_PUT, body, blen, &seq));
         SH_CHECK (seq == nd->log.n + (uint64_t) i + 1);
     }
     SH_PASS (sh_store_commit (&txn));

@@ -75,9 +75,9 @@ s_write (sh_replica_t *r, int n)
     sh_store_txn_t *txn;
     SH_PASS (sh_replica_begin (r, &txn));
     for (int i = 0; i < n; i++) {
-        char region[SH_REGION_MAX + 1], id[16];
+        char region[SH_REGION_MAX + 1], id[SH_REGION_MAX + 1];
         snprintf (region, sizeof region, "%s%03d", sh_replica_scope (r), i % 3 + 1);
-        snprintf (id, sizeof id, "cy-%d", i);
+        snprintf (id, sizeof id, "%s", region);
         SH_PASS (sh_replica_write (r, txn, region, SH_KIND_COURTYARD, (const uint8_t *) id, strlen (id),
                                    SH_OP_DELETE, NULL, 0, NULL));
     }

@@ -57,10 +57,10 @@ s_write (s_node_t *nd, const char *village, int n)
     sh_store_txn_t *txn;
     SH_PASS (sh_replica_begin (nd->r, &txn));
     for (int i = 0; i < n; i++) {
-        char region[SH_REGION_MAX + 1], id[16];
+        char region[SH_REGION_MAX + 1], id[SH_REGION_MAX + 1];
         uint64_t k = nd->written++;
         snprintf (region, sizeof region, "%s%03d", village, (int) (k % 3) + 1);
-        snprintf (id, sizeof id, "cy-%d", (int) (k % 4));
+        snprintf (id, sizeof id, "%s", region);
         uint8_t body[64];
         body[0] = 0x12;
         int len = snprintf ((char *) body + 2, sizeof body - 2, "yard %" PRIu64, k);

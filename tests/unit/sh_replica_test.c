@@ -198,7 +198,7 @@ test_write (void)
     SH_PASS (sh_replica_create (&r, dir, S_VILLAGE));
     SH_CHECK (s_write (r, S_YARD, "a") == 1);
     SH_CHECK (s_write (r, S_YARD, "b") == 2);
-    SH_CHECK (s_write (r, "500115001001", "village level") == 3);
+    SH_CHECK (s_write (r, "500115001001002", "another yard") == 3);
 
     //  the log holds them chained and signed by the replica
     uint8_t prev[SH_HASH_BYTES] = { 0 };
@@ -212,7 +212,7 @@ test_write (void)
         SH_CHECK (c.seq == i && memcmp (c.prev, prev, SH_HASH_BYTES) == 0);
         SH_CHECK (memcmp (c.author, sh_replica_author (r), SH_PUBKEY_BYTES) == 0);
         SH_CHECK (c.hlc > last_hlc && c.kind == SH_KIND_COURTYARD && c.op == SH_OP_PUT);
-        SH_CHECK (!strcmp (c.region, i < 3 ? S_YARD : "500115001001"));
+        SH_CHECK (!strcmp (c.region, i < 3 ? S_YARD : "500115001001002"));
         last_hlc = c.hlc;
         memcpy (prev, hash, SH_HASH_BYTES);
         sh_change_fini (&c);
