@@ -50,6 +50,7 @@ static const struct option s_options[] = {
     { "reason", required_argument, NULL, 0 },
     { "kind", required_argument, NULL, 0 },
     { "attendance", required_argument, NULL, 0 },
+    { "invited", required_argument, NULL, 0 },
     { "topic", required_argument, NULL, 0 },
     { "decision", required_argument, NULL, 0 },
     { "location", required_argument, NULL, 0 },
@@ -204,6 +205,7 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("reason")) a->reason = v;
     else if (S_IS ("kind")) a->kind = v;
     else if (S_IS ("attendance")) ok = s_number (name, v, &a->attendance);
+    else if (S_IS ("invited")) ok = s_number (name, v, &a->invited);
     else if (S_IS ("topic") || S_IS ("decision")) {
         size_t *n = S_IS ("topic") ? &a->n_topics : &a->n_decisions;
         const char **arr = S_IS ("topic") ? a->topics : a->decisions;
@@ -296,7 +298,7 @@ main (int argc, char **argv)
     }
     int skip = cmd->word2 ? 3 : 2;
     node_args_t a = { .residents = SH_OPS_UNSET, .elderly = SH_OPS_UNSET, .attendance = SH_OPS_UNSET,
-                      .parties = SH_OPS_UNSET };
+                      .invited = SH_OPS_UNSET, .parties = SH_OPS_UNSET };
     //  getopt_long over argv[skip - 1 ..], so that argv[0] of its view is the
     //  last command word
     int gargc = argc - skip + 1;

@@ -22,7 +22,7 @@ typedef struct {
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
                *hub, *hub_key, *since, *format;
-    long long households, residents, elderly, attendance, parties, amount, birth_year,
+    long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
     bool model, party_member, json, watch;
     const char *topics[NODE_MAX_LIST];
@@ -65,6 +65,9 @@ typedef struct sh_replica_t sh_replica_t;
 //  Open the replica of --dir with the fault points of a set; on failure say
 //  why and return the exit code (node_cmd.c). Caller closes *r.
 int node_open (const node_args_t *a, sh_replica_t **r);
+
+//  `shouhe-node backup --dir DIR DEST` (node_backup.c).
+int node_backup (node_args_t *a);
 
 //  `shouhe-node clock` and `shouhe-node clock correct` (node_clock.c).
 int node_clock_show (node_args_t *a);

@@ -125,14 +125,18 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
     else {
         if (header)
             printf ("%s\n", header);
-        size_t i;
+        size_t i, warnings = 0;
         json_t *e, *shown = sh_text_escape_json (list);     //  no hidden code point reaches a terminal
-        json_array_foreach (shown, i, e)
+        json_array_foreach (shown, i, e) {
             row (e);
+            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_view_conflicts' warnings
+        }
         json_decref (shown);
-        size_t n = json_array_size (list);
+        size_t n = json_array_size (list) - warnings;
         //  what is a plural ("meetings"); drop its s for one
         printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
+        if (warnings)
+            printf ("%zu implausible\n", warnings);
     }
     json_decref (list);
     return SH_EXIT_OK;
@@ -511,8 +515,10 @@ s_meeting_record (node_args_t *a)
     int ex = s_open (a, &r);
     if (ex)
         return ex;
-    sh_ops_meeting_t m = { a->courtyard, a->kind, a->date, a->attendance, a->topics, a->n_topics,
-                           a->decisions, a->n_decisions, a->location };
+    sh_ops_meeting_t m = { .courtyard = a->courtyard, .kind = a->kind, .date = a->date,
+                           .attendance = a->attendance, .topics = a->topics, .n_topics = a->n_topics,
+                           .decisions = a->decisions, .n_decisions = a->n_decisions,
+                           .location = a->location, .invited = a->invited };
     char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
     sh_err rc = sh_ops_meeting_record (r, &m, id, msg);
     if (rc == SH_OK)
@@ -699,8 +705,12 @@ s_evaluate (node_args_t *a)
 static void
 s_conflict_row (json_t *c)
 {
-    printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
-            s_str (c, "reason"));
+    if (!strcmp (s_str (c, "kind"), "implausible"))
+        printf ("implausible %s %-15s %s %s: %s\n", s_str (c, "record"), s_str (c, "region"), s_str (c, "entity"),
+                s_str (c, "field"), s_str (c, "reason"));
+    else
+        printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
+                s_str (c, "reason"));
 }
 
 static int
@@ -767,30 +777,6 @@ s_log_verify (node_args_t *a)
     return SH_EXIT_REFUSED;
 }
 
-//  `shouhe-node backup --dir DIR DEST`: a copy that, once restored,
-//  refuses local writes until a sync has confirmed its head.
-static int
-s_backup (node_args_t *a)
-{
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    sh_err rc = sh_replica_backup (r, a->pos[0]);
-    sh_replica_close (&r);
-    if (rc == SH_EEXIST) {
-        fprintf (stderr, "shouhe-node: %s exists; back up into a new directory\n", a->pos[0]);
-        return SH_EXIT_REFUSED;
-    }
-    if (rc) {
-        fprintf (stderr, "shouhe-node: cannot back up %s into %s: %s\n", a->dir, a->pos[0], sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    printf ("backed up %s into %s; restored, the copy refuses local writes until a sync has confirmed "
-            "its head\n", a->dir, a->pos[0]);
-    return SH_EXIT_OK;
-}
-
 static int
 s_digest (node_args_t *a)
 {
@@ -841,15 +827,13 @@ s_report (node_args_t *a)
         fprintf (stderr, "shouhe-node: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
         return SH_EXIT_REFUSED;
     }
-    char today[11];
-    time_t t = time (NULL);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (today, sizeof today, "%Y-%m-%d", &tm);
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
         return ex;
+    //  as of today at the node, as the operations date what they record
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
     json_t *j = NULL;
     sh_err rc = sh_report_build (sh_replica_store (r), sh_replica_scope (r), a->since,
                                  a->date ? a->date : today, &j);
@@ -919,10 +903,13 @@ const node_command_t node_commands[] = {
       "Show a matter, its state and its events.", s_matter_show },
     { "matter", "list", "courtyard json", 0, 0, "shouhe-node matter list --dir DIR [--courtyard CODE] [--json]",
       "List matters with their tier, step and state.", s_matter_list },
-    { "meeting", "record", "courtyard kind date attendance topic decision location", 0, 0,
+    { "meeting", "record", "courtyard kind date attendance invited topic decision location", 0, 0,
       "shouhe-node meeting record --dir DIR --courtyard CODE --kind KIND [--date D] [--attendance N]\n"
-      "              [--topic T]... [--decision D]... [--location L]",
-      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.", s_meeting_record },
+      "              [--invited N] [--topic T]... [--decision D]... [--location L]",
+      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.\n"
+      "--date: at most a day after today. --attendance: at most the courtyard's residents (or\n"
+      "its households x 6 when residents are not on record) plus --invited, the cadres and\n"
+      "guests from outside the courtyard (0..200).", s_meeting_record },
     { "meeting", "list", "courtyard json", 0, 0, "shouhe-node meeting list --dir DIR [--courtyard CODE] [--json]",
       "List meetings.", s_meeting_list },
     { "mediation", "record", "courtyard level kind outcome date parties summary matter", 0, 0,
@@ -947,7 +934,10 @@ const node_command_t node_commands[] = {
       "Record one category's maturity scores (1..10 each; maturity = their rounded mean) and\n"
       "print the courtyard's six-category hexagon and its area.", s_evaluate },
     { "conflicts", NULL, "json", 0, 0, "shouhe-node conflicts --dir DIR [--json]",
-      "List changes that broke a domain rule after concurrent edits (kept, not applied).", s_conflicts },
+      "List changes that broke a domain rule after concurrent edits (kept, not applied), then\n"
+      "the implausible fields of records in scope (a date more than a day after the day it was\n"
+      "written or before its record, a birth year, phone number, residents or attendance out\n"
+      "of bounds): warnings, the records are kept. JSON: docs/protocol.md 12.7.", s_conflicts },
     { "log", "verify", "json", 0, 0, "shouhe-node log verify --dir DIR [--json]",
       "Check every signature and every author chain of the log; exit 1 naming the first bad entry.",
       s_log_verify },
@@ -967,7 +957,7 @@ const node_command_t node_commands[] = {
       "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
       "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
       "confirmed its head, and that sync fetches back the node's changes made after the backup.",
-      s_backup },
+      node_backup },
     { "clock", "correct", "", 0, 0, "shouhe-node clock correct --dir DIR",
       "After the clock was ahead when earlier changes were written and has been fixed: write a\n"
       "signed clock correction, so that every replica caps those earlier times and this node may\n"
@@ -982,8 +972,9 @@ const node_command_t node_commands[] = {
       "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
       "and category, closure rate, median days to close, open big matters older than 30 days\n"
       "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
-      "days, mediations, points, the maturity hexagons and their biggest movers. --since keeps\n"
-      "matters, escalations, meetings and mediations from that date on. --format svg: the\n"
+      "days, mediations, points, the maturity hexagons and their biggest movers. --date is the\n"
+      "as-of date: nothing dated after it counts. --since keeps matters, escalations, meetings\n"
+      "and mediations from that date on. --format svg: the\n"
       "hexagon chart; html: one self-contained page (tables and charts). Formats and the JSON\n"
       "shape: docs/reports.md.", s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }

@@ -358,6 +358,31 @@ sh_domain_ledger_replay (sh_store_txn_t *txn, const char *region, const uint8_t 
     return sh_merge_events (txn, region, SH_KIND_LEDGER, id, id_len, s_ledger_event, &r);
 }
 
+typedef struct {
+    s_replay_t r;            //  the replay
+    const char *until;       //  the last date replayed
+} s_until_t;
+
+//  s_ledger_event for the entries dated until or before (or undated).
+static int
+s_ledger_until (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+{
+    s_until_t *u = arg;
+    Shouhe__V1__LedgerEntry *e = shouhe__v1__ledger_entry__unpack (NULL, len, body);
+    bool later = e && e->date && *e->date && strcmp (e->date, u->until) > 0;
+    shouhe__v1__ledger_entry__free_unpacked (e, NULL);
+    return later ? 0 : s_ledger_event (hlc, author, body, len, &u->r);
+}
+
+sh_err
+sh_domain_ledger_replay_until (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
+                               const char *until, sh_domain_ledger_t *l)
+{
+    memset (l, 0, sizeof *l);
+    s_until_t u = { .r = { .l = l }, .until = until };
+    return sh_merge_events (txn, region, SH_KIND_LEDGER, id, id_len, s_ledger_until, &u);
+}
+
 //  ---------------------------------------------------------------------
 //  Maturity
 

@@ -133,6 +133,12 @@ SH_NODISCARD sh_err sh_domain_ledger_replay (sh_store_txn_t *txn, const char *re
                                              sh_domain_ledger_t *l,
                                              sh_domain_conflict_fn *conflict, void *arg);
 
+//  The same replay over the entries dated until ("YYYY-MM-DD") or before,
+//  and the undated ones: the totals as of that date (reports).
+SH_NODISCARD sh_err sh_domain_ledger_replay_until (sh_store_txn_t *txn, const char *region,
+                                                   const uint8_t *id, size_t id_len, const char *until,
+                                                   sh_domain_ledger_t *l);
+
 //  Maturity level 1..10 from three scores 1..10: the mean rounded to the
 //  nearest whole number, (c + e + s + 1) / 3 in integers (a mean of three
 //  integers is never exactly a half). 0 if a score is out of range.

@@ -191,8 +191,8 @@ static size_t
 s_refused_column (sh_err rc, const char *why)
 {
     const char *col = strstr (why, "code") || strstr (why, "scope") || rc == SH_EEXIST ? "code"
-                    : strstr (why, "name") ? "name" : strstr (why, "households") ? "households"
-                    : strstr (why, "elderly") ? "elderly" : strstr (why, "residents") ? "residents"
+                    : strstr (why, "name") ? "name" : strstr (why, "elderly") ? "elderly"
+                    : strstr (why, "residents") ? "residents" : strstr (why, "households") ? "households"
                     : strstr (why, "point") ? "point" : strstr (why, "grid") ? "grid"
                     : "villager_group";
     size_t k = 0;

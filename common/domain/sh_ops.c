@@ -1,26 +1,26 @@
 /*  sh_ops -- the domain operations of a node, checked and recorded. */
 #include "sh_ops.h"
+#include "sh_ops_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_plaus.h"
 #include "sh_record.h"
 #include "sh_text.h"
 #include "shouhe/v1/domain.pb-c.h"
 
-#define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
-#define S_TEXT_MAX 4000   //  longest free text accepted in one field
+_Static_assert (SH_OPS_MSG_BYTES >= SH_PLAUS_WHY_BYTES, "sh_plaus explains straight into msg");
 
 //  Explain a failed write in msg: what failed and why (a node behind its
 //  own chain gets the figures and what to do).
-static void
-s_write_failed (sh_replica_t *r, sh_err rc, char *msg, const char *what)
+void
+sh_ops_write_failed (sh_replica_t *r, sh_err rc, char *msg, const char *what)
 {
     if (rc == SH_EBEHIND)
         sh_replica_behind_message (r, msg, SH_OPS_MSG_BYTES);
@@ -45,20 +45,7 @@ sh_ops_code_valid (const char *code, size_t digits)
 bool
 sh_ops_date_valid (const char *date)
 {
-    int y, m, d;
-    char tail;
-    if (!date || strlen (date) != 10 || date[4] != '-' || date[7] != '-')
-        return false;
-    if (sscanf (date, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit ((unsigned char) date[i]))
-            return false;
-    static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return !(m == 2 && d == 29 && !leap);
+    return sh_plaus_date_valid (date);
 }
 
 bool
@@ -73,8 +60,8 @@ sh_ops_period_valid (const char *period)
 //  Check one user-entered text field: present if required, not too long,
 //  UTF-8, and free of hidden code points (sh_text; a line feed only in
 //  free text, flags SH_TEXT_MULTILINE).
-static bool
-s_text_check (const char *text, bool required, unsigned flags, const char *what, char *msg)
+bool
+sh_ops_text_check (const char *text, bool required, unsigned flags, const char *what, char *msg)
 {
     if (!text || !*text) {
         if (required)
@@ -101,22 +88,22 @@ s_text_check (const char *text, bool required, unsigned flags, const char *what,
 }
 
 //  A single-line text field (names, titles, codes of the user).
-static bool
-s_text_ok (const char *text, bool required, const char *what, char *msg)
+bool
+sh_ops_text_ok (const char *text, bool required, const char *what, char *msg)
 {
-    return s_text_check (text, required, 0, what, msg);
+    return sh_ops_text_check (text, required, 0, what, msg);
 }
 
 //  A free-text field that may span lines (notes, descriptions, reasons).
-static bool
-s_free_ok (const char *text, const char *what, char *msg)
+bool
+sh_ops_free_ok (const char *text, const char *what, char *msg)
 {
-    return s_text_check (text, false, SH_TEXT_MULTILINE, what, msg);
+    return sh_ops_text_check (text, false, SH_TEXT_MULTILINE, what, msg);
 }
 
 //  Parse enum text into *value or explain the accepted names in msg.
-static bool
-s_enum (const char *enum_name, const char *what, const char *text, int *value, char *msg)
+bool
+sh_ops_enum_in (const char *enum_name, const char *what, const char *text, int *value, char *msg)
 {
     if (text && sh_record_enum_parse (enum_name, text, value) == SH_OK)
         return true;
@@ -126,32 +113,33 @@ s_enum (const char *enum_name, const char *what, const char *text, int *value, c
     return false;
 }
 
-static void
-s_today (char out[11])
+void
+sh_ops_today (sh_replica_t *r, char out[SH_OPS_DAY_BYTES])
 {
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
+    sh_plaus_local_day (out, sh_replica_wall_ms (r));
 }
 
-static bool
-s_date (const char *date, char out[11], char *msg)
+//  The date of what (default today) into out, checked: a date at most a day
+//  after today (SH_EINVAL) and, if earliest is given, not before that date
+//  of the record it belongs to (earliest_what; SH_ERULE). Explains in msg.
+sh_err
+sh_ops_date_in (sh_replica_t *r, const char *what, const char *date, const char *earliest,
+                const char *earliest_what, char out[SH_OPS_DAY_BYTES], char *msg)
 {
-    if (!date) {
-        s_today (out);
-        return true;
-    }
-    if (!sh_ops_date_valid (date)) {
-        S_MSG ("date '%s' is not a valid YYYY-MM-DD date", date);
-        return false;
-    }
-    memcpy (out, date, 11);
-    return true;
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
+    if (!date)
+        date = today;
+    sh_err rc = sh_plaus_date (what, date, today, "today", earliest, earliest_what, msg);
+    if (rc)
+        return rc;
+    memmove (out, date, SH_OPS_DAY_BYTES);
+    return SH_OK;
 }
 
-static bool
-s_id (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
+
+bool
+sh_ops_id_in (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
 {
     if (!hex || sh_crypto_unhex (id, SH_OPS_ID_BYTES, hex) != SH_OK) {
         S_MSG ("%s id '%s' is not 32 hex digits", what, hex ? hex : "");
@@ -161,8 +149,8 @@ s_id (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
 }
 
 //  Pack a generated message into a new buffer (caller frees).
-static sh_err
-s_pack (const ProtobufCMessage *m, uint8_t **out, size_t *len)
+sh_err
+sh_ops_pack (const ProtobufCMessage *m, uint8_t **out, size_t *len)
 {
     *len = protobuf_c_message_get_packed_size (m);
     *out = malloc (*len ? *len : 1);
@@ -173,13 +161,13 @@ s_pack (const ProtobufCMessage *m, uint8_t **out, size_t *len)
 }
 
 //  Write one change in its own transaction.
-static sh_err
-s_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
-          sh_op_t op, const ProtobufCMessage *m, char *msg)
+sh_err
+sh_ops_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+               sh_op_t op, const ProtobufCMessage *m, char *msg)
 {
     uint8_t *body = NULL;
     size_t len = 0;
-    sh_err rc = m ? s_pack (m, &body, &len) : SH_OK;
+    sh_err rc = m ? sh_ops_pack (m, &body, &len) : SH_OK;
     sh_store_txn_t *txn = NULL;
     if (rc == SH_OK)
         rc = sh_replica_begin (r, &txn);
@@ -193,7 +181,7 @@ s_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_t *id
         S_MSG ("region %s is outside this node's scope %s", region, sh_replica_scope (r));
     else
     if (rc)
-        s_write_failed (r, rc, msg, "cannot record the change");
+        sh_ops_write_failed (r, rc, msg, "cannot record the change");
     return rc;
 }
 
@@ -223,8 +211,8 @@ s_courtyard_exists (sh_replica_t *r, sh_store_txn_t *txn, const char *code, char
     return rc;
 }
 
-static sh_err
-s_read_courtyard (sh_replica_t *r, const char *code, char *msg)
+sh_err
+sh_ops_read_courtyard (sh_replica_t *r, const char *code, char *msg)
 {
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
@@ -236,9 +224,9 @@ s_read_courtyard (sh_replica_t *r, const char *code, char *msg)
 }
 
 //  Find a live record of kind by id: its region, and optionally its body.
-static sh_err
-s_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
-        char region[SH_REGION_MAX + 1], uint8_t **body, size_t *len)
+sh_err
+sh_ops_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
+             char region[SH_REGION_MAX + 1], uint8_t **body, size_t *len)
 {
     sh_err rc = sh_merge_region (txn, kind, id, id_len, region);
     if (rc)
@@ -257,6 +245,41 @@ s_find (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
     return SH_OK;
 }
 
+//  sh_ops_find in a read transaction of its own; caller frees *body.
+sh_err
+sh_ops_read (sh_replica_t *r, sh_kind_t kind, const uint8_t *id, size_t id_len, char region[SH_REGION_MAX + 1],
+             uint8_t **body, size_t *len)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
+    if (rc == SH_OK)
+        rc = sh_ops_find (txn, kind, id, id_len, region, body, len);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+//  The households and residents (-1 when not on record) of courtyard code,
+//  which must exist (explained in msg as s_courtyard_exists does).
+static sh_err
+s_courtyard_people (sh_replica_t *r, const char *code, long long *households, long long *residents,
+                    char *msg)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    char region[SH_REGION_MAX + 1];
+    sh_err rc = sh_ops_read_courtyard (r, code, msg);
+    if (rc || (rc = sh_ops_read (r, SH_KIND_COURTYARD, (const uint8_t *) code, 15, region, &body, &len)) != SH_OK)
+        return rc;
+    Shouhe__V1__Courtyard *c = shouhe__v1__courtyard__unpack (NULL, len, body);
+    free (body);
+    if (!c)
+        return SH_ECORRUPT;
+    *households = c->has_households ? (long long) c->households : 0;
+    *residents = c->has_residents ? (long long) c->residents : -1;
+    shouhe__v1__courtyard__free_unpacked (c, NULL);
+    return SH_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  Courtyards
 
@@ -272,7 +295,7 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
         S_MSG ("courtyard %s is outside this node's scope %s", c->code, sh_replica_scope (r));
         return SH_ESCOPE;
     }
-    if (!s_text_ok (c->name, true, "the courtyard name", msg))
+    if (!sh_ops_text_ok (c->name, true, "the courtyard name", msg))
         return SH_EINVAL;
     if (c->households <= 0 || c->households > 100000) {
         S_MSG ("households must be a number from 1 to 100000, not %lld", (long long) c->households);
@@ -282,6 +305,8 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
         S_MSG ("residents must be a number from 0 to 1000000, not %lld", (long long) c->residents);
         return SH_EINVAL;
     }
+    if (c->residents != SH_OPS_UNSET && !sh_plaus_residents (c->residents, c->households, msg))
+        return SH_EINVAL;
     if (c->elderly != SH_OPS_UNSET && c->elderly < 0) {
         S_MSG ("elderly residents must be a number from 0, not %lld", (long long) c->elderly);
         return SH_EINVAL;
@@ -292,10 +317,10 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
         return SH_EINVAL;
     }
     *point = 0;
-    if (c->point && !s_enum ("shouhe.v1.DeliberationPoint", "deliberation point", c->point, point, msg))
+    if (c->point && !sh_ops_enum_in ("shouhe.v1.DeliberationPoint", "deliberation point", c->point, point, msg))
         return SH_EINVAL;
-    if (!s_text_ok (c->grid, false, "the grid", msg)
-    ||  !s_text_ok (c->villager_group, false, "the villager group", msg))
+    if (!sh_ops_text_ok (c->grid, false, "the grid", msg)
+    ||  !sh_ops_text_ok (c->villager_group, false, "the villager group", msg))
         return SH_EINVAL;
     uint8_t *body;
     size_t len;
@@ -339,7 +364,7 @@ s_courtyard_write (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
     m.villager_group = c->villager_group && *c->villager_group ? (char *) c->villager_group : NULL;
     uint8_t *body;
     size_t len;
-    sh_err rc = s_pack (&m.base, &body, &len);
+    sh_err rc = sh_ops_pack (&m.base, &body, &len);
     if (rc)
         return rc;
     rc = sh_replica_write (r, txn, c->code, SH_KIND_COURTYARD, (const uint8_t *) c->code, 15,
@@ -354,7 +379,7 @@ sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtya
     int point;
     sh_err rc = s_courtyard_check (r, txn, c, &point, msg);
     if (rc == SH_OK && (rc = s_courtyard_write (r, txn, c, point)) != SH_OK)
-        s_write_failed (r, rc, msg, "cannot record the courtyard");
+        sh_ops_write_failed (r, rc, msg, "cannot record the courtyard");
     return rc;
 }
 
@@ -369,7 +394,7 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
     }
     rc = sh_ops_courtyard_put (r, txn, c, msg);
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
-        s_write_failed (r, rc, msg, "cannot record the courtyard");
+        sh_ops_write_failed (r, rc, msg, "cannot record the courtyard");
     sh_store_abort (&txn);
     return rc;
 }
@@ -380,17 +405,18 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
 sh_err
 sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS_ID_HEX], char *msg)
 {
-    if (!s_text_ok (p->name, true, "the person's name", msg)
-    ||  !s_text_ok (p->phone, false, "the phone number", msg))
+    if (!sh_ops_text_ok (p->name, true, "the person's name", msg)
+    ||  !sh_ops_text_ok (p->phone, false, "the phone number", msg))
         return SH_EINVAL;
     int gender = 0;
-    if (p->gender && !s_enum ("shouhe.v1.Gender", "gender", p->gender, &gender, msg))
+    if (p->gender && !sh_ops_enum_in ("shouhe.v1.Gender", "gender", p->gender, &gender, msg))
         return SH_EINVAL;
-    if (p->birth_year && (p->birth_year < 1900 || p->birth_year > 2100)) {
-        S_MSG ("birth year %d is not plausible (1900..2100)", p->birth_year);
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
+    if ((p->birth_year && !sh_plaus_birth_year (p->birth_year, atoi (today), msg))
+    ||  (p->phone && *p->phone && !sh_plaus_phone (p->phone, msg)))
         return SH_EINVAL;
-    }
-    sh_err rc = s_read_courtyard (r, p->courtyard, msg);
+    sh_err rc = sh_ops_read_courtyard (r, p->courtyard, msg);
     if (rc)
         return rc;
     Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
@@ -409,7 +435,7 @@ sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS
     m.phone = p->phone && *p->phone ? (char *) p->phone : NULL;
     uint8_t id[SH_OPS_ID_BYTES];
     sh_crypto_random (id, sizeof id);
-    rc = s_write1 (r, p->courtyard, SH_KIND_PERSON, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    rc = sh_ops_write1 (r, p->courtyard, SH_KIND_PERSON, id, sizeof id, SH_OP_PUT, &m.base, msg);
     if (rc == SH_OK)
         sh_crypto_hex (id_hex, id, sizeof id);
     return rc;
@@ -420,13 +446,13 @@ static sh_err
 s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
           char courtyard[SH_REGION_MAX + 1], char *msg)
 {
-    if (!s_id (hex, id, "person", msg))
+    if (!sh_ops_id_in (hex, id, "person", msg))
         return SH_EINVAL;
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
     if (rc)
         return rc;
-    rc = s_find (txn, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, courtyard, NULL, NULL);
+    rc = sh_ops_find (txn, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, courtyard, NULL, NULL);
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND)
         S_MSG ("unknown person %s", hex);
@@ -436,26 +462,25 @@ s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
     return rc;
 }
 
-//  The current role record of (person, role): status, or 0 when none.
+//  The current role record of (person, role): status, or 0 when none, and
+//  the date of the appointment into appointed ("" when none).
 static sh_err
-s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *status)
+s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *status,
+               char appointed[SH_OPS_DAY_BYTES])
 {
-    sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
-    if (rc)
-        return rc;
-    char region[SH_REGION_MAX + 1];
     uint8_t *body;
     size_t len;
     *status = 0;
-    rc = s_find (txn, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, region, &body, &len);
-    sh_store_abort (&txn);
+    appointed[0] = 0;
+    char region[SH_REGION_MAX + 1];
+    sh_err rc = sh_ops_read (r, SH_KIND_ROLE, rid, SH_OPS_ID_BYTES + 1, region, &body, &len);
     if (rc == SH_OK) {
         Shouhe__V1__RoleAssignment *a = shouhe__v1__role_assignment__unpack (NULL, len, body);
         free (body);
         if (!a)
             return SH_ECORRUPT;
         *status = a->has_status ? (int) a->status : 0;
+        snprintf (appointed, SH_OPS_DAY_BYTES, "%s", a->appointed_on ? a->appointed_on : "");
         shouhe__v1__role_assignment__free_unpacked (a, NULL);
     }
     return rc == SH_ENOTFOUND ? SH_OK : rc;
@@ -466,10 +491,10 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
                     const char *nomination, const char *date, char *msg)
 {
     int rv, nom = 0;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg)
-    ||  (nomination && !s_enum ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
-    ||  !s_date (date, day, msg))
+    char day[SH_OPS_DAY_BYTES];
+    if (!sh_ops_enum_in ("shouhe.v1.Role", "role", role, &rv, msg)
+    ||  (nomination && !sh_ops_enum_in ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
+    ||  sh_ops_date_in (r, "the appointment date", date, NULL, NULL, day, msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -478,7 +503,8 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         return rc;
     rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
     int status;
-    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+    char appointed[SH_OPS_DAY_BYTES];
+    if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
         S_MSG ("cannot read the role: %s", sh_strerror (rc));
         return rc;
     }
@@ -504,7 +530,7 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         m.dismissed_on = (char *) "";
         m.reason = (char *) "";
     }
-    return s_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
+    return sh_ops_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
 }
 
 sh_err
@@ -512,9 +538,9 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
                      const char *reason, const char *date, char *msg)
 {
     int rv;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Role", "role", role, &rv, msg) || !s_date (date, day, msg)
-    ||  !s_free_ok (reason, "the reason", msg))
+    char day[SH_OPS_DAY_BYTES];
+    if (!sh_ops_enum_in ("shouhe.v1.Role", "role", role, &rv, msg)
+    ||  sh_ops_date_in (r, "the dismissal date", date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -523,7 +549,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         return rc;
     rid[SH_OPS_ID_BYTES] = (uint8_t) rv;
     int status;
-    if ((rc = s_role_status (r, rid, &status)) != SH_OK) {
+    char appointed[SH_OPS_DAY_BYTES];
+    if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
         S_MSG ("cannot read the role: %s", sh_strerror (rc));
         return rc;
     }
@@ -531,186 +558,14 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         S_MSG ("person %s does not hold the role %s: nobody to dismiss", person_hex, role);
         return SH_ERULE;
     }
+    if ((rc = sh_ops_date_in (r, "the dismissal date", day, appointed, "the appointment", day, msg)) != SH_OK)
+        return rc;
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
     m.has_status = 1;
     m.status = SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_DISMISSED;
     m.dismissed_on = day;
     m.reason = reason && *reason ? (char *) reason : NULL;
-    return s_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
-}
-
-//  ---------------------------------------------------------------------
-//  Matters
-
-sh_err
-sh_ops_matter_open (sh_replica_t *r, const char *courtyard, const char *category,
-                    const char *title, const char *description, const char *date,
-                    char id_hex[SH_OPS_ID_HEX], char *msg)
-{
-    int cat;
-    char day[11];
-    if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg)
-    ||  !s_text_ok (title, true, "the title", msg)
-    ||  !s_free_ok (description, "the description", msg)
-    ||  !s_date (date, day, msg))
-        return SH_EINVAL;
-    sh_err rc = s_read_courtyard (r, courtyard, msg);
-    if (rc)
-        return rc;
-    Shouhe__V1__Matter m = SHOUHE__V1__MATTER__INIT;
-    m.courtyard = (char *) courtyard;
-    m.has_category = 1;
-    m.category = cat;
-    m.title = (char *) title;
-    m.description = description && *description ? (char *) description : NULL;
-    m.opened_on = day;
-    uint8_t id[SH_OPS_ID_BYTES];
-    sh_crypto_random (id, sizeof id);
-    rc = s_write1 (r, courtyard, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, &m.base, msg);
-    if (rc == SH_OK)
-        sh_crypto_hex (id_hex, id, sizeof id);
-    return rc;
-}
-
-//  Check a matter event against the matter's derived state and record it.
-static sh_err
-s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg);
-
-//  Build a matter event of kind with its one value (a step, a tier or a
-//  satisfaction; none for a note), the note and the date, and record it if
-//  the rules allow.
-static sh_err
-s_matter_transition (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEventKind kind, int value,
-                     const char *note, const char *date, char *msg)
-{
-    char day[11];
-    if (!s_date (date, day, msg) || !s_free_ok (note, "the note", msg))
-        return SH_EINVAL;
-    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
-    e.has_kind = 1;
-    e.kind = kind;
-    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP) {
-        e.has_step = 1;
-        e.step = value;
-    }
-    else
-    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE) {
-        e.has_tier = 1;
-        e.tier = value;
-    }
-    else
-    if (kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE) {
-        e.has_satisfaction = 1;
-        e.satisfaction = (uint32_t) value;
-    }
-    e.note = note && *note ? (char *) note : NULL;
-    e.date = day;
-    return s_matter_event (r, hex, &e, msg);
-}
-
-static sh_err
-s_matter_event (sh_replica_t *r, const char *hex, Shouhe__V1__MatterEvent *e, char *msg)
-{
-    uint8_t id[SH_OPS_ID_BYTES];
-    if (!s_id (hex, id, "matter", msg))
-        return SH_EINVAL;
-    sh_store_txn_t *txn;
-    sh_err rc = sh_replica_begin (r, &txn);
-    if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
-        return rc;
-    }
-    char region[SH_REGION_MAX + 1];
-    sh_domain_matter_t m;
-    char why[SH_DOMAIN_WHY_BYTES];
-    rc = s_find (txn, SH_KIND_MATTER, id, sizeof id, region, NULL, NULL);
-    if (rc == SH_ENOTFOUND) {
-        S_MSG ("unknown matter %s", hex);
-        goto out;
-    }
-    if (rc == SH_OK)
-        rc = sh_domain_matter_replay (txn, region, id, sizeof id, &m, NULL, NULL);
-    if (rc) {
-        S_MSG ("cannot read matter %s: %s", hex, sh_strerror (rc));
-        goto out;
-    }
-    //  who may move the matter (the tier that leads it), then how it may move
-    int value = e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP ? (int) e->step
-              : e->kind == SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE ? (int) e->tier
-              : (int) e->satisfaction;
-    rc = sh_domain_matter_lead (&m, region, sh_replica_scope (r), (int) e->kind, value, why);
-    if (rc && m.tier == SH_TIER_BIG) {
-        S_MSG ("matter %s: %s; this node may add a note instead: shouhe-node matter note %s TEXT",
-               hex, why, hex);
-        goto out;
-    }
-    if (rc == SH_OK)
-        rc = sh_domain_matter_apply (&m, (int) e->kind, value, why);
-    if (rc) {
-        S_MSG ("matter %s: %s", hex, why);
-        goto out;
-    }
-    uint8_t *body;
-    size_t len;
-    rc = s_pack (&e->base, &body, &len);
-    if (rc == SH_OK) {
-        rc = sh_replica_write (r, txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, SH_OP_EVENT,
-                               body, len, NULL);
-        free (body);
-    }
-    if (rc == SH_OK)
-        rc = sh_store_commit (&txn);
-    if (rc == SH_ESCOPE)
-        S_MSG ("matter %s is in region %s, outside this node's scope %s", hex, region, sh_replica_scope (r));
-    else
-    if (rc)
-        s_write_failed (r, rc, msg, "cannot record the change");
-out:
-    sh_store_abort (&txn);
-    return rc;
-}
-
-sh_err
-sh_ops_matter_step (sh_replica_t *r, const char *matter_hex, const char *step,
-                    const char *note, const char *date, char *msg)
-{
-    int sv;
-    if (!s_enum ("shouhe.v1.Step", "step", step, &sv, msg))
-        return SH_EINVAL;
-    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP, sv,
-                                note, date, msg);
-}
-
-sh_err
-sh_ops_matter_escalate (sh_replica_t *r, const char *matter_hex, const char *tier,
-                        const char *note, const char *date, char *msg)
-{
-    int tv;
-    if (!s_enum ("shouhe.v1.Tier", "tier", tier, &tv, msg))
-        return SH_EINVAL;
-    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_ESCALATE, tv,
-                                note, date, msg);
-}
-
-sh_err
-sh_ops_matter_note (sh_replica_t *r, const char *matter_hex, const char *note, const char *date, char *msg)
-{
-    if (!s_text_check (note, true, SH_TEXT_MULTILINE, "the note", msg))
-        return SH_EINVAL;
-    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_NOTE, 0,
-                                note, date, msg);
-}
-
-sh_err
-sh_ops_matter_close (sh_replica_t *r, const char *matter_hex, int satisfaction,
-                     const char *note, const char *date, char *msg)
-{
-    if (satisfaction < 1 || satisfaction > 5) {
-        S_MSG ("satisfaction must be 1..5, not %d", satisfaction);
-        return SH_EINVAL;
-    }
-    return s_matter_transition (r, matter_hex, SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_CLOSE,
-                                satisfaction, note, date, msg);
+    return sh_ops_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
 }
 
 //  ---------------------------------------------------------------------
@@ -720,7 +575,7 @@ static bool
 s_texts_ok (const char *const *t, size_t n, const char *what, char *msg)
 {
     for (size_t i = 0; i < n; i++)
-        if (!s_text_ok (t[i], true, what, msg))
+        if (!sh_ops_text_ok (t[i], true, what, msg))
             return false;
     return true;
 }
@@ -729,20 +584,29 @@ sh_err
 sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int kind;
-    char day[11];
-    if (!s_enum ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
-    ||  !s_date (mt->date, day, msg)
+    char day[SH_OPS_DAY_BYTES];
+    if (!sh_ops_enum_in ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
+    ||  sh_ops_date_in (r, "the meeting date", mt->date, NULL, NULL, day, msg)
     ||  !s_texts_ok (mt->topics, mt->n_topics, "a topic", msg)
     ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
-    ||  !s_text_ok (mt->location, false, "the location", msg))
+    ||  !sh_ops_text_ok (mt->location, false, "the location", msg))
         return SH_EINVAL;
     if (mt->attendance != SH_OPS_UNSET && (mt->attendance < 0 || mt->attendance > 100000)) {
         S_MSG ("attendance must be a number from 0 to 100000, not %lld", (long long) mt->attendance);
         return SH_EINVAL;
     }
-    sh_err rc = s_read_courtyard (r, mt->courtyard, msg);
+    int64_t invited = mt->invited == SH_OPS_UNSET ? 0 : mt->invited;
+    if (invited < 0 || invited > SH_PLAUS_INVITED_MAX) {
+        S_MSG ("invited cadres and guests must be a number from 0 to %d, not %lld", SH_PLAUS_INVITED_MAX,
+               (long long) invited);
+        return SH_EINVAL;
+    }
+    long long households, residents;
+    sh_err rc = s_courtyard_people (r, mt->courtyard, &households, &residents, msg);
     if (rc)
         return rc;
+    if (mt->attendance != SH_OPS_UNSET && !sh_plaus_attendance (mt->attendance, households, residents, invited, msg))
+        return SH_ERULE;
     Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
     m.courtyard = (char *) mt->courtyard;
     m.has_kind = 1;
@@ -752,6 +616,10 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
         m.has_attendance = 1;
         m.attendance = (uint32_t) mt->attendance;
     }
+    if (invited > 0) {
+        m.has_invited = 1;
+        m.invited = (uint32_t) invited;
+    }
     m.n_topics = mt->n_topics;
     m.topics = (char **) mt->topics;
     m.n_decisions = mt->n_decisions;
@@ -759,7 +627,7 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     m.location = mt->location && *mt->location ? (char *) mt->location : NULL;
     uint8_t id[SH_OPS_ID_BYTES];
     sh_crypto_random (id, sizeof id);
-    rc = s_write1 (r, mt->courtyard, SH_KIND_MEETING, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    rc = sh_ops_write1 (r, mt->courtyard, SH_KIND_MEETING, id, sizeof id, SH_OP_PUT, &m.base, msg);
     if (rc == SH_OK)
         sh_crypto_hex (id_hex, id, sizeof id);
     return rc;
@@ -770,39 +638,33 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
                          char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int level, kind, outcome;
-    char day[11];
+    char day[SH_OPS_DAY_BYTES];
     uint8_t mid[SH_OPS_ID_BYTES];
-    if (!s_enum ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
-    ||  !s_enum ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
-    ||  !s_enum ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
-    ||  !s_date (md->date, day, msg)
-    ||  !s_free_ok (md->summary, "the summary", msg)
-    ||  (md->matter_hex && !s_id (md->matter_hex, mid, "matter", msg)))
+    if (!sh_ops_enum_in ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
+    ||  !sh_ops_enum_in ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
+    ||  !sh_ops_enum_in ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
+    ||  sh_ops_date_in (r, "the mediation date", md->date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (md->summary, "the summary", msg)
+    ||  (md->matter_hex && !sh_ops_id_in (md->matter_hex, mid, "matter", msg)))
         return SH_EINVAL;
     if (md->parties != SH_OPS_UNSET && (md->parties < 2 || md->parties > 10000)) {
         S_MSG ("a mediation has at least 2 parties, not %lld", (long long) md->parties);
         return SH_EINVAL;
     }
-    sh_err rc = s_read_courtyard (r, md->courtyard, msg);
+    sh_err rc = sh_ops_read_courtyard (r, md->courtyard, msg);
     if (rc)
         return rc;
-    if (md->matter_hex) {
-        sh_store_txn_t *txn;
-        char region[SH_REGION_MAX + 1];
-        rc = sh_store_begin (sh_replica_store (r), false, &txn);
-        if (rc == SH_OK)
-            rc = s_find (txn, SH_KIND_MATTER, mid, sizeof mid, region, NULL, NULL);
-        sh_store_abort (&txn);
-        if (rc) {
-            S_MSG ("unknown matter %s", md->matter_hex);
-            return rc;
-        }
-        if (strcmp (region, md->courtyard) != 0) {
-            S_MSG ("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
-                   "courtyard", md->matter_hex, region, md->courtyard);
-            return SH_ERULE;
-        }
+    char opened[SH_OPS_DAY_BYTES], region[SH_REGION_MAX + 1];
+    if (md->matter_hex && (rc = sh_ops_matter_opened (r, md->matter_hex, opened, region, msg)) != SH_OK)
+        return rc;
+    if (md->matter_hex && strcmp (region, md->courtyard) != 0) {
+        S_MSG ("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
+               "courtyard", md->matter_hex, region, md->courtyard);
+        return SH_ERULE;
     }
+    if (md->matter_hex && (rc = sh_ops_date_in (r, "the mediation date", day, opened, "the matter was opened", day,
+                                           msg)) != SH_OK)
+        return rc;
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
     m.has_level = 1;
@@ -823,7 +685,7 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     }
     uint8_t id[SH_OPS_ID_BYTES];
     sh_crypto_random (id, sizeof id);
-    rc = s_write1 (r, md->courtyard, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, &m.base, msg);
+    rc = sh_ops_write1 (r, md->courtyard, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, &m.base, msg);
     if (rc == SH_OK)
         sh_crypto_hex (id_hex, id, sizeof id);
     return rc;
@@ -837,9 +699,9 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
                int64_t amount, const char *reason, const char *date, char *msg)
 {
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
-    char day[11];
-    if ((unit && !s_enum ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
-    ||  !s_date (date, day, msg) || !s_free_ok (reason, "the reason", msg))
+    char day[SH_OPS_DAY_BYTES];
+    if ((unit && !sh_ops_enum_in ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
+    ||  sh_ops_date_in (r, "the points date", date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, "the reason", msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
         S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);
@@ -879,7 +741,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
         e.courtyard = courtyard;
         uint8_t *body;
         size_t len;
-        rc = s_pack (&e.base, &body, &len);
+        rc = sh_ops_pack (&e.base, &body, &len);
         if (rc == SH_OK) {
             rc = sh_replica_write (r, txn, courtyard, SH_KIND_LEDGER, id, sizeof id, SH_OP_EVENT,
                                    body, len, NULL);
@@ -892,7 +754,7 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
                    sh_replica_scope (r));
         else
         if (rc)
-            s_write_failed (r, rc, msg, "cannot record the change");
+            sh_ops_write_failed (r, rc, msg, "cannot record the change");
     }
     sh_store_abort (&txn);
     return rc;
@@ -906,7 +768,7 @@ sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period, con
                  int content, int effect, int satisfaction, int *maturity, char *msg)
 {
     int cat;
-    if (!s_enum ("shouhe.v1.Category", "category", category, &cat, msg))
+    if (!sh_ops_enum_in ("shouhe.v1.Category", "category", category, &cat, msg))
         return SH_EINVAL;
     if (!sh_ops_period_valid (period)) {
         S_MSG ("period '%s' must look like 2024Q3", period ? period : "");
@@ -919,7 +781,7 @@ sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period, con
             S_MSG ("the %s score must be 1..10, not %d", names[i], scores[i]);
             return SH_EINVAL;
         }
-    sh_err rc = s_read_courtyard (r, courtyard, msg);
+    sh_err rc = sh_ops_read_courtyard (r, courtyard, msg);
     if (rc)
         return rc;
     Shouhe__V1__Evaluation m = SHOUHE__V1__EVALUATION__INIT;
@@ -934,7 +796,7 @@ sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period, con
     m.maturity = (uint32_t) sh_domain_maturity (content, effect, satisfaction);
     char id[40];
     int n = snprintf (id, sizeof id, "%s/%s/%d", courtyard, period, cat);
-    rc = s_write1 (r, courtyard, SH_KIND_EVALUATION, (const uint8_t *) id, (size_t) n, SH_OP_PUT,
+    rc = sh_ops_write1 (r, courtyard, SH_KIND_EVALUATION, (const uint8_t *) id, (size_t) n, SH_OP_PUT,
                    &m.base, msg);
     if (rc == SH_OK)
         *maturity = (int) m.maturity;

@@ -9,8 +9,11 @@
 
     Text arguments for enums are the short names of the schema's values
     ("policy", "big", "handle"; see sh_record_enum_parse). Dates are
-    "YYYY-MM-DD"; NULL means today (local time). Ids are 16 random bytes,
-    written as 32 hex digits.
+    "YYYY-MM-DD"; NULL means today (local time, sh_ops_today). Every entry
+    is checked for plausibility (sh_plaus, docs/protocol.md 6.3): dates at
+    most a day after today and not before the record they belong to, birth
+    years, phone numbers, attendance. Ids are 16 random bytes, written as
+    32 hex digits.
 
     Matter steps and closes are also checked against who may move the
     matter (sh_domain_matter_lead, with this node's scope): a village node
@@ -34,6 +37,7 @@
 #define SH_OPS_ID_BYTES 16
 #define SH_OPS_ID_HEX (2 * SH_OPS_ID_BYTES + 1)
 #define SH_OPS_UNSET INT64_MIN   //  an optional number that was not given
+#define SH_OPS_DAY_BYTES 11      //  "YYYY-MM-DD" and its NUL
 
 typedef struct {
     const char *code;          //  15 digits: village code + 3
@@ -64,7 +68,7 @@ typedef struct {
     const char *gender;        //  female | male, or NULL
     int birth_year;            //  0 = not given, else 1900..this year
     bool party_member;
-    const char *phone;         //  or NULL
+    const char *phone;         //  or NULL; digits, optional +, ' ' or '-' between groups, 7..15 digits
 } sh_ops_person_t;
 
 SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p,
@@ -94,12 +98,13 @@ typedef struct {
     const char *courtyard;
     const char *kind;          //  party-masses-day | deliberation | longmenzhen | bench-lecture | other
     const char *date;          //  or NULL for today
-    int64_t attendance;        //  >= 0, or SH_OPS_UNSET
+    int64_t attendance;        //  0..residents (households * 6 if unknown) + invited, or SH_OPS_UNSET
     const char *const *topics; //  n_topics strings
     size_t n_topics;
     const char *const *decisions;
     size_t n_decisions;
     const char *location;      //  or NULL
+    int64_t invited;           //  0..200 cadres and guests from outside the courtyard; 0 or SH_OPS_UNSET: none
 } sh_ops_meeting_t;
 
 SH_NODISCARD sh_err sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *m,
@@ -130,6 +135,11 @@ SH_NODISCARD sh_err sh_ops_points (sh_replica_t *r, const char *person_hex, bool
 SH_NODISCARD sh_err sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period,
                                      const char *category, int content, int effect,
                                      int satisfaction, int *maturity, char *msg);
+
+//  Today's date at the node ("YYYY-MM-DD", local time of the replica's wall
+//  clock, SHOUHE_FAULT_CLOCK_MS included): the default date of every
+//  operation and the reference of the plausibility rules (sh_plaus).
+void sh_ops_today (sh_replica_t *r, char out[SH_OPS_DAY_BYTES]);
 
 //  Validation helpers shared with the CLI and importers.
 bool sh_ops_date_valid (const char *date);

@@ -29,6 +29,7 @@ typedef struct {
 typedef struct {
     sh_store_txn_t *txn;     //  the snapshot
     const char *since;       //  or NULL
+    const char *as_of;       //  today, the as-of date: nothing dated after it counts
     long today;              //  days since epoch
     sh_err rc;               //  first error of a walk
     json_t *r;               //  the report being built
@@ -86,10 +87,13 @@ s_round (double v, double scale)
     return round (v * scale) / scale;
 }
 
+//  Does a record or event dated date count: on or after since (when given)
+//  and not after the as-of date (an undated one counts unless since is
+//  given)?
 static bool
 s_kept (const s_ctx_t *c, const char *date)
 {
-    return !c->since || (date && strcmp (date, c->since) >= 0);
+    return (!c->since || (date && strcmp (date, c->since) >= 0)) && (!date || strcmp (date, c->as_of) <= 0);
 }
 
 static const char *
@@ -273,6 +277,11 @@ s_matter (const char *region, const uint8_t *id, size_t id_len,
     //  walk the events again only for what the replay does not tell
     if (rc == SH_OK && (m.escalations > 0 || (kept && m.closed)))
         rc = sh_merge_events (c->txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_matter_event, &w);
+    if (rc == SH_OK && kept && m.closed && strcmp (w.close_date, c->as_of) > 0) {
+        //  closed after the as-of date: open as of it
+        m.closed = false;
+        w.close_date[0] = 0;
+    }
     if (rc == SH_OK && kept)
         s_count_matter (c, region, id, id_len, mt, &m, w.close_date);
     shouhe__v1__matter__free_unpacked (mt, NULL);
@@ -476,7 +485,7 @@ s_ledger (const char *region, const uint8_t *id, size_t id_len, void *arg)
 {
     s_ctx_t *c = arg;
     sh_domain_ledger_t l;
-    c->rc = sh_domain_ledger_replay (c->txn, region, id, id_len, &l, NULL, NULL);
+    c->rc = sh_domain_ledger_replay_until (c->txn, region, id, id_len, c->as_of, &l);
     if (c->rc)
         return 1;
     for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
@@ -726,7 +735,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         prefix = "";
     if ((since && sh_report_days (since) < 0) || sh_report_days (today) < 0)
         return SH_EINVAL;
-    s_ctx_t c = { .since = since, .today = sh_report_days (today) };
+    s_ctx_t c = { .since = since, .as_of = today, .today = sh_report_days (today) };
     c.r = s_skeleton (prefix, since, today);
     c.yards = json_object ();
     c.evals = json_object ();

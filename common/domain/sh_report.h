@@ -11,8 +11,10 @@
     meetings held and mediations recorded on or after that date;
     courtyards, households, persons, the ledger (balances are cumulative)
     and the evaluations (hexagons, movers) are not filtered. today
-    (YYYY-MM-DD) is the reference date of the 30-day rule and of the month
-    span of party-masses days.
+    (YYYY-MM-DD) is the as-of date: matters opened, escalations, closings,
+    meetings, mediations and ledger entries dated after it are not counted
+    (a matter closed after it counts as open); it is also the reference date
+    of the 30-day rule and of the month span of party-masses days.
 
     Shape (stable; integers unless noted; docs/reports.md is the full
     reference: every key, its type, order, rounding and filter):

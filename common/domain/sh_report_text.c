@@ -247,7 +247,7 @@ sh_report_text_summary (FILE *f, const json_t *r)
 {
     const char *prefix = s_s (r, "prefix");
     size_t pl = strlen (prefix);
-    fprintf (f, "shouhe report: %s (%s)  since %s  today %s\n", pl ? prefix : "all",
+    fprintf (f, "shouhe report: %s (%s)  since %s  as of %s\n", pl ? prefix : "all",
              pl <= 6 ? "district" : pl <= 9 ? "town" : pl <= 12 ? "village" : "courtyard",
              json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
     fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",

@@ -8,8 +8,10 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_domain.h"
+#include "sh_hlc.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_plaus.h"
 #include "sh_record.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -540,6 +542,250 @@ s_role_holders (const char *region, const uint8_t *id, size_t id_len,
     return 0;
 }
 
+//  ---------------------------------------------------------------------
+//  Plausibility of what arrived (docs/protocol.md 7.8): the rules of the
+//  operations (sh_plaus), "today" being the day the change was written
+
+typedef struct {
+    s_walk_t *w;             //  the walk (out: the array of conflicts)
+    sh_kind_t kind;          //  record kind
+    const char *region;      //  where
+    const uint8_t *id;       //  entity
+    size_t id_len;           //  its length
+    uint64_t hlc;            //  the writing change (a record: its latest write)
+    char day[SH_PLAUS_DAY_BYTES];   //  the reference date of hlc (sh_plaus_written_day)
+} s_plaus_t;
+
+static void
+s_plaus_init (s_plaus_t *p, s_walk_t *w, sh_kind_t kind, const char *region, const uint8_t *id,
+              size_t id_len, uint64_t hlc)
+{
+    *p = (s_plaus_t) { w, kind, region, id, id_len, hlc, "" };
+    sh_plaus_written_day (p->day, sh_hlc_ms (hlc));
+}
+
+//  Add an "implausible" entry: field holds value, why says which rule.
+static void
+s_implausible (const s_plaus_t *p, const char *field, const char *value, const char *why)
+{
+    json_t *j = json_object ();
+    json_object_set_new (j, "kind", json_string ("implausible"));
+    json_object_set_new (j, "record", json_string (sh_change_kind_name (p->kind)));
+    json_object_set_new (j, "region", json_string (p->region));
+    json_object_set_new (j, "entity", s_id_json (p->kind, p->id, p->id_len));
+    json_object_set_new (j, "field", json_string (field));
+    json_object_set_new (j, "value", json_string (value));
+    json_object_set_new (j, "hlc", json_integer ((json_int_t) p->hlc));
+    json_object_set_new (j, "reason", json_string (why));
+    if (json_array_append_new (p->w->out, j))
+        p->w->rc = SH_ENOMEM;
+}
+
+//  A date field (absent: nothing to judge): at most a day after the day it
+//  was written, not before earliest (when given and a date).
+static void
+s_plaus_date (const s_plaus_t *p, const char *field, const char *what, const char *date,
+              const char *earliest, const char *earliest_what)
+{
+    char why[SH_PLAUS_WHY_BYTES];
+    if (date && *date
+    &&  sh_plaus_date (what, date, p->day, "the day it was written at UTC+14", earliest, earliest_what, why))
+        s_implausible (p, field, date, why);
+}
+
+//  A number field that broke a rule.
+static void
+s_implausible_n (const s_plaus_t *p, const char *field, long long value, const char *why)
+{
+    char text[24];
+    snprintf (text, sizeof text, "%lld", value);
+    s_implausible (p, field, text, why);
+}
+
+//  The opened_on of matter id ("" unknown) into opened; any region.
+static void
+s_opened_on (sh_store_txn_t *txn, const uint8_t *id, size_t id_len, char opened[SH_PLAUS_DAY_BYTES])
+{
+    char region[SH_REGION_MAX + 1];
+    uint8_t *body = NULL;
+    size_t len = 0;
+    opened[0] = 0;
+    if (sh_merge_region (txn, SH_KIND_MATTER, id, id_len, region) != SH_OK
+    ||  sh_merge_get (txn, region, SH_KIND_MATTER, id, id_len, &body, &len, NULL) != SH_OK)
+        return;
+    Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
+    free (body);
+    snprintf (opened, SH_PLAUS_DAY_BYTES, "%s", m && m->opened_on ? m->opened_on : "");
+    shouhe__v1__matter__free_unpacked (m, NULL);
+}
+
+//  Residents and households of courtyard code (residents -1: unknown);
+//  false when the courtyard is not on record.
+static bool
+s_yard_people (sh_store_txn_t *txn, const char *code, long long *households, long long *residents)
+{
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (!code || strlen (code) > SH_REGION_MAX
+    ||  sh_merge_get (txn, code, SH_KIND_COURTYARD, (const uint8_t *) code, strlen (code), &body, &len, NULL))
+        return false;
+    Shouhe__V1__Courtyard *c = shouhe__v1__courtyard__unpack (NULL, len, body);
+    free (body);
+    bool ok = c && c->has_households;
+    if (ok) {
+        *households = c->households;
+        *residents = c->has_residents ? (long long) c->residents : -1;
+    }
+    shouhe__v1__courtyard__free_unpacked (c, NULL);
+    return ok;
+}
+
+//  One record of a PUT kind: its fields against the rules.
+static void
+s_plaus_record (const s_plaus_t *p, const uint8_t *body, size_t len)
+{
+    char why[SH_PLAUS_WHY_BYTES];
+    sh_store_txn_t *txn = p->w->txn;
+    if (p->kind == SH_KIND_COURTYARD) {
+        Shouhe__V1__Courtyard *c = shouhe__v1__courtyard__unpack (NULL, len, body);
+        if (c && c->has_residents && c->has_households && !sh_plaus_residents (c->residents, c->households, why))
+            s_implausible_n (p, "residents", c->residents, why);
+        shouhe__v1__courtyard__free_unpacked (c, NULL);
+    }
+    else
+    if (p->kind == SH_KIND_PERSON) {
+        Shouhe__V1__Person *m = shouhe__v1__person__unpack (NULL, len, body);
+        if (m && m->has_birth_year && m->birth_year && !sh_plaus_birth_year (m->birth_year, atoi (p->day), why))
+            s_implausible_n (p, "birth_year", m->birth_year, why);
+        if (m && m->phone && *m->phone && !sh_plaus_phone (m->phone, why))
+            s_implausible (p, "phone", m->phone, why);
+        shouhe__v1__person__free_unpacked (m, NULL);
+    }
+    else
+    if (p->kind == SH_KIND_ROLE) {
+        Shouhe__V1__RoleAssignment *m = shouhe__v1__role_assignment__unpack (NULL, len, body);
+        if (m) {
+            s_plaus_date (p, "appointed_on", "the appointment date", m->appointed_on, NULL, NULL);
+            s_plaus_date (p, "dismissed_on", "the dismissal date", m->dismissed_on, m->appointed_on,
+                          "the appointment");
+        }
+        shouhe__v1__role_assignment__free_unpacked (m, NULL);
+    }
+    else
+    if (p->kind == SH_KIND_MATTER) {
+        Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
+        if (m)
+            s_plaus_date (p, "opened_on", "the opening date", m->opened_on, NULL, NULL);
+        shouhe__v1__matter__free_unpacked (m, NULL);
+    }
+    else
+    if (p->kind == SH_KIND_MEETING) {
+        Shouhe__V1__Meeting *m = shouhe__v1__meeting__unpack (NULL, len, body);
+        long long households, residents;
+        if (m)
+            s_plaus_date (p, "date", "the meeting date", m->date, NULL, NULL);
+        if (m && m->has_attendance && s_yard_people (txn, m->courtyard ? m->courtyard : p->region, &households,
+                                                     &residents)
+        &&  !sh_plaus_attendance (m->attendance, households, residents, m->has_invited ? m->invited : 0, why))
+            s_implausible_n (p, "attendance", m->attendance, why);
+        shouhe__v1__meeting__free_unpacked (m, NULL);
+    }
+    else
+    if (p->kind == SH_KIND_MEDIATION) {
+        Shouhe__V1__Mediation *m = shouhe__v1__mediation__unpack (NULL, len, body);
+        char opened[SH_PLAUS_DAY_BYTES] = "";
+        if (m && m->has_matter)
+            s_opened_on (txn, m->matter.data, m->matter.len, opened);
+        if (m)
+            s_plaus_date (p, "date", "the mediation date", m->date, opened, "the matter was opened");
+        shouhe__v1__mediation__free_unpacked (m, NULL);
+    }
+}
+
+//  sh_merge_record_fn: a record, judged as of its latest write.
+static int
+s_plaus_put (const char *region, const uint8_t *id, size_t id_len, const uint8_t *body, size_t len, void *arg)
+{
+    s_walk_t *w = arg;
+    uint8_t *b = NULL;
+    size_t l = 0;
+    uint64_t hlc = 0;
+    w->rc = sh_merge_get (w->txn, region, w->kind, id, id_len, &b, &l, &hlc);
+    free (b);
+    if (w->rc == SH_OK) {
+        s_plaus_t p;
+        s_plaus_init (&p, w, w->kind, region, id, id_len, hlc);
+        s_plaus_record (&p, body, len);
+    }
+    return w->rc != SH_OK;
+}
+
+typedef struct {
+    s_plaus_t p;             //  the set's entity (hlc and day set per event)
+    char opened[SH_PLAUS_DAY_BYTES];   //  a matter's opened_on ("" unknown)
+} s_plaus_set_t;
+
+//  sh_merge_event_fn: one matter event or ledger entry, judged as of its own hlc.
+static int
+s_plaus_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+{
+    (void) author;
+    s_plaus_set_t *s = arg;
+    s_plaus_t p;
+    s_plaus_init (&p, s->p.w, s->p.kind, s->p.region, s->p.id, s->p.id_len, hlc);
+    if (p.kind == SH_KIND_MATTER_EVENT) {
+        Shouhe__V1__MatterEvent *e = shouhe__v1__matter_event__unpack (NULL, len, body);
+        if (e)
+            s_plaus_date (&p, "date", "the event date", e->date, s->opened, "the matter was opened");
+        shouhe__v1__matter_event__free_unpacked (e, NULL);
+    }
+    else {
+        Shouhe__V1__LedgerEntry *e = shouhe__v1__ledger_entry__unpack (NULL, len, body);
+        if (e)
+            s_plaus_date (&p, "date", "the points date", e->date, NULL, NULL);
+        shouhe__v1__ledger_entry__free_unpacked (e, NULL);
+    }
+    return p.w->rc != SH_OK;
+}
+
+//  sh_merge_set_fn: the events of one matter or ledger account.
+static int
+s_plaus_set (const char *region, const uint8_t *id, size_t id_len, void *arg)
+{
+    s_walk_t *w = arg;
+    s_plaus_set_t s;
+    s_plaus_init (&s.p, w, w->kind, region, id, id_len, 0);
+    s.opened[0] = 0;
+    if (w->kind == SH_KIND_MATTER_EVENT)
+        s_opened_on (w->txn, id, id_len, s.opened);
+    sh_err rc = sh_merge_events (w->txn, region, w->kind, id, id_len, s_plaus_event, &s);
+    if (w->rc == SH_OK)
+        w->rc = rc;
+    return w->rc != SH_OK;
+}
+
+//  Append an "implausible" entry for each field under prefix that breaks
+//  a plausibility rule.
+static sh_err
+s_plausibility (s_walk_t *w, const char *prefix)
+{
+    static const sh_kind_t puts[] = { SH_KIND_COURTYARD, SH_KIND_PERSON, SH_KIND_ROLE, SH_KIND_MATTER,
+                                      SH_KIND_MEETING, SH_KIND_MEDIATION };
+    static const sh_kind_t sets[] = { SH_KIND_MATTER_EVENT, SH_KIND_LEDGER };
+    sh_err rc = SH_OK;
+    for (size_t i = 0; rc == SH_OK && i < sizeof puts / sizeof puts[0]; i++) {
+        w->kind = puts[i];
+        if ((rc = sh_merge_each (w->txn, prefix, w->kind, s_plaus_put, w)) == SH_OK)
+            rc = w->rc;
+    }
+    for (size_t i = 0; rc == SH_OK && i < sizeof sets / sizeof sets[0]; i++) {
+        w->kind = sets[i];
+        if ((rc = sh_merge_sets (w->txn, prefix, w->kind, s_plaus_set, w)) == SH_OK)
+            rc = w->rc;
+    }
+    return rc;
+}
+
 sh_err
 sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out)
 {
@@ -552,6 +798,12 @@ sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out)
         rc = sh_merge_sets (w.txn, p, SH_KIND_LEDGER, s_ledger_conflicts, &w);
     if (rc == SH_OK && (rc = w.rc) == SH_OK)
         rc = sh_merge_each (w.txn, p, SH_KIND_ROLE, s_role_holders, &w);
+    json_t *implausible = json_array ();
+    json_t *conflicts = w.out;
+    w.out = implausible;
+    if (rc == SH_OK && (rc = w.rc) == SH_OK)
+        rc = implausible ? s_plausibility (&w, p) : SH_ENOMEM;
+    w.out = conflicts;
     sh_store_abort (&w.txn);
     if (rc == SH_OK) {
         const char *key;
@@ -573,9 +825,12 @@ sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out)
                                                          key, (int) (role - key - 1), "reason", why));
             }
         }
+        //  the warnings come after the conflicts
+        json_array_extend (w.out, implausible);
         *out = w.out;
         w.out = NULL;
     }
+    json_decref (implausible);
     json_decref (w.out);
     json_decref (w.aux);
     return rc;

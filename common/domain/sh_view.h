@@ -52,7 +52,10 @@ SH_NODISCARD sh_err sh_view_hexagon (sh_store_t *store, const char *courtyard, c
                                      json_t **out);
 
 //  Every conflict under prefix: matter events and ledger entries refused by
-//  the replay, and single-holder roles held by more than one person.
+//  the replay, and single-holder roles held by more than one person; then,
+//  as warnings ("kind": "implausible"), each field of a record or event
+//  that breaks a plausibility rule (sh_plaus), judged against the day the
+//  change that wrote it was written (docs/protocol.md 7.8, 12.7).
 SH_NODISCARD sh_err sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out);
 
 //  The log: one object per entry, in log order ("index", "author", "seq",

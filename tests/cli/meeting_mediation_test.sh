@@ -7,7 +7,7 @@ A=$T/a
 new_node "$A" "$VILLAGE"
 expect_ok "$NODE" courtyard add --dir "$A" --code "$CY1" --name 张家院子 --households 18
 expect_ok "$NODE" courtyard add --dir "$A" --code "$CY2" --name 寿和小院 --households 26 --model --point fixed
-expect_ok "$NODE" matter open --dir "$A" --courtyard "$CY1" --category mediation --title 排水沟堵塞纠纷
+expect_ok "$NODE" matter open --dir "$A" --courtyard "$CY1" --category mediation --title 排水沟堵塞纠纷 --date 2024-03-28
 M=$(out)
 
 # --- meetings ------------------------------------------------------------------------------------

@@ -197,8 +197,10 @@ typedef struct {
     size_t first_person;              //  its persons: persons[first_person ..]
     size_t n_persons;                 //  how many (0 for courtyards found in the replica)
     int holder[S_N_ROLES][3];         //  appointed holders per role (person index in courtyard, -1 none)
+    int holder_day[S_N_ROLES][3];     //  the day each was appointed
     uint8_t last_mediation_matter[S_ID_BYTES];  //  a mediation matter to tie mediations to
     bool has_mediation_matter;        //  whether last_mediation_matter is set
+    int mediation_matter_day;         //  the day it was opened (a mediation tied to it is not earlier)
 } s_courtyard_t;
 
 typedef struct {
@@ -609,6 +611,7 @@ s_appoint (s_gen_t *g, size_t ci, int pi, int role, int day)
     for (int k = 0; k < 3; k++)
         if (c->holder[role][k] < 0) {
             c->holder[role][k] = pi;
+            c->holder_day[role][k] = day;
             break;
         }
     return s_emit (g, c->code, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, m);
@@ -639,6 +642,9 @@ s_role_change (s_gen_t *g, size_t ci, int day)
     uint8_t rid[S_ID_BYTES + 1];
     memcpy (rid, p->id, S_ID_BYTES);
     rid[S_ID_BYTES] = (uint8_t) role;
+    //  not before the appointment (docs/protocol.md 6.3)
+    if (day < c->holder_day[role][slot])
+        day = c->holder_day[role][slot];
     char date[11];
     s_date (date, day);
     json_t *m = json_pack ("{s:s, s:s, s:s}", "status", "dismissed", "dismissed_on", date,
@@ -829,6 +835,7 @@ s_matter (s_gen_t *g, size_t ci, int day, uint32_t open_pm)
     if (!strcmp (sh_names_category (cat), "mediation")) {
         memcpy (c->last_mediation_matter, id, sizeof id);
         c->has_mediation_matter = true;
+        c->mediation_matter_day = day;
     }
 
     //  the route (三事分流): ~77 % stay micro, ~16 % small, ~7 % big; in the
@@ -944,9 +951,11 @@ s_mediation (s_gen_t *g, size_t ci, int day)
                            "outcome", sh_names_mediation_outcome (outcome), "date", date, "parties", parties,
                            "summary", summary);
     if (c->has_mediation_matter && s_chance (r, 600)) {
+        //  not before the matter was opened (docs/protocol.md 6.3)
         char matter[2 * S_ID_BYTES + 1];
         sh_crypto_hex (matter, c->last_mediation_matter, S_ID_BYTES);
-        json_object_set_new (m, "matter", json_string (matter));
+        if (day >= c->mediation_matter_day)
+            json_object_set_new (m, "matter", json_string (matter));
         c->has_mediation_matter = false;
     }
     return s_emit (g, c->code, SH_KIND_MEDIATION, id, sizeof id, SH_OP_PUT, m);

@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sh_changelog.h"
 #include "sh_crypto.h"
@@ -528,7 +530,7 @@ test_meetings_mediations (void)
     json_decref (j);
 
     //  mediations
-    S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "mediation", "田坎", NULL, NULL, matter, msg_), 1);
+    S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "mediation", "田坎", NULL, "2024-05-02", matter, msg_), 1);
     sh_ops_mediation_t md = { .courtyard = S_YARD, .level = "group", .kind = "land", .outcome = "resolved",
                               .date = "2024-05-11", .parties = 2, .summary = "boundary stone moved back",
                               .matter_hex = matter };
@@ -1016,6 +1018,156 @@ test_two_replicas (void)
     s_node_close (&b);
 }
 
+//  The day n days after day ("YYYY-MM-DD"), at noon so that no DST change
+//  moves it.
+static void
+s_day_plus (char out[SH_OPS_DAY_BYTES], const char *day, int n)
+{
+    struct tm tm = { .tm_hour = 12, .tm_isdst = -1 };
+    SH_CHECK (sscanf (day, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += n;
+    SH_CHECK (mktime (&tm) != (time_t) -1);
+    strftime (out, SH_OPS_DAY_BYTES, "%Y-%m-%d", &tm);
+}
+
+//  The plausibility rules at entry (issue 12): the issue's figures are
+//  refused with a message naming field, value and rule, the boundaries
+//  are accepted, and nothing is written by a refusal.
+static void
+test_plausibility (void)
+{
+    s_node_t n;
+    s_node_open (&n, S_VILLAGE);
+    char today[SH_OPS_DAY_BYTES], tomorrow[SH_OPS_DAY_BYTES], after[SH_OPS_DAY_BYTES],
+         next_year[SH_OPS_DAY_BYTES], id[SH_OPS_ID_HEX], m[SH_OPS_ID_HEX], p[SH_OPS_ID_HEX], year[8];
+    sh_ops_today (n.r, today);
+    s_day_plus (tomorrow, today, 1);
+    s_day_plus (after, today, 2);
+    s_day_plus (next_year, today, 365);
+    snprintf (year, sizeof year, "%.4s", today);
+
+    //  a courtyard of 12 households (44 % have fewer than 15): 20 residents per household at most
+    sh_ops_courtyard_t c = { .code = S_YARD, .name = "张家院子", .households = 12, .residents = 500,
+                             .elderly = SH_OPS_UNSET };
+    S_REFUSE (n.r, sh_ops_courtyard_add (n.r, &c, msg_), SH_EINVAL, "residents 500", "20 per household",
+              "at most 240");
+    c.residents = 40;
+    S_ACCEPT (n.r, sh_ops_courtyard_add (n.r, &c, msg_), 1);
+    sh_ops_courtyard_t c2 = { .code = S_YARD2, .name = "李家湾", .households = 12, .residents = 240,
+                              .elderly = SH_OPS_UNSET };
+    S_ACCEPT (n.r, sh_ops_courtyard_add (n.r, &c2, msg_), 1);
+
+    //  persons: a birth year of 2030, a phone number abc
+    sh_ops_person_t ps = { .name = "张大爷", .courtyard = S_YARD, .birth_year = 2030 };
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &ps, p, msg_), SH_EINVAL, "birth year 2030", "not yet born", year);
+    ps.birth_year = atoi (year) + 1;
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &ps, p, msg_), SH_EINVAL, "not yet born");
+    ps.birth_year = 1899;
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &ps, p, msg_), SH_EINVAL, "birth year 1899", "before 1900");
+    ps.birth_year = atoi (year);
+    ps.phone = "abc";
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &ps, p, msg_), SH_EINVAL, "phone number 'abc'", "not well-formed");
+    ps.phone = "123";
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &ps, p, msg_), SH_EINVAL, "phone number '123'", "7 to 15 digits");
+    static const char *const phones[] = { "13800138000", "023-12345678", "+86 138 0013 8000" };
+    for (size_t i = 0; i < 3; i++) {
+        ps.phone = phones[i];
+        S_ACCEPT (n.r, sh_ops_person_add (n.r, &ps, p, msg_), 1);
+    }
+
+    //  roles: appointed at most a day ahead; dismissed not before the appointment
+    S_REFUSE (n.r, sh_ops_role_assign (n.r, p, "courtyard_head", NULL, after, msg_), SH_EINVAL,
+              "the appointment date", after, "at most 1 day ahead");
+    S_ACCEPT (n.r, sh_ops_role_assign (n.r, p, "courtyard_head", NULL, "2024-05-01", msg_), 1);
+    S_REFUSE (n.r, sh_ops_role_dismiss (n.r, p, "courtyard_head", NULL, "2024-04-30", msg_), SH_ERULE,
+              "the dismissal date 2024-04-30 is before the appointment (2024-05-01)");
+    S_REFUSE (n.r, sh_ops_role_dismiss (n.r, p, "courtyard_head", NULL, after, msg_), SH_EINVAL,
+              "the dismissal date", "at most 1 day ahead");
+    S_ACCEPT (n.r, sh_ops_role_dismiss (n.r, p, "courtyard_head", NULL, "2024-05-01", msg_), 1);
+
+    //  meetings: a year ahead, today + 2 refused; today + 1 accepted
+    sh_ops_meeting_t mt = { .courtyard = S_YARD, .kind = "party-masses-day", .date = next_year,
+                            .attendance = SH_OPS_UNSET, .invited = SH_OPS_UNSET };
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_EINVAL, "the meeting date", next_year,
+              "days after today", today);
+    mt.date = after;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_EINVAL, "is 2 days after today");
+    mt.date = tomorrow;
+    S_ACCEPT (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), 1);
+    mt.date = NULL;
+    S_ACCEPT (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), 1);
+    //  attendance: 500 in a courtyard of 12 households; residents + invited is the most
+    mt.attendance = 500;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_ERULE, "attendance 500", "40 residents",
+              "0 invited", "at most 40");
+    mt.attendance = 45;
+    mt.invited = 5;
+    S_ACCEPT (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), 1);
+    mt.attendance = 46;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_ERULE, "attendance 46", "5 invited",
+              "at most 45");
+    mt.invited = 201;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_EINVAL, "invited", "0 to 200", "201");
+    mt.invited = -1;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), SH_EINVAL, "invited", "-1");
+    mt.invited = SH_OPS_UNSET;
+    //  residents not on record: households x 6
+    sh_ops_courtyard_t c3 = { .code = "500115001001003", .name = "王家坝", .households = 12,
+                              .residents = SH_OPS_UNSET, .elderly = SH_OPS_UNSET };
+    S_ACCEPT (n.r, sh_ops_courtyard_add (n.r, &c3, msg_), 1);
+    sh_ops_meeting_t m3 = { .courtyard = c3.code, .kind = "deliberation", .attendance = 72,
+                            .invited = SH_OPS_UNSET };
+    S_ACCEPT (n.r, sh_ops_meeting_record (n.r, &m3, id, msg_), 1);
+    m3.attendance = 73;
+    S_REFUSE (n.r, sh_ops_meeting_record (n.r, &m3, id, msg_), SH_ERULE, "12 households x 6", "at most 72");
+
+    //  matters: events not before the opening, not after tomorrow
+    S_REFUSE (n.r, sh_ops_matter_open (n.r, S_YARD, "environment", "清理排水沟", NULL, after, m, msg_),
+              SH_EINVAL, "the opening date", after);
+    S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "environment", "清理排水沟", NULL, "2024-03-01", m, msg_), 1);
+    S_REFUSE (n.r, sh_ops_matter_step (n.r, m, "handle", NULL, "2024-02-29", msg_), SH_ERULE,
+              "the step date 2024-02-29 is before the matter was opened (2024-03-01)");
+    S_REFUSE (n.r, sh_ops_matter_escalate (n.r, m, "small", NULL, "2023-12-31", msg_), SH_ERULE,
+              "the escalation date 2023-12-31");
+    S_REFUSE (n.r, sh_ops_matter_step (n.r, m, "handle", NULL, after, msg_), SH_EINVAL, "the step date", after);
+    S_ACCEPT (n.r, sh_ops_matter_step (n.r, m, "handle", NULL, "2024-03-01", msg_), 1);
+    S_ACCEPT (n.r, sh_ops_matter_step (n.r, m, "feedback", NULL, tomorrow, msg_), 1);
+    S_REFUSE (n.r, sh_ops_matter_close (n.r, m, 4, NULL, "2024-01-01", msg_), SH_ERULE, "the closing date");
+    //  an unknown matter is named as before
+    S_REFUSE (n.r, sh_ops_matter_step (n.r, "00000000000000000000000000000000", "handle", NULL, NULL, msg_),
+              SH_ENOTFOUND, "unknown matter");
+    //  a mediation tied to the matter: not before its opening
+    sh_ops_mediation_t md = { .courtyard = S_YARD, .level = "courtyard", .kind = "neighbour",
+                              .outcome = "resolved", .date = "2024-02-01", .parties = 2, .matter_hex = m };
+    S_REFUSE (n.r, sh_ops_mediation_record (n.r, &md, id, msg_), SH_ERULE,
+              "the mediation date 2024-02-01 is before the matter was opened (2024-03-01)");
+    md.date = after;
+    S_REFUSE (n.r, sh_ops_mediation_record (n.r, &md, id, msg_), SH_EINVAL, "the mediation date", after);
+    md.date = "2024-03-01";
+    S_ACCEPT (n.r, sh_ops_mediation_record (n.r, &md, id, msg_), 1);
+
+    //  points: the future rule only
+    S_REFUSE (n.r, sh_ops_points (n.r, p, false, "points", 5, NULL, after, msg_), SH_EINVAL, "the points date");
+    S_ACCEPT (n.r, sh_ops_points (n.r, p, false, "points", 5, NULL, tomorrow, msg_), 1);
+    S_ACCEPT (n.r, sh_ops_points (n.r, p, false, "points", 5, NULL, "1990-01-01", msg_), 1);
+
+    //  the CSV import names line and column, and imports nothing
+    const char *const *w[] = { S_W ("line 3", "column 4", "(residents)", "residents 500", "20 per household") };
+    s_import_bad (&n, "code,name,households,residents\n"
+                      "500115001001004,好院,12,40\n"
+                      "500115001001005,坏院,12,500\n", SH_EINVAL, w, 1);
+
+    //  the node's clock sets today (SHOUHE_FAULT_CLOCK_MS): a year ahead, next year's date is tomorrow's
+    sh_replica_set_clock_offset (n.r, 364LL * 86400000);
+    mt.date = next_year;
+    mt.attendance = SH_OPS_UNSET;
+    S_ACCEPT (n.r, sh_ops_meeting_record (n.r, &mt, id, msg_), 1);
+
+    s_node_close (&n);
+}
+
 //  A town node leads only the matters escalated to big (大事镇街督办).
 static void
 test_town_node (void)
@@ -1080,6 +1232,7 @@ static const sh_test_case_t tests[] = {
     { "import", test_import },
     { "two replicas", test_two_replicas },
     { "town node", test_town_node },
+    { "plausibility", test_plausibility },
     { NULL, NULL }
 };
 

@@ -467,11 +467,60 @@ test_days (void)
     SH_CHECK (sh_report_days ("2024-06-01x") == -1);
 }
 
+//  A report as of a date (today) counts only what happened on or before
+//  it: matters opened, escalations, closings, meetings, mediations and
+//  ledger entries dated later are left out; courtyards and evaluations are
+//  kept (issue 12).
+static void
+test_as_of (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, dir, S_VILLAGE));
+    s_fill (r);
+    json_t *j;
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-06-04", &j));
+    SH_CHECK (!strcmp (json_string_value (json_object_get (j, "today")), "2024-06-04"));
+    SH_CHECK (s_int (j, "courtyards") == 2 && s_int (j, "households") == 30 && s_int (j, "persons") == 1);
+    //  m4 (opened 2024-06-10) is not counted; m1 and m2 closed on 06-05 and 06-11: open as of 06-04
+    SH_CHECK (s_int (j, "matters") == 4 && s_int (j, "matters_closed") == 0 && s_int (j, "matters_open") == 4);
+    SH_CHECK (s_int (j, "by_tier.micro.closed") == 0 && s_int (j, "by_category.economy.matters") == 0);
+    SH_CHECK (json_is_null (json_object_get (json_object_get (j, "median_days_to_close"), "micro")));
+    SH_CHECK (s_int (j, "escalations") == 2 && !json_object_get (json_object_get (j, "escalations_per_month"),
+                                                                   "2024-06"));
+    SH_CHECK (s_int (j, "meetings") == 4 && s_int (j, "mediations") == 1);
+    SH_CHECK (s_int (j, "mediations_by_level.village.referred") == 0);
+    //  the overdue rule counts from the as-of date too: m3 is 34 days old
+    SH_CHECK (json_array_size (json_object_get (j, "overdue_big")) == 1);
+    SH_CHECK (s_int (json_array_get (json_object_get (j, "overdue_big"), 0), "days") == 34);
+    json_decref (j);
+    //  on the day itself it counts
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-06-10", &j));
+    SH_CHECK (s_int (j, "matters") == 5 && s_int (j, "matters_closed") == 1 && s_int (j, "escalations") == 3);
+    SH_CHECK (s_int (j, "mediations") == 2);
+    json_decref (j);
+    //  ledger entries too: as of 2024-05-01 the redemption and the minutes are yet to come
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-05-01", &j));
+    SH_CHECK (s_int (j, "points_earned") == 100 && s_int (j, "points_redeemed") == 0);
+    SH_CHECK (s_int (j, "points.balance") == 100 && s_int (j, "minutes.earned") == 0);
+    json_decref (j);
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-05-03", &j));
+    SH_CHECK (s_int (j, "points_balance") == 70 && s_int (j, "minutes.earned") == 90);
+    json_decref (j);
+    //  since and as of together: a window
+    SH_PASS (sh_report_build (sh_replica_store (r), "", "2024-05-10", "2024-06-04", &j));
+    SH_CHECK (s_int (j, "matters") == 3 && s_int (j, "meetings") == 2 && s_int (j, "mediations") == 0);
+    json_decref (j);
+    sh_replica_close (&r);
+    sh_test_rmdir (dir);
+}
+
 static const sh_test_case_t tests[] = {
     { "days", test_days },
     { "report", test_report },
     { "escalations", test_escalations },
     { "movers", test_movers },
+    { "as of", test_as_of },
     { NULL, NULL }
 };
 

@@ -3,20 +3,26 @@
     their logs after concurrent writes, then each view with its members
     (in the order docs/protocol.md section 12 gives), its filters, its
     unknown ids, and the conflicts the views expose (a refused escalation,
-    an overdrawn balance, two courtyard heads).
+    an overdrawn balance, two courtyard heads) and the implausible records
+    another writer sent (issue 12).
 */
 #include "sh_test.h"
 #include "sh_test_sync.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sh_changelog.h"
+#include "sh_crypto.h"
+#include "sh_domain.h"
+#include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_store.h"
 #include "sh_view.h"
+#include "shouhe/v1/domain.pb-c.h"
 
 #define S_VILLAGE "500115001001"
 #define S_Y1 "500115001001001"
@@ -470,6 +476,140 @@ test_conflicts (void)
     s_fx_fini (&fx);
 }
 
+//  b writes one change the way an older or a careless writer could: body
+//  straight to sh_replica_write, no checks of sh_ops.
+static void
+s_raw (sh_replica_t *b, sh_kind_t kind, const uint8_t *id, size_t id_len, sh_op_t op, const ProtobufCMessage *m)
+{
+    uint8_t body[1024];
+    size_t len = protobuf_c_message_pack (m, body);
+    SH_CHECK (len < sizeof body);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (b, &txn));
+    SH_PASS (sh_replica_write (b, txn, S_Y1, kind, id, id_len, op, body, len, NULL));
+    SH_PASS (sh_store_commit (&txn));
+}
+
+//  The implausible entry of conflicts list j about field of record: its
+//  members in order, its value, and a reason naming every word.
+static json_t *
+s_implausible (json_t *j, const char *record, const char *field, const char *value, const char *reason)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach (j, i, c)
+        if (!strcmp (s_str (c, "kind"), "implausible") && !strcmp (s_str (c, "record"), record)
+        &&  !strcmp (s_str (c, "field"), field)) {
+            s_keys_are (c, "kind,record,region,entity,field,value,hlc,reason");
+            SH_CHECK (!strcmp (s_str (c, "region"), S_Y1) && !strcmp (s_str (c, "value"), value));
+            SH_CHECK (s_int (c, "hlc") > 0);
+            if (!strstr (s_str (c, "reason"), reason)) {
+                fprintf (stderr, "reason '%s' does not say '%s'\n", s_str (c, "reason"), reason);
+                SH_CHECK (0);
+            }
+            return c;
+        }
+    fprintf (stderr, "no implausible %s.%s in %s\n", record, field, json_dumps (j, 0));
+    SH_CHECK (0);
+    return NULL;
+}
+
+//  Records from another writer that break a plausibility rule are merged
+//  and kept (both replicas hold the same state) and listed by the
+//  conflicts view as "implausible" warnings after the conflicts.
+static void
+test_implausible (void)
+{
+    s_fx_t fx;
+    s_fx_init (&fx);
+    json_t *j;
+    //  b writes, unchecked: a person born in 2030 with the phone number abc, a
+    //  meeting two years ahead with 500 attendees (Y1 has 52 residents), a step
+    //  dated before its matter was opened, points dated two years ahead
+    char ahead[24], year[8];
+    sh_ops_today (fx.b, ahead);
+    snprintf (year, sizeof year, "%.4s", ahead);
+    snprintf (ahead, sizeof ahead, "%d-01-01", atoi (year) + 2);
+    uint8_t pid[16], mid[16], matter[16], person[16];
+    sh_crypto_random (pid, sizeof pid);
+    sh_crypto_random (mid, sizeof mid);
+    SH_PASS (sh_crypto_unhex (matter, sizeof matter, fx.m1));
+    SH_PASS (sh_crypto_unhex (person, sizeof person, fx.p1));
+    Shouhe__V1__Person p = SHOUHE__V1__PERSON__INIT;
+    p.name = (char *) "未生";
+    p.courtyard = (char *) S_Y1;
+    p.has_birth_year = 1;
+    p.birth_year = 2030;
+    p.phone = (char *) "abc";
+    s_raw (fx.b, SH_KIND_PERSON, pid, sizeof pid, SH_OP_PUT, &p.base);
+    Shouhe__V1__Meeting mt = SHOUHE__V1__MEETING__INIT;
+    mt.courtyard = (char *) S_Y1;
+    mt.date = ahead;
+    mt.has_attendance = 1;
+    mt.attendance = 500;
+    s_raw (fx.b, SH_KIND_MEETING, mid, sizeof mid, SH_OP_PUT, &mt.base);
+    Shouhe__V1__MatterEvent e = SHOUHE__V1__MATTER_EVENT__INIT;
+    e.has_kind = 1;
+    e.kind = SHOUHE__V1__MATTER_EVENT_KIND__MATTER_EVENT_STEP;
+    e.has_step = 1;
+    e.step = SHOUHE__V1__STEP__STEP_HANDLE;
+    e.date = (char *) "2024-05-31";   //  m1 was opened on 2024-06-01
+    s_raw (fx.b, SH_KIND_MATTER_EVENT, matter, sizeof matter, SH_OP_EVENT, &e.base);
+    Shouhe__V1__LedgerEntry l = SHOUHE__V1__LEDGER_ENTRY__INIT;
+    l.has_kind = 1;
+    l.kind = SHOUHE__V1__LEDGER_KIND__LEDGER_EARN;
+    l.has_unit = 1;
+    l.unit = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
+    l.has_amount = 1;
+    l.amount = 5;
+    l.date = ahead;
+    l.courtyard = (char *) S_Y1;
+    s_raw (fx.b, SH_KIND_LEDGER, person, sizeof person, SH_OP_EVENT, &l.base);
+    //  merged and kept by a: same state as b's
+    SH_CHECK (sh_test_sync (fx.b, fx.a) == 4);
+    uint8_t da[SH_HASH_BYTES], db[SH_HASH_BYTES];
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx.store, false, &txn));
+    SH_PASS (sh_merge_digest (txn, NULL, da));
+    sh_store_abort (&txn);
+    SH_PASS (sh_store_begin (sh_replica_store (fx.b), false, &txn));
+    SH_PASS (sh_merge_digest (txn, NULL, db));
+    sh_store_abort (&txn);
+    SH_CHECK (memcmp (da, db, sizeof da) == 0);
+
+    for (int k = 0; k < 2; k++) {
+        SH_PASS (sh_view_conflicts (k ? sh_replica_store (fx.b) : fx.store, "", &j));
+        //  the four conflicts first (the three of the fixture, and the step
+        //  on m1 comes after its closing), then six warnings
+        SH_CHECK (json_array_size (j) == 10);
+        for (size_t i = 0; i < 4; i++)
+            SH_CHECK (strcmp (s_str (json_array_get (j, i), "kind"), "implausible") != 0);
+        json_t *c = s_implausible (j, "person", "birth_year", "2030", "birth year 2030 is not plausible");
+        char hex[33];
+        sh_crypto_hex (hex, pid, sizeof pid);
+        SH_CHECK (!strcmp (s_str (c, "entity"), hex));
+        s_implausible (j, "person", "phone", "abc", "the phone number 'abc' is not well-formed");
+        c = s_implausible (j, "meeting", "date", ahead, "days after the day it was written at UTC+14");
+        sh_crypto_hex (hex, mid, sizeof mid);
+        SH_CHECK (!strcmp (s_str (c, "entity"), hex));
+        s_implausible (j, "meeting", "attendance", "500", "52 residents plus 0 invited");
+        c = s_implausible (j, "matter_event", "date", "2024-05-31",
+                           "the event date 2024-05-31 is before the matter was opened (2024-06-01)");
+        SH_CHECK (!strcmp (s_str (c, "entity"), fx.m1));
+        s_implausible (j, "ledger", "date", ahead, "the points date");
+        json_decref (j);
+    }
+    //  a prefix outside Y1 has none of them
+    SH_PASS (sh_view_conflicts (fx.store, S_Y2, &j));
+    SH_CHECK (json_array_size (j) == 1);
+    json_decref (j);
+    //  the matter keeps the step among its events (merge is not judged)
+    SH_PASS (sh_view_matter (fx.store, fx.m1, &j));
+    SH_CHECK (json_array_size (json_object_get (j, "events")) == 4);
+    json_decref (j);
+    s_fx_fini (&fx);
+}
+
 static void
 test_log (void)
 {
@@ -521,6 +661,7 @@ static const sh_test_case_t tests[] = {
     { "balances", test_balances },
     { "hexagon", test_hexagon },
     { "conflicts", test_conflicts },
+    { "implausible", test_implausible },
     { "log", test_log },
     { NULL, NULL }
 };
