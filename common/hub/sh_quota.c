@@ -125,6 +125,24 @@ sh_quota_add (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t 
     return s_put (txn, key, &q);
 }
 
+sh_err
+sh_quota_add_held (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t bytes)
+{
+    const uint8_t *v;
+    size_t len;
+    sh_err rc = sh_store_get (txn, SH_DB_QUOTAS, key, SH_PUBKEY_BYTES, &v, &len);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc == SH_OK && (len != SH_QUOTA_VALUE_BYTES || v[0] != S_VERSION))
+        rc = SH_ECORRUPT;
+    if (rc)
+        return rc;
+    uint8_t nv[SH_QUOTA_VALUE_BYTES];
+    memcpy (nv, v, sizeof nv);
+    sh_store_put_be64 (nv + 29, sh_store_get_be64 (v + 29) + bytes);
+    return sh_store_put (txn, SH_DB_QUOTAS, key, SH_PUBKEY_BYTES, nv, sizeof nv);
+}
+
 /* --------------------------------------------------------------------------
  * The decision
  * -------------------------------------------------------------------------- */

@@ -84,6 +84,12 @@ SH_NODISCARD sh_err sh_quota_set_limits (sh_store_txn_t *txn, const uint8_t key[
 SH_NODISCARD sh_err sh_quota_add (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t now_ms,
                                   uint64_t changes, uint64_t bytes);
 
+//  Count bytes more of key's changes held, leaving today's count alone: the
+//  changes a recovery (sh_recovery) takes back, which were counted when
+//  first pushed and are exempt from the limits. Nothing when key has no
+//  record (its bytes are counted from the log when it is first read).
+SH_NODISCARD sh_err sh_quota_add_held (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t bytes);
+
 //  Would q (as read at now_ms) take changes more new changes of bytes
 //  more bytes? SH_QUOTA_OK, or the limit met with why (SH_QUOTA_WHY_MAX+1
 //  bytes at most, NUL-terminated) saying the limit, the usage and when it

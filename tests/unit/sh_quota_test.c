@@ -161,6 +161,10 @@ test_record (void)
 
     sh_store_txn_t *txn;
     SH_PASS (sh_store_begin (fx.store, true, &txn));
+    //  recovery's bytes on a key without a record: none is made
+    SH_PASS (sh_quota_add_held (txn, k, 300));
+    SH_FAIL (sh_store_get (txn, SH_DB_QUOTAS, k, SH_PUBKEY_BYTES, &(const uint8_t *) { NULL }, &(size_t) { 0 }),
+             SH_ENOTFOUND);
     SH_PASS (sh_quota_add (txn, k, S_NOON_MS, 5, 1500));
     SH_PASS (sh_quota_add (txn, k, S_NOON_MS + 3600000, 2, 600));
     sh_quota_limits_t l = { 10, 4096 };
@@ -184,6 +188,12 @@ test_record (void)
     //  the last ms of the day is still the same day
     q = s_get (&fx, S_NOON_MS + SH_QUOTA_DAY_MS / 2 - 1);
     SH_CHECK (q.changes_today == 7);
+    //  recovery's bytes: held again, today's count and its day untouched
+    SH_PASS (sh_store_begin (fx.store, true, &txn));
+    SH_PASS (sh_quota_add_held (txn, k, 300));
+    SH_PASS (sh_store_commit (&txn));
+    q = s_get (&fx, S_NOON_MS);
+    SH_CHECK (q.changes_today == 7 && q.bytes_held == 2400 && q.limits.bytes == 4096);
 
     //  a record of another layout
     SH_PASS (sh_store_begin (fx.store, true, &txn));
