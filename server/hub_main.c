@@ -698,6 +698,17 @@ s_serve (const s_args_t *a)
         sh_store_close (&store);
         return SH_EXIT_STORE;
     }
+    //  quota records for the keys of a store from before quotas: counted once, here
+    sh_store_txn_t *txn;
+    uint64_t made = 0;
+    sh_err qr = sh_store_begin (store, true, &txn);
+    if (qr == SH_OK)
+        qr = sh_quota_fill (txn, sh_sys_wall_ms (), &made);
+    if (qr == SH_OK && made > 0)
+        qr = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (qr)     //  not fatal: the records are made as the keys push
+        fprintf (stderr, "shouhe-hub: cannot count the nodes' quota usage: %s\n", sh_strerror (qr));
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "sh_changelog.h"
+#include "sh_registry.h"
 
 #define S_VERSION 1
 #define S_LIMIT_MAX ((uint64_t) 1 << 50)
@@ -108,6 +109,59 @@ sh_quota_set_limits (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES],
         return rc;
     q.limits = *limits;
     return s_put (txn, key, &q);
+}
+
+typedef struct {
+    sh_store_txn_t *txn;                  //  where to look
+    uint8_t (*keys)[SH_PUBKEY_BYTES];     //  node keys without a record (owned)
+    size_t n, cap;                        //  how many, room for
+    sh_err rc;                            //  the first failure
+} s_fill_t;
+
+//  sh_registry_fn: note a node key without a record.
+static int
+s_fill_one (const sh_registry_entry_t *e, void *arg)
+{
+    s_fill_t *f = arg;
+    const uint8_t *v;
+    size_t len;
+    if (e->role != SH_WIRE_ROLE_NODE)
+        return 0;
+    f->rc = sh_store_get (f->txn, SH_DB_QUOTAS, e->key, SH_PUBKEY_BYTES, &v, &len);
+    if (f->rc != SH_ENOTFOUND)
+        return f->rc != SH_OK;
+    f->rc = SH_OK;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? 2 * f->cap : 64;
+        void *k = realloc (f->keys, cap * sizeof *f->keys);
+        if (!k) {
+            f->rc = SH_ENOMEM;
+            return 1;
+        }
+        f->keys = k;
+        f->cap = cap;
+    }
+    memcpy (f->keys[f->n++], e->key, SH_PUBKEY_BYTES);
+    return 0;
+}
+
+sh_err
+sh_quota_fill (sh_store_txn_t *txn, uint64_t now_ms, uint64_t *made)
+{
+    s_fill_t f = { .txn = txn };
+    sh_err rc = sh_registry_each (txn, s_fill_one, &f);
+    if (rc == SH_OK)
+        rc = f.rc;
+    for (size_t i = 0; i < f.n && rc == SH_OK; i++) {
+        sh_quota_t q;
+        rc = sh_quota_get (txn, f.keys[i], now_ms, &q);
+        if (rc == SH_OK)
+            rc = s_put (txn, f.keys[i], &q);
+    }
+    if (made)
+        *made = rc == SH_OK ? f.n : 0;
+    free (f.keys);
+    return rc;
 }
 
 sh_err

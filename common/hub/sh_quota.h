@@ -77,6 +77,12 @@ SH_NODISCARD sh_err sh_quota_get (sh_store_txn_t *txn, const uint8_t key[SH_PUBK
 SH_NODISCARD sh_err sh_quota_set_limits (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES],
                                          const sh_quota_limits_t *limits, uint64_t now_ms);
 
+//  Give every enrolled node key without a record one (write transaction):
+//  the defaults, its bytes counted from the log -- once, for a store from
+//  before quotas, so that no Push has to count them (shouhe-hub serve
+//  calls it before it listens). *made (may be NULL): how many.
+SH_NODISCARD sh_err sh_quota_fill (sh_store_txn_t *txn, uint64_t now_ms, uint64_t *made);
+
 //  Count changes new changes, of bytes bytes in all, taken from key at
 //  now_ms: to today's count and to the bytes held (write transaction: the
 //  one that stores them, so that nothing is counted twice or lost).

@@ -346,6 +346,22 @@ test_push_bytes (void)
     sh_quota_t q = s_get (&fx, now);
     SH_CHECK (q.bytes_held == s_bytes (&fx, 1, 10) && q.changes_today == 0);
     SH_CHECK (q.limits.bytes == SH_QUOTA_DEFAULT_BYTES);
+    //  serve makes the record once (an auditor gets none); then nothing to make
+    sh_key_t *aud = sh_test_key (9);
+    uint64_t made = 9;
+    const uint8_t *v;
+    size_t vl;
+    SH_PASS (sh_store_begin (fx.store, true, &txn));
+    SH_PASS (sh_registry_enroll (txn, sh_key_public (aud), S_VILLAGE, SH_WIRE_ROLE_AUDITOR, NULL, 1));
+    SH_PASS (sh_quota_fill (txn, now, &made));
+    SH_CHECK (made == 1);
+    SH_PASS (sh_store_get (txn, SH_DB_QUOTAS, sh_key_public (fx.key), SH_PUBKEY_BYTES, &v, &vl));
+    SH_CHECK (vl == 37 && sh_store_get_be64 (v + 29) == s_bytes (&fx, 1, 10));
+    SH_FAIL (sh_store_get (txn, SH_DB_QUOTAS, sh_key_public (aud), SH_PUBKEY_BYTES, &v, &vl), SH_ENOTFOUND);
+    SH_PASS (sh_quota_fill (txn, now, &made));
+    SH_CHECK (made == 0);
+    SH_PASS (sh_store_commit (&txn));
+    sh_key_destroy (&aud);
     //  room for five more changes' bytes (and a little), not six
     s_set (&fx, 0, s_bytes (&fx, 1, 15) + 10);
     SH_CHECK (s_get (&fx, now).bytes_held == s_bytes (&fx, 1, 10));
