@@ -391,6 +391,7 @@ static int s_unblock (const s_args_t *a) { return s_registry_write (a, s_do_unbl
 typedef struct {
     sh_store_txn_t *txn;
     json_t *out;
+    sh_err rc;                //  a quota that cannot be read stops the walk
 } s_nodes_t;
 
 static int
@@ -409,7 +410,8 @@ s_node_entry (const sh_registry_entry_t *e, void *arg)
         "revoked_ms", (json_int_t) e->revoked_ms, "blocked", e->blocked,
         "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head);
     json_array_append_new (n->out, node);
-    return hub_quota_json (n->txn, e->key, node) == SH_OK ? 0 : -1;
+    n->rc = hub_quota_json (n->txn, e->key, node);
+    return n->rc != SH_OK;
 }
 
 static int
@@ -423,6 +425,8 @@ s_nodes (const s_args_t *a)
     sh_err rc = sh_store_begin (store, false, &n.txn);
     if (rc == SH_OK)
         rc = sh_registry_each (n.txn, s_node_entry, &n);
+    if (rc == SH_OK)
+        rc = n.rc;
     sh_store_abort (&n.txn);
     sh_store_close (&store);
     if (rc) {
