@@ -255,25 +255,17 @@ s_unknown_command (int argc, char **argv)
              argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
 }
 
-#define S_FAULT_CLOCK_MAX (100LL * 366 * 86400000LL)   //  +-100 years
-
 //  SHOUHE_FAULT_CLOCK_MS (test-only): a signed offset in ms added to the
 //  node's wall clock, as a clock set wrong would be. false, after saying
 //  why, when it is not a whole number within 100 years.
 static bool
 s_clock_fault (long long *ms)
 {
-    const char *v = getenv ("SHOUHE_FAULT_CLOCK_MS");
-    *ms = 0;
-    if (!v || !*v)
-        return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll (v, &end, 10);
-    if (errno || *end || (*v != '-' && *v != '+' && (*v < '0' || *v > '9'))
-    ||  n > S_FAULT_CLOCK_MAX || n < -S_FAULT_CLOCK_MAX) {
+    int64_t n;
+    if (sh_fault_offset_from_env ("SHOUHE_FAULT_CLOCK_MS", &n) != SH_OK) {
         fprintf (stderr, "shouhe-node: SHOUHE_FAULT_CLOCK_MS must be a whole number of milliseconds "
-                 "(added to the wall clock, at most 100 years either way), not '%s'\n", v);
+                 "(added to the wall clock, at most 100 years either way), not '%s'\n",
+                 getenv ("SHOUHE_FAULT_CLOCK_MS"));
         return false;
     }
     *ms = n;

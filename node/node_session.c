@@ -44,13 +44,9 @@ s_push (node_session_t *self)
     sh_wire_bytes_t *ch = calloc (max, sizeof *ch);
     size_t n = 0, bytes = 64;
     for (uint64_t seq = self->sent + 1; ch && seq <= self->my_head && n < max; seq++) {
-        uint64_t index;
         const uint8_t *b;
         size_t len;
-        rc = sh_changelog_find (txn, self->me, seq, &index, NULL);
-        if (rc == SH_OK)
-            rc = sh_changelog_get (txn, index, &b, &len);
-        if (rc)
+        if ((rc = sh_changelog_get_seq (txn, self->me, seq, &b, &len)) != SH_OK)
             break;
         if (n > 0 && bytes + sh_wire_change_overhead (len) > limit)
             break;
@@ -516,6 +512,22 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             self->hello_at = node_session_now (self);
             self->hello_wait = 30000;
             return SH_EXIT_OK;
+        case SH_WIRE_ERR_QUOTA:
+            //  over this node's quota at the hub (13.20): nothing of the batch
+            //  was stored, and the batches after it chain on it. A new session
+            //  downloads what there is without pushing; then exit 7, or with
+            //  --watch push again after S_QUOTA_RETRY_MS
+            if (!self->quota_said) {
+                fprintf (stderr, "shouhe-node: the hub refused this node's changes (ERR_QUOTA): %s\n",
+                         m->u.error.message);
+                fprintf (stderr, self->opt.watch ? "shouhe-node: downloads go on; pushing again in %d min\n"
+                         : "shouhe-node: downloads go on; then sync again later (exit 7)\n", S_QUOTA_RETRY_MS / 60000);
+            }
+            self->quota_said = true;
+            self->quota_stop = true;
+            self->quota_retry = node_session_now (self) + S_QUOTA_RETRY_MS;
+            node_session_hello (self);
+            return SH_EXIT_OK;
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
             fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
@@ -635,7 +647,9 @@ s_work (node_session_t *self)
         s_liveness (self, now);
         return SH_EXIT_OK;
     }
-    while (self->n_inflight < (int) self->credit && self->sent < self->my_head) {
+    if (self->quota_stop && self->opt.watch && now >= self->quota_retry)
+        self->quota_stop = false;       //  try again: the day may have turned, or the limit risen
+    while (!self->quota_stop && self->n_inflight < (int) self->credit && self->sent < self->my_head) {
         uint64_t before = self->sent;
         if ((ex = s_push (self)))
             return ex;
@@ -650,12 +664,16 @@ s_work (node_session_t *self)
     if (pm.type == SH_WIRE_PROVE && node_session_send (self, &pm))
         node_proof_sent (&self->prove, self->msgs_sent);
     bool proven = node_proof_done (&self->prove);
-    bool caught_up = self->n_inflight == 0 && self->hub_head == self->my_head && self->down_done
-                  && !self->pulling && proven;
+    bool caught_up = self->n_inflight == 0 && (self->hub_head == self->my_head || self->quota_stop)
+                  && self->down_done && !self->pulling && proven;
     if (caught_up) {
         if (!self->opt.watch) {
             self->finished = true;
-            return SH_EXIT_OK;
+            if (!self->quota_stop)
+                return SH_EXIT_OK;
+            fprintf (stderr, "shouhe-node: downloads done; %" PRIu64 " of this node's changes wait for its "
+                     "quota at the hub\n", self->my_head - self->hub_head);
+            return SH_EXIT_RETRY;
         }
         //  watch: look for local writes and ask the hub for news now and then
         if (now >= self->next_pull) {
@@ -676,7 +694,8 @@ static int
 s_deadline (node_session_t *self)
 {
     int64_t now = node_session_now (self);
-    bool idle = self->welcomed && self->n_inflight == 0 && self->sent == self->my_head && self->down_done
+    bool idle = self->welcomed && self->n_inflight == 0 && (self->sent == self->my_head || self->quota_stop)
+             && self->down_done
              && node_proof_done (&self->prove) && !self->restoring;
     if (idle || self->hub_full)     //  waiting for room at the hub is no lost link
         self->last_progress = now;

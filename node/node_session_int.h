@@ -25,6 +25,7 @@
 #define S_DEAD_MS 20000             //  no answer this long: the session is dead
 #define S_WATCH_PULL_MS 3000        //  in --watch, ask for news this often
 #define S_MAX_INFLIGHT 16
+#define S_QUOTA_RETRY_MS 600000     //  --watch: push again this long after ERR_QUOTA
 //  Batch sizes adapt to the link (AIMD): a ZeroMQ message is all or nothing,
 //  so on a link that drops every few tens of KB a large batch never arrives.
 //  They double after each success and shrink to a quarter when a session
@@ -69,6 +70,10 @@ struct node_session_t {
     size_t push_bytes;              //  current target size of a Push
     uint32_t pull_max;              //  current Pull max
     int64_t last_progress;          //  last Ack or applied Batch (for the deadline)
+    bool quota_stop;                //  the hub refused a Push over this node's quota (13.20):
+                                    //  no more pushes; downloads go on, then exit 7
+    bool quota_said;                //  the refusal was printed (once a run)
+    int64_t quota_retry;            //  --watch: when to push again
     //  download
     uint64_t since;                 //  download cursor (meta hub.since)
     bool pulling;                   //  a Pull is outstanding

@@ -194,8 +194,8 @@ node_sync (node_args_t *a)
         s.start = sh_sys_mono_ms ();
         ex = s_run (&s);
         s_progress (&s, true);
-        if (ex == SH_EXIT_OK)
-            s_summary (&s);
+        if (ex == SH_EXIT_OK || (ex == SH_EXIT_RETRY && node_session_done (s.session)))
+            s_summary (&s);     //  exit 7 after a quota refusal: what was done
     }
     sh_link_destroy (&s.link);
     node_session_destroy (&s.session);

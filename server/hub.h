@@ -29,6 +29,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "sh_hubid.h"
 #include "sh_key.h"
 #include "sh_log.h"
@@ -42,6 +44,10 @@ typedef struct {
     bool verbose;             //  log every session event
     bool quiet;               //  log nothing from the handlers (fuzzing)
     unsigned fail_send;       //  fault point (tests): the reply that counts it to 0 is dropped
+    int64_t reserve_bytes;    //  store room kept free: pushes are refused below it (13.20);
+                              //  < 0: sh_quota_reserve_default of the map; 0: none
+    int64_t quota_offset_ms;  //  test-only (SHOUHE_FAULT_QUOTA_CLOCK_MS): added to the
+                              //  wall clock when judging quotas
 } hub_config_t;
 
 #define HUB_KEY_FILE "hub.key"
@@ -69,5 +75,24 @@ int hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest);
 //  leaves and begin a new epoch signed as hub. Returns an exit code:
 //  SH_EXIT_REFUSED while leaves are missing and abandon is false.
 int hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon);
+
+//  Quotas (hub_quota.c; sh_quota, docs/protocol.md 13.20).
+//  A --quota-* value of the command line (bytes: with K/M/G/T): false,
+//  after saying why naming option and value, when it is not one.
+bool hub_quota_arg (const char *option, const char *value, bool bytes, uint64_t *out);
+
+//  shouhe-hub quota: set key's limits that are not NULL (both NULL: change
+//  nothing), then print its limits and usage. key_hex is key as given.
+//  Returns an exit code, having said why when it is not 0.
+int hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char *key_hex,
+               const uint64_t *changes, const uint64_t *bytes);
+
+//  Add key's quota and usage to obj (a node of `nodes --json`):
+//  quota_changes_per_day, quota_bytes, changes_today, bytes_held.
+SH_NODISCARD sh_err hub_quota_json (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], json_t *obj);
+
+//  The text table's cells for such a node: "today/limit" and
+//  "held/limit" in MiB ("-": no limit).
+void hub_quota_cell (const json_t *node, char *today, size_t today_len, char *held, size_t held_len);
 
 #endif

@@ -24,6 +24,7 @@
 #include "sh_hubproof.h"
 #include "sh_map.h"
 #include "sh_merkle.h"
+#include "sh_quota.h"
 #include "sh_recovery.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -42,6 +43,8 @@ typedef struct {
     uint64_t pushed, pulled;             //  changes stored / sent in this session
     uint64_t cp_size;                    //  size of the last checkpoint sent in this session
     bool full;                           //  a Push of this session was refused: the store is full
+    bool quota;                          //  a Push of this session was over the key's quota ...
+    char quota_why[SH_WIRE_MESSAGE_MAX + 1]; //  ... saying this
     char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
     size_t export_len;                   //  its size
 } s_session_t;
@@ -53,7 +56,8 @@ struct hub_handler_t {
     hub_reply_fn *reply;                 //  where answers go
     void *reply_arg;                     //  its argument
     sh_map_t *sessions;                  //  rid_hex -> s_session_t (owned)
-    int64_t full_logged_ms;              //  when "store is full" was last logged (sh_sys_mono_ms)
+    sh_map_t *logged;                    //  "<key hex>/<condition>" -> "": push refusals logged
+                                         //  once per node and condition (until it is acked again)
 };
 
 static void s_session_free (void **item);
@@ -75,7 +79,10 @@ hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t
     self->reply = reply;
     self->reply_arg = arg;
     self->sessions = sh_map_new (s_session_free);
-    if (!self->sessions) {
+    self->logged = sh_map_new (NULL);
+    if (!self->sessions || !self->logged) {
+        sh_map_destroy (&self->sessions);
+        sh_map_destroy (&self->logged);
         free (self);
         return NULL;
     }
@@ -89,6 +96,7 @@ hub_handler_destroy (hub_handler_t **self_p)
     if (*self_p) {
         hub_handler_t *self = *self_p;
         sh_map_destroy (&self->sessions);
+        sh_map_destroy (&self->logged);
         free (self);
         *self_p = NULL;
     }
@@ -198,6 +206,7 @@ s_session_open (hub_handler_t *self, const char *rid_hex, const uint8_t key[SH_P
     memcpy (s->key, key, SH_PUBKEY_BYTES);
     snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
     s->full = false;
+    s->quota = false;
     return s;
 }
 
@@ -338,41 +347,100 @@ s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s
     return true;
 }
 
-//  Does the store have room for this push and the checkpoint after it? A
-//  store filled to the brim could take a batch and then fail to sign its
-//  checkpoint, leaving changes acknowledged without a receipt; so a push
-//  is refused (nothing stored, ERR_STORE_FULL naming the cause) while less
-//  than four times its size plus S_HEADROOM_BYTES is free. Downloads go on.
-#define S_HEADROOM_BYTES ((size_t) 1 << 20)
-#define S_FULL_LOG_MS 60000              //  "store is full" is logged once a minute at most
+//  Does the store have room for this push and the checkpoint after it,
+//  keeping its reserve (13.20)? A store filled to the brim could take a
+//  batch and then fail to sign its checkpoint, leaving changes
+//  acknowledged without a receipt, and could no longer write its own
+//  bookkeeping; so a push is refused (nothing stored, ERR_STORE_FULL
+//  naming the cause) while the map or the disk has less room than the
+//  reserve plus four times the push's size plus S_HEADROOM_BYTES (the
+//  disk only when there is a reserve: --reserve-mib 0 lets it fill).
+//  Downloads, proofs and recovery go on.
+#define S_HEADROOM_BYTES ((uint64_t) 1 << 20)
 
-//  Refuse a Push of session s because the store is full (13.8): fill r's
-//  ERR_STORE_FULL and its message (cause names what filled), log it at most
-//  once a minute, and refuse the session's later Pushes alike -- they chain
-//  on this batch, so judging them would only report a broken chain.
+//  Log a push refusal of s's key for condition cond once, until a push of
+//  that key is acknowledged again (s_forget_refusals).
 static void
-s_refuse_full (hub_handler_t *self, s_session_t *s, const char *cause, sh_wire_msg_t *r)
+s_log_refusal (hub_handler_t *self, const s_session_t *s, const char *cond, const char *message)
+{
+    char k[64];
+    snprintf (k, sizeof k, "%s/%s", s->key_hex, cond);
+    if (sh_map_get (self->logged, k) || sh_map_put (self->logged, k, (void *) "") != SH_OK)
+        return;
+    s_log (self, "error", "peer %s: push refused: %s", s->key_hex, message);
+}
+
+//  sh_map_purge_fn: a refusal logged for the key (hex prefix) in arg?
+static bool
+s_refusal_of (const char *key, void *item, void *arg)
+{
+    (void) item;
+    return strncmp (key, arg, strlen (arg)) == 0 && key[strlen (arg)] == '/';
+}
+
+static void
+s_forget_refusals (hub_handler_t *self, s_session_t *s)
+{
+    if (sh_map_size (self->logged) > 0)
+        sh_map_purge (self->logged, s_refusal_of, s->key_hex);
+}
+
+//  Refuse a Push of session s because the store is full (13.8, 13.20):
+//  fill r's ERR_STORE_FULL and its message (cause names what filled), log
+//  it once for the key and cond, and refuse the session's later Pushes
+//  alike -- they chain on this batch, so judging them would only report a
+//  broken chain.
+static void
+s_refuse_full (hub_handler_t *self, s_session_t *s, const char *cond, const char *cause, sh_wire_msg_t *r)
 {
     r->u.error.code = SH_WIRE_ERR_STORE_FULL;
     snprintf (r->u.error.message, sizeof r->u.error.message, "the hub's store is full (%s); nothing of this "
               "batch was stored; the operator must free space or restart the hub with a larger --map-mib", cause);
     s->full = true;
-    int64_t now = sh_sys_mono_ms ();
-    if (self->full_logged_ms == 0 || now - self->full_logged_ms >= S_FULL_LOG_MS) {
-        self->full_logged_ms = now;
-        s_log (self, "error", "peer %s: push refused: %s", s->key_hex, r->u.error.message);
-    }
+    s_log_refusal (self, s, cond, r->u.error.message);
+}
+
+//  A Push of session s was over its key's quota (13.20): log it once for
+//  the key and the limit (the changes limit: once each UTC day), and refuse
+//  the session's later Pushes alike (they chain on this batch).
+static void
+s_refuse_quota (hub_handler_t *self, s_session_t *s, const sh_hublog_result_t *res, uint64_t quota_ms)
+{
+    char cond[32];
+    snprintf (cond, sizeof cond, res->quota == SH_QUOTA_OVER_BYTES ? "bytes" : "changes-%" PRIu64,
+              (uint64_t) (quota_ms / SH_QUOTA_DAY_MS));
+    s->quota = true;
+    snprintf (s->quota_why, sizeof s->quota_why, "%s", res->message);
+    s_log_refusal (self, s, cond, res->message);
 }
 
 static bool
-s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_len)
+s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_len, const char **cond)
 {
-    size_t used = 0, map = 0, need = S_HEADROOM_BYTES;
+    size_t used = 0, map = 0;
+    uint64_t map_left = 0, disk_free = 0, need = S_HEADROOM_BYTES;
     for (size_t i = 0; i < m->u.push.n; i++)
-        need += 4 * m->u.push.changes[i].len;
-    if (sh_store_usage (self->store, &used, &map) != SH_OK || used + need <= map)
+        need += 4 * (uint64_t) m->u.push.changes[i].len;
+    if (sh_store_usage (self->store, &used, &map) != SH_OK
+    ||  sh_store_room (self->store, &map_left, &disk_free) != SH_OK)
         return true;            //  an unreadable figure: let the commit decide
-    snprintf (why, why_len, "its map: %zu of %zu MiB used", used >> 20, map >> 20);
+    int64_t rb = self->config->reserve_bytes;
+    uint64_t reserve = rb < 0 ? sh_quota_reserve_default (map) : (uint64_t) rb;
+    bool kib = reserve % ((uint64_t) 1 << 20) != 0;
+    if (map_left < reserve + need)
+        *cond = "map";
+    else
+    if (reserve > 0 && disk_free < reserve + need)
+        *cond = "disk";         //  no reserve: the disk is left to fill (ENOSPC, 13.8)
+    else
+        return true;
+    int n = snprintf (why, why_len, "it keeps a reserve of %" PRIu64 " %s; ", reserve >> (kib ? 10 : 20),
+                      kib ? "KiB" : "MiB");
+    if (n > 0 && (size_t) n < why_len && **cond == 'm')
+        snprintf (why + n, why_len - (size_t) n, "its map: %zu of %zu MiB used", used >> 20, map >> 20);
+    else
+    if (n > 0 && (size_t) n < why_len)
+        snprintf (why + n, why_len - (size_t) n, "its disk has %" PRIu64 " MiB free", disk_free >> 20);
     return false;
 }
 
@@ -427,6 +495,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.error.has_batch = true;
     r.u.error.batch = m->u.push.batch;
     char why[96];
+    const char *cond = "full";
     if (e.role != SH_WIRE_ROLE_NODE) {
         r.u.error.code = SH_WIRE_ERR_ROLE;
         snprintf (r.u.error.message, sizeof r.u.error.message, "an auditor key may not push changes");
@@ -449,25 +518,34 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     }
     else
     if (s->full) {
-        s_refuse_full (self, s, "an earlier batch of this session could not be stored", &r);
+        s_refuse_full (self, s, cond, "an earlier batch of this session could not be stored", &r);
     }
     else
-    if (!s_room_for (self, m, why, sizeof why)) {
-        s_refuse_full (self, s, why, &r);
+    if (s->quota) {             //  later batches chain on the refused one
+        r.u.error.code = SH_WIRE_ERR_QUOTA;
+        snprintf (r.u.error.message, sizeof r.u.error.message, "%s", s->quota_why);
+    }
+    else
+    if (!s_room_for (self, m, why, sizeof why, &cond)) {
+        s_refuse_full (self, s, cond, why, &r);
     }
     else {
         sh_hublog_result_t res;
+        uint64_t quota_ms = (uint64_t) ((int64_t) sh_sys_wall_ms () + self->config->quota_offset_ms);
         sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n,
-                                           self->config->threads, self->hub, hub_lead_rule, NULL, &res);
+                                           self->config->threads, self->hub, quota_ms, hub_lead_rule, NULL, &res);
         if (prc == SH_ESTOREFULL) {
-            s_refuse_full (self, s, "no space left on its disk, or its map is full", &r);
+            s_refuse_full (self, s, cond, "no space left on its disk, or its map is full", &r);
             s_send (self, rid, rid_len, &r);
             return;
         }
+        if (res.code == SH_WIRE_ERR_QUOTA)
+            s_refuse_quota (self, s, &res, quota_ms);
         if (prc)
             s_log (self, "error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
             s->pushed += res.accepted;
+            s_forget_refusals (self, s);
             sh_wire_msg_t a = { .type = SH_WIRE_ACK };
             a.u.ack.batch = m->u.push.batch;
             a.u.ack.head_seq = res.head_seq;
@@ -521,7 +599,8 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         r.u.error.position = res.position;
         snprintf (r.u.error.message, sizeof r.u.error.message, "%s", res.message);
     }
-    if (r.u.error.code != SH_WIRE_ERR_STORE_FULL)     //  s_refuse_full logs those, once a minute
+    //  s_log_refusal logs those once per key and condition
+    if (r.u.error.code != SH_WIRE_ERR_STORE_FULL && r.u.error.code != SH_WIRE_ERR_QUOTA)
         s_log (self, "warn", "peer %s: push %llu refused: %s: %s", s->key_hex,
                (unsigned long long) m->u.push.batch, sh_wire_error_name (r.u.error.code), r.u.error.message);
     s_send (self, rid, rid_len, &r);

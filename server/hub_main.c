@@ -28,6 +28,7 @@
 #include "sh_merge.h"
 #include "sh_note.h"
 #include "sh_owner.h"
+#include "sh_quota.h"
 #include "sh_registry.h"
 #include "sh_report.h"
 #include "sh_store.h"
@@ -41,6 +42,10 @@ typedef struct {
     int threads;
     bool json, verbose, vkey, abandon;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
+    int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
+    bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
+    uint64_t qc, qb;          //  quota's --changes-per-day / --bytes) given, and their values
+    int64_t quota_offset_ms;  //  SHOUHE_FAULT_QUOTA_CLOCK_MS (serve)
     unsigned fault_commit;    //  test-only fault points from the environment:
     unsigned fault_send;      //  SHOUHE_FAULT_COMMIT / SHOUHE_FAULT_SEND (serve)
 } s_args_t;
@@ -53,10 +58,16 @@ static const char *s_usage_text =
     "  shouhe-hub init --dir DIR                 create the hub store and DIR/hub.key; print the key\n"
     "  shouhe-hub key --dir DIR                  print the hub's public key (64 hex digits)\n"
     "  shouhe-hub enroll --dir DIR --scope CODE --key HEX [--role node|auditor] [--name TEXT]\n"
+    "                    [--quota-changes-per-day N] [--quota-bytes N]\n"
+    "                                            quotas: new changes per UTC day (default 20000)\n"
+    "                                            and bytes of the node's changes held (default\n"
+    "                                            32M; K, M, G suffixes); 0: no limit\n"
+    "  shouhe-hub quota --dir DIR --key HEX [--changes-per-day N] [--bytes N]\n"
+    "                                            change a node's quotas; print them and its usage\n"
     "  shouhe-hub revoke --dir DIR --key HEX     refuse the key from now on (open sessions too)\n"
     "  shouhe-hub unblock --dir DIR --key HEX    accept changes again from a key blocked after\n"
     "                                            an equivocation\n"
-    "  shouhe-hub nodes --dir DIR [--json]       enrolled keys, scope, last seen, log head\n"
+    "  shouhe-hub nodes --dir DIR [--json]       enrolled keys, scope, last seen, log head, quotas\n"
     "  shouhe-hub digest --dir DIR [--scope CODE]  SHA-256 of the merged state\n"
     "  shouhe-hub checkpoint --dir DIR [--vkey]  the latest signed tree head (C2SP checkpoint in a\n"
     "                                            signed note); --vkey: the key to verify it with\n"
@@ -76,8 +87,12 @@ static const char *s_usage_text =
     "                                            --abandon-tail give up the entries no node holds\n"
     "                                            and begin a new, signed epoch\n"
     "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
-    "                  [--map-mib N]             serve in the foreground until SIGINT/SIGTERM;\n"
-    "                                            --map-mib: the store's size limit (default 16384)\n\n"
+    "                  [--map-mib N] [--reserve-mib N]\n"
+    "                                            serve in the foreground until SIGINT/SIGTERM;\n"
+    "                                            --map-mib: the store's size limit (default 16384);\n"
+    "                                            --reserve-mib: room kept free in the map and on\n"
+    "                                            the disk, below which pushes are refused (default\n"
+    "                                            2 % of the map, at least 64, at most 1/8 of it)\n\n"
     "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
 
 //  A test-only fault point from the environment (sh_fault): false, after
@@ -89,6 +104,19 @@ s_fault (const char *name, unsigned *out)
         return true;
     fprintf (stderr, "%s: %s must be a whole number (the Nth operation fails), not '%s'\n",
              "shouhe-hub", name, getenv (name));
+    return false;
+}
+
+//  SHOUHE_FAULT_QUOTA_CLOCK_MS (test-only): a signed offset in ms added to
+//  the wall clock when the hub judges quotas (a test crosses 00:00 UTC
+//  without waiting for it). False, after saying why, when it is not one.
+static bool
+s_fault_clock (const char *name, int64_t *out)
+{
+    if (sh_fault_offset_from_env (name, out) == SH_OK)
+        return true;
+    fprintf (stderr, "shouhe-hub: %s must be a whole number of milliseconds (+-100 years), not '%s'\n",
+             name, getenv (name));
     return false;
 }
 
@@ -257,7 +285,17 @@ static sh_err
 s_do_enroll (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
 {
     sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE : SH_WIRE_ROLE_AUDITOR;
-    return sh_registry_enroll (txn, key, a->scope, role, a->name, sh_sys_wall_ms ());
+    uint64_t now = sh_sys_wall_ms ();
+    sh_err rc = sh_registry_enroll (txn, key, a->scope, role, a->name, now);
+    if (rc == SH_OK && (a->has_qc || a->has_qb)) {
+        sh_quota_limits_t q = { SH_QUOTA_DEFAULT_CHANGES_PER_DAY, SH_QUOTA_DEFAULT_BYTES };
+        if (a->has_qc)
+            q.changes_per_day = a->qc;
+        if (a->has_qb)
+            q.bytes = a->qb;
+        rc = sh_quota_set_limits (txn, key, &q, now);
+    }
+    return rc;
 }
 
 static sh_err
@@ -334,12 +372,26 @@ s_enroll (const s_args_t *a)
     return s_registry_write (a, s_do_enroll, "enrolled");
 }
 
+static int
+s_quota (const s_args_t *a)
+{
+    uint8_t key[SH_PUBKEY_BYTES];
+    int ex = s_key_arg (a, key);
+    sh_store_t *store;
+    if (ex || (ex = s_open (a, &store, NULL)))
+        return ex;
+    ex = hub_quota (store, key, a->key, a->has_qc ? &a->qc : NULL, a->has_qb ? &a->qb : NULL);
+    sh_store_close (&store);
+    return ex;
+}
+
 static int s_revoke (const s_args_t *a) { return s_registry_write (a, s_do_revoke, "revoked"); }
 static int s_unblock (const s_args_t *a) { return s_registry_write (a, s_do_unblock, "unblocked"); }
 
 typedef struct {
     sh_store_txn_t *txn;
     json_t *out;
+    sh_err rc;                //  a quota that cannot be read stops the walk
 } s_nodes_t;
 
 static int
@@ -352,12 +404,14 @@ s_node_entry (const sh_registry_entry_t *e, void *arg)
     uint8_t hash[SH_HASH_BYTES];
     if (sh_changelog_head (n->txn, e->key, &head, hash) != SH_OK)
         head = 0;
-    json_array_append_new (n->out, json_pack ("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I}",
+    json_t *node = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I}",
         "key", hex, "scope", e->scope, "role", e->role == SH_WIRE_ROLE_AUDITOR ? "auditor" : "node",
         "name", e->name, "enrolled_ms", (json_int_t) e->enrolled_ms, "revoked", e->revoked_ms != 0,
         "revoked_ms", (json_int_t) e->revoked_ms, "blocked", e->blocked,
-        "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head));
-    return 0;
+        "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head);
+    json_array_append_new (n->out, node);
+    n->rc = hub_quota_json (n->txn, e->key, node);
+    return n->rc != SH_OK;
 }
 
 static int
@@ -371,6 +425,8 @@ s_nodes (const s_args_t *a)
     sh_err rc = sh_store_begin (store, false, &n.txn);
     if (rc == SH_OK)
         rc = sh_registry_each (n.txn, s_node_entry, &n);
+    if (rc == SH_OK)
+        rc = n.rc;
     sh_store_abort (&n.txn);
     sh_store_close (&store);
     if (rc) {
@@ -383,7 +439,8 @@ s_nodes (const s_args_t *a)
         fputc ('\n', stdout);
     }
     else {
-        printf ("%-16s %-12s %-7s %-8s %9s %-20s %s\n", "KEY", "SCOPE", "ROLE", "STATE", "HEAD", "LAST SEEN", "NAME");
+        printf ("%-16s %-12s %-7s %-8s %9s %-20s %-13s %-15s %s\n", "KEY", "SCOPE", "ROLE", "STATE", "HEAD",
+                "LAST SEEN", "TODAY/QUOTA", "HELD/QUOTA", "NAME");
         size_t i;
         json_t *e;
         json_array_foreach (n.out, i, e) {
@@ -396,10 +453,12 @@ s_nodes (const s_args_t *a)
             }
             const char *state = json_is_true (json_object_get (e, "revoked")) ? "revoked"
                               : json_is_true (json_object_get (e, "blocked")) ? "BLOCKED" : "active";
-            printf ("%-16.16s %-12s %-7s %-8s %9lld %-20s %s\n",
+            char today[48], held[48];
+            hub_quota_cell (e, today, sizeof today, held, sizeof held);
+            printf ("%-16.16s %-12s %-7s %-8s %9lld %-20s %-13s %-15s %s\n",
                     json_string_value (json_object_get (e, "key")), json_string_value (json_object_get (e, "scope")),
                     json_string_value (json_object_get (e, "role")), state,
-                    (long long) json_integer_value (json_object_get (e, "head_seq")), seen,
+                    (long long) json_integer_value (json_object_get (e, "head_seq")), seen, today, held,
                     json_string_value (json_object_get (e, "name")));
         }
     }
@@ -643,9 +702,21 @@ s_serve (const s_args_t *a)
         sh_store_close (&store);
         return SH_EXIT_STORE;
     }
+    //  quota records for the keys of a store from before quotas: counted once, here
+    sh_store_txn_t *txn;
+    uint64_t made = 0;
+    sh_err qr = sh_store_begin (store, true, &txn);
+    if (qr == SH_OK)
+        qr = sh_quota_fill (txn, sh_sys_wall_ms (), &made);
+    if (qr == SH_OK && made > 0)
+        qr = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (qr)     //  not fatal: the records are made as the keys push
+        fprintf (stderr, "shouhe-hub: cannot count the nodes' quota usage: %s\n", sh_strerror (qr));
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
-                       .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send };
+                       .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,
+                       .reserve_bytes = a->reserve_bytes, .quota_offset_ms = a->quota_offset_ms };
     sh_hubid_t hub;
     sh_hubid_init_key (&hub, key);
     int rc = hub_serve (&c, store, &hub);
@@ -713,7 +784,8 @@ typedef struct {
 static const s_command_t s_commands[] = {
     { "init", "", s_init },
     { "key", "", s_key },
-    { "enroll", "scope key role name", s_enroll },
+    { "enroll", "scope key role name quota-changes-per-day quota-bytes", s_enroll },
+    { "quota", "key changes-per-day bytes", s_quota },
     { "revoke", "key", s_revoke },
     { "unblock", "key", s_unblock },
     { "nodes", "json", s_nodes },
@@ -723,9 +795,42 @@ static const s_command_t s_commands[] = {
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
     { "report", "town village since date format", s_report },
-    { "serve", "bind ready-file threads verbose map-mib", s_serve },
+    { "serve", "bind ready-file threads verbose map-mib reserve-mib", s_serve },
     { NULL, NULL, NULL }
 };
+
+//  The options that take a size or a limit: --map-mib, --reserve-mib and the
+//  quotas. Returns -1 when name is none of them, 0 when value was taken,
+//  SH_EXIT_USAGE after saying why it was not.
+static int
+s_size_option (s_args_t *a, const char *name, const char *value)
+{
+    bool map = !strcmp (name, "map-mib");
+    if (map || !strcmp (name, "reserve-mib")) {
+        char *end;
+        errno = 0;
+        unsigned long long m = strtoull (value, &end, 10);
+        if (errno || *end || value[0] < '0' || value[0] > '9' || m < (map ? 1 : 0) || m > (1ULL << 24)) {
+            fprintf (stderr, "shouhe-hub: --%s takes a size in MiB from %d to 16777216, not '%s'\n", name,
+                     map ? 1 : 0, value);
+            return SH_EXIT_USAGE;
+        }
+        if (map)
+            a->map_bytes = (size_t) m << 20;
+        else
+            a->reserve_bytes = (int64_t) (m << 20);
+        return 0;
+    }
+    if (!strcmp (name, "quota-changes-per-day") || !strcmp (name, "changes-per-day")) {
+        a->has_qc = true;
+        return hub_quota_arg (name, value, false, &a->qc) ? 0 : SH_EXIT_USAGE;
+    }
+    if (!strcmp (name, "quota-bytes") || !strcmp (name, "bytes")) {
+        a->has_qb = true;
+        return hub_quota_arg (name, value, true, &a->qb) ? 0 : SH_EXIT_USAGE;
+    }
+    return -1;
+}
 
 static bool
 s_allowed (const char *options, const char *name)
@@ -771,10 +876,13 @@ main (int argc, char **argv)
         { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
         { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
         { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
-        { "abandon-tail", no_argument, NULL, 0 },
+        { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
+        { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
+        { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
     };
-    s_args_t a = { .threads = 2 };
+    s_args_t a = { .threads = 2, .reserve_bytes = -1 };
+    int ex;
     optind = 1;
     opterr = 0;
     int gargc = argc - 1;
@@ -814,16 +922,9 @@ main (int argc, char **argv)
         else if (!strcmp (name, "since")) a.since = optarg;
         else if (!strcmp (name, "format")) a.format = optarg;
         else if (!strcmp (name, "date")) a.date = optarg;
-        else if (!strcmp (name, "map-mib")) {
-            char *end;
-            errno = 0;
-            unsigned long long m = strtoull (optarg, &end, 10);
-            if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || m < 1 || m > (1ULL << 24)) {
-                fprintf (stderr, "shouhe-hub: --map-mib takes a size in MiB from 1 to 16777216, not '%s'\n",
-                         optarg);
-                return SH_EXIT_USAGE;
-            }
-            a.map_bytes = (size_t) m << 20;
+        else if ((ex = s_size_option (&a, name, optarg)) >= 0) {
+            if (ex)
+                return ex;
         }
         else if (!strcmp (name, "threads")) {
             char *end;
@@ -835,7 +936,8 @@ main (int argc, char **argv)
             a.threads = (int) t;
         }
     }
-    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send))
+    if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send)
+    ||  !s_fault_clock ("SHOUHE_FAULT_QUOTA_CLOCK_MS", &a.quota_offset_ms))
         return SH_EXIT_USAGE;
     if (optind < gargc && (cmd->fn == s_export || cmd->fn == s_backup))
         a.file = gargv[optind++];       //  export's FILE, backup's DEST

@@ -229,6 +229,15 @@ sh_changelog_get (sh_store_txn_t *txn, uint64_t index, const uint8_t **bytes, si
 }
 
 sh_err
+sh_changelog_get_seq (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYTES], uint64_t seq,
+                      const uint8_t **bytes, size_t *len)
+{
+    uint64_t index;
+    sh_err rc = sh_changelog_find (txn, author, seq, &index, NULL);
+    return rc ? rc : sh_changelog_get (txn, index, bytes, len);
+}
+
+sh_err
 sh_changelog_size (sh_store_txn_t *txn, uint64_t *count)
 {
     assert (count);

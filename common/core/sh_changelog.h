@@ -94,6 +94,11 @@ SH_NODISCARD sh_err sh_changelog_find (sh_store_txn_t *txn,
 SH_NODISCARD sh_err sh_changelog_get (sh_store_txn_t *txn, uint64_t index,
                                       const uint8_t **bytes, size_t *len);
 
+//  The SignedChange bytes of (author, seq): sh_changelog_find, then
+//  sh_changelog_get. SH_ENOTFOUND when not logged.
+SH_NODISCARD sh_err sh_changelog_get_seq (sh_store_txn_t *txn, const uint8_t author[SH_PUBKEY_BYTES],
+                                          uint64_t seq, const uint8_t **bytes, size_t *len);
+
 //  The highest log index handed out (0 for an empty log); entries are
 //  1..count.
 SH_NODISCARD sh_err sh_changelog_size (sh_store_txn_t *txn, uint64_t *count);

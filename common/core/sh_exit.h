@@ -21,7 +21,8 @@ enum {
                                 //  (node, auditor); the hub cannot bind or serve (hub)
     SH_EXIT_DENIED = 5,         //  the hub refused this key (not enrolled, revoked, blocked)
     SH_EXIT_PROTOCOL = 6,       //  the peer refused our messages, or sent what we cannot accept
-    SH_EXIT_RETRY = 7,          //  not now: the hub is recovering its log from its nodes; try later
+    SH_EXIT_RETRY = 7,          //  not now: the hub is recovering its log from its nodes, or refused
+                                //  this node's changes over its quota (ERR_QUOTA); try later
     SH_EXIT_FULL = 8,           //  a store is full (its disk or its LMDB map): the hub's (node: the
                                 //  hub answered ERR_STORE_FULL) or this program's own; nothing was lost
     SH_EXIT_INTERRUPTED = 130   //  SIGINT/SIGTERM before the work was finished

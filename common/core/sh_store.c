@@ -52,6 +52,7 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_LEAVES] = "leaves",
     [SH_DB_RECOVERY] = "recovery",
     [SH_DB_CLOCKS] = "clocks",
+    [SH_DB_QUOTAS] = "quotas",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later
@@ -354,6 +355,25 @@ sh_store_usage (sh_store_t *self, size_t *used, size_t *map)
         *used = (info.me_last_pgno + 1) * (size_t) st.ms_psize;
     if (map)
         *map = info.me_mapsize;
+    return SH_OK;
+}
+
+sh_err
+sh_store_room (sh_store_t *self, uint64_t *map_left, uint64_t *disk_free)
+{
+    assert (self);
+    size_t used = 0, map = 0;
+    sh_err rc = sh_store_usage (self, &used, &map);
+    if (rc)
+        return rc;
+    if (map_left)
+        *map_left = used < map ? (uint64_t) (map - used) : 0;
+    if (disk_free) {
+        struct statvfs fs;
+        if (statvfs (self->dir, &fs) != 0)
+            return sh_err_errno ();
+        *disk_free = (uint64_t) fs.f_bavail * fs.f_frsize;
+    }
     return SH_OK;
 }
 

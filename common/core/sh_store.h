@@ -64,6 +64,8 @@ typedef enum {
                         //  layout in sh_recovery.h, the one module that reads and writes it
     SH_DB_CLOCKS,       //  "clocks":  author(32) || seq (u64 BE) -> hlc (u64 BE) of that author's clock
                         //  correction (OP_CLOCK) at seq; derived from the log (sh_clock.h)
+    SH_DB_QUOTAS,       //  "quotas" (hub): node key(32) -> its limits and usage; layout in
+                        //  sh_quota.h, the one module that reads and writes it
     SH_DB_COUNT
 } sh_store_db_t;
 
@@ -93,6 +95,13 @@ void sh_store_close (sh_store_t **self_p);
 //  How full the map is: *used the bytes of the pages in use (up to the last
 //  page written), *map the map size. Either may be NULL.
 SH_NODISCARD sh_err sh_store_usage (sh_store_t *self, size_t *used, size_t *map);
+
+//  Room left for the store to grow: *map_left the bytes of the map not yet
+//  in use (map size less the pages up to the last one written), *disk_free
+//  the bytes the file system of its directory still gives to unprivileged
+//  writers (statvfs f_bavail). Either may be NULL. SH_ESYSERR|errno if the
+//  file system cannot be asked.
+SH_NODISCARD sh_err sh_store_room (sh_store_t *self, uint64_t *map_left, uint64_t *disk_free);
 
 //  A compacted hot copy of the store (LMDB's copy with compaction: a
 //  consistent snapshot taken in a read transaction, free pages left out)

@@ -9,6 +9,7 @@
 
 _Static_assert ((int) SH_WIRE_ERR_CREDIT == (int) SHOUHE__V1__ERROR_CODE__ERR_CREDIT, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_ERR_RECOVERING == (int) SHOUHE__V1__ERROR_CODE__ERR_RECOVERING, "error codes follow wire.proto");
+_Static_assert ((int) SH_WIRE_ERR_QUOTA == (int) SHOUHE__V1__ERROR_CODE__ERR_QUOTA, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_ERR_STORE_FULL == (int) SHOUHE__V1__ERROR_CODE__ERR_STORE_FULL, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_ERR_LEAD == (int) SHOUHE__V1__ERROR_CODE__ERR_LEAD, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_TAKEN == (int) SHOUHE__V1__ENVELOPE__BODY_TAKEN, "types are Envelope field numbers");
@@ -281,7 +282,7 @@ s_fill_taken (sh_wire_msg_t *m, const Shouhe__V1__Taken *t, const char **why)
 static sh_err
 s_fill_error (sh_wire_msg_t *m, const Shouhe__V1__Error *e, const char **why)
 {
-    if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_LEAD || e->code == 18) {
+    if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_LEAD) {
         *why = "unknown error code";
         return SH_EPROTO;
     }

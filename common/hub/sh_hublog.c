@@ -269,6 +269,21 @@ sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const s
     return rc ? rc : s_grow (txn, bytes, len, c);
 }
 
+//  The scope rule on change i (docs/protocol.md 3.1), against what the hub
+//  holds with this batch's earlier changes: a refusal goes into res (SH_OK
+//  returned); a store error is returned.
+static sh_err
+s_scope (sh_store_txn_t *txn, const sh_change_t *c, size_t i, sh_hublog_result_t *res)
+{
+    char why[SH_WIRE_MESSAGE_MAX / 2];
+    sh_err rc = sh_scope_check (txn, c, why, sizeof why);
+    if (rc == SH_ESCOPE) {
+        S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i, (unsigned long long) c->seq, why);
+        return SH_OK;
+    }
+    return rc == SH_EPROTO ? SH_ECORRUPT : rc;      //  its body was checked before
+}
+
 //  The program's domain rule on change i, stored and merged in txn: a
 //  refusal goes into res (SH_OK returned); a store error is returned.
 static sh_err
@@ -285,11 +300,78 @@ s_rule (sh_store_txn_t *txn, sh_hublog_rule_fn *rule, void *arg, const sh_change
     return rc;
 }
 
+//  ---------------------------------------------------------------------
+//  Quotas (13.20)
+
+//  The quota verdict on a batch before its signatures are verified: its
+//  changes decoded only (cheap), those past the hub's head of the key --
+//  or undecodable, or by another author, which are refused later anyway --
+//  counted as new. False when within the quota or when the store cannot
+//  tell (the write transaction judges again).
+static bool
+s_quota_refuses (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes,
+                 size_t n, uint64_t quota_ms, sh_hublog_result_t *res)
+{
+    sh_store_txn_t *txn;
+    if (sh_store_begin (store, false, &txn) != SH_OK)
+        return false;
+    uint64_t head = 0, fresh = 0, bytes = 0;
+    uint8_t hh[SH_HASH_BYTES];
+    sh_quota_t q;
+    sh_err rc = sh_changelog_head (txn, key, &head, hh);
+    if (rc == SH_OK)
+        rc = sh_quota_get (txn, key, quota_ms, &q);
+    sh_store_abort (&txn);
+    if (rc)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *cb, sig[SH_SIG_BYTES];
+        size_t cl;
+        sh_change_t c;
+        bool is_new = true;
+        if (sh_change_unwrap (&cb, &cl, sig, changes[i].data, changes[i].len) == SH_OK) {
+            if (sh_change_decode (&c, cb, cl, NULL) == SH_OK) {
+                is_new = c.seq > head || memcmp (c.author, key, SH_PUBKEY_BYTES) != 0;
+                sh_change_fini (&c);
+            }
+            free (cb);
+        }
+        fresh += is_new;
+        bytes += is_new ? changes[i].len : 0;
+    }
+    res->quota = sh_quota_check (&q, quota_ms, fresh, bytes, res->message, sizeof res->message);
+    if (res->quota == SH_QUOTA_OK)
+        return false;
+    res->code = SH_WIRE_ERR_QUOTA;
+    return true;
+}
+
+//  The same verdict in the write transaction on what the batch added;
+//  counted in the key's usage when within the quota.
+static sh_err
+s_quota_take (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t fresh, uint64_t bytes,
+              uint64_t quota_ms, sh_hublog_result_t *res)
+{
+    sh_quota_t q;
+    sh_err rc = sh_quota_get (txn, key, quota_ms, &q);
+    if (rc)
+        return rc;
+    res->quota = sh_quota_check (&q, quota_ms, fresh, bytes, res->message, sizeof res->message);
+    if (res->quota != SH_QUOTA_OK) {
+        res->code = SH_WIRE_ERR_QUOTA;
+        return SH_OK;
+    }
+    return sh_quota_add (txn, key, quota_ms, fresh, bytes);
+}
+
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        int threads, const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+        int threads, const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg,
+        sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
+    if (s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
+        return SH_OK;           //  refused before any signature is verified
     s_work_t w = { .in = changes, .n = n };
     w.items = calloc (n ? n : 1, sizeof *w.items);
     if (!w.items) {
@@ -319,6 +401,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
 
     sh_store_txn_t *txn = NULL;
     sh_err rc = cap_rc;
+    uint64_t fresh_bytes = 0;
     if (!res->code && rc == SH_OK)
         rc = sh_store_begin (store, true, &txn);
     for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
@@ -352,24 +435,16 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             res->duplicates++;
             continue;
         }
-        //  the scope rule, against what the hub holds with this batch's
-        //  earlier changes (docs/protocol.md 3.1)
-        char why[SH_WIRE_MESSAGE_MAX / 2];
-        sh_err sr = sh_scope_check (txn, &it->change, why, sizeof why);
-        if (sr == SH_ESCOPE) {
-            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i,
-                      (unsigned long long) it->change.seq, why);
+        if ((rc = s_scope (txn, &it->change, i, res)) != SH_OK || res->code)
             break;
-        }
-        if (sr) {
-            rc = sr == SH_EPROTO ? SH_ECORRUPT : sr;      //  its body was checked before
-            break;
-        }
         rc = s_grow (txn, changes[i].data, changes[i].len, &it->change);
         if (rc == SH_OK && rule)
             rc = s_rule (txn, rule, arg, &it->change, i, res);
         res->accepted++;
+        fresh_bytes += changes[i].len;
     }
+    if (txn && !res->code && rc == SH_OK)
+        rc = s_quota_take (txn, entry->key, res->accepted, fresh_bytes, quota_ms, res);
     if (txn && !res->code && rc == SH_OK) {
         uint8_t hh[SH_HASH_BYTES];
         rc = sh_changelog_head (txn, entry->key, &res->head_seq, hh);
@@ -432,25 +507,26 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, threads, NULL, NULL, NULL, res);
+    return s_push (store, entry, changes, n, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL, res);
 }
 
 sh_err
 sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_wire_bytes_t *changes, size_t n, int threads,
-                       const sh_hubid_t *hub, sh_hublog_result_t *res)
+                       const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, threads, hub, NULL, NULL, res);
+    return s_push (store, entry, changes, n, threads, hub, quota_ms, NULL, NULL, res);
 }
 
 sh_err
 sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
                       const sh_wire_bytes_t *changes, size_t n, int threads,
-                      const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+                      const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg,
+                      sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, threads, hub, rule, arg, res);
+    return s_push (store, entry, changes, n, threads, hub, quota_ms, rule, arg, res);
 }
 
 static sh_err
@@ -656,12 +732,9 @@ sh_hublog_pull_own (sh_store_t *store, const uint8_t author[SH_PUBKEY_BYTES], ui
     if (rc == SH_OK)
         rc = sh_changelog_head (txn, author, &head, hash);
     for (; rc == SH_OK && seq <= head && b->n < max && (b->n == 0 || b->bytes < max_bytes); seq++) {
-        uint64_t index;
         const uint8_t *bytes;
         size_t len;
-        rc = sh_changelog_find (txn, author, seq, &index, NULL);
-        if (rc == SH_OK)
-            rc = sh_changelog_get (txn, index, &bytes, &len);
+        rc = sh_changelog_get_seq (txn, author, seq, &bytes, &len);
         if (rc == SH_OK && !s_mem_add (m, bytes, len))
             rc = SH_ENOMEM;
         if (rc)

@@ -41,6 +41,7 @@
 #include "sh_err.h"
 #include "sh_hubid.h"
 #include "sh_ingest.h"
+#include "sh_quota.h"
 #include "sh_registry.h"
 #include "sh_store.h"
 #include "sh_wire.h"
@@ -53,9 +54,18 @@ typedef struct {
     uint64_t head_seq;                  //  the author's chain at the hub now ends here
     uint32_t accepted;                  //  changes newly stored
     uint32_t duplicates;                //  changes already held
+    sh_quota_verdict_t quota;           //  code SH_WIRE_ERR_QUOTA: the limit met
 } sh_hublog_result_t;
 
-//  Take in a batch pushed by the session of entry's key. Returns SH_OK
+//  Quotas (sh_quota, docs/protocol.md 13.20): a batch whose new changes
+//  would take the key over its changes of the UTC day or its bytes held is
+//  refused as a whole with SH_WIRE_ERR_QUOTA (res->quota says which) --
+//  judged on the decoded changes before any signature is verified, and
+//  again in the write transaction that stores the batch and counts its new
+//  changes (never the duplicates) in the key's usage.
+
+//  Take in a batch pushed by the session of entry's key, judging quotas
+//  by the system clock. Returns SH_OK
 //  when the batch was judged (stored, or refused with res->code set);
 //  another code (store full, I/O) when the hub itself failed -- then
 //  nothing was stored and res->code is SH_WIRE_ERR_STORE_FULL for
@@ -68,10 +78,12 @@ SH_NODISCARD sh_err sh_hublog_push (sh_store_t *store, const sh_registry_entry_t
 //  sh_hublog_push that also signs the new tree head as hub (whose key
 //  must be set: sh_hubid_init_key) in the same transaction when changes
 //  were stored: one commit per batch instead of two (sh_hublog_checkpoint
-//  then finds the head signed without a write).
+//  then finds the head signed without a write). quota_ms: the hub's
+//  clock for quotas (ms since the epoch, UTC).
 SH_NODISCARD sh_err sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                                            const sh_wire_bytes_t *changes, size_t n, int threads,
-                                           const sh_hubid_t *hub, sh_hublog_result_t *res);
+                                           const sh_hubid_t *hub, uint64_t quota_ms,
+                                           sh_hublog_result_t *res);
 
 //  A rule of the domain that the hub applies to each change a Push stores
 //  (docs/protocol.md 13.8 step 5, "who may move a matter"), called in the
@@ -88,8 +100,8 @@ typedef sh_err (sh_hublog_rule_fn) (sh_store_txn_t *txn, const sh_change_t *c, s
 //  res->code, res->message and res->position (the change's index).
 SH_NODISCARD sh_err sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
                                           const sh_wire_bytes_t *changes, size_t n, int threads,
-                                          const sh_hubid_t *hub, sh_hublog_rule_fn *rule, void *arg,
-                                          sh_hublog_result_t *res);
+                                          const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule,
+                                          void *arg, sh_hublog_result_t *res);
 
 //  Append one opened change (bytes, len; its hash) in txn as a Push does
 //  after judging it: to the log with the full chain rule, as the tree's

@@ -11,6 +11,7 @@
 #include "sh_changelog.h"
 #include "sh_epoch.h"
 #include "sh_hublog.h"
+#include "sh_quota.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_recovery.h"
@@ -240,7 +241,11 @@ s_append (sh_store_txn_t *txn, uint64_t size, uint64_t t, const char *note, size
             rc = sh_change_unwrap (&cb, &cl, sig, v, vl);
         if (rc == SH_OK && (rc = sh_change_decode (&c, cb, cl, NULL)) == SH_OK) {
             sh_change_hash (hash, cb, cl);
+            //  what was acknowledged once: no quota applies (13.20), the
+            //  bytes are held again
             rc = sh_hublog_append (txn, v, vl, &c, hash);
+            if (rc == SH_OK)
+                rc = sh_quota_add_held (txn, c.author, vl);
             sh_change_fini (&c);
         }
         free (cb);

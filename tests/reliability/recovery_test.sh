@@ -11,6 +11,7 @@
 #   - once every node has offered, the hub has taken back its lost tail leaf for leaf: its
 #     checkpoint of the old size has the old root (the one every node held), and it finishes by
 #     itself; b's refused changes then go up;
+#   - quotas do not apply to recovery: c, its quota lowered to 1 change and 1 byte, is taken back;
 #   - every node's digest equals the hub's, the hub holds every change every node wrote (nothing
 #     acknowledged is lost), the export verifies, and `shouhe-audit consistency` finds the hub's
 #     tree consistent with every checkpoint any node holds.
@@ -83,6 +84,9 @@ assert_err "the hub is recovering its log from its nodes"
 assert_eq "$(hub_node_field "${KEY[b]}" head_seq)" "${OWN[b]}" "the hub's head of b (its offer back, not its new 5)"
 
 it_step "c and t sync: their offers complete the tail; the watcher offers by itself"
+# recovery restores what was acknowledged: no quota applies to it (13.20), not even one that c
+# is far over now
+it_must "$HUB" quota --dir "$HUB_DIR" --key "${KEY[c]}" --changes-per-day 1 --bytes 1 || exit 1
 assert_exit "0|7" sync c || exit 1
 assert_exit "0|7" sync t || exit 1
 for i in $(seq 1 150); do

@@ -37,6 +37,14 @@
                                         replies are drained and counted; prints
                                         "flood: N messages, B bytes sent, R replies
                                         (E errors) in S s"; exit 0 when the hub answered
+      quota-flood       (none)          for --timeout seconds, round after round: a Hello,
+                                        its Welcome, then S_QFLOOD_COPIES Pushes of the
+                                        node's next valid changes (up to 512 after the
+                                        hub's head), never waiting for their replies: a
+                                        node over its quota pushing on; prints
+                                        "quota-flood: N pushes, A acks (C changes stored),
+                                        Q ERR_QUOTA, E other errors in S s" and the first
+                                        ERR_QUOTA message; exit 0 when an ERR_QUOTA came
 
       record            (as it comes)   Hello, then a Push of this node's next change as
                                         --kind, --region, --entity, --op and --body (JSON,
@@ -67,6 +75,7 @@
 #define S_OVERSIZE_BYTES (5u << 20)
 #define S_FLOOD_CHANGES 512             //  changes in each forged flood batch
 #define S_FLOOD_GARBAGE 16              //  garbage messages per round
+#define S_QFLOOD_COPIES 4               //  quota-flood: Pushes of the same batch per round
 
 typedef struct {
     const char *dir;                    //  --dir
@@ -90,7 +99,7 @@ s_usage (void)
 {
     fprintf (stderr, "usage: sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2] "
              "[--timeout S]\n       garbage|truncated|version|oversize|forged|other-author|hello-other|"
-             "nosession|multipart|ping|flood\n"
+             "nosession|multipart|ping|flood|quota-flood\n"
              "       record --kind KIND --region CODE --entity ID [--op put|event|delete] [--body JSON]\n");
 }
 
@@ -414,6 +423,123 @@ s_flood (s_peer_t *p, const s_args_t *a)
 }
 
 /* --------------------------------------------------------------------------
+ * Quota flood
+ * -------------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t pushes, acks, stored, quota, errors;   //  counts
+    uint64_t head;                                  //  the hub's head of this node (Welcome)
+    bool welcomed;                                  //  the round's Welcome came
+    char first[SH_WIRE_MESSAGE_MAX + 1];            //  the first ERR_QUOTA message
+} s_qflood_t;
+
+//  Take the replies there are (waiting up to wait_ms for the first).
+static void
+s_qflood_drain (s_peer_t *p, s_qflood_t *q, int wait_ms)
+{
+    while (true) {
+        sh_link_event_t ev;
+        sh_wire_msg_t r;
+        sh_err rc = sh_link_wait (p->link, wait_ms, &ev, &r, NULL);
+        if (ev.type == SH_LINK_NOTHING || sh_link_interrupted ())
+            return;
+        if (ev.type != SH_LINK_MESSAGE || rc != SH_OK)
+            continue;
+        wait_ms = 0;
+        if (r.type == SH_WIRE_WELCOME) {
+            q->head = r.u.welcome.head_seq;
+            q->welcomed = true;
+        }
+        else
+        if (r.type == SH_WIRE_ACK) {
+            q->acks++;
+            q->stored += r.u.ack.accepted;
+        }
+        else
+        if (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_QUOTA) {
+            if (!q->quota++)
+                snprintf (q->first, sizeof q->first, "%s", r.u.error.message);
+        }
+        else
+        if (r.type == SH_WIRE_ERROR)
+            q->errors++;
+        sh_wire_msg_fini (&r);
+        if (q->welcomed && wait_ms == 0 && r.type == SH_WIRE_WELCOME)
+            return;
+    }
+}
+
+//  The Push of this node's changes after head (up to S_FLOOD_CHANGES), as
+//  batch number batch. Caller owns *out; 1 when there is none after head.
+static int
+s_qflood_push (sh_store_t *store, const uint8_t *me, uint64_t head, uint64_t batch, uint8_t **out, size_t *len)
+{
+    sh_store_txn_t *txn;
+    sh_wire_bytes_t ch[S_FLOOD_CHANGES];
+    size_t n = 0;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    for (uint64_t seq = head + 1; rc == SH_OK && n < S_FLOOD_CHANGES; seq++) {
+        const uint8_t *b;
+        size_t bl;
+        if ((rc = sh_changelog_get_seq (txn, me, seq, &b, &bl)) == SH_OK)
+            ch[n++] = (sh_wire_bytes_t) { b, bl };
+    }
+    int r = n == 0 ? 1 : -1;
+    if (n > 0 && (rc == SH_OK || rc == SH_ENOTFOUND)) {
+        sh_wire_msg_t m = { .type = SH_WIRE_PUSH };
+        m.u.push.batch = batch;
+        m.u.push.n = n;
+        m.u.push.changes = ch;
+        r = sh_wire_encode (&m, out, len) == SH_OK ? 0 : -1;
+    }
+    sh_store_abort (&txn);
+    return r;
+}
+
+static int
+s_quota_flood (s_peer_t *p, const s_args_t *a)
+{
+    sh_store_t *store = NULL;
+    sh_err rc = sh_store_open (&store, a->dir, false, 0);
+    if (rc) {
+        fprintf (stderr, "sh_rawpeer: cannot open the store in %s: %s\n", a->dir, sh_strerror (rc));
+        return 2;
+    }
+    const uint8_t *me = sh_key_public (p->key);
+    s_qflood_t q = { 0 };
+    uint64_t batch = 1;
+    int64_t t0 = sh_sys_mono_ms (), end = t0 + (int64_t) a->timeout_s * 1000;
+    while (sh_sys_mono_ms () < end && !sh_link_interrupted ()) {
+        sh_wire_msg_t h = { .type = SH_WIRE_HELLO };
+        memcpy (h.u.hello.node, me, SH_PUBKEY_BYTES);
+        q.welcomed = false;
+        if (s_send_msg (p, &h) != 0)
+            break;
+        for (int i = 0; i < 100 && !q.welcomed && !sh_link_interrupted (); i++)
+            s_qflood_drain (p, &q, 20);
+        if (!q.welcomed)
+            continue;
+        uint8_t *push = NULL;
+        size_t len = 0;
+        for (int c = 0; c < S_QFLOOD_COPIES; c++) {
+            if (s_qflood_push (store, me, q.head, batch++, &push, &len) != 0)
+                break;
+            q.pushes += sh_link_send_raw (p->link, push, len, SH_LINK_DONTWAIT) == SH_OK;
+            free (push);
+        }
+        s_qflood_drain (p, &q, 1);
+    }
+    s_qflood_drain (p, &q, 200);
+    sh_store_close (&store);
+    printf ("quota-flood: %" PRIu64 " pushes, %" PRIu64 " acks (%" PRIu64 " changes stored), %" PRIu64
+            " ERR_QUOTA, %" PRIu64 " other errors in %.1f s\n", q.pushes, q.acks, q.stored, q.quota, q.errors,
+            (sh_sys_mono_ms () - t0) / 1000.0);
+    if (q.quota)
+        printf ("ERR_QUOTA: %s\n", q.first);
+    return q.quota ? 0 : 1;
+}
+
+/* --------------------------------------------------------------------------
  * Main
  * -------------------------------------------------------------------------- */
 
@@ -511,6 +637,8 @@ s_run (s_peer_t *p, const s_args_t *a)
         p->deadline = sh_sys_mono_ms () + (int64_t) a->timeout_s * 1000;
         return s_record (p, a);
     }
+    if (!strcmp (mode, "quota-flood"))
+        return s_quota_flood (p, a);
     const uint8_t *me = sh_key_public (p->key);
     sh_key_t *other = NULL;
     if (!strcmp (mode, "other-author") || !strcmp (mode, "hello-other")) {

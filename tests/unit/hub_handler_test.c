@@ -19,7 +19,9 @@
 #include "sh_merkle.h"
 #include "sh_hubid.h"
 #include "sh_note.h"
+#include "sh_quota.h"
 #include "sh_registry.h"
+#include "sh_sys.h"
 #include "sh_wire.h"
 
 //  A hub, its handler and the answers it gave.
@@ -449,6 +451,66 @@ test_push_refused (void)
     s_hub_close (&hub);
 }
 
+//  Quotas (13.20): a Push over A's quota is refused as a whole with
+//  ERR_QUOTA (batch, no position), and so is the session's next Push even
+//  if it would fit; a new session pushes what fits. The reserve: a hub
+//  below it refuses Pushes with ERR_STORE_FULL naming the reserve, and
+//  still answers Hello and Pull.
+static void
+test_quota_reserve (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_key_t *a = fuzz_key (FUZZ_KEY_A);
+    sh_store_txn_t *txn;
+    sh_quota_t q;
+    uint64_t now = sh_sys_wall_ms ();
+    SH_PASS (sh_store_begin (hub.store, true, &txn));
+    SH_PASS (sh_quota_get (txn, sh_key_public (a), now, &q));
+    sh_quota_limits_t l = { q.changes_today + 2, 0 };
+    SH_PASS (sh_quota_set_limits (txn, sh_key_public (a), &l, now));
+    SH_PASS (sh_store_commit (&txn));
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 3, false);
+    push.u.push.batch = 4;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_QUOTA);
+    SH_CHECK (r.u.error.has_batch && r.u.error.batch == 4 && !r.u.error.has_position);
+    SH_CHECK (strstr (r.u.error.message, "this batch has 3 more; nothing of it was stored; the limit resets at "));
+    sh_wire_msg_fini (&r);
+    push.u.push.n = 2;                  //  would fit, but follows a refused batch
+    s_expect_error (&hub, s_rid_a, FUZZ_KEY_A, &push, SH_WIRE_ERR_QUOTA);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7);
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 2);
+    sh_wire_msg_fini (&r);
+    s_free_push (owned, 3);
+
+    //  a reserve larger than the map: every Push refused, Hello and Pull answered
+    hub.config.reserve_bytes = (int64_t) 1 << 40;
+    s_hello (&hub, s_rid_b, FUZZ_KEY_B, 0, &w);
+    sh_wire_msg_fini (&w);
+    push = s_push (owned, ch, FUZZ_KEY_B, 1, 1, false);
+    s_send (&hub, s_rid_b, FUZZ_KEY_B, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_STORE_FULL);
+    SH_CHECK (strstr (r.u.error.message, "the hub's store is full (it keeps a reserve of 1048576 MiB; its map: "));
+    sh_wire_msg_fini (&r);
+    s_free_push (owned, 1);
+    sh_wire_msg_t pull = { .type = SH_WIRE_PULL, .u.pull = { 0, 100 } };
+    s_send (&hub, s_rid_b, FUZZ_KEY_B, &pull, &r);
+    SH_CHECK (r.type == SH_WIRE_BATCH);
+    sh_wire_msg_fini (&r);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 9);
+    sh_key_destroy (&a);
+    s_hub_close (&hub);
+}
+
 static void
 test_pull (void)
 {
@@ -725,6 +787,7 @@ static const sh_test_case_t tests[] = {
     { "push", test_push },
     { "push refused", test_push_refused },
     { "pull", test_pull },
+    { "quota and reserve", test_quota_reserve },
     { "auditor", test_auditor },
     { "revoked", test_revoked },
     { "expire", test_expire },

@@ -24,6 +24,8 @@
 #include "sh_hubid.h"
 #include "sh_merge.h"
 #include "sh_note.h"
+#include "sh_quota.h"
+#include "sh_sys.h"
 #include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_replica.h"
@@ -744,6 +746,67 @@ test_hub_lead (void)
     s_hub_close (&hub);
 }
 
+static bool
+s_all_up (s_node_t *n)
+{
+    node_session_stats_t st = s_stats (n);
+    return st.hub_head == st.my_head;
+}
+
+//  Set key's quota at the hub (sh_quota, docs/protocol.md 13.20).
+static void
+s_hub_quota (s_hub_t *hub, const uint8_t key[SH_PUBKEY_BYTES], uint64_t changes_per_day)
+{
+    sh_store_txn_t *txn;
+    sh_quota_limits_t l = { changes_per_day, 0 };
+    SH_PASS (sh_store_begin (hub->store, true, &txn));
+    SH_PASS (sh_quota_set_limits (txn, key, &l, sh_sys_wall_ms ()));
+    SH_PASS (sh_store_commit (&txn));
+}
+
+//  A node over its quota (ERR_QUOTA, 13.11, 13.20): it stops pushing,
+//  still downloads, and ends with exit 7; with --watch it waits 10 minutes
+//  (the deadline not counting), then pushes again.
+static void
+test_quota (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub, 0x18);
+    s_node_t a, b;
+    s_node_open (&a, &hub, S_VILLAGE, S_VILLAGE);
+    s_node_open (&b, &hub, S_VILLAGE, S_VILLAGE);
+    s_hub_quota (&hub, sh_replica_author (a.r), 300);
+    s_write (&b, S_VILLAGE, 5, "b");
+    s_sync (&b);
+    s_write (&a, S_VILLAGE, 600, "a");
+    SH_CHECK (s_sync_ex (&a) == SH_EXIT_RETRY);
+    node_session_stats_t st = s_stats (&a);
+    SH_CHECK (st.down == 5 && st.my_head == 600);           //  downloads done all the same
+    SH_CHECK (st.hub_head > 0 && st.hub_head <= 300 && st.up == st.hub_head);
+    SH_CHECK (s_held (&a).size == 5 + st.hub_head);
+    uint64_t first = st.hub_head;
+    //  again the same day: nothing more goes up, exit 7 again
+    SH_CHECK (s_sync_ex (&a) == SH_EXIT_RETRY);
+    SH_CHECK (s_stats (&a).up == 0 && s_stats (&a).hub_head == first);
+
+    //  --watch with a deadline of one minute: no push for 10 minutes, no exit
+    SH_CHECK (s_session (&a, true, 60000) == SH_EXIT_OK);
+    s_link_up (&a);
+    SH_CHECK (s_run (&a, 50, NULL) == S_TIMEOUT);           //  refused again, said once
+    size_t pushes = a.sent[SH_WIRE_PUSH];
+    SH_CHECK (pushes > 0);
+    SH_CHECK (s_run (&a, 5800, NULL) == S_TIMEOUT);         //  9 min 40 s
+    SH_CHECK (a.sent[SH_WIRE_PUSH] == pushes && a.sent[SH_WIRE_PULL] > 100);
+    //  the operator raises the quota; the node pushes again on its own
+    s_hub_quota (&hub, sh_replica_author (a.r), 1000);
+    SH_CHECK (s_run (&a, 1000, s_all_up) == S_STOPPED);
+    SH_CHECK (s_stats (&a).hub_head == 600 && a.sent[SH_WIRE_PUSH] > pushes);
+    SH_CHECK (s_same (sh_replica_store (a.r), hub.store, S_VILLAGE));
+    s_node_close (&a);
+    s_node_close (&b);
+    s_hub_close (&hub);
+}
+
 //  Hubs that break the receipts: another key, a history that does not
 //  extend the checkpoint held.
 static void
@@ -982,6 +1045,7 @@ static const sh_test_case_t tests[] = {
     { "denied", test_denied },
     { "hub full", test_hub_full },
     { "hub refuses a step on a matter its author made big", test_hub_lead },
+    { "quota", test_quota },
     { "other hub", test_other_hub },
     { "batch out of scope", test_batch_out_of_scope },
     { "link troubles", test_link_troubles },

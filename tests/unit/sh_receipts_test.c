@@ -23,6 +23,7 @@
 #include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_store.h"
+#include "sh_sys.h"
 #include "sh_test.h"
 
 #define S_VILLAGE_A "500115101001"
@@ -102,7 +103,7 @@ s_push (s_fx_t *fx, sh_store_t *hub, sh_replica_t *r, uint64_t from, uint64_t to
     SH_PASS (sh_registry_get (ht, sh_replica_author (r), &e));
     sh_store_abort (&ht);
     sh_hublog_result_t res;
-    SH_PASS (sh_hublog_push_signed (hub, &e, changes, (size_t) (to - from + 1), 1, &fx->hub, &res));
+    SH_PASS (sh_hublog_push_signed (hub, &e, changes, (size_t) (to - from + 1), 1, &fx->hub, sh_sys_wall_ms (), &res));
     SH_CHECK (res.code == 0 && res.accepted == to - from + 1);
     sh_store_abort (&rt);
 }

@@ -17,6 +17,7 @@
 #include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_store.h"
+#include "sh_sys.h"
 
 #include <inttypes.h>
 
@@ -91,7 +92,7 @@ s_push (sh_store_t *hub, const sh_hubid_t *id, s_node_t *nd, uint64_t from, uint
     SH_PASS (sh_registry_get (h, sh_replica_author (nd->r), &e));
     sh_store_abort (&h);
     sh_hublog_result_t res;
-    SH_PASS (sh_hublog_push_signed (hub, &e, v, n, 1, id, &res));
+    SH_PASS (sh_hublog_push_signed (hub, &e, v, n, 1, id, sh_sys_wall_ms (), &res));
     SH_CHECK (res.code == 0 && res.accepted == n);
     sh_store_abort (&txn);
 }
