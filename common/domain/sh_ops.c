@@ -280,6 +280,28 @@ s_courtyard_people (sh_replica_t *r, const char *code, long long *households, lo
     return SH_OK;
 }
 
+//  The opened_on date of matter hex into opened ("" when it has none) and
+//  its region. A bad id or an unknown matter is explained in msg.
+sh_err
+sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES],
+                      char region[SH_REGION_MAX + 1], char *msg)
+{
+    uint8_t id[SH_OPS_ID_BYTES], *body;
+    size_t len;
+    if (!sh_ops_id_in (hex, id, "matter", msg))
+        return SH_EINVAL;
+    sh_err rc = sh_ops_read (r, SH_KIND_MATTER, id, sizeof id, region, &body, &len);
+    if (rc) {
+        S_MSG (rc == SH_ENOTFOUND ? "unknown matter %s" : "cannot read matter %s", hex);
+        return rc;
+    }
+    Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
+    free (body);
+    snprintf (opened, SH_OPS_DAY_BYTES, "%s", m && m->opened_on ? m->opened_on : "");
+    shouhe__v1__matter__free_unpacked (m, NULL);
+    return SH_OK;
+}
+
 //  ---------------------------------------------------------------------
 //  Courtyards
 

@@ -69,8 +69,7 @@ SH_NODISCARD sh_err sh_ops_write1 (sh_replica_t *r, const char *region, sh_kind_
                                    size_t id_len, sh_op_t op, const ProtobufCMessage *m, char *msg);
 
 //  The opened_on date of matter hex into opened ("" when it has none) and
-//  its region. A bad id or an unknown matter is explained in msg
-//  (sh_ops_matter.c).
+//  its region. A bad id or an unknown matter is explained in msg.
 SH_NODISCARD sh_err sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES],
                                           char region[SH_REGION_MAX + 1], char *msg);
 

@@ -80,8 +80,8 @@ s_fx_init (s_fx_t *fx)
         c.hlc = ((now - 1000) << 16) + s;
         snprintf (c.region, sizeof c.region, "%s", region);
         c.kind = SH_KIND_COURTYARD;
-        c.entity = (const uint8_t *) "cy-q";
-        c.entity_len = 4;
+        c.entity = (const uint8_t *) region;      //  a courtyard's id is its code (docs/protocol.md 3.1)
+        c.entity_len = strlen (region);
         c.op = SH_OP_PUT;
         c.body = body;
         c.body_len = s_body (body, region, s);
