@@ -22,33 +22,8 @@ set -u
 source "$SHOUHE_ITLIB"
 need_gen
 
-MOUNTS=()
-# tmpfs_mount DIR SIZE -- a tmpfs of SIZE at DIR, unmounted when the test ends; SKIP when not
-# permitted.
-tmpfs_mount () {
-    mkdir -p "$1"
-    if ! mount -t tmpfs -o "size=$2,mode=0700" tmpfs "$1" 2>/dev/null; then
-        echo "SKIP $IT_NAME: cannot mount a tmpfs (needs root, or mount is not permitted here)" >&2
-        exit 77
-    fi
-    MOUNTS+=("$1")
-}
-_df_exit () {
-    local rc=$? m
-    [ "$BASHPID" = "$$" ] || exit "$rc"
-    _it_kill_all                # the daemons first: a busy tmpfs does not unmount
-    for m in ${MOUNTS[@]+"${MOUNTS[@]}"}; do umount "$m" 2>/dev/null || umount -l "$m"; done
-    (exit "$rc")
-    _it_exit
-}
-trap _df_exit EXIT
-
-# fill DIR -- a filler file taking all but ~KEEP KiB of DIR's file system
-fill () {
-    local free
-    free=$(df -k --output=avail "$1" | tail -n 1)
-    dd if=/dev/zero of="$1/filler" bs=1k count=$((free - $2)) status=none 2>/dev/null || true
-}
+# shellcheck source=tmpfs_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmpfs_lib.sh"
 
 it_step "the hub's disk fills"
 tmpfs_mount "$T/hubfs" 24m
@@ -75,7 +50,7 @@ sleep 3
 err=$(sync_out "$watcher").err
 assert_eq "$(grep -c "the hub's store is full" "$err")" 1 "the watching node says once that the hub is full"
 grep -q "retrying every 30 s" "$err" || it_fail "the watching node does not say it retries"
-rm -f "$T/hubfs/filler"
+unfill "$T/hubfs"
 for ((i = 0; i < 50; i++)); do
     [ "$(hub_node_field "${KEY[b]}" head_seq)" = 4000 ] && break
     sleep 1
@@ -108,7 +83,7 @@ assert_eq "$(node_digest t2 500115108202)" "$(hub_digest 500115108202)" "the new
 seen=$(hub_node_field "${KEY[t2]}" last_seen_ms)
 [ "$seen" != 0 ] && [ "$seen" != MISSING ] || it_fail "the hub at its reserve did not record when t2 was last seen"
 hub_alive
-rm -f "$T/hubfs/filler"
+unfill "$T/hubfs"
 sync b --deadline 60 || it_fail "sync after freeing space: exit $RC"
 assert_eq "$(hub_node_field "${KEY[b]}" head_seq)" 4300 "the hub holds all of b's changes"
 hub_stop
@@ -127,7 +102,7 @@ it_run "$NODE" sync --dir "$(ndir c)" --hub "$HUB_EP" --hub-key "$HUB_KEY" --dea
 [ "$RC" = 8 ] || it_fail "expected: a sync that cannot store on a full disk exits 8; got $RC"
 assert_err "this node's disk is full \(.*\): free space, nothing was lost"
 node_must c log verify
-rm -f "$T/n/c/filler"
+unfill "$T/n/c"
 node_must c courtyard add --code 500115108203002 --name second --households 4
 sync c --deadline 30 || it_fail "sync after freeing space: exit $RC"
 node_must c log verify

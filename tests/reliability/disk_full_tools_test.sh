@@ -11,35 +11,8 @@ set -u
 source "$SHOUHE_ITLIB"
 need_gen
 
-MOUNTS=()
-tmpfs_mount () {
-    mkdir -p "$1"
-    if ! mount -t tmpfs -o "size=$2,mode=0700" tmpfs "$1" 2>/dev/null; then
-        echo "SKIP $IT_NAME: cannot mount a tmpfs (needs root, or mount is not permitted here)" >&2
-        exit 77
-    fi
-    MOUNTS+=("$1")
-}
-_df_exit () {
-    local rc=$? m
-    [ "$BASHPID" = "$$" ] || exit "$rc"
-    _it_kill_all
-    for m in ${MOUNTS[@]+"${MOUNTS[@]}"}; do umount "$m" 2>/dev/null || umount -l "$m"; done
-    (exit "$rc")
-    _it_exit
-}
-trap _df_exit EXIT
-
-# fill DIR KEEP -- one more filler file taking all but ~KEEP KiB of DIR's file system
-FILLERS=0
-fill () {
-    local free
-    free=$(df -k --output=avail "$1" | tail -n 1)
-    FILLERS=$((FILLERS + 1))
-    [ "$free" -gt "$2" ] || return 0
-    dd if=/dev/zero of="$1/filler.$FILLERS" bs=1k count=$((free - $2)) status=none 2>/dev/null || true
-}
-unfill () { rm -f "$1"/filler.*; }
+# shellcheck source=tmpfs_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tmpfs_lib.sh"
 
 # full WHAT -- the last command ended with exit 8 and said the disk is full
 full () {
