@@ -77,7 +77,8 @@ static const struct option s_options[] = {
 };
 
 //  The command named by the first one or two words (a two-word command wins).
-_Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "node_args_t.given has one bit per option");
+_Static_assert (sizeof s_options / sizeof s_options[0] <= 64 * NODE_GIVEN_WORDS,
+                "node_args_t.given has one bit per option");
 
 static const node_command_t *
 s_find (const char *w1, const char *w2)
@@ -322,7 +323,7 @@ main (int argc, char **argv)
             s_usage (stderr, cmd);
             return SH_EXIT_USAGE;
         }
-        a.given |= 1ull << idx;
+        a.given[idx / 64] |= 1ull << (idx % 64);
         if (!s_set_option (&a, name, optarg))
             return SH_EXIT_USAGE;
     }
@@ -348,7 +349,7 @@ node_given (const node_args_t *a, const char *name)
 {
     for (int i = 0; s_options[i].name; i++)
         if (strcmp (s_options[i].name, name) == 0)
-            return (a->given >> i) & 1;
+            return (a->given[i / 64] >> (i % 64)) & 1;
     return false;
 }
 

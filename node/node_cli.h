@@ -14,6 +14,7 @@
 #include "sh_exit.h"
 
 #define NODE_MAX_LIST 32   //  most --topic / --decision values
+#define NODE_GIVEN_WORDS 2 //  64-bit words of node_args_t.given: room for 128 options
 
 //  Exit codes: common/core/sh_exit.h (SH_EXIT_*).
 
@@ -31,7 +32,7 @@ typedef struct {
     size_t n_decisions;
     char **pos;              //  positional arguments (borrowed from argv)
     int n_pos;               //  how many
-    unsigned long long given;//  bit per option index: which were given
+    unsigned long long given[NODE_GIVEN_WORDS];  //  bit per option index: which were given
     unsigned fault_commit;   //  test-only fault points from the environment (main.c):
     unsigned fault_send;     //  the Nth store commit / Nth sync send fails (0: off)
     long long fault_clock_ms;//  SHOUHE_FAULT_CLOCK_MS: added to the node's wall clock (0: off)
