@@ -278,7 +278,12 @@ test_any_order (void)
     SH_PASS (s_put (b, "b honest"));
     SH_PASS (s_person (b));
     SH_PASS (s_event (b, 2));
-    //  the clock is fixed: A may not write until it corrects
+    //  the clock is fixed: A may not write until it corrects -- a millisecond
+    //  after B's writes at least, so that the correction's time is later
+    //  than B's event whatever the HLCs' logical counters
+    uint64_t b_ms = sh_hlc_ms (sh_replica_clock (b));
+    while (sh_sys_wall_ms () <= b_ms)
+        ;
     sh_replica_set_clock_offset (a, 0);
     SH_FAIL (s_put (a, "refused"), SH_ECLOCK);
     SH_PASS (s_correct (a));
