@@ -70,17 +70,19 @@ s_open (char *path, size_t path_len)
     char beside[PATH_MAX + sizeof S_MODULE + 1];
     snprintf (beside, sizeof beside, "%s/%s", exe, S_MODULE);
     snprintf (path, path_len, "%s/../%s/%s", exe, NODE_SYNC_LIBDIR, S_MODULE);
-    if (s_try (beside, &module, why, sizeof why)) {
+    bool found = s_try (beside, &module, why, sizeof why);
+    if (found)
         snprintf (path, path_len, "%s", beside);
-        if (module)
-            return module;
-    }
     else
-    if (s_try (path, &module, why, sizeof why) && module)
+        found = s_try (path, &module, why, sizeof why);
+    if (module)
         return module;
-    fprintf (stderr, "shouhe-node: cannot load the sync module %s: %s; the installation is incomplete "
-             "(tried %s and %s/../%s/): reinstall shouhe, or set SHOUHE_SYNC_MODULE to the module's path\n",
-             path, why, beside, exe, NODE_SYNC_LIBDIR);
+    if (found)
+        fprintf (stderr, "shouhe-node: cannot load the sync module %s: %s; ", path, why);
+    else
+        fprintf (stderr, "shouhe-node: cannot find the sync module %s; ", S_MODULE);
+    fprintf (stderr, "the installation is incomplete (tried %s and %s/../%s/): reinstall shouhe, or set "
+             "SHOUHE_SYNC_MODULE to the module's path\n", beside, exe, NODE_SYNC_LIBDIR);
     return NULL;
 }
 
