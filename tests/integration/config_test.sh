@@ -9,6 +9,7 @@
 #   file, line and key; nothing written
 #   json = yes in the file: sync prints its JSON summary
 #   hub.conf: serve takes bind from it; init and enroll ignore it; threads = 99 is refused
+#   audit.conf: shouhe-audit verify takes hub-key from it (a bad one: exit 2), the flag wins
 #   sync without --deadline against a hub that is down: gives up after the default deadline
 #   (shortened by SHOUHE_FAULT_DEADLINE_MS) with exit 4, saying how to change it; deadline = 1
 #   in node.conf does the same without the fault hook
@@ -106,6 +107,19 @@ assert_err "that value is from $T/hub-bad.conf, line 2, key 'threads'"
 printf 'bind = tcp://127.0.0.1:1\nport = 7600\n' > "$T/hub-bad.conf"
 assert_exit 2 "$HUB" nodes --dir "$HUB_DIR" --config "$T/hub-bad.conf"
 assert_err "$T/hub-bad.conf, line 2: unknown key 'port'"
+
+it_step "audit.conf: shouhe-audit reads its options from it too"
+if [ -n "${SHOUHE_AUDIT:-}" ]; then
+    it_must "$HUB" export --dir "$HUB_DIR" "$T/hub.export"
+    printf 'hub-key = %s\n' "$HUB_KEY" > "$C/audit.conf"
+    assert_exit 0 env SHOUHE_CONF_DIR="$C" "$SHOUHE_AUDIT" verify "$T/hub.export"
+    printf 'hub-key = nothex\n' > "$C/audit.conf"
+    assert_exit 2 env SHOUHE_CONF_DIR="$C" "$SHOUHE_AUDIT" verify "$T/hub.export"
+    assert_exit 0 env SHOUHE_CONF_DIR="$C" "$SHOUHE_AUDIT" verify "$T/hub.export" --hub-key "$HUB_KEY"
+    printf '# auditor\nhub-key = %s\nport = 1\n' "$HUB_KEY" > "$C/audit.conf"
+    assert_exit 2 env SHOUHE_CONF_DIR="$C" "$SHOUHE_AUDIT" verify "$T/hub.export"
+    assert_err "$C/audit.conf, line 3: unknown key 'port'"
+fi
 
 it_step "sync without --deadline, the hub down: the default deadline, exit 4, how to change it"
 t0=$(date +%s)
