@@ -73,8 +73,9 @@ test_refused (void)
     SH_CHECK (strstr (why, "line 1: longer than"));
     free (p);
     free (longline);
-    p = s_write (dir, "x", "");
-    strcpy (p + strlen (p) - 1, "missing.conf");
+    p = malloc (strlen (dir) + sizeof "/missing.conf");
+    SH_CHECK (p);
+    sprintf (p, "%s/missing.conf", dir);
     SH_FAIL (sh_conf_load (&c, p, why, sizeof why), SH_ENOTFOUND);
     SH_CHECK (strstr (why, "missing.conf"));
     //  --config FILE must exist; the default file may be missing
