@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "sh_change.h"
+#include "sh_conf.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
 #include "sh_export.h"
@@ -32,6 +33,7 @@ typedef struct {
     const char *proof;         //  --proof FILE
     const char *index, *old_size, *new_size;   //  --index, --old, --new
     const char *hub, *key_dir;                 //  --hub, --key-dir
+    const char *config;        //  --config FILE (default: audit.conf in sh_conf_dir)
     bool json;                 //  --json
 } s_args_t;
 
@@ -68,7 +70,9 @@ static const char *s_usage_text =
     "        receipts say, in the checkpoints they were issued with; lists the node's changes\n"
     "        no receipt covers (exit 1 while any remains, or if the node never synced)\n\n"
     "exit codes: 0 everything holds, 1 a fault (or a proof that does not verify),\n"
-    "            2 wrong command line, 3 a file cannot be read\n";
+    "            2 wrong command line, 3 a file cannot be read\n"
+    "every command also takes --config FILE: options as 'key = value' lines (default\n"
+    "audit.conf in /etc/shouhe, when it exists; shouhe.conf(5)); the command line wins\n";
 
 /* ==========================================================================
  * Helpers
@@ -616,6 +620,61 @@ static const s_command_t s_commands[] = {
     { NULL, NULL }
 };
 
+static const struct option s_options[] = {
+    { "hub-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+    { "index", required_argument, NULL, 'i' }, { "proof", required_argument, NULL, 'p' },
+    { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
+    { "hub", required_argument, NULL, 'H' }, { "key-dir", required_argument, NULL, 'K' },
+    { "config", required_argument, NULL, 'C' },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+};
+
+//  Take the value v of the option whose getopt value is c.
+static void
+s_set (s_args_t *a, int c, const char *v)
+{
+    switch (c) {
+        case 'k': a->hub_key = v; break;
+        case 'j': a->json = true; break;
+        case 'i': a->index = v; break;
+        case 'p': a->proof = v; break;
+        case 'o': a->old_size = v; break;
+        case 'n': a->new_size = v; break;
+        case 'H': a->hub = v; break;
+        case 'K': a->key_dir = v; break;
+        case 'C': a->config = v; break;
+        default: break;
+    }
+}
+
+//  sh_conf_use_t's callbacks: every command takes every option (each
+//  ignores those it does not use); the command line wins over the file.
+typedef struct {
+    s_args_t *a;                    //  the arguments
+    uint64_t given;                 //  bit per s_options index: on the command line
+} s_conf_t;
+
+static bool
+s_conf_takes (const char *name, void *arg)
+{
+    (void) name;
+    (void) arg;
+    return true;
+}
+
+static bool
+s_conf_given (int idx, void *arg)
+{
+    return (((s_conf_t *) arg)->given >> idx) & 1;
+}
+
+static bool
+s_conf_set (int idx, const char *value, void *arg)
+{
+    s_set (((s_conf_t *) arg)->a, s_options[idx].val, value);
+    return true;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -634,37 +693,29 @@ main (int argc, char **argv)
         fprintf (stderr, "shouhe-audit: libsodium cannot be initialised\n");
         return SH_EXIT_STORE;
     }
-    static const struct option options[] = {
-        { "hub-key", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-        { "index", required_argument, NULL, 'i' }, { "proof", required_argument, NULL, 'p' },
-        { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
-        { "hub", required_argument, NULL, 'H' }, { "key-dir", required_argument, NULL, 'K' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
-    };
     s_args_t a = { .npos = 0 };
+    uint64_t given = 0;
     optind = 1;
     opterr = 0;
     int gargc = argc - 1;
     char **gargv = argv + 1;
     for (;;) {
-        int c = getopt_long (gargc, gargv, ":h", options, NULL);
+        int idx = -1;
+        int c = getopt_long (gargc, gargv, ":h", s_options, &idx);
         if (c == -1)
             break;
-        switch (c) {
-            case 'h': fputs (s_usage_text, stdout); return SH_EXIT_OK;
-            case 'k': a.hub_key = optarg; break;
-            case 'j': a.json = true; break;
-            case 'i': a.index = optarg; break;
-            case 'p': a.proof = optarg; break;
-            case 'o': a.old_size = optarg; break;
-            case 'n': a.new_size = optarg; break;
-            case 'H': a.hub = optarg; break;
-            case 'K': a.key_dir = optarg; break;
-            default:
-                fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
-                         gargv[optind - 1]);
-                return SH_EXIT_USAGE;
+        if (c == 'h') {
+            fputs (s_usage_text, stdout);
+            return SH_EXIT_OK;
         }
+        if (c == ':' || c == '?') {
+            fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
+                     gargv[optind - 1]);
+            return SH_EXIT_USAGE;
+        }
+        if (idx >= 0)
+            given |= 1ull << idx;
+        s_set (&a, c, optarg);
     }
     for (; optind < gargc; optind++) {
         if (a.npos == S_POS_MAX) {
@@ -673,5 +724,13 @@ main (int argc, char **argv)
         }
         a.pos[a.npos++] = gargv[optind];
     }
-    return cmd->fn (&a);
+    //  audit.conf: e.g. the hub, its key and the auditor's key directory for fetch
+    sh_conf_t *conf = NULL;
+    s_conf_t cc = { &a, given };
+    const sh_conf_use_t use = { "shouhe-audit", s_options, s_conf_takes, s_conf_given, s_conf_set, &cc };
+    int ex = sh_conf_use (&conf, a.config, "audit.conf", &use);
+    if (!ex)
+        ex = cmd->fn (&a);
+    sh_conf_destroy (&conf);
+    return ex;
 }

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "node_cli.h"
+#include "sh_conf.h"
 #include "sh_crypto.h"
 #include "sh_fault.h"
 #include "sh_ops.h"
@@ -72,6 +73,7 @@ static const struct option s_options[] = {
     { "watch", no_argument, NULL, 0 },
     { "since", required_argument, NULL, 0 },
     { "format", required_argument, NULL, 0 },
+    { "config", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -120,7 +122,11 @@ s_usage_all (FILE *f)
                 "            (not enrolled, revoked, blocked), 6 protocol error, 7 the hub is\n"
                 "            recovering after a restore: sync again later,\n"
                 "            8 a store is full: this node's disk (any write; free space, nothing\n"
-                "            was lost) or, in sync, the hub's (the hub operator must free space)\n");
+                "            was lost) or, in sync, the hub's (the hub operator must free space),\n"
+                "            9 sync: the installation is incomplete (no sync module)\n"
+                "every command also takes --config FILE: options as 'key = value' lines (default\n"
+                "%s/node.conf when it exists; shouhe.conf(5)); the command line wins over the file\n",
+                sh_conf_dir ());
 }
 
 static void
@@ -133,7 +139,7 @@ s_usage (FILE *f, const node_command_t *c)
 static bool
 s_allowed (const node_command_t *c, const char *name)
 {
-    if (!strcmp (name, "dir") || !strcmp (name, "help"))
+    if (!strcmp (name, "dir") || !strcmp (name, "help") || !strcmp (name, "config"))
         return true;
     size_t n = strlen (name);
     for (const char *p = c->options; p && *p; ) {
@@ -234,10 +240,40 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("hub-key")) a->hub_key = v;
     else if (S_IS ("since")) a->since = v;
     else if (S_IS ("format")) a->format = v;
-    else if (S_IS ("deadline")) ok = s_number (name, v, &a->deadline);
+    else if (S_IS ("deadline")) ok = a->deadline_given = s_number (name, v, &a->deadline);
     else if (S_IS ("watch")) a->watch = true;
+    else if (S_IS ("config")) a->config = v;
 #undef S_IS
     return ok;
+}
+
+//  sh_conf_use_t's callbacks over a command and its arguments: the entries
+//  of the configuration file (--config FILE, else node.conf in sh_conf_dir,
+//  which may be missing) that the command takes and the command line did
+//  not give are taken as options (sh_conf_use).
+typedef struct {
+    const node_command_t *cmd;      //  the running command
+    node_args_t *a;                 //  its arguments
+} s_conf_t;
+
+static bool
+s_conf_takes (const char *name, void *arg)
+{
+    return s_allowed (((s_conf_t *) arg)->cmd, name);
+}
+
+static bool
+s_conf_given (int idx, void *arg)
+{
+    return (((s_conf_t *) arg)->a->given[idx / 64] >> (idx % 64)) & 1;
+}
+
+static bool
+s_conf_set (int idx, const char *value, void *arg)
+{
+    node_args_t *a = ((s_conf_t *) arg)->a;
+    a->given[idx / 64] |= 1ull << (idx % 64);     //  as if given: the commands see no difference
+    return s_set_option (a, s_options[idx].name, value);
 }
 
 //  Say what is wrong with a command line whose words name no command.
@@ -327,21 +363,37 @@ main (int argc, char **argv)
         if (!s_set_option (&a, name, optarg))
             return SH_EXIT_USAGE;
     }
+    sh_conf_t *conf = NULL;     //  the values it holds stay until exit
+    //  node.conf holds sync's hub and hub-key: `courtyard add` ignores them
+    s_conf_t cc = { cmd, &a };
+    const sh_conf_use_t use = { "shouhe-node", s_options, s_conf_takes, s_conf_given, s_conf_set, &cc };
+    int ex = sh_conf_use (&conf, a.config, "node.conf", &use);
+    if (ex) {
+        sh_conf_destroy (&conf);
+        return ex;
+    }
     a.pos = gargv + optind;
     a.n_pos = gargc - optind;
     if (a.n_pos < cmd->min_pos || a.n_pos > cmd->max_pos) {
         fprintf (stderr, "shouhe-node: wrong number of arguments\n\n");
         s_usage (stderr, cmd);
+        sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
     }
     if (!a.dir) {
-        fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory)\n");
+        fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory; or dir = DIR in %s/"
+                 "node.conf)\n", sh_conf_dir ());
+        sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
     }
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send)
-    ||  !s_clock_fault (&a.fault_clock_ms))
+    ||  !s_clock_fault (&a.fault_clock_ms)) {
+        sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
-    return cmd->fn (&a);
+    }
+    ex = cmd->fn (&a);
+    sh_conf_destroy (&conf);
+    return ex;
 }
 
 bool

@@ -14,6 +14,7 @@
 #include "sh_exit.h"
 
 #define NODE_MAX_LIST 32   //  most --topic / --decision values
+#define NODE_SYNC_DEFAULT_DEADLINE_S 600  //  sync's deadline without --deadline (not --watch)
 #define NODE_GIVEN_WORDS 2 //  64-bit words of node_args_t.given: room for 128 options
 
 //  Exit codes: common/core/sh_exit.h (SH_EXIT_*).
@@ -22,10 +23,11 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format;
+               *hub, *hub_key, *since, *format, *config;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
     bool model, party_member, json, watch;
+    bool deadline_given;     //  --deadline, or deadline = in the configuration file
     const char *topics[NODE_MAX_LIST];
     size_t n_topics;
     const char *decisions[NODE_MAX_LIST];

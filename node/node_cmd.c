@@ -948,10 +948,12 @@ const node_command_t node_commands[] = {
       "Upload every change the hub lacks and download every change in scope this node lacks,\n"
       "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
       "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
-      "unreachable) that long. Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
+      "unreachable) that long (default 600 s, not with --watch; 0: never). Logs one line on\n"
+      "stderr: 'sync: ok hub=... up=... down=...' (docs/operations.md). Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
       "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
       "refused our changes, or its history does not match ours); 7: the hub is recovering its log\n"
-      "after a restore (this node offered what it holds): sync again later; 130: interrupted.",
+      "after a restore (this node offered what it holds): sync again later; 9: the sync module\n"
+      "is missing (an incomplete installation); 130: interrupted.",
       node_sync_load },
     { "backup", NULL, "", 1, 1, "shouhe-node backup --dir DIR DEST",
       "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"

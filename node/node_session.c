@@ -708,6 +708,9 @@ s_deadline (node_session_t *self)
         fprintf (stderr, "shouhe-node: the link to the hub was lost and not back by the deadline "
                  "(%" PRIu64 " of %" PRIu64 " changes up, %" PRIu64 " down so far)\n",
                  self->hub_head, self->my_head, self->down);
+    fprintf (stderr, "shouhe-node: the deadline was %.3g s without progress; change it with --deadline "
+             "SECONDS or 'deadline = SECONDS' in node.conf (0: wait forever)\n",
+             (double) self->opt.deadline_ms / 1000.0);
     return SH_EXIT_NETWORK;
 }
 

@@ -12,13 +12,16 @@
 */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "node_cli.h"
 #include "node_session.h"
 #include "sh_crypto.h"
+#include "sh_fault.h"
 #include "sh_hubid.h"
 #include "sh_link.h"
+#include "sh_log.h"
 #include "sh_replica.h"
 #include "sh_sys.h"
 #include "sh_wire.h"
@@ -134,6 +137,35 @@ s_summary (const s_sync_t *s)
                 st.up, st.duplicates, st.down, st.bytes_out, st.bytes_in, sh_sys_mono_ms () - s->start);
 }
 
+//  The result word of the sync log line for exit code ex.
+static const char *
+s_result (int ex)
+{
+    switch (ex) {
+        case SH_EXIT_OK: return "ok";
+        case SH_EXIT_NETWORK: return "unreachable";
+        case SH_EXIT_DENIED: return "denied";
+        case SH_EXIT_PROTOCOL: return "protocol";
+        case SH_EXIT_RETRY: return "retry";
+        case SH_EXIT_FULL: return "full";
+        case SH_EXIT_INTERRUPTED: return "interrupted";
+        default: return "failed";
+    }
+}
+
+//  The one log line of every sync that reached the link, on stderr (the
+//  journal under systemd): docs/operations.md, "The sync log lines".
+static void
+s_log_line (const s_sync_t *s, int ex)
+{
+    node_session_stats_t st;
+    node_session_stats (s->session, &st);
+    sh_log ("shouhe-node", ex ? "warn" : "info", "sync: %s hub=%s hub-key=%.16s up=%" PRIu64 " duplicates=%"
+            PRIu64 " down=%" PRIu64 " bytes-out=%" PRIu64 " bytes-in=%" PRIu64 " ms=%" PRId64 " exit=%d",
+            s_result (ex), s->args->hub, s->args->hub_key, st.up, st.duplicates, st.down, st.bytes_out,
+            st.bytes_in, sh_sys_mono_ms () - s->start, ex);
+}
+
 //  The node's sync link (docs/protocol.md 13.1), connecting to --hub:
 //  nothing queued while disconnected, reconnection with back-off,
 //  heartbeats, a monitor. Returns an exit code.
@@ -154,6 +186,22 @@ s_link_open (s_sync_t *s, const sh_replica_t *r, const sh_hubid_t *hub)
     return SH_EXIT_OK;
 }
 
+//  The deadline of a sync without --deadline (and not --watch):
+//  NODE_SYNC_DEFAULT_DEADLINE_S, or SHOUHE_FAULT_DEADLINE_MS (test-only,
+//  so that a test need not wait 10 minutes). -1 after saying why the
+//  variable is wrong.
+static int64_t
+s_default_deadline_ms (void)
+{
+    int64_t ms;
+    if (sh_fault_offset_from_env ("SHOUHE_FAULT_DEADLINE_MS", &ms) != SH_OK || ms < 0) {
+        fprintf (stderr, "shouhe-node: SHOUHE_FAULT_DEADLINE_MS must be a whole number of milliseconds "
+                 ">= 0, not '%s'\n", getenv ("SHOUHE_FAULT_DEADLINE_MS"));
+        return -1;
+    }
+    return ms ? ms : (int64_t) NODE_SYNC_DEFAULT_DEADLINE_S * 1000;
+}
+
 int
 node_sync (node_args_t *a)
 {
@@ -171,6 +219,9 @@ node_sync (node_args_t *a)
         fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
         return SH_EXIT_USAGE;
     }
+    int64_t deadline_ms = a->deadline * 1000;
+    if (!a->deadline_given && !a->watch && (deadline_ms = s_default_deadline_ms ()) < 0)
+        return SH_EXIT_USAGE;
     s_sync_t s = { .args = a, .tty = isatty (2) };
     sh_replica_t *r;
     char why[1024];
@@ -182,7 +233,7 @@ node_sync (node_args_t *a)
     sh_store_fail_commit_after (sh_replica_store (r), a->fault_commit);
     sh_replica_set_clock_offset (r, a->fault_clock_ms);
     const node_session_options_t so = { .watch = a->watch, .hub_endpoint = a->hub,
-                                        .deadline_ms = (int64_t) a->deadline * 1000 };
+                                        .deadline_ms = deadline_ms };
     s.session = node_session_new (r, &hub, &so, s_send, &s);
     int ex = s.session ? node_session_start (s.session) : SH_EXIT_STORE;
     if (!s.session)
@@ -196,6 +247,7 @@ node_sync (node_args_t *a)
         s_progress (&s, true);
         if (ex == SH_EXIT_OK || (ex == SH_EXIT_RETRY && node_session_done (s.session)))
             s_summary (&s);     //  exit 7 after a quota refusal: what was done
+        s_log_line (&s, ex);
     }
     sh_link_destroy (&s.link);
     node_session_destroy (&s.session);

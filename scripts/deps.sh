@@ -4,6 +4,8 @@
 # chromium (headless) and a CJK font: the HTML report test opens the report in a browser;
 # clang with libFuzzer (libclang-rt-14-dev) and llvm: the fuzz pass; valgrind: the memcheck test;
 # time (/usr/bin/time): peak memory in the benchmarks.
+# dpkg-dev (dpkg-shlibdeps: the package's Depends), systemd (systemd-analyze verify on the
+# units) and groff-base (the man pages checked): the install and package tests.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
@@ -13,6 +15,7 @@ SHOUHE_PACKAGES=(
   python3 python3-zmq python3-nacl
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev llvm valgrind time
+  dpkg-dev systemd groff-base
 )
 
 missing=()

@@ -54,6 +54,9 @@ typedef struct {
 #define HUB_LOCK_FILE "serve.lock"   //  held (flock) by the one `serve` of a hub directory
 
 //  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
+//  shouhe-hub's --help text (hub_usage.c).
+extern const char *const hub_usage_text;
+
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
 //  Serve config->bind until SIGINT/SIGTERM as hub (its key set:

@@ -40,7 +40,10 @@ typedef struct {
     uint8_t key[SH_PUBKEY_BYTES];        //  authenticated Ed25519 key
     char key_hex[17];                    //  its first bytes, for logs
     int64_t last_ms;                     //  last message (sh_sys_mono_ms)
-    uint64_t pushed, pulled;             //  changes stored / sent in this session
+    uint64_t pushed, pulled;             //  changes stored / sent in this sync (since its Hello or
+                                         //  its last sync line, s_log_sync)
+    uint64_t bytes_in, bytes_out;        //  message bytes received / sent in this sync
+    int64_t start_ms;                    //  when this sync began (sh_sys_mono_ms), 0: not begun
     uint64_t cp_size;                    //  size of the last checkpoint sent in this session
     bool full;                           //  a Push of this session was refused: the store is full
     bool quota;                          //  a Push of this session was over the key's quota ...
@@ -58,6 +61,7 @@ struct hub_handler_t {
     sh_map_t *sessions;                  //  rid_hex -> s_session_t (owned)
     sh_map_t *logged;                    //  "<key hex>/<condition>" -> "": push refusals logged
                                          //  once per node and condition (until it is acked again)
+    s_session_t *current;                //  the session of the message being handled, if any
 };
 
 static void s_session_free (void **item);
@@ -143,7 +147,25 @@ s_send (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_m
         return;
     }
     self->reply (rid, rid_len, buf, len, self->reply_arg);
+    if (self->current)
+        self->current->bytes_out += len;
     free (buf);
+}
+
+//  The one line of a finished sync (docs/operations.md, "The sync log
+//  lines"): the node's key prefix and enrolled name, its changes up and
+//  down, bytes, time and result; then the next sync of the session counts
+//  from zero.
+static void
+s_log_sync (hub_handler_t *self, s_session_t *s, const sh_registry_entry_t *e)
+{
+    const char *result = s->full ? "store-full" : s->quota ? "quota" : "ok";
+    s_log (self, "info", "sync: %s node=%s name=\"%s\" scope=%s up=%llu down=%llu bytes-in=%llu "
+           "bytes-out=%llu ms=%lld", result, s->key_hex, e->name, e->scope, (unsigned long long) s->pushed,
+           (unsigned long long) s->pulled, (unsigned long long) s->bytes_in, (unsigned long long) s->bytes_out,
+           (long long) (s->start_ms ? sh_sys_mono_ms () - s->start_ms : 0));
+    s->pushed = s->pulled = s->bytes_in = s->bytes_out = 0;
+    s->start_ms = 0;
 }
 
 static void
@@ -205,6 +227,8 @@ s_session_open (hub_handler_t *self, const char *rid_hex, const uint8_t key[SH_P
     }
     memcpy (s->key, key, SH_PUBKEY_BYTES);
     snprintf (s->key_hex, sizeof s->key_hex, "%s", peer);
+    if (!s->start_ms)
+        s->start_ms = sh_sys_mono_ms ();
     s->full = false;
     s->quota = false;
     return s;
@@ -655,7 +679,10 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         s->cp_size = b.cp_size;
     }
     s_send (self, rid, rid_len, &r);
+    bool caught_up = b.done && !own;
     sh_hublog_batch_fini (&b);
+    if (caught_up)
+        s_log_sync (self, s, &e);
 }
 
 //  Offer: a node hands back what it holds of a tail the hub lost
@@ -842,6 +869,10 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
         else {
             s->last_ms = sh_sys_mono_ms ();
+            s->bytes_in += body_len;
+            if (!s->start_ms)
+                s->start_ms = s->last_ms;
+            self->current = s;
             if (m.type == SH_WIRE_PUSH)
                 s_on_push (self, rid, rid_len, s, &m);
             else
@@ -855,6 +886,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
                 s_on_prove (self, rid, rid_len, s, &m);
             else
                 s_on_fetch (self, rid, rid_len, s, &m);
+            self->current = NULL;
         }
     }
     else

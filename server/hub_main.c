@@ -18,6 +18,7 @@
 
 #include "hub.h"
 #include "sh_changelog.h"
+#include "sh_conf.h"
 #include "sh_crypto.h"
 #include "sh_fault.h"
 #include "sh_exit.h"
@@ -37,6 +38,8 @@
 
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
+    const char *config;       //  --config FILE (default: hub.conf in sh_conf_dir)
+    uint64_t given;           //  bit per option index: given on the command line
     const char *file;         //  the positional FILE of export, DEST of backup
     const char *town, *village, *since, *format, *date;   //  report
     int threads;
@@ -50,50 +53,6 @@ typedef struct {
     unsigned fault_send;      //  SHOUHE_FAULT_COMMIT / SHOUHE_FAULT_SEND (serve)
 } s_args_t;
 
-static const char *s_usage_text =
-    "usage: shouhe-hub COMMAND --dir DIR [OPTIONS]\n\n"
-    "The district hub of shouhe: admits enrolled nodes, verifies and merges their signed\n"
-    "change logs and serves each node what its scope needs.\n\n"
-    "commands:\n"
-    "  shouhe-hub init --dir DIR                 create the hub store and DIR/hub.key; print the key\n"
-    "  shouhe-hub key --dir DIR                  print the hub's public key (64 hex digits)\n"
-    "  shouhe-hub enroll --dir DIR --scope CODE --key HEX [--role node|auditor] [--name TEXT]\n"
-    "                    [--quota-changes-per-day N] [--quota-bytes N]\n"
-    "                                            quotas: new changes per UTC day (default 20000)\n"
-    "                                            and bytes of the node's changes held (default\n"
-    "                                            32M; K, M, G suffixes); 0: no limit\n"
-    "  shouhe-hub quota --dir DIR --key HEX [--changes-per-day N] [--bytes N]\n"
-    "                                            change a node's quotas; print them and its usage\n"
-    "  shouhe-hub revoke --dir DIR --key HEX     refuse the key from now on (open sessions too)\n"
-    "  shouhe-hub unblock --dir DIR --key HEX    accept changes again from a key blocked after\n"
-    "                                            an equivocation\n"
-    "  shouhe-hub nodes --dir DIR [--json]       enrolled keys, scope, last seen, log head, quotas\n"
-    "  shouhe-hub digest --dir DIR [--scope CODE]  SHA-256 of the merged state\n"
-    "  shouhe-hub checkpoint --dir DIR [--vkey]  the latest signed tree head (C2SP checkpoint in a\n"
-    "                                            signed note); --vkey: the key to verify it with\n"
-    "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
-    "                                            every checkpoint to FILE (new) for shouhe-audit\n"
-    "  shouhe-hub report --dir DIR [--town CODE | --village CODE] [--since DATE]\n"
-    "                    [--date TODAY] [--format text|csv|json|svg|html]\n"
-    "                                            district, town or village report (formats and\n"
-    "                                            JSON shape: docs/reports.md); --date: the day open\n"
-    "                                            big matters are 30 days old against (default\n"
-    "                                            today); html: one self-contained page\n"
-    "  shouhe-hub backup --dir DIR DEST          a consistent copy of the hub (store and key) into\n"
-    "                                            the new directory DEST, while it serves; a hub\n"
-    "                                            started from DEST recovers what came after from\n"
-    "                                            its nodes (docs/operations.md)\n"
-    "  shouhe-hub recover --dir DIR [--abandon-tail]  finish a recovery (the hub stopped); with\n"
-    "                                            --abandon-tail give up the entries no node holds\n"
-    "                                            and begin a new, signed epoch\n"
-    "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
-    "                  [--map-mib N] [--reserve-mib N]\n"
-    "                                            serve in the foreground until SIGINT/SIGTERM;\n"
-    "                                            --map-mib: the store's size limit (default 16384);\n"
-    "                                            --reserve-mib: room kept free in the map and on\n"
-    "                                            the disk, below which pushes are refused (default\n"
-    "                                            2 % of the map, at least 64, at most 1/8 of it)\n\n"
-    "exit codes: 0 done, 1 refused, 2 wrong command line, 3 store error, 4 cannot serve\n";
 
 //  A test-only fault point from the environment (sh_fault): false, after
 //  saying why, when its value is not a whole number.
@@ -832,10 +791,64 @@ s_size_option (s_args_t *a, const char *name, const char *value)
     return -1;
 }
 
+//  Take the value v of option --name. 0, or SH_EXIT_USAGE after saying why.
+static int
+s_set (s_args_t *a, const char *name, const char *v)
+{
+    int ex;
+    if (!strcmp (name, "dir")) a->dir = v;
+    else if (!strcmp (name, "scope")) a->scope = v;
+    else if (!strcmp (name, "key")) a->key = v;
+    else if (!strcmp (name, "role")) a->role = v;
+    else if (!strcmp (name, "name")) a->name = v;
+    else if (!strcmp (name, "bind")) a->bind = v;
+    else if (!strcmp (name, "ready-file")) a->ready_file = v;
+    else if (!strcmp (name, "json")) a->json = true;
+    else if (!strcmp (name, "verbose")) a->verbose = true;
+    else if (!strcmp (name, "vkey")) a->vkey = true;
+    else if (!strcmp (name, "abandon-tail")) a->abandon = true;
+    else if (!strcmp (name, "town")) a->town = v;
+    else if (!strcmp (name, "village")) a->village = v;
+    else if (!strcmp (name, "since")) a->since = v;
+    else if (!strcmp (name, "format")) a->format = v;
+    else if (!strcmp (name, "date")) a->date = v;
+    else if ((ex = s_size_option (a, name, v)) >= 0)
+        return ex;
+    else if (!strcmp (name, "threads")) {
+        char *end;
+        long t = strtol (v, &end, 10);
+        if (*end || t < 1 || t > 16) {
+            fprintf (stderr, "shouhe-hub: --threads takes 1..16, not '%s'\n", v);
+            return SH_EXIT_USAGE;
+        }
+        a->threads = (int) t;
+    }
+    else if (!strcmp (name, "config")) a->config = v;
+    return 0;
+}
+
+static const struct option s_options[] = {
+    { "dir", required_argument, NULL, 0 }, { "scope", required_argument, NULL, 0 },
+    { "key", required_argument, NULL, 0 }, { "role", required_argument, NULL, 0 },
+    { "name", required_argument, NULL, 0 }, { "bind", required_argument, NULL, 0 },
+    { "ready-file", required_argument, NULL, 0 }, { "threads", required_argument, NULL, 0 },
+    { "json", no_argument, NULL, 0 }, { "verbose", no_argument, NULL, 0 },
+    { "vkey", no_argument, NULL, 0 },
+    { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
+    { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
+    { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
+    { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
+    { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
+    { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },
+    { "config", required_argument, NULL, 0 },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+};
+_Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "s_args_t.given has one bit per option");
+
 static bool
 s_allowed (const char *options, const char *name)
 {
-    if (!strcmp (name, "dir") || !strcmp (name, "help"))
+    if (!strcmp (name, "dir") || !strcmp (name, "help") || !strcmp (name, "config"))
         return true;
     size_t n = strlen (name);
     for (const char *p = options; *p; ) {
@@ -848,11 +861,38 @@ s_allowed (const char *options, const char *name)
     return false;
 }
 
+//  sh_conf_use_t's callbacks over a command and its arguments: the entries
+//  of the configuration file (--config FILE, else hub.conf in sh_conf_dir,
+//  which may be missing) that the command takes and the command line did
+//  not give are taken as options (sh_conf_use).
+typedef struct {
+    const s_command_t *cmd;         //  the running command
+    s_args_t *a;                    //  its arguments
+} s_conf_t;
+
+static bool
+s_conf_takes (const char *name, void *arg)
+{
+    return s_allowed (((s_conf_t *) arg)->cmd->options, name);
+}
+
+static bool
+s_conf_given (int idx, void *arg)
+{
+    return (((s_conf_t *) arg)->a->given >> idx) & 1;
+}
+
+static bool
+s_conf_set (int idx, const char *value, void *arg)
+{
+    return s_set (((s_conf_t *) arg)->a, s_options[idx].name, value) == 0;
+}
+
 int
 main (int argc, char **argv)
 {
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
-        fputs (s_usage_text, argc < 2 ? stderr : stdout);
+        fputs (hub_usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const s_command_t *cmd = s_commands;
@@ -866,21 +906,6 @@ main (int argc, char **argv)
         fprintf (stderr, "shouhe-hub: libsodium cannot be initialised\n");
         return SH_EXIT_STORE;
     }
-    static const struct option options[] = {
-        { "dir", required_argument, NULL, 0 }, { "scope", required_argument, NULL, 0 },
-        { "key", required_argument, NULL, 0 }, { "role", required_argument, NULL, 0 },
-        { "name", required_argument, NULL, 0 }, { "bind", required_argument, NULL, 0 },
-        { "ready-file", required_argument, NULL, 0 }, { "threads", required_argument, NULL, 0 },
-        { "json", no_argument, NULL, 0 }, { "verbose", no_argument, NULL, 0 },
-        { "vkey", no_argument, NULL, 0 },
-        { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
-        { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
-        { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
-        { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
-        { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
-        { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
-    };
     s_args_t a = { .threads = 2, .reserve_bytes = -1 };
     int ex;
     optind = 1;
@@ -889,11 +914,11 @@ main (int argc, char **argv)
     char **gargv = argv + 1;
     for (;;) {
         int idx = -1;
-        int c = getopt_long (gargc, gargv, ":h", options, &idx);
+        int c = getopt_long (gargc, gargv, ":h", s_options, &idx);
         if (c == -1)
             break;
         if (c == 'h') {
-            fputs (s_usage_text, stdout);
+            fputs (hub_usage_text, stdout);
             return SH_EXIT_OK;
         }
         if (c == '?' || c == ':') {
@@ -901,40 +926,14 @@ main (int argc, char **argv)
                      gargv[optind - 1]);
             return SH_EXIT_USAGE;
         }
-        const char *name = options[idx].name;
+        const char *name = s_options[idx].name;
         if (!s_allowed (cmd->options, name)) {
             fprintf (stderr, "shouhe-hub: '%s' does not take --%s\n", cmd->name, name);
             return SH_EXIT_USAGE;
         }
-        if (!strcmp (name, "dir")) a.dir = optarg;
-        else if (!strcmp (name, "scope")) a.scope = optarg;
-        else if (!strcmp (name, "key")) a.key = optarg;
-        else if (!strcmp (name, "role")) a.role = optarg;
-        else if (!strcmp (name, "name")) a.name = optarg;
-        else if (!strcmp (name, "bind")) a.bind = optarg;
-        else if (!strcmp (name, "ready-file")) a.ready_file = optarg;
-        else if (!strcmp (name, "json")) a.json = true;
-        else if (!strcmp (name, "verbose")) a.verbose = true;
-        else if (!strcmp (name, "vkey")) a.vkey = true;
-        else if (!strcmp (name, "abandon-tail")) a.abandon = true;
-        else if (!strcmp (name, "town")) a.town = optarg;
-        else if (!strcmp (name, "village")) a.village = optarg;
-        else if (!strcmp (name, "since")) a.since = optarg;
-        else if (!strcmp (name, "format")) a.format = optarg;
-        else if (!strcmp (name, "date")) a.date = optarg;
-        else if ((ex = s_size_option (&a, name, optarg)) >= 0) {
-            if (ex)
-                return ex;
-        }
-        else if (!strcmp (name, "threads")) {
-            char *end;
-            long t = strtol (optarg, &end, 10);
-            if (*end || t < 1 || t > 16) {
-                fprintf (stderr, "shouhe-hub: --threads takes 1..16, not '%s'\n", optarg);
-                return SH_EXIT_USAGE;
-            }
-            a.threads = (int) t;
-        }
+        a.given |= 1ull << idx;
+        if ((ex = s_set (&a, name, optarg)))
+            return ex;
     }
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send)
     ||  !s_fault_clock ("SHOUHE_FAULT_QUOTA_CLOCK_MS", &a.quota_offset_ms))
@@ -945,9 +944,18 @@ main (int argc, char **argv)
         fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
         return SH_EXIT_USAGE;
     }
-    if (!a.dir) {
-        fprintf (stderr, "shouhe-hub: --dir DIR is required (the hub's directory)\n");
-        return SH_EXIT_USAGE;
+    sh_conf_t *conf = NULL;     //  the values it holds stay until exit
+    //  hub.conf's bind is serve's: `shouhe-hub init` ignores it
+    s_conf_t cc = { cmd, &a };
+    const sh_conf_use_t use = { "shouhe-hub", s_options, s_conf_takes, s_conf_given, s_conf_set, &cc };
+    ex = sh_conf_use (&conf, a.config, "hub.conf", &use);
+    if (!ex && !a.dir) {
+        fprintf (stderr, "shouhe-hub: --dir DIR is required (the hub's directory; or dir = DIR in %s/hub.conf)\n",
+                 sh_conf_dir ());
+        ex = SH_EXIT_USAGE;
     }
-    return cmd->fn (&a);
+    if (!ex)
+        ex = cmd->fn (&a);
+    sh_conf_destroy (&conf);
+    return ex;
 }

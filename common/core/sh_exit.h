@@ -25,6 +25,8 @@ enum {
                                 //  this node's changes over its quota (ERR_QUOTA); try later
     SH_EXIT_FULL = 8,           //  a store is full (its disk or its LMDB map): the hub's (node: the
                                 //  hub answered ERR_STORE_FULL) or this program's own; nothing was lost
+    SH_EXIT_INSTALL = 9,        //  the installation is incomplete: shouhe-node cannot find or load
+                                //  its sync module (shouhe-node-sync.so)
     SH_EXIT_INTERRUPTED = 130   //  SIGINT/SIGTERM before the work was finished
 };
 

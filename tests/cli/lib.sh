@@ -35,6 +35,8 @@ NODE=$SHOUHE_NODE
 TAMPER=${SHOUHE_TAMPER:-}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/shouhe-cli.XXXXXX") || exit 1
+# no /etc/shouhe/node.conf of this machine: a test names its configuration (sh_conf)
+export SHOUHE_CONF_DIR=$T/no-conf
 OUT=$T/.stdout
 ERR=$T/.stderr
 RC=0

@@ -147,10 +147,18 @@ expect_unchanged "$A" 2 "SHOUHE_FAULT_CLOCK_MS must be a whole number" env SHOUH
 expect_unchanged "$A" 2 "SHOUHE_FAULT_CLOCK_MS must be a whole number" \
     env SHOUHE_FAULT_CLOCK_MS=9999999999999999 "$NODE" clock --dir "$A"
 
-# sync is a module beside the executable (node_syncload.c): without it, sync says so and
-# changes nothing, and every other command still works.
+# sync is a module beside the executable or in ../lib/.../shouhe/ (node_syncload.c): without
+# it, sync says so (exit 9, the paths tried) and changes nothing, and every other command
+# still works; a file there that is not a module is named with the loader's reason.
 mkdir -p "$T/bin"
 cp "$NODE" "$T/bin/shouhe-node"
-expect_unchanged "$A" 3 "cannot load the sync module $T/bin/shouhe-node-sync.so" \
+expect_unchanged "$A" 9 "cannot find the sync module shouhe-node-sync.so.*incomplete.*tried $T/bin/shouhe-node-sync.so" \
+    "$T/bin/shouhe-node" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")"
+echo "not a module" > "$T/bin/shouhe-node-sync.so"
+expect_unchanged "$A" 9 "cannot load the sync module $T/bin/shouhe-node-sync.so: .*incomplete" \
+    "$T/bin/shouhe-node" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")"
+rm "$T/bin/shouhe-node-sync.so"
+expect_unchanged "$A" 9 "cannot load the sync module $T/nowhere.so \(SHOUHE_SYNC_MODULE\)" \
+    env SHOUHE_SYNC_MODULE="$T/nowhere.so" \
     "$T/bin/shouhe-node" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")"
 expect_ok "$T/bin/shouhe-node" courtyard list --dir "$A"

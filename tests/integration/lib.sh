@@ -84,6 +84,8 @@ PROXY=${SHOUHE_PROXY:-}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/shouhe-it.XXXXXX") || exit 1
 mkdir -p "$T/n"
+# no /etc/shouhe/*.conf of this machine: a test names its configuration (sh_conf)
+export SHOUHE_CONF_DIR=$T/no-conf
 OUT=$T/.stdout
 ERR=$T/.stderr
 : > "$OUT"
