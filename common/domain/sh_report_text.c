@@ -252,7 +252,11 @@ sh_report_text_summary (FILE *f, const json_t *r)
              json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
     fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
              s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
-    fprintf (f, "residents %lld  persons on record %lld\n", s_i (r, "residents"), s_i (r, "persons"));
+    //  a total of residents only over the courtyards that have a resident count
+    if (s_i (r, "residents_courtyards") > 0)
+        fprintf (f, "residents %lld (in %lld of %lld courtyards)  ", s_i (r, "residents"),
+                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
+    fprintf (f, "persons on record %lld\n", s_i (r, "persons"));
     fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
              s_i (r, "matters_closed"), s_i (r, "matters_open"),
              100.0 * json_number_value (json_object_get (r, "closure_rate")));
@@ -291,6 +295,11 @@ sh_report_text_summary (FILE *f, const json_t *r)
     fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
              s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
              json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
+    fprintf (f, "%-18s %8s %10s\n", "meeting kind", "meetings", "attendance");
+    for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
+        const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
+        fprintf (f, "%-18s %8lld %10lld\n", sh_names_meeting_kind (k), s_i (m, "meetings"), s_i (m, "attendance"));
+    }
     s_text_missed (f, r);
     fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
     for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
