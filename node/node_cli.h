@@ -83,6 +83,9 @@ int node_clock_correct (node_args_t *a);
 bool node_work_wanted (const node_args_t *a);
 int node_work_list (node_args_t *a);
 
+//  `shouhe-node region set --code CODE --name NAME` (node_region.c).
+int node_region_set (node_args_t *a);
+
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);
 

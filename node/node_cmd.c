@@ -911,6 +911,9 @@ const node_command_t node_commands[] = {
       s_matter_note },
     { "matter", "show", "json", 1, 1, "shouhe-node matter show --dir DIR ID [--json]",
       "Show a matter, its state and its events.", s_matter_show },
+    { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
+      "Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them.",
+      node_region_set },
     { "matter", "list", "courtyard json tier open closed village step older-than date", 0, 0,
       "shouhe-node matter list --dir DIR [--courtyard CODE | --village CODE] [--tier TIER] [--open | --closed]\n"
       "                        [--step STEP] [--older-than DAYS] [--date TODAY] [--json]",

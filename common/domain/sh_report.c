@@ -38,6 +38,7 @@ typedef struct {
     json_t *close_days[4];   //  per tier: array of days to close
     json_t *evals;           //  {courtyard: {period: {category: level}}}
     json_t *escalations;     //  {"YYYY-MM": n} accepted escalations kept
+    json_t *regions;         //  {code: name} of the Region records
     s_refused_t *refused;    //  the current matter's refused events
     size_t n_refused;        //  how many
     size_t max_refused;      //  room in refused
@@ -149,6 +150,21 @@ s_courtyard (const char *region, const uint8_t *id, size_t id_len,
     }
     json_object_set_new (c->yards, code, json_pack ("{s:o, s:o}", "pmd", json_object (), "name", s_str (y->name)));
     shouhe__v1__courtyard__free_unpacked (y, NULL);
+    return 0;
+}
+
+static int
+s_region (const char *region, const uint8_t *id, size_t id_len,
+          const uint8_t *body, size_t len, void *arg)
+{
+    (void) id; (void) id_len;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Region *g = shouhe__v1__region__unpack (NULL, len, body);
+    if (!g)
+        return 0;
+    if (g->name && *g->name)
+        json_object_set_new (c->regions, region, json_string (g->name));
+    shouhe__v1__region__free_unpacked (g, NULL);
     return 0;
 }
 
@@ -593,6 +609,8 @@ s_group_hexagons (s_ctx_t *c, json_t *groups, const char *key)
             sum[k] = json_real_value (json_array_get (vs, k));
         json_t *h = s_hexagon (sum, sum[0]);
         json_object_set_new (h, "code", json_string (code));
+        json_t *name = json_object_get (c->regions, code);     //  the code when no name is known
+        json_object_set_new (h, "name", name ? json_incref (name) : json_string (code));
         json_object_set_new (h, "courtyards", json_integer ((json_int_t) sum[0]));
         json_array_append_new (arr, h);
     }
@@ -759,11 +777,14 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     c.yards = json_object ();
     c.evals = json_object ();
     c.escalations = json_object ();
+    c.regions = json_object ();
     for (int i = 0; i < 4; i++)
         c.close_days[i] = json_array ();
     sh_err rc = sh_store_begin (store, false, &c.txn);
     if (rc == SH_OK)
         rc = sh_merge_each (c.txn, prefix, SH_KIND_COURTYARD, s_courtyard, &c);
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_REGION, s_region, &c);
     if (rc == SH_OK)
         rc = sh_merge_each (c.txn, prefix, SH_KIND_PERSON, s_person, &c);
     if (rc == SH_OK && (rc = sh_merge_each (c.txn, prefix, SH_KIND_MATTER, s_matter, &c)) == SH_OK)
@@ -814,6 +835,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     json_decref (c.yards);
     json_decref (c.evals);
     json_decref (c.escalations);
+    json_decref (c.regions);
     free (c.refused);
     for (int i = 0; i < 4; i++)
         json_decref (c.close_days[i]);

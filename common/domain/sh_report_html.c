@@ -577,11 +577,11 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
 {
     const json_t *arr = json_object_get (r, key);
     bool yards = !strcmp (key, "courtyard_hexagons");
-    int cols = yards ? 11 : 10;
+    int cols = 11;
     fprintf (f, "<table id=\"%s\" class=\"ranking\">\n<caption>", id);
     s_xml (f, caption);
     fprintf (f, " (%zu)</caption>\n<thead><tr><th>rank</th><th>code</th>%s", json_array_size (arr),
-             yards ? "<th>name</th><th>period</th>" : "<th>courtyards</th>");
+             yards ? "<th>name</th><th>period</th>" : "<th>name</th><th>courtyards</th>");
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++)
         fprintf (f, "<th title=\"%s\">%s</th>", sh_names_category (i), sh_names_category_zh (i));
     fputs ("<th>area</th></tr></thead>\n<tbody>\n", f);
@@ -599,8 +599,10 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
             s_td (f, s_s (e, "name"));
             s_td (f, s_s (e, "period"));
         }
-        else
+        else {
+            s_td (f, s_s (e, "name"));      //  from the Region records, else the code
             s_td_i (f, s_i (e, "courtyards"));
+        }
         for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
             s_td_f (f, json_object_get (json_object_get (e, "levels"), sh_names_category (k)), 1);
         s_td_f (f, json_object_get (e, "area"), 2);

@@ -96,11 +96,32 @@ s_utf8_trunc (FILE *f, const char *s, int max)
     fwrite (s, 1, (size_t) (p - s), f);
 }
 
+//  label in 16 columns (a character of more than one byte, as Chinese, takes
+//  two), cut to fit.
+static void
+s_label16 (FILE *f, const char *label)
+{
+    int cols = 0;
+    const char *p = label;
+    while (*p) {
+        const char *q = p + 1;
+        while ((*q & 0xC0) == 0x80)
+            q++;
+        int w = q - p > 1 ? 2 : 1;
+        if (cols + w > 16)
+            break;
+        fwrite (p, 1, (size_t) (q - p), f);
+        cols += w;
+        p = q;
+    }
+    fprintf (f, "%*s", 16 - cols, "");
+}
+
 static void
 s_hex_line (FILE *f, const char *label, const json_t *h)
 {
     const json_t *lv = json_object_get (h, "levels");
-    fprintf (f, "%-16s", label);
+    s_label16 (f, label);
     for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
         fprintf (f, " %4.1f", json_number_value (json_object_get (lv, sh_names_category (k))));
     fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
@@ -237,7 +258,7 @@ s_text_hexagons (FILE *f, const json_t *r)
                 fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
                 break;
             }
-            s_hex_line (f, s_s (e, "code"), e);
+            s_hex_line (f, l < 2 ? s_s (e, "name") : s_s (e, "code"), e);    //  towns, villages by name
         }
     }
 }

@@ -66,3 +66,37 @@ expect_no_out '^residents'
 expect_out '^persons on record 0$'
 expect_ok "$NODE" report --dir "$E" --format html --date 2024-06-15
 expect_out '<tr data-key="residents"><th>residents 居民</th><td class="num">-</td>'
+
+# rankings name towns and villages from their Region records (region set), else the code
+W=$T/w
+expect_ok "$NODE" init --dir "$W" --scope 500115001
+expect_ok "$NODE" region set --dir "$W" --code 500115001 --name 凤城街道
+expect_out '^region 500115001: 凤城街道$'
+expect_ok "$NODE" region set --dir "$W" --code 500115001001 --name 桃花
+expect_ok "$NODE" region set --dir "$W" --code 500115001001 --name 桃花村          # renamed
+for c in 500115001001001 500115001002001; do
+    expect_ok "$NODE" courtyard add --dir "$W" --code $c --name 院 --households 3
+    for cat in policy deliberation mediation environment customs economy; do
+        expect_ok "$NODE" evaluate --dir "$W" --courtyard $c --period 2024Q2 --category $cat --content 3 --effect 3 --satisfaction 3
+    done
+done
+expect_ok "$NODE" report --dir "$W" --format json --date 2024-06-15
+expect_json '
+v = {e["code"]: (e["name"], e["rank"]) for e in j["village_hexagons"]}
+assert v == {"500115001001": ("桃花村", 1), "500115001002": ("500115001002", 1)}, v
+assert [(e["name"], e["rank"]) for e in j["town_hexagons"]] == [("凤城街道", 1)], j["town_hexagons"]
+'
+expect_ok "$NODE" report --dir "$W" --date 2024-06-15
+expect_out '^凤城街道 +3\.0 '
+expect_out '^桃花村 +3\.0 '
+expect_out '^500115001002 +3\.0 '
+expect_ok "$NODE" report --dir "$W" --format html --date 2024-06-15
+expect_out '<td>500115001001</td><td>桃花村</td>'
+expect_ok "$NODE" log --dir "$W" --json
+expect_json '
+assert sum(1 for e in j if e["kind"] == "region") == 3, j
+'
+expect_fail 1 'outside this node.s scope 500115001' "$NODE" region set --dir "$W" --code 500115002 --name 别镇
+expect_fail 1 '6, 9 or 12 digits' "$NODE" region set --dir "$W" --code 5001150011 --name 错
+expect_fail 1 'name' "$NODE" region set --dir "$W" --code 500115001002 --name ''
+expect_fail 2 'needs --code and --name' "$NODE" region set --dir "$W" --code 500115001002
