@@ -74,6 +74,12 @@ static const struct option s_options[] = {
     { "since", required_argument, NULL, 0 },
     { "format", required_argument, NULL, 0 },
     { "config", required_argument, NULL, 0 },
+    { "tier", required_argument, NULL, 0 },
+    { "open", no_argument, NULL, 0 },
+    { "closed", no_argument, NULL, 0 },
+    { "village", required_argument, NULL, 0 },
+    { "step", required_argument, NULL, 0 },
+    { "older-than", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -243,6 +249,12 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("deadline")) ok = a->deadline_given = s_number (name, v, &a->deadline);
     else if (S_IS ("watch")) a->watch = true;
     else if (S_IS ("config")) a->config = v;
+    else if (S_IS ("tier")) a->tier = v;
+    else if (S_IS ("open")) a->open = true;
+    else if (S_IS ("closed")) a->closed = true;
+    else if (S_IS ("village")) a->village = v;
+    else if (S_IS ("step")) a->step = v;
+    else if (S_IS ("older-than")) ok = s_number (name, v, &a->older_than);
 #undef S_IS
     return ok;
 }

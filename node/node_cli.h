@@ -28,6 +28,9 @@ typedef struct {
               satisfaction, content, effect, deadline;
     bool model, party_member, json, watch;
     bool deadline_given;     //  --deadline, or deadline = in the configuration file
+    const char *tier, *village, *step;   //  matter list: the town's work list (node_work.c)
+    long long older_than;
+    bool open, closed;
     const char *topics[NODE_MAX_LIST];
     size_t n_topics;
     const char *decisions[NODE_MAX_LIST];
@@ -75,6 +78,15 @@ int node_backup (node_args_t *a);
 //  `shouhe-node clock` and `shouhe-node clock correct` (node_clock.c).
 int node_clock_show (node_args_t *a);
 int node_clock_correct (node_args_t *a);
+
+//  `shouhe-node matter list` with the work list's filters (--tier, --open,
+//  --closed, --village, --step, --older-than; node_work.c); node_work_wanted
+//  says whether any of them was given.
+bool node_work_wanted (const node_args_t *a);
+int node_work_list (node_args_t *a);
+
+//  `shouhe-node region set --code CODE --name NAME` (node_region.c).
+int node_region_set (node_args_t *a);
 
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);

@@ -455,6 +455,13 @@ s_id_ok (const char *what, const char *text)
     return false;
 }
 
+//  End an event's line with who acted and when its node wrote it (sh_who).
+static void
+s_event_who (json_t *e)
+{
+    printf ("  by %s at %s\n", s_str (e, "who"), s_str (e, "at"));
+}
+
 static void
 s_matter_print (json_t *m)
 {
@@ -470,11 +477,12 @@ s_matter_print (json_t *m)
         const char *k = s_str (e, "kind");
         //  a note on one line, its line feeds and hidden code points visible
         char *note = !strcmp (k, "note") ? sh_text_escape (json_string_value (json_object_get (e, "note"))) : NULL;
-        printf ("event      %s %-8s %s%s%s\n", s_str (e, "date"), k,
+        printf ("event      %s %-8s %s%s%s", s_str (e, "date"), k,
                 !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier")
                 : note ? note : "",
                 json_object_get (e, "conflict") ? "  CONFLICT: " : "",
                 json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+        s_event_who (e);
         free (note);
     }
 }
@@ -498,6 +506,8 @@ s_matter_row (json_t *m)
 static int
 s_matter_list (node_args_t *a)
 {
+    if (node_work_wanted (a))
+        return node_work_list (a);      //  the town's work list
     return s_list (a, sh_view_matters, a->courtyard, "matters", NULL, s_matter_row);
 }
 
@@ -901,8 +911,14 @@ const node_command_t node_commands[] = {
       s_matter_note },
     { "matter", "show", "json", 1, 1, "shouhe-node matter show --dir DIR ID [--json]",
       "Show a matter, its state and its events.", s_matter_show },
-    { "matter", "list", "courtyard json", 0, 0, "shouhe-node matter list --dir DIR [--courtyard CODE] [--json]",
-      "List matters with their tier, step and state.", s_matter_list },
+    { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
+      "Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them.",
+      node_region_set },
+    { "matter", "list", "courtyard json tier open closed village step older-than date", 0, 0,
+      "shouhe-node matter list --dir DIR [--courtyard CODE | --village CODE] [--tier TIER] [--open | --closed]\n"
+      "                        [--step STEP] [--older-than DAYS] [--date TODAY] [--json]",
+      "List matters with their tier, step and state. With a filter, the work list: oldest first,\n"
+      "age in days since opened, who escalated.", s_matter_list },
     { "meeting", "record", "courtyard kind date attendance invited topic decision location", 0, 0,
       "shouhe-node meeting record --dir DIR --courtyard CODE --kind KIND [--date D] [--attendance N]\n"
       "              [--invited N] [--topic T]... [--decision D]... [--location L]",

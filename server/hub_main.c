@@ -616,10 +616,19 @@ s_report (const s_args_t *a)
     int ex = s_open (a, &store, NULL);
     if (ex)
         return ex;
+    bool known = true;
+    sh_err rc = *prefix ? sh_report_known (store, prefix, &known) : SH_OK;
+    if (rc == SH_OK && !known) {
+        fprintf (stderr, "shouhe-hub: no record and no enrolled node under %s %s: is the code right?\n",
+                 a->town ? "town" : "village", prefix);
+        sh_store_close (&store);
+        return SH_EXIT_REFUSED;
+    }
     char today[11];
     s_today (today);
     json_t *r = NULL;
-    sh_err rc = sh_report_build (store, prefix, a->since, a->date ? a->date : today, &r);
+    if (rc == SH_OK)
+        rc = sh_report_build (store, prefix, a->since, a->date ? a->date : today, &r);
     sh_store_close (&store);
     if (rc) {
         fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));

@@ -28,6 +28,12 @@ static const char *const s_outcomes[SH_NAMES_OUTCOME_MAX + 1] = {
 };
 static const char *const s_units[SH_NAMES_UNIT_MAX + 1] = { NULL, "points", "minutes" };
 static const char *const s_units_zh[SH_NAMES_UNIT_MAX + 1] = { NULL, "积分", "时间银行" };
+static const char *const s_meetings[SH_NAMES_MEETING_MAX + 1] = {
+    NULL, "party_masses_day", "deliberation", "longmenzhen", "bench_lecture", "other"
+};
+static const char *const s_meetings_zh[SH_NAMES_MEETING_MAX + 1] = {
+    NULL, "党群服务日", "协商议事", "龙门阵", "板凳讲堂", "其他"
+};
 
 //  table[value] for a value in 1..max, else fallback.
 static const char *
@@ -106,4 +112,16 @@ const char *
 sh_names_unit_zh (int value)
 {
     return s_name (s_units_zh, SH_NAMES_UNIT_MAX, value, "");
+}
+
+const char *
+sh_names_meeting_kind (int value)
+{
+    return s_name (s_meetings, SH_NAMES_MEETING_MAX, value, "other");
+}
+
+const char *
+sh_names_meeting_kind_zh (int value)
+{
+    return s_name (s_meetings_zh, SH_NAMES_MEETING_MAX, value, "其他");
 }

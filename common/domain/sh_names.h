@@ -26,6 +26,7 @@
 #define SH_NAMES_LEVEL_MAX 3      //  shouhe.v1.MediationLevel: courtyard, group, village
 #define SH_NAMES_OUTCOME_MAX 4    //  shouhe.v1.MediationOutcome: resolved .. referred
 #define SH_NAMES_UNIT_MAX 2       //  shouhe.v1.LedgerUnit: points, minutes
+#define SH_NAMES_MEETING_MAX 5    //  shouhe.v1.MeetingKind: party-masses day .. other
 
 //  Category: "policy", "deliberation", "mediation", "environment",
 //  "customs", "economy" ("?" otherwise); in Chinese "政策宣讲" ... ("");
@@ -58,5 +59,12 @@ const char *sh_names_mediation_outcome (int value);
 //  "时间银行" ("").
 const char *sh_names_unit (int value);
 const char *sh_names_unit_zh (int value);
+
+//  Meeting kind: "party_masses_day", "deliberation", "longmenzhen",
+//  "bench_lecture", "other"; "other" for 0 and any other value too (reports
+//  count those under it); in Chinese "党群服务日", "协商议事", "龙门阵",
+//  "板凳讲堂", "其他".
+const char *sh_names_meeting_kind (int value);
+const char *sh_names_meeting_kind_zh (int value);
 
 #endif

@@ -71,6 +71,12 @@ typedef struct {
     const char *phone;         //  or NULL; digits, optional +, ' ' or '-' between groups, 7..15 digits
 } sh_ops_person_t;
 
+//  Name the district, town or village code (6, 9 or 12 digits, inside the
+//  node's scope): its Region record, level and parent derived from the code
+//  (docs/protocol.md 3.1). A second call renames it. SH_EINVAL (a bad code
+//  or name) or SH_ESCOPE, explained in msg; sh_ops_write1's errors.
+SH_NODISCARD sh_err sh_ops_region_set (sh_replica_t *r, const char *code, const char *name, char *msg);
+
 SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p,
                                        char id_hex[SH_OPS_ID_HEX], char *msg);
 

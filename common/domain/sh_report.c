@@ -11,6 +11,7 @@
 #include "sh_domain.h"
 #include "sh_merge.h"
 #include "sh_names.h"
+#include "sh_registry.h"
 #include "sh_text.h"
 #include "sh_record.h"
 #include "sh_report_html.h"
@@ -37,6 +38,7 @@ typedef struct {
     json_t *close_days[4];   //  per tier: array of days to close
     json_t *evals;           //  {courtyard: {period: {category: level}}}
     json_t *escalations;     //  {"YYYY-MM": n} accepted escalations kept
+    json_t *regions;         //  {code: name} of the Region records
     s_refused_t *refused;    //  the current matter's refused events
     size_t n_refused;        //  how many
     size_t max_refused;      //  room in refused
@@ -142,10 +144,27 @@ s_courtyard (const char *region, const uint8_t *id, size_t id_len,
         s_add (c->r, "model_courtyards", 1);
     if (y->has_households)
         s_add (c->r, "households", y->households);
-    if (y->has_residents)
+    if (y->has_residents) {
         s_add (c->r, "residents", y->residents);
+        s_add (c->r, "residents_courtyards", 1);
+    }
     json_object_set_new (c->yards, code, json_pack ("{s:o, s:o}", "pmd", json_object (), "name", s_str (y->name)));
     shouhe__v1__courtyard__free_unpacked (y, NULL);
+    return 0;
+}
+
+static int
+s_region (const char *region, const uint8_t *id, size_t id_len,
+          const uint8_t *body, size_t len, void *arg)
+{
+    (void) id; (void) id_len;
+    s_ctx_t *c = arg;
+    Shouhe__V1__Region *g = shouhe__v1__region__unpack (NULL, len, body);
+    if (!g)
+        return 0;
+    if (g->name && *g->name)
+        json_object_set_new (c->regions, region, json_string (g->name));
+    shouhe__v1__region__free_unpacked (g, NULL);
     return 0;
 }
 
@@ -389,6 +408,10 @@ s_meeting (const char *region, const uint8_t *id, size_t id_len,
         return 0;
     if (s_kept (c, m->date) && m->date && sh_report_days (m->date) >= 0) {
         c->n_meetings++;
+        json_t *k = json_object_get (json_object_get (c->r, "meetings_by_kind"),
+                                     sh_names_meeting_kind (m->has_kind ? (int) m->kind : 0));
+        s_add (k, "meetings", 1);
+        s_add (k, "attendance", m->has_attendance ? m->attendance : 0);
         char month[8];
         snprintf (month, sizeof month, "%.7s", m->date);
         if (!c->first_month[0] || strcmp (month, c->first_month) < 0)
@@ -547,8 +570,16 @@ s_rank (json_t *r, const char *key)
     s_sort (r, key, s_cmp_area);
     size_t i;
     json_t *e;
-    json_array_foreach (json_object_get (r, key), i, e)
-        json_object_set_new (e, "rank", json_integer ((json_int_t) i + 1));
+    json_int_t rank = 0;
+    double prev = 0.0;
+    //  standard competition ranking: equal areas share a rank (1, 2, 2, 4)
+    json_array_foreach (json_object_get (r, key), i, e) {
+        double area = json_number_value (json_object_get (e, "area"));
+        if (i == 0 || area != prev)
+            rank = (json_int_t) i + 1;
+        prev = area;
+        json_object_set_new (e, "rank", json_integer (rank));
+    }
 }
 
 //  Add one courtyard's levels to the sums of group code in groups:
@@ -578,6 +609,8 @@ s_group_hexagons (s_ctx_t *c, json_t *groups, const char *key)
             sum[k] = json_real_value (json_array_get (vs, k));
         json_t *h = s_hexagon (sum, sum[0]);
         json_object_set_new (h, "code", json_string (code));
+        json_t *name = json_object_get (c->regions, code);     //  the code when no name is known
+        json_object_set_new (h, "name", name ? json_incref (name) : json_string (code));
         json_object_set_new (h, "courtyards", json_integer ((json_int_t) sum[0]));
         json_array_append_new (arr, h);
     }
@@ -695,7 +728,7 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "since", since ? json_string (since) : json_null ());
     json_object_set_new (r, "today", json_string (today));
     static const char *const zero[] = {
-        "villages", "courtyards", "model_courtyards", "households", "residents", "persons",
+        "villages", "courtyards", "model_courtyards", "households", "residents", "residents_courtyards", "persons",
         "matters", "matters_closed", "matters_open", "escalations", "meetings", "party_masses_days",
         "mediations", "points_earned", "points_redeemed", "points_balance", NULL
     };
@@ -714,6 +747,10 @@ s_skeleton (const char *prefix, const char *since, const char *today)
             json_object_set_new (o, sh_names_mediation_outcome (k), json_integer (0));
         json_object_set_new (lv, sh_names_mediation_level (i), o);
     }
+    json_t *mk = json_object ();
+    for (int i = 1; i <= SH_NAMES_MEETING_MAX; i++)
+        json_object_set_new (mk, sh_names_meeting_kind (i), json_pack ("{s:i, s:i}", "meetings", 0, "attendance", 0));
+    json_object_set_new (r, "meetings_by_kind", mk);
     json_object_set_new (r, "by_tier", t);
     json_object_set_new (r, "by_step", s);
     json_object_set_new (r, "by_category", cat);
@@ -740,11 +777,14 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     c.yards = json_object ();
     c.evals = json_object ();
     c.escalations = json_object ();
+    c.regions = json_object ();
     for (int i = 0; i < 4; i++)
         c.close_days[i] = json_array ();
     sh_err rc = sh_store_begin (store, false, &c.txn);
     if (rc == SH_OK)
         rc = sh_merge_each (c.txn, prefix, SH_KIND_COURTYARD, s_courtyard, &c);
+    if (rc == SH_OK)
+        rc = sh_merge_each (c.txn, prefix, SH_KIND_REGION, s_region, &c);
     if (rc == SH_OK)
         rc = sh_merge_each (c.txn, prefix, SH_KIND_PERSON, s_person, &c);
     if (rc == SH_OK && (rc = sh_merge_each (c.txn, prefix, SH_KIND_MATTER, s_matter, &c)) == SH_OK)
@@ -795,6 +835,7 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
     json_decref (c.yards);
     json_decref (c.evals);
     json_decref (c.escalations);
+    json_decref (c.regions);
     free (c.refused);
     for (int i = 0; i < 4; i++)
         json_decref (c.close_days[i]);
@@ -830,4 +871,48 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
     if (fflush (f) || ferror (f))
         return sh_err_errno ();
     return SH_OK;
+}
+
+//  ---------------------------------------------------------------------
+//  Known regions
+
+static int
+s_any (const char *region, const uint8_t *id, size_t id_len, const uint8_t *body, size_t len, void *arg)
+{
+    (void) region; (void) id; (void) id_len; (void) body; (void) len;
+    *(bool *) arg = true;
+    return 1;
+}
+
+typedef struct {
+    const char *prefix;      //  the region asked about
+    bool known;              //  an entry's scope starts with it
+} s_scope_walk_t;
+
+static int
+s_scope_under (const sh_registry_entry_t *e, void *arg)
+{
+    s_scope_walk_t *w = arg;
+    if (strncmp (e->scope, w->prefix, strlen (w->prefix)) == 0)
+        w->known = true;
+    return w->known;
+}
+
+sh_err
+sh_report_known (sh_store_t *store, const char *prefix, bool *known)
+{
+    static const sh_kind_t kinds[] = { SH_KIND_REGION, SH_KIND_COURTYARD, SH_KIND_PERSON, SH_KIND_ROLE,
+                                       SH_KIND_MATTER, SH_KIND_MEETING, SH_KIND_MEDIATION, SH_KIND_EVALUATION };
+    *known = false;
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    for (size_t i = 0; rc == SH_OK && !*known && i < sizeof kinds / sizeof kinds[0]; i++)
+        rc = sh_merge_each (txn, prefix, kinds[i], s_any, known);
+    if (rc == SH_OK && !*known) {
+        s_scope_walk_t w = { .prefix = prefix };
+        rc = sh_registry_each (txn, s_scope_under, &w);
+        *known = w.known;
+    }
+    sh_store_abort (&txn);
+    return rc;
 }

@@ -60,6 +60,7 @@
 #ifndef SH_REPORT_H
 #define SH_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -89,6 +90,12 @@ SH_NODISCARD sh_err sh_report_build (sh_store_t *store, const char *prefix, cons
 //  another format; SH_ESYSERR | errno when f cannot be written (flushed
 //  here).
 SH_NODISCARD sh_err sh_report_print (FILE *f, const json_t *report, const char *format);
+
+//  Whether store knows region prefix: a record of any kind (but events and
+//  ledger entries) under it, or an enrolled key whose scope starts with it.
+//  On SH_OK *known receives the answer; the CLIs refuse a report of a
+//  region nobody knows (a mistyped code) instead of printing zeros.
+SH_NODISCARD sh_err sh_report_known (sh_store_t *store, const char *prefix, bool *known);
 
 //  Days since 1970-01-01 of a "YYYY-MM-DD" date; -1 if malformed.
 long sh_report_days (const char *date);

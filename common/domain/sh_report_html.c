@@ -228,6 +228,18 @@ s_th2 (FILE *f, const char *en, const char *zh)
     fputs ("</th>", f);
 }
 
+//  The residents' total only over the courtyards that have a count, saying
+//  how many have one; "-" when none has.
+static void
+s_html_residents (FILE *f, const json_t *r)
+{
+    if (s_i (r, "residents_courtyards") == 0)
+        fputs ("<td class=\"num\">-</td>", f);
+    else
+        fprintf (f, "<td class=\"num\">%lld (in %lld of %lld courtyards)</td>", s_i (r, "residents"),
+                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
+}
+
 static void
 s_html_totals (FILE *f, const json_t *r)
 {
@@ -247,7 +259,10 @@ s_html_totals (FILE *f, const json_t *r)
         fprintf (f, "<tr data-key=\"%s\"><th>", rows[i][0]);
         s_xml (f, rows[i][1]);
         fprintf (f, " %s</th>", rows[i][2]);
-        s_td_i (f, s_i (r, rows[i][0]));
+        if (strcmp (rows[i][0], "residents") == 0)
+            s_html_residents (f, r);
+        else
+            s_td_i (f, s_i (r, rows[i][0]));
         fputs ("</tr>\n", f);
     }
     fprintf (f, "<tr data-key=\"closure_rate\"><th>closure rate 办结率</th><td class=\"num\">%.1f%%</td></tr>\n",
@@ -295,7 +310,7 @@ s_html_matters (FILE *f, const json_t *r)
     fputs ("</div>\n", f);
 }
 
-//  The y axis of a bar chart: 1, 2 or 5 times a power of ten, at least max.
+//  1, 2 or 5 times a power of ten, at least max.
 static long long
 s_axis_top (long long max)
 {
@@ -344,17 +359,21 @@ s_html_escalations (FILE *f, const json_t *r)
         if (count[i] > max)
             max = count[i];
     }
-    long long top = s_axis_top (max);
+    //  whole-number ticks: a step of 1, 2 or 5 times a power of ten, at most 4 steps up to max
+    long long step = s_axis_top ((max + 3) / 4 > 0 ? (max + 3) / 4 : 1);
+    int ticks = (int) ((max + step - 1) / step > 0 ? (max + step - 1) / step : 1);
+    long long top = step * ticks;
     const double w = 760, h = 260, left = 48, right = 12, above = 16, below = 36;
     double pw = w - left - right, ph = h - above - below, slot = pw / n;
     fprintf (f, "<svg id=\"escalations\" class=\"chart\" role=\"img\" width=\"%.0f\" height=\"%.0f\" "
                 "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n"
                 "<title>escalations per month</title>\n", w, h, w, h);
-    for (int g = 0; g <= 4; g++) {
-        double y = above + ph - ph * g / 4.0;
+    for (int g = 0; g <= ticks; g++) {
+        double y = above + ph - ph * g / (double) ticks;
         fprintf (f, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\"/>"
-                    "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">%g</text>\n",
-                 left, y, w - right, y, g ? "#e3e3e3" : "#999", left - 6, y, (double) top * g / 4.0);
+                    "<text class=\"tick\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">"
+                    "%lld</text>\n",
+                 left, y, w - right, y, g ? "#e3e3e3" : "#999", left - 6, y, step * g);
     }
     //  at most 12 month labels
     int every = (n + 11) / 12;
@@ -410,6 +429,22 @@ s_html_overdue (FILE *f, const json_t *r)
 }
 
 static void
+s_html_meeting_kinds (FILE *f, const json_t *r)
+{
+    static const char *const head[] = { "kind", "meetings", "attendance", NULL };
+    s_html_table (f, "meetings-by-kind", "Meetings by kind 会议类别", head);
+    for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
+        const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
+        fprintf (f, "<tr data-key=\"meetings_by_kind.%s\"><th>%s %s</th>", sh_names_meeting_kind (k),
+                 sh_names_meeting_kind (k), sh_names_meeting_kind_zh (k));
+        s_td_i (f, s_i (m, "meetings"));
+        s_td_i (f, s_i (m, "attendance"));
+        fputs ("</tr>\n", f);
+    }
+    s_html_table_end (f);
+}
+
+static void
 s_html_meetings (FILE *f, const json_t *r)
 {
     const json_t *missed = json_object_get (r, "missed_party_masses_day");
@@ -431,6 +466,7 @@ s_html_meetings (FILE *f, const json_t *r)
     s_td_i (f, (long long) json_array_size (missed));
     fputs ("</tr>\n", f);
     s_html_table_end (f);
+    s_html_meeting_kinds (f, r);
 
     static const char *const mhead[] = { "courtyard", "name", "months missed", "months", NULL };
     s_html_table (f, "missed-party-masses-day", "Courtyards that missed their monthly party-masses day", mhead);
@@ -541,11 +577,11 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
 {
     const json_t *arr = json_object_get (r, key);
     bool yards = !strcmp (key, "courtyard_hexagons");
-    int cols = yards ? 11 : 10;
+    int cols = 11;
     fprintf (f, "<table id=\"%s\" class=\"ranking\">\n<caption>", id);
     s_xml (f, caption);
     fprintf (f, " (%zu)</caption>\n<thead><tr><th>rank</th><th>code</th>%s", json_array_size (arr),
-             yards ? "<th>name</th><th>period</th>" : "<th>courtyards</th>");
+             yards ? "<th>name</th><th>period</th>" : "<th>name</th><th>courtyards</th>");
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++)
         fprintf (f, "<th title=\"%s\">%s</th>", sh_names_category (i), sh_names_category_zh (i));
     fputs ("<th>area</th></tr></thead>\n<tbody>\n", f);
@@ -563,8 +599,10 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
             s_td (f, s_s (e, "name"));
             s_td (f, s_s (e, "period"));
         }
-        else
+        else {
+            s_td (f, s_s (e, "name"));      //  from the Region records, else the code
             s_td_i (f, s_i (e, "courtyards"));
+        }
         for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
             s_td_f (f, json_object_get (json_object_get (e, "levels"), sh_names_category (k)), 1);
         s_td_f (f, json_object_get (e, "area"), 2);

@@ -96,11 +96,32 @@ s_utf8_trunc (FILE *f, const char *s, int max)
     fwrite (s, 1, (size_t) (p - s), f);
 }
 
+//  label in 16 columns (a character of more than one byte, as Chinese, takes
+//  two), cut to fit.
+static void
+s_label16 (FILE *f, const char *label)
+{
+    int cols = 0;
+    const char *p = label;
+    while (*p) {
+        const char *q = p + 1;
+        while ((*q & 0xC0) == 0x80)
+            q++;
+        int w = q - p > 1 ? 2 : 1;
+        if (cols + w > 16)
+            break;
+        fwrite (p, 1, (size_t) (q - p), f);
+        cols += w;
+        p = q;
+    }
+    fprintf (f, "%*s", 16 - cols, "");
+}
+
 static void
 s_hex_line (FILE *f, const char *label, const json_t *h)
 {
     const json_t *lv = json_object_get (h, "levels");
-    fprintf (f, "%-16s", label);
+    s_label16 (f, label);
     for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
         fprintf (f, " %4.1f", json_number_value (json_object_get (lv, sh_names_category (k))));
     fprintf (f, " %7.2f", json_number_value (json_object_get (h, "area")));
@@ -237,7 +258,7 @@ s_text_hexagons (FILE *f, const json_t *r)
                 fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
                 break;
             }
-            s_hex_line (f, s_s (e, "code"), e);
+            s_hex_line (f, l < 2 ? s_s (e, "name") : s_s (e, "code"), e);    //  towns, villages by name
         }
     }
 }
@@ -252,7 +273,11 @@ sh_report_text_summary (FILE *f, const json_t *r)
              json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
     fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
              s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
-    fprintf (f, "residents %lld  persons on record %lld\n", s_i (r, "residents"), s_i (r, "persons"));
+    //  a total of residents only over the courtyards that have a resident count
+    if (s_i (r, "residents_courtyards") > 0)
+        fprintf (f, "residents %lld (in %lld of %lld courtyards)  ", s_i (r, "residents"),
+                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
+    fprintf (f, "persons on record %lld\n", s_i (r, "persons"));
     fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
              s_i (r, "matters_closed"), s_i (r, "matters_open"),
              100.0 * json_number_value (json_object_get (r, "closure_rate")));
@@ -291,6 +316,11 @@ sh_report_text_summary (FILE *f, const json_t *r)
     fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
              s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
              json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
+    fprintf (f, "%-18s %8s %10s\n", "meeting kind", "meetings", "attendance");
+    for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
+        const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
+        fprintf (f, "%-18s %8lld %10lld\n", sh_names_meeting_kind (k), s_i (m, "meetings"), s_i (m, "attendance"));
+    }
     s_text_missed (f, r);
     fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
     for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)

@@ -13,6 +13,7 @@
 #include "sh_names.h"
 #include "sh_plaus.h"
 #include "sh_record.h"
+#include "sh_who.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_ID_BYTES 16
@@ -283,6 +284,8 @@ sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
         json_t *events = json_array ();
         json_object_set_new (j, "events", events);
         rc = sh_merge_events (txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, s_collect_event, events);
+        if (rc == SH_OK)
+            rc = sh_who_annotate (txn, events);     //  who acted, and when
         if (rc == SH_OK)
             rc = s_matter_state (txn, j, region, id, sizeof id, s_mark_conflict, events);
     }

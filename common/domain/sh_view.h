@@ -29,7 +29,7 @@ SH_NODISCARD sh_err sh_view_courtyard (sh_store_t *store, const char *code, json
 SH_NODISCARD sh_err sh_view_persons (sh_store_t *store, const char *prefix, json_t **out);
 
 //  One matter with its derived state and its events (each with "conflict"
-//  when the replay refused it).
+//  when the replay refused it, and "who" and "at": sh_who).
 SH_NODISCARD sh_err sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out);
 
 //  Array of matters under prefix, with derived tier, step and closed.

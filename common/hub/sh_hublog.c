@@ -498,6 +498,7 @@ sh_hublog_batch_fini (sh_hublog_batch_t *b)
     free (m);
     free (b->changes);
     free (b->keys);
+    free (b->names);
     free (b->indexes);
     free (b->note);
     memset (b, 0, sizeof *b);
@@ -541,11 +542,13 @@ s_add_key (sh_store_txn_t *txn, sh_hublog_batch_t *b, const uint8_t author[SH_PU
     sh_err rc = sh_registry_get (txn, author, &e);
     if (rc)
         return rc == SH_ENOTFOUND ? SH_ECORRUPT : rc;   //  the hub stored a change of an unknown key
+    char *name = b->names[b->n_keys];
     sh_wire_key_t *k = &b->keys[b->n_keys++];
     memcpy (k->key, e.key, SH_PUBKEY_BYTES);
     strcpy (k->scope, e.scope);
     k->role = e.role;
-    k->name = NULL;
+    strcpy (name, e.name);
+    k->name = name[0] ? name : NULL;    //  who acted, by name, at the node (issue 13)
     k->revoked = e.revoked_ms != 0;
     return SH_OK;
 }
@@ -604,9 +607,10 @@ s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t 
     b->mem_ = calloc (1, sizeof (s_mem_t));
     b->changes = calloc (*max, sizeof *b->changes);
     b->keys = full ? calloc (*max, sizeof *b->keys) : NULL;
+    b->names = full ? calloc (*max, sizeof *b->names) : NULL;
     b->indexes = full ? calloc (*max, sizeof *b->indexes) : NULL;
     *offs = calloc (*max, sizeof **offs);
-    if (!b->mem_ || !b->changes || (full && (!b->keys || !b->indexes)) || !*offs) {
+    if (!b->mem_ || !b->changes || (full && (!b->keys || !b->names || !b->indexes)) || !*offs) {
         free (*offs);
         sh_hublog_batch_fini (b);
         return SH_ENOMEM;

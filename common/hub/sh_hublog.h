@@ -122,6 +122,7 @@ typedef struct {
     sh_wire_bytes_t *changes;           //  SignedChange bytes (owned copies)
     size_t n_keys;                      //  distinct authors
     sh_wire_key_t *keys;                //  their registry entries
+    char (*names)[SH_REGISTRY_NAME_MAX + 1];  //  their enrolled names (owned; keys[i].name points here)
     size_t bytes;                       //  total change bytes
     uint64_t *indexes;                  //  the log index of each change (owned)
     uint64_t cp_size;                   //  the newest checkpoint in the same snapshot: its size

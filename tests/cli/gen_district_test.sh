@@ -117,7 +117,19 @@ for f in glob.glob(sys.argv[1] + "/*.json"):
     # consultations (会诊): escalated matters that reached the consult step
     esc = j["by_tier"]["small"]["matters"] + j["by_tier"]["big"]["matters"]
     tot["escalated"] = tot.get("escalated", 0) + esc
+    # meetings by kind (issue 13): every figure of the year read off the report
+    for kind, m in j["meetings_by_kind"].items():
+        tot["kind_" + kind] = tot.get("kind_" + kind, 0) + m["meetings"]
+        tot["att_" + kind] = tot.get("att_" + kind, 0) + m["attendance"]
+    # the village ranks under its name from the plan (its Region record), not its code
+    for h in j["village_hexagons"]:
+        assert h["name"].endswith("村") and h["name"] != h["code"], h
 print(tot)
+kinds = ("party_masses_day", "deliberation", "longmenzhen", "bench_lecture", "other")
+assert sum(tot["kind_" + k] for k in kinds) == tot["meetings"], tot
+assert tot["kind_party_masses_day"] == tot["party_masses_days"], tot
+assert all(tot["kind_" + k] > 0 and tot["att_" + k] > 0 for k in kinds), tot
+assert sum(tot["kind_" + k] for k in kinds[1:]) >= 600, tot      # the 600+ activities, by kind
 assert tot["villages"] == 219
 assert 4200 <= tot["courtyards"] < 4260 and tot["model_courtyards"] == 75
 assert 3000 <= tot["matters"] <= 3400, tot["matters"]

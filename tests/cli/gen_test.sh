@@ -56,7 +56,7 @@ done
 
 # every kind of record is there
 expect_eq "$(kinds "$A" | tr ' ' '\n' | cut -d: -f1 | tr '\n' ' ')" \
-    "courtyard evaluation ledger matter matter_event mediation meeting person role " "kinds written"
+    "courtyard evaluation ledger matter matter_event mediation meeting person region role " "kinds written"
 
 # The same seed gives the same records (ids, titles, dates, steps), under each node's own key;
 # the batch size does not matter.

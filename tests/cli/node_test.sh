@@ -83,7 +83,7 @@ expect_out '^usage: shouhe-node'
 expect_fail 2 'usage: shouhe-node COMMAND' "$NODE"
 
 # Every command of the table: its --help exits 0 and prints its usage (no --dir needed).
-COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "import"
+COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "region set" "import"
           "person add" "person list" "role assign" "role dismiss"
           "matter open" "matter step" "matter escalate" "matter close" "matter note" "matter show" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"

@@ -53,6 +53,9 @@ it_must "$SHOUHE_NODE" log --dir "$(ndir town)" --json
 python3 - "$OUT" "$("$SHOUHE_NODE" key --dir "$(ndir town)")" "$TOWN" <<'EOF' || it_fail "the town wrote something other than events of big matters in its scope"
 import json, sys
 own = [e for e in json.load(open(sys.argv[1])) if e["author"] == sys.argv[2]]
+# and its own Region record (issue 13: reports name the town)
+assert [e["region"] for e in own if e["kind"] == "region"] == [sys.argv[3]], own[:3]
+own = [e for e in own if e["kind"] != "region"]
 assert own and all(e["kind"] == "matter_event" and e["region"].startswith(sys.argv[3]) for e in own), own[:3]
 EOF
 it_must "$SHOUHE_NODE" conflicts --dir "$(ndir town)" --json

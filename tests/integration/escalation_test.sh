@@ -52,6 +52,14 @@ it_step "the town sees the escalated matter and handles it (the region is in its
 node_must town matter show "$M" --json
 assert_json "assert j['id'] == '$M' and j['tier'] == 'big' and j['step'] == 'diagnose', j
 assert j['courtyard'] == '$CY1' and j['escalations'] == 2, j"
+# who acted (issue 13): the village's key under the name the hub enrolled it with
+assert_json "assert [e['who'] for e in j['events']] == ['v1', 'v1', 'v1'], j['events']"
+
+it_step "the town's work list: its open big matters, who escalated them"
+node_must town matter list --tier big --open --json
+assert_json "assert [(r['id'], r['village'], r['courtyard_name'], r['escalated_by']) for r in j] == [('$M', '$V1', '张家院子', 'v1')], j"
+node_must town matter list --tier big --open --village "$V2" --json
+assert_json "assert j == [], j"
 for step in consult prescribe handle feedback; do
     node_must town matter step "$M" "$step" --note "镇街 $step"
 done

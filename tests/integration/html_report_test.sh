@@ -164,7 +164,10 @@ for t in ("totals", "matters-by-tier", "matters-by-step", "matters-by-category",
     assert len(inside(t, "tr")) >= 2, (t, "no rows")
 for tr in inside("totals", "tr"):
     key = tr["attrs"].get("data-key")
-    if key in rep and isinstance(rep[key], int):
+    if key == "residents":   # over the courtyards that have a count, saying how many (issue 13)
+        want = "%d (in %d of %d courtyards)" % (rep[key], rep["residents_courtyards"], rep["courtyards"])
+        assert tr["text"].strip().endswith(want), (key, tr["text"], want)
+    elif key in rep and isinstance(rep[key], int):
         assert tr["text"].strip().endswith(str(rep[key])), (key, tr["text"], rep[key])
 assert len(inside("town-ranking", "tr")) == 1 + len(rep["town_hexagons"])
 # a long ranking is cut at 50 rows, with a row saying how many more

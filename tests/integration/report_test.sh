@@ -57,6 +57,17 @@ assert j["movers"]["compared"] == a["movers"]["compared"] + b["movers"]["compare
 for d in ("gains", "losses"):
     both = sorted(a["movers"][d] + b["movers"][d], key=lambda m: (-abs(m["delta"]), m["courtyard"]))
     assert j["movers"][d] == both[:10], d
+# meetings by kind add up to the meetings, at the hub as at each node
+for kind, m in j["meetings_by_kind"].items():
+    assert m["meetings"] == a["meetings_by_kind"][kind]["meetings"] + b["meetings_by_kind"][kind]["meetings"], kind
+    assert m["attendance"] == a["meetings_by_kind"][kind]["attendance"] + b["meetings_by_kind"][kind]["attendance"], kind
+assert sum(m["meetings"] for m in j["meetings_by_kind"].values()) == j["meetings"]
+# ties share a rank (standard competition ranking)
+for key in ("courtyard_hexagons", "village_hexagons", "town_hexagons"):
+    rows = j[key]
+    for i, e in enumerate(rows):
+        want = rows[i - 1]["rank"] if i and rows[i - 1]["area"] == e["area"] else i + 1
+        assert e["rank"] == want, (key, i, e, rows[i - 1] if i else None)
 '
 it_step "town"
 hub_rc 0 report --town 500115001 --format json
@@ -101,6 +112,11 @@ if grep -q '^[^,]*,=' "$OUT"; then it_fail "a CSV cell of the hub starts with ="
 it_step "refusals"
 hub_rc 2 report --town 500115001001
 assert_err 'town.*9-digit'
+# a code nobody knows (a typo) is refused, not reported as zeros
+hub_rc 1 report --town 500115009
+assert_err 'town 500115009'
+hub_rc 1 report --village 500115001998
+assert_err 'village 500115001998'
 hub_rc 2 report --town 500115001 --village 500115001001
 hub_rc 2 report --format xml
 hub_rc 2 report --since yesterday

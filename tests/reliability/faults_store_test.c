@@ -346,7 +346,8 @@ s_norm (json_t *j, const s_run_t *x)
         const char *key;
         json_t *v;
         json_object_foreach (j, key, v) {
-            if (strcmp (key, "hlc") == 0 || strcmp (key, "author") == 0 || strcmp (key, "time_ms") == 0)
+            if (strcmp (key, "hlc") == 0 || strcmp (key, "author") == 0 || strcmp (key, "time_ms") == 0
+            ||  strcmp (key, "who") == 0 || strcmp (key, "at") == 0)      //  the author and the hlc again
                 continue;
             char *nk = s_norm_text (key, x);
             json_object_set_new (o, nk, s_norm (v, x));

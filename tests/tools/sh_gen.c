@@ -473,6 +473,68 @@ s_pick_villages (s_gen_t *g)
     return 0;
 }
 
+//  Names of places (issue 13: reports name towns and villages): the
+//  district's 7 sub-districts (001..007) and 12 towns (101..112) by their
+//  number; villages (a place name and 村) by the district plan, or by their
+//  code in a plain run.
+#define S_PLAN_TOWNS 19
+static const char *const s_town_names[S_PLAN_TOWNS] = {
+    "凤城街道", "晏家街道", "江南街道", "渡舟街道", "新市街道", "八颗街道", "菩提街道",
+    "但渡镇", "云集镇", "长寿湖镇", "双龙镇", "龙河镇", "石堰镇", "云台镇", "万顺镇",
+    "海棠镇", "葛兰镇", "洪湖镇", "邻封镇"
+};
+static const char *const s_village_names[] = {
+    "白合", "桂花", "竹林", "柑橘", "龙门", "石板", "大田", "堰塘", "松树", "黄桷", "枇杷",
+    "梨树", "青杠", "水井", "大湾", "石龙", "凤凰", "回龙", "双河", "柚子", "荷花", "新桥",
+    "高峰", "金鸡", "沙田", "团山", "太平", "长岭", "和平", "狮子"
+};
+
+//  The name of town number no (the last 3 digits of its code).
+static const char *
+s_town_name (int no)
+{
+    return no >= 1 && no <= 7 ? s_town_names[no - 1] : no >= 101 && no <= 112 ? s_town_names[7 + no - 101] : "镇";
+}
+
+//  One Region record: code (6, 9 or 12 digits) named name.
+static int
+s_region_write (s_gen_t *g, const char *code, const char *name)
+{
+    static const char *const levels[] = { "district", "town", "village" };
+    size_t n = strlen (code);
+    char parent[16];
+    snprintf (parent, sizeof parent, "%.*s", (int) n - 3, code);
+    json_t *m = json_pack ("{s:s, s:s, s:s}", "code", code, "name", name, "level", levels[n / 3 - 2]);
+    if (m && n > 6)
+        json_object_set_new (m, "parent", json_string (parent));
+    return s_emit (g, code, SH_KIND_REGION, (const uint8_t *) code, n, SH_OP_PUT, m);
+}
+
+//  Name the scope's district (when it is one), towns and villages.
+static int
+s_regions_write (s_gen_t *g)
+{
+    if (strlen (g->scope) == 6)
+        S_TRY (s_region_write (g, g->scope, "长寿区"));
+    const char *town = "";
+    for (size_t v = 0; v < g->n_villages; v++) {
+        const char *code = g->villages[v];
+        char t[10];
+        snprintf (t, sizeof t, "%.9s", code);
+        int tno = atoi (t + 6);
+        if (strlen (g->scope) <= 9 && strncmp (code, town, 9) != 0) {
+            S_TRY (s_region_write (g, t, s_town_name (tno)));
+            town = code;
+        }
+        //  distinct within a town (at most 15 villages, numbered 201..)
+        char name[64];
+        snprintf (name, sizeof name, "%s村",
+                  s_village_names[(size_t) (atoi (code + 9) + tno) % S_COUNT (s_village_names)]);
+        S_TRY (s_region_write (g, code, name));
+    }
+    return 0;
+}
+
 static s_courtyard_t *
 s_courtyard_new (s_gen_t *g, const char *code)
 {
@@ -1142,6 +1204,12 @@ s_run (s_gen_t *g, bool matters_only)
         y--;
     }
     g->start_day = s_days_from_civil (y, m, 1);
+    //  a replica's first run names its places
+    if (existing == 0 && !matters_only && s_regions_write (g) != 0) {
+        free (per_village);
+        free (next_no);
+        return -1;
+    }
     //  round-robin over the villages, each up to its own size (want_cy <= cap)
     int rc = 0;
     size_t v = 0;
@@ -1185,22 +1253,10 @@ s_run (s_gen_t *g, bool matters_only)
  * town node given --district leads the big matters its villages escalated.
  * -------------------------------------------------------------------------- */
 
-#define S_PLAN_TOWNS 19
 #define S_PLAN_VILLAGES 219
 #define S_PLAN_MODEL 75
 #define S_PLAN_MIN_COURTYARDS 4200
 #define S_PLAN_MAX_COURTYARDS 4260   //  exclusive
-
-static const char *const s_town_names[S_PLAN_TOWNS] = {
-    "凤城街道", "晏家街道", "江南街道", "渡舟街道", "新市街道", "八颗街道", "菩提街道",
-    "但渡镇", "云集镇", "长寿湖镇", "双龙镇", "龙河镇", "石堰镇", "云台镇", "万顺镇",
-    "海棠镇", "葛兰镇", "洪湖镇", "邻封镇"
-};
-static const char *const s_village_names[] = {
-    "白合", "桂花", "竹林", "柑橘", "龙门", "石板", "大田", "堰塘", "松树", "黄桷", "枇杷",
-    "梨树", "青杠", "水井", "大湾", "石龙", "凤凰", "回龙", "双河", "柚子", "荷花", "新桥",
-    "高峰", "金鸡", "沙田", "团山", "太平", "长岭", "和平", "狮子"
-};
 
 typedef struct {
     char code[13];
@@ -1350,6 +1406,7 @@ static int
 s_district_village (s_gen_t *g, const s_plan_village_t *v)
 {
     S_TRY (s_add_village (g, v->code));
+    S_TRY (s_region_write (g, v->code, v->name));
     //  which of its courtyards are model ones: the first v->model of a shuffle
     int order[64];
     for (int i = 0; i < v->courtyards; i++)
@@ -1441,11 +1498,21 @@ s_town_run (s_gen_t *g, uint64_t seed)
     sh_err rc = sh_store_begin (sh_replica_store (g->r), false, &t.txn);
     if (rc)
         return s_fail (g, "cannot read the store: %s", sh_strerror (rc));
+    //  the town's name, once
+    uint8_t *body = NULL;
+    size_t len;
+    bool named = sh_merge_get (t.txn, g->scope, SH_KIND_REGION, (const uint8_t *) g->scope, strlen (g->scope),
+                               &body, &len, NULL) == SH_OK;
+    free (body);
     rc = sh_merge_each (t.txn, g->scope, SH_KIND_MATTER, s_collect_big, &t);
     sh_store_abort (&t.txn);
     if (g->err[0] || rc) {
         free (t.big);
         return g->err[0] ? -1 : s_fail (g, "cannot read the matters: %s", sh_strerror (rc));
+    }
+    if (!named && s_region_write (g, g->scope, s_town_name (atoi (g->scope + 6))) != 0) {
+        free (t.big);
+        return -1;
     }
     const char *STEP = S_STEP, *CLOSE = S_CLOSE;
     int out = 0;

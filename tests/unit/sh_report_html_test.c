@@ -194,7 +194,7 @@ test_page (void)
     //  every documented table, each closed
     static const char *const ids[] = {
         "totals", "matters-by-tier", "matters-by-step", "matters-by-category", "overdue-big", "meetings",
-        "missed-party-masses-day", "mediations", "points", "hexagon-levels", "town-ranking", "village-ranking",
+        "meetings-by-kind", "missed-party-masses-day", "mediations", "points", "hexagon-levels", "town-ranking", "village-ranking",
         "courtyard-ranking", "movers-gains", "movers-losses",
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)

@@ -515,7 +515,47 @@ test_as_of (void)
     sh_test_rmdir (dir);
 }
 
+//  Ranks shared by equal areas (1, 2, 2, 4), groups named by their Region
+//  records (else their code), and the regions a store knows (issue 13).
+static void
+test_ranks_names (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, dir, S_VILLAGE));
+    static const int level[4] = { 5, 3, 3, 2 };
+    for (int i = 0; i < 4; i++) {
+        char code[16];
+        snprintf (code, sizeof code, "%s%03d", S_VILLAGE, i + 1);
+        sh_ops_courtyard_t y = { .code = code, .name = "院", .households = 10, .elderly = SH_OPS_UNSET };
+        S_OK (sh_ops_courtyard_add (r, &y, msg_));
+        s_evaluate (r, code, "2024Q2", level[i]);
+    }
+    json_t *j;
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-07-01", &j));
+    json_t *yh = json_object_get (j, "courtyard_hexagons");
+    static const int rank[4] = { 1, 2, 2, 4 };
+    for (size_t i = 0; i < 4; i++)
+        SH_CHECK (s_int (json_array_get (yh, i), "rank") == rank[i]);
+    SH_CHECK (!strcmp (s_str (json_array_get (json_object_get (j, "village_hexagons"), 0), "name"), S_VILLAGE));
+    json_decref (j);
+    S_OK (sh_ops_region_set (r, S_VILLAGE, "桃花村", msg_));
+    char msg[SH_OPS_MSG_BYTES];
+    SH_CHECK (sh_ops_region_set (r, "500115002", "别镇", msg) == SH_ESCOPE && strstr (msg, "outside"));
+    SH_PASS (sh_report_build (sh_replica_store (r), "", NULL, "2024-07-01", &j));
+    SH_CHECK (!strcmp (s_str (json_array_get (json_object_get (j, "village_hexagons"), 0), "name"), "桃花村"));
+    json_decref (j);
+    bool known;
+    SH_PASS (sh_report_known (sh_replica_store (r), S_VILLAGE, &known));
+    SH_CHECK (known);
+    SH_PASS (sh_report_known (sh_replica_store (r), "500115009", &known));
+    SH_CHECK (!known);
+    sh_replica_close (&r);
+    sh_test_rmdir (dir);
+}
+
 static const sh_test_case_t tests[] = {
+    { "ranks and names", test_ranks_names },
     { "days", test_days },
     { "report", test_report },
     { "escalations", test_escalations },

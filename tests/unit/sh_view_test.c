@@ -281,7 +281,8 @@ test_matters (void)
     SH_CHECK (s_int (j, "escalations") == 0 && s_int (j, "conflicts") == 0);
     json_t *ev = json_object_get (j, "events");
     SH_CHECK (json_array_size (ev) == 3);
-    s_keys_are (json_array_get (ev, 1), "kind,step,note,date,hlc,author");
+    s_keys_are (json_array_get (ev, 1), "kind,step,note,date,hlc,author,who,at");
+    SH_CHECK (strlen (s_str (json_array_get (ev, 1), "who")) == 8);     //  no enrolled name: the key's 8 hex digits
     SH_CHECK (!strcmp (s_str (json_array_get (ev, 0), "step"), "handle"));
     SH_CHECK (!strcmp (s_str (json_array_get (ev, 1), "note"), "residents informed"));
     SH_CHECK (!strcmp (s_str (json_array_get (ev, 2), "kind"), "close"));
