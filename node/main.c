@@ -72,6 +72,9 @@ static const struct option s_options[] = {
     { "watch", no_argument, NULL, 0 },
     { "since", required_argument, NULL, 0 },
     { "format", required_argument, NULL, 0 },
+    { "history", no_argument, NULL, 0 },
+    { "no-model", no_argument, NULL, 0 },
+    { "no-party-member", no_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -341,7 +344,8 @@ main (int argc, char **argv)
     if (!s_fault ("SHOUHE_FAULT_COMMIT", &a.fault_commit) || !s_fault ("SHOUHE_FAULT_SEND", &a.fault_send)
     ||  !s_clock_fault (&a.fault_clock_ms))
         return SH_EXIT_USAGE;
-    return cmd->fn (&a);
+    int ex = node_ids (&a, cmd->word1, cmd->word2);
+    return ex ? ex : cmd->fn (&a);
 }
 
 bool
