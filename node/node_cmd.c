@@ -243,7 +243,7 @@ s_courtyard_print (json_t *c)
     size_t i;
     json_t *role;
     json_array_foreach (json_object_get (c, "roles"), i, role)
-        printf ("role        %-20s %-10s %s (%s)\n", s_str (role, "role"), s_str (role, "status"),
+        printf ("role        %-20s %-10s %s (%.8s)\n", s_str (role, "role"), s_str (role, "status"),
                 s_str (role, "name"), s_str (role, "person"));
 }
 

@@ -214,14 +214,14 @@ expect_json "assert [m['id'] for m in j] == ['$M1'], j"
 expect_ok "$NODE" matter list --dir "$A" --courtyard "${VILLAGE}099"
 expect_out '^0 matters$'
 expect_ok "$NODE" matter show --dir "$A" "$M2"
-expect_out "^matter +$M2\$"
+expect_out "^matter +${M2:0:8}  \\($M2\\)\$"
 expect_out '^title +院落道路硬化$'
 expect_out "^courtyard +$CY2 +category deliberation +opened 2024-04-10\$"
 expect_out '^state +big, at consult$'
-expect_out '^event .* escalate +small$'
-expect_out '^event .* step +consult$'
+expect_out '^event .* escalate +small: 需村社协调   by [0-9a-f]{8} at [0-9-]{10} [0-9:]{5}$'
+expect_out '^event .* step +consult: 村两委会诊   by [0-9a-f]{8} at '
 # a note on one line: its line feed shown as <U+000A>
-expect_out '^event +2024-04-20 note +群众希望雨季前完工<U\+000A>盼镇街早日督办$'
+expect_out '^event +2024-04-20 note +群众希望雨季前完工<U\+000A>盼镇街早日督办   by [0-9a-f]{8} at [0-9-]{10} [0-9:]{5}$'
 expect_ok "$NODE" courtyard show --dir "$A" "$CY1" --json
 expect_json 'assert (j["matters_open"], j["matters_closed"]) == (0, 1), j'
 expect_ok "$NODE" conflicts --dir "$A" --json
