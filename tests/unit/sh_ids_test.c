@@ -20,6 +20,7 @@
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_record.h"
+#include "sh_registry.h"
 #include "sh_replica.h"
 #include "sh_store.h"
 
@@ -175,6 +176,19 @@ test_corrections_converge (void)
                                                           "name")), "张得明") == 0);
     SH_CHECK (strcmp (json_string_value (json_object_get (json_object_get (json_array_get (ha, 2), "fields"),
                                                           "name")), "张大爷") == 0);
+    //  who: the name a's registry knows for b's key (a KeyEntry with a name), "" for its own
+    sh_registry_entry_t e = { .role = SH_WIRE_ROLE_NODE };
+    memcpy (e.key, sh_key_public (sh_replica_key (b.r)), SH_PUBKEY_BYTES);
+    strcpy (e.scope, S_VILLAGE);
+    strcpy (e.name, "白合村二号");
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (sh_replica_store (a.r), true, &txn));
+    SH_PASS (sh_registry_put (txn, &e));
+    SH_PASS (sh_store_commit (&txn));
+    json_decref (ha);
+    SH_PASS (sh_history_record (sh_replica_store (a.r), SH_KIND_PERSON, id, sizeof id, &ha));
+    SH_CHECK (strcmp (json_string_value (json_object_get (json_array_get (ha, 0), "by")), "白合村二号") == 0);
+    SH_CHECK (strcmp (json_string_value (json_object_get (json_array_get (ha, 1), "by")), "") == 0);
     json_decref (ha);
     json_decref (hb);
     //  a correction refused writes nothing
