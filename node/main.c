@@ -80,6 +80,9 @@ static const struct option s_options[] = {
     { "village", required_argument, NULL, 0 },
     { "step", required_argument, NULL, 0 },
     { "older-than", required_argument, NULL, 0 },
+    { "history", no_argument, NULL, 0 },
+    { "no-model", no_argument, NULL, 0 },
+    { "no-party-member", no_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -403,7 +406,9 @@ main (int argc, char **argv)
         sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
     }
-    ex = cmd->fn (&a);
+    ex = node_ids (&a, cmd->word1, cmd->word2);
+    if (ex == 0)
+        ex = cmd->fn (&a);
     sh_conf_destroy (&conf);
     return ex;
 }

@@ -11,10 +11,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sh_err.h"
 #include "sh_exit.h"
 
 #define NODE_MAX_LIST 32   //  most --topic / --decision values
 #define NODE_SYNC_DEFAULT_DEADLINE_S 600  //  sync's deadline without --deadline (not --watch)
+#define NODE_ID_HEX 33     //  a full 16-byte id in hex, with its NUL
 #define NODE_GIVEN_WORDS 2 //  64-bit words of node_args_t.given: room for 128 options
 
 //  Exit codes: common/core/sh_exit.h (SH_EXIT_*).
@@ -41,6 +43,8 @@ typedef struct {
     unsigned fault_commit;   //  test-only fault points from the environment (main.c):
     unsigned fault_send;     //  the Nth store commit / Nth sync send fails (0: off)
     long long fault_clock_ms;//  SHOUHE_FAULT_CLOCK_MS: added to the node's wall clock (0: off)
+    char ids[3][NODE_ID_HEX];//  full ids that short ones given as --person, --matter, the first
+                             //  argument resolved to (node_ids)
 } node_args_t;
 
 //  A command: its words, its options (space-separated long names, "dir"
@@ -87,6 +91,30 @@ int node_work_list (node_args_t *a);
 
 //  `shouhe-node region set --code CODE --name NAME` (node_region.c).
 int node_region_set (node_args_t *a);
+//  Resolve the ids of the command line of command (w1, w2) -- --person,
+//  --matter and the first argument of the commands that take an id --
+//  from short ids (a unique prefix of at least 6 hex digits, sh_ids) to
+//  full ones, in place. Exit code: 0, or 1 after naming an unknown or an
+//  ambiguous id (and listing the records it matches), 3 (store).
+int node_ids (node_args_t *a, const char *w1, const char *w2);
+
+//  Exit code for an operation's result (sh_ops); prints msg on failure.
+int node_done (sh_err rc, const char *msg);
+
+//  Show one record, as JSON (--json) or through print, with --history its
+//  history (sh_history) after it (node_edit.c). view reads the record
+//  named by a->pos[0]; kind is its sh_kind_t.
+typedef struct sh_store_t sh_store_t;
+typedef struct json_t json_t;
+typedef sh_err (node_view_fn) (sh_store_t *store, const char *key, json_t **out);
+int node_show (node_args_t *a, node_view_fn *view, int kind, const char *what, void (*print) (json_t *));
+
+//  The corrections and the showing commands of node_edit.c.
+int node_courtyard_set (node_args_t *a);
+int node_person_set (node_args_t *a);
+int node_person_show (node_args_t *a);
+int node_matter_amend (node_args_t *a);
+int node_matter_show (node_args_t *a);
 
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
 void node_print_json (void *json);

@@ -48,8 +48,8 @@ node_open (const node_args_t *a, sh_replica_t **r)
 }
 
 //  Exit code for an operation's result; prints msg on failure.
-static int
-s_done (sh_err rc, const char *msg)
+int
+node_done (sh_err rc, const char *msg)
 {
     if (rc == SH_OK)
         return SH_EXIT_OK;
@@ -142,34 +142,6 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
     return SH_EXIT_OK;
 }
 
-//  A showing command: one record by the key in the first argument, as
-//  JSON or through print.
-static int
-s_show (node_args_t *a, s_view_fn *view, const char *what, s_row_fn *print)
-{
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    json_t *j;
-    sh_err rc = view (sh_replica_store (r), a->pos[0], &j);
-    sh_replica_close (&r);
-    if (rc) {
-        char w[80];
-        snprintf (w, sizeof w, "%s %.40s", what, a->pos[0]);
-        return s_view_failed (rc, w);
-    }
-    if (a->json)
-        node_print_json (j);
-    else {
-        json_t *shown = sh_text_escape_json (j);        //  no hidden code point reaches a terminal
-        print (shown);
-        json_decref (shown);
-    }
-    json_decref (j);
-    return SH_EXIT_OK;
-}
-
 //  ---------------------------------------------------------------------
 //  init, key
 
@@ -236,7 +208,7 @@ s_courtyard_add (node_args_t *a)
     if (rc == SH_OK)
         printf ("added courtyard %s\n", a->code);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static void
@@ -271,14 +243,14 @@ s_courtyard_print (json_t *c)
     size_t i;
     json_t *role;
     json_array_foreach (json_object_get (c, "roles"), i, role)
-        printf ("role        %-20s %-10s %s (%s)\n", s_str (role, "role"), s_str (role, "status"),
+        printf ("role        %-20s %-10s %s (%.8s)\n", s_str (role, "role"), s_str (role, "status"),
                 s_str (role, "name"), s_str (role, "person"));
 }
 
 static int
 s_courtyard_show (node_args_t *a)
 {
-    return s_show (a, sh_view_courtyard, "courtyard", s_courtyard_print);
+    return node_show (a, sh_view_courtyard, SH_KIND_COURTYARD, "courtyard", s_courtyard_print);
 }
 
 static void
@@ -304,7 +276,7 @@ s_import (node_args_t *a)
     if (rc == SH_OK)
         printf ("imported %zu courtyard%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 //  ---------------------------------------------------------------------
@@ -329,20 +301,20 @@ s_person_add (node_args_t *a)
     if (rc == SH_OK)
         printf ("%s\n", id);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static void
 s_person_row (json_t *p)
 {
-    printf ("%s %-15s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
+    printf ("%.8s %-15s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
 }
 
 static int
 s_person_list (node_args_t *a)
 {
     return s_list (a, sh_view_persons, a->courtyard, "persons",
-                   "ID                               COURTYARD       NAME", s_person_row);
+                   "ID       COURTYARD       NAME", s_person_row);
 }
 
 static int
@@ -359,10 +331,13 @@ s_role (node_args_t *a, bool assign)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = assign ? sh_ops_role_assign (r, a->person, a->role, a->nomination, a->date, msg)
                        : sh_ops_role_dismiss (r, a->person, a->role, a->reason, a->date, msg);
+    if (rc == SH_OK && msg[0])
+        printf ("%s\n", msg);     //  a correction of an appointment
+    else
     if (rc == SH_OK)
         printf ("%s %s as %s\n", assign ? "appointed" : "dismissed", a->person, a->role);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static int s_role_assign (node_args_t *a) { return s_role (a, true); }
@@ -387,7 +362,7 @@ s_matter_open (node_args_t *a)
     if (rc == SH_OK)
         printf ("%s\n", id);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 //  Print where a matter stands after a transition.
@@ -436,7 +411,7 @@ s_matter_transition (node_args_t *a, s_transition_t t)
     if (rc == SH_OK)
         s_matter_state (r, a->pos[0]);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static int s_matter_step (node_args_t *a) { return s_matter_transition (a, S_STEP); }
@@ -444,61 +419,10 @@ static int s_matter_escalate (node_args_t *a) { return s_matter_transition (a, S
 static int s_matter_close (node_args_t *a) { return s_matter_transition (a, S_CLOSE); }
 static int s_matter_note (node_args_t *a) { return s_matter_transition (a, S_NOTE); }
 
-//  Is text a 16-byte id in hex? Prints the refusal when not.
-static bool
-s_id_ok (const char *what, const char *text)
-{
-    uint8_t id[SH_OPS_ID_BYTES];
-    if (sh_crypto_unhex (id, sizeof id, text) == SH_OK)
-        return true;
-    fprintf (stderr, "shouhe-node: %s id '%s' is not 32 hex digits\n", what, text);
-    return false;
-}
-
-//  End an event's line with who acted and when its node wrote it (sh_who).
-static void
-s_event_who (json_t *e)
-{
-    printf ("  by %s at %s\n", s_str (e, "who"), s_str (e, "at"));
-}
-
-static void
-s_matter_print (json_t *m)
-{
-    printf ("matter     %s\n", s_str (m, "id"));
-    printf ("title      %s\n", s_str (m, "title"));
-    printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
-            s_str (m, "opened_on"));
-    printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
-            json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
-    size_t i;
-    json_t *e;
-    json_array_foreach (json_object_get (m, "events"), i, e) {
-        const char *k = s_str (e, "kind");
-        //  a note on one line, its line feeds and hidden code points visible
-        char *note = !strcmp (k, "note") ? sh_text_escape (json_string_value (json_object_get (e, "note"))) : NULL;
-        printf ("event      %s %-8s %s%s%s", s_str (e, "date"), k,
-                !strcmp (k, "step") ? s_str (e, "step") : !strcmp (k, "escalate") ? s_str (e, "tier")
-                : note ? note : "",
-                json_object_get (e, "conflict") ? "  CONFLICT: " : "",
-                json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
-        s_event_who (e);
-        free (note);
-    }
-}
-
-static int
-s_matter_show (node_args_t *a)
-{
-    if (!s_id_ok ("matter", a->pos[0]))
-        return SH_EXIT_REFUSED;
-    return s_show (a, sh_view_matter, "matter", s_matter_print);
-}
-
 static void
 s_matter_row (json_t *m)
 {
-    printf ("%s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
+    printf ("%.8s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
             json_is_true (json_object_get (m, "closed")) ? "closed" : "open",
             s_str (m, "category"), s_str (m, "title"));
 }
@@ -534,13 +458,13 @@ s_meeting_record (node_args_t *a)
     if (rc == SH_OK)
         printf ("%s\n", id);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static void
 s_meeting_row (json_t *m)
 {
-    printf ("%s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+    printf ("%.8s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
             s_str (m, "kind"), s_int (m, "attendance"));
 }
 
@@ -568,13 +492,13 @@ s_mediation_record (node_args_t *a)
     if (rc == SH_OK)
         printf ("%s\n", id);
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static void
 s_mediation_row (json_t *m)
 {
-    printf ("%s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+    printf ("%.8s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
             s_str (m, "level"), s_str (m, "kind"), s_str (m, "outcome"));
 }
 
@@ -609,7 +533,7 @@ s_points (node_args_t *a, bool redeem)
         }
     }
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 static int s_points_earn (node_args_t *a) { return s_points (a, false); }
@@ -618,8 +542,6 @@ static int s_points_redeem (node_args_t *a) { return s_points (a, true); }
 static int
 s_points_balance (node_args_t *a)
 {
-    if (a->person && !s_id_ok ("person", a->person))
-        return SH_EXIT_REFUSED;
     sh_replica_t *r;
     int ex = s_open (a, &r);
     if (ex)
@@ -638,10 +560,10 @@ s_points_balance (node_args_t *a)
         json_t *arr = json_is_array (b) ? json_incref (b) : json_pack ("[O]", b);
         size_t i;
         json_t *e;
-        printf ("%-32s %8s %8s %8s %8s  %s\n", "PERSON", "EARNED", "REDEEMED", "POINTS", "MINUTES", "NAME");
+        printf ("%-8s %8s %8s %8s %8s  %s\n", "PERSON", "EARNED", "REDEEMED", "POINTS", "MINUTES", "NAME");
         json_array_foreach (arr, i, e) {
             json_t *p = json_object_get (e, "points"), *m = json_object_get (e, "minutes");
-            printf ("%-32s %8lld %8lld %8lld %8lld  %s\n", s_str (e, "person"), s_int (p, "earned"),
+            printf ("%.8s %8lld %8lld %8lld %8lld  %s\n", s_str (e, "person"), s_int (p, "earned"),
                     s_int (p, "redeemed"), s_int (p, "balance"), s_int (m, "balance"), s_str (e, "name"));
         }
         json_decref (arr);
@@ -706,7 +628,7 @@ s_evaluate (node_args_t *a)
         }
     }
     sh_replica_close (&r);
-    return s_done (rc, msg);
+    return node_done (rc, msg);
 }
 
 //  ---------------------------------------------------------------------
@@ -872,10 +794,16 @@ const node_command_t node_commands[] = {
       "shouhe-node courtyard add --dir DIR --code CODE --name NAME --households N [--residents N]\n"
       "              [--elderly N] [--model] [--point fixed|mobile|none] [--grid G] [--group G]",
       "Add a courtyard (15-digit code = village code + 3 digits) inside the node's scope.", s_courtyard_add },
+    { "courtyard", "set", "code name households residents elderly model no-model point grid group", 0, 0,
+      "shouhe-node courtyard set --dir DIR --code CODE [--name N] [--households N] [--residents N]\n"
+      "              [--elderly N] [--model|--no-model] [--point fixed|mobile|none] [--grid G] [--group G]",
+      "Correct a courtyard: a signed change of the given fields only, checked as in `courtyard add`\n"
+      "together with the fields kept (--grid '' or --group '' clears).", node_courtyard_set },
     { "courtyard", "list", "json", 0, 0, "shouhe-node courtyard list --dir DIR [--json]",
       "List the courtyards.", s_courtyard_list },
-    { "courtyard", "show", "json", 1, 1, "shouhe-node courtyard show --dir DIR CODE [--json]",
-      "Show one courtyard with its role holders and matter counts.", s_courtyard_show },
+    { "courtyard", "show", "history json", 1, 1, "shouhe-node courtyard show --dir DIR CODE [--history] [--json]",
+      "Show one courtyard with its role holders and matter counts. --history: every change of\n"
+      "the record, newest first, with when and who.", s_courtyard_show },
     { "import", NULL, "", 2, 2, "shouhe-node import --dir DIR courtyards FILE.csv",
       "Import courtyards from a CSV file with a header row: code,name,households and optionally\n"
       "residents,elderly,model,point,grid,villager_group. All or nothing: every bad row is\n"
@@ -886,6 +814,14 @@ const node_command_t node_commands[] = {
       "Add a person living in a courtyard. Prints the person's id.", s_person_add },
     { "person", "list", "courtyard json", 0, 0, "shouhe-node person list --dir DIR [--courtyard CODE] [--json]",
       "List persons.", s_person_list },
+    { "person", "set", "name gender birth-year party-member no-party-member phone", 1, 1,
+      "shouhe-node person set --dir DIR ID [--name N] [--phone P] [--birth-year Y]\n"
+      "              [--gender female|male] [--party-member|--no-party-member]",
+      "Correct a person (ID: the full id or a unique prefix of at least 6 hex digits): a signed\n"
+      "change of the given fields only, checked as in `person add` (--phone '' clears).", node_person_set },
+    { "person", "show", "history json", 1, 1, "shouhe-node person show --dir DIR ID [--history] [--json]",
+      "Show a person. --history: every change of the record, newest first, with when and who.",
+      node_person_show },
     { "role", "assign", "person role nomination date", 0, 0,
       "shouhe-node role assign --dir DIR --person ID --role ROLE [--nomination self|recommended] [--date D]",
       "Appoint a person. ROLE: courtyard-head bay-head deliberation-head management-group\n"
@@ -894,23 +830,29 @@ const node_command_t node_commands[] = {
       "shouhe-node role dismiss --dir DIR --person ID --role ROLE [--reason TEXT] [--date D]",
       "Dismiss a person from a role they hold.", s_role_dismiss },
     { "matter", "open", "courtyard category title description date", 0, 0,
-      "shouhe-node matter open --dir DIR --courtyard CODE --category CAT --title TEXT [--description T]",
+      "shouhe-node matter open --dir DIR --courtyard CODE --category CAT --title TEXT [--description T]\n"
+      "              [--date D]",
       "Open a matter (micro, at diagnose). CAT: policy deliberation mediation environment\n"
       "customs economy. Prints the matter's id.", s_matter_open },
-    { "matter", "step", "note date", 2, 2, "shouhe-node matter step --dir DIR ID STEP [--note TEXT]",
+    { "matter", "step", "note date", 2, 2, "shouhe-node matter step --dir DIR ID STEP [--note TEXT] [--date D]",
       "Record the next step: diagnose consult prescribe handle feedback. Micro matters go\n"
       "diagnose -> handle -> feedback; small and big ones through consult and prescribe.", s_matter_step },
-    { "matter", "escalate", "note date", 2, 2, "shouhe-node matter escalate --dir DIR ID small|big",
+    { "matter", "escalate", "note date", 2, 2, "shouhe-node matter escalate --dir DIR ID small|big [--note TEXT] [--date D]",
       "Move a matter up a tier (only upwards, only before handle).", s_matter_escalate },
     { "matter", "close", "satisfaction note date", 1, 1,
-      "shouhe-node matter close --dir DIR ID --satisfaction 1..5",
+      "shouhe-node matter close --dir DIR ID --satisfaction 1..5 [--note TEXT] [--date D]",
       "Close a matter after feedback, with the residents' satisfaction.", s_matter_close },
     { "matter", "note", "date", 2, 2, "shouhe-node matter note --dir DIR ID TEXT [--date D]",
       "Add a note to a matter: residents' feedback or progress. Changes no state; any node\n"
       "whose scope holds the matter may write one, also a village on a big matter its town leads.",
       s_matter_note },
-    { "matter", "show", "json", 1, 1, "shouhe-node matter show --dir DIR ID [--json]",
-      "Show a matter, its state and its events.", s_matter_show },
+    { "matter", "show", "history json", 1, 1, "shouhe-node matter show --dir DIR ID [--history] [--json]",
+      "Show a matter: its state, satisfaction, notes and events, each with who and when.\n"
+      "--history: every change of the record, newest first.", node_matter_show },
+    { "matter", "amend", "title description category", 1, 1,
+      "shouhe-node matter amend --dir DIR ID [--title T] [--description D] [--category CAT]",
+      "Correct a matter's title, description or category (the category only while at diagnose,\n"
+      "before the consult step).", node_matter_amend },
     { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
       "Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them.",
       node_region_set },
@@ -936,10 +878,12 @@ const node_command_t node_commands[] = {
     { "mediation", "list", "courtyard json", 0, 0,
       "shouhe-node mediation list --dir DIR [--courtyard CODE] [--json]", "List mediations.", s_mediation_list },
     { "points", "earn", "person amount unit reason date", 0, 0,
-      "shouhe-node points earn --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]",
+      "shouhe-node points earn --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]\n"
+      "              [--date D]",
       "Credit points (or time-bank minutes) to a person.", s_points_earn },
     { "points", "redeem", "person amount unit reason date", 0, 0,
-      "shouhe-node points redeem --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]",
+      "shouhe-node points redeem --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]\n"
+      "              [--date D]",
       "Redeem points or minutes (never more than the balance).", s_points_redeem },
     { "points", "balance", "person courtyard json", 0, 0,
       "shouhe-node points balance --dir DIR [--person ID] [--courtyard CODE] [--json]",

@@ -305,9 +305,9 @@ sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_B
 //  ---------------------------------------------------------------------
 //  Courtyards
 
-static sh_err
-s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c,
-                   int *point, char *msg)
+//  The entry checks of every field of courtyard c (sh_ops_int.h).
+sh_err
+sh_ops_courtyard_fields (sh_replica_t *r, const sh_ops_courtyard_t *c, int *point, char *msg)
 {
     if (!sh_ops_code_valid (c->code, 15)) {
         S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", c->code ? c->code : "");
@@ -344,10 +344,20 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
     if (!sh_ops_text_ok (c->grid, false, "the grid", msg)
     ||  !sh_ops_text_ok (c->villager_group, false, "the villager group", msg))
         return SH_EINVAL;
+    return SH_OK;
+}
+
+static sh_err
+s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c,
+                   int *point, char *msg)
+{
+    sh_err rc = sh_ops_courtyard_fields (r, c, point, msg);
+    if (rc)
+        return rc;
     uint8_t *body;
     size_t len;
-    sh_err rc = sh_merge_get (txn, c->code, SH_KIND_COURTYARD, (const uint8_t *) c->code, 15,
-                              &body, &len, NULL);
+    rc = sh_merge_get (txn, c->code, SH_KIND_COURTYARD, (const uint8_t *) c->code, 15,
+                       &body, &len, NULL);
     if (rc == SH_OK) {
         free (body);
         S_MSG ("courtyard %s already exists", c->code);
@@ -424,19 +434,29 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
 //  ---------------------------------------------------------------------
 //  Persons and roles
 
+//  The entry checks of a person's fields (sh_ops_int.h).
+bool
+sh_ops_person_fields (sh_replica_t *r, const char *name, bool name_required, const char *gender_text,
+                      int birth_year, const char *phone, int *gender, char *msg)
+{
+    if ((name_required || name) && !sh_ops_text_ok (name, true, "the person's name", msg))
+        return false;
+    if (!sh_ops_text_ok (phone, false, "the phone number", msg))
+        return false;
+    *gender = 0;
+    if (gender_text && !sh_ops_enum_in ("shouhe.v1.Gender", "gender", gender_text, gender, msg))
+        return false;
+    char today[SH_OPS_DAY_BYTES];
+    sh_ops_today (r, today);
+    return (!birth_year || sh_plaus_birth_year (birth_year, atoi (today), msg))
+        && (!phone || !*phone || sh_plaus_phone (phone, msg));
+}
+
 sh_err
 sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS_ID_HEX], char *msg)
 {
-    if (!sh_ops_text_ok (p->name, true, "the person's name", msg)
-    ||  !sh_ops_text_ok (p->phone, false, "the phone number", msg))
-        return SH_EINVAL;
-    int gender = 0;
-    if (p->gender && !sh_ops_enum_in ("shouhe.v1.Gender", "gender", p->gender, &gender, msg))
-        return SH_EINVAL;
-    char today[SH_OPS_DAY_BYTES];
-    sh_ops_today (r, today);
-    if ((p->birth_year && !sh_plaus_birth_year (p->birth_year, atoi (today), msg))
-    ||  (p->phone && *p->phone && !sh_plaus_phone (p->phone, msg)))
+    int gender;
+    if (!sh_ops_person_fields (r, p->name, true, p->gender, p->birth_year, p->phone, &gender, msg))
         return SH_EINVAL;
     sh_err rc = sh_ops_read_courtyard (r, p->courtyard, msg);
     if (rc)
@@ -530,11 +550,22 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         S_MSG ("cannot read the role: %s", sh_strerror (rc));
         return rc;
     }
-    if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
-        S_MSG ("person %s already holds the role %s", person_hex, role);
-        return SH_ERULE;
-    }
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
+    if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
+        if (!nomination && !date) {
+            S_MSG ("person %s already holds the role %s (to correct the appointment, give "
+                   "--nomination or --date)", person_hex, role);
+            return SH_ERULE;
+        }
+        //  a correction of the appointment: the fields given, nothing else
+        m.has_nomination = nom != 0;
+        m.nomination = nom;
+        m.appointed_on = date ? day : NULL;
+        rc = sh_ops_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
+        if (rc == SH_OK)
+            S_MSG ("corrected the appointment of %s as %s", person_hex, role);
+        return rc;
+    }
     m.has_person = 1;
     m.person = (ProtobufCBinaryData) { SH_OPS_ID_BYTES, rid };
     m.courtyard = courtyard;

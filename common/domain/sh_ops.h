@@ -80,6 +80,9 @@ SH_NODISCARD sh_err sh_ops_region_set (sh_replica_t *r, const char *code, const 
 SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p,
                                        char id_hex[SH_OPS_ID_HEX], char *msg);
 
+//  Appoint a person to a role. When the person already holds it, a
+//  correction: with a nomination or a date, a put of just those fields
+//  (SH_OK and msg says "corrected ..."); with neither, SH_ERULE.
 SH_NODISCARD sh_err sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
                                         const char *nomination, const char *date, char *msg);
 SH_NODISCARD sh_err sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
@@ -141,6 +144,44 @@ SH_NODISCARD sh_err sh_ops_points (sh_replica_t *r, const char *person_hex, bool
 SH_NODISCARD sh_err sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period,
                                      const char *category, int content, int effect,
                                      int satisfaction, int *maturity, char *msg);
+
+//  Corrections (sh_ops_edit.c): signed OP_PUTs of the changed fields only,
+//  merged field by field like every other write (docs/protocol.md 6.2,
+//  7.3). Every new value goes through the entry checks of the add or open
+//  that created the record, judged together with the fields it keeps
+//  (elderly against residents, residents against households). Giving no
+//  field is refused (SH_EINVAL); a refusal writes nothing.
+
+typedef struct {
+    const char *code;          //  the courtyard to correct
+    const char *name;          //  NULL: unchanged (so for every text below)
+    int64_t households;        //  SH_OPS_UNSET: unchanged (so for every number)
+    int64_t residents;
+    int64_t elderly;
+    int model;                 //  -1 unchanged, 0 not a model courtyard, 1 a model courtyard
+    const char *point;         //  fixed | mobile | none
+    const char *grid;          //  "" clears
+    const char *villager_group;//  "" clears
+} sh_ops_courtyard_set_t;
+
+SH_NODISCARD sh_err sh_ops_courtyard_set (sh_replica_t *r, const sh_ops_courtyard_set_t *c, char *msg);
+
+typedef struct {
+    const char *name;          //  NULL: unchanged
+    const char *gender;        //  female | male, or NULL
+    int birth_year;            //  0: unchanged
+    int party_member;          //  -1 unchanged, 0 or 1
+    const char *phone;         //  "" clears
+} sh_ops_person_set_t;
+
+SH_NODISCARD sh_err sh_ops_person_set (sh_replica_t *r, const char *person_hex, const sh_ops_person_set_t *p,
+                                       char *msg);
+
+//  Correct a matter's title, description or category (each NULL when
+//  unchanged). The category only while the matter is at diagnose: after,
+//  SH_ERULE naming the step it has reached.
+SH_NODISCARD sh_err sh_ops_matter_amend (sh_replica_t *r, const char *matter_hex, const char *title,
+                                         const char *description, const char *category, char *msg);
 
 //  Today's date at the node ("YYYY-MM-DD", local time of the replica's wall
 //  clock, SHOUHE_FAULT_CLOCK_MS included): the default date of every

@@ -73,4 +73,20 @@ SH_NODISCARD sh_err sh_ops_write1 (sh_replica_t *r, const char *region, sh_kind_
 SH_NODISCARD sh_err sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_BYTES],
                                           char region[SH_REGION_MAX + 1], char *msg);
 
+//  The entry checks of every field of courtyard c as sh_ops_courtyard_add
+//  makes them (code, scope, name, households, residents and elderly with
+//  their plausibility, point, grid, group), not whether it exists; *point
+//  receives the point's value (0 for none). SH_EINVAL or SH_ESCOPE with
+//  the reason in msg.
+SH_NODISCARD sh_err sh_ops_courtyard_fields (sh_replica_t *r, const sh_ops_courtyard_t *c, int *point,
+                                             char *msg);
+
+//  The entry checks of a person's fields as sh_ops_person_add makes them:
+//  the name (when given, or always if name_required), the phone (text and
+//  plausibility, "" allowed), the gender's name into *gender (0 if
+//  gender_text is NULL), the birth year (0: not given). false with the
+//  reason in msg.
+bool sh_ops_person_fields (sh_replica_t *r, const char *name, bool name_required, const char *gender_text,
+                           int birth_year, const char *phone, int *gender, char *msg);
+
 #endif

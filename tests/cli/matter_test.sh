@@ -174,9 +174,9 @@ expect_unchanged "$A" 1 "unknown matter $Z" "${STEP[@]}" "$Z" handle
 expect_unchanged "$A" 1 "unknown matter $Z" "${ESC[@]}" "$Z" big
 expect_unchanged "$A" 1 "unknown matter $Z" "${CLOSE[@]}" "$Z" --satisfaction 3
 expect_unchanged "$A" 1 "unknown matter $Z" "$NODE" matter show --dir "$A" "$Z"
-expect_unchanged "$A" 1 "matter id 'M1' is not 32 hex digits" "${STEP[@]}" M1 handle
-expect_unchanged "$A" 1 "matter id '${M4:0:31}' is not 32 hex digits" "${ESC[@]}" "${M4:0:31}" big
-expect_unchanged "$A" 1 "matter id '${M4}0' is not 32 hex digits" "${CLOSE[@]}" "${M4}0" --satisfaction 3
+expect_unchanged "$A" 1 "matter id 'M1' is not 6 to 32 hex digits" "${STEP[@]}" M1 handle
+expect_unchanged "$A" 1 "matter id .${M4:0:5}. is not 6 to 32 hex digits" "${ESC[@]}" "${M4:0:5}" big
+expect_unchanged "$A" 1 "matter id '${M4}0' is not 6 to 32 hex digits" "${CLOSE[@]}" "${M4}0" --satisfaction 3
 expect_unchanged "$A" 1 "unknown step 'bogus' \(expected one of: diagnose consult prescribe handle feedback\)" \
     "${STEP[@]}" "$M4" bogus
 expect_unchanged "$A" 1 "unknown tier 'huge' \(expected one of: micro small big\)" "${ESC[@]}" "$M4" huge
@@ -197,9 +197,9 @@ expect_unchanged "$A" 2 "wrong number of arguments" "${ESC[@]}" "$M4" big extra
 
 # --- list and show -----------------------------------------------------------------------------
 expect_ok "$NODE" matter list --dir "$A"
-expect_out "^$M1 micro +feedback +closed +environment +清理院坝杂物\$"
-expect_out "^$M2 big +consult +open +deliberation +院落道路硬化\$"
-expect_out "^$M4 small +handle +open +economy +院落柑橘合作社\$"
+expect_out "^${M1:0:8} micro +feedback +closed +environment +清理院坝杂物\$"
+expect_out "^${M2:0:8} big +consult +open +deliberation +院落道路硬化\$"
+expect_out "^${M4:0:8} small +handle +open +economy +院落柑橘合作社\$"
 expect_out '^3 matters$'
 expect_ok "$NODE" matter list --dir "$A" --json
 expect_json "
@@ -214,18 +214,18 @@ expect_json "assert [m['id'] for m in j] == ['$M1'], j"
 expect_ok "$NODE" matter list --dir "$A" --courtyard "${VILLAGE}099"
 expect_out '^0 matters$'
 expect_ok "$NODE" matter show --dir "$A" "$M2"
-expect_out "^matter +$M2\$"
+expect_out "^matter +${M2:0:8}  \\($M2\\)\$"
 expect_out '^title +院落道路硬化$'
 expect_out "^courtyard +$CY2 +category deliberation +opened 2024-04-10\$"
 expect_out '^state +big, at consult$'
-expect_out '^event .* escalate +small  by [0-9a-f]{8} at '
-expect_out '^event .* step +consult  by [0-9a-f]{8} at '
+expect_out '^event .* escalate +small: 需村社协调   by [0-9a-f]{8} at [0-9-]{10} [0-9:]{5}$'
+expect_out '^event .* step +consult: 村两委会诊   by [0-9a-f]{8} at '
 # a note on one line: its line feed shown as <U+000A>
-expect_out '^event +2024-04-20 note +群众希望雨季前完工<U\+000A>盼镇街早日督办  by [0-9a-f]{8} at '
+expect_out '^event +2024-04-20 note +群众希望雨季前完工<U\+000A>盼镇街早日督办   by [0-9a-f]{8} at [0-9-]{10} [0-9:]{5}$'
 expect_ok "$NODE" courtyard show --dir "$A" "$CY1" --json
 expect_json 'assert (j["matters_open"], j["matters_closed"]) == (0, 1), j'
 expect_ok "$NODE" conflicts --dir "$A" --json
 expect_json 'assert j == [], j'
 
 # A malformed id given to show is named as malformed, as step, escalate and close do.
-expect_unchanged "$A" 1 "matter id 'xyz' is not 32 hex digits" "$NODE" matter show --dir "$A" xyz
+expect_unchanged "$A" 1 "matter id 'xyz' is not 6 to 32 hex digits" "$NODE" matter show --dir "$A" xyz

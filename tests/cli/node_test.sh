@@ -83,9 +83,9 @@ expect_out '^usage: shouhe-node'
 expect_fail 2 'usage: shouhe-node COMMAND' "$NODE"
 
 # Every command of the table: its --help exits 0 and prints its usage (no --dir needed).
-COMMANDS=("init" "key" "courtyard add" "courtyard list" "courtyard show" "region set" "import"
-          "person add" "person list" "role assign" "role dismiss"
-          "matter open" "matter step" "matter escalate" "matter close" "matter note" "matter show" "matter list"
+COMMANDS=("init" "key" "courtyard add" "courtyard set" "courtyard list" "courtyard show" "region set" "import"
+          "person add" "person list" "person set" "person show" "role assign" "role dismiss"
+          "matter open" "matter step" "matter escalate" "matter close" "matter note" "matter show" "matter amend" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
           "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup")
@@ -129,7 +129,7 @@ expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" courtyard show --dir
 for cmd in "${COMMANDS[@]}"; do
     args=()
     case $cmd in
-        "courtyard show"|"matter show"|"matter close"|"backup") args=(X) ;;
+        "courtyard show"|"matter show"|"matter close"|"matter amend"|"person show"|"person set"|"backup") args=(X) ;;
         "matter step"|"matter escalate"|"matter note") args=(X Y) ;;
         "import") args=(courtyards f.csv) ;;
     esac

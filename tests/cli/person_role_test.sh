@@ -39,9 +39,9 @@ expect_unchanged "$A" 2 "'person add' does not take --households" "${PADD[@]}" -
 
 # --- person list ---------------------------------------------------------------------------
 expect_ok "$NODE" person list --dir "$A"
-expect_out "^$P1 $CY1 张大爷\$"
-expect_out "^$P2 $CY1 李阿姨\$"
-expect_out "^$P3 $CY2 王小明\$"
+expect_out "^${P1:0:8} $CY1 张大爷\$"
+expect_out "^${P2:0:8} $CY1 李阿姨\$"
+expect_out "^${P3:0:8} $CY2 王小明\$"
 expect_eq "$(wc -l < "$OUT")" 5 "a header, three persons and the count line"
 expect_out "^3 persons\$"
 expect_ok "$NODE" person list --dir "$A" --json
@@ -90,7 +90,7 @@ expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
     "${RA[@]}" --person 00000000000000000000000000000000 --role bay-head
 expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
     "${RD[@]}" --person 00000000000000000000000000000000 --role bay-head
-expect_unchanged "$A" 1 "person id 'P1' is not 32 hex digits" "${RA[@]}" --person P1 --role bay-head
+expect_unchanged "$A" 1 "person id 'P1' is not 6 to 32 hex digits" "${RA[@]}" --person P1 --role bay-head
 expect_unchanged "$A" 1 "unknown nomination 'bribed' \(expected one of: self recommended\)" \
     "${RA[@]}" --person "$P3" --role courtyard-head --nomination bribed
 expect_unchanged "$A" 1 "date '2024-13-01' is not a valid YYYY-MM-DD date" \

@@ -128,6 +128,28 @@ assert [e['note'] for e in j['events'] if e['kind'] == 'note'] == ['c记录群�
 node_must a points balance --person "$P" --json
 assert_json "assert j['points']['balance'] == 10 - 8 - 8 + 5 + 3 + 2 and j['minutes']['balance'] == -4, j"
 
+it_step "corrections from two nodes converge field by field (short ids, issue 13)"
+node_must a matter amend "${M:0:8}" --title 院落道路硬化（东段）
+node_must b matter amend "${M:0:8}" --description 雨季前完工
+node_must b person set "${P:0:6}" --phone 13800000009 --no-party-member
+for n in a b c a; do assert_exit 0 sync "$n"; done
+for n in a b c; do digest_equal "$n" "$V"; done
+for n in a b c; do
+    node_must "$n" matter show "${M:0:8}" --json
+    assert_json "assert (j['title'], j['description']) == ('院落道路硬化（东段）', '雨季前完工'), j"
+    node_must "$n" person show "${P:0:8}" --history --json
+    assert_json "assert j['phone'] == '13800000009' and j['name'] == '李阿姨' and len(j['history']) == 2, j
+assert j['history'][0]['fields'] == {'party_member': False, 'phone': '13800000009'}, j"
+done
+# who wrote: the author key's prefix (the hub of this version sends no names in its KeyEntries)
+node_must b matter show "${M:0:8}" --history
+# who: the enrolled name the hub sent in the author's KeyEntry ("a", "c")
+assert_out "^event .* step +handle: a办理   by a at [0-9-]{10} [0-9:]{5}"
+assert_out "^event .* note +c记录群众意见   by c at "
+# a history entry: the name the registry knows with the key's first 8 digits; b's own key bare
+assert_out "^  [0-9-]{10} [0-9:]{5}  a \\(${KEY[a]:0:8}\\) +put  title=\"院落道路硬化（东段）\""
+assert_out "^  [0-9-]{10} [0-9:]{5}  ${KEY[b]:0:8} +put  description=\"雨季前完工\""
+
 it_step "quiescent: one more sync of each node changes nothing"
 before=$(hub_digest "$V")
 for n in a b c; do assert_exit 0 sync "$n"; done

@@ -1,0 +1,318 @@
+/*  node_edit -- short ids on the command line, the corrections (courtyard
+    set, person set, matter amend) and the showing commands with their
+    history (courtyard show, person show, matter show --history).
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "node_cli.h"
+#include "sh_history.h"
+#include "sh_ids.h"
+#include "sh_ops.h"
+#include "sh_replica.h"
+#include "sh_text.h"
+#include "sh_view.h"
+
+_Static_assert (SH_IDS_HEX == NODE_ID_HEX, "node_args_t's id buffers hold full ids");
+
+//  Commands whose first argument is an id, and its kind.
+static const struct { const char *w1, *w2; sh_kind_t kind; } s_pos_ids[] = {
+    { "matter", "step", SH_KIND_MATTER }, { "matter", "escalate", SH_KIND_MATTER },
+    { "matter", "close", SH_KIND_MATTER }, { "matter", "note", SH_KIND_MATTER },
+    { "matter", "show", SH_KIND_MATTER }, { "matter", "amend", SH_KIND_MATTER },
+    { "person", "show", SH_KIND_PERSON }, { "person", "set", SH_KIND_PERSON },
+};
+
+//  Resolve *text (a short or full id of kind) into buf and point *text at it.
+static int
+s_resolve (sh_replica_t *r, sh_kind_t kind, const char **text, char buf[NODE_ID_HEX])
+{
+    char msg[SH_IDS_MSG_BYTES] = "";
+    sh_err rc = sh_ids_resolve (sh_replica_store (r), kind, kind == SH_KIND_PERSON ? "person" : "matter",
+                                *text, buf, msg);
+    if (rc == SH_OK) {
+        *text = buf;
+        return SH_EXIT_OK;
+    }
+    fprintf (stderr, "shouhe-node: %s\n", msg);
+    return rc == SH_EINVAL || rc == SH_ENOTFOUND ? SH_EXIT_REFUSED : SH_EXIT_STORE;
+}
+
+int
+node_ids (node_args_t *a, const char *w1, const char *w2)
+{
+    int pos = -1;
+    for (size_t i = 0; i < sizeof s_pos_ids / sizeof s_pos_ids[0]; i++)
+        if (w2 && !strcmp (s_pos_ids[i].w1, w1) && !strcmp (s_pos_ids[i].w2, w2))
+            pos = (int) s_pos_ids[i].kind;
+    if (!a->person && !a->matter && (pos < 0 || a->n_pos < 1))
+        return SH_EXIT_OK;
+    sh_replica_t *r;
+    int ex = node_open (a, &r);
+    if (ex == SH_EXIT_OK && a->person)
+        ex = s_resolve (r, SH_KIND_PERSON, &a->person, a->ids[0]);
+    if (ex == SH_EXIT_OK && a->matter)
+        ex = s_resolve (r, SH_KIND_MATTER, &a->matter, a->ids[1]);
+    const char *p0 = pos >= 0 && a->n_pos > 0 ? a->pos[0] : NULL;
+    if (ex == SH_EXIT_OK && p0 && (ex = s_resolve (r, (sh_kind_t) pos, &p0, a->ids[2])) == SH_EXIT_OK)
+        a->pos[0] = a->ids[2];
+    sh_replica_close (&r);
+    return ex;
+}
+
+//  ---------------------------------------------------------------------
+//  Corrections
+
+int
+node_courtyard_set (node_args_t *a)
+{
+    if (!a->code) {
+        fprintf (stderr, "shouhe-node: courtyard set needs --code CODE\n");
+        return SH_EXIT_USAGE;
+    }
+    if (node_given (a, "model") && node_given (a, "no-model")) {
+        fprintf (stderr, "shouhe-node: give --model or --no-model, not both\n");
+        return SH_EXIT_USAGE;
+    }
+    sh_ops_courtyard_set_t c = {
+        .code = a->code, .name = a->name, .point = a->point, .grid = a->grid, .villager_group = a->group,
+        .households = node_given (a, "households") ? a->households : SH_OPS_UNSET,
+        .residents = a->residents, .elderly = a->elderly,
+        .model = node_given (a, "model") ? 1 : node_given (a, "no-model") ? 0 : -1 };
+    sh_replica_t *r;
+    int ex = node_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_courtyard_set (r, &c, msg);
+    if (rc == SH_OK)
+        printf ("courtyard %s corrected\n", a->code);
+    sh_replica_close (&r);
+    return node_done (rc, msg);
+}
+
+int
+node_person_set (node_args_t *a)
+{
+    if (node_given (a, "party-member") && node_given (a, "no-party-member")) {
+        fprintf (stderr, "shouhe-node: give --party-member or --no-party-member, not both\n");
+        return SH_EXIT_USAGE;
+    }
+    sh_ops_person_set_t p = { .name = a->name, .gender = a->gender, .phone = a->phone,
+                              .birth_year = (int) a->birth_year,
+                              .party_member = node_given (a, "party-member") ? 1
+                                            : node_given (a, "no-party-member") ? 0 : -1 };
+    if (node_given (a, "birth-year") && (a->birth_year <= 0 || a->birth_year > 3000))
+        p.birth_year = -1;   //  refused by sh_ops with a message
+    sh_replica_t *r;
+    int ex = node_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_person_set (r, a->pos[0], &p, msg);
+    if (rc == SH_OK)
+        printf ("person %.*s corrected\n", SH_IDS_SHORT_HEX, a->pos[0]);
+    sh_replica_close (&r);
+    return node_done (rc, msg);
+}
+
+int
+node_matter_amend (node_args_t *a)
+{
+    sh_replica_t *r;
+    int ex = node_open (a, &r);
+    if (ex)
+        return ex;
+    char msg[SH_OPS_MSG_BYTES] = "";
+    sh_err rc = sh_ops_matter_amend (r, a->pos[0], a->title, a->description, a->category, msg);
+    if (rc == SH_OK)
+        printf ("matter %.*s amended\n", SH_IDS_SHORT_HEX, a->pos[0]);
+    sh_replica_close (&r);
+    return node_done (rc, msg);
+}
+
+//  ---------------------------------------------------------------------
+//  Showing, with history
+
+//  hlc wall time as local "YYYY-MM-DD HH:MM".
+static void
+s_when (json_int_t ms, char out[32])
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    if (!localtime_r (&t, &tm) || !strftime (out, 32, "%Y-%m-%d %H:%M", &tm))
+        snprintf (out, 32, "?");
+}
+
+//  Who wrote: the view's "who" (sh_who: the enrolled name, else the key's
+//  first 8 digits); a history entry's enrolled name when known, and the
+//  key's first 8 digits.
+static void
+s_who (json_t *e, char out[96])
+{
+    const char *who = json_string_value (json_object_get (e, "who"));
+    if (who && *who) {
+        snprintf (out, 96, "%s", who);
+        return;
+    }
+    const char *by = json_string_value (json_object_get (e, "by"));
+    const char *key = json_string_value (json_object_get (e, "author"));
+    snprintf (out, 96, "%s%s%.8s%s", by && *by ? by : "", by && *by ? " (" : "", key ? key : "?",
+              by && *by ? ")" : "");
+}
+
+static void
+s_history_print (json_t *history)
+{
+    printf ("history (newest first):\n");
+    size_t i;
+    json_t *e;
+    json_array_foreach (history, i, e) {
+        char when[32], who[96];
+        s_when (json_integer_value (json_object_get (e, "time_ms")), when);
+        s_who (e, who);
+        printf ("  %s  %-24s %s", when, who, json_string_value (json_object_get (e, "op")));
+        const char *k;
+        json_t *v;
+        json_object_foreach (json_object_get (e, "fields"), k, v) {
+            char *text = json_dumps (v, JSON_ENCODE_ANY);
+            printf ("  %s=%s", k, text ? text : "?");
+            free (text);
+        }
+        printf ("\n");
+    }
+}
+
+//  Show one record: view reads it (by a->pos[0]); print prints it as text.
+//  With --history, its history follows (in JSON: the member "history").
+int
+node_show (node_args_t *a, node_view_fn *view, int kind, const char *what, void (*print) (json_t *))
+{
+    sh_replica_t *r;
+    int ex = node_open (a, &r);
+    if (ex)
+        return ex;
+    json_t *j = NULL, *h = NULL;
+    sh_err rc = view (sh_replica_store (r), a->pos[0], &j);
+    const char *id = json_string_value (json_object_get (j, "id"));
+    uint8_t bytes[64];
+    size_t n = kind == SH_KIND_COURTYARD ? strlen (a->pos[0]) : SH_OPS_ID_BYTES;
+    if (kind == SH_KIND_COURTYARD)
+        memcpy (bytes, a->pos[0], n < sizeof bytes ? n : (n = sizeof bytes));
+    else
+    if (rc == SH_OK && (!id || sh_crypto_unhex (bytes, n, id) != SH_OK))
+        rc = SH_ECORRUPT;
+    //  who wrote each event, in text only: --json stays the same view on every replica
+    if (rc == SH_OK && !a->json)
+        rc = sh_ids_name_authors (sh_replica_store (r), json_object_get (j, "events"));
+    if (rc == SH_OK && node_given (a, "history"))
+        rc = sh_history_record (sh_replica_store (r), (sh_kind_t) kind, bytes, n, &h);
+    sh_replica_close (&r);
+    if (rc) {
+        json_decref (j);
+        fprintf (stderr, "shouhe-node: %s %s %.40s%s%s\n", rc == SH_ENOTFOUND ? "unknown" : "cannot read",
+                 what, a->pos[0], rc == SH_ENOTFOUND ? "" : ": ", rc == SH_ENOTFOUND ? "" : sh_strerror (rc));
+        return rc == SH_ENOTFOUND ? SH_EXIT_REFUSED : SH_EXIT_STORE;
+    }
+    if (h)
+        json_object_set_new (j, "history", h);
+    json_t *shown = a->json ? NULL : sh_text_escape_json (j);   //  no hidden code point reaches a terminal
+    if (a->json)
+        node_print_json (j);
+    else {
+        print (shown);
+        if (h)
+            s_history_print (json_object_get (shown, "history"));
+    }
+    json_decref (shown);
+    json_decref (j);
+    return SH_EXIT_OK;
+}
+
+static sh_err
+s_person_view (sh_store_t *store, const char *id, json_t **out)
+{
+    return sh_ids_record (store, SH_KIND_PERSON, id, out);
+}
+
+static const char *
+s_str (json_t *o, const char *key)
+{
+    const char *s = json_string_value (json_object_get (o, key));
+    return s ? s : "-";
+}
+
+static void
+s_person_print (json_t *p)
+{
+    json_t *by = json_object_get (p, "birth_year"), *pm = json_object_get (p, "party_member");
+    printf ("person     %.*s  (%s)\n", SH_IDS_SHORT_HEX, s_str (p, "id"), s_str (p, "id"));
+    printf ("name       %s\n", s_str (p, "name"));
+    printf ("courtyard  %s\n", s_str (p, "courtyard"));
+    char year[24] = "-";
+    if (by)
+        snprintf (year, sizeof year, "%lld", (long long) json_integer_value (by));
+    printf ("gender     %s   birth year %s   party member %s\n", s_str (p, "gender"), year,
+            json_is_true (pm) ? "yes" : "no");
+    printf ("phone      %s\n", s_str (p, "phone"));
+}
+
+int
+node_person_show (node_args_t *a)
+{
+    return node_show (a, s_person_view, SH_KIND_PERSON, "person", s_person_print);
+}
+
+//  One event of a matter: date, kind, its value, who and when it was written.
+static void
+s_event_print (json_t *e)
+{
+    const char *k = s_str (e, "kind");
+    char value[32] = "", when[32], who[96];
+    if (!strcmp (k, "step") || !strcmp (k, "escalate"))
+        snprintf (value, sizeof value, "%s", s_str (e, !strcmp (k, "step") ? "step" : "tier"));
+    else
+    if (!strcmp (k, "close"))
+        snprintf (value, sizeof value, "satisfaction %lld",
+                  (long long) json_integer_value (json_object_get (e, "satisfaction")));
+    s_when (json_integer_value (json_object_get (e, "hlc")) >> 16, when);
+    s_who (e, who);
+    //  the note on one line, its line feeds and hidden code points visible
+    char *note = sh_text_escape (json_string_value (json_object_get (e, "note")));
+    printf ("event      %s %-8s %s%s%s   by %s at %s%s%s\n", s_str (e, "date"), k, value,
+            note && *note && *value ? ": " : "", note ? note : "", who, when,
+            json_object_get (e, "conflict") ? "  CONFLICT: " : "",
+            json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+    free (note);
+}
+
+static void
+s_matter_print (json_t *m)
+{
+    printf ("matter     %.*s  (%s)\n", SH_IDS_SHORT_HEX, s_str (m, "id"), s_str (m, "id"));
+    printf ("title      %s\n", s_str (m, "title"));
+    printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
+            s_str (m, "opened_on"));
+    char *d = sh_text_escape (json_string_value (json_object_get (m, "description")));
+    if (d && *d)
+        printf ("description %s\n", d);
+    free (d);
+    printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
+            json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
+    if (json_is_true (json_object_get (m, "closed")))
+        printf ("satisfaction %lld of 5\n", (long long) json_integer_value (json_object_get (m, "satisfaction")));
+    size_t i;
+    json_t *e;
+    json_array_foreach (json_object_get (m, "events"), i, e)
+        s_event_print (e);
+}
+
+int
+node_matter_show (node_args_t *a)
+{
+    return node_show (a, sh_view_matter, SH_KIND_MATTER, "matter", s_matter_print);
+}
