@@ -22,10 +22,10 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format;
+               *hub, *hub_key, *since, *format, *output;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
-    bool model, party_member, json, watch;
+    bool model, party_member, json, watch, excel;
     const char *topics[NODE_MAX_LIST];
     size_t n_topics;
     const char *decisions[NODE_MAX_LIST];
@@ -66,6 +66,13 @@ typedef struct sh_replica_t sh_replica_t;
 //  Open the replica of --dir with the fault points of a set; on failure say
 //  why and return the exit code (node_cmd.c). Caller closes *r.
 int node_open (const node_args_t *a, sh_replica_t **r);
+
+//  The exit code for an operation's result rc; on failure prints msg (or
+//  rc's text when msg is empty) on stderr (node_cmd.c).
+int node_done (int rc, const char *msg);
+
+//  `shouhe-node import --dir DIR courtyards|persons FILE.csv` (node_import.c).
+int node_import (node_args_t *a);
 
 //  `shouhe-node backup --dir DIR DEST` (node_backup.c).
 int node_backup (node_args_t *a);

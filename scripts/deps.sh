@@ -3,14 +3,14 @@
 # Sourced or run by demo.sh and test.sh; needs root (or sudo) when something is missing.
 # chromium (headless) and a CJK font: the HTML report test opens the report in a browser;
 # clang with libFuzzer (libclang-rt-14-dev) and llvm: the fuzz pass; valgrind: the memcheck test;
-# time (/usr/bin/time): peak memory in the benchmarks.
+# time (/usr/bin/time): peak memory in the benchmarks; python3-openpyxl: the tests read the .xlsx reports.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
-  python3 python3-zmq python3-nacl
+  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev libxlsxwriter-dev
+  python3 python3-zmq python3-nacl python3-openpyxl
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev llvm valgrind time
 )

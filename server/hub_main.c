@@ -38,7 +38,8 @@
 typedef struct {
     const char *dir, *scope, *key, *role, *name, *bind, *ready_file;
     const char *file;         //  the positional FILE of export, DEST of backup
-    const char *town, *village, *since, *format, *date;   //  report
+    const char *town, *village, *since, *format, *date, *output;   //  report
+    bool excel;               //  report --excel
     int threads;
     bool json, verbose, vkey, abandon;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
@@ -74,11 +75,14 @@ static const char *s_usage_text =
     "  shouhe-hub export --dir DIR FILE          write the registry, every change, the evidence and\n"
     "                                            every checkpoint to FILE (new) for shouhe-audit\n"
     "  shouhe-hub report --dir DIR [--town CODE | --village CODE] [--since DATE]\n"
-    "                    [--date TODAY] [--format text|csv|json|svg|html]\n"
+    "                    [--date TODAY] [--format text|csv|json|svg|html|xlsx]\n"
+    "                    [--excel] [--output FILE]\n"
     "                                            district, town or village report (formats and\n"
     "                                            JSON shape: docs/reports.md); --date: the day open\n"
     "                                            big matters are 30 days old against (default\n"
-    "                                            today); html: one self-contained page\n"
+    "                                            today); html: one self-contained page; xlsx:\n"
+    "                                            an Excel workbook (needs --output FILE);\n"
+    "                                            --excel: CSV with a UTF-8 byte-order mark, CR LF\n"
     "  shouhe-hub backup --dir DIR DEST          a consistent copy of the hub (store and key) into\n"
     "                                            the new directory DEST, while it serves; a hub\n"
     "                                            started from DEST recovers what came after from\n"
@@ -639,10 +643,10 @@ s_report (const s_args_t *a)
                  want, prefix);
         return SH_EXIT_USAGE;
     }
-    const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
-    &&  strcmp (format, "html")) {
-        fprintf (stderr, "shouhe-hub: --format takes text, csv, json, svg or html, not '%s'\n", format);
+    const char *format;
+    char why[512];
+    if (sh_report_format_pick (a->format, a->excel, a->output, &format, why, sizeof why)) {
+        fprintf (stderr, "shouhe-hub: %s\n", why);
         return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -666,10 +670,10 @@ s_report (const s_args_t *a)
         fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    rc = sh_report_print (stdout, r, format);
+    rc = sh_report_save (r, format, a->output, why, sizeof why);
     json_decref (r);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot write the report: %s\n", sh_strerror (rc));
+        fprintf (stderr, "shouhe-hub: %s\n", why);
         return SH_EXIT_REFUSED;
     }
     return SH_EXIT_OK;
@@ -794,7 +798,7 @@ static const s_command_t s_commands[] = {
     { "export", "", s_export },
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
-    { "report", "town village since date format", s_report },
+    { "report", "town village since date format excel output", s_report },
     { "serve", "bind ready-file threads verbose map-mib reserve-mib", s_serve },
     { NULL, NULL, NULL }
 };
@@ -876,6 +880,7 @@ main (int argc, char **argv)
         { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
         { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
         { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
+        { "excel", no_argument, NULL, 0 }, { "output", required_argument, NULL, 0 },
         { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
         { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
         { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },
@@ -921,6 +926,8 @@ main (int argc, char **argv)
         else if (!strcmp (name, "village")) a.village = optarg;
         else if (!strcmp (name, "since")) a.since = optarg;
         else if (!strcmp (name, "format")) a.format = optarg;
+        else if (!strcmp (name, "excel")) a.excel = true;
+        else if (!strcmp (name, "output")) a.output = optarg;
         else if (!strcmp (name, "date")) a.date = optarg;
         else if ((ex = s_size_option (&a, name, optarg)) >= 0) {
             if (ex)

@@ -31,7 +31,7 @@ s_s (const json_t *j, const char *k)
 //  written as numbers and never neutralised, so a balance of -5 stays -5.
 
 static void
-s_csv (FILE *f, const char *path, const json_t *v)
+s_csv (FILE *f, const char *path, const json_t *v, const char *eol)
 {
     char sub[256];
     if (json_is_object (v)) {
@@ -39,7 +39,7 @@ s_csv (FILE *f, const char *path, const json_t *v)
         json_t *e;
         json_object_foreach ((json_t *) v, k, e) {
             snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
-            s_csv (f, sub, e);
+            s_csv (f, sub, e, eol);
         }
         return;
     }
@@ -48,7 +48,7 @@ s_csv (FILE *f, const char *path, const json_t *v)
         json_t *e;
         json_array_foreach (v, i, e) {
             snprintf (sub, sizeof sub, "%s.%zu", path, i);
-            s_csv (f, sub, e);
+            s_csv (f, sub, e, eol);
         }
         return;
     }
@@ -65,14 +65,17 @@ s_csv (FILE *f, const char *path, const json_t *v)
     else
     if (json_is_boolean (v))
         fputs (json_is_true (v) ? "true" : "false", f);
-    fputc ('\n', f);
+    fputs (eol, f);
 }
 
 void
-sh_report_text_csv (FILE *f, const json_t *report)
+sh_report_text_csv (FILE *f, const json_t *report, bool excel)
 {
-    fputs ("metric,value\n", f);
-    s_csv (f, "", report);
+    const char *eol = excel ? "\r\n" : "\n";
+    if (excel)
+        fputs ("\xEF\xBB\xBF", f);   //  the byte-order mark that tells Excel it is UTF-8
+    fprintf (f, "metric,value%s", eol);
+    s_csv (f, "", report, eol);
 }
 
 //  ---------------------------------------------------------------------
