@@ -8,6 +8,8 @@
 
 #include <xlsxwriter.h>
 
+#include "sh_report_text.h"
+
 #define S_PATH_BYTES 256    //  longest dotted path of a value
 #define S_SHEET_NAME_MAX 31 //  Excel's limit on a sheet name
 
@@ -144,34 +146,33 @@ s_table (s_book_t *b, const char *path, const json_t *arr)
 //  ---------------------------------------------------------------------
 //  The "report" sheet: every value, as the CSV report has it
 
+//  sh_report_text_leaf_fn: one row of the "report" sheet.
 static void
-s_walk (s_book_t *b, const char *path, const json_t *v, bool tables)
+s_leaf (const char *path, const json_t *v, void *arg)
 {
-    char sub[S_PATH_BYTES];
-    if (json_is_object (v)) {
-        const char *k;
-        json_t *e;
-        json_object_foreach ((json_t *) v, k, e) {
-            snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
-            if (tables && s_is_table (e))
-                s_table (b, sub, e);
-            s_walk (b, sub, e, tables);
-        }
-        return;
-    }
-    if (json_is_array (v)) {
-        size_t i;
-        json_t *e;
-        json_array_foreach (v, i, e) {
-            snprintf (sub, sizeof sub, "%s.%zu", path, i);
-            s_walk (b, sub, e, false);      //  no sheets for lists inside lists
-        }
-        return;
-    }
+    s_book_t *b = arg;
     if (worksheet_write_string (b->report, b->row, 0, path, NULL) != LXW_NO_ERROR)
         b->failed = true;
     s_cell (b, b->report, b->row, 1, v);
     b->row++;
+}
+
+//  A sheet for each list of records in object v (at path), through its
+//  objects (not inside lists).
+static void
+s_tables (s_book_t *b, const char *path, const json_t *v)
+{
+    const char *k;
+    json_t *e;
+    json_object_foreach ((json_t *) v, k, e) {
+        char sub[S_PATH_BYTES];
+        snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
+        if (s_is_table (e))
+            s_table (b, sub, e);
+        else
+        if (json_is_object (e))
+            s_tables (b, sub, e);
+    }
 }
 
 sh_err
@@ -195,7 +196,8 @@ sh_report_xlsx_save (const char *path, const json_t *report, char *msg, size_t m
         b.failed |= worksheet_write_string (b.report, 0, 1, "value", b.bold) != LXW_NO_ERROR;
         worksheet_set_column (b.report, 0, 0, 40, NULL);
         worksheet_freeze_panes (b.report, 1, 0);
-        s_walk (&b, "", report, true);
+        sh_report_text_leaves (report, s_leaf, &b);
+        s_tables (&b, "", report);
     }
     errno = 0;
     lxw_error e = workbook_close (b.wb);
