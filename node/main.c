@@ -83,6 +83,8 @@ static const struct option s_options[] = {
     { "history", no_argument, NULL, 0 },
     { "no-model", no_argument, NULL, 0 },
     { "no-party-member", no_argument, NULL, 0 },
+    { "excel", no_argument, NULL, 0 },
+    { "output", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -249,6 +251,8 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("hub-key")) a->hub_key = v;
     else if (S_IS ("since")) a->since = v;
     else if (S_IS ("format")) a->format = v;
+    else if (S_IS ("excel")) a->excel = true;
+    else if (S_IS ("output")) a->output = v;
     else if (S_IS ("deadline")) ok = a->deadline_given = s_number (name, v, &a->deadline);
     else if (S_IS ("watch")) a->watch = true;
     else if (S_IS ("config")) a->config = v;

@@ -25,10 +25,10 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format, *config;
+               *hub, *hub_key, *since, *format, *config, *output;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline;
-    bool model, party_member, json, watch;
+    bool model, party_member, json, watch, excel;
     bool deadline_given;     //  --deadline, or deadline = in the configuration file
     const char *tier, *village, *step;   //  matter list: the town's work list (node_work.c)
     long long older_than;
@@ -75,6 +75,9 @@ typedef struct sh_replica_t sh_replica_t;
 //  Open the replica of --dir with the fault points of a set; on failure say
 //  why and return the exit code (node_cmd.c). Caller closes *r.
 int node_open (const node_args_t *a, sh_replica_t **r);
+
+//  `shouhe-node import --dir DIR courtyards|persons FILE.csv` (node_import.c).
+int node_import (node_args_t *a);
 
 //  `shouhe-node backup --dir DIR DEST` (node_backup.c).
 int node_backup (node_args_t *a);

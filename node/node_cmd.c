@@ -253,32 +253,6 @@ s_courtyard_show (node_args_t *a)
     return node_show (a, sh_view_courtyard, SH_KIND_COURTYARD, "courtyard", s_courtyard_print);
 }
 
-static void
-s_report_line (const char *message, void *arg)
-{
-    fprintf (stderr, "%s: %s\n", (const char *) arg, message);
-}
-
-static int
-s_import (node_args_t *a)
-{
-    if (strcmp (a->pos[0], "courtyards") != 0) {
-        fprintf (stderr, "shouhe-node: can import 'courtyards' only, not '%s'\n", a->pos[0]);
-        return SH_EXIT_USAGE;
-    }
-    sh_replica_t *r;
-    int ex = s_open (a, &r);
-    if (ex)
-        return ex;
-    char msg[SH_OPS_MSG_BYTES] = "";
-    size_t n = 0;
-    sh_err rc = sh_import_courtyards (r, a->pos[1], &n, s_report_line, a->pos[1], msg);
-    if (rc == SH_OK)
-        printf ("imported %zu courtyard%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
-    sh_replica_close (&r);
-    return node_done (rc, msg);
-}
-
 //  ---------------------------------------------------------------------
 //  Persons and roles
 
@@ -745,10 +719,10 @@ s_digest (node_args_t *a)
 static int
 s_report (node_args_t *a)
 {
-    const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
-    &&  strcmp (format, "html")) {
-        fprintf (stderr, "shouhe-node: --format takes text, csv, json, svg or html, not '%s'\n", format);
+    const char *format;
+    char why[SH_OPS_MSG_BYTES];
+    if (sh_report_format_pick (a->format, a->excel, a->output, &format, why, sizeof why)) {
+        fprintf (stderr, "shouhe-node: %s\n", why);
         return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -772,10 +746,10 @@ s_report (node_args_t *a)
     sh_replica_close (&r);
     if (rc)
         return s_view_failed (rc, "the report");
-    rc = sh_report_print (stdout, j, format);
+    rc = sh_report_save (j, format, a->output, why, sizeof why);
     json_decref (j);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot write the report: %s\n", sh_strerror (rc));
+        fprintf (stderr, "shouhe-node: %s\n", why);
         return SH_EXIT_REFUSED;
     }
     return SH_EXIT_OK;
@@ -804,10 +778,13 @@ const node_command_t node_commands[] = {
     { "courtyard", "show", "history json", 1, 1, "shouhe-node courtyard show --dir DIR CODE [--history] [--json]",
       "Show one courtyard with its role holders and matter counts. --history: every change of\n"
       "the record, newest first, with when and who.", s_courtyard_show },
-    { "import", NULL, "", 2, 2, "shouhe-node import --dir DIR courtyards FILE.csv",
-      "Import courtyards from a CSV file with a header row: code,name,households and optionally\n"
-      "residents,elderly,model,point,grid,villager_group. All or nothing: every bad row is\n"
-      "named with its line and column and nothing is written.", s_import },
+    { "import", NULL, "json", 2, 2, "shouhe-node import --dir DIR courtyards|persons FILE.csv [--json]",
+      "Import courtyards or persons from a CSV file (UTF-8, or GBK/GB18030 as Excel saves it)\n"
+      "whose header row names the columns in English or Chinese. courtyards: code,name,\n"
+      "households and optionally residents,elderly,model,point,grid,villager_group. persons:\n"
+      "courtyard,name and optionally gender,birth_year,party_member,phone; prints the ids.\n"
+      "All or nothing: every bad row is named with its line and column and nothing is written.\n"
+      "Columns, Chinese names, encodings: docs/protocol.md, \"Import\".", node_import },
     { "person", "add", "name courtyard gender birth-year party-member phone", 0, 0,
       "shouhe-node person add --dir DIR --name NAME --courtyard CODE [--gender female|male]\n"
       "              [--birth-year YYYY] [--party-member] [--phone P]",
@@ -929,15 +906,18 @@ const node_command_t node_commands[] = {
       "the gap, and whether local writes are allowed (and if not, what to do).", node_clock_show },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
       "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
-    { "report", NULL, "since date format", 0, 0,
-      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg|html]",
+    { "report", NULL, "since date format excel output", 0, 0,
+      "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg|html|xlsx]\n"
+      "              [--excel] [--output FILE]",
       "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
       "and category, closure rate, median days to close, open big matters older than 30 days\n"
       "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
       "days, mediations, points, the maturity hexagons and their biggest movers. --date is the\n"
       "as-of date: nothing dated after it counts. --since keeps matters, escalations, meetings\n"
       "and mediations from that date on. --format svg: the\n"
-      "hexagon chart; html: one self-contained page (tables and charts). Formats and the JSON\n"
-      "shape: docs/reports.md.", s_report },
+      "hexagon chart; html: one self-contained page (tables and charts); xlsx: an Excel\n"
+      "workbook (needs --output). --excel: CSV for Excel (UTF-8 byte-order mark, CR LF).\n"
+      "--output: write to FILE instead of standard output. Formats and the JSON shape:\n"
+      "docs/reports.md.", s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };

@@ -6,13 +6,14 @@
 # time (/usr/bin/time): peak memory in the benchmarks.
 # dpkg-dev (dpkg-shlibdeps: the package's Depends), systemd (systemd-analyze verify on the
 # units) and groff-base (the man pages checked): the install and package tests.
+# python3-openpyxl: the tests read the .xlsx reports.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev
-  python3 python3-zmq python3-nacl
+  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev libxlsxwriter-dev
+  python3 python3-zmq python3-nacl python3-openpyxl
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev llvm valgrind time
   dpkg-dev systemd groff-base

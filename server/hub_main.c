@@ -41,7 +41,8 @@ typedef struct {
     const char *config;       //  --config FILE (default: hub.conf in sh_conf_dir)
     uint64_t given;           //  bit per option index: given on the command line
     const char *file;         //  the positional FILE of export, DEST of backup
-    const char *town, *village, *since, *format, *date;   //  report
+    const char *town, *village, *since, *format, *date, *output;   //  report
+    bool excel;               //  report --excel
     int threads;
     bool json, verbose, vkey, abandon;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
@@ -598,10 +599,10 @@ s_report (const s_args_t *a)
                  want, prefix);
         return SH_EXIT_USAGE;
     }
-    const char *format = a->format ? a->format : "text";
-    if (strcmp (format, "text") && strcmp (format, "csv") && strcmp (format, "json") && strcmp (format, "svg")
-    &&  strcmp (format, "html")) {
-        fprintf (stderr, "shouhe-hub: --format takes text, csv, json, svg or html, not '%s'\n", format);
+    const char *format;
+    char why[512];
+    if (sh_report_format_pick (a->format, a->excel, a->output, &format, why, sizeof why)) {
+        fprintf (stderr, "shouhe-hub: %s\n", why);
         return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
@@ -634,10 +635,10 @@ s_report (const s_args_t *a)
         fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));
         return SH_EXIT_STORE;
     }
-    rc = sh_report_print (stdout, r, format);
+    rc = sh_report_save (r, format, a->output, why, sizeof why);
     json_decref (r);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot write the report: %s\n", sh_strerror (rc));
+        fprintf (stderr, "shouhe-hub: %s\n", why);
         return SH_EXIT_REFUSED;
     }
     return SH_EXIT_OK;
@@ -762,7 +763,7 @@ static const s_command_t s_commands[] = {
     { "export", "", s_export },
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
-    { "report", "town village since date format", s_report },
+    { "report", "town village since date format excel output", s_report },
     { "serve", "bind ready-file threads verbose map-mib reserve-mib", s_serve },
     { NULL, NULL, NULL }
 };
@@ -820,6 +821,8 @@ s_set (s_args_t *a, const char *name, const char *v)
     else if (!strcmp (name, "village")) a->village = v;
     else if (!strcmp (name, "since")) a->since = v;
     else if (!strcmp (name, "format")) a->format = v;
+    else if (!strcmp (name, "excel")) a->excel = true;
+    else if (!strcmp (name, "output")) a->output = v;
     else if (!strcmp (name, "date")) a->date = v;
     else if ((ex = s_size_option (a, name, v)) >= 0)
         return ex;
@@ -846,6 +849,7 @@ static const struct option s_options[] = {
     { "town", required_argument, NULL, 0 }, { "village", required_argument, NULL, 0 },
     { "since", required_argument, NULL, 0 }, { "format", required_argument, NULL, 0 },
     { "date", required_argument, NULL, 0 }, { "map-mib", required_argument, NULL, 0 },
+    { "excel", no_argument, NULL, 0 }, { "output", required_argument, NULL, 0 },
     { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
     { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
     { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },

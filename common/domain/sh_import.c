@@ -1,4 +1,5 @@
-/*  sh_import -- courtyards imported from a CSV file, all or nothing. */
+/*  sh_import -- courtyards and persons imported from a CSV file, all or
+    nothing. */
 #include "sh_import.h"
 
 #include <stdarg.h>
@@ -12,14 +13,36 @@
 
 #define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
 
-//  The known columns; the first three are required.
-static const char *const s_columns[] = {
-    "code", "name", "households", "residents", "elderly", "model", "point", "grid", "villager_group"
+//  A column and the header names it goes by: its English name first (the
+//  one messages use), then Chinese ones (docs/protocol.md, "Import").
+#define S_ALIASES 4
+typedef struct {
+    const char *names[S_ALIASES];
+} s_column_t;
+
+//  The courtyard file's columns; the first three are required.
+static const s_column_t s_courtyard_columns[] = {
+    { { "code", "院落编码", "编码" } }, { { "name", "院落名称", "名称" } }, { { "households", "户数" } },
+    { { "residents", "人数", "常住人数" } }, { { "elderly", "老年人数" } }, { { "model", "示范", "示范院落" } },
+    { { "point", "议事点" } }, { { "grid", "网格" } }, { { "villager_group", "村民小组" } }
 };
-#define S_NCOLUMNS (sizeof s_columns / sizeof s_columns[0])
+#define S_NCOLUMNS (sizeof s_courtyard_columns / sizeof s_courtyard_columns[0])
 enum { S_CODE, S_NAME, S_HOUSEHOLDS, S_RESIDENTS, S_ELDERLY, S_MODEL, S_POINT, S_GRID, S_GROUP };
 
+//  The person file's columns; the first two are required.
+static const s_column_t s_person_columns[] = {
+    { { "courtyard", "院落编码", "院落" } }, { { "name", "姓名" } }, { { "gender", "性别" } },
+    { { "birth_year", "出生年份", "出生年", "birth-year" } }, { { "party_member", "党员", "party-member" } },
+    { { "phone", "电话", "联系电话", "手机" } }
+};
+#define S_NPERSON (sizeof s_person_columns / sizeof s_person_columns[0])
+enum { S_P_COURTYARD, S_P_NAME, S_P_GENDER, S_P_BIRTH, S_P_PARTY, S_P_PHONE };
+_Static_assert (S_NPERSON <= S_NCOLUMNS, "s_import_t.col holds every kind's columns");
+
 typedef struct {
+    const s_column_t *cols;           //  the file's known columns
+    size_t ncols;                     //  how many
+    size_t required;                  //  the first this many are required
     sh_replica_t *r;                  //  the replica
     sh_store_txn_t *txn;              //  the import's write transaction
     int col[S_NCOLUMNS];              //  column index of each known name, -1 if absent
@@ -32,6 +55,7 @@ typedef struct {
     size_t *code_lines;               //  line of each
     sh_import_report_fn *report;      //  where to send each fault
     void *arg;                        //  its argument
+    char (*ids)[SH_OPS_ID_HEX];       //  persons: the ids created (owned), one per row
 } s_import_t;
 
 static void
@@ -62,6 +86,38 @@ s_parse_int (const char *s, int64_t *v)
     return true;
 }
 
+//  A yes/no cell: 1/0, yes/no, true/false, 是/否. false if it is none.
+static bool
+s_yes_no (const char *s, bool *v)
+{
+    if (!strcmp (s, "1") || !strcasecmp (s, "yes") || !strcasecmp (s, "true") || !strcmp (s, "是"))
+        *v = true;
+    else
+    if (!strcmp (s, "0") || !strcasecmp (s, "no") || !strcasecmp (s, "false") || !strcmp (s, "否"))
+        *v = false;
+    else
+        return false;
+    return true;
+}
+
+//  Chinese values of enumerated cells and their English names.
+static const char *const s_point_names[][2] = {
+    { "固定", "fixed" }, { "流动", "mobile" }, { "无", "none" }, { NULL, NULL }
+};
+static const char *const s_gender_names[][2] = {
+    { "女", "female" }, { "男", "male" }, { NULL, NULL }
+};
+
+//  The English name of value s if it is a Chinese one in table, else s.
+static const char *
+s_english (const char *const table[][2], const char *s)
+{
+    for (size_t i = 0; table[i][0]; i++)
+        if (!strcmp (s, table[i][0]))
+            return table[i][1];
+    return s;
+}
+
 //  The field of column k in row f, or NULL when the file has no such column.
 static const char *
 s_col (const s_import_t *im, const char *const *f, size_t k)
@@ -76,6 +132,34 @@ s_colno (const s_import_t *im, size_t k)
     return (size_t) im->col[k] + 1;
 }
 
+//  Which known column (index into im->cols) header name f is; ncols if none.
+//  Spaces around the name are ignored.
+static size_t
+s_column_of (const s_import_t *im, const char *f)
+{
+    while (*f == ' ')
+        f++;
+    size_t len = strlen (f);
+    while (len && f[len - 1] == ' ')
+        len--;
+    for (size_t k = 0; k < im->ncols; k++)
+        for (size_t a = 0; a < S_ALIASES && im->cols[k].names[a]; a++)
+            if (strlen (im->cols[k].names[a]) == len && !strncmp (f, im->cols[k].names[a], len))
+                return k;
+    return im->ncols;
+}
+
+//  The known names of im's columns ("code/院落编码 name/院落名称 ...") in buf.
+static void
+s_known (const s_import_t *im, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < im->ncols && used < size; k++)
+        used += (size_t) snprintf (buf + used, size - used, "%s%s/%s", k ? " " : "", im->cols[k].names[0],
+                                   im->cols[k].names[1]);
+}
+
 //  The header row: which column holds which known name. Returns non-zero
 //  (stop reading) if it has faults.
 static int
@@ -85,27 +169,27 @@ s_header (s_import_t *im, const char *const *f, size_t n, size_t line)
     im->n_header = n;
     for (size_t k = 0; k < S_NCOLUMNS; k++)
         im->col[k] = -1;
+    char known[512];
+    s_known (im, known, sizeof known);
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < S_NCOLUMNS && strcmp (f[i], s_columns[k]) != 0)
-            k++;
-        if (k == S_NCOLUMNS) {
-            s_fault (im, "line %zu, column %zu: unknown column '%s' (known: code name "
-                     "households residents elderly model point grid villager_group)", line, i + 1, f[i]);
+        size_t k = s_column_of (im, f[i]);
+        if (k == im->ncols) {
+            s_fault (im, "line %zu, column %zu: unknown column '%s' (known: %s)", line, i + 1, f[i], known);
             im->bad++;
         }
         else
         if (im->col[k] >= 0) {
-            s_fault (im, "line %zu, column %zu: column '%s' appears twice", line, i + 1, f[i]);
+            s_fault (im, "line %zu, column %zu: column '%s' appears twice", line, i + 1, im->cols[k].names[0]);
             im->bad++;
         }
         else
             im->col[k] = (int) i;
     }
-    for (size_t k = S_CODE; k <= S_HOUSEHOLDS; k++)
+    for (size_t k = 0; k < im->required; k++)
         if (im->col[k] < 0) {
-            s_fault (im, "line %zu: the header has no '%s' column (required: code, name, households)",
-                     line, s_columns[k]);
+            s_fault (im, "line %zu: the header has no '%s' column (in Chinese '%s'; required: %s)", line,
+                     im->cols[k].names[0], im->cols[k].names[1],
+                     im->required == 3 ? "code, name, households" : "courtyard, name");
             im->bad++;
         }
     return im->bad ? 1 : 0;
@@ -156,16 +240,11 @@ s_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_courtyard_t 
                  s_colno (im, S_ELDERLY), s);
         ok = false;
     }
-    if ((s = s_col (im, f, S_MODEL)) && *s) {
-        if (!strcmp (s, "1") || !strcasecmp (s, "yes") || !strcasecmp (s, "true"))
-            c->model = true;
-        else
-        if (strcmp (s, "0") && strcasecmp (s, "no") && strcasecmp (s, "false")) {
-            s_fault (im, "line %zu, column %zu (model): '%s' is not yes/no", line, s_colno (im, S_MODEL), s);
-            ok = false;
-        }
+    if ((s = s_col (im, f, S_MODEL)) && *s && !s_yes_no (s, &c->model)) {
+        s_fault (im, "line %zu, column %zu (model): '%s' is not yes/no (是/否)", line, s_colno (im, S_MODEL), s);
+        ok = false;
     }
-    c->point = (s = s_col (im, f, S_POINT)) && *s ? s : NULL;
+    c->point = (s = s_col (im, f, S_POINT)) && *s ? s_english (s_point_names, s) : NULL;
     c->grid = s_col (im, f, S_GRID);
     c->villager_group = s_col (im, f, S_GROUP);
     return ok;
@@ -185,7 +264,7 @@ s_duplicate (s_import_t *im, const char *code, size_t line)
     return false;
 }
 
-//  The column (index into s_columns) a refusal of sh_ops_courtyard_put
+//  The column (index into s_courtyard_columns) a refusal of sh_ops_courtyard_put
 //  (rc, why) is about.
 static size_t
 s_refused_column (sh_err rc, const char *why)
@@ -196,7 +275,7 @@ s_refused_column (sh_err rc, const char *why)
                     : strstr (why, "point") ? "point" : strstr (why, "grid") ? "grid"
                     : "villager_group";
     size_t k = 0;
-    while (strcmp (s_columns[k], col) != 0)
+    while (strcmp (s_courtyard_columns[k].names[0], col) != 0)
         k++;
     return k;
 }
@@ -227,7 +306,7 @@ s_row (const char *const *f, size_t n, size_t line, void *arg)
             //  name the column the check is about
             size_t k = s_refused_column (rc, why);
             size_t colno = im->col[k] >= 0 ? s_colno (im, k) : 0;
-            s_fault (im, "line %zu, column %zu (%s): %s", line, colno, s_columns[k], why);
+            s_fault (im, "line %zu, column %zu (%s): %s", line, colno, s_courtyard_columns[k].names[0], why);
             ok = false;
         }
         else
@@ -243,42 +322,149 @@ s_row (const char *const *f, size_t n, size_t line, void *arg)
     return 0;
 }
 
-sh_err
-sh_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
-                      sh_import_report_fn *report, void *arg, char *msg)
+//  ---------------------------------------------------------------------
+//  Persons
+
+//  The person row's fields into p; false (each fault reported) if the
+//  birth year or the party-member flag does not parse.
+static bool
+s_person_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_person_t *p)
 {
-    s_import_t im = { .r = r, .report = report, .arg = arg };
-    sh_err rc = sh_replica_begin (r, &im.txn);
+    const char *s = s_col (im, f, S_P_GENDER);
+    *p = (sh_ops_person_t) { .courtyard = s_col (im, f, S_P_COURTYARD), .name = s_col (im, f, S_P_NAME),
+                             .gender = s && *s ? s_english (s_gender_names, s) : NULL,
+                             .phone = s_col (im, f, S_P_PHONE) };
+    bool ok = true;
+    int64_t year;
+    if ((s = s_col (im, f, S_P_BIRTH)) && *s) {
+        if (s_parse_int (s, &year) && year > 0 && year <= 3000)
+            p->birth_year = (int) year;
+        else {
+            s_fault (im, "line %zu, column %zu (birth_year): '%s' is not a year", line, s_colno (im, S_P_BIRTH), s);
+            ok = false;
+        }
+    }
+    if ((s = s_col (im, f, S_P_PARTY)) && *s && !s_yes_no (s, &p->party_member)) {
+        s_fault (im, "line %zu, column %zu (party_member): '%s' is not yes/no (是/否)", line,
+                 s_colno (im, S_P_PARTY), s);
+        ok = false;
+    }
+    return ok;
+}
+
+//  The column (index into s_person_columns) a refusal (why) of
+//  sh_ops_person_put is about.
+static size_t
+s_person_refused_column (const char *why)
+{
+    return strstr (why, "birth") ? S_P_BIRTH : strstr (why, "phone") ? S_P_PHONE
+         : strstr (why, "gender") ? S_P_GENDER
+         : strstr (why, "courtyard") || strstr (why, "scope") || strstr (why, "region") ? S_P_COURTYARD
+         : S_P_NAME;
+}
+
+//  sh_csv_row_fn: the header row, then one person per row.
+static int
+s_person_row (const char *const *f, size_t n, size_t line, void *arg)
+{
+    s_import_t *im = arg;
+    if (!im->header_done)
+        return s_header (im, f, n, line);
+    char (*ids)[SH_OPS_ID_HEX] = s_slot (im, line) ? realloc (im->ids, im->rows * sizeof *ids) : NULL;
+    if (!ids) {
+        im->hard = SH_ENOMEM;
+        return 1;
+    }
+    im->ids = ids;
+    im->ids[im->rows - 1][0] = 0;
+    if (n != im->n_header) {
+        s_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
+        im->bad++;
+        return 0;
+    }
+    sh_ops_person_t p;
+    if (!s_person_fields (im, f, line, &p)) {
+        im->bad++;
+        return 0;
+    }
+    char why[SH_OPS_MSG_BYTES];
+    sh_err rc = sh_ops_person_put (im->r, im->txn, &p, im->ids[im->rows - 1], why);
+    if (rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_ENOTFOUND) {
+        size_t k = s_person_refused_column (why);
+        s_fault (im, "line %zu, column %zu (%s): %s", line, im->col[k] >= 0 ? s_colno (im, k) : 0,
+                 s_person_columns[k].names[0], why);
+        im->bad++;
+    }
+    else
+    if (rc) {
+        im->hard = rc;
+        return 1;
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Both kinds
+
+//  Read path through row into im's transaction; commit when every row is
+//  good. what names a row ("courtyard"), header the required columns.
+static sh_err
+s_run (s_import_t *im, const char *path, sh_csv_row_fn *row, const char *header, char *msg)
+{
+    sh_err rc = sh_replica_begin (im->r, &im->txn);
     if (rc) {
         S_MSG ("cannot open the store: %s", sh_strerror (rc));
         return rc;
     }
-    rc = sh_csv_read (path, s_row, &im, msg, SH_OPS_MSG_BYTES);
+    rc = sh_csv_read (path, row, im, msg, SH_OPS_MSG_BYTES);
     if (rc == SH_EPROTO)
         rc = SH_EINVAL;     //  a CSV syntax error is bad input, named in msg
-    if (rc == SH_OK && im.hard) {
-        rc = im.hard;
+    if (rc == SH_OK && im->hard) {
+        rc = im->hard;
         S_MSG ("import stopped: %s", sh_strerror (rc));
     }
-    if (rc == SH_OK && !im.header_done) {
-        S_MSG ("%s is empty: expected a header row (code,name,households,...)", path);
+    if (rc == SH_OK && !im->header_done) {
+        S_MSG ("%s is empty: expected a header row (%s,...)", path, header);
         rc = SH_EINVAL;
     }
-    if (rc == SH_OK && im.bad) {
-        S_MSG ("%s: %zu bad row%s; nothing was imported", path, im.bad, im.bad == 1 ? "" : "s");
+    if (rc == SH_OK && im->bad) {
+        S_MSG ("%s: %zu bad row%s; nothing was imported", path, im->bad, im->bad == 1 ? "" : "s");
         rc = SH_EINVAL;
     }
+    if (rc == SH_OK && (rc = sh_store_commit (&im->txn)) != SH_OK)
+        S_MSG ("cannot record the import: %s", sh_strerror (rc));
+    sh_store_abort (&im->txn);
+    for (size_t i = 0; i < im->rows && im->codes; i++)
+        free (im->codes[i]);
+    free (im->codes);
+    free (im->code_lines);
+    return rc;
+}
+
+sh_err
+sh_import_courtyards (sh_replica_t *r, const char *path, size_t *count,
+                      sh_import_report_fn *report, void *arg, char *msg)
+{
+    s_import_t im = { .cols = s_courtyard_columns, .ncols = S_NCOLUMNS, .required = 3,
+                      .r = r, .report = report, .arg = arg };
+    sh_err rc = s_run (&im, path, s_row, "code,name,households", msg);
+    if (rc == SH_OK)
+        *count = im.rows;
+    return rc;
+}
+
+sh_err
+sh_import_persons (sh_replica_t *r, const char *path, char (**ids)[SH_OPS_ID_HEX], size_t *count,
+                   sh_import_report_fn *report, void *arg, char *msg)
+{
+    s_import_t im = { .cols = s_person_columns, .ncols = S_NPERSON, .required = 2,
+                      .r = r, .report = report, .arg = arg };
+    sh_err rc = s_run (&im, path, s_person_row, "courtyard,name", msg);
     if (rc == SH_OK) {
-        rc = sh_store_commit (&im.txn);
-        if (rc)
-            S_MSG ("cannot record the import: %s", sh_strerror (rc));
-        else
-            *count = im.rows;
+        *count = im.rows;
+        *ids = im.ids;
     }
-    sh_store_abort (&im.txn);
-    for (size_t i = 0; i < im.rows && im.codes; i++)
-        free (im.codes[i]);
-    free (im.codes);
-    free (im.code_lines);
+    else
+        free (im.ids);
     return rc;
 }

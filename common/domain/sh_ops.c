@@ -453,12 +453,13 @@ sh_ops_person_fields (sh_replica_t *r, const char *name, bool name_required, con
 }
 
 sh_err
-sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS_ID_HEX], char *msg)
+sh_ops_person_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_person_t *p,
+                   char id_hex[SH_OPS_ID_HEX], char *msg)
 {
     int gender;
     if (!sh_ops_person_fields (r, p->name, true, p->gender, p->birth_year, p->phone, &gender, msg))
         return SH_EINVAL;
-    sh_err rc = sh_ops_read_courtyard (r, p->courtyard, msg);
+    sh_err rc = s_courtyard_exists (r, txn, p->courtyard, msg);
     if (rc)
         return rc;
     Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
@@ -477,9 +478,36 @@ sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS
     m.phone = p->phone && *p->phone ? (char *) p->phone : NULL;
     uint8_t id[SH_OPS_ID_BYTES];
     sh_crypto_random (id, sizeof id);
-    rc = sh_ops_write1 (r, p->courtyard, SH_KIND_PERSON, id, sizeof id, SH_OP_PUT, &m.base, msg);
-    if (rc == SH_OK)
+    uint8_t *body;
+    size_t len;
+    rc = sh_ops_pack (&m.base, &body, &len);
+    if (rc == SH_OK) {
+        rc = sh_replica_write (r, txn, p->courtyard, SH_KIND_PERSON, id, sizeof id, SH_OP_PUT, body, len, NULL);
+        free (body);
+    }
+    if (rc == SH_ESCOPE)
+        S_MSG ("region %s is outside this node's scope %s", p->courtyard, sh_replica_scope (r));
+    else
+    if (rc)
+        sh_ops_write_failed (r, rc, msg, "cannot record the person");
+    else
         sh_crypto_hex (id_hex, id, sizeof id);
+    return rc;
+}
+
+sh_err
+sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS_ID_HEX], char *msg)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_replica_begin (r, &txn);
+    if (rc) {
+        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        return rc;
+    }
+    rc = sh_ops_person_put (r, txn, p, id_hex, msg);
+    if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
+        sh_ops_write_failed (r, rc, msg, "cannot record the person");
+    sh_store_abort (&txn);
     return rc;
 }
 

@@ -80,6 +80,14 @@ SH_NODISCARD sh_err sh_ops_region_set (sh_replica_t *r, const char *code, const 
 SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p,
                                        char id_hex[SH_OPS_ID_HEX], char *msg);
 
+//  Check person p as sh_ops_person_add does and write it inside txn, a
+//  write transaction of r that the caller commits or aborts (several
+//  persons in one transaction: sh_import). A refused person writes nothing
+//  and explains in msg: SH_EINVAL, SH_ESCOPE, SH_ENOTFOUND (no such
+//  courtyard); any other code is a store error. On SH_OK id_hex is the new id.
+SH_NODISCARD sh_err sh_ops_person_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_person_t *p,
+                                       char id_hex[SH_OPS_ID_HEX], char *msg);
+
 //  Appoint a person to a role. When the person already holds it, a
 //  correction: with a nomination or a date, a put of just those fields
 //  (SH_OK and msg says "corrected ..."); with neither, SH_ERULE.

@@ -1,10 +1,13 @@
 /*  sh_report -- district, town and village reports from the merged state. */
 #include "sh_report.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sh_change.h"
 #include "sh_crypto.h"
@@ -16,6 +19,7 @@
 #include "sh_record.h"
 #include "sh_report_html.h"
 #include "sh_report_text.h"
+#include "sh_report_xlsx.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 //  Movers listed per direction (gains, losses).
@@ -857,8 +861,8 @@ sh_report_print (FILE *f, const json_t *report, const char *format)
         fputc ('\n', f);
     }
     else
-    if (!strcmp (format, "csv"))
-        sh_report_text_csv (f, report);
+    if (!strcmp (format, "csv") || !strcmp (format, "csv-excel"))
+        sh_report_text_csv (f, report, !strcmp (format, "csv-excel"));
     else
     if (!strcmp (format, "svg"))
         sh_report_html_svg (f, report);
@@ -914,5 +918,65 @@ sh_report_known (sh_store_t *store, const char *prefix, bool *known)
         *known = w.known;
     }
     sh_store_abort (&txn);
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Formats and files
+
+sh_err
+sh_report_format_pick (const char *format, bool excel, const char *output, const char **out,
+                       char *msg, size_t msg_size)
+{
+    static const char *const known[] = { "text", "csv", "json", "svg", "html", "xlsx", NULL };
+    const char *f = format ? format : excel ? "csv" : "text";
+    size_t i = 0;
+    while (known[i] && strcmp (known[i], f))
+        i++;
+    if (!known[i]) {
+        snprintf (msg, msg_size, "--format takes text, csv, json, svg, html or xlsx, not '%s'", f);
+        return SH_EINVAL;
+    }
+    if (excel && strcmp (f, "csv") && strcmp (f, "xlsx")) {
+        snprintf (msg, msg_size, "--excel goes with --format csv (the default) or xlsx, not %s", f);
+        return SH_EINVAL;
+    }
+    if (!strcmp (f, "xlsx") && !output) {
+        snprintf (msg, msg_size, "--format xlsx writes a binary file: give it one with --output FILE.xlsx");
+        return SH_EINVAL;
+    }
+    *out = excel && !strcmp (f, "csv") ? "csv-excel" : f;
+    return SH_OK;
+}
+
+sh_err
+sh_report_save (const json_t *report, const char *format, const char *output, char *msg, size_t msg_size)
+{
+    if (!strcmp (format, "xlsx")) {
+        //  created here first, so that a bad path is named plainly (the
+        //  library only tries at the end), and never a terminal (/dev/tty)
+        int fd = open (output, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY, 0666);
+        if (fd < 0) {
+            snprintf (msg, msg_size, "cannot create %s: %s", output, strerror (errno));
+            return sh_err_errno ();
+        }
+        bool tty = isatty (fd);
+        close (fd);
+        if (tty) {
+            snprintf (msg, msg_size, "%s is a terminal: --format xlsx writes a binary file", output);
+            return SH_EINVAL;
+        }
+        return sh_report_xlsx_save (output, report, msg, msg_size);
+    }
+    FILE *f = output ? fopen (output, "wb") : stdout;
+    if (!f) {
+        snprintf (msg, msg_size, "cannot create %s: %s", output, strerror (errno));
+        return sh_err_errno ();
+    }
+    sh_err rc = sh_report_print (f, report, format);
+    if (output && fclose (f) && rc == SH_OK)
+        rc = sh_err_errno ();
+    if (rc)
+        snprintf (msg, msg_size, "cannot write %s: %s", output ? output : "the report", sh_strerror (rc));
     return rc;
 }

@@ -79,7 +79,9 @@ SH_NODISCARD sh_err sh_report_build (sh_store_t *store, const char *prefix, cons
 
 //  Write report (from sh_report_build) to f as format "json" (indented),
 //  "csv" (UTF-8, header row "metric,value", one row per value; metric is
-//  the dotted path, array elements by index: overdue_big.0.days), "text"
+//  the dotted path, array elements by index: overdue_big.0.days),
+//  "csv-excel" (the same with a UTF-8 byte-order mark and CR LF line
+//  ends, as Excel reads it right), "text"
 //  (a summary whose lines fit 80 columns; lists of courtyards are cut
 //  after 20 entries, movers after 5, with a line saying how many more
 //  there are), "svg" (the region's six-category maturity hexagon as a
@@ -96,6 +98,22 @@ SH_NODISCARD sh_err sh_report_print (FILE *f, const json_t *report, const char *
 //  On SH_OK *known receives the answer; the CLIs refuse a report of a
 //  region nobody knows (a mistyped code) instead of printing zeros.
 SH_NODISCARD sh_err sh_report_known (sh_store_t *store, const char *prefix, bool *known);
+
+//  The format to write for the command-line options --format (format, or
+//  NULL), --excel (excel) and --output (output, or NULL): format, "text"
+//  when neither is given, and "csv-excel" (sh_report_print) for --excel with
+//  csv or no format. SH_EINVAL, explained in msg (msg_size bytes), for an
+//  unknown format, --excel with a format other than csv or xlsx, or xlsx
+//  without --output.
+SH_NODISCARD sh_err sh_report_format_pick (const char *format, bool excel, const char *output, const char **out,
+                                           char *msg, size_t msg_size);
+
+//  Write report to output (a new file, replaced if it exists; NULL:
+//  stdout) in format: one of sh_report_print's, or "xlsx" (sh_report_xlsx;
+//  needs output, refused with SH_EINVAL when output is a terminal). Errors
+//  are explained in msg (msg_size bytes).
+SH_NODISCARD sh_err sh_report_save (const json_t *report, const char *format, const char *output,
+                                    char *msg, size_t msg_size);
 
 //  Days since 1970-01-01 of a "YYYY-MM-DD" date; -1 if malformed.
 long sh_report_days (const char *date);

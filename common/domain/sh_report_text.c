@@ -31,7 +31,7 @@ s_s (const json_t *j, const char *k)
 //  written as numbers and never neutralised, so a balance of -5 stays -5.
 
 static void
-s_csv (FILE *f, const char *path, const json_t *v)
+s_leaves (const char *path, const json_t *v, sh_report_text_leaf_fn *fn, void *arg)
 {
     char sub[256];
     if (json_is_object (v)) {
@@ -39,7 +39,7 @@ s_csv (FILE *f, const char *path, const json_t *v)
         json_t *e;
         json_object_foreach ((json_t *) v, k, e) {
             snprintf (sub, sizeof sub, "%s%s%s", path, *path ? "." : "", k);
-            s_csv (f, sub, e);
+            s_leaves (sub, e, fn, arg);
         }
         return;
     }
@@ -48,10 +48,30 @@ s_csv (FILE *f, const char *path, const json_t *v)
         json_t *e;
         json_array_foreach (v, i, e) {
             snprintf (sub, sizeof sub, "%s.%zu", path, i);
-            s_csv (f, sub, e);
+            s_leaves (sub, e, fn, arg);
         }
         return;
     }
+    fn (path, v, arg);
+}
+
+void
+sh_report_text_leaves (const json_t *report, sh_report_text_leaf_fn *fn, void *arg)
+{
+    s_leaves ("", report, fn, arg);
+}
+
+typedef struct {
+    FILE *f;            //  where the rows go
+    const char *eol;    //  "\n", or "\r\n" for Excel
+} s_csv_t;
+
+//  sh_report_text_leaf_fn: one CSV row.
+static void
+s_csv_row (const char *path, const json_t *v, void *arg)
+{
+    const s_csv_t *c = arg;
+    FILE *f = c->f;
     sh_text_csv_cell (f, path);
     fputc (',', f);
     if (json_is_string (v))
@@ -65,14 +85,17 @@ s_csv (FILE *f, const char *path, const json_t *v)
     else
     if (json_is_boolean (v))
         fputs (json_is_true (v) ? "true" : "false", f);
-    fputc ('\n', f);
+    fputs (c->eol, f);
 }
 
 void
-sh_report_text_csv (FILE *f, const json_t *report)
+sh_report_text_csv (FILE *f, const json_t *report, bool excel)
 {
-    fputs ("metric,value\n", f);
-    s_csv (f, "", report);
+    s_csv_t c = { f, excel ? "\r\n" : "\n" };
+    if (excel)
+        fputs ("\xEF\xBB\xBF", f);   //  the byte-order mark that tells Excel it is UTF-8
+    fprintf (f, "metric,value%s", c.eol);
+    sh_report_text_leaves (report, s_csv_row, &c);
 }
 
 //  ---------------------------------------------------------------------

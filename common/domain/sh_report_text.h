@@ -8,6 +8,7 @@
 #ifndef SH_REPORT_TEXT_H
 #define SH_REPORT_TEXT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -22,7 +23,16 @@ void sh_report_text_summary (FILE *f, const json_t *report);
 
 //  CSV (UTF-8): the header row "metric,value", then one row per value;
 //  metric is the dotted path of the value, array elements by index
-//  (overdue_big.0.days).
-void sh_report_text_csv (FILE *f, const json_t *report);
+//  (overdue_big.0.days). Lines end in LF; for Excel (excel), the file
+//  starts with a UTF-8 byte-order mark and lines end in CR LF.
+void sh_report_text_csv (FILE *f, const json_t *report, bool excel);
+
+//  Called for each leaf value (not an object or array) of a report with
+//  its dotted path (array elements by index: overdue_big.0.days); both
+//  valid during the call only.
+typedef void (sh_report_text_leaf_fn) (const char *path, const json_t *value, void *arg);
+
+//  Every leaf of report, in order (the rows of the CSV report), to fn.
+void sh_report_text_leaves (const json_t *report, sh_report_text_leaf_fn *fn, void *arg);
 
 #endif

@@ -110,11 +110,11 @@ expect_unchanged "$A" 1 "empty.csv is empty: expected a header row" "${IMPORT[@]
 printf '\xef\xbb\xbf' > "$T/bom-only.csv"
 expect_unchanged "$A" 1 "bom-only.csv is empty" "${IMPORT[@]}" "$T/bom-only.csv"
 
-# Only courtyards can be imported; the argument count is checked.
-expect_unchanged "$A" 2 "can import 'courtyards' only, not 'persons'" "$NODE" import --dir "$A" persons "$GOOD"
+# Only courtyards and persons can be imported; the argument count is checked.
+expect_unchanged "$A" 2 "can import 'courtyards' or 'persons', not 'matters'" "$NODE" import --dir "$A" matters "$GOOD"
 expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" import --dir "$A" courtyards
 expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" import --dir "$A" courtyards "$GOOD" "$GOOD"
-expect_unchanged "$A" 2 "'import' does not take --json" "$NODE" import --dir "$A" courtyards "$GOOD" --json
+expect_unchanged "$A" 2 "'import' does not take --since" "$NODE" import --dir "$A" courtyards "$GOOD" --since 2024-01-01
 
 # A code that appears twice in the file names both lines (it does not exist in the store).
 printf 'code,name,households\n%s,王家院子,20\n%s,赵家院子,21\n%s,重复院子,24\n' \

@@ -113,5 +113,22 @@ assert t["villages"] == len(vs), t["villages"]
 for k in keys:
     assert t[k] == sums[k], (k, t[k], sums[k])
 EOF
+
+it_step "the hub's town report for Excel: CSV with a byte-order mark and CR LF, and xlsx"
+hub_cmd report --town "$TOWN" --excel --date 2025-07-01
+cp "$OUT" "$T/town-excel.csv"
+hub_cmd report --town "$TOWN" --format csv --date 2025-07-01
+cp "$OUT" "$T/town.csv"
+hub_cmd report --town "$TOWN" --format xlsx --output "$T/town.xlsx" --date 2025-07-01
+python3 - "$T" <<'EOF' || it_fail "the hub's Excel reports"
+import re, sys, zipfile
+d = sys.argv[1]
+excel, plain = open(f"{d}/town-excel.csv", "rb").read(), open(f"{d}/town.csv", "rb").read()
+assert excel.startswith(b"\xef\xbb\xbf") and excel[3:].replace(b"\r\n", b"\n") == plain
+assert excel.count(b"\n") == excel.count(b"\r\n")
+z = zipfile.ZipFile(f"{d}/town.xlsx")
+sheets = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+assert sheets[0] == "report" and "village_hexagons" in sheets, sheets
+EOF
 hub_stop
 it_step "done"

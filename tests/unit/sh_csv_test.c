@@ -261,7 +261,33 @@ test_large (void)
     free (text);
 }
 
+//  Encodings: GB18030 converted, UTF-8 kept (a broken character left to the
+//  entry checks), bytes that are neither named by line with the fix.
+static void
+test_encodings (void)
+{
+    s_rows_t rows = { 0 };
+    char msg[512];
+    //  "名称,户数\n张家,3\n" in GB18030
+    SH_PASS (S_READ ("\xc3\xfb\xb3\xc6,\xbb\xa7\xca\xfd\n\xd5\xc5\xbc\xd2,3\n", &rows, msg));
+    s_expect (&rows, "line 1: 名称|户数\nline 2: 张家|3\n");
+    //  a four-byte GB18030 sequence (U+2000B, outside GBK)
+    SH_PASS (S_READ ("a,\x95\x32\x83\x37\n", &rows, msg));
+    s_expect (&rows, "line 1: a|\xf0\xa0\x80\x8b\n");
+    //  UTF-8 with one truncated character stays UTF-8 (not read as GB18030)
+    SH_PASS (S_READ ("名称,户数\n张家院子,3\n王家\xe5\xaf,4\n", &rows, msg));
+    s_expect (&rows, "line 1: 名称|户数\nline 2: 张家院子|3\nline 3: 王家\xe5\xaf|4\n");
+    //  neither: the line and the fix
+    SH_CHECK (S_READ ("a,b\nc,d\ne,\xff\n", &rows, msg) == SH_EINVAL);
+    SH_CHECK (strstr (msg, "line 3 is neither UTF-8 nor GB18030: save the file as 'CSV UTF-8' in Excel"));
+    SH_CHECK (rows.rows == 0);
+    //  UTF-16 with its byte-order mark
+    SH_CHECK (S_READ ("\xff\xfe" "a\0,\0b\0\n\0", &rows, msg) == SH_EINVAL);
+    SH_CHECK (strstr (msg, "is UTF-16"));
+}
+
 static const sh_test_case_t tests[] = {
+    { "encodings", test_encodings },
     { "quoting", test_quoting },
     { "bom", test_bom },
     { "blank lines", test_blank_lines },
