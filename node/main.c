@@ -346,7 +346,7 @@ main (int argc, char **argv)
     }
     int skip = cmd->word2 ? 3 : 2;
     node_args_t a = { .residents = SH_OPS_UNSET, .elderly = SH_OPS_UNSET, .attendance = SH_OPS_UNSET,
-                      .invited = SH_OPS_UNSET, .parties = SH_OPS_UNSET };
+                      .invited = SH_OPS_UNSET, .parties = SH_OPS_UNSET, .options = s_options };
     //  getopt_long over argv[skip - 1 ..], so that argv[0] of its view is the
     //  last command word
     int gargc = argc - skip + 1;
@@ -417,18 +417,3 @@ main (int argc, char **argv)
     return ex;
 }
 
-bool
-node_given (const node_args_t *a, const char *name)
-{
-    for (int i = 0; s_options[i].name; i++)
-        if (strcmp (s_options[i].name, name) == 0)
-            return (a->given[i / 64] >> (i % 64)) & 1;
-    return false;
-}
-
-void
-node_print_json (void *json)
-{
-    json_dumpf (json, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
-    fputc ('\n', stdout);
-}

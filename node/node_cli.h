@@ -8,6 +8,7 @@
 #ifndef NODE_CLI_H
 #define NODE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,6 +40,7 @@ typedef struct {
     size_t n_decisions;
     char **pos;              //  positional arguments (borrowed from argv)
     int n_pos;               //  how many
+    const struct option *options;    //  main.c's option table (borrowed): the index of each bit of given
     unsigned long long given[NODE_GIVEN_WORDS];  //  bit per option index: which were given
     unsigned fault_commit;   //  test-only fault points from the environment (main.c):
     unsigned fault_send;     //  the Nth store commit / Nth sync send fails (0: off)
@@ -60,7 +62,7 @@ typedef struct {
 
 extern const node_command_t node_commands[];
 
-//  Was the option --name given on the command line?
+//  Was the option --name given on the command line? (node_args.c)
 bool node_given (const node_args_t *a, const char *name);
 
 //  `shouhe-node sync` (node_sync.c, built as the module shouhe-node-sync.so
@@ -73,7 +75,7 @@ int node_sync_load (node_args_t *a);
 typedef struct sh_replica_t sh_replica_t;
 
 //  Open the replica of --dir with the fault points of a set; on failure say
-//  why and return the exit code (node_cmd.c). Caller closes *r.
+//  why and return the exit code (node_args.c). Caller closes *r.
 int node_open (const node_args_t *a, sh_replica_t **r);
 
 //  `shouhe-node import --dir DIR courtyards|persons FILE.csv` (node_import.c).
@@ -101,7 +103,8 @@ int node_region_set (node_args_t *a);
 //  ambiguous id (and listing the records it matches), 3 (store).
 int node_ids (node_args_t *a, const char *w1, const char *w2);
 
-//  Exit code for an operation's result (sh_ops); prints msg on failure.
+//  Exit code for an operation's result (sh_ops); prints msg on failure
+//  (node_args.c).
 int node_done (sh_err rc, const char *msg);
 
 //  Show one record, as JSON (--json) or through print, with --history its
@@ -119,7 +122,8 @@ int node_person_show (node_args_t *a);
 int node_matter_amend (node_args_t *a);
 int node_matter_show (node_args_t *a);
 
-//  Print a JSON value (jansson json_t *) to stdout, indented, with a newline.
+//  Print a JSON value (jansson json_t *) to stdout, indented, with a newline
+//  (node_args.c).
 void node_print_json (void *json);
 
 #endif

@@ -24,50 +24,6 @@
 //  Helpers
 
 static int
-s_open (const node_args_t *a, sh_replica_t **r)
-{
-    char why[1024];
-    sh_err rc = sh_replica_open_why (r, a->dir, why, sizeof why);
-    if (rc == SH_OK) {
-        sh_store_fail_commit_after (sh_replica_store (*r), a->fault_commit);
-        sh_replica_set_clock_offset (*r, a->fault_clock_ms);
-        return SH_EXIT_OK;
-    }
-    if (rc == SH_ENOTFOUND)
-        fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
-                 a->dir, a->dir);
-    else
-        fprintf (stderr, "shouhe-node: %s\n", why);
-    return SH_EXIT_STORE;
-}
-
-int
-node_open (const node_args_t *a, sh_replica_t **r)
-{
-    return s_open (a, r);
-}
-
-//  Exit code for an operation's result; prints msg on failure.
-int
-node_done (sh_err rc, const char *msg)
-{
-    if (rc == SH_OK)
-        return SH_EXIT_OK;
-    if (rc == SH_ESTOREFULL) {
-        fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", msg[0] ? msg : sh_strerror (rc));
-        return SH_EXIT_FULL;
-    }
-    fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
-    switch (rc) {
-        case SH_EINVAL: case SH_ENOTFOUND: case SH_EEXIST: case SH_ERULE: case SH_ESCOPE: case SH_ECLOCK:
-        case SH_EBEHIND:            //  behind its own chain: sync first (exit 1)
-            return SH_EXIT_REFUSED;
-        default:
-            return SH_EXIT_STORE;
-    }
-}
-
-static int
 s_view_failed (sh_err rc, const char *what)
 {
     if (rc == SH_ENOTFOUND) {
@@ -112,7 +68,7 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
         const char *header, s_row_fn *row)
 {
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     json_t *list;
@@ -177,7 +133,7 @@ static int
 s_key (node_args_t *a)
 {
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
@@ -198,7 +154,7 @@ s_courtyard_add (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_ops_courtyard_t c = { a->code, a->name, a->households, a->residents, a->elderly, a->model,
@@ -264,7 +220,7 @@ s_person_add (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_ops_person_t p = { a->name, a->courtyard, a->gender, (int) a->birth_year, a->party_member, a->phone };
@@ -299,7 +255,7 @@ s_role (node_args_t *a, bool assign)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
@@ -328,7 +284,7 @@ s_matter_open (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "", id[SH_OPS_ID_HEX];
@@ -365,7 +321,7 @@ s_matter_transition (node_args_t *a, s_transition_t t)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
@@ -420,7 +376,7 @@ s_meeting_record (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_ops_meeting_t m = { .courtyard = a->courtyard, .kind = a->kind, .date = a->date,
@@ -456,7 +412,7 @@ s_mediation_record (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_ops_mediation_t m = { a->courtyard, a->level, a->kind, a->outcome, a->date, a->parties,
@@ -493,7 +449,7 @@ s_points (node_args_t *a, bool redeem)
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
@@ -517,7 +473,7 @@ static int
 s_points_balance (node_args_t *a)
 {
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     json_t *b;
@@ -566,7 +522,7 @@ s_evaluate (node_args_t *a)
         return SH_EXIT_REFUSED;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     char msg[SH_OPS_MSG_BYTES] = "";
@@ -629,7 +585,7 @@ static int
 s_log (node_args_t *a)
 {
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     json_t *list;
@@ -657,7 +613,7 @@ static int
 s_log_verify (node_args_t *a)
 {
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_changelog_fault_t f;
@@ -698,7 +654,7 @@ s_digest (node_args_t *a)
         }
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     sh_store_txn_t *txn;
@@ -734,7 +690,7 @@ s_report (node_args_t *a)
         return SH_EXIT_REFUSED;
     }
     sh_replica_t *r;
-    int ex = s_open (a, &r);
+    int ex = node_open (a, &r);
     if (ex)
         return ex;
     //  as of today at the node, as the operations date what they record
