@@ -206,9 +206,6 @@ node_show (node_args_t *a, node_view_fn *view, int kind, const char *what, void 
     else
     if (rc == SH_OK && (!id || sh_crypto_unhex (bytes, n, id) != SH_OK))
         rc = SH_ECORRUPT;
-    //  who wrote each event, in text only: --json stays the same view on every replica
-    if (rc == SH_OK && !a->json)
-        rc = sh_ids_name_authors (sh_replica_store (r), json_object_get (j, "events"));
     if (rc == SH_OK && node_given (a, "history"))
         rc = sh_history_record (sh_replica_store (r), (sh_kind_t) kind, bytes, n, &h);
     sh_replica_close (&r);
@@ -231,12 +228,6 @@ node_show (node_args_t *a, node_view_fn *view, int kind, const char *what, void 
     json_decref (shown);
     json_decref (j);
     return SH_EXIT_OK;
-}
-
-static sh_err
-s_person_view (sh_store_t *store, const char *id, json_t **out)
-{
-    return sh_ids_record (store, SH_KIND_PERSON, id, out);
 }
 
 static const char *
@@ -264,7 +255,7 @@ s_person_print (json_t *p)
 int
 node_person_show (node_args_t *a)
 {
-    return node_show (a, s_person_view, SH_KIND_PERSON, "person", s_person_print);
+    return node_show (a, sh_view_person, SH_KIND_PERSON, "person", s_person_print);
 }
 
 //  One event of a matter: date, kind, its value, who and when it was written.

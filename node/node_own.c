@@ -68,7 +68,7 @@ s_take_one (sh_replica_t *r, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, 
     }
     else {
         bool dup = false;
-        *rc = sh_replica_ingest_opened (r, txn, bytes->data, bytes->len, &c, hash, &dup);
+        *rc = sh_replica_ingest_opened (r, txn, bytes->data, bytes->len, &c, hash, &dup, NULL, 0);
         if (*rc == SH_ECHAIN || *rc == SH_EEQUIVOCATION || *rc == SH_EPROTO || *rc == SH_ECRYPTO || dup) {
             fprintf (stderr, "shouhe-node: this node's change %" PRIu64 " from the hub does not continue the "
                      "chain this store holds (%s): the chains have forked\n", seq,

@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "node_cli.h"
-#include "sh_exit.h"
 #include "sh_ops.h"
 
 int
@@ -21,15 +20,7 @@ node_region_set (node_args_t *a)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = sh_ops_region_set (r, a->code, a->name, msg);
     sh_replica_close (&r);
-    if (rc == SH_OK) {
+    if (rc == SH_OK)
         printf ("region %s: %s\n", a->code, a->name);
-        return SH_EXIT_OK;
-    }
-    if (rc == SH_ESTOREFULL) {
-        fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", msg[0] ? msg : sh_strerror (rc));
-        return SH_EXIT_FULL;
-    }
-    fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));
-    return rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_ERULE || rc == SH_EBEHIND ? SH_EXIT_REFUSED
-                                                                                     : SH_EXIT_STORE;
+    return node_done (rc, msg);
 }

@@ -16,7 +16,6 @@
 #include "sh_exit.h"
 #include "sh_clock.h"
 #include "sh_ingest.h"
-#include "sh_scope.h"
 #include "sh_leaves.h"
 #include "sh_note.h"
 #include "sh_receipts.h"
@@ -304,13 +303,14 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
         fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", c.region,
                  v.cause == SH_INGEST_UNKNOWN_AUTHOR ? "it did not vouch for" : "whose scope does not cover it");
     int ex = v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
-    char scope_why[SH_WIRE_MESSAGE_MAX / 2];
-    if (ex == SH_EXIT_OK && sh_scope_check (txn, &c, scope_why, sizeof scope_why) == SH_ESCOPE)
-        fprintf (stderr, "shouhe-node: the hub sent a change that breaks the scope rule; it is kept in the "
-                 "log but counts for nothing here: %s\n", scope_why);
     if (ex == SH_EXIT_OK) {
         bool dup;
-        *rc = sh_replica_ingest_opened (self->r, txn, bytes->data, bytes->len, &c, hash, &dup);
+        char unmerged[SH_WIRE_MESSAGE_MAX / 2];
+        *rc = sh_replica_ingest_opened (self->r, txn, bytes->data, bytes->len, &c, hash, &dup,
+                                        unmerged, sizeof unmerged);
+        if (*rc == SH_OK && unmerged[0])
+            fprintf (stderr, "shouhe-node: the hub sent a change that is kept in the log but counts for "
+                     "nothing here: %s\n", unmerged);
         *fresh = *rc == SH_OK && !dup;
         if (*rc == SH_OK)           //  where it sits in this log (a duplicate: where it already was)
             *rc = sh_changelog_find (txn, c.author, c.seq, local, hash);

@@ -29,32 +29,30 @@ sh_index_put (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_
     return sh_store_put (txn, SH_DB_INDEX, key, n + rl, "", 0);
 }
 
-//  Walk the regions of (kind, id) in byte order; fn returns true to stop.
-typedef bool (s_region_fn) (const char *region, void *arg);
-
-static sh_err
-s_each (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len, s_region_fn *fn, void *arg)
+sh_err
+sh_index_each (sh_store_txn_t *txn, sh_kind_t kind, size_t id_len, const uint8_t *prefix, size_t prefix_len,
+               sh_index_fn *fn, void *arg)
 {
-    uint8_t key[S_KEY_MAX];
-    size_t n = s_prefix (key, kind, id, id_len);
-    if (n == 0)
-        return SH_OK;
+    if (id_len == 0 || id_len > SH_ENTITY_MAX || prefix_len > id_len)
+        return SH_OK;               //  no entry has such an id
+    uint8_t key[S_KEY_MAX] = { (uint8_t) kind, (uint8_t) id_len };
+    if (prefix_len)
+        memcpy (key + 2, prefix, prefix_len);
     sh_store_cursor_t *cur;
-    sh_err rc = sh_store_cursor_open (txn, SH_DB_INDEX, key, n, &cur);
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_INDEX, key, 2 + prefix_len, &cur);
     if (rc)
         return rc;
     const uint8_t *k, *v;
     size_t kl, vl;
     while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
-        size_t rl = kl - n;
-        if (rl > SH_REGION_MAX) {
+        if (kl < 2 + id_len || kl - 2 - id_len > SH_REGION_MAX) {
             rc = SH_ECORRUPT;
             break;
         }
         char region[SH_REGION_MAX + 1];
-        memcpy (region, k + n, rl);
-        region[rl] = 0;
-        if (fn (region, arg))
+        memcpy (region, k + 2 + id_len, kl - 2 - id_len);
+        region[kl - 2 - id_len] = 0;
+        if (fn (k + 2, id_len, region, arg))
             break;
     }
     sh_store_cursor_close (&cur);
@@ -62,8 +60,9 @@ s_each (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len, s
 }
 
 static bool
-s_take_first (const char *region, void *arg)
+s_take_first (const uint8_t *id, size_t id_len, const char *region, void *arg)
 {
+    (void) id; (void) id_len;
     strcpy (arg, region);
     return true;
 }
@@ -73,7 +72,7 @@ sh_index_first (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t i
                 char region[SH_REGION_MAX + 1])
 {
     region[0] = 0;
-    sh_err rc = s_each (txn, kind, id, id_len, s_take_first, region);
+    sh_err rc = sh_index_each (txn, kind, id_len, id, id_len, s_take_first, region);
     return rc ? rc : region[0] ? SH_OK : SH_ENOTFOUND;
 }
 
@@ -84,8 +83,9 @@ typedef struct {
 } s_where_t;
 
 static bool
-s_note_where (const char *region, void *arg)
+s_note_where (const uint8_t *id, size_t id_len, const char *region, void *arg)
 {
+    (void) id; (void) id_len;
     s_where_t *w = arg;
     if (strcmp (region, w->region) == 0)
         w->here = true;
@@ -100,7 +100,7 @@ sh_index_where (sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t i
                 const char *region, bool *here, char other[SH_REGION_MAX + 1])
 {
     s_where_t w = { .region = region };
-    sh_err rc = s_each (txn, kind, id, id_len, s_note_where, &w);
+    sh_err rc = sh_index_each (txn, kind, id_len, id, id_len, s_note_where, &w);
     *here = w.here;
     if (other)
         strcpy (other, w.other);

@@ -158,9 +158,9 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
 }
 
 sh_err
-sh_merge_take (sh_store_txn_t *txn, const sh_change_t *c)
+sh_merge_take (sh_store_txn_t *txn, const sh_change_t *c, char *why, size_t why_len)
 {
-    sh_err rc = sh_scope_check (txn, c, NULL, 0);
+    sh_err rc = sh_scope_check (txn, c, why, why_len);
     return rc ? rc : sh_merge_apply (txn, c);
 }
 

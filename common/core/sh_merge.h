@@ -54,14 +54,15 @@ SH_NODISCARD sh_err sh_merge_apply (sh_store_txn_t *txn, const sh_change_t *chan
 
 //  Take a change into a store: the scope rule (sh_scope_check, against
 //  what txn's store holds), then sh_merge_apply. SH_ESCOPE when the rule
-//  refuses it (nothing is written); otherwise as sh_merge_apply. Every
+//  refuses it (nothing is written; the sentence naming the field in why,
+//  why_len bytes, when why is not NULL); otherwise as sh_merge_apply. Every
 //  store applies changes through this -- a replica's own writes and what
 //  it takes in, the hub's log -- so a change that breaks the rule counts
 //  nowhere. (sh_merge_apply alone is the commutative merge of section 7;
 //  the rule's references make the result depend on a record arriving
 //  before the changes that refer to it, which the hub's log order, the
 //  order every store takes changes in, always gives: docs/protocol.md 3.1.)
-SH_NODISCARD sh_err sh_merge_take (sh_store_txn_t *txn, const sh_change_t *change);
+SH_NODISCARD sh_err sh_merge_take (sh_store_txn_t *txn, const sh_change_t *change, char *why, size_t why_len);
 
 //  Write the record key of (region, kind, id) into out (SH_MERGE_KEY_MAX
 //  bytes); returns its length.

@@ -388,7 +388,7 @@ s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t 
     if (rc == SH_OK && dup)
         rc = SH_ECORRUPT;   //  our own next seq cannot be held already
     if (rc == SH_OK)
-        rc = sh_merge_take (txn, &c);
+        rc = sh_merge_take (txn, &c, NULL, 0);
     if (rc == SH_OK)
         rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
     if (rc == SH_OK && seq)
@@ -408,7 +408,7 @@ sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
     sh_err rc = sh_change_open (&c, hash, signed_bytes, signed_len, why);
     if (rc)
         return rc;
-    rc = sh_replica_ingest_opened (self, txn, signed_bytes, signed_len, &c, hash, duplicate);
+    rc = sh_replica_ingest_opened (self, txn, signed_bytes, signed_len, &c, hash, duplicate, NULL, 0);
     sh_change_fini (&c);
     return rc;
 }
@@ -416,9 +416,12 @@ sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
 sh_err
 sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
                           const uint8_t *signed_bytes, size_t signed_len,
-                          const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES], bool *duplicate)
+                          const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES], bool *duplicate,
+                          char *unmerged, size_t unmerged_len)
 {
     *duplicate = false;
+    if (unmerged && unmerged_len)
+        unmerged[0] = 0;
     sh_err rc;
     //  A node holds only the part of another author's chain inside its scope.
     if (memcmp (c->author, sh_key_public (self->key), SH_PUBKEY_BYTES) == 0)
@@ -430,7 +433,9 @@ sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
         //  newer schema), or that breaks the scope rule (sh_scope), stays
         //  in the log -- the author's chain goes on -- but changes no state
         //  here.
-        rc = sh_merge_take (txn, c);
+        rc = sh_merge_take (txn, c, unmerged, unmerged_len);
+        if (rc == SH_EPROTO && unmerged && unmerged_len)
+            snprintf (unmerged, unmerged_len, "its body is not a record this version reads");
         if (rc == SH_EPROTO || rc == SH_ESCOPE)
             rc = SH_OK;
     }

@@ -125,10 +125,14 @@ SH_NODISCARD sh_err sh_replica_ingest (sh_replica_t *self, sh_store_txn_t *txn,
 //  sh_replica_ingest of a change the caller has already opened
 //  (sh_change_open of signed_bytes gave c and hash, so its signature
 //  verified): the same append, merge and clock, without verifying again.
+//  unmerged (may be NULL; unmerged_len bytes) receives, for a new change
+//  kept in the log without being merged, the reason: the sentence of the
+//  scope rule (sh_scope) or "its body is not a record this version reads";
+//  "" when it was merged or is a duplicate.
 SH_NODISCARD sh_err sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
                                               const uint8_t *signed_bytes, size_t signed_len,
                                               const sh_change_t *c, const uint8_t hash[SH_HASH_BYTES],
-                                              bool *duplicate);
+                                              bool *duplicate, char *unmerged, size_t unmerged_len);
 
 //  The current HLC value (for dates on records: sh_hlc_ms of it).
 uint64_t sh_replica_clock (sh_replica_t *self);

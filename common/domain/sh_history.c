@@ -6,7 +6,7 @@
 
 #include "sh_changelog.h"
 #include "sh_crypto.h"
-#include "sh_ids.h"
+#include "sh_registry.h"
 #include "sh_record.h"
 
 //  The entry of change c as a history object (NULL when memory runs out).
@@ -61,6 +61,27 @@ s_take (sh_store_txn_t *txn, uint64_t i, sh_kind_t kind, const uint8_t *id, size
     return rc;
 }
 
+//  Set each entry's "by": the name the registry knows for its author (a
+//  KeyEntry the hub sent), "" when the store knows none. Store errors only.
+static sh_err
+s_name_authors (sh_store_txn_t *txn, json_t *entries)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach (entries, i, e) {
+        const char *a = json_string_value (json_object_get (e, "author"));
+        uint8_t key[SH_PUBKEY_BYTES];
+        sh_registry_entry_t entry;
+        if (!a || sh_crypto_unhex (key, sizeof key, a) != SH_OK)
+            continue;
+        sh_err rc = sh_registry_get (txn, key, &entry);
+        if (rc && rc != SH_ENOTFOUND)
+            return rc;
+        json_object_set_new (e, "by", json_string (rc == SH_OK ? entry.name : ""));
+    }
+    return SH_OK;
+}
+
 sh_err
 sh_history_record (sh_store_t *store, sh_kind_t kind, const uint8_t *id, size_t id_len, json_t **out)
 {
@@ -73,6 +94,8 @@ sh_history_record (sh_store_t *store, sh_kind_t kind, const uint8_t *id, size_t 
     rc = sh_changelog_size (txn, &size);
     for (uint64_t i = 1; rc == SH_OK && i <= size; i++)
         rc = s_take (txn, i, kind, id, id_len, arr);
+    if (rc == SH_OK)
+        rc = s_name_authors (txn, arr);
     sh_store_abort (&txn);
     size_t n = json_array_size (arr);
     json_t **items = calloc (n ? n : 1, sizeof *items);
@@ -85,7 +108,6 @@ sh_history_record (sh_store_t *store, sh_kind_t kind, const uint8_t *id, size_t 
         json_array_clear (arr);
         for (size_t i = 0; i < n; i++)
             json_array_append_new (arr, items[i]);
-        rc = sh_ids_name_authors (store, arr);
     }
     free (items);
     if (rc) {

@@ -1,4 +1,4 @@
-/*  sh_ids -- short ids: the record a hex prefix names, and who wrote what.
+/*  sh_ids -- short ids: the record a hex prefix names.
 
     Persons, matters, meetings and mediations have 16-byte random ids,
     written as 32 hex digits. People type and read a prefix instead (as
@@ -36,14 +36,5 @@
 //  SH_ENOTFOUND when no record has it. Other codes: store errors.
 SH_NODISCARD sh_err sh_ids_resolve (sh_store_t *store, sh_kind_t kind, const char *what,
                                     const char *text, char out[SH_IDS_HEX], char *msg);
-
-//  The live record of kind whose full id is id_hex, as sh_record_to_json
-//  gives it, with "id" and "region". SH_ENOTFOUND if there is none.
-SH_NODISCARD sh_err sh_ids_record (sh_store_t *store, sh_kind_t kind, const char *id_hex, json_t **out);
-
-//  For each object of array that has an "author" (64 hex digits), set
-//  "by": the name the registry knows for that key (a KeyEntry the hub
-//  sent, or "" when the node knows none). Store errors only.
-SH_NODISCARD sh_err sh_ids_name_authors (sh_store_t *store, json_t *array);
 
 #endif

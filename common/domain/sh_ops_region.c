@@ -14,11 +14,6 @@ sh_ops_region_set (sh_replica_t *r, const char *code, const char *name, char *ms
         S_MSG ("region code '%s' must be a district, town or village code (6, 9 or 12 digits)", code ? code : "");
         return SH_EINVAL;
     }
-    const char *scope = sh_replica_scope (r);
-    if (strncmp (code, scope, strlen (scope)) != 0) {
-        S_MSG ("region %s is outside this node's scope %s", code, scope);
-        return SH_ESCOPE;
-    }
     if (!sh_ops_text_ok (name, true, "the region's name", msg))
         return SH_EINVAL;
     //  level and parent follow from the code (3.1): 6 -> district, 9 -> town, 12 -> village
@@ -30,5 +25,6 @@ sh_ops_region_set (sh_replica_t *r, const char *code, const char *name, char *ms
     m.has_level = 1;
     m.level = (Shouhe__V1__RegionLevel) (n / 3 - 1);
     m.parent = n > 6 ? parent : NULL;
+    //  outside the node's scope: refused by the write, named by sh_ops_write1
     return sh_ops_write1 (r, code, SH_KIND_REGION, (const uint8_t *) code, n, SH_OP_PUT, &m.base, msg);
 }

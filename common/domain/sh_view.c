@@ -259,27 +259,50 @@ s_mark_conflict (uint64_t hlc, const uint8_t *author, const char *why, void *arg
     }
 }
 
-sh_err
-sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
+//  The live record of kind with the 16-byte id of id_hex, in txn: where it
+//  lives (sh_merge_region) and its merged fields as s_record gives them.
+static sh_err
+s_by_id (sh_store_txn_t *txn, sh_kind_t kind, const char *id_hex, uint8_t id[S_ID_BYTES],
+         char region[SH_REGION_MAX + 1], json_t **out)
 {
-    uint8_t id[S_ID_BYTES];
-    if (sh_crypto_unhex (id, sizeof id, id_hex) != SH_OK)
+    if (sh_crypto_unhex (id, S_ID_BYTES, id_hex) != SH_OK)
         return SH_ENOTFOUND;
+    uint8_t *body = NULL;
+    size_t len;
+    sh_err rc = sh_merge_region (txn, kind, id, S_ID_BYTES, region);
+    if (rc == SH_OK)
+        rc = sh_merge_get (txn, region, kind, id, S_ID_BYTES, &body, &len, NULL);
+    if (rc == SH_OK && !(*out = s_record (kind, region, id, S_ID_BYTES, body, len)))
+        rc = SH_ENOMEM;
+    free (body);
+    return rc;
+}
+
+sh_err
+sh_view_person (sh_store_t *store, const char *id_hex, json_t **out)
+{
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (store, false, &txn);
     if (rc)
         return rc;
+    uint8_t id[S_ID_BYTES];
     char region[SH_REGION_MAX + 1];
-    uint8_t *body = NULL;
-    size_t len;
+    rc = s_by_id (txn, SH_KIND_PERSON, id_hex, id, region, out);
+    sh_store_abort (&txn);
+    return rc;
+}
+
+sh_err
+sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
+{
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    if (rc)
+        return rc;
+    uint8_t id[S_ID_BYTES];
+    char region[SH_REGION_MAX + 1];
     json_t *j = NULL;
-    rc = sh_merge_region (txn, SH_KIND_MATTER, id, sizeof id, region);
-    if (rc == SH_OK)
-        rc = sh_merge_get (txn, region, SH_KIND_MATTER, id, sizeof id, &body, &len, NULL);
-    if (rc == SH_OK) {
-        j = s_record (SH_KIND_MATTER, region, id, sizeof id, body, len);
-        rc = j ? SH_OK : SH_ENOMEM;
-    }
+    rc = s_by_id (txn, SH_KIND_MATTER, id_hex, id, region, &j);
     if (rc == SH_OK) {
         json_t *events = json_array ();
         json_object_set_new (j, "events", events);
@@ -289,7 +312,6 @@ sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
         if (rc == SH_OK)
             rc = s_matter_state (txn, j, region, id, sizeof id, s_mark_conflict, events);
     }
-    free (body);
     sh_store_abort (&txn);
     if (rc) {
         json_decref (j);

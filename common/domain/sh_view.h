@@ -28,6 +28,10 @@ SH_NODISCARD sh_err sh_view_courtyard (sh_store_t *store, const char *code, json
 //  Array of persons under prefix.
 SH_NODISCARD sh_err sh_view_persons (sh_store_t *store, const char *prefix, json_t **out);
 
+//  One person by its full id (32 hex digits): the merged record with "id"
+//  and "region". SH_ENOTFOUND if there is none.
+SH_NODISCARD sh_err sh_view_person (sh_store_t *store, const char *id_hex, json_t **out);
+
 //  One matter with its derived state and its events (each with "conflict"
 //  when the replay refused it, and "who" and "at": sh_who).
 SH_NODISCARD sh_err sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out);

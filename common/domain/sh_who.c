@@ -8,8 +8,10 @@
 #include "sh_hlc.h"
 #include "sh_registry.h"
 
-void
-sh_who_name (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], char who[SH_WHO_BYTES])
+//  Write to who the name of key in txn (see sh_who.h). Never fails: a
+//  store that cannot be read gives the hex digits.
+static void
+s_name (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], char who[SH_WHO_BYTES])
 {
     sh_registry_entry_t e;
     if (sh_registry_get (txn, key, &e) == SH_OK && e.name[0]) {
@@ -21,8 +23,9 @@ sh_who_name (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], char who[S
     snprintf (who, SH_WHO_BYTES, "%.8s", hex);
 }
 
-void
-sh_who_at (uint64_t hlc, char at[SH_WHO_AT_BYTES])
+//  Write to at the UTC time of hlc ("YYYY-MM-DD HH:MM:SSZ").
+static void
+s_at (uint64_t hlc, char at[SH_WHO_AT_BYTES])
 {
     time_t t = (time_t) (sh_hlc_ms (hlc) / 1000);
     struct tm tm;
@@ -42,8 +45,8 @@ sh_who_annotate (sh_store_txn_t *txn, json_t *events)
         if (!hex || !json_is_integer (hlc) || sh_crypto_unhex (key, sizeof key, hex) != SH_OK)
             continue;
         char who[SH_WHO_BYTES], at[SH_WHO_AT_BYTES];
-        sh_who_name (txn, key, who);
-        sh_who_at ((uint64_t) json_integer_value (hlc), at);
+        s_name (txn, key, who);
+        s_at ((uint64_t) json_integer_value (hlc), at);
         if (json_object_set_new (e, "who", json_string (who)) || json_object_set_new (e, "at", json_string (at)))
             return SH_ENOMEM;
     }

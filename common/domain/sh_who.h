@@ -25,13 +25,6 @@
 //  Room for "YYYY-MM-DD HH:MM:SSZ" and its NUL.
 #define SH_WHO_AT_BYTES 24
 
-//  Write to who the name of key in txn (see above). Never fails: a store
-//  that cannot be read gives the hex digits.
-void sh_who_name (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], char who[SH_WHO_BYTES]);
-
-//  Write to at the UTC time of hlc ("YYYY-MM-DD HH:MM:SSZ").
-void sh_who_at (uint64_t hlc, char at[SH_WHO_AT_BYTES]);
-
 //  Add "who" and "at" to every object of events that has "author" (64 hex
 //  digits) and "hlc" (integer); events is borrowed, txn too. SH_ENOMEM when
 //  a member cannot be added.

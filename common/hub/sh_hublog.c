@@ -15,7 +15,6 @@
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
-#include "sh_scope.h"
 #include "sh_note.h"
 
 #define S_MAX_THREADS 16
@@ -237,9 +236,13 @@ static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t 
                            char **signed_note, size_t *note_len);
 
 //  A change just appended to the log (at its last index) becomes the
-//  tree's next leaf, is merged and is indexed by scope.
+//  tree's next leaf, is merged and is indexed by scope. scope_why: a Push
+//  refuses a change that breaks the scope rule (SH_ESCOPE returned, the
+//  sentence in scope_why, why_len bytes); NULL: a leaf taken back in
+//  recovery is kept as it was and merged as it was, not at all then.
 static sh_err
-s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t *c)
+s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t *c, char *scope_why,
+        size_t why_len)
 {
     uint64_t index, leaf;
     sh_err rc = sh_changelog_size (txn, &index);
@@ -248,8 +251,8 @@ s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t
     if (rc == SH_OK && leaf + 1 != index)
         rc = SH_ECORRUPT;       //  log and tree must grow together
     if (rc == SH_OK)
-        rc = sh_merge_take (txn, c);
-    if (rc == SH_ESCOPE)        //  taken back in recovery: a leaf as it was, merged as it was (3.1)
+        rc = sh_merge_take (txn, c, scope_why, why_len);
+    if (rc == SH_ESCOPE && !scope_why)
         rc = SH_OK;
     if (rc == SH_OK)
         rc = s_index_scopes (txn, c->region, index);
@@ -266,22 +269,7 @@ sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const s
     sh_err rc = sh_changelog_append (txn, bytes, len, c, hash, &dup);
     if (rc == SH_OK && dup)
         return SH_EEXIST;
-    return rc ? rc : s_grow (txn, bytes, len, c);
-}
-
-//  The scope rule on change i (docs/protocol.md 3.1), against what the hub
-//  holds with this batch's earlier changes: a refusal goes into res (SH_OK
-//  returned); a store error is returned.
-static sh_err
-s_scope (sh_store_txn_t *txn, const sh_change_t *c, size_t i, sh_hublog_result_t *res)
-{
-    char why[SH_WIRE_MESSAGE_MAX / 2];
-    sh_err rc = sh_scope_check (txn, c, why, sizeof why);
-    if (rc == SH_ESCOPE) {
-        S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i, (unsigned long long) c->seq, why);
-        return SH_OK;
-    }
-    return rc == SH_EPROTO ? SH_ECORRUPT : rc;      //  its body was checked before
+    return rc ? rc : s_grow (txn, bytes, len, c, NULL, 0);
 }
 
 //  The program's domain rule on change i, stored and merged in txn: a
@@ -435,9 +423,14 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             res->duplicates++;
             continue;
         }
-        if ((rc = s_scope (txn, &it->change, i, res)) != SH_OK || res->code)
+        char why[SH_WIRE_MESSAGE_MAX / 2];
+        rc = s_grow (txn, changes[i].data, changes[i].len, &it->change, why, sizeof why);
+        if (rc == SH_ESCOPE) {          //  the scope rule (3.1), with this batch's earlier changes
+            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i,
+                      (unsigned long long) it->change.seq, why);
+            rc = SH_OK;
             break;
-        rc = s_grow (txn, changes[i].data, changes[i].len, &it->change);
+        }
         if (rc == SH_OK && rule)
             rc = s_rule (txn, rule, arg, &it->change, i, res);
         res->accepted++;

@@ -633,6 +633,29 @@ import json, sys
 print(sum(1 for e in json.load(sys.stdin) if e.get("author") == sys.argv[1]))' "${KEY[$1]}"
 }
 
+# round N -- every node of NAMES writes CHANGES more changes (sh_gen, seeded by N and the
+# name), then all sync at once (--deadline 120); prints the wall time in seconds. The timed
+# rounds of the flood tests.
+round () {
+    local name failed=0 t0 t1
+    for name in "${NAMES[@]}"; do
+        "$GEN" "$(ndir "$name")" --changes "$CHANGES" --seed $(($1 * 1000 + ${#name})) > /dev/null \
+            || { it_fail "sh_gen for $name"; return 1; }
+    done
+    declare -A pid_of=()
+    t0=$(date +%s.%N)
+    for name in "${NAMES[@]}"; do
+        sync_bg "$name" --deadline 120
+        pid_of[$name]=$SYNC_PID
+    done
+    for name in "${NAMES[@]}"; do
+        sync_wait "${pid_of[$name]}" || { failed=$((failed + 1)); [ $failed -le 3 ] && it_fail "$name: sync exit $RC"; }
+    done
+    t1=$(date +%s.%N)
+    [ $failed -eq 0 ] || return 1
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+
 need_gen () {
     if [ -z "$GEN" ] || [ ! -x "$GEN" ]; then
         echo "SKIP $IT_NAME: SHOUHE_GEN (tests/tools/sh_gen) is not built" >&2

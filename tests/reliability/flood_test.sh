@@ -36,28 +36,6 @@ for ((f = 1; f <= FLOODERS; f++)); do
     gen "flood$f" 512 $((9000 + f)) || exit 1
 done
 
-# round ROUND -- every node writes CHANGES more changes, then all sync at once; prints the wall
-# time in seconds
-round () {
-    local name rc failed=0 t0 t1
-    for name in "${NAMES[@]}"; do
-        "$GEN" "$(ndir "$name")" --changes "$CHANGES" --seed $(($1 * 1000 + ${#name})) > /dev/null \
-            || { it_fail "sh_gen for $name"; return 1; }
-    done
-    declare -A pid_of=()
-    t0=$(date +%s.%N)
-    for name in "${NAMES[@]}"; do
-        sync_bg "$name" --deadline 120
-        pid_of[$name]=$SYNC_PID
-    done
-    for name in "${NAMES[@]}"; do
-        sync_wait "${pid_of[$name]}" || { failed=$((failed + 1)); [ $failed -le 3 ] && it_fail "$name: sync exit $RC"; }
-    done
-    t1=$(date +%s.%N)
-    [ $failed -eq 0 ] || return 1
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
-}
-
 it_step "round 1: $N_NODES syncs, no flood"
 base=$(round 1) || exit 1
 it_step "round 1 took $base s"

@@ -40,27 +40,7 @@ done
 node_new flood 500115112001 --quota-changes-per-day "$QUOTA" || exit 1
 gen flood 6000 9001 || exit 1
 
-# round N -- every node writes CHANGES more changes, then all sync at once; prints the wall time
-round () {
-    local name failed=0 t0 t1
-    for name in "${NAMES[@]}"; do
-        "$GEN" "$(ndir "$name")" --changes "$CHANGES" --seed $(($1 * 1000 + ${#name})) > /dev/null \
-            || { it_fail "sh_gen for $name"; return 1; }
-    done
-    declare -A pid_of=()
-    t0=$(date +%s.%N)
-    for name in "${NAMES[@]}"; do
-        sync_bg "$name" --deadline 120
-        pid_of[$name]=$SYNC_PID
-    done
-    for name in "${NAMES[@]}"; do
-        sync_wait "${pid_of[$name]}" || { failed=$((failed + 1)); [ $failed -le 3 ] && it_fail "$name: sync exit $RC"; }
-    done
-    t1=$(date +%s.%N)
-    [ $failed -eq 0 ] || return 1
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
-}
-
+# the timed rounds: round N (tests/integration/lib.sh)
 FLOOD_PID=
 FLOOD_N=0
 flood_start () {

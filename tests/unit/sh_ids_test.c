@@ -17,6 +17,7 @@
 
 #include "sh_history.h"
 #include "sh_ids.h"
+#include "sh_view.h"
 #include "sh_merge.h"
 #include "sh_ops.h"
 #include "sh_record.h"
@@ -119,7 +120,7 @@ static json_t *
 s_person (sh_replica_t *r, const char *id_hex)
 {
     json_t *j;
-    SH_PASS (sh_ids_record (sh_replica_store (r), SH_KIND_PERSON, id_hex, &j));
+    SH_PASS (sh_view_person (sh_replica_store (r), id_hex, &j));
     return j;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sh_change.h"
 #include "sh_changelog.h"
+#include "sh_hublog.h"
 #include "sh_merge.h"
 #include "sh_record.h"
 #include "sh_replica.h"
@@ -220,9 +221,122 @@ test_local_writes (void)
     sh_test_rmdir (d);
 }
 
+//  The reason a replica gives for a change it keeps without merging it
+//  (what sync prints), and "" for one it merged; a hub log taking a leaf
+//  back (recovery) keeps a change that breaks the rule, unmerged, where a
+//  Push refuses it.
+static void
+test_unmerged_reason (void)
+{
+    char *dv = sh_test_tmpdir (), *dt = sh_test_tmpdir (), *dh = sh_test_tmpdir ();
+    sh_replica_t *v, *t;
+    SH_PASS (sh_replica_create (&v, dv, S_V));
+    SH_PASS (sh_replica_create (&t, dt, S_TOWN));
+    s_write (v, S_CV, SH_KIND_COURTYARD, S_CV, 15, "{\"code\":\"" S_CV "\",\"name\":\"李家院子\"}");
+    SH_CHECK (sh_test_sync (v, t) == 1);
+    s_forger_t f = { .key = sh_key_generate () };
+    SH_CHECK (f.key);
+    uint8_t *c1, *c2;
+    size_t l1, l2;
+    s_forge (&f, S_CV, SH_KIND_COURTYARD, S_CV, 15, "{\"code\":\"" S_CW "\"}", &c1, &l1);
+    s_forge (&f, S_CV, SH_KIND_COURTYARD, S_CV, 15, "{\"name\":\"改名\"}", &c2, &l2);
+    sh_change_t o1, o2;
+    uint8_t h1[SH_HASH_BYTES], h2[SH_HASH_BYTES];
+    SH_PASS (sh_change_open (&o1, h1, c1, l1, NULL));
+    SH_PASS (sh_change_open (&o2, h2, c2, l2, NULL));
+    char why[256] = "x";
+    bool dup;
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (t, &txn));
+    SH_PASS (sh_replica_ingest_opened (t, txn, c1, l1, &o1, h1, &dup, why, sizeof why));
+    SH_CHECK (!dup && strstr (why, "Courtyard.code is " S_CW ", not the change's region " S_CV));
+    SH_PASS (sh_replica_ingest_opened (t, txn, c2, l2, &o2, h2, &dup, why, sizeof why));
+    SH_CHECK (!dup && why[0] == 0);
+    SH_PASS (sh_replica_ingest_opened (t, txn, c1, l1, &o1, h1, &dup, why, sizeof why));
+    SH_CHECK (dup && why[0] == 0);                              //  a duplicate: nothing to say again
+    SH_PASS (sh_store_commit (&txn));
+
+    //  the hub's log: taken back as a leaf, kept unmerged
+    sh_store_t *hub;
+    SH_PASS (sh_store_open (&hub, dh, true, 0));
+    uint8_t before[SH_HASH_BYTES], after[SH_HASH_BYTES];
+    SH_PASS (sh_store_begin (hub, true, &txn));
+    SH_PASS (sh_merge_digest (txn, NULL, before));
+    SH_PASS (sh_hublog_append (txn, c1, l1, &o1, h1));
+    SH_PASS (sh_merge_digest (txn, NULL, after));
+    uint64_t size = 0;
+    SH_PASS (sh_changelog_size (txn, &size));
+    SH_PASS (sh_store_commit (&txn));
+    SH_CHECK (size == 1 && memcmp (before, after, sizeof before) == 0);
+    sh_store_close (&hub);
+
+    sh_change_fini (&o1);
+    sh_change_fini (&o2);
+    free (c1);
+    free (c2);
+    sh_key_destroy (&f.key);
+    sh_replica_close (&v);
+    sh_replica_close (&t);
+    sh_test_rmdir (dv);
+    sh_test_rmdir (dt);
+    sh_test_rmdir (dh);
+}
+
+//  The rules that need no store, one case each: the sentence names what is
+//  wrong (and an OP_CLOCK change has nothing to check).
+static void
+test_shapes (void)
+{
+    char *d = sh_test_tmpdir ();
+    sh_replica_t *r;
+    SH_PASS (sh_replica_create (&r, d, "500115"));
+    static const struct {
+        const char *region;
+        sh_kind_t kind;
+        const char *id;
+        sh_op_t op;
+        const char *body;       //  JSON, or NULL
+        const char *said;       //  in the sentence, or NULL: passes
+    } cases[] = {
+        { S_CV, SH_KIND_REGION, S_CV, SH_OP_PUT, "{\"name\":\"x\"}", "not a district, town or village code" },
+        { "500115", SH_KIND_REGION, "500115", SH_OP_PUT, "{\"parent\":\"500\"}", "Region.parent" },
+        { S_V, SH_KIND_REGION, S_V, SH_OP_PUT, "{\"level\":\"village\",\"parent\":\"" S_TOWN "\"}", NULL },
+        { S_CV, SH_KIND_ROLE, "0123456789abcdef", SH_OP_PUT, "{\"status\":\"dismissed\"}", "is 17 bytes, not 16" },
+        { S_CV, SH_KIND_EVALUATION, S_CV "/2024Q3/x", SH_OP_PUT, "{\"content\":3}", "is not its courtyard" },
+        { S_CV, SH_KIND_EVALUATION, S_CV "/2024Q3", SH_OP_PUT, "{\"content\":3}", "is not its courtyard" },
+        { S_CV, SH_KIND_COURTYARD, S_CW, SH_OP_DELETE, NULL, "is not its code" },
+        { S_V, SH_KIND_MATTER, "0123456789abcdef", SH_OP_PUT, "{\"title\":\"x\"}", "not a courtyard code" },
+    };
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (sh_replica_store (r), false, &txn));
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = 0;
+        uint8_t *body = cases[i].body ? s_body (cases[i].kind, cases[i].body, &len) : NULL;
+        sh_change_t c = { .seq = 1, .hlc = 1, .kind = cases[i].kind, .op = cases[i].op,
+                          .entity = (const uint8_t *) cases[i].id, .entity_len = strlen (cases[i].id),
+                          .body = body, .body_len = len };
+        snprintf (c.region, sizeof c.region, "%s", cases[i].region);
+        char why[256];
+        sh_err rc = sh_scope_check (txn, &c, why, sizeof why);
+        if (cases[i].said ? rc != SH_ESCOPE || !strstr (why, cases[i].said) : rc != SH_OK)
+            fprintf (stderr, "case %zu: %s (\"%s\")\n", i, sh_strerror (rc), why);
+        SH_CHECK (cases[i].said ? rc == SH_ESCOPE && strstr (why, cases[i].said) : rc == SH_OK);
+        free (body);
+    }
+    sh_change_t clock = { .seq = 2, .hlc = 1, .op = SH_OP_CLOCK, .entity = (const uint8_t *) "clock",
+                          .entity_len = 5 };
+    snprintf (clock.region, sizeof clock.region, "500115");
+    SH_PASS (sh_scope_check (txn, &clock, NULL, 0));
+    sh_store_abort (&txn);
+    sh_replica_close (&r);
+    sh_test_rmdir (d);
+}
+
 static const sh_test_case_t tests[] = {
     { "kept, not merged", test_kept_not_merged },
     { "local writes", test_local_writes },
+    { "unmerged reason", test_unmerged_reason },
+    { "shapes", test_shapes },
     { NULL, NULL }
 };
 
