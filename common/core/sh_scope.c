@@ -117,10 +117,13 @@ s_hex (char out[SH_HEX_BYTES (32) + 3], const uint8_t *bytes, size_t len)
 }
 
 //  A text value for a message: printable ASCII as is (codes are digits),
-//  anything else as hex.
+//  nothing as "empty", anything else as hex. An empty field's val may be
+//  NULL (protobuf-c leaves absent bytes so).
 static const char *
 s_text (char out[SH_HEX_BYTES (32) + 3], const uint8_t *val, size_t len)
 {
+    if (len == 0)
+        return "empty";
     bool plain = len <= 32;
     for (size_t i = 0; i < len && plain; i++)
         plain = val[i] >= 0x21 && val[i] < 0x7f;

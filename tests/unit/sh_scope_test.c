@@ -323,6 +323,13 @@ test_shapes (void)
         SH_CHECK (cases[i].said ? rc == SH_ESCOPE && strstr (why, cases[i].said) : rc == SH_OK);
         free (body);
     }
+    //  an empty id, as protobuf-c decodes it (no data at all): named, not
+    //  copied from NULL (libFuzzer found this under UBSan)
+    sh_change_t empty = { .seq = 2, .hlc = 1, .kind = SH_KIND_COURTYARD, .op = SH_OP_DELETE };
+    snprintf (empty.region, sizeof empty.region, "%s", S_CV);
+    char why[256];
+    SH_FAIL (sh_scope_check (txn, &empty, why, sizeof why), SH_ESCOPE);
+    SH_CHECK (strstr (why, "the id empty of a Courtyard is not its code"));
     sh_change_t clock = { .seq = 2, .hlc = 1, .op = SH_OP_CLOCK, .entity = (const uint8_t *) "clock",
                           .entity_len = 5 };
     snprintf (clock.region, sizeof clock.region, "500115");
