@@ -20,6 +20,7 @@
 #include "sh_crypto.h"
 #include "sh_exit.h"
 #include "sh_export.h"
+#include "sh_i18n.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 
@@ -678,6 +679,7 @@ s_conf_set (int idx, const char *value, void *arg)
 int
 main (int argc, char **argv)
 {
+    sh_i18n_init ();
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         fputs (s_usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;

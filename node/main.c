@@ -19,6 +19,7 @@
 #include "sh_conf.h"
 #include "sh_crypto.h"
 #include "sh_fault.h"
+#include "sh_i18n.h"
 #include "sh_ops.h"
 
 //  Every option of every command. The index in this table is the option's
@@ -121,9 +122,9 @@ s_subcommands (const char *w1)
 static void
 s_usage_all (FILE *f)
 {
-    fprintf (f, "usage: shouhe-node COMMAND --dir DIR [OPTIONS]\n\n"
-                "A village or town node of shouhe: the signed local replica and its CLI.\n\n"
-                "commands:\n");
+    fprintf (f, _("usage: shouhe-node COMMAND --dir DIR [OPTIONS]\n\n"
+                  "A village or town node of shouhe: the signed local replica and its CLI.\n\n"
+                  "commands:\n"));
     for (const node_command_t *c = node_commands; c->word1; c++)
         fprintf (f, "  %s\n", c->usage);
     fprintf (f, "\n`shouhe-node COMMAND --help` describes one command.\n"
@@ -331,6 +332,7 @@ s_clock_fault (long long *ms)
 int
 main (int argc, char **argv)
 {
+    sh_i18n_init ();
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         s_usage_all (argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;

@@ -6,7 +6,7 @@
 # time (/usr/bin/time): peak memory in the benchmarks.
 # dpkg-dev (dpkg-shlibdeps: the package's Depends), systemd (systemd-analyze verify on the
 # units) and groff-base (the man pages checked): the install and package tests.
-# python3-openpyxl: the tests read the .xlsx reports.
+# python3-openpyxl: the tests read the .xlsx reports. gettext: msgfmt builds the catalogues.
 set -euo pipefail
 
 SHOUHE_PACKAGES=(
@@ -16,7 +16,7 @@ SHOUHE_PACKAGES=(
   python3 python3-zmq python3-nacl python3-openpyxl
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev llvm valgrind time
-  dpkg-dev systemd groff-base
+  dpkg-dev systemd groff-base gettext
 )
 
 missing=()

@@ -20,12 +20,13 @@
 #include "sh_changelog.h"
 #include "sh_conf.h"
 #include "sh_crypto.h"
-#include "sh_fault.h"
 #include "sh_exit.h"
 #include "sh_export.h"
-#include "sh_key.h"
+#include "sh_fault.h"
 #include "sh_hubid.h"
 #include "sh_hublog.h"
+#include "sh_i18n.h"
+#include "sh_key.h"
 #include "sh_merge.h"
 #include "sh_note.h"
 #include "sh_owner.h"
@@ -904,6 +905,7 @@ s_conf_set (int idx, const char *value, void *arg)
 int
 main (int argc, char **argv)
 {
+    sh_i18n_init ();
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
         fputs (hub_usage_text, argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;

@@ -100,24 +100,6 @@ s_yes_no (const char *s, bool *v)
     return true;
 }
 
-//  Chinese values of enumerated cells and their English names.
-static const char *const s_point_names[][2] = {
-    { "固定", "fixed" }, { "流动", "mobile" }, { "无", "none" }, { NULL, NULL }
-};
-static const char *const s_gender_names[][2] = {
-    { "女", "female" }, { "男", "male" }, { NULL, NULL }
-};
-
-//  The English name of value s if it is a Chinese one in table, else s.
-static const char *
-s_english (const char *const table[][2], const char *s)
-{
-    for (size_t i = 0; table[i][0]; i++)
-        if (!strcmp (s, table[i][0]))
-            return table[i][1];
-    return s;
-}
-
 //  The field of column k in row f, or NULL when the file has no such column.
 static const char *
 s_col (const s_import_t *im, const char *const *f, size_t k)
@@ -244,7 +226,7 @@ s_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_courtyard_t 
         s_fault (im, "line %zu, column %zu (model): '%s' is not yes/no (是/否)", line, s_colno (im, S_MODEL), s);
         ok = false;
     }
-    c->point = (s = s_col (im, f, S_POINT)) && *s ? s_english (s_point_names, s) : NULL;
+    c->point = (s = s_col (im, f, S_POINT)) && *s ? s : NULL;
     c->grid = s_col (im, f, S_GRID);
     c->villager_group = s_col (im, f, S_GROUP);
     return ok;
@@ -332,7 +314,7 @@ s_person_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_perso
 {
     const char *s = s_col (im, f, S_P_GENDER);
     *p = (sh_ops_person_t) { .courtyard = s_col (im, f, S_P_COURTYARD), .name = s_col (im, f, S_P_NAME),
-                             .gender = s && *s ? s_english (s_gender_names, s) : NULL,
+                             .gender = s && *s ? s : NULL,
                              .phone = s_col (im, f, S_P_PHONE) };
     bool ok = true;
     int64_t year;

@@ -14,10 +14,21 @@
     NULL; a value outside the enum (0, the UNSPECIFIED value, included
     unless said otherwise) gives the fallback named at each function.
 
+    A person may type a value in English or in Chinese: sh_names_parse
+    takes the schema's short name ("environment", "big", "consult") or any
+    of the Chinese names of a value ("环境整治", "环境", "大事", "会诊",
+    "协商", "院落长" ...), for every enum a command or an import reads
+    (Category, Tier, Step, Role, RoleStatus, Nomination, Gender,
+    DeliberationPoint, RegionLevel, MeetingKind, MediationLevel,
+    MediationKind, MediationOutcome, LedgerKind, LedgerUnit).
+
     Stateless and thread-safe.
 */
 #ifndef SH_NAMES_H
 #define SH_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 //  The highest value of each enum (values run 1..max; 0 is UNSPECIFIED).
 #define SH_NAMES_CATEGORY_MAX 6   //  shouhe.v1.Category: policy .. economy
@@ -66,5 +77,24 @@ const char *sh_names_unit_zh (int value);
 //  "板凳讲堂", "其他".
 const char *sh_names_meeting_kind (int value);
 const char *sh_names_meeting_kind_zh (int value);
+
+//  The Chinese name shown for value of enum_name (a full schema name,
+//  "shouhe.v1.Category"): "环境整治", "院落长" ...; "" when it has none.
+const char *sh_names_zh (const char *enum_name, int value);
+
+//  Read text as a value of enum_name: the schema's short name (any case,
+//  '-' for '_') or one of the value's Chinese names. False if it is none
+//  (*value unchanged).
+bool sh_names_parse (const char *enum_name, const char *text, int *value);
+
+//  The accepted names of enum_name for a message, each English name with
+//  its Chinese one: "policy/政策宣讲, deliberation/协商议事, ...". Into
+//  buf (whole names only); returns buf.
+const char *sh_names_list (const char *enum_name, char *buf, size_t buf_size);
+
+//  The name of value for a person reading text output in the locale in
+//  effect (sh_i18n_chinese): the Chinese name, else the English short
+//  name ("?" for a value outside the enum). Into buf; returns buf.
+const char *sh_names_shown (const char *enum_name, int value, char *buf, size_t buf_size);
 
 #endif

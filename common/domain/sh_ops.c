@@ -101,15 +101,16 @@ sh_ops_free_ok (const char *text, const char *what, char *msg)
     return sh_ops_text_check (text, false, SH_TEXT_MULTILINE, what, msg);
 }
 
-//  Parse enum text into *value or explain the accepted names in msg.
+//  Parse enum text (English or Chinese, sh_names_parse) into *value or
+//  explain the accepted names in msg.
 bool
 sh_ops_enum_in (const char *enum_name, const char *what, const char *text, int *value, char *msg)
 {
-    if (text && sh_record_enum_parse (enum_name, text, value) == SH_OK)
+    if (sh_names_parse (enum_name, text, value))
         return true;
-    char list[256];
+    char list[512];
     S_MSG ("unknown %s '%s' (expected one of: %s)", what, text ? text : "",
-           sh_record_enum_list (enum_name, list, sizeof list));
+           sh_names_list (enum_name, list, sizeof list));
     return false;
 }
 

@@ -107,7 +107,7 @@ expect_unchanged "$A" 1 "elderly residents \(31\) cannot exceed residents \(30\)
     "${ADD[@]}" --code "${VILLAGE}010" --name 寿和小院 --households 12 --residents 30 --elderly 31
 expect_unchanged "$A" 1 "residents must be a number from 0" \
     "${ADD[@]}" --code "${VILLAGE}010" --name 寿和小院 --households 12 --residents -5
-expect_unchanged "$A" 1 "unknown deliberation point 'roaming' \(expected one of: fixed mobile none\)" \
+expect_unchanged "$A" 1 "unknown deliberation point 'roaming' \(expected one of: fixed/固定, mobile/流动, none/无\)" \
     "${ADD[@]}" --code "${VILLAGE}010" --name 寿和小院 --households 20 --point roaming
 expect_unchanged "$A" 1 "the courtyard name must not be empty" \
     "${ADD[@]}" --code "${VILLAGE}010" --name "" --households 20

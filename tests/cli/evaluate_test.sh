@@ -75,7 +75,7 @@ expect_unchanged "$A" 1 "the satisfaction score must be 1..10, not 0" "${EVC[@]}
 expect_unchanged "$A" 1 "the satisfaction score must be 1..10, not 11" "${EVC[@]}" --content 5 --effect 5 --satisfaction 11
 expect_unchanged "$A" 1 "the content score must be 1..10, not -1" "${EVC[@]}" --content -1 --effect 5 --satisfaction 5
 expect_unchanged "$A" 1 "the satisfaction score must be 1..10" "${EVC[@]}" --content 5 --effect 5
-expect_unchanged "$A" 1 "unknown category 'sport' \(expected one of: policy deliberation mediation environment customs economy\)" \
+expect_unchanged "$A" 1 "unknown category 'sport' \(expected one of: policy/政策宣讲, deliberation/协商议事, mediation/矛盾调处, environment/环境整治, customs/文明乡风, economy/庭院经济\)" \
     "${EV[@]}" --period 2024Q3 --category sport --content 5 --effect 5 --satisfaction 5
 for period in 2024Q5 2024Q0 2024-3 24Q3 2024q3 2024Q34; do
     expect_unchanged "$A" 1 "period '$period' must look like 2024Q3" \

@@ -177,10 +177,10 @@ expect_unchanged "$A" 1 "unknown matter $Z" "$NODE" matter show --dir "$A" "$Z"
 expect_unchanged "$A" 1 "matter id 'M1' is not 6 to 32 hex digits" "${STEP[@]}" M1 handle
 expect_unchanged "$A" 1 "matter id .${M4:0:5}. is not 6 to 32 hex digits" "${ESC[@]}" "${M4:0:5}" big
 expect_unchanged "$A" 1 "matter id '${M4}0' is not 6 to 32 hex digits" "${CLOSE[@]}" "${M4}0" --satisfaction 3
-expect_unchanged "$A" 1 "unknown step 'bogus' \(expected one of: diagnose consult prescribe handle feedback\)" \
+expect_unchanged "$A" 1 "unknown step 'bogus' \(expected one of: diagnose/把脉, consult/会诊, prescribe/开方, handle/办理, feedback/反馈\)" \
     "${STEP[@]}" "$M4" bogus
-expect_unchanged "$A" 1 "unknown tier 'huge' \(expected one of: micro small big\)" "${ESC[@]}" "$M4" huge
-expect_unchanged "$A" 1 "unknown category 'sports' \(expected one of: policy deliberation mediation environment customs economy\)" \
+expect_unchanged "$A" 1 "unknown tier 'huge' \(expected one of: micro/微事 院落自办, small/小事 村社协调, big/大事 镇街督办\)" "${ESC[@]}" "$M4" huge
+expect_unchanged "$A" 1 "unknown category 'sports' \(expected one of: policy/政策宣讲, deliberation/协商议事, mediation/矛盾调处, environment/环境整治, customs/文明乡风, economy/庭院经济\)" \
     "${OPEN[@]}" --courtyard "$CY1" --category sports --title 篮球赛
 expect_unchanged "$A" 1 "unknown courtyard ${VILLAGE}099" "${OPEN[@]}" --courtyard "${VILLAGE}099" --category policy --title 政策宣讲
 expect_unchanged "$A" 1 "unknown courtyard $CY_OTHER" "${OPEN[@]}" --courtyard "$CY_OTHER" --category policy --title 政策宣讲

@@ -46,7 +46,7 @@ assert sorted(m['kind'] for m in j) == sorted(['party_masses_day', 'deliberation
 expect_ok "$NODE" meeting list --dir "$A" --courtyard "$CY2" --json
 expect_json "assert sorted(m['id'] for m in j) == sorted(['$MT1', '$MT2']), j"
 
-expect_unchanged "$A" 1 "unknown meeting kind 'picnic' \(expected one of: party.masses.day deliberation longmenzhen bench.lecture other\)" \
+expect_unchanged "$A" 1 "unknown meeting kind 'picnic' \(expected one of: party.masses.day/党群服务日, deliberation/协商议事, longmenzhen/龙门阵, bench.lecture/板凳讲堂, other/其他\)" \
     "${MR[@]}" --courtyard "$CY1" --kind picnic
 expect_unchanged "$A" 1 "date '2024-02-30' is not a valid YYYY-MM-DD date" "${MR[@]}" --courtyard "$CY1" --kind deliberation --date 2024-02-30
 expect_unchanged "$A" 1 "date '2023-02-29' is not a valid" "${MR[@]}" --courtyard "$CY1" --kind deliberation --date 2023-02-29
@@ -103,11 +103,11 @@ expect_json "assert sorted(m['id'] for m in j) == sorted(['$D1', '$D2']), j"
 MDOK=(--courtyard "$CY1" --level courtyard --kind neighbour --outcome resolved)
 expect_unchanged "$A" 1 "a mediation has at least 2 parties, not 1" "${MD[@]}" "${MDOK[@]}" --parties 1
 expect_unchanged "$A" 1 "a mediation has at least 2 parties, not 0" "${MD[@]}" "${MDOK[@]}" --parties 0
-expect_unchanged "$A" 1 "unknown mediation level 'town' \(expected one of: courtyard group village\)" \
+expect_unchanged "$A" 1 "unknown mediation level 'town' \(expected one of: courtyard/院落, group/村民小组, village/村\)" \
     "${MD[@]}" --courtyard "$CY1" --level town --kind neighbour --outcome resolved
-expect_unchanged "$A" 1 "unknown mediation kind 'feud' \(expected one of: neighbour family land property other\)" \
+expect_unchanged "$A" 1 "unknown mediation kind 'feud' \(expected one of: neighbour/邻里纠纷, family/家庭纠纷, land/土地纠纷, property/财产纠纷, other/其他\)" \
     "${MD[@]}" --courtyard "$CY1" --level village --kind feud --outcome resolved
-expect_unchanged "$A" 1 "unknown mediation outcome 'won' \(expected one of: resolved partial unresolved referred\)" \
+expect_unchanged "$A" 1 "unknown mediation outcome 'won' \(expected one of: resolved/已化解, partial/部分化解, unresolved/未化解, referred/已上交\)" \
     "${MD[@]}" --courtyard "$CY1" --level village --kind land --outcome won
 expect_unchanged "$A" 1 "unknown matter 00000000000000000000000000000000" \
     "${MD[@]}" "${MDOK[@]}" --matter 00000000000000000000000000000000

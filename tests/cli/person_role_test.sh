@@ -30,7 +30,7 @@ expect_unchanged "$A" 1 "unknown courtyard ${VILLAGE}099" "${PADD[@]}" --name �
 expect_unchanged "$A" 1 "unknown courtyard $CY_OTHER \(outside this node's scope\)" "${PADD[@]}" --name 赵四 --courtyard "$CY_OTHER"
 expect_unchanged "$A" 1 "courtyard code '${VILLAGE}' must be 15 digits" "${PADD[@]}" --name 赵四 --courtyard "$VILLAGE"
 expect_unchanged "$A" 1 "the person's name must not be empty" "${PADD[@]}" --name "" --courtyard "$CY1"
-expect_unchanged "$A" 1 "unknown gender 'other' \(expected one of: female male\)" "${PADD[@]}" --name 赵四 --courtyard "$CY1" --gender other
+expect_unchanged "$A" 1 "unknown gender 'other' \(expected one of: female/女, male/男\)" "${PADD[@]}" --name 赵四 --courtyard "$CY1" --gender other
 expect_unchanged "$A" 1 "birth year 1800 is not plausible" "${PADD[@]}" --name 赵四 --courtyard "$CY1" --birth-year 1800
 expect_unchanged "$A" 2 "--birth-year takes a whole number" "${PADD[@]}" --name 赵四 --courtyard "$CY1" --birth-year 1950s
 expect_unchanged "$A" 2 "person add needs --name and --courtyard" "${PADD[@]}" --name 赵四
@@ -83,7 +83,7 @@ expect_out '^role +courtyard_head +appointed +张大爷'
 RA=("$NODE" role assign --dir "$A")
 RD=("$NODE" role dismiss --dir "$A")
 expect_unchanged "$A" 1 "person $P1 already holds the role courtyard-head" "${RA[@]}" --person "$P1" --role courtyard-head
-expect_unchanged "$A" 1 "unknown role 'chief' \(expected one of: courtyard.head bay.head deliberation.head management.group party.group.leader\)" \
+expect_unchanged "$A" 1 "unknown role 'chief' \(expected one of: courtyard.head/院落长, bay.head/湾长, deliberation.head/议事长, management.group/管理小组成员, party.group.leader/党小组长\)" \
     "${RA[@]}" --person "$P1" --role chief
 expect_unchanged "$A" 1 "unknown role 'chief' \(expected one of: " "${RD[@]}" --person "$P1" --role chief
 expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
@@ -91,7 +91,7 @@ expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
 expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
     "${RD[@]}" --person 00000000000000000000000000000000 --role bay-head
 expect_unchanged "$A" 1 "person id 'P1' is not 6 to 32 hex digits" "${RA[@]}" --person P1 --role bay-head
-expect_unchanged "$A" 1 "unknown nomination 'bribed' \(expected one of: self recommended\)" \
+expect_unchanged "$A" 1 "unknown nomination 'bribed' \(expected one of: self/自荐, recommended/推荐\)" \
     "${RA[@]}" --person "$P3" --role courtyard-head --nomination bribed
 expect_unchanged "$A" 1 "date '2024-13-01' is not a valid YYYY-MM-DD date" \
     "${RA[@]}" --person "$P3" --role courtyard-head --date 2024-13-01

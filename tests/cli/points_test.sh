@@ -78,7 +78,7 @@ expect_unchanged "$A" 1 "amount must be a whole number from 1 to 1000000000, not
 expect_unchanged "$A" 1 "amount must be a whole number from 1 to 1000000000, not -5" "${EARN[@]}" --person "$P1" --amount -5
 expect_unchanged "$A" 1 "amount must be a whole number from 1 to 1000000000" "${EARN[@]}" --person "$P1" --amount 1000000001
 expect_unchanged "$A" 2 "--amount takes a whole number, not '2.5'" "${EARN[@]}" --person "$P1" --amount 2.5
-expect_unchanged "$A" 1 "unknown unit 'hours' \(expected one of: points minutes\)" "${EARN[@]}" --person "$P1" --amount 5 --unit hours
+expect_unchanged "$A" 1 "unknown unit 'hours' \(expected one of: points/积分, minutes/时间银行\)" "${EARN[@]}" --person "$P1" --amount 5 --unit hours
 expect_unchanged "$A" 1 "unknown person 00000000000000000000000000000000" \
     "${EARN[@]}" --person 00000000000000000000000000000000 --amount 5
 expect_unchanged "$A" 1 "person id 'P1' is not 6 to 32 hex digits" "${REDEEM[@]}" --person P1 --amount 5

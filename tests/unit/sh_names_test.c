@@ -84,10 +84,57 @@ test_other_names (void)
     SH_CHECK (!strcmp (sh_names_mediation_level_zh (2), "村民小组") && !strcmp (sh_names_unit_zh (2), "时间银行"));
 }
 
+//  Every value of every enum a person types has a Chinese name, which
+//  reads back to it, as do the seed's short forms; the English short
+//  names still read; anything else is refused.
+static void
+test_chinese (void)
+{
+    static const char *const enums[] = {
+        "shouhe.v1.Category", "shouhe.v1.Tier", "shouhe.v1.Step", "shouhe.v1.Role", "shouhe.v1.RoleStatus",
+        "shouhe.v1.Nomination", "shouhe.v1.Gender", "shouhe.v1.DeliberationPoint", "shouhe.v1.RegionLevel",
+        "shouhe.v1.MeetingKind", "shouhe.v1.MediationLevel", "shouhe.v1.MediationKind",
+        "shouhe.v1.MediationOutcome", "shouhe.v1.LedgerKind", "shouhe.v1.LedgerUnit"
+    };
+    for (size_t e = 0; e < sizeof enums / sizeof enums[0]; e++) {
+        char buf[64];
+        for (int v = 1; strcmp (sh_record_enum_text (enums[e], v, buf, sizeof buf), "?") != 0; v++) {
+            const char *zh = sh_names_zh (enums[e], v);
+            if (!*zh)
+                fprintf (stderr, "%s %d (%s) has no Chinese name\n", enums[e], v, buf);
+            SH_CHECK (*zh);
+            int back = 0;
+            SH_CHECK (sh_names_parse (enums[e], zh, &back) && back == v);
+            SH_CHECK (sh_names_parse (enums[e], buf, &back) && back == v);
+        }
+        int untouched = 42;
+        SH_CHECK (!sh_names_parse (enums[e], "nosuch", &untouched) && untouched == 42);
+        SH_CHECK (!sh_names_parse (enums[e], "", &untouched) && !sh_names_parse (enums[e], NULL, &untouched));
+    }
+    static const struct { const char *enum_name, *text; int value; } aliases[] = {
+        { "shouhe.v1.Category", "环境", 4 }, { "shouhe.v1.Category", "Environment", 4 },
+        { "shouhe.v1.Tier", "小事", SH_NAMES_TIER_MAX - 1 }, { "shouhe.v1.Tier", "大事镇街督办", 3 },
+        { "shouhe.v1.Step", "协商", 2 }, { "shouhe.v1.Step", "会诊", 2 }, { "shouhe.v1.Role", "院落长", 1 },
+        { "shouhe.v1.MeetingKind", "橘乡龙门阵", 3 }, { "shouhe.v1.LedgerUnit", "时间银行", 2 },
+    };
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        int v = 0;
+        SH_CHECK (sh_names_parse (aliases[i].enum_name, aliases[i].text, &v) && v == aliases[i].value);
+    }
+    char list[512];
+    SH_CHECK (!strcmp (sh_names_list ("shouhe.v1.Tier", list, sizeof list),
+                       "micro/微事 院落自办, small/小事 村社协调, big/大事 镇街督办"));
+    //  whole names only when the room runs out
+    SH_CHECK (!strcmp (sh_names_list ("shouhe.v1.Step", list, 20), "diagnose/把脉"));
+    //  no catalogue bound here: English shown
+    SH_CHECK (!strcmp (sh_names_shown ("shouhe.v1.Step", 2, list, sizeof list), "consult"));
+}
+
 static const sh_test_case_t tests[] = {
     { "schema", test_schema },
     { "fallbacks", test_fallbacks },
     { "other names", test_other_names },
+    { "chinese", test_chinese },
     { NULL, NULL }
 };
 

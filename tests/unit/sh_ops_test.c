@@ -202,7 +202,7 @@ test_courtyard_add (void)
     S_REFUSE (n.r, sh_ops_courtyard_add (n.r, &bad, msg_), SH_EINVAL, "elderly");
     bad.elderly = 2;
     bad.point = "inside";
-    S_REFUSE (n.r, sh_ops_courtyard_add (n.r, &bad, msg_), SH_EINVAL, "point", "inside", "fixed mobile none");
+    S_REFUSE (n.r, sh_ops_courtyard_add (n.r, &bad, msg_), SH_EINVAL, "point", "inside", "fixed/固定, mobile/流动, none/无");
     bad.point = "unspecified";
     S_REFUSE (n.r, sh_ops_courtyard_add (n.r, &bad, msg_), SH_EINVAL, "point", "unspecified");
     bad.point = "MOBILE";
@@ -260,7 +260,7 @@ test_persons_roles (void)
     S_REFUSE (n.r, sh_ops_person_add (n.r, &bad, id, msg_), SH_ENOTFOUND, "unknown courtyard", "scope");
     bad = p;
     bad.gender = "other";
-    S_REFUSE (n.r, sh_ops_person_add (n.r, &bad, id, msg_), SH_EINVAL, "gender", "other", "female male");
+    S_REFUSE (n.r, sh_ops_person_add (n.r, &bad, id, msg_), SH_EINVAL, "gender", "other", "female/女, male/男");
     bad = p;
     bad.birth_year = 1800;
     S_REFUSE (n.r, sh_ops_person_add (n.r, &bad, id, msg_), SH_EINVAL, "birth year", "1800");
@@ -360,7 +360,7 @@ test_matters (void)
     S_ACCEPT (n.r, sh_ops_matter_open (n.r, S_YARD, "Mediation", "邻里纠纷", "fence", NULL, m2, msg_), 1);
 
     S_REFUSE (n.r, sh_ops_matter_open (n.r, S_YARD, "weather", "x", NULL, NULL, id, msg_), SH_EINVAL,
-              "category", "weather", "policy deliberation mediation environment customs economy");
+              "category", "weather", "policy/政策宣讲, deliberation/协商议事, mediation/矛盾调处, environment/环境整治, customs/文明乡风, economy/庭院经济");
     S_REFUSE (n.r, sh_ops_matter_open (n.r, S_YARD, "policy", "", NULL, NULL, id, msg_), SH_EINVAL, "title");
     S_REFUSE (n.r, sh_ops_matter_open (n.r, "500115001001009", "policy", "t", NULL, NULL, id, msg_), SH_ENOTFOUND,
               "unknown courtyard");
@@ -373,7 +373,7 @@ test_matters (void)
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m1, "consult", NULL, NULL, msg_), SH_ERULE, m1, "consult", "escalate");
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m1, "feedback", NULL, NULL, msg_), SH_ERULE, "feedback", "skips", "handle");
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m1, "jump", NULL, NULL, msg_), SH_EINVAL, "step", "jump",
-              "diagnose consult prescribe handle feedback");
+              "diagnose/把脉, consult/会诊, prescribe/开方, handle/办理, feedback/反馈");
     S_REFUSE (n.r, sh_ops_matter_close (n.r, m1, 4, NULL, NULL, msg_), SH_ERULE, "feedback", "diagnose");
     S_ACCEPT (n.r, sh_ops_matter_step (n.r, m1, "handle", "cleared", "2024-06-03", msg_), 1);
     S_REFUSE (n.r, sh_ops_matter_escalate (n.r, m1, "small", NULL, NULL, msg_), SH_ERULE, "escalation", "handle");
@@ -387,7 +387,7 @@ test_matters (void)
 
     //  m2: escalated from micro, then consult is required
     S_REFUSE (n.r, sh_ops_matter_escalate (n.r, m2, "huge", NULL, NULL, msg_), SH_EINVAL, "tier", "huge",
-              "micro small big");
+              "micro/微事 院落自办, small/小事 村社协调, big/大事 镇街督办");
     S_REFUSE (n.r, sh_ops_matter_escalate (n.r, m2, "micro", NULL, NULL, msg_), SH_ERULE, "upwards");
     S_ACCEPT (n.r, sh_ops_matter_escalate (n.r, m2, "small", "needs the village", NULL, msg_), 1);
     S_REFUSE (n.r, sh_ops_matter_step (n.r, m2, "handle", NULL, NULL, msg_), SH_ERULE, "handle", "consult");
@@ -538,7 +538,7 @@ test_meetings_mediations (void)
     sh_ops_mediation_t mb = md;
     mb.level = "county";
     S_REFUSE (n.r, sh_ops_mediation_record (n.r, &mb, id, msg_), SH_EINVAL, "mediation level", "county",
-              "courtyard group village");
+              "courtyard/院落, group/村民小组, village/村");
     mb = md;
     mb.kind = "cattle";
     S_REFUSE (n.r, sh_ops_mediation_record (n.r, &mb, id, msg_), SH_EINVAL, "mediation kind", "cattle");
@@ -599,7 +599,7 @@ test_points (void)
     S_REFUSE (n.r, sh_ops_points (n.r, p, false, NULL, -5, NULL, NULL, msg_), SH_EINVAL, "amount", "-5");
     S_REFUSE (n.r, sh_ops_points (n.r, p, false, NULL, 1000000001, NULL, NULL, msg_), SH_EINVAL, "amount");
     S_REFUSE (n.r, sh_ops_points (n.r, p, false, "coins", 5, NULL, NULL, msg_), SH_EINVAL, "unit", "coins",
-              "points minutes");
+              "points/积分, minutes/时间银行");
     S_REFUSE (n.r, sh_ops_points (n.r, "0123456789abcdef0123456789abcdef", false, NULL, 5, NULL, NULL, msg_),
               SH_ENOTFOUND, "unknown person");
     S_REFUSE (n.r, sh_ops_points (n.r, p, false, NULL, 5, NULL, "2024-02-29x", msg_), SH_EINVAL, "date");
