@@ -288,6 +288,7 @@ s_fill_error (sh_wire_msg_t *m, const Shouhe__V1__Error *e, const char **why)
     }
     m->u.error.code = (sh_wire_error_t) e->code;
     snprintf (m->u.error.message, sizeof m->u.error.message, "%s", e->message);
+    sh_wire_utf8_cut (m->u.error.message);     //  cut inside a character: drop it
     m->u.error.has_batch = e->has_batch;
     m->u.error.batch = e->batch;
     m->u.error.has_position = e->has_position;
@@ -517,6 +518,7 @@ typedef struct {
     Shouhe__V1__Pull pull;
     Shouhe__V1__Batch batch;
     Shouhe__V1__Error error;
+    char message[SH_WIRE_MESSAGE_MAX + 1];  //  the Error's message, cut at a character
     Shouhe__V1__Ping ping;
     Shouhe__V1__Pong pong;
     Shouhe__V1__Fetch fetch;
@@ -676,12 +678,33 @@ s_pack_hello (s_pack_t *p, const sh_wire_msg_t *m)
     p->e.hello = h;
 }
 
+void
+sh_wire_utf8_cut (char *text)
+{
+    size_t len = strlen (text);
+    size_t lead = len;
+    //  back over at most 3 continuation bytes to the last character's lead
+    while (lead > 0 && len - lead < 3 && ((unsigned char) text[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return;
+    unsigned char c = (unsigned char) text[lead - 1];
+    size_t need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (need > 1 && len - (lead - 1) < need)
+        text[lead - 1] = 0;     //  the last character is incomplete
+}
+
 static void
 s_pack_error (s_pack_t *p, const sh_wire_msg_t *m)
 {
     Shouhe__V1__Error *e = &p->error;
     e->code = (Shouhe__V1__ErrorCode) m->u.error.code;
-    e->message = (char *) m->u.error.message;
+    //  a message cut at SH_WIRE_MESSAGE_MAX bytes (vsnprintf) may end inside
+    //  a UTF-8 character (a Chinese name, a translated sentence): the wire
+    //  carries valid UTF-8 only, so the broken character goes
+    snprintf (p->message, sizeof p->message, "%s", m->u.error.message);
+    sh_wire_utf8_cut (p->message);
+    e->message = p->message;
     e->has_batch = m->u.error.has_batch;
     e->batch = m->u.error.batch;
     e->has_position = m->u.error.has_position;

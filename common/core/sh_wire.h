@@ -163,4 +163,9 @@ size_t sh_wire_change_overhead (size_t change_len);
 const char *sh_wire_type_name (sh_wire_type_t type);
 const char *sh_wire_error_name (sh_wire_error_t code);
 
+//  Cut a NUL-terminated text that may have been truncated by bytes (a
+//  message cut at SH_WIRE_MESSAGE_MAX) back to its last whole UTF-8
+//  character. Encoding an Error does this to its message.
+void sh_wire_utf8_cut (char *text);
+
 #endif

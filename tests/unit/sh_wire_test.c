@@ -8,6 +8,7 @@
 */
 #include "sh_test.h"
 
+#include "sh_record.h"
 #include "sh_wire.h"
 
 #include <stdbool.h>
@@ -366,6 +367,40 @@ test_roundtrip_error (void)
     SH_CHECK (d.u.error.code == SH_WIRE_ERR_INTERNAL);
     SH_CHECK (strlen (d.u.error.message) == SH_WIRE_MESSAGE_MAX);
     sh_wire_msg_fini (&d);
+
+    //  cut inside a UTF-8 character (a Chinese name at the end of a long
+    //  message, or a translated one): the broken character goes, on the
+    //  way out and on the way in, so the wire and the reader see valid UTF-8
+    sh_wire_msg_t u = { .type = SH_WIRE_ERROR };
+    u.u.error.code = SH_WIRE_ERR_LEAD;
+    memcpy (u.u.error.message, longmsg, SH_WIRE_MESSAGE_MAX - 2);
+    memcpy (u.u.error.message + SH_WIRE_MESSAGE_MAX - 2, "大", 2);         //  cut as vsnprintf would
+    u.u.error.message[SH_WIRE_MESSAGE_MAX] = 0;
+    SH_CHECK (strlen (u.u.error.message) == SH_WIRE_MESSAGE_MAX);       //  ends in 2 of 3 bytes
+    SH_PASS (s_roundtrip (&u, &d));
+    SH_CHECK (strlen (d.u.error.message) == SH_WIRE_MESSAGE_MAX - 2);
+    SH_CHECK (sh_record_utf8_valid (d.u.error.message, strlen (d.u.error.message)));
+    sh_wire_msg_fini (&d);
+    static char zh[400];
+    for (size_t i = 0; i + 3 <= sizeof zh; i += 3)
+        memcpy (zh + i, "院", 3);
+    s_pb_t in2 = { .n = 0 }, env2 = { .n = 0 };
+    s_pb_uint (&in2, 1, SH_WIRE_ERR_INTERNAL);
+    s_pb_bytes (&in2, 2, zh, 399);
+    s_pb_uint (&env2, 1, 1);
+    s_pb_bytes (&env2, 8, in2.b, in2.n);
+    SH_PASS (sh_wire_decode (&d, env2.b, env2.n, SH_WIRE_MAX_BYTES, NULL));
+    SH_CHECK (strlen (d.u.error.message) == SH_WIRE_MESSAGE_MAX);       //  240 = 80 whole characters
+    sh_wire_msg_fini (&d);
+    char t[8] = "ab\xe4\xbd";                                         //  a 3-byte character cut after 2
+    sh_wire_utf8_cut (t);
+    SH_CHECK (!strcmp (t, "ab"));
+    strcpy (t, "a\xc3\xa9");                                            //  whole: kept
+    sh_wire_utf8_cut (t);
+    SH_CHECK (!strcmp (t, "a\xc3\xa9"));
+    t[0] = 0;
+    sh_wire_utf8_cut (t);
+    SH_CHECK (!t[0]);
 }
 
 static void
