@@ -53,6 +53,7 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_RECOVERY] = "recovery",
     [SH_DB_CLOCKS] = "clocks",
     [SH_DB_QUOTAS] = "quotas",
+    [SH_DB_WITNESS] = "witness",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later

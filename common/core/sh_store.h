@@ -66,6 +66,8 @@ typedef enum {
                         //  correction (OP_CLOCK) at seq; derived from the log (sh_clock.h)
     SH_DB_QUOTAS,       //  "quotas" (hub): node key(32) -> its limits and usage; layout in
                         //  sh_quota.h, the one module that reads and writes it
+    SH_DB_WITNESS,      //  "witness" (a witness's node): the checkpoints it cosigned; layout in
+                        //  sh_witness.h, the one module that reads and writes it
     SH_DB_COUNT
 } sh_store_db_t;
 

@@ -1,0 +1,145 @@
+/*  sh_witness -- a witness's promise (c2sp.org/tlog-witness). */
+#include "sh_witness.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_cosig.h"
+#include "sh_merkle.h"
+
+#define S_STATE_BYTES (8 + SH_HASH_BYTES + 8)
+#define S_KEY_MAX (16 + SH_NOTE_NAME_MAX + 1 + 16)
+
+static void
+s_put64 (uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t) (v >> (56 - 8 * i));
+}
+
+static uint64_t
+s_get64 (const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static size_t
+s_key (uint8_t key[S_KEY_MAX], const char *kind, const char *origin)
+{
+    int n = snprintf ((char *) key, S_KEY_MAX, "%s%s", kind, origin);
+    return (size_t) n;
+}
+
+sh_err
+sh_witness_state (sh_store_txn_t *txn, const char *origin, sh_witness_state_t *out)
+{
+    assert (txn && origin && out);
+    memset (out, 0, sizeof *out);
+    uint8_t key[S_KEY_MAX];
+    const uint8_t *val;
+    size_t len;
+    sh_err rc = sh_store_get (txn, SH_DB_WITNESS, key, s_key (key, "log/", origin), &val, &len);
+    if (rc)
+        return rc;
+    if (len != S_STATE_BYTES)
+        return SH_ECORRUPT;
+    out->size = s_get64 (val);
+    memcpy (out->root, val + 8, SH_HASH_BYTES);
+    out->time = s_get64 (val + 8 + SH_HASH_BYTES);
+    return SH_OK;
+}
+
+//  Keep a refused note as evidence of a split view.
+static sh_err
+s_evidence (sh_store_txn_t *txn, const char *origin, uint64_t now, const char *note, size_t note_len)
+{
+    uint8_t key[S_KEY_MAX];
+    size_t n = s_key (key, "conflict/", origin);
+    key[n++] = '/';
+    s_put64 (key + n, now);
+    uint8_t h[SH_HASH_BYTES];                   //  two in the same second: both kept
+    sh_crypto_sha256 (h, (const uint8_t *) note, note_len);
+    memcpy (key + n + 8, h, 8);
+    return sh_store_put (txn, SH_DB_WITNESS, key, n + 16, note, note_len);
+}
+
+//  The short hex of a root for a message.
+static const char *
+s_short (char out[17], const uint8_t root[SH_HASH_BYTES])
+{
+    sh_crypto_hex (out, root, 8);
+    return out;
+}
+
+sh_err
+sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *origin, const char *note,
+                   size_t note_len, uint64_t old_size, const uint8_t (*proof)[SH_HASH_BYTES], size_t n,
+                   const sh_key_t *wkey, const char *wname, uint64_t now, char **line, size_t *line_len,
+                   char *why, size_t why_len)
+{
+    assert (txn && log && origin && note && wkey && wname && line && why && why_len);
+    *line = NULL;
+    why[0] = 0;
+    sh_note_checkpoint_t cp;
+    sh_err rc = sh_note_checkpoint_open (&cp, note, note_len, log, origin);
+    if (rc) {
+        snprintf (why, why_len, "the checkpoint %s", rc == SH_ECRYPTO || rc == SH_ENOTFOUND
+                  ? "is not signed by the hub's key" : "is malformed or of another log");
+        return rc == SH_ENOTFOUND ? SH_ECRYPTO : rc;
+    }
+    sh_witness_state_t st;
+    rc = sh_witness_state (txn, origin, &st);
+    if (rc && rc != SH_ENOTFOUND)
+        return rc;
+    bool first = rc == SH_ENOTFOUND;
+    if (first)
+        sh_crypto_sha256 (st.root, NULL, 0);     //  the empty tree
+    if (old_size != st.size) {
+        snprintf (why, why_len, "the proof starts at size %" PRIu64 "; this witness last cosigned size %" PRIu64,
+                  old_size, st.size);
+        return SH_EINVAL;
+    }
+    char a[17], b[17];
+    const char *split = NULL;
+    if (cp.size < st.size)
+        split = "a smaller tree than one it cosigned";
+    else
+    if (cp.size == st.size && memcmp (cp.root, st.root, SH_HASH_BYTES) != 0 && !first)
+        split = "the same size with another root";
+    else
+    if (sh_merkle_verify_consistency (st.size, cp.size, st.root, cp.root, proof, n) != SH_OK)
+        split = "a tree the consistency proof does not show to extend the one it cosigned";
+    if (split) {
+        snprintf (why, why_len, "split view: the hub shows %s (size %" PRIu64 " root %s..., after size %"
+                  PRIu64 " root %s...); not cosigned, kept as evidence", split, cp.size,
+                  s_short (a, cp.root), st.size, s_short (b, st.root));
+        rc = s_evidence (txn, origin, now, note, note_len);
+        return rc ? rc : SH_EEQUIVOCATION;
+    }
+    uint64_t when = now > st.time ? now : st.time;
+    size_t text_len;
+    sh_note_t *parsed;
+    if ((rc = sh_note_parse (&parsed, note, note_len)))
+        return rc;
+    const char *text = sh_note_text (parsed, &text_len);
+    rc = sh_cosig_sign (line, line_len, text, text_len, wkey, wname, when);
+    sh_note_destroy (&parsed);
+    if (rc)
+        return rc;
+    uint8_t key[S_KEY_MAX], val[S_STATE_BYTES];
+    s_put64 (val, cp.size);
+    memcpy (val + 8, cp.root, SH_HASH_BYTES);
+    s_put64 (val + 8 + SH_HASH_BYTES, when);
+    rc = sh_store_put (txn, SH_DB_WITNESS, key, s_key (key, "log/", origin), val, sizeof val);
+    if (rc) {
+        free (*line);
+        *line = NULL;
+    }
+    return rc;
+}
