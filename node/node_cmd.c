@@ -220,8 +220,10 @@ s_courtyard_row (json_t *c)
 {
     char b1[24], b2[24], b3[24], model[128], point[128];
     printf ("%-15s %5s %5s %5s %s %s %s\n", s_str (c, "code"), s_num (c, "households", b1),
-            s_num (c, "residents", b2), s_num (c, "elderly", b3), s_pad (s_yes (c, "model"), 5, model, sizeof model),
-            s_cell ("shouhe.v1.DeliberationPoint", s_str (c, "point"), 6, point, sizeof point), s_str (c, "name"));
+            s_num (c, "residents", b2), s_num (c, "elderly", b3),
+            s_pad (s_yes (c, "model"), 5, model, sizeof model),
+            s_cell ("shouhe.v1.DeliberationPoint", s_str (c, "point"), 6, point, sizeof point),
+            s_str (c, "name"));
 }
 
 static int
@@ -248,7 +250,8 @@ s_courtyard_print (json_t *c)
     json_t *role;
     json_array_foreach (json_object_get (c, "roles"), i, role) {
         char name[128], status[128];
-        printf (_("role        %s %s %s (%.8s)\n"), s_cell ("shouhe.v1.Role", s_str (role, "role"), 20, name, sizeof name),
+        printf (_("role        %s %s %s (%.8s)\n"),
+                s_cell ("shouhe.v1.Role", s_str (role, "role"), 20, name, sizeof name),
                 s_cell ("shouhe.v1.RoleStatus", s_str (role, "status"), 10, status, sizeof status),
                 s_str (role, "name"), s_str (role, "person"));
     }
@@ -359,7 +362,8 @@ s_matter_state (sh_replica_t *r, const char *id)
         if (json_is_true (json_object_get (m, "closed")))
             printf (_("matter %s: closed, satisfaction %lld\n"), id, s_int (m, "satisfaction"));
         else
-            printf (_("matter %s: %s, at %s\n"), id, s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
+            printf (_("matter %s: %s, at %s\n"), id,
+                    s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
                     s_shown ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
         json_decref (m);
     }
@@ -409,10 +413,13 @@ static void
 s_matter_row (json_t *m)
 {
     char tier[128], step[128], state[128], category[128];
-    printf ("%.8s %s %s %s %s %s\n", s_str (m, "id"), s_cell ("shouhe.v1.Tier", s_str (m, "tier"), 5, tier, sizeof tier),
+    const char *closed = json_is_true (json_object_get (m, "closed")) ? _("closed") : _("open");
+    printf ("%.8s %s %s %s %s %s\n", s_str (m, "id"),
+            s_cell ("shouhe.v1.Tier", s_str (m, "tier"), 5, tier, sizeof tier),
             s_cell ("shouhe.v1.Step", s_str (m, "step"), 9, step, sizeof step),
-            s_pad (json_is_true (json_object_get (m, "closed")) ? _("closed") : _("open"), 6, state, sizeof state),
-            s_cell ("shouhe.v1.Category", s_str (m, "category"), 12, category, sizeof category), s_str (m, "title"));
+            s_pad (closed, 6, state, sizeof state),
+            s_cell ("shouhe.v1.Category", s_str (m, "category"), 12, category, sizeof category),
+            s_str (m, "title"));
 }
 
 static int
@@ -420,8 +427,8 @@ s_matter_list (node_args_t *a)
 {
     if (node_work_wanted (a))
         return node_work_list (a);      //  the town's work list
-    return s_list (a, sh_view_matters, a->courtyard, _("matters"), N_("%zu matter\n"), N_("%zu matters\n"), NULL,
-                   s_matter_row);
+    return s_list (a, sh_view_matters, a->courtyard, _("matters"), N_("%zu matter\n"), N_("%zu matters\n"),
+                   NULL, s_matter_row);
 }
 
 //  ---------------------------------------------------------------------
@@ -455,7 +462,8 @@ s_meeting_row (json_t *m)
 {
     char kind[128];
     printf ("%.8s %s %-15s %s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
-            s_cell ("shouhe.v1.MeetingKind", s_str (m, "kind"), 16, kind, sizeof kind), s_int (m, "attendance"));
+            s_cell ("shouhe.v1.MeetingKind", s_str (m, "kind"), 16, kind, sizeof kind),
+            s_int (m, "attendance"));
 }
 
 static int
@@ -638,8 +646,8 @@ static void
 s_conflict_row (json_t *c)
 {
     if (!strcmp (s_str (c, "kind"), "implausible"))
-        printf (_("implausible %s %-15s %s %s: %s\n"), s_str (c, "record"), s_str (c, "region"), s_str (c, "entity"),
-                s_str (c, "field"), s_str (c, "reason"));
+        printf (_("implausible %s %-15s %s %s: %s\n"), s_str (c, "record"), s_str (c, "region"),
+                s_str (c, "entity"), s_str (c, "field"), s_str (c, "reason"));
     else
         printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
                 s_str (c, "reason"));
@@ -672,8 +680,9 @@ s_log (node_args_t *a)
         json_array_foreach (list, i, e) {
             char author[17];
             snprintf (author, sizeof author, "%s", s_str (e, "author"));
-            printf (_("%6lld %s… seq %-6lld %-12s %-6s %-15s %s\n"), s_int (e, "index"), author, s_int (e, "seq"),
-                    s_str (e, "kind"), s_str (e, "op"), s_str (e, "region"), s_str (e, "entity"));
+            printf (_("%6lld %s… seq %-6lld %-12s %-6s %-15s %s\n"), s_int (e, "index"), author,
+                    s_int (e, "seq"), s_str (e, "kind"), s_str (e, "op"), s_str (e, "region"),
+                    s_str (e, "entity"));
         }
     }
     json_decref (list);
@@ -720,7 +729,8 @@ s_digest (node_args_t *a)
         for (size_t i = 0; ok && i < n; i++)
             ok = a->scope[i] >= '0' && a->scope[i] <= '9';
         if (!ok) {
-            node_say (_("scope '%s' must be a region code prefix (at most %d digits)\n"), a->scope, SH_REGION_MAX);
+            node_say (_("scope '%s' must be a region code prefix (at most %d digits)\n"), a->scope,
+                      SH_REGION_MAX);
             return SH_EXIT_REFUSED;
         }
     }
