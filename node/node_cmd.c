@@ -101,6 +101,7 @@ s_cell (const char *enum_name, const char *text, int width, char *buf, size_t bu
 static const char *
 s_yes (json_t *o, const char *key)
 {
+    //  TRANSLATORS: whether a courtyard is a model courtyard (示范院落)
     return json_is_true (json_object_get (o, key)) ? _("yes") : _("no");
 }
 
@@ -230,6 +231,8 @@ static int
 s_courtyard_list (node_args_t *a)
 {
     return s_list (a, sh_view_courtyards, "", _("courtyards"), N_("%zu courtyard\n"), N_("%zu courtyards\n"),
+                   //  TRANSLATORS: column titles over the rows of `courtyard list`: keep each
+                   //  where its column is (a Chinese character takes two columns)
                    _("CODE            HOUSE RESID   65+ MODEL POINT  NAME"), s_courtyard_row);
 }
 
@@ -298,6 +301,7 @@ static int
 s_person_list (node_args_t *a)
 {
     return s_list (a, sh_view_persons, a->courtyard, _("persons"), N_("%zu person\n"), N_("%zu persons\n"),
+                   //  TRANSLATORS: column titles over the rows of `person list`, aligned
                    _("ID       COURTYARD       NAME"), s_person_row);
 }
 
@@ -413,6 +417,7 @@ static void
 s_matter_row (json_t *m)
 {
     char tier[128], step[128], state[128], category[128];
+    //  TRANSLATORS: the state of a matter in `matter list`: closed (办结) or not yet
     const char *closed = json_is_true (json_object_get (m, "closed")) ? _("closed") : _("open");
     printf ("%.8s %s %s %s %s %s\n", s_str (m, "id"),
             s_cell ("shouhe.v1.Tier", s_str (m, "tier"), 5, tier, sizeof tier),
@@ -566,6 +571,7 @@ s_points_balance (node_args_t *a)
         json_t *arr = json_is_array (b) ? json_incref (b) : json_pack ("[O]", b);
         size_t i;
         json_t *e;
+        //  TRANSLATORS: column titles over the rows of `points balance`, aligned
         printf ("%s\n", _("PERSON     EARNED REDEEMED   POINTS  MINUTES  NAME"));
         json_array_foreach (arr, i, e) {
             json_t *p = json_object_get (e, "points"), *m = json_object_get (e, "minutes");
