@@ -127,24 +127,24 @@ s_usage_all (FILE *f)
                   "commands:\n"));
     for (const node_command_t *c = node_commands; c->word1; c++)
         fprintf (f, "  %s\n", c->usage);
-    fprintf (f, "\n`shouhe-node COMMAND --help` describes one command.\n"
-                "exit codes: 0 done, 1 refused (bad value, unknown record, a rule, failed verify),\n"
-                "            2 wrong command line, 3 the replica cannot be opened or written,\n"
-                "            sync only: 4 hub unreachable by the deadline, 5 refused by the hub\n"
-                "            (not enrolled, revoked, blocked), 6 protocol error, 7 the hub is\n"
-                "            recovering after a restore: sync again later,\n"
-                "            8 a store is full: this node's disk (any write; free space, nothing\n"
-                "            was lost) or, in sync, the hub's (the hub operator must free space),\n"
-                "            9 sync: the installation is incomplete (no sync module)\n"
-                "every command also takes --config FILE: options as 'key = value' lines (default\n"
-                "%s/node.conf when it exists; shouhe.conf(5)); the command line wins over the file\n",
-                sh_conf_dir ());
+    fprintf (f, _("\n`shouhe-node COMMAND --help` describes one command.\n"
+                  "exit codes: 0 done, 1 refused (bad value, unknown record, a rule, failed verify),\n"
+                  "            2 wrong command line, 3 the replica cannot be opened or written,\n"
+                  "            sync only: 4 hub unreachable by the deadline, 5 refused by the hub\n"
+                  "            (not enrolled, revoked, blocked), 6 protocol error, 7 the hub is\n"
+                  "            recovering after a restore: sync again later,\n"
+                  "            8 a store is full: this node's disk (any write; free space, nothing\n"
+                  "            was lost) or, in sync, the hub's (the hub operator must free space),\n"
+                  "            9 sync: the installation is incomplete (no sync module)\n"
+                  "every command also takes --config FILE: options as 'key = value' lines (default\n"
+                  "%s/node.conf when it exists; shouhe.conf(5)); the command line wins over the file\n"),
+             sh_conf_dir ());
 }
 
 static void
 s_usage (FILE *f, const node_command_t *c)
 {
-    fprintf (f, "usage: %s\n\n%s\n", c->usage, c->help);
+    fprintf (f, _("usage: %s\n\n%s\n"), c->usage, _(c->help));
 }
 
 //  Does the command allow the option named name?
@@ -171,7 +171,7 @@ s_number (const char *name, const char *text, long long *out)
     errno = 0;
     long long v = strtoll (text, &end, 10);
     if (errno || end == text || *end) {
-        fprintf (stderr, "shouhe-node: --%s takes a whole number, not '%s'\n", name, text);
+        node_say (_("--%s takes a whole number, not '%s'\n"), name, text);
         return false;
     }
     *out = v;
@@ -185,8 +185,7 @@ s_fault (const char *name, unsigned *out)
 {
     if (sh_fault_from_env (name, out) == SH_OK)
         return true;
-    fprintf (stderr, "%s: %s must be a whole number (the Nth operation fails), not '%s'\n",
-             "shouhe-node", name, getenv (name));
+    node_say (_("%s must be a whole number (the Nth operation fails), not '%s'\n"), name, getenv (name));
     return false;
 }
 
@@ -229,7 +228,7 @@ s_set_option (node_args_t *a, const char *name, const char *v)
         size_t *n = S_IS ("topic") ? &a->n_topics : &a->n_decisions;
         const char **arr = S_IS ("topic") ? a->topics : a->decisions;
         if (*n == NODE_MAX_LIST) {
-            fprintf (stderr, "shouhe-node: at most %d --%s values\n", NODE_MAX_LIST, name);
+            node_say (_("at most %d --%s values\n"), NODE_MAX_LIST, name);
             ok = false;
         }
         else
@@ -304,12 +303,12 @@ s_unknown_command (int argc, char **argv)
     for (const node_command_t *c = node_commands; c->word1; c++)
         known |= !strcmp (c->word1, argv[1]);
     if (known) {
-        fprintf (stderr, "shouhe-node: '%s' needs one of these subcommands:\n", argv[1]);
+        node_say (_("'%s' needs one of these subcommands:\n"), argv[1]);
         (void) s_subcommands (argv[1]);
         return;
     }
-    fprintf (stderr, "shouhe-node: unknown command '%s%s%s' (see shouhe-node --help)\n", argv[1],
-             argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
+    node_say (_("unknown command '%s%s%s' (see shouhe-node --help)\n"), argv[1],
+              argc > 2 && argv[2][0] != '-' ? " " : "", argc > 2 && argv[2][0] != '-' ? argv[2] : "");
 }
 
 //  SHOUHE_FAULT_CLOCK_MS (test-only): a signed offset in ms added to the
@@ -320,9 +319,9 @@ s_clock_fault (long long *ms)
 {
     int64_t n;
     if (sh_fault_offset_from_env ("SHOUHE_FAULT_CLOCK_MS", &n) != SH_OK) {
-        fprintf (stderr, "shouhe-node: SHOUHE_FAULT_CLOCK_MS must be a whole number of milliseconds "
-                 "(added to the wall clock, at most 100 years either way), not '%s'\n",
-                 getenv ("SHOUHE_FAULT_CLOCK_MS"));
+        node_say (_("SHOUHE_FAULT_CLOCK_MS must be a whole number of milliseconds "
+                    "(added to the wall clock, at most 100 years either way), not '%s'\n"),
+                  getenv ("SHOUHE_FAULT_CLOCK_MS"));
         return false;
     }
     *ms = n;
@@ -343,7 +342,7 @@ main (int argc, char **argv)
         return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
-        fprintf (stderr, "shouhe-node: libsodium cannot be initialised\n");
+        node_say (_("libsodium cannot be initialised\n"));
         return SH_EXIT_STORE;
     }
     int skip = cmd->word2 ? 3 : 2;
@@ -365,18 +364,18 @@ main (int argc, char **argv)
             return SH_EXIT_OK;
         }
         if (c == '?') {
-            fprintf (stderr, "shouhe-node: unknown option '%s'\n\n", gargv[optind - 1]);
+            node_say (_("unknown option '%s'\n\n"), gargv[optind - 1]);
             s_usage (stderr, cmd);
             return SH_EXIT_USAGE;
         }
         if (c == ':') {
-            fprintf (stderr, "shouhe-node: option '%s' needs a value\n", gargv[optind - 1]);
+            node_say (_("option '%s' needs a value\n"), gargv[optind - 1]);
             return SH_EXIT_USAGE;
         }
         const char *name = s_options[idx].name;
         if (!s_allowed (cmd, name)) {
-            fprintf (stderr, "shouhe-node: '%s%s%s' does not take --%s\n\n", cmd->word1,
-                     cmd->word2 ? " " : "", cmd->word2 ? cmd->word2 : "", name);
+            node_say (_("'%s%s%s' does not take --%s\n\n"), cmd->word1,
+                      cmd->word2 ? " " : "", cmd->word2 ? cmd->word2 : "", name);
             s_usage (stderr, cmd);
             return SH_EXIT_USAGE;
         }
@@ -396,14 +395,14 @@ main (int argc, char **argv)
     a.pos = gargv + optind;
     a.n_pos = gargc - optind;
     if (a.n_pos < cmd->min_pos || a.n_pos > cmd->max_pos) {
-        fprintf (stderr, "shouhe-node: wrong number of arguments\n\n");
+        node_say (_("wrong number of arguments\n\n"));
         s_usage (stderr, cmd);
         sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
     }
     if (!a.dir) {
-        fprintf (stderr, "shouhe-node: --dir DIR is required (the node's directory; or dir = DIR in %s/"
-                 "node.conf)\n", sh_conf_dir ());
+        node_say (_("--dir DIR is required (the node's directory; or dir = DIR in %s/node.conf)\n"),
+                  sh_conf_dir ());
         sh_conf_destroy (&conf);
         return SH_EXIT_USAGE;
     }

@@ -4,12 +4,14 @@
     the fault points of a set, the exit code of an operation, and printing
     a JSON view.
 */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "node_cli.h"
+#include "sh_i18n.h"
 #include "sh_replica.h"
 #include "sh_store.h"
 
@@ -20,6 +22,16 @@ node_given (const node_args_t *a, const char *name)
         if (strcmp (a->options[i].name, name) == 0)
             return (a->given[i / 64] >> (i % 64)) & 1;
     return false;
+}
+
+void
+node_say (const char *fmt, ...)
+{
+    fputs ("shouhe-node: ", stderr);
+    va_list ap;
+    va_start (ap, fmt);
+    vfprintf (stderr, fmt, ap);
+    va_end (ap);
 }
 
 void
@@ -40,8 +52,8 @@ node_open (const node_args_t *a, sh_replica_t **r)
         return SH_EXIT_OK;
     }
     if (rc == SH_ENOTFOUND)
-        fprintf (stderr, "shouhe-node: no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n",
-                 a->dir, a->dir);
+        node_say (_("no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n"),
+                  a->dir, a->dir);
     else
         fprintf (stderr, "shouhe-node: %s\n", why);
     return SH_EXIT_STORE;
@@ -55,7 +67,9 @@ node_done (sh_err rc, const char *msg)
     if (rc == SH_OK)
         return SH_EXIT_OK;
     if (rc == SH_ESTOREFULL) {
-        fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", msg[0] ? msg : sh_strerror (rc));
+        //  SH_EXIT_FULL_SAY written out: xgettext reads literals only
+        node_say (_("this node's disk is full (%s): free space, nothing was lost\n"),
+                  msg[0] ? msg : sh_strerror (rc));
         return SH_EXIT_FULL;
     }
     fprintf (stderr, "shouhe-node: %s\n", msg[0] ? msg : sh_strerror (rc));

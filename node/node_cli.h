@@ -122,6 +122,11 @@ int node_person_show (node_args_t *a);
 int node_matter_amend (node_args_t *a);
 int node_matter_show (node_args_t *a);
 
+//  Say fmt (a sentence the caller translated, _()) on stderr after the
+//  prefix "shouhe-node: ", which stays as it is in every language
+//  (node_args.c).
+void node_say (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
+
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline
 //  (node_args.c).
 void node_print_json (void *json);

@@ -12,8 +12,10 @@
 #include "node_cli.h"
 #include "sh_changelog.h"
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_import.h"
 #include "sh_merge.h"
+#include "sh_names.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_report.h"
@@ -23,14 +25,15 @@
 //  ---------------------------------------------------------------------
 //  Helpers
 
+//  what: what was read, translated ("courtyards", "the log").
 static int
 s_view_failed (sh_err rc, const char *what)
 {
     if (rc == SH_ENOTFOUND) {
-        fprintf (stderr, "shouhe-node: unknown %s\n", what);
+        node_say (_("unknown %s\n"), what);
         return SH_EXIT_REFUSED;
     }
-    fprintf (stderr, "shouhe-node: cannot read %s: %s\n", what, sh_strerror (rc));
+    node_say (_("cannot read %s: %s\n"), what, sh_strerror (rc));
     return SH_EXIT_STORE;
 }
 
@@ -58,14 +61,61 @@ s_num (json_t *o, const char *key, char buf[24])
     return buf;
 }
 
+//  The name of a domain value for the text output: text (the schema's short
+//  name, as the views give it) shown in the language in effect
+//  (sh_names_shown); text itself when it is no value of enum_name or the
+//  language is English, so that English output stays as the view wrote it.
+static const char *
+s_shown (const char *enum_name, const char *text, char *buf, size_t buf_size)
+{
+    int v;
+    if (!text || !sh_i18n_chinese () || !sh_names_parse (enum_name, text, &v))
+        return text ? text : "-";
+    return sh_names_shown (enum_name, v, buf, buf_size);
+}
+
+//  text followed by spaces up to width columns of a terminal (a character
+//  of three or four UTF-8 bytes -- Chinese -- takes two), into buf; what
+//  printf's %-*s does for ASCII. Returns buf.
+static const char *
+s_pad (const char *text, int width, char *buf, size_t buf_size)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            w += *p >= 0xE1 ? 2 : 1;
+    snprintf (buf, buf_size, "%s%*s", text, width > w ? width - w : 0, "");
+    return buf;
+}
+
+//  A domain value shown (s_shown) and padded (s_pad) to width; buf holds
+//  both steps (at least 128 bytes).
+static const char *
+s_cell (const char *enum_name, const char *text, int width, char *buf, size_t buf_size)
+{
+    char shown[64];
+    return s_pad (s_shown (enum_name, text, shown, sizeof shown), width, buf, buf_size);
+}
+
+//  "yes" or "no", translated.
+static const char *
+s_yes (json_t *o, const char *key)
+{
+    //  TRANSLATORS: whether a courtyard is a model courtyard (示范院落)
+    return json_is_true (json_object_get (o, key)) ? _("yes") : _("no");
+}
+
 //  A listing command: open the replica, read one view, print it as JSON or
-//  as text rows (row prints one element) followed by a count line.
+//  as text rows (row prints one element) followed by a count line. what
+//  names the list in a refusal (translated); one and many are the count
+//  line's format for one element and for any other number (marked N_,
+//  translated here); header is translated.
 typedef sh_err (s_view_fn) (sh_store_t *store, const char *prefix, json_t **out);
 typedef void (s_row_fn) (json_t *row);
 
 static int
-s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
-        const char *header, s_row_fn *row)
+s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what, const char *one,
+        const char *many, const char *header, s_row_fn *row)
 {
     sh_replica_t *r;
     int ex = node_open (a, &r);
@@ -89,10 +139,9 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what,
         }
         json_decref (shown);
         size_t n = json_array_size (list) - warnings;
-        //  what is a plural ("meetings"); drop its s for one
-        printf ("%zu %.*s\n", n, (int) strlen (what) - (n == 1), what);
+        printf (n == 1 ? _(one) : _(many), n);
         if (warnings)
-            printf ("%zu implausible\n", warnings);
+            printf (_("%zu implausible\n"), warnings);
     }
     json_decref (list);
     return SH_EXIT_OK;
@@ -105,21 +154,21 @@ static int
 s_init (node_args_t *a)
 {
     if (!a->scope) {
-        fprintf (stderr, "shouhe-node: init needs --scope CODE (a village's 12 digits or a town's 9)\n");
+        node_say (_("init needs --scope CODE (a village's 12 digits or a town's 9)\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
     sh_err rc = sh_replica_create (&r, a->dir, a->scope);
     if (rc == SH_EINVAL) {
-        fprintf (stderr, "shouhe-node: scope '%s' must be a region code of 6, 9 or 12 digits\n", a->scope);
+        node_say (_("scope '%s' must be a region code of 6, 9 or 12 digits\n"), a->scope);
         return SH_EXIT_REFUSED;
     }
     if (rc == SH_EEXIST) {
-        fprintf (stderr, "shouhe-node: %s already holds a node; refusing to overwrite it\n", a->dir);
+        node_say (_("%s already holds a node; refusing to overwrite it\n"), a->dir);
         return SH_EXIT_REFUSED;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot create a node in %s: %s\n", a->dir, sh_strerror (rc));
+        node_say (_("cannot create a node in %s: %s\n"), a->dir, sh_strerror (rc));
         return sh_exit_store (rc);
     }
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
@@ -150,7 +199,7 @@ static int
 s_courtyard_add (node_args_t *a)
 {
     if (!a->code || !a->name || !node_given (a, "households")) {
-        fprintf (stderr, "shouhe-node: courtyard add needs --code, --name and --households\n");
+        node_say (_("courtyard add needs --code, --name and --households\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -162,7 +211,7 @@ s_courtyard_add (node_args_t *a)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = sh_ops_courtyard_add (r, &c, msg);
     if (rc == SH_OK)
-        printf ("added courtyard %s\n", a->code);
+        printf (_("added courtyard %s\n"), a->code);
     sh_replica_close (&r);
     return node_done (rc, msg);
 }
@@ -170,43 +219,51 @@ s_courtyard_add (node_args_t *a)
 static void
 s_courtyard_row (json_t *c)
 {
-    char b1[24], b2[24], b3[24];
-    printf ("%-15s %5s %5s %5s %-5s %-6s %s\n", s_str (c, "code"), s_num (c, "households", b1),
+    char b1[24], b2[24], b3[24], model[128], point[128];
+    printf ("%-15s %5s %5s %5s %s %s %s\n", s_str (c, "code"), s_num (c, "households", b1),
             s_num (c, "residents", b2), s_num (c, "elderly", b3),
-            json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"), s_str (c, "name"));
+            s_pad (s_yes (c, "model"), 5, model, sizeof model),
+            s_cell ("shouhe.v1.DeliberationPoint", s_str (c, "point"), 6, point, sizeof point),
+            s_str (c, "name"));
 }
 
 static int
 s_courtyard_list (node_args_t *a)
 {
-    return s_list (a, sh_view_courtyards, "", "courtyards",
-                   "CODE            HOUSE RESID   65+ MODEL POINT  NAME", s_courtyard_row);
+    return s_list (a, sh_view_courtyards, "", _("courtyards"), N_("%zu courtyard\n"), N_("%zu courtyards\n"),
+                   //  TRANSLATORS: column titles over the rows of `courtyard list`: keep each
+                   //  where its column is (a Chinese character takes two columns)
+                   _("CODE            HOUSE RESID   65+ MODEL POINT  NAME"), s_courtyard_row);
 }
 
 static void
 s_courtyard_print (json_t *c)
 {
-    printf ("courtyard   %s  %s\n", s_str (c, "code"), s_str (c, "name"));
-    printf ("village     %s   grid %s   villager group %s\n", s_str (c, "village"), s_str (c, "grid"),
+    printf (_("courtyard   %s  %s\n"), s_str (c, "code"), s_str (c, "name"));
+    printf (_("village     %s   grid %s   villager group %s\n"), s_str (c, "village"), s_str (c, "grid"),
             s_str (c, "villager_group"));
-    char b1[24], b2[24], b3[24];
-    printf ("households  %s   residents %s   aged 65+ %s\n", s_num (c, "households", b1),
+    char b1[24], b2[24], b3[24], point[64];
+    printf (_("households  %s   residents %s   aged 65+ %s\n"), s_num (c, "households", b1),
             s_num (c, "residents", b2), s_num (c, "elderly", b3));
-    printf ("model       %s   deliberation point %s\n",
-            json_is_true (json_object_get (c, "model")) ? "yes" : "no", s_str (c, "point"));
-    printf ("persons     %lld   matters open %lld, closed %lld\n", s_int (c, "persons"),
+    printf (_("model       %s   deliberation point %s\n"), s_yes (c, "model"),
+            s_shown ("shouhe.v1.DeliberationPoint", s_str (c, "point"), point, sizeof point));
+    printf (_("persons     %lld   matters open %lld, closed %lld\n"), s_int (c, "persons"),
             s_int (c, "matters_open"), s_int (c, "matters_closed"));
     size_t i;
     json_t *role;
-    json_array_foreach (json_object_get (c, "roles"), i, role)
-        printf ("role        %-20s %-10s %s (%.8s)\n", s_str (role, "role"), s_str (role, "status"),
+    json_array_foreach (json_object_get (c, "roles"), i, role) {
+        char name[128], status[128];
+        printf (_("role        %s %s %s (%.8s)\n"),
+                s_cell ("shouhe.v1.Role", s_str (role, "role"), 20, name, sizeof name),
+                s_cell ("shouhe.v1.RoleStatus", s_str (role, "status"), 10, status, sizeof status),
                 s_str (role, "name"), s_str (role, "person"));
+    }
 }
 
 static int
 s_courtyard_show (node_args_t *a)
 {
-    return node_show (a, sh_view_courtyard, SH_KIND_COURTYARD, "courtyard", s_courtyard_print);
+    return node_show (a, sh_view_courtyard, SH_KIND_COURTYARD, _("courtyard"), s_courtyard_print);
 }
 
 //  ---------------------------------------------------------------------
@@ -216,7 +273,7 @@ static int
 s_person_add (node_args_t *a)
 {
     if (!a->name || !a->courtyard) {
-        fprintf (stderr, "shouhe-node: person add needs --name and --courtyard\n");
+        node_say (_("person add needs --name and --courtyard\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -243,15 +300,16 @@ s_person_row (json_t *p)
 static int
 s_person_list (node_args_t *a)
 {
-    return s_list (a, sh_view_persons, a->courtyard, "persons",
-                   "ID       COURTYARD       NAME", s_person_row);
+    return s_list (a, sh_view_persons, a->courtyard, _("persons"), N_("%zu person\n"), N_("%zu persons\n"),
+                   //  TRANSLATORS: column titles over the rows of `person list`, aligned
+                   _("ID       COURTYARD       NAME"), s_person_row);
 }
 
 static int
 s_role (node_args_t *a, bool assign)
 {
     if (!a->person || !a->role) {
-        fprintf (stderr, "shouhe-node: role %s needs --person ID and --role ROLE\n", assign ? "assign" : "dismiss");
+        node_say (_("role %s needs --person ID and --role ROLE\n"), assign ? "assign" : "dismiss");
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -264,8 +322,11 @@ s_role (node_args_t *a, bool assign)
     if (rc == SH_OK && msg[0])
         printf ("%s\n", msg);     //  a correction of an appointment
     else
-    if (rc == SH_OK)
-        printf ("%s %s as %s\n", assign ? "appointed" : "dismissed", a->person, a->role);
+    if (rc == SH_OK) {
+        char role[64];
+        printf (assign ? _("appointed %s as %s\n") : _("dismissed %s as %s\n"), a->person,
+                s_shown ("shouhe.v1.Role", a->role, role, sizeof role));
+    }
     sh_replica_close (&r);
     return node_done (rc, msg);
 }
@@ -280,7 +341,7 @@ static int
 s_matter_open (node_args_t *a)
 {
     if (!a->courtyard || !a->category || !a->title) {
-        fprintf (stderr, "shouhe-node: matter open needs --courtyard, --category and --title\n");
+        node_say (_("matter open needs --courtyard, --category and --title\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -301,10 +362,13 @@ s_matter_state (sh_replica_t *r, const char *id)
 {
     json_t *m;
     if (sh_view_matter (sh_replica_store (r), id, &m) == SH_OK) {
+        char tier[64], step[64];
         if (json_is_true (json_object_get (m, "closed")))
-            printf ("matter %s: closed, satisfaction %lld\n", id, s_int (m, "satisfaction"));
+            printf (_("matter %s: closed, satisfaction %lld\n"), id, s_int (m, "satisfaction"));
         else
-            printf ("matter %s: %s, at %s\n", id, s_str (m, "tier"), s_str (m, "step"));
+            printf (_("matter %s: %s, at %s\n"), id,
+                    s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
+                    s_shown ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
         json_decref (m);
     }
 }
@@ -317,7 +381,7 @@ static int
 s_matter_transition (node_args_t *a, s_transition_t t)
 {
     if (t == S_CLOSE && !node_given (a, "satisfaction")) {
-        fprintf (stderr, "shouhe-node: matter close needs --satisfaction 1..5\n");
+        node_say (_("matter close needs --satisfaction 1..5\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -352,9 +416,15 @@ static int s_matter_note (node_args_t *a) { return s_matter_transition (a, S_NOT
 static void
 s_matter_row (json_t *m)
 {
-    printf ("%.8s %-5s %-9s %-6s %-12s %s\n", s_str (m, "id"), s_str (m, "tier"), s_str (m, "step"),
-            json_is_true (json_object_get (m, "closed")) ? "closed" : "open",
-            s_str (m, "category"), s_str (m, "title"));
+    char tier[128], step[128], state[128], category[128];
+    //  TRANSLATORS: the state of a matter in `matter list`: closed (办结) or not yet
+    const char *closed = json_is_true (json_object_get (m, "closed")) ? _("closed") : _("open");
+    printf ("%.8s %s %s %s %s %s\n", s_str (m, "id"),
+            s_cell ("shouhe.v1.Tier", s_str (m, "tier"), 5, tier, sizeof tier),
+            s_cell ("shouhe.v1.Step", s_str (m, "step"), 9, step, sizeof step),
+            s_pad (closed, 6, state, sizeof state),
+            s_cell ("shouhe.v1.Category", s_str (m, "category"), 12, category, sizeof category),
+            s_str (m, "title"));
 }
 
 static int
@@ -362,7 +432,8 @@ s_matter_list (node_args_t *a)
 {
     if (node_work_wanted (a))
         return node_work_list (a);      //  the town's work list
-    return s_list (a, sh_view_matters, a->courtyard, "matters", NULL, s_matter_row);
+    return s_list (a, sh_view_matters, a->courtyard, _("matters"), N_("%zu matter\n"), N_("%zu matters\n"),
+                   NULL, s_matter_row);
 }
 
 //  ---------------------------------------------------------------------
@@ -372,7 +443,7 @@ static int
 s_meeting_record (node_args_t *a)
 {
     if (!a->courtyard || !a->kind) {
-        fprintf (stderr, "shouhe-node: meeting record needs --courtyard and --kind\n");
+        node_say (_("meeting record needs --courtyard and --kind\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -394,21 +465,24 @@ s_meeting_record (node_args_t *a)
 static void
 s_meeting_row (json_t *m)
 {
-    printf ("%.8s %s %-15s %-16s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
-            s_str (m, "kind"), s_int (m, "attendance"));
+    char kind[128];
+    printf ("%.8s %s %-15s %s %4lld\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+            s_cell ("shouhe.v1.MeetingKind", s_str (m, "kind"), 16, kind, sizeof kind),
+            s_int (m, "attendance"));
 }
 
 static int
 s_meeting_list (node_args_t *a)
 {
-    return s_list (a, sh_view_meetings, a->courtyard, "meetings", NULL, s_meeting_row);
+    return s_list (a, sh_view_meetings, a->courtyard, _("meetings"), N_("%zu meeting\n"), N_("%zu meetings\n"),
+                   NULL, s_meeting_row);
 }
 
 static int
 s_mediation_record (node_args_t *a)
 {
     if (!a->courtyard || !a->level || !a->kind || !a->outcome) {
-        fprintf (stderr, "shouhe-node: mediation record needs --courtyard, --level, --kind and --outcome\n");
+        node_say (_("mediation record needs --courtyard, --level, --kind and --outcome\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -428,14 +502,18 @@ s_mediation_record (node_args_t *a)
 static void
 s_mediation_row (json_t *m)
 {
-    printf ("%.8s %s %-15s %-10s %-10s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
-            s_str (m, "level"), s_str (m, "kind"), s_str (m, "outcome"));
+    char level[128], kind[128], outcome[64];
+    printf ("%.8s %s %-15s %s %s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
+            s_cell ("shouhe.v1.MediationLevel", s_str (m, "level"), 10, level, sizeof level),
+            s_cell ("shouhe.v1.MediationKind", s_str (m, "kind"), 10, kind, sizeof kind),
+            s_shown ("shouhe.v1.MediationOutcome", s_str (m, "outcome"), outcome, sizeof outcome));
 }
 
 static int
 s_mediation_list (node_args_t *a)
 {
-    return s_list (a, sh_view_mediations, a->courtyard, "mediations", NULL, s_mediation_row);
+    return s_list (a, sh_view_mediations, a->courtyard, _("mediations"), N_("%zu mediation\n"),
+                   N_("%zu mediations\n"), NULL, s_mediation_row);
 }
 
 //  ---------------------------------------------------------------------
@@ -445,7 +523,7 @@ static int
 s_points (node_args_t *a, bool redeem)
 {
     if (!a->person || !node_given (a, "amount")) {
-        fprintf (stderr, "shouhe-node: points %s needs --person ID and --amount N\n", redeem ? "redeem" : "earn");
+        node_say (_("points %s needs --person ID and --amount N\n"), redeem ? "redeem" : "earn");
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -456,9 +534,12 @@ s_points (node_args_t *a, bool redeem)
     sh_err rc = sh_ops_points (r, a->person, redeem, a->unit, a->amount, a->reason, a->date, msg);
     if (rc == SH_OK) {
         json_t *b;
-        const char *unit = a->unit && !strcasecmp (a->unit, "minutes") ? "minutes" : "points";
+        //  --unit as sh_ops_points read it: English or Chinese (分钟, 时间银行)
+        int u = 0;
+        bool minutes = a->unit && sh_names_parse ("shouhe.v1.LedgerUnit", a->unit, &u) && u == 2;
         if (sh_view_balances (sh_replica_store (r), NULL, a->person, &b) == SH_OK) {
-            printf ("%s balance: %lld %s\n", a->person, s_int (json_object_get (b, unit), "balance"), unit);
+            printf (minutes ? _("%s balance: %lld minutes\n") : _("%s balance: %lld points\n"), a->person,
+                    s_int (json_object_get (b, minutes ? "minutes" : "points"), "balance"));
             json_decref (b);
         }
     }
@@ -481,8 +562,8 @@ s_points_balance (node_args_t *a)
     sh_replica_close (&r);
     if (rc) {
         char what[64];
-        snprintf (what, sizeof what, "person %.40s", a->person ? a->person : "");
-        return s_view_failed (rc, a->person ? what : "balances");
+        snprintf (what, sizeof what, _("person %.40s"), a->person ? a->person : "");
+        return s_view_failed (rc, a->person ? what : _("balances"));
     }
     if (a->json)
         node_print_json (b);
@@ -490,7 +571,8 @@ s_points_balance (node_args_t *a)
         json_t *arr = json_is_array (b) ? json_incref (b) : json_pack ("[O]", b);
         size_t i;
         json_t *e;
-        printf ("%-8s %8s %8s %8s %8s  %s\n", "PERSON", "EARNED", "REDEEMED", "POINTS", "MINUTES", "NAME");
+        //  TRANSLATORS: column titles over the rows of `points balance`, aligned
+        printf ("%s\n", _("PERSON     EARNED REDEEMED   POINTS  MINUTES  NAME"));
         json_array_foreach (arr, i, e) {
             json_t *p = json_object_get (e, "points"), *m = json_object_get (e, "minutes");
             printf ("%.8s %8lld %8lld %8lld %8lld  %s\n", s_str (e, "person"), s_int (p, "earned"),
@@ -509,16 +591,16 @@ static int
 s_evaluate (node_args_t *a)
 {
     if (!a->courtyard || !a->period) {
-        fprintf (stderr, "shouhe-node: evaluate needs --courtyard and --period (and --category with "
-                         "--content, --effect, --satisfaction to record a score)\n");
+        node_say (_("evaluate needs --courtyard and --period (and --category with "
+                    "--content, --effect, --satisfaction to record a score)\n"));
         return SH_EXIT_USAGE;
     }
     if (!sh_ops_period_valid (a->period)) {
-        fprintf (stderr, "shouhe-node: period '%s' must look like 2024Q3\n", a->period);
+        node_say (_("period '%s' must look like 2024Q3\n"), a->period);
         return SH_EXIT_REFUSED;
     }
     if (!sh_ops_code_valid (a->courtyard, 15)) {
-        fprintf (stderr, "shouhe-node: courtyard code '%s' must be 15 digits (village code + 3)\n", a->courtyard);
+        node_say (_("courtyard code '%s' must be 15 digits (village code + 3)\n"), a->courtyard);
         return SH_EXIT_REFUSED;
     }
     sh_replica_t *r;
@@ -532,8 +614,10 @@ s_evaluate (node_args_t *a)
         #define S_SCORE(x) ((x) < -1000 || (x) > 1000 ? 0 : (int) (x))
         rc = sh_ops_evaluate (r, a->courtyard, a->period, a->category, S_SCORE (a->content),
                               S_SCORE (a->effect), S_SCORE (a->satisfaction), &maturity, msg);
+        char category[64];
         if (rc == SH_OK && !a->json)
-            printf ("%s %s %s: maturity %d\n", a->courtyard, a->period, a->category, maturity);
+            printf (_("%s %s %s: maturity %d\n"), a->courtyard, a->period,
+                    s_shown ("shouhe.v1.Category", a->category, category, sizeof category), maturity);
     }
     if (rc == SH_OK) {
         json_t *h;
@@ -543,8 +627,8 @@ s_evaluate (node_args_t *a)
                 node_print_json (h);
             else {
                 json_t *lv = json_object_get (h, "levels");
-                printf ("hexagon %s %s: policy %lld, deliberation %lld, mediation %lld, environment %lld, "
-                        "customs %lld, economy %lld; area %.1f\n", a->courtyard, a->period,
+                printf (_("hexagon %s %s: policy %lld, deliberation %lld, mediation %lld, environment %lld, "
+                          "customs %lld, economy %lld; area %.1f\n"), a->courtyard, a->period,
                         s_int (lv, "policy"), s_int (lv, "deliberation"), s_int (lv, "mediation"),
                         s_int (lv, "environment"), s_int (lv, "customs"), s_int (lv, "economy"),
                         json_real_value (json_object_get (h, "area")));
@@ -554,7 +638,7 @@ s_evaluate (node_args_t *a)
         else
         if (!a->category) {
             sh_replica_close (&r);
-            return s_view_failed (vr, "evaluation for that courtyard and period");
+            return s_view_failed (vr, _("evaluation for that courtyard and period"));
         }
     }
     sh_replica_close (&r);
@@ -568,8 +652,8 @@ static void
 s_conflict_row (json_t *c)
 {
     if (!strcmp (s_str (c, "kind"), "implausible"))
-        printf ("implausible %s %-15s %s %s: %s\n", s_str (c, "record"), s_str (c, "region"), s_str (c, "entity"),
-                s_str (c, "field"), s_str (c, "reason"));
+        printf (_("implausible %s %-15s %s %s: %s\n"), s_str (c, "record"), s_str (c, "region"),
+                s_str (c, "entity"), s_str (c, "field"), s_str (c, "reason"));
     else
         printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
                 s_str (c, "reason"));
@@ -578,7 +662,8 @@ s_conflict_row (json_t *c)
 static int
 s_conflicts (node_args_t *a)
 {
-    return s_list (a, sh_view_conflicts, "", "conflicts", NULL, s_conflict_row);
+    return s_list (a, sh_view_conflicts, "", _("conflicts"), N_("%zu conflict\n"), N_("%zu conflicts\n"), NULL,
+                   s_conflict_row);
 }
 
 static int
@@ -592,7 +677,7 @@ s_log (node_args_t *a)
     sh_err rc = sh_view_log (sh_replica_store (r), &list);
     sh_replica_close (&r);
     if (rc)
-        return s_view_failed (rc, "the log");
+        return s_view_failed (rc, _("the log"));
     if (a->json)
         node_print_json (list);
     else {
@@ -601,8 +686,9 @@ s_log (node_args_t *a)
         json_array_foreach (list, i, e) {
             char author[17];
             snprintf (author, sizeof author, "%s", s_str (e, "author"));
-            printf ("%6lld %s… seq %-6lld %-12s %-6s %-15s %s\n", s_int (e, "index"), author, s_int (e, "seq"),
-                    s_str (e, "kind"), s_str (e, "op"), s_str (e, "region"), s_str (e, "entity"));
+            printf (_("%6lld %s… seq %-6lld %-12s %-6s %-15s %s\n"), s_int (e, "index"), author,
+                    s_int (e, "seq"), s_str (e, "kind"), s_str (e, "op"), s_str (e, "region"),
+                    s_str (e, "entity"));
         }
     }
     json_decref (list);
@@ -631,11 +717,12 @@ s_log_verify (node_args_t *a)
     }
     if (rc == SH_OK) {
         if (!a->json)
-            printf ("ok: %llu change%s verified (signatures and chains)\n", (unsigned long long) f.checked,
-                    f.checked == 1 ? "" : "s");
+            printf (f.checked == 1 ? _("ok: %llu change verified (signatures and chains)\n")
+                                   : _("ok: %llu changes verified (signatures and chains)\n"),
+                    (unsigned long long) f.checked);
         return SH_EXIT_OK;
     }
-    fprintf (stderr, "shouhe-node: log verify failed: %s\n", f.message[0] ? f.message : sh_strerror (rc));
+    node_say (_("log verify failed: %s\n"), f.message[0] ? f.message : sh_strerror (rc));
     return SH_EXIT_REFUSED;
 }
 
@@ -648,8 +735,8 @@ s_digest (node_args_t *a)
         for (size_t i = 0; ok && i < n; i++)
             ok = a->scope[i] >= '0' && a->scope[i] <= '9';
         if (!ok) {
-            fprintf (stderr, "shouhe-node: scope '%s' must be a region code prefix (at most %d digits)\n",
-                     a->scope, SH_REGION_MAX);
+            node_say (_("scope '%s' must be a region code prefix (at most %d digits)\n"), a->scope,
+                      SH_REGION_MAX);
             return SH_EXIT_REFUSED;
         }
     }
@@ -665,7 +752,7 @@ s_digest (node_args_t *a)
     sh_store_abort (&txn);
     sh_replica_close (&r);
     if (rc)
-        return s_view_failed (rc, "the state");
+        return s_view_failed (rc, _("the state"));
     char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
     sh_crypto_hex (hex, d, sizeof d);
     printf ("%s\n", hex);
@@ -682,11 +769,11 @@ s_report (node_args_t *a)
         return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
-        fprintf (stderr, "shouhe-node: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
+        node_say (_("--since takes a date YYYY-MM-DD, not '%s'\n"), a->since);
         return SH_EXIT_REFUSED;
     }
     if (a->date && sh_report_days (a->date) < 0) {
-        fprintf (stderr, "shouhe-node: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
+        node_say (_("--date takes a date YYYY-MM-DD, not '%s'\n"), a->date);
         return SH_EXIT_REFUSED;
     }
     sh_replica_t *r;
@@ -701,7 +788,7 @@ s_report (node_args_t *a)
                                  a->date ? a->date : today, &j);
     sh_replica_close (&r);
     if (rc)
-        return s_view_failed (rc, "the report");
+        return s_view_failed (rc, _("the report"));
     rc = sh_report_save (j, format, a->output, why, sizeof why);
     json_decref (j);
     if (rc) {
@@ -716,164 +803,164 @@ s_report (node_args_t *a)
 
 const node_command_t node_commands[] = {
     { "init", NULL, "scope", 0, 0, "shouhe-node init --dir DIR --scope CODE",
-      "Create a node in DIR: the LMDB replica and the secret key DIR/node.key (mode 0600).\n"
-      "CODE is the node's scope: a village (12 digits) or a town (9). Prints the public key.", s_init },
+      N_("Create a node in DIR: the LMDB replica and the secret key DIR/node.key (mode 0600).\n"
+         "CODE is the node's scope: a village (12 digits) or a town (9). Prints the public key."), s_init },
     { "key", NULL, "", 0, 0, "shouhe-node key --dir DIR",
-      "Print the node's public key (64 hex digits).", s_key },
+      N_("Print the node's public key (64 hex digits)."), s_key },
     { "courtyard", "add", "code name households residents elderly model point grid group", 0, 0,
       "shouhe-node courtyard add --dir DIR --code CODE --name NAME --households N [--residents N]\n"
       "              [--elderly N] [--model] [--point fixed|mobile|none] [--grid G] [--group G]",
-      "Add a courtyard (15-digit code = village code + 3 digits) inside the node's scope.", s_courtyard_add },
+      N_("Add a courtyard (15-digit code = village code + 3 digits) inside the node's scope."), s_courtyard_add },
     { "courtyard", "set", "code name households residents elderly model no-model point grid group", 0, 0,
       "shouhe-node courtyard set --dir DIR --code CODE [--name N] [--households N] [--residents N]\n"
       "              [--elderly N] [--model|--no-model] [--point fixed|mobile|none] [--grid G] [--group G]",
-      "Correct a courtyard: a signed change of the given fields only, checked as in `courtyard add`\n"
-      "together with the fields kept (--grid '' or --group '' clears).", node_courtyard_set },
+      N_("Correct a courtyard: a signed change of the given fields only, checked as in `courtyard add`\n"
+         "together with the fields kept (--grid '' or --group '' clears)."), node_courtyard_set },
     { "courtyard", "list", "json", 0, 0, "shouhe-node courtyard list --dir DIR [--json]",
-      "List the courtyards.", s_courtyard_list },
+      N_("List the courtyards."), s_courtyard_list },
     { "courtyard", "show", "history json", 1, 1, "shouhe-node courtyard show --dir DIR CODE [--history] [--json]",
-      "Show one courtyard with its role holders and matter counts. --history: every change of\n"
-      "the record, newest first, with when and who.", s_courtyard_show },
+      N_("Show one courtyard with its role holders and matter counts. --history: every change of\n"
+         "the record, newest first, with when and who."), s_courtyard_show },
     { "import", NULL, "json", 2, 2, "shouhe-node import --dir DIR courtyards|persons FILE.csv [--json]",
-      "Import courtyards or persons from a CSV file (UTF-8, or GBK/GB18030 as Excel saves it)\n"
-      "whose header row names the columns in English or Chinese. courtyards: code,name,\n"
-      "households and optionally residents,elderly,model,point,grid,villager_group. persons:\n"
-      "courtyard,name and optionally gender,birth_year,party_member,phone; prints the ids.\n"
-      "All or nothing: every bad row is named with its line and column and nothing is written.\n"
-      "Columns, Chinese names, encodings: docs/protocol.md, \"Import\".", node_import },
+      N_("Import courtyards or persons from a CSV file (UTF-8, or GBK/GB18030 as Excel saves it)\n"
+         "whose header row names the columns in English or Chinese. courtyards: code,name,\n"
+         "households and optionally residents,elderly,model,point,grid,villager_group. persons:\n"
+         "courtyard,name and optionally gender,birth_year,party_member,phone; prints the ids.\n"
+         "All or nothing: every bad row is named with its line and column and nothing is written.\n"
+         "Columns, Chinese names, encodings: docs/protocol.md, \"Import\"."), node_import },
     { "person", "add", "name courtyard gender birth-year party-member phone", 0, 0,
       "shouhe-node person add --dir DIR --name NAME --courtyard CODE [--gender female|male]\n"
       "              [--birth-year YYYY] [--party-member] [--phone P]",
-      "Add a person living in a courtyard. Prints the person's id.", s_person_add },
+      N_("Add a person living in a courtyard. Prints the person's id."), s_person_add },
     { "person", "list", "courtyard json", 0, 0, "shouhe-node person list --dir DIR [--courtyard CODE] [--json]",
-      "List persons.", s_person_list },
+      N_("List persons."), s_person_list },
     { "person", "set", "name gender birth-year party-member no-party-member phone", 1, 1,
       "shouhe-node person set --dir DIR ID [--name N] [--phone P] [--birth-year Y]\n"
       "              [--gender female|male] [--party-member|--no-party-member]",
-      "Correct a person (ID: the full id or a unique prefix of at least 6 hex digits): a signed\n"
-      "change of the given fields only, checked as in `person add` (--phone '' clears).", node_person_set },
+      N_("Correct a person (ID: the full id or a unique prefix of at least 6 hex digits): a signed\n"
+         "change of the given fields only, checked as in `person add` (--phone '' clears)."), node_person_set },
     { "person", "show", "history json", 1, 1, "shouhe-node person show --dir DIR ID [--history] [--json]",
-      "Show a person. --history: every change of the record, newest first, with when and who.",
+      N_("Show a person. --history: every change of the record, newest first, with when and who."),
       node_person_show },
     { "role", "assign", "person role nomination date", 0, 0,
       "shouhe-node role assign --dir DIR --person ID --role ROLE [--nomination self|recommended] [--date D]",
-      "Appoint a person. ROLE: courtyard-head bay-head deliberation-head management-group\n"
-      "party-group-leader.", s_role_assign },
+      N_("Appoint a person. ROLE: courtyard-head bay-head deliberation-head management-group\n"
+         "party-group-leader."), s_role_assign },
     { "role", "dismiss", "person role reason date", 0, 0,
       "shouhe-node role dismiss --dir DIR --person ID --role ROLE [--reason TEXT] [--date D]",
-      "Dismiss a person from a role they hold.", s_role_dismiss },
+      N_("Dismiss a person from a role they hold."), s_role_dismiss },
     { "matter", "open", "courtyard category title description date", 0, 0,
       "shouhe-node matter open --dir DIR --courtyard CODE --category CAT --title TEXT [--description T]\n"
       "              [--date D]",
-      "Open a matter (micro, at diagnose). CAT: policy deliberation mediation environment\n"
-      "customs economy. Prints the matter's id.", s_matter_open },
+      N_("Open a matter (micro, at diagnose). CAT: policy deliberation mediation environment\n"
+         "customs economy. Prints the matter's id."), s_matter_open },
     { "matter", "step", "note date", 2, 2, "shouhe-node matter step --dir DIR ID STEP [--note TEXT] [--date D]",
-      "Record the next step: diagnose consult prescribe handle feedback. Micro matters go\n"
-      "diagnose -> handle -> feedback; small and big ones through consult and prescribe.", s_matter_step },
+      N_("Record the next step: diagnose consult prescribe handle feedback. Micro matters go\n"
+         "diagnose -> handle -> feedback; small and big ones through consult and prescribe."), s_matter_step },
     { "matter", "escalate", "note date", 2, 2, "shouhe-node matter escalate --dir DIR ID small|big [--note TEXT] [--date D]",
-      "Move a matter up a tier (only upwards, only before handle).", s_matter_escalate },
+      N_("Move a matter up a tier (only upwards, only before handle)."), s_matter_escalate },
     { "matter", "close", "satisfaction note date", 1, 1,
       "shouhe-node matter close --dir DIR ID --satisfaction 1..5 [--note TEXT] [--date D]",
-      "Close a matter after feedback, with the residents' satisfaction.", s_matter_close },
+      N_("Close a matter after feedback, with the residents' satisfaction."), s_matter_close },
     { "matter", "note", "date", 2, 2, "shouhe-node matter note --dir DIR ID TEXT [--date D]",
-      "Add a note to a matter: residents' feedback or progress. Changes no state; any node\n"
-      "whose scope holds the matter may write one, also a village on a big matter its town leads.",
+      N_("Add a note to a matter: residents' feedback or progress. Changes no state; any node\n"
+         "whose scope holds the matter may write one, also a village on a big matter its town leads."),
       s_matter_note },
     { "matter", "show", "history json", 1, 1, "shouhe-node matter show --dir DIR ID [--history] [--json]",
-      "Show a matter: its state, satisfaction, notes and events, each with who and when.\n"
-      "--history: every change of the record, newest first.", node_matter_show },
+      N_("Show a matter: its state, satisfaction, notes and events, each with who and when.\n"
+         "--history: every change of the record, newest first."), node_matter_show },
     { "matter", "amend", "title description category", 1, 1,
       "shouhe-node matter amend --dir DIR ID [--title T] [--description D] [--category CAT]",
-      "Correct a matter's title, description or category (the category only while at diagnose,\n"
-      "before the consult step).", node_matter_amend },
+      N_("Correct a matter's title, description or category (the category only while at diagnose,\n"
+         "before the consult step)."), node_matter_amend },
     { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
-      "Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them.",
+      N_("Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them."),
       node_region_set },
     { "matter", "list", "courtyard json tier open closed village step older-than date", 0, 0,
       "shouhe-node matter list --dir DIR [--courtyard CODE | --village CODE] [--tier TIER] [--open | --closed]\n"
       "                        [--step STEP] [--older-than DAYS] [--date TODAY] [--json]",
-      "List matters with their tier, step and state. With a filter, the work list: oldest first,\n"
-      "age in days since opened, who escalated.", s_matter_list },
+      N_("List matters with their tier, step and state. With a filter, the work list: oldest first,\n"
+         "age in days since opened, who escalated."), s_matter_list },
     { "meeting", "record", "courtyard kind date attendance invited topic decision location", 0, 0,
       "shouhe-node meeting record --dir DIR --courtyard CODE --kind KIND [--date D] [--attendance N]\n"
       "              [--invited N] [--topic T]... [--decision D]... [--location L]",
-      "Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.\n"
-      "--date: at most a day after today. --attendance: at most the courtyard's residents (or\n"
-      "its households x 6 when residents are not on record) plus --invited, the cadres and\n"
-      "guests from outside the courtyard (0..200).", s_meeting_record },
+      N_("Record a meeting. KIND: party-masses-day deliberation longmenzhen bench-lecture other.\n"
+         "--date: at most a day after today. --attendance: at most the courtyard's residents (or\n"
+         "its households x 6 when residents are not on record) plus --invited, the cadres and\n"
+         "guests from outside the courtyard (0..200)."), s_meeting_record },
     { "meeting", "list", "courtyard json", 0, 0, "shouhe-node meeting list --dir DIR [--courtyard CODE] [--json]",
-      "List meetings.", s_meeting_list },
+      N_("List meetings."), s_meeting_list },
     { "mediation", "record", "courtyard level kind outcome date parties summary matter", 0, 0,
       "shouhe-node mediation record --dir DIR --courtyard CODE --level courtyard|group|village\n"
       "              --kind KIND --outcome resolved|partial|unresolved|referred [--parties N]\n"
       "              [--summary T] [--matter ID] [--date D]",
-      "Record a dispute mediation. KIND: neighbour family land property other.", s_mediation_record },
+      N_("Record a dispute mediation. KIND: neighbour family land property other."), s_mediation_record },
     { "mediation", "list", "courtyard json", 0, 0,
-      "shouhe-node mediation list --dir DIR [--courtyard CODE] [--json]", "List mediations.", s_mediation_list },
+      "shouhe-node mediation list --dir DIR [--courtyard CODE] [--json]", N_("List mediations."), s_mediation_list },
     { "points", "earn", "person amount unit reason date", 0, 0,
       "shouhe-node points earn --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]\n"
       "              [--date D]",
-      "Credit points (or time-bank minutes) to a person.", s_points_earn },
+      N_("Credit points (or time-bank minutes) to a person."), s_points_earn },
     { "points", "redeem", "person amount unit reason date", 0, 0,
       "shouhe-node points redeem --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]\n"
       "              [--date D]",
-      "Redeem points or minutes (never more than the balance).", s_points_redeem },
+      N_("Redeem points or minutes (never more than the balance)."), s_points_redeem },
     { "points", "balance", "person courtyard json", 0, 0,
       "shouhe-node points balance --dir DIR [--person ID] [--courtyard CODE] [--json]",
-      "Show balances: one person's, or every account's.", s_points_balance },
+      N_("Show balances: one person's, or every account's."), s_points_balance },
     { "evaluate", NULL, "courtyard period category content effect satisfaction json", 0, 0,
       "shouhe-node evaluate --dir DIR --courtyard CODE --period 2024Q3 [--category CAT --content N\n"
       "              --effect N --satisfaction N] [--json]",
-      "Record one category's maturity scores (1..10 each; maturity = their rounded mean) and\n"
-      "print the courtyard's six-category hexagon and its area.", s_evaluate },
+      N_("Record one category's maturity scores (1..10 each; maturity = their rounded mean) and\n"
+         "print the courtyard's six-category hexagon and its area."), s_evaluate },
     { "conflicts", NULL, "json", 0, 0, "shouhe-node conflicts --dir DIR [--json]",
-      "List changes that broke a domain rule after concurrent edits (kept, not applied), then\n"
-      "the implausible fields of records in scope (a date more than a day after the day it was\n"
-      "written or before its record, a birth year, phone number, residents or attendance out\n"
-      "of bounds): warnings, the records are kept. JSON: docs/protocol.md 12.7.", s_conflicts },
+      N_("List changes that broke a domain rule after concurrent edits (kept, not applied), then\n"
+         "the implausible fields of records in scope (a date more than a day after the day it was\n"
+         "written or before its record, a birth year, phone number, residents or attendance out\n"
+         "of bounds): warnings, the records are kept. JSON: docs/protocol.md 12.7."), s_conflicts },
     { "log", "verify", "json", 0, 0, "shouhe-node log verify --dir DIR [--json]",
-      "Check every signature and every author chain of the log; exit 1 naming the first bad entry.",
+      N_("Check every signature and every author chain of the log; exit 1 naming the first bad entry."),
       s_log_verify },
     { "log", NULL, "json", 0, 0, "shouhe-node log --dir DIR [--json]",
-      "List the changes in the local log.", s_log },
+      N_("List the changes in the local log."), s_log },
     { "sync", NULL, "hub hub-key deadline watch json", 0, 0,
       "shouhe-node sync --dir DIR --hub ENDPOINT --hub-key HEX [--deadline SECONDS] [--watch] [--json]",
-      "Upload every change the hub lacks and download every change in scope this node lacks,\n"
-      "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
-      "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
-      "unreachable) that long (default 600 s, not with --watch; 0: never). Logs one line on\n"
-      "stderr: 'sync: ok hub=... up=... down=...' (docs/operations.md). Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
-      "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
-      "refused our changes, or its history does not match ours); 7: the hub is recovering its log\n"
-      "after a restore (this node offered what it holds): sync again later; 9: the sync module\n"
-      "is missing (an incomplete installation); 130: interrupted.",
+      N_("Upload every change the hub lacks and download every change in scope this node lacks,\n"
+         "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
+         "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
+         "unreachable) that long (default 600 s, not with --watch; 0: never). Logs one line on\n"
+         "stderr: 'sync: ok hub=... up=... down=...' (docs/operations.md). Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
+         "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
+         "refused our changes, or its history does not match ours); 7: the hub is recovering its log\n"
+         "after a restore (this node offered what it holds): sync again later; 9: the sync module\n"
+         "is missing (an incomplete installation); 130: interrupted."),
       node_sync_load },
     { "backup", NULL, "", 1, 1, "shouhe-node backup --dir DIR DEST",
-      "Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
-      "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
-      "confirmed its head, and that sync fetches back the node's changes made after the backup.",
+      N_("Copy the node (a compacted hot copy of its store, and its key file, 0600) into the new\n"
+         "directory DEST. Put back in place of DIR, the copy refuses local writes until a sync has\n"
+         "confirmed its head, and that sync fetches back the node's changes made after the backup."),
       node_backup },
     { "clock", "correct", "", 0, 0, "shouhe-node clock correct --dir DIR",
-      "After the clock was ahead when earlier changes were written and has been fixed: write a\n"
-      "signed clock correction, so that every replica caps those earlier times and this node may\n"
-      "write again. Refused (exit 1) when nothing needs correcting.", node_clock_correct },
+      N_("After the clock was ahead when earlier changes were written and has been fixed: write a\n"
+         "signed clock correction, so that every replica caps those earlier times and this node may\n"
+         "write again. Refused (exit 1) when nothing needs correcting."), node_clock_correct },
     { "clock", NULL, "json", 0, 0, "shouhe-node clock --dir DIR [--json]",
-      "Show this node's wall clock, its clock's last time, the hub's time at the last sync and\n"
-      "the gap, and whether local writes are allowed (and if not, what to do).", node_clock_show },
+      N_("Show this node's wall clock, its clock's last time, the hub's time at the last sync and\n"
+         "the gap, and whether local writes are allowed (and if not, what to do)."), node_clock_show },
     { "digest", NULL, "scope", 0, 0, "shouhe-node digest --dir DIR [--scope CODE]",
-      "Print the SHA-256 digest of the merged state (of one region prefix with --scope).", s_digest },
+      N_("Print the SHA-256 digest of the merged state (of one region prefix with --scope)."), s_digest },
     { "report", NULL, "since date format excel output", 0, 0,
       "shouhe-node report --dir DIR [--since DATE] [--date TODAY] [--format text|csv|json|svg|html|xlsx]\n"
       "              [--excel] [--output FILE]",
-      "Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
-      "and category, closure rate, median days to close, open big matters older than 30 days\n"
-      "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
-      "days, mediations, points, the maturity hexagons and their biggest movers. --date is the\n"
-      "as-of date: nothing dated after it counts. --since keeps matters, escalations, meetings\n"
-      "and mediations from that date on. --format svg: the\n"
-      "hexagon chart; html: one self-contained page (tables and charts); xlsx: an Excel\n"
-      "workbook (needs --output). --excel: CSV for Excel (UTF-8 byte-order mark, CR LF).\n"
-      "--output: write to FILE instead of standard output. Formats and the JSON shape:\n"
-      "docs/reports.md.", s_report },
+      N_("Report on this node's scope from the merged state: courtyards, matters by tier, step\n"
+         "and category, closure rate, median days to close, open big matters older than 30 days\n"
+         "(as of --date, default today), escalations per month, meetings and missed party-masses\n"
+         "days, mediations, points, the maturity hexagons and their biggest movers. --date is the\n"
+         "as-of date: nothing dated after it counts. --since keeps matters, escalations, meetings\n"
+         "and mediations from that date on. --format svg: the\n"
+         "hexagon chart; html: one self-contained page (tables and charts); xlsx: an Excel\n"
+         "workbook (needs --output). --excel: CSV for Excel (UTF-8 byte-order mark, CR LF).\n"
+         "--output: write to FILE instead of standard output. Formats and the JSON shape:\n"
+         "docs/reports.md."), s_report },
     { NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
