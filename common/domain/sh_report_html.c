@@ -740,7 +740,8 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
     int cols = 11;
     fprintf (f, "<table id=\"%s\" class=\"ranking\">\n<caption>", id);
     s_label (f, caption, "");
-    fprintf (f, " (%zu)</caption>\n<thead><tr>", json_array_size (arr));
+    fprintf (f, sh_i18n_chinese () ? "（%zu）" : " (%zu)", json_array_size (arr));
+    fputs ("</caption>\n<thead><tr>", f);
     s_th (f, N_("rank"));
     s_th (f, N_("code"));
     s_th (f, N_("name"));
@@ -839,7 +840,7 @@ sh_report_html_page (FILE *f, const json_t *r)
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
     s_xml (f, _("shouhe report: "));
     s_xml (f, region);
-    fputs (", ", f);
+    fputs (zh ? "，" : ", ", f);
     s_xml (f, s_s (r, "today"));
     fprintf (f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", s_html_css);
     s_xml (f, zh ? _("shouhe report: ") : "寿和 shouhe report: ");
