@@ -243,9 +243,14 @@ typedef enum { S_MORE_MATTERS, S_MORE_COURTYARDS, S_MORE_ROWS } s_more_t;
 static void
 s_html_more (FILE *f, int cols, size_t more, s_more_t what)
 {
-    const char *text = what == S_MORE_MATTERS ? _("… and %zu more matters (all of them: --format json or csv)")
-                     : what == S_MORE_COURTYARDS ? _("… and %zu more courtyards (all of them: --format json or csv)")
-                     : _("… and %zu more rows (all of them: --format json or csv)");
+    const char *text;
+    if (what == S_MORE_MATTERS)
+        text = _("… and %zu more matters (all of them: --format json or csv)");
+    else
+    if (what == S_MORE_COURTYARDS)
+        text = _("… and %zu more courtyards (all of them: --format json or csv)");
+    else
+        text = _("… and %zu more rows (all of them: --format json or csv)");
     fprintf (f, "<tr class=\"more\"><td colspan=\"%d\">", cols);
     fprintf (f, text, more);
     fputs ("</td></tr>\n", f);
@@ -537,7 +542,8 @@ s_html_meeting_kinds (FILE *f, const json_t *r)
     static const s_head_t head[] = {
         { N_("kind"), "" }, { N_("meetings"), "" }, { N_("attendance"), "" }, { NULL, NULL }
     };
-    s_html_table (f, "meetings-by-kind", s_bi (N_("Meetings by kind"), "会议类别", caption, sizeof caption), head);
+    s_html_table (f, "meetings-by-kind", s_bi (N_("Meetings by kind"), "会议类别", caption, sizeof caption),
+                  head);
     for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
         const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
         fprintf (f, "<tr data-key=\"meetings_by_kind.%s\"><th>", sh_names_meeting_kind (k));
