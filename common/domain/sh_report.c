@@ -12,6 +12,7 @@
 #include "sh_change.h"
 #include "sh_crypto.h"
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "sh_registry.h"
@@ -934,15 +935,15 @@ sh_report_format_pick (const char *format, bool excel, const char *output, const
     while (known[i] && strcmp (known[i], f))
         i++;
     if (!known[i]) {
-        snprintf (msg, msg_size, "--format takes text, csv, json, svg, html or xlsx, not '%s'", f);
+        snprintf (msg, msg_size, _("--format takes text, csv, json, svg, html or xlsx, not '%s'"), f);
         return SH_EINVAL;
     }
     if (excel && strcmp (f, "csv") && strcmp (f, "xlsx")) {
-        snprintf (msg, msg_size, "--excel goes with --format csv (the default) or xlsx, not %s", f);
+        snprintf (msg, msg_size, _("--excel goes with --format csv (the default) or xlsx, not %s"), f);
         return SH_EINVAL;
     }
     if (!strcmp (f, "xlsx") && !output) {
-        snprintf (msg, msg_size, "--format xlsx writes a binary file: give it one with --output FILE.xlsx");
+        snprintf (msg, msg_size, "%s", _("--format xlsx writes a binary file: give it one with --output FILE.xlsx"));
         return SH_EINVAL;
     }
     *out = excel && !strcmp (f, "csv") ? "csv-excel" : f;
@@ -957,26 +958,26 @@ sh_report_save (const json_t *report, const char *format, const char *output, ch
         //  library only tries at the end), and never a terminal (/dev/tty)
         int fd = open (output, O_WRONLY | O_CREAT | O_TRUNC | O_NOCTTY, 0666);
         if (fd < 0) {
-            snprintf (msg, msg_size, "cannot create %s: %s", output, strerror (errno));
+            snprintf (msg, msg_size, _("cannot create %s: %s"), output, strerror (errno));
             return sh_err_errno ();
         }
         bool tty = isatty (fd);
         close (fd);
         if (tty) {
-            snprintf (msg, msg_size, "%s is a terminal: --format xlsx writes a binary file", output);
+            snprintf (msg, msg_size, _("%s is a terminal: --format xlsx writes a binary file"), output);
             return SH_EINVAL;
         }
         return sh_report_xlsx_save (output, report, msg, msg_size);
     }
     FILE *f = output ? fopen (output, "wb") : stdout;
     if (!f) {
-        snprintf (msg, msg_size, "cannot create %s: %s", output, strerror (errno));
+        snprintf (msg, msg_size, _("cannot create %s: %s"), output, strerror (errno));
         return sh_err_errno ();
     }
     sh_err rc = sh_report_print (f, report, format);
     if (output && fclose (f) && rc == SH_OK)
         rc = sh_err_errno ();
     if (rc)
-        snprintf (msg, msg_size, "cannot write %s: %s", output ? output : "the report", sh_strerror (rc));
+        snprintf (msg, msg_size, _("cannot write %s: %s"), output ? output : _("the report"), sh_strerror (rc));
     return rc;
 }

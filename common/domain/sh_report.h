@@ -3,6 +3,12 @@
     the CLIs print as JSON, CSV or 80-column text (sh_report_text), an SVG
     hexagon chart or one self-contained HTML page (sh_report_html).
 
+    The report follows the locale (sh_i18n): in Chinese the text summary,
+    the CSV header row, the .xlsx sheet names and headers and the HTML page
+    are in Chinese; in any other locale they are English, as they always
+    were. The JSON report, the CSV and .xlsx values and metrics (dotted
+    keys) and the HTML's ids, classes and data- attributes never change.
+
     Reads one consistent snapshot (a read transaction of its own) of store,
     which is borrowed. The region is every record whose region code starts
     with prefix: "" the district, 9 digits a town, 12 digits a village.
@@ -111,7 +117,8 @@ SH_NODISCARD sh_err sh_report_format_pick (const char *format, bool excel, const
 //  Write report to output (a new file, replaced if it exists; NULL:
 //  stdout) in format: one of sh_report_print's, or "xlsx" (sh_report_xlsx;
 //  needs output, refused with SH_EINVAL when output is a terminal). Errors
-//  are explained in msg (msg_size bytes).
+//  are explained in msg (msg_size bytes), in the user's language, as
+//  sh_report_format_pick's; no caller reads their words.
 SH_NODISCARD sh_err sh_report_save (const json_t *report, const char *format, const char *output,
                                     char *msg, size_t msg_size);
 

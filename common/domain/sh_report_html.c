@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_names.h"
 
 //  ---------------------------------------------------------------------
@@ -51,10 +52,49 @@ s_region (const json_t *report, char *buf, size_t size)
     const char *prefix = s_s (report, "prefix");
     size_t n = strlen (prefix);
     if (!n)
-        snprintf (buf, size, "district");
+        snprintf (buf, size, "%s", _("district"));
     else
-        snprintf (buf, size, "%s %s", n <= 6 ? "district" : n <= 9 ? "town" : n <= 12 ? "village" : "courtyard",
-                  prefix);
+        snprintf (buf, size, "%s %s",
+                  n <= 6 ? _("district") : n <= 9 ? _("town") : n <= 12 ? _("village") : _("courtyard"), prefix);
+}
+
+//  The text of a label: in Chinese (sh_i18n_chinese) the translation of en;
+//  otherwise en followed by zh when there is one (the English page names
+//  things in both languages, en and zh). Into buf; returns buf.
+static const char *
+s_bi (const char *en, const char *zh, char *buf, size_t size)
+{
+    if (sh_i18n_chinese ())
+        snprintf (buf, size, "%s", _(en));
+    else
+        snprintf (buf, size, "%s%s%s", en, zh && *zh ? " " : "", zh ? zh : "");
+    return buf;
+}
+
+//  A label (s_bi), escaped.
+static void
+s_label (FILE *f, const char *en, const char *zh)
+{
+    char buf[256];
+    s_xml (f, s_bi (en, zh, buf, sizeof buf));
+}
+
+//  The name of a domain value for a heading: in Chinese its Chinese name zh
+//  (the translation of en when it has none); otherwise en and zh.
+static void
+s_name (FILE *f, const char *en, const char *zh)
+{
+    if (sh_i18n_chinese () && zh && *zh)
+        s_xml (f, zh);
+    else
+        s_label (f, en, zh);
+}
+
+//  ": " after a label, "：" in Chinese.
+static void
+s_colon (FILE *f)
+{
+    fputs (sh_i18n_chinese () ? "：" : ": ", f);
 }
 
 //  ---------------------------------------------------------------------
@@ -82,7 +122,7 @@ s_svg_hexagon (FILE *f, const json_t *report, bool inline_html)
     const double w = 480, h = 440, cx = 240, cy = 215, r = 150;
     json_t *hex = json_object_get (report, "hexagon");
     json_t *levels = json_object_get (hex, "levels");
-    char region[48];
+    char region[96];
     s_region (report, region, sizeof region);
     if (inline_html)
         fputs ("<svg id=\"hexagon\" class=\"chart\" role=\"img\"", f);
@@ -90,7 +130,9 @@ s_svg_hexagon (FILE *f, const json_t *report, bool inline_html)
         fputs ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"", f);
     fprintf (f, " width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
                 "font-size=\"13\">\n", w, h, w, h);
-    fputs ("<title>maturity hexagon ", f);
+    fputs ("<title>", f);
+    s_xml (f, _("maturity hexagon"));
+    fputc (' ', f);
     s_xml (f, region);
     fputs ("</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", f);
     //  grid: levels 2, 4, ... 10, and the six axes
@@ -112,8 +154,10 @@ s_svg_hexagon (FILE *f, const json_t *report, bool inline_html)
         const char *cat = sh_names_category (i + 1);
         double v = json_number_value (json_object_get (levels, cat));
         fprintf (f, "<text class=\"label\" data-category=\"%s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                    "dominant-baseline=\"middle\">%s %s %.1f</text>\n",
-                 cat, lx, ly, sh_names_category_zh (i + 1), cat, v);
+                    "dominant-baseline=\"middle\">%s", cat, lx, ly, sh_names_category_zh (i + 1));
+        if (!sh_i18n_chinese ())
+            fprintf (f, " %s", cat);        //  the Chinese name alone in Chinese
+        fprintf (f, " %.1f</text>\n", v);
     }
     //  the data polygon
     fputs ("<polygon class=\"levels\" fill=\"" S_LEVELS_COLOUR "\" fill-opacity=\"0.35\" stroke=\""
@@ -130,8 +174,9 @@ s_svg_hexagon (FILE *f, const json_t *report, bool inline_html)
     fputs ("\"/>\n", f);
     fprintf (f, "<text class=\"area\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", cx, h - 12);
     s_xml (f, region);
-    fprintf (f, " · hexagon area %.2f (of %.2f)</text>\n</svg>\n",
-             json_number_value (json_object_get (hex, "area")), 150 * sqrt (3.0));
+    fprintf (f, _(" · hexagon area %.2f (of %.2f)"), json_number_value (json_object_get (hex, "area")),
+             150 * sqrt (3.0));
+    fputs ("</text>\n</svg>\n", f);
 }
 
 //  ---------------------------------------------------------------------
@@ -162,16 +207,24 @@ static const char s_html_css[] =
     "svg.chart{border:1px solid #ccd;background:#fff}\n";
 
 
-//  Open table id with its caption and header row (head: NULL-terminated).
+//  A heading of a table: the English, and the Chinese the English page shows
+//  beside it ("" none); its translation in Chinese (s_bi).
+typedef struct {
+    const char *en;
+    const char *zh;
+} s_head_t;
+
+//  Open table id with its caption (as it is) and header row (head: up to
+//  {NULL}).
 static void
-s_html_table (FILE *f, const char *id, const char *caption, const char *const head[])
+s_html_table (FILE *f, const char *id, const char *caption, const s_head_t head[])
 {
     fprintf (f, "<table id=\"%s\">\n<caption>", id);
     s_xml (f, caption);
     fputs ("</caption>\n<thead><tr>", f);
-    for (; *head; head++) {
+    for (; head->en; head++) {
         fputs ("<th>", f);
-        s_xml (f, *head);
+        s_label (f, head->en, head->zh);
         fputs ("</th>", f);
     }
     fputs ("</tr></thead>\n<tbody>\n", f);
@@ -183,12 +236,33 @@ s_html_table_end (FILE *f)
     fputs ("</tbody>\n</table>\n", f);
 }
 
+//  What a row saying that more rows than shown exist counts.
+typedef enum { S_MORE_MATTERS, S_MORE_COURTYARDS, S_MORE_ROWS } s_more_t;
+
 //  A row saying that more rows than shown exist.
 static void
-s_html_more (FILE *f, int cols, size_t more, const char *what)
+s_html_more (FILE *f, int cols, size_t more, s_more_t what)
 {
-    fprintf (f, "<tr class=\"more\"><td colspan=\"%d\">… and %zu more %s (all of them: --format json or csv)"
-                "</td></tr>\n", cols, more, what);
+    const char *text;
+    if (what == S_MORE_MATTERS)
+        text = _("… and %zu more matters (all of them: --format json or csv)");
+    else
+    if (what == S_MORE_COURTYARDS)
+        text = _("… and %zu more courtyards (all of them: --format json or csv)");
+    else
+        text = _("… and %zu more rows (all of them: --format json or csv)");
+    fprintf (f, "<tr class=\"more\"><td colspan=\"%d\">", cols);
+    fprintf (f, text, more);
+    fputs ("</td></tr>\n", f);
+}
+
+//  A row saying that a table has no rows.
+static void
+s_html_none (FILE *f, int cols, const char *text)
+{
+    fprintf (f, "<tr><td colspan=\"%d\" class=\"empty\">", cols);
+    s_xml (f, text);
+    fputs ("</td></tr>\n", f);
 }
 
 static void
@@ -215,16 +289,21 @@ s_td_f (FILE *f, const json_t *v, int prec)
         fputs ("<td class=\"num\">-</td>", f);
 }
 
-//  Open a row with its label (th) in English and Chinese.
+//  Open a row with its label (th): s_label (en, zh).
 static void
 s_th2 (FILE *f, const char *en, const char *zh)
 {
     fputs ("<tr><th>", f);
-    s_xml (f, en);
-    if (zh && *zh) {
-        fputc (' ', f);
-        s_xml (f, zh);
-    }
+    s_label (f, en, zh);
+    fputs ("</th>", f);
+}
+
+//  Open a row with the name of a domain value (th): s_name (en, zh).
+static void
+s_th_name (FILE *f, const char *en, const char *zh)
+{
+    fputs ("<tr><th>", f);
+    s_name (f, en, zh);
     fputs ("</th>", f);
 }
 
@@ -235,39 +314,48 @@ s_html_residents (FILE *f, const json_t *r)
 {
     if (s_i (r, "residents_courtyards") == 0)
         fputs ("<td class=\"num\">-</td>", f);
-    else
-        fprintf (f, "<td class=\"num\">%lld (in %lld of %lld courtyards)</td>", s_i (r, "residents"),
-                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
+    else {
+        fputs ("<td class=\"num\">", f);
+        fprintf (f, _("%lld (in %lld of %lld courtyards)"), s_i (r, "residents"), s_i (r, "residents_courtyards"),
+                 s_i (r, "courtyards"));
+        fputs ("</td>", f);
+    }
 }
 
 static void
 s_html_totals (FILE *f, const json_t *r)
 {
     static const char *const rows[][3] = {
-        { "villages", "villages", "行政村" }, { "courtyards", "courtyards", "院落" },
-        { "model_courtyards", "model courtyards", "寿和小院" }, { "households", "households", "户数" },
-        { "residents", "residents", "居民" }, { "persons", "persons on record", "登记人员" },
-        { "matters", "matters", "事项" }, { "matters_closed", "matters closed", "已办结" },
-        { "matters_open", "matters open", "未办结" }, { "escalations", "escalations", "升级" },
-        { "meetings", "meetings", "会议" }, { "party_masses_days", "party-masses days", "党群日" },
-        { "mediations", "mediations", "调解" }, { "points_earned", "points earned", "积分获得" },
-        { "points_redeemed", "points redeemed", "积分兑换" }, { "points_balance", "points balance", "积分余额" },
+        { "villages", N_("villages"), "行政村" }, { "courtyards", N_("courtyards"), "院落" },
+        { "model_courtyards", N_("model courtyards"), "寿和小院" }, { "households", N_("households"), "户数" },
+        { "residents", N_("residents"), "居民" }, { "persons", N_("persons on record"), "登记人员" },
+        { "matters", N_("matters"), "事项" }, { "matters_closed", N_("matters closed"), "已办结" },
+        { "matters_open", N_("matters open"), "未办结" }, { "escalations", N_("escalations"), "升级" },
+        { "meetings", N_("meetings"), "会议" }, { "party_masses_days", N_("party-masses days"), "党群日" },
+        { "mediations", N_("mediations"), "调解" }, { "points_earned", N_("points earned"), "积分获得" },
+        { "points_redeemed", N_("points redeemed"), "积分兑换" },
+        { "points_balance", N_("points balance"), "积分余额" },
     };
-    static const char *const head[] = { "total", "value", NULL };
-    s_html_table (f, "totals", "Totals 总览", head);
+    static const s_head_t head[] = { { N_("total"), "" }, { N_("value"), "" }, { NULL, NULL } };
+    char caption[128];
+    s_html_table (f, "totals", s_bi (N_("Totals"), "总览", caption, sizeof caption), head);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         fprintf (f, "<tr data-key=\"%s\"><th>", rows[i][0]);
-        s_xml (f, rows[i][1]);
-        fprintf (f, " %s</th>", rows[i][2]);
+        s_label (f, rows[i][1], rows[i][2]);
+        fputs ("</th>", f);
         if (strcmp (rows[i][0], "residents") == 0)
             s_html_residents (f, r);
         else
             s_td_i (f, s_i (r, rows[i][0]));
         fputs ("</tr>\n", f);
     }
-    fprintf (f, "<tr data-key=\"closure_rate\"><th>closure rate 办结率</th><td class=\"num\">%.1f%%</td></tr>\n",
+    fputs ("<tr data-key=\"closure_rate\"><th>", f);
+    s_label (f, N_("closure rate"), "办结率");
+    fprintf (f, "</th><td class=\"num\">%.1f%%</td></tr>\n",
              100.0 * json_number_value (json_object_get (r, "closure_rate")));
-    fputs ("<tr data-key=\"hexagon.area\"><th>hexagon area 六边形面积</th>", f);
+    fputs ("<tr data-key=\"hexagon.area\"><th>", f);
+    s_label (f, N_("hexagon area"), "六边形面积");
+    fputs ("</th>", f);
     s_td_f (f, json_object_get (json_object_get (r, "hexagon"), "area"), 2);
     fputs ("</tr>\n", f);
     s_html_table_end (f);
@@ -276,32 +364,40 @@ s_html_totals (FILE *f, const json_t *r)
 static void
 s_html_matters (FILE *f, const json_t *r)
 {
+    char caption[128];
     fputs ("<div class=\"row\">\n", f);
-    static const char *const tier_head[] = { "tier 分流", "matters", "closed", "median days to close", NULL };
-    s_html_table (f, "matters-by-tier", "By tier 三事分流", tier_head);
+    static const s_head_t tier_head[] = {
+        { N_("tier"), "分流" }, { N_("matters"), "" }, { N_("closed"), "" }, { N_("median days to close"), "" },
+        { NULL, NULL }
+    };
+    s_html_table (f, "matters-by-tier", s_bi (N_("By tier"), "三事分流", caption, sizeof caption), tier_head);
     const json_t *med = json_object_get (r, "median_days_to_close");
     for (int i = 1; i <= SH_NAMES_TIER_MAX; i++) {
         const json_t *t = json_object_get (json_object_get (r, "by_tier"), sh_names_tier (i));
-        s_th2 (f, sh_names_tier (i), sh_names_tier_zh (i));
+        s_th_name (f, sh_names_tier (i), sh_names_tier_zh (i));
         s_td_i (f, s_i (t, "matters"));
         s_td_i (f, s_i (t, "closed"));
         s_td_f (f, json_object_get (med, sh_names_tier (i)), 1);
         fputs ("</tr>\n", f);
     }
     s_html_table_end (f);
-    static const char *const step_head[] = { "step 五步", "matters at it", NULL };
-    s_html_table (f, "matters-by-step", "By step reached 五步工作法", step_head);
+    static const s_head_t step_head[] = { { N_("step"), "五步" }, { N_("matters at it"), "" }, { NULL, NULL } };
+    s_html_table (f, "matters-by-step", s_bi (N_("By step reached"), "五步工作法", caption, sizeof caption),
+                  step_head);
     for (int i = 1; i <= SH_NAMES_STEP_MAX; i++) {
-        s_th2 (f, sh_names_step (i), sh_names_step_zh (i));
+        s_th_name (f, sh_names_step (i), sh_names_step_zh (i));
         s_td_i (f, s_i (json_object_get (r, "by_step"), sh_names_step (i)));
         fputs ("</tr>\n", f);
     }
     s_html_table_end (f);
-    static const char *const cat_head[] = { "category 类别", "matters", "closed", NULL };
-    s_html_table (f, "matters-by-category", "By category 六类服务", cat_head);
+    static const s_head_t cat_head[] = {
+        { N_("category"), "类别" }, { N_("matters"), "" }, { N_("closed"), "" }, { NULL, NULL }
+    };
+    s_html_table (f, "matters-by-category", s_bi (N_("By category"), "六类服务", caption, sizeof caption),
+                  cat_head);
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
         const json_t *t = json_object_get (json_object_get (r, "by_category"), sh_names_category (i));
-        s_th2 (f, sh_names_category (i), sh_names_category_zh (i));
+        s_th_name (f, sh_names_category (i), sh_names_category_zh (i));
         s_td_i (f, s_i (t, "matters"));
         s_td_i (f, s_i (t, "closed"));
         fputs ("</tr>\n", f);
@@ -342,9 +438,14 @@ s_html_escalations (FILE *f, const json_t *r)
         if (i > last)
             last = i;
     }
-    fprintf (f, "<h3>Escalations per month 升级: %lld</h3>\n", s_i (r, "escalations"));
+    fputs ("<h3>", f);
+    s_label (f, N_("Escalations per month"), "升级");
+    s_colon (f);
+    fprintf (f, "%lld</h3>\n", s_i (r, "escalations"));
     if (first < 0) {
-        fputs ("<p class=\"empty\" id=\"escalations-none\">no escalations</p>\n", f);
+        fputs ("<p class=\"empty\" id=\"escalations-none\">", f);
+        s_xml (f, _("no escalations"));
+        fputs ("</p>\n", f);
         return;
     }
     bool cut = last - first + 1 > S_HTML_BARS_MAX;
@@ -366,8 +467,9 @@ s_html_escalations (FILE *f, const json_t *r)
     const double w = 760, h = 260, left = 48, right = 12, above = 16, below = 36;
     double pw = w - left - right, ph = h - above - below, slot = pw / n;
     fprintf (f, "<svg id=\"escalations\" class=\"chart\" role=\"img\" width=\"%.0f\" height=\"%.0f\" "
-                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n"
-                "<title>escalations per month</title>\n", w, h, w, h);
+                "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"11\">\n<title>", w, h, w, h);
+    s_xml (f, _("escalations per month"));
+    fputs ("</title>\n", f);
     for (int g = 0; g <= ticks; g++) {
         double y = above + ph - ph * g / (double) ticks;
         fprintf (f, "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\"/>"
@@ -390,25 +492,30 @@ s_html_escalations (FILE *f, const json_t *r)
                      h - below + 16, month);
     }
     fputs ("</svg>\n", f);
-    if (cut)
-        fprintf (f, "<p class=\"note\">The last %d months; all of them: --format json or csv.</p>\n",
-                 S_HTML_BARS_MAX);
+    if (cut) {
+        fputs ("<p class=\"note\">", f);
+        fprintf (f, _("The last %d months; all of them: --format json or csv."), S_HTML_BARS_MAX);
+        fputs ("</p>\n", f);
+    }
 }
 
 static void
 s_html_overdue (FILE *f, const json_t *r)
 {
     const json_t *od = json_object_get (r, "overdue_big");
-    char caption[96];
-    snprintf (caption, sizeof caption, "Open big matters older than %d days: %zu", SH_DOMAIN_OVERDUE_DAYS,
+    char caption[160];
+    snprintf (caption, sizeof caption, _("Open big matters older than %d days: %zu"), SH_DOMAIN_OVERDUE_DAYS,
               json_array_size (od));
-    static const char *const head[] = { "village", "opened on", "days", "matter", "title", NULL };
+    static const s_head_t head[] = {
+        { N_("village"), "" }, { N_("opened on"), "" }, { N_("days"), "" }, { N_("matter"), "" },
+        { N_("title"), "" }, { NULL, NULL }
+    };
     s_html_table (f, "overdue-big", caption, head);
     size_t i;
     json_t *e;
     json_array_foreach (od, i, e) {
         if (i == S_HTML_ROWS_MAX) {
-            s_html_more (f, 5, json_array_size (od) - i, "matters");
+            s_html_more (f, 5, json_array_size (od) - i, S_MORE_MATTERS);
             break;
         }
         fputs ("<tr>", f);
@@ -424,19 +531,24 @@ s_html_overdue (FILE *f, const json_t *r)
         fputs ("</tr>\n", f);
     }
     if (!json_array_size (od))
-        fputs ("<tr><td colspan=\"5\" class=\"empty\">none</td></tr>\n", f);
+        s_html_none (f, 5, _("none"));
     s_html_table_end (f);
 }
 
 static void
 s_html_meeting_kinds (FILE *f, const json_t *r)
 {
-    static const char *const head[] = { "kind", "meetings", "attendance", NULL };
-    s_html_table (f, "meetings-by-kind", "Meetings by kind 会议类别", head);
+    char caption[128];
+    static const s_head_t head[] = {
+        { N_("kind"), "" }, { N_("meetings"), "" }, { N_("attendance"), "" }, { NULL, NULL }
+    };
+    s_html_table (f, "meetings-by-kind", s_bi (N_("Meetings by kind"), "会议类别", caption, sizeof caption),
+                  head);
     for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
         const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
-        fprintf (f, "<tr data-key=\"meetings_by_kind.%s\"><th>%s %s</th>", sh_names_meeting_kind (k),
-                 sh_names_meeting_kind (k), sh_names_meeting_kind_zh (k));
+        fprintf (f, "<tr data-key=\"meetings_by_kind.%s\"><th>", sh_names_meeting_kind (k));
+        s_name (f, sh_names_meeting_kind (k), sh_names_meeting_kind_zh (k));
+        fputs ("</th>", f);
         s_td_i (f, s_i (m, "meetings"));
         s_td_i (f, s_i (m, "attendance"));
         fputs ("</tr>\n", f);
@@ -447,34 +559,40 @@ s_html_meeting_kinds (FILE *f, const json_t *r)
 static void
 s_html_meetings (FILE *f, const json_t *r)
 {
+    char caption[128];
     const json_t *missed = json_object_get (r, "missed_party_masses_day");
-    static const char *const head[] = { "meetings", "value", NULL };
-    s_html_table (f, "meetings", "Meetings 会议", head);
-    s_th2 (f, "meetings", "会议");
+    static const s_head_t head[] = { { N_("meetings"), "" }, { N_("value"), "" }, { NULL, NULL } };
+    s_html_table (f, "meetings", s_bi (N_("Meetings"), "会议", caption, sizeof caption), head);
+    s_th2 (f, N_("meetings"), "会议");
     s_td_i (f, s_i (r, "meetings"));
     fputs ("</tr>\n", f);
-    s_th2 (f, "party-masses days", "党群日");
+    s_th2 (f, N_("party-masses days"), "党群日");
     s_td_i (f, s_i (r, "party_masses_days"));
     fputs ("</tr>\n", f);
-    s_th2 (f, "months in the span", "");
+    s_th2 (f, N_("months in the span"), "");
     s_td_i (f, s_i (r, "months"));
     fputs ("</tr>\n", f);
-    s_th2 (f, "meetings per courtyard and month", "");
+    s_th2 (f, N_("meetings per courtyard and month"), "");
     s_td_f (f, json_object_get (r, "meetings_per_courtyard_month"), 2);
     fputs ("</tr>\n", f);
-    s_th2 (f, "courtyards that missed a party-masses day", "");
+    s_th2 (f, N_("courtyards that missed a party-masses day"), "");
     s_td_i (f, (long long) json_array_size (missed));
     fputs ("</tr>\n", f);
     s_html_table_end (f);
     s_html_meeting_kinds (f, r);
 
-    static const char *const mhead[] = { "courtyard", "name", "months missed", "months", NULL };
-    s_html_table (f, "missed-party-masses-day", "Courtyards that missed their monthly party-masses day", mhead);
+    static const s_head_t mhead[] = {
+        { N_("courtyard"), "" }, { N_("name"), "" }, { N_("months missed"), "" }, { N_("months"), "" },
+        { NULL, NULL }
+    };
+    s_html_table (f, "missed-party-masses-day",
+                  s_bi (N_("Courtyards that missed their monthly party-masses day"), "", caption, sizeof caption),
+                  mhead);
     size_t i;
     json_t *e;
     json_array_foreach (missed, i, e) {
         if (i == S_HTML_ROWS_MAX) {
-            s_html_more (f, 4, json_array_size (missed) - i, "courtyards");
+            s_html_more (f, 4, json_array_size (missed) - i, S_MORE_COURTYARDS);
             break;
         }
         const json_t *months = json_object_get (e, "months");
@@ -487,7 +605,7 @@ s_html_meetings (FILE *f, const json_t *r)
         json_t *mo;
         json_array_foreach (months, k, mo) {
             if (k == S_HTML_MONTHS_MAX) {
-                fprintf (f, " … and %zu more", json_array_size (months) - k);
+                fprintf (f, _(" … and %zu more"), json_array_size (months) - k);
                 break;
             }
             fputs (k ? " " : "", f);
@@ -496,8 +614,32 @@ s_html_meetings (FILE *f, const json_t *r)
         fputs ("</td></tr>\n", f);
     }
     if (!json_array_size (missed))
-        fputs ("<tr><td colspan=\"4\" class=\"empty\">none</td></tr>\n", f);
+        s_html_none (f, 4, _("none"));
     s_html_table_end (f);
+}
+
+//  The name of mediation level l (0: unspecified) for a heading.
+static void
+s_html_level (FILE *f, int l)
+{
+    if (l == 0)
+        //  TRANSLATORS: a mediation without a level or an outcome.
+        s_label (f, N_("unspecified"), "");
+    else
+        s_name (f, sh_names_mediation_level (l), sh_names_mediation_level_zh (l));
+}
+
+//  The name of mediation outcome k (0: unspecified) for a heading: English
+//  only on the English page.
+static void
+s_html_outcome (FILE *f, int k)
+{
+    char name[64];
+    if (k == 0)
+        s_label (f, N_("unspecified"), "");
+    else
+        s_xml (f, sh_i18n_chinese () ? sh_names_shown ("shouhe.v1.MediationOutcome", k, name, sizeof name)
+                                     : sh_names_mediation_outcome (k));
 }
 
 static void
@@ -509,16 +651,25 @@ s_html_mediations (FILE *f, const json_t *r)
     for (int l = 0; l <= SH_NAMES_LEVEL_MAX; l++)
         if (json_object_get (json_object_get (by, sh_names_mediation_level (l)), sh_names_mediation_outcome (0)))
             any_outcome = true;
-    fprintf (f, "<table id=\"mediations\">\n<caption>Mediations by level and outcome 三级调解: %lld</caption>\n"
-                "<thead><tr><th>level</th>", s_i (r, "mediations"));
-    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
-        fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (k));
-    if (any_outcome)
-        fprintf (f, "<th>%s</th>", sh_names_mediation_outcome (0));
-    fputs ("<th>total</th></tr></thead>\n<tbody>\n", f);
+    fputs ("<table id=\"mediations\">\n<caption>", f);
+    s_label (f, N_("Mediations by level and outcome"), "三级调解");
+    s_colon (f);
+    fprintf (f, "%lld</caption>\n<thead><tr><th>", s_i (r, "mediations"));
+    s_label (f, N_("level"), "");
+    fputs ("</th>", f);
+    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX + (any_outcome ? 1 : 0); k++) {
+        fputs ("<th>", f);
+        s_html_outcome (f, k <= SH_NAMES_OUTCOME_MAX ? k : 0);     //  unspecified last
+        fputs ("</th>", f);
+    }
+    fputs ("<th>", f);
+    s_label (f, N_("total"), "");
+    fputs ("</th></tr></thead>\n<tbody>\n", f);
     for (int l = json_object_get (by, sh_names_mediation_level (0)) ? 0 : 1; l <= SH_NAMES_LEVEL_MAX; l++) {
         const json_t *o = json_object_get (by, sh_names_mediation_level (l));
-        s_th2 (f, sh_names_mediation_level (l), sh_names_mediation_level_zh (l));
+        fputs ("<tr><th>", f);
+        s_html_level (f, l);
+        fputs ("</th>", f);
         long long total = 0;
         for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++) {
             s_td_i (f, s_i (o, sh_names_mediation_outcome (k)));
@@ -537,11 +688,15 @@ s_html_mediations (FILE *f, const json_t *r)
 static void
 s_html_points (FILE *f, const json_t *r)
 {
-    static const char *const head[] = { "unit", "earned", "redeemed", "balance", NULL };
-    s_html_table (f, "points", "Points and time bank 积分超市 · 时间银行", head);
+    char caption[128];
+    static const s_head_t head[] = {
+        { N_("unit"), "" }, { N_("earned"), "" }, { N_("redeemed"), "" }, { N_("balance"), "" }, { NULL, NULL }
+    };
+    s_html_table (f, "points", s_bi (N_("Points and time bank"), "积分超市 · 时间银行", caption, sizeof caption),
+                  head);
     for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
         const json_t *p = json_object_get (r, sh_names_unit (u));
-        s_th2 (f, sh_names_unit (u), sh_names_unit_zh (u));
+        s_th_name (f, sh_names_unit (u), sh_names_unit_zh (u));
         s_td_i (f, s_i (p, "earned"));
         s_td_i (f, s_i (p, "redeemed"));
         s_td_i (f, s_i (p, "balance"));
@@ -553,21 +708,32 @@ s_html_points (FILE *f, const json_t *r)
 static void
 s_html_hexagon_levels (FILE *f, const json_t *r)
 {
+    char caption[128];
     const json_t *hex = json_object_get (r, "hexagon");
-    static const char *const head[] = { "category", "mean level", NULL };
-    s_html_table (f, "hexagon-levels", "Maturity hexagon 成熟度六边形", head);
+    static const s_head_t head[] = { { N_("category"), "" }, { N_("mean level"), "" }, { NULL, NULL } };
+    s_html_table (f, "hexagon-levels", s_bi (N_("Maturity hexagon"), "成熟度六边形", caption, sizeof caption),
+                  head);
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
-        s_th2 (f, sh_names_category (i), sh_names_category_zh (i));
+        s_th_name (f, sh_names_category (i), sh_names_category_zh (i));
         s_td_f (f, json_object_get (json_object_get (hex, "levels"), sh_names_category (i)), 1);
         fputs ("</tr>\n", f);
     }
-    s_th2 (f, "area", "面积");
+    s_th2 (f, N_("area"), "面积");
     s_td_f (f, json_object_get (hex, "area"), 2);
     fputs ("</tr>\n", f);
-    s_th2 (f, "courtyards evaluated", "");
+    s_th2 (f, N_("courtyards evaluated"), "");
     s_td_i (f, s_i (hex, "courtyards"));
     fputs ("</tr>\n", f);
     s_html_table_end (f);
+}
+
+//  A header cell (th) of label en.
+static void
+s_th (FILE *f, const char *en)
+{
+    fputs ("<th>", f);
+    s_label (f, en, "");
+    fputs ("</th>", f);
 }
 
 //  The ranking at key (town_hexagons, ...) as table id: its first
@@ -579,17 +745,22 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
     bool yards = !strcmp (key, "courtyard_hexagons");
     int cols = 11;
     fprintf (f, "<table id=\"%s\" class=\"ranking\">\n<caption>", id);
-    s_xml (f, caption);
-    fprintf (f, " (%zu)</caption>\n<thead><tr><th>rank</th><th>code</th>%s", json_array_size (arr),
-             yards ? "<th>name</th><th>period</th>" : "<th>name</th><th>courtyards</th>");
+    s_label (f, caption, "");
+    fprintf (f, sh_i18n_chinese () ? "（%zu）" : " (%zu)", json_array_size (arr));
+    fputs ("</caption>\n<thead><tr>", f);
+    s_th (f, N_("rank"));
+    s_th (f, N_("code"));
+    s_th (f, N_("name"));
+    s_th (f, yards ? N_("period") : N_("courtyards"));
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++)
         fprintf (f, "<th title=\"%s\">%s</th>", sh_names_category (i), sh_names_category_zh (i));
-    fputs ("<th>area</th></tr></thead>\n<tbody>\n", f);
+    s_th (f, N_("area"));
+    fputs ("</tr></thead>\n<tbody>\n", f);
     size_t i;
     json_t *e;
     json_array_foreach (arr, i, e) {
         if (i == S_HTML_ROWS_MAX) {
-            s_html_more (f, cols, json_array_size (arr) - i, yards ? "courtyards" : "rows");
+            s_html_more (f, cols, json_array_size (arr) - i, yards ? S_MORE_COURTYARDS : S_MORE_ROWS);
             break;
         }
         fputs ("<tr>", f);
@@ -609,24 +780,31 @@ s_html_ranking (FILE *f, const json_t *r, const char *key, const char *id, const
         fputs ("</tr>\n", f);
     }
     if (!json_array_size (arr))
-        fprintf (f, "<tr><td colspan=\"%d\" class=\"empty\">no evaluations</td></tr>\n", cols);
+        s_html_none (f, cols, _("no evaluations"));
     s_html_table_end (f);
 }
 
 static void
 s_html_movers (FILE *f, const json_t *r)
 {
+    char caption[128];
     const json_t *mv = json_object_get (r, "movers");
-    fprintf (f, "<p class=\"note\">Hexagon area of each courtyard's latest evaluation period against the "
-                "period before it; %lld courtyards have both.</p>\n<div class=\"row\">\n", s_i (mv, "compared"));
-    static const char *const dirs[2][3] = {
-        { "gains", "movers-gains", "Biggest gains 进步最大" }, { "losses", "movers-losses", "Biggest losses 退步最大" }
+    fputs ("<p class=\"note\">", f);
+    fprintf (f, _("Hexagon area of each courtyard's latest evaluation period against the period before it; "
+                  "%lld courtyards have both."), s_i (mv, "compared"));
+    fputs ("</p>\n<div class=\"row\">\n", f);
+    static const char *const dirs[2][4] = {
+        { "gains", "movers-gains", N_("Biggest gains"), "进步最大" },
+        { "losses", "movers-losses", N_("Biggest losses"), "退步最大" }
     };
-    static const char *const head[] = { "courtyard", "name", "village", "period", "previous period", "area",
-                                        "previous area", "delta", NULL };
+    static const s_head_t head[] = {
+        { N_("courtyard"), "" }, { N_("name"), "" }, { N_("village"), "" }, { N_("period"), "" },
+        { N_("previous period"), "" }, { N_("area"), "" }, { N_("previous area"), "" }, { N_("delta"), "" },
+        { NULL, NULL }
+    };
     for (int d = 0; d < 2; d++) {
         const json_t *arr = json_object_get (mv, dirs[d][0]);
-        s_html_table (f, dirs[d][1], dirs[d][2], head);
+        s_html_table (f, dirs[d][1], s_bi (dirs[d][2], dirs[d][3], caption, sizeof caption), head);
         size_t i;
         json_t *e;
         json_array_foreach (arr, i, e) {
@@ -641,58 +819,79 @@ s_html_movers (FILE *f, const json_t *r)
             fprintf (f, "<td class=\"num\">%+.2f</td></tr>\n", json_number_value (json_object_get (e, "delta")));
         }
         if (!json_array_size (arr))
-            fputs ("<tr><td colspan=\"8\" class=\"empty\">none</td></tr>\n", f);
+            s_html_none (f, 8, _("none"));
         s_html_table_end (f);
     }
     fputs ("</div>\n", f);
 }
 
+//  A section's heading: <h2>label</h2> (s_label).
+static void
+s_h2 (FILE *f, const char *en, const char *zh)
+{
+    fputs ("<h2>", f);
+    s_label (f, en, zh);
+    fputs ("</h2>\n", f);
+}
+
 void
 sh_report_html_page (FILE *f, const json_t *r)
 {
-    char region[48];
+    char region[96];
     s_region (r, region, sizeof region);
     const char *since = json_string_value (json_object_get (r, "since"));
+    bool zh = sh_i18n_chinese ();
+    //  the English page names things in Chinese too: lang zh-CN in both
     fputs ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>shouhe report: ", f);
+           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
+    s_xml (f, _("shouhe report: "));
     s_xml (f, region);
-    fputs (", ", f);
+    fputs (zh ? "，" : ", ", f);
     s_xml (f, s_s (r, "today"));
-    fprintf (f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>寿和 shouhe report: ", s_html_css);
+    fprintf (f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1>", s_html_css);
+    s_xml (f, zh ? _("shouhe report: ") : "寿和 shouhe report: ");
     s_xml (f, region);
-    fputs ("</h1>\n<p class=\"meta\">as of ", f);
+    fputs ("</h1>\n<p class=\"meta\">", f);
+    s_xml (f, _("as of "));
     s_xml (f, s_s (r, "today"));
     if (since) {
-        fputs (" · since ", f);
+        s_xml (f, _(" · since "));
         s_xml (f, since);
-        fputs (" (matters opened, escalations, meetings and mediations on or after it)", f);
+        s_xml (f, _(" (matters opened, escalations, meetings and mediations on or after it)"));
     }
-    fputs (" · from the merged state</p>\n", f);
+    s_xml (f, _(" · from the merged state"));
+    fputs ("</p>\n", f);
 
     fputs ("<section id=\"overview\">\n<div class=\"row\">\n", f);
     s_html_totals (f, r);
     s_svg_hexagon (f, r, true);
-    fputs ("</div>\n</section>\n<section id=\"matters\">\n<h2>Matters 事项</h2>\n", f);
+    fputs ("</div>\n</section>\n<section id=\"matters\">\n", f);
+    s_h2 (f, N_("Matters"), "事项");
     s_html_matters (f, r);
     s_html_escalations (f, r);
     s_html_overdue (f, r);
-    fputs ("</section>\n<section id=\"meetings-section\">\n<h2>Meetings 会议</h2>\n", f);
+    fputs ("</section>\n<section id=\"meetings-section\">\n", f);
+    s_h2 (f, N_("Meetings"), "会议");
     s_html_meetings (f, r);
-    fputs ("</section>\n<section id=\"mediations-points\">\n<h2>Mediations and points 调解 · 积分</h2>\n"
-           "<div class=\"row\">\n", f);
+    fputs ("</section>\n<section id=\"mediations-points\">\n", f);
+    s_h2 (f, N_("Mediations and points"), "调解 · 积分");
+    fputs ("<div class=\"row\">\n", f);
     s_html_mediations (f, r);
     s_html_points (f, r);
-    fputs ("</div>\n</section>\n<section id=\"maturity\">\n<h2>Maturity 成熟度</h2>\n", f);
+    fputs ("</div>\n</section>\n<section id=\"maturity\">\n", f);
+    s_h2 (f, N_("Maturity"), "成熟度");
     s_html_hexagon_levels (f, r);
-    s_html_ranking (f, r, "town_hexagons", "town-ranking", "Towns by hexagon area");
-    s_html_ranking (f, r, "village_hexagons", "village-ranking", "Villages by hexagon area");
-    s_html_ranking (f, r, "courtyard_hexagons", "courtyard-ranking", "Courtyards by hexagon area");
-    fprintf (f, "<p class=\"note\">Rankings show their first %d rows; --format json or csv lists them all.</p>\n",
-             S_HTML_ROWS_MAX);
-    fputs ("</section>\n<section id=\"movers\">\n<h2>Biggest movers since the previous period 变化最大</h2>\n", f);
+    s_html_ranking (f, r, "town_hexagons", "town-ranking", N_("Towns by hexagon area"));
+    s_html_ranking (f, r, "village_hexagons", "village-ranking", N_("Villages by hexagon area"));
+    s_html_ranking (f, r, "courtyard_hexagons", "courtyard-ranking", N_("Courtyards by hexagon area"));
+    fputs ("<p class=\"note\">", f);
+    fprintf (f, _("Rankings show their first %d rows; --format json or csv lists them all."), S_HTML_ROWS_MAX);
+    fputs ("</p>\n</section>\n<section id=\"movers\">\n", f);
+    s_h2 (f, N_("Biggest movers since the previous period"), "变化最大");
     s_html_movers (f, r);
-    fputs ("</section>\n<footer class=\"note\">shouhe report; what each figure means: docs/reports.md</footer>\n"
-           "</body>\n</html>\n", f);
+    fputs ("</section>\n<footer class=\"note\">", f);
+    s_xml (f, _("shouhe report; what each figure means: docs/reports.md"));
+    fputs ("</footer>\n</body>\n</html>\n", f);
 }
 
 void

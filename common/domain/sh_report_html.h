@@ -8,6 +8,11 @@
     from the report is escaped for HTML (&, <, >, ", '). sh_report_print
     ("svg", "html") is the usual way in.
 
+    Language (sh_i18n): the English page names things in English with the
+    Chinese beside them ("courtyards 院落"); in Chinese every heading,
+    caption and note is Chinese alone. Both pages are <html lang="zh-CN">;
+    ids, classes and data- attributes are the same in both.
+
     Elements, for tools and tests: <svg id="hexagon" class="chart"> (the
     region's hexagon: polygon.levels, six text.label with data-category),
     <svg id="escalations" class="chart"> (rect.bar with data-month and

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_names.h"
 #include "sh_text.h"
 
@@ -94,7 +95,12 @@ sh_report_text_csv (FILE *f, const json_t *report, bool excel)
     s_csv_t c = { f, excel ? "\r\n" : "\n" };
     if (excel)
         fputs ("\xEF\xBB\xBF", f);   //  the byte-order mark that tells Excel it is UTF-8
-    fprintf (f, "metric,value%s", c.eol);
+    //  TRANSLATORS: the header row of the CSV report: its two columns, the
+    //  dotted name of a figure and the figure.
+    sh_text_csv_cell (f, _("metric"));
+    fputc (',', f);
+    sh_text_csv_cell (f, _("value"));
+    fputs (c.eol, f);
     sh_report_text_leaves (report, s_csv_row, &c);
 }
 
@@ -117,6 +123,54 @@ s_utf8_trunc (FILE *f, const char *s, int max)
         n++;
     }
     fwrite (s, 1, (size_t) (p - s), f);
+}
+
+//  The columns UTF-8 s takes on a terminal: a character of more than one
+//  byte, as Chinese, takes two.
+static int
+s_cols (const char *s)
+{
+    int cols = 0;
+    for (const char *p = s; *p; p++)
+        if ((*p & 0xC0) != 0x80)
+            cols += (*p & 0x80) ? 2 : 1;
+    return cols;
+}
+
+//  s, then spaces up to width columns (as "%-*s", counting columns).
+static void
+s_left (FILE *f, const char *s, int width)
+{
+    fprintf (f, "%s%*s", s, width > s_cols (s) ? width - s_cols (s) : 0, "");
+}
+
+//  Spaces up to width columns, then s (as "%*s", counting columns).
+static void
+s_right (FILE *f, const char *s, int width)
+{
+    fprintf (f, "%*s%s", width > s_cols (s) ? width - s_cols (s) : 0, "", s);
+}
+
+//  The width of a first column: at least min, or the widest of the names of
+//  enum_name's values 1..max (Chinese names are wider than English ones).
+static int
+s_name_width (const char *enum_name, int max, int min)
+{
+    int width = min;
+    for (int i = 1; i <= max; i++) {
+        char buf[64];
+        int w = s_cols (sh_names_shown (enum_name, i, buf, sizeof buf));
+        if (w > width)
+            width = w;
+    }
+    return width;
+}
+
+//  The line saying that a list goes on beyond what text shows.
+static void
+s_text_more (FILE *f, size_t more)
+{
+    fprintf (f, _("  ... and %zu more (all of them: --format json or csv)\n"), more);
 }
 
 //  label in 16 columns (a character of more than one byte, as Chinese, takes
@@ -177,13 +231,16 @@ static void
 s_text_escalations (FILE *f, const json_t *r)
 {
     const json_t *per_month = json_object_get (r, "escalations_per_month");
-    fprintf (f, "\nescalations %lld%s\n", s_i (r, "escalations"), json_object_size (per_month) ? " by month" : "");
+    fprintf (f, _("\nescalations %lld"), s_i (r, "escalations"));
+    fprintf (f, "%s\n", json_object_size (per_month) ? _(" by month") : "");
     if (!json_object_size (per_month))
         return;
-    fprintf (f, "%-4s", "year");
+    s_left (f, _("year"), 4);
     for (int m = 1; m <= 12; m++)
         fprintf (f, "   %02d", m);
-    fprintf (f, " %6s\n", "total");
+    fputc (' ', f);
+    s_right (f, _("total"), 6);
+    fputc ('\n', f);
     long long n[13] = { 0 };
     int year = 0;
     const char *k;
@@ -208,18 +265,32 @@ static void
 s_text_movers (FILE *f, const json_t *r)
 {
     const json_t *mv = json_object_get (r, "movers");
-    fprintf (f, "\nbiggest hexagon movers since the previous period (%lld courtyards compared)\n",
+    fprintf (f, _("\nbiggest hexagon movers since the previous period (%lld courtyards compared)\n"),
              s_i (mv, "compared"));
-    static const char *const dirs[2] = { "gains", "losses" };
+    //  the keys of the report, and their headings
+    static const char *const dirs[2][2] = { { "gains", N_("gains") }, { "losses", N_("losses") } };
     for (int d = 0; d < 2; d++) {
-        const json_t *arr = json_object_get (mv, dirs[d]);
-        fprintf (f, "  %-15s %-7s %-7s %7s %7s %8s name\n", dirs[d], "period", "before", "area", "before",
-                 "delta");
+        const json_t *arr = json_object_get (mv, dirs[d][0]);
+        fputs ("  ", f);
+        s_left (f, _(dirs[d][1]), 15);
+        fputc (' ', f);
+        s_left (f, _("period"), 7);
+        fputc (' ', f);
+        //  TRANSLATORS: a column of the movers in the text report: the
+        //  previous evaluation period, then the area in it (7 columns).
+        s_left (f, _("before"), 7);
+        fputc (' ', f);
+        s_right (f, _("area"), 7);
+        fputc (' ', f);
+        s_right (f, _("before"), 7);
+        fputc (' ', f);
+        s_right (f, _("delta"), 8);
+        fprintf (f, " %s\n", _("name"));
         size_t i;
         json_t *e;
         json_array_foreach (arr, i, e) {
             if (i == S_TEXT_MOVERS_MAX) {
-                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                s_text_more (f, json_array_size (arr) - i);
                 break;
             }
             fprintf (f, "  %-15.15s %-7.7s %-7.7s %7.2f %7.2f %+8.2f ", s_s (e, "courtyard"), s_s (e, "period"),
@@ -239,14 +310,14 @@ s_text_missed (FILE *f, const json_t *r)
     size_t i;
     json_t *e;
     const json_t *missed = json_object_get (r, "missed_party_masses_day");
-    fprintf (f, "courtyards that missed a monthly party-masses day: %zu\n", json_array_size (missed));
+    fprintf (f, _("courtyards that missed a monthly party-masses day: %zu\n"), json_array_size (missed));
     json_array_foreach (missed, i, e) {
         if (i == S_TEXT_LIST_MAX) {
-            fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (missed) - i);
+            s_text_more (f, json_array_size (missed) - i);
             break;
         }
         const json_t *months = json_object_get (e, "months");
-        fprintf (f, "  %s  %zu month(s):", s_s (e, "courtyard"), json_array_size (months));
+        fprintf (f, _("  %s  %zu month(s):"), s_s (e, "courtyard"), json_array_size (months));
         size_t k;
         json_t *mo;
         int col = 2 + 15 + 2 + 12;
@@ -262,23 +333,45 @@ s_text_missed (FILE *f, const json_t *r)
     }
 }
 
+//  The abbreviation of category k that heads its column of hexagon levels
+//  (4 columns): sh_names_category_abbr's, translated.
+static const char *
+s_category_abbr (int k)
+{
+    //  TRANSLATORS: the categories of services abbreviated to head a column
+    //  of 4 columns (2 Chinese characters): policy, deliberation,
+    //  mediation, environment, customs, economy.
+    static const char *const marks[] = { N_("pol"), N_("delib"), N_("med"), N_("env"), N_("cust"), N_("econ") };
+    (void) marks;
+    return _(sh_names_category_abbr (k));
+}
+
 //  The region's hexagon, then the towns', villages' and courtyards' rankings.
 static void
 s_text_hexagons (FILE *f, const json_t *r)
 {
     size_t i;
     json_t *e;
-    fprintf (f, "\nmaturity hexagon (mean level per category, area, rank)\n%-16s", "");
-    for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++)
-        fprintf (f, " %4s", sh_names_category_abbr (k));
-    fprintf (f, " %7s %4s\n", "area", "rank");
-    s_hex_line (f, "region", json_object_get (r, "hexagon"));
+    fprintf (f, _("\nmaturity hexagon (mean level per category, area, rank)\n"));
+    fprintf (f, "%-16s", "");
+    for (int k = 1; k <= SH_NAMES_CATEGORY_MAX; k++) {
+        fputc (' ', f);
+        s_right (f, s_category_abbr (k), 4);
+    }
+    fputc (' ', f);
+    s_right (f, _("area"), 7);
+    fputc (' ', f);
+    s_right (f, _("rank"), 4);
+    fputc ('\n', f);
+    //  TRANSLATORS: the row of the whole region in the text report's
+    //  hexagons (16 columns at most).
+    s_hex_line (f, _("region"), json_object_get (r, "hexagon"));
     static const char *const lists[] = { "town_hexagons", "village_hexagons", "courtyard_hexagons" };
     for (size_t l = 0; l < 3; l++) {
         const json_t *arr = json_object_get (r, lists[l]);
         json_array_foreach (arr, i, e) {
             if (i == S_TEXT_LIST_MAX) {
-                fprintf (f, "  ... and %zu more (all of them: --format json or csv)\n", json_array_size (arr) - i);
+                s_text_more (f, json_array_size (arr) - i);
                 break;
             }
             s_hex_line (f, l < 2 ? s_s (e, "name") : s_s (e, "code"), e);    //  towns, villages by name
@@ -286,47 +379,126 @@ s_text_hexagons (FILE *f, const json_t *r)
     }
 }
 
-void
-sh_report_text_summary (FILE *f, const json_t *r)
+//  The level of a region of code prefix (its length) in words.
+static const char *
+s_level (size_t len)
 {
-    const char *prefix = s_s (r, "prefix");
-    size_t pl = strlen (prefix);
-    fprintf (f, "shouhe report: %s (%s)  since %s  as of %s\n", pl ? prefix : "all",
-             pl <= 6 ? "district" : pl <= 9 ? "town" : pl <= 12 ? "village" : "courtyard",
-             json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
-    fprintf (f, "\nvillages %lld  courtyards %lld (model %lld)  households %lld\n",
-             s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
-    //  a total of residents only over the courtyards that have a resident count
-    if (s_i (r, "residents_courtyards") > 0)
-        fprintf (f, "residents %lld (in %lld of %lld courtyards)  ", s_i (r, "residents"),
-                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
-    fprintf (f, "persons on record %lld\n", s_i (r, "persons"));
-    fprintf (f, "\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n", s_i (r, "matters"),
+    return len <= 6 ? _("district") : len <= 9 ? _("town") : len <= 12 ? _("village") : _("courtyard");
+}
+
+//  Matters by tier (with the median days to close), by step and by category.
+static void
+s_text_matters (FILE *f, const json_t *r)
+{
+    char name[64];
+    fprintf (f, _("\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n"), s_i (r, "matters"),
              s_i (r, "matters_closed"), s_i (r, "matters_open"),
              100.0 * json_number_value (json_object_get (r, "closure_rate")));
-    fprintf (f, "%-12s %8s %8s %12s\n", "tier", "matters", "closed", "median days");
+    int w = s_name_width ("shouhe.v1.Tier", SH_NAMES_TIER_MAX, 12);
+    s_left (f, _("tier"), w);
+    fputc (' ', f);
+    s_right (f, _("matters"), 8);
+    fputc (' ', f);
+    s_right (f, _("closed"), 8);
+    fputc (' ', f);
+    s_right (f, _("median days"), 12);
+    fputc ('\n', f);
     const json_t *med = json_object_get (r, "median_days_to_close");
     for (int i = 1; i <= SH_NAMES_TIER_MAX; i++) {
         const json_t *t = json_object_get (json_object_get (r, "by_tier"), sh_names_tier (i));
         const json_t *m = json_object_get (med, sh_names_tier (i));
-        fprintf (f, "%-12s %8lld %8lld ", sh_names_tier (i), s_i (t, "matters"), s_i (t, "closed"));
+        s_left (f, sh_names_shown ("shouhe.v1.Tier", i, name, sizeof name), w);
+        fprintf (f, " %8lld %8lld ", s_i (t, "matters"), s_i (t, "closed"));
         if (json_is_number (m))
             fprintf (f, "%12.1f\n", json_number_value (m));
         else
             fprintf (f, "%12s\n", "-");
     }
-    fprintf (f, "steps:");
+    fputs (_("steps:"), f);
     for (int i = 1; i <= SH_NAMES_STEP_MAX; i++)
-        fprintf (f, " %s %lld", sh_names_step (i), s_i (json_object_get (r, "by_step"), sh_names_step (i)));
+        fprintf (f, " %s %lld", sh_names_shown ("shouhe.v1.Step", i, name, sizeof name),
+                 s_i (json_object_get (r, "by_step"), sh_names_step (i)));
     fputc ('\n', f);
-    fprintf (f, "%-12s %8s %8s\n", "category", "matters", "closed");
+    w = s_name_width ("shouhe.v1.Category", SH_NAMES_CATEGORY_MAX, 12);
+    s_left (f, _("category"), w);
+    fputc (' ', f);
+    s_right (f, _("matters"), 8);
+    fputc (' ', f);
+    s_right (f, _("closed"), 8);
+    fputc ('\n', f);
     for (int i = 1; i <= SH_NAMES_CATEGORY_MAX; i++) {
         const json_t *t = json_object_get (json_object_get (r, "by_category"), sh_names_category (i));
-        fprintf (f, "%-12s %8lld %8lld\n", sh_names_category (i), s_i (t, "matters"), s_i (t, "closed"));
+        s_left (f, sh_names_shown ("shouhe.v1.Category", i, name, sizeof name), w);
+        fprintf (f, " %8lld %8lld\n", s_i (t, "matters"), s_i (t, "closed"));
     }
+}
+
+//  Meetings, by kind, and the courtyards that missed a party-masses day.
+static void
+s_text_meetings (FILE *f, const json_t *r)
+{
+    char name[64];
+    fprintf (f, _("\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n"),
+             s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
+             json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
+    int w = s_name_width ("shouhe.v1.MeetingKind", SH_NAMES_MEETING_MAX, 18);
+    s_left (f, _("meeting kind"), w);
+    fputc (' ', f);
+    s_right (f, _("meetings"), 8);
+    fputc (' ', f);
+    s_right (f, _("attendance"), 10);
+    fputc ('\n', f);
+    for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
+        const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
+        s_left (f, sh_names_shown ("shouhe.v1.MeetingKind", k, name, sizeof name), w);
+        fprintf (f, " %8lld %10lld\n", s_i (m, "meetings"), s_i (m, "attendance"));
+    }
+    s_text_missed (f, r);
+}
+
+//  Mediations by level and outcome.
+static void
+s_text_mediations (FILE *f, const json_t *r)
+{
+    char name[64];
+    fprintf (f, _("\nmediations %lld\n"), s_i (r, "mediations"));
+    int w = s_name_width ("shouhe.v1.MediationLevel", SH_NAMES_LEVEL_MAX, 10);
+    s_left (f, _("level"), w);
+    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++) {
+        fputc (' ', f);
+        s_right (f, sh_names_shown ("shouhe.v1.MediationOutcome", k, name, sizeof name), 10);
+    }
+    fputc ('\n', f);
+    for (int l = 1; l <= SH_NAMES_LEVEL_MAX; l++) {
+        const json_t *by = json_object_get (r, "mediations_by_level");
+        const json_t *o = json_object_get (by, sh_names_mediation_level (l));
+        s_left (f, sh_names_shown ("shouhe.v1.MediationLevel", l, name, sizeof name), w);
+        for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
+            fprintf (f, " %10lld", s_i (o, sh_names_mediation_outcome (k)));
+        fputc ('\n', f);
+    }
+}
+
+void
+sh_report_text_summary (FILE *f, const json_t *r)
+{
+    char name[64];
+    const char *prefix = s_s (r, "prefix");
+    size_t pl = strlen (prefix);
+    //  TRANSLATORS: "all" stands for the region code of the whole district.
+    fprintf (f, _("shouhe report: %s (%s)  since %s  as of %s\n"), pl ? prefix : _("all"), s_level (pl),
+             json_is_string (json_object_get (r, "since")) ? s_s (r, "since") : "-", s_s (r, "today"));
+    fprintf (f, _("\nvillages %lld  courtyards %lld (model %lld)  households %lld\n"),
+             s_i (r, "villages"), s_i (r, "courtyards"), s_i (r, "model_courtyards"), s_i (r, "households"));
+    //  a total of residents only over the courtyards that have a resident count
+    if (s_i (r, "residents_courtyards") > 0)
+        fprintf (f, _("residents %lld (in %lld of %lld courtyards)  "), s_i (r, "residents"),
+                 s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
+    fprintf (f, _("persons on record %lld\n"), s_i (r, "persons"));
+    s_text_matters (f, r);
     s_text_escalations (f, r);
     const json_t *od = json_object_get (r, "overdue_big");
-    fprintf (f, "\nopen big matters older than %d days: %zu\n", SH_DOMAIN_OVERDUE_DAYS, json_array_size (od));
+    fprintf (f, _("\nopen big matters older than %d days: %zu\n"), SH_DOMAIN_OVERDUE_DAYS, json_array_size (od));
     size_t i;
     json_t *e;
     json_array_foreach (od, i, e) {
@@ -336,32 +508,15 @@ sh_report_text_summary (FILE *f, const json_t *r)
         s_utf8_trunc (f, s_s (e, "title"), 20);
         fputc ('\n', f);
     }
-    fprintf (f, "\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n",
-             s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
-             json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
-    fprintf (f, "%-18s %8s %10s\n", "meeting kind", "meetings", "attendance");
-    for (int k = 1; k <= SH_NAMES_MEETING_MAX; k++) {
-        const json_t *m = json_object_get (json_object_get (r, "meetings_by_kind"), sh_names_meeting_kind (k));
-        fprintf (f, "%-18s %8lld %10lld\n", sh_names_meeting_kind (k), s_i (m, "meetings"), s_i (m, "attendance"));
-    }
-    s_text_missed (f, r);
-    fprintf (f, "\nmediations %lld\n%-10s", s_i (r, "mediations"), "level");
-    for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
-        fprintf (f, " %10s", sh_names_mediation_outcome (k));
+    s_text_meetings (f, r);
+    s_text_mediations (f, r);
     fputc ('\n', f);
-    for (int l = 1; l <= SH_NAMES_LEVEL_MAX; l++) {
-        const json_t *by = json_object_get (r, "mediations_by_level");
-        const json_t *o = json_object_get (by, sh_names_mediation_level (l));
-        fprintf (f, "%-10s", sh_names_mediation_level (l));
-        for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++)
-            fprintf (f, " %10lld", s_i (o, sh_names_mediation_outcome (k)));
-        fputc ('\n', f);
-    }
-    fputc ('\n', f);
+    int w = s_name_width ("shouhe.v1.LedgerUnit", SH_NAMES_UNIT_MAX, 8);
     for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
         const json_t *t = json_object_get (r, sh_names_unit (u));
-        fprintf (f, "%-8s earned %lld  redeemed %lld  balance %lld\n", sh_names_unit (u), s_i (t, "earned"),
-                 s_i (t, "redeemed"), s_i (t, "balance"));
+        s_left (f, sh_names_shown ("shouhe.v1.LedgerUnit", u, name, sizeof name), w);
+        fprintf (f, _(" earned %lld  redeemed %lld  balance %lld\n"), s_i (t, "earned"), s_i (t, "redeemed"),
+                 s_i (t, "balance"));
     }
     s_text_hexagons (f, r);
     s_text_movers (f, r);

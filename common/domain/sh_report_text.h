@@ -2,7 +2,11 @@
     an 80-column text summary and CSV.
 
     Both read the report object by its documented keys (docs/reports.md)
-    and write UTF-8 to f; the caller checks f for write errors.
+    and write UTF-8 to f; the caller checks f for write errors. Labels
+    follow the locale (sh_i18n): in Chinese the summary's words and the
+    domain's names (sh_names_shown) are Chinese, its columns counted in
+    display columns (a Chinese character takes two), and the CSV header row
+    reads "指标,数值"; the CSV rows themselves never change.
     sh_report_print ("text", "csv") is the usual way in.
 */
 #ifndef SH_REPORT_TEXT_H

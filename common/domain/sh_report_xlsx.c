@@ -8,6 +8,8 @@
 
 #include <xlsxwriter.h>
 
+#include "sh_i18n.h"
+#include "sh_names.h"
 #include "sh_report_text.h"
 
 #define S_PATH_BYTES 256    //  longest dotted path of a value
@@ -66,6 +68,61 @@ s_list_cell (s_book_t *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const jso
 }
 
 //  ---------------------------------------------------------------------
+//  Names: the sheets and columns are named by the report's keys; in
+//  Chinese (sh_i18n_chinese) by what they hold, in Chinese.
+
+//  The report's lists and fields, and what a Chinese sheet or column calls
+//  them.
+static const char *const s_labels[][2] = {
+    //  sheets
+    { "overdue_big", N_("overdue big matters") },
+    { "missed_party_masses_day", N_("missed party-masses days") },
+    { "courtyard_hexagons", N_("courtyard ranking") },
+    { "village_hexagons", N_("village ranking") },
+    { "town_hexagons", N_("town ranking") },
+    { "movers_gains", N_("biggest gains") },
+    { "movers_losses", N_("biggest losses") },
+    //  columns
+    { "matter", N_("matter id") },
+    { "title", N_("title") },
+    { "village", N_("village") },
+    { "opened_on", N_("opened on") },
+    { "days", N_("days") },
+    { "courtyard", N_("courtyard") },
+    { "name", N_("name") },
+    { "months", N_("months") },
+    { "code", N_("code") },
+    { "period", N_("period") },
+    { "previous_period", N_("previous period") },
+    { "area", N_("area") },
+    { "previous_area", N_("previous area") },
+    { "delta", N_("delta") },
+    { "rank", N_("rank") },
+    { "courtyards", N_("courtyards") },
+};
+
+//  The name of the sheet or column of key (a dotted path): key itself, or
+//  in Chinese what it holds ("levels.policy": the category's name). Into
+//  buf; returns buf.
+static const char *
+s_label (const char *key, char *buf, size_t size)
+{
+    snprintf (buf, size, "%s", key);
+    if (!sh_i18n_chinese ())
+        return buf;
+    if (!strncmp (key, "levels.", 7)) {
+        int category;
+        if (sh_names_parse ("shouhe.v1.Category", key + 7, &category))
+            sh_names_shown ("shouhe.v1.Category", category, buf, size);
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof s_labels / sizeof s_labels[0]; i++)
+        if (!strcmp (s_labels[i][0], key))
+            snprintf (buf, size, "%s", _(s_labels[i][1]));
+    return buf;
+}
+
+//  ---------------------------------------------------------------------
 //  Record sheets
 
 //  Is v a list of records (objects), or an empty list?
@@ -93,7 +150,8 @@ s_column (s_book_t *b, lxw_worksheet *ws, json_t *names, const char *path)
         if (!strcmp (json_string_value (e), path))
             return (lxw_col_t) i;
     json_array_append_new (names, json_string (path));
-    if (worksheet_write_string (ws, 0, (lxw_col_t) i, path, b->bold) != LXW_NO_ERROR)
+    char label[S_PATH_BYTES];
+    if (worksheet_write_string (ws, 0, (lxw_col_t) i, s_label (path, label, sizeof label), b->bold) != LXW_NO_ERROR)
         b->failed = true;
     return (lxw_col_t) i;
 }
@@ -121,13 +179,19 @@ s_record (s_book_t *b, lxw_worksheet *ws, json_t *names, lxw_row_t r, const char
 static void
 s_table (s_book_t *b, const char *path, const json_t *arr)
 {
-    char name[S_SHEET_NAME_MAX + 1];
-    size_t len = strlen (path) > S_SHEET_NAME_MAX ? S_SHEET_NAME_MAX : strlen (path);
-    memcpy (name, path, len);
-    name[len] = 0;
-    for (char *p = name; *p; p++)
+    char key[S_PATH_BYTES], name[S_PATH_BYTES];
+    snprintf (key, sizeof key, "%s", path);
+    for (char *p = key; *p; p++)
         if (*p == '.')
             *p = '_';
+    s_label (key, name, sizeof name);
+    //  at most S_SHEET_NAME_MAX characters (Excel counts characters, not bytes)
+    size_t chars = 0;
+    for (char *p = name; *p; p++)
+        if ((*p & 0xC0) != 0x80 && ++chars > S_SHEET_NAME_MAX) {
+            *p = 0;
+            break;
+        }
     lxw_worksheet *ws = workbook_add_worksheet (b->wb, name);
     json_t *names = json_array ();
     if (!ws || !names) {
@@ -183,17 +247,18 @@ sh_report_xlsx_save (const char *path, const json_t *report, char *msg, size_t m
     b.wb = workbook_new (path);
     if (!b.wb) {
         int err = errno ? errno : ENOMEM;
-        snprintf (msg, msg_size, "cannot create %s: %s", path, strerror (err));
+        snprintf (msg, msg_size, _("cannot create %s: %s"), path, strerror (err));
         return SH_ESYSERR | err;
     }
     b.bold = workbook_add_format (b.wb);
     format_set_bold (b.bold);
-    b.report = workbook_add_worksheet (b.wb, "report");
+    //  TRANSLATORS: the name of the first sheet of the .xlsx report.
+    b.report = workbook_add_worksheet (b.wb, sh_i18n_chinese () ? _("report sheet") : "report");
     if (!b.report)
         b.failed = true;
     else {
-        b.failed |= worksheet_write_string (b.report, 0, 0, "metric", b.bold) != LXW_NO_ERROR;
-        b.failed |= worksheet_write_string (b.report, 0, 1, "value", b.bold) != LXW_NO_ERROR;
+        b.failed |= worksheet_write_string (b.report, 0, 0, _("metric"), b.bold) != LXW_NO_ERROR;
+        b.failed |= worksheet_write_string (b.report, 0, 1, _("value"), b.bold) != LXW_NO_ERROR;
         worksheet_set_column (b.report, 0, 0, 40, NULL);
         worksheet_freeze_panes (b.report, 1, 0);
         sh_report_text_leaves (report, s_leaf, &b);
@@ -203,8 +268,8 @@ sh_report_xlsx_save (const char *path, const json_t *report, char *msg, size_t m
     lxw_error e = workbook_close (b.wb);
     int err = errno;
     if (e != LXW_NO_ERROR || b.failed) {
-        snprintf (msg, msg_size, "cannot write %s: %s%s%s", path,
-                  e != LXW_NO_ERROR ? lxw_strerror (e) : "a cell could not be written",
+        snprintf (msg, msg_size, _("cannot write %s: %s%s%s"), path,
+                  e != LXW_NO_ERROR ? lxw_strerror (e) : _("a cell could not be written"),
                   err ? ": " : "", err ? strerror (err) : "");
         return err ? SH_ESYSERR | err : SH_ENOMEM;
     }

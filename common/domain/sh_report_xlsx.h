@@ -10,6 +10,10 @@
     cell of values separated by spaces), with the field names as the header
     row.
 
+    In Chinese (sh_i18n) the sheets and header cells are named in Chinese
+    ("报表", "超期大事" ...; "指标", "数值"; a hexagon's levels.policy is
+    "政策宣讲"); the metrics and values are the same in every language.
+
     Integers and reals are number cells, booleans boolean cells; every text
     (metrics, names, titles) is a string cell, never a formula, so a name
     that begins with '=' stays that text when Excel opens the file.
