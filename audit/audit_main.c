@@ -112,17 +112,24 @@ s_hex_of (char out[SH_HEX_BYTES (SH_HASH_BYTES)], const uint8_t *bytes)
 }
 
 //  Load the export; on failure say why. *fault_why is set (and SH_EXIT_REFUSED
-//  returned) when the file is not a valid export.
+//  returned) when the file is not a valid export; in English when english
+//  (for --json, audit_english), else in the user's language.
 static int
-s_load (const char *path, sh_export_t **ex, const char **fault_why)
+s_load (const char *path, sh_export_t **ex, const char **fault_why, bool english)
 {
     const char *why = NULL;
     *fault_why = NULL;
+    if (english)
+        audit_english (true);
     sh_err rc = sh_export_load (ex, path, &why);
+    if (rc == SH_EPROTO && !why)
+        why = _("not a valid export");
+    if (english)
+        audit_english (false);
     if (rc == SH_OK)
         return SH_EXIT_OK;
     if (rc == SH_EPROTO) {
-        *fault_why = why ? why : _("not a valid export");
+        *fault_why = why;
         return SH_EXIT_REFUSED;
     }
     fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path,
@@ -136,7 +143,7 @@ static int
 s_load_said (const char *path, sh_export_t **ex)
 {
     const char *why;
-    int code = s_load (path, ex, &why);
+    int code = s_load (path, ex, &why, false);
     if (code == SH_EXIT_REFUSED)
         fprintf (stderr, _("shouhe-audit: %s is not a valid export: %s\n"), path, why);
     return code;
@@ -293,7 +300,14 @@ s_verify (const s_args_t *a)
         return ex_code;
     sh_export_t *ex = NULL;
     const char *why;
-    ex_code = s_load (a->pos[0], &ex, &why);
+    ex_code = s_load (a->pos[0], &ex, &why, a->json);
+    if (ex_code && ex_code != SH_EXIT_REFUSED)
+        return ex_code;
+    if (ex_code == SH_EXIT_OK && !given)
+        s_trust_warning (sh_export_hub_key (ex));
+    //  the faults' where and message: English in JSON (programs read it)
+    if (a->json)
+        audit_english (true);
     audit_report_t rep;
     memset (&rep, 0, sizeof rep);
     sh_err rc = SH_OK;
@@ -305,13 +319,9 @@ s_verify (const s_args_t *a)
         rc = audit_report_add (&rep, AUDIT_F_EXPORT, _("export"), why);
     }
     else
-    if (ex_code)
-        return ex_code;
-    else {
-        if (!given)
-            s_trust_warning (sh_export_hub_key (ex));
         rc = audit_verify (ex, given ? &hub : NULL, &rep);
-    }
+    if (a->json)
+        audit_english (false);
     if (rc) {
         fprintf (stderr, _("shouhe-audit: %s\n"), sh_strerror (rc));
         audit_report_fini (&rep);

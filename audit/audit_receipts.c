@@ -293,7 +293,12 @@ audit_receipts (const char *dir, const char *hub_key_hex, bool json)
     s_state_t st = { .hub = &hub, .me = sh_key_public (key),
                      .cps = calloc (S_MAX_CHECKPOINTS, sizeof (s_cp_t)),
                      .json = json ? json_pack ("{s:[], s:[]}", "faults", "uncovered") : NULL };
+    //  the faults' messages: English in JSON (programs read it), audit_english
+    if (json)
+        audit_english (true);
     rc = st.cps && (!json || st.json) ? s_check (&st, store) : SH_ENOMEM;
+    if (json)
+        audit_english (false);
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (st.cps);

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,22 @@ const char *
 audit_fault_name (audit_fault_kind_t kind)
 {
     return kind < AUDIT_F_COUNT ? s_names[kind] : "unknown";
+}
+
+void
+audit_english (bool on)
+{
+    static char saved[128] = "";        //  the user's LC_MESSAGES while English is on
+    if (on) {
+        const char *cur = setlocale (LC_MESSAGES, NULL);
+        snprintf (saved, sizeof saved, "%s", cur ? cur : "C");
+        setlocale (LC_MESSAGES, "C");
+    }
+    else
+    if (saved[0]) {
+        setlocale (LC_MESSAGES, saved);
+        saved[0] = 0;
+    }
 }
 
 //  "1a2b3c4d5e6f7081…": the first 8 bytes in hex and U+2026, as docs/protocol.md 10.
@@ -727,7 +744,7 @@ s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...) __attribute_
 static sh_err
 s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...)
 {
-    char where[32], message[AUDIT_MESSAGE_BYTES];
+    char where[64], message[AUDIT_MESSAGE_BYTES];
     snprintf (where, sizeof where, _("epoch note %zu"), i + 1);
     va_list ap;
     va_start (ap, fmt);
