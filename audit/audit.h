@@ -100,8 +100,8 @@ typedef struct {
     uint64_t index;                       //  log index, 0 if none (a checkpoint's: its size)
     uint64_t checkpoint;                  //  1-based checkpoint number, 0 if none
     uint64_t evidence;                    //  1-based evidence number, 0 if none
-    char where[96];                       //  "log index 5 (author 1a2b…, seq 3)", "checkpoint 2 (size 40)" ...
-    char message[AUDIT_MESSAGE_BYTES];    //  what is wrong, in English
+    char where[128];                      //  "log index 5 (author 1a2b…, seq 3)", "checkpoint 2 (size 40)" ...
+    char message[AUDIT_MESSAGE_BYTES];    //  what is wrong, in the user's language (English for --json)
 } audit_fault_t;
 
 typedef struct {
@@ -138,6 +138,14 @@ SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t ki
 void audit_report_fini (audit_report_t *rep);
 
 const char *audit_fault_name (audit_fault_kind_t kind);
+
+//  --json output is read by programs: its sentences (a fault's where and
+//  message, the reasons from sh_change, sh_record, sh_strerror ...) are
+//  the English ones whatever the user's language. audit_english (true)
+//  makes every _() English (LC_MESSAGES "C", which also overrides
+//  LANGUAGE) until audit_english (false) restores the user's language.
+//  Not thread-safe (setlocale); the auditor is single-threaded.
+void audit_english (bool on);
 
 //  The leaf hash of every change of ex (ex's change count of them). Caller
 //  owns the array (free()); SH_ENOMEM.

@@ -19,6 +19,7 @@
 
 #include "audit.h"
 #include "sh_crypto.h"
+#include "sh_i18n.h"
 #include "sh_key.h"
 #include "sh_link.h"
 #include "sh_wire.h"
@@ -40,22 +41,22 @@ int
 audit_keygen (const char *dir)
 {
     if (!dir) {
-        fprintf (stderr, "shouhe-audit: keygen needs --key-dir DIR\n");
+        fprintf (stderr, _("shouhe-audit: keygen needs --key-dir DIR\n"));
         return SH_EXIT_USAGE;
     }
     if (mkdir (dir, 0700) != 0 && errno != EEXIST) {
         int e = errno;
-        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", dir, strerror (e));
+        fprintf (stderr, _("shouhe-audit: cannot create %s: %s\n"), dir, strerror (e));
         return sh_exit_errno (e);
     }
     char *kp = s_key_path (dir);
     sh_key_t *key = sh_key_generate ();
     sh_err rc = kp && key ? sh_key_save (key, kp) : SH_ENOMEM;
     if (rc == SH_EEXIST)
-        fprintf (stderr, "shouhe-audit: %s exists; refusing to overwrite it\n", kp);
+        fprintf (stderr, _("shouhe-audit: %s exists; refusing to overwrite it\n"), kp);
     else
     if (rc)
-        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", kp ? kp : "the key", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), kp ? kp : _("the key"), sh_strerror (rc));
     else {
         char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
         sh_crypto_hex (hex, sh_key_public (key), SH_PUBKEY_BYTES);
@@ -75,15 +76,15 @@ s_recv (sh_link_t *conn, sh_wire_msg_t *m)
     const char *why = NULL;
     sh_err rc = sh_link_wait (conn, S_TIMEOUT_MS, &ev, m, &why);
     if (ev.type != SH_LINK_MESSAGE) {
-        fprintf (stderr, "shouhe-audit: no answer from the hub within %d s\n", S_TIMEOUT_MS / 1000);
+        fprintf (stderr, _("shouhe-audit: no answer from the hub within %d s\n"), S_TIMEOUT_MS / 1000);
         return SH_EXIT_NETWORK;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-audit: undecodable message from the hub: %s\n", why ? why : sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: undecodable message from the hub: %s\n"), why ? why : sh_strerror (rc));
         return SH_EXIT_PROTOCOL;
     }
     if (m->type == SH_WIRE_ERROR) {
-        fprintf (stderr, "shouhe-audit: the hub refused (%s): %s\n", sh_wire_error_name (m->u.error.code),
+        fprintf (stderr, _("shouhe-audit: the hub refused (%s): %s\n"), sh_wire_error_name (m->u.error.code),
                  m->u.error.message);
         sh_wire_msg_fini (m);
         return SH_EXIT_REFUSED;
@@ -95,26 +96,26 @@ int
 audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, const char *path)
 {
     if (!hub || !hub_key_hex || !key_dir || !path) {
-        fprintf (stderr, "shouhe-audit: fetch needs --hub ENDPOINT --hub-key HEX --key-dir DIR and EXPORT\n");
+        fprintf (stderr, _("shouhe-audit: fetch needs --hub ENDPOINT --hub-key HEX --key-dir DIR and EXPORT\n"));
         return SH_EXIT_USAGE;
     }
     uint8_t hub_ed[SH_PUBKEY_BYTES], hub_curve[SH_CURVE_BYTES];
     if (sh_crypto_unhex (hub_ed, sizeof hub_ed, hub_key_hex) != SH_OK
     ||  sh_crypto_ed_to_curve (hub_curve, hub_ed) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a hub public key\n", hub_key_hex);
+        fprintf (stderr, _("shouhe-audit: --hub-key '%s' is not a hub public key\n"), hub_key_hex);
         return SH_EXIT_USAGE;
     }
     struct stat st;
     if (lstat (path, &st) == 0) {
-        fprintf (stderr, "shouhe-audit: %s exists; refusing to overwrite it\n", path);
+        fprintf (stderr, _("shouhe-audit: %s exists; refusing to overwrite it\n"), path);
         return SH_EXIT_REFUSED;
     }
     char *kp = s_key_path (key_dir);
     sh_key_t *key = NULL;
     sh_err rc = kp ? sh_key_load (&key, kp) : SH_ENOMEM;
     if (rc) {
-        fprintf (stderr, "shouhe-audit: cannot load %s: %s%s\n", kp ? kp : "the key", sh_strerror (rc),
-                 rc == SH_ENOTFOUND ? " (create it with: shouhe-audit keygen --key-dir DIR)" : "");
+        fprintf (stderr, _("shouhe-audit: cannot load %s: %s%s\n"), kp ? kp : _("the key"), sh_strerror (rc),
+                 rc == SH_ENOTFOUND ? _(" (create it with: shouhe-audit keygen --key-dir DIR)") : "");
         free (kp);
         return SH_EXIT_STORE;
     }
@@ -132,7 +133,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     snprintf (tmp, sizeof tmp, "%s.tmp", path);
     int ex = SH_EXIT_OK;
     if (rc || sh_link_connect (conn, hub) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: cannot connect to '%s'\n", hub);
+        fprintf (stderr, _("shouhe-audit: cannot connect to '%s'\n"), hub);
         ex = SH_EXIT_USAGE;
         goto done;
     }
@@ -141,7 +142,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     if (sh_link_send (conn, &m, NULL) != SH_OK || (ex = s_recv (conn, &m)) != 0)
         goto done;
     if (m.type != SH_WIRE_WELCOME) {
-        fprintf (stderr, "shouhe-audit: expected a welcome, got %s\n", sh_wire_type_name (m.type));
+        fprintf (stderr, _("shouhe-audit: expected a welcome, got %s\n"), sh_wire_type_name (m.type));
         sh_wire_msg_fini (&m);
         ex = SH_EXIT_PROTOCOL;
         goto done;
@@ -151,7 +152,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     out = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!out) {
         int e = errno;
-        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
+        fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), tmp, strerror (e));
         ex = sh_exit_errno (e);
         goto done;
     }
@@ -164,7 +165,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
             goto done;
         if (m.type != SH_WIRE_CHUNK || m.u.chunk.offset != offset || (offset && m.u.chunk.total != total)
         ||  (m.u.chunk.len == 0 && offset < m.u.chunk.total)) {
-            fprintf (stderr, "shouhe-audit: the hub answered the fetch at %" PRIu64 " out of order\n", offset);
+            fprintf (stderr, _("shouhe-audit: the hub answered the fetch at %" PRIu64 " out of order\n"), offset);
             sh_wire_msg_fini (&m);
             ex = SH_EXIT_PROTOCOL;
             goto done;
@@ -172,7 +173,7 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
         total = m.u.chunk.total;
         if (fwrite (m.u.chunk.data, 1, m.u.chunk.len, out) != m.u.chunk.len) {
             int e = errno;
-            fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
+            fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), tmp, strerror (e));
             sh_wire_msg_fini (&m);
             ex = sh_exit_errno (e);
             goto done;
@@ -183,17 +184,17 @@ audit_fetch (const char *hub, const char *hub_key_hex, const char *key_dir, cons
     if (fflush (out) != 0 || fsync (fileno (out)) != 0 || fclose (out) != 0) {
         out = NULL;
         int e = errno;
-        fprintf (stderr, "shouhe-audit: cannot write %s: %s\n", tmp, strerror (e));
+        fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), tmp, strerror (e));
         ex = sh_exit_errno (e);
         goto done;
     }
     out = NULL;
     if (link (tmp, path) != 0) {
-        fprintf (stderr, "shouhe-audit: cannot create %s: %s\n", path, strerror (errno));
+        fprintf (stderr, _("shouhe-audit: cannot create %s: %s\n"), path, strerror (errno));
         ex = SH_EXIT_STORE;
         goto done;
     }
-    printf ("fetched %" PRIu64 " bytes from %s into %s; check it with: shouhe-audit verify %s --hub-key %s\n",
+    printf (_("fetched %" PRIu64 " bytes from %s into %s; check it with: shouhe-audit verify %s --hub-key %s\n"),
             total, hub, path, path, hub_key_hex);
 done:
     if (out)

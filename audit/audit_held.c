@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "sh_epoch.h"
+#include "sh_i18n.h"
 #include "sh_note.h"
 #include "sh_receipts.h"
 #include "sh_store.h"
@@ -48,7 +49,7 @@ s_judge (s_held_t *h, const char *note, size_t len, const char *what)
 {
     sh_note_checkpoint_t cp;
     if (sh_hubid_open_checkpoint (h->hub, &cp, note, len) != SH_OK) {
-        printf ("fault: %s: %s is not a checkpoint signed by the hub key\n", h->path, what);
+        printf (_("fault: %s: %s is not a checkpoint signed by the hub key\n"), h->path, what);
         h->faults++;
         return;
     }
@@ -103,15 +104,15 @@ s_sweep (s_held_t *h, const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t n_leaves,
             if (c->size > rep->epochs[k].base)
                 e = &rep->epochs[k];
         if (e) {
-            printf ("note: %s: the checkpoint of size %" PRIu64 " was given up by epoch %" PRIu64
-                    " (the hub continued from %" PRIu64 " entries)\n", paths[c->path], c->size, e->epoch,
+            printf (_("note: %s: the checkpoint of size %" PRIu64 " was given up by epoch %" PRIu64
+                    " (the hub continued from %" PRIu64 " entries)\n"), paths[c->path], c->size, e->epoch,
                     e->base);
             (*set_aside)++;
             continue;
         }
-        printf ("fault: %s: the checkpoint of size %" PRIu64 " %s\n", paths[c->path], c->size,
-                in_tree ? "has another root than the export's tree of that size: the hub forked its history"
-                        : "is larger than the export's log: the hub lost or dropped entries");
+        printf (_("fault: %s: the checkpoint of size %" PRIu64 " %s\n"), paths[c->path], c->size,
+                in_tree ? _("has another root than the export's tree of that size: the hub forked its history")
+                        : _("is larger than the export's log: the hub lost or dropped entries"));
         faults++;
     }
     return faults;
@@ -122,8 +123,8 @@ static int
 s_node_cp (const sh_receipts_entry_t *e, void *arg)
 {
     s_held_t *h = arg;
-    char what[48];
-    snprintf (what, sizeof what, "its checkpoint of size %" PRIu64, e->u.checkpoint.size);
+    char what[96];
+    snprintf (what, sizeof what, _("its checkpoint of size %" PRIu64), e->u.checkpoint.size);
     s_judge (h, e->u.checkpoint.note, e->u.checkpoint.note_len, what);
     return 0;
 }
@@ -142,7 +143,7 @@ s_node_dir (s_held_t *h, const char *dir)
     if (store)
         sh_store_close (&store);
     if (rc) {
-        fprintf (stderr, "shouhe-audit: cannot read the node in %s: %s\n", dir, sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: cannot read the node in %s: %s\n"), dir, sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     return SH_EXIT_OK;
@@ -157,10 +158,10 @@ s_note_file (s_held_t *h, const char *path)
     if (f)
         fclose (f);
     if (!f || len > SH_NOTE_MAX_BYTES) {
-        fprintf (stderr, "shouhe-audit: cannot read a checkpoint note from %s\n", path);
+        fprintf (stderr, _("shouhe-audit: cannot read a checkpoint note from %s\n"), path);
         return SH_EXIT_STORE;
     }
-    s_judge (h, buf, len, "the checkpoint");
+    s_judge (h, buf, len, _("the checkpoint"));
     return SH_EXIT_OK;
 }
 
@@ -176,7 +177,7 @@ audit_held (const sh_export_t *ex, const sh_hubid_t *hub, char *const *paths, si
     s_held_t h = { .hub = hub };
     int code = rc ? SH_EXIT_STORE : rep.n_faults ? SH_EXIT_REFUSED : SH_EXIT_OK;
     for (size_t i = 0; i < rep.n_faults; i++)
-        printf ("fault %s: %s: %s\n", audit_fault_name (rep.faults[i].kind), rep.faults[i].where,
+        printf (_("fault %s: %s: %s\n"), audit_fault_name (rep.faults[i].kind), rep.faults[i].where,
                 rep.faults[i].message);
     for (size_t i = 0; i < n && code != SH_EXIT_STORE; i++) {
         struct stat st;
@@ -197,20 +198,20 @@ audit_held (const sh_export_t *ex, const sh_hubid_t *hub, char *const *paths, si
     free (h.cps);
     audit_report_fini (&rep);
     if (code == SH_EXIT_STORE) {
-        fprintf (stderr, "shouhe-audit: the check could not be made (out of memory, or a node unreadable)\n");
+        fprintf (stderr, _("shouhe-audit: the check could not be made (out of memory, or a node unreadable)\n"));
         return code;
     }
     if (faults) {
-        fprintf (stderr, "shouhe-audit: %" PRIu64 " checkpoint(s) held are not consistent with the export\n",
+        fprintf (stderr, _("shouhe-audit: %" PRIu64 " checkpoint(s) held are not consistent with the export\n"),
                  faults);
         return SH_EXIT_REFUSED;
     }
     if (code)
         return code;
-    printf ("ok: consistent: %" PRIu64 " checkpoint(s) held in %zu place(s) are checkpoints of the export's "
-            "tree of %zu changes", checked, n, sh_export_change_count (ex));
+    printf (_("ok: consistent: %" PRIu64 " checkpoint(s) held in %zu place(s) are checkpoints of the export's "
+            "tree of %zu changes"), checked, n, sh_export_change_count (ex));
     if (set_aside)
-        printf ("; %" PRIu64 " were given up by an epoch", set_aside);
+        printf (_("; %" PRIu64 " were given up by an epoch"), set_aside);
     printf ("\n");
     return SH_EXIT_OK;
 }

@@ -39,7 +39,7 @@ typedef struct {
 } s_args_t;
 
 static const char *s_usage_text =
-    "usage: shouhe-audit COMMAND ...\n\n"
+    N_("usage: shouhe-audit COMMAND ...\n\n"
     "Checks a shouhe hub from its export (shouhe-hub export) alone: every signature, every\n"
     "author chain, every change against its author's enrolment, the registry the hub vouched\n"
     "for, the equivocation evidence, and every signed checkpoint against the recomputed tree.\n\n"
@@ -73,7 +73,7 @@ static const char *s_usage_text =
     "exit codes: 0 everything holds, 1 a fault (or a proof that does not verify),\n"
     "            2 wrong command line, 3 a file cannot be read\n"
     "every command also takes --config FILE: options as 'key = value' lines (default\n"
-    "audit.conf in /etc/shouhe, when it exists; shouhe.conf(5)); the command line wins\n";
+    "audit.conf in /etc/shouhe, when it exists; shouhe.conf(5)); the command line wins\n");
 
 /* ==========================================================================
  * Helpers
@@ -99,7 +99,7 @@ s_hub_key_arg (const s_args_t *a, sh_hubid_t *hub, bool *given)
 {
     *given = a->hub_key != NULL;
     if (a->hub_key && sh_hubid_init_hex (hub, a->hub_key) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not 64 hex digits\n", a->hub_key);
+        fprintf (stderr, _("shouhe-audit: --hub-key '%s' is not 64 hex digits\n"), a->hub_key);
         return SH_EXIT_USAGE;
     }
     return SH_EXIT_OK;
@@ -112,21 +112,28 @@ s_hex_of (char out[SH_HEX_BYTES (SH_HASH_BYTES)], const uint8_t *bytes)
 }
 
 //  Load the export; on failure say why. *fault_why is set (and SH_EXIT_REFUSED
-//  returned) when the file is not a valid export.
+//  returned) when the file is not a valid export; in English when english
+//  (for --json, audit_english), else in the user's language.
 static int
-s_load (const char *path, sh_export_t **ex, const char **fault_why)
+s_load (const char *path, sh_export_t **ex, const char **fault_why, bool english)
 {
     const char *why = NULL;
     *fault_why = NULL;
+    if (english)
+        audit_english (true);
     sh_err rc = sh_export_load (ex, path, &why);
+    if (rc == SH_EPROTO && !why)
+        why = _("not a valid export");
+    if (english)
+        audit_english (false);
     if (rc == SH_OK)
         return SH_EXIT_OK;
     if (rc == SH_EPROTO) {
-        *fault_why = why ? why : "not a valid export";
+        *fault_why = why;
         return SH_EXIT_REFUSED;
     }
-    fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path,
-             rc == SH_ENOTFOUND ? "no such file" : sh_strerror (rc));
+    fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path,
+             rc == SH_ENOTFOUND ? _("no such file") : sh_strerror (rc));
     return SH_EXIT_STORE;
 }
 
@@ -136,9 +143,9 @@ static int
 s_load_said (const char *path, sh_export_t **ex)
 {
     const char *why;
-    int code = s_load (path, ex, &why);
+    int code = s_load (path, ex, &why, false);
     if (code == SH_EXIT_REFUSED)
-        fprintf (stderr, "shouhe-audit: %s is not a valid export: %s\n", path, why);
+        fprintf (stderr, _("shouhe-audit: %s is not a valid export: %s\n"), path, why);
     return code;
 }
 
@@ -149,7 +156,7 @@ s_read_small (const char *path, size_t max, char **out, size_t *len)
     *out = NULL;
     FILE *f = fopen (path, "rb");
     if (!f) {
-        fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, strerror (errno));
+        fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path, strerror (errno));
         return SH_EXIT_STORE;
     }
     char *buf = malloc (max + 1);
@@ -157,7 +164,7 @@ s_read_small (const char *path, size_t max, char **out, size_t *len)
     bool err = !buf || ferror (f);
     fclose (f);
     if (err || n > max) {
-        fprintf (stderr, "shouhe-audit: cannot read %s: %s\n", path, err ? "read error" : "too large");
+        fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path, err ? _("read error") : _("too large"));
         free (buf);
         return err ? SH_EXIT_STORE : SH_EXIT_REFUSED;
     }
@@ -180,8 +187,8 @@ s_trust_warning (const uint8_t key[SH_PUBKEY_BYTES])
 {
     char hex[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (hex, key, SH_PUBKEY_BYTES);
-    fprintf (stderr, "shouhe-audit: warning: no --hub-key given: trusting the hub key the export names "
-             "(%s); pass --hub-key with a copy you trust to check it\n", hex);
+    fprintf (stderr, _("shouhe-audit: warning: no --hub-key given: trusting the hub key the export names "
+             "(%s); pass --hub-key with a copy you trust to check it\n"), hex);
 }
 
 /* ==========================================================================
@@ -245,37 +252,37 @@ s_verify_text (const sh_export_t *ex, const audit_report_t *rep)
     s_hex_of (root, rep->covered_root);
     for (size_t i = 0; i < rep->n_faults; i++) {
         const audit_fault_t *f = &rep->faults[i];
-        printf ("fault %s: %s: %s\n", audit_fault_name (f->kind), f->where, f->message);
+        printf (_("fault %s: %s: %s\n"), audit_fault_name (f->kind), f->where, f->message);
     }
     if (rep->n_faults) {
-        fprintf (stderr, "shouhe-audit: the export does not verify: %zu fault(s)\n", rep->n_faults);
+        fprintf (stderr, _("shouhe-audit: the export does not verify: %zu fault(s)\n"), rep->n_faults);
         return;
     }
-    printf ("ok: the export of %s verifies\n", sh_export_origin (ex));
-    printf ("hub key:     %s (%s)\n", key, rep->hub_key_given ? "given with --hub-key"
-            : "taken from the export: not checked against a copy you trust");
-    printf ("registry:    %" PRIu64 " entries, as the hub's signed registry note vouches\n", rep->registry);
-    printf ("changes:     %" PRIu64 " from %" PRIu64 " authors: every signature, author chain, scope and "
-            "enrolment period holds\n", rep->changes, rep->authors);
-    printf ("checkpoints: %" PRIu64 " verified (signature by the hub key, root of the recomputed tree)",
+    printf (_("ok: the export of %s verifies\n"), sh_export_origin (ex));
+    printf (_("hub key:     %s (%s)\n"), key, rep->hub_key_given ? _("given with --hub-key")
+            : _("taken from the export: not checked against a copy you trust"));
+    printf (_("registry:    %" PRIu64 " entries, as the hub's signed registry note vouches\n"), rep->registry);
+    printf (_("changes:     %" PRIu64 " from %" PRIu64 " authors: every signature, author chain, scope and "
+            "enrolment period holds\n"), rep->changes, rep->authors);
+    printf (_("checkpoints: %" PRIu64 " verified (signature by the hub key, root of the recomputed tree)"),
             rep->checkpoints_ok);
     if (rep->covered)
-        printf ("; the latest covers %" PRIu64 " of %" PRIu64 " changes, root %s\n", rep->covered, rep->changes,
+        printf (_("; the latest covers %" PRIu64 " of %" PRIu64 " changes, root %s\n"), rep->covered, rep->changes,
                 root);
     else
         printf ("\n");
     if (rep->covered < rep->changes)
-        printf ("note:        changes %" PRIu64 "..%" PRIu64 " are not covered by a signed checkpoint yet\n",
+        printf (_("note:        changes %" PRIu64 "..%" PRIu64 " are not covered by a signed checkpoint yet\n"),
                 rep->covered + 1, rep->changes);
-    printf ("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
-            "by one author at one seq\n", rep->evidence_ok);
+    printf (_("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
+            "by one author at one seq\n"), rep->evidence_ok);
     for (size_t i = 0; i < rep->n_epochs; i++) {
         const sh_epoch_t *e = &rep->epochs[i];
-        printf ("epoch %" PRIu64 ":     after a restore the hub gave up the entries after %" PRIu64, e->epoch,
+        printf (_("epoch %" PRIu64 ":     after a restore the hub gave up the entries after %" PRIu64), e->epoch,
                 e->base);
         if (e->abandoned)
-            printf (" (its nodes had seen up to %" PRIu64 ")", e->abandoned);
-        printf (" and continued from there; signed by the hub key, its base is this tree's\n");
+            printf (_(" (its nodes had seen up to %" PRIu64 ")"), e->abandoned);
+        printf (_(" and continued from there; signed by the hub key, its base is this tree's\n"));
     }
 }
 
@@ -283,7 +290,7 @@ static int
 s_verify (const s_args_t *a)
 {
     if (a->npos != 1 || a->index || a->proof || a->old_size || a->new_size) {
-        fprintf (stderr, "shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n");
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
@@ -293,7 +300,14 @@ s_verify (const s_args_t *a)
         return ex_code;
     sh_export_t *ex = NULL;
     const char *why;
-    ex_code = s_load (a->pos[0], &ex, &why);
+    ex_code = s_load (a->pos[0], &ex, &why, a->json);
+    if (ex_code && ex_code != SH_EXIT_REFUSED)
+        return ex_code;
+    if (ex_code == SH_EXIT_OK && !given)
+        s_trust_warning (sh_export_hub_key (ex));
+    //  the faults' where and message: English in JSON (programs read it)
+    if (a->json)
+        audit_english (true);
     audit_report_t rep;
     memset (&rep, 0, sizeof rep);
     sh_err rc = SH_OK;
@@ -302,18 +316,14 @@ s_verify (const s_args_t *a)
         rep.hub_key_given = given;
         if (given)
             memcpy (rep.hub_key, hub.pubkey, SH_PUBKEY_BYTES);
-        rc = audit_report_add (&rep, AUDIT_F_EXPORT, "export", why);
+        rc = audit_report_add (&rep, AUDIT_F_EXPORT, _("export"), why);
     }
     else
-    if (ex_code)
-        return ex_code;
-    else {
-        if (!given)
-            s_trust_warning (sh_export_hub_key (ex));
         rc = audit_verify (ex, given ? &hub : NULL, &rep);
-    }
+    if (a->json)
+        audit_english (false);
     if (rc) {
-        fprintf (stderr, "shouhe-audit: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: %s\n"), sh_strerror (rc));
         audit_report_fini (&rep);
         sh_export_destroy (&ex);
         return SH_EXIT_STORE;
@@ -338,13 +348,13 @@ s_latest_checkpoint (const sh_export_t *ex, const sh_hubid_t *hub, sh_note_check
 {
     size_t n = sh_export_checkpoint_count (ex);
     if (n == 0) {
-        fprintf (stderr, "shouhe-audit: the export holds no checkpoint\n");
+        fprintf (stderr, _("shouhe-audit: the export holds no checkpoint\n"));
         return SH_EXIT_REFUSED;
     }
     sh_export_bytes_t b = sh_export_checkpoint (ex, n - 1);
     sh_err rc = sh_hubid_open_checkpoint (hub, cp, (const char *) b.data, b.len);
     if (rc) {
-        fprintf (stderr, "shouhe-audit: the export's latest checkpoint (%zu) does not verify with the hub key: %s\n",
+        fprintf (stderr, _("shouhe-audit: the export's latest checkpoint (%zu) does not verify with the hub key: %s\n"),
                  n, sh_strerror (rc));
         return SH_EXIT_REFUSED;
     }
@@ -356,11 +366,11 @@ s_inclusion (const s_args_t *a)
 {
     uint64_t index;
     if (a->npos != 1 || !a->index || a->proof || a->old_size || a->new_size) {
-        fprintf (stderr, "shouhe-audit: usage: shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n");
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n"));
         return SH_EXIT_USAGE;
     }
     if (!s_parse_u64 (a->index, &index) || index == 0) {
-        fprintf (stderr, "shouhe-audit: --index takes a log index (1, 2, ...), not '%s'\n", a->index);
+        fprintf (stderr, _("shouhe-audit: --index takes a log index (1, 2, ...), not '%s'\n"), a->index);
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
@@ -382,8 +392,8 @@ s_inclusion (const s_args_t *a)
     size_t n = 0;
     code = s_latest_checkpoint (ex, &hub, &cp);
     if (code == SH_EXIT_OK && (index > cp.size || cp.size > sh_export_change_count (ex))) {
-        fprintf (stderr, "shouhe-audit: the latest checkpoint covers %" PRIu64 " changes and the export holds %zu: "
-                 "no proof for log index %" PRIu64 "\n", cp.size, sh_export_change_count (ex), index);
+        fprintf (stderr, _("shouhe-audit: the latest checkpoint covers %" PRIu64 " changes and the export holds %zu: "
+                 "no proof for log index %" PRIu64 "\n"), cp.size, sh_export_change_count (ex), index);
         code = SH_EXIT_REFUSED;
     }
     if (code == SH_EXIT_OK && audit_leaf_hashes (ex, &leaves) != SH_OK)
@@ -412,20 +422,20 @@ s_inclusion (const s_args_t *a)
                                  "leaf_hash", leaf, "size", (json_int_t) cp.size, "root", root, "proof", arr));
     }
     else {
-        printf ("change:     log index %" PRIu64 " (leaf %" PRIu64 ")\n", index, index - 1);
-        printf ("leaf hash:  %s\n", leaf);
-        printf ("checkpoint: size %" PRIu64 ", root %s (signed by the hub key)\n", cp.size, root);
-        printf ("proof:      %zu hash(es), from the leaf's sibling up\n", n);
+        printf (_("change:     log index %" PRIu64 " (leaf %" PRIu64 ")\n"), index, index - 1);
+        printf (_("leaf hash:  %s\n"), leaf);
+        printf (_("checkpoint: size %" PRIu64 ", root %s (signed by the hub key)\n"), cp.size, root);
+        printf (_("proof:      %zu hash(es), from the leaf's sibling up\n"), n);
         for (size_t i = 0; i < n; i++) {
             s_hex_of (h, proof[i]);
             printf ("  %s\n", h);
         }
         if (ok)
-            printf ("ok: change %" PRIu64 " is included in the tree of size %" PRIu64 "\n", index, cp.size);
+            printf (_("ok: change %" PRIu64 " is included in the tree of size %" PRIu64 "\n"), index, cp.size);
     }
     if (!ok)
-        fprintf (stderr, "shouhe-audit: the proof does not verify: the export's changes are not the tree "
-                 "of its latest checkpoint (run shouhe-audit verify)\n");
+        fprintf (stderr, _("shouhe-audit: the proof does not verify: the export's changes are not the tree "
+                 "of its latest checkpoint (run shouhe-audit verify)\n"));
     free (leaves);
     sh_export_destroy (&ex);
     return ok ? SH_EXIT_OK : SH_EXIT_REFUSED;
@@ -436,11 +446,11 @@ s_consistency_proof (const s_args_t *a)
 {
     uint64_t old_size, new_size = 0;
     if (a->npos != 1 || !a->old_size || a->index || a->proof || a->json || a->hub_key) {
-        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency-proof EXPORT --old SIZE [--new SIZE]\n");
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit consistency-proof EXPORT --old SIZE [--new SIZE]\n"));
         return SH_EXIT_USAGE;
     }
     if (!s_parse_u64 (a->old_size, &old_size) || (a->new_size && !s_parse_u64 (a->new_size, &new_size))) {
-        fprintf (stderr, "shouhe-audit: --old and --new take tree sizes (0, 1, 2, ...)\n");
+        fprintf (stderr, _("shouhe-audit: --old and --new take tree sizes (0, 1, 2, ...)\n"));
         return SH_EXIT_USAGE;
     }
     sh_export_t *ex = NULL;
@@ -450,7 +460,7 @@ s_consistency_proof (const s_args_t *a)
     if (!a->new_size)
         new_size = sh_export_change_count (ex);
     if (old_size > new_size || new_size > sh_export_change_count (ex)) {
-        fprintf (stderr, "shouhe-audit: need --old <= --new <= %zu (the changes in the export)\n",
+        fprintf (stderr, _("shouhe-audit: need --old <= --new <= %zu (the changes in the export)\n"),
                  sh_export_change_count (ex));
         sh_export_destroy (&ex);
         return SH_EXIT_USAGE;
@@ -483,10 +493,10 @@ s_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoint_t
         return code;
     sh_err rc = sh_hubid_open_checkpoint (hub, cp, *text, len);
     if (rc) {
-        fprintf (stderr, "shouhe-audit: %s is not a checkpoint signed by the hub key: %s\n", path,
-                 rc == SH_ENOTFOUND ? "no signature by the hub key"
-                 : rc == SH_ECRYPTO ? "the hub key's signature does not verify"
-                 : "malformed, or of another origin");
+        fprintf (stderr, _("shouhe-audit: %s is not a checkpoint signed by the hub key: %s\n"), path,
+                 rc == SH_ENOTFOUND ? _("no signature by the hub key")
+                 : rc == SH_ECRYPTO ? _("the hub key's signature does not verify")
+                 : _("malformed, or of another origin"));
         return SH_EXIT_REFUSED;
     }
     return SH_EXIT_OK;
@@ -497,7 +507,7 @@ static int
 s_consistency_held (const s_args_t *a)
 {
     if (a->npos < 2 || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
-        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency EXPORT --hub-key HEX PATH...\n");
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit consistency EXPORT --hub-key HEX PATH...\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
@@ -520,8 +530,8 @@ s_consistency (const s_args_t *a)
     if (!a->proof)
         return s_consistency_held (a);
     if (a->npos != 2 || !a->proof || !a->hub_key || a->index || a->old_size || a->new_size || a->json) {
-        fprintf (stderr, "shouhe-audit: usage: shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT "
-                 "--proof FILE --hub-key HEX\n");
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT "
+                 "--proof FILE --hub-key HEX\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
@@ -545,7 +555,7 @@ s_consistency (const s_args_t *a)
         if (nl)
             *nl = 0;
         if (n == SH_MERKLE_PROOF_MAX || sh_crypto_unhex (proof[n], SH_HASH_BYTES, line) != SH_OK) {
-            fprintf (stderr, "shouhe-audit: %s: line %zu is not a 64-hex-digit hash (or the proof is too long)\n",
+            fprintf (stderr, _("shouhe-audit: %s: line %zu is not a 64-hex-digit hash (or the proof is too long)\n"),
                      a->proof, n + 1);
             code = SH_EXIT_REFUSED;
         }
@@ -558,13 +568,13 @@ s_consistency (const s_args_t *a)
         s_hex_of (r1, old_cp.root);
         s_hex_of (r2, new_cp.root);
         if (rc == SH_OK)
-            printf ("ok: the tree of size %" PRIu64 " (root %s) is a prefix of the tree of size %" PRIu64
-                    " (root %s)\n", old_cp.size, r1, new_cp.size, r2);
+            printf (_("ok: the tree of size %" PRIu64 " (root %s) is a prefix of the tree of size %" PRIu64
+                    " (root %s)\n"), old_cp.size, r1, new_cp.size, r2);
         else {
-            fprintf (stderr, "shouhe-audit: the consistency proof does not verify: the tree of size %" PRIu64
-                     " (root %s) is not shown to be a prefix of the tree of size %" PRIu64 " (root %s)%s\n",
+            fprintf (stderr, _("shouhe-audit: the consistency proof does not verify: the tree of size %" PRIu64
+                     " (root %s) is not shown to be a prefix of the tree of size %" PRIu64 " (root %s)%s\n"),
                      old_cp.size, r1, new_cp.size, r2,
-                     rc == SH_EINVAL ? ": the old checkpoint is larger than the new one" : "");
+                     rc == SH_EINVAL ? _(": the old checkpoint is larger than the new one") : "");
             code = SH_EXIT_REFUSED;
         }
     }
@@ -578,8 +588,8 @@ static int
 s_receipts (const s_args_t *a)
 {
     if (a->npos != 1) {
-        fprintf (stderr, "shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR [--hub-key HEX] "
-                 "[--json])\n");
+        fprintf (stderr, _("shouhe-audit: receipts needs NODE_DIR (shouhe-audit receipts NODE_DIR [--hub-key HEX] "
+                 "[--json])\n"));
         return SH_EXIT_USAGE;
     }
     return audit_receipts (a->pos[0], a->hub_key, a->json);
@@ -595,7 +605,7 @@ static int
 s_fetch (const s_args_t *a)
 {
     if (a->npos != 1) {
-        fprintf (stderr, "shouhe-audit: fetch needs EXPORT, the file to write\n");
+        fprintf (stderr, _("shouhe-audit: fetch needs EXPORT, the file to write\n"));
         return SH_EXIT_USAGE;
     }
     return audit_fetch (a->hub, a->hub_key, a->key_dir, a->pos[0]);
@@ -681,18 +691,18 @@ main (int argc, char **argv)
 {
     sh_i18n_init ();
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
-        fputs (s_usage_text, argc < 2 ? stderr : stdout);
+        fputs (_(s_usage_text), argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const s_command_t *cmd = s_commands;
     while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
         cmd++;
     if (!cmd->name) {
-        fprintf (stderr, "shouhe-audit: unknown command '%s' (see shouhe-audit --help)\n", argv[1]);
+        fprintf (stderr, _("shouhe-audit: unknown command '%s' (see shouhe-audit --help)\n"), argv[1]);
         return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
-        fprintf (stderr, "shouhe-audit: libsodium cannot be initialised\n");
+        fprintf (stderr, _("shouhe-audit: libsodium cannot be initialised\n"));
         return SH_EXIT_STORE;
     }
     s_args_t a = { .npos = 0 };
@@ -707,11 +717,11 @@ main (int argc, char **argv)
         if (c == -1)
             break;
         if (c == 'h') {
-            fputs (s_usage_text, stdout);
+            fputs (_(s_usage_text), stdout);
             return SH_EXIT_OK;
         }
         if (c == ':' || c == '?') {
-            fprintf (stderr, "shouhe-audit: %s '%s'\n", c == ':' ? "missing value for" : "unknown option",
+            fprintf (stderr, _("shouhe-audit: %s '%s'\n"), c == ':' ? _("missing value for") : _("unknown option"),
                      gargv[optind - 1]);
             return SH_EXIT_USAGE;
         }
@@ -721,7 +731,7 @@ main (int argc, char **argv)
     }
     for (; optind < gargc; optind++) {
         if (a.npos == S_POS_MAX) {
-            fprintf (stderr, "shouhe-audit: unexpected argument '%s'\n", gargv[optind]);
+            fprintf (stderr, _("shouhe-audit: unexpected argument '%s'\n"), gargv[optind]);
             return SH_EXIT_USAGE;
         }
         a.pos[a.npos++] = gargv[optind];

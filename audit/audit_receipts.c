@@ -23,6 +23,7 @@
 #include "sh_changelog.h"
 #include "sh_crypto.h"
 #include "sh_hubid.h"
+#include "sh_i18n.h"
 #include "sh_key.h"
 #include "sh_receipts.h"
 #include "sh_store.h"
@@ -64,7 +65,7 @@ s_fault (s_state_t *st, const char *kind, const char *fmt, ...)
         json_array_append_new (json_object_get (st->json, "faults"),
                                json_pack ("{s:s, s:s}", "kind", kind, "message", msg));
     else
-        printf ("fault %s: %s\n", kind, msg);
+        printf (_("fault %s: %s\n"), kind, msg);
     st->faults++;
 }
 
@@ -102,12 +103,12 @@ s_on_checkpoint (const sh_receipts_entry_t *e, void *arg)
     const sh_receipts_checkpoint_t *c = &e->u.checkpoint;
     sh_note_checkpoint_t cp;
     if (e->malformed || sh_hubid_open_checkpoint (st->hub, &cp, c->note, c->note_len) != SH_OK) {
-        s_fault (st, "checkpoint-signature", "the checkpoint held for size %" PRIu64
-                 " is not a checkpoint signed by the hub key", c->size);
+        s_fault (st, "checkpoint-signature", _("the checkpoint held for size %" PRIu64
+                 " is not a checkpoint signed by the hub key"), c->size);
         return 0;
     }
     if (cp.size != c->size) {
-        s_fault (st, "checkpoint", "the checkpoint held under size %" PRIu64 " says size %" PRIu64,
+        s_fault (st, "checkpoint", _("the checkpoint held under size %" PRIu64 " says size %" PRIu64),
                  c->size, cp.size);
         return 0;
     }
@@ -127,13 +128,13 @@ s_on_proof (const sh_receipts_entry_t *e, void *arg)
     const sh_receipts_proof_t *p = &e->u.proof;
     s_cp_t *a = s_find (st, p->old_size), *b = s_find (st, p->new_size);
     if (e->malformed || !a || !b) {
-        s_fault (st, "consistency", "a proof from size %" PRIu64 " to %" PRIu64
-                 " does not join two held checkpoints", p->old_size, p->new_size);
+        s_fault (st, "consistency", _("a proof from size %" PRIu64 " to %" PRIu64
+                 " does not join two held checkpoints"), p->old_size, p->new_size);
         return 0;
     }
     if (sh_receipts_check_extends (&a->head, &b->head, p->hashes, p->n) != SH_OK) {
-        s_fault (st, "consistency", "the tree of size %" PRIu64 " is not proven a prefix of the tree of "
-                 "size %" PRIu64 ": the hub's history is inconsistent", p->old_size, p->new_size);
+        s_fault (st, "consistency", _("the tree of size %" PRIu64 " is not proven a prefix of the tree of "
+                 "size %" PRIu64 ": the hub's history is inconsistent"), p->old_size, p->new_size);
         return 0;
     }
     st->n_proofs++;
@@ -151,23 +152,23 @@ s_on_batch (const sh_receipts_entry_t *e, void *arg)
     const sh_receipts_batch_t *b = &e->u.batch;
     uint64_t last = b->first_seq + b->count - 1;
     if (e->malformed) {
-        s_fault (st, "receipt", "the receipt of seq %" PRIu64 " is malformed", b->first_seq);
+        s_fault (st, "receipt", _("the receipt of seq %" PRIu64 " is malformed"), b->first_seq);
         return 0;
     }
     const s_cp_t *cp = s_find (st, b->size);
     uint64_t failed_seq = 0;
     sh_err rc = cp ? sh_receipts_check_batch (st->txn, st->me, b, cp->head.root, &failed_seq) : SH_EINVAL;
     if (rc == SH_EINVAL && !failed_seq)
-        s_fault (st, "receipt", "the receipt of seqs %" PRIu64 "..%" PRIu64 " names no held checkpoint "
-                 "of size %" PRIu64, b->first_seq, last, b->size);
+        s_fault (st, "receipt", _("the receipt of seqs %" PRIu64 "..%" PRIu64 " names no held checkpoint "
+                 "of size %" PRIu64), b->first_seq, last, b->size);
     else
     if (rc == SH_ECRYPTO && !failed_seq)
-        s_fault (st, "receipt", "changes %" PRIu64 "..%" PRIu64 " of this node are not leaves %" PRIu64
-                 "..%" PRIu64 " of the checkpoint of size %" PRIu64, b->first_seq, last,
+        s_fault (st, "receipt", _("changes %" PRIu64 "..%" PRIu64 " of this node are not leaves %" PRIu64
+                 "..%" PRIu64 " of the checkpoint of size %" PRIu64), b->first_seq, last,
                  b->first_leaf, b->first_leaf + b->count - 1, b->size);
     else
     if (rc)
-        s_fault (st, "receipt", "this node no longer holds its changes %" PRIu64 "..%" PRIu64,
+        s_fault (st, "receipt", _("this node no longer holds its changes %" PRIu64 "..%" PRIu64),
                  b->first_seq, last);
     else {
         st->n_batches++;
@@ -186,7 +187,7 @@ s_on_gap (uint64_t first, uint64_t last, void *arg)
                                json_pack ("{s:I, s:I}", "first", (json_int_t) first, "last", (json_int_t) last));
     else
     if (st->n_gaps < S_GAPS_SHOWN)
-        printf ("uncovered: this node's changes %" PRIu64 "..%" PRIu64 " have no receipt\n", first, last);
+        printf (_("uncovered: this node's changes %" PRIu64 "..%" PRIu64 " have no receipt\n"), first, last);
     st->n_gaps++;
     st->n_uncovered += last - first + 1;
     return 0;
@@ -203,8 +204,8 @@ s_check (s_state_t *st, sh_store_t *store)
         rc = sh_receipts_each (st->txn, SH_RECEIPTS_PROOF, s_on_proof, st);
     for (size_t i = 1; rc == SH_OK && i < st->n; i++)
         if (!st->cps[i].linked)
-            s_fault (st, "unlinked", "no consistency proof links the checkpoint of size %" PRIu64
-                     " to the one of size %" PRIu64 " before it", st->cps[i].head.size, st->cps[i - 1].head.size);
+            s_fault (st, "unlinked", _("no consistency proof links the checkpoint of size %" PRIu64
+                     " to the one of size %" PRIu64 " before it"), st->cps[i].head.size, st->cps[i - 1].head.size);
     if (rc == SH_OK)
         rc = sh_receipts_each (st->txn, SH_RECEIPTS_BATCH, s_on_batch, st);
     uint8_t hash[SH_HASH_BYTES];
@@ -213,7 +214,7 @@ s_check (s_state_t *st, sh_store_t *store)
     if (rc == SH_OK && st->n > 0)
         rc = sh_receipts_uncovered (st->txn, 1, st->my_head, s_on_gap, st);
     if (rc == SH_OK && st->n_gaps > S_GAPS_SHOWN && !st->json)
-        printf ("uncovered: ... and %" PRIu64 " more runs\n", st->n_gaps - S_GAPS_SHOWN);
+        printf (_("uncovered: ... and %" PRIu64 " more runs\n"), st->n_gaps - S_GAPS_SHOWN);
     sh_store_abort (&st->txn);
     return rc;
 }
@@ -238,17 +239,17 @@ s_report (s_state_t *st, const char *dir)
         return code;
     }
     if (never)
-        printf ("never synced: %s holds no checkpoint of the hub, so no receipt for any of its %" PRIu64
-                " changes\n", dir, st->my_head);
+        printf (_("never synced: %s holds no checkpoint of the hub, so no receipt for any of its %" PRIu64
+                " changes\n"), dir, st->my_head);
     if (st->n_uncovered)
-        printf ("%" PRIu64 " of this node's %" PRIu64 " changes are covered by no receipt (%" PRIu64 " run%s); "
-                "a sync fetches their proofs\n", st->n_uncovered, st->my_head, st->n_gaps,
+        printf (_("%" PRIu64 " of this node's %" PRIu64 " changes are covered by no receipt (%" PRIu64 " run%s); "
+                "a sync fetches their proofs\n"), st->n_uncovered, st->my_head, st->n_gaps,
                 st->n_gaps == 1 ? "" : "s");
     if (st->faults)
-        printf ("%u fault%s in the receipts of %s\n", st->faults, st->faults == 1 ? "" : "s", dir);
+        printf (_("%u fault%s in the receipts of %s\n"), st->faults, st->faults == 1 ? "" : "s", dir);
     if (code == SH_EXIT_OK)
-        printf ("ok: %zu checkpoint%s signed by the hub, %" PRIu64 " consistency proof%s, %" PRIu64
-                " batch receipt%s covering %" PRIu64 " of this node's changes; all %" PRIu64 " are covered\n",
+        printf (_("ok: %zu checkpoint%s signed by the hub, %" PRIu64 " consistency proof%s, %" PRIu64
+                " batch receipt%s covering %" PRIu64 " of this node's changes; all %" PRIu64 " are covered\n"),
                 st->n, st->n == 1 ? "" : "s", st->n_proofs, st->n_proofs == 1 ? "" : "s", st->n_batches,
                 st->n_batches == 1 ? "" : "s", st->n_changes, st->my_head);
     return code;
@@ -263,18 +264,18 @@ audit_receipts (const char *dir, const char *hub_key_hex, bool json)
             if (json)
                 printf ("{\n  \"ok\": false,\n  \"never_synced\": true\n}\n");
             else
-                printf ("never synced: %s has no hub key on record and holds no checkpoint of a hub "
-                        "(give --hub-key HEX to check it against one)\n", dir);
+                printf (_("never synced: %s has no hub key on record and holds no checkpoint of a hub "
+                        "(give --hub-key HEX to check it against one)\n"), dir);
             return SH_EXIT_REFUSED;
         }
         hub_key_hex = stored;
         if (!json)
-            printf ("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n",
+            printf (_("hub key: %s (as recorded by the node; give --hub-key to check against a key you trust)\n"),
                     stored);
     }
     sh_hubid_t hub;
     if (sh_hubid_init_hex (&hub, hub_key_hex) != SH_OK) {
-        fprintf (stderr, "shouhe-audit: --hub-key '%s' is not a 64-hex public key\n", hub_key_hex);
+        fprintf (stderr, _("shouhe-audit: --hub-key '%s' is not a 64-hex public key\n"), hub_key_hex);
         return SH_EXIT_USAGE;
     }
     char kp[4096];
@@ -285,20 +286,25 @@ audit_receipts (const char *dir, const char *hub_key_hex, bool json)
     if (rc == SH_OK)
         rc = sh_store_open (&store, dir, false, 0);
     if (rc) {
-        fprintf (stderr, "shouhe-audit: cannot open the node in %s: %s\n", dir, sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: cannot open the node in %s: %s\n"), dir, sh_strerror (rc));
         sh_key_destroy (&key);
         return SH_EXIT_STORE;
     }
     s_state_t st = { .hub = &hub, .me = sh_key_public (key),
                      .cps = calloc (S_MAX_CHECKPOINTS, sizeof (s_cp_t)),
                      .json = json ? json_pack ("{s:[], s:[]}", "faults", "uncovered") : NULL };
+    //  the faults' messages: English in JSON (programs read it), audit_english
+    if (json)
+        audit_english (true);
     rc = st.cps && (!json || st.json) ? s_check (&st, store) : SH_ENOMEM;
+    if (json)
+        audit_english (false);
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (st.cps);
     int code = SH_EXIT_STORE;
     if (rc)
-        fprintf (stderr, "shouhe-audit: cannot read the receipts in %s: %s\n", dir, sh_strerror (rc));
+        fprintf (stderr, _("shouhe-audit: cannot read the receipts in %s: %s\n"), dir, sh_strerror (rc));
     else
         code = s_report (&st, dir);
     json_decref (st.json);

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "sh_change.h"
 #include "sh_hlc.h"
+#include "sh_i18n.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_record.h"
@@ -83,6 +85,22 @@ audit_fault_name (audit_fault_kind_t kind)
     return kind < AUDIT_F_COUNT ? s_names[kind] : "unknown";
 }
 
+void
+audit_english (bool on)
+{
+    static char saved[128] = "";        //  the user's LC_MESSAGES while English is on
+    if (on) {
+        const char *cur = setlocale (LC_MESSAGES, NULL);
+        snprintf (saved, sizeof saved, "%s", cur ? cur : "C");
+        setlocale (LC_MESSAGES, "C");
+    }
+    else
+    if (saved[0]) {
+        setlocale (LC_MESSAGES, saved);
+        saved[0] = 0;
+    }
+}
+
 //  "1a2b3c4d5e6f7081…": the first 8 bytes in hex and U+2026, as docs/protocol.md 10.
 static void
 s_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
@@ -135,11 +153,11 @@ s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
         s_short (a, author);
         f->has_author = true;
         memcpy (f->author, author, SH_PUBKEY_BYTES);
-        snprintf (f->where, sizeof f->where, "log index %" PRIu64 " (author %s, seq %" PRIu64 ")",
+        snprintf (f->where, sizeof f->where, _("log index %" PRIu64 " (author %s, seq %" PRIu64 ")"),
                   index, a, seq);
     }
     else
-        snprintf (f->where, sizeof f->where, "log index %" PRIu64, index);
+        snprintf (f->where, sizeof f->where, _("log index %" PRIu64), index);
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (f->message, sizeof f->message, fmt, ap);
@@ -280,9 +298,9 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
             s_short (a, e->entry.key);
             f->has_author = true;
             memcpy (f->author, e->entry.key, SH_PUBKEY_BYTES);
-            snprintf (f->where, sizeof f->where, "registry entry %zu (key %s)", i + 1, a);
-            s_message (f, "the registry is not in strictly increasing key order here "
-                     "(a duplicate or misplaced key)");
+            snprintf (f->where, sizeof f->where, _("registry entry %zu (key %s)"), i + 1, a);
+            s_message (f, _("the registry is not in strictly increasing key order here "
+                     "(a duplicate or misplaced key)"));
         }
     }
     uint8_t digest[SH_HASH_BYTES];
@@ -303,14 +321,14 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
         return pr;
     }
     if (pr)
-        problem = "the registry note is not a well-formed signed note";
+        problem = _("the registry note is not a well-formed signed note");
     else {
         sh_err vr = sh_note_verify (note, &hub->vkey);
         if (vr == SH_ENOTFOUND)
-            problem = "the registry note is not signed by the hub key";
+            problem = _("the registry note is not signed by the hub key");
         else
         if (vr)
-            problem = "the registry note's signature by the hub key does not verify";
+            problem = _("the registry note's signature by the hub key does not verify");
         else {
             size_t tl;
             const char *text = sh_note_text (note, &tl);
@@ -320,9 +338,9 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
                 s_line (hash, sizeof hash, text, tl, 3);
                 s_line (wcount, sizeof wcount, want, want_len, 2);
                 s_line (whash, sizeof whash, want, want_len, 3);
-                snprintf (detail, sizeof detail, "the hub vouched for a registry of %s entries with hash %s, "
+                snprintf (detail, sizeof detail, _("the hub vouched for a registry of %s entries with hash %s, "
                           "but the export's registry has %s entries with hash %s (an entry was added, "
-                          "dropped or changed)", count, hash, wcount, whash);
+                          "dropped or changed)"), count, hash, wcount, whash);
                 problem = detail;
             }
         }
@@ -332,7 +350,7 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
         if (!f)
             rc = SH_ENOMEM;
         else {
-            snprintf (f->where, sizeof f->where, "registry note");
+            snprintf (f->where, sizeof f->where, _("registry note"));
             s_message (f, "%s", problem);
         }
     }
@@ -392,15 +410,15 @@ s_check_enrolment (const s_registry_t *reg, s_author_t *a, const sh_change_t *c,
     if (!e) {
         a->unknown_fault = rep->n_faults + 1;
         return s_change_fault (rep, AUDIT_F_UNKNOWN_AUTHOR, index, c->author, c->seq,
-                               "the author is not in the registry");
+                               _("the author is not in the registry"));
     }
     sh_err rc = SH_OK;
     if (e->role != SH_WIRE_ROLE_NODE)
         rc = s_change_fault (rep, AUDIT_F_ROLE, index, c->author, c->seq,
-                             "the author is enrolled as an auditor, which may not write changes");
+                             _("the author is enrolled as an auditor, which may not write changes"));
     if (rc == SH_OK && strncmp (c->region, e->scope, strlen (e->scope)) != 0)
         rc = s_change_fault (rep, AUDIT_F_SCOPE, index, c->author, c->seq,
-                             "region %s is outside the author's scope %s", c->region, e->scope);
+                             _("region %s is outside the author's scope %s"), c->region, e->scope);
     //  Changes written before enrolment are fine: a node works offline from
     //  `init` on, and enrolling its key vouches for what it wrote. A
     //  revocation recorded with the log size then is exact: no change of
@@ -412,14 +430,14 @@ s_check_enrolment (const s_registry_t *reg, s_author_t *a, const sh_change_t *c,
     if (rc == SH_OK && e->revoked_ms && e->has_revoked_log_size && index > e->revoked_log_size) {
         s_time (when, e->revoked_ms);
         rc = s_change_fault (rep, AUDIT_F_REVOKED, index, c->author, c->seq,
-                             "it stands at log index %" PRIu64 ", after the author's revocation at %s, "
-                             "when the log held %" PRIu64 " changes", index, when, e->revoked_log_size);
+                             _("it stands at log index %" PRIu64 ", after the author's revocation at %s, "
+                             "when the log held %" PRIu64 " changes"), index, when, e->revoked_log_size);
     }
     if (rc == SH_OK && e->revoked_ms && !e->has_revoked_log_size && ms >= e->revoked_ms) {
         s_time (when, e->revoked_ms);
         rc = s_change_fault (rep, AUDIT_F_REVOKED, index, c->author, c->seq,
-                             "its clock says %s (%" PRIu64 " ms), at or after the author's revocation at %s "
-                             "(%" PRIu64 " ms)", at, ms, when, e->revoked_ms);
+                             _("its clock says %s (%" PRIu64 " ms), at or after the author's revocation at %s "
+                             "(%" PRIu64 " ms)"), at, ms, when, e->revoked_ms);
     }
     return rc;
 }
@@ -432,23 +450,23 @@ s_check_chain (s_author_t *a, const sh_change_t *c, const uint8_t hash[SH_HASH_B
     sh_err rc = SH_OK;
     if (c->seq <= a->seq)
         return s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
-                               "out of order: the author's seq %" PRIu64 " came earlier (log index %" PRIu64 ")",
+                               _("out of order: the author's seq %" PRIu64 " came earlier (log index %" PRIu64 ")"),
                                a->seq, a->index);
     if (c->seq > a->seq + 1) {
         if (a->seq == 0)
             rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
-                                 "chain gap: the author's first change in the log has seq %" PRIu64 ", not 1",
+                                 _("chain gap: the author's first change in the log has seq %" PRIu64 ", not 1"),
                                  c->seq);
         else
             rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
-                                 "chain gap: the author's previous change in the log is seq %" PRIu64
-                                 " (log index %" PRIu64 ")", a->seq, a->index);
+                                 _("chain gap: the author's previous change in the log is seq %" PRIu64
+                                 " (log index %" PRIu64 ")"), a->seq, a->index);
     }
     else
     if (a->seq > 0 && a->hash_known && memcmp (c->prev, a->hash, SH_HASH_BYTES) != 0)
         rc = s_change_fault (rep, AUDIT_F_CHAIN, index, c->author, c->seq,
-                             "prev does not match the hash of the author's seq %" PRIu64 " (log index %" PRIu64
-                             "): the chain forks there", a->seq, a->index);
+                             _("prev does not match the hash of the author's seq %" PRIu64 " (log index %" PRIu64
+                             "): the chain forks there"), a->seq, a->index);
     a->seq = c->seq;
     memcpy (a->hash, hash, SH_HASH_BYTES);
     a->hash_known = true;
@@ -480,8 +498,8 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
             bool named = s_claimed (&b, author, &seq);
             audit_fault_kind_t kind = orc == SH_ECRYPTO ? AUDIT_F_SIGNATURE : AUDIT_F_MALFORMED;
             rc = s_change_fault (rep, kind, index, named ? author : NULL, seq, "%s%s",
-                                 orc == SH_ECRYPTO ? "signature does not verify" : (why ? why : sh_strerror (orc)),
-                                 named ? " (author and seq as the change claims them)" : "");
+                                 orc == SH_ECRYPTO ? _("signature does not verify") : (why ? why : sh_strerror (orc)),
+                                 named ? _(" (author and seq as the change claims them)") : "");
             //  its successor in the chain cannot be checked against it: take
             //  the claimed seq as the head, without a hash
             s_author_t *a = named && rc == SH_OK ? s_author (&authors, author) : NULL;
@@ -499,8 +517,8 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
         if ((c.op == SH_OP_PUT || c.op == SH_OP_EVENT)
         &&  sh_record_check (c.kind, c.body, c.body_len, &bwhy) != SH_OK)
             rc = s_change_fault (rep, AUDIT_F_BODY, index, c.author, c.seq,
-                                 "the body is not a valid %s record: %s", sh_change_kind_name (c.kind),
-                                 bwhy ? bwhy : "malformed");
+                                 _("the body is not a valid %s record: %s"), sh_change_kind_name (c.kind),
+                                 bwhy ? bwhy : _("malformed"));
         s_author_t *a = rc == SH_OK ? s_author (&authors, c.author) : NULL;
         if (rc == SH_OK)
             rc = a ? s_check_enrolment (&reg, a, &c, index, rep) : SH_ENOMEM;
@@ -514,8 +532,8 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
         if (a->used && a->unknown_fault && a->unknown_more) {
             audit_fault_t *f = &rep->faults[a->unknown_fault - 1];
             size_t l = strlen (f->message);
-            snprintf (f->message + l, sizeof f->message - l, " (nor are its %" PRIu64 " later changes, "
-                      "up to log index %" PRIu64 ")", a->unknown_more, a->unknown_last);
+            snprintf (f->message + l, sizeof f->message - l, _(" (nor are its %" PRIu64 " later changes, "
+                      "up to log index %" PRIu64 ")"), a->unknown_more, a->unknown_last);
         }
     }
     rep->authors = authors.used;
@@ -539,7 +557,7 @@ s_check_evidence (const sh_export_t *ex, audit_report_t *rep)
         if (!hashes)
             return SH_ENOMEM;
         if (ev->n_sides < 2)
-            snprintf (problem, sizeof problem, "it holds %zu side(s); an equivocation needs two different changes",
+            snprintf (problem, sizeof problem, _("it holds %zu side(s); an equivocation needs two different changes"),
                       ev->n_sides);
         for (size_t k = 0; k < ev->n_sides && !problem[0]; k++) {
             sh_change_t c;
@@ -550,20 +568,20 @@ s_check_evidence (const sh_export_t *ex, audit_report_t *rep)
                 return orc;
             }
             if (orc)
-                snprintf (problem, sizeof problem, "side %zu does not open: %s", k + 1,
-                          orc == SH_ECRYPTO ? "signature does not verify" : (why ? why : sh_strerror (orc)));
+                snprintf (problem, sizeof problem, _("side %zu does not open: %s"), k + 1,
+                          orc == SH_ECRYPTO ? _("signature does not verify") : (why ? why : sh_strerror (orc)));
             else {
                 if (memcmp (c.author, ev->author, SH_PUBKEY_BYTES) != 0)
-                    snprintf (problem, sizeof problem, "side %zu is signed by another author", k + 1);
+                    snprintf (problem, sizeof problem, _("side %zu is signed by another author"), k + 1);
                 else
                 if (c.seq != ev->seq)
-                    snprintf (problem, sizeof problem, "side %zu is at seq %" PRIu64 ", not %" PRIu64,
+                    snprintf (problem, sizeof problem, _("side %zu is at seq %" PRIu64 ", not %" PRIu64),
                               k + 1, c.seq, ev->seq);
                 sh_change_fini (&c);
             }
             for (size_t l = 0; l < k && !problem[0]; l++)
                 if (memcmp (hashes[l], hashes[k], SH_HASH_BYTES) == 0)
-                    snprintf (problem, sizeof problem, "sides %zu and %zu are the same change", l + 1, k + 1);
+                    snprintf (problem, sizeof problem, _("sides %zu and %zu are the same change"), l + 1, k + 1);
         }
         free (hashes);
         if (problem[0]) {
@@ -607,9 +625,9 @@ s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
     f->checkpoint = cp->number;
     f->index = cp->opened ? cp->size : 0;
     if (cp->opened)
-        snprintf (f->where, sizeof f->where, "checkpoint %" PRIu64 " (size %" PRIu64 ")", cp->number, cp->size);
+        snprintf (f->where, sizeof f->where, _("checkpoint %" PRIu64 " (size %" PRIu64 ")"), cp->number, cp->size);
     else
-        snprintf (f->where, sizeof f->where, "checkpoint %" PRIu64, cp->number);
+        snprintf (f->where, sizeof f->where, _("checkpoint %" PRIu64), cp->number);
     return f;
 }
 
@@ -660,15 +678,15 @@ s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t
         if (!cp->opened) {
             if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_SIGNATURE, cp)))
                 s_message (f, "%s", cp->open_rc == SH_ENOTFOUND
-                           ? "not signed by the hub key (no signature line of its key)"
-                           : cp->open_rc == SH_ECRYPTO ? "the hub key's signature does not verify"
-                           : "not a well-formed checkpoint note of this hub's origin");
+                           ? _("not signed by the hub key (no signature line of its key)")
+                           : cp->open_rc == SH_ECRYPTO ? _("the hub key's signature does not verify")
+                           : _("not a well-formed checkpoint note of this hub's origin"));
             rc = f ? SH_OK : SH_ENOMEM;
             continue;
         }
         if (prev && cp->size <= prev->size && rc == SH_OK) {
             if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ORDER, cp)))
-                s_message (f, "its size is not larger than that of checkpoint %" PRIu64 " (%" PRIu64 ")",
+                s_message (f, _("its size is not larger than that of checkpoint %" PRIu64 " (%" PRIu64 ")"),
                            prev->number, prev->size);
             rc = f ? SH_OK : SH_ENOMEM;
         }
@@ -677,8 +695,8 @@ s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t
             break;
         if (cp->size > nchanges) {
             if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
-                s_message (f, "it covers %" PRIu64 " changes but the export holds only %zu "
-                           "(changes were dropped)", cp->size, nchanges);
+                s_message (f, _("it covers %" PRIu64 " changes but the export holds only %zu "
+                           "(changes were dropped)"), cp->size, nchanges);
             rc = f ? SH_OK : SH_ENOMEM;
             continue;
         }
@@ -687,8 +705,8 @@ s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t
             s_short (signed_root, cp->root);
             s_short (real, cp->computed);
             if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
-                s_message (f, "its root %s is not the root %s of the export's first %" PRIu64 " changes "
-                           "(the log was changed, or the hub signed another tree)", signed_root, real, cp->size);
+                s_message (f, _("its root %s is not the root %s of the export's first %" PRIu64 " changes "
+                           "(the log was changed, or the hub signed another tree)"), signed_root, real, cp->size);
             rc = f ? SH_OK : SH_ENOMEM;
             continue;
         }
@@ -726,8 +744,8 @@ s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...) __attribute_
 static sh_err
 s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...)
 {
-    char where[32], message[AUDIT_MESSAGE_BYTES];
-    snprintf (where, sizeof where, "epoch note %zu", i + 1);
+    char where[64], message[AUDIT_MESSAGE_BYTES];
+    snprintf (where, sizeof where, _("epoch note %zu"), i + 1);
     va_list ap;
     va_start (ap, fmt);
     vsnprintf (message, sizeof message, fmt, ap);
@@ -749,22 +767,22 @@ audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leav
         sh_epoch_t e;
         sh_err oc = sh_epoch_open (hub, (const char *) b.data, b.len, &e);
         if (oc) {
-            rc = s_epoch_fault (rep, i, "%s", oc == SH_EPROTO ? "not an epoch note of this hub's origin"
-                                : "not signed by the hub key");
+            rc = s_epoch_fault (rep, i, "%s", oc == SH_EPROTO ? _("not an epoch note of this hub's origin")
+                                : _("not signed by the hub key"));
             continue;
         }
         if (e.epoch != i + 2)
-            rc = s_epoch_fault (rep, i, "it is epoch %" PRIu64 ", where epoch %zu was due", e.epoch, i + 2);
+            rc = s_epoch_fault (rep, i, _("it is epoch %" PRIu64 ", where epoch %zu was due"), e.epoch, i + 2);
         if (rc == SH_OK && e.base > sh_export_change_count (ex)) {
-            rc = s_epoch_fault (rep, i, "it continues from %" PRIu64 " changes, but the export holds %zu",
+            rc = s_epoch_fault (rep, i, _("it continues from %" PRIu64 " changes, but the export holds %zu"),
                                 e.base, sh_export_change_count (ex));
             continue;
         }
         uint8_t root[SH_HASH_BYTES];
         s_root_at (leaves, e.base, root);
         if (rc == SH_OK && memcmp (root, e.base_root, SH_HASH_BYTES) != 0)
-            rc = s_epoch_fault (rep, i, "its base root is not the root of the export's first %" PRIu64
-                                " changes", e.base);
+            rc = s_epoch_fault (rep, i, _("its base root is not the root of the export's first %" PRIu64
+                                " changes"), e.base);
         rep->epochs[rep->n_epochs++] = e;
     }
     return rc;
@@ -815,16 +833,16 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, audit_report_t *
         audit_fault_t *f = s_new_fault (rep, AUDIT_F_HUB_KEY);
         if (!f)
             return SH_ENOMEM;
-        snprintf (f->where, sizeof f->where, "export");
-        s_message (f, "the export names hub key %s, not the trusted key %s given with --hub-key; "
-                 "everything the hub signed is checked against the trusted key", got, want);
+        snprintf (f->where, sizeof f->where, _("export"));
+        s_message (f, _("the export names hub key %s, not the trusted key %s given with --hub-key; "
+                 "everything the hub signed is checked against the trusted key"), got, want);
     }
     if (strcmp (hub.origin, sh_export_origin (ex)) != 0) {
         audit_fault_t *f = s_new_fault (rep, AUDIT_F_ORIGIN);
         if (!f)
             return SH_ENOMEM;
-        snprintf (f->where, sizeof f->where, "export");
-        s_message (f, "the export's origin '%.100s' is not the hub key's origin '%s'",
+        snprintf (f->where, sizeof f->where, _("export"));
+        s_message (f, _("the export's origin '%.100s' is not the hub key's origin '%s'"),
                  sh_export_origin (ex), hub.origin);
     }
 

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 #include "shouhe/v1/change.pb-c.h"
 
 //  Our enums mirror the generated ones value for value (different enum
@@ -72,37 +74,37 @@ sh_change_validate (const sh_change_t *self, const char **why)
 {
     assert (self);
     if (self->seq < 1)
-        return s_fail (why, "seq must be >= 1");
+        return s_fail (why, _("seq must be >= 1"));
     if (self->seq == 1 && !s_is_zero (self->prev, sizeof self->prev))
-        return s_fail (why, "prev must be all zero for seq 1");
+        return s_fail (why, _("prev must be all zero for seq 1"));
 
     size_t region_len = strnlen (self->region, sizeof self->region);
     if (region_len < 1 || region_len > SH_REGION_MAX)
-        return s_fail (why, "region must be 1..15 digits");
+        return s_fail (why, _("region must be 1..15 digits"));
     for (size_t i = 0; i < region_len; i++)
         if (self->region[i] < '0' || self->region[i] > '9')
-            return s_fail (why, "region must be 1..15 digits");
+            return s_fail (why, _("region must be 1..15 digits"));
 
     if (self->kind > SH_KIND_EVALUATION || (self->kind < SH_KIND_REGION && self->op != SH_OP_CLOCK))
-        return s_fail (why, "kind must be 1..10");
+        return s_fail (why, _("kind must be 1..10"));
     if (self->op < SH_OP_PUT || self->op > SH_OP_CLOCK)
-        return s_fail (why, "op must be 1..4");
+        return s_fail (why, _("op must be 1..4"));
     if (!self->entity || self->entity_len < 1 || self->entity_len > SH_ENTITY_MAX)
-        return s_fail (why, "entity must be 1..64 bytes");
+        return s_fail (why, _("entity must be 1..64 bytes"));
 
     if (self->op == SH_OP_DELETE || self->op == SH_OP_CLOCK) {
         if (self->body || self->body_len)
-            return s_fail (why, "body must be absent for OP_DELETE and OP_CLOCK");
+            return s_fail (why, _("body must be absent for OP_DELETE and OP_CLOCK"));
         if (self->op == SH_OP_CLOCK
         &&  (self->kind != SH_KIND_UNSPECIFIED || self->entity_len != SH_CHANGE_CLOCK_ENTITY_LEN
              || memcmp (self->entity, SH_CHANGE_CLOCK_ENTITY, SH_CHANGE_CLOCK_ENTITY_LEN) != 0))
-            return s_fail (why, "an OP_CLOCK change must have kind 0 and entity \"clock\"");
+            return s_fail (why, _("an OP_CLOCK change must have kind 0 and entity \"clock\""));
     }
     else {
         if (!self->body)
-            return s_fail (why, "body is required for OP_PUT and OP_EVENT");
+            return s_fail (why, _("body is required for OP_PUT and OP_EVENT"));
         if (self->body_len > SH_BODY_MAX)
-            return s_fail (why, "body must be at most 65536 bytes");
+            return s_fail (why, _("body must be at most 65536 bytes"));
     }
     return SH_OK;
 }
@@ -160,10 +162,10 @@ sh_change_decode (sh_change_t *self, const uint8_t *bytes, size_t len, const cha
     assert (bytes || len == 0);
     memset (self, 0, sizeof *self);
     if (len > SH_CHANGE_MAX)
-        return s_fail (why, "change exceeds SH_CHANGE_MAX bytes");
+        return s_fail (why, _("change exceeds SH_CHANGE_MAX bytes"));
     Shouhe__V1__Change *msg = shouhe__v1__change__unpack (NULL, len, bytes);
     if (!msg)
-        return s_fail (why, "change is not a valid Change message");
+        return s_fail (why, _("change is not a valid Change message"));
     return s_from_message (self, msg, bytes, len, why);
 }
 
@@ -194,16 +196,16 @@ s_from_message (sh_change_t *self, Shouhe__V1__Change *msg,
 {
     const char *reason = NULL;
     if (!s_is_canonical (&msg->base, bytes, len))
-        reason = "change is not canonically encoded";
+        reason = _("change is not canonically encoded");
     else
     if (msg->author.len != SH_PUBKEY_BYTES)
-        reason = "author must be 32 bytes";
+        reason = _("author must be 32 bytes");
     else
     if (msg->prev.len != SH_HASH_BYTES)
-        reason = "prev must be 32 bytes";
+        reason = _("prev must be 32 bytes");
     else
     if (!msg->region || strlen (msg->region) > SH_REGION_MAX)
-        reason = "region must be 1..15 digits";
+        reason = _("region must be 1..15 digits");
     if (reason) {
         shouhe__v1__change__free_unpacked (msg, NULL);
         return s_fail (why, reason);
@@ -287,24 +289,24 @@ s_unwrap (Shouhe__V1__SignedChange **msg_p,
 {
     *msg_p = NULL;
     if (signed_len > SH_SIGNED_MAX)
-        return s_fail (why, "signed change exceeds SH_SIGNED_MAX bytes");
+        return s_fail (why, _("signed change exceeds SH_SIGNED_MAX bytes"));
     Shouhe__V1__SignedChange *msg =
         shouhe__v1__signed_change__unpack (NULL, signed_len, signed_bytes);
     if (!msg)
-        return s_fail (why, "signed change is not a valid SignedChange message");
+        return s_fail (why, _("signed change is not a valid SignedChange message"));
 
     const char *reason = NULL;
     if (msg->base.n_unknown_fields != 0)
-        reason = "signed change has fields besides change and signature (the signature would not cover them)";
+        reason = _("signed change has fields besides change and signature (the signature would not cover them)");
     else
     if (!s_is_canonical (&msg->base, signed_bytes, signed_len))
-        reason = "signed change is not canonically encoded";
+        reason = _("signed change is not canonically encoded");
     else
     if (msg->signature.len != SH_SIG_BYTES)
-        reason = "signature must be 64 bytes";
+        reason = _("signature must be 64 bytes");
     else
     if (msg->change.len < 1 || msg->change.len > SH_CHANGE_MAX)
-        reason = "change must be 1..SH_CHANGE_MAX bytes";
+        reason = _("change must be 1..SH_CHANGE_MAX bytes");
     if (reason) {
         shouhe__v1__signed_change__free_unpacked (msg, NULL);
         return s_fail (why, reason);
@@ -358,11 +360,11 @@ sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
     //  know which key to verify with.
     Shouhe__V1__Change *msg = shouhe__v1__change__unpack (NULL, len, bytes);
     if (!msg) {
-        rc = s_fail (why, "change is not a valid Change message");
+        rc = s_fail (why, _("change is not a valid Change message"));
         goto out;
     }
     if (msg->author.len != SH_PUBKEY_BYTES) {
-        rc = s_fail (why, "author must be 32 bytes");
+        rc = s_fail (why, _("author must be 32 bytes"));
         goto out;
     }
     uint8_t *signed_msg = malloc (S_PREFIX_LEN + len);
@@ -376,7 +378,7 @@ sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
                            msg->author.data);
     free (signed_msg);
     if (rc) {
-        s_fail (why, "signature does not verify");
+        s_fail (why, _("signature does not verify"));
         goto out;
     }
     //  Verified: now the content may be checked and used.

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 /* --------------------------------------------------------------------------
  * Constants
  * -------------------------------------------------------------------------- */
@@ -395,16 +397,16 @@ s_fault (sh_changelog_fault_t *fault, sh_changelog_fault_kind_t kind, uint64_t i
     char where[128] = "";
     int n = 0;
     if (index > 0)
-        n = snprintf (where, sizeof where, "log entry %" PRIu64, index);
+        n = snprintf (where, sizeof where, _("log entry %" PRIu64), index);
     else
-        n = snprintf (where, sizeof where, "log");
+        n = snprintf (where, sizeof where, _("log"));
     if (author) {
         char hex[SH_HEX_BYTES (S_AUTHOR_HEX)];
         sh_crypto_hex (hex, author, S_AUTHOR_HEX);
         snprintf (where + n, sizeof where - (size_t) n,
-                  " (author %s\u2026, seq %" PRIu64 ")", hex, seq);
+                  _(" (author %s\u2026, seq %" PRIu64 ")"), hex, seq);
     }
-    char reason[160];
+    char reason[320];
     va_list args;
     va_start (args, fmt);
     vsnprintf (reason, sizeof reason, fmt, args);
@@ -418,7 +420,7 @@ static sh_err
 s_store_error (sh_changelog_fault_t *fault, sh_err err, const char *doing)
 {
     fault->kind = SH_CHANGELOG_FAULT_NONE;
-    snprintf (fault->message, sizeof fault->message, "could not %s: %s", doing, sh_strerror (err));
+    snprintf (fault->message, sizeof fault->message, _("could not %s: %s"), doing, sh_strerror (err));
     return err;
 }
 
@@ -473,7 +475,7 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
     const char *why = NULL;
     sh_err err = sh_change_open (&change, hash, bytes, len, &why);
     if (err == SH_ENOMEM)
-        return s_store_error (fault, err, "open a change");
+        return s_store_error (fault, err, _("open a change"));
     if (err) {
         //  Name the author and seq the entry claims, if its bytes say.
         sh_changelog_fault_kind_t kind = err == SH_ECRYPTO ? SH_CHANGELOG_FAULT_SIGNATURE
@@ -489,7 +491,7 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
         sh_err rc = s_fault (fault, kind, index, named ? claimed.author : NULL,
                              named ? claimed.seq : 0, "%s",
                              why ? why : (kind == SH_CHANGELOG_FAULT_SIGNATURE
-                                          ? "signature does not verify" : "malformed change"));
+                                          ? _("signature does not verify") : _("malformed change")));
         if (named)
             sh_change_fini (&claimed);
         free (inner);
@@ -499,7 +501,7 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
     s_author_t *a = s_authors_get (authors, change.author);
     if (!a) {
         sh_change_fini (&change);
-        return s_store_error (fault, SH_ENOMEM, "track authors");
+        return s_store_error (fault, SH_ENOMEM, _("track authors"));
     }
     err = SH_OK;
     //  seq - 1: a->seq + 1 wraps at UINT64_MAX (as in s_append)
@@ -507,25 +509,25 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
     if (!gap_ok && sh_change_follows (&change, a->seq, a->hash) != SH_OK) {
         if (a->seq == 0 && change.seq != 1)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
-                           "chain gap: the author's first change in the log has seq %" PRIu64
-                           ", not 1", change.seq);
+                           _("chain gap: the author's first change in the log has seq %" PRIu64
+                           ", not 1"), change.seq);
         else
         if (a->seq == 0)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
-                           "prev of an author's first change is not zero");
+                           _("prev of an author's first change is not zero"));
         else
         if (change.seq <= a->seq)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
-                           "out of order: the author's seq %" PRIu64 " is already at log entry %"
-                           PRIu64, a->seq, a->index);
+                           _("out of order: the author's seq %" PRIu64 " is already at log entry %"
+                           PRIu64), a->seq, a->index);
         else
         if (change.seq != a->seq + 1)
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
-                           "chain gap: the author's previous change in the log is seq %" PRIu64
-                           " (log entry %" PRIu64 ")", a->seq, a->index);
+                           _("chain gap: the author's previous change in the log is seq %" PRIu64
+                           " (log entry %" PRIu64 ")"), a->seq, a->index);
         else
             err = s_fault (fault, SH_CHANGELOG_FAULT_CHAIN, index, change.author, change.seq,
-                           "prev does not match the hash of seq %" PRIu64 " (log entry %" PRIu64 ")",
+                           _("prev does not match the hash of seq %" PRIu64 " (log entry %" PRIu64 ")"),
                            a->seq, a->index);
     }
     if (err == SH_OK) {
@@ -534,22 +536,22 @@ s_verify_entry (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
         sh_err rc = sh_changelog_find (txn, change.author, change.seq, &chain_index, chain_hash);
         if (rc == SH_ENOTFOUND)
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, index, change.author, change.seq,
-                           "the chain index has no entry for this change");
+                           _("the chain index has no entry for this change"));
         else
         if (rc == SH_ECORRUPT)
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, index, change.author, change.seq,
-                           "the chain index entry for this change is malformed");
+                           _("the chain index entry for this change is malformed"));
         else
         if (rc)
-            err = s_store_error (fault, rc, "read the chain index");
+            err = s_store_error (fault, rc, _("read the chain index"));
         else
         if (chain_index != index)
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, index, change.author, change.seq,
-                           "the chain index puts this change at log entry %" PRIu64, chain_index);
+                           _("the chain index puts this change at log entry %" PRIu64), chain_index);
         else
         if (memcmp (chain_hash, hash, SH_HASH_BYTES) != 0)
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, index, change.author, change.seq,
-                           "the chain index holds a different hash for this change");
+                           _("the chain index holds a different hash for this change"));
     }
     if (err == SH_OK) {
         a->seq = change.seq;
@@ -568,21 +570,21 @@ s_verify_chain_surplus (sh_store_txn_t *txn, const s_authors_t *authors,
     uint64_t count;
     sh_err err = sh_store_count (txn, SH_DB_CHAIN, &count);
     if (err)
-        return s_store_error (fault, err, "count the chain index");
+        return s_store_error (fault, err, _("count the chain index"));
     if (count == entries)
         return SH_OK;       //  every entry of the LOG matched one CHAIN entry
 
     sh_store_cursor_t *cur;
     err = sh_store_cursor_open (txn, SH_DB_CHAIN, NULL, 0, &cur);
     if (err)
-        return s_store_error (fault, err, "read the chain index");
+        return s_store_error (fault, err, _("read the chain index"));
     const uint8_t *key, *val;
     size_t key_len, val_len;
     while ((err = sh_store_cursor_next (cur, &key, &key_len, &val, &val_len)) == SH_OK) {
         if (key_len != S_CHAIN_KEY_BYTES || val_len != S_CHAIN_VAL_BYTES) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0,
                            key_len >= SH_PUBKEY_BYTES ? key : NULL, 0,
-                           "a chain index entry is malformed (key %zu, value %zu bytes)",
+                           _("a chain index entry is malformed (key %zu, value %zu bytes)"),
                            key_len, val_len);
             break;
         }
@@ -590,14 +592,14 @@ s_verify_chain_surplus (sh_store_txn_t *txn, const s_authors_t *authors,
         const s_author_t *a = s_authors_find (authors, key);
         if (!a || seq == 0 || seq > a->seq) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, sh_store_get_be64 (val), key, seq,
-                           "the chain index names a change that is not in the log");
+                           _("the chain index names a change that is not in the log"));
             break;
         }
     }
     sh_store_cursor_close (&cur);
     if (err == SH_ENOTFOUND)
         err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0, NULL, 0,
-                       "the chain index holds %" PRIu64 " entries for %" PRIu64 " log entries",
+                       _("the chain index holds %" PRIu64 " entries for %" PRIu64 " log entries"),
                        count, entries);
     return err;
 }
@@ -609,14 +611,14 @@ s_verify_heads (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
     sh_store_cursor_t *cur;
     sh_err err = sh_store_cursor_open (txn, SH_DB_HEADS, NULL, 0, &cur);
     if (err)
-        return s_store_error (fault, err, "read the heads");
+        return s_store_error (fault, err, _("read the heads"));
     const uint8_t *key, *val;
     size_t key_len, val_len;
     while ((err = sh_store_cursor_next (cur, &key, &key_len, &val, &val_len)) == SH_OK) {
         if (key_len != SH_PUBKEY_BYTES || val_len != S_HEAD_VAL_BYTES) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0,
                            key_len >= SH_PUBKEY_BYTES ? key : NULL, 0,
-                           "a head entry is malformed (key %zu, value %zu bytes)",
+                           _("a head entry is malformed (key %zu, value %zu bytes)"),
                            key_len, val_len);
             break;
         }
@@ -624,17 +626,17 @@ s_verify_heads (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
         s_author_t *a = s_authors_find (authors, key);
         if (!a) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0, key, seq,
-                           "a head is recorded for an author with no change in the log");
+                           _("a head is recorded for an author with no change in the log"));
             break;
         }
         if (seq != a->seq || memcmp (val + 8, a->hash, SH_HASH_BYTES) != 0) {
             if (seq != a->seq)
                 err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, a->index, key, a->seq,
-                               "the author's head says seq %" PRIu64
-                               " but this is the author's last change in the log", seq);
+                               _("the author's head says seq %" PRIu64
+                               " but this is the author's last change in the log"), seq);
             else
                 err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, a->index, key, a->seq,
-                               "the author's head holds a different hash than this change");
+                               _("the author's head holds a different hash than this change"));
             break;
         }
         a->head_seen = true;
@@ -652,7 +654,7 @@ s_verify_heads (sh_store_txn_t *txn, s_authors_t *authors, sh_changelog_fault_t 
     }
     if (lacking)
         return s_fault (fault, SH_CHANGELOG_FAULT_INDEX, lacking->index, lacking->author,
-                        lacking->seq, "no head is recorded for this author");
+                        lacking->seq, _("no head is recorded for this author"));
     return SH_OK;
 }
 
@@ -668,14 +670,14 @@ sh_changelog_verify (sh_store_t *store, sh_changelog_fault_t *fault)
     sh_store_txn_t *txn;
     sh_err err = sh_store_begin (store, false, &txn);
     if (err)
-        return s_store_error (fault, err, "begin a read transaction");
+        return s_store_error (fault, err, _("begin a read transaction"));
     s_authors_t authors = { NULL, 0, 0 };
     sh_store_cursor_t *cur = NULL;
 
     //  Pass 1: the LOG in index order.
     err = sh_store_cursor_open (txn, SH_DB_LOG, NULL, 0, &cur);
     if (err) {
-        err = s_store_error (fault, err, "read the log");
+        err = s_store_error (fault, err, _("read the log"));
         goto out;
     }
     uint64_t expected = 1;
@@ -684,23 +686,23 @@ sh_changelog_verify (sh_store_t *store, sh_changelog_fault_t *fault)
     while ((err = sh_store_cursor_next (cur, &key, &key_len, &val, &val_len)) == SH_OK) {
         if (key_len != S_INDEX_BYTES) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_MALFORMED, expected, NULL, 0,
-                           "a log key of %zu bytes is not an index", key_len);
+                           _("a log key of %zu bytes is not an index"), key_len);
             goto out;
         }
         uint64_t index = sh_store_get_be64 (key);
         if (index < expected) {
             err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0, NULL, 0,
-                           "the log holds an entry at index 0");
+                           _("the log holds an entry at index 0"));
             goto out;
         }
         if (index > expected) {
-            char reason[96];
+            char reason[256];
             if (expected == 1)
-                snprintf (reason, sizeof reason, "missing (the log starts at entry %" PRIu64 ")",
+                snprintf (reason, sizeof reason, _("missing (the log starts at entry %" PRIu64 ")"),
                           index);
             else
-                snprintf (reason, sizeof reason, "missing (the log jumps from entry %" PRIu64
-                          " to %" PRIu64 ")", expected - 1, index);
+                snprintf (reason, sizeof reason, _("missing (the log jumps from entry %" PRIu64
+                          " to %" PRIu64 ")"), expected - 1, index);
             err = s_fault_missing (fault, txn, expected, reason);
             goto out;
         }
@@ -711,7 +713,7 @@ sh_changelog_verify (sh_store_t *store, sh_changelog_fault_t *fault)
         expected++;
     }
     if (err != SH_ENOTFOUND) {
-        err = s_store_error (fault, err, "read the log");
+        err = s_store_error (fault, err, _("read the log"));
         goto out;
     }
     sh_store_cursor_close (&cur);
@@ -720,23 +722,23 @@ sh_changelog_verify (sh_store_t *store, sh_changelog_fault_t *fault)
     uint64_t next;
     err = s_next_index (txn, &next);
     if (err == SH_ECORRUPT) {
-        err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0, NULL, 0, "meta log.next is malformed");
+        err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, 0, NULL, 0, _("meta log.next is malformed"));
         goto out;
     }
     if (err) {
-        err = s_store_error (fault, err, "read meta log.next");
+        err = s_store_error (fault, err, _("read meta log.next"));
         goto out;
     }
     if (next > expected) {
-        char reason[128];
-        snprintf (reason, sizeof reason, "missing (the log ends at entry %" PRIu64
-                  " but %" PRIu64 " entries were appended)", expected - 1, next - 1);
+        char reason[256];
+        snprintf (reason, sizeof reason, _("missing (the log ends at entry %" PRIu64
+                  " but %" PRIu64 " entries were appended)"), expected - 1, next - 1);
         err = s_fault_missing (fault, txn, expected, reason);
         goto out;
     }
     if (next < expected) {
         err = s_fault (fault, SH_CHANGELOG_FAULT_INDEX, next, NULL, 0,
-                       "meta log.next is %" PRIu64 " but the log runs to entry %" PRIu64,
+                       _("meta log.next is %" PRIu64 " but the log runs to entry %" PRIu64),
                        next, expected - 1);
         goto out;
     }
@@ -753,6 +755,6 @@ out:
     free (authors.slots);
     if (err == SH_OK)
         snprintf (fault->message, sizeof fault->message,
-                  "log verified: %" PRIu64 " entries from %zu authors", fault->checked, authors.count);
+                  _("log verified: %" PRIu64 " entries from %zu authors"), fault->checked, authors.count);
     return err;
 }

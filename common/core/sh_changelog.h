@@ -35,7 +35,7 @@
 #include "sh_err.h"
 #include "sh_store.h"
 
-#define SH_CHANGELOG_MESSAGE_BYTES 320   //  room for a fault's message
+#define SH_CHANGELOG_MESSAGE_BYTES 512   //  room for a fault's message
 
 /* --------------------------------------------------------------------------
  * Appending and reading

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 #define S_KEY_BYTES (SH_PUBKEY_BYTES + 8)
 
 uint64_t
@@ -127,15 +129,15 @@ sh_clock_words (uint64_t ms, char *out, size_t out_len)
 {
     const uint64_t day = 86400000, hour = 3600000, minute = 60000;
     if (ms >= 2 * day)
-        snprintf (out, out_len, "%llu days", (unsigned long long) ((ms + day / 2) / day));
+        snprintf (out, out_len, _("%llu days"), (unsigned long long) ((ms + day / 2) / day));
     else
     if (ms >= 2 * hour)
-        snprintf (out, out_len, "%llu hours", (unsigned long long) ((ms + hour / 2) / hour));
+        snprintf (out, out_len, _("%llu hours"), (unsigned long long) ((ms + hour / 2) / hour));
     else
     if (ms >= 2 * minute)
-        snprintf (out, out_len, "%llu minutes", (unsigned long long) ((ms + minute / 2) / minute));
+        snprintf (out, out_len, _("%llu minutes"), (unsigned long long) ((ms + minute / 2) / minute));
     else
-        snprintf (out, out_len, "%llu seconds", (unsigned long long) (ms / 1000));
+        snprintf (out, out_len, _("%llu seconds"), (unsigned long long) (ms / 1000));
 }
 
 void
@@ -148,22 +150,22 @@ sh_clock_explain (const sh_clock_state_t *st, char *why, size_t why_len)
             break;
         case SH_CLOCK_CARRIED:
             sh_clock_words ((st->last >> 16) - st->now_ms, words, sizeof words);
-            snprintf (why, why_len, "this node's earlier changes carry a time %s ahead of its clock now "
+            snprintf (why, why_len, _("this node's earlier changes carry a time %s ahead of its clock now "
                       "(the clock was ahead when they were written); local writes are refused until "
-                      "you run: shouhe-node clock correct --dir DIR", words);
+                      "you run: shouhe-node clock correct --dir DIR"), words);
             break;
         case SH_CLOCK_AHEAD:
             sh_clock_words ((uint64_t) st->gap_ms, words, sizeof words);
-            snprintf (why, why_len, "this node's clock was %s ahead of the hub's at the last sync; fix the "
+            snprintf (why, why_len, _("this node's clock was %s ahead of the hub's at the last sync; fix the "
                       "clock, then run shouhe-node sync to measure it again: local writes are refused while "
-                      "the gap exceeds 10 minutes", words);
+                      "the gap exceeds 10 minutes"), words);
             break;
         case SH_CLOCK_BEHIND:
             sh_clock_words (st->gap_ms < 0 ? (uint64_t) -st->gap_ms : st->hub_ms - st->now_ms, words,
                             sizeof words);
-            snprintf (why, why_len, "this node's clock is %s behind the hub's; fix the clock, then run "
+            snprintf (why, why_len, _("this node's clock is %s behind the hub's; fix the clock, then run "
                       "shouhe-node sync to measure it again: local writes are refused while the gap "
-                      "exceeds 10 minutes", words);
+                      "exceeds 10 minutes"), words);
             break;
     }
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sh_exit.h"
+#include "sh_i18n.h"
 
 #ifndef SH_CONF_DIR
 #define SH_CONF_DIR "/etc/shouhe"
@@ -93,7 +94,7 @@ s_line (sh_conf_t *self, char *text, int line, char *why, size_t why_len)
         return SH_OK;
     char *eq = strchr (t, '=');
     if (!eq) {
-        snprintf (why, why_len, "%s, line %d: '%.60s' is not 'key = value'", self->path, line, t);
+        snprintf (why, why_len, _("%s, line %d: '%.60s' is not 'key = value'"), self->path, line, t);
         return SH_EINVAL;
     }
     *eq = 0;
@@ -102,8 +103,8 @@ s_line (sh_conf_t *self, char *text, int line, char *why, size_t why_len)
     for (const char *k = key; *k && ok; k++)
         ok = (*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') || *k == '-';
     if (!ok) {
-        snprintf (why, why_len, "%s, line %d: '%.60s' is not a key (option names are lower-case letters, "
-                  "digits and '-', like hub-key)", self->path, line, key);
+        snprintf (why, why_len, _("%s, line %d: '%.60s' is not a key (option names are lower-case letters, "
+                  "digits and '-', like hub-key)"), self->path, line, key);
         return SH_EINVAL;
     }
     return s_add (self, key, value, line);
@@ -117,7 +118,7 @@ sh_conf_load (sh_conf_t **self_p, const char *path, char *why, size_t why_len)
     FILE *f = fopen (path, "r");
     if (!f) {
         int e = errno;
-        snprintf (why, why_len, "cannot read %s: %s", path, strerror (e));
+        snprintf (why, why_len, _("cannot read %s: %s"), path, strerror (e));
         return e == ENOENT ? SH_ENOTFOUND : (sh_err) (SH_ESYSERR | e);
     }
     sh_conf_t *self = calloc (1, sizeof *self);
@@ -128,7 +129,7 @@ sh_conf_load (sh_conf_t **self_p, const char *path, char *why, size_t why_len)
         line++;
         size_t n = strlen (buf);
         if (n > SH_CONF_LINE_MAX && buf[n - 1] != '\n') {
-            snprintf (why, why_len, "%s, line %d: longer than %d bytes", path, line, SH_CONF_LINE_MAX);
+            snprintf (why, why_len, _("%s, line %d: longer than %d bytes"), path, line, SH_CONF_LINE_MAX);
             rc = SH_EINVAL;
         }
         else
@@ -136,11 +137,11 @@ sh_conf_load (sh_conf_t **self_p, const char *path, char *why, size_t why_len)
     }
     if (rc == SH_OK && ferror (f)) {
         rc = (sh_err) (SH_ESYSERR | (errno ? errno : EIO));
-        snprintf (why, why_len, "cannot read %s: %s", path, sh_strerror (rc));
+        snprintf (why, why_len, _("cannot read %s: %s"), path, sh_strerror (rc));
     }
     fclose (f);
     if (rc == SH_ENOMEM)
-        snprintf (why, why_len, "out of memory reading %s", path);
+        snprintf (why, why_len, _("out of memory reading %s"), path);
     if (rc)
         sh_conf_destroy (&self);
     *self_p = self;
@@ -157,7 +158,7 @@ sh_conf_open (sh_conf_t **self_p, const char *given, const char *name, char *why
     size_t n = strlen (dir) + strlen (name) + 2;
     char *path = malloc (n);
     if (!path) {
-        snprintf (why, why_len, "out of memory");
+        snprintf (why, why_len, _("out of memory"));
         return SH_ENOMEM;
     }
     snprintf (path, n, "%s/%s", dir, name);
@@ -189,8 +190,8 @@ sh_conf_apply (const sh_conf_t *self, const sh_conf_use_t *use)
         while (use->options[idx].name && strcmp (use->options[idx].name, e->key) != 0)
             idx++;
         if (!use->options[idx].name || !strcmp (e->key, "config") || !strcmp (e->key, "help")) {
-            fprintf (stderr, "%s: %s, line %d: unknown key '%s' (the keys are %s's long options without "
-                     "'--'; shouhe.conf(5))\n", use->program, self->path, e->line, e->key, use->program);
+            fprintf (stderr, _("%s: %s, line %d: unknown key '%s' (the keys are %s's long options without "
+                     "'--'; shouhe.conf(5))\n"), use->program, self->path, e->line, e->key, use->program);
             return SH_EXIT_USAGE;
         }
         if (!use->takes (e->key, use->arg) || use->given (idx, use->arg))
@@ -198,12 +199,12 @@ sh_conf_apply (const sh_conf_t *self, const sh_conf_use_t *use)
         int yes = 1;
         bool flag = use->options[idx].has_arg == no_argument;
         if (flag && sh_conf_bool (e->value, &yes) != SH_OK) {
-            fprintf (stderr, "%s: %s, line %d: key '%s' takes yes or no, not '%s'\n", use->program,
+            fprintf (stderr, _("%s: %s, line %d: key '%s' takes yes or no, not '%s'\n"), use->program,
                      self->path, e->line, e->key, e->value);
             return SH_EXIT_USAGE;
         }
         if (yes && !use->set (idx, e->value, use->arg)) {
-            fprintf (stderr, "%s: (that value is from %s, line %d, key '%s')\n", use->program, self->path,
+            fprintf (stderr, _("%s: (that value is from %s, line %d, key '%s')\n"), use->program, self->path,
                      e->line, e->key);
             return SH_EXIT_USAGE;
         }

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 const char *
 sh_strerror (sh_err err)
 {
@@ -14,28 +16,28 @@ sh_strerror (sh_err err)
         return strerror (e);
     }
     switch (err) {
-        case SH_OK:            return "no error";
-        case SH_ENOMEM:        return "out of memory";
-        case SH_ENOTFOUND:     return "not found";
-        case SH_EPROTO:        return "malformed data";
-        case SH_ECRYPTO:       return "signature or hash does not verify";
-        case SH_ESTOREFULL:    return "the store is full (its disk, or the LMDB map size)";
-        case SH_EINVAL:        return "invalid argument";
-        case SH_ERULE:         return "refused by a domain rule";
-        case SH_ECHAIN:        return "author chain broken";
-        case SH_EEQUIVOCATION: return "equivocation: a different change at an existing (author, seq)";
-        case SH_ESCOPE:        return "region outside the scope";
-        case SH_EEXIST:        return "already exists";
-        case SH_EPERM:         return "permission denied";
-        case SH_ECORRUPT:      return "store corrupt";
-        case SH_EFAULT:        return "injected fault";
-        case SH_EVERSION:      return "unknown protocol version";
-        case SH_ECLOCK:        return "refused: this node's clock disagrees with the hub's by more than 10 "
+        case SH_OK:            return _("no error");
+        case SH_ENOMEM:        return _("out of memory");
+        case SH_ENOTFOUND:     return _("not found");
+        case SH_EPROTO:        return _("malformed data");
+        case SH_ECRYPTO:       return _("signature or hash does not verify");
+        case SH_ESTOREFULL:    return _("the store is full (its disk, or the LMDB map size)");
+        case SH_EINVAL:        return _("invalid argument");
+        case SH_ERULE:         return _("refused by a domain rule");
+        case SH_ECHAIN:        return _("author chain broken");
+        case SH_EEQUIVOCATION: return _("equivocation: a different change at an existing (author, seq)");
+        case SH_ESCOPE:        return _("region outside the scope");
+        case SH_EEXIST:        return _("already exists");
+        case SH_EPERM:         return _("permission denied");
+        case SH_ECORRUPT:      return _("store corrupt");
+        case SH_EFAULT:        return _("injected fault");
+        case SH_EVERSION:      return _("unknown protocol version");
+        case SH_ECLOCK:        return _("refused: this node's clock disagrees with the hub's by more than 10 "
                                       "minutes, or its earlier changes carry a future time (shouhe-node clock "
-                                      "--dir DIR says which and what to do)";
-        case SH_EBEHIND:       return "this node is behind its own chain (restored from a backup?); "
-                                      "run shouhe-node sync first";
-        default:               return "unknown error";
+                                      "--dir DIR says which and what to do)");
+        case SH_EBEHIND:       return _("this node is behind its own chain (restored from a backup?); "
+                                      "run shouhe-node sync first");
+        default:               return _("unknown error");
     }
 }
 

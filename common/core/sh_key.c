@@ -18,6 +18,8 @@
 
 #include <sodium.h>
 
+#include "sh_i18n.h"
+
 #define S_MAGIC      "shouhe-ed25519-seed-v1 "
 #define S_MAGIC_LEN  (sizeof S_MAGIC - 1)
 #define S_HEX_LEN    (2 * SH_SEED_BYTES)
@@ -260,24 +262,24 @@ sh_key_file_problem (const char *path, char *why, size_t why_len)
     assert (path && why && why_len > 0);
     struct stat st;
     if (lstat (path, &st) != 0)
-        snprintf (why, why_len, "%s cannot be read: %s", path, strerror (errno));
+        snprintf (why, why_len, _("%s cannot be read: %s"), path, strerror (errno));
     else
     if (S_ISLNK (st.st_mode))
-        snprintf (why, why_len, "%s is a symbolic link; a key file must be the file itself "
-                  "(put the node's own key file there)", path);
+        snprintf (why, why_len, _("%s is a symbolic link; a key file must be the file itself "
+                  "(put the node's own key file there)"), path);
     else
     if (!S_ISREG (st.st_mode))
-        snprintf (why, why_len, "%s is not a regular file", path);
+        snprintf (why, why_len, _("%s is not a regular file"), path);
     else
     if (st.st_uid != geteuid ())
-        snprintf (why, why_len, "%s belongs to user id %u, not to the user running this (%u); "
-                  "refusing to use it (fix with: chown %u %s)", path, (unsigned) st.st_uid,
+        snprintf (why, why_len, _("%s belongs to user id %u, not to the user running this (%u); "
+                  "refusing to use it (fix with: chown %u %s)"), path, (unsigned) st.st_uid,
                   (unsigned) geteuid (), (unsigned) geteuid (), path);
     else
     if (st.st_mode & (S_IRWXG | S_IRWXO))
-        snprintf (why, why_len, "%s may be read by other users; refusing to use it (fix with: chmod 600 %s)",
+        snprintf (why, why_len, _("%s may be read by other users; refusing to use it (fix with: chmod 600 %s)"),
                   path, path);
     else
-        snprintf (why, why_len, "%s is not a shouhe key file", path);
+        snprintf (why, why_len, _("%s is not a shouhe key file"), path);
     return why;
 }

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sh_i18n.h"
+
 sh_err
 sh_owner_check_dir (const char *dir, char *why, size_t why_len)
 {
@@ -14,12 +16,12 @@ sh_owner_check_dir (const char *dir, char *why, size_t why_len)
     struct stat st;
     if (stat (dir, &st) != 0) {
         sh_err rc = errno == ENOENT ? SH_ENOTFOUND : sh_err_errno ();
-        snprintf (why, why_len, "%s cannot be read: %s", dir, strerror (errno));
+        snprintf (why, why_len, _("%s cannot be read: %s"), dir, strerror (errno));
         return rc;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        snprintf (why, why_len, "%s may be written by other users, who could replace its key or its log; "
-                  "refusing to use it (fix with: chmod go-w %s)", dir, dir);
+        snprintf (why, why_len, _("%s may be written by other users, who could replace its key or its log; "
+                  "refusing to use it (fix with: chmod go-w %s)"), dir, dir);
         return SH_EPERM;
     }
     *why = '\0';
@@ -42,8 +44,8 @@ sh_owner_bind (sh_store_t *store, const uint8_t pubkey[SH_PUBKEY_BYTES], char *w
     if (rc == SH_OK) {
         if (strcmp (recorded, mine) == 0)
             return SH_OK;
-        snprintf (why, why_len, "this store belongs to the key %s, but the key file holds %s: "
-                  "put back the store's own key file (or use the store that belongs to this key)",
+        snprintf (why, why_len, _("this store belongs to the key %s, but the key file holds %s: "
+                  "put back the store's own key file (or use the store that belongs to this key)"),
                   recorded, mine);
         return SH_EPERM;
     }
@@ -57,6 +59,6 @@ sh_owner_bind (sh_store_t *store, const uint8_t pubkey[SH_PUBKEY_BYTES], char *w
         sh_store_abort (&txn);
     }
     if (rc)
-        snprintf (why, why_len, "cannot read or record the key this store belongs to: %s", sh_strerror (rc));
+        snprintf (why, why_len, _("cannot read or record the key this store belongs to: %s"), sh_strerror (rc));
     return rc;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 #include "shouhe/v1/domain.pb-c.h"
 
 //  ---------------------------------------------------------------------
@@ -237,7 +239,7 @@ s_fields_valid (const ProtobufCMessage *m, const char **why)
             for (size_t k = 0; k < n; k++)
                 if (vals[k] && !sh_record_utf8_valid (vals[k], strlen (vals[k]))) {
                     if (why)
-                        *why = "a text field is not valid UTF-8";
+                        *why = _("a text field is not valid UTF-8");
                     return false;
                 }
         }
@@ -264,7 +266,7 @@ s_fields_valid (const ProtobufCMessage *m, const char **why)
         continue;
 bad:
         if (why)
-            *why = "an enum field holds an unknown value";
+            *why = _("an enum field holds an unknown value");
         return false;
     }
     return true;
@@ -276,13 +278,13 @@ sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **w
     const ProtobufCMessageDescriptor *d = s_descriptor (kind);
     if (!d) {
         if (why)
-            *why = "unknown entity kind";
+            *why = _("unknown entity kind");
         return SH_EPROTO;
     }
     ProtobufCMessage *m = protobuf_c_message_unpack (d, NULL, len, body);
     if (!m) {
         if (why)
-            *why = "body is not a valid message of the kind's type";
+            *why = _("body is not a valid message of the kind's type");
         return SH_EPROTO;
     }
     bool ok = s_fields_valid (m, why);
@@ -291,7 +293,7 @@ sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **w
     if (ok && sh_record_split (segs, SH_RECORD_MAX_SEGS, &nsegs, body, len) != SH_OK) {
         ok = false;
         if (why)
-            *why = "body has more than 256 field occurrences";
+            *why = _("body has more than 256 field occurrences");
     }
     //  a body that packs back to another size held a repeated field, an
     //  over-long varint or a string with a NUL (which protobuf-c cuts):
@@ -299,7 +301,7 @@ sh_record_check (sh_kind_t kind, const uint8_t *body, size_t len, const char **w
     if (ok && protobuf_c_message_get_packed_size (m) != len) {
         ok = false;
         if (why)
-            *why = "body is not canonically encoded (repeated field, NUL in a string or over-long number)";
+            *why = _("body is not canonically encoded (repeated field, NUL in a string or over-long number)");
     }
     protobuf_c_message_free_unpacked (m, NULL);
     return ok ? SH_OK : SH_EPROTO;
@@ -560,7 +562,7 @@ s_build_alloc (s_build_t *b, size_t size)
         size_t max = b->max_owned ? 2 * b->max_owned : 16;
         void **owned = realloc (b->owned, max * sizeof *owned);
         if (!owned) {
-            s_fail (b, SH_ENOMEM, "out of memory");
+            s_fail (b, SH_ENOMEM, _("out of memory"));
             return NULL;
         }
         b->owned = owned;
@@ -570,7 +572,7 @@ s_build_alloc (s_build_t *b, size_t size)
     if (p)
         b->owned[b->n_owned++] = p;
     else
-        s_fail (b, SH_ENOMEM, "out of memory");
+        s_fail (b, SH_ENOMEM, _("out of memory"));
     return p;
 }
 
@@ -590,10 +592,10 @@ static bool
 s_json_int (s_build_t *b, const json_t *v, json_int_t min, json_int_t max, json_int_t *out)
 {
     if (!json_is_integer (v))
-        return s_refuse (b, "a number field holds something else than a whole number");
+        return s_refuse (b, _("a number field holds something else than a whole number"));
     *out = json_integer_value (v);
     if (*out < min || *out > max)
-        return s_refuse (b, "a number is out of its field's range");
+        return s_refuse (b, _("a number is out of its field's range"));
     return true;
 }
 
@@ -605,7 +607,7 @@ s_json_enum (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t *v, i
     if (json_is_string (v)) {
         const ProtobufCEnumValue *ev = s_enum_by_name (f->descriptor, json_string_value (v), true);
         if (!ev)
-            return s_refuse (b, "an enum field holds a name its enum does not have");
+            return s_refuse (b, _("an enum field holds a name its enum does not have"));
         *out = ev->value;
         return true;
     }
@@ -620,13 +622,13 @@ static bool
 s_json_bytes (s_build_t *b, const json_t *v, ProtobufCBinaryData *out)
 {
     if (!json_is_string (v))
-        return s_refuse (b, "a bytes field holds something else than hex text");
+        return s_refuse (b, _("a bytes field holds something else than hex text"));
     size_t len = json_string_length (v) / 2;
     uint8_t *data = s_build_alloc (b, len);
     if (!data)
         return false;
     if (json_string_length (v) % 2 || sh_crypto_unhex (data, len, json_string_value (v)) != SH_OK)
-        return s_refuse (b, "a bytes field is not an even number of hex digits");
+        return s_refuse (b, _("a bytes field is not an even number of hex digits"));
     *out = (ProtobufCBinaryData) { len, data };
     return true;
 }
@@ -668,7 +670,7 @@ s_value_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t
         case PROTOBUF_C_TYPE_FLOAT:
         case PROTOBUF_C_TYPE_DOUBLE:
             if (!json_is_number (v))
-                return s_refuse (b, "a number field holds something else than a number");
+                return s_refuse (b, _("a number field holds something else than a number"));
             if (f->type == PROTOBUF_C_TYPE_FLOAT)
                 *(float *) p = (float) json_number_value (v);
             else
@@ -676,16 +678,16 @@ s_value_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t
             return true;
         case PROTOBUF_C_TYPE_BOOL:
             if (!json_is_boolean (v))
-                return s_refuse (b, "a bool field holds something else than true or false");
+                return s_refuse (b, _("a bool field holds something else than true or false"));
             *(protobuf_c_boolean *) p = json_is_true (v);
             return true;
         case PROTOBUF_C_TYPE_ENUM:
             return s_json_enum (b, f, v, (int *) p);
         case PROTOBUF_C_TYPE_STRING:
             if (!json_is_string (v))
-                return s_refuse (b, "a text field holds something else than a string");
+                return s_refuse (b, _("a text field holds something else than a string"));
             if (strlen (json_string_value (v)) != json_string_length (v))
-                return s_refuse (b, "a text field holds a NUL character");
+                return s_refuse (b, _("a text field holds a NUL character"));
             //  borrowed from the JSON object, which outlives the packing
             *(const char **) p = json_string_value (v);
             return true;
@@ -693,10 +695,10 @@ s_value_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t
             return s_json_bytes (b, v, p);
         case PROTOBUF_C_TYPE_MESSAGE:
             if (!json_is_object (v))
-                return s_refuse (b, "a message field holds something else than an object");
+                return s_refuse (b, _("a message field holds something else than an object"));
             return (*(ProtobufCMessage **) p = s_message_from_json (b, f->descriptor, v)) != NULL;
     }
-    return s_refuse (b, "a field has a type this version cannot encode");
+    return s_refuse (b, _("a field has a type this version cannot encode"));
 }
 
 //  Field f of the message at base from v: an array for a repeated field,
@@ -706,7 +708,7 @@ s_field_from_json (s_build_t *b, const ProtobufCFieldDescriptor *f, const json_t
 {
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         if (!json_is_array (v))
-            return s_refuse (b, "a repeated field holds something else than an array");
+            return s_refuse (b, _("a repeated field holds something else than an array"));
         size_t n = json_array_size (v), size = s_value_size (f);
         char *arr = s_build_alloc (b, n * size);
         if (!arr)
@@ -742,7 +744,7 @@ s_message_from_json (s_build_t *b, const ProtobufCMessageDescriptor *d, const js
     json_object_foreach ((json_t *) obj, key, v) {
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name (d, key);
         if (!f) {
-            s_refuse (b, "a key names no field of the record's type");
+            s_refuse (b, _("a key names no field of the record's type"));
             return NULL;
         }
         if (!json_is_null (v) && !s_field_from_json (b, f, v, (char *) m))
@@ -760,7 +762,7 @@ sh_record_from_json (uint8_t **body, size_t *len, sh_kind_t kind, const json_t *
     *why = NULL;
     const ProtobufCMessageDescriptor *d = s_descriptor (kind);
     if (!d || !json_is_object (obj)) {
-        *why = d ? "the record is not a JSON object" : "unknown entity kind";
+        *why = d ? _("the record is not a JSON object") : _("unknown entity kind");
         return SH_EINVAL;
     }
     s_build_t b = { NULL, 0, 0, SH_OK, NULL };
@@ -771,7 +773,7 @@ sh_record_from_json (uint8_t **body, size_t *len, sh_kind_t kind, const json_t *
         if (*body)
             protobuf_c_message_pack (m, *body);
         else
-            s_fail (&b, SH_ENOMEM, "out of memory");
+            s_fail (&b, SH_ENOMEM, _("out of memory"));
     }
     *why = b.why;
     s_build_free (&b);

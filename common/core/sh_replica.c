@@ -12,6 +12,7 @@
 #include "sh_changelog.h"
 #include "sh_clock.h"
 #include "sh_hlc.h"
+#include "sh_i18n.h"
 #include "sh_merge.h"
 #include "sh_owner.h"
 #include "sh_sys.h"
@@ -147,7 +148,7 @@ sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_
     *why = '\0';
     sh_err rc = sh_owner_check_dir (dir, why, why_len);
     if (rc == SH_ENOTFOUND)
-        snprintf (why, why_len, "no node in %s", dir);
+        snprintf (why, why_len, _("no node in %s"), dir);
     if (rc)
         return rc;
     char *kp = s_key_path (dir);
@@ -173,7 +174,7 @@ sh_replica_open_why (sh_replica_t **out, const char *dir, char *why, size_t why_
     free (kp);
     if (rc) {
         if (!*why)
-            snprintf (why, why_len, "cannot open the node in %s: %s", dir, sh_strerror (rc));
+            snprintf (why, why_len, _("cannot open the node in %s: %s"), dir, sh_strerror (rc));
         sh_replica_close (&self);
         return rc;
     }
@@ -292,11 +293,11 @@ sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len)
         snprintf (msg, len, "%s", sh_strerror (SH_EBEHIND));
     else
     if (hub_head == SH_REPLICA_BEHIND_UNKNOWN)
-        snprintf (msg, len, "this node is a backup copy whose head no sync has confirmed yet (this store holds "
-                  "its changes up to %llu); run shouhe-node sync first", (unsigned long long) my_head);
+        snprintf (msg, len, _("this node is a backup copy whose head no sync has confirmed yet (this store holds "
+                  "its changes up to %llu); run shouhe-node sync first"), (unsigned long long) my_head);
     else
-        snprintf (msg, len, "this node is behind its own chain: the hub holds its changes up to %llu, this "
-                  "store only up to %llu (restored from a backup?); run shouhe-node sync first",
+        snprintf (msg, len, _("this node is behind its own chain: the hub holds its changes up to %llu, this "
+                  "store only up to %llu (restored from a backup?); run shouhe-node sync first"),
                   (unsigned long long) hub_head, (unsigned long long) my_head);
 }
 
@@ -435,7 +436,7 @@ sh_replica_ingest_opened (sh_replica_t *self, sh_store_txn_t *txn,
         //  here.
         rc = sh_merge_take (txn, c, unmerged, unmerged_len);
         if (rc == SH_EPROTO && unmerged && unmerged_len)
-            snprintf (unmerged, unmerged_len, "its body is not a record this version reads");
+            snprintf (unmerged, unmerged_len, _("its body is not a record this version reads"));
         if (rc == SH_EPROTO || rc == SH_ESCOPE)
             rc = SH_OK;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sh_crypto.h"
+#include "sh_i18n.h"
 #include "sh_index.h"
 #include "sh_record.h"
 
@@ -123,7 +124,7 @@ static const char *
 s_text (char out[SH_HEX_BYTES (32) + 3], const uint8_t *val, size_t len)
 {
     if (len == 0)
-        return "empty";
+        return _("empty");
     bool plain = len <= 32;
     for (size_t i = 0; i < len && plain; i++)
         plain = val[i] >= 0x21 && val[i] < 0x7f;
@@ -165,8 +166,8 @@ s_evaluation_id (s_check_t *k)
     }
     if (!ok) {
         char shown[SH_HEX_BYTES (32) + 3];
-        return s_refuse (k, "the id %s of an Evaluation is not its courtyard %s, a period and a category "
-                         "(\"%s/2024Q3/4\")", s_text (shown, e, n), c->region, c->region);
+        return s_refuse (k, _("the id %s of an Evaluation is not its courtyard %s, a period and a category "
+                         "(\"%s/2024Q3/4\")"), s_text (shown, e, n), c->region, c->region);
     }
     k->period = (const char *) e + rl + 1;
     k->period_len = (size_t) (slash - (e + rl + 1));
@@ -184,7 +185,7 @@ s_check_id_shape (s_check_t *k)
     switch (s_kinds[c->kind].rule) {
         case S_ID_REGION:
             if (!s_equals (c->entity, c->entity_len, c->region, strlen (c->region)))
-                return s_refuse (k, "the id %s of a %s is not its code, the change's region %s",
+                return s_refuse (k, _("the id %s of a %s is not its code, the change's region %s"),
                                  s_text (shown, c->entity, c->entity_len), k->type, c->region);
             return SH_OK;
         case S_ID_EVALUATION:
@@ -199,7 +200,7 @@ s_check_id_shape (s_check_t *k)
             return SH_OK;
     }
     if (c->entity_len != want)
-        return s_refuse (k, "the id of a %s is %zu bytes, not %zu", k->type, want, c->entity_len);
+        return s_refuse (k, _("the id of a %s is %zu bytes, not %zu"), k->type, want, c->entity_len);
     return SH_OK;
 }
 
@@ -212,13 +213,13 @@ s_check_region (s_check_t *k)
     size_t rl = strlen (c->region);
     if (c->kind == SH_KIND_REGION) {
         if (rl != 6 && rl != 9 && rl != S_VILLAGE_DIGITS)
-            return s_refuse (k, "the region %s of a Region is not a district, town or village code "
-                             "(6, 9 or 12 digits)", c->region);
+            return s_refuse (k, _("the region %s of a Region is not a district, town or village code "
+                             "(6, 9 or 12 digits)"), c->region);
         return SH_OK;
     }
     if (rl != S_COURTYARD_DIGITS)
-        return s_refuse (k, "the region %s of a %s is not a courtyard code (15 digits): the records of "
-                         "a courtyard have its code as their region", c->region, k->type);
+        return s_refuse (k, _("the region %s of a %s is not a courtyard code (15 digits): the records of "
+                         "a courtyard have its code as their region"), c->region, k->type);
     return SH_OK;
 }
 
@@ -240,42 +241,42 @@ s_check_field (sh_store_txn_t *txn, s_check_t *k, uint32_t field, s_field_rule_t
     switch (rule) {
         case S_IS_REGION:
             if (!s_equals (val, len, c->region, rl))
-                return s_refuse (k, "%s.%s is %s, not the change's region %s", k->type, name,
+                return s_refuse (k, _("%s.%s is %s, not the change's region %s"), k->type, name,
                                  s_text (shown, val, len), c->region);
             return SH_OK;
         case S_IS_VILLAGE:
             if (!s_equals (val, len, c->region, S_VILLAGE_DIGITS))
-                return s_refuse (k, "%s.%s is %s, not %.12s, the village of the change's region %s", k->type,
+                return s_refuse (k, _("%s.%s is %s, not %.12s, the village of the change's region %s"), k->type,
                                  name, s_text (shown, val, len), c->region, c->region);
             return SH_OK;
         case S_IS_PARENT:
             if (rl <= 6 || !s_equals (val, len, c->region, rl - 3))
-                return s_refuse (k, "%s.%s is %s, not the region above the change's region %s", k->type,
+                return s_refuse (k, _("%s.%s is %s, not the region above the change's region %s"), k->type,
                                  name, s_text (shown, val, len), c->region);
             return SH_OK;
         case S_IS_LEVEL:
             if (num != (rl == 6 ? 1u : rl == 9 ? 2u : 3u))
-                return s_refuse (k, "%s.%s is %llu, not the level of the change's region %s", k->type, name,
+                return s_refuse (k, _("%s.%s is %llu, not the level of the change's region %s"), k->type, name,
                                  (unsigned long long) num, c->region);
             return SH_OK;
         case S_IS_ID_PERSON:
             if (len != S_RANDOM_ID || memcmp (val, c->entity, S_RANDOM_ID) != 0)
-                return s_refuse (k, "%s.%s is %s, not the person of the record's id", k->type, name,
+                return s_refuse (k, _("%s.%s is %s, not the person of the record's id"), k->type, name,
                                  s_hex (shown, val, len));
             return SH_OK;
         case S_IS_ID_ROLE:
             if (num != c->entity[S_RANDOM_ID])
-                return s_refuse (k, "%s.%s is %llu, not the role of the record's id (%u)", k->type, name,
+                return s_refuse (k, _("%s.%s is %llu, not the role of the record's id (%u)"), k->type, name,
                                  (unsigned long long) num, c->entity[S_RANDOM_ID]);
             return SH_OK;
         case S_IS_ID_PERIOD:
             if (!s_equals (val, len, k->period, k->period_len))
-                return s_refuse (k, "%s.%s is %s, not the period %.*s of the record's id", k->type, name,
+                return s_refuse (k, _("%s.%s is %s, not the period %.*s of the record's id"), k->type, name,
                                  s_text (shown, val, len), (int) k->period_len, k->period);
             return SH_OK;
         case S_IS_ID_CATEGORY:
             if (num != k->category)
-                return s_refuse (k, "%s.%s is %llu, not the category %llu of the record's id", k->type, name,
+                return s_refuse (k, _("%s.%s is %llu, not the category %llu of the record's id"), k->type, name,
                                  (unsigned long long) num, (unsigned long long) k->category);
             return SH_OK;
         case S_IS_MATTER_HERE: {
@@ -283,7 +284,7 @@ s_check_field (sh_store_txn_t *txn, s_check_t *k, uint32_t field, s_field_rule_t
             if (len == S_RANDOM_ID && (rc = s_held_here (txn, SH_KIND_MATTER, val, c->region, &here)))
                 return rc;
             if (!here)
-                return s_refuse (k, "%s.%s %s is not a matter of courtyard %s", k->type, name,
+                return s_refuse (k, _("%s.%s %s is not a matter of courtyard %s"), k->type, name,
                                  s_hex (shown, val, len), c->region);
             return SH_OK;
         }
@@ -303,7 +304,7 @@ s_check_id_refs (sh_store_txn_t *txn, s_check_t *k)
         rc = sh_index_where (txn, SH_KIND_COURTYARD, (const uint8_t *) c->region, S_COURTYARD_DIGITS,
                              c->region, &here, NULL);
         if (rc == SH_OK && !here)
-            return s_refuse (k, "courtyard %s of the %s does not exist", c->region, k->type);
+            return s_refuse (k, _("courtyard %s of the %s does not exist"), c->region, k->type);
     }
     switch (s_kinds[c->kind].rule) {
         case S_ID_NEW: {
@@ -311,7 +312,7 @@ s_check_id_refs (sh_store_txn_t *txn, s_check_t *k)
             if (rc == SH_OK)
                 rc = sh_index_where (txn, c->kind, c->entity, c->entity_len, c->region, &here, other);
             if (rc == SH_OK && other[0])
-                return s_refuse (k, "the %s %s belongs to courtyard %s, not to the change's region %s",
+                return s_refuse (k, _("the %s %s belongs to courtyard %s, not to the change's region %s"),
                                  k->type, s_hex (shown, c->entity, c->entity_len), other, c->region);
             return rc;
         }
@@ -319,14 +320,14 @@ s_check_id_refs (sh_store_txn_t *txn, s_check_t *k)
             if (rc == SH_OK)
                 rc = s_held_here (txn, SH_KIND_PERSON, c->entity, c->region, &here);
             if (rc == SH_OK && !here)
-                return s_refuse (k, "the %s names the person %s, who is not a person of courtyard %s",
+                return s_refuse (k, _("the %s names the person %s, who is not a person of courtyard %s"),
                                  k->type, s_hex (shown, c->entity, S_RANDOM_ID), c->region);
             return rc;
         case S_ID_MATTER:
             if (rc == SH_OK)
                 rc = s_held_here (txn, SH_KIND_MATTER, c->entity, c->region, &here);
             if (rc == SH_OK && !here)
-                return s_refuse (k, "the %s names the matter %s, which is not a matter of courtyard %s",
+                return s_refuse (k, _("the %s names the matter %s, which is not a matter of courtyard %s"),
                                  k->type, s_hex (shown, c->entity, S_RANDOM_ID), c->region);
             return rc;
         case S_ID_NONE: case S_ID_REGION: case S_ID_EVALUATION:

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 #include "shouhe/v1/wire.pb-c.h"
 
 _Static_assert ((int) SH_WIRE_ERR_CREDIT == (int) SHOUHE__V1__ERROR_CODE__ERR_CREDIT, "error codes follow wire.proto");
@@ -70,7 +72,7 @@ s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
           const ProtobufCBinaryData *src, const char **why)
 {
     if (n > SH_WIRE_PROOF_MAX) {
-        *why = "a proof has too many hashes";
+        *why = _("a proof has too many hashes");
         return SH_EPROTO;
     }
     *out = s_fault_calloc (f, n ? n : 1, SH_HASH_BYTES);
@@ -78,7 +80,7 @@ s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
         return SH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (src[i].len != SH_HASH_BYTES) {
-            *why = "a proof hash is not 32 bytes";
+            *why = _("a proof hash is not 32 bytes");
             return SH_EPROTO;
         }
         memcpy ((*out)[i], src[i].data, SH_HASH_BYTES);
@@ -110,7 +112,7 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_byt
            const char **why)
 {
     if (n > SH_WIRE_MAX_CHANGES) {
-        *why = "too many changes in one message";
+        *why = _("too many changes in one message");
         return SH_EPROTO;
     }
     d->changes = s_fault_calloc (&d->fault, n ? n : 1, sizeof *d->changes);
@@ -118,7 +120,7 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_byt
         return SH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (src[i].len == 0 || src[i].len > SH_SIGNED_MAX) {
-            *why = "a change is empty or larger than the change size limit";
+            *why = _("a change is empty or larger than the change size limit");
             return SH_EPROTO;
         }
         d->changes[i] = (sh_wire_bytes_t) { src[i].data, src[i].len };
@@ -131,7 +133,7 @@ static sh_err
 s_fill_hello (sh_wire_msg_t *m, const Shouhe__V1__Hello *h, const char **why)
 {
     if (h->node.len != SH_PUBKEY_BYTES) {
-        *why = "hello.node is not a 32-byte key";
+        *why = _("hello.node is not a 32-byte key");
         return SH_EPROTO;
     }
     memcpy (m->u.hello.node, h->node.data, SH_PUBKEY_BYTES);
@@ -146,7 +148,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
 {
     Shouhe__V1__Welcome *w = d->env->welcome;
     if (!s_scope_ok (w->scope) || w->head_hash.len != SH_HASH_BYTES) {
-        *why = "welcome has a bad scope or head hash";
+        *why = _("welcome has a bad scope or head hash");
         return SH_EPROTO;
     }
     strcpy (m->u.welcome.scope, w->scope);
@@ -157,7 +159,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.welcome.max_changes = w->max_changes;
     m->u.welcome.max_bytes = w->max_bytes;
     if (!s_note_ok (w->checkpoint)) {
-        *why = "welcome checkpoint too long";
+        *why = _("welcome checkpoint too long");
         return SH_EPROTO;
     }
     m->u.welcome.checkpoint = w->checkpoint;
@@ -165,7 +167,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.welcome.recovering = w->has_recovering && w->recovering;
     m->u.welcome.recovery_target = w->has_recovery_target ? w->recovery_target : 0;
     if (!s_note_ok (w->epoch)) {
-        *why = "welcome epoch note too long";
+        *why = _("welcome epoch note too long");
         return SH_EPROTO;
     }
     m->u.welcome.epoch = w->epoch;
@@ -185,7 +187,7 @@ s_fill_ack (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.ack.accepted = a->accepted;
     m->u.ack.duplicates = a->duplicates;
     if (!s_note_ok (a->checkpoint)) {
-        *why = "ack checkpoint too long";
+        *why = _("ack checkpoint too long");
         return SH_EPROTO;
     }
     m->u.ack.checkpoint = a->checkpoint;
@@ -214,7 +216,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     if (rc)
         return rc;
     if (b->n_keys > SH_WIRE_MAX_KEYS) {
-        *why = "too many key entries";
+        *why = _("too many key entries");
         return SH_EPROTO;
     }
     d->keys = s_fault_calloc (&d->fault, b->n_keys ? b->n_keys : 1, sizeof *d->keys);
@@ -224,7 +226,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         Shouhe__V1__KeyEntry *k = b->keys[i];
         if (k->key.len != SH_PUBKEY_BYTES || !s_scope_ok (k->scope)
         ||  (k->role != SHOUHE__V1__PEER_ROLE__PEER_NODE && k->role != SHOUHE__V1__PEER_ROLE__PEER_AUDITOR)) {
-            *why = "a key entry has a bad key, scope or role";
+            *why = _("a key entry has a bad key, scope or role");
             return SH_EPROTO;
         }
         memcpy (d->keys[i].key, k->key.data, SH_PUBKEY_BYTES);
@@ -236,7 +238,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.batch.n_keys = b->n_keys;
     m->u.batch.keys = d->keys;
     if (!s_note_ok (b->checkpoint) || (b->n_indexes != 0 && b->n_indexes != b->n_changes)) {
-        *why = "batch checkpoint too long, or not one index per change";
+        *why = _("batch checkpoint too long, or not one index per change");
         return SH_EPROTO;
     }
     m->u.batch.checkpoint = b->checkpoint;
@@ -253,7 +255,7 @@ s_fill_offer (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
 {
     Shouhe__V1__Offer *o = d->env->offer;
     if (!s_note_ok (o->checkpoint) || o->n_positions != o->n_leaves) {
-        *why = "offer checkpoint too long, or not one position per leaf";
+        *why = _("offer checkpoint too long, or not one position per leaf");
         return SH_EPROTO;
     }
     m->u.offer.checkpoint = o->checkpoint;
@@ -267,7 +269,7 @@ static sh_err
 s_fill_taken (sh_wire_msg_t *m, const Shouhe__V1__Taken *t, const char **why)
 {
     if (t->has_missing_to && t->missing_to < t->missing_from) {
-        *why = "taken: missing_to is below missing_from";
+        *why = _("taken: missing_to is below missing_from");
         return SH_EPROTO;
     }
     m->u.taken.taken = t->taken;
@@ -283,7 +285,7 @@ static sh_err
 s_fill_error (sh_wire_msg_t *m, const Shouhe__V1__Error *e, const char **why)
 {
     if (e->code <= 0 || e->code > SHOUHE__V1__ERROR_CODE__ERR_LEAD) {
-        *why = "unknown error code";
+        *why = _("unknown error code");
         return SH_EPROTO;
     }
     m->u.error.code = (sh_wire_error_t) e->code;
@@ -300,7 +302,7 @@ static sh_err
 s_fill_chunk (sh_wire_msg_t *m, const Shouhe__V1__Chunk *c, const char **why)
 {
     if (c->data.len > SH_WIRE_CHUNK_MAX || c->offset > c->total || c->data.len > c->total - c->offset) {
-        *why = "a chunk is larger than its limit or runs past the export's end";
+        *why = _("a chunk is larger than its limit or runs past the export's end");
         return SH_EPROTO;
     }
     m->u.chunk.offset = c->offset;
@@ -319,14 +321,14 @@ s_fill_proof (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.proof.first_seq = p->first_seq;
     m->u.proof.checkpoint_size = p->checkpoint_size;
     if (p->n_runs > SH_WIRE_RUNS_MAX) {
-        *why = "a proof has too many runs";
+        *why = _("a proof has too many runs");
         return SH_EPROTO;
     }
     size_t total = 0;
     for (size_t i = 0; i < p->n_runs; i++) {
         if (p->runs[i]->n_hashes > SH_WIRE_RUN_HASHES_MAX || p->runs[i]->count == 0
         ||  p->runs[i]->count > SH_WIRE_PROVE_MAX) {
-            *why = "a proof run is empty, too long or has too many hashes";
+            *why = _("a proof run is empty, too long or has too many hashes");
             return SH_EPROTO;
         }
         total += p->runs[i]->n_hashes;
@@ -342,7 +344,7 @@ s_fill_proof (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         *o = (sh_wire_run_t) { r->first_seq, r->count, r->first_leaf, r->n_hashes, d->run_hashes + at };
         for (size_t k = 0; k < r->n_hashes; k++, at++) {
             if (r->hashes[k].len != SH_HASH_BYTES) {
-                *why = "a proof hash is not 32 bytes";
+                *why = _("a proof hash is not 32 bytes");
                 return SH_EPROTO;
             }
             memcpy (d->run_hashes[at], r->hashes[k].data, SH_HASH_BYTES);
@@ -400,7 +402,7 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         case SHOUHE__V1__ENVELOPE__BODY_TAKEN:
             return s_fill_taken (m, e->taken, why);
         default:
-            *why = "the envelope has no body";
+            *why = _("the envelope has no body");
             return SH_EPROTO;
     }
 }
@@ -421,7 +423,7 @@ sh_wire_decode_fault (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t
         why = &dummy;
     memset (msg, 0, sizeof *msg);
     if (len == 0 || len > max_bytes) {
-        *why = len ? "message larger than the limit" : "empty message";
+        *why = len ? _("message larger than the limit") : _("empty message");
         return SH_EPROTO;
     }
     s_fault_t fault = { fail_alloc, false };
@@ -436,13 +438,13 @@ sh_wire_decode_fault (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t
         free (d);
         if (oom)
             return SH_ENOMEM;
-        *why = "not a shouhe.v1.Envelope (truncated or garbage)";
+        *why = _("not a shouhe.v1.Envelope (truncated or garbage)");
         return SH_EPROTO;
     }
     msg->pb_ = d;
     msg->version = d->env->version;
     if (d->env->version != SH_WIRE_VERSION) {
-        *why = "unknown protocol version";
+        *why = _("unknown protocol version");
         sh_wire_msg_fini (msg);
         return SH_EVERSION;
     }

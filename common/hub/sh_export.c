@@ -7,6 +7,7 @@
     protobuf-c reads what we write.
 */
 #include "sh_export.h"
+#include "sh_i18n.h"
 #include "sh_replica.h"
 
 #include <assert.h>
@@ -469,29 +470,29 @@ s_read_field (s_reader_t *r, uint32_t *field, int *wt, uint64_t *value, sh_expor
         return 0;
     uint64_t tag, v;
     if (!s_read_varint (r, &tag) || tag > 0x7f) {
-        *why = "a field tag is not one of export.proto's (one byte)";
+        *why = _("a field tag is not one of export.proto's (one byte)");
         return -1;
     }
     *field = (uint32_t) (tag >> 3);
     *wt = (int) (tag & 7);
     if (*wt == S_WT_VARINT) {
         if (!s_read_varint (r, &v)) {
-            *why = "a varint is truncated, longer than 64 bits or not minimally encoded";
+            *why = _("a varint is truncated, longer than 64 bits or not minimally encoded");
             return -1;
         }
         *value = v;
         return 1;
     }
     if (*wt != S_WT_LEN) {
-        *why = "a field has a wire type export.proto does not use";
+        *why = _("a field has a wire type export.proto does not use");
         return -1;
     }
     if (!s_read_varint (r, &v)) {
-        *why = "a length is truncated or not minimally encoded";
+        *why = _("a length is truncated or not minimally encoded");
         return -1;
     }
     if (v > r->len - r->pos) {
-        *why = "a field's length runs past the end of its message";
+        *why = _("a field's length runs past the end of its message");
         return -1;
     }
     bytes->data = r->p + r->pos;
@@ -516,17 +517,17 @@ s_parse_evidence (const sh_export_bytes_t *msg, size_t *n_sides, sh_export_evide
     while ((got = s_read_field (&r, &field, &wt, &value, &b, why)) == 1) {
         int want = field == S_EV_SEQ ? S_WT_VARINT : S_WT_LEN;
         if (field < S_EV_AUTHOR || field > S_EV_SIDES || wt != want) {
-            *why = "an Evidence holds a field that is not author, seq or sides";
+            *why = _("an Evidence holds a field that is not author, seq or sides");
             return false;
         }
         if (field < last || (field == last && field != S_EV_SIDES)) {
-            *why = "an Evidence's fields are out of order or repeated";
+            *why = _("an Evidence's fields are out of order or repeated");
             return false;
         }
         last = field;
         if (field == S_EV_AUTHOR) {
             if (b.len != SH_PUBKEY_BYTES) {
-                *why = "an Evidence's author is not 32 bytes";
+                *why = _("an Evidence's author is not 32 bytes");
                 return false;
             }
             have_author = true;
@@ -548,7 +549,7 @@ s_parse_evidence (const sh_export_bytes_t *msg, size_t *n_sides, sh_export_evide
     if (got < 0)
         return false;
     if (!have_author || !have_seq) {
-        *why = "an Evidence lacks its author or seq";
+        *why = _("an Evidence lacks its author or seq");
         return false;
     }
     if (ev) {
@@ -572,7 +573,7 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
     bool seen[SH_EXPORT_F_EPOCHS + 1] = { false };
     while ((got = s_read_field (&r, &field, &wt, &value, &b, why)) == 1) {
         if (field < SH_EXPORT_F_VERSION || field > SH_EXPORT_F_EPOCHS) {
-            *why = "the export holds a field that export.proto does not define";
+            *why = _("the export holds a field that export.proto does not define");
             return SH_EPROTO;
         }
         int want = field == SH_EXPORT_F_VERSION ? S_WT_VARINT : S_WT_LEN;
@@ -580,15 +581,15 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
                      || field == SH_EXPORT_F_EVIDENCE || field == SH_EXPORT_F_CHECKPOINTS
                      || field == SH_EXPORT_F_EPOCHS;
         if (wt != want) {
-            *why = "a field of the export has the wrong wire type";
+            *why = _("a field of the export has the wrong wire type");
             return SH_EPROTO;
         }
         if (field < last) {
-            *why = "the export's fields are not in field-number order";
+            *why = _("the export's fields are not in field-number order");
             return SH_EPROTO;
         }
         if (field == last && !repeated) {
-            *why = "a singular field of the export occurs twice";
+            *why = _("a singular field of the export occurs twice");
             return SH_EPROTO;
         }
         last = field;
@@ -596,14 +597,14 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
         switch (field) {
             case SH_EXPORT_F_VERSION:
                 if (value != SH_EXPORT_VERSION) {
-                    *why = "the export's version is not 1";
+                    *why = _("the export's version is not 1");
                     return SH_EPROTO;
                 }
                 self->version = (uint32_t) value;
                 break;
             case SH_EXPORT_F_ORIGIN:
                 if (b.len == 0 || b.len > SH_NOTE_NAME_MAX || memchr (b.data, 0, b.len)) {
-                    *why = "the export's origin is empty, too long or holds a NUL";
+                    *why = _("the export's origin is empty, too long or holds a NUL");
                     return SH_EPROTO;
                 }
                 memcpy (self->origin, b.data, b.len);
@@ -611,7 +612,7 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
                 break;
             case SH_EXPORT_F_HUB_KEY:
                 if (b.len != SH_PUBKEY_BYTES) {
-                    *why = "the export's hub_key is not 32 bytes";
+                    *why = _("the export's hub_key is not 32 bytes");
                     return SH_EPROTO;
                 }
                 memcpy (self->hub_key, b.data, SH_PUBKEY_BYTES);
@@ -621,7 +622,7 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
                     sh_export_enrollment_t *e = &self->registry[nr];
                     e->raw = b;
                     if (!s_enrollment_decode (&e->entry, b.data, b.len)) {
-                        *why = "a registry entry is not a canonical, valid Enrollment";
+                        *why = _("a registry entry is not a canonical, valid Enrollment");
                         return SH_EPROTO;
                     }
                 }
@@ -660,7 +661,7 @@ s_parse_pass (sh_export_t *self, bool fill, const char **why)
         return SH_EPROTO;
     if (!seen[SH_EXPORT_F_VERSION] || !seen[SH_EXPORT_F_ORIGIN] || !seen[SH_EXPORT_F_HUB_KEY]
     ||  !seen[SH_EXPORT_F_REGISTRY_NOTE]) {
-        *why = "the export lacks a required field (version, origin, hub_key or registry_note)";
+        *why = _("the export lacks a required field (version, origin, hub_key or registry_note)");
         return SH_EPROTO;
     }
     if (!fill) {
@@ -735,7 +736,7 @@ sh_export_load (sh_export_t **out, const char *path, const char **why)
     ||  (uint64_t) st.st_size > SIZE_MAX) {
         fclose (f);
         if (why)
-            *why = S_ISREG (st.st_mode) ? "the file is larger than SH_EXPORT_MAX_BYTES" : "not a regular file";
+            *why = S_ISREG (st.st_mode) ? _("the file is larger than SH_EXPORT_MAX_BYTES") : _("not a regular file");
         return SH_EPROTO;
     }
     size_t len = (size_t) st.st_size;
@@ -749,7 +750,7 @@ sh_export_load (sh_export_t **out, const char *path, const char **why)
     if (got != len || fgetc (f) != EOF) {
         rc = ferror (f) ? (errno ? sh_err_errno () : (sh_err) (SH_ESYSERR | EIO)) : SH_EPROTO;
         if (rc == SH_EPROTO && why)
-            *why = "the file changed size while it was read";
+            *why = _("the file changed size while it was read");
     }
     fclose (f);
     if (rc) {

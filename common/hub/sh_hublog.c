@@ -12,6 +12,7 @@
 #include "sh_changelog.h"
 #include "sh_hlc.h"
 #include "sh_clock.h"
+#include "sh_i18n.h"
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
@@ -282,7 +283,7 @@ s_rule (sh_store_txn_t *txn, sh_hublog_rule_fn *rule, void *arg, const sh_change
     char message[SH_WIRE_MESSAGE_MAX + 1] = "";
     sh_err rc = rule (txn, c, &code, message, arg);
     if (rc == SH_ERULE) {
-        S_REFUSE (res, code, i, "change %zu: %s", i, message);
+        S_REFUSE (res, code, i, _("change %zu: %s"), i, message);
         return SH_OK;
     }
     return rc;
@@ -364,7 +365,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     w.items = calloc (n ? n : 1, sizeof *w.items);
     if (!w.items) {
         res->code = SH_WIRE_ERR_INTERNAL;
-        snprintf (res->message, sizeof res->message, "the hub is out of memory");
+        snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
         return SH_ENOMEM;
     }
     atomic_init (&w.next, 0);
@@ -398,8 +399,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         sh_err ar = sh_changelog_append (txn, changes[i].data, changes[i].len, &it->change, it->hash, &dup);
         if (ar == SH_EEQUIVOCATION) {
             S_REFUSE (res, SH_WIRE_ERR_EQUIVOCATION, i,
-                      "change %zu: equivocation: a different change is already held at seq %llu of %s...; "
-                      "both are kept as evidence and the key is blocked", i,
+                      _("change %zu: equivocation: a different change is already held at seq %llu of %s...; "
+                      "both are kept as evidence and the key is blocked"), i,
                       (unsigned long long) it->change.seq, who);
             sh_store_abort (&txn);
             rc = s_evidence (store, w.items, changes, i);
@@ -410,8 +411,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             uint8_t hh[SH_HASH_BYTES];
             if (sh_changelog_head (txn, it->change.author, &head, hh) != SH_OK)
                 head = 0;
-            S_REFUSE (res, SH_WIRE_ERR_CHAIN, i, "change %zu (seq %llu) does not follow the chain the hub "
-                      "holds (head seq %llu)", i, (unsigned long long) it->change.seq,
+            S_REFUSE (res, SH_WIRE_ERR_CHAIN, i, _("change %zu (seq %llu) does not follow the chain the hub "
+                      "holds (head seq %llu)"), i, (unsigned long long) it->change.seq,
                       (unsigned long long) head);
             break;
         }
@@ -426,7 +427,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         char why[SH_WIRE_MESSAGE_MAX / 2];
         rc = s_grow (txn, changes[i].data, changes[i].len, &it->change, why, sizeof why);
         if (rc == SH_ESCOPE) {          //  the scope rule (3.1), with this batch's earlier changes
-            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, "change %zu (seq %llu): %s", i,
+            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, _("change %zu (seq %llu): %s"), i,
                       (unsigned long long) it->change.seq, why);
             rc = SH_OK;
             break;
@@ -459,7 +460,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         res->code = rc == SH_ESTOREFULL ? SH_WIRE_ERR_STORE_FULL : SH_WIRE_ERR_INTERNAL;
         res->has_position = false;
         res->accepted = res->duplicates = 0;
-        snprintf (res->message, sizeof res->message, "the hub could not store the batch: %s; retry later",
+        snprintf (res->message, sizeof res->message, _("the hub could not store the batch: %s; retry later"),
                   sh_strerror (rc));
     }
     else

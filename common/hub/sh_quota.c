@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "sh_changelog.h"
+#include "sh_i18n.h"
 #include "sh_registry.h"
 
 #define S_VERSION 1
@@ -215,15 +216,15 @@ sh_quota_check (const sh_quota_t *q, uint64_t now_ms, uint64_t changes, uint64_t
         char when[32];
         gmtime_r (&reset, &tm);
         strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-        snprintf (why, why_len, "this node may push %" PRIu64 " changes per UTC day; it has pushed %" PRIu64
+        snprintf (why, why_len, _("this node may push %" PRIu64 " changes per UTC day; it has pushed %" PRIu64
                   " today and this batch has %" PRIu64 " more; nothing of it was stored; the limit resets at %s "
-                  "UTC", cl, today, changes, when);
+                  "UTC"), cl, today, changes, when);
         return SH_QUOTA_OVER_CHANGES;
     }
     if (bl && bytes > 0 && (q->bytes_held >= bl || bytes > bl - q->bytes_held)) {
-        snprintf (why, why_len, "the hub holds at most %" PRIu64 " bytes of this node's changes; it holds %"
+        snprintf (why, why_len, _("the hub holds at most %" PRIu64 " bytes of this node's changes; it holds %"
                   PRIu64 " and this batch has %" PRIu64 " more; nothing of it was stored; only the hub's "
-                  "operator can raise it: shouhe-hub quota --bytes N", bl, q->bytes_held, bytes);
+                  "operator can raise it: shouhe-hub quota --bytes N"), bl, q->bytes_held, bytes);
         return SH_QUOTA_OVER_BYTES;
     }
     return SH_QUOTA_OK;
@@ -264,7 +265,7 @@ void
 sh_quota_format (char *out, size_t out_len, uint64_t value, bool bytes)
 {
     if (value == 0)
-        snprintf (out, out_len, "no limit");
+        snprintf (out, out_len, _("no limit"));
     else
     if (bytes && value >= ((uint64_t) 1 << 20) && value % ((uint64_t) 1 << 20) == 0)
         snprintf (out, out_len, "%" PRIu64 " (%" PRIu64 " MiB)", value, value >> 20);

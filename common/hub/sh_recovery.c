@@ -11,6 +11,7 @@
 #include "sh_changelog.h"
 #include "sh_epoch.h"
 #include "sh_hublog.h"
+#include "sh_i18n.h"
 #include "sh_quota.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
@@ -289,8 +290,8 @@ s_advance (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t *appended)
         if (rc == SH_OK && memcmp (root, cp.root, SH_HASH_BYTES) != 0) {
             //  a node placed a change where it was not: drop the run, say so
             char why[SH_RECOVERY_PROBLEM_MAX + 1];
-            snprintf (why, sizeof why, "the leaves offered for %" PRIu64 "..%" PRIu64 " do not reproduce the "
-                      "checkpoint of size %" PRIu64 "; they were dropped and are asked for again", size,
+            snprintf (why, sizeof why, _("the leaves offered for %" PRIu64 "..%" PRIu64 " do not reproduce the "
+                      "checkpoint of size %" PRIu64 "; they were dropped and are asked for again"), size,
                       t - 1, t);
             rc = s_delete_range (txn, 'l', size, t);
             if (rc == SH_OK)
@@ -324,7 +325,7 @@ s_offer_note (sh_store_txn_t *txn, const sh_hubid_t *hub, const char *note, uint
     size_t len = strlen (note);
     if (sh_hubid_open_checkpoint (hub, &cp, note, len) != SH_OK) {
         res->code = SH_WIRE_ERR_SIGNATURE;
-        snprintf (res->message, sizeof res->message, "the offered checkpoint is not signed by this hub");
+        snprintf (res->message, sizeof res->message, _("the offered checkpoint is not signed by this hub"));
         return SH_OK;
     }
     uint64_t size;
@@ -360,14 +361,14 @@ s_offer_leaves (sh_store_txn_t *txn, const sh_wire_bytes_t *leaves, const uint64
             continue;           //  recovered, or never lost
         if (positions[i] >= limit) {
             res->code = SH_WIRE_ERR_MALFORMED;
-            snprintf (res->message, sizeof res->message, "leaf %zu is offered at %" PRIu64 ", beyond every "
-                      "checkpoint shown (%" PRIu64 ")", i, positions[i], limit);
+            snprintf (res->message, sizeof res->message, _("leaf %zu is offered at %" PRIu64 ", beyond every "
+                      "checkpoint shown (%" PRIu64 ")"), i, positions[i], limit);
             return SH_OK;
         }
         sh_change_t c;
         if (sh_change_open (&c, NULL, leaves[i].data, leaves[i].len, NULL) != SH_OK) {
             res->code = SH_WIRE_ERR_SIGNATURE;
-            snprintf (res->message, sizeof res->message, "leaf %zu (at %" PRIu64 ") does not verify", i,
+            snprintf (res->message, sizeof res->message, _("leaf %zu (at %" PRIu64 ") does not verify"), i,
                       positions[i]);
             return SH_OK;
         }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define S_ENDPOINT_MAX 512
 //  The monitor events a client reports (sh_link_event_type_t).
@@ -286,7 +288,7 @@ sh_link_wait (sh_link_t *self, int timeout_ms, sh_link_event_t *ev, sh_wire_msg_
     sh_err rc;
     if (ev->frames != 1) {
         if (why)
-            *why = "more than one frame in a message (one envelope per message)";
+            *why = _("more than one frame in a message (one envelope per message)");
         rc = SH_EPROTO;
     }
     else
