@@ -36,7 +36,7 @@
 #include "sh_err.h"
 #include "sh_store.h"
 
-#define SH_DOMAIN_WHY_BYTES 200   //  room for a rule message
+#define SH_DOMAIN_WHY_BYTES 320   //  room for a rule message (in Chinese too)
 
 //  Values of shouhe.v1 Tier, Step, Role and LedgerUnit (checked against the
 //  schema at compile time in sh_domain.c). A role's value is the last byte
