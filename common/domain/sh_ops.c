@@ -595,6 +595,15 @@ s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *sta
     return rc == SH_ENOTFOUND ? SH_OK : rc;
 }
 
+//  The role as a message names it: as the clerk typed it, or in Chinese its
+//  Chinese name (sh_names), whatever was typed.
+static const char *
+s_role_shown (const char *role, int value)
+{
+    const char *zh = sh_i18n_chinese () ? sh_names_zh ("shouhe.v1.Role", value) : "";
+    return *zh ? zh : role;
+}
+
 sh_err
 sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
                     const char *nomination, const char *date, char *msg)
@@ -621,7 +630,7 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
     if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
         if (!nomination && !date) {
             S_MSG (_("person %s already holds the role %s (to correct the appointment, give "
-                   "--nomination or --date)"), person_hex, role);
+                   "--nomination or --date)"), person_hex, s_role_shown (role, rv));
             return SH_ERULE;
         }
         //  a correction of the appointment: the fields given, nothing else
@@ -630,7 +639,7 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         m.appointed_on = date ? day : NULL;
         rc = sh_ops_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
         if (rc == SH_OK)
-            S_MSG (_("corrected the appointment of %s as %s"), person_hex, role);
+            S_MSG (_("corrected the appointment of %s as %s"), person_hex, s_role_shown (role, rv));
         return rc;
     }
     m.has_person = 1;
@@ -675,7 +684,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
         return rc;
     }
     if (status != SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
-        S_MSG (_("person %s does not hold the role %s: nobody to dismiss"), person_hex, role);
+        S_MSG (_("person %s does not hold the role %s: nobody to dismiss"), person_hex,
+               s_role_shown (role, rv));
         return SH_ERULE;
     }
     if ((rc = sh_ops_date_in (r, _("the dismissal date"), day, appointed, _("the appointment"), day, msg)) != SH_OK)
