@@ -669,7 +669,8 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
     int rv;
     char day[SH_OPS_DAY_BYTES];
     if (!sh_ops_enum_in ("shouhe.v1.Role", _("role"), role, &rv, msg)
-    ||  sh_ops_date_in (r, _("the dismissal date"), date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, _("the reason"), msg))
+    ||  sh_ops_date_in (r, _("the dismissal date"), date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (reason, _("the reason"), msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -735,7 +736,8 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     sh_err rc = s_courtyard_people (r, mt->courtyard, &households, &residents, msg);
     if (rc)
         return rc;
-    if (mt->attendance != SH_OPS_UNSET && !sh_plaus_attendance_shown (mt->attendance, households, residents, invited, msg))
+    if (mt->attendance != SH_OPS_UNSET
+    &&  !sh_plaus_attendance_shown (mt->attendance, households, residents, invited, msg))
         return SH_ERULE;
     Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
     m.courtyard = (char *) mt->courtyard;
@@ -792,8 +794,8 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
                "courtyard"), md->matter_hex, region, md->courtyard);
         return SH_ERULE;
     }
-    if (md->matter_hex && (rc = sh_ops_date_in (r, _("the mediation date"), day, opened, _("the matter was opened"), day,
-                                           msg)) != SH_OK)
+    if (md->matter_hex && (rc = sh_ops_date_in (r, _("the mediation date"), day, opened,
+                                                _("the matter was opened"), day, msg)) != SH_OK)
         return rc;
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
@@ -831,7 +833,8 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
     char day[SH_OPS_DAY_BYTES];
     if ((unit && !sh_ops_enum_in ("shouhe.v1.LedgerUnit", _("unit"), unit, &uv, msg))
-    ||  sh_ops_date_in (r, _("the points date"), date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, _("the reason"), msg))
+    ||  sh_ops_date_in (r, _("the points date"), date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (reason, _("the reason"), msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
         S_MSG (_("amount must be a whole number from 1 to 1000000000, not %lld"), (long long) amount);

@@ -12,7 +12,8 @@ sh_ops_region_set (sh_replica_t *r, const char *code, const char *name, char *ms
 {
     size_t n = code ? strlen (code) : 0;
     if ((n != 6 && n != 9 && n != 12) || strspn (code, "0123456789") != n) {
-        S_MSG (_("region code '%s' must be a district, town or village code (6, 9 or 12 digits)"), code ? code : "");
+        S_MSG (_("region code '%s' must be a district, town or village code (6, 9 or 12 digits)"),
+               code ? code : "");
         return SH_EINVAL;
     }
     if (!sh_ops_text_ok (name, true, _("the region's name"), msg))

@@ -79,8 +79,8 @@ s_date (const char *what, const char *date, const char *today, const char *today
     }
     long ahead = sh_report_days (date) - sh_report_days (today);
     if (ahead > SH_PLAUS_DAYS_AHEAD) {
-        s_why (why, shown, N_("%s %s is %ld days after %s (%s): a date may be at most %d day ahead"), what, date, ahead,
-               today_what, today, SH_PLAUS_DAYS_AHEAD);
+        s_why (why, shown, N_("%s %s is %ld days after %s (%s): a date may be at most %d day ahead"),
+               what, date, ahead, today_what, today, SH_PLAUS_DAYS_AHEAD);
         return SH_EINVAL;
     }
     if (earliest && sh_plaus_date_valid (earliest) && strcmp (date, earliest) < 0) {
@@ -94,9 +94,8 @@ static bool
 s_birth_year (long long year, int this_year, bool shown, char *why)
 {
     if (year > this_year) {
-        s_why (why, shown, N_("birth year %lld is not plausible: after this year (%d); a person not yet born cannot be "
-               "recorded"), year,
-               this_year);
+        s_why (why, shown, N_("birth year %lld is not plausible: after this year (%d); a person not yet "
+                              "born cannot be recorded"), year, this_year);
         return false;
     }
     if (year < SH_PLAUS_BIRTH_YEAR_MIN) {
@@ -132,8 +131,9 @@ s_phone (const char *phone, bool shown, char *why)
     }
     if (ok && digits >= SH_PLAUS_PHONE_DIGITS_MIN && digits <= SH_PLAUS_PHONE_DIGITS_MAX)
         return true;
-    s_why (why, shown, N_("the phone number '%s' is not well-formed: digits with an optional leading +, single spaces "
-           "or - between groups, %d to %d digits (13800138000, 023-12345678, +86 138 0013 8000)"),
+    s_why (why, shown, N_("the phone number '%s' is not well-formed: digits with an optional leading +, "
+                          "single spaces or - between groups, %d to %d digits (13800138000, 023-12345678, "
+                          "+86 138 0013 8000)"),
            phone ? phone : "", SH_PLAUS_PHONE_DIGITS_MIN, SH_PLAUS_PHONE_DIGITS_MAX);
     return false;
 }
@@ -143,8 +143,9 @@ s_residents (long long residents, long long households, bool shown, char *why)
 {
     if (residents <= households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX)
         return true;
-    s_why (why, shown, N_("residents %lld are more than %d per household (%lld households: at most %lld)"), residents,
-           SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX, households, households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX);
+    s_why (why, shown, N_("residents %lld are more than %d per household (%lld households: at most %lld)"),
+           residents, SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX, households,
+           households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX);
     return false;
 }
 
@@ -163,12 +164,12 @@ s_attendance (long long attendance, long long households, long long residents, l
     if (attendance <= max)
         return true;
     if (residents >= 0)
-        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld residents plus %lld invited cadres "
-               "and guests (at most %lld)"), attendance, residents, invited, max);
+        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld residents plus %lld invited "
+                              "cadres and guests (at most %lld)"), attendance, residents, invited, max);
     else
-        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld households x %d persons (residents "
-               "not on record) plus %lld invited cadres and guests (at most %lld)"), attendance, households,
-               SH_PLAUS_PER_HOUSEHOLD, invited, max);
+        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld households x %d persons "
+                              "(residents not on record) plus %lld invited cadres and guests (at most %lld)"),
+               attendance, households, SH_PLAUS_PER_HOUSEHOLD, invited, max);
     return false;
 }
 
