@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sh_i18n.h"
+
 typedef struct {
     char *fields[SH_CSV_MAX_FIELDS];   //  copies of the row's fields (owned)
     size_t n;                          //  fields so far in this row
@@ -77,7 +79,6 @@ s_row (int c, void *data)
 //  GB18030 (which includes GBK: Excel's "CSV" on a Chinese Windows)
 //  converted to UTF-8 with iconv.
 
-#define S_HINT "save the file as 'CSV UTF-8' in Excel"
 
 //  Convert in (len bytes) from encoding from to UTF-8. On success *out is a
 //  new NUL-terminated buffer (caller frees) and true is returned; otherwise
@@ -128,7 +129,8 @@ s_neither (const char *path, const char *in, size_t len, char *msg, size_t msg_s
         bool g = s_iconv ("GB18030", in + start, end - start, &tmp, &tl, &bad);
         free (tmp);
         if (!u && !g) {
-            snprintf (msg, msg_size, "%s: line %zu is neither UTF-8 nor GB18030: " S_HINT, path, line);
+            snprintf (msg, msg_size, _("%s: line %zu is neither UTF-8 nor GB18030: save the file as 'CSV UTF-8' "
+                                       "in Excel"), path, line);
             return;
         }
         not_utf8 = !u && !not_utf8 ? line : not_utf8;
@@ -136,8 +138,8 @@ s_neither (const char *path, const char *in, size_t len, char *msg, size_t msg_s
         start = end;
         line++;
     }
-    snprintf (msg, msg_size, "%s mixes UTF-8 and GB18030 (line %zu is not UTF-8, line %zu is not GB18030): "
-              S_HINT, path, not_utf8, not_gb);
+    snprintf (msg, msg_size, _("%s mixes UTF-8 and GB18030 (line %zu is not UTF-8, line %zu is not GB18030): "
+              "save the file as 'CSV UTF-8' in Excel"), path, not_utf8, not_gb);
 }
 
 //  Is in mostly UTF-8: are more than 4 in 5 of its non-ASCII bytes part of
@@ -178,7 +180,8 @@ s_decode (const char *path, const char *in, size_t len, char **out, size_t *out_
     size_t bad;
     if (len >= 2 && ((uint8_t) in[0] == 0xFF || (uint8_t) in[0] == 0xFE)
     &&  ((uint8_t) in[1] == 0xFE || (uint8_t) in[1] == 0xFF)) {
-        snprintf (msg, msg_size, "%s is UTF-16 (Excel's 'Unicode text'), not CSV: " S_HINT, path);
+        snprintf (msg, msg_size, _("%s is UTF-16 (Excel's 'Unicode text'), not CSV: save the file as "
+                                   "'CSV UTF-8' in Excel"), path);
         return SH_EINVAL;
     }
     bool bom = len >= 3 && memcmp (in, "\xEF\xBB\xBF", 3) == 0;
@@ -189,7 +192,7 @@ s_decode (const char *path, const char *in, size_t len, char **out, size_t *out_
     if (s_iconv ("UTF-8", in, len, out, out_len, &bad))
         return SH_OK;
     if (bad == SIZE_MAX) {
-        snprintf (msg, msg_size, "cannot convert %s: iconv: %s", path, strerror (errno));
+        snprintf (msg, msg_size, _("cannot convert %s: iconv: %s"), path, strerror (errno));
         return SH_ENOMEM;
     }
     if (bom || s_mostly_utf8 (in, len)) {
@@ -206,7 +209,7 @@ s_decode (const char *path, const char *in, size_t len, char **out, size_t *out_
     if (s_iconv ("GB18030", in, len, out, out_len, &bad))
         return SH_OK;
     if (bad == SIZE_MAX) {
-        snprintf (msg, msg_size, "cannot convert %s from GB18030: iconv: %s", path, strerror (errno));
+        snprintf (msg, msg_size, _("cannot convert %s from GB18030: iconv: %s"), path, strerror (errno));
         return SH_ENOMEM;
     }
     s_neither (path, in, len, msg, msg_size);
@@ -219,7 +222,7 @@ s_slurp (const char *path, char **out, size_t *len, char *msg, size_t msg_size)
 {
     FILE *f = fopen (path, "rb");
     if (!f) {
-        snprintf (msg, msg_size, "cannot open %s: %s", path, strerror (errno));
+        snprintf (msg, msg_size, _("cannot open %s: %s"), path, strerror (errno));
         return errno == ENOENT ? SH_ENOTFOUND : sh_err_errno ();
     }
     size_t cap = 65536, n = 0;
@@ -231,7 +234,7 @@ s_slurp (const char *path, char **out, size_t *len, char *msg, size_t msg_size)
             if (!more) {
                 rc = cap > SH_CSV_MAX_BYTES ? SH_EINVAL : SH_ENOMEM;
                 if (rc == SH_EINVAL)
-                    snprintf (msg, msg_size, "%s is larger than %u MiB", path, SH_CSV_MAX_BYTES >> 20);
+                    snprintf (msg, msg_size, _("%s is larger than %u MiB"), path, SH_CSV_MAX_BYTES >> 20);
                 break;
             }
             buf = more;
@@ -243,11 +246,11 @@ s_slurp (const char *path, char **out, size_t *len, char *msg, size_t msg_size)
             break;
     }
     if (rc == SH_OK && ferror (f)) {
-        snprintf (msg, msg_size, "cannot read %s: %s", path, strerror (errno));
+        snprintf (msg, msg_size, _("cannot read %s: %s"), path, strerror (errno));
         rc = sh_err_errno ();
     }
     if (rc == SH_OK && n > SH_CSV_MAX_BYTES) {
-        snprintf (msg, msg_size, "%s is larger than %u MiB", path, SH_CSV_MAX_BYTES >> 20);
+        snprintf (msg, msg_size, _("%s is larger than %u MiB"), path, SH_CSV_MAX_BYTES >> 20);
         rc = SH_EINVAL;
     }
     fclose (f);
@@ -279,16 +282,16 @@ sh_csv_read (const char *path, sh_csv_row_fn *fn, void *arg, char *msg, size_t m
     }
     s_reader_t r = { .line = 1, .fn = fn, .arg = arg };
     if (csv_parse (&p, text, len, s_field, s_row, &r) != len) {
-        snprintf (msg, msg_size, "%s: line %zu: %s", path, r.line, csv_strerror (csv_error (&p)));
+        snprintf (msg, msg_size, _("%s: line %zu: %s"), path, r.line, csv_strerror (csv_error (&p)));
         rc = SH_EPROTO;
     }
     if (rc == SH_OK && !r.stop && !r.too_many && !r.oom
     &&  csv_fini (&p, s_field, s_row, &r) != 0) {
-        snprintf (msg, msg_size, "%s: line %zu: unterminated quoted field", path, r.line);
+        snprintf (msg, msg_size, _("%s: line %zu: unterminated quoted field"), path, r.line);
         rc = SH_EPROTO;
     }
     if (rc == SH_OK && r.too_many) {
-        snprintf (msg, msg_size, "%s: line %zu: more than %d fields", path, r.bad_line, SH_CSV_MAX_FIELDS);
+        snprintf (msg, msg_size, _("%s: line %zu: more than %d fields"), path, r.bad_line, SH_CSV_MAX_FIELDS);
         rc = SH_EPROTO;
     }
     if (rc == SH_OK && r.oom)

@@ -2,10 +2,12 @@
 #include "sh_domain.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sh_change.h"
+#include "sh_i18n.h"
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "sh_registry.h"
@@ -50,15 +52,44 @@ sh_domain_next_step (int tier, int step)
     }
 }
 
-sh_err
-sh_domain_matter_step (sh_domain_matter_t *m, int step, char *why)
+//  The sentence of a refusal into why: fmt (marked N_) in English, or in
+//  the language of the locale when shown (the _shown functions).
+static void
+s_why (char *why, bool shown, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+s_why (char *why, bool shown, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (why, SH_DOMAIN_WHY_BYTES, shown ? _(fmt) : fmt, ap);
+    va_end (ap);
+}
+
+//  The name of a step or tier in a rule message: the schema's short name,
+//  or when shown the one sh_names_shown gives (into buf).
+#define S_NAME_BYTES 48
+static const char *
+s_step (int value, bool shown, char buf[S_NAME_BYTES])
+{
+    return shown ? sh_names_shown ("shouhe.v1.Step", value, buf, S_NAME_BYTES) : sh_names_step (value);
+}
+
+static const char *
+s_tier (int value, bool shown, char buf[S_NAME_BYTES])
+{
+    return shown ? sh_names_shown ("shouhe.v1.Tier", value, buf, S_NAME_BYTES) : sh_names_tier (value);
+}
+
+static sh_err
+s_matter_step (sh_domain_matter_t *m, int step, bool shown, char *why)
 {
     if (m->closed) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "the matter is closed");
+        s_why (why, shown, N_("the matter is closed"));
         return SH_ERULE;
     }
     if (step < SH_STEP_DIAGNOSE || step > SH_STEP_FEEDBACK) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "unknown step %d", step);
+        s_why (why, shown, N_("unknown step %d"), step);
         return SH_ERULE;
     }
     int next = sh_domain_next_step (m->tier, m->step);
@@ -66,48 +97,47 @@ sh_domain_matter_step (sh_domain_matter_t *m, int step, char *why)
         m->step = step;
         return SH_OK;
     }
+    char a[S_NAME_BYTES], b[S_NAME_BYTES], c[S_NAME_BYTES], d[S_NAME_BYTES];
     if (next == 0)
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s after feedback: the five steps are done",
-                  sh_names_step (step));
+        s_why (why, shown, N_("step %s after feedback: the five steps are done"), s_step (step, shown, a));
     else
     if (step == m->step)
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s is repeated: the %s matter is already at %s",
-                  sh_names_step (step), sh_names_tier (m->tier), sh_names_step (m->step));
+        s_why (why, shown, N_("step %s is repeated: the %s matter is already at %s"), s_step (step, shown, a),
+               s_tier (m->tier, shown, b), s_step (m->step, shown, c));
     else
     if (step < m->step)
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s comes before %s, where the %s matter already is",
-                  sh_names_step (step), sh_names_step (m->step), sh_names_tier (m->tier));
+        s_why (why, shown, N_("step %s comes before %s, where the %s matter already is"),
+               s_step (step, shown, a), s_step (m->step, shown, b), s_tier (m->tier, shown, c));
     else
     if (m->tier == SH_TIER_MICRO && (step == SH_STEP_CONSULT || step == SH_STEP_PRESCRIBE))
-        snprintf (why, SH_DOMAIN_WHY_BYTES,
-                  "step %s is only for matters the courtyard cannot handle: escalate the micro matter first",
-                  sh_names_step (step));
+        s_why (why, shown,
+               N_("step %s is only for matters the courtyard cannot handle: escalate the micro matter first"),
+               s_step (step, shown, a));
     else
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "step %s skips %s: the %s matter is at %s",
-                  sh_names_step (step), sh_names_step (next), sh_names_tier (m->tier),
-                  sh_names_step (m->step));
+        s_why (why, shown, N_("step %s skips %s: the %s matter is at %s"), s_step (step, shown, a),
+               s_step (next, shown, b), s_tier (m->tier, shown, c), s_step (m->step, shown, d));
     return SH_ERULE;
 }
 
-sh_err
-sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why)
+static sh_err
+s_matter_escalate (sh_domain_matter_t *m, int tier, bool shown, char *why)
 {
+    char a[S_NAME_BYTES], b[S_NAME_BYTES];
     if (m->closed) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "the matter is closed");
+        s_why (why, shown, N_("the matter is closed"));
         return SH_ERULE;
     }
     if (tier < SH_TIER_MICRO || tier > SH_TIER_BIG) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "unknown tier %d", tier);
+        s_why (why, shown, N_("unknown tier %d"), tier);
         return SH_ERULE;
     }
     if (m->step >= SH_STEP_HANDLE) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation only before handle: the matter is at %s",
-                  sh_names_step (m->step));
+        s_why (why, shown, N_("escalation only before handle: the matter is at %s"), s_step (m->step, shown, a));
         return SH_ERULE;
     }
     if (tier <= m->tier) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "escalation goes upwards only: the matter is %s, not below %s",
-                  sh_names_tier (m->tier), sh_names_tier (tier));
+        s_why (why, shown, N_("escalation goes upwards only: the matter is %s, not below %s"),
+               s_tier (m->tier, shown, a), s_tier (tier, shown, b));
         return SH_ERULE;
     }
     m->tier = tier;
@@ -115,20 +145,20 @@ sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why)
     return SH_OK;
 }
 
-sh_err
-sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why)
+static sh_err
+s_matter_close (sh_domain_matter_t *m, int satisfaction, bool shown, char *why)
 {
+    char a[S_NAME_BYTES];
     if (m->closed) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "the matter is already closed");
+        s_why (why, shown, N_("the matter is already closed"));
         return SH_ERULE;
     }
     if (m->step != SH_STEP_FEEDBACK) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "a matter closes only after feedback: it is at %s",
-                  sh_names_step (m->step));
+        s_why (why, shown, N_("a matter closes only after feedback: it is at %s"), s_step (m->step, shown, a));
         return SH_ERULE;
     }
     if (satisfaction < 1 || satisfaction > 5) {
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "satisfaction must be 1..5, not %d", satisfaction);
+        s_why (why, shown, N_("satisfaction must be 1..5, not %d"), satisfaction);
         return SH_ERULE;
     }
     m->closed = true;
@@ -136,18 +166,48 @@ sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why)
     return SH_OK;
 }
 
+static sh_err
+s_matter_apply (sh_domain_matter_t *m, int kind, int value, bool shown, char *why)
+{
+    switch (kind) {
+        case SH_EVENT_STEP:     return s_matter_step (m, value, shown, why);
+        case SH_EVENT_ESCALATE: return s_matter_escalate (m, value, shown, why);
+        case SH_EVENT_CLOSE:    return s_matter_close (m, value, shown, why);
+        case SH_EVENT_NOTE:     return SH_OK;
+        default:
+            s_why (why, shown, N_("unknown matter event kind %d"), kind);
+            return SH_ERULE;
+    }
+}
+
+sh_err
+sh_domain_matter_step (sh_domain_matter_t *m, int step, char *why)
+{
+    return s_matter_step (m, step, false, why);
+}
+
+sh_err
+sh_domain_matter_escalate (sh_domain_matter_t *m, int tier, char *why)
+{
+    return s_matter_escalate (m, tier, false, why);
+}
+
+sh_err
+sh_domain_matter_close (sh_domain_matter_t *m, int satisfaction, char *why)
+{
+    return s_matter_close (m, satisfaction, false, why);
+}
+
 sh_err
 sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int value, char *why)
 {
-    switch (kind) {
-        case SH_EVENT_STEP:     return sh_domain_matter_step (m, value, why);
-        case SH_EVENT_ESCALATE: return sh_domain_matter_escalate (m, value, why);
-        case SH_EVENT_CLOSE:    return sh_domain_matter_close (m, value, why);
-        case SH_EVENT_NOTE:     return SH_OK;
-        default:
-            snprintf (why, SH_DOMAIN_WHY_BYTES, "unknown matter event kind %d", kind);
-            return SH_ERULE;
-    }
+    return s_matter_apply (m, kind, value, false, why);
+}
+
+sh_err
+sh_domain_matter_apply_shown (sh_domain_matter_t *m, int kind, int value, char *why)
+{
+    return s_matter_apply (m, kind, value, true, why);
 }
 
 //  ---------------------------------------------------------------------
@@ -156,14 +216,15 @@ sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int value, char *why)
 //  The tier of an author of scope (length n) for a matter of region: its
 //  name in messages, and whether it is the village or a town above it.
 static const char *
-s_level (size_t n)
+s_level (size_t n, bool shown)
 {
-    return n == 12 ? "village" : n == 9 ? "town" : n == 6 ? "district" : "other";
+    const char *level = n == 12 ? N_("village") : n == 9 ? N_("town") : n == 6 ? N_("district") : N_("other");
+    return shown ? _(level) : level;
 }
 
-sh_err
-sh_domain_matter_lead (const sh_domain_matter_t *m, const char *region, const char *scope, int kind,
-                       int value, char *why)
+static sh_err
+s_matter_lead (const sh_domain_matter_t *m, const char *region, const char *scope, int kind,
+               int value, bool shown, char *why)
 {
     if (!scope || kind == SH_EVENT_NOTE
     ||  (kind != SH_EVENT_STEP && kind != SH_EVENT_ESCALATE && kind != SH_EVENT_CLOSE))
@@ -176,25 +237,41 @@ sh_domain_matter_lead (const sh_domain_matter_t *m, const char *region, const ch
         return SH_OK;            //  the leading tier
     if (kind == SH_EVENT_ESCALATE && !big && town && value == SH_TIER_BIG)
         return SH_OK;            //  a town takes a matter of its villages up to itself
-    char what[48];
+    char what[S_NAME_BYTES + 32], name[S_NAME_BYTES];
     if (kind == SH_EVENT_STEP)
-        snprintf (what, sizeof what, "step %s", sh_names_step (value));
+        snprintf (what, sizeof what, shown ? _("step %s") : "step %s", s_step (value, shown, name));
     else
     if (kind == SH_EVENT_ESCALATE)
-        snprintf (what, sizeof what, "escalation to %s", sh_names_tier (value));
+        snprintf (what, sizeof what, shown ? _("escalation to %s") : "escalation to %s",
+                  s_tier (value, shown, name));
     else
-        snprintf (what, sizeof what, "close");
+        snprintf (what, sizeof what, "%s", shown ? _("close") : "close");
     if (big)
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "%s by a %s node: the big matter is led by its town (大事镇街督办)",
-                  what, s_level (n));
+        s_why (why, shown, N_("%s by a %s node: the big matter is led by its town (大事镇街督办)"),
+               what, s_level (n, shown));
     else
     if (kind == SH_EVENT_ESCALATE && town)
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "%s by a %s node: a town escalates a matter of its villages "
-                  "only to big (大事镇街督办)", what, s_level (n));
+        s_why (why, shown, N_("%s by a %s node: a town escalates a matter of its villages "
+                              "only to big (大事镇街督办)"), what, s_level (n, shown));
     else
-        snprintf (why, SH_DOMAIN_WHY_BYTES, "%s by a %s node: the %s matter is led by its village; "
-                  "a town leads only matters escalated to big", what, s_level (n), sh_names_tier (m->tier));
+        s_why (why, shown, N_("%s by a %s node: the %s matter is led by its village; "
+                              "a town leads only matters escalated to big"), what, s_level (n, shown),
+               s_tier (m->tier, shown, name));
     return SH_ERULE;
+}
+
+sh_err
+sh_domain_matter_lead (const sh_domain_matter_t *m, const char *region, const char *scope, int kind,
+                       int value, char *why)
+{
+    return s_matter_lead (m, region, scope, kind, value, false, why);
+}
+
+sh_err
+sh_domain_matter_lead_shown (const sh_domain_matter_t *m, const char *region, const char *scope, int kind,
+                             int value, char *why)
+{
+    return s_matter_lead (m, region, scope, kind, value, true, why);
 }
 
 //  ---------------------------------------------------------------------

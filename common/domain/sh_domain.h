@@ -36,7 +36,7 @@
 #include "sh_err.h"
 #include "sh_store.h"
 
-#define SH_DOMAIN_WHY_BYTES 200   //  room for a rule message
+#define SH_DOMAIN_WHY_BYTES 320   //  room for a rule message (in Chinese too)
 
 //  Values of shouhe.v1 Tier, Step, Role and LedgerUnit (checked against the
 //  schema at compile time in sh_domain.c). A role's value is the last byte
@@ -80,6 +80,14 @@ SH_NODISCARD sh_err sh_domain_matter_close (sh_domain_matter_t *m, int satisfact
 //  SH_ERULE for an unknown kind.
 SH_NODISCARD sh_err sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int value, char *why);
 
+//  The rule messages above are English, the same on every node: a replay
+//  hands them to its conflict callback (sh_view_conflicts' JSON "reason")
+//  and the hub sends sh_domain_matter_own_lead's on the wire. The _shown
+//  twins below check the same and write why in the language of the locale
+//  in effect (sh_i18n), the steps and tiers named by sh_names_shown: for
+//  the clerk whose local write they refuse (sh_ops).
+SH_NODISCARD sh_err sh_domain_matter_apply_shown (sh_domain_matter_t *m, int kind, int value, char *why);
+
 //  May an author whose scope is scope (NULL: unknown, then yes) write an
 //  event of kind (SH_EVENT_*) with value (the step or tier; unused for the
 //  others) on matter m of region? Only the tier that leads the matter
@@ -90,6 +98,8 @@ SH_NODISCARD sh_err sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int
 //  (大事镇街督办)". Other rules (sh_domain_matter_step ...) are not checked.
 SH_NODISCARD sh_err sh_domain_matter_lead (const sh_domain_matter_t *m, const char *region,
                                            const char *scope, int kind, int value, char *why);
+SH_NODISCARD sh_err sh_domain_matter_lead_shown (const sh_domain_matter_t *m, const char *region,
+                                                 const char *scope, int kind, int value, char *why);
 
 //  Called for each event refused during a replay.
 typedef void (sh_domain_conflict_fn) (uint64_t hlc, const uint8_t *author, const char *why, void *arg);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sh_crypto.h"
+#include "sh_i18n.h"
 #include "sh_index.h"
 #include "sh_merge.h"
 #include "sh_record.h"
@@ -34,7 +35,7 @@ s_list_line (s_find_t *f, const char *hex, const uint8_t *body, size_t len)
     const char *yard = json_string_value (json_object_get (j, "courtyard"));
     size_t used = strlen (f->list);
     if (f->n <= SH_IDS_LIST_MAX)
-        snprintf (f->list + used, sizeof f->list - used, "\n  %s  %.60s  courtyard %s", hex,
+        snprintf (f->list + used, sizeof f->list - used, _("\n  %s  %.60s  courtyard %s"), hex,
                   label ? label : "-", yard ? yard : "-");
     json_decref (j);
 }
@@ -84,13 +85,15 @@ sh_err
 sh_ids_resolve (sh_store_t *store, sh_kind_t kind, const char *what, const char *text,
                 char out[SH_IDS_HEX], char *msg)
 {
+    //  what is English ("person", "matter"); the messages name it translated
+    what = _(what);
     size_t n = text ? strlen (text) : 0;
     bool hex = n >= SH_IDS_MIN_HEX && n < SH_IDS_HEX;
     for (size_t i = 0; hex && i < n; i++)
         hex = isxdigit ((unsigned char) text[i]) != 0;
     if (!hex) {
-        snprintf (msg, SH_IDS_MSG_BYTES, "%s id '%.80s' is not %d to 32 hex digits (a short id or a "
-                  "full one)", what, text ? text : "", SH_IDS_MIN_HEX);
+        snprintf (msg, SH_IDS_MSG_BYTES, _("%s id '%.80s' is not %d to 32 hex digits (a short id or a "
+                  "full one)"), what, text ? text : "", SH_IDS_MIN_HEX);
         return SH_EINVAL;
     }
     s_find_t *f = calloc (1, sizeof *f);
@@ -104,20 +107,21 @@ sh_ids_resolve (sh_store_t *store, sh_kind_t kind, const char *what, const char 
         rc = s_scan (f);
     sh_store_abort (&f->txn);
     if (rc == SH_OK && f->n == 0) {
-        snprintf (msg, SH_IDS_MSG_BYTES, "unknown %s %s", what, f->want);
+        snprintf (msg, SH_IDS_MSG_BYTES, _("unknown %s %s"), what, f->want);
         rc = SH_ENOTFOUND;
     }
     else
     if (rc == SH_OK && f->n > 1) {
-        snprintf (msg, SH_IDS_MSG_BYTES, "%s id %s is ambiguous: %zu %ss start with it; give more "
-                  "digits:%s%s", what, f->want, f->n, what, f->list, f->n > SH_IDS_LIST_MAX ? "\n  ..." : "");
+        //  TRANSLATORS: the 's' after the second %s makes the plural of what ("matters")
+        snprintf (msg, SH_IDS_MSG_BYTES, _("%s id %s is ambiguous: %zu %ss start with it; give more "
+                  "digits:%s%s"), what, f->want, f->n, what, f->list, f->n > SH_IDS_LIST_MAX ? "\n  ..." : "");
         rc = SH_EINVAL;
     }
     else
     if (rc == SH_OK)
         memcpy (out, f->first, SH_IDS_HEX);
     else
-        snprintf (msg, SH_IDS_MSG_BYTES, "cannot read the %ss: %s", what, sh_strerror (rc));
+        snprintf (msg, SH_IDS_MSG_BYTES, _("cannot read the %ss: %s"), what, sh_strerror (rc));
     free (f);
     return rc;
 }

@@ -29,7 +29,8 @@
 #define SH_IDS_LIST_MAX 10     //  most matches an ambiguous prefix lists
 
 //  The full id (lower-case hex) of the one live record of kind whose id
-//  starts with text into out. what names the kind in messages ("matter").
+//  starts with text into out. what names the kind in messages, in English
+//  ("matter", "person"; translated here, like the messages: sh_i18n).
 //  Refusals explain in msg (SH_IDS_MSG_BYTES): SH_EINVAL for text that is
 //  not 6..32 hex digits, or a prefix that several records share (each
 //  listed on a line of its own: short id, name or title, courtyard);

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "sh_csv.h"
+#include "sh_i18n.h"
 
 #define S_MSG(...) snprintf (msg, SH_OPS_MSG_BYTES, __VA_ARGS__)
 
@@ -114,6 +115,14 @@ s_colno (const s_import_t *im, size_t k)
     return (size_t) im->col[k] + 1;
 }
 
+//  The name of column k in messages: its English name, or in Chinese its
+//  first Chinese one.
+static const char *
+s_colname (const s_import_t *im, size_t k)
+{
+    return sh_i18n_chinese () && im->cols[k].names[1] ? im->cols[k].names[1] : im->cols[k].names[0];
+}
+
 //  Which known column (index into im->cols) header name f is; ncols if none.
 //  Spaces around the name are ignored.
 static size_t
@@ -156,12 +165,12 @@ s_header (s_import_t *im, const char *const *f, size_t n, size_t line)
     for (size_t i = 0; i < n; i++) {
         size_t k = s_column_of (im, f[i]);
         if (k == im->ncols) {
-            s_fault (im, "line %zu, column %zu: unknown column '%s' (known: %s)", line, i + 1, f[i], known);
+            s_fault (im, _("line %zu, column %zu: unknown column '%s' (known: %s)"), line, i + 1, f[i], known);
             im->bad++;
         }
         else
         if (im->col[k] >= 0) {
-            s_fault (im, "line %zu, column %zu: column '%s' appears twice", line, i + 1, im->cols[k].names[0]);
+            s_fault (im, _("line %zu, column %zu: column '%s' appears twice"), line, i + 1, s_colname (im, k));
             im->bad++;
         }
         else
@@ -169,7 +178,7 @@ s_header (s_import_t *im, const char *const *f, size_t n, size_t line)
     }
     for (size_t k = 0; k < im->required; k++)
         if (im->col[k] < 0) {
-            s_fault (im, "line %zu: the header has no '%s' column (in Chinese '%s'; required: %s)", line,
+            s_fault (im, _("line %zu: the header has no '%s' column (in Chinese '%s'; required: %s)"), line,
                      im->cols[k].names[0], im->cols[k].names[1],
                      im->required == 3 ? "code, name, households" : "courtyard, name");
             im->bad++;
@@ -208,22 +217,23 @@ s_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_courtyard_t 
     bool ok = true;
     const char *s = s_col (im, f, S_HOUSEHOLDS);
     if (!s_parse_int (s, &c->households)) {
-        s_fault (im, "line %zu, column %zu (households): '%s' is not a whole number",
-                 line, s_colno (im, S_HOUSEHOLDS), s);
+        s_fault (im, _("line %zu, column %zu (%s): '%s' is not a whole number"),
+                 line, s_colno (im, S_HOUSEHOLDS), s_colname (im, S_HOUSEHOLDS), s);
         ok = false;
     }
     if ((s = s_col (im, f, S_RESIDENTS)) && *s && !s_parse_int (s, &c->residents)) {
-        s_fault (im, "line %zu, column %zu (residents): '%s' is not a whole number", line,
-                 s_colno (im, S_RESIDENTS), s);
+        s_fault (im, _("line %zu, column %zu (%s): '%s' is not a whole number"), line,
+                 s_colno (im, S_RESIDENTS), s_colname (im, S_RESIDENTS), s);
         ok = false;
     }
     if ((s = s_col (im, f, S_ELDERLY)) && *s && !s_parse_int (s, &c->elderly)) {
-        s_fault (im, "line %zu, column %zu (elderly): '%s' is not a whole number", line,
-                 s_colno (im, S_ELDERLY), s);
+        s_fault (im, _("line %zu, column %zu (%s): '%s' is not a whole number"), line,
+                 s_colno (im, S_ELDERLY), s_colname (im, S_ELDERLY), s);
         ok = false;
     }
     if ((s = s_col (im, f, S_MODEL)) && *s && !s_yes_no (s, &c->model)) {
-        s_fault (im, "line %zu, column %zu (model): '%s' is not yes/no (是/否)", line, s_colno (im, S_MODEL), s);
+        s_fault (im, _("line %zu, column %zu (%s): '%s' is not yes/no (是/否)"), line, s_colno (im, S_MODEL),
+                 s_colname (im, S_MODEL), s);
         ok = false;
     }
     c->point = (s = s_col (im, f, S_POINT)) && *s ? s : NULL;
@@ -239,27 +249,31 @@ s_duplicate (s_import_t *im, const char *code, size_t line)
 {
     for (size_t i = 0; code && i < im->rows - 1; i++)
         if (im->codes[i] && strcmp (im->codes[i], code) == 0) {
-            s_fault (im, "line %zu, column %zu (code): courtyard %s also appears on line %zu",
-                     line, s_colno (im, S_CODE), code, im->code_lines[i]);
+            s_fault (im, _("line %zu, column %zu (%s): courtyard %s also appears on line %zu"),
+                     line, s_colno (im, S_CODE), s_colname (im, S_CODE), code, im->code_lines[i]);
             return true;
         }
     return false;
 }
 
-//  The column (index into s_courtyard_columns) a refusal of sh_ops_courtyard_put
-//  (rc, why) is about.
+//  The column (index into s_courtyard_columns) of the field a refusal of
+//  sh_ops_courtyard_put is about (sh_ops names the field, not the words of
+//  its message, which are in the clerk's language).
 static size_t
-s_refused_column (sh_err rc, const char *why)
+s_refused_column (sh_err rc, sh_ops_field_t field)
 {
-    const char *col = strstr (why, "code") || strstr (why, "scope") || rc == SH_EEXIST ? "code"
-                    : strstr (why, "name") ? "name" : strstr (why, "elderly") ? "elderly"
-                    : strstr (why, "residents") ? "residents" : strstr (why, "households") ? "households"
-                    : strstr (why, "point") ? "point" : strstr (why, "grid") ? "grid"
-                    : "villager_group";
-    size_t k = 0;
-    while (strcmp (s_courtyard_columns[k].names[0], col) != 0)
-        k++;
-    return k;
+    if (rc == SH_EEXIST || rc == SH_ESCOPE)
+        return S_CODE;
+    switch (field) {
+        case SH_OPS_FIELD_NAME:       return S_NAME;
+        case SH_OPS_FIELD_HOUSEHOLDS: return S_HOUSEHOLDS;
+        case SH_OPS_FIELD_RESIDENTS:  return S_RESIDENTS;
+        case SH_OPS_FIELD_ELDERLY:    return S_ELDERLY;
+        case SH_OPS_FIELD_POINT:      return S_POINT;
+        case SH_OPS_FIELD_GRID:       return S_GRID;
+        case SH_OPS_FIELD_VILLAGER_GROUP: return S_GROUP;
+        default:                      return S_CODE;
+    }
 }
 
 //  sh_csv_row_fn: the header row, then one courtyard per row.
@@ -275,7 +289,7 @@ s_row (const char *const *f, size_t n, size_t line, void *arg)
         return 1;
     }
     if (n != im->n_header) {
-        s_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
+        s_fault (im, _("line %zu: %zu fields, but the header has %zu"), line, n, im->n_header);
         im->bad++;
         return 0;
     }
@@ -283,12 +297,13 @@ s_row (const char *const *f, size_t n, size_t line, void *arg)
     bool ok = s_fields (im, f, line, &c) && !s_duplicate (im, c.code, line);
     if (ok) {
         char why[SH_OPS_MSG_BYTES];
-        sh_err rc = sh_ops_courtyard_put (im->r, im->txn, &c, why);
+        sh_ops_field_t field = SH_OPS_FIELD_NONE;
+        sh_err rc = sh_ops_courtyard_put (im->r, im->txn, &c, &field, why);
         if (rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_EEXIST) {
             //  name the column the check is about
-            size_t k = s_refused_column (rc, why);
+            size_t k = s_refused_column (rc, field);
             size_t colno = im->col[k] >= 0 ? s_colno (im, k) : 0;
-            s_fault (im, "line %zu, column %zu (%s): %s", line, colno, s_courtyard_columns[k].names[0], why);
+            s_fault (im, _("line %zu, column %zu (%s): %s"), line, colno, s_colname (im, k), why);
             ok = false;
         }
         else
@@ -322,27 +337,33 @@ s_person_fields (s_import_t *im, const char *const *f, size_t line, sh_ops_perso
         if (s_parse_int (s, &year) && year > 0 && year <= 3000)
             p->birth_year = (int) year;
         else {
-            s_fault (im, "line %zu, column %zu (birth_year): '%s' is not a year", line, s_colno (im, S_P_BIRTH), s);
+            s_fault (im, _("line %zu, column %zu (%s): '%s' is not a year"), line, s_colno (im, S_P_BIRTH),
+                     s_colname (im, S_P_BIRTH), s);
             ok = false;
         }
     }
     if ((s = s_col (im, f, S_P_PARTY)) && *s && !s_yes_no (s, &p->party_member)) {
-        s_fault (im, "line %zu, column %zu (party_member): '%s' is not yes/no (是/否)", line,
-                 s_colno (im, S_P_PARTY), s);
+        s_fault (im, _("line %zu, column %zu (%s): '%s' is not yes/no (是/否)"), line,
+                 s_colno (im, S_P_PARTY), s_colname (im, S_P_PARTY), s);
         ok = false;
     }
     return ok;
 }
 
-//  The column (index into s_person_columns) a refusal (why) of
-//  sh_ops_person_put is about.
+//  The column (index into s_person_columns) of the field a refusal of
+//  sh_ops_person_put is about (as s_refused_column).
 static size_t
-s_person_refused_column (const char *why)
+s_person_refused_column (sh_err rc, sh_ops_field_t field)
 {
-    return strstr (why, "birth") ? S_P_BIRTH : strstr (why, "phone") ? S_P_PHONE
-         : strstr (why, "gender") ? S_P_GENDER
-         : strstr (why, "courtyard") || strstr (why, "scope") || strstr (why, "region") ? S_P_COURTYARD
-         : S_P_NAME;
+    if (rc == SH_ESCOPE || rc == SH_ENOTFOUND)
+        return S_P_COURTYARD;
+    switch (field) {
+        case SH_OPS_FIELD_BIRTH_YEAR: return S_P_BIRTH;
+        case SH_OPS_FIELD_PHONE:      return S_P_PHONE;
+        case SH_OPS_FIELD_GENDER:     return S_P_GENDER;
+        case SH_OPS_FIELD_COURTYARD:  return S_P_COURTYARD;
+        default:                      return S_P_NAME;
+    }
 }
 
 //  sh_csv_row_fn: the header row, then one person per row.
@@ -360,7 +381,7 @@ s_person_row (const char *const *f, size_t n, size_t line, void *arg)
     im->ids = ids;
     im->ids[im->rows - 1][0] = 0;
     if (n != im->n_header) {
-        s_fault (im, "line %zu: %zu fields, but the header has %zu", line, n, im->n_header);
+        s_fault (im, _("line %zu: %zu fields, but the header has %zu"), line, n, im->n_header);
         im->bad++;
         return 0;
     }
@@ -370,11 +391,12 @@ s_person_row (const char *const *f, size_t n, size_t line, void *arg)
         return 0;
     }
     char why[SH_OPS_MSG_BYTES];
-    sh_err rc = sh_ops_person_put (im->r, im->txn, &p, im->ids[im->rows - 1], why);
+    sh_ops_field_t field = SH_OPS_FIELD_NONE;
+    sh_err rc = sh_ops_person_put (im->r, im->txn, &p, im->ids[im->rows - 1], &field, why);
     if (rc == SH_EINVAL || rc == SH_ESCOPE || rc == SH_ENOTFOUND) {
-        size_t k = s_person_refused_column (why);
-        s_fault (im, "line %zu, column %zu (%s): %s", line, im->col[k] >= 0 ? s_colno (im, k) : 0,
-                 s_person_columns[k].names[0], why);
+        size_t k = s_person_refused_column (rc, field);
+        s_fault (im, _("line %zu, column %zu (%s): %s"), line, im->col[k] >= 0 ? s_colno (im, k) : 0,
+                 s_colname (im, k), why);
         im->bad++;
     }
     else
@@ -395,7 +417,7 @@ s_run (s_import_t *im, const char *path, sh_csv_row_fn *row, const char *header,
 {
     sh_err rc = sh_replica_begin (im->r, &im->txn);
     if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        S_MSG (_("cannot open the store: %s"), sh_strerror (rc));
         return rc;
     }
     rc = sh_csv_read (path, row, im, msg, SH_OPS_MSG_BYTES);
@@ -403,18 +425,19 @@ s_run (s_import_t *im, const char *path, sh_csv_row_fn *row, const char *header,
         rc = SH_EINVAL;     //  a CSV syntax error is bad input, named in msg
     if (rc == SH_OK && im->hard) {
         rc = im->hard;
-        S_MSG ("import stopped: %s", sh_strerror (rc));
+        S_MSG (_("import stopped: %s"), sh_strerror (rc));
     }
     if (rc == SH_OK && !im->header_done) {
-        S_MSG ("%s is empty: expected a header row (%s,...)", path, header);
+        S_MSG (_("%s is empty: expected a header row (%s,...)"), path, header);
         rc = SH_EINVAL;
     }
     if (rc == SH_OK && im->bad) {
-        S_MSG ("%s: %zu bad row%s; nothing was imported", path, im->bad, im->bad == 1 ? "" : "s");
+        S_MSG (ngettext ("%s: %zu bad row; nothing was imported", "%s: %zu bad rows; nothing was imported",
+                         im->bad), path, im->bad);
         rc = SH_EINVAL;
     }
     if (rc == SH_OK && (rc = sh_store_commit (&im->txn)) != SH_OK)
-        S_MSG ("cannot record the import: %s", sh_strerror (rc));
+        S_MSG (_("cannot record the import: %s"), sh_strerror (rc));
     sh_store_abort (&im->txn);
     for (size_t i = 0; i < im->rows && im->codes; i++)
         free (im->codes[i]);

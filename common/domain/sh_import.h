@@ -26,7 +26,10 @@
 #include "sh_replica.h"
 
 //  Called once for each fault with a message naming the line and column
-//  ("line 3, column 2 (name): ..."); message is valid during the call only.
+//  ("line 3, column 2 (name): ..."; in the language of the locale, sh_i18n,
+//  a column named by its Chinese name in Chinese); message is valid during
+//  the call only. Which column a refusal of sh_ops is about comes from the
+//  field sh_ops reports (sh_ops_field_t), never from the message's words.
 typedef void (sh_import_report_fn) (const char *message, void *arg);
 
 //  Import the courtyards of the CSV file at path into r. On SH_OK *count

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "sh_plaus.h"
@@ -25,7 +26,7 @@ sh_ops_write_failed (sh_replica_t *r, sh_err rc, char *msg, const char *what)
     if (rc == SH_EBEHIND)
         sh_replica_behind_message (r, msg, SH_OPS_MSG_BYTES);
     else
-        S_MSG ("%s: %s", what, sh_strerror (rc));
+        S_MSG (_("%s: %s"), what, sh_strerror (rc));
 }
 
 //  ---------------------------------------------------------------------
@@ -65,23 +66,23 @@ sh_ops_text_check (const char *text, bool required, unsigned flags, const char *
 {
     if (!text || !*text) {
         if (required)
-            S_MSG ("%s must not be empty", what);
+            S_MSG (_("%s must not be empty"), what);
         return !required;
     }
     size_t n = strlen (text);
     if (n > S_TEXT_MAX) {
-        S_MSG ("%s is longer than %d bytes", what, S_TEXT_MAX);
+        S_MSG (_("%s is longer than %d bytes"), what, S_TEXT_MAX);
         return false;
     }
     //  hidden code points first: a C0 control is named rather than called bad UTF-8
     uint32_t cp;
     if (sh_text_find_hidden (text, flags, &cp)) {
-        S_MSG ("%s holds U+%04X (%s), a hidden control character; remove it", what, (unsigned) cp,
+        S_MSG (_("%s holds U+%04X (%s), a hidden control character; remove it"), what, (unsigned) cp,
                sh_text_hidden_name (cp));
         return false;
     }
     if (!sh_record_utf8_valid (text, n)) {
-        S_MSG ("%s is not valid UTF-8 text", what);
+        S_MSG (_("%s is not valid UTF-8 text"), what);
         return false;
     }
     return true;
@@ -109,7 +110,7 @@ sh_ops_enum_in (const char *enum_name, const char *what, const char *text, int *
     if (sh_names_parse (enum_name, text, value))
         return true;
     char list[512];
-    S_MSG ("unknown %s '%s' (expected one of: %s)", what, text ? text : "",
+    S_MSG (_("unknown %s '%s' (expected one of: %s)"), what, text ? text : "",
            sh_names_list (enum_name, list, sizeof list));
     return false;
 }
@@ -131,7 +132,7 @@ sh_ops_date_in (sh_replica_t *r, const char *what, const char *date, const char 
     sh_ops_today (r, today);
     if (!date)
         date = today;
-    sh_err rc = sh_plaus_date (what, date, today, "today", earliest, earliest_what, msg);
+    sh_err rc = sh_plaus_date_shown (what, date, today, _("today"), earliest, earliest_what, msg);
     if (rc)
         return rc;
     memmove (out, date, SH_OPS_DAY_BYTES);
@@ -143,7 +144,7 @@ bool
 sh_ops_id_in (const char *hex, uint8_t id[SH_OPS_ID_BYTES], const char *what, char *msg)
 {
     if (!hex || sh_crypto_unhex (id, SH_OPS_ID_BYTES, hex) != SH_OK) {
-        S_MSG ("%s id '%s' is not 32 hex digits", what, hex ? hex : "");
+        S_MSG (_("%s id '%s' is not 32 hex digits"), what, hex ? hex : "");
         return false;
     }
     return true;
@@ -179,10 +180,10 @@ sh_ops_write1 (sh_replica_t *r, const char *region, sh_kind_t kind, const uint8_
     sh_store_abort (&txn);
     free (body);
     if (rc == SH_ESCOPE)
-        S_MSG ("region %s is outside this node's scope %s", region, sh_replica_scope (r));
+        S_MSG (_("region %s is outside this node's scope %s"), region, sh_replica_scope (r));
     else
     if (rc)
-        sh_ops_write_failed (r, rc, msg, "cannot record the change");
+        sh_ops_write_failed (r, rc, msg, _("cannot record the change"));
     return rc;
 }
 
@@ -194,7 +195,7 @@ static sh_err
 s_courtyard_exists (sh_replica_t *r, sh_store_txn_t *txn, const char *code, char *msg)
 {
     if (!sh_ops_code_valid (code, 15)) {
-        S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", code ? code : "");
+        S_MSG (_("courtyard code '%s' must be 15 digits (village code + 3)"), code ? code : "");
         return SH_EINVAL;
     }
     uint8_t *body;
@@ -205,10 +206,10 @@ s_courtyard_exists (sh_replica_t *r, sh_store_txn_t *txn, const char *code, char
         return SH_OK;
     }
     if (rc == SH_ENOTFOUND)
-        S_MSG ("unknown courtyard %s%s", code,
-               sh_replica_in_scope (r, code) ? "" : " (outside this node's scope)");
+        S_MSG (_("unknown courtyard %s%s"), code,
+               sh_replica_in_scope (r, code) ? "" : _(" (outside this node's scope)"));
     else
-        S_MSG ("cannot read courtyard %s: %s", code, sh_strerror (rc));
+        S_MSG (_("cannot read courtyard %s: %s"), code, sh_strerror (rc));
     return rc;
 }
 
@@ -289,11 +290,11 @@ sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_B
 {
     uint8_t id[SH_OPS_ID_BYTES], *body;
     size_t len;
-    if (!sh_ops_id_in (hex, id, "matter", msg))
+    if (!sh_ops_id_in (hex, id, _("matter"), msg))
         return SH_EINVAL;
     sh_err rc = sh_ops_read (r, SH_KIND_MATTER, id, sizeof id, region, &body, &len);
     if (rc) {
-        S_MSG (rc == SH_ENOTFOUND ? "unknown matter %s" : "cannot read matter %s", hex);
+        S_MSG (rc == SH_ENOTFOUND ? _("unknown matter %s") : _("cannot read matter %s"), hex);
         return rc;
     }
     Shouhe__V1__Matter *m = shouhe__v1__matter__unpack (NULL, len, body);
@@ -308,51 +309,65 @@ sh_ops_matter_opened (sh_replica_t *r, const char *hex, char opened[SH_OPS_DAY_B
 
 //  The entry checks of every field of courtyard c (sh_ops_int.h).
 sh_err
-sh_ops_courtyard_fields (sh_replica_t *r, const sh_ops_courtyard_t *c, int *point, char *msg)
+sh_ops_courtyard_fields (sh_replica_t *r, const sh_ops_courtyard_t *c, int *point, sh_ops_field_t *field,
+                         char *msg)
 {
+    sh_ops_field_t unused;
+    if (!field)
+        field = &unused;
+    *field = SH_OPS_FIELD_CODE;
     if (!sh_ops_code_valid (c->code, 15)) {
-        S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", c->code ? c->code : "");
+        S_MSG (_("courtyard code '%s' must be 15 digits (village code + 3)"), c->code ? c->code : "");
         return SH_EINVAL;
     }
     if (!sh_replica_in_scope (r, c->code)) {
-        S_MSG ("courtyard %s is outside this node's scope %s", c->code, sh_replica_scope (r));
+        S_MSG (_("courtyard %s is outside this node's scope %s"), c->code, sh_replica_scope (r));
         return SH_ESCOPE;
     }
-    if (!sh_ops_text_ok (c->name, true, "the courtyard name", msg))
+    *field = SH_OPS_FIELD_NAME;
+    if (!sh_ops_text_ok (c->name, true, _("the courtyard name"), msg))
         return SH_EINVAL;
+    *field = SH_OPS_FIELD_HOUSEHOLDS;
     if (c->households <= 0 || c->households > 100000) {
-        S_MSG ("households must be a number from 1 to 100000, not %lld", (long long) c->households);
+        S_MSG (_("households must be a number from 1 to 100000, not %lld"), (long long) c->households);
         return SH_EINVAL;
     }
+    *field = SH_OPS_FIELD_RESIDENTS;
     if (c->residents != SH_OPS_UNSET && (c->residents < 0 || c->residents > 1000000)) {
-        S_MSG ("residents must be a number from 0 to 1000000, not %lld", (long long) c->residents);
+        S_MSG (_("residents must be a number from 0 to 1000000, not %lld"), (long long) c->residents);
         return SH_EINVAL;
     }
-    if (c->residents != SH_OPS_UNSET && !sh_plaus_residents (c->residents, c->households, msg))
+    if (c->residents != SH_OPS_UNSET && !sh_plaus_residents_shown (c->residents, c->households, msg))
         return SH_EINVAL;
+    *field = SH_OPS_FIELD_ELDERLY;
     if (c->elderly != SH_OPS_UNSET && c->elderly < 0) {
-        S_MSG ("elderly residents must be a number from 0, not %lld", (long long) c->elderly);
+        S_MSG (_("elderly residents must be a number from 0, not %lld"), (long long) c->elderly);
         return SH_EINVAL;
     }
     if (c->elderly != SH_OPS_UNSET && c->residents != SH_OPS_UNSET && c->elderly > c->residents) {
-        S_MSG ("elderly residents (%lld) cannot exceed residents (%lld)",
+        S_MSG (_("elderly residents (%lld) cannot exceed residents (%lld)"),
                (long long) c->elderly, (long long) c->residents);
         return SH_EINVAL;
     }
+    *field = SH_OPS_FIELD_POINT;
     *point = 0;
-    if (c->point && !sh_ops_enum_in ("shouhe.v1.DeliberationPoint", "deliberation point", c->point, point, msg))
+    if (c->point && !sh_ops_enum_in ("shouhe.v1.DeliberationPoint", _("deliberation point"), c->point, point, msg))
         return SH_EINVAL;
-    if (!sh_ops_text_ok (c->grid, false, "the grid", msg)
-    ||  !sh_ops_text_ok (c->villager_group, false, "the villager group", msg))
+    *field = SH_OPS_FIELD_GRID;
+    if (!sh_ops_text_ok (c->grid, false, _("the grid"), msg))
         return SH_EINVAL;
+    *field = SH_OPS_FIELD_VILLAGER_GROUP;
+    if (!sh_ops_text_ok (c->villager_group, false, _("the villager group"), msg))
+        return SH_EINVAL;
+    *field = SH_OPS_FIELD_NONE;
     return SH_OK;
 }
 
 static sh_err
 s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c,
-                   int *point, char *msg)
+                   int *point, sh_ops_field_t *field, char *msg)
 {
-    sh_err rc = sh_ops_courtyard_fields (r, c, point, msg);
+    sh_err rc = sh_ops_courtyard_fields (r, c, point, field, msg);
     if (rc)
         return rc;
     uint8_t *body;
@@ -361,7 +376,8 @@ s_courtyard_check (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
                        &body, &len, NULL);
     if (rc == SH_OK) {
         free (body);
-        S_MSG ("courtyard %s already exists", c->code);
+        S_MSG (_("courtyard %s already exists"), c->code);
+        *field = SH_OPS_FIELD_CODE;
         return SH_EEXIST;
     }
     return rc == SH_ENOTFOUND ? SH_OK : rc;
@@ -407,12 +423,18 @@ s_courtyard_write (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_
 }
 
 sh_err
-sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c, char *msg)
+sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_courtyard_t *c, sh_ops_field_t *field,
+                      char *msg)
 {
     int point;
-    sh_err rc = s_courtyard_check (r, txn, c, &point, msg);
-    if (rc == SH_OK && (rc = s_courtyard_write (r, txn, c, point)) != SH_OK)
-        sh_ops_write_failed (r, rc, msg, "cannot record the courtyard");
+    sh_ops_field_t unused;
+    if (!field)
+        field = &unused;
+    sh_err rc = s_courtyard_check (r, txn, c, &point, field, msg);
+    if (rc == SH_OK && (rc = s_courtyard_write (r, txn, c, point)) != SH_OK) {
+        *field = rc == SH_ESCOPE ? SH_OPS_FIELD_CODE : SH_OPS_FIELD_NONE;
+        sh_ops_write_failed (r, rc, msg, _("cannot record the courtyard"));
+    }
     return rc;
 }
 
@@ -422,12 +444,12 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (r, &txn);
     if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        S_MSG (_("cannot open the store: %s"), sh_strerror (rc));
         return rc;
     }
-    rc = sh_ops_courtyard_put (r, txn, c, msg);
+    rc = sh_ops_courtyard_put (r, txn, c, NULL, msg);
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
-        sh_ops_write_failed (r, rc, msg, "cannot record the courtyard");
+        sh_ops_write_failed (r, rc, msg, _("cannot record the courtyard"));
     sh_store_abort (&txn);
     return rc;
 }
@@ -438,28 +460,44 @@ sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyard_t *c, char *msg)
 //  The entry checks of a person's fields (sh_ops_int.h).
 bool
 sh_ops_person_fields (sh_replica_t *r, const char *name, bool name_required, const char *gender_text,
-                      int birth_year, const char *phone, int *gender, char *msg)
+                      int birth_year, const char *phone, int *gender, sh_ops_field_t *field, char *msg)
 {
-    if ((name_required || name) && !sh_ops_text_ok (name, true, "the person's name", msg))
+    sh_ops_field_t unused;
+    if (!field)
+        field = &unused;
+    *field = SH_OPS_FIELD_NAME;
+    if ((name_required || name) && !sh_ops_text_ok (name, true, _("the person's name"), msg))
         return false;
-    if (!sh_ops_text_ok (phone, false, "the phone number", msg))
+    *field = SH_OPS_FIELD_PHONE;
+    if (!sh_ops_text_ok (phone, false, _("the phone number"), msg))
         return false;
+    *field = SH_OPS_FIELD_GENDER;
     *gender = 0;
-    if (gender_text && !sh_ops_enum_in ("shouhe.v1.Gender", "gender", gender_text, gender, msg))
+    if (gender_text && !sh_ops_enum_in ("shouhe.v1.Gender", _("gender"), gender_text, gender, msg))
         return false;
     char today[SH_OPS_DAY_BYTES];
     sh_ops_today (r, today);
-    return (!birth_year || sh_plaus_birth_year (birth_year, atoi (today), msg))
-        && (!phone || !*phone || sh_plaus_phone (phone, msg));
+    *field = SH_OPS_FIELD_BIRTH_YEAR;
+    if (birth_year && !sh_plaus_birth_year_shown (birth_year, atoi (today), msg))
+        return false;
+    *field = SH_OPS_FIELD_PHONE;
+    if (phone && *phone && !sh_plaus_phone_shown (phone, msg))
+        return false;
+    *field = SH_OPS_FIELD_NONE;
+    return true;
 }
 
 sh_err
 sh_ops_person_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_person_t *p,
-                   char id_hex[SH_OPS_ID_HEX], char *msg)
+                   char id_hex[SH_OPS_ID_HEX], sh_ops_field_t *field, char *msg)
 {
     int gender;
-    if (!sh_ops_person_fields (r, p->name, true, p->gender, p->birth_year, p->phone, &gender, msg))
+    sh_ops_field_t unused;
+    if (!field)
+        field = &unused;
+    if (!sh_ops_person_fields (r, p->name, true, p->gender, p->birth_year, p->phone, &gender, field, msg))
         return SH_EINVAL;
+    *field = SH_OPS_FIELD_COURTYARD;
     sh_err rc = s_courtyard_exists (r, txn, p->courtyard, msg);
     if (rc)
         return rc;
@@ -487,10 +525,10 @@ sh_ops_person_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_person_t *
         free (body);
     }
     if (rc == SH_ESCOPE)
-        S_MSG ("region %s is outside this node's scope %s", p->courtyard, sh_replica_scope (r));
+        S_MSG (_("region %s is outside this node's scope %s"), p->courtyard, sh_replica_scope (r));
     else
     if (rc)
-        sh_ops_write_failed (r, rc, msg, "cannot record the person");
+        sh_ops_write_failed (r, rc, msg, _("cannot record the person"));
     else
         sh_crypto_hex (id_hex, id, sizeof id);
     return rc;
@@ -502,12 +540,12 @@ sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p, char id_hex[SH_OPS
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (r, &txn);
     if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        S_MSG (_("cannot open the store: %s"), sh_strerror (rc));
         return rc;
     }
-    rc = sh_ops_person_put (r, txn, p, id_hex, msg);
+    rc = sh_ops_person_put (r, txn, p, id_hex, NULL, msg);
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) != SH_OK)
-        sh_ops_write_failed (r, rc, msg, "cannot record the person");
+        sh_ops_write_failed (r, rc, msg, _("cannot record the person"));
     sh_store_abort (&txn);
     return rc;
 }
@@ -517,7 +555,7 @@ static sh_err
 s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
           char courtyard[SH_REGION_MAX + 1], char *msg)
 {
-    if (!sh_ops_id_in (hex, id, "person", msg))
+    if (!sh_ops_id_in (hex, id, _("person"), msg))
         return SH_EINVAL;
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (sh_replica_store (r), false, &txn);
@@ -526,10 +564,10 @@ s_person (sh_replica_t *r, const char *hex, uint8_t id[SH_OPS_ID_BYTES],
     rc = sh_ops_find (txn, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, courtyard, NULL, NULL);
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND)
-        S_MSG ("unknown person %s", hex);
+        S_MSG (_("unknown person %s"), hex);
     else
     if (rc)
-        S_MSG ("cannot read person %s: %s", hex, sh_strerror (rc));
+        S_MSG (_("cannot read person %s: %s"), hex, sh_strerror (rc));
     return rc;
 }
 
@@ -557,15 +595,24 @@ s_role_status (sh_replica_t *r, const uint8_t rid[SH_OPS_ID_BYTES + 1], int *sta
     return rc == SH_ENOTFOUND ? SH_OK : rc;
 }
 
+//  The role as a message names it: as the clerk typed it, or in Chinese its
+//  Chinese name (sh_names), whatever was typed.
+static const char *
+s_role_shown (const char *role, int value)
+{
+    const char *zh = sh_i18n_chinese () ? sh_names_zh ("shouhe.v1.Role", value) : "";
+    return *zh ? zh : role;
+}
+
 sh_err
 sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
                     const char *nomination, const char *date, char *msg)
 {
     int rv, nom = 0;
     char day[SH_OPS_DAY_BYTES];
-    if (!sh_ops_enum_in ("shouhe.v1.Role", "role", role, &rv, msg)
-    ||  (nomination && !sh_ops_enum_in ("shouhe.v1.Nomination", "nomination", nomination, &nom, msg))
-    ||  sh_ops_date_in (r, "the appointment date", date, NULL, NULL, day, msg))
+    if (!sh_ops_enum_in ("shouhe.v1.Role", _("role"), role, &rv, msg)
+    ||  (nomination && !sh_ops_enum_in ("shouhe.v1.Nomination", _("nomination"), nomination, &nom, msg))
+    ||  sh_ops_date_in (r, _("the appointment date"), date, NULL, NULL, day, msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -576,14 +623,14 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
     int status;
     char appointed[SH_OPS_DAY_BYTES];
     if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
-        S_MSG ("cannot read the role: %s", sh_strerror (rc));
+        S_MSG (_("cannot read the role: %s"), sh_strerror (rc));
         return rc;
     }
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
     if (status == SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
         if (!nomination && !date) {
-            S_MSG ("person %s already holds the role %s (to correct the appointment, give "
-                   "--nomination or --date)", person_hex, role);
+            S_MSG (_("person %s already holds the role %s (to correct the appointment, give "
+                   "--nomination or --date)"), person_hex, s_role_shown (role, rv));
             return SH_ERULE;
         }
         //  a correction of the appointment: the fields given, nothing else
@@ -592,7 +639,7 @@ sh_ops_role_assign (sh_replica_t *r, const char *person_hex, const char *role,
         m.appointed_on = date ? day : NULL;
         rc = sh_ops_write1 (r, courtyard, SH_KIND_ROLE, rid, sizeof rid, SH_OP_PUT, &m.base, msg);
         if (rc == SH_OK)
-            S_MSG ("corrected the appointment of %s as %s", person_hex, role);
+            S_MSG (_("corrected the appointment of %s as %s"), person_hex, s_role_shown (role, rv));
         return rc;
     }
     m.has_person = 1;
@@ -621,8 +668,9 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
 {
     int rv;
     char day[SH_OPS_DAY_BYTES];
-    if (!sh_ops_enum_in ("shouhe.v1.Role", "role", role, &rv, msg)
-    ||  sh_ops_date_in (r, "the dismissal date", date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, "the reason", msg))
+    if (!sh_ops_enum_in ("shouhe.v1.Role", _("role"), role, &rv, msg)
+    ||  sh_ops_date_in (r, _("the dismissal date"), date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (reason, _("the reason"), msg))
         return SH_EINVAL;
     uint8_t rid[SH_OPS_ID_BYTES + 1];
     char courtyard[SH_REGION_MAX + 1];
@@ -633,14 +681,15 @@ sh_ops_role_dismiss (sh_replica_t *r, const char *person_hex, const char *role,
     int status;
     char appointed[SH_OPS_DAY_BYTES];
     if ((rc = s_role_status (r, rid, &status, appointed)) != SH_OK) {
-        S_MSG ("cannot read the role: %s", sh_strerror (rc));
+        S_MSG (_("cannot read the role: %s"), sh_strerror (rc));
         return rc;
     }
     if (status != SHOUHE__V1__ROLE_STATUS__ROLE_STATUS_APPOINTED) {
-        S_MSG ("person %s does not hold the role %s: nobody to dismiss", person_hex, role);
+        S_MSG (_("person %s does not hold the role %s: nobody to dismiss"), person_hex,
+               s_role_shown (role, rv));
         return SH_ERULE;
     }
-    if ((rc = sh_ops_date_in (r, "the dismissal date", day, appointed, "the appointment", day, msg)) != SH_OK)
+    if ((rc = sh_ops_date_in (r, _("the dismissal date"), day, appointed, _("the appointment"), day, msg)) != SH_OK)
         return rc;
     Shouhe__V1__RoleAssignment m = SHOUHE__V1__ROLE_ASSIGNMENT__INIT;
     m.has_status = 1;
@@ -667,19 +716,19 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
 {
     int kind;
     char day[SH_OPS_DAY_BYTES];
-    if (!sh_ops_enum_in ("shouhe.v1.MeetingKind", "meeting kind", mt->kind, &kind, msg)
-    ||  sh_ops_date_in (r, "the meeting date", mt->date, NULL, NULL, day, msg)
-    ||  !s_texts_ok (mt->topics, mt->n_topics, "a topic", msg)
-    ||  !s_texts_ok (mt->decisions, mt->n_decisions, "a decision", msg)
-    ||  !sh_ops_text_ok (mt->location, false, "the location", msg))
+    if (!sh_ops_enum_in ("shouhe.v1.MeetingKind", _("meeting kind"), mt->kind, &kind, msg)
+    ||  sh_ops_date_in (r, _("the meeting date"), mt->date, NULL, NULL, day, msg)
+    ||  !s_texts_ok (mt->topics, mt->n_topics, _("a topic"), msg)
+    ||  !s_texts_ok (mt->decisions, mt->n_decisions, _("a decision"), msg)
+    ||  !sh_ops_text_ok (mt->location, false, _("the location"), msg))
         return SH_EINVAL;
     if (mt->attendance != SH_OPS_UNSET && (mt->attendance < 0 || mt->attendance > 100000)) {
-        S_MSG ("attendance must be a number from 0 to 100000, not %lld", (long long) mt->attendance);
+        S_MSG (_("attendance must be a number from 0 to 100000, not %lld"), (long long) mt->attendance);
         return SH_EINVAL;
     }
     int64_t invited = mt->invited == SH_OPS_UNSET ? 0 : mt->invited;
     if (invited < 0 || invited > SH_PLAUS_INVITED_MAX) {
-        S_MSG ("invited cadres and guests must be a number from 0 to %d, not %lld", SH_PLAUS_INVITED_MAX,
+        S_MSG (_("invited cadres and guests must be a number from 0 to %d, not %lld"), SH_PLAUS_INVITED_MAX,
                (long long) invited);
         return SH_EINVAL;
     }
@@ -687,7 +736,8 @@ sh_ops_meeting_record (sh_replica_t *r, const sh_ops_meeting_t *mt, char id_hex[
     sh_err rc = s_courtyard_people (r, mt->courtyard, &households, &residents, msg);
     if (rc)
         return rc;
-    if (mt->attendance != SH_OPS_UNSET && !sh_plaus_attendance (mt->attendance, households, residents, invited, msg))
+    if (mt->attendance != SH_OPS_UNSET
+    &&  !sh_plaus_attendance_shown (mt->attendance, households, residents, invited, msg))
         return SH_ERULE;
     Shouhe__V1__Meeting m = SHOUHE__V1__MEETING__INIT;
     m.courtyard = (char *) mt->courtyard;
@@ -722,15 +772,15 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     int level, kind, outcome;
     char day[SH_OPS_DAY_BYTES];
     uint8_t mid[SH_OPS_ID_BYTES];
-    if (!sh_ops_enum_in ("shouhe.v1.MediationLevel", "mediation level", md->level, &level, msg)
-    ||  !sh_ops_enum_in ("shouhe.v1.MediationKind", "mediation kind", md->kind, &kind, msg)
-    ||  !sh_ops_enum_in ("shouhe.v1.MediationOutcome", "mediation outcome", md->outcome, &outcome, msg)
-    ||  sh_ops_date_in (r, "the mediation date", md->date, NULL, NULL, day, msg)
-    ||  !sh_ops_free_ok (md->summary, "the summary", msg)
-    ||  (md->matter_hex && !sh_ops_id_in (md->matter_hex, mid, "matter", msg)))
+    if (!sh_ops_enum_in ("shouhe.v1.MediationLevel", _("mediation level"), md->level, &level, msg)
+    ||  !sh_ops_enum_in ("shouhe.v1.MediationKind", _("mediation kind"), md->kind, &kind, msg)
+    ||  !sh_ops_enum_in ("shouhe.v1.MediationOutcome", _("mediation outcome"), md->outcome, &outcome, msg)
+    ||  sh_ops_date_in (r, _("the mediation date"), md->date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (md->summary, _("the summary"), msg)
+    ||  (md->matter_hex && !sh_ops_id_in (md->matter_hex, mid, _("matter"), msg)))
         return SH_EINVAL;
     if (md->parties != SH_OPS_UNSET && (md->parties < 2 || md->parties > 10000)) {
-        S_MSG ("a mediation has at least 2 parties, not %lld", (long long) md->parties);
+        S_MSG (_("a mediation has at least 2 parties, not %lld"), (long long) md->parties);
         return SH_EINVAL;
     }
     sh_err rc = sh_ops_read_courtyard (r, md->courtyard, msg);
@@ -740,12 +790,12 @@ sh_ops_mediation_record (sh_replica_t *r, const sh_ops_mediation_t *md,
     if (md->matter_hex && (rc = sh_ops_matter_opened (r, md->matter_hex, opened, region, msg)) != SH_OK)
         return rc;
     if (md->matter_hex && strcmp (region, md->courtyard) != 0) {
-        S_MSG ("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
-               "courtyard", md->matter_hex, region, md->courtyard);
+        S_MSG (_("matter %s belongs to courtyard %s, not %s: a mediation refers to a matter of its own "
+               "courtyard"), md->matter_hex, region, md->courtyard);
         return SH_ERULE;
     }
-    if (md->matter_hex && (rc = sh_ops_date_in (r, "the mediation date", day, opened, "the matter was opened", day,
-                                           msg)) != SH_OK)
+    if (md->matter_hex && (rc = sh_ops_date_in (r, _("the mediation date"), day, opened,
+                                                _("the matter was opened"), day, msg)) != SH_OK)
         return rc;
     Shouhe__V1__Mediation m = SHOUHE__V1__MEDIATION__INIT;
     m.courtyard = (char *) md->courtyard;
@@ -782,11 +832,12 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
 {
     int uv = SHOUHE__V1__LEDGER_UNIT__UNIT_POINTS;
     char day[SH_OPS_DAY_BYTES];
-    if ((unit && !sh_ops_enum_in ("shouhe.v1.LedgerUnit", "unit", unit, &uv, msg))
-    ||  sh_ops_date_in (r, "the points date", date, NULL, NULL, day, msg) || !sh_ops_free_ok (reason, "the reason", msg))
+    if ((unit && !sh_ops_enum_in ("shouhe.v1.LedgerUnit", _("unit"), unit, &uv, msg))
+    ||  sh_ops_date_in (r, _("the points date"), date, NULL, NULL, day, msg)
+    ||  !sh_ops_free_ok (reason, _("the reason"), msg))
         return SH_EINVAL;
     if (amount <= 0 || amount > 1000000000) {
-        S_MSG ("amount must be a whole number from 1 to 1000000000, not %lld", (long long) amount);
+        S_MSG (_("amount must be a whole number from 1 to 1000000000, not %lld"), (long long) amount);
         return SH_EINVAL;
     }
     uint8_t id[SH_OPS_ID_BYTES];
@@ -797,15 +848,16 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
     sh_store_txn_t *txn;
     rc = sh_replica_begin (r, &txn);
     if (rc) {
-        S_MSG ("cannot open the store: %s", sh_strerror (rc));
+        S_MSG (_("cannot open the store: %s"), sh_strerror (rc));
         return rc;
     }
     if (redeem) {
         sh_domain_ledger_t l;
         rc = sh_domain_ledger_replay (txn, courtyard, id, sizeof id, &l, NULL, NULL);
+        char unit_name[32];
         if (rc == SH_OK && l.balance[uv] < amount) {
-            S_MSG ("cannot redeem %lld %s: the balance of person %s is %lld", (long long) amount,
-                   sh_names_unit (uv),
+            S_MSG (_("cannot redeem %lld %s: the balance of person %s is %lld"), (long long) amount,
+                   sh_names_shown ("shouhe.v1.LedgerUnit", uv, unit_name, sizeof unit_name),
                    person_hex, (long long) l.balance[uv]);
             rc = SH_ERULE;
         }
@@ -832,11 +884,11 @@ sh_ops_points (sh_replica_t *r, const char *person_hex, bool redeem, const char 
         if (rc == SH_OK)
             rc = sh_store_commit (&txn);
         if (rc == SH_ESCOPE)
-            S_MSG ("person %s lives in %s, outside this node's scope %s", person_hex, courtyard,
+            S_MSG (_("person %s lives in %s, outside this node's scope %s"), person_hex, courtyard,
                    sh_replica_scope (r));
         else
         if (rc)
-            sh_ops_write_failed (r, rc, msg, "cannot record the change");
+            sh_ops_write_failed (r, rc, msg, _("cannot record the change"));
     }
     sh_store_abort (&txn);
     return rc;
@@ -850,17 +902,17 @@ sh_ops_evaluate (sh_replica_t *r, const char *courtyard, const char *period, con
                  int content, int effect, int satisfaction, int *maturity, char *msg)
 {
     int cat;
-    if (!sh_ops_enum_in ("shouhe.v1.Category", "category", category, &cat, msg))
+    if (!sh_ops_enum_in ("shouhe.v1.Category", _("category"), category, &cat, msg))
         return SH_EINVAL;
     if (!sh_ops_period_valid (period)) {
-        S_MSG ("period '%s' must look like 2024Q3", period ? period : "");
+        S_MSG (_("period '%s' must look like 2024Q3"), period ? period : "");
         return SH_EINVAL;
     }
     const int scores[3] = { content, effect, satisfaction };
-    const char *names[3] = { "content", "effect", "satisfaction" };
+    const char *names[3] = { N_("content"), N_("effect"), N_("satisfaction") };
     for (int i = 0; i < 3; i++)
         if (scores[i] < 1 || scores[i] > 10) {
-            S_MSG ("the %s score must be 1..10, not %d", names[i], scores[i]);
+            S_MSG (_("the %s score must be 1..10, not %d"), _(names[i]), scores[i]);
             return SH_EINVAL;
         }
     sh_err rc = sh_ops_read_courtyard (r, courtyard, msg);

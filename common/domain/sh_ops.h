@@ -3,7 +3,8 @@
 
     Every operation validates its input and the current merged state first;
     a refused operation writes nothing and puts a message naming the cause
-    into msg (SH_OPS_MSG_BYTES). Accepted operations are one write
+    into msg (SH_OPS_MSG_BYTES), in the language of the locale in effect
+    (sh_i18n: a clerk reads it; no caller may parse it). Accepted operations are one write
     transaction each, except sh_ops_courtyard_put, which writes inside the
     caller's (sh_import adds a whole file in one).
 
@@ -39,6 +40,25 @@
 #define SH_OPS_UNSET INT64_MIN   //  an optional number that was not given
 #define SH_OPS_DAY_BYTES 11      //  "YYYY-MM-DD" and its NUL
 
+//  The field of a courtyard or a person that a refusal is about
+//  (sh_ops_courtyard_put, sh_ops_person_put): an importer names the column
+//  of the fault from it, whatever the language of the message.
+typedef enum {
+    SH_OPS_FIELD_NONE,         //  none (a store error)
+    SH_OPS_FIELD_CODE,         //  courtyard: its code (also its scope, a duplicate)
+    SH_OPS_FIELD_NAME,         //  courtyard or person: the name
+    SH_OPS_FIELD_HOUSEHOLDS,
+    SH_OPS_FIELD_RESIDENTS,
+    SH_OPS_FIELD_ELDERLY,
+    SH_OPS_FIELD_POINT,
+    SH_OPS_FIELD_GRID,
+    SH_OPS_FIELD_VILLAGER_GROUP,
+    SH_OPS_FIELD_COURTYARD,    //  person: the courtyard (unknown, out of scope)
+    SH_OPS_FIELD_GENDER,
+    SH_OPS_FIELD_BIRTH_YEAR,
+    SH_OPS_FIELD_PHONE
+} sh_ops_field_t;
+
 typedef struct {
     const char *code;          //  15 digits: village code + 3
     const char *name;          //  non-empty
@@ -58,9 +78,10 @@ SH_NODISCARD sh_err sh_ops_courtyard_add (sh_replica_t *r, const sh_ops_courtyar
 //  aborts: several courtyards in one transaction (sh_import). A refused
 //  courtyard writes nothing and explains in msg: SH_EINVAL, SH_ESCOPE,
 //  SH_EEXIST (the rules; a courtyard written earlier in txn exists too);
-//  any other code is a store error.
+//  any other code is a store error. *field (when field is not NULL)
+//  receives the field the refusal is about.
 SH_NODISCARD sh_err sh_ops_courtyard_put (sh_replica_t *r, sh_store_txn_t *txn,
-                                          const sh_ops_courtyard_t *c, char *msg);
+                                          const sh_ops_courtyard_t *c, sh_ops_field_t *field, char *msg);
 
 typedef struct {
     const char *name;          //  non-empty
@@ -84,9 +105,10 @@ SH_NODISCARD sh_err sh_ops_person_add (sh_replica_t *r, const sh_ops_person_t *p
 //  write transaction of r that the caller commits or aborts (several
 //  persons in one transaction: sh_import). A refused person writes nothing
 //  and explains in msg: SH_EINVAL, SH_ESCOPE, SH_ENOTFOUND (no such
-//  courtyard); any other code is a store error. On SH_OK id_hex is the new id.
+//  courtyard), *field (when field is not NULL) receiving the field it is
+//  about; any other code is a store error. On SH_OK id_hex is the new id.
 SH_NODISCARD sh_err sh_ops_person_put (sh_replica_t *r, sh_store_txn_t *txn, const sh_ops_person_t *p,
-                                       char id_hex[SH_OPS_ID_HEX], char *msg);
+                                       char id_hex[SH_OPS_ID_HEX], sh_ops_field_t *field, char *msg);
 
 //  Appoint a person to a role. When the person already holds it, a
 //  correction: with a nomination or a date, a put of just those fields

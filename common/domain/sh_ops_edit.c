@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sh_domain.h"
+#include "sh_i18n.h"
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "shouhe/v1/domain.pb-c.h"
@@ -30,7 +31,7 @@ s_courtyard_get (sh_replica_t *r, const char *code, Shouhe__V1__Courtyard **out,
     size_t len;
     char region[SH_REGION_MAX + 1];
     if ((rc = sh_ops_read (r, SH_KIND_COURTYARD, (const uint8_t *) code, 15, region, &body, &len)) != SH_OK) {
-        S_MSG ("cannot read courtyard %s: %s", code, sh_strerror (rc));
+        S_MSG (_("cannot read courtyard %s: %s"), code, sh_strerror (rc));
         return rc;
     }
     *out = shouhe__v1__courtyard__unpack (NULL, len, body);
@@ -58,12 +59,12 @@ sh_ops_courtyard_set (sh_replica_t *r, const sh_ops_courtyard_set_t *c, char *ms
 {
     if (!c->name && !s_given (c->households) && !s_given (c->residents) && !s_given (c->elderly)
     &&  c->model < 0 && !c->point && !c->grid && !c->villager_group) {
-        S_MSG ("nothing to change: give at least one of --name --households --residents --elderly "
-               "--model --no-model --point --grid --group");
+        S_MSG (_("nothing to change: give at least one of --name --households --residents --elderly "
+               "--model --no-model --point --grid --group"));
         return SH_EINVAL;
     }
     if (!sh_ops_code_valid (c->code, 15)) {
-        S_MSG ("courtyard code '%s' must be 15 digits (village code + 3)", c->code ? c->code : "");
+        S_MSG (_("courtyard code '%s' must be 15 digits (village code + 3)"), c->code ? c->code : "");
         return SH_EINVAL;
     }
     Shouhe__V1__Courtyard *o;
@@ -73,7 +74,7 @@ sh_ops_courtyard_set (sh_replica_t *r, const sh_ops_courtyard_set_t *c, char *ms
     sh_ops_courtyard_t after;
     s_courtyard_after (o, c, &after);
     int point;
-    rc = sh_ops_courtyard_fields (r, &after, &point, msg);     //  after borrows from o
+    rc = sh_ops_courtyard_fields (r, &after, &point, NULL, msg);     //  after borrows from o
     shouhe__v1__courtyard__free_unpacked (o, NULL);
     if (rc)
         return rc;
@@ -99,20 +100,20 @@ sh_err
 sh_ops_person_set (sh_replica_t *r, const char *person_hex, const sh_ops_person_set_t *p, char *msg)
 {
     if (!p->name && !p->gender && !p->birth_year && p->party_member < 0 && !p->phone) {
-        S_MSG ("nothing to change: give at least one of --name --gender --birth-year --party-member "
-               "--no-party-member --phone");
+        S_MSG (_("nothing to change: give at least one of --name --gender --birth-year --party-member "
+               "--no-party-member --phone"));
         return SH_EINVAL;
     }
     int gender;
-    if (!sh_ops_person_fields (r, p->name, false, p->gender, p->birth_year, p->phone, &gender, msg))
+    if (!sh_ops_person_fields (r, p->name, false, p->gender, p->birth_year, p->phone, &gender, NULL, msg))
         return SH_EINVAL;
     uint8_t id[SH_OPS_ID_BYTES];
     char region[SH_REGION_MAX + 1];
-    if (!sh_ops_id_in (person_hex, id, "person", msg))
+    if (!sh_ops_id_in (person_hex, id, _("person"), msg))
         return SH_EINVAL;
     sh_err rc = sh_ops_read (r, SH_KIND_PERSON, id, sizeof id, region, NULL, NULL);
     if (rc) {
-        S_MSG (rc == SH_ENOTFOUND ? "unknown person %s" : "cannot read person %s", person_hex);
+        S_MSG (rc == SH_ENOTFOUND ? _("unknown person %s") : _("cannot read person %s"), person_hex);
         return rc;
     }
     Shouhe__V1__Person m = SHOUHE__V1__PERSON__INIT;
@@ -139,8 +140,10 @@ s_category_open (sh_replica_t *r, const char *region, const uint8_t *id, char *m
     rc = sh_domain_matter_replay (txn, region, id, SH_OPS_ID_BYTES, &m, NULL, NULL);
     sh_store_abort (&txn);
     if (rc == SH_OK && (m.step != SH_STEP_DIAGNOSE || m.closed)) {
-        S_MSG ("the category can change only before the consult step (while at diagnose); "
-               "this matter is at %s%s", sh_names_step (m.step), m.closed ? ", closed" : "");
+        char step[32];
+        S_MSG (_("the category can change only before the consult step (while at diagnose); "
+               "this matter is at %s%s"), sh_names_shown ("shouhe.v1.Step", m.step, step, sizeof step),
+               m.closed ? _(", closed") : "");
         rc = SH_ERULE;
     }
     return rc;
@@ -151,20 +154,20 @@ sh_ops_matter_amend (sh_replica_t *r, const char *matter_hex, const char *title,
                      const char *description, const char *category, char *msg)
 {
     if (!title && !description && !category) {
-        S_MSG ("nothing to change: give at least one of --title --description --category");
+        S_MSG (_("nothing to change: give at least one of --title --description --category"));
         return SH_EINVAL;
     }
     int cat = 0;
-    if ((category && !sh_ops_enum_in ("shouhe.v1.Category", "category", category, &cat, msg))
-    ||  (title && !sh_ops_text_ok (title, true, "the title", msg))
-    ||  !sh_ops_free_ok (description, "the description", msg))
+    if ((category && !sh_ops_enum_in ("shouhe.v1.Category", _("category"), category, &cat, msg))
+    ||  (title && !sh_ops_text_ok (title, true, _("the title"), msg))
+    ||  !sh_ops_free_ok (description, _("the description"), msg))
         return SH_EINVAL;
     char opened[SH_OPS_DAY_BYTES], region[SH_REGION_MAX + 1];
     uint8_t id[SH_OPS_ID_BYTES];
     sh_err rc = sh_ops_matter_opened (r, matter_hex, opened, region, msg);
     if (rc)
         return rc;
-    if (!sh_ops_id_in (matter_hex, id, "matter", msg))
+    if (!sh_ops_id_in (matter_hex, id, _("matter"), msg))
         return SH_EINVAL;
     if (cat && (rc = s_category_open (r, region, id, msg)) != SH_OK)
         return rc;

@@ -3,7 +3,8 @@
     evaluations; sh_ops_matter.c: matters). Not for other modules.
 
     msg arguments are SH_OPS_MSG_BYTES buffers for the one sentence that
-    explains a refusal (S_MSG writes it).
+    explains a refusal (S_MSG writes it), translated (_(), sh_i18n); what
+    arguments naming a field ("the title") are passed translated too.
 */
 #ifndef SH_OPS_INT_H
 #define SH_OPS_INT_H
@@ -77,16 +78,18 @@ SH_NODISCARD sh_err sh_ops_matter_opened (sh_replica_t *r, const char *hex, char
 //  makes them (code, scope, name, households, residents and elderly with
 //  their plausibility, point, grid, group), not whether it exists; *point
 //  receives the point's value (0 for none). SH_EINVAL or SH_ESCOPE with
-//  the reason in msg.
+//  the reason in msg and, when field is not NULL, the field it is about in
+//  *field.
 SH_NODISCARD sh_err sh_ops_courtyard_fields (sh_replica_t *r, const sh_ops_courtyard_t *c, int *point,
-                                             char *msg);
+                                             sh_ops_field_t *field, char *msg);
 
 //  The entry checks of a person's fields as sh_ops_person_add makes them:
 //  the name (when given, or always if name_required), the phone (text and
 //  plausibility, "" allowed), the gender's name into *gender (0 if
 //  gender_text is NULL), the birth year (0: not given). false with the
-//  reason in msg.
+//  reason in msg and, when field is not NULL, the field it is about in
+//  *field.
 bool sh_ops_person_fields (sh_replica_t *r, const char *name, bool name_required, const char *gender_text,
-                           int birth_year, const char *phone, int *gender, char *msg);
+                           int birth_year, const char *phone, int *gender, sh_ops_field_t *field, char *msg);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sh_i18n.h"
 #include "sh_ops_int.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -11,10 +12,11 @@ sh_ops_region_set (sh_replica_t *r, const char *code, const char *name, char *ms
 {
     size_t n = code ? strlen (code) : 0;
     if ((n != 6 && n != 9 && n != 12) || strspn (code, "0123456789") != n) {
-        S_MSG ("region code '%s' must be a district, town or village code (6, 9 or 12 digits)", code ? code : "");
+        S_MSG (_("region code '%s' must be a district, town or village code (6, 9 or 12 digits)"),
+               code ? code : "");
         return SH_EINVAL;
     }
-    if (!sh_ops_text_ok (name, true, "the region's name", msg))
+    if (!sh_ops_text_ok (name, true, _("the region's name"), msg))
         return SH_EINVAL;
     //  level and parent follow from the code (3.1): 6 -> district, 9 -> town, 12 -> village
     char parent[SH_REGION_MAX + 1];

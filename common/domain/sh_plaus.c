@@ -2,13 +2,28 @@
 #include "sh_plaus.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "sh_i18n.h"
 #include "sh_report.h"
 
-#define S_WHY(...) snprintf (why, SH_PLAUS_WHY_BYTES, __VA_ARGS__)
+//  The sentence of a refusal into why: fmt (marked N_) in English, or in
+//  the language of the locale when shown (the _shown twins).
+static void
+s_why (char *why, bool shown, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+s_why (char *why, bool shown, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (why, SH_PLAUS_WHY_BYTES, shown ? _(fmt) : fmt, ap);
+    va_end (ap);
+}
+
 
 bool
 sh_plaus_date_valid (const char *date)
@@ -54,45 +69,44 @@ sh_plaus_written_day (char day[SH_PLAUS_DAY_BYTES], uint64_t ms)
         strftime (day, SH_PLAUS_DAY_BYTES, "%Y-%m-%d", &tm);
 }
 
-sh_err
-sh_plaus_date (const char *what, const char *date, const char *today, const char *today_what,
-               const char *earliest, const char *earliest_what, char *why)
+static sh_err
+s_date (const char *what, const char *date, const char *today, const char *today_what,
+        const char *earliest, const char *earliest_what, bool shown, char *why)
 {
     if (!sh_plaus_date_valid (date)) {
-        S_WHY ("%s '%s' is not a valid YYYY-MM-DD date", what, date ? date : "");
+        s_why (why, shown, N_("%s '%s' is not a valid YYYY-MM-DD date"), what, date ? date : "");
         return SH_EINVAL;
     }
     long ahead = sh_report_days (date) - sh_report_days (today);
     if (ahead > SH_PLAUS_DAYS_AHEAD) {
-        S_WHY ("%s %s is %ld days after %s (%s): a date may be at most %d day ahead", what, date, ahead,
-               today_what, today, SH_PLAUS_DAYS_AHEAD);
+        s_why (why, shown, N_("%s %s is %ld days after %s (%s): a date may be at most %d day ahead"),
+               what, date, ahead, today_what, today, SH_PLAUS_DAYS_AHEAD);
         return SH_EINVAL;
     }
     if (earliest && sh_plaus_date_valid (earliest) && strcmp (date, earliest) < 0) {
-        S_WHY ("%s %s is before %s (%s)", what, date, earliest_what, earliest);
+        s_why (why, shown, N_("%s %s is before %s (%s)"), what, date, earliest_what, earliest);
         return SH_ERULE;
     }
     return SH_OK;
 }
 
-bool
-sh_plaus_birth_year (long long year, int this_year, char *why)
+static bool
+s_birth_year (long long year, int this_year, bool shown, char *why)
 {
     if (year > this_year) {
-        S_WHY ("birth year %lld is not plausible: after this year (%d); a person not yet born cannot be "
-               "recorded", year,
-               this_year);
+        s_why (why, shown, N_("birth year %lld is not plausible: after this year (%d); a person not yet "
+                              "born cannot be recorded"), year, this_year);
         return false;
     }
     if (year < SH_PLAUS_BIRTH_YEAR_MIN) {
-        S_WHY ("birth year %lld is not plausible: before %d", year, SH_PLAUS_BIRTH_YEAR_MIN);
+        s_why (why, shown, N_("birth year %lld is not plausible: before %d"), year, SH_PLAUS_BIRTH_YEAR_MIN);
         return false;
     }
     return true;
 }
 
-bool
-sh_plaus_phone (const char *phone, char *why)
+static bool
+s_phone (const char *phone, bool shown, char *why)
 {
     const char *p = phone;
     int digits = 0;
@@ -117,19 +131,21 @@ sh_plaus_phone (const char *phone, char *why)
     }
     if (ok && digits >= SH_PLAUS_PHONE_DIGITS_MIN && digits <= SH_PLAUS_PHONE_DIGITS_MAX)
         return true;
-    S_WHY ("the phone number '%s' is not well-formed: digits with an optional leading +, single spaces "
-           "or - between groups, %d to %d digits (13800138000, 023-12345678, +86 138 0013 8000)",
+    s_why (why, shown, N_("the phone number '%s' is not well-formed: digits with an optional leading +, "
+                          "single spaces or - between groups, %d to %d digits (13800138000, 023-12345678, "
+                          "+86 138 0013 8000)"),
            phone ? phone : "", SH_PLAUS_PHONE_DIGITS_MIN, SH_PLAUS_PHONE_DIGITS_MAX);
     return false;
 }
 
-bool
-sh_plaus_residents (long long residents, long long households, char *why)
+static bool
+s_residents (long long residents, long long households, bool shown, char *why)
 {
     if (residents <= households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX)
         return true;
-    S_WHY ("residents %lld are more than %d per household (%lld households: at most %lld)", residents,
-           SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX, households, households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX);
+    s_why (why, shown, N_("residents %lld are more than %d per household (%lld households: at most %lld)"),
+           residents, SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX, households,
+           households * SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX);
     return false;
 }
 
@@ -140,19 +156,86 @@ sh_plaus_attendance_max (long long households, long long residents, long long in
     return people + (invited > 0 ? invited : 0);
 }
 
-bool
-sh_plaus_attendance (long long attendance, long long households, long long residents, long long invited,
-                     char *why)
+static bool
+s_attendance (long long attendance, long long households, long long residents, long long invited,
+              bool shown, char *why)
 {
     long long max = sh_plaus_attendance_max (households, residents, invited);
     if (attendance <= max)
         return true;
     if (residents >= 0)
-        S_WHY ("attendance %lld is more than the courtyard's %lld residents plus %lld invited cadres "
-               "and guests (at most %lld)", attendance, residents, invited, max);
+        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld residents plus %lld invited "
+                              "cadres and guests (at most %lld)"), attendance, residents, invited, max);
     else
-        S_WHY ("attendance %lld is more than the courtyard's %lld households x %d persons (residents "
-               "not on record) plus %lld invited cadres and guests (at most %lld)", attendance, households,
-               SH_PLAUS_PER_HOUSEHOLD, invited, max);
+        s_why (why, shown, N_("attendance %lld is more than the courtyard's %lld households x %d persons "
+                              "(residents not on record) plus %lld invited cadres and guests (at most %lld)"),
+               attendance, households, SH_PLAUS_PER_HOUSEHOLD, invited, max);
     return false;
+}
+
+//  ---------------------------------------------------------------------
+//  The checks, in English (the plain names) and shown (the _shown twins)
+
+sh_err
+sh_plaus_date (const char *what, const char *date, const char *today, const char *today_what,
+               const char *earliest, const char *earliest_what, char *why)
+{
+    return s_date (what, date, today, today_what, earliest, earliest_what, false, why);
+}
+
+sh_err
+sh_plaus_date_shown (const char *what, const char *date, const char *today, const char *today_what,
+                     const char *earliest, const char *earliest_what, char *why)
+{
+    return s_date (what, date, today, today_what, earliest, earliest_what, true, why);
+}
+
+bool
+sh_plaus_birth_year (long long year, int this_year, char *why)
+{
+    return s_birth_year (year, this_year, false, why);
+}
+
+bool
+sh_plaus_birth_year_shown (long long year, int this_year, char *why)
+{
+    return s_birth_year (year, this_year, true, why);
+}
+
+bool
+sh_plaus_phone (const char *phone, char *why)
+{
+    return s_phone (phone, false, why);
+}
+
+bool
+sh_plaus_phone_shown (const char *phone, char *why)
+{
+    return s_phone (phone, true, why);
+}
+
+bool
+sh_plaus_residents (long long residents, long long households, char *why)
+{
+    return s_residents (residents, households, false, why);
+}
+
+bool
+sh_plaus_residents_shown (long long residents, long long households, char *why)
+{
+    return s_residents (residents, households, true, why);
+}
+
+bool
+sh_plaus_attendance (long long attendance, long long households, long long residents, long long invited,
+                     char *why)
+{
+    return s_attendance (attendance, households, residents, invited, false, why);
+}
+
+bool
+sh_plaus_attendance_shown (long long attendance, long long households, long long residents,
+                           long long invited, char *why)
+{
+    return s_attendance (attendance, households, residents, invited, true, why);
 }

@@ -12,6 +12,12 @@
     Pure functions on plain values; no state. A refusal returns false (or
     SH_EINVAL / SH_ERULE) and writes a sentence naming the field, the value
     and the rule into why (SH_PLAUS_WHY_BYTES).
+
+    The sentence is English, the same on every node, for what is stored
+    or parsed (sh_view_conflicts' JSON "reason"). Each check has a twin
+    ending in _shown that writes it in the language of the locale in
+    effect (sh_i18n), for the clerk whose entry it refuses (sh_ops); a
+    caller of a _shown twin passes its what arguments translated too.
 */
 #ifndef SH_PLAUS_H
 #define SH_PLAUS_H
@@ -55,18 +61,24 @@ void sh_plaus_written_day (char day[SH_PLAUS_DAY_BYTES], uint64_t ms);
 SH_NODISCARD sh_err sh_plaus_date (const char *what, const char *date, const char *today,
                                    const char *today_what, const char *earliest,
                                    const char *earliest_what, char *why);
+SH_NODISCARD sh_err sh_plaus_date_shown (const char *what, const char *date, const char *today,
+                                         const char *today_what, const char *earliest,
+                                         const char *earliest_what, char *why);
 
 //  A birth year from SH_PLAUS_BIRTH_YEAR_MIN to this_year.
 SH_NODISCARD bool sh_plaus_birth_year (long long year, int this_year, char *why);
+SH_NODISCARD bool sh_plaus_birth_year_shown (long long year, int this_year, char *why);
 
 //  A phone number: digits, an optional leading '+', single spaces or '-'
 //  between groups of digits, 7..15 digits in all ("13800138000",
 //  "023-12345678", "+86 138 0013 8000").
 SH_NODISCARD bool sh_plaus_phone (const char *phone, char *why);
+SH_NODISCARD bool sh_plaus_phone_shown (const char *phone, char *why);
 
 //  Residents of a courtyard: at most SH_PLAUS_RESIDENTS_PER_HOUSEHOLD_MAX
 //  per household.
 SH_NODISCARD bool sh_plaus_residents (long long residents, long long households, char *why);
+SH_NODISCARD bool sh_plaus_residents_shown (long long residents, long long households, char *why);
 
 //  The most people a meeting of a courtyard can have: its residents (or,
 //  when residents < 0, unknown: households * SH_PLAUS_PER_HOUSEHOLD) plus
@@ -76,5 +88,7 @@ long long sh_plaus_attendance_max (long long households, long long residents, lo
 //  attendance within sh_plaus_attendance_max.
 SH_NODISCARD bool sh_plaus_attendance (long long attendance, long long households, long long residents,
                                        long long invited, char *why);
+SH_NODISCARD bool sh_plaus_attendance_shown (long long attendance, long long households,
+                                             long long residents, long long invited, char *why);
 
 #endif
