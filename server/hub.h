@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -53,10 +54,12 @@ typedef struct {
 #define HUB_KEY_FILE "hub.key"
 #define HUB_LOCK_FILE "serve.lock"   //  held (flock) by the one `serve` of a hub directory
 
-//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
-//  shouhe-hub's --help text (hub_usage.c).
-extern const char *const hub_usage_text;
+//  Write shouhe-hub's --help text to f, in the user's language
+//  (hub_usage.c).
+void hub_usage (FILE *f);
 
+//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
+//  The message is a sentence, marked _() where it is written.
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
 //  Serve config->bind until SIGINT/SIGTERM as hub (its key set:

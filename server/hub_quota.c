@@ -10,6 +10,7 @@
 #include "hub.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
+#include "sh_i18n.h"
 #include "sh_quota.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -19,9 +20,12 @@ hub_quota_arg (const char *option, const char *value, bool bytes, uint64_t *out)
 {
     if (sh_quota_parse (value, bytes, out) == SH_OK)
         return true;
-    fprintf (stderr, "shouhe-hub: --%s takes %s (0: no limit), not '%s'\n", option,
-             bytes ? "a number of bytes, optionally with K, M, G or T (64M = 64 MiB)" : "a whole number of changes",
-             value);
+    if (bytes)
+        fprintf (stderr, _("shouhe-hub: --%s takes a number of bytes, optionally with K, M, G or T (64M = 64 MiB) "
+                           "(0: no limit), not '%s'\n"), option, value);
+    else
+        fprintf (stderr, _("shouhe-hub: --%s takes a whole number of changes (0: no limit), not '%s'\n"), option,
+                 value);
     return false;
 }
 
@@ -84,11 +88,12 @@ hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char *ke
     }
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND) {
-        fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", key_hex);
+        fprintf (stderr, _("shouhe-hub: key %s is not enrolled\n"), key_hex);
         return SH_EXIT_REFUSED;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot %s the quota: %s\n", set ? "change" : "read", sh_strerror (rc));
+        fprintf (stderr, set ? _("shouhe-hub: cannot change the quota: %s\n")
+                             : _("shouhe-hub: cannot read the quota: %s\n"), sh_strerror (rc));
         return sh_exit_store (rc);
     }
     char cl[48], bl[48], held[48], when[32];
@@ -99,8 +104,9 @@ hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char *ke
     struct tm tm;
     gmtime_r (&reset, &tm);
     strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    printf ("key %s (%s)%s\n", key_hex, e.scope, set ? ": quota changed" : "");
-    printf ("changes per UTC day: %s; pushed today: %" PRIu64 " (resets at %s UTC)\n", cl, q.changes_today, when);
-    printf ("bytes held: %s; holds now: %s\n", bl, q.bytes_held ? held : "0");
+    printf (set ? _("key %s (%s): quota changed\n") : _("key %s (%s)\n"), key_hex, e.scope);
+    printf (_("changes per UTC day: %s; pushed today: %llu (resets at %s UTC)\n"), cl,
+            (unsigned long long) q.changes_today, when);
+    printf (_("bytes held: %s; holds now: %s\n"), bl, q.bytes_held ? held : "0");
     return SH_EXIT_OK;
 }
