@@ -97,8 +97,8 @@ int hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char
 //  quota_changes_per_day, quota_bytes, changes_today, bytes_held.
 SH_NODISCARD sh_err hub_quota_json (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], json_t *obj);
 
-//  The text table's cells for such a node: "today/limit" and
-//  "held/limit" in MiB ("-": no limit).
-void hub_quota_cell (const json_t *node, char *today, size_t today_len, char *held, size_t held_len);
+//  Print `nodes` as a text table (headers and states in the user's
+//  language): nodes is the array of `nodes --json`, quotas included.
+void hub_nodes_text (const json_t *nodes);
 
 #endif

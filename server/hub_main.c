@@ -379,23 +379,6 @@ s_node_entry (const sh_registry_entry_t *e, void *arg)
     return n->rc != SH_OK;
 }
 
-//  Write text as a cell of the nodes table: padded with spaces to width
-//  columns, on the left (right: on the right), then one space. A wide
-//  character (UTF-8 of three bytes from U+2E80: CJK) takes two columns.
-static void
-s_cell (const char *text, int width, bool right)
-{
-    int cols = 0;
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-        if ((*p & 0xC0) != 0x80)    //  not a continuation byte
-            cols += *p >= 0xE2 && *p < 0xF0 && (*p > 0xE2 || p[1] >= 0xBA) ? 2 : 1;
-    int pad = width > cols ? width - cols : 0;
-    if (right)
-        printf ("%*s%s ", pad, "", text);
-    else
-        printf ("%s%*s ", text, pad, "");
-}
-
 static int
 s_nodes (const s_args_t *a)
 {
@@ -420,44 +403,8 @@ s_nodes (const s_args_t *a)
         json_dumpf (n.out, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
         fputc ('\n', stdout);
     }
-    else {
-        //  TRANSLATORS: the column headers of `shouhe-hub nodes`
-        s_cell (_("KEY"), 16, false);
-        s_cell (_("SCOPE"), 12, false);
-        s_cell (_("ROLE"), 7, false);
-        s_cell (_("STATE"), 8, false);
-        s_cell (_("HEAD"), 9, true);
-        s_cell (_("LAST SEEN"), 20, false);
-        s_cell (_("TODAY/QUOTA"), 13, false);
-        s_cell (_("HELD/QUOTA"), 15, false);
-        printf ("%s\n", _("NAME"));
-        size_t i;
-        json_t *e;
-        json_array_foreach (n.out, i, e) {
-            char seen[32];
-            snprintf (seen, sizeof seen, "%s", _("never"));
-            time_t t = (time_t) (json_integer_value (json_object_get (e, "last_seen_ms")) / 1000);
-            if (t) {
-                struct tm tm;
-                gmtime_r (&t, &tm);
-                strftime (seen, sizeof seen, "%Y-%m-%d %H:%M:%SZ", &tm);
-            }
-            //  TRANSLATORS: a key's state in `shouhe-hub nodes`
-            const char *state = json_is_true (json_object_get (e, "revoked")) ? _("revoked")
-                              : json_is_true (json_object_get (e, "blocked")) ? _("BLOCKED") : _("active");
-            const char *role = json_string_value (json_object_get (e, "role"));
-            char today[48], held[48];
-            hub_quota_cell (e, today, sizeof today, held, sizeof held);
-            printf ("%-16.16s %-12s ", json_string_value (json_object_get (e, "key")),
-                    json_string_value (json_object_get (e, "scope")));
-            //  TRANSLATORS: a key's role in `shouhe-hub nodes`
-            s_cell (!strcmp (role, "auditor") ? _("auditor") : _("node"), 7, false);
-            s_cell (state, 8, false);
-            printf ("%9lld ", (long long) json_integer_value (json_object_get (e, "head_seq")));
-            s_cell (seen, 20, false);
-            printf ("%-13s %-15s %s\n", today, held, json_string_value (json_object_get (e, "name")));
-        }
-    }
+    else
+        hub_nodes_text (n.out);
     json_decref (n.out);
     return SH_EXIT_OK;
 }
