@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -53,10 +54,12 @@ typedef struct {
 #define HUB_KEY_FILE "hub.key"
 #define HUB_LOCK_FILE "serve.lock"   //  held (flock) by the one `serve` of a hub directory
 
-//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
-//  shouhe-hub's --help text (hub_usage.c).
-extern const char *const hub_usage_text;
+//  Write shouhe-hub's --help text to f, in the user's language
+//  (hub_usage.c).
+void hub_usage (FILE *f);
 
+//  One line on stderr: "<UTC time> shouhe-hub <level>: <message>" (sh_log).
+//  The message is a sentence, marked _() where it is written.
 #define hub_log(level, ...) sh_log ("shouhe-hub", (level), __VA_ARGS__)
 
 //  Serve config->bind until SIGINT/SIGTERM as hub (its key set:
@@ -94,8 +97,8 @@ int hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char
 //  quota_changes_per_day, quota_bytes, changes_today, bytes_held.
 SH_NODISCARD sh_err hub_quota_json (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], json_t *obj);
 
-//  The text table's cells for such a node: "today/limit" and
-//  "held/limit" in MiB ("-": no limit).
-void hub_quota_cell (const json_t *node, char *today, size_t today_len, char *held, size_t held_len);
+//  Print `nodes` as a text table (headers and states in the user's
+//  language): nodes is the array of `nodes --json`, quotas included.
+void hub_nodes_text (const json_t *nodes);
 
 #endif

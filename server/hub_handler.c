@@ -22,6 +22,7 @@
 #include "sh_export.h"
 #include "sh_hublog.h"
 #include "sh_hubproof.h"
+#include "sh_i18n.h"
 #include "sh_map.h"
 #include "sh_merkle.h"
 #include "sh_quota.h"
@@ -137,13 +138,36 @@ s_log (const hub_handler_t *self, const char *level, const char *fmt, ...)
     hub_log (level, "%s", line);
 }
 
+//  Cut an incomplete UTF-8 sequence off the end of s: an Error message
+//  cut at SH_WIRE_MESSAGE_MAX bytes (snprintf) may end inside a character
+//  of a translated (Chinese) sentence.
+static void
+s_utf8_cut (char *s)
+{
+    size_t len = strlen (s), i = len;
+    while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80 && len - i < 3)
+        i--;                    //  back over continuation bytes to the lead byte
+    if (i == 0 || ((unsigned char) s[i - 1] & 0x80) == 0)
+        return;                 //  ASCII, or nothing but continuation bytes
+    unsigned char lead = (unsigned char) s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (i - 1) < need)
+        s[i - 1] = '\0';
+}
+
 static void
 s_send (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_msg_t *m)
 {
     uint8_t *buf;
     size_t len;
+    sh_wire_msg_t e;
+    if (m->type == SH_WIRE_ERROR) {
+        e = *m;                 //  a shallow copy: an Error holds no pointers we free
+        s_utf8_cut (e.u.error.message);
+        m = &e;
+    }
     if (sh_wire_encode (m, &buf, &len) != SH_OK) {
-        s_log (self, "error", "cannot encode a %s reply", sh_wire_type_name (m->type));
+        s_log (self, "error", _("cannot encode a %s reply"), sh_wire_type_name (m->type));
         return;
     }
     self->reply (rid, rid_len, buf, len, self->reply_arg);
@@ -160,6 +184,7 @@ static void
 s_log_sync (hub_handler_t *self, s_session_t *s, const sh_registry_entry_t *e)
 {
     const char *result = s->full ? "store-full" : s->quota ? "quota" : "ok";
+    //  not translated: the format is stable, tools parse it (docs/operations.md 12)
     s_log (self, "info", "sync: %s node=%s name=\"%s\" scope=%s up=%llu down=%llu bytes-in=%llu "
            "bytes-out=%llu ms=%lld", result, s->key_hex, e->name, e->scope, (unsigned long long) s->pushed,
            (unsigned long long) s->pulled, (unsigned long long) s->bytes_in, (unsigned long long) s->bytes_out,
@@ -182,7 +207,8 @@ s_error (hub_handler_t *self, const uint8_t *rid, size_t rid_len, sh_wire_error_
     va_start (ap, fmt);
     vsnprintf (m.u.error.message, sizeof m.u.error.message, fmt, ap);
     va_end (ap);
-    s_log (self, "warn", "peer %s: %s: %s", peer, sh_wire_error_name (code), m.u.error.message);
+    s_utf8_cut (m.u.error.message);
+    s_log (self, "warn", _("peer %s: %s: %s"), peer, sh_wire_error_name (code), m.u.error.message);
     s_send (self, rid, rid_len, &m);
 }
 
@@ -239,8 +265,8 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
             const uint8_t key[SH_PUBKEY_BYTES], const char *peer, const sh_wire_msg_t *m)
 {
     if (memcmp (m->u.hello.node, key, SH_PUBKEY_BYTES) != 0) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_AUTHOR, peer, "hello names another key than the one "
-                 "this connection authenticated with");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_AUTHOR, peer, _("hello names another key than the one "
+                 "this connection authenticated with"));
         return;
     }
     //  Read in a read transaction; last_seen_ms is written (a durable write
@@ -269,7 +295,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
             wc = sh_store_commit (&w);
         sh_store_abort (&w);
         if (wc)
-            s_log (self, "warn", "peer %s: cannot record when it was last seen: %s", peer, sh_strerror (wc));
+            s_log (self, "warn", _("peer %s: cannot record when it was last seen: %s"), peer, sh_strerror (wc));
         rc = sh_store_begin (self->store, false, &txn);
         if (rc == SH_OK)
             rc = sh_registry_get (txn, key, &e);
@@ -290,24 +316,24 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     if (rc)
         free (epoch);
     if (rc == SH_ENOTFOUND) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "this key is not enrolled at the hub");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, _("this key is not enrolled at the hub"));
         return;
     }
     if (rc) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, "the hub cannot read its store: %s",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, _("the hub cannot read its store: %s"),
                  sh_strerror (rc));
         return;
     }
     s_session_t *s = e.revoked_ms ? NULL : s_session_open (self, rid_hex, key, peer);
     if (!s) {
         if (e.revoked_ms)
-            s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, "this key was revoked");
+            s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, peer, _("this key was revoked"));
         free (epoch);
         return;
     }
     s->last_ms = sh_sys_mono_ms ();
     if (self->config->verbose)
-        s_log (self, "info", "peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)",
+        s_log (self, "info", _("peer %s: session opened (scope %s, hub holds its seq %llu, log size %llu)"),
                peer, e.scope, (unsigned long long) head, (unsigned long long) size);
     //  the newest checkpoint, and proof that it extends the one the node holds
     char *note = NULL;
@@ -321,7 +347,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     if (rc) {
         free (note);
         free (epoch);
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, "cannot prove the log: %s", sh_strerror (rc));
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, _("cannot prove the log: %s"), sh_strerror (rc));
         return;
     }
     s->cp_size = cp_size;
@@ -360,11 +386,11 @@ s_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s
     sh_store_abort (&txn);
     if (rc) {
         s_error (self, rid, rid_len, rc == SH_ENOTFOUND ? SH_WIRE_ERR_NOT_ENROLLED : SH_WIRE_ERR_INTERNAL,
-                 s->key_hex, "cannot read this key's enrolment: %s", sh_strerror (rc));
+                 s->key_hex, _("cannot read this key's enrolment: %s"), sh_strerror (rc));
         return false;
     }
     if (e->revoked_ms) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, s->key_hex, "this key was revoked; session closed");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_REVOKED, s->key_hex, _("this key was revoked; session closed"));
         sh_map_delete (self->sessions, s->rid_hex);
         return false;
     }
@@ -391,7 +417,7 @@ s_log_refusal (hub_handler_t *self, const s_session_t *s, const char *cond, cons
     snprintf (k, sizeof k, "%s/%s", s->key_hex, cond);
     if (sh_map_get (self->logged, k) || sh_map_put (self->logged, k, (void *) "") != SH_OK)
         return;
-    s_log (self, "error", "peer %s: push refused: %s", s->key_hex, message);
+    s_log (self, "error", _("peer %s: push refused: %s"), s->key_hex, message);
 }
 
 //  sh_map_purge_fn: a refusal logged for the key (hex prefix) in arg?
@@ -418,8 +444,8 @@ static void
 s_refuse_full (hub_handler_t *self, s_session_t *s, const char *cond, const char *cause, sh_wire_msg_t *r)
 {
     r->u.error.code = SH_WIRE_ERR_STORE_FULL;
-    snprintf (r->u.error.message, sizeof r->u.error.message, "the hub's store is full (%s); nothing of this "
-              "batch was stored; the operator must free space or restart the hub with a larger --map-mib", cause);
+    snprintf (r->u.error.message, sizeof r->u.error.message, _("the hub's store is full (%s); nothing of this "
+              "batch was stored; the operator must free space or restart the hub with a larger --map-mib"), cause);
     s->full = true;
     s_log_refusal (self, s, cond, r->u.error.message);
 }
@@ -458,13 +484,15 @@ s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_l
         *cond = "disk";         //  no reserve: the disk is left to fill (ENOSPC, 13.8)
     else
         return true;
-    int n = snprintf (why, why_len, "it keeps a reserve of %" PRIu64 " %s; ", reserve >> (kib ? 10 : 20),
-                      kib ? "KiB" : "MiB");
+    //  TRANSLATORS: the cause in "the hub's store is full (%s)"; KiB, MiB stay
+    int n = snprintf (why, why_len, _("it keeps a reserve of %llu %s; "),
+                      (unsigned long long) (reserve >> (kib ? 10 : 20)), kib ? "KiB" : "MiB");
     if (n > 0 && (size_t) n < why_len && **cond == 'm')
-        snprintf (why + n, why_len - (size_t) n, "its map: %zu of %zu MiB used", used >> 20, map >> 20);
+        snprintf (why + n, why_len - (size_t) n, _("its map: %zu of %zu MiB used"), used >> 20, map >> 20);
     else
     if (n > 0 && (size_t) n < why_len)
-        snprintf (why + n, why_len - (size_t) n, "its disk has %" PRIu64 " MiB free", disk_free >> 20);
+        snprintf (why + n, why_len - (size_t) n, _("its disk has %llu MiB free"),
+                  (unsigned long long) (disk_free >> 20));
     return false;
 }
 
@@ -501,9 +529,9 @@ s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], con
         if (refuse && (sh_merkle_size (txn, &size) != SH_OK || sh_recovery_target (txn, &target) != SH_OK))
             size = target = 0;  //  the refusal stands; only its figures are unknown
         if (refuse)
-            snprintf (why, why_len, "the hub is recovering its log from its nodes (it holds %" PRIu64 " of the %"
-                      PRIu64 " entries they have shown); nothing of this batch was stored; retry later",
-                      size, target > size ? target : size);
+            snprintf (why, why_len, _("the hub is recovering its log from its nodes (it holds %llu of the %llu "
+                                      "entries they have shown); nothing of this batch was stored; retry later"),
+                      (unsigned long long) size, (unsigned long long) (target > size ? target : size));
     }
     sh_store_abort (&txn);
     return refuse;
@@ -518,22 +546,22 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     sh_wire_msg_t r = { .type = SH_WIRE_ERROR };
     r.u.error.has_batch = true;
     r.u.error.batch = m->u.push.batch;
-    char why[96];
+    char why[256];              //  room for the Chinese of s_room_for's figures
     const char *cond = "full";
     if (e.role != SH_WIRE_ROLE_NODE) {
         r.u.error.code = SH_WIRE_ERR_ROLE;
-        snprintf (r.u.error.message, sizeof r.u.error.message, "an auditor key may not push changes");
+        snprintf (r.u.error.message, sizeof r.u.error.message, _("an auditor key may not push changes"));
     }
     else
     if (e.blocked) {
         r.u.error.code = SH_WIRE_ERR_BLOCKED;
-        snprintf (r.u.error.message, sizeof r.u.error.message, "this key is blocked after an equivocation; "
-                  "an operator must unblock it (shouhe-hub unblock)");
+        snprintf (r.u.error.message, sizeof r.u.error.message, _("this key is blocked after an equivocation; "
+                  "an operator must unblock it (shouhe-hub unblock)"));
     }
     else
     if (m->u.push.n > S_MAX_CHANGES) {
         r.u.error.code = SH_WIRE_ERR_TOO_LARGE;
-        snprintf (r.u.error.message, sizeof r.u.error.message, "%zu changes in one push; at most %d",
+        snprintf (r.u.error.message, sizeof r.u.error.message, _("%zu changes in one push; at most %d"),
                   m->u.push.n, S_MAX_CHANGES);
     }
     else
@@ -542,7 +570,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     }
     else
     if (s->full) {
-        s_refuse_full (self, s, cond, "an earlier batch of this session could not be stored", &r);
+        s_refuse_full (self, s, cond, _("an earlier batch of this session could not be stored"), &r);
     }
     else
     if (s->quota) {             //  later batches chain on the refused one
@@ -559,14 +587,14 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n,
                                            self->config->threads, self->hub, quota_ms, hub_lead_rule, NULL, &res);
         if (prc == SH_ESTOREFULL) {
-            s_refuse_full (self, s, cond, "no space left on its disk, or its map is full", &r);
+            s_refuse_full (self, s, cond, _("no space left on its disk, or its map is full"), &r);
             s_send (self, rid, rid_len, &r);
             return;
         }
         if (res.code == SH_WIRE_ERR_QUOTA)
             s_refuse_quota (self, s, &res, quota_ms);
         if (prc)
-            s_log (self, "error", "peer %s: cannot store a push: %s", s->key_hex, sh_strerror (prc));
+            s_log (self, "error", _("peer %s: cannot store a push: %s"), s->key_hex, sh_strerror (prc));
         if (res.code == 0) {
             s->pushed += res.accepted;
             s_forget_refusals (self, s);
@@ -605,11 +633,12 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                     //  stored but not provable now: no Ack without a receipt
                     //  (the node would rightly refuse it); the node retries,
                     //  finds the changes held (Welcome head) and goes on
-                    s_log (self, "error", "cannot make the receipt of a push: %s", sh_strerror (cr ? cr : SH_EFAULT));
+                    s_log (self, "error", _("cannot make the receipt of a push: %s"),
+                           sh_strerror (cr ? cr : SH_EFAULT));
                     free (note);
                     r.u.error.code = SH_WIRE_ERR_INTERNAL;
-                    snprintf (r.u.error.message, sizeof r.u.error.message, "the hub stored the batch but could "
-                              "not sign its checkpoint (%s); retry", sh_strerror (cr ? cr : SH_EFAULT));
+                    snprintf (r.u.error.message, sizeof r.u.error.message, _("the hub stored the batch but could "
+                              "not sign its checkpoint (%s); retry"), sh_strerror (cr ? cr : SH_EFAULT));
                     s_send (self, rid, rid_len, &r);
                     return;
                 }
@@ -625,7 +654,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     }
     //  s_log_refusal logs those once per key and condition
     if (r.u.error.code != SH_WIRE_ERR_STORE_FULL && r.u.error.code != SH_WIRE_ERR_QUOTA)
-        s_log (self, "warn", "peer %s: push %llu refused: %s: %s", s->key_hex,
+        s_log (self, "warn", _("peer %s: push %llu refused: %s: %s"), s->key_hex,
                (unsigned long long) m->u.push.batch, sh_wire_error_name (r.u.error.code), r.u.error.message);
     s_send (self, rid, rid_len, &r);
 }
@@ -646,7 +675,7 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                     : sh_hublog_pull (self->store, e.scope, e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
                                       m->u.pull.since, max, S_BATCH_BYTES, &b);
     if (rc) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot read the log: %s",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot read the log: %s"),
                  sh_strerror (rc));
         return;
     }
@@ -656,7 +685,7 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     bool newer = b.note && b.cp_size > s->cp_size;
     if (newer && (rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof)) != SH_OK) {
         sh_hublog_batch_fini (&b);
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot prove the log: %s",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot prove the log: %s"),
                  sh_strerror (rc));
         return;
     }
@@ -694,7 +723,7 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     if (!s_entry (self, rid, rid_len, s, &e))
         return;
     if (e.role != SH_WIRE_ROLE_NODE) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, "only a node key may offer changes");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, _("only a node key may offer changes"));
         return;
     }
     sh_recovery_result_t res;
@@ -703,9 +732,9 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
                                    m->u.offer.positions, m->u.offer.n, m->u.offer.last, sh_sys_wall_ms (),
                                    &res, &st);
     if (rc) {
-        s_log (self, "error", "peer %s: cannot take its offer: %s", s->key_hex, sh_strerror (rc));
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "the hub could not take the offer: %s; "
-                 "retry later", sh_strerror (rc));
+        s_log (self, "error", _("peer %s: cannot take its offer: %s"), s->key_hex, sh_strerror (rc));
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("the hub could not take the offer: %s; "
+                 "retry later"), sh_strerror (rc));
         return;
     }
     if (res.code) {
@@ -713,19 +742,21 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
         return;
     }
     if (res.began)
-        s_log (self, "warn", "peer %s holds a checkpoint beyond this hub's log (%" PRIu64 " entries): the hub "
-               "lost a tail of its log and recovers it from its nodes", s->key_hex, st.base);
+        s_log (self, "warn", _("peer %s holds a checkpoint beyond this hub's log (%llu entries): the hub "
+                               "lost a tail of its log and recovers it from its nodes"), s->key_hex,
+               (unsigned long long) st.base);
     if (res.appended)
-        s_log (self, "info", "recovery: %" PRIu64 " entries taken back (the log holds %" PRIu64 ")",
-               res.appended, st.size);
+        s_log (self, "info", _("recovery: %llu entries taken back (the log holds %llu)"),
+               (unsigned long long) res.appended, (unsigned long long) st.size);
     if (res.finished)
-        s_log (self, "info", "recovery finished: every node was heard from; the log holds %" PRIu64
-               " entries", st.size);
+        s_log (self, "info", _("recovery finished: every node was heard from; the log holds %llu entries"),
+               (unsigned long long) st.size);
     else
     if (st.active && m->u.offer.last && st.heard >= st.nodes && st.missing)
-        s_log (self, "warn", "recovery: every node was heard from, but leaves %" PRIu64 "..%" PRIu64 " (%"
-               PRIu64 " in all) are held by none; shouhe-hub recover --abandon-tail gives them up",
-               st.missing_from, st.missing_to - 1, st.missing);
+        s_log (self, "warn", _("recovery: every node was heard from, but leaves %llu..%llu (%llu in all) are "
+                               "held by none; shouhe-hub recover --abandon-tail gives them up"),
+               (unsigned long long) st.missing_from, (unsigned long long) (st.missing_to - 1),
+               (unsigned long long) st.missing);
     sh_wire_msg_t t = { .type = SH_WIRE_TAKEN };
     t.u.taken.taken = res.taken;
     t.u.taken.size = st.size;
@@ -747,7 +778,7 @@ s_on_prove (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     sh_hubproof_t p;
     sh_err rc = sh_hubproof_make (&p, self->store, s->key, m->u.prove.first_seq, m->u.prove.count, s->cp_size);
     if (rc) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot prove the log: %s",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot prove the log: %s"),
                  sh_strerror (rc));
         return;
     }
@@ -769,7 +800,7 @@ s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     if (!s_entry (self, rid, rid_len, s, &e))
         return;
     if (e.role != SH_WIRE_ROLE_AUDITOR) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, "only an auditor key may fetch the export");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, _("only an auditor key may fetch the export"));
         return;
     }
     if (m->u.fetch.offset == 0) {
@@ -784,17 +815,17 @@ s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
             free (s->export_buf);
             s->export_buf = NULL;
             s->export_len = 0;
-            s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, "cannot write the export: %s",
+            s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot write the export: %s"),
                      sh_strerror (rc));
             return;
         }
         if (self->config->verbose)
-            s_log (self, "info", "peer %s: export snapshot of %zu bytes for an auditor", s->key_hex,
+            s_log (self, "info", _("peer %s: export snapshot of %zu bytes for an auditor"), s->key_hex,
                    s->export_len);
     }
     if (!s->export_buf || m->u.fetch.offset > s->export_len) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, s->key_hex, "fetch from offset %llu: start with "
-                 "offset 0", (unsigned long long) m->u.fetch.offset);
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, s->key_hex, _("fetch from offset %llu: start with "
+                 "offset 0"), (unsigned long long) m->u.fetch.offset);
         return;
     }
     size_t max = m->u.fetch.max && m->u.fetch.max < SH_WIRE_CHUNK_MAX ? m->u.fetch.max : SH_WIRE_CHUNK_MAX;
@@ -824,16 +855,16 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
         snprintf (peer, sizeof peer, "%.16s", user_id);
 
     if (!user_id || sh_crypto_unhex (key, sizeof key, user_id) != SH_OK) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, "the connection is not authenticated");
+        s_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, _("the connection is not authenticated"));
         return;
     }
     if (extra_frames != 0) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "one envelope per message; got %zu extra "
-                 "frames", extra_frames);
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("one envelope per message; got %zu extra "
+                 "frames"), extra_frames);
         return;
     }
     if (body_len > SH_WIRE_MAX_BYTES) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_TOO_LARGE, peer, "message of %zu bytes; at most %u",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_TOO_LARGE, peer, _("message of %zu bytes; at most %u"),
                  body_len, SH_WIRE_MAX_BYTES);
         return;
     }
@@ -841,13 +872,13 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
     const char *why = NULL;
     sh_err rc = sh_wire_decode (&m, body, body_len, SH_WIRE_MAX_BYTES, &why);
     if (rc == SH_EVERSION) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_VERSION, peer, "protocol version %u is not spoken here; "
-                 "this hub speaks %d", m.version, SH_WIRE_VERSION);
+        s_error (self, rid, rid_len, SH_WIRE_ERR_VERSION, peer, _("protocol version %u is not spoken here; "
+                 "this hub speaks %d"), m.version, SH_WIRE_VERSION);
         return;
     }
     if (rc) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "undecodable message: %s",
-                 why ? why : sh_strerror (rc));
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("undecodable message: %s"),
+                 why ? _(why) : sh_strerror (rc));
         return;
     }
     if (m.type == SH_WIRE_HELLO)
@@ -866,7 +897,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
     ||  m.type == SH_WIRE_PROVE) {
         s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
-            s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, "no session: send hello first");
+            s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, _("no session: send hello first"));
         else {
             s->last_ms = sh_sys_mono_ms ();
             s->bytes_in += body_len;
@@ -890,7 +921,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
         }
     }
     else
-        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, "a node may not send %s",
+        s_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("a node may not send %s"),
                  sh_wire_type_name (m.type));
     sh_wire_msg_fini (&m);
 }
@@ -913,7 +944,7 @@ s_idle (const char *rid_hex, void *item, void *arg)
     if (x->now - s->last_ms <= x->idle_ms)
         return false;
     if (x->self->config->verbose)
-        s_log (x->self, "info", "peer %s: session idle, forgotten (pushed %llu, sent %llu)", s->key_hex,
+        s_log (x->self, "info", _("peer %s: session idle, forgotten (pushed %llu, sent %llu)"), s->key_hex,
                (unsigned long long) s->pushed, (unsigned long long) s->pulled);
     return true;
 }

@@ -3,10 +3,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sh_clock.h"
 #include "sh_crypto.h"
 #include "sh_domain.h"
+#include "sh_i18n.h"
 
 sh_err
 hub_lead_rule (sh_store_txn_t *txn, const sh_change_t *c, sh_wire_error_t *code, char *message, void *arg)
@@ -26,7 +28,12 @@ hub_lead_rule (sh_store_txn_t *txn, const sh_change_t *c, sh_wire_error_t *code,
     char id[SH_HEX_BYTES (SH_ENTITY_MAX)];
     sh_crypto_hex (id, c->entity, c->entity_len);
     *code = SH_WIRE_ERR_LEAD;
-    //  within the wire's limit: a matter id is 16 bytes, the rule's reasons are under 160
-    snprintf (message, SH_WIRE_MESSAGE_MAX + 1, "matter %.32s: %.160s; this key made it big itself", id, why);
+    //  within the wire's limit: a matter id is 16 bytes, the rule's reasons are under 160 (cut
+    //  there at a character's start: a translated reason is UTF-8 of up to 3 bytes a character)
+    int n = (int) strlen (why);
+    if (n > 160)
+        for (n = 160; n > 0 && ((unsigned char) why[n] & 0xC0) == 0x80; n--)
+            ;
+    snprintf (message, SH_WIRE_MESSAGE_MAX + 1, _("matter %.32s: %.*s; this key made it big itself"), id, n, why);
     return SH_ERULE;
 }

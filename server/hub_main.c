@@ -63,8 +63,8 @@ s_fault (const char *name, unsigned *out)
 {
     if (sh_fault_from_env (name, out) == SH_OK)
         return true;
-    fprintf (stderr, "%s: %s must be a whole number (the Nth operation fails), not '%s'\n",
-             "shouhe-hub", name, getenv (name));
+    fprintf (stderr, _("shouhe-hub: %s must be a whole number (the Nth operation fails), not '%s'\n"),
+             name, getenv (name));
     return false;
 }
 
@@ -76,7 +76,7 @@ s_fault_clock (const char *name, int64_t *out)
 {
     if (sh_fault_offset_from_env (name, out) == SH_OK)
         return true;
-    fprintf (stderr, "shouhe-hub: %s must be a whole number of milliseconds (+-100 years), not '%s'\n",
+    fprintf (stderr, _("shouhe-hub: %s must be a whole number of milliseconds (+-100 years), not '%s'\n"),
              name, getenv (name));
     return false;
 }
@@ -100,7 +100,7 @@ s_lock (const s_args_t *a, int *lock, long *holder)
     char *lp = s_path (a->dir, HUB_LOCK_FILE);
     sh_err lr = lp ? sh_sys_lock (lp, lock, holder) : SH_ENOMEM;
     if (lr && lr != SH_EEXIST)
-        fprintf (stderr, "shouhe-hub: cannot lock %s: %s\n", lp ? lp : "the store", sh_strerror (lr));
+        fprintf (stderr, _("shouhe-hub: cannot lock %s: %s\n"), lp ? lp : _("the store"), sh_strerror (lr));
     free (lp);
     return lr;
 }
@@ -130,11 +130,11 @@ s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
             sh_store_close (store);
     }
     if (rc == SH_ENOTFOUND) {
-        fprintf (stderr, "shouhe-hub: no hub in %s (create one with: shouhe-hub init --dir %s)\n", a->dir, a->dir);
+        fprintf (stderr, _("shouhe-hub: no hub in %s (create one with: shouhe-hub init --dir %s)\n"), a->dir, a->dir);
         return SH_EXIT_STORE;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot open the hub store in %s: %s\n", a->dir, sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot open the hub store in %s: %s\n"), a->dir, sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     if (key_out) {
@@ -144,7 +144,7 @@ s_open (const s_args_t *a, sh_store_t **store, sh_key_t **key_out)
             fprintf (stderr, "shouhe-hub: %s\n", sh_key_file_problem (kp, why, sizeof why));
         else
         if (rc)
-            fprintf (stderr, "shouhe-hub: cannot load %s: %s\n", kp ? kp : "the key", sh_strerror (rc));
+            fprintf (stderr, _("shouhe-hub: cannot load %s: %s\n"), kp ? kp : _("the key"), sh_strerror (rc));
         free (kp);
         if (rc == SH_OK && (rc = sh_owner_bind (*store, sh_key_public (*key_out), why, sizeof why)) != SH_OK) {
             fprintf (stderr, "shouhe-hub: %s\n", why);
@@ -162,11 +162,11 @@ static int
 s_key_arg (const s_args_t *a, uint8_t key[SH_PUBKEY_BYTES])
 {
     if (!a->key) {
-        fprintf (stderr, "shouhe-hub: --key HEX is required\n");
+        fprintf (stderr, _("shouhe-hub: --key HEX is required\n"));
         return SH_EXIT_USAGE;
     }
     if (sh_crypto_unhex (key, SH_PUBKEY_BYTES, a->key) != SH_OK) {
-        fprintf (stderr, "shouhe-hub: key '%s' is not 64 hex digits\n", a->key);
+        fprintf (stderr, _("shouhe-hub: key '%s' is not 64 hex digits\n"), a->key);
         return SH_EXIT_REFUSED;
     }
     return SH_EXIT_OK;
@@ -179,14 +179,14 @@ static int
 s_init (const s_args_t *a)
 {
     if (mkdir (a->dir, 0700) != 0 && errno != EEXIST) {
-        fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->dir, strerror (errno));
+        fprintf (stderr, _("shouhe-hub: cannot create %s: %s\n"), a->dir, strerror (errno));
         return SH_EXIT_STORE;
     }
     char *kp = s_path (a->dir, HUB_KEY_FILE);
     char *dp = s_path (a->dir, "data.mdb");
     struct stat st;
     if (!kp || !dp || stat (kp, &st) == 0 || stat (dp, &st) == 0) {
-        fprintf (stderr, "shouhe-hub: %s already holds a hub or a node; refusing to overwrite it\n", a->dir);
+        fprintf (stderr, _("shouhe-hub: %s already holds a hub or a node; refusing to overwrite it\n"), a->dir);
         free (kp);
         free (dp);
         return SH_EXIT_REFUSED;
@@ -216,7 +216,7 @@ s_init (const s_args_t *a)
         printf ("%s\n", hex);
     }
     else
-        fprintf (stderr, "shouhe-hub: cannot create a hub in %s: %s\n", a->dir, sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot create a hub in %s: %s\n"), a->dir, sh_strerror (rc));
     sh_store_close (&store);
     sh_key_destroy (&key);
     free (kp);
@@ -239,7 +239,8 @@ s_key (const s_args_t *a)
     return SH_EXIT_OK;
 }
 
-//  Run fn in one write transaction, reporting errors; msg names the action.
+//  Run fn in one write transaction, reporting errors; done is the line
+//  printed with the key when it is done (a format with one %s, marked N_).
 typedef sh_err (s_write_fn) (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES]);
 
 static sh_err
@@ -293,28 +294,31 @@ s_registry_write (const s_args_t *a, s_write_fn *fn, const char *done)
     sh_store_close (&store);
     switch (rc) {
         case SH_OK:
-            printf ("%s %s\n", done, a->key);
+            printf (_(done), a->key);
             return SH_EXIT_OK;
         case SH_EEXIST:
-            fprintf (stderr, "shouhe-hub: key %s is already %s\n", a->key,
-                     fn == s_do_enroll ? "enrolled (a revoked key is never enrolled again)" : "revoked");
+            if (fn == s_do_enroll)
+                fprintf (stderr, _("shouhe-hub: key %s is already enrolled (a revoked key is never enrolled "
+                                   "again)\n"), a->key);
+            else
+                fprintf (stderr, _("shouhe-hub: key %s is already revoked\n"), a->key);
             return SH_EXIT_REFUSED;
         case SH_ENOTFOUND:
-            fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", a->key);
+            fprintf (stderr, _("shouhe-hub: key %s is not enrolled\n"), a->key);
             return SH_EXIT_REFUSED;
         case SH_EINVAL:
             if (a->name && strlen (a->name) > SH_REGISTRY_NAME_MAX)
-                fprintf (stderr, "shouhe-hub: --name is %zu bytes; a name is at most %d bytes (UTF-8)\n",
+                fprintf (stderr, _("shouhe-hub: --name is %zu bytes; a name is at most %d bytes (UTF-8)\n"),
                          strlen (a->name), SH_REGISTRY_NAME_MAX);
             else
-                fprintf (stderr, "shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits\n",
+                fprintf (stderr, _("shouhe-hub: scope '%s' must be a region code of 6, 9 or 12 digits\n"),
                          a->scope ? a->scope : "");
             return SH_EXIT_REFUSED;
         case SH_ECRYPTO:
-            fprintf (stderr, "shouhe-hub: %s is not a valid Ed25519 public key\n", a->key);
+            fprintf (stderr, _("shouhe-hub: %s is not a valid Ed25519 public key\n"), a->key);
             return SH_EXIT_REFUSED;
         default:
-            fprintf (stderr, "shouhe-hub: cannot update the registry: %s\n", sh_strerror (rc));
+            fprintf (stderr, _("shouhe-hub: cannot update the registry: %s\n"), sh_strerror (rc));
             return sh_exit_store (rc);
     }
 }
@@ -323,14 +327,14 @@ static int
 s_enroll (const s_args_t *a)
 {
     if (!a->scope) {
-        fprintf (stderr, "shouhe-hub: enroll needs --scope CODE and --key HEX\n");
+        fprintf (stderr, _("shouhe-hub: enroll needs --scope CODE and --key HEX\n"));
         return SH_EXIT_USAGE;
     }
     if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor")) {
-        fprintf (stderr, "shouhe-hub: --role must be node or auditor, not '%s'\n", a->role);
+        fprintf (stderr, _("shouhe-hub: --role must be node or auditor, not '%s'\n"), a->role);
         return SH_EXIT_REFUSED;
     }
-    return s_registry_write (a, s_do_enroll, "enrolled");
+    return s_registry_write (a, s_do_enroll, N_("enrolled %s\n"));
 }
 
 static int
@@ -346,8 +350,8 @@ s_quota (const s_args_t *a)
     return ex;
 }
 
-static int s_revoke (const s_args_t *a) { return s_registry_write (a, s_do_revoke, "revoked"); }
-static int s_unblock (const s_args_t *a) { return s_registry_write (a, s_do_unblock, "unblocked"); }
+static int s_revoke (const s_args_t *a) { return s_registry_write (a, s_do_revoke, N_("revoked %s\n")); }
+static int s_unblock (const s_args_t *a) { return s_registry_write (a, s_do_unblock, N_("unblocked %s\n")); }
 
 typedef struct {
     sh_store_txn_t *txn;
@@ -391,7 +395,7 @@ s_nodes (const s_args_t *a)
     sh_store_abort (&n.txn);
     sh_store_close (&store);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot read the registry: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot read the registry: %s\n"), sh_strerror (rc));
         json_decref (n.out);
         return SH_EXIT_STORE;
     }
@@ -399,30 +403,8 @@ s_nodes (const s_args_t *a)
         json_dumpf (n.out, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
         fputc ('\n', stdout);
     }
-    else {
-        printf ("%-16s %-12s %-7s %-8s %9s %-20s %-13s %-15s %s\n", "KEY", "SCOPE", "ROLE", "STATE", "HEAD",
-                "LAST SEEN", "TODAY/QUOTA", "HELD/QUOTA", "NAME");
-        size_t i;
-        json_t *e;
-        json_array_foreach (n.out, i, e) {
-            char seen[32] = "never";
-            time_t t = (time_t) (json_integer_value (json_object_get (e, "last_seen_ms")) / 1000);
-            if (t) {
-                struct tm tm;
-                gmtime_r (&t, &tm);
-                strftime (seen, sizeof seen, "%Y-%m-%d %H:%M:%SZ", &tm);
-            }
-            const char *state = json_is_true (json_object_get (e, "revoked")) ? "revoked"
-                              : json_is_true (json_object_get (e, "blocked")) ? "BLOCKED" : "active";
-            char today[48], held[48];
-            hub_quota_cell (e, today, sizeof today, held, sizeof held);
-            printf ("%-16.16s %-12s %-7s %-8s %9lld %-20s %-13s %-15s %s\n",
-                    json_string_value (json_object_get (e, "key")), json_string_value (json_object_get (e, "scope")),
-                    json_string_value (json_object_get (e, "role")), state,
-                    (long long) json_integer_value (json_object_get (e, "head_seq")), seen, today, held,
-                    json_string_value (json_object_get (e, "name")));
-        }
-    }
+    else
+        hub_nodes_text (n.out);
     json_decref (n.out);
     return SH_EXIT_OK;
 }
@@ -442,7 +424,7 @@ s_digest (const s_args_t *a)
     sh_store_abort (&txn);
     sh_store_close (&store);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot read the state: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot read the state: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     char hex[SH_HEX_BYTES (SH_HASH_BYTES)];
@@ -474,7 +456,7 @@ s_checkpoint (const s_args_t *a)
             fputs (note, stdout);
         else
         if (rc == SH_OK) {
-            fprintf (stderr, "shouhe-hub: the log is empty: no checkpoint yet\n");
+            fprintf (stderr, _("shouhe-hub: the log is empty: no checkpoint yet\n"));
             rc = SH_ENOTFOUND;
         }
     }
@@ -484,7 +466,7 @@ s_checkpoint (const s_args_t *a)
     if (rc == SH_ENOTFOUND)
         return SH_EXIT_REFUSED;
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot produce the checkpoint: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot produce the checkpoint: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     return SH_EXIT_OK;
@@ -497,12 +479,12 @@ static int
 s_export (const s_args_t *a)
 {
     if (!a->file) {
-        fprintf (stderr, "shouhe-hub: export needs the FILE to write (shouhe-hub export --dir DIR FILE)\n");
+        fprintf (stderr, _("shouhe-hub: export needs the FILE to write (shouhe-hub export --dir DIR FILE)\n"));
         return SH_EXIT_USAGE;
     }
     struct stat st;
     if (lstat (a->file, &st) == 0) {
-        fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
+        fprintf (stderr, _("shouhe-hub: %s exists; refusing to overwrite it\n"), a->file);
         return SH_EXIT_REFUSED;
     }
     sh_store_t *store;
@@ -516,7 +498,7 @@ s_export (const s_args_t *a)
     //  checkpoint over all of it (unless serve appends meanwhile)
     sh_err rc = sh_hublog_checkpoint (store, &hub, NULL, NULL);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot sign the latest checkpoint: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot sign the latest checkpoint: %s\n"), sh_strerror (rc));
         sh_key_destroy (&key);
         sh_store_close (&store);
         return sh_exit_store (rc);
@@ -529,12 +511,12 @@ s_export (const s_args_t *a)
     FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
     if (!f) {
         if (!tmp_path)
-            fprintf (stderr, "shouhe-hub: out of memory\n");
+            fprintf (stderr, _("shouhe-hub: out of memory\n"));
         else
         if (fd < 0 && errno == EEXIST)
-            fprintf (stderr, "shouhe-hub: %s exists (another export running, or left over: remove it)\n", tmp_path);
+            fprintf (stderr, _("shouhe-hub: %s exists (another export running, or left over: remove it)\n"), tmp_path);
         else
-            fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", tmp_path, strerror (errno));
+            fprintf (stderr, _("shouhe-hub: cannot create %s: %s\n"), tmp_path, strerror (errno));
         if (fd >= 0) {
             close (fd);
             unlink (tmp_path);
@@ -554,22 +536,22 @@ s_export (const s_args_t *a)
     sh_store_close (&store);
     ex = SH_EXIT_OK;
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot write the export: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot write the export: %s\n"), sh_strerror (rc));
         ex = sh_exit_store (rc) == SH_EXIT_FULL ? SH_EXIT_FULL : rc & SH_ESYSERR ? SH_EXIT_REFUSED : SH_EXIT_STORE;
     }
     else
     if (link (tmp_path, a->file) != 0) {
         if (errno == EEXIST)
-            fprintf (stderr, "shouhe-hub: %s exists; refusing to overwrite it\n", a->file);
+            fprintf (stderr, _("shouhe-hub: %s exists; refusing to overwrite it\n"), a->file);
         else
-            fprintf (stderr, "shouhe-hub: cannot create %s: %s\n", a->file, strerror (errno));
+            fprintf (stderr, _("shouhe-hub: cannot create %s: %s\n"), a->file, strerror (errno));
         ex = SH_EXIT_REFUSED;
     }
     unlink (tmp_path);
     free (tmp_path);
     if (ex == SH_EXIT_OK)
-        printf ("exported %llu changes, %llu registry entries, %llu evidence records, "
-                "%llu checkpoints (%llu bytes) to %s\n",
+        printf (_("exported %llu changes, %llu registry entries, %llu evidence records, "
+                "%llu checkpoints (%llu bytes) to %s\n"),
                 (unsigned long long) stats.changes, (unsigned long long) stats.registry,
                 (unsigned long long) stats.evidence, (unsigned long long) stats.checkpoints,
                 (unsigned long long) stats.bytes, a->file);
@@ -590,13 +572,13 @@ static int
 s_report (const s_args_t *a)
 {
     if (a->town && a->village) {
-        fprintf (stderr, "shouhe-hub: report takes --town or --village, not both\n");
+        fprintf (stderr, _("shouhe-hub: report takes --town or --village, not both\n"));
         return SH_EXIT_USAGE;
     }
     const char *prefix = a->town ? a->town : a->village ? a->village : "";
     size_t want = a->town ? 9 : 12;
     if (*prefix && (strlen (prefix) != want || strspn (prefix, "0123456789") != want)) {
-        fprintf (stderr, "shouhe-hub: --%s takes a %zu-digit code, not '%s'\n", a->town ? "town" : "village",
+        fprintf (stderr, _("shouhe-hub: --%s takes a %zu-digit code, not '%s'\n"), a->town ? "town" : "village",
                  want, prefix);
         return SH_EXIT_USAGE;
     }
@@ -607,11 +589,11 @@ s_report (const s_args_t *a)
         return SH_EXIT_USAGE;
     }
     if (a->since && sh_report_days (a->since) < 0) {
-        fprintf (stderr, "shouhe-hub: --since takes a date YYYY-MM-DD, not '%s'\n", a->since);
+        fprintf (stderr, _("shouhe-hub: --since takes a date YYYY-MM-DD, not '%s'\n"), a->since);
         return SH_EXIT_USAGE;
     }
     if (a->date && sh_report_days (a->date) < 0) {
-        fprintf (stderr, "shouhe-hub: --date takes a date YYYY-MM-DD, not '%s'\n", a->date);
+        fprintf (stderr, _("shouhe-hub: --date takes a date YYYY-MM-DD, not '%s'\n"), a->date);
         return SH_EXIT_USAGE;
     }
     sh_store_t *store;
@@ -621,8 +603,10 @@ s_report (const s_args_t *a)
     bool known = true;
     sh_err rc = *prefix ? sh_report_known (store, prefix, &known) : SH_OK;
     if (rc == SH_OK && !known) {
-        fprintf (stderr, "shouhe-hub: no record and no enrolled node under %s %s: is the code right?\n",
-                 a->town ? "town" : "village", prefix);
+        fprintf (stderr, a->town ? _("shouhe-hub: no record and no enrolled node under town %s: is the code "
+                                     "right?\n")
+                                 : _("shouhe-hub: no record and no enrolled node under village %s: is the code "
+                                     "right?\n"), prefix);
         sh_store_close (&store);
         return SH_EXIT_REFUSED;
     }
@@ -633,7 +617,7 @@ s_report (const s_args_t *a)
         rc = sh_report_build (store, prefix, a->since, a->date ? a->date : today, &r);
     sh_store_close (&store);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot build the report: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot build the report: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     rc = sh_report_save (r, format, a->output, why, sizeof why);
@@ -649,7 +633,7 @@ static int
 s_serve (const s_args_t *a)
 {
     if (!a->bind) {
-        fprintf (stderr, "shouhe-hub: serve needs --bind ENDPOINT (e.g. tcp://127.0.0.1:7600)\n");
+        fprintf (stderr, _("shouhe-hub: serve needs --bind ENDPOINT (e.g. tcp://127.0.0.1:7600)\n"));
         return SH_EXIT_USAGE;
     }
     sh_store_t *store;
@@ -665,8 +649,8 @@ s_serve (const s_args_t *a)
     long holder = 0;
     sh_err lr = s_lock (a, &lock, &holder);
     if (lr == SH_EEXIST)
-        fprintf (stderr, "shouhe-hub: another shouhe-hub serve (process %ld) is already serving %s; "
-                 "stop it first\n", holder, a->dir);
+        fprintf (stderr, _("shouhe-hub: another shouhe-hub serve (process %ld) is already serving %s; "
+                 "stop it first\n"), holder, a->dir);
     if (lr) {
         sh_key_destroy (&key);
         sh_store_close (&store);
@@ -682,7 +666,7 @@ s_serve (const s_args_t *a)
         qr = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (qr)     //  not fatal: the records are made as the keys push
-        fprintf (stderr, "shouhe-hub: cannot count the nodes' quota usage: %s\n", sh_strerror (qr));
+        fprintf (stderr, _("shouhe-hub: cannot count the nodes' quota usage: %s\n"), sh_strerror (qr));
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,
@@ -700,7 +684,7 @@ static int
 s_backup (const s_args_t *a)
 {
     if (!a->file) {
-        fprintf (stderr, "shouhe-hub: backup needs the new directory DEST (shouhe-hub backup --dir DIR DEST)\n");
+        fprintf (stderr, _("shouhe-hub: backup needs the new directory DEST (shouhe-hub backup --dir DIR DEST)\n"));
         return SH_EXIT_USAGE;
     }
     sh_store_t *store;
@@ -727,8 +711,8 @@ s_recover (const s_args_t *a)
     long holder = 0;
     sh_err lr = s_lock (a, &lock, &holder);
     if (lr == SH_EEXIST)
-        fprintf (stderr, "shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub "
-                 "recover\n", a->dir, holder);
+        fprintf (stderr, _("shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub "
+                 "recover\n"), a->dir, holder);
     if (lr == SH_OK) {
         sh_hubid_t hub;
         sh_hubid_init_key (&hub, key);
@@ -781,7 +765,7 @@ s_size_option (s_args_t *a, const char *name, const char *value)
         errno = 0;
         unsigned long long m = strtoull (value, &end, 10);
         if (errno || *end || value[0] < '0' || value[0] > '9' || m < (map ? 1 : 0) || m > (1ULL << 24)) {
-            fprintf (stderr, "shouhe-hub: --%s takes a size in MiB from %d to 16777216, not '%s'\n", name,
+            fprintf (stderr, _("shouhe-hub: --%s takes a size in MiB from %d to 16777216, not '%s'\n"), name,
                      map ? 1 : 0, value);
             return SH_EXIT_USAGE;
         }
@@ -831,7 +815,7 @@ s_set (s_args_t *a, const char *name, const char *v)
         char *end;
         long t = strtol (v, &end, 10);
         if (*end || t < 1 || t > 16) {
-            fprintf (stderr, "shouhe-hub: --threads takes 1..16, not '%s'\n", v);
+            fprintf (stderr, _("shouhe-hub: --threads takes 1..16, not '%s'\n"), v);
             return SH_EXIT_USAGE;
         }
         a->threads = (int) t;
@@ -907,18 +891,18 @@ main (int argc, char **argv)
 {
     sh_i18n_init ();
     if (argc < 2 || !strcmp (argv[1], "--help") || !strcmp (argv[1], "-h") || !strcmp (argv[1], "help")) {
-        fputs (hub_usage_text, argc < 2 ? stderr : stdout);
+        hub_usage (argc < 2 ? stderr : stdout);
         return argc < 2 ? SH_EXIT_USAGE : SH_EXIT_OK;
     }
     const s_command_t *cmd = s_commands;
     while (cmd->name && strcmp (cmd->name, argv[1]) != 0)
         cmd++;
     if (!cmd->name) {
-        fprintf (stderr, "shouhe-hub: unknown command '%s' (see shouhe-hub --help)\n", argv[1]);
+        fprintf (stderr, _("shouhe-hub: unknown command '%s' (see shouhe-hub --help)\n"), argv[1]);
         return SH_EXIT_USAGE;
     }
     if (sh_crypto_init () != SH_OK) {
-        fprintf (stderr, "shouhe-hub: libsodium cannot be initialised\n");
+        fprintf (stderr, _("shouhe-hub: libsodium cannot be initialised\n"));
         return SH_EXIT_STORE;
     }
     s_args_t a = { .threads = 2, .reserve_bytes = -1 };
@@ -933,17 +917,17 @@ main (int argc, char **argv)
         if (c == -1)
             break;
         if (c == 'h') {
-            fputs (hub_usage_text, stdout);
+            hub_usage (stdout);
             return SH_EXIT_OK;
         }
         if (c == '?' || c == ':') {
-            fprintf (stderr, "shouhe-hub: %s '%s'\n", c == '?' ? "unknown option" : "missing value for",
-                     gargv[optind - 1]);
+            fprintf (stderr, c == '?' ? _("shouhe-hub: unknown option '%s'\n")
+                                      : _("shouhe-hub: missing value for '%s'\n"), gargv[optind - 1]);
             return SH_EXIT_USAGE;
         }
         const char *name = s_options[idx].name;
         if (!s_allowed (cmd->options, name)) {
-            fprintf (stderr, "shouhe-hub: '%s' does not take --%s\n", cmd->name, name);
+            fprintf (stderr, _("shouhe-hub: '%s' does not take --%s\n"), cmd->name, name);
             return SH_EXIT_USAGE;
         }
         a.given |= 1ull << idx;
@@ -956,7 +940,7 @@ main (int argc, char **argv)
     if (optind < gargc && (cmd->fn == s_export || cmd->fn == s_backup))
         a.file = gargv[optind++];       //  export's FILE, backup's DEST
     if (optind < gargc) {
-        fprintf (stderr, "shouhe-hub: unexpected argument '%s'\n", gargv[optind]);
+        fprintf (stderr, _("shouhe-hub: unexpected argument '%s'\n"), gargv[optind]);
         return SH_EXIT_USAGE;
     }
     sh_conf_t *conf = NULL;     //  the values it holds stay until exit
@@ -965,7 +949,7 @@ main (int argc, char **argv)
     const sh_conf_use_t use = { "shouhe-hub", s_options, s_conf_takes, s_conf_given, s_conf_set, &cc };
     ex = sh_conf_use (&conf, a.config, "hub.conf", &use);
     if (!ex && !a.dir) {
-        fprintf (stderr, "shouhe-hub: --dir DIR is required (the hub's directory; or dir = DIR in %s/hub.conf)\n",
+        fprintf (stderr, _("shouhe-hub: --dir DIR is required (the hub's directory; or dir = DIR in %s/hub.conf)\n"),
                  sh_conf_dir ());
         ex = SH_EXIT_USAGE;
     }

@@ -1,6 +1,7 @@
 /*  hub_quota -- `shouhe-hub quota`, the --quota-* values of enroll and the
-    quota columns of `nodes` (hub.h): the operator's end of the per-node
-    quotas (sh_quota, docs/protocol.md 13.20, docs/operations.md).
+    text table of `nodes` with its quota columns (hub.h): the operator's
+    end of the per-node quotas (sh_quota, docs/protocol.md 13.20,
+    docs/operations.md).
 */
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "hub.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
+#include "sh_i18n.h"
 #include "sh_quota.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -19,9 +21,12 @@ hub_quota_arg (const char *option, const char *value, bool bytes, uint64_t *out)
 {
     if (sh_quota_parse (value, bytes, out) == SH_OK)
         return true;
-    fprintf (stderr, "shouhe-hub: --%s takes %s (0: no limit), not '%s'\n", option,
-             bytes ? "a number of bytes, optionally with K, M, G or T (64M = 64 MiB)" : "a whole number of changes",
-             value);
+    if (bytes)
+        fprintf (stderr, _("shouhe-hub: --%s takes a number of bytes, optionally with K, M, G or T (64M = 64 MiB) "
+                           "(0: no limit), not '%s'\n"), option, value);
+    else
+        fprintf (stderr, _("shouhe-hub: --%s takes a whole number of changes (0: no limit), not '%s'\n"), option,
+                 value);
     return false;
 }
 
@@ -45,8 +50,10 @@ hub_quota_json (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], json_t 
     return rc;
 }
 
-void
-hub_quota_cell (const json_t *node, char *today, size_t today_len, char *held, size_t held_len)
+//  The table's quota cells of node: "today/limit" and "held/limit" in MiB
+//  ("-": no limit).
+static void
+s_quota_cell (const json_t *node, char *today, size_t today_len, char *held, size_t held_len)
 {
     uint64_t cl = (uint64_t) json_integer_value (json_object_get (node, "quota_changes_per_day"));
     uint64_t bl = (uint64_t) json_integer_value (json_object_get (node, "quota_bytes"));
@@ -57,6 +64,64 @@ hub_quota_cell (const json_t *node, char *today, size_t today_len, char *held, s
     snprintf (today, today_len, "%" PRIu64 "/%s", ct, cl ? l : "-");
     snprintf (l, sizeof l, "%.1fM", (double) bl / (1 << 20));
     snprintf (held, held_len, "%.1fM/%s", (double) bh / (1 << 20), bl ? l : "-");
+}
+
+//  Write text as a cell of the nodes table: padded with spaces to width
+//  columns, on the left (right: on the right), then one space. A wide
+//  character (UTF-8 of three bytes from U+2E80: CJK) takes two columns.
+static void
+s_cell (const char *text, int width, bool right)
+{
+    int cols = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
+        if ((*p & 0xC0) != 0x80)    //  not a continuation byte
+            cols += *p >= 0xE2 && *p < 0xF0 && (*p > 0xE2 || p[1] >= 0xBA) ? 2 : 1;
+    int pad = width > cols ? width - cols : 0;
+    if (right)
+        printf ("%*s%s ", pad, "", text);
+    else
+        printf ("%s%*s ", text, pad, "");
+}
+
+void
+hub_nodes_text (const json_t *nodes)
+{
+    //  TRANSLATORS: the column headers of `shouhe-hub nodes`
+    s_cell (_("KEY"), 16, false);
+    s_cell (_("SCOPE"), 12, false);
+    s_cell (_("ROLE"), 7, false);
+    s_cell (_("STATE"), 8, false);
+    s_cell (_("HEAD"), 9, true);
+    s_cell (_("LAST SEEN"), 20, false);
+    s_cell (_("TODAY/QUOTA"), 13, false);
+    s_cell (_("HELD/QUOTA"), 15, false);
+    printf ("%s\n", _("NAME"));
+    size_t i;
+    json_t *e;
+    json_array_foreach (nodes, i, e) {
+        char seen[32];
+        snprintf (seen, sizeof seen, "%s", _("never"));
+        time_t t = (time_t) (json_integer_value (json_object_get (e, "last_seen_ms")) / 1000);
+        if (t) {
+            struct tm tm;
+            gmtime_r (&t, &tm);
+            strftime (seen, sizeof seen, "%Y-%m-%d %H:%M:%SZ", &tm);
+        }
+        //  TRANSLATORS: a key's state in `shouhe-hub nodes`
+        const char *state = json_is_true (json_object_get (e, "revoked")) ? _("revoked")
+                          : json_is_true (json_object_get (e, "blocked")) ? _("BLOCKED") : _("active");
+        const char *role = json_string_value (json_object_get (e, "role"));
+        char today[48], held[48];
+        s_quota_cell (e, today, sizeof today, held, sizeof held);
+        printf ("%-16.16s %-12s ", json_string_value (json_object_get (e, "key")),
+                json_string_value (json_object_get (e, "scope")));
+        //  TRANSLATORS: a key's role in `shouhe-hub nodes`
+        s_cell (!strcmp (role, "auditor") ? _("auditor") : _("node"), 7, false);
+        s_cell (state, 8, false);
+        printf ("%9lld ", (long long) json_integer_value (json_object_get (e, "head_seq")));
+        s_cell (seen, 20, false);
+        printf ("%-13s %-15s %s\n", today, held, json_string_value (json_object_get (e, "name")));
+    }
 }
 
 int
@@ -84,11 +149,12 @@ hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char *ke
     }
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND) {
-        fprintf (stderr, "shouhe-hub: key %s is not enrolled\n", key_hex);
+        fprintf (stderr, _("shouhe-hub: key %s is not enrolled\n"), key_hex);
         return SH_EXIT_REFUSED;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot %s the quota: %s\n", set ? "change" : "read", sh_strerror (rc));
+        fprintf (stderr, set ? _("shouhe-hub: cannot change the quota: %s\n")
+                             : _("shouhe-hub: cannot read the quota: %s\n"), sh_strerror (rc));
         return sh_exit_store (rc);
     }
     char cl[48], bl[48], held[48], when[32];
@@ -99,8 +165,9 @@ hub_quota (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const char *ke
     struct tm tm;
     gmtime_r (&reset, &tm);
     strftime (when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    printf ("key %s (%s)%s\n", key_hex, e.scope, set ? ": quota changed" : "");
-    printf ("changes per UTC day: %s; pushed today: %" PRIu64 " (resets at %s UTC)\n", cl, q.changes_today, when);
-    printf ("bytes held: %s; holds now: %s\n", bl, q.bytes_held ? held : "0");
+    printf (set ? _("key %s (%s): quota changed\n") : _("key %s (%s)\n"), key_hex, e.scope);
+    printf (_("changes per UTC day: %s; pushed today: %llu (resets at %s UTC)\n"), cl,
+            (unsigned long long) q.changes_today, when);
+    printf (_("bytes held: %s; holds now: %s\n"), bl, q.bytes_held ? held : "0");
     return SH_EXIT_OK;
 }

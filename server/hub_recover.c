@@ -3,7 +3,6 @@
     (sh_recovery, docs/operations.md).
 */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "hub.h"
 #include "sh_exit.h"
+#include "sh_i18n.h"
 #include "sh_key.h"
 #include "sh_merkle.h"
 #include "sh_recovery.h"
@@ -25,8 +25,8 @@ s_dest (const char *dest)
     if (mkdir (dest, 0700) == 0 || (errno == EEXIST && stat (dest, &st) == 0 && S_ISDIR (st.st_mode)))
         return SH_EXIT_OK;
     int e = errno;
-    fprintf (stderr, "shouhe-hub: cannot create the directory %s: %s\n", dest,
-             e == EEXIST ? "a file of that name exists" : strerror (e));
+    fprintf (stderr, _("shouhe-hub: cannot create the directory %s: %s\n"), dest,
+             e == EEXIST ? _("a file of that name exists") : strerror (e));
     return sh_exit_errno (e);
 }
 
@@ -63,42 +63,43 @@ hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest)
     snprintf (kp, sizeof kp, "%s/%s", dest, HUB_KEY_FILE);
     uint64_t size = 0;
     sh_err rc = sh_store_copy (store, dest);
-    const char *what = "copy the store";
+    const char *what = N_("shouhe-hub: cannot copy the store into %s: %s\n");
     if (rc == SH_OK) {
-        what = "write the key";
+        what = N_("shouhe-hub: cannot write the key into %s: %s\n");
         rc = sh_key_save (key, kp);
     }
     if (rc == SH_OK) {
-        what = "mark the copy as a backup";
+        what = N_("shouhe-hub: cannot mark the copy as a backup into %s: %s\n");
         rc = s_mark (dest, &size);
     }
     if (rc == SH_EEXIST) {
-        fprintf (stderr, "shouhe-hub: %s exists and is not an empty directory; a backup goes into a new one\n",
+        fprintf (stderr, _("shouhe-hub: %s exists and is not an empty directory; a backup goes into a new one\n"),
                  dest);
         return SH_EXIT_REFUSED;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot %s into %s: %s\n", what, dest, sh_strerror (rc));
+        fprintf (stderr, _(what), dest, sh_strerror (rc));
         return sh_exit_store (rc);
     }
-    printf ("backup of %s written to %s: %" PRIu64 " log entries, with the hub key (keep it as safe as "
-            "the hub's own directory); a hub started from it recovers from its nodes whatever came after "
-            "(docs/operations.md)\n", sh_store_dir (store), dest, size);
+    printf (_("backup of %s written to %s: %llu log entries, with the hub key (keep it as safe as "
+              "the hub's own directory); a hub started from it recovers from its nodes whatever came after "
+              "(docs/operations.md)\n"), sh_store_dir (store), dest, (unsigned long long) size);
     return SH_EXIT_OK;
 }
 
 static void
 s_print (const sh_recovery_status_t *st)
 {
-    printf ("recovery: the backup held %" PRIu64 " log entries, the log holds %" PRIu64 " now; the largest "
-            "checkpoint a node has shown is of %" PRIu64 "; %" PRIu32 " of %" PRIu32 " nodes have offered "
-            "what they hold\n", st->base, st->size, st->target, st->heard, st->nodes);
+    printf (_("recovery: the backup held %llu log entries, the log holds %llu now; the largest "
+              "checkpoint a node has shown is of %llu; %u of %u nodes have offered "
+              "what they hold\n"), (unsigned long long) st->base, (unsigned long long) st->size,
+            (unsigned long long) st->target, (unsigned) st->heard, (unsigned) st->nodes);
     if (st->missing)
-        printf ("recovery: %" PRIu64 " leaves below %" PRIu64 " are held by no node heard from so far "
-                "(the first: %" PRIu64 "..%" PRIu64 ")\n", st->missing, st->target, st->missing_from,
-                st->missing_to - 1);
+        printf (_("recovery: %llu leaves below %llu are held by no node heard from so far "
+                  "(the first: %llu..%llu)\n"), (unsigned long long) st->missing, (unsigned long long) st->target,
+                (unsigned long long) st->missing_from, (unsigned long long) (st->missing_to - 1));
     if (st->problem[0])
-        printf ("recovery: %s\n", st->problem);
+        printf (_("recovery: %s\n"), st->problem);
 }
 
 int
@@ -111,7 +112,7 @@ hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon)
         rc = sh_recovery_status (txn, &st);
     if (rc == SH_OK && !st.active) {
         sh_store_abort (&txn);
-        printf ("%s is not recovering: nothing to do\n", sh_store_dir (store));
+        printf (_("%s is not recovering: nothing to do\n"), sh_store_dir (store));
         return SH_EXIT_OK;
     }
     if (rc == SH_OK)
@@ -119,9 +120,10 @@ hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon)
     char *note = NULL;
     int ex = SH_EXIT_OK;
     if (rc == SH_OK && st.target > st.size && !abandon) {
-        fprintf (stderr, "shouhe-hub: not finished: leaves %" PRIu64 "..%" PRIu64 " are missing; let the "
-                 "nodes that have not synced since the restore sync, or give the leaves up with "
-                 "shouhe-hub recover --dir %s --abandon-tail\n", st.size, st.target - 1, sh_store_dir (store));
+        fprintf (stderr, _("shouhe-hub: not finished: leaves %llu..%llu are missing; let the "
+                           "nodes that have not synced since the restore sync, or give the leaves up with "
+                           "shouhe-hub recover --dir %s --abandon-tail\n"), (unsigned long long) st.size,
+                 (unsigned long long) (st.target - 1), sh_store_dir (store));
         ex = SH_EXIT_REFUSED;
     }
     else
@@ -134,18 +136,19 @@ hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-hub: cannot finish the recovery: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-hub: cannot finish the recovery: %s\n"), sh_strerror (rc));
         free (note);
         return sh_exit_store (rc);
     }
     if (ex)
         return ex;
     if (note)
-        printf ("recovered with a new epoch: leaves %" PRIu64 "..%" PRIu64 " are given up and handed out "
-                "anew; nodes resend their own changes that were there, and shouhe-audit verify reports the "
-                "epoch. Its signed note:\n%s", st.size, st.target - 1, note);
+        printf (_("recovered with a new epoch: leaves %llu..%llu are given up and handed out "
+                  "anew; nodes resend their own changes that were there, and shouhe-audit verify reports the "
+                  "epoch. Its signed note:\n%s"), (unsigned long long) st.size, (unsigned long long) (st.target - 1),
+                note);
     else
-        printf ("recovered: the log holds %" PRIu64 " entries, nothing is missing\n", st.size);
+        printf (_("recovered: the log holds %llu entries, nothing is missing\n"), (unsigned long long) st.size);
     free (note);
     return SH_EXIT_OK;
 }

@@ -9,12 +9,12 @@
 #include "sh_recovery.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hub_handler.h"
 #include "sh_crypto.h"
+#include "sh_i18n.h"
 #include "sh_hublog.h"
 #include "sh_link.h"
 #include "sh_registry.h"
@@ -37,6 +37,7 @@ static void
 s_admit (const uint8_t curve_key[SH_CURVE_BYTES], const char *address, sh_link_admission_t *out, void *arg)
 {
     s_hub_t *hub = arg;
+    const char *why = N_("not enrolled");      //  for the log (out->text is RFC 27's, untranslated)
     uint8_t ed[SH_PUBKEY_BYTES];
     sh_registry_entry_t e;
     sh_store_txn_t *txn;
@@ -44,7 +45,7 @@ s_admit (const uint8_t curve_key[SH_CURVE_BYTES], const char *address, sh_link_a
         if (sh_registry_by_curve (txn, curve_key, ed) == SH_OK
         &&  sh_registry_get (txn, ed, &e) == SH_OK) {
             if (e.revoked_ms)
-                out->text = "revoked";
+                out->text = why = N_("revoked");
             else {
                 out->status = 200;
                 out->text = "OK";
@@ -55,13 +56,13 @@ s_admit (const uint8_t curve_key[SH_CURVE_BYTES], const char *address, sh_link_a
     }
     else {
         out->status = 500;      //  RFC 27: internal error, the client may retry
-        out->text = "hub store unavailable";
+        out->text = why = N_("hub store unavailable");
     }
     if (out->status != 200) {
         char ck[SH_HEX_BYTES (8)];
         sh_crypto_hex (ck, curve_key, 8);
-        hub_log ("warn", "handshake refused from %s (curve key %s...): %s", address ? address : "?", ck,
-                 out->text);
+        hub_log ("warn", _("handshake refused from %s (curve key %s...): %s"), address ? address : "?", ck,
+                 _(why));
     }
 }
 
@@ -74,7 +75,7 @@ s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, voi
 {
     s_hub_t *hub = arg;
     if (sh_link_reply (hub->link, rid, rid_len, buf, len) == SH_EFAULT)
-        hub_log ("info", "fault point: reply of %zu bytes dropped", len);
+        hub_log ("info", _("fault point: reply of %zu bytes dropped"), len);
 }
 
 //  sh_link_message_fn: every message goes to the handler.
@@ -121,10 +122,10 @@ s_say_recovery (sh_store_t *store)
     if (sh_store_begin (store, false, &txn) != SH_OK)
         return;
     if (sh_recovery_status (txn, &st) == SH_OK && st.active)
-        hub_log ("warn", "recovering: this hub was restored from a backup of %" PRIu64 " log entries; it takes "
-                 "back from its nodes what came after and refuses new changes until they have all offered "
-                 "what they hold (%" PRIu32 " of %" PRIu32 " so far) or shouhe-hub recover finishes it",
-                 st.base, st.heard, st.nodes);
+        hub_log ("warn", _("recovering: this hub was restored from a backup of %llu log entries; it takes "
+                           "back from its nodes what came after and refuses new changes until they have all "
+                           "offered what they hold (%u of %u so far) or shouhe-hub recover finishes it"),
+                 (unsigned long long) st.base, (unsigned) st.heard, (unsigned) st.nodes);
     sh_store_abort (&txn);
 }
 
@@ -136,14 +137,14 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
     sh_err rc = sh_link_server_new (&hub.link, hubid->key, s_admit, &hub);
     if (rc) {
         if (rc == SH_ECRYPTO)
-            hub_log ("error", "the hub key cannot be converted to a CURVE key");
+            hub_log ("error", _("the hub key cannot be converted to a CURVE key"));
         else
-            hub_log ("error", "cannot bind the ZAP handler: %s", sh_link_strerror (rc));
+            hub_log ("error", _("cannot bind the ZAP handler: %s"), sh_link_strerror (rc));
         return 1;
     }
     //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
     if (sh_hublog_checkpoint (store, hubid, NULL, NULL) != SH_OK) {
-        hub_log ("error", "cannot sign the current tree head");
+        hub_log ("error", _("cannot sign the current tree head"));
         goto out;
     }
     sh_link_fail_send_after (hub.link, config->fail_send);
@@ -152,19 +153,19 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
         goto out;
     rc = sh_link_bind (hub.link, config->bind);
     if (rc) {
-        hub_log ("error", "cannot bind %s: %s", config->bind, sh_link_strerror (rc));
+        hub_log ("error", _("cannot bind %s: %s"), config->bind, sh_link_strerror (rc));
         goto out;
     }
     const char *endpoint = sh_link_endpoint (hub.link);
-    hub_log ("info", "listening on %s (%d verifying threads)", endpoint, config->threads);
+    hub_log ("info", _("listening on %s (%d verifying threads)"), endpoint, config->threads);
     s_say_recovery (store);
     if (config->ready_file && s_write_ready (config->ready_file, endpoint) != 0) {
-        hub_log ("error", "cannot write %s: %s", config->ready_file, strerror (errno));
+        hub_log ("error", _("cannot write %s: %s"), config->ready_file, strerror (errno));
         goto out;
     }
     if (sh_link_serve (hub.link, s_on_message, S_TIMER_MS, s_on_tick, &hub) != SH_OK)
         goto out;
-    hub_log ("info", "stopping");
+    hub_log ("info", _("stopping"));
     ret = 0;
 out:
     sh_link_destroy (&hub.link);
