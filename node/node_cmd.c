@@ -74,16 +74,13 @@ s_shown (const char *enum_name, const char *text, char *buf, size_t buf_size)
     return sh_names_shown (enum_name, v, buf, buf_size);
 }
 
-//  text followed by spaces up to width columns of a terminal (a character
-//  of three or four UTF-8 bytes -- Chinese -- takes two), into buf; what
+//  text followed by spaces up to width columns of a terminal (a wide
+//  character -- Chinese -- takes two: sh_text_columns), into buf; what
 //  printf's %-*s does for ASCII. Returns buf.
 static const char *
 s_pad (const char *text, int width, char *buf, size_t buf_size)
 {
-    int w = 0;
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            w += *p >= 0xE1 ? 2 : 1;
+    int w = sh_text_columns (text);
     snprintf (buf, buf_size, "%s%*s", text, width > w ? width - w : 0, "");
     return buf;
 }

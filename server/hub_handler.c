@@ -138,34 +138,11 @@ s_log (const hub_handler_t *self, const char *level, const char *fmt, ...)
     hub_log (level, "%s", line);
 }
 
-//  Cut an incomplete UTF-8 sequence off the end of s: an Error message
-//  cut at SH_WIRE_MESSAGE_MAX bytes (snprintf) may end inside a character
-//  of a translated (Chinese) sentence.
-static void
-s_utf8_cut (char *s)
-{
-    size_t len = strlen (s), i = len;
-    while (i > 0 && ((unsigned char) s[i - 1] & 0xC0) == 0x80 && len - i < 3)
-        i--;                    //  back over continuation bytes to the lead byte
-    if (i == 0 || ((unsigned char) s[i - 1] & 0x80) == 0)
-        return;                 //  ASCII, or nothing but continuation bytes
-    unsigned char lead = (unsigned char) s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (len - (i - 1) < need)
-        s[i - 1] = '\0';
-}
-
 static void
 s_send (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_msg_t *m)
 {
     uint8_t *buf;
     size_t len;
-    sh_wire_msg_t e;
-    if (m->type == SH_WIRE_ERROR) {
-        e = *m;                 //  a shallow copy: an Error holds no pointers we free
-        s_utf8_cut (e.u.error.message);
-        m = &e;
-    }
     if (sh_wire_encode (m, &buf, &len) != SH_OK) {
         s_log (self, "error", _("cannot encode a %s reply"), sh_wire_type_name (m->type));
         return;
@@ -207,7 +184,7 @@ s_error (hub_handler_t *self, const uint8_t *rid, size_t rid_len, sh_wire_error_
     va_start (ap, fmt);
     vsnprintf (m.u.error.message, sizeof m.u.error.message, fmt, ap);
     va_end (ap);
-    s_utf8_cut (m.u.error.message);
+    sh_wire_utf8_cut (m.u.error.message);      //  the log line too: no broken character
     s_log (self, "warn", _("peer %s: %s: %s"), peer, sh_wire_error_name (code), m.u.error.message);
     s_send (self, rid, rid_len, &m);
 }

@@ -15,6 +15,7 @@
 #include "sh_quota.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
+#include "sh_text.h"
 
 bool
 hub_quota_arg (const char *option, const char *value, bool bytes, uint64_t *out)
@@ -68,19 +69,12 @@ s_quota_cell (const json_t *node, char *today, size_t today_len, char *held, siz
 
 //  Write text as a cell of the nodes table: padded with spaces to width
 //  columns, on the left (right: on the right), then one space. A wide
-//  character (UTF-8 of three bytes from U+2E80: CJK) takes two columns.
+//  character (CJK) takes two columns (sh_text_columns).
 static void
 s_cell (const char *text, int width, bool right)
 {
-    int cols = 0;
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++)
-        if ((*p & 0xC0) != 0x80)    //  not a continuation byte
-            cols += *p >= 0xE2 && *p < 0xF0 && (*p > 0xE2 || p[1] >= 0xBA) ? 2 : 1;
-    int pad = width > cols ? width - cols : 0;
-    if (right)
-        printf ("%*s%s ", pad, "", text);
-    else
-        printf ("%s%*s ", text, pad, "");
+    sh_text_pad (stdout, text, width, right);
+    putchar (' ');
 }
 
 void

@@ -125,30 +125,18 @@ s_utf8_trunc (FILE *f, const char *s, int max)
     fwrite (s, 1, (size_t) (p - s), f);
 }
 
-//  The columns UTF-8 s takes on a terminal: a character of more than one
-//  byte, as Chinese, takes two.
-static int
-s_cols (const char *s)
-{
-    int cols = 0;
-    for (const char *p = s; *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            cols += (*p & 0x80) ? 2 : 1;
-    return cols;
-}
-
 //  s, then spaces up to width columns (as "%-*s", counting columns).
 static void
 s_left (FILE *f, const char *s, int width)
 {
-    fprintf (f, "%s%*s", s, width > s_cols (s) ? width - s_cols (s) : 0, "");
+    sh_text_pad (f, s, width, false);
 }
 
 //  Spaces up to width columns, then s (as "%*s", counting columns).
 static void
 s_right (FILE *f, const char *s, int width)
 {
-    fprintf (f, "%*s%s", width > s_cols (s) ? width - s_cols (s) : 0, "", s);
+    sh_text_pad (f, s, width, true);
 }
 
 //  The width of a first column: at least min, or the widest of the names of
@@ -159,7 +147,7 @@ s_name_width (const char *enum_name, int max, int min)
     int width = min;
     for (int i = 1; i <= max; i++) {
         char buf[64];
-        int w = s_cols (sh_names_shown (enum_name, i, buf, sizeof buf));
+        int w = sh_text_columns (sh_names_shown (enum_name, i, buf, sizeof buf));
         if (w > width)
             width = w;
     }

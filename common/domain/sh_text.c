@@ -187,3 +187,49 @@ sh_text_escape_json (json_t *v)
     }
     return copy;
 }
+
+//  Is code point cp two columns wide (Unicode East Asian Width W or F)?
+static bool
+s_wide (uint32_t cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F)
+        || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F)
+        || (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F)
+        || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+int
+sh_text_columns (const char *s)
+{
+    int cols = 0;
+    const unsigned char *p = (const unsigned char *) s;
+    while (*p) {
+        uint32_t cp = *p;
+        size_t n = cp < 0x80 ? 1 : (cp & 0xE0) == 0xC0 ? 2 : (cp & 0xF0) == 0xE0 ? 3 : (cp & 0xF8) == 0xF0 ? 4 : 0;
+        size_t k = 1;
+        if (n > 1) {
+            cp &= 0x3F >> (n - 1);
+            for (; k < n && (p[k] & 0xC0) == 0x80; k++)
+                cp = cp << 6 | (p[k] & 0x3F);
+        }
+        if (n == 0 || k < n) {      //  not UTF-8: a byte, a column
+            cols++;
+            p++;
+            continue;
+        }
+        cols += s_wide (cp) ? 2 : 1;
+        p += n;
+    }
+    return cols;
+}
+
+void
+sh_text_pad (FILE *f, const char *s, int width, bool right)
+{
+    int cols = sh_text_columns (s);
+    int pad = width > cols ? width - cols : 0;
+    if (right)
+        fprintf (f, "%*s%s", pad, "", s);
+    else
+        fprintf (f, "%s%*s", s, pad, "");
+}

@@ -58,4 +58,14 @@ json_t *sh_text_escape_json (json_t *v);
 //  cell is written empty (f's own errors are the caller's to check).
 void sh_text_csv_cell (FILE *f, const char *s);
 
+//  The columns UTF-8 text s takes on a terminal: two for a wide character
+//  (East Asian Wide and Fullwidth: CJK, Hangul, fullwidth forms ...), one
+//  for any other, and one per byte that is not valid UTF-8 (what a
+//  terminal shows for it). Needs no locale.
+int sh_text_columns (const char *s);
+
+//  Write s to f padded with spaces to width columns (sh_text_columns), on
+//  the right of s (right: on its left): what "%-*s" ("%*s") do for ASCII.
+void sh_text_pad (FILE *f, const char *s, int width, bool right);
+
 #endif
