@@ -12,6 +12,7 @@
 #include "sh_replica.h"
 
 
+//  TRANSLATORS: the start of two messages: "<this> (size N, the hub ...)"
 static const char *s_inconsistent =
     N_("the hub's history is inconsistent with the checkpoint you hold");
 
@@ -81,7 +82,8 @@ node_receipts_welcome (node_session_t *self, const sh_wire_msg_t *m)
                              "checkpoint of them\n"), m->u.welcome.log_size);
             return SH_EXIT_PROTOCOL;
         }
-        fprintf (stderr, _("shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n"), _(s_inconsistent), self->held.size);
+        fprintf (stderr, _("shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n"), _(s_inconsistent),
+                 self->held.size);
         return SH_EXIT_PROTOCOL;
     }
     //  the very checkpoint this node holds (an idle sync): verified, nothing to store

@@ -49,7 +49,8 @@ static void *
 s_open (char *path, size_t path_len)
 {
     void *module = NULL;
-    char why[1024] = "no such file";
+    char why[1024];
+    snprintf (why, sizeof why, "%s", _("no such file"));
     const char *env = getenv ("SHOUHE_SYNC_MODULE");
     if (env && *env) {
         snprintf (path, path_len, "%s", env);
