@@ -90,12 +90,12 @@ s_str (const json_t *o, const char *key)
     return s ? s : "-";
 }
 
-//  The columns a person reads (in the locale's words) -- the state words
-//  and the labels: text output only, never JSON.
+//  The state of a matter in text output, in the locale's words (JSON has
+//  "closed": true/false).
 //  TRANSLATORS: the state of a matter in `matter list` (a column)
 static const char *const s_states[] = { N_("open"), N_("closed") };
 
-//  How many columns of a terminal s takes: a CJK character (U+1100 and up,
+//  How many columns of a terminal s takes: a character from U+1000 on (CJK,
 //  roughly) two, others one.
 static size_t
 s_width (const char *s)
@@ -104,7 +104,7 @@ s_width (const char *s)
     for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
         if ((*p & 0xC0) == 0x80)
             continue;           //  a continuation byte
-        w += *p >= 0xE1 ? 2 : 1;     //  three- and four-byte sequences from U+1000 on
+        w += *p >= 0xE1 ? 2 : 1;     //  the lead bytes of U+1000 and above
     }
     return w;
 }
