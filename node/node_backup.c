@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "node_cli.h"
+#include "sh_i18n.h"
 #include "sh_replica.h"
 
 int
@@ -17,14 +18,14 @@ node_backup (node_args_t *a)
     sh_err rc = sh_replica_backup (r, a->pos[0]);
     sh_replica_close (&r);
     if (rc == SH_EEXIST) {
-        fprintf (stderr, "shouhe-node: %s exists; back up into a new directory\n", a->pos[0]);
+        fprintf (stderr, _("shouhe-node: %s exists; back up into a new directory\n"), a->pos[0]);
         return SH_EXIT_REFUSED;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot back up %s into %s: %s\n", a->dir, a->pos[0], sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot back up %s into %s: %s\n"), a->dir, a->pos[0], sh_strerror (rc));
         return sh_exit_store (rc);
     }
-    printf ("backed up %s into %s; restored, the copy refuses local writes until a sync has confirmed "
-            "its head\n", a->dir, a->pos[0]);
+    printf (_("backed up %s into %s; restored, the copy refuses local writes until a sync has confirmed "
+            "its head\n"), a->dir, a->pos[0]);
     return SH_EXIT_OK;
 }

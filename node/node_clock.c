@@ -15,6 +15,7 @@
 
 #include "node_cli.h"
 #include "sh_clock.h"
+#include "sh_i18n.h"
 #include "sh_replica.h"
 
 //  unix ms as "2026-12-06T02:22:59.123Z"
@@ -67,24 +68,24 @@ s_print_text (const sh_clock_state_t *st, const char *why)
 {
     char a[32], words[32];
     s_iso (a, st->now_ms);
-    printf ("wall clock:      %s\n", a);
+    printf (_("wall clock:      %s\n"), a);
     s_iso (a, st->last >> 16);
-    printf ("clock's last:    %s%s\n", a, st->last ? "" : " (never written or received)");
+    printf (st->last ? _("clock's last:    %s\n") : _("clock's last:    %s (never written or received)\n"), a);
     if (st->measured) {
         s_iso (a, st->hub_ms);
-        printf ("hub's time:      %s (at the last sync)\n", a);
+        printf (_("hub's time:      %s (at the last sync)\n"), a);
         s_iso (a, st->local_ms);
-        printf ("measured at:     %s (this node's clock)\n", a);
+        printf (_("measured at:     %s (this node's clock)\n"), a);
         uint64_t abs_gap = st->gap_ms < 0 ? (uint64_t) -st->gap_ms : (uint64_t) st->gap_ms;
         sh_clock_words (abs_gap, words, sizeof words);
-        printf ("gap:             %+" PRId64 " ms (%s %s the hub's)\n", st->gap_ms, words,
-                st->gap_ms >= 0 ? "ahead of" : "behind");
+        printf (st->gap_ms >= 0 ? _("gap:             %+" PRId64 " ms (%s ahead of the hub's)\n")
+                                : _("gap:             %+" PRId64 " ms (%s behind the hub's)\n"), st->gap_ms, words);
     }
     else
-        printf ("hub's time:      unknown (never synced)\n");
-    printf ("writes:          %s\n", st->verdict == SH_CLOCK_OK ? "allowed" : "refused");
+        printf (_("hub's time:      unknown (never synced)\n"));
+    printf (st->verdict == SH_CLOCK_OK ? _("writes:          allowed\n") : _("writes:          refused\n"));
     if (why[0])
-        printf ("why:             %s\n", why);
+        printf (_("why:             %s\n"), why);
 }
 
 //  Open the replica and a transaction (write or read) and read its clock
@@ -102,7 +103,7 @@ s_begin (const node_args_t *a, bool write, sh_replica_t **r, sh_store_txn_t **tx
         return SH_EXIT_OK;
     sh_store_abort (txn);
     sh_replica_close (r);
-    fprintf (stderr, "shouhe-node: cannot read the clock: %s\n", sh_strerror (rc));
+    fprintf (stderr, _("shouhe-node: cannot read the clock: %s\n"), sh_strerror (rc));
     return SH_EXIT_STORE;
 }
 
@@ -149,22 +150,23 @@ node_clock_correct (node_args_t *a)
     switch (rc) {
         case SH_OK:
             sh_clock_words ((st.last >> 16) - st.now_ms, words, sizeof words);
-            printf ("clock correction written as change %" PRIu64 ": this node's earlier times (up to %s "
-                    "ahead) are capped; sync to send it\n", seq, words);
+            printf (_("clock correction written as change %" PRIu64 ": this node's earlier times (up to %s "
+                    "ahead) are capped; sync to send it\n"), seq, words);
             return SH_EXIT_OK;
         case SH_ENOTFOUND:
-            fprintf (stderr, "shouhe-node: nothing to correct: this node's clock's last time is not more "
-                     "than 10 minutes ahead of its wall clock\n");
+            fprintf (stderr, _("shouhe-node: nothing to correct: this node's clock's last time is not more "
+                     "than 10 minutes ahead of its wall clock\n"));
             return SH_EXIT_REFUSED;
         case SH_ECLOCK: {
             char why[512];
             sh_clock_explain (&st, why, sizeof why);
-            fprintf (stderr, "shouhe-node: not corrected: %s\n", why);
+            fprintf (stderr, _("shouhe-node: not corrected: %s\n"), why);
             return SH_EXIT_REFUSED;
         }
         default:
-            fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
-                     : "shouhe-node: cannot write the clock correction: %s\n", sh_strerror (rc));
+            fprintf (stderr, rc == SH_ESTOREFULL ? _("shouhe-node: this node's disk is full (%s): free space, "
+                                                      "nothing was lost\n")
+                     : _("shouhe-node: cannot write the clock correction: %s\n"), sh_strerror (rc));
             return sh_exit_store (rc);
     }
 }

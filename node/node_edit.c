@@ -11,7 +11,9 @@
 
 #include "node_cli.h"
 #include "sh_history.h"
+#include "sh_i18n.h"
 #include "sh_ids.h"
+#include "sh_names.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
 #include "sh_text.h"
@@ -71,11 +73,11 @@ int
 node_courtyard_set (node_args_t *a)
 {
     if (!a->code) {
-        fprintf (stderr, "shouhe-node: courtyard set needs --code CODE\n");
+        fprintf (stderr, _("shouhe-node: courtyard set needs --code CODE\n"));
         return SH_EXIT_USAGE;
     }
     if (node_given (a, "model") && node_given (a, "no-model")) {
-        fprintf (stderr, "shouhe-node: give --model or --no-model, not both\n");
+        fprintf (stderr, _("shouhe-node: give --model or --no-model, not both\n"));
         return SH_EXIT_USAGE;
     }
     sh_ops_courtyard_set_t c = {
@@ -90,7 +92,7 @@ node_courtyard_set (node_args_t *a)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = sh_ops_courtyard_set (r, &c, msg);
     if (rc == SH_OK)
-        printf ("courtyard %s corrected\n", a->code);
+        printf (_("courtyard %s corrected\n"), a->code);
     sh_replica_close (&r);
     return node_done (rc, msg);
 }
@@ -99,7 +101,7 @@ int
 node_person_set (node_args_t *a)
 {
     if (node_given (a, "party-member") && node_given (a, "no-party-member")) {
-        fprintf (stderr, "shouhe-node: give --party-member or --no-party-member, not both\n");
+        fprintf (stderr, _("shouhe-node: give --party-member or --no-party-member, not both\n"));
         return SH_EXIT_USAGE;
     }
     sh_ops_person_set_t p = { .name = a->name, .gender = a->gender, .phone = a->phone,
@@ -115,7 +117,7 @@ node_person_set (node_args_t *a)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = sh_ops_person_set (r, a->pos[0], &p, msg);
     if (rc == SH_OK)
-        printf ("person %.*s corrected\n", SH_IDS_SHORT_HEX, a->pos[0]);
+        printf (_("person %.*s corrected\n"), SH_IDS_SHORT_HEX, a->pos[0]);
     sh_replica_close (&r);
     return node_done (rc, msg);
 }
@@ -130,7 +132,7 @@ node_matter_amend (node_args_t *a)
     char msg[SH_OPS_MSG_BYTES] = "";
     sh_err rc = sh_ops_matter_amend (r, a->pos[0], a->title, a->description, a->category, msg);
     if (rc == SH_OK)
-        printf ("matter %.*s amended\n", SH_IDS_SHORT_HEX, a->pos[0]);
+        printf (_("matter %.*s amended\n"), SH_IDS_SHORT_HEX, a->pos[0]);
     sh_replica_close (&r);
     return node_done (rc, msg);
 }
@@ -168,7 +170,7 @@ s_who (json_t *e, char out[96])
 static void
 s_history_print (json_t *history)
 {
-    printf ("history (newest first):\n");
+    printf (_("history (newest first):\n"));
     size_t i;
     json_t *e;
     json_array_foreach (history, i, e) {
@@ -185,6 +187,29 @@ s_history_print (json_t *history)
         }
         printf ("\n");
     }
+}
+
+//  Why a record of kind (what) could not be shown: unknown (rc
+//  SH_ENOTFOUND), or not read. One whole sentence per kind.
+static void
+s_show_refused (int kind, const char *what, const char *id, sh_err rc)
+{
+    const char *unknown = kind == SH_KIND_COURTYARD ? _("shouhe-node: unknown courtyard %.40s\n")
+                        : kind == SH_KIND_PERSON ? _("shouhe-node: unknown person %.40s\n")
+                        : kind == SH_KIND_MATTER ? _("shouhe-node: unknown matter %.40s\n") : NULL;
+    const char *unread = kind == SH_KIND_COURTYARD ? _("shouhe-node: cannot read courtyard %.40s: %s\n")
+                       : kind == SH_KIND_PERSON ? _("shouhe-node: cannot read person %.40s: %s\n")
+                       : kind == SH_KIND_MATTER ? _("shouhe-node: cannot read matter %.40s: %s\n") : NULL;
+    if (rc == SH_ENOTFOUND && unknown)
+        fprintf (stderr, unknown, id);
+    else
+    if (rc == SH_ENOTFOUND)
+        fprintf (stderr, _("shouhe-node: unknown %s %.40s\n"), what, id);
+    else
+    if (unread)
+        fprintf (stderr, unread, id, sh_strerror (rc));
+    else
+        fprintf (stderr, _("shouhe-node: cannot read %s %.40s: %s\n"), what, id, sh_strerror (rc));
 }
 
 //  Show one record: view reads it (by a->pos[0]); print prints it as text.
@@ -211,8 +236,7 @@ node_show (node_args_t *a, node_view_fn *view, int kind, const char *what, void 
     sh_replica_close (&r);
     if (rc) {
         json_decref (j);
-        fprintf (stderr, "shouhe-node: %s %s %.40s%s%s\n", rc == SH_ENOTFOUND ? "unknown" : "cannot read",
-                 what, a->pos[0], rc == SH_ENOTFOUND ? "" : ": ", rc == SH_ENOTFOUND ? "" : sh_strerror (rc));
+        s_show_refused (kind, what, a->pos[0], rc);
         return rc == SH_ENOTFOUND ? SH_EXIT_REFUSED : SH_EXIT_STORE;
     }
     if (h)
@@ -237,19 +261,35 @@ s_str (json_t *o, const char *key)
     return s ? s : "-";
 }
 
+//  The name shown for the enum value a view gives as its English short name
+//  (sh_names_shown: Chinese in zh); text that is no such name, as it is.
+//  Into buf; returns buf.
+static const char *
+s_shown (const char *enum_name, const char *text, char *buf, size_t len)
+{
+    int v;
+    if (!sh_names_parse (enum_name, text, &v)) {
+        snprintf (buf, len, "%s", text);
+        return buf;
+    }
+    return sh_names_shown (enum_name, v, buf, len);
+}
+
 static void
 s_person_print (json_t *p)
 {
     json_t *by = json_object_get (p, "birth_year"), *pm = json_object_get (p, "party_member");
-    printf ("person     %.*s  (%s)\n", SH_IDS_SHORT_HEX, s_str (p, "id"), s_str (p, "id"));
-    printf ("name       %s\n", s_str (p, "name"));
-    printf ("courtyard  %s\n", s_str (p, "courtyard"));
+    printf (_("person     %.*s  (%s)\n"), SH_IDS_SHORT_HEX, s_str (p, "id"), s_str (p, "id"));
+    printf (_("name       %s\n"), s_str (p, "name"));
+    printf (_("courtyard  %s\n"), s_str (p, "courtyard"));
     char year[24] = "-";
     if (by)
         snprintf (year, sizeof year, "%lld", (long long) json_integer_value (by));
-    printf ("gender     %s   birth year %s   party member %s\n", s_str (p, "gender"), year,
-            json_is_true (pm) ? "yes" : "no");
-    printf ("phone      %s\n", s_str (p, "phone"));
+    char gender[64];
+    printf (json_is_true (pm) ? _("gender     %s   birth year %s   party member yes\n")
+                              : _("gender     %s   birth year %s   party member no\n"),
+            s_shown ("shouhe.v1.Gender", s_str (p, "gender"), gender, sizeof gender), year);
+    printf (_("phone      %s\n"), s_str (p, "phone"));
 }
 
 int
@@ -258,44 +298,67 @@ node_person_show (node_args_t *a)
     return node_show (a, sh_view_person, SH_KIND_PERSON, "person", s_person_print);
 }
 
+//  The kind of a matter's event (the view's English short name) as shown:
+//  translated when known, else as it is. Into buf; returns buf.
+static const char *
+s_event_kind (const char *k, char *buf, size_t len)
+{
+    //  TRANSLATORS: the kinds of a matter's events, in `matter show`
+    static const char *const kinds[] = { N_("step"), N_("escalate"), N_("close"), N_("note"), NULL };
+    for (const char *const *x = kinds; *x; x++)
+        if (!strcmp (k, *x)) {
+            snprintf (buf, len, "%s", _(*x));
+            return buf;
+        }
+    snprintf (buf, len, "%s", k);
+    return buf;
+}
+
 //  One event of a matter: date, kind, its value, who and when it was written.
 static void
 s_event_print (json_t *e)
 {
     const char *k = s_str (e, "kind");
-    char value[32] = "", when[32], who[96];
-    if (!strcmp (k, "step") || !strcmp (k, "escalate"))
-        snprintf (value, sizeof value, "%s", s_str (e, !strcmp (k, "step") ? "step" : "tier"));
+    char value[64] = "", when[32], who[96], kind[64];
+    if (!strcmp (k, "step"))
+        s_shown ("shouhe.v1.Step", s_str (e, "step"), value, sizeof value);
+    else
+    if (!strcmp (k, "escalate"))
+        s_shown ("shouhe.v1.Tier", s_str (e, "tier"), value, sizeof value);
     else
     if (!strcmp (k, "close"))
-        snprintf (value, sizeof value, "satisfaction %lld",
+        snprintf (value, sizeof value, _("satisfaction %lld"),
                   (long long) json_integer_value (json_object_get (e, "satisfaction")));
     s_when (json_integer_value (json_object_get (e, "hlc")) >> 16, when);
     s_who (e, who);
     //  the note on one line, its line feeds and hidden code points visible
     char *note = sh_text_escape (json_string_value (json_object_get (e, "note")));
-    printf ("event      %s %-8s %s%s%s   by %s at %s%s%s\n", s_str (e, "date"), k, value,
-            note && *note && *value ? ": " : "", note ? note : "", who, when,
-            json_object_get (e, "conflict") ? "  CONFLICT: " : "",
-            json_object_get (e, "conflict") ? s_str (e, "conflict") : "");
+    printf (_("event      %s %-8s %s%s%s   by %s at %s"), s_str (e, "date"), s_event_kind (k, kind, sizeof kind),
+            value, note && *note && *value ? ": " : "", note ? note : "", who, when);
+    if (json_object_get (e, "conflict"))
+        printf (_("  CONFLICT: %s"), s_str (e, "conflict"));
+    putchar ('\n');
     free (note);
 }
 
 static void
 s_matter_print (json_t *m)
 {
-    printf ("matter     %.*s  (%s)\n", SH_IDS_SHORT_HEX, s_str (m, "id"), s_str (m, "id"));
-    printf ("title      %s\n", s_str (m, "title"));
-    printf ("courtyard  %s   category %s   opened %s\n", s_str (m, "courtyard"), s_str (m, "category"),
-            s_str (m, "opened_on"));
+    printf (_("matter     %.*s  (%s)\n"), SH_IDS_SHORT_HEX, s_str (m, "id"), s_str (m, "id"));
+    printf (_("title      %s\n"), s_str (m, "title"));
+    char category[64], tier[64], step[64];
+    printf (_("courtyard  %s   category %s   opened %s\n"), s_str (m, "courtyard"),
+            s_shown ("shouhe.v1.Category", s_str (m, "category"), category, sizeof category), s_str (m, "opened_on"));
     char *d = sh_text_escape (json_string_value (json_object_get (m, "description")));
     if (d && *d)
-        printf ("description %s\n", d);
+        printf (_("description %s\n"), d);
     free (d);
-    printf ("state      %s, at %s%s\n", s_str (m, "tier"), s_str (m, "step"),
-            json_is_true (json_object_get (m, "closed")) ? ", closed" : "");
+    printf (json_is_true (json_object_get (m, "closed")) ? _("state      %s, at %s, closed\n")
+                                                         : _("state      %s, at %s\n"),
+            s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
+            s_shown ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
     if (json_is_true (json_object_get (m, "closed")))
-        printf ("satisfaction %lld of 5\n", (long long) json_integer_value (json_object_get (m, "satisfaction")));
+        printf (_("satisfaction %lld of 5\n"), (long long) json_integer_value (json_object_get (m, "satisfaction")));
     size_t i;
     json_t *e;
     json_array_foreach (json_object_get (m, "events"), i, e)

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "node_cli.h"
+#include "sh_i18n.h"
 #include "sh_import.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
@@ -27,7 +28,7 @@ static void
 s_print_ids (const node_args_t *a, char (*ids)[SH_OPS_ID_HEX], size_t n)
 {
     if (!a->json) {
-        printf ("imported %zu person%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
+        printf (n == 1 ? _("imported %zu person from %s\n") : _("imported %zu persons from %s\n"), n, a->pos[1]);
         for (size_t i = 0; i < n; i++)
             printf ("%.*s\n", S_SHORT_ID, ids[i]);
         return;
@@ -49,7 +50,7 @@ node_import (node_args_t *a)
 {
     bool persons = !strcmp (a->pos[0], "persons");
     if (!persons && strcmp (a->pos[0], "courtyards") != 0) {
-        fprintf (stderr, "shouhe-node: can import 'courtyards' or 'persons', not '%s'\n", a->pos[0]);
+        fprintf (stderr, _("shouhe-node: can import 'courtyards' or 'persons', not '%s'\n"), a->pos[0]);
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -72,7 +73,8 @@ node_import (node_args_t *a)
     }
     else
     if (rc == SH_OK)
-        printf ("imported %zu courtyard%s from %s\n", n, n == 1 ? "" : "s", a->pos[1]);
+        printf (n == 1 ? _("imported %zu courtyard from %s\n") : _("imported %zu courtyards from %s\n"), n,
+                a->pos[1]);
     free (ids);
     return node_done (rc, msg);
 }

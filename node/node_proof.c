@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sh_exit.h"
+#include "sh_i18n.h"
 #include "sh_receipts.h"
 
 typedef struct {
@@ -48,7 +49,7 @@ node_proof_ask (node_proof_state_t *p, sh_replica_t *r, sh_wire_msg_t *m)
         rc = sh_receipts_uncovered (txn, p->from, p->upto, s_first_gap, &g);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the receipts: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     if (!g.found) {
@@ -98,19 +99,19 @@ s_check_store (sh_replica_t *r, sh_store_txn_t *txn, const sh_wire_msg_t *m, con
         uint64_t failed_seq = 0;
         sh_err rc = sh_receipts_check_batch (txn, me, &b, cp->root, &failed_seq);
         if (rc && (failed_seq || rc == SH_ENOMEM)) {
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
+            fprintf (stderr, _("shouhe-node: cannot read this node's change %" PRIu64 ": %s\n"), failed_seq,
                      sh_strerror (rc));
             return SH_EXIT_STORE;
         }
         if (rc) {
-            fprintf (stderr, "shouhe-node: the hub's proof of this node's changes %" PRIu64 "..%" PRIu64
-                     " does not verify against its checkpoint of size %" PRIu64 "\n", b.first_seq,
+            fprintf (stderr, _("shouhe-node: the hub's proof of this node's changes %" PRIu64 "..%" PRIu64
+                     " does not verify against its checkpoint of size %" PRIu64 "\n"), b.first_seq,
                      b.first_seq + b.count - 1, cp->size);
             return SH_EXIT_PROTOCOL;
         }
         rc = sh_receipts_put_batch (txn, &b);
         if (rc) {
-            fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
+            fprintf (stderr, _("shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n"),
                      b.first_seq, b.first_seq + b.count - 1, sh_strerror (rc));
             return SH_EXIT_STORE;
         }
@@ -128,14 +129,14 @@ node_proof_take (node_proof_state_t *p, sh_replica_t *r, const sh_hubid_t *hub, 
     *stored = 0;
     p->outstanding = false;
     if (!s_runs_fit (m, first, count)) {
-        fprintf (stderr, "shouhe-node: the hub's proof does not prove this node's changes %" PRIu64 "..%" PRIu64
-                 " as asked\n", first, first + count - 1);
+        fprintf (stderr, _("shouhe-node: the hub's proof does not prove this node's changes %" PRIu64 "..%" PRIu64
+                 " as asked\n"), first, first + count - 1);
         return SH_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (r, &txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's proof: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot store the hub's proof: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     sh_receipts_head_t cp;
@@ -143,20 +144,21 @@ node_proof_take (node_proof_state_t *p, sh_replica_t *r, const sh_hubid_t *hub, 
     int ex = SH_EXIT_OK;
     rc = sh_receipts_checkpoint_at (txn, hub, size, &cp);
     if (rc == SH_ENOTFOUND || rc == SH_ECRYPTO) {
-        fprintf (stderr, "shouhe-node: the hub's proof of this node's changes %" PRIu64 "..%" PRIu64 " names a "
-                 "checkpoint of size %" PRIu64 " that this node does not hold\n", first, first + count - 1, size);
+        fprintf (stderr, _("shouhe-node: the hub's proof of this node's changes %" PRIu64 "..%" PRIu64 " names a "
+                 "checkpoint of size %" PRIu64 " that this node does not hold\n"), first, first + count - 1, size);
         ex = SH_EXIT_PROTOCOL;
     }
     else
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the receipts: %s\n"), sh_strerror (rc));
         ex = SH_EXIT_STORE;
     }
     if (ex == SH_EXIT_OK)
         ex = s_check_store (r, txn, m, &cp);
     if (ex == SH_EXIT_OK && (rc = sh_store_commit (&txn)) != SH_OK) {
-        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
-                 : "shouhe-node: cannot store the hub's proof: %s\n", sh_strerror (rc));
+        fprintf (stderr, rc == SH_ESTOREFULL ? _("shouhe-node: this node's disk is full (%s): free space, "
+                                                  "nothing was lost\n")
+                 : _("shouhe-node: cannot store the hub's proof: %s\n"), sh_strerror (rc));
         ex = sh_exit_store (rc);
     }
     sh_store_abort (&txn);

@@ -8,11 +8,13 @@
 #include "node_session_int.h"
 #include "sh_exit.h"
 #include "sh_hubid.h"
+#include "sh_i18n.h"
 #include "sh_replica.h"
 
 
+//  TRANSLATORS: the start of two messages: "<this> (size N, the hub ...)"
 static const char *s_inconsistent =
-    "the hub's history is inconsistent with the checkpoint you hold";
+    N_("the hub's history is inconsistent with the checkpoint you hold");
 
 //  Hold checkpoint cp as the newest (its size and root).
 void
@@ -32,12 +34,12 @@ node_receipts_load (node_session_t *self)
         rc = sh_receipts_latest (txn, self->hub, &self->held);
     sh_store_abort (&txn);
     if (rc == SH_ECRYPTO) {
-        fprintf (stderr, "shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
-                 "is this another hub?\n");
+        fprintf (stderr, _("shouhe-node: the checkpoints this node holds are not signed by --hub-key: "
+                 "is this another hub?\n"));
         return SH_EXIT_PROTOCOL;
     }
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the receipts: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the receipts: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     return SH_EXIT_OK;
@@ -51,16 +53,16 @@ node_receipts_take (node_session_t *self, sh_store_txn_t *txn, const char *note,
 {
     size_t len = strlen (note);
     if (sh_hubid_open_checkpoint (self->hub, cp, note, len) != SH_OK) {
-        fprintf (stderr, "shouhe-node: the hub's checkpoint is not signed by --hub-key\n");
+        fprintf (stderr, _("shouhe-node: the hub's checkpoint is not signed by --hub-key\n"));
         return SH_EXIT_PROTOCOL;
     }
     sh_receipts_head_t next = { .size = cp->size };
     memcpy (next.root, cp->root, SH_HASH_BYTES);
     if (sh_receipts_check_extends (&self->held, &next, (const uint8_t (*)[SH_HASH_BYTES]) proof, n_proof) != SH_OK) {
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 "): it lost or "
+        fprintf (stderr, _("shouhe-node: %s (size %" PRIu64 ", the hub now shows size %" PRIu64 "): it lost or "
                  "rewrote entries this node has seen; if it was restored from a copy, its operator must restore "
-                 "a backup made with shouhe-hub backup (docs/operations.md)\n",
-                 s_inconsistent, self->held.size, cp->size);
+                 "a backup made with shouhe-hub backup (docs/operations.md)\n"),
+                 _(s_inconsistent), self->held.size, cp->size);
         return SH_EXIT_PROTOCOL;
     }
     sh_err rc = sh_receipts_put_checkpoint (txn, &self->held, cp->size, note, len,
@@ -76,11 +78,12 @@ node_receipts_welcome (node_session_t *self, const sh_wire_msg_t *m)
         if (self->held.size == 0 && m->u.welcome.log_size == 0)
             return SH_EXIT_OK;        //  an empty hub log
         if (self->held.size == 0) {
-            fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
-                             "checkpoint of them\n", m->u.welcome.log_size);
+            fprintf (stderr, _("shouhe-node: the hub's log holds %" PRIu64 " changes but it shows no signed "
+                             "checkpoint of them\n"), m->u.welcome.log_size);
             return SH_EXIT_PROTOCOL;
         }
-        fprintf (stderr, "shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n", s_inconsistent, self->held.size);
+        fprintf (stderr, _("shouhe-node: %s (size %" PRIu64 ", the hub shows none)\n"), _(s_inconsistent),
+                 self->held.size);
         return SH_EXIT_PROTOCOL;
     }
     //  the very checkpoint this node holds (an idle sync): verified, nothing to store
@@ -93,7 +96,7 @@ node_receipts_welcome (node_session_t *self, const sh_wire_msg_t *m)
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (self->r, &txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot store the hub's checkpoint: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
@@ -103,8 +106,9 @@ node_receipts_welcome (node_session_t *self, const sh_wire_msg_t *m)
     if (ex == SH_EXIT_OK && (rc = sh_receipts_put_hub_key (txn, self->hub)) == SH_OK)
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
-        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
-                 : "shouhe-node: cannot store the hub's checkpoint: %s\n", sh_strerror (rc));
+        fprintf (stderr, rc == SH_ESTOREFULL ? _("shouhe-node: this node's disk is full (%s): free space, "
+                                                  "nothing was lost\n")
+                 : _("shouhe-node: cannot store the hub's checkpoint: %s\n"), sh_strerror (rc));
         ex = sh_exit_store (rc);
     }
     sh_store_abort (&txn);
@@ -120,17 +124,17 @@ s_receipt_refused (sh_err rc, uint64_t failed_seq, const sh_receipts_batch_t *b)
 {
     if (failed_seq || rc == SH_ENOMEM) {
         if (failed_seq)
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", failed_seq,
+            fprintf (stderr, _("shouhe-node: cannot read this node's change %" PRIu64 ": %s\n"), failed_seq,
                      sh_strerror (rc));
         else
-            fprintf (stderr, "shouhe-node: out of memory checking the hub's receipt\n");
+            fprintf (stderr, _("shouhe-node: out of memory checking the hub's receipt\n"));
         return SH_EXIT_STORE;
     }
     if (rc == SH_EINVAL)
-        fprintf (stderr, "shouhe-node: the hub's receipt does not match the batch it acknowledges\n");
+        fprintf (stderr, _("shouhe-node: the hub's receipt does not match the batch it acknowledges\n"));
     else
-        fprintf (stderr, "shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
-                 "..%" PRIu64 " as acknowledged\n", b->first_seq, b->first_seq + b->count - 1);
+        fprintf (stderr, _("shouhe-node: the hub's checkpoint does not include this node's changes %" PRIu64
+                 "..%" PRIu64 " as acknowledged\n"), b->first_seq, b->first_seq + b->count - 1);
     return SH_EXIT_PROTOCOL;
 }
 
@@ -143,14 +147,14 @@ node_receipts_ack (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_s
     if (n == 0)
         return SH_EXIT_OK;
     if (!m->u.ack.checkpoint) {
-        fprintf (stderr, "shouhe-node: the hub acknowledged %" PRIu32 " changes without a signed checkpoint: "
-                         "no receipt can prove it holds them\n", n);
+        fprintf (stderr, _("shouhe-node: the hub acknowledged %" PRIu32 " changes without a signed checkpoint: "
+                         "no receipt can prove it holds them\n"), n);
         return SH_EXIT_PROTOCOL;
     }
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (self->r, &txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot store the hub's receipt: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot store the hub's receipt: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     sh_note_checkpoint_t cp;
@@ -169,12 +173,13 @@ node_receipts_ack (node_session_t *self, const sh_wire_msg_t *m, uint64_t last_s
         rc = sh_store_commit (&txn);
     if (ex == SH_EXIT_OK && rc) {
         if (rc == SH_ENOMEM)
-            fprintf (stderr, "shouhe-node: out of memory storing the hub's receipt\n");
+            fprintf (stderr, _("shouhe-node: out of memory storing the hub's receipt\n"));
         else
         if (rc == SH_ESTOREFULL)
-            fprintf (stderr, "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n", sh_strerror (rc));
+            fprintf (stderr, _("shouhe-node: this node's disk is full (%s): free space, "
+                                "nothing was lost\n"), sh_strerror (rc));
         else
-            fprintf (stderr, "shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n",
+            fprintf (stderr, _("shouhe-node: cannot store the receipt of changes %" PRIu64 "..%" PRIu64 ": %s\n"),
                      b.first_seq, last_seq, sh_strerror (rc));
         ex = sh_exit_store (rc);
     }
@@ -200,8 +205,8 @@ node_receipts_batch (node_session_t *self, sh_store_txn_t *txn, const sh_wire_ms
                                 m->u.batch.n_consistency, cp);
     uint64_t covered = cp->size > self->held.size ? cp->size : self->held.size;
     if (ex == SH_EXIT_OK && m->u.batch.next > covered) {
-        fprintf (stderr, "shouhe-node: the hub's batch reaches log entry %" PRIu64 ", beyond the newest "
-                 "checkpoint it has shown (size %" PRIu64 ")\n", m->u.batch.next, covered);
+        fprintf (stderr, _("shouhe-node: the hub's batch reaches log entry %" PRIu64 ", beyond the newest "
+                 "checkpoint it has shown (size %" PRIu64 ")\n"), m->u.batch.next, covered);
         ex = SH_EXIT_PROTOCOL;
     }
     return ex;

@@ -12,6 +12,7 @@
 #include "sh_changelog.h"
 #include "sh_epoch.h"
 #include "sh_exit.h"
+#include "sh_i18n.h"
 #include "sh_leaves.h"
 #include "sh_replica.h"
 
@@ -58,7 +59,7 @@ s_gather (node_session_t *self, uint64_t from)
         rc = sh_receipts_note (txn, self->held.size, &self->offer_note);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read what this node holds for the hub: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read what this node holds for the hub: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     self->offer_last_sent = false;
@@ -71,18 +72,18 @@ s_later (node_session_t *self)
 {
     if (self->opt.watch) {
         if (!self->recover_said)
-            fprintf (stderr, "shouhe-node: the hub is recovering its log from its nodes (it holds %" PRIu64
-                     " of %" PRIu64 " entries); waiting\n", self->rec_size, self->rec_target);
+            fprintf (stderr, _("shouhe-node: the hub is recovering its log from its nodes (it holds %" PRIu64
+                     " of %" PRIu64 " entries); waiting\n"), self->rec_size, self->rec_target);
         self->recover_said = true;
         self->recover_retry = node_session_now (self) + S_RECOVER_RETRY_MS;
         return SH_EXIT_OK;
     }
-    fprintf (stderr, "shouhe-node: the hub is recovering its log from its nodes: it holds %" PRIu64 " of the %"
-             PRIu64 " entries they have shown", self->rec_size, self->rec_target);
+    fprintf (stderr, _("shouhe-node: the hub is recovering its log from its nodes: it holds %" PRIu64 " of the %"
+             PRIu64 " entries they have shown"), self->rec_size, self->rec_target);
     if (self->rec_missing_to > self->rec_missing_from)
-        fprintf (stderr, " (leaves %" PRIu64 "..%" PRIu64 " are held by no node so far)", self->rec_missing_from,
+        fprintf (stderr, _(" (leaves %" PRIu64 "..%" PRIu64 " are held by no node so far)"), self->rec_missing_from,
                  self->rec_missing_to - 1);
-    fprintf (stderr, "; this node offered %" PRIu64 " (%" PRIu64 " new to the hub); sync again later\n",
+    fprintf (stderr, _("; this node offered %" PRIu64 " (%" PRIu64 " new to the hub); sync again later\n"),
              self->offer_n, self->offer_taken);
     return SH_EXIT_RETRY;
 }
@@ -123,7 +124,7 @@ s_send_offer (node_session_t *self)
     }
     int ex = SH_EXIT_OK;
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the changes to offer the hub: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the changes to offer the hub: %s\n"), sh_strerror (rc));
         ex = SH_EXIT_STORE;
     }
     else {
@@ -176,7 +177,7 @@ node_recover_on_taken (node_session_t *self, const sh_wire_msg_t *m)
         return SH_EXIT_OK;          //  more to offer
     self->offered = true;
     if (!m->u.taken.recovering) {
-        fprintf (stderr, "shouhe-node: the hub has recovered its log (%" PRIu64 " entries); syncing\n",
+        fprintf (stderr, _("shouhe-node: the hub has recovered its log (%" PRIu64 " entries); syncing\n"),
                  m->u.taken.size);
         self->recovering = false;
         node_session_hello (self);
@@ -211,7 +212,7 @@ s_adopt (node_session_t *self, const sh_epoch_t *e)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot take the hub's new epoch: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot take the hub's new epoch: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     self->held = left;
@@ -229,8 +230,8 @@ node_recover_epoch (node_session_t *self, const sh_wire_msg_t *m, bool *restart)
     sh_epoch_t e;
     sh_err rc = sh_epoch_open (self->hub, note, strlen (note), &e);
     if (rc) {
-        fprintf (stderr, "shouhe-node: the hub's epoch note is %s\n",
-                 rc == SH_ECRYPTO ? "not signed by --hub-key" : "malformed");
+        fprintf (stderr, "%s", rc == SH_ECRYPTO ? _("shouhe-node: the hub's epoch note is not signed by --hub-key\n")
+                                               : _("shouhe-node: the hub's epoch note is malformed\n"));
         return SH_EXIT_PROTOCOL;
     }
     uint64_t known = 1;
@@ -240,16 +241,16 @@ node_recover_epoch (node_session_t *self, const sh_wire_msg_t *m, bool *restart)
         known = 1;
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the store: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the store: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     if (e.epoch <= known)
         return SH_EXIT_OK;
     bool affected = self->held.size > e.base || self->since > e.base;
     if (affected)
-        fprintf (stderr, "shouhe-node: the hub began epoch %" PRIu64 " (signed): it lost log entries %" PRIu64
+        fprintf (stderr, _("shouhe-node: the hub began epoch %" PRIu64 " (signed): it lost log entries %" PRIu64
                  "..%" PRIu64 " after a restore and no node held them all, so it gave them up; this node sets "
-                 "aside its checkpoints after entry %" PRIu64 " and sends its own changes there again\n",
+                 "aside its checkpoints after entry %" PRIu64 " and sends its own changes there again\n"),
                  e.epoch, e.base + 1, e.abandoned, e.base);
     int ex = s_adopt (self, &e);
     if (ex == SH_EXIT_OK && affected) {

@@ -4,13 +4,14 @@
 #include <stdio.h>
 
 #include "node_cli.h"
+#include "sh_i18n.h"
 #include "sh_ops.h"
 
 int
 node_region_set (node_args_t *a)
 {
     if (!a->code || !a->name) {
-        fprintf (stderr, "shouhe-node: region set needs --code and --name\n");
+        fprintf (stderr, _("shouhe-node: region set needs --code and --name\n"));
         return SH_EXIT_USAGE;
     }
     sh_replica_t *r;
@@ -21,6 +22,6 @@ node_region_set (node_args_t *a)
     sh_err rc = sh_ops_region_set (r, a->code, a->name, msg);
     sh_replica_close (&r);
     if (rc == SH_OK)
-        printf ("region %s: %s\n", a->code, a->name);
+        printf (_("region %s: %s\n"), a->code, a->name);
     return node_done (rc, msg);
 }

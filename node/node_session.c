@@ -15,6 +15,7 @@
 #include "sh_crypto.h"
 #include "sh_exit.h"
 #include "sh_clock.h"
+#include "sh_i18n.h"
 #include "sh_ingest.h"
 #include "sh_leaves.h"
 #include "sh_note.h"
@@ -24,6 +25,14 @@
 
 static bool s_refresh_head (node_session_t *self);
 
+//  The hub's answer to a request was lost (one sentence per request).
+static const char *const s_lost_ack =
+    N_("shouhe-node: the hub's answer to a batch of this node's changes was lost; starting a new session\n");
+static const char *const s_lost_batch =
+    N_("shouhe-node: the hub's answer to a download request was lost; starting a new session\n");
+static const char *const s_lost_proof =
+    N_("shouhe-node: the hub's answer to a request for proofs was lost; starting a new session\n");
+
 //  Push the next run of this node's changes after self->sent.
 static int
 s_push (node_session_t *self)
@@ -31,7 +40,7 @@ s_push (node_session_t *self)
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (sh_replica_store (self->r), false, &txn);
     if (rc) {
-        fprintf (stderr, "shouhe-node: cannot read the log: %s\n", sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: cannot read the log: %s\n"), sh_strerror (rc));
         return SH_EXIT_STORE;
     }
     size_t max = self->max_changes ? self->max_changes : 256;
@@ -54,7 +63,7 @@ s_push (node_session_t *self)
     }
     int ex = SH_EXIT_OK;
     if (!ch || rc) {
-        fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", self->sent + 1,
+        fprintf (stderr, _("shouhe-node: cannot read this node's change %" PRIu64 ": %s\n"), self->sent + 1,
                  sh_strerror (ch ? rc : SH_ENOMEM));
         ex = SH_EXIT_STORE;
     }
@@ -109,8 +118,9 @@ s_welcome_clock (node_session_t *self, uint64_t hub_ms)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc) {
-        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
-                 : "shouhe-node: cannot store the hub's time: %s\n", sh_strerror (rc));
+        fprintf (stderr, rc == SH_ESTOREFULL ? _("shouhe-node: this node's disk is full (%s): free space, "
+                                                  "nothing was lost\n")
+                 : _("shouhe-node: cannot store the hub's time: %s\n"), sh_strerror (rc));
         return sh_exit_store (rc);
     }
     int64_t gap = (int64_t) (local_ms - hub_ms);
@@ -118,8 +128,10 @@ s_welcome_clock (node_session_t *self, uint64_t hub_ms)
     if (abs_gap > SH_CLOCK_BOUND_MS) {
         char words[32];
         sh_clock_words (abs_gap, words, sizeof words);
-        fprintf (stderr, "shouhe-node: warning: this node's clock is %s %s the hub's; fix the clock: local "
-                 "writes are refused while the gap exceeds 10 minutes\n", words, gap > 0 ? "ahead of" : "behind");
+        fprintf (stderr, gap > 0 ? _("shouhe-node: warning: this node's clock is %s ahead of the hub's; fix the "
+                                     "clock: local writes are refused while the gap exceeds 10 minutes\n")
+                         : _("shouhe-node: warning: this node's clock is %s behind the hub's; fix the clock: "
+                             "local writes are refused while the gap exceeds 10 minutes\n"), words);
     }
     return SH_EXIT_OK;
 }
@@ -134,8 +146,8 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     if (strcmp (scope, m->u.welcome.scope) != 0) {
         //  a wider enrolment would send changes this node refuses; a narrower
         //  one would refuse this node's changes
-        fprintf (stderr, "shouhe-node: the hub enrolled this node for scope %s, but its scope is %s; "
-                 "enrol it with --scope %s\n", m->u.welcome.scope, scope, scope);
+        fprintf (stderr, _("shouhe-node: the hub enrolled this node for scope %s, but its scope is %s; "
+                 "enrol it with --scope %s\n"), m->u.welcome.scope, scope, scope);
         return SH_EXIT_DENIED;
     }
     //  a new epoch: the hub gave a lost tail up (adopted, then a new session)
@@ -153,9 +165,9 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     if (cx)
         return cx;
     if (!recovering && m->u.welcome.log_size < self->since) {
-        fprintf (stderr, "shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
+        fprintf (stderr, _("shouhe-node: the hub's log holds %" PRIu64 " entries, but this node has already "
                  "received up to entry %" PRIu64 ": is this another hub, or one restored from an older "
-                 "backup?\n", m->u.welcome.log_size, self->since);
+                 "backup?\n"), m->u.welcome.log_size, self->since);
         return SH_EXIT_PROTOCOL;
     }
     uint64_t head = m->u.welcome.head_seq;
@@ -178,7 +190,7 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
             rc = sh_changelog_find (txn, self->me, head, NULL, hash);
         sh_store_abort (&txn);
         if (rc) {
-            fprintf (stderr, "shouhe-node: cannot read this node's change %" PRIu64 ": %s\n", head,
+            fprintf (stderr, _("shouhe-node: cannot read this node's change %" PRIu64 ": %s\n"), head,
                      sh_strerror (rc));
             return SH_EXIT_STORE;
         }
@@ -186,8 +198,8 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
             //  Two devices write with one key (a copied node directory):
             //  show the hub our side of the fork, so that it keeps both as
             //  evidence and blocks the key until an operator has looked.
-            fprintf (stderr, "shouhe-node: the hub's copy of this node's change %" PRIu64 " differs from the "
-                     "node's own: the chains have forked (equivocation); reporting it to the hub\n", head);
+            fprintf (stderr, _("shouhe-node: the hub's copy of this node's change %" PRIu64 " differs from the "
+                     "node's own: the chains have forked (equivocation); reporting it to the hub\n"), head);
             self->welcomed = true;
             self->hub_head = head;
             self->sent = head - 1;
@@ -200,7 +212,7 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     if (recovering)
         return node_recover_welcome (self, m);
     if (self->offered && self->recover_said) {
-        fprintf (stderr, "shouhe-node: the hub has recovered its log (%" PRIu64 " entries); syncing\n",
+        fprintf (stderr, _("shouhe-node: the hub has recovered its log (%" PRIu64 " entries); syncing\n"),
                  m->u.welcome.log_size);
         self->recover_said = false;
     }
@@ -234,7 +246,7 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
     if (i == 0 && self->pulling && self->pull_msg_no < self->inflight[0].msg_no) {
         //  the Batch answering a Pull sent before this Push was lost, and
         //  with it the checkpoint this Ack's proof starts from
-        fprintf (stderr, "shouhe-node: the hub's answer to a download request was lost; starting a new session\n");
+        fprintf (stderr, "%s", _(s_lost_batch));
         node_session_hello (self);
         return SH_EXIT_OK;
     }
@@ -245,7 +257,7 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
         //  never saw, so it cannot be checked: start a new session (its
         //  Welcome proves the hub's head from the checkpoint held here and
         //  says which changes the hub holds).
-        fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
+        fprintf (stderr, _("shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n"),
                  self->inflight[0].batch);
         node_session_hello (self);
         return SH_EXIT_OK;
@@ -292,16 +304,18 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
     sh_ingest_verdict_t v;
     sh_ingest_check (&v, i, oc, why, &c, known ? &e : NULL, &rules);
     if (v.cause == SH_INGEST_SIGNATURE || v.cause == SH_INGEST_MALFORMED)
-        fprintf (stderr, "shouhe-node: the hub sent a change that does not verify: %s\n",
+        fprintf (stderr, _("shouhe-node: the hub sent a change that does not verify: %s\n"),
                  why ? why : sh_strerror (oc));
     else
     if (v.cause == SH_INGEST_READER_SCOPE)
-        fprintf (stderr, "shouhe-node: the hub sent a change in %s, outside this node's scope %s\n",
+        fprintf (stderr, _("shouhe-node: the hub sent a change in %s, outside this node's scope %s\n"),
                  c.region, rules.reader_scope);
     else
     if (v.code)                 //  an author unknown, not a node key, or of another scope
-        fprintf (stderr, "shouhe-node: the hub sent a change in %s by a key %s\n", c.region,
-                 v.cause == SH_INGEST_UNKNOWN_AUTHOR ? "it did not vouch for" : "whose scope does not cover it");
+        fprintf (stderr, v.cause == SH_INGEST_UNKNOWN_AUTHOR
+                         ? _("shouhe-node: the hub sent a change in %s by a key it did not vouch for\n")
+                         : _("shouhe-node: the hub sent a change in %s by a key whose scope does not cover it\n"),
+                 c.region);
     int ex = v.code ? SH_EXIT_PROTOCOL : SH_EXIT_OK;
     if (ex == SH_EXIT_OK) {
         bool dup;
@@ -309,13 +323,13 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
         *rc = sh_replica_ingest_opened (self->r, txn, bytes->data, bytes->len, &c, hash, &dup,
                                         unmerged, sizeof unmerged);
         if (*rc == SH_OK && unmerged[0])
-            fprintf (stderr, "shouhe-node: the hub sent a change that is kept in the log but counts for "
-                     "nothing here: %s\n", unmerged);
+            fprintf (stderr, _("shouhe-node: the hub sent a change that is kept in the log but counts for "
+                     "nothing here: %s\n"), unmerged);
         *fresh = *rc == SH_OK && !dup;
         if (*rc == SH_OK)           //  where it sits in this log (a duplicate: where it already was)
             *rc = sh_changelog_find (txn, c.author, c.seq, local, hash);
         if (*rc == SH_ECHAIN || *rc == SH_EEQUIVOCATION || *rc == SH_EPROTO || *rc == SH_ECRYPTO) {
-            fprintf (stderr, "shouhe-node: a change from the hub does not fit what this node holds: %s\n",
+            fprintf (stderr, _("shouhe-node: a change from the hub does not fit what this node holds: %s\n"),
                      sh_strerror (*rc));
             ex = SH_EXIT_PROTOCOL;
         }
@@ -350,12 +364,12 @@ s_check_index (const node_session_t *self, const sh_wire_msg_t *m, size_t i)
 {
     const uint64_t *ix = m->u.batch.indexes;
     if (m->u.batch.n_indexes != m->u.batch.n) {
-        fprintf (stderr, "shouhe-node: the hub's batch does not say where its changes sit in its log\n");
+        fprintf (stderr, _("shouhe-node: the hub's batch does not say where its changes sit in its log\n"));
         return SH_EXIT_PROTOCOL;
     }
     if (ix[i] <= (i ? ix[i - 1] : self->since) || ix[i] > m->u.batch.next) {
-        fprintf (stderr, "shouhe-node: the hub's batch places change %zu at log entry %" PRIu64
-                 ", outside %" PRIu64 "..%" PRIu64 " or out of order\n", i, ix[i], self->since + 1,
+        fprintf (stderr, _("shouhe-node: the hub's batch places change %zu at log entry %" PRIu64
+                 ", outside %" PRIu64 "..%" PRIu64 " or out of order\n"), i, ix[i], self->since + 1,
                  m->u.batch.next);
         return SH_EXIT_PROTOCOL;
     }
@@ -374,7 +388,7 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     if (self->n_inflight > 0 && self->inflight[0].msg_no < self->pull_msg_no) {
         //  answers come in order: the Ack of a Push sent before this Pull
         //  was lost, and with it the checkpoint this Batch's proof starts from
-        fprintf (stderr, "shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n",
+        fprintf (stderr, _("shouhe-node: the hub's answer to batch %" PRIu64 " was lost; starting a new session\n"),
                  self->inflight[0].batch);
         node_session_hello (self);
         return SH_EXIT_OK;
@@ -382,7 +396,7 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     self->pulling = false;
     uint64_t next = m->u.batch.next;
     if (next < self->since) {
-        fprintf (stderr, "shouhe-node: the hub's batch goes backwards (%" PRIu64 " after %" PRIu64 ")\n",
+        fprintf (stderr, _("shouhe-node: the hub's batch goes backwards (%" PRIu64 " after %" PRIu64 ")\n"),
                  next, self->since);
         return SH_EXIT_PROTOCOL;
     }
@@ -427,8 +441,9 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
     if (rc && ex == SH_EXIT_OK) {
-        fprintf (stderr, rc == SH_ESTOREFULL ? "shouhe-node: this node's " SH_EXIT_FULL_SAY "\n"
-                 : "shouhe-node: cannot store downloaded changes: %s\n", sh_strerror (rc));
+        fprintf (stderr, rc == SH_ESTOREFULL ? _("shouhe-node: this node's disk is full (%s): free space, "
+                                                  "nothing was lost\n")
+                 : _("shouhe-node: cannot store downloaded changes: %s\n"), sh_strerror (rc));
         ex = sh_exit_store (rc);
     }
     if (ex == SH_EXIT_OK) {
@@ -453,8 +468,7 @@ s_on_proof (node_session_t *self, const sh_wire_msg_t *m)
         return SH_EXIT_OK;        //  an answer to a Prove of an earlier session
     bool lost_ack = self->n_inflight > 0 && self->inflight[0].msg_no < self->prove.msg_no;
     if (lost_ack || (self->pulling && self->pull_msg_no < self->prove.msg_no)) {
-        fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
-                 lost_ack ? "a batch of this node's changes" : "a download request");
+        fprintf (stderr, "%s", lost_ack ? _(s_lost_ack) : _(s_lost_batch));
         node_session_hello (self);
         return SH_EXIT_OK;
     }
@@ -474,7 +488,7 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
         case SH_WIRE_ERR_REVOKED:
         case SH_WIRE_ERR_BLOCKED:
         case SH_WIRE_ERR_ROLE:
-            fprintf (stderr, "shouhe-node: refused by the hub (%s): %s\n", name, m->u.error.message);
+            fprintf (stderr, _("shouhe-node: refused by the hub (%s): %s\n"), name, m->u.error.message);
             return SH_EXIT_DENIED;
         case SH_WIRE_ERR_SESSION:
             node_session_hello (self);
@@ -505,7 +519,7 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             if (!self->opt.watch)
                 return SH_EXIT_FULL;
             if (!self->hub_full)
-                fprintf (stderr, "shouhe-node: retrying every 30 s\n");
+                fprintf (stderr, _("shouhe-node: retrying every 30 s\n"));
             self->hub_full = true;
             self->welcomed = false;
             self->session_batch = self->next_batch;
@@ -518,10 +532,13 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             //  downloads what there is without pushing; then exit 7, or with
             //  --watch push again after S_QUOTA_RETRY_MS
             if (!self->quota_said) {
-                fprintf (stderr, "shouhe-node: the hub refused this node's changes (ERR_QUOTA): %s\n",
+                fprintf (stderr, _("shouhe-node: the hub refused this node's changes (ERR_QUOTA): %s\n"),
                          m->u.error.message);
-                fprintf (stderr, self->opt.watch ? "shouhe-node: downloads go on; pushing again in %d min\n"
-                         : "shouhe-node: downloads go on; then sync again later (exit 7)\n", S_QUOTA_RETRY_MS / 60000);
+                if (self->opt.watch)
+                    fprintf (stderr, _("shouhe-node: downloads go on; pushing again in %d min\n"),
+                             S_QUOTA_RETRY_MS / 60000);
+                else
+                    fprintf (stderr, _("shouhe-node: downloads go on; then sync again later (exit 7)\n"));
             }
             self->quota_said = true;
             self->quota_stop = true;
@@ -530,7 +547,7 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
             return SH_EXIT_OK;
         case SH_WIRE_ERR_INTERNAL:
             //  the hub could not store; a new session after a pause retries
-            fprintf (stderr, "shouhe-node: the hub had a problem (%s); retrying\n", m->u.error.message);
+            fprintf (stderr, _("shouhe-node: the hub had a problem (%s); retrying\n"), m->u.error.message);
             self->welcomed = false;
             self->session_batch = self->next_batch;
             self->hello_at = node_session_now (self);
@@ -538,13 +555,14 @@ s_on_error (node_session_t *self, const sh_wire_msg_t *m)
         case SH_WIRE_ERR_LEAD:
             //  a step or close on a matter this key made big (docs/protocol.md
             //  13.8): sh_ops refuses to write one, so it came from elsewhere
-            fprintf (stderr, "shouhe-node: the hub refused a batch of this node's changes (%s): %s; this node's "
-                     "own check refuses such a write, so it was written past it\n", name, m->u.error.message);
+            fprintf (stderr, _("shouhe-node: the hub refused a batch of this node's changes (%s): %s; this node's "
+                     "own check refuses such a write, so it was written past it\n"), name, m->u.error.message);
             return SH_EXIT_PROTOCOL;
         default:
-            fprintf (stderr, "shouhe-node: the hub refused %s (%s): %s\n",
-                     m->u.error.has_batch ? "a batch of this node's changes" : "a message", name,
-                     m->u.error.message);
+            fprintf (stderr, m->u.error.has_batch ? _("shouhe-node: the hub refused a batch of this node's changes "
+                                                      "(%s): %s\n")
+                                                  : _("shouhe-node: the hub refused a message (%s): %s\n"),
+                     name, m->u.error.message);
             return SH_EXIT_PROTOCOL;
     }
 }
@@ -562,9 +580,7 @@ s_on_pong (node_session_t *self, const sh_wire_msg_t *m)
     bool lost_proof = self->prove.outstanding && self->prove.msg_no < self->ping_msg_no;
     self->ping_msg_no = 0;
     if (lost_ack || lost_batch || lost_proof) {
-        fprintf (stderr, "shouhe-node: the hub's answer to %s was lost; starting a new session\n",
-                 lost_ack ? "a batch of this node's changes" : lost_batch ? "a download request"
-                                                                : "a request for proofs");
+        fprintf (stderr, "%s", lost_ack ? _(s_lost_ack) : lost_batch ? _(s_lost_batch) : _(s_lost_proof));
         node_session_hello (self);
     }
 }
@@ -595,7 +611,7 @@ static void
 s_liveness (node_session_t *self, int64_t now)
 {
     if (now - self->last_rx > S_DEAD_MS) {
-        fprintf (stderr, "shouhe-node: no answer from the hub for %d s; starting a new session\n",
+        fprintf (stderr, _("shouhe-node: no answer from the hub for %d s; starting a new session\n"),
                  S_DEAD_MS / 1000);
         self->last_rx = now;
         node_session_hello (self);
@@ -671,8 +687,8 @@ s_work (node_session_t *self)
             self->finished = true;
             if (!self->quota_stop)
                 return SH_EXIT_OK;
-            fprintf (stderr, "shouhe-node: downloads done; %" PRIu64 " of this node's changes wait for its "
-                     "quota at the hub\n", self->my_head - self->hub_head);
+            fprintf (stderr, _("shouhe-node: downloads done; %" PRIu64 " of this node's changes wait for its "
+                     "quota at the hub\n"), self->my_head - self->hub_head);
             return SH_EXIT_RETRY;
         }
         //  watch: look for local writes and ask the hub for news now and then
@@ -702,14 +718,14 @@ s_deadline (node_session_t *self)
     if (!self->opt.deadline_ms || now - self->last_progress < self->opt.deadline_ms)
         return SH_EXIT_OK;
     if (!self->ever_welcomed)
-        fprintf (stderr, "shouhe-node: the hub at %s was unreachable until the deadline\n",
+        fprintf (stderr, _("shouhe-node: the hub at %s was unreachable until the deadline\n"),
                  self->opt.hub_endpoint);
     else
-        fprintf (stderr, "shouhe-node: the link to the hub was lost and not back by the deadline "
-                 "(%" PRIu64 " of %" PRIu64 " changes up, %" PRIu64 " down so far)\n",
+        fprintf (stderr, _("shouhe-node: the link to the hub was lost and not back by the deadline "
+                 "(%" PRIu64 " of %" PRIu64 " changes up, %" PRIu64 " down so far)\n"),
                  self->hub_head, self->my_head, self->down);
-    fprintf (stderr, "shouhe-node: the deadline was %.3g s without progress; change it with --deadline "
-             "SECONDS or 'deadline = SECONDS' in node.conf (0: wait forever)\n",
+    fprintf (stderr, _("shouhe-node: the deadline was %.3g s without progress; change it with --deadline "
+             "SECONDS or 'deadline = SECONDS' in node.conf (0: wait forever)\n"),
              (double) self->opt.deadline_ms / 1000.0);
     return SH_EXIT_NETWORK;
 }
@@ -755,7 +771,7 @@ node_session_start (node_session_t *self)
     if (ex != SH_EXIT_OK)
         return ex;
     if (!s_refresh_head (self)) {
-        fprintf (stderr, "shouhe-node: cannot read the log\n");
+        fprintf (stderr, _("shouhe-node: cannot read the log\n"));
         return SH_EXIT_STORE;
     }
     self->last_rx = self->last_progress = node_session_now (self);
@@ -781,8 +797,8 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
         //  400: the key is not admitted; 300/500: a passing hub problem,
         //  the link reconnects and the handshake is tried again
         if (status == 400) {
-            fprintf (stderr, "shouhe-node: refused by the hub: this node's key is not admitted "
-                     "(not enrolled, or revoked)\n");
+            fprintf (stderr, _("shouhe-node: refused by the hub: this node's key is not admitted "
+                     "(not enrolled, or revoked)\n"));
             return SH_EXIT_DENIED;
         }
     }
@@ -792,8 +808,8 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
         //  down (it accepts and closes). Once this hub has welcomed us the
         //  key is right: keep trying until the deadline.
         if (++self->handshake_failures >= 5 && !self->ever_welcomed) {
-            fprintf (stderr, "shouhe-node: the CURVE handshake with the hub failed %d times: "
-                     "is --hub-key the hub's key?\n", self->handshake_failures);
+            fprintf (stderr, _("shouhe-node: the CURVE handshake with the hub failed %d times: "
+                     "is --hub-key the hub's key?\n"), self->handshake_failures);
             return SH_EXIT_PROTOCOL;
         }
     }
@@ -807,8 +823,8 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
     self->bytes_in += bytes;
     self->last_rx = node_session_now (self);
     if (rc) {
-        fprintf (stderr, "shouhe-node: undecodable message from the hub: %s\n",
-                 rc == SH_EVERSION ? "another protocol version" : why ? why : sh_strerror (rc));
+        fprintf (stderr, _("shouhe-node: undecodable message from the hub: %s\n"),
+                 rc == SH_EVERSION ? _("another protocol version") : why ? why : sh_strerror (rc));
         return SH_EXIT_PROTOCOL;
     }
     switch (m->type) {
@@ -820,7 +836,7 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
         case SH_WIRE_PONG:    s_on_pong (self, m); return SH_EXIT_OK;
         case SH_WIRE_TAKEN:   return node_recover_on_taken (self, m);
         default:
-            fprintf (stderr, "shouhe-node: unexpected %s from the hub\n", sh_wire_type_name (m->type));
+            fprintf (stderr, _("shouhe-node: unexpected %s from the hub\n"), sh_wire_type_name (m->type));
             return SH_EXIT_PROTOCOL;
     }
 }

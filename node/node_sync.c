@@ -20,6 +20,7 @@
 #include "sh_crypto.h"
 #include "sh_fault.h"
 #include "sh_hubid.h"
+#include "sh_i18n.h"
 #include "sh_link.h"
 #include "sh_log.h"
 #include "sh_replica.h"
@@ -58,8 +59,9 @@ s_progress (s_sync_t *s, bool final)
     node_session_stats (s->session, &st);
     double secs = (double) (now - s->start) / 1000.0;
     double rate = secs > 0 ? (double) (st.up + st.down) / secs : 0;
-    fprintf (stderr, "\rsync: up %" PRIu64 "/%" PRIu64 "  down %" PRIu64 "  %.0f changes/s  %.1f KB out  "
-             "%.1f KB in   ", st.hub_head, st.my_head, st.down, rate, (double) st.bytes_out / 1024.0,
+    fputc ('\r', stderr);
+    fprintf (stderr, _("sync: up %" PRIu64 "/%" PRIu64 "  down %" PRIu64 "  %.0f changes/s  %.1f KB out  "
+             "%.1f KB in   "), st.hub_head, st.my_head, st.down, rate, (double) st.bytes_out / 1024.0,
              (double) st.bytes_in / 1024.0);
     if (final)
         fputc ('\n', stderr);
@@ -116,7 +118,7 @@ s_run (s_sync_t *s)
     //  SIGINT/SIGTERM: the normal end of --watch; otherwise the sync is unfinished
     if (s->args->watch)
         return SH_EXIT_OK;
-    fprintf (stderr, "shouhe-node: interrupted before the sync finished; the next sync resumes from here\n");
+    fprintf (stderr, _("shouhe-node: interrupted before the sync finished; the next sync resumes from here\n"));
     return SH_EXIT_INTERRUPTED;
 }
 
@@ -127,9 +129,11 @@ s_summary (const s_sync_t *s)
     node_session_stats_t st;
     node_session_stats (s->session, &st);
     if (!s->args->json)
-        printf ("synced: %" PRIu64 " change%s up (%" PRIu64 " already at the hub), %" PRIu64
-                " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n",
-                st.up, st.up == 1 ? "" : "s", st.duplicates, st.down, st.bytes_out, st.bytes_in,
+        printf (st.up == 1 ? _("synced: %" PRIu64 " change up (%" PRIu64 " already at the hub), %" PRIu64
+                               " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n")
+                           : _("synced: %" PRIu64 " changes up (%" PRIu64 " already at the hub), %" PRIu64
+                               " down; %" PRIu64 " bytes out, %" PRIu64 " in, %.2f s; hub checkpoint %" PRIu64 "\n"),
+                st.up, st.duplicates, st.down, st.bytes_out, st.bytes_in,
                 (double) (sh_sys_mono_ms () - s->start) / 1000.0, st.checkpoint_size);
     else
         printf ("{\"up\": %" PRIu64 ", \"duplicates\": %" PRIu64 ", \"down\": %" PRIu64
@@ -154,7 +158,9 @@ s_result (int ex)
 }
 
 //  The one log line of every sync that reached the link, on stderr (the
-//  journal under systemd): docs/operations.md, "The sync log lines".
+//  journal under systemd): docs/operations.md, "The sync log lines". Not
+//  translated: its format is stable, tools parse its result word and its
+//  key=value words.
 static void
 s_log_line (const s_sync_t *s, int ex)
 {
@@ -175,11 +181,11 @@ s_link_open (s_sync_t *s, const sh_replica_t *r, const sh_hubid_t *hub)
     const sh_link_options_t opts = { .session = true, .monitor = true, .send_timeout_ms = 0 };
     sh_err rc = sh_link_client_new (&s->link, sh_replica_key (r), hub->pubkey, &opts);
     if (rc == SH_ECRYPTO) {
-        fprintf (stderr, "shouhe-node: this node's key cannot be converted to a CURVE key\n");
+        fprintf (stderr, _("shouhe-node: this node's key cannot be converted to a CURVE key\n"));
         return SH_EXIT_STORE;
     }
     if (rc || sh_link_connect (s->link, s->args->hub) != SH_OK) {
-        fprintf (stderr, "shouhe-node: cannot connect to '%s' (a ZeroMQ endpoint like tcp://host:port)\n",
+        fprintf (stderr, _("shouhe-node: cannot connect to '%s' (a ZeroMQ endpoint like tcp://host:port)\n"),
                  s->args->hub);
         return SH_EXIT_USAGE;
     }
@@ -195,8 +201,8 @@ s_default_deadline_ms (void)
 {
     int64_t ms;
     if (sh_fault_offset_from_env ("SHOUHE_FAULT_DEADLINE_MS", &ms) != SH_OK || ms < 0) {
-        fprintf (stderr, "shouhe-node: SHOUHE_FAULT_DEADLINE_MS must be a whole number of milliseconds "
-                 ">= 0, not '%s'\n", getenv ("SHOUHE_FAULT_DEADLINE_MS"));
+        fprintf (stderr, _("shouhe-node: SHOUHE_FAULT_DEADLINE_MS must be a whole number of milliseconds "
+                 ">= 0, not '%s'\n"), getenv ("SHOUHE_FAULT_DEADLINE_MS"));
         return -1;
     }
     return ms ? ms : (int64_t) NODE_SYNC_DEFAULT_DEADLINE_S * 1000;
@@ -206,17 +212,17 @@ int
 node_sync (node_args_t *a)
 {
     if (!a->hub || !a->hub_key) {
-        fprintf (stderr, "shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n");
+        fprintf (stderr, _("shouhe-node: sync needs --hub ENDPOINT and --hub-key HEX\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
     uint8_t hub_curve[SH_CURVE_BYTES];
     if (sh_hubid_init_hex (&hub, a->hub_key) != SH_OK || sh_crypto_ed_to_curve (hub_curve, hub.pubkey) != SH_OK) {
-        fprintf (stderr, "shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n", a->hub_key);
+        fprintf (stderr, _("shouhe-node: --hub-key '%s' is not a hub public key (64 hex digits)\n"), a->hub_key);
         return SH_EXIT_REFUSED;
     }
     if (a->deadline < 0) {
-        fprintf (stderr, "shouhe-node: --deadline must be a number of seconds >= 0\n");
+        fprintf (stderr, _("shouhe-node: --deadline must be a number of seconds >= 0\n"));
         return SH_EXIT_USAGE;
     }
     int64_t deadline_ms = a->deadline * 1000;
@@ -237,7 +243,7 @@ node_sync (node_args_t *a)
     s.session = node_session_new (r, &hub, &so, s_send, &s);
     int ex = s.session ? node_session_start (s.session) : SH_EXIT_STORE;
     if (!s.session)
-        fprintf (stderr, "shouhe-node: out of memory\n");
+        fprintf (stderr, _("shouhe-node: out of memory\n"));
     if (ex == SH_EXIT_OK)
         ex = s_link_open (&s, r, &hub);
     if (ex == SH_EXIT_OK) {

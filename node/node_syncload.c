@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "node_cli.h"
+#include "sh_i18n.h"
 
 #define S_MODULE "shouhe-node-sync.so"
 #ifndef NODE_SYNC_LIBDIR
@@ -48,20 +49,21 @@ static void *
 s_open (char *path, size_t path_len)
 {
     void *module = NULL;
-    char why[1024] = "no such file";
+    char why[1024];
+    snprintf (why, sizeof why, "%s", _("no such file"));
     const char *env = getenv ("SHOUHE_SYNC_MODULE");
     if (env && *env) {
         snprintf (path, path_len, "%s", env);
         if (s_try (path, &module, why, sizeof why) && module)
             return module;
-        fprintf (stderr, "shouhe-node: cannot load the sync module %s (SHOUHE_SYNC_MODULE): %s\n", path, why);
+        fprintf (stderr, _("shouhe-node: cannot load the sync module %s (SHOUHE_SYNC_MODULE): %s\n"), path, why);
         return NULL;
     }
     char exe[PATH_MAX];
     ssize_t n = readlink ("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
-        fprintf (stderr, "shouhe-node: cannot find this program's directory (/proc/self/exe) to load the "
-                 "sync module %s; set SHOUHE_SYNC_MODULE to its path\n", S_MODULE);
+        fprintf (stderr, _("shouhe-node: cannot find this program's directory (/proc/self/exe) to load the "
+                 "sync module %s; set SHOUHE_SYNC_MODULE to its path\n"), S_MODULE);
         return NULL;
     }
     exe[n] = 0;
@@ -78,11 +80,11 @@ s_open (char *path, size_t path_len)
     if (module)
         return module;
     if (found)
-        fprintf (stderr, "shouhe-node: cannot load the sync module %s: %s; ", path, why);
+        fprintf (stderr, _("shouhe-node: cannot load the sync module %s: %s; "), path, why);
     else
-        fprintf (stderr, "shouhe-node: cannot find the sync module %s; ", S_MODULE);
-    fprintf (stderr, "the installation is incomplete (tried %s and %s/../%s/): reinstall shouhe, or set "
-             "SHOUHE_SYNC_MODULE to the module's path\n", beside, exe, NODE_SYNC_LIBDIR);
+        fprintf (stderr, _("shouhe-node: cannot find the sync module %s; "), S_MODULE);
+    fprintf (stderr, _("the installation is incomplete (tried %s and %s/../%s/): reinstall shouhe, or set "
+             "SHOUHE_SYNC_MODULE to the module's path\n"), beside, exe, NODE_SYNC_LIBDIR);
     return NULL;
 }
 
@@ -97,8 +99,8 @@ node_sync_load (node_args_t *a)
     void *sym = dlsym (module, "node_sync");
     memcpy (&sync, &sym, sizeof sync);  //  object to function pointer (POSIX dlsym)
     if (!sync) {
-        fprintf (stderr, "shouhe-node: %s has no node_sync (%s): it is not shouhe's sync module; "
-                 "reinstall shouhe\n", path, dlerror ());
+        fprintf (stderr, _("shouhe-node: %s has no node_sync (%s): it is not shouhe's sync module; "
+                 "reinstall shouhe\n"), path, dlerror ());
         dlclose (module);
         return SH_EXIT_INSTALL;
     }
