@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,4 +85,17 @@ sh_i18n_chinese (void)
     /*  TRANSLATORS: the language code of this catalogue ("zh"): the
         programs ask this to learn which catalogue is in effect. */
     return strncmp (_("language: en"), "zh", 2) == 0;
+}
+
+void
+sh_i18n_format (char *out, size_t out_len, bool shown, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    //  the format is a marked literal of the caller's, checked there
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    vsnprintf (out, out_len, shown ? gettext (fmt) : fmt, ap);
+#pragma GCC diagnostic pop
+    va_end (ap);
 }

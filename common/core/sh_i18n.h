@@ -33,6 +33,7 @@
 
 #include <libintl.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #define SH_I18N_DOMAIN "shouhe"
 
@@ -40,6 +41,13 @@
 //  with _ where it is printed. xgettext collects both (scripts/i18n.sh).
 #define _(text) gettext (text)
 #define N_(text) text
+
+//  Format fmt, a sentence marked N_, into out (out_len bytes): translated
+//  when shown, else in English -- for a message that is both shown to a
+//  person and stored or sent, where the stored one must not depend on the
+//  locale (sh_domain's rule messages, sh_plaus's warnings).
+void sh_i18n_format (char *out, size_t out_len, bool shown, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 //  Set the locale from the environment and bind the catalogue (see above).
 void sh_i18n_init (void);

@@ -53,18 +53,8 @@ sh_domain_next_step (int tier, int step)
 }
 
 //  The sentence of a refusal into why: fmt (marked N_) in English, or in
-//  the language of the locale when shown (the _shown functions).
-static void
-s_why (char *why, bool shown, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void
-s_why (char *why, bool shown, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (why, SH_DOMAIN_WHY_BYTES, shown ? _(fmt) : fmt, ap);
-    va_end (ap);
-}
+//  the language of the locale when shown (sh_i18n_format).
+#define s_why(why, shown, ...) sh_i18n_format (why, SH_DOMAIN_WHY_BYTES, shown, __VA_ARGS__)
 
 //  The name of a step or tier in a rule message: the schema's short name,
 //  or when shown the one sh_names_shown gives (into buf).

@@ -6,7 +6,7 @@
 #   the installed programs, run from another directory: a hub and a node, enrol, serve, sync,
 #   report; one log line per sync on both sides (the node's stderr, the hub's log)
 #   the installed tree copied elsewhere (the first removed): sync again -- the module is found
-#   relative to the program
+#   relative to the program; so is the catalogue (LANG=zh_CN.UTF-8: Chinese help)
 #   the module removed: sync exits 9 (SH_EXIT_INSTALL), naming the paths tried
 set -u
 # shellcheck source=lib.sh
@@ -20,7 +20,8 @@ it_must cmake --install "$SHOUHE_BUILD" --prefix "$T/p"
 for f in bin/shouhe-node bin/shouhe-hub bin/shouhe-audit etc/shouhe/hub.conf etc/shouhe/node.conf \
          lib/systemd/system/shouhe-hub.service lib/systemd/system/shouhe-node-sync.service \
          lib/systemd/system/shouhe-node-sync.timer share/man/man1/shouhe-node.1.gz \
-         share/man/man1/shouhe-hub.1.gz share/man/man1/shouhe-audit.1.gz share/man/man5/shouhe.conf.5.gz; do
+         share/man/man1/shouhe-hub.1.gz share/man/man1/shouhe-audit.1.gz share/man/man5/shouhe.conf.5.gz \
+         share/locale/zh_CN/LC_MESSAGES/shouhe.mo; do
     [ -f "$T/p/$f" ] || it_fail "expected: $f installed under the prefix"
 done
 MOD=$(cd "$T/p" && find . -name shouhe-node-sync.so)
@@ -75,11 +76,15 @@ it_must "$HUB" report --dir "$HUB_DIR" --village "$V" --format json
 assert_json 'assert isinstance(j, dict) and j'
 digest_equal v "$V"
 
-it_step "the installed tree moved elsewhere: sync again"
+it_step "the installed tree moved elsewhere: sync again, still in Chinese"
 cp -a "$T/p" "$T/moved"
 rm -rf "$T/p"
 NODE=$T/moved/bin/shouhe-node
 HUB=$T/moved/bin/shouhe-hub
+for prog in "$NODE" "$HUB"; do
+    it_run env -u LC_ALL LANG=zh_CN.UTF-8 "$prog" --help
+    grep -q "用法" "$OUT" || it_fail "expected: the moved $prog finds its catalogue (share/locale)"
+done
 node_must v courtyard add --code "${V}002" --name 李家院子 --households 7
 it_run sync v
 assert_eq "$RC" 0 "sync with the moved programs"
