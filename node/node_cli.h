@@ -94,6 +94,9 @@ int node_clock_correct (node_args_t *a);
 bool node_work_wanted (const node_args_t *a);
 int node_work_list (node_args_t *a);
 
+//  `shouhe-node witness init --name NAME` (node_witness_cmd.c).
+int node_witness_init (node_args_t *a);
+
 //  `shouhe-node region set --code CODE --name NAME` (node_region.c).
 int node_region_set (node_args_t *a);
 //  Resolve the ids of the command line of command (w1, w2) -- --person,

@@ -870,6 +870,13 @@ const node_command_t node_commands[] = {
       "shouhe-node matter amend --dir DIR ID [--title T] [--description D] [--category CAT]",
       N_("Correct a matter's title, description or category (the category only while at diagnose,\n"
          "before the consult step)."), node_matter_amend },
+    { "witness", "init", "name", 0, 0, "shouhe-node witness init --dir DIR --name NAME",
+      N_("Make this node a witness of the hub's checkpoints: create DIR/witness.key (0600) and print its\n"
+         "public key (hex) for `shouhe-hub enroll --role witness --name NAME`. NAME is the cosigner name\n"
+         "(no spaces, e.g. changshou/500115108/witness). From then on every sync also cosigns the hub's\n"
+         "newest checkpoint when it is consistent with every one this witness cosigned before, and ends\n"
+         "with exit 6 and keeps the evidence when it is not (a split view)."),
+      node_witness_init },
     { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
       N_("Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them."),
       node_region_set },

@@ -682,6 +682,8 @@ s_work (node_session_t *self)
     bool proven = node_proof_done (&self->prove);
     bool caught_up = self->n_inflight == 0 && (self->hub_head == self->my_head || self->quota_stop)
                   && self->down_done && !self->pulling && proven;
+    if (caught_up && node_witness_work (self))
+        caught_up = false;          //  the witness cosigns first
     if (caught_up) {
         if (!self->opt.watch) {
             self->finished = true;
@@ -835,6 +837,8 @@ node_session_on_message (node_session_t *self, size_t bytes, sh_err rc, const sh
         case SH_WIRE_ERROR:   return s_on_error (self, m);
         case SH_WIRE_PONG:    s_on_pong (self, m); return SH_EXIT_OK;
         case SH_WIRE_TAKEN:   return node_recover_on_taken (self, m);
+        case SH_WIRE_TO_COSIGN:    return self->welcomed ? node_witness_on_to_cosign (self, m) : SH_EXIT_OK;
+        case SH_WIRE_COSIGN_TAKEN: return self->welcomed ? node_witness_on_taken (self, m) : SH_EXIT_OK;
         default:
             fprintf (stderr, _("shouhe-node: unexpected %s from the hub\n"), sh_wire_type_name (m->type));
             return SH_EXIT_PROTOCOL;

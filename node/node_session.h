@@ -45,6 +45,7 @@
 
 #include "sh_err.h"
 #include "sh_hubid.h"
+#include "sh_key.h"
 #include "sh_replica.h"
 #include "sh_wire.h"
 
@@ -66,6 +67,9 @@ typedef struct {
                                     //  watch mode it counts only while there is work to do
     node_session_clock_fn *clock;   //  NULL: sh_sys_mono_ms
     void *clock_arg;                //  its argument
+    const sh_key_t *witness_key;    //  this node's witness key (DIR/witness.key), NULL: not a witness;
+                                    //  once caught up, the session cosigns the hub's newest checkpoint
+    const char *witness_name;       //  its cosigner name (meta witness.name)
 } node_session_options_t;
 
 //  What happened to the link (node_session_on_event).

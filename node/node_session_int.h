@@ -112,7 +112,23 @@ struct node_session_t {
     uint64_t rec_size, rec_target;  //  the hub's log size and the largest checkpoint shown
     uint64_t rec_missing_from, rec_missing_to; //  a run of leaves no node has offered yet
     int64_t recover_retry;          //  --watch: when to ask again
+    //  this node's witness (node_witness.c)
+    int witness_state;              //  0 not asked, 1 Witness sent, 2 Cosigned sent, 3 done
 };
+
+//  node_witness.c -- once caught up, a node that is a witness asks to
+//  cosign the hub's newest checkpoint (docs/protocol.md 16).
+
+//  Send the Witness when its turn has come; true while the witness's
+//  conversation is not over (the sync is not finished yet).
+bool node_witness_work (node_session_t *self);
+
+//  ToCosign: judge it (sh_witness), keep the verdict, send Cosigned.
+//  SH_EXIT_PROTOCOL after a split view (kept as evidence), SH_EXIT_STORE.
+int node_witness_on_to_cosign (node_session_t *self, const sh_wire_msg_t *m);
+
+//  CosignTaken: the conversation is over.
+int node_witness_on_taken (node_session_t *self, const sh_wire_msg_t *m);
 
 //  node_session_io.c
 

@@ -17,6 +17,7 @@
 
 #include "node_cli.h"
 #include "node_session.h"
+#include "node_witness.h"
 #include "sh_crypto.h"
 #include "sh_fault.h"
 #include "sh_hubid.h"
@@ -238,8 +239,17 @@ node_sync (node_args_t *a)
     }
     sh_store_fail_commit_after (sh_replica_store (r), a->fault_commit);
     sh_replica_set_clock_offset (r, a->fault_clock_ms);
+    sh_key_t *wkey = NULL;
+    char wname[SH_NOTE_NAME_MAX + 1] = "";
+    rc = node_witness_load (a->dir, sh_replica_store (r), &wkey, wname, why, sizeof why);
+    if (rc && rc != SH_ENOTFOUND) {
+        fprintf (stderr, "shouhe-node: %s\n", why);
+        sh_replica_close (&r);
+        return SH_EXIT_STORE;
+    }
     const node_session_options_t so = { .watch = a->watch, .hub_endpoint = a->hub,
-                                        .deadline_ms = deadline_ms };
+                                        .deadline_ms = deadline_ms, .witness_key = wkey,
+                                        .witness_name = wname };
     s.session = node_session_new (r, &hub, &so, s_send, &s);
     int ex = s.session ? node_session_start (s.session) : SH_EXIT_STORE;
     if (!s.session)
@@ -257,6 +267,7 @@ node_sync (node_args_t *a)
     }
     sh_link_destroy (&s.link);
     node_session_destroy (&s.session);
+    sh_key_destroy (&wkey);
     sh_replica_close (&r);
     return ex;
 }

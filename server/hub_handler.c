@@ -8,6 +8,7 @@
 */
 #include "hub_handler.h"
 #include "hub_lead.h"
+#include "hub_witness.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -49,6 +50,7 @@ typedef struct {
     bool full;                           //  a Push of this session was refused: the store is full
     bool quota;                          //  a Push of this session was over the key's quota ...
     char quota_why[SH_WIRE_MESSAGE_MAX + 1]; //  ... saying this
+    hub_witness_t witness;               //  the witness that asked in this session
     char *export_buf;                    //  auditor: the export snapshot being fetched (owned)
     size_t export_len;                   //  its size
 } s_session_t;
@@ -816,6 +818,22 @@ s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
 }
 
 //  ---------------------------------------------------------------------
+//  Witnesses
+
+static void
+s_on_witness (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
+{
+    sh_wire_msg_t reply;
+    hub_witness_reply_t keep;
+    char line[SH_WIRE_MESSAGE_MAX + 64];
+    hub_witness_answer (self->store, self->hub, &s->witness, m, &reply, &keep, line, sizeof line);
+    if (line[0])
+        s_log (self, reply.type == SH_WIRE_ERROR ? "warn" : "info", "peer %s: %s", s->key_hex, line);
+    s_send (self, rid, rid_len, &reply);
+    hub_witness_reply_fini (&keep);
+}
+
+//  ---------------------------------------------------------------------
 //  One message (docs/protocol.md 13.7)
 
 void
@@ -871,7 +889,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
     }
     else
     if (m.type == SH_WIRE_PUSH || m.type == SH_WIRE_PULL || m.type == SH_WIRE_FETCH || m.type == SH_WIRE_OFFER
-    ||  m.type == SH_WIRE_PROVE) {
+    ||  m.type == SH_WIRE_PROVE || m.type == SH_WIRE_WITNESS || m.type == SH_WIRE_COSIGNED) {
         s_session_t *s = sh_map_get (self->sessions, rid_hex);
         if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0)
             s_error (self, rid, rid_len, SH_WIRE_ERR_SESSION, peer, _("no session: send hello first"));
@@ -892,6 +910,9 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
             else
             if (m.type == SH_WIRE_PROVE)
                 s_on_prove (self, rid, rid_len, s, &m);
+            else
+            if (m.type == SH_WIRE_WITNESS || m.type == SH_WIRE_COSIGNED)
+                s_on_witness (self, rid, rid_len, s, &m);
             else
                 s_on_fetch (self, rid, rid_len, s, &m);
             self->current = NULL;

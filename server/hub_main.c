@@ -246,7 +246,8 @@ typedef sh_err (s_write_fn) (sh_store_txn_t *txn, const s_args_t *a, const uint8
 static sh_err
 s_do_enroll (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
 {
-    sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE : SH_WIRE_ROLE_AUDITOR;
+    sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE
+                        : !strcmp (a->role, "witness") ? SH_WIRE_ROLE_WITNESS : SH_WIRE_ROLE_AUDITOR;
     uint64_t now = sh_sys_wall_ms ();
     sh_err rc = sh_registry_enroll (txn, key, a->scope, role, a->name, now);
     if (rc == SH_OK && (a->has_qc || a->has_qb)) {
@@ -330,9 +331,14 @@ s_enroll (const s_args_t *a)
         fprintf (stderr, _("shouhe-hub: enroll needs --scope CODE and --key HEX\n"));
         return SH_EXIT_USAGE;
     }
-    if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor")) {
-        fprintf (stderr, _("shouhe-hub: --role must be node or auditor, not '%s'\n"), a->role);
+    if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor") && strcmp (a->role, "witness")) {
+        fprintf (stderr, _("shouhe-hub: --role must be node, auditor or witness, not '%s'\n"), a->role);
         return SH_EXIT_REFUSED;
+    }
+    if (a->role && !strcmp (a->role, "witness") && (!a->name || !sh_note_name_valid (a->name))) {
+        fprintf (stderr, _("shouhe-hub: a witness needs --name NAME, its cosigner name: no spaces, no '+' "
+                 "(e.g. changshou/500115108/witness)\n"));
+        return SH_EXIT_USAGE;
     }
     return s_registry_write (a, s_do_enroll, N_("enrolled %s\n"));
 }
@@ -370,7 +376,8 @@ s_node_entry (const sh_registry_entry_t *e, void *arg)
     if (sh_changelog_head (n->txn, e->key, &head, hash) != SH_OK)
         head = 0;
     json_t *node = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I}",
-        "key", hex, "scope", e->scope, "role", e->role == SH_WIRE_ROLE_AUDITOR ? "auditor" : "node",
+        "key", hex, "scope", e->scope, "role", e->role == SH_WIRE_ROLE_AUDITOR ? "auditor"
+                                                     : e->role == SH_WIRE_ROLE_WITNESS ? "witness" : "node",
         "name", e->name, "enrolled_ms", (json_int_t) e->enrolled_ms, "revoked", e->revoked_ms != 0,
         "revoked_ms", (json_int_t) e->revoked_ms, "blocked", e->blocked,
         "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head);

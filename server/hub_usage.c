@@ -22,7 +22,7 @@ hub_usage (FILE *f)
         "commands:\n"
         "  shouhe-hub init --dir DIR                 create the hub store and DIR/hub.key; print the key\n"
         "  shouhe-hub key --dir DIR                  print the hub's public key (64 hex digits)\n"
-        "  shouhe-hub enroll --dir DIR --scope CODE --key HEX [--role node|auditor] [--name TEXT]\n"
+        "  shouhe-hub enroll --dir DIR --scope CODE --key HEX [--role node|auditor|witness] [--name TEXT]\n"
         "                    [--quota-changes-per-day N] [--quota-bytes N]\n"
         "                                            quotas: new changes per UTC day (default 20000)\n"
         "                                            and bytes of the node's changes held (default\n"

@@ -27,7 +27,8 @@
 #define SH_WIRE_MAX_CHANGES 2048            //  most changes in one Push or Batch
 #define SH_WIRE_MAX_KEYS 4096               //  most key entries in one Batch
 #define SH_WIRE_MESSAGE_MAX 240             //  longest Error message kept
-#define SH_WIRE_NOTE_MAX 4096               //  longest checkpoint note
+#define SH_WIRE_NOTE_MAX 8192               //  longest checkpoint note (cosignatures included)
+#define SH_WIRE_COSIG_LINE_MAX 600          //  longest cosignature line (a 255-byte name, 100 base64)
 #define SH_WIRE_PROOF_MAX 65                //  most hashes in a proof or range
 #define SH_WIRE_CHUNK_MAX (1u << 20)        //  largest Chunk of an export
 #define SH_WIRE_PROVE_MAX 1024              //  most changes one Proof proves
@@ -50,7 +51,11 @@ typedef enum {
     SH_WIRE_PROVE = 13,
     SH_WIRE_PROOF = 14,
     SH_WIRE_OFFER = 15,
-    SH_WIRE_TAKEN = 16
+    SH_WIRE_TAKEN = 16,
+    SH_WIRE_WITNESS = 17,
+    SH_WIRE_TO_COSIGN = 18,
+    SH_WIRE_COSIGNED = 19,
+    SH_WIRE_COSIGN_TAKEN = 20
 } sh_wire_type_t;
 
 //  Values of shouhe.v1.ErrorCode (kept equal by a static assertion).
@@ -65,7 +70,7 @@ typedef enum {
 } sh_wire_error_t;
 
 //  Values of shouhe.v1.PeerRole.
-typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2 } sh_wire_role_t;
+typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2, SH_WIRE_ROLE_WITNESS = 3 } sh_wire_role_t;
 
 typedef struct {
     const uint8_t *data;    //  bytes (borrowed)
@@ -130,6 +135,11 @@ typedef struct {
                  size_t n; sh_wire_bytes_t *leaves; uint64_t *positions; bool last; } offer;
         struct { uint32_t taken; uint64_t size, target; bool recovering;
                  uint64_t missing_from, missing_to; } taken;
+        struct { uint8_t witness[SH_PUBKEY_BYTES]; uint64_t old_size; } witness;
+        struct { const char *checkpoint; uint64_t old_size;
+                 size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES]; } to_cosign;
+        struct { uint64_t size; const char *line; } cosigned;
+        struct { uint64_t size; uint32_t cosignatures; } cosign_taken;
     } u;
     void *pb_;                          //  decoded Envelope and arrays (owned after decode)
 } sh_wire_msg_t;

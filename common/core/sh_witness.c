@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sh_cosig.h"
+#include "sh_i18n.h"
 #include "sh_merkle.h"
 
 #define S_STATE_BYTES (8 + SH_HASH_BYTES + 8)
@@ -89,8 +90,9 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
     sh_note_checkpoint_t cp;
     sh_err rc = sh_note_checkpoint_open (&cp, note, note_len, log, origin);
     if (rc) {
-        snprintf (why, why_len, "the checkpoint %s", rc == SH_ECRYPTO || rc == SH_ENOTFOUND
-                  ? "is not signed by the hub's key" : "is malformed or of another log");
+        snprintf (why, why_len, "%s", rc == SH_ECRYPTO || rc == SH_ENOTFOUND
+                  ? _("the checkpoint is not signed by the hub's key")
+                  : _("the checkpoint is malformed or of another log"));
         return rc == SH_ENOTFOUND ? SH_ECRYPTO : rc;
     }
     sh_witness_state_t st;
@@ -101,24 +103,24 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
     if (first)
         sh_crypto_sha256 (st.root, NULL, 0);     //  the empty tree
     if (old_size != st.size) {
-        snprintf (why, why_len, "the proof starts at size %" PRIu64 "; this witness last cosigned size %" PRIu64,
-                  old_size, st.size);
+        snprintf (why, why_len, _("the proof starts at size %llu; this witness last cosigned size %llu"),
+                  (unsigned long long) old_size, (unsigned long long) st.size);
         return SH_EINVAL;
     }
     char a[17], b[17];
     const char *split = NULL;
     if (cp.size < st.size)
-        split = "a smaller tree than one it cosigned";
+        split = _("a smaller tree than one it cosigned");
     else
     if (cp.size == st.size && memcmp (cp.root, st.root, SH_HASH_BYTES) != 0 && !first)
-        split = "the same size with another root";
+        split = _("the same size with another root");
     else
     if (sh_merkle_verify_consistency (st.size, cp.size, st.root, cp.root, proof, n) != SH_OK)
-        split = "a tree the consistency proof does not show to extend the one it cosigned";
+        split = _("a tree the consistency proof does not show to extend the one it cosigned");
     if (split) {
-        snprintf (why, why_len, "split view: the hub shows %s (size %" PRIu64 " root %s..., after size %"
-                  PRIu64 " root %s...); not cosigned, kept as evidence", split, cp.size,
-                  s_short (a, cp.root), st.size, s_short (b, st.root));
+        snprintf (why, why_len, _("split view: the hub shows %s (size %llu root %s..., after size %llu root "
+                  "%s...); not cosigned, kept as evidence"), split, (unsigned long long) cp.size,
+                  s_short (a, cp.root), (unsigned long long) st.size, s_short (b, st.root));
         rc = s_evidence (txn, origin, now, note, note_len);
         return rc ? rc : SH_EEQUIVOCATION;
     }

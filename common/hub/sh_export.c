@@ -156,7 +156,8 @@ s_enrollment_decode (sh_registry_entry_t *e, const uint8_t *data, size_t len)
     if (!m)
         return false;
     bool ok = m->key.len == SH_PUBKEY_BYTES && sh_replica_scope_valid (m->scope)
-           && (m->role == SHOUHE__V1__PEER_ROLE__PEER_NODE || m->role == SHOUHE__V1__PEER_ROLE__PEER_AUDITOR)
+           && (m->role == SHOUHE__V1__PEER_ROLE__PEER_NODE || m->role == SHOUHE__V1__PEER_ROLE__PEER_AUDITOR
+               || m->role == SHOUHE__V1__PEER_ROLE__PEER_WITNESS)
            && (!m->name || strlen (m->name) <= SH_REGISTRY_NAME_MAX);
     if (ok) {
         uint8_t again[S_ENROLLMENT_MAX];

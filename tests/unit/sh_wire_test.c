@@ -403,6 +403,65 @@ test_roundtrip_error (void)
     SH_CHECK (!t[0]);
 }
 
+//  The witnesses' four messages (docs/protocol.md 16), and what decode
+//  refuses in them.
+static void
+test_roundtrip_witness (void)
+{
+    sh_wire_msg_t m = { .type = SH_WIRE_WITNESS }, d;
+    s_fill (m.u.witness.witness, SH_PUBKEY_BYTES, 0x41);
+    m.u.witness.old_size = 77;
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.type == SH_WIRE_WITNESS && d.u.witness.old_size == 77
+              && !memcmp (d.u.witness.witness, m.u.witness.witness, SH_PUBKEY_BYTES));
+    SH_CHECK (!strcmp (sh_wire_type_name (d.type), "witness"));
+    sh_wire_msg_fini (&d);
+
+    uint8_t proof[3][SH_HASH_BYTES];
+    s_fill (proof[0], sizeof proof, 9);
+    sh_wire_msg_t t = { .type = SH_WIRE_TO_COSIGN };
+    t.u.to_cosign.checkpoint = "o\n12\nroot\n\n\xE2\x80\x94 o sig\n";
+    t.u.to_cosign.old_size = 5;
+    t.u.to_cosign.n_consistency = 3;
+    t.u.to_cosign.consistency = proof;
+    SH_PASS (s_roundtrip (&t, &d));
+    SH_CHECK (d.type == SH_WIRE_TO_COSIGN && d.u.to_cosign.old_size == 5 && d.u.to_cosign.n_consistency == 3
+              && !strcmp (d.u.to_cosign.checkpoint, t.u.to_cosign.checkpoint)
+              && !memcmp (d.u.to_cosign.consistency, proof, sizeof proof));
+    sh_wire_msg_fini (&d);
+
+    sh_wire_msg_t c = { .type = SH_WIRE_COSIGNED };
+    c.u.cosigned.size = 12;
+    c.u.cosigned.line = "\xE2\x80\x94 w AAAA\n";
+    SH_PASS (s_roundtrip (&c, &d));
+    SH_CHECK (d.type == SH_WIRE_COSIGNED && d.u.cosigned.size == 12 && !strcmp (d.u.cosigned.line, c.u.cosigned.line));
+    sh_wire_msg_fini (&d);
+    c.u.cosigned.line = "no newline";
+    SH_FAIL (s_roundtrip (&c, &d), SH_EPROTO);
+    static char longline[SH_WIRE_COSIG_LINE_MAX + 2];
+    memset (longline, 'x', sizeof longline - 2);
+    longline[sizeof longline - 2] = '\n';
+    c.u.cosigned.line = longline;
+    SH_FAIL (s_roundtrip (&c, &d), SH_EPROTO);
+
+    sh_wire_msg_t k = { .type = SH_WIRE_COSIGN_TAKEN };
+    k.u.cosign_taken.size = 12;
+    k.u.cosign_taken.cosignatures = 3;
+    SH_PASS (s_roundtrip (&k, &d));
+    SH_CHECK (d.type == SH_WIRE_COSIGN_TAKEN && d.u.cosign_taken.size == 12 && d.u.cosign_taken.cosignatures == 3);
+    sh_wire_msg_fini (&d);
+
+    //  a witness key of the wrong length, written by hand
+    s_pb_t inner = { .n = 0 }, env = { .n = 0 };
+    s_pb_bytes (&inner, 1, "short", 5);
+    s_pb_uint (&inner, 2, 1);
+    s_pb_uint (&env, 1, 1);
+    s_pb_bytes (&env, 17, inner.b, inner.n);
+    const char *why = NULL;
+    SH_FAIL (sh_wire_decode (&d, env.b, env.n, SH_WIRE_MAX_BYTES, &why), SH_EPROTO);
+    SH_CHECK (why && strstr (why, "32 bytes"));
+}
+
 static void
 test_roundtrip_ping_pong (void)
 {
@@ -795,6 +854,7 @@ test_change_overhead (void)
 static const sh_test_case_t tests[] = {
     { "roundtrip hello", test_roundtrip_hello },
     { "roundtrip welcome", test_roundtrip_welcome },
+    { "roundtrip witness", test_roundtrip_witness },
     { "roundtrip push", test_roundtrip_push },
     { "roundtrip ack", test_roundtrip_ack },
     { "roundtrip pull", test_roundtrip_pull },

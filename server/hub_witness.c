@@ -1,0 +1,93 @@
+/*  hub_witness -- the hub answers its witnesses. */
+#include "hub_witness.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sh_i18n.h"
+
+static void
+s_refuse (sh_wire_msg_t *reply, sh_wire_error_t code, const char *why)
+{
+    memset (reply, 0, sizeof *reply);
+    reply->type = SH_WIRE_ERROR;
+    reply->u.error.code = code;
+    snprintf (reply->u.error.message, sizeof reply->u.error.message, "%s", why);
+}
+
+//  The error code of a refusal by sh_cosigs.
+static sh_wire_error_t
+s_code (sh_err rc)
+{
+    switch (rc) {
+        case SH_EPERM:      return SH_WIRE_ERR_ROLE;
+        case SH_ECRYPTO:    return SH_WIRE_ERR_SIGNATURE;
+        case SH_EPROTO:
+        case SH_ENOTFOUND:  return SH_WIRE_ERR_MALFORMED;
+        case SH_ESTOREFULL: return SH_WIRE_ERR_STORE_FULL;
+        default:            return SH_WIRE_ERR_INTERNAL;
+    }
+}
+
+static void
+s_offer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *session, const sh_wire_msg_t *m,
+         sh_wire_msg_t *reply, hub_witness_reply_t *keep, char *line, size_t line_len)
+{
+    char why[SH_WIRE_MESSAGE_MAX + 1] = "";
+    sh_err rc = sh_cosigs_offer (store, hub, m->u.witness.witness, m->u.witness.old_size, &keep->offer, why,
+                                 sizeof why);
+    if (rc && rc != SH_ENOTFOUND) {
+        if (!why[0])
+            snprintf (why, sizeof why, _("the hub cannot offer a checkpoint: %s"), sh_strerror (rc));
+        s_refuse (reply, s_code (rc), why);
+        snprintf (line, line_len, _("witness refused: %s"), why);
+        return;
+    }
+    session->asked = true;
+    memcpy (session->key, m->u.witness.witness, SH_PUBKEY_BYTES);
+    memset (reply, 0, sizeof *reply);
+    reply->type = SH_WIRE_TO_COSIGN;
+    reply->u.to_cosign.checkpoint = keep->offer.note ? keep->offer.note : "";   //  "": nothing yet
+    reply->u.to_cosign.old_size = m->u.witness.old_size;
+    reply->u.to_cosign.n_consistency = keep->offer.n;
+    reply->u.to_cosign.consistency = keep->offer.proof;
+}
+
+void
+hub_witness_answer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *session, const sh_wire_msg_t *m,
+                    sh_wire_msg_t *reply, hub_witness_reply_t *keep, char *line, size_t line_len)
+{
+    memset (keep, 0, sizeof *keep);
+    line[0] = 0;
+    if (m->type == SH_WIRE_WITNESS) {
+        s_offer (store, hub, session, m, reply, keep, line, line_len);
+        return;
+    }
+    if (!session->asked) {
+        s_refuse (reply, SH_WIRE_ERR_SESSION, _("no witness asked in this session: send witness first"));
+        return;
+    }
+    char why[SH_WIRE_MESSAGE_MAX + 1] = "";
+    uint32_t count = 0;
+    sh_err rc = sh_cosigs_take (store, session->key, m->u.cosigned.size, m->u.cosigned.line, &count, why,
+                                sizeof why);
+    if (rc) {
+        if (!why[0])
+            snprintf (why, sizeof why, _("the hub could not keep the cosignature: %s"), sh_strerror (rc));
+        s_refuse (reply, s_code (rc), why);
+        snprintf (line, line_len, _("cosignature refused: %s"), why);
+        return;
+    }
+    memset (reply, 0, sizeof *reply);
+    reply->type = SH_WIRE_COSIGN_TAKEN;
+    reply->u.cosign_taken.size = m->u.cosigned.size;
+    reply->u.cosign_taken.cosignatures = count;
+    snprintf (line, line_len, _("checkpoint %llu cosigned: %u witness(es) now"),
+              (unsigned long long) m->u.cosigned.size, count);
+}
+
+void
+hub_witness_reply_fini (hub_witness_reply_t *keep)
+{
+    sh_cosigs_offer_fini (&keep->offer);
+}

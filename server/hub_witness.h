@@ -1,0 +1,43 @@
+/*  hub_witness -- the hub answers its witnesses (docs/protocol.md 16): a
+    Witness gets the newest checkpoint and a consistency proof (ToCosign),
+    a Cosigned line is checked and kept with its checkpoint (CosignTaken).
+    The storage and the checks are sh_cosigs'; this is the conversation.
+
+    hub_handler calls hub_witness_answer in the sender's session and sends
+    the reply it fills. The session remembers which witness asked
+    (hub_witness_t): a Cosigned is taken only after a Witness of the same
+    session, for that witness's key.
+*/
+#ifndef HUB_WITNESS_H
+#define HUB_WITNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sh_cosigs.h"
+#include "sh_hubid.h"
+#include "sh_store.h"
+#include "sh_wire.h"
+
+//  A session's witness: plain data kept in the session.
+typedef struct {
+    bool asked;                         //  a Witness was answered in this session
+    uint8_t key[SH_PUBKEY_BYTES];       //  the witness it named
+} hub_witness_t;
+
+//  What the reply borrows until it is sent; fini it then.
+typedef struct {
+    sh_cosigs_offer_t offer;
+} hub_witness_reply_t;
+
+//  Fill reply for m (SH_WIRE_WITNESS or SH_WIRE_COSIGNED): ToCosign,
+//  CosignTaken or an Error (code and message) and write one log line
+//  for the operator into line (empty: nothing to log). keep holds what
+//  reply borrows (fini with hub_witness_reply_fini after sending).
+void hub_witness_answer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *session,
+                         const sh_wire_msg_t *m, sh_wire_msg_t *reply, hub_witness_reply_t *keep,
+                         char *line, size_t line_len);
+
+void hub_witness_reply_fini (hub_witness_reply_t *keep);
+
+#endif
