@@ -441,9 +441,13 @@ s_qflood_drain (s_peer_t *p, s_qflood_t *q, int wait_ms)
         sh_link_event_t ev;
         sh_wire_msg_t r;
         sh_err rc = sh_link_wait (p->link, wait_ms, &ev, &r, NULL);
-        if (ev.type == SH_LINK_NOTHING || sh_link_interrupted ())
+        bool message = ev.type == SH_LINK_MESSAGE && rc == SH_OK;
+        if (ev.type == SH_LINK_NOTHING || sh_link_interrupted ()) {
+            if (message)
+                sh_wire_msg_fini (&r);      //  a reply decoded as the signal came
             return;
-        if (ev.type != SH_LINK_MESSAGE || rc != SH_OK)
+        }
+        if (!message)
             continue;
         wait_ms = 0;
         if (r.type == SH_WIRE_WELCOME) {
@@ -464,8 +468,6 @@ s_qflood_drain (s_peer_t *p, s_qflood_t *q, int wait_ms)
         if (r.type == SH_WIRE_ERROR)
             q->errors++;
         sh_wire_msg_fini (&r);
-        if (q->welcomed && wait_ms == 0 && r.type == SH_WIRE_WELCOME)
-            return;
     }
 }
 
