@@ -11,6 +11,7 @@
 
 #include "node_cli.h"
 #include "sh_changelog.h"
+#include "sh_conflicts.h"
 #include "sh_domain.h"
 #include "sh_i18n.h"
 #include "sh_import.h"
@@ -132,7 +133,7 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what, c
         json_t *e, *shown = sh_text_escape_json (list);     //  no hidden code point reaches a terminal
         json_array_foreach (shown, i, e) {
             row (e);
-            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_view_conflicts' warnings
+            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_conflicts_view's warnings
         }
         json_decref (shown);
         size_t n = json_array_size (list) - warnings;
@@ -656,11 +657,13 @@ s_conflict_row (json_t *c)
                 s_str (c, "reason"));
 }
 
+//  --json: the reasons in English, as tools parse them; the text: in the
+//  language of the locale (sh_conflicts_view_shown).
 static int
 s_conflicts (node_args_t *a)
 {
-    return s_list (a, sh_view_conflicts, "", _("conflicts"), N_("%zu conflict\n"), N_("%zu conflicts\n"), NULL,
-                   s_conflict_row);
+    return s_list (a, a->json ? sh_conflicts_view : sh_conflicts_view_shown, "", _("conflicts"),
+                   N_("%zu conflict\n"), N_("%zu conflicts\n"), NULL, s_conflict_row);
 }
 
 static int
