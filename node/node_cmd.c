@@ -646,15 +646,31 @@ s_evaluate (node_args_t *a)
 //  ---------------------------------------------------------------------
 //  Conflicts, log, digest
 
+//  The kind of a conflict or the record of a warning as the text names it:
+//  the view's word translated (in English the word itself).
+static const char *
+s_record_shown (const char *name)
+{
+    //  TRANSLATORS: the kinds of records in `conflicts` (matter_event: a step,
+    //  escalation, close or note of a matter; ledger: points and time bank)
+    static const char *const names[] = { N_("matter"), N_("ledger"), N_("role"), N_("courtyard"), N_("person"),
+                                         N_("matter_event"), N_("meeting"), N_("mediation") };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp (name, names[i]))
+            return _(names[i]);
+    return name;
+}
+
 static void
 s_conflict_row (json_t *c)
 {
+    char kind[64];
     if (!strcmp (s_str (c, "kind"), "implausible"))
-        printf (_("implausible %s %-15s %s %s: %s\n"), s_str (c, "record"), s_str (c, "region"),
+        printf (_("implausible %s %-15s %s %s: %s\n"), s_record_shown (s_str (c, "record")), s_str (c, "region"),
                 s_str (c, "entity"), s_str (c, "field"), s_str (c, "reason"));
     else
-        printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
-                s_str (c, "reason"));
+        printf ("%s %-15s %s: %s\n", s_pad (s_record_shown (s_str (c, "kind")), 7, kind, sizeof kind),
+                s_str (c, "region"), s_str (c, "entity"), s_str (c, "reason"));
 }
 
 //  --json: the reasons in English, as tools parse them; the text: in the

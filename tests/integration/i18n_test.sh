@@ -237,7 +237,8 @@ assert_out "2 persons hold the role courtyard_head at once"
 zh "$NODE" conflicts --dir "$(ndir b)"
 assert_eq "$RC" 0 "conflicts in Chinese"
 chinese "$OUT" "conflicts"
-for words in 办理 "超出了余额 2" "同时有 2 人担任院落长" "议事活动日期" "按 UTC+14 计的写入日期"; do
+for words in "事项 " 办理 "积分 " "超出了余额 2" "职务 " "同时有 2 人担任院落长" "存疑 议事活动 " "议事活动日期" \
+             "按 UTC+14 计的写入日期"; do
     grep -qF "$words" "$OUT" || it_fail "expected: conflicts in Chinese says '$words'" "actual: $(cat "$OUT")"
 done
 hub_stop
