@@ -11,6 +11,7 @@
 
 #include "node_cli.h"
 #include "sh_changelog.h"
+#include "sh_conflicts.h"
 #include "sh_domain.h"
 #include "sh_i18n.h"
 #include "sh_import.h"
@@ -132,7 +133,7 @@ s_list (node_args_t *a, s_view_fn *view, const char *prefix, const char *what, c
         json_t *e, *shown = sh_text_escape_json (list);     //  no hidden code point reaches a terminal
         json_array_foreach (shown, i, e) {
             row (e);
-            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_view_conflicts' warnings
+            warnings += !strcmp (s_str (e, "kind"), "implausible");   //  sh_conflicts_view's warnings
         }
         json_decref (shown);
         size_t n = json_array_size (list) - warnings;
@@ -645,22 +646,40 @@ s_evaluate (node_args_t *a)
 //  ---------------------------------------------------------------------
 //  Conflicts, log, digest
 
+//  The kind of a conflict or the record of a warning as the text names it:
+//  the view's word translated (in English the word itself).
+static const char *
+s_record_shown (const char *name)
+{
+    //  TRANSLATORS: the kinds of records in `conflicts` (matter_event: a step,
+    //  escalation, close or note of a matter; ledger: points and time bank)
+    static const char *const names[] = { N_("matter"), N_("ledger"), N_("role"), N_("courtyard"), N_("person"),
+                                         N_("matter_event"), N_("meeting"), N_("mediation") };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp (name, names[i]))
+            return _(names[i]);
+    return name;
+}
+
 static void
 s_conflict_row (json_t *c)
 {
+    char kind[64];
     if (!strcmp (s_str (c, "kind"), "implausible"))
-        printf (_("implausible %s %-15s %s %s: %s\n"), s_str (c, "record"), s_str (c, "region"),
+        printf (_("implausible %s %-15s %s %s: %s\n"), s_record_shown (s_str (c, "record")), s_str (c, "region"),
                 s_str (c, "entity"), s_str (c, "field"), s_str (c, "reason"));
     else
-        printf ("%-7s %-15s %s: %s\n", s_str (c, "kind"), s_str (c, "region"), s_str (c, "entity"),
-                s_str (c, "reason"));
+        printf ("%s %-15s %s: %s\n", s_pad (s_record_shown (s_str (c, "kind")), 7, kind, sizeof kind),
+                s_str (c, "region"), s_str (c, "entity"), s_str (c, "reason"));
 }
 
+//  --json: the reasons in English, as tools parse them; the text: in the
+//  language of the locale (sh_conflicts_view_shown).
 static int
 s_conflicts (node_args_t *a)
 {
-    return s_list (a, sh_view_conflicts, "", _("conflicts"), N_("%zu conflict\n"), N_("%zu conflicts\n"), NULL,
-                   s_conflict_row);
+    return s_list (a, a->json ? sh_conflicts_view : sh_conflicts_view_shown, "", _("conflicts"),
+                   N_("%zu conflict\n"), N_("%zu conflicts\n"), NULL, s_conflict_row);
 }
 
 static int

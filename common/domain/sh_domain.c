@@ -272,6 +272,7 @@ typedef struct {
     sh_domain_ledger_t *l;            //  or ledger being built
     sh_domain_conflict_fn *conflict;  //  callback for refused events
     void *arg;                        //  its argument
+    bool shown;                       //  reasons in the locale's language (the _shown replays)
     sh_err rc;                        //  first hard error
     sh_store_txn_t *txn;              //  where authors' scopes are read (matters)
     const char *region;               //  the matter's region
@@ -317,7 +318,8 @@ s_matter_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
     char why[SH_DOMAIN_WHY_BYTES];
     Shouhe__V1__MatterEvent *e = shouhe__v1__matter_event__unpack (NULL, len, body);
     if (!e) {
-        s_conflict (r, hlc, author, "undecodable matter event");
+        s_why (why, r->shown, N_("undecodable matter event"));
+        s_conflict (r, hlc, author, why);
         r->m->conflicts++;
         return 0;
     }
@@ -327,7 +329,7 @@ s_matter_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
               : kind == SH_EVENT_CLOSE && e->has_satisfaction ? (int) e->satisfaction : 0;
     //  who may move the matter first, then how it may move
     const char *scope = s_author_scope (r, author);
-    sh_err rc = r->rc ? r->rc : sh_domain_matter_lead (r->m, r->region, scope, kind, value, why);
+    sh_err rc = r->rc ? r->rc : s_matter_lead (r->m, r->region, scope, kind, value, r->shown, why);
     if (rc == SH_ERULE && r->target && hlc == r->target_hlc && kind != SH_EVENT_ESCALATE
     &&  memcmp (author, r->target, SH_PUBKEY_BYTES) == 0
     &&  memcmp (r->m->big_by, author, SH_PUBKEY_BYTES) == 0) {
@@ -335,7 +337,7 @@ s_matter_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
         snprintf (r->own_why, SH_DOMAIN_WHY_BYTES, "%s", why);
     }
     if (rc == SH_OK)
-        rc = sh_domain_matter_apply (r->m, kind, value, why);
+        rc = s_matter_apply (r->m, kind, value, r->shown, why);
     shouhe__v1__matter_event__free_unpacked (e, NULL);
     if (rc == SH_OK && kind == SH_EVENT_ESCALATE && r->m->tier == SH_TIER_BIG)
         memcpy (r->m->big_by, author, SH_PUBKEY_BYTES);
@@ -353,14 +355,28 @@ s_matter_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
     return 0;
 }
 
+static sh_err
+s_matter_replay (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
+                 sh_domain_matter_t *m, sh_domain_conflict_fn *conflict, void *arg, bool shown)
+{
+    sh_domain_matter_init (m);
+    s_replay_t r = { .m = m, .conflict = conflict, .arg = arg, .shown = shown, .txn = txn, .region = region };
+    sh_err rc = sh_merge_events (txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_matter_event, &r);
+    return rc ? rc : r.rc;
+}
+
 sh_err
 sh_domain_matter_replay (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
                          sh_domain_matter_t *m, sh_domain_conflict_fn *conflict, void *arg)
 {
-    sh_domain_matter_init (m);
-    s_replay_t r = { .m = m, .conflict = conflict, .arg = arg, .txn = txn, .region = region };
-    sh_err rc = sh_merge_events (txn, region, SH_KIND_MATTER_EVENT, id, id_len, s_matter_event, &r);
-    return rc ? rc : r.rc;
+    return s_matter_replay (txn, region, id, id_len, m, conflict, arg, false);
+}
+
+sh_err
+sh_domain_matter_replay_shown (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
+                               sh_domain_matter_t *m, sh_domain_conflict_fn *conflict, void *arg)
+{
+    return s_matter_replay (txn, region, id, id_len, m, conflict, arg, true);
 }
 
 sh_err
@@ -381,11 +397,13 @@ s_ledger_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
 {
     s_replay_t *r = arg;
     sh_domain_ledger_t *l = r->l;
+    char why[SH_DOMAIN_WHY_BYTES];
     Shouhe__V1__LedgerEntry *e = shouhe__v1__ledger_entry__unpack (NULL, len, body);
     //  amounts are capped so that no set of entries overflows the sums
     if (!e || !e->has_unit || e->unit < 1 || e->unit > 2 || !e->has_amount || e->amount == 0
     ||  e->amount > SH_DOMAIN_AMOUNT_MAX) {
-        s_conflict (r, hlc, author, "malformed ledger entry");
+        s_why (why, r->shown, N_("malformed ledger entry"));
+        s_conflict (r, hlc, author, why);
         l->conflicts++;
     }
     else
@@ -398,9 +416,8 @@ s_ledger_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
         //  a balance is the sum of all entries; an overdraft (two concurrent
         //  redemptions) is kept and flagged
         if ((int64_t) e->amount > l->balance[e->unit]) {
-            char why[SH_DOMAIN_WHY_BYTES];
-            snprintf (why, sizeof why, "redemption of %llu overdraws the balance of %lld",
-                      (unsigned long long) e->amount, (long long) l->balance[e->unit]);
+            s_why (why, r->shown, N_("redemption of %llu overdraws the balance of %lld"),
+                   (unsigned long long) e->amount, (long long) l->balance[e->unit]);
             s_conflict (r, hlc, author, why);
             l->conflicts++;
         }
@@ -408,7 +425,8 @@ s_ledger_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
         l->balance[e->unit] -= (int64_t) e->amount;
     }
     else {
-        s_conflict (r, hlc, author, "ledger entry is neither earn nor redeem");
+        s_why (why, r->shown, N_("ledger entry is neither earn nor redeem"));
+        s_conflict (r, hlc, author, why);
         l->conflicts++;
     }
     if (e)
@@ -416,13 +434,27 @@ s_ledger_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t
     return 0;
 }
 
+static sh_err
+s_ledger_replay (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
+                 sh_domain_ledger_t *l, sh_domain_conflict_fn *conflict, void *arg, bool shown)
+{
+    memset (l, 0, sizeof *l);
+    s_replay_t r = { .l = l, .conflict = conflict, .arg = arg, .shown = shown };
+    return sh_merge_events (txn, region, SH_KIND_LEDGER, id, id_len, s_ledger_event, &r);
+}
+
 sh_err
 sh_domain_ledger_replay (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
                          sh_domain_ledger_t *l, sh_domain_conflict_fn *conflict, void *arg)
 {
-    memset (l, 0, sizeof *l);
-    s_replay_t r = { .l = l, .conflict = conflict, .arg = arg };
-    return sh_merge_events (txn, region, SH_KIND_LEDGER, id, id_len, s_ledger_event, &r);
+    return s_ledger_replay (txn, region, id, id_len, l, conflict, arg, false);
+}
+
+sh_err
+sh_domain_ledger_replay_shown (sh_store_txn_t *txn, const char *region, const uint8_t *id, size_t id_len,
+                               sh_domain_ledger_t *l, sh_domain_conflict_fn *conflict, void *arg)
+{
+    return s_ledger_replay (txn, region, id, id_len, l, conflict, arg, true);
 }
 
 typedef struct {

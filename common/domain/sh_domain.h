@@ -81,11 +81,12 @@ SH_NODISCARD sh_err sh_domain_matter_close (sh_domain_matter_t *m, int satisfact
 SH_NODISCARD sh_err sh_domain_matter_apply (sh_domain_matter_t *m, int kind, int value, char *why);
 
 //  The rule messages above are English, the same on every node: a replay
-//  hands them to its conflict callback (sh_view_conflicts' JSON "reason")
+//  hands them to its conflict callback (sh_conflicts_view's JSON "reason")
 //  and the hub sends sh_domain_matter_own_lead's on the wire. The _shown
 //  twins below check the same and write why in the language of the locale
 //  in effect (sh_i18n), the steps and tiers named by sh_names_shown: for
-//  the clerk whose local write they refuse (sh_ops).
+//  the clerk whose local write they refuse (sh_ops), and in the replays
+//  ending in _shown, for the text of `conflicts`.
 SH_NODISCARD sh_err sh_domain_matter_apply_shown (sh_domain_matter_t *m, int kind, int value, char *why);
 
 //  May an author whose scope is scope (NULL: unknown, then yes) write an
@@ -105,11 +106,22 @@ SH_NODISCARD sh_err sh_domain_matter_lead_shown (const sh_domain_matter_t *m, co
 typedef void (sh_domain_conflict_fn) (uint64_t hlc, const uint8_t *author, const char *why, void *arg);
 
 //  Replay the event set of matter (region, id) into m (initialised here).
-//  conflict may be NULL.
+//  conflict may be NULL. The reasons it is given are English, the same
+//  on every node (sh_conflicts_view's JSON "reason").
 SH_NODISCARD sh_err sh_domain_matter_replay (sh_store_txn_t *txn, const char *region,
                                              const uint8_t *id, size_t id_len,
                                              sh_domain_matter_t *m,
                                              sh_domain_conflict_fn *conflict, void *arg);
+
+//  The same replay, the same state, the same conflicts; their reasons
+//  written in the language of the locale in effect, as the _shown twins
+//  above write them: for a person reading text output (the text of
+//  `shouhe-node conflicts`, sh_conflicts_view_shown). Never store or send
+//  what it gives.
+SH_NODISCARD sh_err sh_domain_matter_replay_shown (sh_store_txn_t *txn, const char *region,
+                                                   const uint8_t *id, size_t id_len,
+                                                   sh_domain_matter_t *m,
+                                                   sh_domain_conflict_fn *conflict, void *arg);
 
 //  The hub's check of a pushed step or close (docs/protocol.md 13.8):
 //  replaying matter (region, id), is its event (hlc, author) refused
@@ -137,11 +149,20 @@ typedef struct {
     unsigned conflicts;      //  redemptions that overdrew during replay
 } sh_domain_ledger_t;
 
-//  Replay the ledger entries of account (region, id). conflict may be NULL.
+//  Replay the ledger entries of account (region, id). conflict may be NULL;
+//  the reasons it is given are English ("malformed ledger entry",
+//  "redemption of 30 overdraws the balance of 20" ...).
 SH_NODISCARD sh_err sh_domain_ledger_replay (sh_store_txn_t *txn, const char *region,
                                              const uint8_t *id, size_t id_len,
                                              sh_domain_ledger_t *l,
                                              sh_domain_conflict_fn *conflict, void *arg);
+
+//  The same replay with the reasons in the language of the locale in
+//  effect (as sh_domain_matter_replay_shown).
+SH_NODISCARD sh_err sh_domain_ledger_replay_shown (sh_store_txn_t *txn, const char *region,
+                                                   const uint8_t *id, size_t id_len,
+                                                   sh_domain_ledger_t *l,
+                                                   sh_domain_conflict_fn *conflict, void *arg);
 
 //  The same replay over the entries dated until ("YYYY-MM-DD") or before,
 //  and the undated ones: the totals as of that date (reports).

@@ -4,7 +4,7 @@
     courtyard's people plus invited cadres (docs/protocol.md 6.3, 7.8).
 
     The same rules judge a local entry (sh_ops refuses it) and a record
-    that arrived from another writer (sh_view_conflicts lists it as
+    that arrived from another writer (sh_conflicts_view lists it as
     implausible; merge keeps it, so replicas stay identical). Only the
     reference "today" differs: the node's local date at entry, the date
     of the writing change's hlc for what arrived (sh_plaus_written_day).
@@ -14,10 +14,11 @@
     and the rule into why (SH_PLAUS_WHY_BYTES).
 
     The sentence is English, the same on every node, for what is stored
-    or parsed (sh_view_conflicts' JSON "reason"). Each check has a twin
+    or parsed (sh_conflicts_view's JSON "reason"). Each check has a twin
     ending in _shown that writes it in the language of the locale in
-    effect (sh_i18n), for the clerk whose entry it refuses (sh_ops); a
-    caller of a _shown twin passes its what arguments translated too.
+    effect (sh_i18n), for the clerk whose entry it refuses (sh_ops) and
+    for the text of `conflicts` (sh_conflicts_view_shown); a caller of a
+    _shown twin passes its what arguments translated too.
 */
 #ifndef SH_PLAUS_H
 #define SH_PLAUS_H

@@ -55,12 +55,7 @@ SH_NODISCARD sh_err sh_view_balances (sh_store_t *store, const char *prefix, con
 SH_NODISCARD sh_err sh_view_hexagon (sh_store_t *store, const char *courtyard, const char *period,
                                      json_t **out);
 
-//  Every conflict under prefix: matter events and ledger entries refused by
-//  the replay, and single-holder roles held by more than one person; then,
-//  as warnings ("kind": "implausible"), each field of a record or event
-//  that breaks a plausibility rule (sh_plaus), judged against the day the
-//  change that wrote it was written (docs/protocol.md 7.8, 12.7).
-SH_NODISCARD sh_err sh_view_conflicts (sh_store_t *store, const char *prefix, json_t **out);
+//  Conflicts and implausible records: sh_conflicts_view (sh_conflicts.h).
 
 //  The log: one object per entry, in log order ("index", "author", "seq",
 //  "hlc", "time_ms", "region", "kind", "op", "entity", "hash", "bytes").

@@ -5,6 +5,7 @@
 #   a refusal of each program in both locales: Chinese names the same cause as the English
 #   the domain's words typed in Chinese (环境, 小事, 协商, 院落长) do what the English ones do
 #   reports follow the locale: the text and CSV report's labels in Chinese, numbers unchanged
+#   `conflicts` gives its reasons (replay, roles, plausibility) in Chinese; --json stays English
 #   a locale that is not installed on the machine still gets its language (zh_CN here unless
 #   locale-gen made it); a generated zh_CN.UTF-8, when the machine has one, works the same
 set -u
@@ -185,5 +186,61 @@ else
 fi
 it_run env -u LC_ALL LANG=zh_CN.UTF-8 SHOUHE_LOCALEDIR="$T/empty" "$NODE" --help
 cmp -s "$OUT" "$T/node.c" || it_fail "expected: English when the catalogue is missing (SHOUHE_LOCALEDIR)"
+
+it_step "conflicts: the reasons in Chinese, the JSON unchanged"
+# node b holds one of each: a matter moved on a and b at once (a step the replay refuses), two
+# concurrent redemptions that overdraw a balance, a second 院落长, and a meeting dated ahead
+# by a clock 3 days fast and corrected since (implausible)
+hub_init
+hub_start
+node_new a "$V"
+node_new b "$V"
+node_must a courtyard add --code "$CY" --name 李家院子 --households 12
+node_must a matter open --courtyard "$CY" --category environment --title 清理院坝
+M2=$(tail -n 1 "$OUT" | grep -Eo '[0-9a-f]{32}' | head -1)
+node_must a person add --name 王大爷 --courtyard "$CY"
+PA=$(grep -Eo '[0-9a-f]{32}' "$OUT" | head -1)
+node_must a points earn --person "$PA" --amount 10
+sync a --deadline 20
+assert_eq "$?" 0 "a syncs"
+sync b --deadline 20
+assert_eq "$?" 0 "b syncs"
+node_must a matter step "$M2" handle
+node_must b matter escalate "$M2" small
+node_must a points redeem --person "$PA" --amount 8
+node_must b points redeem --person "$PA" --amount 8
+sync a --deadline 20
+assert_eq "$?" 0 "a sends its step and its redemption"
+sync b --deadline 20
+assert_eq "$?" 0 "b takes them"
+node_must b person add --name 李大妈 --courtyard "$CY"
+PB=$(grep -Eo '[0-9a-f]{32}' "$OUT" | head -1)
+node_must b role assign --person "$PA" --role courtyard_head
+node_must b role assign --person "$PB" --role courtyard_head
+SHOUHE_FAULT_CLOCK_MS=$((3 * 86400000)) node_must b meeting record --courtyard "$CY" --kind deliberation \
+    --attendance 10
+node_must b clock correct
+en "$NODE" conflicts --dir "$(ndir b)" --json
+assert_eq "$RC" 0 "conflicts --json"
+assert_json "assert [c['kind'] for c in j] == ['matter', 'ledger', 'role', 'implausible'], j
+assert 'handle' in j[0]['reason'] and 'overdraws' in j[1]['reason'], j
+assert j[2]['reason'] == '2 persons hold the role courtyard_head at once', j
+assert 'the meeting date' in j[3]['reason'] and 'the day it was written at UTC+14' in j[3]['reason'], j"
+cp "$OUT" "$T/conflicts.json"
+zh "$NODE" conflicts --dir "$(ndir b)" --json
+cmp -s "$OUT" "$T/conflicts.json" || it_fail "expected: conflicts --json the same in both locales" \
+    "$(diff "$T/conflicts.json" "$OUT" | head -5)"
+en "$NODE" conflicts --dir "$(ndir b)"
+assert_eq "$RC" 0 "conflicts in English"
+! has_cjk "$OUT" || it_fail "expected: conflicts in English without Chinese" "actual: $(head -5 "$OUT")"
+assert_out "2 persons hold the role courtyard_head at once"
+zh "$NODE" conflicts --dir "$(ndir b)"
+assert_eq "$RC" 0 "conflicts in Chinese"
+chinese "$OUT" "conflicts"
+for words in "事项 " 办理 "积分 " "超出了余额 2" "职务 " "同时有 2 人担任院落长" "存疑 议事活动 " "议事活动日期" \
+             "按 UTC+14 计的写入日期"; do
+    grep -qF "$words" "$OUT" || it_fail "expected: conflicts in Chinese says '$words'" "actual: $(cat "$OUT")"
+done
+hub_stop
 
 [ "$FAILURES" -eq 0 ] && it_step "ok"

@@ -33,6 +33,7 @@
 
 #include "sh_change.h"
 #include "sh_changelog.h"
+#include "sh_conflicts.h"
 #include "sh_crypto.h"
 #include "sh_hubid.h"
 #include "sh_hublog.h"
@@ -416,7 +417,7 @@ s_views (s_run_t *x)
     S_VIEW (all, "mediations", sh_view_mediations (st, "", &v));
     S_VIEW (all, "balances", sh_view_balances (st, "", NULL, &v));
     S_VIEW (all, "hexagon", sh_view_hexagon (st, S_CY1, NULL, &v));
-    S_VIEW (all, "conflicts", sh_view_conflicts (st, "", &v));
+    S_VIEW (all, "conflicts", sh_conflicts_view (st, "", &v));
     if (x->id[S_M1][0])
         S_VIEW (all, "matter 1", sh_view_matter (st, x->id[S_M1], &v));
     if (x->id[S_M2][0])

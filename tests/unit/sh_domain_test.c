@@ -391,6 +391,38 @@ s_key (uint8_t fill)
     return k;
 }
 
+//  The conflicts c a replay reported, reported alike by another.
+static void
+s_same_conflicts (const s_conf_t *c, const s_conf_t *d)
+{
+    SH_CHECK (c->n == d->n);
+    for (int i = 0; i < c->n && i < d->n; i++)
+        SH_CHECK (c->hlc[i] == d->hlc[i] && c->author0[i] == d->author0[i] && !strcmp (c->why[i], d->why[i]));
+}
+
+//  The _shown replays write their reasons in the language of the locale;
+//  without a catalogue (unit tests) that is English, so they give what the
+//  plain replays gave (m and c): the same state, the same reasons.
+static void
+s_matter_shown_same (sh_store_txn_t *txn, const uint8_t *id, const sh_domain_matter_t *m, const s_conf_t *c)
+{
+    sh_domain_matter_t ms;
+    s_conf_t cs = { .n = 0 };
+    SH_PASS (sh_domain_matter_replay_shown (txn, S_YARD, id, 16, &ms, s_conf, &cs));
+    SH_CHECK (memcmp (m, &ms, sizeof ms) == 0);
+    s_same_conflicts (c, &cs);
+}
+
+static void
+s_ledger_shown_same (sh_store_txn_t *txn, const uint8_t *id, const sh_domain_ledger_t *l, const s_conf_t *c)
+{
+    sh_domain_ledger_t ls;
+    s_conf_t cs = { .n = 0 };
+    SH_PASS (sh_domain_ledger_replay_shown (txn, S_YARD, id, 16, &ls, s_conf, &cs));
+    SH_CHECK (memcmp (l, &ls, sizeof ls) == 0);
+    s_same_conflicts (c, &cs);
+}
+
 //  A stored event set replayed in (hlc, author) order: accepted events
 //  move the matter, refused ones are reported once each, in order.
 static void
@@ -443,6 +475,7 @@ test_matter_replay (void)
     s_names (c.why[3], (const char *[]) { "closed", NULL });
     SH_CHECK (c.hlc[4] == S_HLC_BASE + 80);
     s_names (c.why[4], (const char *[]) { "closed", NULL });
+    s_matter_shown_same (txn, id, &m, &c);
     //  without a callback the counts are the same
     sh_domain_matter_t m2;
     SH_PASS (sh_domain_matter_replay (txn, S_YARD, id, 16, &m2, NULL, NULL));
@@ -503,6 +536,7 @@ test_ledger_replay (void)
     s_names (c.why[3], (const char *[]) { "neither earn nor redeem", NULL });
     SH_CHECK (c.hlc[4] == S_HLC_BASE + 11);
     s_names (c.why[4], (const char *[]) { "malformed", NULL });
+    s_ledger_shown_same (txn, id, &l, &c);
     //  an account with no entries
     uint8_t none[16] = { 1 };
     SH_PASS (sh_domain_ledger_replay (txn, S_YARD, none, 16, &l, NULL, NULL));
@@ -727,6 +761,7 @@ test_lead_replay (void)
     SH_CHECK (!strcmp (c.why[1], "step consult by a village node: the big matter is led by its town (大事镇街督办)"));
     SH_CHECK (c.hlc[2] == S_HLC_BASE + 80);
     s_names (c.why[2], (const char *[]) { "close by a village node", "led by its town", NULL });
+    s_matter_shown_same (txn, id, &m, &c);          //  the lead rule's reasons too
 
     //  the hub's check: refused by the lead rule AND made big by the same key
     bool own = true;

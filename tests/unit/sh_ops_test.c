@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "sh_changelog.h"
+#include "sh_conflicts.h"
 #include "sh_crypto.h"
 #include "sh_import.h"
 #include "sh_merge.h"
@@ -321,7 +322,7 @@ test_persons_roles (void)
 
     //  re-appoint the dismissed one: two heads now, which the conflicts view names
     S_ACCEPT (n.r, sh_ops_role_assign (n.r, zhang, "courtyard_head", NULL, "2024-07-01", msg_), 1);
-    SH_PASS (sh_view_conflicts (sh_replica_store (n.r), "", &j));
+    SH_PASS (sh_conflicts_view (sh_replica_store (n.r), "", &j));
     SH_CHECK (json_array_size (j) == 1);
     json_t *cf = json_array_get (j, 0);
     SH_CHECK (!strcmp (s_jstr (cf, "kind"), "role") && !strcmp (s_jstr (cf, "region"), S_YARD));
@@ -338,7 +339,7 @@ test_persons_roles (void)
     //  management group: up to 3 holders is fine
     S_ACCEPT (n.r, sh_ops_role_assign (n.r, zhang, "management-group", NULL, NULL, msg_), 1);
     S_ACCEPT (n.r, sh_ops_role_assign (n.r, li, "management-group", NULL, NULL, msg_), 1);
-    SH_PASS (sh_view_conflicts (sh_replica_store (n.r), "", &j));
+    SH_PASS (sh_conflicts_view (sh_replica_store (n.r), "", &j));
     SH_CHECK (json_array_size (j) == 1);
     json_decref (j);
     s_node_close (&n);
@@ -457,7 +458,7 @@ test_matters (void)
     json_decref (j);
     SH_FAIL (sh_view_matter (sh_replica_store (n.r), "00000000000000000000000000000000", &j), SH_ENOTFOUND);
     SH_FAIL (sh_view_matter (sh_replica_store (n.r), "nothex", &j), SH_ENOTFOUND);
-    SH_PASS (sh_view_conflicts (sh_replica_store (n.r), "", &j));
+    SH_PASS (sh_conflicts_view (sh_replica_store (n.r), "", &j));
     SH_CHECK (json_array_size (j) == 0);
     json_decref (j);
     s_node_close (&n);
@@ -952,8 +953,8 @@ test_two_replicas (void)
     //  each lists exactly one matter conflict (the second consult) and one
     //  ledger conflict (the overdraft), the same on both
     json_t *ca, *cb;
-    SH_PASS (sh_view_conflicts (sh_replica_store (a.r), "", &ca));
-    SH_PASS (sh_view_conflicts (sh_replica_store (b.r), S_VILLAGE, &cb));
+    SH_PASS (sh_conflicts_view (sh_replica_store (a.r), "", &ca));
+    SH_PASS (sh_conflicts_view (sh_replica_store (b.r), S_VILLAGE, &cb));
     SH_CHECK (json_equal (ca, cb));
     size_t i;
     json_t *x;

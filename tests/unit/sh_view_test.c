@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "sh_changelog.h"
+#include "sh_conflicts.h"
 #include "sh_crypto.h"
 #include "sh_domain.h"
 #include "sh_merge.h"
@@ -435,7 +436,7 @@ test_conflicts (void)
     s_fx_t fx;
     s_fx_init (&fx);
     json_t *j;
-    SH_PASS (sh_view_conflicts (fx.store, "", &j));
+    SH_PASS (sh_conflicts_view (fx.store, "", &j));
     SH_CHECK (json_array_size (j) == 3);
     bool matter = false, ledger = false, role = false;
     size_t i;
@@ -465,13 +466,13 @@ test_conflicts (void)
     SH_CHECK (matter && ledger && role);
     json_decref (j);
     //  the other replica sees the same; a prefix keeps its own
-    SH_PASS (sh_view_conflicts (sh_replica_store (fx.b), "", &j));
+    SH_PASS (sh_conflicts_view (sh_replica_store (fx.b), "", &j));
     SH_CHECK (json_array_size (j) == 3);
     json_decref (j);
-    SH_PASS (sh_view_conflicts (fx.store, S_Y2, &j));
+    SH_PASS (sh_conflicts_view (fx.store, S_Y2, &j));
     SH_CHECK (json_array_size (j) == 1 && !strcmp (s_str (json_array_get (j, 0), "kind"), "matter"));
     json_decref (j);
-    SH_PASS (sh_view_conflicts (fx.store, "500115001002", &j));
+    SH_PASS (sh_conflicts_view (fx.store, "500115001002", &j));
     SH_CHECK (json_is_array (j) && json_array_size (j) == 0);
     json_decref (j);
     s_fx_fini (&fx);
@@ -579,7 +580,7 @@ test_implausible (void)
     SH_CHECK (memcmp (da, db, sizeof da) == 0);
 
     for (int k = 0; k < 2; k++) {
-        SH_PASS (sh_view_conflicts (k ? sh_replica_store (fx.b) : fx.store, "", &j));
+        SH_PASS (sh_conflicts_view (k ? sh_replica_store (fx.b) : fx.store, "", &j));
         //  the four conflicts first (the three of the fixture, and the step
         //  on m1 comes after its closing), then six warnings
         SH_CHECK (json_array_size (j) == 10);
@@ -600,8 +601,16 @@ test_implausible (void)
         s_implausible (j, "ledger", "date", ahead, "the points date");
         json_decref (j);
     }
+    //  the shown view (text output) is the same list with the reasons in the
+    //  locale's language: English here, where no catalogue is bound
+    json_t *shown;
+    SH_PASS (sh_conflicts_view (fx.store, "", &j));
+    SH_PASS (sh_conflicts_view_shown (fx.store, "", &shown));
+    SH_CHECK (json_array_size (j) == 10 && json_equal (j, shown));
+    json_decref (shown);
+    json_decref (j);
     //  a prefix outside Y1 has none of them
-    SH_PASS (sh_view_conflicts (fx.store, S_Y2, &j));
+    SH_PASS (sh_conflicts_view (fx.store, S_Y2, &j));
     SH_CHECK (json_array_size (j) == 1);
     json_decref (j);
     //  the matter keeps the step among its events (merge is not judged)
