@@ -368,5 +368,6 @@ s_matter_print (json_t *m)
 int
 node_matter_show (node_args_t *a)
 {
-    return node_show (a, sh_view_matter, SH_KIND_MATTER, "matter", s_matter_print);
+    return node_show (a, a->json ? sh_view_matter : sh_view_matter_shown, SH_KIND_MATTER, "matter",
+                      s_matter_print);
 }

@@ -96,10 +96,11 @@ s_list (sh_store_t *store, sh_kind_t kind, const char *prefix, json_t **out,
 //  Add a matter's derived state to its JSON object.
 static sh_err
 s_matter_state (sh_store_txn_t *txn, json_t *j, const char *region, const uint8_t *id, size_t id_len,
-                sh_domain_conflict_fn *conflict, void *arg)
+                sh_domain_conflict_fn *conflict, void *arg, bool shown)
 {
     sh_domain_matter_t m;
-    sh_err rc = sh_domain_matter_replay (txn, region, id, id_len, &m, conflict, arg);
+    sh_err rc = shown ? sh_domain_matter_replay_shown (txn, region, id, id_len, &m, conflict, arg)
+                      : sh_domain_matter_replay (txn, region, id, id_len, &m, conflict, arg);
     if (rc)
         return rc;
     char buf[32];
@@ -290,8 +291,10 @@ sh_view_person (sh_store_t *store, const char *id_hex, json_t **out)
     return rc;
 }
 
-sh_err
-sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
+//  The matter's view; its events' conflict reasons shown (in the locale's
+//  language) or in English.
+static sh_err
+s_view_matter (sh_store_t *store, const char *id_hex, json_t **out, bool shown)
 {
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (store, false, &txn);
@@ -308,7 +311,7 @@ sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
         if (rc == SH_OK)
             rc = sh_who_annotate (txn, events);     //  who acted, and when
         if (rc == SH_OK)
-            rc = s_matter_state (txn, j, region, id, sizeof id, s_mark_conflict, events);
+            rc = s_matter_state (txn, j, region, id, sizeof id, s_mark_conflict, events, shown);
     }
     sh_store_abort (&txn);
     if (rc) {
@@ -317,6 +320,18 @@ sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
     }
     *out = j;
     return SH_OK;
+}
+
+sh_err
+sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out)
+{
+    return s_view_matter (store, id_hex, out, false);
+}
+
+sh_err
+sh_view_matter_shown (sh_store_t *store, const char *id_hex, json_t **out)
+{
+    return s_view_matter (store, id_hex, out, true);
 }
 
 static int
@@ -329,7 +344,7 @@ s_collect_matter (const char *region, const uint8_t *id, size_t id_len,
         w->rc = SH_ENOMEM;
         return 1;
     }
-    w->rc = s_matter_state (w->txn, j, region, id, id_len, NULL, NULL);
+    w->rc = s_matter_state (w->txn, j, region, id, id_len, NULL, NULL, false);
     json_array_append_new (w->out, j);
     return w->rc != SH_OK;
 }

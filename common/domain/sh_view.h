@@ -35,6 +35,9 @@ SH_NODISCARD sh_err sh_view_person (sh_store_t *store, const char *id_hex, json_
 //  One matter with its derived state and its events (each with "conflict"
 //  when the replay refused it, and "who" and "at": sh_who).
 SH_NODISCARD sh_err sh_view_matter (sh_store_t *store, const char *id_hex, json_t **out);
+//  The same, the events' "conflict" reasons in the language of the locale
+//  (for text output; the JSON of sh_view_matter never changes with it).
+SH_NODISCARD sh_err sh_view_matter_shown (sh_store_t *store, const char *id_hex, json_t **out);
 
 //  Array of matters under prefix, with derived tier, step and closed.
 SH_NODISCARD sh_err sh_view_matters (sh_store_t *store, const char *prefix, json_t **out);
