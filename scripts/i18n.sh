@@ -41,12 +41,21 @@ if ! msgfmt --check -o /dev/null "$po" 2>"$tmp/fmt"; then
   cat "$tmp/fmt" >&2
   status=1
 fi
-# every sentence of the sources, translated (not fuzzy, not empty) in the catalogue
-msgattrib --translated --no-fuzzy --no-obsolete -o "$tmp/done.po" "$po"
-if ! msgcmp --use-untranslated "$tmp/done.po" "$pot" 2>"$tmp/cmp"; then
-  missing=$(grep -c "this message is used but not defined" "$tmp/cmp" || true)
-  echo "i18n.sh: $missing sentence(s) of the sources have no translation in $po:" >&2
-  grep -A1 "this message is used but not defined" "$tmp/cmp" | head -60 >&2 || true
+# every sentence of the sources, translated (not fuzzy, not empty) in the catalogue: merge
+# without guessing, then list what is left untranslated or fuzzy, by its msgid
+msgmerge --quiet --no-fuzzy-matching --no-wrap -o "$tmp/merged.po" "$po" "$pot"
+: > "$tmp/fuzzy.po"
+: > "$tmp/todo.po"
+msgattrib --no-obsolete --no-wrap --only-fuzzy -o "$tmp/fuzzy.po" "$po" 2>/dev/null || true
+msgattrib --no-obsolete --no-wrap --untranslated -o "$tmp/todo.po" "$tmp/merged.po" 2>/dev/null || true
+# one line per sentence (the header entry, msgid "", is none)
+cat "$tmp/todo.po" "$tmp/fuzzy.po" | awk '/^#:/ { where = $0 }
+  /^msgid / { m = $0; getline n; if (m != "msgid \"\"" || n ~ /^"/) print "  " where "\n    " m (n ~ /^"/ ? " " n : "") }' \
+  > "$tmp/missing.txt"
+missing=$(grep -c '^    msgid' "$tmp/missing.txt" || true)
+if [ "$missing" -gt 0 ]; then
+  echo "i18n.sh: $missing sentence(s) of the sources have no translation in $po (untranslated or fuzzy):" >&2
+  head -80 "$tmp/missing.txt" >&2
   echo "(run scripts/i18n.sh to merge them in, then translate them)" >&2
   status=1
 fi
