@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sh_cosig.h"
 #include "sh_crypto.h"
 #include "sh_err.h"
 #include "sh_exit.h"
@@ -87,10 +88,12 @@ typedef enum {
     AUDIT_F_CHECKPOINT_ORDER,     //  "checkpoint-order": sizes not strictly increasing
     AUDIT_F_CHECKPOINT_ROOT,      //  "checkpoint-root": size or root disagrees with the changes
     AUDIT_F_EPOCH,                //  "epoch": an epoch note not signed, out of order, or not of this tree
+    AUDIT_F_QUORUM,               //  "quorum": no verified checkpoint carries the witnesses' quorum
     AUDIT_F_COUNT
 } audit_fault_kind_t;
 
 #define AUDIT_MESSAGE_BYTES 512
+#define AUDIT_WITNESSES_MAX 64            //  most --witness options
 
 typedef struct {
     audit_fault_kind_t kind;              //  what
@@ -121,15 +124,30 @@ typedef struct {
     uint64_t evidence_ok;                 //  of which proven equivocations
     sh_epoch_t *epochs;                   //  the epochs that verified (owned)
     size_t n_epochs;                      //  how many
+    //  witnesses (docs/protocol.md 16), when the caller names them
+    size_t quorum;                        //  cosignatures required (0: no witness named)
+    uint64_t witnessed;                   //  size of the largest verified checkpoint with the quorum (0: none)
+    bool latest_cosigned[AUDIT_WITNESSES_MAX]; //  per named witness: cosigned the latest verified checkpoint
 } audit_report_t;
+
+//  The witnesses the auditor requires (--witness NAME=HEX ... --quorum K):
+//  plain data, borrowed by audit_verify.
+typedef struct {
+    const sh_cosig_witness_t *w;          //  the named witnesses
+    size_t n;                             //  how many (<= AUDIT_WITNESSES_MAX)
+    size_t quorum;                        //  valid cosignatures a checkpoint needs (1..n)
+} audit_quorum_t;
 
 //  Run every check on ex. trusted: the hub to trust (sh_hubid_init_hex of
 //  --hub-key), or NULL to trust the export's own key (rep->hub_key_given
-//  says which). Fills *rep (finalise with audit_report_fini); the export
-//  passes when rep->n_faults == 0. Returns SH_ENOMEM only; every finding
-//  is a fault.
+//  says which). quorum: the witnesses required, or NULL: then checkpoints
+//  are checked as the hub signed them only; else the largest verified
+//  checkpoint carrying quorum->quorum valid cosignatures of the named
+//  witnesses is rep->witnessed, and none at all is a "quorum" fault. Fills
+//  *rep (finalise with audit_report_fini); the export passes when
+//  rep->n_faults == 0. Returns SH_ENOMEM only; every finding is a fault.
 SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted,
-                                  audit_report_t *rep);
+                                  const audit_quorum_t *quorum, audit_report_t *rep);
 
 //  Record a fault of the whole export (e.g. one that does not parse).
 SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t kind,

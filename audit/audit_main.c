@@ -36,6 +36,9 @@ typedef struct {
     const char *hub, *key_dir;                 //  --hub, --key-dir
     const char *config;        //  --config FILE (default: audit.conf in sh_conf_dir)
     bool json;                 //  --json
+    const char *witness[AUDIT_WITNESSES_MAX + 1]; //  --witness NAME=HEX, repeatable
+    int nwitness;              //  how many
+    const char *quorum;        //  --quorum K
 } s_args_t;
 
 static const char *s_usage_text =
@@ -44,7 +47,7 @@ static const char *s_usage_text =
     "author chain, every change against its author's enrolment, the registry the hub vouched\n"
     "for, the equivocation evidence, and every signed checkpoint against the recomputed tree.\n\n"
     "commands:\n"
-    "  shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n"
+    "  shouhe-audit verify EXPORT [--hub-key HEX] [--witness NAME=HEX]... [--quorum K] [--json]\n"
     "        run every check; print a summary (exit 0) or every fault, one per line (exit 1).\n"
     "        Without --hub-key the export's own hub key is trusted (and the output says so).\n"
     "  shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n"
@@ -91,6 +94,40 @@ s_parse_u64 (const char *text, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+//  --witness NAME=HEX ... and --quorum K into q (w holds the witnesses);
+//  no witness: q->n = 0. K defaults to every witness named. SH_EXIT_USAGE
+//  with a message when something is wrong.
+static int
+s_quorum_arg (const s_args_t *a, sh_cosig_witness_t w[AUDIT_WITNESSES_MAX], audit_quorum_t *q)
+{
+    *q = (audit_quorum_t) { w, 0, 0 };
+    if (a->nwitness > AUDIT_WITNESSES_MAX) {
+        fprintf (stderr, _("shouhe-audit: at most %d --witness\n"), AUDIT_WITNESSES_MAX);
+        return SH_EXIT_USAGE;
+    }
+    for (int i = 0; i < a->nwitness; i++) {
+        char why[400];
+        if (sh_cosig_witness_parse (&w[i], a->witness[i], why, sizeof why) != SH_OK) {
+            fprintf (stderr, _("shouhe-audit: --witness: %s (NAME=HEXKEY: the cosigner name, '=', 64 hex "
+                     "digits)\n"), why);
+            return SH_EXIT_USAGE;
+        }
+    }
+    q->n = (size_t) a->nwitness;
+    q->quorum = q->n;
+    if (a->quorum) {
+        char *end;
+        long k = strtol (a->quorum, &end, 10);
+        if (*end || end == a->quorum || k < 1 || k > (long) q->n) {
+            fprintf (stderr, _("shouhe-audit: --quorum must be a whole number from 1 to the number of --witness "
+                     "given (%zu), not '%s'\n"), q->n, a->quorum);
+            return SH_EXIT_USAGE;
+        }
+        q->quorum = (size_t) k;
+    }
+    return SH_EXIT_OK;
 }
 
 //  The trusted hub: --hub-key, or (not *given) the export's. SH_EXIT_USAGE if malformed.
@@ -213,7 +250,7 @@ s_fault_json (const audit_fault_t *f)
 }
 
 static void
-s_verify_json (const sh_export_t *ex, const audit_report_t *rep)
+s_verify_json (const sh_export_t *ex, const audit_quorum_t *q, const audit_report_t *rep)
 {
     char key[SH_HEX_BYTES (SH_PUBKEY_BYTES)], root[SH_HEX_BYTES (SH_HASH_BYTES)];
     sh_crypto_hex (key, rep->hub_key, SH_PUBKEY_BYTES);
@@ -240,12 +277,36 @@ s_verify_json (const sh_export_t *ex, const audit_report_t *rep)
                                                   "base", (json_int_t) rep->epochs[i].base,
                                                   "abandoned", (json_int_t) rep->epochs[i].abandoned));
     json_object_set_new (o, "epochs", epochs);
+    if (q->n) {
+        //  docs/protocol.md 16: the witnesses named, and the checkpoint they vouch for
+        json_t *ws = json_array ();
+        for (size_t i = 0; i < q->n; i++)
+            json_array_append_new (ws, json_pack ("{s:s, s:b}", "name", q->w[i].name, "cosigned_latest",
+                                                  rep->latest_cosigned[i]));
+        json_object_set_new (o, "quorum", json_integer ((json_int_t) q->quorum));
+        json_object_set_new (o, "witnessed", json_integer ((json_int_t) rep->witnessed));
+        json_object_set_new (o, "witnesses", ws);
+    }
     json_object_set_new (o, "faults", faults);
     s_json_print (o);
 }
 
+//  The witnesses' line of the text summary.
 static void
-s_verify_text (const sh_export_t *ex, const audit_report_t *rep)
+s_witnessed_text (const audit_quorum_t *q, const audit_report_t *rep)
+{
+    size_t have = 0;
+    for (size_t i = 0; i < q->n; i++)
+        have += rep->latest_cosigned[i];
+    printf (_("witnesses:   the checkpoint of size %llu carries the quorum (%zu of the %zu named); the latest "
+            "has %zu\n"), (unsigned long long) rep->witnessed, q->quorum, q->n, have);
+    if (rep->witnessed < rep->changes)
+        printf (_("note:        changes %llu..%llu are not witnessed yet (a witness cosigns at its next sync)\n"),
+                (unsigned long long) rep->witnessed + 1, (unsigned long long) rep->changes);
+}
+
+static void
+s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_report_t *rep)
 {
     char key[SH_HEX_BYTES (SH_PUBKEY_BYTES)], root[SH_HEX_BYTES (SH_HASH_BYTES)];
     sh_crypto_hex (key, rep->hub_key, SH_PUBKEY_BYTES);
@@ -274,6 +335,8 @@ s_verify_text (const sh_export_t *ex, const audit_report_t *rep)
     if (rep->covered < rep->changes)
         printf (_("note:        changes %" PRIu64 "..%" PRIu64 " are not covered by a signed checkpoint yet\n"),
                 rep->covered + 1, rep->changes);
+    if (q->n)
+        s_witnessed_text (q, rep);
     printf (_("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
             "by one author at one seq\n"), rep->evidence_ok);
     for (size_t i = 0; i < rep->n_epochs; i++) {
@@ -290,12 +353,16 @@ static int
 s_verify (const s_args_t *a)
 {
     if (a->npos != 1 || a->index || a->proof || a->old_size || a->new_size) {
-        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--json]\n"));
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--witness NAME=HEX]... [--quorum K] [--json]\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
     bool given;
     int ex_code = s_hub_key_arg (a, &hub, &given);
+    sh_cosig_witness_t w[AUDIT_WITNESSES_MAX];
+    audit_quorum_t q;
+    if (!ex_code)
+        ex_code = s_quorum_arg (a, w, &q);
     if (ex_code)
         return ex_code;
     sh_export_t *ex = NULL;
@@ -319,7 +386,7 @@ s_verify (const s_args_t *a)
         rc = audit_report_add (&rep, AUDIT_F_EXPORT, _("export"), why);
     }
     else
-        rc = audit_verify (ex, given ? &hub : NULL, &rep);
+        rc = audit_verify (ex, given ? &hub : NULL, q.n ? &q : NULL, &rep);
     if (a->json)
         audit_english (false);
     if (rc) {
@@ -329,9 +396,9 @@ s_verify (const s_args_t *a)
         return SH_EXIT_STORE;
     }
     if (a->json)
-        s_verify_json (ex, &rep);
+        s_verify_json (ex, &q, &rep);
     else
-        s_verify_text (ex, &rep);
+        s_verify_text (ex, &q, &rep);
     int code = rep.n_faults ? SH_EXIT_REFUSED : SH_EXIT_OK;
     audit_report_fini (&rep);
     sh_export_destroy (&ex);
@@ -636,7 +703,8 @@ static const struct option s_options[] = {
     { "index", required_argument, NULL, 'i' }, { "proof", required_argument, NULL, 'p' },
     { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
     { "hub", required_argument, NULL, 'H' }, { "key-dir", required_argument, NULL, 'K' },
-    { "config", required_argument, NULL, 'C' },
+    { "config", required_argument, NULL, 'C' }, { "witness", required_argument, NULL, 'W' },
+    { "quorum", required_argument, NULL, 'Q' },
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 
@@ -654,6 +722,11 @@ s_set (s_args_t *a, int c, const char *v)
         case 'H': a->hub = v; break;
         case 'K': a->key_dir = v; break;
         case 'C': a->config = v; break;
+        case 'W':
+            if (a->nwitness <= AUDIT_WITNESSES_MAX)     //  one too many is refused by s_quorum_arg
+                a->witness[a->nwitness++] = v;
+            break;
+        case 'Q': a->quorum = v; break;
         default: break;
     }
 }

@@ -77,6 +77,7 @@ static const char *s_names[AUDIT_F_COUNT] = {
     [AUDIT_F_CHECKPOINT_ORDER] = "checkpoint-order",
     [AUDIT_F_CHECKPOINT_ROOT] = "checkpoint-root",
     [AUDIT_F_EPOCH] = "epoch",
+    [AUDIT_F_QUORUM] = "quorum",
 };
 
 const char *
@@ -634,9 +635,58 @@ s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
 //  Open every checkpoint with the hub's key, take the root of the
 //  recomputed tree at each size in one sweep over the leaves, then report
 //  in checkpoint order.
+//  Witnesses: count the named witnesses' valid cosignatures on the verified
+//  checkpoint j of the given size; the largest with the quorum is the one
+//  witnessed; the latest's per-witness result is kept for the report.
+static sh_err
+s_cosigned (const sh_export_t *ex, size_t j, uint64_t size, const audit_quorum_t *quorum, audit_report_t *rep)
+{
+    sh_export_bytes_t b = sh_export_checkpoint (ex, j);
+    sh_note_t *note;
+    sh_err rc = sh_note_parse (&note, (const char *) b.data, b.len);
+    if (rc)
+        return rc == SH_ENOMEM ? rc : SH_OK;        //  opened before: cannot be malformed
+    bool ok[AUDIT_WITNESSES_MAX];
+    size_t count = sh_cosig_count (note, quorum->w, quorum->n, ok);
+    sh_note_destroy (&note);
+    if (size >= rep->covered)
+        memcpy (rep->latest_cosigned, ok, quorum->n * sizeof ok[0]);
+    if (count >= quorum->quorum && size > rep->witnessed)
+        rep->witnessed = size;
+    return SH_OK;
+}
+
+//  No verified checkpoint with the quorum: one fault naming, for the
+//  latest, the witnesses whose cosignature it lacks.
+static sh_err
+s_quorum_fault (const audit_quorum_t *quorum, audit_report_t *rep)
+{
+    char missing[AUDIT_MESSAGE_BYTES / 2] = "";
+    size_t used = 0, have = 0;
+    for (size_t i = 0; i < quorum->n; i++) {
+        if (rep->latest_cosigned[i]) {
+            have++;
+            continue;
+        }
+        int n = snprintf (missing + used, sizeof missing - used, "%s%s", used ? ", " : "", quorum->w[i].name);
+        if (n < 0 || (size_t) n >= sizeof missing - used)
+            break;
+        used += (size_t) n;
+    }
+    char msg[AUDIT_MESSAGE_BYTES];
+    if (rep->checkpoints_ok)
+        snprintf (msg, sizeof msg, _("no verified checkpoint carries %zu cosignatures of the named witnesses; the "
+                  "latest (size %llu) has %zu, missing: %s"), quorum->quorum, (unsigned long long) rep->covered,
+                  have, missing);
+    else
+        snprintf (msg, sizeof msg, _("no verified checkpoint, so none carries %zu cosignatures of the named "
+                  "witnesses"), quorum->quorum);
+    return audit_report_add (rep, AUDIT_F_QUORUM, _("witnesses"), msg);
+}
+
 static sh_err
 s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
-                     audit_report_t *rep)
+                     const audit_quorum_t *quorum, audit_report_t *rep)
 {
     size_t n = sh_export_checkpoint_count (ex);
     size_t nchanges = sh_export_change_count (ex);
@@ -715,6 +765,8 @@ s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t
             rep->covered = cp->size;
             memcpy (rep->covered_root, cp->root, SH_HASH_BYTES);
         }
+        if (quorum && (rc = s_cosigned (ex, j, cp->size, quorum, rep)))
+            break;
     }
     free (cps);
     free (by_size);
@@ -808,10 +860,13 @@ audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES])
 }
 
 sh_err
-audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, audit_report_t *rep)
+audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quorum_t *quorum,
+              audit_report_t *rep)
 {
     assert (ex && rep);
+    assert (!quorum || (quorum->n <= AUDIT_WITNESSES_MAX && quorum->quorum >= 1 && quorum->quorum <= quorum->n));
     memset (rep, 0, sizeof *rep);
+    rep->quorum = quorum ? quorum->quorum : 0;
     sh_hubid_t hub;
     if (trusted)
         hub = *trusted;
@@ -855,7 +910,9 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, audit_report_t *
     if (rc == SH_OK)
         rc = audit_leaf_hashes (ex, &leaves);
     if (rc == SH_OK)
-        rc = s_check_checkpoints (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+        rc = s_check_checkpoints (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, quorum, rep);
+    if (rc == SH_OK && quorum && rep->witnessed == 0)
+        rc = s_quorum_fault (quorum, rep);
     if (rc == SH_OK)
         rc = audit_epochs (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
     free (leaves);

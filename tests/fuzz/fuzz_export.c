@@ -59,7 +59,7 @@ s_audit (const sh_export_t *ex, const uint8_t *trusted)
     sh_hubid_t hub;
     if (trusted)
         sh_hubid_init (&hub, trusted);
-    FUZZ_PASS (audit_verify (ex, trusted ? &hub : NULL, &rep));
+    FUZZ_PASS (audit_verify (ex, trusted ? &hub : NULL, NULL, &rep));
     FUZZ_CHECK (rep.changes == sh_export_change_count (ex));
     FUZZ_CHECK (rep.registry == sh_export_registry_count (ex));
     FUZZ_CHECK (rep.checkpoints == sh_export_checkpoint_count (ex));

@@ -12,12 +12,17 @@
 #   asked -- the witness's own refusal of a fork, a smaller tree and another root, and its
 #   promise across restarts, are tested on real stores in tests/unit/sh_witness_test.c); the
 #   fork's checkpoint carries no line of the witness
+#   shouhe-audit verify --witness NAME=HEX --quorum K: the largest verified checkpoint with the
+#   quorum is reported (text and JSON); a quorum no checkpoint reaches, or a wrong key for the
+#   name, is a "quorum" fault naming the missing witnesses; bad --witness/--quorum exit 2
 #   a key enrolled as a node cannot be used as a witness (ERR_ROLE, exit 5)
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
 PY=$(rawpeer_python) || { echo "witness_test: needs python3 with nacl (python3-nacl)" >&2; exit 1; }
 
+AUDIT=${SHOUHE_AUDIT:-}
+[ -x "$AUDIT" ] || { echo "SKIP: SHOUHE_AUDIT is not set" >&2; exit 77; }
 TOWN=500115108
 V=${TOWN}201
 W=${TOWN}202
@@ -102,6 +107,24 @@ SIZE2=$(grep -Eo "checkpoint of size [0-9]+" "$ERR" | grep -Eo '[0-9]+$')
 it_must "$HUB" checkpoint --dir "$HUB_DIR"
 got=$(verify_cosig "$OUT" "$WNAME" "$WKEY" 2>&1) || it_fail "expected: the second cosignature verifies in Python" "$got"
 assert_eq "${got%% *}" "$SIZE2" "the second cosigned size"
+
+it_step "the auditor requires a quorum of witnesses"
+it_must "$HUB" export --dir "$HUB_DIR" "$T/x1.export"
+HK=$("$HUB" key --dir "$HUB_DIR")
+OTHER=$(printf '%064d' 7)
+it_must "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME=$WKEY" --quorum 1
+assert_out "witnesses:   the checkpoint of size $SIZE2 carries the quorum \(1 of the 1 named\)"
+it_must "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME=$WKEY" --json
+assert_json "assert j['ok'] and j['witnessed'] == $SIZE2 and j['quorum'] == 1 and j['witnesses'] == [{'name': '$WNAME', 'cosigned_latest': True}], j"
+assert_exit 1 "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME=$WKEY" \
+    --witness "changshou/500115109/witness=$OTHER" --quorum 2
+assert_out "fault quorum: .*no verified checkpoint carries 2 cosignatures of the named witnesses; the latest \(size $SIZE2\) has 1, missing: changshou/500115109/witness"
+assert_exit 1 "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME=$OTHER"
+assert_out "fault quorum"
+assert_exit 2 "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME=$WKEY" --quorum 2
+assert_err "--quorum must be a whole number from 1 to the number of --witness given \(1\)"
+assert_exit 2 "$AUDIT" verify "$T/x1.export" --hub-key "$HK" --witness "$WNAME"
+assert_err "--witness: .*is not NAME=HEXKEY"
 
 it_step "a key not enrolled as a witness is refused; a witness key without its name too"
 it_must "$NODE" witness init --dir "$(ndir v)" --name "changshou/$V/witness"
