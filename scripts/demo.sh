@@ -5,8 +5,10 @@
 # with its own key; every village generates its year of records (sh_gen
 # --district: signed changes through the node library), all sync at once
 # with progress, the towns lead the big matters escalated to them and the
-# villages receive their handling; an auditor fetches the hub's export over
-# CurveZMQ and verifies every record; every village's state digest is
+# villages receive their handling; each town is also a witness and cosigns
+# the hub's newest checkpoint; an auditor fetches the hub's export over
+# CurveZMQ and verifies every record, requiring 3 of the 19 witnesses'
+# cosignatures; every village's state digest is
 # checked against the hub's; the district summary and an HTML report are
 # printed / written. Everything started is stopped at the end.
 #   --dir DIR    keep everything in DIR (hub in DIR/hub, nodes in DIR/nodes/<code>,
@@ -114,9 +116,17 @@ while IFS=$'\t' read -r kind code name _; do
   "$hub" enroll --dir "$work/hub" --scope "$code" --name "$name" \
     --key "$("$node" key --dir "$work/nodes/$code")" > /dev/null
 done < "$work/plan.tsv"
+# each town node is also a witness of the hub's checkpoints (docs/protocol.md 16)
+witnesses=()
+for t in $towns; do
+  wname="changshou/$t/witness"
+  wkey=$("$node" witness init --dir "$work/nodes/$t" --name "$wname" 2> /dev/null)
+  "$hub" enroll --dir "$work/hub" --role witness --scope "$t" --name "$wname" --key "$wkey" > /dev/null
+  witnesses+=(--witness "$wname=$wkey")
+done
 "$audit" keygen --key-dir "$work/auditor" > "$work/auditor.pub"
 "$hub" enroll --dir "$work/hub" --role auditor --scope 500115 --name 区审计 --key "$(cat "$work/auditor.pub")" > /dev/null
-echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns and an auditor enrolled in $(since "$t0")"
+echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns (each also a witness) and an auditor enrolled in $(since "$t0")"
 "$hub" serve --dir "$work/hub" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" 2> "$work/logs/hub.log" &
 hub_pid=$!
 for _ in $(seq 100); do [ -s "$work/hub.ready" ] && break; sleep 0.1; done
@@ -152,6 +162,12 @@ t0=$(now)
 printf '%s\n' "$villages" | run_all resync "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
 echo "   done in $(since "$t0")"
 
+step "the 19 towns' witnesses cosign the hub's newest checkpoint (C2SP cosignature/v1)"
+t0=$(now)
+printf '%s\n' "$towns" | run_all witness "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
+cosigned=$(cat "$work"/logs/witness.*.log | grep -c "cosigned the hub's checkpoint" || true)
+echo "   $cosigned witnesses cosigned in $(since "$t0"); $("$hub" checkpoint --dir "$work/hub" | grep -c '^— changshou/') lines on the newest checkpoint"
+
 step "every village's state digest equals the hub's digest of its scope"
 bad=0
 for v in $villages; do
@@ -162,10 +178,10 @@ done
 [ $bad -eq 0 ] || { echo "demo.sh: the replicas did not converge" >&2; exit 1; }
 echo "   219/219 equal; district digest $("$hub" digest --dir "$work/hub")"
 
-step "an auditor fetches the hub's export over CurveZMQ and verifies every record"
+step "an auditor fetches the hub's export over CurveZMQ, verifies every record and requires 3 witnesses"
 t0=$(now)
 "$audit" fetch --hub "$endpoint" --hub-key "$hubkey" --key-dir "$work/auditor" "$work/district.export"
-"$audit" verify "$work/district.export" --hub-key "$hubkey"
+"$audit" verify "$work/district.export" --hub-key "$hubkey" "${witnesses[@]}" --quorum 3
 echo "   audited in $(since "$t0")"
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 
