@@ -86,6 +86,9 @@ static const struct option s_options[] = {
     { "no-party-member", no_argument, NULL, 0 },
     { "excel", no_argument, NULL, 0 },
     { "output", required_argument, NULL, 0 },
+    { "add", required_argument, NULL, 0 },
+    { "remove", required_argument, NULL, 0 },
+    { "quorum", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -253,6 +256,9 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("format")) a->format = v;
     else if (S_IS ("excel")) a->excel = true;
     else if (S_IS ("output")) a->output = v;
+    else if (S_IS ("add")) a->add = v;
+    else if (S_IS ("remove")) a->remove = v;
+    else if (S_IS ("quorum")) ok = s_number (name, v, &a->quorum);
     else if (S_IS ("deadline")) ok = a->deadline_given = s_number (name, v, &a->deadline);
     else if (S_IS ("watch")) a->watch = true;
     else if (S_IS ("config")) a->config = v;

@@ -26,9 +26,9 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format, *config, *output;
+               *hub, *hub_key, *since, *format, *config, *output, *add, *remove;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
-              satisfaction, content, effect, deadline;
+              satisfaction, content, effect, deadline, quorum;
     bool model, party_member, json, watch, excel;
     bool deadline_given;     //  --deadline, or deadline = in the configuration file
     const char *tier, *village, *step;   //  matter list: the town's work list (node_work.c)
@@ -96,6 +96,10 @@ int node_work_list (node_args_t *a);
 
 //  `shouhe-node witness init --name NAME` (node_witness_cmd.c).
 int node_witness_init (node_args_t *a);
+
+//  `shouhe-node witnesses [--add NAME=HEX] [--remove NAME] [--quorum K] [--json]`
+//  (node_witness_cmd.c): the witnesses this node requires.
+int node_witnesses (node_args_t *a);
 
 //  `shouhe-node region set --code CODE --name NAME` (node_region.c).
 int node_region_set (node_args_t *a);

@@ -896,6 +896,12 @@ const node_command_t node_commands[] = {
          "newest checkpoint when it is consistent with every one this witness cosigned before, and ends\n"
          "with exit 6 and keeps the evidence when it is not (a split view)."),
       node_witness_init },
+    { "witnesses", NULL, "add remove quorum json", 0, 0,
+      "shouhe-node witnesses --dir DIR [--add NAME=HEX] [--remove NAME] [--quorum K] [--json]",
+      N_("The witnesses this node requires: the hub's checkpoints count as witnessed only with K valid\n"
+         "cosignatures of them (default: all). Every sync then says up to which tree size this node's\n"
+         "receipts are witnessed, and which witnesses are missing beyond it. Without options: list them."),
+      node_witnesses },
     { "region", "set", "code name", 0, 0, "shouhe-node region set --dir DIR --code CODE --name NAME",
       N_("Name a district, town or village (6, 9 or 12 digits, inside the node's scope); reports name them."),
       node_region_set },

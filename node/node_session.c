@@ -162,6 +162,8 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     //  unless it says it recovers what it lost (then the node offers it)
     bool recovering = m->u.welcome.recovering;
     int cx = recovering && node_recover_beyond (self, m) ? SH_EXIT_OK : node_receipts_welcome (self, m);
+    if (!cx && !recovering)
+        cx = node_witness_welcome (self, m);
     if (cx)
         return cx;
     if (!recovering && m->u.welcome.log_size < self->since) {

@@ -143,4 +143,9 @@ bool node_session_done (const node_session_t *self);
 //  The figures so far into *out.
 void node_session_stats (const node_session_t *self, node_session_stats_t *out);
 
+//  When this node requires witnesses (shouhe-node witnesses): say on
+//  stderr up to which tree size its receipts are witnessed and, beyond
+//  that, whose cosignatures are missing (docs/protocol.md 16.7).
+void node_session_witness_report (const node_session_t *self);
+
 #endif

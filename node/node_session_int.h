@@ -114,6 +114,10 @@ struct node_session_t {
     int64_t recover_retry;          //  --watch: when to ask again
     //  this node's witness (node_witness.c)
     int witness_state;              //  0 not asked, 1 Witness sent, 2 Cosigned sent, 3 done
+    //  the witnesses this node requires (node_witness.c, docs/protocol.md 16.7)
+    size_t trusted;                 //  how many (0: none required)
+    char missing[512];              //  those whose cosignature the newest witnessed checkpoint lacks
+    char all[512];                  //  all of them (what a checkpoint nobody cosigned yet lacks)
 };
 
 //  node_witness.c -- once caught up, a node that is a witness asks to
@@ -129,6 +133,12 @@ int node_witness_on_to_cosign (node_session_t *self, const sh_wire_msg_t *m);
 
 //  CosignTaken: the conversation is over.
 int node_witness_on_taken (node_session_t *self, const sh_wire_msg_t *m);
+
+//  A Welcome (its checkpoint now held): when this node requires witnesses,
+//  check the newest cosigned checkpoint it names (a prefix of the held one)
+//  and record it as witnessed when it carries the quorum. SH_EXIT_PROTOCOL
+//  for a witnessed checkpoint that is not the hub's or not a prefix.
+int node_witness_welcome (node_session_t *self, const sh_wire_msg_t *m);
 
 //  node_session_io.c
 

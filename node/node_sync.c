@@ -261,6 +261,8 @@ node_sync (node_args_t *a)
         s.start = sh_sys_mono_ms ();
         ex = s_run (&s);
         s_progress (&s, true);
+        if (ex == SH_EXIT_OK)
+            node_session_witness_report (s.session);
         if (ex == SH_EXIT_OK || (ex == SH_EXIT_RETRY && node_session_done (s.session)))
             s_summary (&s);     //  exit 7 after a quota refusal: what was done
         s_log_line (&s, ex);

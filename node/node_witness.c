@@ -22,6 +22,7 @@
 #include "node_witness.h"
 #include "sh_exit.h"
 #include "sh_i18n.h"
+#include "sh_merkle.h"
 #include "sh_witness.h"
 
 bool
@@ -141,4 +142,94 @@ node_witness_load (const char *dir, sh_store_t *store, sh_key_t **key, char name
         sh_key_destroy (key);
     }
     return rc;
+}
+
+//  The names of the trusted witnesses whose ok[i] is false (every one when
+//  ok is NULL), comma-separated, into out.
+static void
+s_names (char out[512], const sh_witness_trust_t *t, const bool *ok)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (ok && ok[i])
+            continue;
+        int n = snprintf (out + used, 512 - used, "%s%s", used ? ", " : "", t->w[i].name);
+        if (n < 0 || (size_t) n >= 512 - used)
+            break;
+        used += (size_t) n;
+    }
+}
+
+int
+node_witness_welcome (node_session_t *self, const sh_wire_msg_t *m)
+{
+    sh_witness_trust_t t;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (sh_replica_store (self->r), false, &txn);
+    if (rc == SH_OK) {
+        rc = sh_witness_trust_get (txn, &t);
+        sh_store_abort (&txn);
+    }
+    if (rc) {
+        fprintf (stderr, _("shouhe-node: cannot read the witnesses this node requires: %s\n"), sh_strerror (rc));
+        return SH_EXIT_STORE;
+    }
+    self->trusted = t.n;
+    s_names (self->all, &t, NULL);
+    const char *note = m->u.welcome.witnessed ? m->u.welcome.witnessed : m->u.welcome.checkpoint;
+    if (t.n == 0 || !note)
+        return SH_EXIT_OK;
+    sh_note_checkpoint_t cp;
+    bool ok = sh_hubid_open_checkpoint (self->hub, &cp, note, strlen (note)) == SH_OK;
+    if (ok && m->u.welcome.witnessed)   //  a prefix of the checkpoint held now
+        ok = cp.size <= self->held.size
+          && sh_merkle_verify_consistency (cp.size, self->held.size, cp.root, self->held.root,
+                                           (const uint8_t (*)[SH_HASH_BYTES]) m->u.welcome.witnessed_consistency,
+                                           m->u.welcome.n_witnessed_consistency) == SH_OK;
+    if (!ok) {
+        fprintf (stderr, _("shouhe-node: the hub's witnessed checkpoint is not its own, or not a prefix of its "
+                 "newest (size %llu)\n"), (unsigned long long) self->held.size);
+        return SH_EXIT_PROTOCOL;
+    }
+    sh_note_t *parsed;
+    if ((rc = sh_note_parse (&parsed, note, strlen (note))))
+        return SH_EXIT_PROTOCOL;
+    bool good[SH_WITNESS_TRUST_MAX];
+    size_t count = sh_cosig_count (parsed, t.w, t.n, good);
+    sh_note_destroy (&parsed);
+    s_names (self->missing, &t, good);
+    if (count < t.quorum)
+        return SH_EXIT_OK;
+    if ((rc = sh_replica_begin (self->r, &txn)) == SH_OK) {
+        rc = sh_witness_set_witnessed (txn, cp.size);
+        rc = rc ? rc : sh_store_commit (&txn);
+        sh_store_abort (&txn);
+    }
+    if (rc) {
+        fprintf (stderr, _("shouhe-node: cannot record the witnessed checkpoint: %s\n"), sh_strerror (rc));
+        return sh_exit_store (rc);
+    }
+    return SH_EXIT_OK;
+}
+
+void
+node_session_witness_report (const node_session_t *self)
+{
+    if (self->trusted == 0)
+        return;
+    uint64_t witnessed = 0;
+    sh_store_txn_t *txn;
+    if (sh_store_begin (sh_replica_store (self->r), false, &txn) == SH_OK) {
+        if (sh_witness_witnessed (txn, &witnessed) != SH_OK)
+            witnessed = 0;
+        sh_store_abort (&txn);
+    }
+    if (self->held.size <= witnessed)
+        fprintf (stderr, _("shouhe-node: witnesses: every receipt this node holds is witnessed (up to tree size "
+                 "%llu)\n"), (unsigned long long) witnessed);
+    else
+        fprintf (stderr, _("shouhe-node: witnesses: receipts are witnessed up to tree size %llu; those up to %llu "
+                 "are not yet (missing cosignatures: %s)\n"), (unsigned long long) witnessed,
+                 (unsigned long long) self->held.size, self->missing[0] ? self->missing : self->all);
 }

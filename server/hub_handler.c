@@ -329,6 +329,10 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, peer, _("cannot prove the log: %s"), sh_strerror (rc));
         return;
     }
+    //  the newest checkpoint the witnesses cosigned, and proof that the newest extends it (16.7)
+    uint8_t wproof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
+    size_t n_wproof = 0;
+    char *witnessed = note ? hub_witness_newest (self->store, cp_size, wproof, &n_wproof) : NULL;
     s->cp_size = cp_size;
     //  ... as does one that meets a node holding a checkpoint beyond its log
     sh_wire_msg_t w = { .type = SH_WIRE_WELCOME };
@@ -341,6 +345,9 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     w.u.welcome.hub_ms = sh_sys_wall_ms ();
     w.u.welcome.n_consistency = n_proof;
     w.u.welcome.consistency = proof;
+    w.u.welcome.witnessed = witnessed;
+    w.u.welcome.n_witnessed_consistency = n_wproof;
+    w.u.welcome.witnessed_consistency = wproof;
     strcpy (w.u.welcome.scope, e.scope);
     w.u.welcome.head_seq = head;
     memcpy (w.u.welcome.head_hash, hash, SH_HASH_BYTES);
@@ -350,6 +357,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     w.u.welcome.max_bytes = SH_WIRE_MAX_BYTES;
     s_send (self, rid, rid_len, &w);
     free (note);
+    free (witnessed);
     free (epoch);
 }
 

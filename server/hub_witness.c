@@ -2,9 +2,11 @@
 #include "hub_witness.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sh_i18n.h"
+#include "sh_merkle.h"
 
 static void
 s_refuse (sh_wire_msg_t *reply, sh_wire_error_t code, const char *why)
@@ -90,4 +92,27 @@ void
 hub_witness_reply_fini (hub_witness_reply_t *keep)
 {
     sh_cosigs_offer_fini (&keep->offer);
+}
+
+char *
+hub_witness_newest (sh_store_t *store, uint64_t cp_size, uint8_t (*proof)[SH_HASH_BYTES], size_t *n)
+{
+    char *note = NULL;
+    *n = 0;
+    sh_store_txn_t *txn;
+    uint64_t size = 0;
+    if (sh_store_begin (store, false, &txn) != SH_OK)
+        return NULL;
+    sh_err rc = sh_cosigs_newest (txn, &size, &note);
+    if (rc == SH_OK && (size == 0 || size >= cp_size))
+        rc = SH_ENOTFOUND;          //  none before the Welcome's checkpoint
+    if (rc == SH_OK)
+        rc = sh_merkle_consistency (txn, size, cp_size, proof, SH_WIRE_PROOF_MAX, n);
+    sh_store_abort (&txn);
+    if (rc) {
+        free (note);
+        note = NULL;
+        *n = 0;
+    }
+    return note;
 }

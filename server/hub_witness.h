@@ -40,4 +40,12 @@ void hub_witness_answer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t
 
 void hub_witness_reply_fini (hub_witness_reply_t *keep);
 
+//  For a Welcome whose checkpoint has size cp_size: the newest checkpoint
+//  the witnesses cosigned, below cp_size (heap, caller frees), and the RFC
+//  9162 consistency proof from it to cp_size (proof: SH_WIRE_PROOF_MAX
+//  hashes, *n of them). NULL when there is none, when it is that
+//  checkpoint itself, or when the store cannot say (the Welcome goes
+//  without it; the node waits for the next).
+char *hub_witness_newest (sh_store_t *store, uint64_t cp_size, uint8_t (*proof)[SH_HASH_BYTES], size_t *n);
+
 #endif

@@ -177,6 +177,16 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
                           w->consistency, why);
     m->u.welcome.consistency = d->proof_a;
+    if (rc)
+        return rc;
+    if (!s_note_ok (w->witnessed)) {
+        *why = _("welcome witnessed checkpoint too long");
+        return SH_EPROTO;
+    }
+    m->u.welcome.witnessed = w->witnessed;
+    rc = s_hashes (&d->fault, &d->proof_b, &m->u.welcome.n_witnessed_consistency, w->n_witnessed_consistency,
+                   w->witnessed_consistency, why);
+    m->u.welcome.witnessed_consistency = d->proof_b;
     return rc;
 }
 

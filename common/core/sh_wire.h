@@ -111,6 +111,9 @@ typedef struct {
                  uint64_t nonce;
                  bool recovering; uint64_t recovery_target;   //  the hub recovers a lost tail
                  const char *epoch;                           //  or NULL
+                 const char *witnessed;                       //  or NULL: the newest cosigned checkpoint
+                 size_t n_witnessed_consistency;              //  and the proof from it to checkpoint
+                 uint8_t (*witnessed_consistency)[SH_HASH_BYTES];
                  uint64_t hub_ms; } welcome;                  //  hub_ms: 0 when absent
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;

@@ -105,7 +105,11 @@ s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
     w->has_recovery_target = m->u.welcome.recovery_target != 0;
     w->recovery_target = m->u.welcome.recovery_target;
     w->epoch = (char *) m->u.welcome.epoch;
-    if (!p->proof1)
+    w->witnessed = (char *) m->u.welcome.witnessed;
+    w->n_witnessed_consistency = m->u.welcome.n_witnessed_consistency;
+    w->witnessed_consistency = p->proof2 = s_hash_array (m->u.welcome.witnessed_consistency,
+                                                         m->u.welcome.n_witnessed_consistency);
+    if (!p->proof1 || !p->proof2)
         return SH_ENOMEM;
     p->e.welcome = w;
     return SH_OK;

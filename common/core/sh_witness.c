@@ -145,3 +145,120 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
     }
     return rc;
 }
+
+//  ---------------------------------------------------------------------
+//  What a node requires
+
+#define S_TRUST "trust/"
+
+sh_err
+sh_witness_trust_get (sh_store_txn_t *txn, sh_witness_trust_t *out)
+{
+    memset (out, 0, sizeof *out);
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_WITNESS, S_TRUST, strlen (S_TRUST), &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        char name[SH_NOTE_NAME_MAX + 1];
+        size_t nl = kl - strlen (S_TRUST);
+        if (vl != SH_PUBKEY_BYTES || nl == 0 || nl > SH_NOTE_NAME_MAX || out->n == SH_WITNESS_TRUST_MAX) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        memcpy (name, k + strlen (S_TRUST), nl);
+        name[nl] = 0;
+        if ((rc = sh_cosig_witness_init (&out->w[out->n], name, v)))
+            break;
+        out->n++;
+    }
+    sh_store_cursor_close (&cur);
+    if (rc != SH_ENOTFOUND && rc != SH_OK)
+        return rc == SH_EINVAL ? SH_ECORRUPT : rc;
+    uint64_t q = 0;
+    const uint8_t *qv;
+    size_t ql;
+    rc = sh_store_get (txn, SH_DB_WITNESS, "quorum", 6, &qv, &ql);
+    if (rc == SH_OK && ql == 8)
+        q = s_get64 (qv);
+    else
+    if (rc != SH_ENOTFOUND && rc != SH_OK)
+        return rc;
+    out->quorum = q && q <= out->n ? (size_t) q : out->n;
+    return SH_OK;
+}
+
+sh_err
+sh_witness_trust_add (sh_store_txn_t *txn, const sh_cosig_witness_t *w)
+{
+    sh_witness_trust_t t;
+    sh_err rc = sh_witness_trust_get (txn, &t);
+    if (rc)
+        return rc;
+    bool known = false;
+    for (size_t i = 0; i < t.n; i++)
+        known = known || !strcmp (t.w[i].name, w->name);
+    if (!known && t.n == SH_WITNESS_TRUST_MAX)
+        return SH_EINVAL;
+    uint8_t key[S_KEY_MAX];
+    return sh_store_put (txn, SH_DB_WITNESS, key, s_key (key, S_TRUST, w->name), w->pubkey, SH_PUBKEY_BYTES);
+}
+
+sh_err
+sh_witness_trust_remove (sh_store_txn_t *txn, const char *name)
+{
+    sh_witness_trust_t t;
+    sh_err rc = sh_witness_trust_get (txn, &t);
+    if (rc)
+        return rc;
+    const uint8_t *qv;
+    size_t ql;
+    if (sh_store_get (txn, SH_DB_WITNESS, "quorum", 6, &qv, &ql) == SH_OK && ql == 8 && s_get64 (qv) > t.n - 1)
+        return SH_EINVAL;
+    uint8_t key[S_KEY_MAX];
+    return sh_store_del (txn, SH_DB_WITNESS, key, s_key (key, S_TRUST, name));
+}
+
+sh_err
+sh_witness_trust_quorum (sh_store_txn_t *txn, size_t quorum)
+{
+    sh_witness_trust_t t;
+    sh_err rc = sh_witness_trust_get (txn, &t);
+    if (rc)
+        return rc;
+    if (quorum > t.n)
+        return SH_EINVAL;
+    uint8_t v[8];
+    s_put64 (v, quorum);
+    return sh_store_put (txn, SH_DB_WITNESS, "quorum", 6, v, sizeof v);
+}
+
+sh_err
+sh_witness_witnessed (sh_store_txn_t *txn, uint64_t *size)
+{
+    *size = 0;
+    const uint8_t *v;
+    size_t l;
+    sh_err rc = sh_store_get (txn, SH_DB_WITNESS, "witnessed", 9, &v, &l);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc == SH_OK && l != 8)
+        return SH_ECORRUPT;
+    if (rc == SH_OK)
+        *size = s_get64 (v);
+    return rc;
+}
+
+sh_err
+sh_witness_set_witnessed (sh_store_txn_t *txn, uint64_t size)
+{
+    uint64_t have;
+    sh_err rc = sh_witness_witnessed (txn, &have);
+    if (rc || size <= have)
+        return rc;
+    uint8_t v[8];
+    s_put64 (v, size);
+    return sh_store_put (txn, SH_DB_WITNESS, "witnessed", 9, v, sizeof v);
+}

@@ -29,6 +29,16 @@
     across restarts the witness never cosigns two inconsistent trees nor a
     smaller tree after a larger one.
 
+    The same database holds what a node (any node, not only a witness)
+    requires of the hub's checkpoints (docs/protocol.md 16.7): the
+    witnesses it trusts and how many of them must have cosigned a
+    checkpoint before its receipts count as witnessed, and the largest
+    size so witnessed:
+
+        "trust/" name      ->  the witness's Ed25519 key (32)
+        "quorum"           ->  u64 BE (0 or absent: every trusted witness)
+        "witnessed"        ->  u64 BE size of the largest checkpoint seen with the quorum
+
     Only this module reads or writes SH_DB_WITNESS.
 */
 #ifndef SH_WITNESS_H
@@ -37,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sh_cosig.h"
 #include "sh_crypto.h"
 #include "sh_err.h"
 #include "sh_key.h"
@@ -66,5 +77,33 @@ SH_NODISCARD sh_err sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t
                                        const uint8_t (*proof)[SH_HASH_BYTES], size_t n,
                                        const sh_key_t *wkey, const char *wname, uint64_t now,
                                        char **line, size_t *line_len, char *why, size_t why_len);
+
+//  The witnesses a node trusts (plain data).
+#define SH_WITNESS_TRUST_MAX 64
+typedef struct {
+    sh_cosig_witness_t w[SH_WITNESS_TRUST_MAX]; //  by name
+    size_t n;                                   //  how many
+    size_t quorum;                              //  cosignatures required (1..n; n when not set)
+} sh_witness_trust_t;
+
+//  Read the trusted witnesses and the quorum (n = 0: none trusted).
+SH_NODISCARD sh_err sh_witness_trust_get (sh_store_txn_t *txn, sh_witness_trust_t *out);
+
+//  Trust w (replacing a witness of the same name). SH_EINVAL when
+//  SH_WITNESS_TRUST_MAX are trusted already.
+SH_NODISCARD sh_err sh_witness_trust_add (sh_store_txn_t *txn, const sh_cosig_witness_t *w);
+
+//  Stop trusting the witness named name. SH_ENOTFOUND if it is not;
+//  SH_EINVAL if fewer witnesses than a set quorum would remain.
+SH_NODISCARD sh_err sh_witness_trust_remove (sh_store_txn_t *txn, const char *name);
+
+//  Require quorum cosignatures (0: every trusted witness). SH_EINVAL when
+//  quorum exceeds the witnesses trusted.
+SH_NODISCARD sh_err sh_witness_trust_quorum (sh_store_txn_t *txn, size_t quorum);
+
+//  The largest checkpoint size accepted as witnessed (0: none), and
+//  raising it (a smaller size changes nothing).
+SH_NODISCARD sh_err sh_witness_witnessed (sh_store_txn_t *txn, uint64_t *size);
+SH_NODISCARD sh_err sh_witness_set_witnessed (sh_store_txn_t *txn, uint64_t size);
 
 #endif

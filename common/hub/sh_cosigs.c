@@ -12,6 +12,8 @@
 #include "sh_note.h"
 #include "sh_registry.h"
 
+#define S_NEWEST "witness.newest"        //  meta: size of the newest cosigned checkpoint
+
 //  The enrolled witness of key as a cosigner; SH_EPERM with why if key is
 //  not an unrevoked witness with a valid cosigner name.
 static sh_err
@@ -164,9 +166,38 @@ sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_PUBKEY_BYTES], uint6
     }
     if (rc == SH_OK)
         rc = sh_cosigs_count (txn, note, len, count);
+    uint64_t newest = 0;
+    if (rc == SH_OK && *count > 0) {
+        sh_err mr = sh_store_meta_get_u64 (txn, S_NEWEST, &newest);
+        if (mr == SH_ENOTFOUND || (mr == SH_OK && newest < size))
+            rc = sh_store_meta_put_u64 (txn, S_NEWEST, size);
+        else
+            rc = mr;
+    }
     free (note);
     if (rc == SH_OK)
         return sh_store_commit (&txn);
     sh_store_abort (&txn);
     return rc;
+}
+
+sh_err
+sh_cosigs_newest (sh_store_txn_t *txn, uint64_t *size, char **note)
+{
+    *size = 0;
+    *note = NULL;
+    sh_err rc = sh_store_meta_get_u64 (txn, S_NEWEST, size);
+    if (rc)
+        return rc;
+    uint8_t k[8];
+    sh_store_put_be64 (k, *size);
+    const uint8_t *v;
+    size_t vl;
+    if ((rc = sh_store_get (txn, SH_DB_CHECKPOINTS, k, sizeof k, &v, &vl)))
+        return rc == SH_ENOTFOUND ? SH_ECORRUPT : rc;
+    if (!(*note = malloc (vl + 1)))
+        return SH_ENOMEM;
+    memcpy (*note, v, vl);
+    (*note)[vl] = 0;
+    return SH_OK;
 }

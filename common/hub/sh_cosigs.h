@@ -57,6 +57,11 @@ void sh_cosigs_offer_fini (sh_cosigs_offer_t *offer);
 SH_NODISCARD sh_err sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_PUBKEY_BYTES], uint64_t size,
                                     const char *line, uint32_t *count, char *why, size_t why_len);
 
+//  The newest checkpoint an enrolled witness has cosigned (meta
+//  "witness.newest", kept by sh_cosigs_take): its size and a copy of its
+//  note with every cosignature (caller frees). SH_ENOTFOUND if none.
+SH_NODISCARD sh_err sh_cosigs_newest (sh_store_txn_t *txn, uint64_t *size, char **note);
+
 //  The number of enrolled, unrevoked witnesses whose valid cosignature the
 //  checkpoint note note[0..len) carries (the hub's registry in txn).
 SH_NODISCARD sh_err sh_cosigs_count (sh_store_txn_t *txn, const char *note, size_t len, uint32_t *count);

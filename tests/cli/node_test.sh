@@ -88,7 +88,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard set" "courtyard list" "courtya
           "matter open" "matter step" "matter escalate" "matter close" "matter note" "matter show" "matter amend" "matter list"
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
-          "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup" "witness init")
+          "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup" "witness init" "witnesses")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help

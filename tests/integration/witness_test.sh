@@ -15,6 +15,9 @@
 #   shouhe-audit verify --witness NAME=HEX --quorum K: the largest verified checkpoint with the
 #   quorum is reported (text and JSON); a quorum no checkpoint reaches, or a wrong key for the
 #   name, is a "quorum" fault naming the missing witnesses; bad --witness/--quorum exit 2
+#   a village that requires the witness (shouhe-node witnesses --add NAME=HEX --quorum 1): its new
+#   receipts are "not yet witnessed (missing: NAME)" until the witness cosigns, then witnessed;
+#   on the fork its receipts are never witnessed
 #   a key enrolled as a node cannot be used as a witness (ERR_ROLE, exit 5)
 set -u
 # shellcheck source=lib.sh
@@ -108,6 +111,25 @@ it_must "$HUB" checkpoint --dir "$HUB_DIR"
 got=$(verify_cosig "$OUT" "$WNAME" "$WKEY" 2>&1) || it_fail "expected: the second cosignature verifies in Python" "$got"
 assert_eq "${got%% *}" "$SIZE2" "the second cosigned size"
 
+it_step "a village that requires the witness: its receipts count once cosigned"
+it_must "$NODE" witnesses --dir "$(ndir v)" --add "$WNAME=$WKEY" --quorum 1
+assert_out "^$WNAME=$WKEY$"
+assert_out "quorum 1 of 1"
+it_must "$NODE" witnesses --dir "$(ndir w)" --add "$WNAME=$WKEY"
+assert_exit 1 "$NODE" witnesses --dir "$(ndir w)" --quorum 2
+assert_err "--quorum must be from 1 to the number of witnesses trusted"
+assert_exit 2 "$NODE" witnesses --dir "$(ndir w)" --add "$WNAME"
+node_must v courtyard add --code "${V}005" --name 孙家院子 --households 8
+it_must sync v
+assert_err "witnesses: receipts are witnessed up to tree size $SIZE2; those up to [0-9]+ are not yet \(missing cosignatures: $WNAME\)"
+it_must sync t
+SIZE4=$(grep -Eo "checkpoint of size [0-9]+" "$ERR" | grep -Eo '[0-9]+$')
+it_must sync v
+assert_err "witnesses: every receipt this node holds is witnessed \(up to tree size $SIZE4\)"
+it_must "$NODE" witnesses --dir "$(ndir v)" --json
+assert_json "assert j['witnessed'] == $SIZE4 and j['quorum'] == 1 and j['witnesses'][0]['name'] == '$WNAME', j"
+SIZE2=$SIZE4
+
 it_step "the auditor requires a quorum of witnesses"
 it_must "$HUB" export --dir "$HUB_DIR" "$T/x1.export"
 HK=$("$HUB" key --dir "$HUB_DIR")
@@ -157,6 +179,11 @@ hub_start "$T/fork"
 node_must w courtyard add --code "${W}001" --name 陈家院子 --households 6
 node_must w courtyard add --code "${W}002" --name 刘家院子 --households 3
 it_must sync w
+# w requires the witness: its receipts on the fork are never witnessed
+assert_err "witnesses: receipts are witnessed up to tree size [0-9]+; those up to [0-9]+ are not yet"
+it_must "$NODE" witnesses --dir "$(ndir w)" --json
+W_WITNESSED=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["witnessed"])' "$OUT")
+[ "$W_WITNESSED" -le "$SIZE3" ] || it_fail "expected: no fork checkpoint counts as witnessed for w" "actual: $W_WITNESSED"
 assert_exit 6 sync t
 assert_err "inconsistent with the checkpoint you hold"
 it_must "$HUB" checkpoint --dir "$T/fork"

@@ -167,6 +167,23 @@ test_roundtrip_welcome (void)
     strcpy (m.u.welcome.scope, "500115101001001");
     SH_PASS (s_roundtrip (&m, &d));
     SH_CHECK (strcmp (d.u.welcome.scope, "500115101001001") == 0);
+    SH_CHECK (d.u.welcome.witnessed == NULL && d.u.welcome.n_witnessed_consistency == 0);
+    sh_wire_msg_fini (&d);
+
+    //  the newest cosigned checkpoint and its proof (docs/protocol.md 16.7)
+    uint8_t proof[2][SH_HASH_BYTES], wproof[3][SH_HASH_BYTES];
+    s_fill (proof[0], sizeof proof, 3);
+    s_fill (wproof[0], sizeof wproof, 5);
+    m.u.welcome.checkpoint = "o\n9\nroot\n\n\xE2\x80\x94 o s\n";
+    m.u.welcome.n_consistency = 2;
+    m.u.welcome.consistency = proof;
+    m.u.welcome.witnessed = "o\n7\nroot\n\n\xE2\x80\x94 o s\n\xE2\x80\x94 w c\n";
+    m.u.welcome.n_witnessed_consistency = 3;
+    m.u.welcome.witnessed_consistency = wproof;
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (!strcmp (d.u.welcome.witnessed, m.u.welcome.witnessed) && d.u.welcome.n_witnessed_consistency == 3
+              && !memcmp (d.u.welcome.witnessed_consistency, wproof, sizeof wproof)
+              && d.u.welcome.n_consistency == 2 && !memcmp (d.u.welcome.consistency, proof, sizeof proof));
     sh_wire_msg_fini (&d);
 }
 
