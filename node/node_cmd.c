@@ -62,19 +62,6 @@ s_num (json_t *o, const char *key, char buf[24])
     return buf;
 }
 
-//  The name of a domain value for the text output: text (the schema's short
-//  name, as the views give it) shown in the language in effect
-//  (sh_names_shown); text itself when it is no value of enum_name or the
-//  language is English, so that English output stays as the view wrote it.
-static const char *
-s_shown (const char *enum_name, const char *text, char *buf, size_t buf_size)
-{
-    int v;
-    if (!text || !sh_i18n_chinese () || !sh_names_parse (enum_name, text, &v))
-        return text ? text : "-";
-    return sh_names_shown (enum_name, v, buf, buf_size);
-}
-
 //  text followed by spaces up to width columns of a terminal (a wide
 //  character -- Chinese -- takes two: sh_text_columns), into buf; what
 //  printf's %-*s does for ASCII. Returns buf.
@@ -92,7 +79,7 @@ static const char *
 s_cell (const char *enum_name, const char *text, int width, char *buf, size_t buf_size)
 {
     char shown[64];
-    return s_pad (s_shown (enum_name, text, shown, sizeof shown), width, buf, buf_size);
+    return s_pad (sh_names_shown_text (enum_name, text, shown, sizeof shown), width, buf, buf_size);
 }
 
 //  "yes" or "no", translated.
@@ -244,7 +231,7 @@ s_courtyard_print (json_t *c)
     printf (_("households  %s   residents %s   aged 65+ %s\n"), s_num (c, "households", b1),
             s_num (c, "residents", b2), s_num (c, "elderly", b3));
     printf (_("model       %s   deliberation point %s\n"), s_yes (c, "model"),
-            s_shown ("shouhe.v1.DeliberationPoint", s_str (c, "point"), point, sizeof point));
+            sh_names_shown_text ("shouhe.v1.DeliberationPoint", s_str (c, "point"), point, sizeof point));
     printf (_("persons     %lld   matters open %lld, closed %lld\n"), s_int (c, "persons"),
             s_int (c, "matters_open"), s_int (c, "matters_closed"));
     size_t i;
@@ -323,7 +310,7 @@ s_role (node_args_t *a, bool assign)
     if (rc == SH_OK) {
         char role[64];
         printf (assign ? _("appointed %s as %s\n") : _("dismissed %s as %s\n"), a->person,
-                s_shown ("shouhe.v1.Role", a->role, role, sizeof role));
+                sh_names_shown_text ("shouhe.v1.Role", a->role, role, sizeof role));
     }
     sh_replica_close (&r);
     return node_done (rc, msg);
@@ -365,8 +352,8 @@ s_matter_state (sh_replica_t *r, const char *id)
             printf (_("matter %s: closed, satisfaction %lld\n"), id, s_int (m, "satisfaction"));
         else
             printf (_("matter %s: %s, at %s\n"), id,
-                    s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
-                    s_shown ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
+                    sh_names_shown_text ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
+                    sh_names_shown_text ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
         json_decref (m);
     }
 }
@@ -504,7 +491,7 @@ s_mediation_row (json_t *m)
     printf ("%.8s %s %-15s %s %s %s\n", s_str (m, "id"), s_str (m, "date"), s_str (m, "courtyard"),
             s_cell ("shouhe.v1.MediationLevel", s_str (m, "level"), 10, level, sizeof level),
             s_cell ("shouhe.v1.MediationKind", s_str (m, "kind"), 10, kind, sizeof kind),
-            s_shown ("shouhe.v1.MediationOutcome", s_str (m, "outcome"), outcome, sizeof outcome));
+            sh_names_shown_text ("shouhe.v1.MediationOutcome", s_str (m, "outcome"), outcome, sizeof outcome));
 }
 
 static int
@@ -615,7 +602,7 @@ s_evaluate (node_args_t *a)
         char category[64];
         if (rc == SH_OK && !a->json)
             printf (_("%s %s %s: maturity %d\n"), a->courtyard, a->period,
-                    s_shown ("shouhe.v1.Category", a->category, category, sizeof category), maturity);
+                    sh_names_shown_text ("shouhe.v1.Category", a->category, category, sizeof category), maturity);
     }
     if (rc == SH_OK) {
         json_t *h;

@@ -261,20 +261,6 @@ s_str (json_t *o, const char *key)
     return s ? s : "-";
 }
 
-//  The name shown for the enum value a view gives as its English short name
-//  (sh_names_shown: Chinese in zh); text that is no such name, as it is.
-//  Into buf; returns buf.
-static const char *
-s_shown (const char *enum_name, const char *text, char *buf, size_t len)
-{
-    int v;
-    if (!sh_names_parse (enum_name, text, &v)) {
-        snprintf (buf, len, "%s", text);
-        return buf;
-    }
-    return sh_names_shown (enum_name, v, buf, len);
-}
-
 static void
 s_person_print (json_t *p)
 {
@@ -288,7 +274,7 @@ s_person_print (json_t *p)
     char gender[64];
     printf (json_is_true (pm) ? _("gender     %s   birth year %s   party member yes\n")
                               : _("gender     %s   birth year %s   party member no\n"),
-            s_shown ("shouhe.v1.Gender", s_str (p, "gender"), gender, sizeof gender), year);
+            sh_names_shown_text ("shouhe.v1.Gender", s_str (p, "gender"), gender, sizeof gender), year);
     printf (_("phone      %s\n"), s_str (p, "phone"));
 }
 
@@ -320,11 +306,11 @@ s_event_print (json_t *e)
 {
     const char *k = s_str (e, "kind");
     char value[64] = "", when[32], who[96], kind[64];
-    if (!strcmp (k, "step"))
-        s_shown ("shouhe.v1.Step", s_str (e, "step"), value, sizeof value);
-    else
-    if (!strcmp (k, "escalate"))
-        s_shown ("shouhe.v1.Tier", s_str (e, "tier"), value, sizeof value);
+    char shown[64];
+    if (!strcmp (k, "step") || !strcmp (k, "escalate"))
+        snprintf (value, sizeof value, "%s", !strcmp (k, "step")
+                  ? sh_names_shown_text ("shouhe.v1.Step", s_str (e, "step"), shown, sizeof shown)
+                  : sh_names_shown_text ("shouhe.v1.Tier", s_str (e, "tier"), shown, sizeof shown));
     else
     if (!strcmp (k, "close"))
         snprintf (value, sizeof value, _("satisfaction %lld"),
@@ -348,15 +334,15 @@ s_matter_print (json_t *m)
     printf (_("title      %s\n"), s_str (m, "title"));
     char category[64], tier[64], step[64];
     printf (_("courtyard  %s   category %s   opened %s\n"), s_str (m, "courtyard"),
-            s_shown ("shouhe.v1.Category", s_str (m, "category"), category, sizeof category), s_str (m, "opened_on"));
+            sh_names_shown_text ("shouhe.v1.Category", s_str (m, "category"), category, sizeof category), s_str (m, "opened_on"));
     char *d = sh_text_escape (json_string_value (json_object_get (m, "description")));
     if (d && *d)
         printf (_("description %s\n"), d);
     free (d);
     printf (json_is_true (json_object_get (m, "closed")) ? _("state      %s, at %s, closed\n")
                                                          : _("state      %s, at %s\n"),
-            s_shown ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
-            s_shown ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
+            sh_names_shown_text ("shouhe.v1.Tier", s_str (m, "tier"), tier, sizeof tier),
+            sh_names_shown_text ("shouhe.v1.Step", s_str (m, "step"), step, sizeof step));
     if (json_is_true (json_object_get (m, "closed")))
         printf (_("satisfaction %lld of 5\n"), (long long) json_integer_value (json_object_get (m, "satisfaction")));
     size_t i;

@@ -2,6 +2,7 @@
     witness of the hub's checkpoints; `shouhe-node witnesses`: the
     witnesses this node requires (docs/protocol.md 16). */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,26 +68,29 @@ s_witnesses_change (node_args_t *a, sh_replica_t *r)
         fprintf (stderr, _("shouhe-node: --add: %s (NAME=HEXKEY: the cosigner name, '=', 64 hex digits)\n"), why);
         return SH_EXIT_USAGE;
     }
+    bool quorum = node_given (a, "quorum");
+    size_t k = a->quorum < 0 ? SIZE_MAX : (size_t) a->quorum;     //  a negative one is refused below
     sh_store_txn_t *txn;
     sh_err rc = sh_replica_begin (r, &txn);
-    if (rc == SH_OK && a->add)
-        rc = sh_witness_trust_add (txn, &w);
+    if (rc == SH_OK && a->add && (rc = sh_witness_trust_add (txn, &w)) == SH_EINVAL)
+        fprintf (stderr, _("shouhe-node: a node trusts at most %d witnesses\n"), SH_WITNESS_TRUST_MAX);
+    else
     if (rc == SH_OK && a->remove && (rc = sh_witness_trust_remove (txn, a->remove)) == SH_ENOTFOUND)
         fprintf (stderr, _("shouhe-node: no trusted witness is named %s\n"), a->remove);
     else
     if (rc == SH_EINVAL && a->remove)
         fprintf (stderr, _("shouhe-node: removing %s would leave fewer witnesses than the quorum: lower --quorum "
                  "first\n"), a->remove);
-    if (rc == SH_OK && node_given (a, "quorum")
-    &&  (a->quorum < 0 || (rc = sh_witness_trust_quorum (txn, (size_t) a->quorum)) == SH_EINVAL))
+    else
+    if (rc == SH_OK && quorum && (rc = sh_witness_trust_quorum (txn, k)) == SH_EINVAL)
         fprintf (stderr, _("shouhe-node: --quorum must be from 1 to the number of witnesses trusted (0: all of "
                  "them), not %lld\n"), a->quorum);
-    if (rc == SH_OK && a->quorum < 0)
-        rc = SH_EINVAL;
     if (rc == SH_OK)
-        return node_done (sh_store_commit (&txn), "");
+        rc = sh_store_commit (&txn);
     sh_store_abort (&txn);
-    return rc == SH_ENOTFOUND || rc == SH_EINVAL ? SH_EXIT_REFUSED : node_done (rc, "");
+    if (rc == SH_ENOTFOUND || rc == SH_EINVAL)
+        return SH_EXIT_REFUSED;
+    return node_done (rc, "");
 }
 
 int

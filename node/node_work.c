@@ -95,27 +95,11 @@ s_str (const json_t *o, const char *key)
 //  TRANSLATORS: the state of a matter in `matter list` (a column)
 static const char *const s_states[] = { N_("open"), N_("closed") };
 
-//  How many columns of a terminal s takes: a character from U+1000 on (CJK,
-//  roughly) two, others one.
-static size_t
-s_width (const char *s)
-{
-    size_t w = 0;
-    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-        if ((*p & 0xC0) == 0x80)
-            continue;           //  a continuation byte
-        w += *p >= 0xE1 ? 2 : 1;     //  the lead bytes of U+1000 and above
-    }
-    return w;
-}
-
-//  s, padded with spaces to width columns (printf's %-Ns counts bytes).
+//  s, padded with spaces to width columns (sh_text_pad).
 static void
 s_pad (const char *s, size_t width)
 {
-    fputs (s, stdout);
-    for (size_t w = s_width (s); w < width; w++)
-        putchar (' ');
+    sh_text_pad (stdout, s, (int) width, false);
 }
 
 //  The widths of the tier, step and state columns: the widest of their
@@ -127,25 +111,7 @@ typedef struct {
 static size_t
 s_widest (const char *label, const char *enum_name, int max)
 {
-    size_t w = s_width (label);
-    for (int v = 1; v <= max; v++) {
-        char name[64];
-        size_t n = s_width (sh_names_shown (enum_name, v, name, sizeof name));
-        w = n > w ? n : w;
-    }
-    return w;
-}
-
-//  The name shown for text, an English short name of enum_name from the
-//  work list; as it is when it is none. Into buf; returns buf.
-static const char *
-s_shown (const char *enum_name, const char *text, char *buf, size_t len)
-{
-    int v;
-    if (sh_names_parse (enum_name, text, &v))
-        return sh_names_shown (enum_name, v, buf, len);
-    snprintf (buf, len, "%s", text);
-    return buf;
+    return (size_t) sh_names_widest (enum_name, max, sh_text_columns (label));
 }
 
 static void
@@ -161,9 +127,9 @@ s_row (const json_t *w, const s_widths_t *cw)
         printf ("%-8s %6s", s_str (w, "short"), "-");
     char tier[64], step[64];
     putchar (' ');
-    s_pad (s_shown ("shouhe.v1.Tier", s_str (w, "tier"), tier, sizeof tier), cw->tier);
+    s_pad (sh_names_shown_text ("shouhe.v1.Tier", s_str (w, "tier"), tier, sizeof tier), cw->tier);
     putchar (' ');
-    s_pad (s_shown ("shouhe.v1.Step", s_str (w, "step"), step, sizeof step), cw->step);
+    s_pad (sh_names_shown_text ("shouhe.v1.Step", s_str (w, "step"), step, sizeof step), cw->step);
     putchar (' ');
     s_pad (_(s_states[json_is_true (json_object_get (w, "closed"))]), cw->state);
     printf (" %s %s %s %s", s_str (w, "village"), s_str (w, "courtyard"), s_str (w, "courtyard_name"),
@@ -183,12 +149,12 @@ s_header (s_widths_t *cw)
                          .step = s_widest (step, "shouhe.v1.Step", SH_NAMES_STEP_MAX),
                          .state = s_widest (state, NULL, 0) };
     for (size_t i = 0; i < sizeof s_states / sizeof s_states[0]; i++)
-        if (s_width (_(s_states[i])) > cw->state)
-            cw->state = s_width (_(s_states[i]));
+        if ((size_t) sh_text_columns (_(s_states[i])) > cw->state)
+            cw->state = (size_t) sh_text_columns (_(s_states[i]));
     s_pad (_("id"), 8);
     putchar (' ');
     const char *age = _("age");
-    for (size_t n = s_width (age); n < 6; n++)
+    for (size_t n = (size_t) sh_text_columns (age); n < 6; n++)
         putchar (' ');
     fputs (age, stdout);
     putchar (' ');

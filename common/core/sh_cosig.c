@@ -22,16 +22,7 @@
 uint32_t
 sh_cosig_key_id (const char *name, const uint8_t pubkey[SH_PUBKEY_BYTES])
 {
-    assert (name && pubkey && sh_note_name_valid (name));
-    static const uint8_t sep[2] = { '\n', SH_COSIG_ALG_ED25519 };
-    sh_crypto_sha256_t st;
-    uint8_t digest[SH_HASH_BYTES];
-    sh_crypto_sha256_init (&st);
-    sh_crypto_sha256_update (&st, (const uint8_t *) name, strlen (name));
-    sh_crypto_sha256_update (&st, sep, sizeof sep);
-    sh_crypto_sha256_update (&st, pubkey, SH_PUBKEY_BYTES);
-    sh_crypto_sha256_final (&st, digest);
-    return (uint32_t) digest[0] << 24 | (uint32_t) digest[1] << 16 | (uint32_t) digest[2] << 8 | digest[3];
+    return sh_note_key_id_alg (name, SH_COSIG_ALG_ED25519, pubkey);
 }
 
 sh_err
@@ -186,6 +177,30 @@ sh_cosig_verify (const sh_note_t *note, const sh_cosig_witness_t *w, uint64_t *t
     if (found && timestamp)
         *timestamp = newest;
     return found ? SH_OK : SH_ENOTFOUND;
+}
+
+sh_err
+sh_cosig_verify_line (const char *text, size_t text_len, const char *line, size_t line_len,
+                      const sh_cosig_witness_t *w, uint64_t *timestamp)
+{
+    assert (text && line && w);
+    char *probe = malloc (text_len + 1 + line_len);
+    if (!probe)
+        return SH_ENOMEM;
+    memcpy (probe, text, text_len);
+    probe[text_len] = '\n';
+    memcpy (probe + text_len + 1, line, line_len);
+    sh_note_t *one = NULL;
+    sh_err rc = sh_note_parse (&one, probe, text_len + 1 + line_len);
+    free (probe);
+    if (rc == SH_OK && sh_note_sig_count (one) != 1)
+        rc = SH_EPROTO;
+    if (rc == SH_OK) {
+        rc = sh_cosig_verify (one, w, timestamp);
+        rc = rc == SH_ENOTFOUND ? SH_ECRYPTO : rc;      //  another cosigner's line
+    }
+    sh_note_destroy (&one);
+    return rc;
 }
 
 size_t

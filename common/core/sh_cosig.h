@@ -85,6 +85,14 @@ SH_NODISCARD sh_err sh_cosig_sign (char **line, size_t *line_len, const char *te
 //  NULL), SH_ECRYPTO if one does not, SH_ENOTFOUND if there is none.
 SH_NODISCARD sh_err sh_cosig_verify (const sh_note_t *note, const sh_cosig_witness_t *w, uint64_t *timestamp);
 
+//  Is line[0..line_len) -- one signature line -- w's valid cosignature of
+//  the checkpoint whose note text is text[0..text_len)? SH_OK (its time in
+//  *timestamp, may be NULL); SH_EPROTO if it is not one well-formed line;
+//  SH_ECRYPTO if it is another cosigner's (name or key ID) or does not
+//  verify.
+SH_NODISCARD sh_err sh_cosig_verify_line (const char *text, size_t text_len, const char *line, size_t line_len,
+                                          const sh_cosig_witness_t *w, uint64_t *timestamp);
+
 //  How many of the n witnesses w[] cosigned the note validly; for each
 //  witness, ok[i] (may be NULL) says whether it did. Lines of unknown
 //  cosigners are ignored; a witness named twice in w counts once.

@@ -224,10 +224,16 @@ sh_note_name_valid (const char *name)
 uint32_t
 sh_note_key_id (const char *name, const uint8_t pubkey[SH_PUBKEY_BYTES])
 {
+    return sh_note_key_id_alg (name, SH_NOTE_ALG_ED25519, pubkey);
+}
+
+uint32_t
+sh_note_key_id_alg (const char *name, uint8_t alg, const uint8_t pubkey[SH_PUBKEY_BYTES])
+{
     assert (name);
     assert (pubkey);
     assert (sh_note_name_valid (name));
-    static const uint8_t sep[2] = { '\n', SH_NOTE_ALG_ED25519 };
+    const uint8_t sep[2] = { '\n', alg };
     sh_crypto_sha256_t st;
     uint8_t digest[SH_HASH_BYTES];
     sh_crypto_sha256_init (&st);

@@ -89,6 +89,10 @@ bool sh_note_name_valid (const char *name);
 //  hex digits). name must be valid (assert).
 uint32_t sh_note_key_id (const char *name, const uint8_t pubkey[SH_PUBKEY_BYTES]);
 
+//  The same key ID with another signature type byte alg in place of 0x01
+//  (C2SP's cosignature/v1 uses 0x04: sh_cosig).
+uint32_t sh_note_key_id_alg (const char *name, uint8_t alg, const uint8_t pubkey[SH_PUBKEY_BYTES]);
+
 //  Fill *out for key name and Ed25519 public key (computes the key ID).
 //  SH_EINVAL if name is not a valid key name (out is then zeroed).
 SH_NODISCARD sh_err sh_note_vkey_init (sh_note_vkey_t *out, const char *name,

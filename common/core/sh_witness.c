@@ -14,20 +14,29 @@
 #define S_STATE_BYTES (8 + SH_HASH_BYTES + 8)
 #define S_KEY_MAX (16 + SH_NOTE_NAME_MAX + 1 + 16)
 
-static void
-s_put64 (uint8_t *p, uint64_t v)
+//  The u64 (big-endian) stored under name; 0 when absent.
+static sh_err
+s_u64 (sh_store_txn_t *txn, const char *name, uint64_t *value)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t) (v >> (56 - 8 * i));
+    *value = 0;
+    const uint8_t *v;
+    size_t l;
+    sh_err rc = sh_store_get (txn, SH_DB_WITNESS, name, strlen (name), &v, &l);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc == SH_OK && l != 8)
+        return SH_ECORRUPT;
+    if (rc == SH_OK)
+        *value = sh_store_get_be64 (v);
+    return rc;
 }
 
-static uint64_t
-s_get64 (const uint8_t *p)
+static sh_err
+s_put_u64 (sh_store_txn_t *txn, const char *name, uint64_t value)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
+    uint8_t v[8];
+    sh_store_put_be64 (v, value);
+    return sh_store_put (txn, SH_DB_WITNESS, name, strlen (name), v, sizeof v);
 }
 
 static size_t
@@ -50,9 +59,9 @@ sh_witness_state (sh_store_txn_t *txn, const char *origin, sh_witness_state_t *o
         return rc;
     if (len != S_STATE_BYTES)
         return SH_ECORRUPT;
-    out->size = s_get64 (val);
+    out->size = sh_store_get_be64 (val);
     memcpy (out->root, val + 8, SH_HASH_BYTES);
-    out->time = s_get64 (val + 8 + SH_HASH_BYTES);
+    out->time = sh_store_get_be64 (val + 8 + SH_HASH_BYTES);
     return SH_OK;
 }
 
@@ -63,7 +72,7 @@ s_evidence (sh_store_txn_t *txn, const char *origin, uint64_t now, const char *n
     uint8_t key[S_KEY_MAX];
     size_t n = s_key (key, "conflict/", origin);
     key[n++] = '/';
-    s_put64 (key + n, now);
+    sh_store_put_be64 (key + n, now);
     uint8_t h[SH_HASH_BYTES];                   //  two in the same second: both kept
     sh_crypto_sha256 (h, (const uint8_t *) note, note_len);
     memcpy (key + n + 8, h, 8);
@@ -135,9 +144,9 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
     if (rc)
         return rc;
     uint8_t key[S_KEY_MAX], val[S_STATE_BYTES];
-    s_put64 (val, cp.size);
+    sh_store_put_be64 (val, cp.size);
     memcpy (val + 8, cp.root, SH_HASH_BYTES);
-    s_put64 (val + 8 + SH_HASH_BYTES, when);
+    sh_store_put_be64 (val + 8 + SH_HASH_BYTES, when);
     rc = sh_store_put (txn, SH_DB_WITNESS, key, s_key (key, "log/", origin), val, sizeof val);
     if (rc) {
         free (*line);
@@ -150,6 +159,8 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
 //  What a node requires
 
 #define S_TRUST "trust/"
+#define S_QUORUM "quorum"
+#define S_WITNESSED "witnessed"
 
 sh_err
 sh_witness_trust_get (sh_store_txn_t *txn, sh_witness_trust_t *out)
@@ -177,14 +188,8 @@ sh_witness_trust_get (sh_store_txn_t *txn, sh_witness_trust_t *out)
     sh_store_cursor_close (&cur);
     if (rc != SH_ENOTFOUND && rc != SH_OK)
         return rc == SH_EINVAL ? SH_ECORRUPT : rc;
-    uint64_t q = 0;
-    const uint8_t *qv;
-    size_t ql;
-    rc = sh_store_get (txn, SH_DB_WITNESS, "quorum", 6, &qv, &ql);
-    if (rc == SH_OK && ql == 8)
-        q = s_get64 (qv);
-    else
-    if (rc != SH_ENOTFOUND && rc != SH_OK)
+    uint64_t q;
+    if ((rc = s_u64 (txn, S_QUORUM, &q)))
         return rc;
     out->quorum = q && q <= out->n ? (size_t) q : out->n;
     return SH_OK;
@@ -213,12 +218,18 @@ sh_witness_trust_remove (sh_store_txn_t *txn, const char *name)
     sh_err rc = sh_witness_trust_get (txn, &t);
     if (rc)
         return rc;
-    const uint8_t *qv;
-    size_t ql;
-    if (sh_store_get (txn, SH_DB_WITNESS, "quorum", 6, &qv, &ql) == SH_OK && ql == 8 && s_get64 (qv) > t.n - 1)
-        return SH_EINVAL;
+    uint64_t q;
+    if ((rc = s_u64 (txn, S_QUORUM, &q)))
+        return rc;
     uint8_t key[S_KEY_MAX];
-    return sh_store_del (txn, SH_DB_WITNESS, key, s_key (key, S_TRUST, name));
+    size_t kl = s_key (key, S_TRUST, name);
+    const uint8_t *v;
+    size_t vl;
+    if ((rc = sh_store_get (txn, SH_DB_WITNESS, key, kl, &v, &vl)))
+        return rc;                  //  SH_ENOTFOUND: not trusted
+    if (q > t.n - 1)
+        return SH_EINVAL;           //  a set quorum would outnumber the witnesses left
+    return sh_store_del (txn, SH_DB_WITNESS, key, kl);
 }
 
 sh_err
@@ -228,37 +239,19 @@ sh_witness_trust_quorum (sh_store_txn_t *txn, size_t quorum)
     sh_err rc = sh_witness_trust_get (txn, &t);
     if (rc)
         return rc;
-    if (quorum > t.n)
-        return SH_EINVAL;
-    uint8_t v[8];
-    s_put64 (v, quorum);
-    return sh_store_put (txn, SH_DB_WITNESS, "quorum", 6, v, sizeof v);
+    return quorum > t.n ? SH_EINVAL : s_put_u64 (txn, S_QUORUM, quorum);
 }
 
 sh_err
 sh_witness_witnessed (sh_store_txn_t *txn, uint64_t *size)
 {
-    *size = 0;
-    const uint8_t *v;
-    size_t l;
-    sh_err rc = sh_store_get (txn, SH_DB_WITNESS, "witnessed", 9, &v, &l);
-    if (rc == SH_ENOTFOUND)
-        return SH_OK;
-    if (rc == SH_OK && l != 8)
-        return SH_ECORRUPT;
-    if (rc == SH_OK)
-        *size = s_get64 (v);
-    return rc;
+    return s_u64 (txn, S_WITNESSED, size);
 }
 
 sh_err
 sh_witness_set_witnessed (sh_store_txn_t *txn, uint64_t size)
 {
     uint64_t have;
-    sh_err rc = sh_witness_witnessed (txn, &have);
-    if (rc || size <= have)
-        return rc;
-    uint8_t v[8];
-    s_put64 (v, size);
-    return sh_store_put (txn, SH_DB_WITNESS, "witnessed", 9, v, sizeof v);
+    sh_err rc = s_u64 (txn, S_WITNESSED, &have);
+    return rc || size <= have ? rc : s_put_u64 (txn, S_WITNESSED, size);
 }

@@ -13,31 +13,13 @@
 #include "sh_names.h"
 #include "sh_plaus.h"
 #include "sh_record.h"
+#include "sh_view.h"
 #include "shouhe/v1/domain.pb-c.h"
 
 #define S_WHY_BYTES 320      //  a role's reason (a Chinese role name takes 3 bytes a character)
 
 //  ---------------------------------------------------------------------
 //  Helpers
-
-static json_t *
-s_hex (const uint8_t *b, size_t n)
-{
-    char buf[2 * SH_ENTITY_MAX + 1];
-    if (n > SH_ENTITY_MAX)
-        n = SH_ENTITY_MAX;
-    sh_crypto_hex (buf, b, n);
-    return json_string (buf);
-}
-
-//  Natural-key kinds show their id as text (as sh_view does).
-static json_t *
-s_id_json (sh_kind_t kind, const uint8_t *id, size_t id_len)
-{
-    if (kind == SH_KIND_COURTYARD || kind == SH_KIND_EVALUATION || kind == SH_KIND_REGION)
-        return json_stringn ((const char *) id, id_len);
-    return s_hex (id, id_len);
-}
 
 //  One walk builds both lists; shown decides the language of the reasons.
 typedef struct {
@@ -74,9 +56,9 @@ s_add_conflict (uint64_t hlc, const uint8_t *author, const char *why, void *arg)
     json_t *j = json_object ();
     json_object_set_new (j, "kind", json_string (c->kind));
     json_object_set_new (j, "region", json_string (c->region));
-    json_object_set_new (j, "entity", s_hex (c->id, c->id_len));
+    json_object_set_new (j, "entity", sh_view_hex (c->id, c->id_len));
     json_object_set_new (j, "hlc", json_integer ((json_int_t) hlc));
-    json_object_set_new (j, "author", s_hex (author, SH_PUBKEY_BYTES));
+    json_object_set_new (j, "author", sh_view_hex (author, SH_PUBKEY_BYTES));
     json_object_set_new (j, "reason", json_string (why));
     json_array_append_new (c->w->out, j);
 }
@@ -158,7 +140,7 @@ s_implausible (const s_plaus_t *p, const char *field, const char *value, const c
     json_object_set_new (j, "kind", json_string ("implausible"));
     json_object_set_new (j, "record", json_string (sh_change_kind_name (p->kind)));
     json_object_set_new (j, "region", json_string (p->region));
-    json_object_set_new (j, "entity", s_id_json (p->kind, p->id, p->id_len));
+    json_object_set_new (j, "entity", sh_view_id (p->kind, p->id, p->id_len));
     json_object_set_new (j, "field", json_string (field));
     json_object_set_new (j, "value", json_string (value));
     json_object_set_new (j, "hlc", json_integer ((json_int_t) p->hlc));

@@ -6,6 +6,7 @@
 
 #include "sh_i18n.h"
 #include "sh_record.h"
+#include "sh_text.h"
 
 //  Each table is indexed by the enum value; index 0 (UNSPECIFIED) is unused.
 static const char *const s_categories[SH_NAMES_CATEGORY_MAX + 1] = {
@@ -152,6 +153,27 @@ sh_names_shown (const char *enum_name, int value, char *buf, size_t buf_size)
         return buf;
     }
     return sh_record_enum_text (enum_name, value, buf, buf_size);
+}
+
+const char *
+sh_names_shown_text (const char *enum_name, const char *text, char *buf, size_t buf_size)
+{
+    int v;
+    if (!text || !sh_i18n_chinese () || !sh_names_parse (enum_name, text, &v))
+        return text ? text : "-";       //  English: as the view (or the user) wrote it
+    return sh_names_shown (enum_name, v, buf, buf_size);
+}
+
+int
+sh_names_widest (const char *enum_name, int max, int min)
+{
+    int width = min;
+    for (int v = 1; v <= max; v++) {
+        char buf[64];
+        int w = sh_text_columns (sh_names_shown (enum_name, v, buf, sizeof buf));
+        width = w > width ? w : width;
+    }
+    return width;
 }
 
 //  table[value] for a value in 1..max, else fallback.

@@ -97,4 +97,14 @@ const char *sh_names_list (const char *enum_name, char *buf, size_t buf_size);
 //  name ("?" for a value outside the enum). Into buf; returns buf.
 const char *sh_names_shown (const char *enum_name, int value, char *buf, size_t buf_size);
 
+//  The name shown for text, the name of a value of enum_name as a view
+//  gives it (or a user typed it): in Chinese (sh_i18n_chinese) the value's
+//  Chinese name, into buf; otherwise, or when it names no value, text
+//  itself, so English output stays as it was written ("-" for NULL).
+const char *sh_names_shown_text (const char *enum_name, const char *text, char *buf, size_t buf_size);
+
+//  The terminal columns (sh_text_columns) of the widest name shown of
+//  enum_name's values 1..max, and at least min: a text column's width.
+int sh_names_widest (const char *enum_name, int max, int min);
+
 #endif

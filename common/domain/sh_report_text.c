@@ -139,21 +139,6 @@ s_right (FILE *f, const char *s, int width)
     sh_text_pad (f, s, width, true);
 }
 
-//  The width of a first column: at least min, or the widest of the names of
-//  enum_name's values 1..max (Chinese names are wider than English ones).
-static int
-s_name_width (const char *enum_name, int max, int min)
-{
-    int width = min;
-    for (int i = 1; i <= max; i++) {
-        char buf[64];
-        int w = sh_text_columns (sh_names_shown (enum_name, i, buf, sizeof buf));
-        if (w > width)
-            width = w;
-    }
-    return width;
-}
-
 //  The line saying that a list goes on beyond what text shows.
 static void
 s_text_more (FILE *f, size_t more)
@@ -382,7 +367,7 @@ s_text_matters (FILE *f, const json_t *r)
     fprintf (f, _("\nmatters %lld  closed %lld  open %lld  closure rate %.1f%%\n"), s_i (r, "matters"),
              s_i (r, "matters_closed"), s_i (r, "matters_open"),
              100.0 * json_number_value (json_object_get (r, "closure_rate")));
-    int w = s_name_width ("shouhe.v1.Tier", SH_NAMES_TIER_MAX, 12);
+    int w = sh_names_widest ("shouhe.v1.Tier", SH_NAMES_TIER_MAX, 12);
     s_left (f, _("tier"), w);
     fputc (' ', f);
     s_right (f, _("matters"), 8);
@@ -407,7 +392,7 @@ s_text_matters (FILE *f, const json_t *r)
         fprintf (f, " %s %lld", sh_names_shown ("shouhe.v1.Step", i, name, sizeof name),
                  s_i (json_object_get (r, "by_step"), sh_names_step (i)));
     fputc ('\n', f);
-    w = s_name_width ("shouhe.v1.Category", SH_NAMES_CATEGORY_MAX, 12);
+    w = sh_names_widest ("shouhe.v1.Category", SH_NAMES_CATEGORY_MAX, 12);
     s_left (f, _("category"), w);
     fputc (' ', f);
     s_right (f, _("matters"), 8);
@@ -429,7 +414,7 @@ s_text_meetings (FILE *f, const json_t *r)
     fprintf (f, _("\nmeetings %lld  party-masses days %lld  months %lld  per courtyard-month %.2f\n"),
              s_i (r, "meetings"), s_i (r, "party_masses_days"), s_i (r, "months"),
              json_number_value (json_object_get (r, "meetings_per_courtyard_month")));
-    int w = s_name_width ("shouhe.v1.MeetingKind", SH_NAMES_MEETING_MAX, 18);
+    int w = sh_names_widest ("shouhe.v1.MeetingKind", SH_NAMES_MEETING_MAX, 18);
     s_left (f, _("meeting kind"), w);
     fputc (' ', f);
     s_right (f, _("meetings"), 8);
@@ -450,7 +435,7 @@ s_text_mediations (FILE *f, const json_t *r)
 {
     char name[64];
     fprintf (f, _("\nmediations %lld\n"), s_i (r, "mediations"));
-    int w = s_name_width ("shouhe.v1.MediationLevel", SH_NAMES_LEVEL_MAX, 10);
+    int w = sh_names_widest ("shouhe.v1.MediationLevel", SH_NAMES_LEVEL_MAX, 10);
     s_left (f, _("level"), w);
     for (int k = 1; k <= SH_NAMES_OUTCOME_MAX; k++) {
         fputc (' ', f);
@@ -499,7 +484,7 @@ sh_report_text_summary (FILE *f, const json_t *r)
     s_text_meetings (f, r);
     s_text_mediations (f, r);
     fputc ('\n', f);
-    int w = s_name_width ("shouhe.v1.LedgerUnit", SH_NAMES_UNIT_MAX, 8);
+    int w = sh_names_widest ("shouhe.v1.LedgerUnit", SH_NAMES_UNIT_MAX, 8);
     for (int u = 1; u <= SH_NAMES_UNIT_MAX; u++) {
         const json_t *t = json_object_get (r, sh_names_unit (u));
         s_left (f, sh_names_shown ("shouhe.v1.LedgerUnit", u, name, sizeof name), w);

@@ -19,8 +19,8 @@
 //  ---------------------------------------------------------------------
 //  Helpers
 
-static json_t *
-s_hex (const uint8_t *b, size_t n)
+json_t *
+sh_view_hex (const uint8_t *b, size_t n)
 {
     char buf[2 * SH_ENTITY_MAX + 1];
     if (n > SH_ENTITY_MAX)
@@ -29,13 +29,12 @@ s_hex (const uint8_t *b, size_t n)
     return json_string (buf);
 }
 
-//  Natural-key kinds show their id as text.
-static json_t *
-s_id_json (sh_kind_t kind, const uint8_t *id, size_t id_len)
+json_t *
+sh_view_id (sh_kind_t kind, const uint8_t *id, size_t id_len)
 {
     if (kind == SH_KIND_COURTYARD || kind == SH_KIND_EVALUATION || kind == SH_KIND_REGION)
         return json_stringn ((const char *) id, id_len);
-    return s_hex (id, id_len);
+    return sh_view_hex (id, id_len);
 }
 
 static json_t *
@@ -45,7 +44,7 @@ s_record (sh_kind_t kind, const char *region, const uint8_t *id, size_t id_len,
     json_t *j = sh_record_to_json (kind, body, len);
     if (!j)
         return NULL;
-    json_object_set_new (j, "id", s_id_json (kind, id, id_len));
+    json_object_set_new (j, "id", sh_view_id (kind, id, id_len));
     json_object_set_new (j, "region", json_string (region));
     return j;
 }
@@ -238,7 +237,7 @@ s_collect_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_
     if (!j)
         j = json_object ();
     json_object_set_new (j, "hlc", json_integer ((json_int_t) hlc));
-    json_object_set_new (j, "author", s_hex (author, SH_PUBKEY_BYTES));
+    json_object_set_new (j, "author", sh_view_hex (author, SH_PUBKEY_BYTES));
     json_array_append_new (arr, j);
     return 0;
 }
@@ -386,7 +385,7 @@ s_collect_balance (const char *region, const uint8_t *id, size_t id_len, void *a
     if (w->rc)
         return 1;
     json_t *j = json_object ();
-    json_object_set_new (j, "person", s_hex (id, id_len));
+    json_object_set_new (j, "person", sh_view_hex (id, id_len));
     json_object_set_new (j, "region", json_string (region));
     uint8_t *pb;
     size_t pl;
@@ -549,15 +548,15 @@ sh_view_log (sh_store_t *store, json_t **out)
             sh_change_hash (hash, cb, cl);
             char region[SH_REGION_MAX + 1];
             snprintf (region, sizeof region, "%s", c.region);
-            json_object_set_new (j, "author", s_hex (c.author, SH_PUBKEY_BYTES));
+            json_object_set_new (j, "author", sh_view_hex (c.author, SH_PUBKEY_BYTES));
             json_object_set_new (j, "seq", json_integer ((json_int_t) c.seq));
             json_object_set_new (j, "hlc", json_integer ((json_int_t) c.hlc));
             json_object_set_new (j, "time_ms", json_integer ((json_int_t) (c.hlc >> 16)));
             json_object_set_new (j, "region", json_string (region));
             json_object_set_new (j, "kind", json_string (sh_change_kind_name (c.kind)));
             json_object_set_new (j, "op", json_string (sh_change_op_name (c.op)));
-            json_object_set_new (j, "entity", s_id_json (c.kind, c.entity, c.entity_len));
-            json_object_set_new (j, "hash", s_hex (hash, SH_HASH_BYTES));
+            json_object_set_new (j, "entity", sh_view_id (c.kind, c.entity, c.entity_len));
+            json_object_set_new (j, "hash", sh_view_hex (hash, SH_HASH_BYTES));
             json_object_set_new (j, "bytes", json_integer ((json_int_t) len));
             sh_change_fini (&c);
         }

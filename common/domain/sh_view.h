@@ -15,10 +15,18 @@
 
 #include <jansson.h>
 
+#include "sh_change.h"
 #include "sh_err.h"
 #include "sh_store.h"
 
 //  Array of courtyards whose code starts with prefix ("" for all).
+//  JSON pieces every view uses (sh_conflicts too): bytes as a lower-case
+//  hex string (at most SH_ENTITY_MAX of them); an entity id as the views
+//  show it -- text for the natural keys (courtyard, evaluation, region),
+//  hex otherwise. New references (caller owns).
+json_t *sh_view_hex (const uint8_t *b, size_t n);
+json_t *sh_view_id (sh_kind_t kind, const uint8_t *id, size_t id_len);
+
 SH_NODISCARD sh_err sh_view_courtyards (sh_store_t *store, const char *prefix, json_t **out);
 
 //  One courtyard with its role holders ("roles": [...]), residents on

@@ -123,24 +123,23 @@ s_add_line (sh_store_txn_t *txn, const sh_cosig_witness_t *w, uint64_t size, con
         snprintf (why, why_len, _("the hub has no checkpoint of size %llu"), (unsigned long long) size);
     if (rc)
         return rc;
-    rc = sh_cosig_add (out, out_len, (const char *) v, vl, line, strlen (line));
-    if (rc) {
-        snprintf (why, why_len, "%s", _("the cosignature is not one well-formed signature line"));
-        return rc == SH_EINVAL ? SH_EPROTO : rc;
-    }
+    //  the line itself must be the witness's cosignature of this checkpoint
     sh_note_t *n;
-    if ((rc = sh_note_parse (&n, *out, *out_len)) == SH_OK) {
-        rc = sh_cosig_verify (n, w, NULL);
-        sh_note_destroy (&n);
-    }
-    if (rc) {
+    size_t tl = 0;
+    if ((rc = sh_note_parse (&n, (const char *) v, vl)))
+        return rc == SH_EPROTO ? SH_ECORRUPT : rc;
+    const char *text = sh_note_text (n, &tl);
+    rc = sh_cosig_verify_line (text, tl, line, strlen (line), w, NULL);
+    sh_note_destroy (&n);
+    if (rc == SH_EPROTO)
+        snprintf (why, why_len, "%s", _("the cosignature is not one well-formed signature line"));
+    else
+    if (rc == SH_ECRYPTO)
         snprintf (why, why_len, _("the line is not a valid cosignature of witness %s over the checkpoint of "
                   "size %llu"), w->name, (unsigned long long) size);
-        free (*out);
-        *out = NULL;
-        return rc == SH_ENOMEM ? rc : SH_ECRYPTO;
-    }
-    return SH_OK;
+    if (rc == SH_OK)
+        rc = sh_cosig_add (out, out_len, (const char *) v, vl, line, strlen (line));
+    return rc;
 }
 
 sh_err

@@ -119,6 +119,13 @@ it_must "$NODE" witnesses --dir "$(ndir w)" --add "$WNAME=$WKEY"
 assert_exit 1 "$NODE" witnesses --dir "$(ndir w)" --quorum 2
 assert_err "--quorum must be from 1 to the number of witnesses trusted"
 assert_exit 2 "$NODE" witnesses --dir "$(ndir w)" --add "$WNAME"
+assert_exit 1 "$NODE" witnesses --dir "$(ndir w)" --remove changshou/nobody/witness
+assert_err "no trusted witness is named changshou/nobody/witness"
+it_must "$NODE" witnesses --dir "$(ndir w)" --quorum 1
+assert_exit 1 "$NODE" witnesses --dir "$(ndir w)" --remove "$WNAME"
+assert_err "would leave fewer witnesses than the quorum: lower --quorum first"
+it_must "$NODE" witnesses --dir "$(ndir w)" --json
+assert_json "assert [x['name'] for x in j['witnesses']] == ['$WNAME'] and j['quorum'] == 1, j"
 node_must v courtyard add --code "${V}005" --name 孙家院子 --households 8
 it_must sync v
 assert_err "witnesses: receipts are witnessed up to tree size $SIZE2; those up to [0-9]+ are not yet \(missing cosignatures: $WNAME\)"

@@ -119,6 +119,12 @@ test_round_trip (void)
     SH_FAIL (sh_cosig_verify (n, &w[2], NULL), SH_ENOTFOUND);
     bool ok[4];
     SH_CHECK (sh_cosig_count (n, w, 4, ok) == 2 && ok[0] && ok[1] && !ok[2] && ok[3]);
+    //  one line on its own: the witness's (with its time), another's, not one line
+    text = sh_note_text (n, &tlen);                                //  the same text, in this note
+    SH_PASS (sh_cosig_verify_line (text, tlen, l1b, ll1b, &w[0], &t));
+    SH_CHECK (t == 1733000099);
+    SH_FAIL (sh_cosig_verify_line (text, tlen, l2, ll2, &w[0], NULL), SH_ECRYPTO);
+    SH_FAIL (sh_cosig_verify_line (text, tlen, "no line\n", 8, &w[0], NULL), SH_EPROTO);
     //  the log's own signature still verifies with cosignatures added
     sh_note_vkey_t vk;
     SH_PASS (sh_note_vkey_init (&vk, "shouhe.test/500115", sh_key_public (log)));

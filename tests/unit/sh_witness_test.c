@@ -220,8 +220,58 @@ test_promise (void)
     sh_key_destroy (&wkey);
 }
 
+//  What a node requires: trusted witnesses by name (a second add of a name
+//  replaces its key), the quorum (0: all; never above the witnesses
+//  trusted, and a removal may not undercut it), and the witnessed size,
+//  which only grows.
+static void
+test_trust (void)
+{
+    char *dir = sh_test_tmpdir ();
+    sh_store_t *st;
+    SH_PASS (sh_store_open (&st, dir, true, 0));
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (st, true, &txn));
+    sh_witness_trust_t t;
+    SH_PASS (sh_witness_trust_get (txn, &t));
+    SH_CHECK (t.n == 0 && t.quorum == 0);
+    uint8_t k1[SH_PUBKEY_BYTES] = { 1 }, k2[SH_PUBKEY_BYTES] = { 2 }, k3[SH_PUBKEY_BYTES] = { 3 };
+    sh_cosig_witness_t a, b, a2;
+    SH_PASS (sh_cosig_witness_init (&a, "w/a", k1));
+    SH_PASS (sh_cosig_witness_init (&b, "w/b", k2));
+    SH_PASS (sh_cosig_witness_init (&a2, "w/a", k3));
+    SH_PASS (sh_witness_trust_add (txn, &a));
+    SH_PASS (sh_witness_trust_add (txn, &b));
+    SH_PASS (sh_witness_trust_add (txn, &a2));             //  replaces w/a's key
+    SH_PASS (sh_witness_trust_get (txn, &t));
+    SH_CHECK (t.n == 2 && t.quorum == 2 && !strcmp (t.w[0].name, "w/a") && t.w[0].pubkey[0] == 3
+              && t.w[0].key_id == a2.key_id);
+    SH_FAIL (sh_witness_trust_quorum (txn, 3), SH_EINVAL);
+    SH_PASS (sh_witness_trust_quorum (txn, 2));
+    SH_FAIL (sh_witness_trust_remove (txn, "w/b"), SH_EINVAL);     //  2 required, 1 would be left
+    SH_FAIL (sh_witness_trust_remove (txn, "w/none"), SH_ENOTFOUND);
+    SH_PASS (sh_witness_trust_quorum (txn, 1));
+    SH_PASS (sh_witness_trust_remove (txn, "w/b"));
+    SH_PASS (sh_witness_trust_get (txn, &t));
+    SH_CHECK (t.n == 1 && t.quorum == 1);
+    SH_PASS (sh_witness_trust_quorum (txn, 0));                    //  0: all of them
+    SH_PASS (sh_witness_trust_get (txn, &t));
+    SH_CHECK (t.quorum == 1);
+    uint64_t w;
+    SH_PASS (sh_witness_witnessed (txn, &w));
+    SH_CHECK (w == 0);
+    SH_PASS (sh_witness_set_witnessed (txn, 9));
+    SH_PASS (sh_witness_set_witnessed (txn, 4));                   //  never lowered
+    SH_PASS (sh_witness_witnessed (txn, &w));
+    SH_CHECK (w == 9);
+    SH_PASS (sh_store_commit (&txn));
+    sh_store_close (&st);
+    sh_test_rmdir (dir);
+}
+
 static const sh_test_case_t tests[] = {
     { "promise", test_promise },
+    { "trust", test_trust },
     { NULL, NULL }
 };
 
