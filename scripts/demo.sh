@@ -6,9 +6,11 @@
 # --district: signed changes through the node library), all sync at once
 # with progress, the towns lead the big matters escalated to them and the
 # villages receive their handling; each town is also a witness and cosigns
-# the hub's newest checkpoint; an auditor fetches the hub's export over
-# CurveZMQ and verifies every record, requiring 3 of the 19 witnesses'
-# cosignatures; every village's state digest is
+# the hub's newest checkpoint; a mirror copies and verifies every leaf of the
+# hub's log as it grows, and the hub acknowledges a push only once the mirror
+# has cosigned it (serve --sync-mirror); an auditor fetches the hub's export
+# over CurveZMQ and verifies every record, requiring 3 of the 19 witnesses'
+# cosignatures and the mirror's; every village's state digest is
 # checked against the hub's; the district summary and an HTML report are
 # printed / written. Everything started is stopped at the end.
 #   --dir DIR    keep everything in DIR (hub in DIR/hub, nodes in DIR/nodes/<code>,
@@ -52,7 +54,9 @@ else
 fi
 mkdir -p "$work/nodes" "$work/logs"
 hub_pid=""
+mirror_pid=""
 cleanup() {
+  if [ -n "$mirror_pid" ]; then kill "$mirror_pid" 2>/dev/null || true; wait "$mirror_pid" 2>/dev/null || true; fi
   if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
   jobs -p | xargs -r kill 2>/dev/null || true
   if [ -z "$keep" ]; then
@@ -126,13 +130,20 @@ for t in $towns; do
 done
 "$audit" keygen --key-dir "$work/auditor" > "$work/auditor.pub"
 "$hub" enroll --dir "$work/hub" --role auditor --scope 500115 --name 区审计 --key "$(cat "$work/auditor.pub")" > /dev/null
-echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns (each also a witness) and an auditor enrolled in $(since "$t0")"
-"$hub" serve --dir "$work/hub" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" 2> "$work/logs/hub.log" &
+# a mirror: a verified copy of the whole log, on its own disk in the field (docs/protocol.md 16.8)
+mname="changshou/mirror"
+mkey=$("$hub" mirror --dir "$work/mirror" --init --name "$mname")
+"$hub" enroll --dir "$work/hub" --role mirror --scope 500115 --name "$mname" --key "$mkey" > /dev/null
+echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns (each also a witness), a mirror and an auditor enrolled in $(since "$t0")"
+"$hub" serve --dir "$work/hub" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" --sync-mirror \
+  2> "$work/logs/hub.log" &
 hub_pid=$!
 for _ in $(seq 100); do [ -s "$work/hub.ready" ] && break; sleep 0.1; done
 [ -s "$work/hub.ready" ] || { echo "demo.sh: the hub did not start (see $work/logs/hub.log)" >&2; exit 1; }
 endpoint=$(cat "$work/hub.ready")
-echo "   hub serving on $endpoint"
+"$hub" mirror --dir "$work/mirror" --hub "$endpoint" --hub-key "$hubkey" --watch 2> "$work/logs/mirror.log" &
+mirror_pid=$!
+echo "   hub serving on $endpoint; the mirror watches it, and every push is acknowledged once mirrored"
 
 step "every village writes its year (July 2024 - June 2025) as signed changes"
 t0=$(now)
@@ -182,7 +193,15 @@ step "an auditor fetches the hub's export over CurveZMQ, verifies every record a
 t0=$(now)
 "$audit" fetch --hub "$endpoint" --hub-key "$hubkey" --key-dir "$work/auditor" "$work/district.export"
 "$audit" verify "$work/district.export" --hub-key "$hubkey" "${witnesses[@]}" --quorum 3
+"$audit" verify "$work/district.export" --hub-key "$hubkey" --witness "$mname=$mkey" --json > "$work/mirror-audit.json"
+python3 - "$work/mirror-audit.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["ok"] and j["witnessed"] > 0, j
+print(f"   the mirror holds and cosigned the log up to {j['witnessed']:,} entries (of {j['changes']:,})")
+PY
 echo "   audited in $(since "$t0")"
+kill "$mirror_pid"; wait "$mirror_pid" 2>/dev/null || true; mirror_pid=""
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
 
 step "the district summary (as of 2025-07-01)"

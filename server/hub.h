@@ -49,7 +49,24 @@ typedef struct {
                               //  < 0: sh_quota_reserve_default of the map; 0: none
     int64_t quota_offset_ms;  //  test-only (SHOUHE_FAULT_QUOTA_CLOCK_MS): added to the
                               //  wall clock when judging quotas
+    bool sync_mirror;         //  --sync-mirror: a Push is acknowledged only once a mirror
+                              //  has cosigned a checkpoint covering it (16.8)
 } hub_config_t;
+
+//  shouhe-hub mirror (hub_mirror.c): its command line (borrowed from argv).
+typedef struct {
+    const char *dir;          //  the mirror's directory
+    const char *name;         //  --init: its cosigner name
+    const char *hub;          //  the hub's endpoint
+    const char *hub_key;      //  the hub's public key, hex
+    bool init;                //  --init: make the key and the store
+    bool watch;               //  --watch: go on until SIGINT/SIGTERM
+    bool verbose;             //  a line after every round
+} hub_mirror_args_t;
+
+//  Make a mirror (a->init) or run it against a->hub: an exit code
+//  (sh_exit.h), having said why when it is not 0 (docs/protocol.md 16.8).
+int hub_mirror (const hub_mirror_args_t *a);
 
 #define HUB_KEY_FILE "hub.key"
 #define HUB_LOCK_FILE "serve.lock"   //  held (flock) by the one `serve` of a hub directory

@@ -27,6 +27,8 @@
 #include "sh_map.h"
 #include "sh_merkle.h"
 #include "sh_quota.h"
+#include "hub_held.h"
+#include "sh_cosigs.h"
 #include "sh_recovery.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -65,7 +67,10 @@ struct hub_handler_t {
     sh_map_t *logged;                    //  "<key hex>/<condition>" -> "": push refusals logged
                                          //  once per node and condition (until it is acked again)
     s_session_t *current;                //  the session of the message being handled, if any
+    hub_held_t *held;                    //  Acks waiting for a mirror (serve --sync-mirror; owned)
 };
+
+#define S_HOLD_MS 30000                  //  longest an Ack waits for a mirror
 
 static void s_session_free (void **item);
 
@@ -87,9 +92,11 @@ hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t
     self->reply_arg = arg;
     self->sessions = sh_map_new (s_session_free);
     self->logged = sh_map_new (NULL);
-    if (!self->sessions || !self->logged) {
+    self->held = hub_held_new ();
+    if (!self->sessions || !self->logged || !self->held) {
         sh_map_destroy (&self->sessions);
         sh_map_destroy (&self->logged);
+        hub_held_destroy (&self->held);
         free (self);
         return NULL;
     }
@@ -104,6 +111,7 @@ hub_handler_destroy (hub_handler_t **self_p)
         hub_handler_t *self = *self_p;
         sh_map_destroy (&self->sessions);
         sh_map_destroy (&self->logged);
+        hub_held_destroy (&self->held);
         free (self);
         *self_p = NULL;
     }
@@ -524,6 +532,24 @@ s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], con
     return refuse;
 }
 
+//  Send an Ack, or -- serving with --sync-mirror -- hold it until a mirror
+//  has cosigned the checkpoint of size that it carries (16.8).
+static void
+s_ack (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_msg_t *a, uint64_t size)
+{
+    uint64_t mirrored = 0;
+    if (!self->config->sync_mirror || size == 0
+    ||  (sh_cosigs_mirrored (self->store, &mirrored) == SH_OK && mirrored >= size)) {
+        s_send (self, rid, rid_len, a);
+        return;
+    }
+    uint8_t *buf;
+    size_t len;
+    if (sh_wire_encode (a, &buf, &len) != SH_OK
+    ||  hub_held_add (self->held, rid, rid_len, size, buf, len, sh_sys_mono_ms ()) != SH_OK)
+        s_log (self, "error", _("cannot hold an Ack until the mirror cosigns: out of memory"));
+}
+
 static void
 s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t *s, const sh_wire_msg_t *m)
 {
@@ -630,7 +656,7 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                     return;
                 }
             }
-            s_send (self, rid, rid_len, &a);
+            s_ack (self, rid, rid_len, &a, res.accepted ? size : 0);
             free (note);
             return;
         }
@@ -659,7 +685,8 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     //  own_from: a node restored from an older backup fetches its own chain back
     bool own = m->u.pull.own_from > 0;
     sh_err rc = own ? sh_hublog_pull_own (self->store, s->key, m->u.pull.own_from, max, S_BATCH_BYTES, &b)
-                    : sh_hublog_pull (self->store, e.scope, e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
+                    : sh_hublog_pull (self->store, e.role == SH_WIRE_ROLE_MIRROR ? NULL : e.scope,
+                                      e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
                                       m->u.pull.since, max, S_BATCH_BYTES, &b);
     if (rc) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot read the log: %s"),
@@ -695,7 +722,8 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         s->cp_size = b.cp_size;
     }
     s_send (self, rid, rid_len, &r);
-    bool caught_up = b.done && !own;
+    //  a watching mirror asks every 200 ms: only a pull that brought something is a sync line
+    bool caught_up = b.done && !own && (e.role != SH_WIRE_ROLE_MIRROR || s->pulled > 0);
     sh_hublog_batch_fini (&b);
     if (caught_up)
         s_log_sync (self, s, &e);
@@ -709,8 +737,9 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     sh_registry_entry_t e;
     if (!s_entry (self, rid, rid_len, s, &e))
         return;
-    if (e.role != SH_WIRE_ROLE_NODE) {
-        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, _("only a node key may offer changes"));
+    if (e.role != SH_WIRE_ROLE_NODE && e.role != SH_WIRE_ROLE_MIRROR) {
+        s_error (self, rid, rid_len, SH_WIRE_ERR_ROLE, s->key_hex, _("only a node or a mirror key may offer "
+                 "changes"));
         return;
     }
     sh_recovery_result_t res;
@@ -792,16 +821,8 @@ s_on_fetch (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     }
     if (m->u.fetch.offset == 0) {
         free (s->export_buf);
-        s->export_buf = NULL;
-        s->export_len = 0;
-        FILE *f = open_memstream (&s->export_buf, &s->export_len);
-        sh_err rc = f ? sh_export_write (f, self->store, self->hub, NULL) : SH_ENOMEM;
-        if (f && fclose (f) != 0 && rc == SH_OK)
-            rc = SH_ENOMEM;
+        sh_err rc = sh_export_buffer (&s->export_buf, &s->export_len, self->store, self->hub);
         if (rc) {
-            free (s->export_buf);
-            s->export_buf = NULL;
-            s->export_len = 0;
             s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot write the export: %s"),
                      sh_strerror (rc));
             return;
@@ -834,11 +855,16 @@ s_on_witness (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session
     sh_wire_msg_t reply;
     hub_witness_reply_t keep;
     char line[SH_WIRE_MESSAGE_MAX + 64];
+    memcpy (s->witness.peer, s->key, SH_PUBKEY_BYTES);
     hub_witness_answer (self->store, self->hub, &s->witness, m, &reply, &keep, line, sizeof line);
     if (line[0])
         s_log (self, reply.type == SH_WIRE_ERROR ? "warn" : "info", "peer %s: %s", s->key_hex, line);
     s_send (self, rid, rid_len, &reply);
     hub_witness_reply_fini (&keep);
+    uint64_t mirrored;
+    if (reply.type == SH_WIRE_COSIGN_TAKEN && hub_held_count (self->held) > 0
+    &&  sh_cosigs_mirrored (self->store, &mirrored) == SH_OK)
+        hub_held_release (self->held, mirrored, self->reply, self->reply_arg);
 }
 
 //  ---------------------------------------------------------------------
@@ -961,4 +987,9 @@ hub_handler_expire (hub_handler_t *self, int64_t idle_ms)
     assert (self);
     s_expiry_t x = { self, sh_sys_mono_ms (), idle_ms };
     sh_map_purge (self->sessions, s_idle, &x);
+    size_t dropped = hub_held_expire (self->held, x.now, S_HOLD_MS);
+    if (dropped)
+        s_log (self, "warn", _("no mirror cosigned within %d s: %zu Ack(s) not sent (the changes are stored; "
+               "their nodes go on without a receipt for them); is shouhe-hub mirror --watch running?"),
+               S_HOLD_MS / 1000, dropped);
 }

@@ -46,6 +46,8 @@ typedef struct {
     bool excel;               //  report --excel
     int threads;
     bool json, verbose, vkey, abandon;
+    const char *hub, *hub_key;  //  mirror: the hub's endpoint and key
+    bool init, watch, sync_mirror;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
     bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
@@ -247,7 +249,8 @@ static sh_err
 s_do_enroll (sh_store_txn_t *txn, const s_args_t *a, const uint8_t key[SH_PUBKEY_BYTES])
 {
     sh_wire_role_t role = !a->role || !strcmp (a->role, "node") ? SH_WIRE_ROLE_NODE
-                        : !strcmp (a->role, "witness") ? SH_WIRE_ROLE_WITNESS : SH_WIRE_ROLE_AUDITOR;
+                        : !strcmp (a->role, "witness") ? SH_WIRE_ROLE_WITNESS
+                        : !strcmp (a->role, "mirror") ? SH_WIRE_ROLE_MIRROR : SH_WIRE_ROLE_AUDITOR;
     uint64_t now = sh_sys_wall_ms ();
     sh_err rc = sh_registry_enroll (txn, key, a->scope, role, a->name, now);
     if (rc == SH_OK && (a->has_qc || a->has_qb)) {
@@ -331,13 +334,15 @@ s_enroll (const s_args_t *a)
         fprintf (stderr, _("shouhe-hub: enroll needs --scope CODE and --key HEX\n"));
         return SH_EXIT_USAGE;
     }
-    if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor") && strcmp (a->role, "witness")) {
-        fprintf (stderr, _("shouhe-hub: --role must be node, auditor or witness, not '%s'\n"), a->role);
+    if (a->role && strcmp (a->role, "node") && strcmp (a->role, "auditor") && strcmp (a->role, "witness")
+    &&  strcmp (a->role, "mirror")) {
+        fprintf (stderr, _("shouhe-hub: --role must be node, auditor, witness or mirror, not '%s'\n"), a->role);
         return SH_EXIT_REFUSED;
     }
-    if (a->role && !strcmp (a->role, "witness") && (!a->name || !sh_note_name_valid (a->name))) {
-        fprintf (stderr, _("shouhe-hub: a witness needs --name NAME, its cosigner name: no spaces, no '+' "
-                 "(e.g. changshou/500115108/witness)\n"));
+    if (a->role && (!strcmp (a->role, "witness") || !strcmp (a->role, "mirror"))
+    &&  (!a->name || !sh_note_name_valid (a->name))) {
+        fprintf (stderr, _("shouhe-hub: a witness or a mirror needs --name NAME, its cosigner name: no spaces, "
+                 "no '+' (e.g. changshou/500115108/witness)\n"));
         return SH_EXIT_USAGE;
     }
     return s_registry_write (a, s_do_enroll, N_("enrolled %s\n"));
@@ -377,7 +382,8 @@ s_node_entry (const sh_registry_entry_t *e, void *arg)
         head = 0;
     json_t *node = json_pack ("{s:s, s:s, s:s, s:s, s:I, s:b, s:I, s:b, s:I, s:I}",
         "key", hex, "scope", e->scope, "role", e->role == SH_WIRE_ROLE_AUDITOR ? "auditor"
-                                                     : e->role == SH_WIRE_ROLE_WITNESS ? "witness" : "node",
+                                                     : e->role == SH_WIRE_ROLE_WITNESS ? "witness"
+                                                     : e->role == SH_WIRE_ROLE_MIRROR ? "mirror" : "node",
         "name", e->name, "enrolled_ms", (json_int_t) e->enrolled_ms, "revoked", e->revoked_ms != 0,
         "revoked_ms", (json_int_t) e->revoked_ms, "blocked", e->blocked,
         "last_seen_ms", (json_int_t) e->last_seen_ms, "head_seq", (json_int_t) head);
@@ -677,7 +683,8 @@ s_serve (const s_args_t *a)
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,
-                       .reserve_bytes = a->reserve_bytes, .quota_offset_ms = a->quota_offset_ms };
+                       .reserve_bytes = a->reserve_bytes, .quota_offset_ms = a->quota_offset_ms,
+                       .sync_mirror = a->sync_mirror };
     sh_hubid_t hub;
     sh_hubid_init_key (&hub, key);
     int rc = hub_serve (&c, store, &hub);
@@ -733,6 +740,13 @@ s_recover (const s_args_t *a)
     return ex;
 }
 
+static int
+s_mirror (const s_args_t *a)
+{
+    const hub_mirror_args_t m = { a->dir, a->name, a->hub, a->hub_key, a->init, a->watch, a->verbose };
+    return hub_mirror (&m);
+}
+
 //  ---------------------------------------------------------------------
 //  Command line
 
@@ -756,7 +770,8 @@ static const s_command_t s_commands[] = {
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
     { "report", "town village since date format excel output", s_report },
-    { "serve", "bind ready-file threads verbose map-mib reserve-mib", s_serve },
+    { "serve", "bind ready-file threads verbose map-mib reserve-mib sync-mirror", s_serve },
+    { "mirror", "init name hub hub-key watch verbose", s_mirror },
     { NULL, NULL, NULL }
 };
 
@@ -809,6 +824,11 @@ s_set (s_args_t *a, const char *name, const char *v)
     else if (!strcmp (name, "verbose")) a->verbose = true;
     else if (!strcmp (name, "vkey")) a->vkey = true;
     else if (!strcmp (name, "abandon-tail")) a->abandon = true;
+    else if (!strcmp (name, "hub")) a->hub = v;
+    else if (!strcmp (name, "hub-key")) a->hub_key = v;
+    else if (!strcmp (name, "init")) a->init = true;
+    else if (!strcmp (name, "watch")) a->watch = true;
+    else if (!strcmp (name, "sync-mirror")) a->sync_mirror = true;
     else if (!strcmp (name, "town")) a->town = v;
     else if (!strcmp (name, "village")) a->village = v;
     else if (!strcmp (name, "since")) a->since = v;
@@ -845,7 +865,9 @@ static const struct option s_options[] = {
     { "abandon-tail", no_argument, NULL, 0 }, { "reserve-mib", required_argument, NULL, 0 },
     { "quota-changes-per-day", required_argument, NULL, 0 }, { "quota-bytes", required_argument, NULL, 0 },
     { "changes-per-day", required_argument, NULL, 0 }, { "bytes", required_argument, NULL, 0 },
-    { "config", required_argument, NULL, 0 },
+    { "config", required_argument, NULL, 0 }, { "hub", required_argument, NULL, 0 },
+    { "hub-key", required_argument, NULL, 0 }, { "init", no_argument, NULL, 0 },
+    { "watch", no_argument, NULL, 0 }, { "sync-mirror", no_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 _Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "s_args_t.given has one bit per option");

@@ -110,8 +110,8 @@ hub_nodes_text (const json_t *nodes)
         printf ("%-16.16s %-12s ", json_string_value (json_object_get (e, "key")),
                 json_string_value (json_object_get (e, "scope")));
         //  TRANSLATORS: a key's role in `shouhe-hub nodes`
-        s_cell (!strcmp (role, "auditor") ? _("auditor") : !strcmp (role, "witness") ? _("witness") : _("node"), 7,
-                false);
+        s_cell (!strcmp (role, "auditor") ? _("auditor") : !strcmp (role, "witness") ? _("witness")
+                : !strcmp (role, "mirror") ? _("mirror") : _("node"), 7, false);
         s_cell (state, 8, false);
         printf ("%9lld ", (long long) json_integer_value (json_object_get (e, "head_seq")));
         s_cell (seen, 20, false);

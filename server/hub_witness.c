@@ -7,6 +7,7 @@
 
 #include "sh_i18n.h"
 #include "sh_merkle.h"
+#include "sh_registry.h"
 
 static void
 s_refuse (sh_wire_msg_t *reply, sh_wire_error_t code, const char *why)
@@ -55,6 +56,25 @@ s_offer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *session, const
     reply->u.to_cosign.consistency = keep->offer.proof;
 }
 
+//  Is the session's own key enrolled as an unrevoked mirror? Then it
+//  cosigns in its own name without a Witness first (16.8).
+static bool
+s_mirror_session (sh_store_t *store, hub_witness_t *session)
+{
+    sh_store_txn_t *txn;
+    sh_registry_entry_t e;
+    if (sh_store_begin (store, false, &txn) != SH_OK)
+        return false;
+    bool mirror = sh_registry_get (txn, session->peer, &e) == SH_OK && e.role == SH_WIRE_ROLE_MIRROR
+               && !e.revoked_ms;
+    sh_store_abort (&txn);
+    if (mirror) {
+        session->asked = true;
+        memcpy (session->key, session->peer, SH_PUBKEY_BYTES);
+    }
+    return mirror;
+}
+
 void
 hub_witness_answer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *session, const sh_wire_msg_t *m,
                     sh_wire_msg_t *reply, hub_witness_reply_t *keep, char *line, size_t line_len)
@@ -65,7 +85,7 @@ hub_witness_answer (sh_store_t *store, const sh_hubid_t *hub, hub_witness_t *ses
         s_offer (store, hub, session, m, reply, keep, line, line_len);
         return;
     }
-    if (!session->asked) {
+    if (!session->asked && !s_mirror_session (store, session)) {
         s_refuse (reply, SH_WIRE_ERR_SESSION, _("no witness asked in this session: send witness first"));
         return;
     }

@@ -6,7 +6,8 @@
     hub_handler calls hub_witness_answer in the sender's session and sends
     the reply it fills. The session remembers which witness asked
     (hub_witness_t): a Cosigned is taken only after a Witness of the same
-    session, for that witness's key.
+    session, for that witness's key -- or, from a mirror (16.8), in the
+    mirror's own session for the session's key, without a Witness.
 */
 #ifndef HUB_WITNESS_H
 #define HUB_WITNESS_H
@@ -23,6 +24,8 @@
 typedef struct {
     bool asked;                         //  a Witness was answered in this session
     uint8_t key[SH_PUBKEY_BYTES];       //  the witness it named
+    uint8_t peer[SH_PUBKEY_BYTES];      //  the session's own key (set by the caller): a
+                                        //  mirror cosigns under it
 } hub_witness_t;
 
 //  What the reply borrows until it is sent; fini it then.

@@ -247,6 +247,19 @@ sh_merkle_append_hash (sh_store_txn_t *txn, const uint8_t leaf_hash[SH_HASH_BYTE
 }
 
 sh_err
+sh_merkle_truncate (sh_store_txn_t *txn, uint64_t size)
+{
+    assert (txn);
+    uint64_t tree_size;
+    sh_err err = sh_merkle_size (txn, &tree_size);
+    if (err)
+        return err;
+    if (size > tree_size)
+        return SH_EINVAL;
+    return size == tree_size ? SH_OK : sh_store_meta_put_u64 (txn, S_META_SIZE, size);
+}
+
+sh_err
 sh_merkle_leaf (sh_store_txn_t *txn, uint64_t index, uint8_t leaf_hash[SH_HASH_BYTES])
 {
     assert (txn);

@@ -94,6 +94,13 @@ SH_NODISCARD sh_err sh_merkle_size (sh_store_txn_t *txn, uint64_t *size);
 SH_NODISCARD sh_err sh_merkle_leaf (sh_store_txn_t *txn, uint64_t index,
                                     uint8_t leaf_hash[SH_HASH_BYTES]);
 
+//  Cut the tree back to its first size leaves (size <= the tree size, else
+//  SH_EINVAL): only tree.size changes -- hashes of leaves beyond it are
+//  never read again and are overwritten by the next appends. For a mirror
+//  dropping leaves no checkpoint confirmed (sh_mirror); the hub's own tree
+//  never shrinks.
+SH_NODISCARD sh_err sh_merkle_truncate (sh_store_txn_t *txn, uint64_t size);
+
 //  The root of the tree made of the first size leaves, for any size up to
 //  the current one (size 0: SHA-256("")). popcount(size) reads.
 //  SH_EINVAL if size > the tree size; SH_ECORRUPT if a stored hash is

@@ -98,7 +98,8 @@ sh_registry_enroll (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], con
                     sh_wire_role_t role, const char *name, uint64_t now_ms)
 {
     if (!sh_replica_scope_valid (scope) || (name && strlen (name) > SH_REGISTRY_NAME_MAX)
-    ||  (role != SH_WIRE_ROLE_NODE && role != SH_WIRE_ROLE_AUDITOR && role != SH_WIRE_ROLE_WITNESS))
+    ||  (role != SH_WIRE_ROLE_NODE && role != SH_WIRE_ROLE_AUDITOR && role != SH_WIRE_ROLE_WITNESS
+        && role != SH_WIRE_ROLE_MIRROR))
         return SH_EINVAL;
     uint8_t curve[SH_CURVE_BYTES];
     sh_err rc = sh_crypto_ed_to_curve (curve, key);

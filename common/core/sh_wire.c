@@ -17,6 +17,7 @@ _Static_assert ((int) SH_WIRE_ERR_LEAD == (int) SHOUHE__V1__ERROR_CODE__ERR_LEAD
 _Static_assert ((int) SH_WIRE_TAKEN == (int) SHOUHE__V1__ENVELOPE__BODY_TAKEN, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_COSIGN_TAKEN == (int) SHOUHE__V1__ENVELOPE__BODY_COSIGN_TAKEN, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_ROLE_WITNESS == (int) SHOUHE__V1__PEER_ROLE__PEER_WITNESS, "roles follow wire.proto");
+_Static_assert ((int) SH_WIRE_ROLE_MIRROR == (int) SHOUHE__V1__PEER_ROLE__PEER_MIRROR, "roles follow wire.proto");
 _Static_assert ((int) SH_WIRE_ERR_MALFORMED == (int) SHOUHE__V1__ERROR_CODE__ERR_MALFORMED, "error codes follow wire.proto");
 _Static_assert ((int) SH_WIRE_PONG == (int) SHOUHE__V1__ENVELOPE__BODY_PONG, "types are Envelope field numbers");
 _Static_assert ((int) SH_WIRE_PROOF == (int) SHOUHE__V1__ENVELOPE__BODY_PROOF, "types are Envelope field numbers");

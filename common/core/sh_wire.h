@@ -70,7 +70,8 @@ typedef enum {
 } sh_wire_error_t;
 
 //  Values of shouhe.v1.PeerRole.
-typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2, SH_WIRE_ROLE_WITNESS = 3 } sh_wire_role_t;
+typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2, SH_WIRE_ROLE_WITNESS = 3,
+               SH_WIRE_ROLE_MIRROR = 4 } sh_wire_role_t;
 
 typedef struct {
     const uint8_t *data;    //  bytes (borrowed)

@@ -65,9 +65,8 @@ sh_witness_state (sh_store_txn_t *txn, const char *origin, sh_witness_state_t *o
     return SH_OK;
 }
 
-//  Keep a refused note as evidence of a split view.
-static sh_err
-s_evidence (sh_store_txn_t *txn, const char *origin, uint64_t now, const char *note, size_t note_len)
+sh_err
+sh_witness_evidence (sh_store_txn_t *txn, const char *origin, uint64_t now, const char *note, size_t note_len)
 {
     uint8_t key[S_KEY_MAX];
     size_t n = s_key (key, "conflict/", origin);
@@ -130,7 +129,7 @@ sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t *log, const char *o
         snprintf (why, why_len, _("split view: the hub shows %s (size %llu root %s..., after size %llu root "
                   "%s...); not cosigned, kept as evidence"), split, (unsigned long long) cp.size,
                   s_short (a, cp.root), (unsigned long long) st.size, s_short (b, st.root));
-        rc = s_evidence (txn, origin, now, note, note_len);
+        rc = sh_witness_evidence (txn, origin, now, note, note_len);
         return rc ? rc : SH_EEQUIVOCATION;
     }
     uint64_t when = now > st.time ? now : st.time;

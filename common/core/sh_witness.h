@@ -78,6 +78,11 @@ SH_NODISCARD sh_err sh_witness_cosign (sh_store_txn_t *txn, const sh_note_vkey_t
                                        const sh_key_t *wkey, const char *wname, uint64_t now,
                                        char **line, size_t *line_len, char *why, size_t why_len);
 
+//  Keep note[0..note_len), a checkpoint of origin refused at POSIX time
+//  now, as evidence of a split view ("conflict/" entry). Store errors.
+SH_NODISCARD sh_err sh_witness_evidence (sh_store_txn_t *txn, const char *origin, uint64_t now,
+                                         const char *note, size_t note_len);
+
 //  The witnesses a node trusts (plain data).
 #define SH_WITNESS_TRUST_MAX 64
 typedef struct {

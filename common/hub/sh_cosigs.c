@@ -13,18 +13,28 @@
 #include "sh_registry.h"
 
 #define S_NEWEST "witness.newest"        //  meta: size of the newest cosigned checkpoint
+#define S_MIRRORED "mirror.newest"       //  meta: size of the newest checkpoint a mirror cosigned
+
+//  Does an enrolment cosign (a witness or a mirror)?
+static bool
+s_cosigner (const sh_registry_entry_t *e)
+{
+    return e->role == SH_WIRE_ROLE_WITNESS || e->role == SH_WIRE_ROLE_MIRROR;
+}
 
 //  The enrolled witness of key as a cosigner; SH_EPERM with why if key is
 //  not an unrevoked witness with a valid cosigner name.
 static sh_err
-s_witness (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], sh_cosig_witness_t *w, char *why,
-           size_t why_len)
+s_witness (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], sh_cosig_witness_t *w, bool *mirror,
+           char *why, size_t why_len)
 {
     sh_registry_entry_t e;
     sh_err rc = sh_registry_get (txn, key, &e);
     if (rc && rc != SH_ENOTFOUND)
         return rc;
-    if (rc || e.role != SH_WIRE_ROLE_WITNESS) {
+    if (rc == SH_OK && mirror)
+        *mirror = e.role == SH_WIRE_ROLE_MIRROR;
+    if (rc || !s_cosigner (&e)) {
         snprintf (why, why_len, "%s", _("this key is not enrolled as a witness (shouhe-hub enroll --role witness)"));
         return SH_EPERM;
     }
@@ -51,7 +61,7 @@ sh_cosigs_offer (sh_store_t *store, const sh_hubid_t *hub, const uint8_t witness
     sh_err rc = sh_store_begin (store, false, &txn);
     if (rc)
         return rc;
-    rc = s_witness (txn, witness, &w, why, why_len);
+    rc = s_witness (txn, witness, &w, NULL, why, why_len);
     sh_store_abort (&txn);
     if (rc)
         return rc;
@@ -88,7 +98,7 @@ s_count_one (const sh_registry_entry_t *e, void *arg)
 {
     s_count_t *c = arg;
     sh_cosig_witness_t w;
-    if (e->role == SH_WIRE_ROLE_WITNESS && !e->revoked_ms && sh_cosig_witness_init (&w, e->name, e->key) == SH_OK
+    if (s_cosigner (e) && !e->revoked_ms && sh_cosig_witness_init (&w, e->name, e->key) == SH_OK
     &&  sh_cosig_verify (c->note, &w, NULL) == SH_OK)
         c->count++;
     return 0;
@@ -142,6 +152,17 @@ s_add_line (sh_store_txn_t *txn, const sh_cosig_witness_t *w, uint64_t size, con
     return rc;
 }
 
+//  Raise the meta counter name to size (never lower it).
+static sh_err
+s_raise (sh_store_txn_t *txn, const char *name, uint64_t size)
+{
+    uint64_t v = 0;
+    sh_err rc = sh_store_meta_get_u64 (txn, name, &v);
+    if (rc == SH_ENOTFOUND || (rc == SH_OK && v < size))
+        return sh_store_meta_put_u64 (txn, name, size);
+    return rc;
+}
+
 sh_err
 sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_PUBKEY_BYTES], uint64_t size, const char *line,
                 uint32_t *count, char *why, size_t why_len)
@@ -155,7 +176,8 @@ sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_PUBKEY_BYTES], uint6
     sh_cosig_witness_t w;
     char *note = NULL;
     size_t len = 0;
-    rc = s_witness (txn, witness, &w, why, why_len);
+    bool mirror = false;
+    rc = s_witness (txn, witness, &w, &mirror, why, why_len);
     if (rc == SH_OK)
         rc = s_add_line (txn, &w, size, line, &note, &len, why, why_len);
     if (rc == SH_OK) {
@@ -165,14 +187,10 @@ sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_PUBKEY_BYTES], uint6
     }
     if (rc == SH_OK)
         rc = sh_cosigs_count (txn, note, len, count);
-    uint64_t newest = 0;
-    if (rc == SH_OK && *count > 0) {
-        sh_err mr = sh_store_meta_get_u64 (txn, S_NEWEST, &newest);
-        if (mr == SH_ENOTFOUND || (mr == SH_OK && newest < size))
-            rc = sh_store_meta_put_u64 (txn, S_NEWEST, size);
-        else
-            rc = mr;
-    }
+    if (rc == SH_OK && *count > 0)
+        rc = s_raise (txn, S_NEWEST, size);
+    if (rc == SH_OK && mirror)
+        rc = s_raise (txn, S_MIRRORED, size);
     free (note);
     if (rc == SH_OK)
         return sh_store_commit (&txn);
@@ -199,4 +217,21 @@ sh_cosigs_newest (sh_store_txn_t *txn, uint64_t *size, char **note)
     memcpy (*note, v, vl);
     (*note)[vl] = 0;
     return SH_OK;
+}
+
+sh_err
+sh_cosigs_mirrored (sh_store_t *store, uint64_t *size)
+{
+    *size = 0;
+    sh_store_txn_t *txn;
+    sh_err rc = sh_store_begin (store, false, &txn);
+    if (rc)
+        return rc;
+    rc = sh_store_meta_get_u64 (txn, S_MIRRORED, size);
+    sh_store_abort (&txn);
+    if (rc == SH_ENOTFOUND) {
+        *size = 0;
+        rc = SH_OK;
+    }
+    return rc;
 }

@@ -14,6 +14,11 @@
     cosignatures with it; verifiers that do not know a witness ignore its
     line, as signed notes require.
 
+    A mirror (role mirror, c2sp.org/tlog-mirror; its own program, shouhe-hub
+    mirror) is a cosigner too: it cosigns, in its own session, only
+    checkpoints whose every leaf it holds, and its line is kept and counted
+    exactly like a witness's; sh_cosigs_take also raises meta
+    "mirror.newest" for it (serve --sync-mirror waits on that).
     Each function opens its own transaction on the store.
 */
 #ifndef SH_COSIGS_H
@@ -49,7 +54,7 @@ SH_NODISCARD sh_err sh_cosigs_offer (sh_store_t *store, const sh_hubid_t *hub,
 void sh_cosigs_offer_fini (sh_cosigs_offer_t *offer);
 
 //  Take witness's cosignature line for the checkpoint of size. On SH_OK
-//  *count holds the number of enrolled, unrevoked witnesses that have
+//  *count holds the number of enrolled, unrevoked witnesses and mirrors that have
 //  cosigned that checkpoint now. SH_EPERM (not a witness), SH_ENOTFOUND
 //  (no checkpoint of that size), SH_EPROTO (not one signature line),
 //  SH_ECRYPTO (the line is not the witness's valid cosignature of that
@@ -62,7 +67,11 @@ SH_NODISCARD sh_err sh_cosigs_take (sh_store_t *store, const uint8_t witness[SH_
 //  note with every cosignature (caller frees). SH_ENOTFOUND if none.
 SH_NODISCARD sh_err sh_cosigs_newest (sh_store_txn_t *txn, uint64_t *size, char **note);
 
-//  The number of enrolled, unrevoked witnesses whose valid cosignature the
+//  The size of the newest checkpoint a mirror has cosigned (meta
+//  "mirror.newest", raised by sh_cosigs_take for a key enrolled as a
+//  mirror): 0 when none has. Its own read transaction.
+SH_NODISCARD sh_err sh_cosigs_mirrored (sh_store_t *store, uint64_t *size);
+//  The number of enrolled, unrevoked witnesses and mirrors whose valid cosignature the
 //  checkpoint note note[0..len) carries (the hub's registry in txn).
 SH_NODISCARD sh_err sh_cosigs_count (sh_store_txn_t *txn, const char *note, size_t len, uint32_t *count);
 

@@ -157,7 +157,7 @@ s_enrollment_decode (sh_registry_entry_t *e, const uint8_t *data, size_t len)
         return false;
     bool ok = m->key.len == SH_PUBKEY_BYTES && sh_replica_scope_valid (m->scope)
            && (m->role == SHOUHE__V1__PEER_ROLE__PEER_NODE || m->role == SHOUHE__V1__PEER_ROLE__PEER_AUDITOR
-               || m->role == SHOUHE__V1__PEER_ROLE__PEER_WITNESS)
+               || m->role == SHOUHE__V1__PEER_ROLE__PEER_WITNESS || m->role == SHOUHE__V1__PEER_ROLE__PEER_MIRROR)
            && (!m->name || strlen (m->name) <= SH_REGISTRY_NAME_MAX);
     if (ok) {
         uint8_t again[S_ENROLLMENT_MAX];
@@ -977,4 +977,21 @@ sh_export_doc_fini (sh_export_doc_t *doc)
     s_blobs_free (doc->checkpoints, doc->n_checkpoints);
     s_blobs_free (doc->epochs, doc->n_epochs);
     memset (doc, 0, sizeof *doc);
+}
+
+sh_err
+sh_export_buffer (char **buf, size_t *len, sh_store_t *store, const sh_hubid_t *hub)
+{
+    *buf = NULL;
+    *len = 0;
+    FILE *f = open_memstream (buf, len);
+    sh_err rc = f ? sh_export_write (f, store, hub, NULL) : SH_ENOMEM;
+    if (f && fclose (f) != 0 && rc == SH_OK)
+        rc = SH_ENOMEM;
+    if (rc) {
+        free (*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+    return rc;
 }

@@ -120,6 +120,10 @@ typedef struct sh_export_t sh_export_t;
 SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub,
                                      sh_export_stats_t *stats);
 
+//  The export as sh_export_write writes it, into *buf (heap, caller frees;
+//  NULL on failure) of *len bytes: what an auditor fetches (15.8).
+SH_NODISCARD sh_err sh_export_buffer (char **buf, size_t *len, sh_store_t *store, const sh_hubid_t *hub);
+
 //  The registry note TEXT (unsigned) for count entries whose encoded bytes
 //  hashed as above give digest: "<origin>\nregistry\n<count>\n<b64>\n".
 //  Caller owns *out (free()); SH_ENOMEM.

@@ -618,8 +618,8 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
                 uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
 {
     memset (b, 0, sizeof *b);
-    size_t sl = strlen (scope);
-    if (sl != 6 && sl != 9 && sl != 12)
+    size_t sl = scope ? strlen (scope) : 0;
+    if (scope && sl != 6 && sl != 9 && sl != 12)
         return SH_EINVAL;
     size_t *offs;
     sh_store_txn_t *txn = NULL;
@@ -632,32 +632,37 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
         rc = s_pull_limit (txn, b, &size);
     sh_store_cursor_t *cur = NULL;
     uint8_t key[12 + 1 + 8];
-    memcpy (key, scope, sl);
-    key[sl] = '/';
-    if (rc == SH_OK)
-        rc = sh_store_cursor_open (txn, SH_DB_SCOPES, key, sl + 1, &cur);
-    sh_store_put_be64 (key + sl + 1, since + 1);
-    if (rc == SH_OK)
-        rc = sh_store_cursor_seek (cur, key, sl + 9);
+    if (scope) {
+        memcpy (key, scope, sl);
+        key[sl] = '/';
+        if (rc == SH_OK)
+            rc = sh_store_cursor_open (txn, SH_DB_SCOPES, key, sl + 1, &cur);
+        sh_store_put_be64 (key + sl + 1, since + 1);
+        if (rc == SH_OK)
+            rc = sh_store_cursor_seek (cur, key, sl + 9);
+    }
     uint64_t next = since;
     bool exhausted = false;
     while (rc == SH_OK && b->n < max && b->bytes < max_bytes) {
-        const uint8_t *k, *v;
-        size_t kl, vl;
-        sh_err cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
-        if (cr == SH_ENOTFOUND) {
-            exhausted = true;
-            break;
+        uint64_t index = next + 1;          //  every leaf: the next one
+        if (scope) {
+            const uint8_t *k, *v;
+            size_t kl, vl;
+            sh_err cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl);
+            if (cr == SH_ENOTFOUND) {
+                exhausted = true;
+                break;
+            }
+            if (cr) {
+                rc = cr;
+                break;
+            }
+            if (kl != sl + 9) {
+                rc = SH_ECORRUPT;
+                break;
+            }
+            index = sh_store_get_be64 (k + sl + 1);
         }
-        if (cr) {
-            rc = cr;
-            break;
-        }
-        if (kl != sl + 9) {
-            rc = SH_ECORRUPT;
-            break;
-        }
-        uint64_t index = sh_store_get_be64 (k + sl + 1);
         if (index > size) {
             exhausted = true;   //  beyond the newest checkpoint
             break;

@@ -131,7 +131,8 @@ typedef struct {
 } sh_hublog_batch_t;
 
 //  Select up to max changes (and about max_bytes) after index since for
-//  scope, leaving out those written by exclude (may be NULL), in one read
+//  scope (NULL: every leaf, in log order -- a mirror's Pull, docs/protocol.md
+//  16.8), leaving out those written by exclude (may be NULL), in one read
 //  snapshot, with the newest checkpoint of that snapshot: the selection
 //  never runs past it (next <= cp_size), so a node can store its cursor
 //  together with a checkpoint that covers everything it downloaded.

@@ -7,7 +7,7 @@
 #                                                                   exit 1 "is not a valid Ed25519 public key"
 #           scope of 5, 7, 13, 15 digits, with a letter, empty      exit 1 "must be a region code of 6, 9 or 12 digits"
 #           name of 64 bytes (ASCII) or 66 bytes (22 CJK)           exit 1 "a name is at most 63 bytes"
-#           role admin, Node, empty                                 exit 1 "--role must be node, auditor or witness"
+#           role admin, Node, empty                                 exit 1 "--role must be node, auditor, witness or mirror"
 #           an enrolled key (any scope, role, name; upper-case hex; its negation -P)
 #           a revoked key                                           exit 1 "already enrolled (a revoked key ...)"
 #           no --key / no --scope                                   exit 2
@@ -86,7 +86,7 @@ refuse 1 "name is 66 bytes; a name is at most 63 bytes" enroll --dir "$HUB_DIR" 
 
 it_step "enroll: unknown roles"
 for bad in admin Node ""; do
-    refuse 1 "^shouhe-hub: --role must be node, auditor or witness, not '$bad'$" \
+    refuse 1 "^shouhe-hub: --role must be node, auditor, witness or mirror, not '$bad'$" \
         enroll --dir "$HUB_DIR" --scope "$V" --key "$K" --role "$bad"
 done
 

@@ -703,6 +703,40 @@ rawpeer_expect () {
     fi
 }
 
+# verify_cosig NOTE_FILE NAME KEYHEX -- a second implementation of C2SP cosignature/v1 (Python,
+# PyNaCl, written from the C2SP text): exactly one line of NAME with KEYHEX must verify over the
+# note's checkpoint; prints "size time"
+verify_cosig () {
+    "$(rawpeer_python)" - "$1" "$2" "$3" <<'PY'
+import base64, hashlib, struct, sys
+from nacl.signing import VerifyKey
+from nacl.exceptions import BadSignatureError
+note = open(sys.argv[1], encoding="utf-8").read()
+name, key = sys.argv[2], bytes.fromhex(sys.argv[3])
+text, _, sigs = note.rpartition("\n\n")
+text += "\n"
+key_id = hashlib.sha256(name.encode() + b"\n\x04" + key).digest()[:4]
+found = []
+for line in sigs.splitlines():
+    assert line.startswith("\u2014 "), line
+    n, b64 = line[2:].rsplit(" ", 1)
+    raw = base64.b64decode(b64, validate=True)
+    if n != name or raw[:4] != key_id:
+        continue
+    assert len(raw) == 4 + 8 + 64, len(raw)
+    (t,) = struct.unpack(">Q", raw[4:12])
+    msg = b"cosignature/v1\ntime %d\n" % t + text.encode()
+    try:
+        VerifyKey(key).verify(msg, raw[12:])
+    except BadSignatureError:
+        sys.exit("the cosignature does not verify")
+    found.append(t)
+if len(found) != 1:
+    sys.exit("expected one cosignature line of %s, found %d" % (name, len(found)))
+print(text.split("\n")[1], found[0])
+PY
+}
+
 # ---------------------------------------------------------------------------
 # Fault proxy
 

@@ -173,7 +173,7 @@ def decode_reply(buf):
                             "max_changes": g(6, 0), "max_bytes": g(7, 0)}
                 if name == "ack":
                     return {"type": name, "batch": g(1), "head_seq": g(2), "accepted": g(3),
-                            "duplicates": g(4)}
+                            "duplicates": g(4), "checkpoint": g(5, b"").decode()}
                 if name == "batch":
                     return {"type": name, "since": g(1), "next": g(2), "n": len(body.get(3, [])),
                             "keys": len(body.get(4, [])), "done": bool(g(5, 0)),

@@ -170,8 +170,60 @@ test_conversation (void)
     s_fx_fini (&fx);
 }
 
+//  A mirror (role mirror) cosigns in its own session, without a Witness: its
+//  line counts like a witness's and raises mirror.newest (serve
+//  --sync-mirror); a witness's line does not, and a node key in its own
+//  session is still told to send a Witness first.
+static void
+test_mirror (void)
+{
+    s_fx_t fx;
+    s_fx (&fx);
+    sh_key_t *mkey = sh_key_generate ();
+    SH_CHECK (mkey);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx.store, true, &txn));
+    SH_PASS (sh_registry_enroll (txn, sh_key_public (mkey), "500115", SH_WIRE_ROLE_MIRROR, "changshou/mirror", 1));
+    SH_PASS (sh_store_commit (&txn));
+    char *note = NULL;
+    uint64_t size = 0, mirrored = 9;
+    SH_PASS (sh_hublog_checkpoint (fx.store, &fx.hub, &note, &size));
+    SH_PASS (sh_cosigs_mirrored (fx.store, &mirrored));
+    SH_CHECK (mirrored == 0);
+    char *wline = s_line (note, fx.wkey, S_NAME), *mline = s_line (note, mkey, "changshou/mirror");
+    char why[SH_WIRE_MESSAGE_MAX + 1];
+    uint32_t count = 0;
+    SH_PASS (sh_cosigs_take (fx.store, sh_key_public (fx.wkey), size, wline, &count, why, sizeof why));
+    SH_PASS (sh_cosigs_mirrored (fx.store, &mirrored));
+    SH_CHECK (count == 1 && mirrored == 0);
+    //  the node's own session: no Witness asked, ERR_SESSION as ever
+    hub_witness_t session = { .asked = false };
+    memcpy (session.peer, sh_key_public (fx.other), SH_PUBKEY_BYTES);
+    hub_witness_reply_t keep;
+    sh_wire_msg_t reply, c = { .type = SH_WIRE_COSIGNED };
+    char line[SH_WIRE_MESSAGE_MAX + 64];
+    c.u.cosigned.size = size;
+    c.u.cosigned.line = mline;
+    hub_witness_answer (fx.store, &fx.hub, &session, &c, &reply, &keep, line, sizeof line);
+    SH_CHECK (reply.type == SH_WIRE_ERROR && reply.u.error.code == SH_WIRE_ERR_SESSION);
+    hub_witness_reply_fini (&keep);
+    //  the mirror's own session
+    memcpy (session.peer, sh_key_public (mkey), SH_PUBKEY_BYTES);
+    hub_witness_answer (fx.store, &fx.hub, &session, &c, &reply, &keep, line, sizeof line);
+    SH_CHECK (reply.type == SH_WIRE_COSIGN_TAKEN && reply.u.cosign_taken.cosignatures == 2);
+    hub_witness_reply_fini (&keep);
+    SH_PASS (sh_cosigs_mirrored (fx.store, &mirrored));
+    SH_CHECK (mirrored == size);
+    free (note);
+    free (wline);
+    free (mline);
+    sh_key_destroy (&mkey);
+    s_fx_fini (&fx);
+}
+
 static const sh_test_case_t tests[] = {
     { "take", test_take },
+    { "mirror", test_mirror },
     { "conversation", test_conversation },
     { NULL, NULL }
 };

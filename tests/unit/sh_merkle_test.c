@@ -1123,7 +1123,47 @@ test_span_root (void)
     s_fixture_fini (&fx);
 }
 
+//  A tree cut back (a mirror drops leaves no checkpoint confirmed) and grown
+//  again with other leaves: every root and proof is the new tree's.
+static void
+test_truncate (void)
+{
+    s_fixture_t fx;
+    s_fixture_init (&fx);
+    uint8_t hashes[40][H], root[H], want[H];
+    s_append_range (fx.store, 0, 27, hashes);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx.store, true, &txn));
+    SH_FAIL (sh_merkle_truncate (txn, 28), SH_EINVAL);
+    SH_PASS (sh_merkle_truncate (txn, 13));
+    uint64_t size;
+    SH_PASS (sh_merkle_size (txn, &size));
+    SH_CHECK (size == 13);
+    SH_FAIL (sh_merkle_root (txn, 14, root), SH_EINVAL);
+    for (uint64_t i = 13; i < 40; i++) {        //  other leaves where the dropped ones were
+        uint8_t leaf[9] = { 'x' };
+        sh_store_put_be64 (leaf + 1, i);
+        sh_merkle_leaf_hash (hashes[i], leaf, sizeof leaf);
+        SH_PASS (sh_merkle_append_hash (txn, hashes[i], NULL));
+    }
+    SH_PASS (sh_store_commit (&txn));
+    SH_PASS (sh_store_begin (fx.store, false, &txn));
+    for (uint64_t n = 1; n <= 40; n++) {
+        sh_merkle_root_of ((const uint8_t (*)[H]) hashes, n, want);
+        SH_PASS (sh_merkle_root (txn, n, root));
+        SH_CHECK (s_eq (root, want));
+    }
+    uint8_t proof[SH_MERKLE_PROOF_MAX][H], old[H];
+    size_t np;
+    sh_merkle_root_of ((const uint8_t (*)[H]) hashes, 13, old);
+    SH_PASS (sh_merkle_consistency (txn, 13, 40, proof, SH_MERKLE_PROOF_MAX, &np));
+    SH_PASS (sh_merkle_verify_consistency (13, 40, old, want, (const uint8_t (*)[H]) proof, np));
+    sh_store_abort (&txn);
+    s_fixture_fini (&fx);
+}
+
 static const sh_test_case_t tests[] = {
+    { "truncate", test_truncate },
     { "kat hashes", test_kat_hashes },
     { "span root", test_span_root },
     { "kat roots", test_kat_roots },

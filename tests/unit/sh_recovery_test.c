@@ -18,84 +18,12 @@
 #include "sh_replica.h"
 #include "sh_store.h"
 #include "sh_sys.h"
+#include "sh_test_hub.h"
 
 #include <inttypes.h>
 
 #define S_A "500115101001"
 #define S_B "500115101002"
-
-typedef struct {
-    char *dir;
-    sh_replica_t *r;
-    uint64_t written;
-} s_node_t;
-
-static void
-s_node_new (s_node_t *nd, const char *scope)
-{
-    char *base = sh_test_tmpdir ();
-    size_t len = strlen (base) + 8;
-    nd->dir = malloc (len);
-    SH_CHECK (nd->dir);
-    snprintf (nd->dir, len, "%s/node", base);
-    free (base);
-    nd->written = 0;
-    SH_PASS (sh_replica_create (&nd->r, nd->dir, scope));
-}
-
-static void
-s_node_fini (s_node_t *nd)
-{
-    sh_replica_close (&nd->r);
-    *strrchr (nd->dir, '/') = '\0';
-    sh_test_rmdir (nd->dir);
-}
-
-//  Write n courtyards (a Courtyard body: field 2, the name).
-static void
-s_write (s_node_t *nd, const char *village, int n)
-{
-    sh_store_txn_t *txn;
-    SH_PASS (sh_replica_begin (nd->r, &txn));
-    for (int i = 0; i < n; i++) {
-        char region[SH_REGION_MAX + 1], id[SH_REGION_MAX + 1];
-        uint64_t k = nd->written++;
-        snprintf (region, sizeof region, "%s%03d", village, (int) (k % 3) + 1);
-        snprintf (id, sizeof id, "%s", region);
-        uint8_t body[64];
-        body[0] = 0x12;
-        int len = snprintf ((char *) body + 2, sizeof body - 2, "yard %" PRIu64, k);
-        body[1] = (uint8_t) len;
-        uint64_t seq;
-        SH_PASS (sh_replica_write (nd->r, txn, region, SH_KIND_COURTYARD, (const uint8_t *) id, strlen (id),
-                                   SH_OP_PUT, body, (size_t) len + 2, &seq));
-    }
-    SH_PASS (sh_store_commit (&txn));
-}
-
-//  Push the node's changes from..to to the hub (signed, as serve does).
-static void
-s_push (sh_store_t *hub, const sh_hubid_t *id, s_node_t *nd, uint64_t from, uint64_t to)
-{
-    sh_wire_bytes_t v[64];
-    sh_store_txn_t *txn;
-    SH_PASS (sh_store_begin (sh_replica_store (nd->r), false, &txn));
-    size_t n = 0;
-    for (uint64_t s = from; s <= to; s++, n++) {
-        uint64_t index;
-        SH_PASS (sh_changelog_find (txn, sh_replica_author (nd->r), s, &index, NULL));
-        SH_PASS (sh_changelog_get (txn, index, &v[n].data, &v[n].len));
-    }
-    sh_registry_entry_t e;
-    sh_store_txn_t *h;
-    SH_PASS (sh_store_begin (hub, false, &h));
-    SH_PASS (sh_registry_get (h, sh_replica_author (nd->r), &e));
-    sh_store_abort (&h);
-    sh_hublog_result_t res;
-    SH_PASS (sh_hublog_push_signed (hub, &e, v, n, 1, id, sh_sys_wall_ms (), &res));
-    SH_CHECK (res.code == 0 && res.accepted == n);
-    sh_store_abort (&txn);
-}
 
 //  What the lost hub held: its leaves from `from' (copies), its newest note.
 typedef struct {
@@ -160,7 +88,7 @@ typedef struct {
     sh_hubid_t id;
     char *dir, *copy_dir, *copy2_dir;
     sh_store_t *hub, *copy, *copy2;
-    s_node_t a, b;
+    sh_test_node_t a, b;
     s_tail_t tail;
 } s_fx_t;
 
@@ -188,22 +116,22 @@ s_setup (s_fx_t *fx)
     sh_hubid_init_key (&fx->id, fx->key);
     fx->dir = sh_test_tmpdir ();
     SH_PASS (sh_store_open (&fx->hub, fx->dir, true, 0));
-    s_node_new (&fx->a, S_A);
-    s_node_new (&fx->b, S_B);
-    s_write (&fx->a, S_A, 20);
-    s_write (&fx->b, S_B, 15);
+    sh_test_node_new (&fx->a, S_A);
+    sh_test_node_new (&fx->b, S_B);
+    sh_test_node_write (&fx->a, S_A, 20);
+    sh_test_node_write (&fx->b, S_B, 15);
     sh_store_txn_t *txn;
     SH_PASS (sh_store_begin (fx->hub, true, &txn));
     SH_PASS (sh_store_meta_put_str (txn, "role", "hub"));
     SH_PASS (sh_registry_enroll (txn, sh_replica_author (fx->a.r), S_A, SH_WIRE_ROLE_NODE, "a", 1));
     SH_PASS (sh_registry_enroll (txn, sh_replica_author (fx->b.r), S_B, SH_WIRE_ROLE_NODE, "b", 1));
     SH_PASS (sh_store_commit (&txn));
-    s_push (fx->hub, &fx->id, &fx->a, 1, 10);
-    s_push (fx->hub, &fx->id, &fx->b, 1, 5);
+    sh_test_hub_push (fx->hub, &fx->id, &fx->a, 1, 10);
+    sh_test_hub_push (fx->hub, &fx->id, &fx->b, 1, 5);
     fx->copy = s_copy_of (fx->hub, &fx->copy_dir);
     fx->copy2 = s_copy_of (fx->hub, &fx->copy2_dir);
-    s_push (fx->hub, &fx->id, &fx->a, 11, 20);
-    s_push (fx->hub, &fx->id, &fx->b, 6, 15);
+    sh_test_hub_push (fx->hub, &fx->id, &fx->a, 11, 20);
+    sh_test_hub_push (fx->hub, &fx->id, &fx->b, 6, 15);
     s_tail (fx->hub, &fx->id, 15, &fx->tail);
     SH_CHECK (fx->tail.n == 20);
 }
@@ -218,8 +146,8 @@ s_teardown (s_fx_t *fx)
     sh_test_rmdir (fx->dir);
     sh_test_rmdir (fx->copy_dir);
     sh_test_rmdir (fx->copy2_dir);
-    s_node_fini (&fx->a);
-    s_node_fini (&fx->b);
+    sh_test_node_fini (&fx->a);
+    sh_test_node_fini (&fx->b);
     sh_key_destroy (&fx->key);
 }
 

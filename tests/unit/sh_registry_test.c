@@ -214,7 +214,7 @@ test_bad_arguments (void)
     name[SH_REGISTRY_NAME_MAX + 1] = '\0';
     SH_FAIL (sh_registry_enroll (fx.txn, a, "500115", SH_WIRE_ROLE_NODE, name, 1), SH_EINVAL);
     SH_FAIL (sh_registry_enroll (fx.txn, a, "500115", (sh_wire_role_t) 0, NULL, 1), SH_EINVAL);
-    SH_FAIL (sh_registry_enroll (fx.txn, a, "500115", (sh_wire_role_t) 4, NULL, 1), SH_EINVAL);
+    SH_FAIL (sh_registry_enroll (fx.txn, a, "500115", (sh_wire_role_t) 5, NULL, 1), SH_EINVAL);
     //  nothing was written by any of them
     sh_registry_entry_t e;
     SH_FAIL (sh_registry_get (fx.txn, a, &e), SH_ENOTFOUND);
