@@ -70,7 +70,8 @@ struct hub_handler_t {
     hub_held_t *held;                    //  Acks waiting for a mirror (serve --sync-mirror; owned)
 };
 
-#define S_HOLD_MS 30000                  //  longest an Ack waits for a mirror
+#define S_HOLD_MS 15000                  //  longest an Ack waits for a mirror (below a node's
+                                         //  20 s of silence before it drops a session)
 
 static void s_session_free (void **item);
 
@@ -157,9 +158,11 @@ s_send (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_m
         s_log (self, "error", _("cannot encode a %s reply"), sh_wire_type_name (m->type));
         return;
     }
-    self->reply (rid, rid_len, buf, len, self->reply_arg);
     if (self->current)
         self->current->bytes_out += len;
+    if (hub_held_follow (self->held, rid, rid_len, buf, len))
+        return;                 //  behind an Ack waiting for the mirror: answers keep their order
+    self->reply (rid, rid_len, buf, len, self->reply_arg);
     free (buf);
 }
 
@@ -543,10 +546,10 @@ s_ack (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const sh_wire_ms
         s_send (self, rid, rid_len, a);
         return;
     }
-    uint8_t *buf;
-    size_t len;
-    if (sh_wire_encode (a, &buf, &len) != SH_OK
-    ||  hub_held_add (self->held, rid, rid_len, size, buf, len, sh_sys_mono_ms ()) != SH_OK)
+    char why[SH_WIRE_MESSAGE_MAX + 1];
+    snprintf (why, sizeof why, _("no mirror has cosigned this batch within %d s (serve --sync-mirror): it is "
+              "stored, not acknowledged; retry later"), S_HOLD_MS / 1000);
+    if (hub_held_ack (self->held, rid, rid_len, size, a, why, sh_sys_mono_ms ()) != SH_OK)
         s_log (self, "error", _("cannot hold an Ack until the mirror cosigns: out of memory"));
 }
 
@@ -987,9 +990,8 @@ hub_handler_expire (hub_handler_t *self, int64_t idle_ms)
     assert (self);
     s_expiry_t x = { self, sh_sys_mono_ms (), idle_ms };
     sh_map_purge (self->sessions, s_idle, &x);
-    size_t dropped = hub_held_expire (self->held, x.now, S_HOLD_MS);
-    if (dropped)
-        s_log (self, "warn", _("no mirror cosigned within %d s: %zu Ack(s) not sent (the changes are stored; "
-               "their nodes go on without a receipt for them); is shouhe-hub mirror --watch running?"),
-               S_HOLD_MS / 1000, dropped);
+    size_t late = hub_held_expire (self->held, x.now, S_HOLD_MS, self->reply, self->reply_arg);
+    if (late)
+        s_log (self, "warn", _("no mirror cosigned within %d s: %zu push(es) stored but not acknowledged (their "
+               "nodes retry); is shouhe-hub mirror --watch running?"), S_HOLD_MS / 1000, late);
 }

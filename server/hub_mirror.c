@@ -37,6 +37,7 @@
 #define S_TIMEOUT_MS 30000      //  the longest wait for one answer
 #define S_WATCH_MS 200          //  --watch: pause between two rounds
 #define S_OFFER_LEAVES 1024     //  leaves per Offer (13.19)
+#define S_COSIGN_MS 250         //  while catching up, cosign at most this often
 
 typedef struct {
     const hub_mirror_args_t *a;
@@ -47,7 +48,10 @@ typedef struct {
     char name[SH_NOTE_NAME_MAX + 1];
     sh_link_t *conn;
     sh_mirror_state_t st;
-    char *pending;              //  the newest checkpoint note the hub showed (heap)
+    char *pending[SH_MIRROR_PENDING_MAX];   //  checkpoint notes shown above the tree, sizes
+    uint64_t pending_size[SH_MIRROR_PENDING_MAX];   //  ascending (heap)
+    size_t n_pending;
+    int64_t cosigned_ms;        //  when it last cosigned (monotonic)
     uint64_t log_size;          //  the hub's log size in its Welcome
     uint64_t cosigned_now;      //  cosigned in this round (0: nothing new)
     uint32_t cosigners;         //  cosignatures the hub holds for it then
@@ -135,22 +139,51 @@ s_refused (sh_err rc, const char *why)
     return sh_exit_store (rc);
 }
 
-//  A checkpoint the hub showed: checked against the copy, kept as pending.
+//  Forget the pending checkpoints up to size (passed or dropped).
+static void
+s_forget (s_mirror_t *self, uint64_t size, bool all)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < self->n_pending; i++) {
+        if (all || self->pending_size[i] <= size)
+            free (self->pending[i]);
+        else {
+            self->pending[k] = self->pending[i];
+            self->pending_size[k++] = self->pending_size[i];
+        }
+    }
+    self->n_pending = k;
+}
+
+//  A checkpoint the hub showed: checked against the copy; one above it is
+//  kept as pending (the oldest forgotten when there are too many: a later
+//  one covers its leaves).
 static int
 s_shown (s_mirror_t *self, const char *note)
 {
     if (!note || !note[0])
         return SH_EXIT_OK;
     char why[512];
+    uint64_t tree = self->st.tree;
     sh_err rc = sh_mirror_check (self->store, &self->hub, note, strlen (note), (uint64_t) time (NULL), &self->st,
                                  why, sizeof why);
     if (rc)
         return s_refused (rc, why);
-    char *copy = strdup (note);
-    if (!copy)
+    if (self->st.tree < tree)           //  unconfirmed leaves dropped: so are their checkpoints
+        s_forget (self, 0, true);
+    const char *nl = strchr (note, '\n');
+    uint64_t size = nl ? strtoull (nl + 1, NULL, 10) : 0;     //  verified by sh_mirror_check
+    if (size <= self->st.tree || (self->n_pending && size <= self->pending_size[self->n_pending - 1]))
+        return SH_EXIT_OK;
+    if (self->n_pending == SH_MIRROR_PENDING_MAX) {
+        free (self->pending[0]);
+        memmove (self->pending, self->pending + 1, (SH_MIRROR_PENDING_MAX - 1) * sizeof self->pending[0]);
+        memmove (self->pending_size, self->pending_size + 1, (SH_MIRROR_PENDING_MAX - 1) * sizeof (uint64_t));
+        self->n_pending--;
+    }
+    if (!(self->pending[self->n_pending] = strdup (note)))
         return SH_EXIT_STORE;
-    free (self->pending);
-    self->pending = copy;
+    self->pending_size[self->n_pending++] = size;
     return SH_EXIT_OK;
 }
 
@@ -187,6 +220,8 @@ s_offer (s_mirror_t *self)
     return SH_EXIT_OK;
 }
 
+static int s_cosign (s_mirror_t *self);
+
 //  Pull every leaf from the copy's end on, each Batch taken in order.
 static int
 s_pull (s_mirror_t *self)
@@ -207,10 +242,16 @@ s_pull (s_mirror_t *self)
         }
         ex = s_shown (self, r.u.batch.checkpoint);
         char why[512] = "";
-        sh_err rc = ex ? SH_OK : sh_mirror_take (self->store, &self->hub, self->pending, r.u.batch.changes,
-                                                 r.u.batch.indexes, r.u.batch.n, &self->st, why, sizeof why);
+        uint64_t verified = self->st.size;
+        sh_err rc = ex ? SH_OK : sh_mirror_take (self->store, &self->hub, self->pending, self->n_pending,
+                                                 r.u.batch.changes, r.u.batch.indexes, r.u.batch.n, &self->st,
+                                                 why, sizeof why);
         if (rc)
             ex = s_refused (rc, why);
+        s_forget (self, self->st.tree, false);
+        //  catching up on a log that grows: cosign on the way, not only at the end
+        if (!ex && self->st.size > verified && sh_sys_mono_ms () - self->cosigned_ms >= S_COSIGN_MS)
+            ex = s_cosign (self);
         bool done = r.u.batch.done, stalled = r.u.batch.n == 0 && !done;
         uint64_t next = r.u.batch.next;
         sh_wire_msg_fini (&r);
@@ -248,6 +289,7 @@ s_cosign (s_mirror_t *self)
     if (ex)
         return ex;
     self->cosigned_now = size;
+    self->cosigned_ms = sh_sys_mono_ms ();
     self->cosigners = r.u.cosign_taken.cosignatures;
     sh_wire_msg_fini (&r);
     return SH_EXIT_OK;
@@ -427,7 +469,7 @@ hub_mirror (const hub_mirror_args_t *a)
     }
     if (ex == SH_EXIT_INTERRUPTED || (a->watch && sh_link_interrupted () && !ex))
         ex = SH_EXIT_OK;
-    free (self.pending);
+    s_forget (&self, 0, true);
     sh_link_destroy (&self.conn);
     sh_store_close (&self.store);
     sh_key_destroy (&self.key);

@@ -221,44 +221,65 @@ s_leaf (sh_store_txn_t *txn, const sh_wire_bytes_t *c, uint64_t index, uint64_t 
     return rc;
 }
 
+//  The root of the first size leaves must be cp's: keep the note, or say
+//  why not (SH_ECRYPTO).
+static sh_err
+s_reached (sh_store_txn_t *txn, const sh_note_checkpoint_t *cp, const char *note, sh_mirror_state_t *st,
+           char *why, size_t why_len)
+{
+    uint8_t root[SH_HASH_BYTES];
+    sh_err rc = sh_merkle_root (txn, cp->size, root);
+    if (rc == SH_OK && memcmp (root, cp->root, SH_HASH_BYTES) != 0) {
+        char a[17], b[17];
+        snprintf (why, why_len, _("the hub's leaves %llu..%llu do not reproduce its checkpoint of size %llu "
+                  "(root %s..., the leaves give %s...): dropped, not cosigned"),
+                  (unsigned long long) st->size + 1, (unsigned long long) cp->size, (unsigned long long) cp->size,
+                  s_short (a, cp->root), s_short (b, root));
+        return SH_ECRYPTO;
+    }
+    return rc ? rc : s_keep (txn, cp->size, note, strlen (note), st);
+}
+
 sh_err
-sh_mirror_take (sh_store_t *store, const sh_hubid_t *hub, const char *pending, const sh_wire_bytes_t *changes,
-                const uint64_t *indexes, size_t n, sh_mirror_state_t *st, char *why, size_t why_len)
+sh_mirror_take (sh_store_t *store, const sh_hubid_t *hub, char *const *pending, size_t n_pending,
+                const sh_wire_bytes_t *changes, const uint64_t *indexes, size_t n, sh_mirror_state_t *st,
+                char *why, size_t why_len)
 {
     why[0] = 0;
-    sh_note_checkpoint_t cp = { .size = 0 };
-    sh_err rc = pending ? s_open_note (hub, pending, strlen (pending), &cp, why, why_len) : SH_OK;
+    sh_note_checkpoint_t cps[SH_MIRROR_PENDING_MAX];
+    if (n_pending > SH_MIRROR_PENDING_MAX)
+        return SH_EINVAL;
+    sh_err rc = SH_OK;
+    for (size_t k = 0; rc == SH_OK && k < n_pending; k++)
+        rc = s_open_note (hub, pending[k], strlen (pending[k]), &cps[k], why, why_len);
     if (rc)
         return rc;
-    if (st->tree + n > cp.size) {
+    uint64_t bound = n_pending ? cps[n_pending - 1].size : 0;
+    if (n > 0 && st->tree + n > bound) {
         snprintf (why, why_len, _("the hub's batch reaches log entry %llu, beyond the newest checkpoint it has "
-                  "shown (size %llu)"), (unsigned long long) (st->tree + n), (unsigned long long) cp.size);
+                  "shown (size %llu)"), (unsigned long long) (st->tree + n), (unsigned long long) bound);
         return SH_EPROTO;
     }
     sh_store_txn_t *txn;
     if ((rc = sh_store_begin (store, true, &txn)))
         return rc;
-    for (size_t i = 0; rc == SH_OK && i < n; i++)
-        rc = s_leaf (txn, &changes[i], indexes[i], st->tree + 1 + i, why, why_len);
+    sh_mirror_state_t now = *st;
+    size_t k = 0;
     bool mismatch = false;
-    if (rc == SH_OK && st->tree + n == cp.size && cp.size > st->size) {
-        uint8_t root[SH_HASH_BYTES];
-        rc = sh_merkle_root (txn, cp.size, root);
-        mismatch = rc == SH_OK && memcmp (root, cp.root, SH_HASH_BYTES) != 0;
-        if (mismatch) {
-            char a[17], b[17];
-            snprintf (why, why_len, _("the hub's leaves %llu..%llu do not reproduce its checkpoint of size %llu "
-                      "(root %s..., the leaves give %s...): dropped, not cosigned"),
-                      (unsigned long long) st->size + 1, (unsigned long long) cp.size, (unsigned long long) cp.size,
-                      s_short (a, cp.root), s_short (b, root));
-            rc = SH_ECRYPTO;
-        }
-        else
+    for (size_t i = 0; rc == SH_OK && i < n; i++) {
+        rc = s_leaf (txn, &changes[i], indexes[i], now.tree + 1, why, why_len);
         if (rc == SH_OK)
-            rc = s_keep (txn, cp.size, pending, strlen (pending), st);
+            now.tree++;
+        while (rc == SH_OK && k < n_pending && cps[k].size <= now.tree) {
+            if (cps[k].size == now.tree && cps[k].size > now.size) {
+                rc = s_reached (txn, &cps[k], pending[k], &now, why, why_len);
+                mismatch = rc == SH_ECRYPTO;
+            }
+            k++;
+        }
     }
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) == SH_OK)
-        st->tree += n;
+        *st = now;
     sh_store_abort (&txn);
     if (mismatch && s_drop (store, st) != SH_OK)
         return SH_ECORRUPT;

@@ -81,15 +81,17 @@ SH_NODISCARD sh_err sh_mirror_check (sh_store_t *store, const sh_hubid_t *hub, c
 
 //  Take a Batch's changes (n, with their log indexes) as the leaves from
 //  st->tree on: each must be the next leaf (index = st->tree + 1 + i) and
-//  verify, else SH_EPROTO/SH_ECRYPTO with why and nothing is stored. When
-//  the tree reaches the size of pending (the newest checkpoint note the
-//  hub showed, verified, or NULL), its root must match: the note is kept
-//  and the verified size raised, else the Batch is not stored, the
-//  unverified leaves are dropped and SH_ECRYPTO says why. One write
-//  transaction (plus one to drop). st is updated.
-SH_NODISCARD sh_err sh_mirror_take (sh_store_t *store, const sh_hubid_t *hub, const char *pending,
-                                    const sh_wire_bytes_t *changes, const uint64_t *indexes, size_t n,
-                                    sh_mirror_state_t *st, char *why, size_t why_len);
+//  verify, else SH_EPROTO/SH_ECRYPTO with why and nothing is stored.
+//  pending[0..n_pending) are the checkpoint notes the hub showed above the
+//  tree, sizes ascending (the largest bounds the Batch: SH_EPROTO beyond
+//  it). Whenever the tree reaches the size of one, its root must match:
+//  the note is kept and the verified size raised; else the Batch is not
+//  stored, the unverified leaves are dropped and SH_ECRYPTO says why. One
+//  write transaction (plus one to drop). st is updated.
+#define SH_MIRROR_PENDING_MAX 64
+SH_NODISCARD sh_err sh_mirror_take (sh_store_t *store, const sh_hubid_t *hub, char *const *pending,
+                                    size_t n_pending, const sh_wire_bytes_t *changes, const uint64_t *indexes,
+                                    size_t n, sh_mirror_state_t *st, char *why, size_t why_len);
 
 //  Cosign the checkpoint of the verified size with key and name at POSIX
 //  time now when it is larger than the last one cosigned: the line is

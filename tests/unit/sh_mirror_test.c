@@ -95,7 +95,7 @@ static sh_err
 s_take (s_fx_t *fx, sh_hublog_batch_t *b, sh_mirror_state_t *st, char *why)
 {
     sh_err rc = sh_mirror_check (fx->m, &fx->id, b->note, strlen (b->note), 1, st, why, 512);
-    return rc ? rc : sh_mirror_take (fx->m, &fx->id, b->note, b->changes, b->indexes, b->n, st, why, 512);
+    return rc ? rc : sh_mirror_take (fx->m, &fx->id, &b->note, 1, b->changes, b->indexes, b->n, st, why, 512);
 }
 
 //  Cosign; the line must verify as the mirror's over the stored note.
@@ -202,7 +202,7 @@ test_refusals (void)
 
     //  a leaf out of place: nothing stored
     b.indexes[3] = 9;
-    SH_FAIL (sh_mirror_take (fx.m, &fx.id, b.note, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_EPROTO);
+    SH_FAIL (sh_mirror_take (fx.m, &fx.id, &b.note, 1, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_EPROTO);
     SH_CHECK (strstr (why, "at log entry 9 where entry 4 was expected") && st.tree == 0);
     b.indexes[3] = 4;
     //  a forged leaf: nothing stored
@@ -211,11 +211,14 @@ test_refusals (void)
     forged[b.changes[2].len - 1] ^= 1;
     sh_wire_bytes_t keep = b.changes[2];
     b.changes[2].data = forged;
-    SH_FAIL (sh_mirror_take (fx.m, &fx.id, b.note, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_ECRYPTO);
+    SH_FAIL (sh_mirror_take (fx.m, &fx.id, &b.note, 1, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_ECRYPTO);
     SH_CHECK (strstr (why, "log entry 3 and it does not verify") && st.tree == 0);
     b.changes[2] = keep;
+    //  an empty Batch (caught up) takes nothing, with or without a checkpoint
+    SH_PASS (sh_mirror_take (fx.m, &fx.id, NULL, 0, NULL, NULL, 0, &st, why, sizeof why));
+    SH_CHECK (st.tree == 0 && st.size == 0);
     //  leaves no checkpoint covers
-    SH_FAIL (sh_mirror_take (fx.m, &fx.id, NULL, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_EPROTO);
+    SH_FAIL (sh_mirror_take (fx.m, &fx.id, NULL, 0, b.changes, b.indexes, b.n, &st, why, sizeof why), SH_EPROTO);
     SH_CHECK (strstr (why, "beyond the newest checkpoint it has shown (size 0)"));
     //  a checkpoint signed by another key
     sh_key_t *other = sh_key_generate ();
@@ -291,7 +294,50 @@ test_fork (void)
     s_teardown (&fx);
 }
 
+//  Catching up on a log that grew meanwhile: every checkpoint shown on the
+//  way is verified where the tree passes it, inside one Batch, so the
+//  verified size advances before the newest is reached; a wrong one among
+//  them stops the Batch.
+static void
+test_on_the_way (void)
+{
+    s_fx_t fx;
+    s_setup (&fx);
+    char why[512], name[SH_NOTE_NAME_MAX + 1];
+    sh_mirror_state_t st;
+    SH_PASS (sh_mirror_open (fx.m, &fx.id, &st, name, sizeof name, why, sizeof why));
+    sh_test_hub_push (fx.hub, &fx.id, &fx.a, 1, 10);
+    sh_hublog_batch_t b10, b16;
+    s_pull (fx.hub, &fx.id, 0, 1024, &b10);
+    sh_test_hub_push (fx.hub, &fx.id, &fx.b, 1, 6);
+    s_pull (fx.hub, &fx.id, 0, 12, &b16);
+    SH_CHECK (b10.cp_size == 10 && b16.cp_size == 16 && b16.n == 12 && !b16.done);
+    char *pending[2] = { b10.note, b16.note };
+    //  the checkpoint of size 10 swapped for the fork's: the leaves do not give it
+    sh_test_hub_push (fx.fork, &fx.id, &fx.b, 1, 10);
+    sh_hublog_batch_t f;
+    s_pull (fx.fork, &fx.id, 0, 1, &f);
+    char *wrong[2] = { f.note, b16.note };
+    SH_FAIL (sh_mirror_take (fx.m, &fx.id, wrong, 2, b16.changes, b16.indexes, b16.n, &st, why, sizeof why),
+             SH_ECRYPTO);
+    SH_CHECK (strstr (why, "do not reproduce its checkpoint of size 10") && st.tree == 0 && st.size == 0);
+    SH_PASS (sh_mirror_take (fx.m, &fx.id, pending, 2, b16.changes, b16.indexes, b16.n, &st, why, sizeof why));
+    SH_CHECK (st.size == 10 && st.tree == 12);
+    SH_CHECK (s_cosign (&fx, 100) == 10);
+    sh_hublog_batch_t rest;
+    s_pull (fx.hub, &fx.id, 12, 1024, &rest);
+    SH_PASS (sh_mirror_take (fx.m, &fx.id, &pending[1], 1, rest.changes, rest.indexes, rest.n, &st, why,
+                             sizeof why));
+    SH_CHECK (st.size == 16 && st.tree == 16 && s_cosign (&fx, 101) == 16);
+    sh_hublog_batch_fini (&rest);
+    sh_hublog_batch_fini (&f);
+    sh_hublog_batch_fini (&b10);
+    sh_hublog_batch_fini (&b16);
+    s_teardown (&fx);
+}
+
 static const sh_test_case_t s_tests[] = {
+    { "on the way", test_on_the_way },
     { "copy and cosign", test_copy_and_cosign },
     { "refusals", test_refusals },
     { "fork", test_fork },
