@@ -5,6 +5,8 @@
 #   checkpoint's root and cosigns the newest it holds in full; the line verifies with a second
 #   implementation (Python, PyNaCl); shouhe-audit verify --witness MIRROR=KEY --quorum 1 relies
 #   on it; a second run is incremental and cosigns the larger tree
+#   a village requiring the mirror (shouhe-node witnesses --add NAME=KEY --quorum 1) counts its
+#   receipts as witnessed once the mirror has cosigned them, and says so before
 #   a wrong --hub-key is refused before connecting (a mirror copies one log for good); a key not
 #   enrolled as a mirror cannot take a mirror's part
 #   a fork of the hub (a split view: its store copied, then grown differently) gets no mirror
@@ -95,6 +97,16 @@ grep -E "sync: ok node=${MKEY:0:16}.* down=15 " "$HUB_LOG" > /dev/null \
 it_must "$HUB" checkpoint --dir "$HUB_DIR"
 got=$(verify_cosig "$OUT" "$MNAME" "$MKEY" 2>&1) || it_fail "expected: the new cosignature verifies" "$got"
 assert_eq "${got%% *}" "$SIZE2" "the larger tree cosigned"
+
+it_step "a village that requires the mirror's cosignature: its receipts count once mirrored"
+it_must "$NODE" witnesses --dir "$(ndir b)" --add "$MNAME=$MKEY" --quorum 1 || exit 1
+gen b 3 8 || exit 1
+assert_exit 0 sync b || exit 1
+assert_err "witnesses: receipts are witnessed up to tree size $SIZE2; those up to $((SIZE2 + 3)) are not yet \(missing cosignatures: $MNAME\)"
+it_must mirror || exit 1
+assert_exit 0 sync b || exit 1
+assert_err "witnesses: every receipt this node holds is witnessed \(up to tree size $((SIZE2 + 3))\)"
+SIZE2=$((SIZE2 + 3))
 
 it_step "wrong keys: another hub's key is refused; a node key cannot act as a mirror"
 OTHER=$("$HUB" init --dir "$T/other")
