@@ -18,6 +18,7 @@ V=500115108201
 it_step "cmake --install into $T/p"
 it_must cmake --install "$SHOUHE_BUILD" --prefix "$T/p"
 for f in bin/shouhe-node bin/shouhe-hub bin/shouhe-audit etc/shouhe/hub.conf etc/shouhe/node.conf \
+         etc/shouhe/mirror.conf lib/systemd/system/shouhe-hub-mirror.service \
          lib/systemd/system/shouhe-hub.service lib/systemd/system/shouhe-node-sync.service \
          lib/systemd/system/shouhe-node-sync.timer share/man/man1/shouhe-node.1.gz \
          share/man/man1/shouhe-hub.1.gz share/man/man1/shouhe-audit.1.gz share/man/man5/shouhe.conf.5.gz \
@@ -37,18 +38,24 @@ it_step "systemd units: full paths, hardening, timer"
 U=$T/p/lib/systemd/system
 grep -qx "ExecStart=$T/p/bin/shouhe-hub serve --dir /var/lib/shouhe/hub" "$U/shouhe-hub.service" \
     || it_fail "expected: the hub unit's ExecStart names the installed shouhe-hub"
+grep -qxE "ExecStart=$T/p/bin/shouhe-hub mirror --config /.*/shouhe/mirror.conf --dir /var/lib/shouhe/mirror --watch" \
+    "$U/shouhe-hub-mirror.service" || it_fail "expected: the mirror unit's ExecStart names the installed shouhe-hub"
+grep -qx "RestartPreventExitStatus=5 6" "$U/shouhe-hub-mirror.service" \
+    || it_fail "expected: a mirror refusing a split view (exit 6) is not restarted"
 grep -qx "ExecStart=$T/p/bin/shouhe-node sync --dir /var/lib/shouhe/node" "$U/shouhe-node-sync.service" \
     || it_fail "expected: the sync unit's ExecStart names the installed shouhe-node"
 for k in User=shouhe StateDirectory=shouhe ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes \
          ProtectHome=yes; do
     grep -qx "$k" "$U/shouhe-hub.service" || it_fail "expected: $k in shouhe-hub.service"
+    grep -qx "$k" "$U/shouhe-hub-mirror.service" || it_fail "expected: $k in shouhe-hub-mirror.service"
 done
 grep -qx "Type=oneshot" "$U/shouhe-node-sync.service" || it_fail "expected: the sync unit is a oneshot"
 for k in Persistent=true RandomizedDelaySec=4h; do
     grep -qx "$k" "$U/shouhe-node-sync.timer" || it_fail "expected: $k in shouhe-node-sync.timer"
 done
 if command -v systemd-analyze > /dev/null; then
-    it_run timeout 120 systemd-analyze verify --man=no "$U/shouhe-hub.service" "$U/shouhe-node-sync.service" \
+    it_run timeout 120 systemd-analyze verify --man=no "$U/shouhe-hub.service" "$U/shouhe-hub-mirror.service" \
+        "$U/shouhe-node-sync.service" \
         "$U/shouhe-node-sync.timer"
     [ "$RC" = 0 ] || it_fail "systemd-analyze verify: exit $RC: $(cat "$ERR")"
     grep -v '^$' "$ERR" > /dev/null && it_fail "systemd-analyze verify warned: $(cat "$ERR")"

@@ -34,7 +34,7 @@ for dep in adduser libzmq5 libczmq4 libsodium23 liblmdb0 libprotobuf-c1 libjanss
 done
 mkdir -p "$T/ctl"
 it_must dpkg-deb -e "$DEB" "$T/ctl"
-assert_eq "$(cat "$T/ctl/conffiles")" "$(printf '/etc/shouhe/hub.conf\n/etc/shouhe/node.conf')" "conffiles"
+assert_eq "$(cat "$T/ctl/conffiles")" "$(printf '/etc/shouhe/hub.conf\n/etc/shouhe/node.conf\n/etc/shouhe/mirror.conf')" "conffiles"
 for s in postinst prerm postrm; do
     [ -x "$T/ctl/$s" ] || it_fail "expected: $s executable"
     it_must sh -n "$T/ctl/$s"
@@ -44,7 +44,8 @@ it_step "contents"
 it_must dpkg-deb -c "$DEB"
 for f in ./usr/bin/shouhe-node ./usr/bin/shouhe-hub ./usr/bin/shouhe-audit \
          "./usr/lib/[a-z0-9_]+-linux-gnu[a-z]*/shouhe/shouhe-node-sync.so" ./etc/shouhe/hub.conf \
-         ./etc/shouhe/node.conf ./usr/lib/systemd/system/shouhe-hub.service \
+         ./etc/shouhe/node.conf ./etc/shouhe/mirror.conf ./usr/lib/systemd/system/shouhe-hub.service \
+         ./usr/lib/systemd/system/shouhe-hub-mirror.service \
          ./usr/lib/systemd/system/shouhe-node-sync.service ./usr/lib/systemd/system/shouhe-node-sync.timer \
          ./usr/share/man/man1/shouhe-node.1.gz ./usr/share/man/man5/shouhe.conf.5.gz; do
     assert_out " $f$"
