@@ -106,6 +106,14 @@ sh_change_validate (const sh_change_t *self, const char **why)
         if (self->body_len > SH_BODY_MAX)
             return s_fail (why, _("body must be at most 65536 bytes"));
     }
+    if (self->n_seals > 0 && !self->body)
+        return s_fail (why, _("seals are allowed only with a body (OP_PUT, OP_EVENT)"));
+    if (self->n_seals > SH_SEALS_MAX)
+        return s_fail (why, _("at most 8 seals"));
+    for (size_t i = 0; i < self->n_seals; i++)
+        if (self->seals[i].field < 1 || self->seals[i].field > 0x1fffffff
+        ||  (i > 0 && self->seals[i].field <= self->seals[i - 1].field))
+            return s_fail (why, _("seals must name distinct field numbers 1..536870911 in ascending order"));
     return SH_OK;
 }
 
@@ -143,6 +151,16 @@ sh_change_encode (const sh_change_t *self, uint8_t **out, size_t *out_len)
         msg.body.data = (uint8_t *) self->body;
         msg.body.len = self->body_len;
     }
+    Shouhe__V1__Seal seals[SH_SEALS_MAX], *seal_ptrs[SH_SEALS_MAX];
+    for (size_t i = 0; i < self->n_seals; i++) {
+        shouhe__v1__seal__init (&seals[i]);
+        seals[i].field = self->seals[i].field;
+        seals[i].commitment.data = (uint8_t *) self->seals[i].commitment;
+        seals[i].commitment.len = SH_HASH_BYTES;
+        seal_ptrs[i] = &seals[i];
+    }
+    msg.n_seals = self->n_seals;
+    msg.seals = self->n_seals ? seal_ptrs : NULL;
     size_t size = shouhe__v1__change__get_packed_size (&msg);
     assert (size > 0 && size <= SH_CHANGE_MAX);   //  follows from validation
     uint8_t *buf = malloc (size);
@@ -224,6 +242,19 @@ s_from_message (sh_change_t *self, Shouhe__V1__Change *msg,
         change.body = msg->body.len ? msg->body.data : s_empty_body;
         change.body_len = msg->body.len;
     }
+    if (msg->n_seals > SH_SEALS_MAX) {
+        shouhe__v1__change__free_unpacked (msg, NULL);
+        return s_fail (why, _("at most 8 seals"));
+    }
+    for (size_t i = 0; i < msg->n_seals; i++) {
+        if (msg->seals[i]->commitment.len != SH_HASH_BYTES) {
+            shouhe__v1__change__free_unpacked (msg, NULL);
+            return s_fail (why, _("a seal's commitment must be 32 bytes"));
+        }
+        change.seals[i].field = msg->seals[i]->field;
+        memcpy (change.seals[i].commitment, msg->seals[i]->commitment.data, SH_HASH_BYTES);
+    }
+    change.n_seals = msg->n_seals;
     sh_err rc = sh_change_validate (&change, why);
     if (rc) {
         shouhe__v1__change__free_unpacked (msg, NULL);

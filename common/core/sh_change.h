@@ -32,6 +32,7 @@
 #define SH_BODY_MAX        (64 * 1024) //  longest body
 #define SH_CHANGE_MAX      (SH_BODY_MAX + 512)  //  longest encoded Change
 #define SH_SIGNED_MAX      (SH_CHANGE_MAX + 128)  //  longest encoded SignedChange
+#define SH_SEALS_MAX       8           //  most sealed fields in one change
 
 //  The signature domain-separation prefix (17 bytes, no NUL).
 #define SH_CHANGE_SIG_PREFIX "shouhe/v1/change\n"
@@ -62,6 +63,13 @@ typedef enum {
     SH_OP_CLOCK = 4     //  clock correction (docs/protocol.md 5.2): kind 0, entity "clock", no body
 } sh_op_t;
 
+//  A personal field sealed out of the body (Change.seals; sh_seal): its
+//  number in the body's message and the salted commitment to its value.
+typedef struct {
+    uint32_t field;                    //  1 .. 2^29 - 1
+    uint8_t commitment[SH_HASH_BYTES];
+} sh_change_seal_t;
+
 typedef struct {
     uint8_t author[SH_PUBKEY_BYTES];   //  writer's Ed25519 public key
     uint64_t seq;                      //  1-based position in the author's chain
@@ -74,11 +82,15 @@ typedef struct {
     sh_op_t op;                        //  operation
     const uint8_t *body;               //  encoded domain message (borrowed); NULL if none
     size_t body_len;                   //  its length
+    size_t n_seals;                    //  sealed personal fields (0 .. SH_SEALS_MAX)
+    sh_change_seal_t seals[SH_SEALS_MAX];  //  ascending field numbers (copies)
     void *pb_;                         //  decoded message owned after decode/open, else NULL
 } sh_change_t;
 
 //  Check the fields of a change for well-formedness (lengths, region digits,
-//  kind and op in range, body present exactly for PUT and EVENT, body size).
+//  kind and op in range, body present exactly for PUT and EVENT, body size;
+//  seals only with a body, at most SH_SEALS_MAX, fields ascending and
+//  distinct -- which fields may be sealed is sh_seal's rule, not this one).
 //  SH_EPROTO with a reason in why (may be NULL) when one is wrong.
 SH_NODISCARD sh_err sh_change_validate (const sh_change_t *self, const char **why);
 

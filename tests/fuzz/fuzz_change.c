@@ -50,6 +50,7 @@
 #include "sh_owner.h"
 #include "sh_record.h"
 #include "sh_replica.h"
+#include "sh_seal.h"
 
 //  The target's state (see fuzz_fixture.h on file-static state).
 static struct {
@@ -128,7 +129,41 @@ s_same_change (const sh_change_t *a, const sh_change_t *b)
         && !memcmp (a->prev, b->prev, SH_HASH_BYTES) && a->hlc == b->hlc && !strcmp (a->region, b->region)
         && a->kind == b->kind && a->op == b->op && a->entity_len == b->entity_len
         && !memcmp (a->entity, b->entity, a->entity_len) && a->body_len == b->body_len
-        && (a->body == NULL) == (b->body == NULL) && (!a->body_len || !memcmp (a->body, b->body, a->body_len));
+        && (a->body == NULL) == (b->body == NULL) && (!a->body_len || !memcmp (a->body, b->body, a->body_len))
+        && a->n_seals == b->n_seals && !memcmp (a->seals, b->seals, a->n_seals * sizeof a->seals[0]);
+}
+
+//  Sealing a decoded body (sh_seal): the clear part and the openings give
+//  back exactly the body's bytes, the sealed change passes sh_seal_check,
+//  and each opening opens its seal.
+static void
+s_seal (const sh_change_t *c)
+{
+    if (!c->body || c->kind == SH_KIND_UNSPECIFIED)
+        return;
+    sh_seal_split_t sp;
+    sh_err rc = sh_seal_split (c->kind, c->body, c->body_len, &sp);
+    FUZZ_CHECK (rc == SH_OK || rc == SH_EPROTO);
+    if (rc)
+        return;
+    sh_change_t s = *c;
+    s.pb_ = NULL;
+    s.body = sp.body;
+    s.body_len = sp.body_len;
+    s.n_seals = sp.n;
+    memcpy (s.seals, sp.seals, sizeof s.seals);
+    FUZZ_PASS (sh_seal_check (&s, NULL));
+    size_t total = sp.body_len;
+    for (size_t k = 0; k < sp.n; k++) {
+        FUZZ_PASS (sh_seal_verify (&sp.seals[k], &sp.openings[k]));
+        total += sp.openings[k].value_len;
+    }
+    uint8_t *joined;
+    size_t jl;
+    FUZZ_PASS (sh_seal_join (&s, sp.openings, sp.n, &joined, &jl));
+    FUZZ_CHECK (jl == total && total == c->body_len);
+    free (joined);
+    sh_seal_split_fini (&sp);
 }
 
 //  Decode Change bytes and check the canonical rule. On SH_OK *c must be
@@ -151,6 +186,7 @@ s_decode (sh_change_t *c, const uint8_t *bytes, size_t len)
     FUZZ_CHECK (s_same_change (c, &d));
     sh_change_fini (&d);
     free (again);
+    s_seal (c);
     return SH_OK;
 }
 
