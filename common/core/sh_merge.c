@@ -99,6 +99,175 @@ s_put_max (sh_store_txn_t *txn, sh_store_db_t db, const uint8_t *key, size_t key
     return sh_store_put (txn, db, key, key_len, val, val_len);
 }
 
+//  ---------------------------------------------------------------------
+//  Sealed fields and their openings (docs/protocol.md 7.10)
+
+//  A PUT's seals: field f = stamp || 0x00 || commitment, by the max rule.
+//  key holds the record key (rk bytes) with room for be32(field).
+static sh_err
+s_put_seals (sh_store_txn_t *txn, const sh_change_t *c, uint8_t *key, size_t rk, const uint8_t *stamp)
+{
+    uint8_t val[SH_MERGE_STAMP_BYTES + SH_MERGE_SEALED_BYTES];
+    memcpy (val, stamp, SH_MERGE_STAMP_BYTES);
+    val[SH_MERGE_STAMP_BYTES] = 0;
+    sh_err rc = SH_OK;
+    for (size_t k = 0; k < c->n_seals && !rc; k++) {
+        memcpy (val + SH_MERGE_STAMP_BYTES + 1, c->seals[k].commitment, SH_HASH_BYTES);
+        s_put_be32 (key + rk, c->seals[k].field);
+        rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, val, sizeof val, SH_MERGE_STAMP_BYTES);
+    }
+    return rc;
+}
+
+//  An EVENT's stored value: its clear body, then one occurrence of
+//  SH_MERGE_SEALED_FIELD per seal. *out is c->body itself when c has no
+//  seal (not to be freed then).
+static sh_err
+s_event_value (const sh_change_t *c, uint8_t **out, size_t *out_len)
+{
+    if (c->n_seals == 0) {
+        *out = (uint8_t *) c->body;
+        *out_len = c->body_len;
+        return SH_OK;
+    }
+    //  tag (SH_MERGE_SEALED_FIELD << 3 | 2) as a varint: 5 bytes; length 36
+    static const uint8_t tag[5] = { 0xf2, 0xff, 0xff, 0xff, 0x0f };
+    uint8_t *v = malloc (c->body_len + c->n_seals * (sizeof tag + 1 + 4 + SH_HASH_BYTES) + 1);
+    if (!v)
+        return SH_ENOMEM;
+    size_t n = c->body_len;
+    if (n)
+        memcpy (v, c->body, n);
+    for (size_t k = 0; k < c->n_seals; k++) {
+        memcpy (v + n, tag, sizeof tag);
+        n += sizeof tag;
+        v[n++] = 4 + SH_HASH_BYTES;
+        s_put_be32 (v + n, c->seals[k].field);
+        n += 4;
+        memcpy (v + n, c->seals[k].commitment, SH_HASH_BYTES);
+        n += SH_HASH_BYTES;
+    }
+    *out = v;
+    *out_len = n;
+    return SH_OK;
+}
+
+//  The stamp of the record's erasure mark (key: the record key, rk bytes,
+//  with room for be32). SH_ENOTFOUND when it has none.
+static sh_err
+s_mark (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint8_t mark[SH_MERGE_STAMP_BYTES])
+{
+    s_put_be32 (key + rk, SH_MERGE_ERASE_FIELD);
+    const uint8_t *v;
+    size_t vl;
+    sh_err rc = sh_store_get (txn, SH_DB_FIELDS, key, rk + 4, &v, &vl);
+    if (rc)
+        return rc;
+    if (vl < SH_MERGE_STAMP_BYTES)
+        return SH_ECORRUPT;
+    memcpy (mark, v, SH_MERGE_STAMP_BYTES);
+    return SH_OK;
+}
+
+//  Erase the record's openings that its (greatest) mark covers.
+static sh_err
+s_erase (sh_store_txn_t *txn, uint8_t *key, size_t rk)
+{
+    uint8_t mark[SH_MERGE_STAMP_BYTES];
+    sh_err rc = s_mark (txn, key, rk, mark);
+    if (rc)
+        return rc == SH_ENOTFOUND ? SH_OK : rc;
+    //  collect first: a cursor does not survive deletes under it
+    uint8_t (*gone)[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES] = NULL;
+    size_t *gone_len = NULL, n = 0, cap = 0;
+    sh_store_cursor_t *cur;
+    if ((rc = sh_store_cursor_open (txn, SH_DB_OPENINGS, key, rk, &cur)))
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (rc == SH_OK && (rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        if (vl < SH_MERGE_STAMP_BYTES || kl > sizeof gone[0]) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        if (memcmp (v, mark, SH_MERGE_STAMP_BYTES) > 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            void *g = realloc (gone, cap * sizeof *gone), *l = g ? realloc (gone_len, cap * sizeof *gone_len) : NULL;
+            if (g)
+                gone = g;
+            if (!l) {
+                rc = SH_ENOMEM;
+                break;
+            }
+            gone_len = l;
+        }
+        memcpy (gone[n], k, kl);
+        gone_len[n++] = kl;
+    }
+    sh_store_cursor_close (&cur);
+    if (rc == SH_ENOTFOUND)
+        rc = SH_OK;
+    for (size_t i = 0; rc == SH_OK && i < n; i++)
+        rc = sh_store_del (txn, SH_DB_OPENINGS, gone[i], gone_len[i]);
+    free (gone);
+    free (gone_len);
+    return rc;
+}
+
+sh_err
+sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c, const sh_seal_opening_t *openings, size_t n,
+                   size_t *kept)
+{
+    if (kept)
+        *kept = 0;
+    const sh_change_seal_t *seal[SH_SEALS_MAX];
+    if (n > c->n_seals)
+        return SH_ECRYPTO;
+    for (size_t j = 0; j < n; j++) {
+        seal[j] = NULL;
+        for (size_t k = 0; k < c->n_seals; k++)
+            if (c->seals[k].field == openings[j].field)
+                seal[j] = &c->seals[k];
+        if (!seal[j] || sh_seal_verify (seal[j], &openings[j]) != SH_OK)
+            return SH_ECRYPTO;
+    }
+    uint64_t hlc;
+    sh_err rc = sh_clock_effective (txn, c, &hlc);
+    if (rc)
+        return rc;
+    uint8_t stamp[SH_MERGE_STAMP_BYTES];
+    sh_store_put_be64 (stamp, hlc);
+    memcpy (stamp + 8, c->author, SH_PUBKEY_BYTES);
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES], mark[SH_MERGE_STAMP_BYTES];
+    size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
+    rc = s_mark (txn, key, rk, mark);
+    if (rc == SH_OK && memcmp (stamp, mark, SH_MERGE_STAMP_BYTES) <= 0)
+        return SH_OK;                       //  erased before it arrived: never stored
+    if (rc && rc != SH_ENOTFOUND)
+        return rc;
+    rc = SH_OK;
+    for (size_t j = 0; j < n && !rc; j++) {
+        s_put_be32 (key + rk, openings[j].field);
+        memcpy (key + rk + 4, seal[j]->commitment, SH_HASH_BYTES);
+        size_t vl = SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES + openings[j].value_len;
+        uint8_t *v = malloc (vl);
+        if (!v)
+            return SH_ENOMEM;
+        memcpy (v, stamp, SH_MERGE_STAMP_BYTES);
+        memcpy (v + SH_MERGE_STAMP_BYTES, openings[j].salt, SH_SEAL_SALT_BYTES);
+        if (openings[j].value_len)
+            memcpy (v + SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES, openings[j].value, openings[j].value_len);
+        rc = sh_store_put (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, v, vl);
+        sh_crypto_wipe (v, vl);
+        free (v);
+        if (!rc && kept)
+            (*kept)++;
+    }
+    return rc;
+}
+
 //  Apply c with stamp hlc (its effective hlc): fields, tombstone or event,
 //  then the index.
 static sh_err
@@ -113,6 +282,8 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
 
     if (c->op == SH_OP_PUT || c->op == SH_OP_EVENT) {
         rc = sh_record_check (c->kind, c->body, c->body_len, NULL);
+        if (!rc && c->n_seals)
+            rc = sh_seal_check (c, NULL);
         if (rc)
             return rc;
     }
@@ -126,6 +297,7 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
         if (!val)
             return SH_ENOMEM;
         memcpy (val, stamp, SH_MERGE_STAMP_BYTES);
+        bool erase = false;
         for (size_t i = 0; i < n && !rc; ) {
             size_t used = SH_MERGE_STAMP_BYTES;
             uint32_t field = segs[i].field;
@@ -133,10 +305,15 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
                 memcpy (val + used, c->body + segs[i].off, segs[i].len);
                 used += segs[i].len;
             }
+            erase |= field == SH_MERGE_ERASE_FIELD;
             s_put_be32 (key + rk, field);
             rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, val, used, SH_MERGE_STAMP_BYTES);
         }
         free (val);
+        if (!rc)
+            rc = s_put_seals (txn, c, key, rk, stamp);
+        if (!rc && erase)
+            rc = s_erase (txn, key, rk);
     }
     else
     if (c->op == SH_OP_DELETE) {
@@ -146,7 +323,13 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
     else
     if (c->op == SH_OP_EVENT) {
         memcpy (key + rk, stamp, sizeof stamp);
-        rc = s_put_max (txn, SH_DB_EVENTS, key, rk + sizeof stamp, c->body, c->body_len, 0);
+        uint8_t *ev = NULL;
+        size_t ev_len = 0;
+        rc = s_event_value (c, &ev, &ev_len);
+        if (!rc)
+            rc = s_put_max (txn, SH_DB_EVENTS, key, rk + sizeof stamp, ev, ev_len, 0);
+        if (ev != c->body)
+            free (ev);
     }
     else
         return SH_EPROTO;
@@ -388,6 +571,7 @@ typedef struct {
     size_t cap;              //  bytes allocated
     uint8_t tomb[SH_MERGE_STAMP_BYTES];   //  tombstone stamp
     bool has_tomb;           //  a tombstone exists
+    bool visible;            //  a field is visible (a sealed one without its value too)
     uint64_t last_hlc;       //  greatest visible stamp
 } s_rec_t;
 
@@ -405,10 +589,11 @@ s_rec_add (s_rec_t *rec, uint32_t field, const uint8_t *val, size_t val_len)
     }
     if (rec->has_tomb && memcmp (val, rec->tomb, SH_MERGE_STAMP_BYTES) <= 0)
         return SH_OK;
+    rec->visible = true;
     size_t n = val_len - SH_MERGE_STAMP_BYTES;
-    if (rec->len + n > rec->cap) {
+    if (rec->len + n + 1 > rec->cap) {
         size_t cap = (rec->cap ? rec->cap * 2 : 256);
-        while (cap < rec->len + n)
+        while (cap < rec->len + n + 1)
             cap *= 2;
         uint8_t *b = realloc (rec->buf, cap);
         if (!b)
@@ -422,6 +607,42 @@ s_rec_add (s_rec_t *rec, uint32_t field, const uint8_t *val, size_t val_len)
     if (hlc > rec->last_hlc)
         rec->last_hlc = hlc;
     return SH_OK;
+}
+
+//  Add one FIELDS entry of the record rec_key (rk bytes) to rec: an
+//  erasure mark is no field of the record; a sealed field (7.10) gives the
+//  value of its opening when one is held, else nothing -- the field stays
+//  visible without a value (erased, or not this replica's to hold).
+static sh_err
+s_rec_field (sh_store_txn_t *txn, s_rec_t *rec, const uint8_t *rec_key, size_t rk, uint32_t field,
+             const uint8_t *val, size_t val_len)
+{
+    if (field == SH_MERGE_ERASE_FIELD)
+        return SH_OK;
+    if (field == 0 || val_len != SH_MERGE_STAMP_BYTES + SH_MERGE_SEALED_BYTES || val[SH_MERGE_STAMP_BYTES] != 0)
+        return s_rec_add (rec, field, val, val_len);
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    memcpy (key, rec_key, rk);
+    s_put_be32 (key + rk, field);
+    memcpy (key + rk + 4, val + SH_MERGE_STAMP_BYTES + 1, SH_HASH_BYTES);
+    const uint8_t *o;
+    size_t ol;
+    sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, &o, &ol);
+    if (rc == SH_ENOTFOUND)
+        return s_rec_add (rec, field, val, SH_MERGE_STAMP_BYTES);
+    if (rc)
+        return rc;
+    if (ol < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
+        return SH_ECORRUPT;
+    size_t n = ol - SH_MERGE_STAMP_BYTES - SH_SEAL_SALT_BYTES;
+    uint8_t *tmp = malloc (SH_MERGE_STAMP_BYTES + n + 1);
+    if (!tmp)
+        return SH_ENOMEM;
+    memcpy (tmp, val, SH_MERGE_STAMP_BYTES);
+    memcpy (tmp + SH_MERGE_STAMP_BYTES, o + SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES, n);
+    rc = s_rec_add (rec, field, tmp, SH_MERGE_STAMP_BYTES + n);
+    free (tmp);
+    return rc;
 }
 
 sh_err
@@ -445,13 +666,15 @@ sh_merge_get (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
             rc = SH_ECORRUPT;
             break;
         }
-        rc = s_rec_add (&rec, s_get_be32 (k + rk), v, vl);
+        rc = s_rec_field (txn, &rec, key, rk, s_get_be32 (k + rk), v, vl);
         if (rc)
             break;
     }
     sh_store_cursor_close (&cur);
     if (rc == SH_ENOTFOUND)
-        rc = rec.len ? SH_OK : SH_ENOTFOUND;   //  never written, or all hidden by a tombstone
+        rc = rec.visible ? SH_OK : SH_ENOTFOUND;   //  never written, or all hidden by a tombstone
+    if (rc == SH_OK && !rec.buf && !(rec.buf = malloc (1)))
+        rc = SH_ENOMEM;
     if (rc) {
         free (rec.buf);
         return rc;
@@ -491,7 +714,7 @@ sh_merge_each (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
         }
         //  a new record begins (or the walk ends): hand over the last one
         if (cur_len && (!have || pk.rec_len != cur_len || memcmp (k, cur_key, cur_len) != 0)) {
-            if (rec.len) {
+            if (rec.visible) {
                 s_key_t ck;
                 (void) s_parse_key (&ck, cur_key, cur_len);
                 char region[SH_REGION_MAX + 1];
@@ -501,6 +724,7 @@ sh_merge_each (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
             }
             rec.len = 0;
             rec.has_tomb = false;
+            rec.visible = false;
             rec.last_hlc = 0;
             cur_len = 0;
             if (stop)
@@ -531,7 +755,7 @@ sh_merge_each (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
             memcpy (cur_key, k, pk.rec_len);
             cur_len = pk.rec_len;
         }
-        rc = s_rec_add (&rec, s_get_be32 (k + pk.rec_len), v, vl);
+        rc = s_rec_field (txn, &rec, cur_key, cur_len, s_get_be32 (k + pk.rec_len), v, vl);
         if (rc)
             break;
     }

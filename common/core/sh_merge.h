@@ -41,10 +41,31 @@
 
 #include "sh_change.h"
 #include "sh_err.h"
+#include "sh_seal.h"
 #include "sh_store.h"
 
 #define SH_MERGE_KEY_MAX (SH_REGION_MAX + 3 + SH_ENTITY_MAX)   //  longest record key
 #define SH_MERGE_STAMP_BYTES (8 + SH_PUBKEY_BYTES)             //  hlc (BE) || author
+
+//  Sealed personal fields (docs/protocol.md 7.10, sh_seal). A PUT's seal
+//  of field f is kept as field f with the value stamp || 0x00 || commitment
+//  (a field's own bytes never begin with 0x00: that would be field 0); an
+//  EVENT's seals follow its clear body as occurrences of field
+//  SH_MERGE_SEALED_FIELD (wire type 2; payload be32(f) || commitment). A
+//  record field SH_MERGE_ERASE_FIELD is an **erasure mark**: the openings
+//  of the record (its fields and its event set) whose stamp is not greater
+//  than the mark's are erased and never stored again.
+#define SH_MERGE_SEALED_FIELD 536870910u
+#define SH_MERGE_ERASE_FIELD 536870911u
+#define SH_MERGE_SEALED_BYTES (1 + SH_HASH_BYTES)              //  0x00 || commitment
+
+//  Keep the openings of change c (applied to txn's store) that open its
+//  seals, unless an erasure mark of its record covers c's stamp: each is
+//  stored under record key || be32(field) || commitment as stamp || salt
+//  || value. An opening that does not open one of c's seals is SH_ECRYPTO
+//  (nothing of this call is kept); *kept (may be NULL) counts those stored.
+SH_NODISCARD sh_err sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c,
+                                       const sh_seal_opening_t *openings, size_t n, size_t *kept);
 
 //  Apply one opened (well-formed, verified) change that is already in the
 //  log of txn (a correction re-reads the log). SH_EPROTO if its body is not

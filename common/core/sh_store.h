@@ -68,6 +68,9 @@ typedef enum {
                         //  sh_quota.h, the one module that reads and writes it
     SH_DB_WITNESS,      //  "witness" (a witness's node): the checkpoints it cosigned; layout in
                         //  sh_witness.h, the one module that reads and writes it
+    SH_DB_OPENINGS,     //  "openings": record key || field (u32 BE) || commitment (32) -> stamp (40)
+                        //  || salt (32) || value: the personal values held beside the log
+                        //  (sh_merge_openings, docs/protocol.md 7.10)
     SH_DB_COUNT
 } sh_store_db_t;
 
