@@ -268,6 +268,33 @@ sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c, const sh_seal_open
     return rc;
 }
 
+sh_err
+sh_merge_openings_of (sh_store_txn_t *txn, const sh_change_t *c, sh_seal_opening_t out[SH_SEALS_MAX], size_t *n)
+{
+    *n = 0;
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
+    for (size_t k = 0; k < c->n_seals && k < SH_SEALS_MAX; k++) {
+        s_put_be32 (key + rk, c->seals[k].field);
+        memcpy (key + rk + 4, c->seals[k].commitment, SH_HASH_BYTES);
+        const uint8_t *v;
+        size_t vl;
+        sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, &v, &vl);
+        if (rc == SH_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        if (vl < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
+            return SH_ECORRUPT;
+        sh_seal_opening_t *o = &out[(*n)++];
+        o->field = c->seals[k].field;
+        memcpy (o->salt, v + SH_MERGE_STAMP_BYTES, SH_SEAL_SALT_BYTES);
+        o->value = v + SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES;
+        o->value_len = vl - SH_MERGE_STAMP_BYTES - SH_SEAL_SALT_BYTES;
+    }
+    return SH_OK;
+}
+
 //  Apply c with stamp hlc (its effective hlc): fields, tombstone or event,
 //  then the index.
 static sh_err

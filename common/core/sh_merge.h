@@ -67,6 +67,13 @@
 SH_NODISCARD sh_err sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c,
                                        const sh_seal_opening_t *openings, size_t n, size_t *kept);
 
+//  The openings this store holds for the seals of change c, in seal order,
+//  into out[0..*n) (at most SH_SEALS_MAX): what a Push or a Batch sends
+//  beside c. Salts and values point into the store (valid until txn
+//  ends or is written). Seals without a held opening are left out.
+SH_NODISCARD sh_err sh_merge_openings_of (sh_store_txn_t *txn, const sh_change_t *c,
+                                          sh_seal_opening_t out[SH_SEALS_MAX], size_t *n);
+
 //  Apply one opened (well-formed, verified) change that is already in the
 //  log of txn (a correction re-reads the log). SH_EPROTO if its body is not
 //  a valid message of its kind (nothing is written then); SH_ECORRUPT if a

@@ -63,6 +63,7 @@ typedef struct {
     Shouhe__V1__Envelope *env;          //  unpacked message
     sh_wire_bytes_t *changes;           //  push/batch change array
     sh_wire_key_t *keys;                //  batch key array
+    sh_wire_opening_t *openings;        //  push/batch openings
     uint8_t (*proof_a)[SH_HASH_BYTES];  //  welcome consistency / ack range
     uint8_t (*proof_b)[SH_HASH_BYTES];  //  ack consistency
     sh_wire_run_t *runs;                //  proof runs
@@ -89,6 +90,33 @@ s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
         memcpy ((*out)[i], src[i].data, SH_HASH_BYTES);
     }
     *n_out = n;
+    return SH_OK;
+}
+
+//  The openings of a Push or Batch of n changes: each names one of them,
+//  a 32-byte salt and a value no longer than a body; at most SH_SEALS_MAX
+//  per change.
+static sh_err
+s_openings (s_decoded_t *d, size_t n, size_t n_open, Shouhe__V1__Opening **src, size_t *n_out,
+            sh_wire_opening_t **out, const char **why)
+{
+    if (n_open > n * SH_SEALS_MAX) {
+        *why = _("more openings than the changes can seal");
+        return SH_EPROTO;
+    }
+    d->openings = s_fault_calloc (&d->fault, n_open ? n_open : 1, sizeof *d->openings);
+    if (!d->openings)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n_open; i++) {
+        const Shouhe__V1__Opening *o = src[i];
+        if (o->change >= n || o->salt.len != SH_HASH_BYTES || o->value.len > SH_BODY_MAX) {
+            *why = _("an opening names no change of the message, or its salt or value is malformed");
+            return SH_EPROTO;
+        }
+        d->openings[i] = (sh_wire_opening_t) { o->change, o->field, o->salt.data, o->value.data, o->value.len };
+    }
+    *n_out = n_open;
+    *out = d->openings;
     return SH_OK;
 }
 
@@ -260,7 +288,8 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     sh_err hc = s_hashes (&d->fault, &d->proof_a, &m->u.batch.n_consistency, b->n_consistency,
                           b->consistency, why);
     m->u.batch.consistency = d->proof_a;
-    return hc;
+    return hc ? hc : s_openings (d, b->n_changes, b->n_openings, b->openings, &m->u.batch.n_openings,
+                                 &m->u.batch.openings, why);
 }
 
 static sh_err
@@ -419,9 +448,13 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         case SHOUHE__V1__ENVELOPE__BODY_WELCOME:
             return s_fill_welcome (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_PUSH:
+        {
             m->u.push.batch = e->push->batch;
             m->u.push.n = e->push->n_changes;
-            return s_changes (d, e->push->n_changes, e->push->changes, &m->u.push.changes, why);
+            sh_err rc = s_changes (d, e->push->n_changes, e->push->changes, &m->u.push.changes, why);
+            return rc ? rc : s_openings (d, e->push->n_changes, e->push->n_openings, e->push->openings,
+                                         &m->u.push.n_openings, &m->u.push.openings, why);
+        }
         case SHOUHE__V1__ENVELOPE__BODY_ACK:
             return s_fill_ack (m, d, why);
         case SHOUHE__V1__ENVELOPE__BODY_PULL:
@@ -532,6 +565,7 @@ sh_wire_msg_fini (sh_wire_msg_t *msg)
             shouhe__v1__envelope__free_unpacked (d->env, &alloc);
         free (d->changes);
         free (d->keys);
+        free (d->openings);
         free (d->proof_a);
         free (d->proof_b);
         free (d->runs);

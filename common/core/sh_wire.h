@@ -99,6 +99,16 @@ typedef struct {
     uint8_t (*hashes)[SH_HASH_BYTES];   //  the ranges (borrowed)
 } sh_wire_run_t;
 
+//  An Opening (wire.proto): a sealed field's opening beside change number
+//  change of the same message (sh_seal; docs/protocol.md 7.10).
+typedef struct {
+    uint32_t change;                    //  index in the message's changes
+    uint32_t field;                     //  the sealed field
+    const uint8_t *salt;                //  SH_HASH_BYTES (32) bytes (borrowed)
+    const uint8_t *value;               //  the field's encoding (borrowed)
+    size_t value_len;
+} sh_wire_opening_t;
+
 typedef struct {
     sh_wire_type_t type;                //  which body
     uint32_t version;                   //  protocol version (encode: 0 means SH_WIRE_VERSION)
@@ -116,7 +126,8 @@ typedef struct {
                  size_t n_witnessed_consistency;              //  and the proof from it to checkpoint
                  uint8_t (*witnessed_consistency)[SH_HASH_BYTES];
                  uint64_t hub_ms; } welcome;                  //  hub_ms: 0 when absent
-        struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes; } push;
+        struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes;
+                 size_t n_openings; sh_wire_opening_t *openings; } push;
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
                  const char *checkpoint;                      //  or NULL
                  uint64_t first_leaf;
@@ -127,7 +138,8 @@ typedef struct {
                  size_t n_keys; sh_wire_key_t *keys; bool done; bool own;
                  const char *checkpoint;                      //  or NULL
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
-                 size_t n_indexes; uint64_t *indexes; } batch; //  n_indexes: 0 or n
+                 size_t n_indexes; uint64_t *indexes;         //  n_indexes: 0 or n
+                 size_t n_openings; sh_wire_opening_t *openings; } batch;
         struct { sh_wire_error_t code; char message[SH_WIRE_MESSAGE_MAX + 1];
                  bool has_batch; uint64_t batch; bool has_position; uint32_t position; } error;
         struct { uint64_t nonce; } ping;    //  also pong

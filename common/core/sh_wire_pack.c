@@ -64,6 +64,8 @@ typedef struct {
     Shouhe__V1__Cosigned cosigned;
     Shouhe__V1__CosignTaken cosign_taken;
     ProtobufCBinaryData *changes;       //  push/batch changes
+    Shouhe__V1__Opening *openings;      //  push/batch openings
+    Shouhe__V1__Opening **opening_ptrs; //  and pointers to them
     Shouhe__V1__KeyEntry *key_entries;  //  batch key entries
     Shouhe__V1__KeyEntry **key_ptrs;    //  and pointers to them
     ProtobufCBinaryData *proof1;        //  welcome consistency / ack range
@@ -74,6 +76,8 @@ static void
 s_pack_fini (s_pack_t *p)
 {
     free (p->changes);
+    free (p->openings);
+    free (p->opening_ptrs);
     free (p->key_entries);
     free (p->key_ptrs);
     free (p->proof1);
@@ -136,6 +140,29 @@ s_pack_ack (s_pack_t *p, const sh_wire_msg_t *m)
     return SH_OK;
 }
 
+//  The Opening messages of n openings (p owns the arrays); *out and *n_out
+//  set for the Push or Batch.
+static sh_err
+s_pack_openings (s_pack_t *p, const sh_wire_opening_t *o, size_t n, size_t *n_out, Shouhe__V1__Opening ***out)
+{
+    p->openings = calloc (n ? n : 1, sizeof *p->openings);
+    p->opening_ptrs = calloc (n ? n : 1, sizeof *p->opening_ptrs);
+    if (!p->openings || !p->opening_ptrs)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        Shouhe__V1__Opening *q = &p->openings[i];
+        shouhe__v1__opening__init (q);
+        q->change = o[i].change;
+        q->field = o[i].field;
+        q->salt = (ProtobufCBinaryData) { SH_HASH_BYTES, (uint8_t *) o[i].salt };
+        q->value = (ProtobufCBinaryData) { o[i].value_len, (uint8_t *) o[i].value };
+        p->opening_ptrs[i] = q;
+    }
+    *n_out = n;
+    *out = n ? p->opening_ptrs : NULL;
+    return SH_OK;
+}
+
 static sh_err
 s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
 {
@@ -172,7 +199,9 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     b->n_consistency = m->u.batch.n_consistency;
     b->consistency = p->proof1 = s_hash_array (m->u.batch.consistency, m->u.batch.n_consistency);
     p->e.batch = b;
-    return p->proof1 ? SH_OK : SH_ENOMEM;
+    if (!p->proof1)
+        return SH_ENOMEM;
+    return s_pack_openings (p, m->u.batch.openings, m->u.batch.n_openings, &b->n_openings, &b->openings);
 }
 
 static sh_err
@@ -336,7 +365,10 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
             p->push.n_changes = m->u.push.n;
             p->push.changes = p->changes = s_bin_array (m->u.push.changes, m->u.push.n);
             p->e.push = &p->push;
-            return p->changes ? SH_OK : SH_ENOMEM;
+            if (!p->changes)
+                return SH_ENOMEM;
+            return s_pack_openings (p, m->u.push.openings, m->u.push.n_openings, &p->push.n_openings,
+                                    &p->push.openings);
         case SH_WIRE_ACK:
             return s_pack_ack (p, m);
         case SH_WIRE_PULL:

@@ -144,6 +144,20 @@ test_person (void)
     Shouhe__V1__Person *p = s_person (&x);
     SH_CHECK (!strcmp (p->name, "王秀英") && !strcmp (p->phone, "13800000001") && !strcmp (p->courtyard, S_YARD));
     shouhe__v1__person__free_unpacked (p, NULL);
+    //  what a Push or a Batch would send beside the change: the held openings, which open its seals
+    sh_seal_opening_t held[SH_SEALS_MAX];
+    size_t nh = 9;
+    sh_store_txn_t *rt;
+    SH_PASS (sh_store_begin (x.store, false, &rt));
+    SH_PASS (sh_merge_openings_of (rt, &c, held, &nh));
+    SH_CHECK (nh == 2 && held[0].field == 1 && held[1].field == 6);
+    for (size_t i = 0; i < nh; i++)
+        SH_PASS (sh_seal_verify (&c.seals[i], &held[i]));
+    sh_store_abort (&rt);
+    SH_PASS (sh_store_begin (y.store, false, &rt));
+    SH_PASS (sh_merge_openings_of (rt, &c, held, &nh));
+    SH_CHECK (nh == 0);
+    sh_store_abort (&rt);
     p = s_person (&y);
     SH_CHECK (p && !p->name && !p->phone && !strcmp (p->courtyard, S_YARD));
     shouhe__v1__person__free_unpacked (p, NULL);

@@ -868,7 +868,78 @@ test_change_overhead (void)
     SH_CHECK (sh_wire_change_overhead (16384) == 16388);
 }
 
+//  Openings beside the changes of a Push and a Batch (docs/protocol.md 7.10):
+//  they round-trip; one naming no change of the message, or with a salt of
+//  31 bytes, or more than the changes could seal, is refused.
+static void
+test_roundtrip_openings (void)
+{
+    static const uint8_t a[] = { 1, 2, 3 }, b[] = { 4, 5 }, salt[32] = { 9 }, v1[] = { 0x0a, 0x03, 'w', 'x', 'y' };
+    sh_wire_bytes_t ch[2] = { { a, sizeof a }, { b, sizeof b } };
+    sh_wire_opening_t op[3] = { { 0, 1, salt, v1, sizeof v1 }, { 0, 6, salt, v1, sizeof v1 },
+                                { 1, 5, salt, v1, 0 } };
+    sh_wire_msg_t m = { .type = SH_WIRE_PUSH }, d;
+    m.u.push.batch = 3;
+    m.u.push.n = 2;
+    m.u.push.changes = ch;
+    m.u.push.n_openings = 3;
+    m.u.push.openings = op;
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.u.push.n == 2 && d.u.push.n_openings == 3);
+    for (size_t i = 0; i < 3; i++)
+        SH_CHECK (d.u.push.openings[i].change == op[i].change && d.u.push.openings[i].field == op[i].field
+                  && !memcmp (d.u.push.openings[i].salt, salt, 32) && d.u.push.openings[i].value_len == op[i].value_len
+                  && (!op[i].value_len || !memcmp (d.u.push.openings[i].value, v1, sizeof v1)));
+    sh_wire_msg_fini (&d);
+    sh_wire_msg_t bm = { .type = SH_WIRE_BATCH };
+    bm.u.batch.n = 2;
+    bm.u.batch.changes = ch;
+    bm.u.batch.n_openings = 1;
+    bm.u.batch.openings = &op[2];
+    SH_PASS (s_roundtrip (&bm, &d));
+    SH_CHECK (d.u.batch.n_openings == 1 && d.u.batch.openings[0].change == 1 && d.u.batch.openings[0].field == 5);
+    sh_wire_msg_fini (&d);
+    //  refusals
+    op[1].change = 2;                                   //  names no change of the message
+    uint8_t *buf;
+    size_t len;
+    SH_PASS (sh_wire_encode (&m, &buf, &len));
+    s_refused (buf, len, SH_WIRE_MAX_BYTES, SH_EPROTO);
+    free (buf);
+    op[1].change = 0;
+    m.u.push.n = 0;                                     //  openings without changes: too many
+    m.u.push.n_openings = 1;
+    SH_PASS (sh_wire_encode (&m, &buf, &len));
+    s_refused (buf, len, SH_WIRE_MAX_BYTES, SH_EPROTO);
+    free (buf);
+    //  a salt of 31 bytes, written by hand: Push { changes: "x", openings: { 0, 1, salt31, "" } }
+    s_pb_t o = { .n = 0 }, push = { .n = 0 }, env = { .n = 0 };
+    s_pb_uint (&o, 1, 0);
+    s_pb_uint (&o, 2, 1);
+    s_pb_varint (&o, 3 << 3 | 2);
+    s_pb_varint (&o, 31);
+    memset (o.b + o.n, 7, 31);
+    o.n += 31;
+    s_pb_varint (&o, 4 << 3 | 2);
+    s_pb_varint (&o, 0);
+    s_pb_uint (&push, 1, 1);
+    s_pb_varint (&push, 2 << 3 | 2);
+    s_pb_varint (&push, 1);
+    push.b[push.n++] = 'x';
+    s_pb_varint (&push, 3 << 3 | 2);
+    s_pb_varint (&push, o.n);
+    memcpy (push.b + push.n, o.b, o.n);
+    push.n += o.n;
+    s_pb_uint (&env, 1, 1);                             //  version
+    s_pb_varint (&env, 4 << 3 | 2);                     //  Envelope.push
+    s_pb_varint (&env, push.n);
+    memcpy (env.b + env.n, push.b, push.n);
+    env.n += push.n;
+    s_refused (env.b, env.n, SH_WIRE_MAX_BYTES, SH_EPROTO);
+}
+
 static const sh_test_case_t tests[] = {
+    { "roundtrip openings", test_roundtrip_openings },
     { "roundtrip hello", test_roundtrip_hello },
     { "roundtrip welcome", test_roundtrip_welcome },
     { "roundtrip witness", test_roundtrip_witness },
