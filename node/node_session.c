@@ -19,6 +19,7 @@
 #include "sh_ingest.h"
 #include "sh_leaves.h"
 #include "sh_note.h"
+#include "sh_openings.h"
 #include "sh_receipts.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -62,6 +63,9 @@ s_push (node_session_t *self)
         bytes += sh_wire_change_overhead (len);
     }
     int ex = SH_EXIT_OK;
+    sh_openings_t ops = { .n = 0 };     //  the openings of its seals go with each change (7.10)
+    if (ch && rc == SH_OK && n > 0)
+        rc = sh_openings_gather (txn, ch, n, &ops);
     if (!ch || rc) {
         fprintf (stderr, _("shouhe-node: cannot read this node's change %" PRIu64 ": %s\n"), self->sent + 1,
                  sh_strerror (ch ? rc : SH_ENOMEM));
@@ -73,12 +77,15 @@ s_push (node_session_t *self)
         m.u.push.batch = self->next_batch;
         m.u.push.n = n;
         m.u.push.changes = ch;
+        m.u.push.n_openings = ops.n;
+        m.u.push.openings = ops.list;
         if (node_session_send (self, &m)) {
             self->inflight[self->n_inflight++] = (s_inflight_t) { self->next_batch++, self->sent + n, self->msgs_sent, bytes };
             self->sent += n;
         }
     }
     free (ch);
+    sh_openings_fini (&ops);
     sh_store_abort (&txn);
     return ex;
 }
@@ -290,12 +297,14 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
 //  One change of a Batch: opened once (decoded, signature verified), judged
 //  with a node's rules (sh_ingest_check: the hub vouches for its author, a
 //  node key whose scope covers it, inside this node's scope) and taken in.
-//  *fresh is set when it was new here; a store failure is left in *rc.
-//  Returns an exit code.
+//  With it, the Batch's openings of its seals (m's list), each of which
+//  must open its seal (docs/protocol.md 7.10). *fresh is set when it was
+//  new here; a store failure is left in *rc. Returns an exit code.
 static int
-s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes, size_t i, bool *fresh,
+s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_msg_t *m, size_t i, bool *fresh,
         uint64_t *local, sh_err *rc)
 {
+    const sh_wire_bytes_t *bytes = &m->u.batch.changes[i];
     sh_change_t c;
     uint8_t hash[SH_HASH_BYTES];
     const char *why = NULL;
@@ -330,6 +339,11 @@ s_take (node_session_t *self, sh_store_txn_t *txn, const sh_wire_bytes_t *bytes,
         *fresh = *rc == SH_OK && !dup;
         if (*rc == SH_OK)           //  where it sits in this log (a duplicate: where it already was)
             *rc = sh_changelog_find (txn, c.author, c.seq, local, hash);
+        if (*rc == SH_OK
+        &&  sh_openings_take (txn, &c, i, m->u.batch.openings, m->u.batch.n_openings, NULL) == SH_ECRYPTO) {
+            fprintf (stderr, _("shouhe-node: the hub sent an opening of change %zu that does not open its seal\n"), i);
+            ex = SH_EXIT_PROTOCOL;
+        }
         if (*rc == SH_ECHAIN || *rc == SH_EEQUIVOCATION || *rc == SH_EPROTO || *rc == SH_ECRYPTO) {
             fprintf (stderr, _("shouhe-node: a change from the hub does not fit what this node holds: %s\n"),
                      sh_strerror (*rc));
@@ -427,7 +441,7 @@ s_on_batch (node_session_t *self, const sh_wire_msg_t *m)
     for (size_t i = 0; rc == SH_OK && ex == SH_EXIT_OK && i < m->u.batch.n; i++) {
         bool is_new = false;
         uint64_t local = 0;
-        ex = s_take (self, txn, &m->u.batch.changes[i], i, &is_new, &local, &rc);
+        ex = s_take (self, txn, m, i, &is_new, &local, &rc);
         if (rc == SH_OK && ex == SH_EXIT_OK)
             ex = s_check_index (self, m, i);
         if (rc == SH_OK && ex == SH_EXIT_OK)

@@ -29,6 +29,7 @@
 #include "sh_quota.h"
 #include "hub_held.h"
 #include "sh_cosigs.h"
+#include "sh_openings.h"
 #include "sh_recovery.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -600,7 +601,8 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     else {
         sh_hublog_result_t res;
         uint64_t quota_ms = (uint64_t) ((int64_t) sh_sys_wall_ms () + self->config->quota_offset_ms);
-        sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n,
+        sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n, m->u.push.openings,
+                                           m->u.push.n_openings,
                                            self->config->threads, self->hub, quota_ms, hub_lead_rule, NULL, &res);
         if (prc == SH_ESTOREFULL) {
             s_refuse_full (self, s, cond, _("no space left on its disk, or its map is full"), &r);
@@ -627,16 +629,9 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
             uint8_t range[SH_WIRE_PROOF_MAX][SH_HASH_BYTES], cons[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
             size_t n_range = 0, n_cons = 0;
             if (res.accepted) {
-                sh_err cr = sh_hublog_checkpoint (self->store, self->hub, &note, &size);
-                sh_store_txn_t *txn = NULL;
-                if (cr == SH_OK && size >= res.accepted)
-                    cr = sh_store_begin (self->store, false, &txn);
-                if (cr == SH_OK && txn)
-                    cr = sh_merkle_left_range (txn, size - res.accepted, range, SH_WIRE_PROOF_MAX, &n_range);
-                if (cr == SH_OK && txn && s->cp_size && s->cp_size < size)
-                    cr = sh_merkle_consistency (txn, s->cp_size, size, cons, SH_WIRE_PROOF_MAX, &n_cons);
-                sh_store_abort (&txn);
-                if (cr == SH_OK && note) {
+                sh_err cr = sh_hubproof_receipt (self->store, self->hub, res.accepted, s->cp_size, &note, &size,
+                                                 range, &n_range, cons, &n_cons);
+                if (cr == SH_OK) {
                     a.u.ack.checkpoint = note;
                     a.u.ack.first_leaf = size - res.accepted;
                     a.u.ack.n_range = n_range;
@@ -646,15 +641,13 @@ s_on_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                     s->cp_size = size;
                 }
                 else {
-                    //  stored but not provable now: no Ack without a receipt
-                    //  (the node would rightly refuse it); the node retries,
-                    //  finds the changes held (Welcome head) and goes on
-                    s_log (self, "error", _("cannot make the receipt of a push: %s"),
-                           sh_strerror (cr ? cr : SH_EFAULT));
+                    //  stored, not provable now: no Ack without a receipt (the node would
+                    //  refuse it); the node retries, finds them held (Welcome head), goes on
+                    s_log (self, "error", _("cannot make the receipt of a push: %s"), sh_strerror (cr));
                     free (note);
                     r.u.error.code = SH_WIRE_ERR_INTERNAL;
                     snprintf (r.u.error.message, sizeof r.u.error.message, _("the hub stored the batch but could "
-                              "not sign its checkpoint (%s); retry"), sh_strerror (cr ? cr : SH_EFAULT));
+                              "not sign its checkpoint (%s); retry"), sh_strerror (cr));
                     s_send (self, rid, rid_len, &r);
                     return;
                 }
@@ -696,13 +689,19 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
                  sh_strerror (rc));
         return;
     }
+    sh_openings_t ops = { .n = 0 };     //  to a town's or village's node: the openings (7.10)
+    if (!own && e.role == SH_WIRE_ROLE_NODE && strlen (e.scope) >= 9)
+        rc = sh_openings_gather_store (self->store, b.changes, b.n, &ops);
     //  the checkpoint covering the batch, when newer than the session's
     uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
     size_t n_proof = 0;
     bool newer = b.note && b.cp_size > s->cp_size;
-    if (newer && (rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof)) != SH_OK) {
+    if (rc == SH_OK && newer)
+        rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof);
+    if (rc) {
+        sh_openings_fini (&ops);
         sh_hublog_batch_fini (&b);
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot prove the log: %s"),
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot read the log: %s"),
                  sh_strerror (rc));
         return;
     }
@@ -718,6 +717,8 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.batch.keys = b.keys;
     r.u.batch.n_indexes = b.indexes ? b.n : 0;       //  an own Batch carries none
     r.u.batch.indexes = b.indexes;
+    r.u.batch.n_openings = ops.n;
+    r.u.batch.openings = ops.list;
     if (newer) {
         r.u.batch.checkpoint = b.note;
         r.u.batch.consistency = proof;
@@ -728,6 +729,7 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     //  a watching mirror asks every 200 ms: only a pull that brought something is a sync line
     bool caught_up = b.done && !own && (e.role != SH_WIRE_ROLE_MIRROR || s->pulled > 0);
     sh_hublog_batch_fini (&b);
+    sh_openings_fini (&ops);
     if (caught_up)
         s_log_sync (self, s, &e);
 }

@@ -24,7 +24,14 @@ struct sh_replica_t {
     sh_hlc_t hlc;                       //  clock; persisted as meta "hlc"
     int64_t clock_offset_ms;            //  added to the wall clock (tests: SHOUHE_FAULT_CLOCK_MS)
     char scope[SH_REGION_MAX + 1];      //  region prefix this node writes in
+    bool seal;                          //  seal personal fields when writing (sh_seal)
 };
+
+void
+sh_replica_set_sealing (sh_replica_t *self, bool on)
+{
+    self->seal = on;
+}
 
 bool
 sh_replica_scope_valid (const char *scope)
@@ -374,6 +381,16 @@ s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t 
     c.op = op;
     c.body = body;
     c.body_len = body_len;
+    //  personal fields leave the signed body for their commitments (docs/protocol.md 4.10)
+    sh_seal_split_t sp = { .n = 0 };
+    if (self->seal && body && (op == SH_OP_PUT || op == SH_OP_EVENT)) {
+        if ((rc = sh_seal_split (kind, body, body_len, &sp)))
+            return rc;
+        c.body = sp.body;
+        c.body_len = sp.body_len;
+        c.n_seals = sp.n;
+        memcpy (c.seals, sp.seals, sizeof c.seals);
+    }
 
     uint8_t *bytes = NULL, *signed_bytes = NULL;
     size_t len, signed_len;
@@ -390,6 +407,9 @@ s_write (sh_replica_t *self, sh_store_txn_t *txn, const char *region, sh_kind_t 
         rc = SH_ECORRUPT;   //  our own next seq cannot be held already
     if (rc == SH_OK)
         rc = sh_merge_take (txn, &c, NULL, 0);
+    if (rc == SH_OK && sp.n)
+        rc = sh_merge_openings (txn, &c, sp.openings, sp.n, NULL);
+    sh_seal_split_fini (&sp);
     if (rc == SH_OK)
         rc = sh_store_meta_put_u64 (txn, "hlc", self->hlc.last);
     if (rc == SH_OK && seq)

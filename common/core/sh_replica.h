@@ -98,6 +98,14 @@ void sh_replica_behind_message (sh_replica_t *self, char *msg, size_t len);
 //  (SH_ESYSERR), key or store errors.
 SH_NODISCARD sh_err sh_replica_backup (sh_replica_t *self, const char *dest);
 
+//  Seal personal fields on write (docs/protocol.md 4.10, docs/privacy.md):
+//  from now on sh_replica_write takes every personal field of a body out
+//  of the signed change, puts its commitment in, and keeps the opening
+//  beside the state (sh_merge_openings). Off by default in this version:
+//  the node's commands do not turn it on until the views and reports show
+//  sealed and erased records (issue 15).
+void sh_replica_set_sealing (sh_replica_t *self, bool on);
+
 //  Record one local write as a signed change inside txn: chain, sign,
 //  append to the log, merge. body is borrowed (NULL for OP_DELETE). On
 //  success *seq (may be NULL) is the change's seq. SH_ESCOPE if region is

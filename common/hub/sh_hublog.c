@@ -16,6 +16,7 @@
 #include "sh_ingest.h"
 #include "sh_merge.h"
 #include "sh_merkle.h"
+#include "sh_openings.h"
 #include "sh_note.h"
 
 #define S_MAX_THREADS 16
@@ -355,8 +356,8 @@ s_quota_take (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t 
 
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        int threads, const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg,
-        sh_hublog_result_t *res)
+        const sh_wire_opening_t *openings, size_t n_openings, int threads, const sh_hubid_t *hub,
+        uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
     if (s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
@@ -418,6 +419,10 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
         }
         if (ar) {
             rc = ar;
+            break;
+        }
+        if (n_openings && sh_openings_take (txn, &it->change, i, openings, n_openings, NULL) == SH_ECRYPTO) {
+            S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, _("change %zu: an opening does not open its seal"), i);
             break;
         }
         if (dup) {
@@ -502,7 +507,7 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL, res);
+    return s_push (store, entry, changes, n, NULL, 0, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL, res);
 }
 
 sh_err
@@ -511,17 +516,18 @@ sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, threads, hub, quota_ms, NULL, NULL, res);
+    return s_push (store, entry, changes, n, NULL, 0, threads, hub, quota_ms, NULL, NULL, res);
 }
 
 sh_err
 sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
-                      const sh_wire_bytes_t *changes, size_t n, int threads,
+                      const sh_wire_bytes_t *changes, size_t n, const sh_wire_opening_t *openings,
+                      size_t n_openings, int threads,
                       const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg,
                       sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, threads, hub, quota_ms, rule, arg, res);
+    return s_push (store, entry, changes, n, openings, n_openings, threads, hub, quota_ms, rule, arg, res);
 }
 
 static sh_err

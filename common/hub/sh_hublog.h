@@ -96,10 +96,14 @@ typedef sh_err (sh_hublog_rule_fn) (sh_store_txn_t *txn, const sh_change_t *c, s
                                     char *message, void *arg);
 
 //  sh_hublog_push_signed that also applies rule (with arg; NULL: none) to
-//  every change it stores. A refusal stores nothing of the batch and sets
-//  res->code, res->message and res->position (the change's index).
+//  every change it stores, and takes the Push's openings[0..n_openings)
+//  (sh_openings_take: each must open its change's seal, else the Push is
+//  refused with ERR_SIGNATURE) in the same transaction. A refusal stores
+//  nothing of the batch and sets res->code, res->message and
+//  res->position (the change's index).
 SH_NODISCARD sh_err sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
-                                          const sh_wire_bytes_t *changes, size_t n, int threads,
+                                          const sh_wire_bytes_t *changes, size_t n,
+                                          const sh_wire_opening_t *openings, size_t n_openings, int threads,
                                           const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule,
                                           void *arg, sh_hublog_result_t *res);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sh_changelog.h"
+#include "sh_hublog.h"
 #include "sh_merkle.h"
 
 //  Find the runs: the leaves of first_seq .. (as many as fit) in the tree
@@ -87,4 +88,29 @@ sh_hubproof_fini (sh_hubproof_t *p)
         free (p->hashes);
         memset (p, 0, sizeof *p);
     }
+}
+
+sh_err
+sh_hubproof_receipt (sh_store_t *store, const sh_hubid_t *hub, uint64_t accepted, uint64_t given, char **note,
+                     uint64_t *size, uint8_t (*range)[SH_HASH_BYTES], size_t *n_range,
+                     uint8_t (*cons)[SH_HASH_BYTES], size_t *n_cons)
+{
+    *note = NULL;
+    *n_range = *n_cons = 0;
+    sh_err rc = sh_hublog_checkpoint (store, hub, note, size);
+    if (rc == SH_OK && (!*note || *size < accepted))
+        rc = SH_ECORRUPT;
+    sh_store_txn_t *txn = NULL;
+    if (rc == SH_OK)
+        rc = sh_store_begin (store, false, &txn);
+    if (rc == SH_OK)
+        rc = sh_merkle_left_range (txn, *size - accepted, range, SH_WIRE_PROOF_MAX, n_range);
+    if (rc == SH_OK && given && given < *size)
+        rc = sh_merkle_consistency (txn, given, *size, cons, SH_WIRE_PROOF_MAX, n_cons);
+    sh_store_abort (&txn);
+    if (rc) {
+        free (*note);
+        *note = NULL;
+    }
+    return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "sh_crypto.h"
 #include "sh_err.h"
+#include "sh_hubid.h"
 #include "sh_store.h"
 #include "sh_wire.h"
 
@@ -48,5 +49,17 @@ SH_NODISCARD sh_err sh_hubproof_make (sh_hubproof_t *out, sh_store_t *store,
 
 //  Free what make allocated. Idempotent.
 void sh_hubproof_fini (sh_hubproof_t *proof);
+
+//  The receipt of a Push of accepted changes (docs/protocol.md 13.8, 13.18):
+//  the newest checkpoint (signed now if the tree grew; *note on the heap,
+//  caller frees; *size its tree size), the left compact range of the batch's
+//  first leaf (size - accepted) and, when the session was last given a
+//  checkpoint of size 0 < given < size, the consistency proof from it.
+//  range and cons hold SH_WIRE_PROOF_MAX hashes each. Store and signing
+//  errors; *note is NULL on failure.
+SH_NODISCARD sh_err sh_hubproof_receipt (sh_store_t *store, const sh_hubid_t *hub, uint64_t accepted,
+                                         uint64_t given, char **note, uint64_t *size,
+                                         uint8_t (*range)[SH_HASH_BYTES], size_t *n_range,
+                                         uint8_t (*cons)[SH_HASH_BYTES], size_t *n_cons);
 
 #endif

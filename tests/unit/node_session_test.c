@@ -23,7 +23,9 @@
 #include "sh_exit.h"
 #include "sh_hubid.h"
 #include "sh_merge.h"
+#include "sh_hublog.h"
 #include "sh_note.h"
+#include "sh_openings.h"
 #include "sh_quota.h"
 #include "sh_sys.h"
 #include "sh_receipts.h"
@@ -1037,7 +1039,109 @@ test_restore (void)
     s_world_close (&w);
 }
 
+//  n's merged person id in courtyard yard: its name and phone (empty when
+//  the replica holds no value), false when the record is not live.
+static bool
+s_person (sh_store_t *store, const char *yard, const char *id, char name[64], char phone[32])
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (store, false, &txn));
+    uint8_t *body;
+    size_t len;
+    sh_err rc = sh_merge_get (txn, yard, SH_KIND_PERSON, (const uint8_t *) id, strlen (id), &body, &len, NULL);
+    sh_store_abort (&txn);
+    if (rc == SH_ENOTFOUND)
+        return false;
+    SH_PASS (rc);
+    Shouhe__V1__Person *p = shouhe__v1__person__unpack (NULL, len, body);
+    SH_CHECK (p);
+    snprintf (name, 64, "%s", p->name ? p->name : "");
+    snprintf (phone, 32, "%s", p->phone ? p->phone : "");
+    shouhe__v1__person__free_unpacked (p, NULL);
+    free (body);
+    return true;
+}
+
+//  Sealed personal fields through the sync (docs/protocol.md 7.10): a1
+//  writes a person with its name and phone sealed; the openings go up with
+//  the Push and down with a2's Batch, so a2 and the hub read the name back;
+//  b, of another village, receives nothing; then a1's erasure reaches a2,
+//  which drops the values, and every replica's digest stays equal.
+static void
+test_sealed (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x44);
+    s_write (&w.a1, S_VILLAGE, 1, "a1");        //  the courtyard S_VILLAGE 001 the person lives in
+    sh_replica_set_sealing (w.a1.r, true);
+    const char *yard = S_VILLAGE "001", *id = "person-000000001";     //  a 16-byte person id
+    Shouhe__V1__Person p = SHOUHE__V1__PERSON__INIT;
+    p.name = (char *) "王秀英";
+    p.courtyard = (char *) yard;
+    p.phone = (char *) "13800000001";
+    uint8_t body[256];
+    size_t len = shouhe__v1__person__pack (&p, body);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (w.a1.r, &txn));
+    SH_PASS (sh_replica_write (w.a1.r, txn, yard, SH_KIND_PERSON, (const uint8_t *) id, strlen (id), SH_OP_PUT,
+                               body, len, NULL));
+    SH_PASS (sh_store_commit (&txn));
+    char name[64], phone[32];
+    SH_CHECK (s_person (sh_replica_store (w.a1.r), yard, id, name, phone) && !strcmp (name, "王秀英"));
+
+    //  a Push whose opening does not open its seal is refused whole (ERR_SIGNATURE), nothing stored
+    sh_store_txn_t *rt;
+    SH_PASS (sh_store_begin (sh_replica_store (w.a1.r), false, &rt));
+    sh_wire_bytes_t two[2];
+    for (uint64_t seq = 1; seq <= 2; seq++)
+        SH_PASS (sh_changelog_get_seq (rt, sh_replica_author (w.a1.r), seq, &two[seq - 1].data, &two[seq - 1].len));
+    sh_openings_t ops;
+    SH_PASS (sh_openings_gather (rt, two, 2, &ops));
+    SH_CHECK (ops.n == 2 && ops.list[0].change == 1 && ops.list[0].field == 1);
+    uint8_t forged[64];
+    memcpy (forged, ops.list[0].value, ops.list[0].value_len);
+    forged[ops.list[0].value_len - 1] ^= 1;
+    ops.list[0].value = forged;
+    sh_registry_entry_t e;
+    SH_PASS (sh_store_begin (w.hub.store, false, &txn));
+    SH_PASS (sh_registry_get (txn, sh_replica_author (w.a1.r), &e));
+    sh_store_abort (&txn);
+    sh_hublog_result_t res;
+    SH_PASS (sh_hublog_push_ruled (w.hub.store, &e, two, 2, ops.list, ops.n, 1, &w.hub.id, sh_sys_wall_ms (), NULL,
+                                   NULL, &res));
+    SH_CHECK (res.code == SH_WIRE_ERR_SIGNATURE && res.has_position && res.position == 1 && res.accepted == 0);
+    SH_CHECK (strstr (res.message, "an opening does not open its seal"));
+    SH_CHECK (s_log_size (w.hub.store) == 0);
+    sh_openings_fini (&ops);
+    sh_store_abort (&rt);
+    s_sync (&w.a1);
+    SH_CHECK (s_person (w.hub.store, yard, id, name, phone) && !strcmp (name, "王秀英")
+              && !strcmp (phone, "13800000001"));
+    s_sync (&w.a2);
+    SH_CHECK (s_person (sh_replica_store (w.a2.r), yard, id, name, phone) && !strcmp (name, "王秀英"));
+    s_sync (&w.b);
+    SH_CHECK (s_log_size (sh_replica_store (w.b.r)) == 0);
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), w.hub.store, S_VILLAGE));
+
+    //  the erasure: a PUT of the record holding the erasure mark
+    static const uint8_t mark[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 };
+    SH_PASS (sh_replica_begin (w.a1.r, &txn));
+    SH_PASS (sh_replica_write (w.a1.r, txn, yard, SH_KIND_PERSON, (const uint8_t *) id, strlen (id), SH_OP_PUT,
+                               mark, sizeof mark, NULL));
+    SH_PASS (sh_store_commit (&txn));
+    s_sync (&w.a1);
+    s_sync (&w.a2);
+    SH_CHECK (s_person (sh_replica_store (w.a1.r), yard, id, name, phone) && !name[0] && !phone[0]);
+    SH_CHECK (s_person (sh_replica_store (w.a2.r), yard, id, name, phone) && !name[0] && !phone[0]);
+    SH_CHECK (s_person (w.hub.store, yard, id, name, phone) && !name[0] && !phone[0]);
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), sh_replica_store (w.a2.r), S_VILLAGE));
+    SH_CHECK (s_same (sh_replica_store (w.a1.r), w.hub.store, S_VILLAGE));
+    s_world_close (&w);
+}
+
 static const sh_test_case_t tests[] = {
+    { "sealed", test_sealed },
     { "converge", test_converge },
     { "resume", test_resume },
     { "lost ack", test_lost_ack },

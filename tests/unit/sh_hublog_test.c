@@ -1484,7 +1484,7 @@ test_push_ruled (void)
     s_state_t before = s_state (&h);
     s_rule_t r = { .refuse_seq = 3 };
     s_batch_t b = s_range (&a, 1, 4);
-    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, NULL, 0, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
     SH_CHECK (res.code == SH_WIRE_ERR_LEAD && res.has_position && res.position == 2);
     SH_CHECK (!strcmp (res.message, "change 2: seq 3 breaks the rule"));
     SH_CHECK (res.accepted == 0 && res.duplicates == 0);
@@ -1494,18 +1494,18 @@ test_push_ruled (void)
 
     //  a store error in the rule: the hub's failure, nothing stored
     r = (s_rule_t) { .fail = SH_ECORRUPT };
-    SH_FAIL (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res), SH_ECORRUPT);
+    SH_FAIL (sh_hublog_push_ruled (h.store, &e, b.v, b.n, NULL, 0, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res), SH_ECORRUPT);
     SH_CHECK (res.code == SH_WIRE_ERR_INTERNAL && res.accepted == 0);
     after = s_state (&h);
     s_same_state (&before, &after);
 
     //  a rule that refuses nothing: stored, each new change shown once
     r = (s_rule_t) { .refuse_seq = 0 };
-    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, NULL, 0, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
     SH_CHECK (res.code == 0 && res.accepted == 4 && r.calls == 4);
     b = s_range (&a, 3, 6);
     r = (s_rule_t) { .refuse_seq = 0 };
-    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, b.v, b.n, NULL, 0, 1, &hub, sh_sys_wall_ms (), s_rule, &r, &res));
     SH_CHECK (res.code == 0 && res.accepted == 2 && res.duplicates == 2 && r.calls == 2);
     sh_key_destroy (&hub_key);
     s_node_fini (&a);
