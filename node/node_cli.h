@@ -26,7 +26,7 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format, *config, *output, *add, *remove;
+               *hub, *hub_key, *since, *format, *config, *output, *add, *remove, *seal;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline, quorum;
     bool model, party_member, json, watch, excel;
@@ -100,6 +100,14 @@ int node_witness_init (node_args_t *a);
 //  `shouhe-node witnesses [--add NAME=HEX] [--remove NAME] [--quorum K] [--json]`
 //  (node_witness_cmd.c): the witnesses this node requires.
 int node_witnesses (node_args_t *a);
+
+//  `shouhe-node privacy [--seal on|off] [--json]` (node_privacy.c): whether
+//  this node seals personal fields when it writes (docs/privacy.md).
+int node_privacy (node_args_t *a);
+
+//  `shouhe-node person erase ID` (node_privacy.c): signed erasure marks on
+//  the person's records (docs/protocol.md 7.10).
+int node_person_erase (node_args_t *a);
 
 //  `shouhe-node region set --code CODE --name NAME` (node_region.c).
 int node_region_set (node_args_t *a);

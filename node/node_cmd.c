@@ -842,6 +842,9 @@ const node_command_t node_commands[] = {
       "              [--gender female|male] [--party-member|--no-party-member]",
       N_("Correct a person (ID: the full id or a unique prefix of at least 6 hex digits): a signed\n"
          "change of the given fields only, checked as in `person add` (--phone '' clears)."), node_person_set },
+    { "person", "erase", "", 1, 1, "shouhe-node person erase --dir DIR ID",
+      N_("Erase a person's personal data everywhere (name, birth year, phone; the reasons of its roles\n"
+         "and points), by signed erasure marks; the records and their counts stay."), node_person_erase },
     { "person", "show", "history json", 1, 1, "shouhe-node person show --dir DIR ID [--history] [--json]",
       N_("Show a person. --history: every change of the record, newest first, with when and who."),
       node_person_show },
@@ -883,6 +886,10 @@ const node_command_t node_commands[] = {
          "newest checkpoint when it is consistent with every one this witness cosigned before, and ends\n"
          "with exit 6 and keeps the evidence when it is not (a split view)."),
       node_witness_init },
+    { "privacy", NULL, "seal json", 0, 0, "shouhe-node privacy --dir DIR [--seal on|off] [--json]",
+      N_("Whether this node seals personal fields when it writes (docs/privacy.md): their values then\n"
+         "travel beside the signed changes and can be erased. Turn it on once the hub and every node run\n"
+         "this version. Without --seal: show the setting."), node_privacy },
     { "witnesses", NULL, "add remove quorum json", 0, 0,
       "shouhe-node witnesses --dir DIR [--add NAME=HEX] [--remove NAME] [--quorum K] [--json]",
       N_("The witnesses this node requires: the hub's checkpoints count as witnessed only with K valid\n"

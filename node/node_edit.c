@@ -27,6 +27,7 @@ static const struct { const char *w1, *w2; sh_kind_t kind; } s_pos_ids[] = {
     { "matter", "close", SH_KIND_MATTER }, { "matter", "note", SH_KIND_MATTER },
     { "matter", "show", SH_KIND_MATTER }, { "matter", "amend", SH_KIND_MATTER },
     { "person", "show", SH_KIND_PERSON }, { "person", "set", SH_KIND_PERSON },
+    { "person", "erase", SH_KIND_PERSON },
 };
 
 //  Resolve *text (a short or full id of kind) into buf and point *text at it.

@@ -80,6 +80,10 @@ s_load_meta (sh_replica_t *self)
         if (rc == SH_ENOTFOUND)
             rc = SH_OK;
     }
+    uint64_t seal = 0;
+    if (rc == SH_OK && (rc = sh_store_meta_get_u64 (txn, SH_REPLICA_SEAL_META, &seal)) == SH_ENOTFOUND)
+        rc = SH_OK;
+    self->seal = seal != 0;
     sh_store_abort (&txn);
     if (rc == SH_ENOTFOUND)
         rc = SH_ECORRUPT;   //  a store without a scope is not a replica

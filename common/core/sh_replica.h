@@ -101,9 +101,11 @@ SH_NODISCARD sh_err sh_replica_backup (sh_replica_t *self, const char *dest);
 //  Seal personal fields on write (docs/protocol.md 4.10, docs/privacy.md):
 //  from now on sh_replica_write takes every personal field of a body out
 //  of the signed change, puts its commitment in, and keeps the opening
-//  beside the state (sh_merge_openings). Off by default in this version:
-//  the node's commands do not turn it on until the views and reports show
-//  sealed and erased records (issue 15).
+//  beside the state (sh_merge_openings). A replica opens with the setting
+//  of its meta SH_REPLICA_SEAL_META (be64 1: on; absent or 0: off, the
+//  default of this version), which `shouhe-node privacy --seal on|off`
+//  writes.
+#define SH_REPLICA_SEAL_META "privacy.seal"
 void sh_replica_set_sealing (sh_replica_t *self, bool on);
 
 //  Record one local write as a signed change inside txn: chain, sign,

@@ -207,6 +207,14 @@ typedef struct {
 SH_NODISCARD sh_err sh_ops_person_set (sh_replica_t *r, const char *person_hex, const sh_ops_person_set_t *p,
                                        char *msg);
 
+//  Erase a person's personal data (docs/privacy.md 5, docs/protocol.md
+//  7.10): signed erasure marks on the person's record, its points account
+//  and each of its roles held here, in one transaction. Every replica then
+//  drops the sealed values (name, birth year, phone; the reasons of its
+//  roles and points) written before; commitments and the rest stay. *count
+//  (may be NULL) gets the number of records marked.
+SH_NODISCARD sh_err sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *msg);
+
 //  Correct a matter's title, description or category (each NULL when
 //  unchanged). The category only while the matter is at diagnose: after,
 //  SH_ERULE naming the step it has reached.

@@ -9,6 +9,7 @@
 
 #include "sh_domain.h"
 #include "sh_i18n.h"
+#include "sh_index.h"
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "shouhe/v1/domain.pb-c.h"
@@ -177,4 +178,53 @@ sh_ops_matter_amend (sh_replica_t *r, const char *matter_hex, const char *title,
     m.has_category = cat != 0;
     m.category = cat;
     return sh_ops_write1 (r, region, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, &m.base, msg);
+}
+
+//  The body of an erasure mark: field SH_MERGE_ERASE_FIELD, varint 1.
+static const uint8_t s_mark[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 };
+_Static_assert (SH_MERGE_ERASE_FIELD == 536870911u, "s_mark encodes field 536870911");
+
+sh_err
+sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *msg)
+{
+    uint8_t id[SH_OPS_ID_BYTES + 1];
+    char region[SH_REGION_MAX + 1];
+    if (count)
+        *count = 0;
+    if (!sh_ops_id_in (person_hex, id, _("person"), msg))
+        return SH_EINVAL;
+    sh_err rc = sh_ops_read (r, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, region, NULL, NULL);
+    if (rc) {
+        S_MSG (rc == SH_ENOTFOUND ? _("unknown person %s") : _("cannot read person %s"), person_hex);
+        return rc;
+    }
+    sh_store_txn_t *txn;
+    if ((rc = sh_replica_begin (r, &txn))) {
+        S_MSG (_("cannot open the store: %s"), sh_strerror (rc));
+        return rc;
+    }
+    int marked = 0;
+    rc = sh_replica_write (r, txn, region, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, SH_OP_PUT, s_mark, sizeof s_mark,
+                           NULL);
+    marked += rc == SH_OK;
+    char rr[SH_REGION_MAX + 1];
+    if (rc == SH_OK && sh_index_first (txn, SH_KIND_LEDGER, id, SH_OPS_ID_BYTES, rr) == SH_OK) {
+        rc = sh_replica_write (r, txn, rr, SH_KIND_LEDGER, id, SH_OPS_ID_BYTES, SH_OP_PUT, s_mark,
+                               sizeof s_mark, NULL);
+        marked += rc == SH_OK;
+    }
+    for (uint8_t role = 1; rc == SH_OK && role <= 5; role++) {
+        id[SH_OPS_ID_BYTES] = role;      //  a role record: person id || role number
+        if (sh_index_first (txn, SH_KIND_ROLE, id, SH_OPS_ID_BYTES + 1, rr) != SH_OK)
+            continue;
+        rc = sh_replica_write (r, txn, rr, SH_KIND_ROLE, id, SH_OPS_ID_BYTES + 1, SH_OP_PUT, s_mark,
+                               sizeof s_mark, NULL);
+        marked += rc == SH_OK;
+    }
+    if (rc == SH_OK && (rc = sh_store_commit (&txn)) == SH_OK && count)
+        *count = marked;
+    if (rc)
+        sh_ops_write_failed (r, rc, msg, _("cannot erase the person"));
+    sh_store_abort (&txn);
+    return rc;
 }

@@ -1,0 +1,67 @@
+# privacy_test.sh -- personal fields sealed and erased across a district (docs/privacy.md,
+# docs/protocol.md 4.10, 7.10, 13.5 Opening):
+#   shouhe-node privacy --seal on: the village's person is signed with its name and phone sealed;
+#   the values travel beside the changes, so the town (its town's node) reads them back, while
+#   the hub's export -- commitments only -- holds neither the name nor the phone and still
+#   verifies; another village receives nothing
+#   shouhe-node person erase: the erasure reaches the hub and the town; the person stays listed
+#   without its name and phone, and every replica's digest equals the hub's
+#   bad --seal values are refused (exit 2); --json shows the setting
+set -u
+# shellcheck source=lib.sh
+source "$SHOUHE_ITLIB"
+AUDIT=${SHOUHE_AUDIT:-}
+[ -x "$AUDIT" ] || { echo "SKIP: SHOUHE_AUDIT is not set" >&2; exit 77; }
+
+TOWN=500115108
+A=${TOWN}201
+B=${TOWN}202
+hub_init
+hub_start || exit 1
+node_new a "$A" || exit 1
+node_new b "$B" || exit 1
+node_new t "$TOWN" || exit 1
+
+it_step "privacy: the setting, and bad values refused"
+it_must "$NODE" privacy --dir "$(ndir a)"
+assert_out "personal fields are written in clear"
+assert_exit 2 "$NODE" privacy --dir "$(ndir a)" --seal maybe
+assert_err "--seal takes on or off, not 'maybe'"
+it_must "$NODE" privacy --dir "$(ndir a)" --seal on
+assert_out "personal fields are sealed when this node writes"
+it_must "$NODE" privacy --dir "$(ndir a)" --json
+assert_json "assert j == {'seal': True}, j"
+
+it_step "a sealed person: the values travel to the town, not into the export"
+node_must a courtyard add --code "${A}001" --name 李家院子 --households 9
+node_must a person add --name 王秀英 --courtyard "${A}001" --phone 13800000001 --birth-year 1958
+PID=$(out)
+assert_exit 0 sync a || exit 1
+assert_exit 0 sync t || exit 1
+assert_exit 0 sync b || exit 1
+it_must "$NODE" person list --dir "$(ndir t)" --json
+assert_json "assert [p['name'] for p in j] == ['王秀英'], j"
+it_must "$NODE" person show --dir "$(ndir t)" "$PID" --json
+assert_json "assert j['phone'] == '13800000001' and j['birth_year'] == 1958, j"
+it_must "$NODE" person list --dir "$(ndir b)" --json
+assert_json "assert j == [], j"
+it_must "$HUB" export --dir "$HUB_DIR" "$T/x.export" || exit 1
+! grep -q "王秀英" "$T/x.export" || it_fail "expected: the export carries no name (commitments only)"
+! grep -q "13800000001" "$T/x.export" || it_fail "expected: the export carries no phone"
+it_must "$AUDIT" verify "$T/x.export" --hub-key "$HUB_KEY"
+! grep -rq "13800000001" "$(ndir b)" || it_fail "expected: another village holds no value"
+
+it_step "person erase: every replica drops the values; the person stays, digests agree"
+node_must a person erase "$PID"
+assert_out "erased the personal data of person $PID \(1 record\(s\) marked\)"
+assert_exit 0 sync a || exit 1
+assert_exit 0 sync t || exit 1
+for n in a t; do
+    it_must "$NODE" person show --dir "$(ndir $n)" "$PID" --json
+    assert_json "assert 'name' not in j or j['name'] in ('', None), j"
+    assert_json "assert 'phone' not in j or j['phone'] in ('', None), j"
+done
+digest_equal a "$A" || exit 1
+digest_equal t "$TOWN" || exit 1
+assert_exit 1 "$NODE" person erase --dir "$(ndir a)" 0123456789abcdef0123456789abcdef
+assert_err "unknown person"
