@@ -109,6 +109,10 @@ int node_privacy (node_args_t *a);
 //  the person's records (docs/protocol.md 7.10).
 int node_person_erase (node_args_t *a);
 
+//  `shouhe-node compact` (node_privacy.c): rewrite the store so that what
+//  was deleted or erased is gone from its files (sh_compact).
+int node_compact (node_args_t *a);
+
 //  `shouhe-node region set --code CODE --name NAME` (node_region.c).
 int node_region_set (node_args_t *a);
 //  Resolve the ids of the command line of command (w1, w2) -- --person,

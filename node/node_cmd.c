@@ -886,6 +886,9 @@ const node_command_t node_commands[] = {
          "newest checkpoint when it is consistent with every one this witness cosigned before, and ends\n"
          "with exit 6 and keeps the evidence when it is not (a split view)."),
       node_witness_init },
+    { "compact", NULL, "", 0, 0, "shouhe-node compact --dir DIR",
+      N_("Rewrite the store so that what was deleted or erased is gone from its files (run it with no\n"
+         "sync or other command of this node running)."), node_compact },
     { "privacy", NULL, "seal json", 0, 0, "shouhe-node privacy --dir DIR [--seal on|off] [--json]",
       N_("Whether this node seals personal fields when it writes (docs/privacy.md): their values then\n"
          "travel beside the signed changes and can be erased. Turn it on once the hub and every node run\n"

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "node_cli.h"
+#include "sh_compact.h"
 #include "sh_i18n.h"
 #include "sh_ops.h"
 #include "sh_replica.h"
@@ -76,5 +77,29 @@ node_person_erase (node_args_t *a)
         return node_done (rc, msg);
     printf (_("erased the personal data of person %s (%d record(s) marked); every replica drops it at its next "
               "sync\n"), a->pos[0], count);
+    return SH_EXIT_OK;
+}
+
+int
+node_compact (node_args_t *a)
+{
+    sh_compact_stats_t st;
+    sh_err rc = sh_compact (a->dir, 0, &st);
+    if (rc == SH_EEXIST) {
+        node_say (_("the store in %s is open in another process (a sync running?); stop it first\n"), a->dir);
+        return SH_EXIT_REFUSED;
+    }
+    if (rc == SH_ENOTFOUND) {
+        node_say (_("no node in %s (create one with: shouhe-node init --dir %s --scope CODE)\n"), a->dir, a->dir);
+        return SH_EXIT_STORE;
+    }
+    if (rc) {
+        char msg[256];
+        snprintf (msg, sizeof msg, _("cannot compact %s: %s (the store is as it was)"), a->dir, sh_strerror (rc));
+        return node_done (rc, msg);
+    }
+    printf (_("compacted %s: %llu entries rewritten, data.mdb %llu KiB -> %llu KiB; what was deleted or erased "
+              "is gone from its files\n"), a->dir, (unsigned long long) st.entries,
+            (unsigned long long) st.bytes_before / 1024, (unsigned long long) st.bytes_after / 1024);
     return SH_EXIT_OK;
 }

@@ -93,6 +93,11 @@ int hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *
 //  exit code (sh_exit.h), having said why when it is not 0.
 int hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest);
 
+//  shouhe-hub compact (hub_recover.c): rewrite the hub's store in dir (the
+//  hub stopped) so that what was deleted or erased is gone from its files
+//  (sh_compact, docs/privacy.md 6). An exit code, having said why when not 0.
+int hub_compact (const char *dir);
+
 //  shouhe-hub recover (hub_recover.c): finish the recovery of store (the
 //  hub stopped) when nothing is missing; with abandon, give up the missing
 //  leaves and begin a new epoch signed as hub. Returns an exit code:

@@ -47,7 +47,7 @@ typedef struct {
     int threads;
     bool json, verbose, vkey, abandon;
     const char *hub, *hub_key;  //  mirror: the hub's endpoint and key
-    bool init, watch, sync_mirror;
+    bool init, watch, sync_mirror, compact;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
     bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
@@ -712,29 +712,27 @@ s_backup (const s_args_t *a)
     return ex;
 }
 
+//  recover and compact: only while no serve holds the store (one writer decides)
 static int
 s_recover (const s_args_t *a)
 {
-    sh_store_t *store;
-    sh_key_t *key;
-    int ex = s_open (a, &store, &key);
-    if (ex)
-        return ex;
-    //  not while a serve is taking offers: one writer decides
-    int lock = -1;
+    int lock = -1, ex = SH_EXIT_STORE;
     long holder = 0;
     sh_err lr = s_lock (a, &lock, &holder);
     if (lr == SH_EEXIST)
-        fprintf (stderr, _("shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub "
-                 "recover\n"), a->dir, holder);
-    if (lr == SH_OK) {
+        fprintf (stderr, _("shouhe-hub: %s is being served (process %ld); stop the hub before shouhe-hub %s\n"),
+                 a->dir, holder, a->compact ? "compact" : "recover");
+    sh_store_t *store = NULL;
+    sh_key_t *key = NULL;
+    if (lr == SH_OK && a->compact)
+        ex = hub_compact (a->dir);
+    else
+    if (lr == SH_OK && (ex = s_open (a, &store, &key)) == SH_OK) {
         sh_hubid_t hub;
         sh_hubid_init_key (&hub, key);
         ex = hub_recover (store, &hub, a->abandon);
-        sh_sys_unlock (lock);
     }
-    else
-        ex = SH_EXIT_STORE;
+    sh_sys_unlock (lock);
     sh_key_destroy (&key);
     sh_store_close (&store);
     return ex;
@@ -769,6 +767,7 @@ static const s_command_t s_commands[] = {
     { "export", "", s_export },
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
+    { "compact", "", s_recover },
     { "report", "town village since date format excel output", s_report },
     { "serve", "bind ready-file threads verbose map-mib reserve-mib sync-mirror", s_serve },
     { "mirror", "init name hub hub-key watch verbose", s_mirror },
@@ -982,6 +981,7 @@ main (int argc, char **argv)
                  sh_conf_dir ());
         ex = SH_EXIT_USAGE;
     }
+    a.compact = !strcmp (cmd->name, "compact");
     if (!ex)
         ex = cmd->fn (&a);
     sh_conf_destroy (&conf);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "hub.h"
+#include "sh_compact.h"
 #include "sh_exit.h"
 #include "sh_i18n.h"
 #include "sh_key.h"
@@ -150,5 +151,24 @@ hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon)
     else
         printf (_("recovered: the log holds %llu entries, nothing is missing\n"), (unsigned long long) st.size);
     free (note);
+    return SH_EXIT_OK;
+}
+
+int
+hub_compact (const char *dir)
+{
+    sh_compact_stats_t st;
+    sh_err rc = sh_compact (dir, 0, &st);
+    if (rc == SH_EEXIST) {
+        fprintf (stderr, _("shouhe-hub: the store in %s is open in another process; stop it first\n"), dir);
+        return SH_EXIT_REFUSED;
+    }
+    if (rc) {
+        fprintf (stderr, _("shouhe-hub: cannot compact %s: %s (the store is as it was)\n"), dir, sh_strerror (rc));
+        return sh_exit_store (rc);
+    }
+    printf (_("compacted %s: %llu entries rewritten, data.mdb %llu KiB -> %llu KiB; what was deleted or erased "
+              "is gone from its files\n"), dir, (unsigned long long) st.entries,
+            (unsigned long long) st.bytes_before / 1024, (unsigned long long) st.bytes_after / 1024);
     return SH_EXIT_OK;
 }

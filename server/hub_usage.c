@@ -54,6 +54,8 @@ hub_usage (FILE *f)
         "  shouhe-hub recover --dir DIR [--abandon-tail]  finish a recovery (the hub stopped); with\n"
         "                                            --abandon-tail give up the entries no node holds\n"
         "                                            and begin a new, signed epoch\n"
+        "  shouhe-hub compact --dir DIR              rewrite the store (the hub stopped) so that what was\n"
+        "                                            deleted or erased is gone from its files\n"
         "  shouhe-hub serve --dir DIR --bind ENDPOINT [--ready-file FILE] [--threads N] [--verbose]\n"
         "                  [--map-mib N] [--reserve-mib N] [--sync-mirror]\n"
         "                                            serve in the foreground until SIGINT/SIGTERM;\n"

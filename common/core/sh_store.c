@@ -400,6 +400,26 @@ sh_store_copy (sh_store_t *self, const char *dir)
     return rc;
 }
 
+sh_err
+sh_store_alone (const char *dir)
+{
+    size_t n = strlen (dir) + sizeof "/lock.mdb";
+    char *path = malloc (n);
+    if (!path)
+        return SH_ENOMEM;
+    snprintf (path, n, "%s/lock.mdb", dir);
+    int fd = open (path, O_RDWR | O_CLOEXEC);
+    free (path);
+    if (fd < 0)
+        return errno == ENOENT ? SH_OK : sh_err_errno ();
+    struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+    sh_err rc = SH_OK;
+    if (fcntl (fd, F_SETLK, &lk) != 0)
+        rc = errno == EAGAIN || errno == EACCES ? SH_EEXIST : sh_err_errno ();
+    close (fd);                 //  releases the lock
+    return rc;
+}
+
 void
 sh_store_fail_commit_after (sh_store_t *self, unsigned n)
 {

@@ -115,6 +115,14 @@ SH_NODISCARD sh_err sh_store_room (sh_store_t *self, uint64_t *map_left, uint64_
 //  other errors as errno (SH_ESYSERR) or store errors.
 SH_NODISCARD sh_err sh_store_copy (sh_store_t *self, const char *dir);
 
+//  Is the store in dir open in another process? Asked before this process
+//  opens it: an exclusive fcntl lock is tried on byte 0 of dir/lock.mdb,
+//  the byte every process that has the environment open holds a shared
+//  lock on (LMDB's own liveness lock), and released at once. SH_EEXIST
+//  when another process has it open; SH_OK when none has (or dir holds no
+//  lock.mdb). It cannot stop a process opening the store afterwards.
+SH_NODISCARD sh_err sh_store_alone (const char *dir);
+
 //  Directory the store lives in (valid as long as the store).
 const char *sh_store_dir (const sh_store_t *self);
 

@@ -89,7 +89,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard set" "courtyard list" "courtya
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
           "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup" "witness init" "witnesses"
-          "person erase" "privacy")
+          "person erase" "privacy" "compact")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help

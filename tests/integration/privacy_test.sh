@@ -7,6 +7,9 @@
 #   shouhe-node person erase: the erasure reaches the hub and the town; the person stays listed
 #   without its name and phone, and every replica's digest equals the hub's
 #   bad --seal values are refused (exit 2); --json shows the setting
+#   shouhe-node compact and shouhe-hub compact (the hub stopped; refused while it serves, and a
+#   node's while its sync runs): afterwards neither the erased name nor the phone is found in any
+#   file of the village's, the town's or the hub's directory; everything still verifies and syncs
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
@@ -65,3 +68,31 @@ digest_equal a "$A" || exit 1
 digest_equal t "$TOWN" || exit 1
 assert_exit 1 "$NODE" person erase --dir "$(ndir a)" 0123456789abcdef0123456789abcdef
 assert_err "unknown person"
+
+it_step "compact: the erased name and phone are gone from every store file"
+sync_bg t --watch                       # a running sync has the store open: compact refuses
+for _ in $(seq 50); do grep -q "sync: ok" "${_IT_BGOUT[$SYNC_PID]}.err" 2>/dev/null && break; sleep 0.1; done
+assert_exit 1 "$NODE" compact --dir "$(ndir t)"
+assert_err "is open in another process \(a sync running\?\); stop it first"
+kill -TERM "$SYNC_PID"
+sync_wait "$SYNC_PID"
+it_must "$NODE" compact --dir "$(ndir a)"
+assert_out "compacted .*: [0-9]+ entries rewritten, data.mdb [0-9]+ KiB -> [0-9]+ KiB"
+it_must "$NODE" compact --dir "$(ndir t)"
+assert_exit 3 "$HUB" compact --dir "$HUB_DIR"
+assert_err "is being served \(process [0-9]+\); stop the hub before shouhe-hub compact"
+hub_stop || exit 1
+it_must "$HUB" compact --dir "$HUB_DIR"
+assert_out "what was deleted or erased is gone from its files"
+for d in "$(ndir a)" "$(ndir t)" "$HUB_DIR"; do
+    ! grep -rqa "王秀英" "$d" || it_fail "expected: no trace of the erased name in $d"
+    ! grep -rqa "13800000001" "$d" || it_fail "expected: no trace of the erased phone in $d"
+done
+it_must "$NODE" log verify --dir "$(ndir a)"
+hub_restart_same_port || exit 1
+assert_exit 0 sync a || exit 1
+assert_exit 0 sync t || exit 1
+digest_equal a "$A" || exit 1
+digest_equal t "$TOWN" || exit 1
+it_must "$HUB" export --dir "$HUB_DIR" "$T/y.export" || exit 1
+it_must "$AUDIT" verify "$T/y.export" --hub-key "$HUB_KEY"
