@@ -29,7 +29,6 @@
 #include "sh_quota.h"
 #include "hub_held.h"
 #include "sh_cosigs.h"
-#include "sh_openings.h"
 #include "sh_recovery.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
@@ -680,28 +679,24 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
         max = S_MAX_CHANGES;
     //  own_from: a node restored from an older backup fetches its own chain back
     bool own = m->u.pull.own_from > 0;
+    //  to a town's or a village's node: the openings of the changes' seals (7.10)
+    sh_err (*pull) (sh_store_t *, const char *, const uint8_t *, uint64_t, uint32_t, size_t, sh_hublog_batch_t *)
+        = e.role == SH_WIRE_ROLE_NODE && strlen (e.scope) >= 9 ? sh_hublog_pull_openings : sh_hublog_pull;
     sh_err rc = own ? sh_hublog_pull_own (self->store, s->key, m->u.pull.own_from, max, S_BATCH_BYTES, &b)
-                    : sh_hublog_pull (self->store, e.role == SH_WIRE_ROLE_MIRROR ? NULL : e.scope,
-                                      e.role == SH_WIRE_ROLE_NODE ? s->key : NULL,
-                                      m->u.pull.since, max, S_BATCH_BYTES, &b);
+                    : pull (self->store, e.role == SH_WIRE_ROLE_MIRROR ? NULL : e.scope,
+                            e.role == SH_WIRE_ROLE_NODE ? s->key : NULL, m->u.pull.since, max, S_BATCH_BYTES, &b);
     if (rc) {
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot read the log: %s"),
                  sh_strerror (rc));
         return;
     }
-    sh_openings_t ops = { .n = 0 };     //  to a town's or village's node: the openings (7.10)
-    if (!own && e.role == SH_WIRE_ROLE_NODE && strlen (e.scope) >= 9)
-        rc = sh_openings_gather_store (self->store, b.changes, b.n, &ops);
     //  the checkpoint covering the batch, when newer than the session's
     uint8_t proof[SH_WIRE_PROOF_MAX][SH_HASH_BYTES];
     size_t n_proof = 0;
     bool newer = b.note && b.cp_size > s->cp_size;
-    if (rc == SH_OK && newer)
-        rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof);
-    if (rc) {
-        sh_openings_fini (&ops);
+    if (newer && (rc = s_consistency (self, s->cp_size, b.cp_size, proof, &n_proof)) != SH_OK) {
         sh_hublog_batch_fini (&b);
-        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot read the log: %s"),
+        s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("cannot prove the log: %s"),
                  sh_strerror (rc));
         return;
     }
@@ -717,8 +712,8 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     r.u.batch.keys = b.keys;
     r.u.batch.n_indexes = b.indexes ? b.n : 0;       //  an own Batch carries none
     r.u.batch.indexes = b.indexes;
-    r.u.batch.n_openings = ops.n;
-    r.u.batch.openings = ops.list;
+    r.u.batch.n_openings = b.n_openings;
+    r.u.batch.openings = b.openings;
     if (newer) {
         r.u.batch.checkpoint = b.note;
         r.u.batch.consistency = proof;
@@ -729,7 +724,6 @@ s_on_pull (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t 
     //  a watching mirror asks every 200 ms: only a pull that brought something is a sync line
     bool caught_up = b.done && !own && (e.role != SH_WIRE_ROLE_MIRROR || s->pulled > 0);
     sh_hublog_batch_fini (&b);
-    sh_openings_fini (&ops);
     if (caught_up)
         s_log_sync (self, s, &e);
 }

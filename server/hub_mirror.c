@@ -58,20 +58,6 @@ typedef struct {
     uint64_t offered;           //  leaves handed back in this round
 } s_mirror_t;
 
-static void
-s_say (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-s_say (const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (line, sizeof line, fmt, ap);
-    va_end (ap);
-    hub_log ("info", "%s", line);
-}
-
 //  One answer within S_TIMEOUT_MS: SH_EXIT_OK with *m decoded, or the exit
 //  code after saying why (an Error: DENIED for the key's enrolment, else
 //  PROTOCOL).
@@ -212,7 +198,7 @@ s_offer (s_mirror_t *self)
         self->offered += r.u.taken.taken;
         first = false;
         if (m.u.offer.last)
-            s_say (_("mirror: handed back leaves %llu..%llu to the hub, which lost them; its log holds %llu "
+            hub_log ("info", _("mirror: handed back leaves %llu..%llu to the hub, which lost them; its log holds %llu "
                      "entries now%s"), (unsigned long long) self->log_size, (unsigned long long) self->st.size - 1,
                    (unsigned long long) r.u.taken.size, r.u.taken.recovering ? _(" (still recovering)") : "");
         sh_wire_msg_fini (&r);
@@ -447,7 +433,7 @@ hub_mirror (const hub_mirror_args_t *a)
         if (!ex && self.cosigned_now)
             self.st.cosigned = self.cosigned_now;
         if (!ex && (self.st.size != said_size || self.cosigned_now || a->verbose)) {
-            s_say (_("mirror: holds %llu leaves, verified up to the checkpoint of size %llu; cosigned %llu "
+            hub_log ("info", _("mirror: holds %llu leaves, verified up to the checkpoint of size %llu; cosigned %llu "
                      "(%u cosignatures at the hub)"), (unsigned long long) self.st.tree,
                    (unsigned long long) self.st.size, (unsigned long long) self.st.cosigned,
                    self.cosigners);

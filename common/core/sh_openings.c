@@ -91,19 +91,6 @@ sh_openings_gather (sh_store_txn_t *txn, const sh_wire_bytes_t *changes, size_t 
     return rc;
 }
 
-sh_err
-sh_openings_gather_store (sh_store_t *store, const sh_wire_bytes_t *changes, size_t n, sh_openings_t *out)
-{
-    memset (out, 0, sizeof *out);
-    sh_store_txn_t *txn;
-    sh_err rc = sh_store_begin (store, false, &txn);
-    if (rc)
-        return rc;
-    rc = sh_openings_gather (txn, changes, n, out);
-    sh_store_abort (&txn);
-    return rc;
-}
-
 void
 sh_openings_fini (sh_openings_t *o)
 {

@@ -34,10 +34,6 @@ typedef struct {
 SH_NODISCARD sh_err sh_openings_gather (sh_store_txn_t *txn, const sh_wire_bytes_t *changes, size_t n,
                                         sh_openings_t *out);
 
-//  sh_openings_gather in a read transaction of its own on store.
-SH_NODISCARD sh_err sh_openings_gather_store (sh_store_t *store, const sh_wire_bytes_t *changes, size_t n,
-                                              sh_openings_t *out);
-
 //  Free a gathered list. Idempotent.
 void sh_openings_fini (sh_openings_t *o);
 

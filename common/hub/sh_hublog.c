@@ -499,6 +499,7 @@ sh_hublog_batch_fini (sh_hublog_batch_t *b)
     free (b->keys);
     free (b->names);
     free (b->indexes);
+    free (b->openings);
     free (b->note);
     memset (b, 0, sizeof *b);
 }
@@ -619,15 +620,65 @@ s_batch_open (sh_hublog_batch_t *b, sh_store_t *store, uint64_t since, uint32_t 
     return sh_store_begin (store, false, txn);
 }
 
+//  The openings txn holds for change c, the index-th of batch b, copied
+//  into b's memory; *offs (grown with b->openings) keeps the offsets of
+//  each salt and value until the memory stops moving.
+static sh_err
+s_add_openings (sh_store_txn_t *txn, sh_hublog_batch_t *b, const sh_change_t *c, size_t index,
+                size_t (**offs)[2])
+{
+    sh_seal_opening_t held[SH_SEALS_MAX];
+    size_t nh = 0;
+    sh_err rc = sh_merge_openings_of (txn, c, held, &nh);
+    if (rc || nh == 0)
+        return rc;
+    sh_wire_opening_t *o = realloc (b->openings, (b->n_openings + nh) * sizeof *o);
+    if (o)
+        b->openings = o;
+    size_t (*f)[2] = o ? realloc (*offs, (b->n_openings + nh) * sizeof *f) : NULL;
+    if (!f)
+        return SH_ENOMEM;
+    *offs = f;
+    s_mem_t *m = b->mem_;
+    for (size_t k = 0; k < nh; k++) {
+        f[b->n_openings][0] = m->len;
+        if (!s_mem_add (m, held[k].salt, SH_SEAL_SALT_BYTES))
+            return SH_ENOMEM;
+        f[b->n_openings][1] = m->len;
+        if (!s_mem_add (m, held[k].value, held[k].value_len))
+            return SH_ENOMEM;
+        b->openings[b->n_openings++] = (sh_wire_opening_t) { (uint32_t) index, held[k].field, NULL, NULL,
+                                                             held[k].value_len };
+    }
+    return SH_OK;
+}
+
+static sh_err s_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
+                      uint32_t max, size_t max_bytes, bool openings, sh_hublog_batch_t *b);
+
 sh_err
 sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
                 uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
+{
+    return s_pull (store, scope, exclude, since, max, max_bytes, false, b);
+}
+
+sh_err
+sh_hublog_pull_openings (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since,
+                         uint32_t max, size_t max_bytes, sh_hublog_batch_t *b)
+{
+    return s_pull (store, scope, exclude, since, max, max_bytes, true, b);
+}
+
+static sh_err
+s_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, uint64_t since, uint32_t max,
+        size_t max_bytes, bool openings, sh_hublog_batch_t *b)
 {
     memset (b, 0, sizeof *b);
     size_t sl = scope ? strlen (scope) : 0;
     if (scope && sl != 6 && sl != 9 && sl != 12)
         return SH_EINVAL;
-    size_t *offs;
+    size_t *offs, (*ooffs)[2] = NULL;      //  where each change, each opening's salt and value sit
     sh_store_txn_t *txn = NULL;
     sh_err rc = s_batch_open (b, store, since, &max, true, &offs, &txn);
     if (rc == SH_ENOMEM && !b->mem_)
@@ -695,6 +746,8 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
         bool skip = exclude && memcmp (c.author, exclude, SH_PUBKEY_BYTES) == 0;
         if (!skip)
             rc = s_add_key (txn, b, c.author, max);
+        if (!skip && rc == SH_OK && openings && c.n_seals)
+            rc = s_add_openings (txn, b, &c, b->n, &ooffs);
         sh_change_fini (&c);
         if (skip || rc)
             continue;
@@ -711,7 +764,12 @@ sh_hublog_pull (sh_store_t *store, const char *scope, const uint8_t *exclude, ui
     sh_store_abort (&txn);
     for (size_t i = 0; i < b->n; i++)
         b->changes[i].data = m->buf + offs[i];
+    for (size_t j = 0; j < b->n_openings; j++) {
+        b->openings[j].salt = m->buf + ooffs[j][0];
+        b->openings[j].value = m->buf + ooffs[j][1];
+    }
     free (offs);
+    free (ooffs);
     if (rc) {
         sh_hublog_batch_fini (b);
         return rc;

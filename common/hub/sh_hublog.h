@@ -131,6 +131,8 @@ typedef struct {
     uint64_t *indexes;                  //  the log index of each change (owned)
     uint64_t cp_size;                   //  the newest checkpoint in the same snapshot: its size
     char *note;                         //  ... and its note (owned; NULL while the log is empty)
+    size_t n_openings;                  //  sh_hublog_pull_openings: the openings the store holds
+    sh_wire_opening_t *openings;        //  of these changes' seals (salts and values in mem_; owned)
     void *mem_;                         //  owned allocations
 } sh_hublog_batch_t;
 
@@ -143,6 +145,14 @@ typedef struct {
 SH_NODISCARD sh_err sh_hublog_pull (sh_store_t *store, const char *scope,
                                     const uint8_t *exclude, uint64_t since, uint32_t max,
                                     size_t max_bytes, sh_hublog_batch_t *out);
+
+//  sh_hublog_pull that also gathers, from the same snapshot and as each
+//  change is decoded for its author anyway, the openings the store holds
+//  for the selected changes' seals (docs/protocol.md 7.10): a Batch to a
+//  town's or a village's node.
+SH_NODISCARD sh_err sh_hublog_pull_openings (sh_store_t *store, const char *scope,
+                                             const uint8_t *exclude, uint64_t since, uint32_t max,
+                                             size_t max_bytes, sh_hublog_batch_t *out);
 
 //  The node author's own changes from seq from (>= 1) on, in chain order,
 //  up to max changes and about max_bytes (at least one): the answer to a

@@ -337,11 +337,6 @@ sh_mirror_cosign (sh_store_t *store, const sh_hubid_t *hub, const sh_key_t *key,
     return rc;
 }
 
-typedef struct {
-    uint8_t *buf;
-    size_t len;
-} s_mem_t;
-
 sh_err
 sh_mirror_offer (sh_store_t *store, uint64_t from, size_t max, size_t max_bytes, sh_mirror_offer_t *out)
 {
@@ -362,37 +357,33 @@ sh_mirror_offer (sh_store_t *store, uint64_t from, size_t max, size_t max_bytes,
         rc = SH_ECORRUPT;
     if (rc == SH_OK && !(out->note = strndup ((const char *) v, vl)))
         rc = SH_ENOMEM;
-    s_mem_t *m = rc == SH_OK ? calloc (1, sizeof *m) : NULL;
-    out->mem_ = m;
     size_t count = from < size ? (size_t) (size - from < max ? size - from : max) : 0;
     out->leaves = calloc (count ? count : 1, sizeof *out->leaves);
     out->positions = calloc (count ? count : 1, sizeof *out->positions);
-    if (rc == SH_OK && (!m || !out->leaves || !out->positions))
+    if (rc == SH_OK && (!out->leaves || !out->positions))
         rc = SH_ENOMEM;
-    size_t *offs = rc == SH_OK ? calloc (count ? count : 1, sizeof *offs) : NULL;
-    if (rc == SH_OK && !offs)
-        rc = SH_ENOMEM;
-    for (size_t i = 0; rc == SH_OK && i < count && (i == 0 || m->len < max_bytes); i++) {
+    //  the leaves as the store holds them (valid in txn), then one copy of all
+    size_t total = 0;
+    for (size_t i = 0; rc == SH_OK && i < count && (i == 0 || total < max_bytes); i++) {
         sh_store_put_be64 (k, from + i + 1);
         if ((rc = sh_store_get (txn, SH_DB_LOG, k, sizeof k, &v, &vl)) == SH_ENOTFOUND)
             rc = SH_ECORRUPT;
-        uint8_t *nb = rc == SH_OK ? realloc (m->buf, m->len + vl) : NULL;
-        if (rc == SH_OK && !nb)
-            rc = SH_ENOMEM;
         if (rc)
             break;
-        m->buf = nb;
-        memcpy (m->buf + m->len, v, vl);
-        offs[i] = m->len;
-        m->len += vl;
-        out->leaves[i].len = vl;
+        out->leaves[i] = (sh_wire_bytes_t) { v, vl };
         out->positions[i] = from + i;
         out->n = i + 1;
+        total += vl;
     }
+    uint8_t *buf = rc == SH_OK ? malloc (total ? total : 1) : NULL;
+    if (rc == SH_OK && !buf)
+        rc = SH_ENOMEM;
+    for (size_t i = 0, at = 0; rc == SH_OK && i < out->n; at += out->leaves[i++].len) {
+        memcpy (buf + at, out->leaves[i].data, out->leaves[i].len);
+        out->leaves[i].data = buf + at;
+    }
+    out->mem_ = buf;
     sh_store_abort (&txn);
-    for (size_t i = 0; rc == SH_OK && i < out->n; i++)
-        out->leaves[i].data = m->buf + offs[i];
-    free (offs);
     if (rc)
         sh_mirror_offer_fini (out);
     return rc;
@@ -401,10 +392,7 @@ sh_mirror_offer (sh_store_t *store, uint64_t from, size_t max, size_t max_bytes,
 void
 sh_mirror_offer_fini (sh_mirror_offer_t *offer)
 {
-    s_mem_t *m = offer->mem_;
-    if (m)
-        free (m->buf);
-    free (m);
+    free (offer->mem_);
     free (offer->leaves);
     free (offer->positions);
     free (offer->note);

@@ -13,6 +13,7 @@
     test can also drop one answer of a given type, or rewrite a Batch as a
     hub that misbehaves would.
 */
+#define _GNU_SOURCE 1
 #include <stdarg.h>
 
 #include "sh_test.h"
@@ -1117,6 +1118,15 @@ test_sealed (void)
     s_sync (&w.a1);
     SH_CHECK (s_person (w.hub.store, yard, id, name, phone) && !strcmp (name, "王秀英")
               && !strcmp (phone, "13800000001"));
+    //  the hub gathers the openings only for a Batch that carries them (a town's or village's node)
+    sh_hublog_batch_t hb;
+    SH_PASS (sh_hublog_pull (w.hub.store, S_VILLAGE, NULL, 0, 100, 1u << 20, &hb));
+    SH_CHECK (hb.n == 2 && hb.n_openings == 0);
+    sh_hublog_batch_fini (&hb);
+    SH_PASS (sh_hublog_pull_openings (w.hub.store, S_VILLAGE, NULL, 0, 100, 1u << 20, &hb));
+    SH_CHECK (hb.n == 2 && hb.n_openings == 2 && hb.openings[0].change == 1 && hb.openings[1].field == 6);
+    SH_CHECK (hb.openings[0].value_len > 9 && memmem (hb.openings[0].value, hb.openings[0].value_len, "王秀英", 9));
+    sh_hublog_batch_fini (&hb);
     s_sync (&w.a2);
     SH_CHECK (s_person (sh_replica_store (w.a2.r), yard, id, name, phone) && !strcmp (name, "王秀英"));
     s_sync (&w.b);

@@ -214,6 +214,15 @@ test_mirror (void)
     hub_witness_reply_fini (&keep);
     SH_PASS (sh_cosigs_mirrored (fx.store, &mirrored));
     SH_CHECK (mirrored == size);
+    //  a revoked mirror's session is told to send a Witness first, like any key
+    SH_PASS (sh_store_begin (fx.store, true, &txn));
+    SH_PASS (sh_registry_revoke (txn, sh_key_public (mkey), 2));
+    SH_PASS (sh_store_commit (&txn));
+    hub_witness_t fresh = { .asked = false };
+    memcpy (fresh.peer, sh_key_public (mkey), SH_PUBKEY_BYTES);
+    hub_witness_answer (fx.store, &fx.hub, &fresh, &c, &reply, &keep, line, sizeof line);
+    SH_CHECK (reply.type == SH_WIRE_ERROR && reply.u.error.code == SH_WIRE_ERR_SESSION);
+    hub_witness_reply_fini (&keep);
     free (note);
     free (wline);
     free (mline);
