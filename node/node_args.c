@@ -2,7 +2,7 @@
     whether an option was given (by its name, through the option table
     main.c set in node_args_t.options), the replica of --dir opened with
     the fault points of a set, the exit code of an operation, and printing
-    a JSON view.
+    a JSON view and its personal fields.
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +39,19 @@ node_print_json (void *json)
 {
     json_dumpf (json, stdout, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
     fputc ('\n', stdout);
+}
+
+const char *
+node_text (void *json, const char *key)
+{
+    json_t *o = json, *v = json_object_get (o, key), *w;
+    if (json_is_string (v))
+        return json_string_value (v);
+    size_t i;
+    json_array_foreach (json_object_get (o, "withheld"), i, w)
+        if (json_is_string (w) && strcmp (json_string_value (w), key) == 0)
+            return json_is_true (json_object_get (o, "erased")) ? _("(erased)") : _("(not held here)");
+    return "-";
 }
 
 int

@@ -108,6 +108,10 @@ int node_privacy (node_args_t *a);
 //  `shouhe-node person erase ID` (node_privacy.c): signed erasure marks on
 //  the person's records (docs/protocol.md 7.10).
 int node_person_erase (node_args_t *a);
+//  `shouhe-node matter erase ID` and `mediation erase ID` (node_privacy.c):
+//  the marks that erase a matter's notes and a mediation's summary.
+int node_matter_erase (node_args_t *a);
+int node_mediation_erase (node_args_t *a);
 
 //  `shouhe-node compact` (node_privacy.c): rewrite the store so that what
 //  was deleted or erased is gone from its files (sh_compact).
@@ -149,5 +153,9 @@ void node_say (const char *fmt, ...) __attribute__((format (printf, 1, 2)));
 //  Print a JSON value (jansson json_t *) to stdout, indented, with a newline
 //  (node_args.c).
 void node_print_json (void *json);
+//  A text field of a JSON view (a jansson object) as text output shows it:
+//  its value; "(erased)" or "(not held here)" for a sealed personal field
+//  the view lists as withheld (docs/privacy.md); "-" when absent. Borrowed.
+const char *node_text (void *json, const char *key);
 
 #endif

@@ -279,7 +279,7 @@ s_person_add (node_args_t *a)
 static void
 s_person_row (json_t *p)
 {
-    printf ("%.8s %-15s %s\n", s_str (p, "id"), s_str (p, "courtyard"), s_str (p, "name"));
+    printf ("%.8s %-15s %s\n", s_str (p, "id"), s_str (p, "courtyard"), node_text (p, "name"));
 }
 
 static int
@@ -879,6 +879,8 @@ const node_command_t node_commands[] = {
       "shouhe-node matter amend --dir DIR ID [--title T] [--description D] [--category CAT]",
       N_("Correct a matter's title, description or category (the category only while at diagnose,\n"
          "before the consult step)."), node_matter_amend },
+    { "matter", "erase", "", 1, 1, "shouhe-node matter erase --dir DIR ID", N_("Erase a matter's personal notes "
+      "everywhere (its description, its events' notes) by signed erasure marks."), node_matter_erase },
     { "witness", "init", "name", 0, 0, "shouhe-node witness init --dir DIR --name NAME",
       N_("Make this node a witness of the hub's checkpoints: create DIR/witness.key (0600) and print its\n"
          "public key (hex) for `shouhe-hub enroll --role witness --name NAME`. NAME is the cosigner name\n"
@@ -923,6 +925,8 @@ const node_command_t node_commands[] = {
       N_("Record a dispute mediation. KIND: neighbour family land property other."), s_mediation_record },
     { "mediation", "list", "courtyard json", 0, 0,
       "shouhe-node mediation list --dir DIR [--courtyard CODE] [--json]", N_("List mediations."), s_mediation_list },
+    { "mediation", "erase", "", 1, 1, "shouhe-node mediation erase --dir DIR ID", N_("Erase a mediation's "
+      "summary everywhere by a signed erasure mark."), node_mediation_erase },
     { "points", "earn", "person amount unit reason date", 0, 0,
       "shouhe-node points earn --dir DIR --person ID --amount N [--unit points|minutes] [--reason T]\n"
       "              [--date D]",

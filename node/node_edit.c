@@ -27,7 +27,8 @@ static const struct { const char *w1, *w2; sh_kind_t kind; } s_pos_ids[] = {
     { "matter", "close", SH_KIND_MATTER }, { "matter", "note", SH_KIND_MATTER },
     { "matter", "show", SH_KIND_MATTER }, { "matter", "amend", SH_KIND_MATTER },
     { "person", "show", SH_KIND_PERSON }, { "person", "set", SH_KIND_PERSON },
-    { "person", "erase", SH_KIND_PERSON },
+    { "person", "erase", SH_KIND_PERSON }, { "matter", "erase", SH_KIND_MATTER },
+    { "mediation", "erase", SH_KIND_MEDIATION },
 };
 
 //  Resolve *text (a short or full id of kind) into buf and point *text at it.
@@ -35,7 +36,8 @@ static int
 s_resolve (sh_replica_t *r, sh_kind_t kind, const char **text, char buf[NODE_ID_HEX])
 {
     char msg[SH_IDS_MSG_BYTES] = "";
-    sh_err rc = sh_ids_resolve (sh_replica_store (r), kind, kind == SH_KIND_PERSON ? "person" : "matter",
+    sh_err rc = sh_ids_resolve (sh_replica_store (r), kind,
+                                kind == SH_KIND_PERSON ? "person" : kind == SH_KIND_MATTER ? "matter" : "mediation",
                                 *text, buf, msg);
     if (rc == SH_OK) {
         *text = buf;
@@ -267,16 +269,17 @@ s_person_print (json_t *p)
 {
     json_t *by = json_object_get (p, "birth_year"), *pm = json_object_get (p, "party_member");
     printf (_("person     %.*s  (%s)\n"), SH_IDS_SHORT_HEX, s_str (p, "id"), s_str (p, "id"));
-    printf (_("name       %s\n"), s_str (p, "name"));
+    printf (_("name       %s\n"), node_text (p, "name"));
     printf (_("courtyard  %s\n"), s_str (p, "courtyard"));
-    char year[24] = "-";
+    char year[64];
+    snprintf (year, sizeof year, "%s", node_text (p, "birth_year"));
     if (by)
         snprintf (year, sizeof year, "%lld", (long long) json_integer_value (by));
     char gender[64];
     printf (json_is_true (pm) ? _("gender     %s   birth year %s   party member yes\n")
                               : _("gender     %s   birth year %s   party member no\n"),
             sh_names_shown_text ("shouhe.v1.Gender", s_str (p, "gender"), gender, sizeof gender), year);
-    printf (_("phone      %s\n"), s_str (p, "phone"));
+    printf (_("phone      %s\n"), node_text (p, "phone"));
 }
 
 int
@@ -319,7 +322,9 @@ s_event_print (json_t *e)
     s_when (json_integer_value (json_object_get (e, "hlc")) >> 16, when);
     s_who (e, who);
     //  the note on one line, its line feeds and hidden code points visible
-    char *note = sh_text_escape (json_string_value (json_object_get (e, "note")));
+    char *note = sh_text_escape (json_object_get (e, "note") ? json_string_value (json_object_get (e, "note"))
+                                                             : json_object_get (e, "withheld") ? node_text (e, "note")
+                                                             : NULL);
     printf (_("event      %s %-8s %s%s%s   by %s at %s"), s_str (e, "date"), s_event_kind (k, kind, sizeof kind),
             value, note && *note && *value ? ": " : "", note ? note : "", who, when);
     if (json_object_get (e, "conflict"))
@@ -336,7 +341,8 @@ s_matter_print (json_t *m)
     char category[64], tier[64], step[64];
     printf (_("courtyard  %s   category %s   opened %s\n"), s_str (m, "courtyard"),
             sh_names_shown_text ("shouhe.v1.Category", s_str (m, "category"), category, sizeof category), s_str (m, "opened_on"));
-    char *d = sh_text_escape (json_string_value (json_object_get (m, "description")));
+    char *d = sh_text_escape (json_object_get (m, "withheld") ? node_text (m, "description")
+                                                              : json_string_value (json_object_get (m, "description")));
     if (d && *d)
         printf (_("description %s\n"), d);
     free (d);

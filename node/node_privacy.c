@@ -62,8 +62,10 @@ node_privacy (node_args_t *a)
     return SH_EXIT_OK;
 }
 
-int
-node_person_erase (node_args_t *a)
+//  Erase with op the personal data of the record a->pos[0] names; done:
+//  the sentence that says so (its %s the id, %d the records marked).
+static int
+s_erase (node_args_t *a, sh_err (*op) (sh_replica_t *, const char *, int *, char *), const char *done)
 {
     sh_replica_t *r;
     int ex = node_open (a, &r);
@@ -71,13 +73,33 @@ node_person_erase (node_args_t *a)
         return ex;
     char msg[512] = "";
     int count = 0;
-    sh_err rc = sh_ops_person_erase (r, a->pos[0], &count, msg);
+    sh_err rc = op (r, a->pos[0], &count, msg);
     sh_replica_close (&r);
     if (rc)
         return node_done (rc, msg);
-    printf (_("erased the personal data of person %s (%d record(s) marked); every replica drops it at its next "
-              "sync\n"), a->pos[0], count);
+    printf (done, a->pos[0], count);
     return SH_EXIT_OK;
+}
+
+int
+node_person_erase (node_args_t *a)
+{
+    return s_erase (a, sh_ops_person_erase, _("erased the personal data of person %s (%d record(s) marked); every "
+                                              "replica drops it at its next sync\n"));
+}
+
+int
+node_matter_erase (node_args_t *a)
+{
+    return s_erase (a, sh_ops_matter_erase, _("erased the personal notes of matter %s (%d record(s) marked); every "
+                                              "replica drops them at its next sync\n"));
+}
+
+int
+node_mediation_erase (node_args_t *a)
+{
+    return s_erase (a, sh_ops_mediation_erase, _("erased the summary of mediation %s (%d record(s) marked); every "
+                                                 "replica drops it at its next sync\n"));
 }
 
 int

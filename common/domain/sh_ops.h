@@ -215,6 +215,13 @@ SH_NODISCARD sh_err sh_ops_person_set (sh_replica_t *r, const char *person_hex, 
 //  (may be NULL) gets the number of records marked.
 SH_NODISCARD sh_err sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *msg);
 
+//  Erase the personal notes of a matter (its description and the notes of
+//  its events: marks on the matter and on its event set) or of a mediation
+//  (its summary), the same way. The rest of the record stays and counts.
+SH_NODISCARD sh_err sh_ops_matter_erase (sh_replica_t *r, const char *matter_hex, int *count, char *msg);
+SH_NODISCARD sh_err sh_ops_mediation_erase (sh_replica_t *r, const char *mediation_hex, int *count,
+                                            char *msg);
+
 //  Correct a matter's title, description or category (each NULL when
 //  unchanged). The category only while the matter is at diagnose: after,
 //  SH_ERULE naming the step it has reached.

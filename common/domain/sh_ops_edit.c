@@ -184,18 +184,38 @@ sh_ops_matter_amend (sh_replica_t *r, const char *matter_hex, const char *title,
 static const uint8_t s_mark[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 };
 _Static_assert (SH_MERGE_ERASE_FIELD == 536870911u, "s_mark encodes field 536870911");
 
-sh_err
-sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *msg)
+//  Write the erasure mark of (kind, id) in txn when this store holds such a
+//  record or event set (its region from the index); *marked counts it.
+static sh_err
+s_mark_held (sh_replica_t *r, sh_store_txn_t *txn, sh_kind_t kind, const uint8_t *id, size_t id_len,
+             int *marked)
+{
+    char rr[SH_REGION_MAX + 1];
+    sh_err rc = sh_index_first (txn, kind, id, id_len, rr);
+    if (rc)
+        return rc == SH_ENOTFOUND ? SH_OK : rc;
+    rc = sh_replica_write (r, txn, rr, kind, id, id_len, SH_OP_PUT, s_mark, sizeof s_mark, NULL);
+    *marked += rc == SH_OK;
+    return rc;
+}
+
+//  Erase the personal data of the record of kind named by hex (what: its
+//  kind as a message says it): the marks of the record and of each
+//  (kinds[i], id) it has, and with roles of the roles of a person, in one
+//  transaction.
+static sh_err
+s_erase (sh_replica_t *r, sh_kind_t kind, const char *hex, const char *what, const sh_kind_t *kinds, size_t n,
+         bool roles, int *count, char *msg)
 {
     uint8_t id[SH_OPS_ID_BYTES + 1];
     char region[SH_REGION_MAX + 1];
     if (count)
         *count = 0;
-    if (!sh_ops_id_in (person_hex, id, _("person"), msg))
+    if (!sh_ops_id_in (hex, id, what, msg))
         return SH_EINVAL;
-    sh_err rc = sh_ops_read (r, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, region, NULL, NULL);
+    sh_err rc = sh_ops_read (r, kind, id, SH_OPS_ID_BYTES, region, NULL, NULL);
     if (rc) {
-        S_MSG (rc == SH_ENOTFOUND ? _("unknown person %s") : _("cannot read person %s"), person_hex);
+        S_MSG (rc == SH_ENOTFOUND ? _("unknown %s %s") : _("cannot read %s %s"), what, hex);
         return rc;
     }
     sh_store_txn_t *txn;
@@ -204,27 +224,38 @@ sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *
         return rc;
     }
     int marked = 0;
-    rc = sh_replica_write (r, txn, region, SH_KIND_PERSON, id, SH_OPS_ID_BYTES, SH_OP_PUT, s_mark, sizeof s_mark,
-                           NULL);
+    rc = sh_replica_write (r, txn, region, kind, id, SH_OPS_ID_BYTES, SH_OP_PUT, s_mark, sizeof s_mark, NULL);
     marked += rc == SH_OK;
-    char rr[SH_REGION_MAX + 1];
-    if (rc == SH_OK && sh_index_first (txn, SH_KIND_LEDGER, id, SH_OPS_ID_BYTES, rr) == SH_OK) {
-        rc = sh_replica_write (r, txn, rr, SH_KIND_LEDGER, id, SH_OPS_ID_BYTES, SH_OP_PUT, s_mark,
-                               sizeof s_mark, NULL);
-        marked += rc == SH_OK;
-    }
-    for (uint8_t role = 1; rc == SH_OK && role <= 5; role++) {
+    for (size_t i = 0; rc == SH_OK && i < n; i++)
+        rc = s_mark_held (r, txn, kinds[i], id, SH_OPS_ID_BYTES, &marked);
+    for (uint8_t role = 1; roles && rc == SH_OK && role <= 5; role++) {
         id[SH_OPS_ID_BYTES] = role;      //  a role record: person id || role number
-        if (sh_index_first (txn, SH_KIND_ROLE, id, SH_OPS_ID_BYTES + 1, rr) != SH_OK)
-            continue;
-        rc = sh_replica_write (r, txn, rr, SH_KIND_ROLE, id, SH_OPS_ID_BYTES + 1, SH_OP_PUT, s_mark,
-                               sizeof s_mark, NULL);
-        marked += rc == SH_OK;
+        rc = s_mark_held (r, txn, SH_KIND_ROLE, id, SH_OPS_ID_BYTES + 1, &marked);
     }
     if (rc == SH_OK && (rc = sh_store_commit (&txn)) == SH_OK && count)
         *count = marked;
     if (rc)
-        sh_ops_write_failed (r, rc, msg, _("cannot erase the person"));
+        sh_ops_write_failed (r, rc, msg, _("cannot erase the personal data"));
     sh_store_abort (&txn);
     return rc;
+}
+
+sh_err
+sh_ops_person_erase (sh_replica_t *r, const char *person_hex, int *count, char *msg)
+{
+    static const sh_kind_t also[] = { SH_KIND_LEDGER };
+    return s_erase (r, SH_KIND_PERSON, person_hex, _("person"), also, 1, true, count, msg);
+}
+
+sh_err
+sh_ops_matter_erase (sh_replica_t *r, const char *matter_hex, int *count, char *msg)
+{
+    static const sh_kind_t also[] = { SH_KIND_MATTER_EVENT };
+    return s_erase (r, SH_KIND_MATTER, matter_hex, _("matter"), also, 1, false, count, msg);
+}
+
+sh_err
+sh_ops_mediation_erase (sh_replica_t *r, const char *mediation_hex, int *count, char *msg)
+{
+    return s_erase (r, SH_KIND_MEDIATION, mediation_hex, _("mediation"), NULL, 0, false, count, msg);
 }

@@ -18,6 +18,7 @@
 #include "sh_registry.h"
 #include "sh_text.h"
 #include "sh_record.h"
+#include "sh_sealed.h"
 #include "sh_report_html.h"
 #include "sh_report_text.h"
 #include "sh_report_xlsx.h"
@@ -177,8 +178,17 @@ static int
 s_person (const char *region, const uint8_t *id, size_t id_len,
           const uint8_t *body, size_t len, void *arg)
 {
-    (void) region; (void) id; (void) id_len; (void) body; (void) len;
-    s_add (((s_ctx_t *) arg)->r, "persons", 1);
+    s_ctx_t *c = arg;
+    s_add (c->r, "persons", 1);
+    //  erased (docs/privacy.md 5): counted, without its personal data; a
+    //  person whose name this store holds is not
+    sh_sealed_t st;
+    if (sh_record_field (body, len, 1, NULL, NULL, NULL) == SH_ENOTFOUND) {
+        if ((c->rc = sh_sealed_record (c->txn, region, SH_KIND_PERSON, id, id_len, &st)))
+            return 1;
+        if (st.erased)
+            s_add (c->r, "persons_erased", 1);
+    }
     return 0;
 }
 
@@ -734,7 +744,7 @@ s_skeleton (const char *prefix, const char *since, const char *today)
     json_object_set_new (r, "today", json_string (today));
     static const char *const zero[] = {
         "villages", "courtyards", "model_courtyards", "households", "residents", "residents_courtyards", "persons",
-        "matters", "matters_closed", "matters_open", "escalations", "meetings", "party_masses_days",
+        "persons_erased", "matters", "matters_closed", "matters_open", "escalations", "meetings", "party_masses_days",
         "mediations", "points_earned", "points_redeemed", "points_balance", NULL
     };
     for (const char *const *k = zero; *k; k++)
@@ -792,6 +802,8 @@ sh_report_build (sh_store_t *store, const char *prefix, const char *since, const
         rc = sh_merge_each (c.txn, prefix, SH_KIND_REGION, s_region, &c);
     if (rc == SH_OK)
         rc = sh_merge_each (c.txn, prefix, SH_KIND_PERSON, s_person, &c);
+    if (rc == SH_OK)
+        rc = c.rc;
     if (rc == SH_OK && (rc = sh_merge_each (c.txn, prefix, SH_KIND_MATTER, s_matter, &c)) == SH_OK)
         rc = c.rc;
     if (rc == SH_OK)

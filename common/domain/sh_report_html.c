@@ -329,6 +329,7 @@ s_html_totals (FILE *f, const json_t *r)
         { "villages", N_("villages"), "行政村" }, { "courtyards", N_("courtyards"), "院落" },
         { "model_courtyards", N_("model courtyards"), "寿和小院" }, { "households", N_("households"), "户数" },
         { "residents", N_("residents"), "居民" }, { "persons", N_("persons on record"), "登记人员" },
+        { "persons_erased", N_("persons whose personal data was erased"), "已删除个人信息的人员" },
         { "matters", N_("matters"), "事项" }, { "matters_closed", N_("matters closed"), "已办结" },
         { "matters_open", N_("matters open"), "未办结" }, { "escalations", N_("escalations"), "升级" },
         { "meetings", N_("meetings"), "会议" }, { "party_masses_days", N_("party-masses days"), "党群日" },

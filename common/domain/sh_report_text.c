@@ -467,7 +467,11 @@ sh_report_text_summary (FILE *f, const json_t *r)
     if (s_i (r, "residents_courtyards") > 0)
         fprintf (f, _("residents %lld (in %lld of %lld courtyards)  "), s_i (r, "residents"),
                  s_i (r, "residents_courtyards"), s_i (r, "courtyards"));
-    fprintf (f, _("persons on record %lld\n"), s_i (r, "persons"));
+    if (s_i (r, "persons_erased") > 0)
+        fprintf (f, _("persons on record %lld (personal data erased: %lld)\n"), s_i (r, "persons"),
+                 s_i (r, "persons_erased"));
+    else
+        fprintf (f, _("persons on record %lld\n"), s_i (r, "persons"));
     s_text_matters (f, r);
     s_text_escalations (f, r);
     const json_t *od = json_object_get (r, "overdue_big");

@@ -11,6 +11,7 @@
 #include "sh_merge.h"
 #include "sh_names.h"
 #include "sh_record.h"
+#include "sh_sealed.h"
 #include "sh_who.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -37,8 +38,24 @@ sh_view_id (sh_kind_t kind, const uint8_t *id, size_t id_len)
     return sh_view_hex (id, id_len);
 }
 
+//  The sealed fields st leaves without a value, on j: "withheld" (their
+//  names) and "erased": true when an erasure mark covers them
+//  (docs/privacy.md 5). Nothing is added for a record without such fields.
+static void
+s_sealed (json_t *j, sh_kind_t kind, const sh_sealed_t *st)
+{
+    if (!st->n_withheld)
+        return;
+    json_t *a = json_array ();
+    for (size_t i = 0; i < st->n_withheld; i++)
+        json_array_append_new (a, json_string (sh_record_field_name (kind, st->withheld[i])));
+    json_object_set_new (j, "withheld", a);
+    if (st->erased)
+        json_object_set_new (j, "erased", json_true ());
+}
+
 static json_t *
-s_record (sh_kind_t kind, const char *region, const uint8_t *id, size_t id_len,
+s_record (sh_store_txn_t *txn, sh_kind_t kind, const char *region, const uint8_t *id, size_t id_len,
           const uint8_t *body, size_t len)
 {
     json_t *j = sh_record_to_json (kind, body, len);
@@ -46,6 +63,12 @@ s_record (sh_kind_t kind, const char *region, const uint8_t *id, size_t id_len,
         return NULL;
     json_object_set_new (j, "id", sh_view_id (kind, id, id_len));
     json_object_set_new (j, "region", json_string (region));
+    sh_sealed_t st;
+    if (sh_sealed_record (txn, region, kind, id, id_len, &st) != SH_OK) {
+        json_decref (j);
+        return NULL;
+    }
+    s_sealed (j, kind, &st);
     return j;
 }
 
@@ -63,7 +86,7 @@ s_collect (const char *region, const uint8_t *id, size_t id_len,
            const uint8_t *body, size_t len, void *arg)
 {
     s_walk_t *w = arg;
-    json_t *j = s_record (w->kind, region, id, id_len, body, len);
+    json_t *j = s_record (w->txn, w->kind, region, id, id_len, body, len);
     if (!j || json_array_append_new (w->out, j)) {
         w->rc = SH_ENOMEM;
         return 1;
@@ -160,7 +183,7 @@ s_collect_role (const char *region, const uint8_t *id, size_t id_len,
                 const uint8_t *body, size_t len, void *arg)
 {
     s_walk_t *w = arg;
-    json_t *j = s_record (SH_KIND_ROLE, region, id, id_len, body, len);
+    json_t *j = s_record (w->txn, SH_KIND_ROLE, region, id, id_len, body, len);
     if (!j) {
         w->rc = SH_ENOMEM;
         return 1;
@@ -194,7 +217,7 @@ sh_view_courtyard (sh_store_t *store, const char *code, json_t **out)
     json_t *j = NULL;
     rc = sh_merge_get (txn, code, SH_KIND_COURTYARD, (const uint8_t *) code, 15, &body, &len, NULL);
     if (rc == SH_OK) {
-        j = s_record (SH_KIND_COURTYARD, code, (const uint8_t *) code, 15, body, len);
+        j = s_record (txn, SH_KIND_COURTYARD, code, (const uint8_t *) code, 15, body, len);
         free (body);
         rc = j ? SH_OK : SH_ENOMEM;
     }
@@ -224,21 +247,35 @@ sh_view_courtyard (sh_store_t *store, const char *code, json_t **out)
 //  ---------------------------------------------------------------------
 //  Matters
 
+//  A matter's event set being collected.
 typedef struct {
+    sh_store_txn_t *txn;     //  snapshot being read
+    const char *region;      //  the matter's region
+    const uint8_t *id;       //  its id (S_ID_BYTES)
     json_t *events;          //  array of event objects in replay order
-    size_t next;             //  index of the event the next conflict is about
+    sh_err rc;               //  first error
 } s_events_t;
 
+//  One event, its sealed note opened when this store holds the value.
 static int
 s_collect_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
 {
-    json_t *arr = arg;
-    json_t *j = sh_record_to_json (SH_KIND_MATTER_EVENT, body, len);
+    s_events_t *e = arg;
+    uint8_t *opened;
+    size_t n;
+    sh_sealed_t st;
+    e->rc = sh_sealed_event (e->txn, e->region, SH_KIND_MATTER_EVENT, e->id, S_ID_BYTES, hlc, author, body, len,
+                             &opened, &n, &st);
+    if (e->rc)
+        return 1;
+    json_t *j = sh_record_to_json (SH_KIND_MATTER_EVENT, opened, n);
+    free (opened);
     if (!j)
         j = json_object ();
     json_object_set_new (j, "hlc", json_integer ((json_int_t) hlc));
     json_object_set_new (j, "author", sh_view_hex (author, SH_PUBKEY_BYTES));
-    json_array_append_new (arr, j);
+    s_sealed (j, SH_KIND_MATTER_EVENT, &st);
+    json_array_append_new (e->events, j);
     return 0;
 }
 
@@ -270,7 +307,7 @@ s_by_id (sh_store_txn_t *txn, sh_kind_t kind, const char *id_hex, uint8_t id[S_I
     sh_err rc = sh_merge_region (txn, kind, id, S_ID_BYTES, region);
     if (rc == SH_OK)
         rc = sh_merge_get (txn, region, kind, id, S_ID_BYTES, &body, &len, NULL);
-    if (rc == SH_OK && !(*out = s_record (kind, region, id, S_ID_BYTES, body, len)))
+    if (rc == SH_OK && !(*out = s_record (txn, kind, region, id, S_ID_BYTES, body, len)))
         rc = SH_ENOMEM;
     free (body);
     return rc;
@@ -306,7 +343,10 @@ s_view_matter (sh_store_t *store, const char *id_hex, json_t **out, bool shown)
     if (rc == SH_OK) {
         json_t *events = json_array ();
         json_object_set_new (j, "events", events);
-        rc = sh_merge_events (txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, s_collect_event, events);
+        s_events_t e = { .txn = txn, .region = region, .id = id, .events = events };
+        rc = sh_merge_events (txn, region, SH_KIND_MATTER_EVENT, id, sizeof id, s_collect_event, &e);
+        if (rc == SH_OK)
+            rc = e.rc;
         if (rc == SH_OK)
             rc = sh_who_annotate (txn, events);     //  who acted, and when
         if (rc == SH_OK)
@@ -338,7 +378,7 @@ s_collect_matter (const char *region, const uint8_t *id, size_t id_len,
                   const uint8_t *body, size_t len, void *arg)
 {
     s_walk_t *w = arg;
-    json_t *j = s_record (SH_KIND_MATTER, region, id, id_len, body, len);
+    json_t *j = s_record (w->txn, SH_KIND_MATTER, region, id, id_len, body, len);
     if (!j) {
         w->rc = SH_ENOMEM;
         return 1;

@@ -89,7 +89,7 @@ COMMANDS=("init" "key" "courtyard add" "courtyard set" "courtyard list" "courtya
           "meeting record" "meeting list" "mediation record" "mediation list"
           "points earn" "points redeem" "points balance" "evaluate" "conflicts"
           "log verify" "log" "sync" "digest" "report" "clock correct" "clock" "backup" "witness init" "witnesses"
-          "person erase" "privacy" "compact")
+          "person erase" "matter erase" "mediation erase" "privacy" "compact")
 for cmd in "${COMMANDS[@]}"; do
     # shellcheck disable=SC2086
     expect_ok "$NODE" $cmd --help
@@ -130,7 +130,7 @@ expect_unchanged "$A" 2 "wrong number of arguments" "$NODE" courtyard show --dir
 for cmd in "${COMMANDS[@]}"; do
     args=()
     case $cmd in
-        "courtyard show"|"matter show"|"matter close"|"matter amend"|"person show"|"person set"|"person erase"|"backup") args=(X) ;;
+        "courtyard show"|"matter show"|"matter close"|"matter amend"|"person show"|"person set"|"person erase"|"matter erase"|"mediation erase"|"backup") args=(X) ;;
         "matter step"|"matter escalate"|"matter note") args=(X Y) ;;
         "import") args=(courtyards f.csv) ;;
     esac

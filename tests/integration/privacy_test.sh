@@ -6,6 +6,9 @@
 #   verifies; another village receives nothing
 #   shouhe-node person erase: the erasure reaches the hub and the town; the person stays listed
 #   without its name and phone, and every replica's digest equals the hub's
+#   views say "(erased)" ("erased": true and the "withheld" fields in JSON); reports count the
+#   erased persons; matter erase and mediation erase drop a matter's notes and a mediation's
+#   summary everywhere, converging with a note the town writes meanwhile
 #   bad --seal values are refused (exit 2); --json shows the setting
 #   shouhe-node compact and shouhe-hub compact (the hub stopped; refused while it serves, and a
 #   node's while its sync runs): afterwards neither the erased name nor the phone is found in any
@@ -68,6 +71,57 @@ digest_equal a "$A" || exit 1
 digest_equal t "$TOWN" || exit 1
 assert_exit 1 "$NODE" person erase --dir "$(ndir a)" 0123456789abcdef0123456789abcdef
 assert_err "unknown person"
+it_must "$NODE" person show --dir "$(ndir t)" "$PID" --json
+assert_json "assert j.get('erased') is True and sorted(j['withheld']) == ['name', 'phone'] or sorted(j['withheld']) == ['birth_year', 'name', 'phone'], j"
+it_must "$NODE" person show --dir "$(ndir t)" "$PID"
+assert_out "name +\(erased\)"
+assert_out "phone +\(erased\)"
+it_must "$NODE" person list --dir "$(ndir t)"
+assert_out "${A}001 \(erased\)"
+it_must "$NODE" report --dir "$(ndir t)" --format json
+assert_json "assert j['persons'] == 1 and j['persons_erased'] == 1, j"
+it_must "$NODE" report --dir "$(ndir t)"
+assert_out "persons on record 1 \(personal data erased: 1\)"
+it_must "$HUB" report --dir "$HUB_DIR" --format json
+assert_json "assert j['persons'] == 1 and j['persons_erased'] == 1, j"
+
+it_step "matter erase and mediation erase: the notes and the summary dropped everywhere"
+node_must a matter open --courtyard "${A}001" --category mediation --title 漏水 --description 王秀英家屋顶漏水
+MID=$(out)
+node_must a matter note "$MID" 邻居赵建国愿意帮忙
+node_must a mediation record --courtyard "${A}001" --level courtyard --kind neighbour --outcome resolved \
+    --summary 赵建国与王秀英和解 --matter "$MID"
+MED=$(out)
+assert_exit 0 sync a || exit 1
+assert_exit 0 sync t || exit 1
+it_must "$NODE" matter show --dir "$(ndir t)" "$MID" --json
+assert_json "assert j['description'] == '王秀英家屋顶漏水' and [e.get('note') for e in j['events'] if e['kind'] == 'note'] == ['邻居赵建国愿意帮忙'], j"
+it_must "$NODE" mediation list --dir "$(ndir t)" --json
+assert_json "assert [m['summary'] for m in j] == ['赵建国与王秀英和解'], j"
+assert_exit 1 "$NODE" matter show --dir "$(ndir b)" "$MID" --json     # another village holds nothing of it
+# the town writes a note while the village erases: both orders converge
+node_must t matter note "$MID" 镇里已派人查看
+assert_exit 1 "$NODE" matter erase --dir "$(ndir a)" 0123456789abcdef0123456789abcdef
+assert_err "unknown matter"
+node_must a matter erase "${MID:0:8}"
+assert_out "erased the personal notes of matter $MID \(2 record\(s\) marked\)"
+node_must a mediation erase "$MED"
+assert_out "erased the summary of mediation $MED \(1 record\(s\) marked\)"
+assert_exit 0 sync t || exit 1
+assert_exit 0 sync a || exit 1
+assert_exit 0 sync t || exit 1
+for n in a t; do
+    it_must "$NODE" matter show --dir "$(ndir $n)" "$MID" --json
+    assert_json "assert 'description' not in j and j['erased'] is True and j['withheld'] == ['description'], j"
+    assert_json "notes = [(e.get('note'), e.get('erased')) for e in j['events'] if e['kind'] == 'note']; assert notes == [(None, True), ('镇里已派人查看', None)] or notes == [(None, True), (None, True)], notes"
+    it_must "$NODE" mediation list --dir "$(ndir $n)" --json
+    assert_json "assert 'summary' not in j[0] and j[0]['erased'] is True and j[0]['outcome'] == 'resolved', j"
+done
+it_must "$NODE" matter show --dir "$(ndir t)" "$MID"
+assert_out "description \(erased\)"
+assert_out "note +\(erased\)"
+digest_equal a "$A" || exit 1
+digest_equal t "$TOWN" || exit 1
 
 it_step "compact: the erased name and phone are gone from every store file"
 sync_bg t --watch                       # a running sync has the store open: compact refuses
@@ -89,6 +143,8 @@ assert_out "what was deleted or erased is gone from its files"
 for d in "$(ndir a)" "$(ndir t)" "$HUB_DIR"; do
     ! grep -rqa "王秀英" "$d" || it_fail "expected: no trace of the erased name in $d"
     ! grep -rqa "13800000001" "$d" || it_fail "expected: no trace of the erased phone in $d"
+    ! grep -rqa "赵建国与王秀英和解" "$d" || it_fail "expected: no trace of the erased summary in $d"
+    ! grep -rqa "王秀英家屋顶漏水" "$d" || it_fail "expected: no trace of the erased description in $d"
 done
 it_must "$NODE" log verify --dir "$(ndir a)"
 hub_restart_same_port || exit 1

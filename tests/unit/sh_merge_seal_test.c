@@ -15,6 +15,7 @@
 #include "sh_change.h"
 #include "sh_merge.h"
 #include "sh_seal.h"
+#include "sh_sealed.h"
 #include "sh_store.h"
 #include "shouhe/v1/domain.pb-c.h"
 
@@ -122,6 +123,18 @@ s_erasure (sh_kind_t kind, const char *entity, uint64_t hlc)
     return c;
 }
 
+//  The sealed state sh_sealed_record gives for the test person on r.
+static sh_sealed_t
+s_state (s_rep_t *r)
+{
+    sh_store_txn_t *txn;
+    sh_sealed_t st;
+    SH_PASS (sh_store_begin (r->store, false, &txn));
+    SH_PASS (sh_sealed_record (txn, S_YARD, SH_KIND_PERSON, (const uint8_t *) S_ID, strlen (S_ID), &st));
+    sh_store_abort (&txn);
+    return st;
+}
+
 static void
 test_person (void)
 {
@@ -161,6 +174,11 @@ test_person (void)
     p = s_person (&y);
     SH_CHECK (p && !p->name && !p->phone && !strcmp (p->courtyard, S_YARD));
     shouhe__v1__person__free_unpacked (p, NULL);
+    //  what a view says: x holds both values, y neither (not erased)
+    sh_sealed_t st = s_state (&x);
+    SH_CHECK (st.n_withheld == 0 && !st.erased);
+    st = s_state (&y);
+    SH_CHECK (st.n_withheld == 2 && st.withheld[0] == 1 && st.withheld[1] == 6 && !st.erased);
 
     //  a forged opening: refused, nothing kept
     sh_seal_opening_t forged = sp.openings[0];
@@ -201,6 +219,8 @@ test_person (void)
         sh_store_cursor_close (&cur);
         sh_store_abort (&txn);
     }
+    st = s_state (&x);
+    SH_CHECK (st.n_withheld == 2 && st.erased);
     sh_seal_split_fini (&sp);
 
     //  a later write is not erased
@@ -212,10 +232,39 @@ test_person (void)
     p = s_person (&x);
     SH_CHECK (!strcmp (p->name, "王秀英") && !strcmp (p->phone, "13900000002"));
     shouhe__v1__person__free_unpacked (p, NULL);
+    st = s_state (&x);
+    SH_CHECK (st.n_withheld == 0 && !st.erased);
     sh_seal_split_fini (&sp);
     s_rep_fini (&x);
     s_rep_fini (&y);
     s_rep_fini (&z);
+}
+
+//  The one event of "matter-1" on r, opened by sh_sealed_event: its note
+//  (NULL: withheld) and whether it counts as erased.
+static void
+s_event_shown (s_rep_t *r, const sh_change_t *c, const char *note, bool erased)
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (r->store, false, &txn));
+    sh_store_cursor_t *cur;
+    SH_PASS (sh_store_cursor_open (txn, SH_DB_EVENTS, NULL, 0, &cur));
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    SH_PASS (sh_store_cursor_next (cur, &k, &kl, &v, &vl));
+    uint8_t *body;
+    size_t len;
+    sh_sealed_t st;
+    SH_PASS (sh_sealed_event (txn, S_YARD, SH_KIND_MATTER_EVENT, (const uint8_t *) "matter-1", 8, c->hlc, c->author,
+                              v, vl, &body, &len, &st));
+    sh_store_cursor_close (&cur);
+    sh_store_abort (&txn);
+    Shouhe__V1__MatterEvent *d = shouhe__v1__matter_event__unpack (NULL, len, body);
+    SH_CHECK (d && !strcmp (d->date, "2025-03-01"));
+    SH_CHECK (note ? d->note && !strcmp (d->note, note) : !d->note);
+    SH_CHECK (st.n_withheld == (note ? 0u : 1u) && (!st.n_withheld || st.withheld[0] == 5) && st.erased == erased);
+    shouhe__v1__matter_event__free_unpacked (d, NULL);
+    free (body);
 }
 
 static void
@@ -259,6 +308,9 @@ test_event_note (void)
     SH_CHECK (memmem (v, vl, "宅基地", strlen ("宅基地")) != NULL);
     sh_store_cursor_close (&cur);
     sh_store_abort (&txn);
+    //  the event as a view shows it: opened on x, its note withheld on y
+    s_event_shown (&x, &c, "张家与李家的宅基地纠纷", false);
+    s_event_shown (&y, &c, NULL, false);
     //  erasing the matter's notes (a mark on its event set) removes the opening
     sh_change_t e = s_erasure (SH_KIND_MATTER_EVENT, "matter-1", 20);
     s_apply (&x, &e, NULL, NULL);
@@ -271,6 +323,8 @@ test_event_note (void)
     SH_FAIL (sh_store_cursor_next (cur, &k, &kl, &v, &vl), SH_ENOTFOUND);
     sh_store_cursor_close (&cur);
     sh_store_abort (&txn);
+    s_event_shown (&x, &c, NULL, true);
+    s_event_shown (&y, &c, NULL, true);
     sh_seal_split_fini (&sp);
     s_rep_fini (&x);
     s_rep_fini (&y);

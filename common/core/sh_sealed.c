@@ -1,0 +1,198 @@
+/*  sh_sealed -- what a replica can show of its sealed personal fields.
+    See sh_sealed.h.
+*/
+#include "sh_sealed.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sh_merge.h"
+#include "sh_record.h"
+
+//  An event's seal as sh_merge stores it: tag (5 bytes), length 36,
+//  be32(field), commitment.
+#define S_SEAL_TAG 5
+#define S_SEAL_BYTES (S_SEAL_TAG + 1 + 4 + SH_HASH_BYTES)
+
+static void
+s_be32 (uint8_t out[4], uint32_t v)
+{
+    out[0] = (uint8_t) (v >> 24);
+    out[1] = (uint8_t) (v >> 16);
+    out[2] = (uint8_t) (v >> 8);
+    out[3] = (uint8_t) v;
+}
+
+static uint32_t
+s_get_be32 (const uint8_t in[4])
+{
+    return (uint32_t) in[0] << 24 | (uint32_t) in[1] << 16 | (uint32_t) in[2] << 8 | in[3];
+}
+
+//  The opening held for (record key, field, commitment); key has room for
+//  be32 and the commitment after rk. SH_ENOTFOUND when none is held.
+static sh_err
+s_opening (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint32_t field, const uint8_t *commitment,
+           const uint8_t **v, size_t *vl)
+{
+    s_be32 (key + rk, field);
+    memcpy (key + rk + 4, commitment, SH_HASH_BYTES);
+    sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, v, vl);
+    if (rc == SH_OK && *vl < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
+        rc = SH_ECORRUPT;
+    return rc;
+}
+
+sh_err
+sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+                  sh_sealed_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_OK;
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
+    //  the fields first (a cursor is not used across other reads)
+    uint8_t tomb[SH_MERGE_STAMP_BYTES], mark[SH_MERGE_STAMP_BYTES];
+    bool has_tomb = false, has_mark = false;
+    size_t n = 0;
+    uint32_t field[SH_SEALS_MAX];
+    uint8_t commitment[SH_SEALS_MAX][SH_HASH_BYTES], stamp[SH_SEALS_MAX][SH_MERGE_STAMP_BYTES];
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_FIELDS, key, rk, &cur);
+    if (rc)
+        return rc;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        if (kl != rk + 4 || vl < SH_MERGE_STAMP_BYTES) {
+            rc = SH_ECORRUPT;
+            break;
+        }
+        uint32_t f = s_get_be32 (k + rk);
+        if (f == 0) {                   //  the tombstone sorts first
+            memcpy (tomb, v, sizeof tomb);
+            has_tomb = true;
+            continue;
+        }
+        if (has_tomb && memcmp (v, tomb, sizeof tomb) <= 0)
+            continue;                   //  hidden by a later delete
+        if (f == SH_MERGE_ERASE_FIELD) {
+            memcpy (mark, v, sizeof mark);
+            has_mark = true;
+        }
+        else if (vl == SH_MERGE_STAMP_BYTES + SH_MERGE_SEALED_BYTES && v[SH_MERGE_STAMP_BYTES] == 0
+             &&  n < SH_SEALS_MAX) {
+            field[n] = f;
+            memcpy (stamp[n], v, SH_MERGE_STAMP_BYTES);
+            memcpy (commitment[n++], v + SH_MERGE_STAMP_BYTES + 1, SH_HASH_BYTES);
+        }
+    }
+    sh_store_cursor_close (&cur);
+    if (rc != SH_ENOTFOUND)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *o;
+        size_t ol;
+        rc = s_opening (txn, key, rk, field[i], commitment[i], &o, &ol);
+        if (rc && rc != SH_ENOTFOUND)
+            return rc;
+        if (rc == SH_OK)
+            continue;
+        out->withheld[out->n_withheld++] = field[i];
+        //  erased: the mark covers a value this store does not hold
+        if (has_mark && memcmp (stamp[i], mark, SH_MERGE_STAMP_BYTES) <= 0)
+            out->erased = true;
+    }
+    return SH_OK;
+}
+
+//  Does the set's erasure mark (key: the set's record key, rk bytes) cover
+//  the stamp (hlc, author)?
+static sh_err
+s_covered (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint64_t hlc, const uint8_t *author, bool *covered)
+{
+    *covered = false;
+    s_be32 (key + rk, SH_MERGE_ERASE_FIELD);
+    const uint8_t *v;
+    size_t vl;
+    sh_err rc = sh_store_get (txn, SH_DB_FIELDS, key, rk + 4, &v, &vl);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc)
+        return rc;
+    if (vl < SH_MERGE_STAMP_BYTES)
+        return SH_ECORRUPT;
+    uint8_t stamp[SH_MERGE_STAMP_BYTES];
+    sh_store_put_be64 (stamp, hlc);
+    memcpy (stamp + 8, author, SH_PUBKEY_BYTES);
+    *covered = memcmp (stamp, v, SH_MERGE_STAMP_BYTES) <= 0;
+    return SH_OK;
+}
+
+sh_err
+sh_sealed_event (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+                 uint64_t hlc, const uint8_t author[SH_PUBKEY_BYTES], const uint8_t *body, size_t len,
+                 uint8_t **out, size_t *out_len, sh_sealed_t *st)
+{
+    memset (st, 0, sizeof *st);
+    sh_record_seg_t seg[SH_RECORD_MAX_SEGS + SH_SEALS_MAX];
+    size_t nseg;
+    sh_err rc = sh_record_split (seg, sizeof seg / sizeof seg[0], &nseg, body, len);
+    if (rc)
+        return rc;
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_EINVAL;
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
+    //  the clear fields, then the values held (their sizes first)
+    size_t cap = len + 1;
+    for (size_t i = 0; i < nseg; i++)
+        if (seg[i].field == SH_MERGE_SEALED_FIELD) {
+            const uint8_t *o;
+            size_t ol;
+            if (seg[i].len != S_SEAL_BYTES)
+                return SH_EPROTO;
+            const uint8_t *p = body + seg[i].off + S_SEAL_TAG + 1;
+            rc = s_opening (txn, key, rk, s_get_be32 (p), p + 4, &o, &ol);
+            if (rc == SH_OK)
+                cap += ol;
+            else if (rc != SH_ENOTFOUND)
+                return rc;
+        }
+    uint8_t *b = malloc (cap);
+    if (!b)
+        return SH_ENOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < nseg; i++)
+        if (seg[i].field != SH_MERGE_SEALED_FIELD) {
+            memcpy (b + n, body + seg[i].off, seg[i].len);
+            n += seg[i].len;
+        }
+    for (size_t i = 0; i < nseg; i++) {
+        if (seg[i].field != SH_MERGE_SEALED_FIELD)
+            continue;
+        const uint8_t *p = body + seg[i].off + S_SEAL_TAG + 1, *o;
+        size_t ol;
+        rc = s_opening (txn, key, rk, s_get_be32 (p), p + 4, &o, &ol);
+        if (rc == SH_OK) {
+            size_t skip = SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES;
+            memcpy (b + n, o + skip, ol - skip);
+            n += ol - skip;
+        }
+        else if (rc == SH_ENOTFOUND && st->n_withheld < SH_SEALS_MAX)
+            st->withheld[st->n_withheld++] = s_get_be32 (p);
+        else if (rc != SH_ENOTFOUND)
+            break;
+        rc = SH_OK;
+    }
+    if (rc == SH_OK && st->n_withheld)
+        rc = s_covered (txn, key, rk, hlc, author, &st->erased);
+    if (rc) {
+        free (b);
+        return rc;
+    }
+    *out = b;
+    *out_len = n;
+    return SH_OK;
+}
