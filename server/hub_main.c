@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "hub.h"
+#include "hub_retain.h"
 #include "sh_changelog.h"
 #include "sh_conf.h"
 #include "sh_crypto.h"
@@ -47,7 +48,8 @@ typedef struct {
     int threads;
     bool json, verbose, vkey, abandon;
     const char *hub, *hub_key;  //  mirror: the hub's endpoint and key
-    bool init, watch, sync_mirror, compact;
+    const char *kind, *years;   //  retention: a rule
+    bool init, watch, sync_mirror, compact, apply;
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
     bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
@@ -669,17 +671,6 @@ s_serve (const s_args_t *a)
         sh_store_close (&store);
         return SH_EXIT_STORE;
     }
-    //  quota records for the keys of a store from before quotas: counted once, here
-    sh_store_txn_t *txn;
-    uint64_t made = 0;
-    sh_err qr = sh_store_begin (store, true, &txn);
-    if (qr == SH_OK)
-        qr = sh_quota_fill (txn, sh_sys_wall_ms (), &made);
-    if (qr == SH_OK && made > 0)
-        qr = sh_store_commit (&txn);
-    sh_store_abort (&txn);
-    if (qr)     //  not fatal: the records are made as the keys push
-        fprintf (stderr, _("shouhe-hub: cannot count the nodes' quota usage: %s\n"), sh_strerror (qr));
     sh_store_fail_commit_after (store, a->fault_commit);
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,
@@ -739,6 +730,20 @@ s_recover (const s_args_t *a)
 }
 
 static int
+s_retention (const s_args_t *a)
+{
+    const hub_retention_args_t r = { a->dir, a->scope, a->kind, a->years, a->apply, a->json };
+    sh_store_t *store = NULL;
+    sh_key_t *key = NULL;
+    int ex = s_open (a, &store, &key);
+    if (ex == SH_EXIT_OK)
+        ex = hub_retention (&r, store, key);
+    sh_key_destroy (&key);
+    sh_store_close (&store);
+    return ex;
+}
+
+static int
 s_mirror (const s_args_t *a)
 {
     const hub_mirror_args_t m = { a->dir, a->name, a->hub, a->hub_key, a->init, a->watch, a->verbose };
@@ -771,6 +776,7 @@ static const s_command_t s_commands[] = {
     { "report", "town village since date format excel output", s_report },
     { "serve", "bind ready-file threads verbose map-mib reserve-mib sync-mirror", s_serve },
     { "mirror", "init name hub hub-key watch verbose", s_mirror },
+    { "retention", "scope kind years apply json", s_retention },
     { NULL, NULL, NULL }
 };
 
@@ -828,6 +834,9 @@ s_set (s_args_t *a, const char *name, const char *v)
     else if (!strcmp (name, "init")) a->init = true;
     else if (!strcmp (name, "watch")) a->watch = true;
     else if (!strcmp (name, "sync-mirror")) a->sync_mirror = true;
+    else if (!strcmp (name, "kind")) a->kind = v;
+    else if (!strcmp (name, "years")) a->years = v;
+    else if (!strcmp (name, "apply")) a->apply = true;
     else if (!strcmp (name, "town")) a->town = v;
     else if (!strcmp (name, "village")) a->village = v;
     else if (!strcmp (name, "since")) a->since = v;
@@ -867,7 +876,8 @@ static const struct option s_options[] = {
     { "config", required_argument, NULL, 0 }, { "hub", required_argument, NULL, 0 },
     { "hub-key", required_argument, NULL, 0 }, { "init", no_argument, NULL, 0 },
     { "watch", no_argument, NULL, 0 }, { "sync-mirror", no_argument, NULL, 0 },
-    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "kind", required_argument, NULL, 0 }, { "years", required_argument, NULL, 0 },
+    { "apply", no_argument, NULL, 0 }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 _Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "s_args_t.given has one bit per option");
 

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "hub.h"
+#include "hub_retain.h"
 #include "sh_compact.h"
 #include "sh_exit.h"
 #include "sh_i18n.h"
@@ -54,6 +55,24 @@ s_mark (const char *dest, uint64_t *size)
     return rc;
 }
 
+//  The housekeeper's key (hub_retain) of the hub in dir, when it has one,
+//  saved into dest too.
+static sh_err
+s_copy_housekeeper (const char *dir, const char *dest)
+{
+    char from[4096], to[4096];
+    snprintf (from, sizeof from, "%s/%s", dir, HUB_RETAIN_KEY_FILE);
+    snprintf (to, sizeof to, "%s/%s", dest, HUB_RETAIN_KEY_FILE);
+    sh_key_t *k = NULL;
+    sh_err rc = sh_key_load (&k, from);
+    if (rc == SH_ENOTFOUND)
+        return SH_OK;
+    if (rc == SH_OK)
+        rc = sh_key_save (k, to);
+    sh_key_destroy (&k);
+    return rc;
+}
+
 int
 hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest)
 {
@@ -68,6 +87,10 @@ hub_backup (sh_store_t *store, const sh_key_t *key, const char *dest)
     if (rc == SH_OK) {
         what = N_("shouhe-hub: cannot write the key into %s: %s\n");
         rc = sh_key_save (key, kp);
+    }
+    if (rc == SH_OK) {
+        what = N_("shouhe-hub: cannot copy the housekeeper's key into %s: %s\n");
+        rc = s_copy_housekeeper (sh_store_dir (store), dest);
     }
     if (rc == SH_OK) {
         what = N_("shouhe-hub: cannot mark the copy as a backup into %s: %s\n");

@@ -13,20 +13,26 @@
 #include <string.h>
 
 #include "hub_handler.h"
+#include "hub_retain.h"
 #include "sh_crypto.h"
 #include "sh_i18n.h"
 #include "sh_hublog.h"
 #include "sh_link.h"
+#include "sh_quota.h"
 #include "sh_registry.h"
+#include "sh_sys.h"
 
 #define S_SESSION_IDLE_MS (120 * 1000)   //  a session without messages this long is forgotten
 #define S_TIMER_MS 1000                  //  housekeeping period
+#define S_RETAIN_MS (3600 * 1000)        //  retention rules applied this often (and at start)
 
 typedef struct {
     const hub_config_t *config;          //  settings (borrowed)
     sh_store_t *store;                   //  hub store (borrowed)
     sh_link_t *link;                     //  ROUTER and ZAP handler (owned)
     hub_handler_t *handler;              //  sessions and message handling (owned)
+    const sh_hubid_t *hubid;             //  signs checkpoints (borrowed)
+    uint64_t retained_ms;                //  when the retention rules were last applied
 } s_hub_t;
 
 //  ---------------------------------------------------------------------
@@ -88,12 +94,28 @@ s_on_message (const uint8_t *rid, size_t rid_len, const char *user_id, const uin
     return 0;
 }
 
-//  Housekeeping: forget idle sessions.
+//  Apply the retention rules (hub_retain): erasure marks of what is due.
+static void
+s_retain (s_hub_t *hub)
+{
+    hub->retained_ms = sh_sys_wall_ms ();
+    hub_retain_done_t done;
+    char why[512];
+    if (hub_retain_pass (hub->config->dir, hub->store, hub->hubid, hub->retained_ms, &done, why, sizeof why))
+        hub_log ("warn", _("retention: %s"), why);
+    else if (done.changes)
+        hub_log ("info", _("retention: erased the summaries of %zu mediation(s) and the notes of %zu matter(s) "
+                           "(%zu signed erasure marks)"), done.mediations, done.matters, done.changes);
+}
+
+//  Housekeeping: forget idle sessions; apply the retention rules hourly.
 static int
 s_on_tick (void *arg)
 {
     s_hub_t *hub = arg;
     hub_handler_expire (hub->handler, S_SESSION_IDLE_MS);
+    if (sh_sys_wall_ms () - hub->retained_ms >= S_RETAIN_MS)
+        s_retain (hub);
     return 0;
 }
 
@@ -129,10 +151,27 @@ s_say_recovery (sh_store_t *store)
     sh_store_abort (&txn);
 }
 
+//  Quota records for the keys of a store from before quotas: counted once,
+//  at start. Not fatal: the records are made as the keys push.
+static void
+s_quota_fill (sh_store_t *store)
+{
+    sh_store_txn_t *txn;
+    uint64_t made = 0;
+    sh_err qr = sh_store_begin (store, true, &txn);
+    if (qr == SH_OK)
+        qr = sh_quota_fill (txn, sh_sys_wall_ms (), &made);
+    if (qr == SH_OK && made > 0)
+        qr = sh_store_commit (&txn);
+    sh_store_abort (&txn);
+    if (qr)
+        hub_log ("warn", _("cannot count the nodes' quota usage: %s"), sh_strerror (qr));
+}
+
 int
 hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubid)
 {
-    s_hub_t hub = { .config = config, .store = store };
+    s_hub_t hub = { .config = config, .store = store, .hubid = hubid };
     int ret = 1;
     sh_err rc = sh_link_server_new (&hub.link, hubid->key, s_admit, &hub);
     if (rc) {
@@ -142,6 +181,7 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
             hub_log ("error", _("cannot bind the ZAP handler: %s"), sh_link_strerror (rc));
         return 1;
     }
+    s_quota_fill (store);
     //  a crash between a commit and its checkpoint leaves the head unsigned: sign it now
     if (sh_hublog_checkpoint (store, hubid, NULL, NULL) != SH_OK) {
         hub_log ("error", _("cannot sign the current tree head"));
@@ -159,6 +199,7 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
     const char *endpoint = sh_link_endpoint (hub.link);
     hub_log ("info", _("listening on %s (%d verifying threads)"), endpoint, config->threads);
     s_say_recovery (store);
+    s_retain (&hub);
     if (config->ready_file && s_write_ready (config->ready_file, endpoint) != 0) {
         hub_log ("error", _("cannot write %s: %s"), config->ready_file, strerror (errno));
         goto out;

@@ -58,6 +58,9 @@
 #define SH_MERGE_SEALED_FIELD 536870910u
 #define SH_MERGE_ERASE_FIELD 536870911u
 #define SH_MERGE_SEALED_BYTES (1 + SH_HASH_BYTES)              //  0x00 || commitment
+//  The body of an erasure mark as the reference writers make it: field
+//  SH_MERGE_ERASE_FIELD (wire type 0), varint 1 (an initialiser).
+#define SH_MERGE_ERASE_BODY { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 }
 
 //  Keep the openings of change c (applied to txn's store) that open its
 //  seals, unless an erasure mark of its record covers c's stamp: each is

@@ -92,6 +92,8 @@ sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const
     if (rc != SH_ENOTFOUND)
         return rc;
     for (size_t i = 0; i < n; i++) {
+        bool covered = has_mark && memcmp (stamp[i], mark, SH_MERGE_STAMP_BYTES) <= 0;
+        out->n_live += !covered;
         const uint8_t *o;
         size_t ol;
         rc = s_opening (txn, key, rk, field[i], commitment[i], &o, &ol);
@@ -100,8 +102,7 @@ sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const
         if (rc == SH_OK)
             continue;
         out->withheld[out->n_withheld++] = field[i];
-        //  erased: the mark covers a value this store does not hold
-        if (has_mark && memcmp (stamp[i], mark, SH_MERGE_STAMP_BYTES) <= 0)
+        if (covered)            //  erased: the mark covers a value this store does not hold
             out->erased = true;
     }
     return SH_OK;
@@ -128,6 +129,48 @@ s_covered (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint64_t hlc, const uin
     memcpy (stamp + 8, author, SH_PUBKEY_BYTES);
     *covered = memcmp (stamp, v, SH_MERGE_STAMP_BYTES) <= 0;
     return SH_OK;
+}
+
+//  sh_merge_event_fn of sh_sealed_set_live.
+typedef struct {
+    sh_store_txn_t *txn;
+    uint8_t *key;             //  the set's record key, with room for be32
+    size_t rk;
+    size_t live;
+    sh_err rc;
+} s_live_t;
+
+static int
+s_live_event (uint64_t hlc, const uint8_t *author, const uint8_t *body, size_t len, void *arg)
+{
+    s_live_t *l = arg;
+    sh_record_seg_t seg[SH_RECORD_MAX_SEGS + SH_SEALS_MAX];
+    size_t nseg, seals = 0;
+    if ((l->rc = sh_record_split (seg, sizeof seg / sizeof seg[0], &nseg, body, len)))
+        return 1;
+    for (size_t i = 0; i < nseg; i++)
+        seals += seg[i].field == SH_MERGE_SEALED_FIELD;
+    bool covered = false;
+    if (seals && (l->rc = s_covered (l->txn, l->key, l->rk, hlc, author, &covered)))
+        return 1;
+    l->live += covered ? 0 : seals;
+    return 0;
+}
+
+sh_err
+sh_sealed_set_live (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+                    size_t *live)
+{
+    *live = 0;
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_OK;
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    s_live_t l = { .txn = txn, .key = key, .rk = sh_merge_record_key (key, region, kind, id, id_len) };
+    sh_err rc = sh_merge_events (txn, region, kind, id, id_len, s_live_event, &l);
+    if (rc == SH_OK)
+        rc = l.rc;
+    *live = l.live;
+    return rc;
 }
 
 sh_err

@@ -29,11 +29,13 @@
 //  The sealed state of a record or an event (plain data).
 typedef struct {
     bool erased;                        //  an erasure mark covers a withheld value
+    size_t n_live;                      //  sealed fields no erasure mark covers
     size_t n_withheld;                  //  sealed fields shown without a value
     uint32_t withheld[SH_SEALS_MAX];    //  their numbers, in field order
 } sh_sealed_t;
 
-//  The sealed state of record (region, kind, id): its visible sealed fields
+//  The sealed state of record (region, kind, id): how many of its visible
+//  sealed fields no erasure mark covers (held or not), its visible sealed fields
 //  whose value this store does not hold, and whether a visible erasure mark
 //  covers one of them (a value written after the mark is not erased). A
 //  record never written gives an empty state.
@@ -47,6 +49,11 @@ SH_NODISCARD sh_err sh_sealed_record (sh_store_txn_t *txn, const char *region, s
 //  st, with st->erased when the set's erasure mark covers the event's
 //  stamp. *out (caller frees) is a copy of body when the event has no seal.
 //  SH_EPROTO if body's wire format is broken; SH_ENOMEM; store errors.
+//  How many seals of the events of set (region, kind, id) its erasure mark
+//  does not cover, into *live: what an erasure of the set would still erase.
+SH_NODISCARD sh_err sh_sealed_set_live (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                                        const uint8_t *id, size_t id_len, size_t *live);
+
 SH_NODISCARD sh_err sh_sealed_event (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
                                      const uint8_t *id, size_t id_len, uint64_t hlc,
                                      const uint8_t author[SH_PUBKEY_BYTES], const uint8_t *body, size_t len,

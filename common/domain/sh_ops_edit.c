@@ -180,9 +180,7 @@ sh_ops_matter_amend (sh_replica_t *r, const char *matter_hex, const char *title,
     return sh_ops_write1 (r, region, SH_KIND_MATTER, id, sizeof id, SH_OP_PUT, &m.base, msg);
 }
 
-//  The body of an erasure mark: field SH_MERGE_ERASE_FIELD, varint 1.
-static const uint8_t s_mark[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 0x01 };
-_Static_assert (SH_MERGE_ERASE_FIELD == 536870911u, "s_mark encodes field 536870911");
+static const uint8_t s_mark[] = SH_MERGE_ERASE_BODY;      //  an erasure mark (protocol 7.10)
 
 //  Write the erasure mark of (kind, id) in txn when this store holds such a
 //  record or event set (its region from the index); *marked counts it.
