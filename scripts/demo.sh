@@ -12,7 +12,10 @@
 # over CurveZMQ and verifies every record, requiring 3 of the 19 witnesses'
 # cosignatures and the mirror's; every village's state digest is
 # checked against the hub's; the district summary and an HTML report are
-# printed / written. Everything started is stopped at the end.
+# printed / written. Every node seals its personal fields (docs/privacy.md),
+# and the hub applies a retention rule: its housekeeping erases, by signed
+# marks, the summaries of mediations older than a year, which every
+# replica then drops. Everything started is stopped at the end.
 #   --dir DIR    keep everything in DIR (hub in DIR/hub, nodes in DIR/nodes/<code>,
 #                the report in DIR/report.html); default: a temporary directory,
 #                removed at the end except for the HTML report
@@ -115,7 +118,8 @@ t0=$(now)
 hubkey=$("$hub" init --dir "$work/hub")
 echo "   hub key $hubkey"
 printf '%s\n%s\n' "$towns" "$villages" | run_all init "$ncpu" \
-  bash -c 'exec "$0" init --dir "$1/$2" --scope "$2"' "$node" "$work/nodes"
+  bash -c '"$0" init --dir "$1/$2" --scope "$2" > /dev/null && exec "$0" privacy --dir "$1/$2" --seal on' \
+  "$node" "$work/nodes"
 while IFS=$'\t' read -r kind code name _; do
   "$hub" enroll --dir "$work/hub" --scope "$code" --name "$name" \
     --key "$("$node" key --dir "$work/nodes/$code")" > /dev/null
@@ -135,8 +139,10 @@ mname="changshou/mirror"
 mkey=$("$hub" mirror --dir "$work/mirror" --init --name "$mname")
 "$hub" enroll --dir "$work/hub" --role mirror --scope 500115 --name "$mname" --key "$mkey" > /dev/null
 echo "   $(printf '%s\n' "$villages" | wc -l) villages, $(printf '%s\n' "$towns" | wc -l) towns (each also a witness), a mirror and an auditor enrolled in $(since "$t0")"
+# personal fields are sealed at every node; the hub erases mediation summaries a year old
+"$hub" retention --dir "$work/hub" --kind mediation --years 1 --scope 500115 > /dev/null 2>&1
 "$hub" serve --dir "$work/hub" --bind 'tcp://127.0.0.1:*' --ready-file "$work/hub.ready" --sync-mirror \
-  2> "$work/logs/hub.log" &
+  --retain-every 5 2> "$work/logs/hub.log" &
 hub_pid=$!
 for _ in $(seq 100); do [ -s "$work/hub.ready" ] && break; sleep 0.1; done
 [ -s "$work/hub.ready" ] || { echo "demo.sh: the hub did not start (see $work/logs/hub.log)" >&2; exit 1; }
@@ -157,6 +163,7 @@ step "all 219 villages sync with the hub, $jobs at once"
 t0=$(now)
 printf '%s\n' "$villages" | run_all sync "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
 t_sync=$(since "$t0")
+t_synced=$(now)
 echo "   $changes changes uploaded, verified and merged in $t_sync"
 
 step "the towns receive the big matters escalated to them and lead them (大事镇街督办)"
@@ -168,7 +175,10 @@ printf '%s\n' "$towns" | run_all town-push "$jobs" bash -c "$sync_one" "$node" "
 led=$(cat "$work"/logs/town-lead.*.log | awk '{ n += $3 } END { print n }')
 echo "   the towns wrote $led matter events, in $(since "$t0")"
 
-step "the villages sync again and receive the towns' handling"
+# the hub's housekeeping runs every 5 s: let one pass follow the villages' last push
+wait_s=$(python3 -c "import sys; print(max(0.0, 6 - (float(sys.argv[1]) - float(sys.argv[2]))))" "$(now)" "$t_synced")
+sleep "$wait_s"
+step "the villages sync again and receive the towns' handling and the hub's erasures"
 t0=$(now)
 printf '%s\n' "$villages" | run_all resync "$jobs" bash -c "$sync_one" "$node" "$work/nodes" "$endpoint" "$hubkey"
 echo "   done in $(since "$t0")"
@@ -188,6 +198,21 @@ for v in $villages; do
 done
 [ $bad -eq 0 ] || { echo "demo.sh: the replicas did not converge" >&2; exit 1; }
 echo "   219/219 equal; district digest $("$hub" digest --dir "$work/hub")"
+
+step "personal data: sealed at every node, and erased by the hub's retention rule (1 year)"
+erased=$(grep -o "retention: erased the summaries of [0-9]* mediation" "$work/logs/hub.log" | awk '{ n += $6 } END { print n + 0 }')
+for v1 in $villages; do      # the first village that held a mediation
+  "$node" mediation list --dir "$work/nodes/$v1" --json > "$work/mediations.json"
+  if [ "$(head -c 2 "$work/mediations.json")" != "[]" ]; then break; fi
+done
+python3 - "$work/mediations.json" "$erased" "$v1" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1], encoding="utf-8"))
+kept = [m for m in j if "summary" in m]
+assert j and not kept and all(m.get("erased") for m in j), kept[:3]
+print(f"   the hub's housekeeping erased the summaries of {int(sys.argv[2]):,} mediations by signed marks;")
+print(f"   village {sys.argv[3]} lists its {len(j)} mediations, every summary erased, the records still counted")
+PY
 
 step "an auditor fetches the hub's export over CurveZMQ, verifies every record and requires 3 witnesses"
 t0=$(now)

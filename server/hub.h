@@ -51,6 +51,8 @@ typedef struct {
                               //  wall clock when judging quotas
     bool sync_mirror;         //  --sync-mirror: a Push is acknowledged only once a mirror
                               //  has cosigned a checkpoint covering it (16.8)
+    uint64_t retain_every_ms; //  --retain-every: how often the retention rules are applied
+                              //  (hub_retain), 0: every hour
 } hub_config_t;
 
 //  shouhe-hub mirror (hub_mirror.c): its command line (borrowed from argv).
@@ -103,6 +105,21 @@ int hub_compact (const char *dir);
 //  leaves and begin a new epoch signed as hub. Returns an exit code:
 //  SH_EXIT_REFUSED while leaves are missing and abandon is false.
 int hub_recover (sh_store_t *store, const sh_hubid_t *hub, bool abandon);
+
+//  shouhe-hub report (hub_report.c): its options (borrowed from argv).
+typedef struct {
+    const char *town, *village;          //  --town / --village, or NULL (the district)
+    const char *since, *date;            //  --since, --date (default today, UTC)
+    const char *format, *output;         //  --format, --output
+    bool excel;                          //  --excel
+} hub_report_args_t;
+
+//  Check the options (exit 2 after saying why) before the store is opened.
+int hub_report_check (const hub_report_args_t *a);
+
+//  Build the report from store and write it: an exit code, having said why
+//  when it is not 0.
+int hub_report_run (const hub_report_args_t *a, sh_store_t *store);
 
 //  Quotas (hub_quota.c; sh_quota, docs/protocol.md 13.20).
 //  A --quota-* value of the command line (bytes: with K/M/G/T): false,

@@ -50,6 +50,7 @@ typedef struct {
     const char *hub, *hub_key;  //  mirror: the hub's endpoint and key
     const char *kind, *years;   //  retention: a rule
     bool init, watch, sync_mirror, compact, apply;
+    uint64_t retain_every_ms; //  serve --retain-every (0: hub_serve's default)
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
     bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
@@ -573,75 +574,17 @@ s_export (const s_args_t *a)
     return ex;
 }
 
-//  Today's date (UTC) as YYYY-MM-DD.
-static void
-s_today (char out[11])
-{
-    time_t t = time (NULL);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
-}
-
 static int
 s_report (const s_args_t *a)
 {
-    if (a->town && a->village) {
-        fprintf (stderr, _("shouhe-hub: report takes --town or --village, not both\n"));
-        return SH_EXIT_USAGE;
-    }
-    const char *prefix = a->town ? a->town : a->village ? a->village : "";
-    size_t want = a->town ? 9 : 12;
-    if (*prefix && (strlen (prefix) != want || strspn (prefix, "0123456789") != want)) {
-        fprintf (stderr, _("shouhe-hub: --%s takes a %zu-digit code, not '%s'\n"), a->town ? "town" : "village",
-                 want, prefix);
-        return SH_EXIT_USAGE;
-    }
-    const char *format;
-    char why[512];
-    if (sh_report_format_pick (a->format, a->excel, a->output, &format, why, sizeof why)) {
-        fprintf (stderr, "shouhe-hub: %s\n", why);
-        return SH_EXIT_USAGE;
-    }
-    if (a->since && sh_report_days (a->since) < 0) {
-        fprintf (stderr, _("shouhe-hub: --since takes a date YYYY-MM-DD, not '%s'\n"), a->since);
-        return SH_EXIT_USAGE;
-    }
-    if (a->date && sh_report_days (a->date) < 0) {
-        fprintf (stderr, _("shouhe-hub: --date takes a date YYYY-MM-DD, not '%s'\n"), a->date);
-        return SH_EXIT_USAGE;
-    }
+    const hub_report_args_t r = { a->town, a->village, a->since, a->date, a->format, a->output, a->excel };
     sh_store_t *store;
-    int ex = s_open (a, &store, NULL);
-    if (ex)
+    int ex = hub_report_check (&r);
+    if (ex || (ex = s_open (a, &store, NULL)))
         return ex;
-    bool known = true;
-    sh_err rc = *prefix ? sh_report_known (store, prefix, &known) : SH_OK;
-    if (rc == SH_OK && !known) {
-        fprintf (stderr, a->town ? _("shouhe-hub: no record and no enrolled node under town %s: is the code "
-                                     "right?\n")
-                                 : _("shouhe-hub: no record and no enrolled node under village %s: is the code "
-                                     "right?\n"), prefix);
-        sh_store_close (&store);
-        return SH_EXIT_REFUSED;
-    }
-    char today[11];
-    s_today (today);
-    json_t *r = NULL;
-    if (rc == SH_OK)
-        rc = sh_report_build (store, prefix, a->since, a->date ? a->date : today, &r);
+    ex = hub_report_run (&r, store);
     sh_store_close (&store);
-    if (rc) {
-        fprintf (stderr, _("shouhe-hub: cannot build the report: %s\n"), sh_strerror (rc));
-        return SH_EXIT_STORE;
-    }
-    rc = sh_report_save (r, format, a->output, why, sizeof why);
-    json_decref (r);
-    if (rc) {
-        fprintf (stderr, "shouhe-hub: %s\n", why);
-        return SH_EXIT_REFUSED;
-    }
-    return SH_EXIT_OK;
+    return ex;
 }
 
 static int
@@ -675,7 +618,7 @@ s_serve (const s_args_t *a)
     hub_config_t c = { .dir = a->dir, .bind = a->bind, .ready_file = a->ready_file,
                        .threads = a->threads, .verbose = a->verbose, .fail_send = a->fault_send,
                        .reserve_bytes = a->reserve_bytes, .quota_offset_ms = a->quota_offset_ms,
-                       .sync_mirror = a->sync_mirror };
+                       .sync_mirror = a->sync_mirror, .retain_every_ms = a->retain_every_ms };
     sh_hubid_t hub;
     sh_hubid_init_key (&hub, key);
     int rc = hub_serve (&c, store, &hub);
@@ -774,7 +717,7 @@ static const s_command_t s_commands[] = {
     { "recover", "abandon-tail", s_recover },
     { "compact", "", s_recover },
     { "report", "town village since date format excel output", s_report },
-    { "serve", "bind ready-file threads verbose map-mib reserve-mib sync-mirror", s_serve },
+    { "serve", "bind ready-file threads verbose map-mib reserve-mib sync-mirror retain-every", s_serve },
     { "mirror", "init name hub hub-key watch verbose", s_mirror },
     { "retention", "scope kind years apply json", s_retention },
     { NULL, NULL, NULL }
@@ -855,6 +798,15 @@ s_set (s_args_t *a, const char *name, const char *v)
         }
         a->threads = (int) t;
     }
+    else if (!strcmp (name, "retain-every")) {
+        char *end;
+        long t = strtol (v, &end, 10);
+        if (!*v || *end || t < 1 || t > 7 * 86400) {
+            fprintf (stderr, _("shouhe-hub: --retain-every takes 1..604800 seconds, not '%s'\n"), v);
+            return SH_EXIT_USAGE;
+        }
+        a->retain_every_ms = (uint64_t) t * 1000;
+    }
     else if (!strcmp (name, "config")) a->config = v;
     return 0;
 }
@@ -877,7 +829,7 @@ static const struct option s_options[] = {
     { "hub-key", required_argument, NULL, 0 }, { "init", no_argument, NULL, 0 },
     { "watch", no_argument, NULL, 0 }, { "sync-mirror", no_argument, NULL, 0 },
     { "kind", required_argument, NULL, 0 }, { "years", required_argument, NULL, 0 },
-    { "apply", no_argument, NULL, 0 }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "apply", no_argument, NULL, 0 }, { "retain-every", required_argument, NULL, 0 }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 _Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "s_args_t.given has one bit per option");
 

@@ -108,13 +108,15 @@ s_retain (s_hub_t *hub)
                            "(%zu signed erasure marks)"), done.mediations, done.matters, done.changes);
 }
 
-//  Housekeeping: forget idle sessions; apply the retention rules hourly.
+//  Housekeeping: forget idle sessions; apply the retention rules hourly
+//  (--retain-every).
 static int
 s_on_tick (void *arg)
 {
     s_hub_t *hub = arg;
     hub_handler_expire (hub->handler, S_SESSION_IDLE_MS);
-    if (sh_sys_wall_ms () - hub->retained_ms >= S_RETAIN_MS)
+    uint64_t every = hub->config->retain_every_ms ? hub->config->retain_every_ms : S_RETAIN_MS;
+    if (sh_sys_wall_ms () - hub->retained_ms >= every)
         s_retain (hub);
     return 0;
 }
