@@ -14,6 +14,7 @@
 #include "sh_exit.h"
 #include "sh_i18n.h"
 #include "sh_leaves.h"
+#include "sh_openings.h"
 #include "sh_replica.h"
 
 #define S_OFFER_MAX 1024            //  leaves per Offer
@@ -45,17 +46,45 @@ node_recover_beyond (const node_session_t *self, const sh_wire_msg_t *m)
     return cp.size < self->held.size;
 }
 
-//  What this node holds at the leaves from `from' on, and its newest
-//  checkpoint when it is beyond them.
+//  Keep, of items[0..*n), every leaf at or after size and, below it (the
+//  hub holds those again: a mirror handed them back), only those whose
+//  openings this store holds: they bring the personal values back.
+static sh_err
+s_keep_sealed (sh_store_txn_t *txn, sh_leaves_item_t *items, size_t *n, uint64_t size)
+{
+    size_t k = 0;
+    sh_err rc = SH_OK;
+    for (size_t i = 0; i < *n && rc == SH_OK; i++) {
+        bool keep = items[i].leaf >= size;
+        sh_wire_bytes_t b;
+        sh_openings_t ops;
+        if (!keep && (rc = sh_changelog_get (txn, items[i].local, &b.data, &b.len)) == SH_OK
+            && (rc = sh_openings_gather (txn, &b, 1, &ops)) == SH_OK) {
+            keep = ops.n > 0;
+            sh_openings_fini (&ops);
+        }
+        if (keep)
+            items[k++] = items[i];
+    }
+    *n = k;
+    return rc;
+}
+
+//  What this node holds at the leaves from the hub's tree size on, and from
+//  base on what it holds openings of (base < size: the tree size the hub's
+//  recovery began at), and its newest checkpoint when it is beyond size.
 static int
-s_gather (node_session_t *self, uint64_t from)
+s_gather (node_session_t *self, uint64_t base, uint64_t size)
 {
     node_recover_fini (self);
+    uint64_t from = base < size ? base : size;
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (sh_replica_store (self->r), false, &txn);
     if (rc == SH_OK)
         rc = sh_leaves_from (txn, self->me, from, &self->offer, &self->offer_n);
-    if (rc == SH_OK && self->held.size > from)
+    if (rc == SH_OK && from < size)
+        rc = s_keep_sealed (txn, self->offer, &self->offer_n, size);
+    if (rc == SH_OK && self->held.size > size)
         rc = sh_receipts_note (txn, self->held.size, &self->offer_note);
     sh_store_abort (&txn);
     if (rc) {
@@ -98,7 +127,7 @@ node_recover_welcome (node_session_t *self, const sh_wire_msg_t *m)
     self->rec_target = m->u.welcome.recovery_target;
     if (self->offered)
         return s_later (self);  //  offered in this run: the hub has it
-    return s_gather (self, m->u.welcome.log_size);
+    return s_gather (self, m->u.welcome.recovery_base, m->u.welcome.log_size);
 }
 
 //  Send the next Offer: up to S_OFFER_MAX leaves and half the hub's
@@ -123,6 +152,9 @@ s_send_offer (node_session_t *self)
         pos[k++] = it->leaf;
     }
     int ex = SH_EXIT_OK;
+    sh_openings_t ops = { .n = 0 };     //  the personal values of their seals go with them (7.10)
+    if (rc == SH_OK && k > 0)
+        rc = sh_openings_gather (txn, leaves, k, &ops);
     if (rc) {
         fprintf (stderr, _("shouhe-node: cannot read the changes to offer the hub: %s\n"), sh_strerror (rc));
         ex = SH_EXIT_STORE;
@@ -133,6 +165,8 @@ s_send_offer (node_session_t *self)
         o.u.offer.leaves = leaves;
         o.u.offer.positions = pos;
         o.u.offer.n = k;
+        o.u.offer.n_openings = ops.n;
+        o.u.offer.openings = ops.list;
         o.u.offer.last = self->offer_at + k == self->offer_n;
         if (node_session_send (self, &o)) {
             self->offer_out = true;
@@ -140,6 +174,7 @@ s_send_offer (node_session_t *self)
             self->offer_last_sent = o.u.offer.last;
         }
     }
+    sh_openings_fini (&ops);
     sh_store_abort (&txn);
     free (leaves);
     free (pos);

@@ -295,7 +295,8 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     if (rc == SH_OK)
         rc = sh_changelog_size (txn, &size);
     //  a hub recovering a lost tail asks for the node's Offer (13.19)
-    bool recovering = rc == SH_OK && sh_recovery_active (txn, NULL);
+    uint64_t base = size;
+    bool recovering = rc == SH_OK && sh_recovery_active (txn, &base);
     uint64_t target = 0;
     char *epoch = NULL;
     if (rc == SH_OK && recovering)
@@ -350,6 +351,7 @@ s_on_hello (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char 
     w.u.welcome.recovering = recovering || old_size > cp_size;
     if (w.u.welcome.recovering)
         w.u.welcome.recovery_target = target > old_size ? target : old_size;
+    w.u.welcome.recovery_base = base;           //  sent with recovering only
     w.u.welcome.epoch = epoch;
     w.u.welcome.checkpoint = note;
     w.u.welcome.nonce = m->u.hello.nonce;
@@ -744,8 +746,8 @@ s_on_offer (hub_handler_t *self, const uint8_t *rid, size_t rid_len, s_session_t
     sh_recovery_result_t res;
     sh_recovery_status_t st;
     sh_err rc = sh_recovery_offer (self->store, self->hub, s->key, m->u.offer.checkpoint, m->u.offer.leaves,
-                                   m->u.offer.positions, m->u.offer.n, m->u.offer.last, sh_sys_wall_ms (),
-                                   &res, &st);
+                                   m->u.offer.positions, m->u.offer.n, m->u.offer.openings,
+                                   m->u.offer.n_openings, m->u.offer.last, sh_sys_wall_ms (), &res, &st);
     if (rc) {
         s_log (self, "error", _("peer %s: cannot take its offer: %s"), s->key_hex, sh_strerror (rc));
         s_error (self, rid, rid_len, SH_WIRE_ERR_INTERNAL, s->key_hex, _("the hub could not take the offer: %s; "

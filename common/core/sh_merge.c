@@ -226,10 +226,7 @@ sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c, const sh_seal_open
     if (n > c->n_seals)
         return SH_ECRYPTO;
     for (size_t j = 0; j < n; j++) {
-        seal[j] = NULL;
-        for (size_t k = 0; k < c->n_seals; k++)
-            if (c->seals[k].field == openings[j].field)
-                seal[j] = &c->seals[k];
+        seal[j] = sh_seal_find (c, openings[j].field);
         if (!seal[j] || sh_seal_verify (seal[j], &openings[j]) != SH_OK)
             return SH_ECRYPTO;
     }

@@ -103,6 +103,26 @@ sh_openings_fini (sh_openings_t *o)
     memset (o, 0, sizeof *o);
 }
 
+//  The openings of list[0..n) that name change number index, into mine
+//  (*k of them); SH_ECRYPTO when more than a change can seal.
+static sh_err
+s_mine (const sh_wire_opening_t *list, size_t n, size_t index, sh_seal_opening_t mine[SH_SEALS_MAX], size_t *k)
+{
+    *k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (list[j].change != index)
+            continue;
+        if (*k == SH_SEALS_MAX)
+            return SH_ECRYPTO;
+        mine[*k].field = list[j].field;
+        memcpy (mine[*k].salt, list[j].salt, SH_SEAL_SALT_BYTES);
+        mine[*k].value = list[j].value;
+        mine[*k].value_len = list[j].value_len;
+        (*k)++;
+    }
+    return SH_OK;
+}
+
 sh_err
 sh_openings_take (sh_store_txn_t *txn, const sh_change_t *c, size_t index, const sh_wire_opening_t *list,
                   size_t n, size_t *kept)
@@ -110,17 +130,21 @@ sh_openings_take (sh_store_txn_t *txn, const sh_change_t *c, size_t index, const
     if (kept)
         *kept = 0;
     sh_seal_opening_t mine[SH_SEALS_MAX];
-    size_t k = 0;
-    for (size_t j = 0; j < n; j++) {
-        if (list[j].change != index)
-            continue;
-        if (k == SH_SEALS_MAX)
-            return SH_ECRYPTO;                  //  more than a change can seal
-        mine[k].field = list[j].field;
-        memcpy (mine[k].salt, list[j].salt, SH_SEAL_SALT_BYTES);
-        mine[k].value = list[j].value;
-        mine[k].value_len = list[j].value_len;
-        k++;
+    size_t k;
+    sh_err rc = s_mine (list, n, index, mine, &k);
+    return rc || !k ? rc : sh_merge_openings (txn, c, mine, k, kept);
+}
+
+sh_err
+sh_openings_check (const sh_change_t *c, size_t index, const sh_wire_opening_t *list, size_t n)
+{
+    sh_seal_opening_t mine[SH_SEALS_MAX];
+    size_t k;
+    sh_err rc = s_mine (list, n, index, mine, &k);
+    for (size_t j = 0; j < k && rc == SH_OK; j++) {
+        const sh_change_seal_t *s = sh_seal_find (c, mine[j].field);
+        if (!s || sh_seal_verify (s, &mine[j]) != SH_OK)
+            rc = SH_ECRYPTO;
     }
-    return k ? sh_merge_openings (txn, c, mine, k, kept) : SH_OK;
+    return rc;
 }

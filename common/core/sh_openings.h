@@ -1,6 +1,7 @@
 /*  sh_openings -- the openings of sealed fields as they travel: gathered
-    from a store beside the changes of a Push or a Batch, and taken from a
-    message into a store (docs/protocol.md 7.10, 13.5 Opening).
+    from a store beside the changes of a Push, a Batch or an Offer, and
+    taken from a message into a store (docs/protocol.md 7.10, 13.5
+    Opening, 13.19).
 
     A message's Opening names its change by index; gathering walks the
     message's changes and asks the store (sh_merge_openings_of) for what it
@@ -43,5 +44,11 @@ void sh_openings_fini (sh_openings_t *o);
 //  those stored (an erased record's are not).
 SH_NODISCARD sh_err sh_openings_take (sh_store_txn_t *txn, const sh_change_t *c, size_t index,
                                       const sh_wire_opening_t *list, size_t n, size_t *kept);
+
+//  Check, for change number index of a message (c: that change, opened),
+//  that every opening of list[0..n) naming it opens its seal, without
+//  keeping any: SH_OK, or SH_ECRYPTO.
+SH_NODISCARD sh_err sh_openings_check (const sh_change_t *c, size_t index, const sh_wire_opening_t *list,
+                                       size_t n);
 
 #endif

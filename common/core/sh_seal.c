@@ -54,6 +54,15 @@ sh_seal_verify (const sh_change_seal_t *s, const sh_seal_opening_t *o)
     return sh_crypto_equal (c, s->commitment, SH_HASH_BYTES) ? SH_OK : SH_ECRYPTO;
 }
 
+const sh_change_seal_t *
+sh_seal_find (const sh_change_t *c, uint32_t field)
+{
+    for (size_t k = 0; k < c->n_seals; k++)
+        if (c->seals[k].field == field)
+            return &c->seals[k];
+    return NULL;
+}
+
 //  ---------------------------------------------------------------------
 //  Walking a body's fields
 
@@ -211,10 +220,7 @@ sh_seal_join (const sh_change_t *c, const sh_seal_opening_t *openings, size_t n,
     *out_len = 0;
     size_t total = c->body_len;
     for (size_t j = 0; j < n; j++) {
-        const sh_change_seal_t *s = NULL;
-        for (size_t k = 0; k < c->n_seals && !s; k++)
-            if (c->seals[k].field == openings[j].field)
-                s = &c->seals[k];
+        const sh_change_seal_t *s = sh_seal_find (c, openings[j].field);
         if (!s)
             return SH_EPROTO;
         if (sh_seal_verify (s, &openings[j]) != SH_OK)

@@ -63,6 +63,10 @@ void sh_seal_commit (uint8_t commitment[SH_HASH_BYTES], const uint8_t salt[SH_SE
 //  its salt and value)? Constant-time comparison. SH_OK or SH_ECRYPTO.
 SH_NODISCARD sh_err sh_seal_verify (const sh_change_seal_t *s, const sh_seal_opening_t *o);
 
+//  The seal of field number field in change c, or NULL when c seals no
+//  such field. Valid as long as c.
+const sh_change_seal_t *sh_seal_find (const sh_change_t *c, uint32_t field);
+
 //  A body split into what is signed in clear and what is sealed.
 typedef struct {
     uint8_t *body;                          //  the body without its personal fields (owned)

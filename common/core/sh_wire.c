@@ -63,7 +63,7 @@ typedef struct {
     Shouhe__V1__Envelope *env;          //  unpacked message
     sh_wire_bytes_t *changes;           //  push/batch change array
     sh_wire_key_t *keys;                //  batch key array
-    sh_wire_opening_t *openings;        //  push/batch openings
+    sh_wire_opening_t *openings;        //  push/batch/offer openings
     uint8_t (*proof_a)[SH_HASH_BYTES];  //  welcome consistency / ack range
     uint8_t (*proof_b)[SH_HASH_BYTES];  //  ack consistency
     sh_wire_run_t *runs;                //  proof runs
@@ -93,7 +93,7 @@ s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
     return SH_OK;
 }
 
-//  The openings of a Push or Batch of n changes: each names one of them,
+//  The openings of a Push, Batch or Offer of n changes: each names one of them,
 //  a 32-byte salt and a value no longer than a body; at most SH_SEALS_MAX
 //  per change.
 static sh_err
@@ -197,6 +197,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.welcome.nonce = w->has_nonce ? w->nonce : 0;
     m->u.welcome.recovering = w->has_recovering && w->recovering;
     m->u.welcome.recovery_target = w->has_recovery_target ? w->recovery_target : 0;
+    m->u.welcome.recovery_base = w->has_recovery_base ? w->recovery_base : w->log_size;
     if (!s_note_ok (w->epoch)) {
         *why = _("welcome epoch note too long");
         return SH_EPROTO;
@@ -304,7 +305,9 @@ s_fill_offer (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.offer.positions = o->positions;
     m->u.offer.last = o->last;
     m->u.offer.n = o->n_leaves;
-    return s_changes (d, o->n_leaves, o->leaves, &m->u.offer.leaves, why);
+    sh_err rc = s_changes (d, o->n_leaves, o->leaves, &m->u.offer.leaves, why);
+    return rc ? rc : s_openings (d, o->n_leaves, o->n_openings, o->openings, &m->u.offer.n_openings,
+                                 &m->u.offer.openings, why);
 }
 
 static sh_err

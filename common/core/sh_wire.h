@@ -121,6 +121,9 @@ typedef struct {
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
                  uint64_t nonce;
                  bool recovering; uint64_t recovery_target;   //  the hub recovers a lost tail
+                 uint64_t recovery_base;                      //  with recovering: the tree size it began
+                                                              //  at (sent with recovering; decoded as
+                                                              //  log_size when absent)
                  const char *epoch;                           //  or NULL
                  const char *witnessed;                       //  or NULL: the newest cosigned checkpoint
                  size_t n_witnessed_consistency;              //  and the proof from it to checkpoint
@@ -148,7 +151,8 @@ typedef struct {
         struct { uint64_t first_seq; uint32_t count; } prove;
         struct { uint64_t first_seq, checkpoint_size; size_t n_runs; sh_wire_run_t *runs; } proof;
         struct { const char *checkpoint;                      //  or NULL
-                 size_t n; sh_wire_bytes_t *leaves; uint64_t *positions; bool last; } offer;
+                 size_t n; sh_wire_bytes_t *leaves; uint64_t *positions; bool last;
+                 size_t n_openings; sh_wire_opening_t *openings; } offer;   //  change: index in leaves
         struct { uint32_t taken; uint64_t size, target; bool recovering;
                  uint64_t missing_from, missing_to; } taken;
         struct { uint8_t witness[SH_PUBKEY_BYTES]; uint64_t old_size; } witness;

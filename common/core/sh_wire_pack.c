@@ -64,7 +64,7 @@ typedef struct {
     Shouhe__V1__Cosigned cosigned;
     Shouhe__V1__CosignTaken cosign_taken;
     ProtobufCBinaryData *changes;       //  push/batch changes
-    Shouhe__V1__Opening *openings;      //  push/batch openings
+    Shouhe__V1__Opening *openings;      //  push/batch/offer openings
     Shouhe__V1__Opening **opening_ptrs; //  and pointers to them
     Shouhe__V1__KeyEntry *key_entries;  //  batch key entries
     Shouhe__V1__KeyEntry **key_ptrs;    //  and pointers to them
@@ -108,6 +108,8 @@ s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
     w->has_recovering = w->recovering = m->u.welcome.recovering;
     w->has_recovery_target = m->u.welcome.recovery_target != 0;
     w->recovery_target = m->u.welcome.recovery_target;
+    w->has_recovery_base = m->u.welcome.recovering;
+    w->recovery_base = m->u.welcome.recovery_base;
     w->epoch = (char *) m->u.welcome.epoch;
     w->witnessed = (char *) m->u.welcome.witnessed;
     w->n_witnessed_consistency = m->u.welcome.n_witnessed_consistency;
@@ -141,7 +143,7 @@ s_pack_ack (s_pack_t *p, const sh_wire_msg_t *m)
 }
 
 //  The Opening messages of n openings (p owns the arrays); *out and *n_out
-//  set for the Push or Batch.
+//  set for the Push, Batch or Offer.
 static sh_err
 s_pack_openings (s_pack_t *p, const sh_wire_opening_t *o, size_t n, size_t *n_out, Shouhe__V1__Opening ***out)
 {
@@ -214,7 +216,9 @@ s_pack_offer (s_pack_t *p, const sh_wire_msg_t *m)
     o->positions = m->u.offer.positions;
     o->last = m->u.offer.last;
     p->e.offer = o;
-    return p->changes ? SH_OK : SH_ENOMEM;
+    if (!p->changes)
+        return SH_ENOMEM;
+    return s_pack_openings (p, m->u.offer.openings, m->u.offer.n_openings, &o->n_openings, &o->openings);
 }
 
 static void

@@ -13,12 +13,16 @@
 #include "sh_hublog.h"
 #include "sh_i18n.h"
 #include "sh_quota.h"
+#include "sh_merge.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
+#include "sh_openings.h"
 #include "sh_recovery.h"
 #include "sh_registry.h"
+#include "sh_seal.h"
 
 #define S_KEY_MAX (1 + SH_PUBKEY_BYTES)
+#define S_OKEY_BYTES 13             //  'o' || be64(leaf) || be32(field)
 
 //  Key 't' || be64(n) of the recovery database (t = 'c' or 'l').
 static size_t
@@ -183,6 +187,80 @@ sh_recovery_status (sh_store_txn_t *txn, sh_recovery_status_t *out)
 }
 
 //  ---------------------------------------------------------------------
+//  Openings staged beside the leaves
+
+//  Stage the openings of list[0..n) that name leaf number index of an
+//  Offer (checked: they open its seals) beside the leaf staged at pos.
+static sh_err
+s_stage_openings (sh_store_txn_t *txn, uint64_t pos, size_t index, const sh_wire_opening_t *list, size_t n)
+{
+    sh_err rc = SH_OK;
+    for (size_t j = 0; j < n && rc == SH_OK; j++) {
+        if (list[j].change != index)
+            continue;
+        uint8_t k[S_OKEY_BYTES];
+        s_key (k, 'o', pos);
+        for (int b = 0; b < 4; b++)
+            k[9 + b] = (uint8_t) (list[j].field >> (24 - 8 * b));
+        size_t vl = SH_SEAL_SALT_BYTES + list[j].value_len;
+        uint8_t *v = malloc (vl);
+        if (!v)
+            return SH_ENOMEM;
+        memcpy (v, list[j].salt, SH_SEAL_SALT_BYTES);
+        if (list[j].value_len)
+            memcpy (v + SH_SEAL_SALT_BYTES, list[j].value, list[j].value_len);
+        rc = sh_store_put (txn, SH_DB_RECOVERY, k, sizeof k, v, vl);
+        sh_crypto_wipe (v, vl);
+        free (v);
+    }
+    return rc;
+}
+
+//  Delete the openings staged beside leaf and, when c is given (its change,
+//  just merged), take them into the openings database first (sh_merge_
+//  openings: as a Push's; an erased record's are not kept).
+static sh_err
+s_take_staged (sh_store_txn_t *txn, uint64_t leaf, const sh_change_t *c)
+{
+    uint8_t k0[9], keys[SH_SEALS_MAX][S_OKEY_BYTES];
+    sh_seal_opening_t o[SH_SEALS_MAX];
+    size_t n = 0;
+    sh_store_cursor_t *cur;
+    sh_err rc = sh_store_cursor_open (txn, SH_DB_RECOVERY, k0, s_key (k0, 'o', leaf), &cur), cr = SH_ENOTFOUND;
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (rc == SH_OK && n < SH_SEALS_MAX && (cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
+        uint8_t *copy = kl == S_OKEY_BYTES && vl >= SH_SEAL_SALT_BYTES ? malloc (vl) : NULL;
+        if (!copy) {
+            rc = kl == S_OKEY_BYTES && vl >= SH_SEAL_SALT_BYTES ? SH_ENOMEM : SH_ECORRUPT;
+            break;
+        }
+        memcpy (copy, v, vl);
+        memcpy (keys[n], k, S_OKEY_BYTES);
+        o[n].field = (uint32_t) k[9] << 24 | (uint32_t) k[10] << 16 | (uint32_t) k[11] << 8 | k[12];
+        memcpy (o[n].salt, copy, SH_SEAL_SALT_BYTES);
+        o[n].value = copy + SH_SEAL_SALT_BYTES;
+        o[n++].value_len = vl - SH_SEAL_SALT_BYTES;
+    }
+    if (rc == SH_OK && cr != SH_OK && cr != SH_ENOTFOUND)
+        rc = cr;
+    sh_store_cursor_close (&cur);
+    for (size_t j = 0; j < n && rc == SH_OK; j++)
+        rc = sh_store_del (txn, SH_DB_RECOVERY, keys[j], S_OKEY_BYTES);
+    //  they opened the seals of the leaf offered, which is the leaf staged;
+    //  one that no longer does (the store was altered) is dropped: the log
+    //  does not need it
+    if (rc == SH_OK && c && n && (rc = sh_merge_openings (txn, c, o, n, NULL)) == SH_ECRYPTO)
+        rc = SH_OK;
+    for (size_t j = 0; j < n; j++) {
+        uint8_t *copy = (uint8_t *) o[j].value - SH_SEAL_SALT_BYTES;
+        sh_crypto_wipe (copy, SH_SEAL_SALT_BYTES + o[j].value_len);
+        free (copy);
+    }
+    return rc;
+}
+
+//  ---------------------------------------------------------------------
 //  Advancing: staged leaves that reproduce a target join the log
 
 //  Delete the keys of type t numbered [from, to).
@@ -247,6 +325,8 @@ s_append (sh_store_txn_t *txn, uint64_t size, uint64_t t, const char *note, size
             rc = sh_hublog_append (txn, v, vl, &c, hash);
             if (rc == SH_OK)
                 rc = sh_quota_add_held (txn, c.author, vl);
+            if (rc == SH_OK)            //  its personal values, now that it is merged
+                rc = s_take_staged (txn, i, &c);
             sh_change_fini (&c);
         }
         free (cb);
@@ -294,6 +374,8 @@ s_advance (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t *appended)
                       "checkpoint of size %" PRIu64 "; they were dropped and are asked for again"), size,
                       t - 1, t);
             rc = s_delete_range (txn, 'l', size, t);
+            for (uint64_t i = size; rc == SH_OK && i < t; i++)
+                rc = s_take_staged (txn, i, NULL);
             if (rc == SH_OK)
                 rc = sh_store_meta_put_str (txn, SH_RECOVERY_META_PROBLEM, why);
             free (note);
@@ -348,17 +430,67 @@ s_offer_note (sh_store_txn_t *txn, const sh_hubid_t *hub, const char *note, uint
     return rc;
 }
 
+//  An opening of leaf i (at pos) of the Offer does not open its seal.
+static void
+s_refuse_opening (sh_recovery_result_t *res, size_t i, uint64_t pos)
+{
+    res->code = SH_WIRE_ERR_SIGNATURE;
+    snprintf (res->message, sizeof res->message, _("leaf %zu (at %" PRIu64 "): an opening does not open its "
+              "seal"), i, pos);
+}
+
+//  Does list[0..n) hold an opening of leaf number i?
+static bool
+s_has_openings (const sh_wire_opening_t *list, size_t n, size_t i)
+{
+    for (size_t j = 0; j < n; j++)
+        if (list[j].change == i)
+            return true;
+    return false;
+}
+
+//  Leaf i of the Offer lies at pos, below the tree size: when it is the
+//  leaf the log holds there (say one a mirror handed back), take its
+//  openings -- after the change is merged, as a Push's duplicate's.
+//  Openings beside another leaf are not for the hub's. Refusals in res.
+static sh_err
+s_offer_held (sh_store_txn_t *txn, const sh_wire_bytes_t *leaf, uint64_t pos, size_t i,
+              const sh_wire_opening_t *openings, size_t n_openings, sh_recovery_result_t *res)
+{
+    const uint8_t *b;
+    size_t bl;
+    sh_err rc = sh_changelog_get (txn, pos + 1, &b, &bl);
+    if (rc || bl != leaf->len || memcmp (b, leaf->data, bl) != 0)
+        return rc;
+    sh_change_t c;
+    if (sh_change_open (&c, NULL, leaf->data, leaf->len, NULL) != SH_OK)
+        return SH_ECORRUPT;         //  the bytes of the hub's own log
+    rc = sh_openings_take (txn, &c, i, openings, n_openings, NULL);
+    sh_change_fini (&c);
+    if (rc == SH_ECRYPTO) {
+        s_refuse_opening (res, i, pos);
+        rc = SH_OK;
+    }
+    return rc;
+}
+
 //  The Offer's leaves: each below a target, signed by its author; kept
-//  unless the hub has it already. Refusals in res.
+//  unless the hub has it already; their openings checked and kept beside
+//  them (s_stage_openings), or taken for a leaf the log holds (s_offer_
+//  held). Refusals in res.
 static sh_err
 s_offer_leaves (sh_store_txn_t *txn, const sh_wire_bytes_t *leaves, const uint64_t *positions, size_t n,
-                uint64_t limit, sh_recovery_result_t *res)
+                const sh_wire_opening_t *openings, size_t n_openings, uint64_t limit, sh_recovery_result_t *res)
 {
     uint64_t size;
     sh_err rc = sh_merkle_size (txn, &size);
-    for (size_t i = 0; rc == SH_OK && i < n; i++) {
-        if (positions[i] < size)
-            continue;           //  recovered, or never lost
+    for (size_t i = 0; rc == SH_OK && !res->code && i < n; i++) {
+        bool sealed = s_has_openings (openings, n_openings, i);
+        if (positions[i] < size) {  //  recovered, or never lost
+            if (sealed)
+                rc = s_offer_held (txn, &leaves[i], positions[i], i, openings, n_openings, res);
+            continue;
+        }
         if (positions[i] >= limit) {
             res->code = SH_WIRE_ERR_MALFORMED;
             snprintf (res->message, sizeof res->message, _("leaf %zu is offered at %" PRIu64 ", beyond every "
@@ -372,15 +504,25 @@ s_offer_leaves (sh_store_txn_t *txn, const sh_wire_bytes_t *leaves, const uint64
                       positions[i]);
             return SH_OK;
         }
+        bool opens = !sealed || sh_openings_check (&c, i, openings, n_openings) == SH_OK;
         sh_change_fini (&c);
+        if (!opens) {
+            s_refuse_opening (res, i, positions[i]);
+            return SH_OK;
+        }
         uint8_t k[9];
         const uint8_t *v;
         size_t vl;
+        bool same = true;           //  the leaf staged at the position is the one offered
         rc = sh_store_get (txn, SH_DB_RECOVERY, k, s_key (k, 'l', positions[i]), &v, &vl);
         if (rc == SH_ENOTFOUND) {
             rc = sh_store_put (txn, SH_DB_RECOVERY, k, sizeof k, leaves[i].data, leaves[i].len);
             res->taken++;
         }
+        else
+            same = rc == SH_OK && vl == leaves[i].len && memcmp (v, leaves[i].data, vl) == 0;
+        if (rc == SH_OK && sealed && same)
+            rc = s_stage_openings (txn, positions[i], i, openings, n_openings);
     }
     return rc;
 }
@@ -388,7 +530,8 @@ s_offer_leaves (sh_store_txn_t *txn, const sh_wire_bytes_t *leaves, const uint64
 sh_err
 sh_recovery_offer (sh_store_t *store, const sh_hubid_t *hub, const uint8_t node[SH_PUBKEY_BYTES],
                    const char *note, const sh_wire_bytes_t *leaves, const uint64_t *positions, size_t n,
-                   bool last, uint64_t now_ms, sh_recovery_result_t *res, sh_recovery_status_t *st)
+                   const sh_wire_opening_t *openings, size_t n_openings, bool last, uint64_t now_ms,
+                   sh_recovery_result_t *res, sh_recovery_status_t *st)
 {
     memset (res, 0, sizeof *res);
     memset (st, 0, sizeof *st);
@@ -402,7 +545,7 @@ sh_recovery_offer (sh_store_t *store, const sh_hubid_t *hub, const uint8_t node[
     if (active && (rc = sh_recovery_target (txn, &target)) == SH_OK && target > limit)
         limit = target;
     if (active && rc == SH_OK)
-        rc = s_offer_leaves (txn, leaves, positions, n, limit, res);
+        rc = s_offer_leaves (txn, leaves, positions, n, openings, n_openings, limit, res);
     if (active && rc == SH_OK && !res->code && last) {
         uint8_t k[S_KEY_MAX] = { 'h' }, v[8];
         memcpy (k + 1, node, SH_PUBKEY_BYTES);

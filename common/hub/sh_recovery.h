@@ -19,6 +19,20 @@
                             offer of a leaf is kept)
       'h' || key (32)    -> be64(unix ms): the node of that key has
                             offered everything it holds
+      'o' || be64(leaf) || be32(field)
+                         -> salt (32) || value: an opening offered beside
+                            the staged leaf (it opened its seal when
+                            offered), taken into the openings database
+                            when the leaf is appended
+
+    Openings (the personal values of sealed fields, docs/privacy.md) come
+    back only from nodes -- a mirror holds none. Every leaf of an Offer
+    that the hub holds after it -- in its log, or staged -- has its
+    openings taken: at once (sh_openings_take, after the change is merged)
+    for a leaf already in the log, such as one a mirror handed back, when
+    the offered leaf is the one the log holds; beside the staged leaf
+    otherwise, until it is appended. An opening that does not open its
+    seal refuses the Offer.
 
     After every Offer the hub advances: while the leaves from its tree
     size up to the smallest target T are all there, and the tree they
@@ -100,15 +114,16 @@ SH_NODISCARD sh_err sh_recovery_target (sh_store_txn_t *txn, uint64_t *target);
 SH_NODISCARD sh_err sh_recovery_status (sh_store_txn_t *txn, sh_recovery_status_t *out);
 
 //  Take an Offer from the node of key node (enrolled as a node): its
-//  checkpoint note (or NULL) and n leaves at positions, last when it has
-//  offered everything. hub verifies the note (and signs nothing). One
-//  write transaction: a refusal (res->code) writes nothing. *st receives
-//  the status after it. Store errors (nothing written).
+//  checkpoint note (or NULL), n leaves at positions with the openings of
+//  their seals (openings[0..n_openings), change = index in leaves), last
+//  when it has offered everything. hub verifies the note (and signs
+//  nothing). One write transaction: a refusal (res->code) writes nothing.
+//  *st receives the status after it. Store errors (nothing written).
 SH_NODISCARD sh_err sh_recovery_offer (sh_store_t *store, const sh_hubid_t *hub,
                                        const uint8_t node[SH_PUBKEY_BYTES], const char *note,
                                        const sh_wire_bytes_t *leaves, const uint64_t *positions, size_t n,
-                                       bool last, uint64_t now_ms, sh_recovery_result_t *res,
-                                       sh_recovery_status_t *st);
+                                       const sh_wire_opening_t *openings, size_t n_openings, bool last,
+                                       uint64_t now_ms, sh_recovery_result_t *res, sh_recovery_status_t *st);
 
 //  Finish the recovery in txn: empty the recovery database and remove the
 //  mark. SH_ERULE (nothing written) while a target lies above the tree

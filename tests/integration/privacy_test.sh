@@ -1,5 +1,5 @@
 # privacy_test.sh -- personal fields sealed and erased across a district (docs/privacy.md,
-# docs/protocol.md 4.10, 7.10, 13.5 Opening):
+# docs/protocol.md 4.10, 7.10, 13.5 Opening, 13.19):
 #   shouhe-node privacy --seal on: the village's person is signed with its name and phone sealed;
 #   the values travel beside the changes, so the town (its town's node) reads them back, while
 #   the hub's export -- commitments only -- holds neither the name nor the phone and still
@@ -13,6 +13,9 @@
 #   shouhe-node compact and shouhe-hub compact (the hub stopped; refused while it serves, and a
 #   node's while its sync runs): afterwards neither the erased name nor the phone is found in any
 #   file of the village's, the town's or the hub's directory; everything still verifies and syncs
+#   a hub restored from a backup takes the values of the persons written after it back from the
+#   village's Offers -- also when a mirror handed the leaves back first (commitments only): a new
+#   town node then reads their names
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
@@ -154,3 +157,60 @@ digest_equal a "$A" || exit 1
 digest_equal t "$TOWN" || exit 1
 it_must "$HUB" export --dir "$HUB_DIR" "$T/y.export" || exit 1
 it_must "$AUDIT" verify "$T/y.export" --hub-key "$HUB_KEY"
+
+# recovery (docs/protocol.md 13.19): the personal values come back from the nodes' Offers
+restore_backup () {                     # put backup $1 back in place of the hub, lost
+    hub_kill9
+    rm -rf "$HUB_DIR"
+    cp -a "$1" "$HUB_DIR"
+    hub_restart_same_port || return 1
+}
+recovered () {                          # wait for recovery finished number $1 in the hub's log
+    for _ in $(seq 100); do
+        [ "$(grep -c "recovery finished" "$HUB_LOG")" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    it_fail "the hub did not finish recovery number $1"
+}
+
+it_step "recovery: a restored hub takes the lost persons' values back from the village's offer"
+node_must a person add --name 张德明 --courtyard "${A}001" --phone 13900000002 --birth-year 1961
+P2=$(out)
+assert_exit 0 sync a || exit 1
+it_must "$HUB" backup --dir "$HUB_DIR" "$T/backup" || exit 1
+node_must a person add --name 赵桂兰 --courtyard "${A}001" --phone 13900000003 --birth-year 1966
+P3=$(out)
+assert_exit 0 sync a || exit 1          # only a holds P3's values: no other node synced since
+restore_backup "$T/backup" || exit 1
+assert_exit "0|7" sync a || exit 1      # offers the tail, values beside it
+for n in b t; do assert_exit "0|7" sync $n || exit 1; done
+recovered 1 || exit 1
+node_new t2 "$TOWN" || exit 1           # a new town node: every value comes from the hub
+assert_exit 0 sync t2 || exit 1
+it_must "$NODE" person show --dir "$(ndir t2)" "$P3" --json
+assert_json "assert j['name'] == '赵桂兰' and j['phone'] == '13900000003' and j['birth_year'] == 1966, j"
+it_must "$NODE" person list --dir "$(ndir t2)" --json
+assert_json "assert sorted(p['name'] for p in j if p.get('name')) == sorted(['张德明', '赵桂兰']), j"
+digest_equal t2 "$TOWN" || exit 1
+
+it_step "recovery with a mirror: the mirror hands the tail back first, the village the values"
+M=$T/mirror
+it_must "$HUB" mirror --dir "$M" --init --name changshou/mirror || exit 1
+it_must "$HUB" enroll --dir "$HUB_DIR" --scope 500115 --key "$(out)" --name changshou/mirror --role mirror \
+    || exit 1
+it_must "$HUB" backup --dir "$HUB_DIR" "$T/backup2" || exit 1
+node_must a person add --name 孙丽华 --courtyard "${A}001" --phone 13900000004 --birth-year 1972
+P4=$(out)
+assert_exit 0 sync a || exit 1
+it_must "$HUB" mirror --dir "$M" --hub "$HUB_EP" --hub-key "$HUB_KEY" || exit 1
+restore_backup "$T/backup2" || exit 1
+it_must "$HUB" mirror --dir "$M" --hub "$HUB_EP" --hub-key "$HUB_KEY" || exit 1
+assert_err "handed back leaves .* to the hub, which lost them"
+assert_exit "0|7" sync a || exit 1      # the hub holds P4's leaf again; a offers it for its values
+for n in b t t2; do assert_exit "0|7" sync $n || exit 1; done
+recovered 2 || exit 1
+node_new t3 "$TOWN" || exit 1
+assert_exit 0 sync t3 || exit 1
+it_must "$NODE" person show --dir "$(ndir t3)" "$P4" --json
+assert_json "assert j['name'] == '孙丽华' and j['phone'] == '13900000004', j"
+digest_equal t3 "$TOWN" || exit 1

@@ -161,7 +161,18 @@ test_roundtrip_welcome (void)
     SH_CHECK (memcmp (d.u.welcome.head_hash, m.u.welcome.head_hash, SH_HASH_BYTES) == 0);
     SH_CHECK (d.u.welcome.log_size == 42 && d.u.welcome.credit == 4);
     SH_CHECK (d.u.welcome.max_changes == 1024 && d.u.welcome.max_bytes == SH_WIRE_MAX_BYTES);
+    SH_CHECK (!d.u.welcome.recovering && d.u.welcome.recovery_base == 42);   //  absent: the log size
     sh_wire_msg_fini (&d);
+
+    //  a recovering hub's base, 0 included (13.19)
+    m.u.welcome.recovering = true;
+    m.u.welcome.recovery_target = 50;
+    m.u.welcome.recovery_base = 0;
+    SH_PASS (s_roundtrip (&m, &d));
+    SH_CHECK (d.u.welcome.recovering && d.u.welcome.recovery_target == 50 && d.u.welcome.recovery_base == 0);
+    sh_wire_msg_fini (&d);
+    m.u.welcome.recovering = false;
+    m.u.welcome.recovery_target = 0;
 
     //  the longest scope (a courtyard, 15 digits) fits
     strcpy (m.u.welcome.scope, "500115101001001");
@@ -868,7 +879,18 @@ test_change_overhead (void)
     SH_CHECK (sh_wire_change_overhead (16384) == 16388);
 }
 
-//  Openings beside the changes of a Push and a Batch (docs/protocol.md 7.10):
+//  m encodes, and its decoding is refused (SH_EPROTO).
+static void
+s_refused_msg (const sh_wire_msg_t *m)
+{
+    uint8_t *buf;
+    size_t len;
+    SH_PASS (sh_wire_encode (m, &buf, &len));
+    s_refused (buf, len, SH_WIRE_MAX_BYTES, SH_EPROTO);
+    free (buf);
+}
+
+//  Openings beside the changes of a Push, a Batch and an Offer (docs/protocol.md 7.10):
 //  they round-trip; one naming no change of the message, or with a salt of
 //  31 bytes, or more than the changes could seal, is refused.
 static void
@@ -899,19 +921,31 @@ test_roundtrip_openings (void)
     SH_PASS (s_roundtrip (&bm, &d));
     SH_CHECK (d.u.batch.n_openings == 1 && d.u.batch.openings[0].change == 1 && d.u.batch.openings[0].field == 5);
     sh_wire_msg_fini (&d);
+    //  ... and beside an Offer's leaves (13.19)
+    uint64_t pos[2] = { 7, 9 };
+    sh_wire_msg_t om = { .type = SH_WIRE_OFFER };
+    om.u.offer.n = 2;
+    om.u.offer.leaves = ch;
+    om.u.offer.positions = pos;
+    om.u.offer.last = true;
+    om.u.offer.n_openings = 2;
+    om.u.offer.openings = &op[1];
+    SH_PASS (s_roundtrip (&om, &d));
+    SH_CHECK (d.u.offer.n == 2 && d.u.offer.positions[1] == 9 && d.u.offer.last && d.u.offer.n_openings == 2);
+    SH_CHECK (d.u.offer.openings[0].change == 0 && d.u.offer.openings[0].field == 6
+              && d.u.offer.openings[0].value_len == sizeof v1 && !memcmp (d.u.offer.openings[0].value, v1, sizeof v1)
+              && !memcmp (d.u.offer.openings[1].salt, salt, 32) && d.u.offer.openings[1].change == 1);
+    sh_wire_msg_fini (&d);
     //  refusals
+    op[2].change = 2;                                   //  names no leaf of the Offer
+    s_refused_msg (&om);
+    op[2].change = 1;
     op[1].change = 2;                                   //  names no change of the message
-    uint8_t *buf;
-    size_t len;
-    SH_PASS (sh_wire_encode (&m, &buf, &len));
-    s_refused (buf, len, SH_WIRE_MAX_BYTES, SH_EPROTO);
-    free (buf);
+    s_refused_msg (&m);
     op[1].change = 0;
     m.u.push.n = 0;                                     //  openings without changes: too many
     m.u.push.n_openings = 1;
-    SH_PASS (sh_wire_encode (&m, &buf, &len));
-    s_refused (buf, len, SH_WIRE_MAX_BYTES, SH_EPROTO);
-    free (buf);
+    s_refused_msg (&m);
     //  a salt of 31 bytes, written by hand: Push { changes: "x", openings: { 0, 1, salt31, "" } }
     s_pb_t o = { .n = 0 }, push = { .n = 0 }, env = { .n = 0 };
     s_pb_uint (&o, 1, 0);
