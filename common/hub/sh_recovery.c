@@ -230,9 +230,10 @@ s_take_staged (sh_store_txn_t *txn, uint64_t leaf, const sh_change_t *c)
     const uint8_t *k, *v;
     size_t kl, vl;
     while (rc == SH_OK && n < SH_SEALS_MAX && (cr = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
-        uint8_t *copy = kl == S_OKEY_BYTES && vl >= SH_SEAL_SALT_BYTES ? malloc (vl) : NULL;
+        bool ok = kl == S_OKEY_BYTES && vl >= SH_SEAL_SALT_BYTES;
+        uint8_t *copy = ok ? malloc (vl) : NULL;
         if (!copy) {
-            rc = kl == S_OKEY_BYTES && vl >= SH_SEAL_SALT_BYTES ? SH_ENOMEM : SH_ECORRUPT;
+            rc = ok ? SH_ENOMEM : SH_ECORRUPT;
             break;
         }
         memcpy (copy, v, vl);

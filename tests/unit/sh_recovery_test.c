@@ -385,6 +385,23 @@ s_name_of (sh_store_t *store, const char *id, char name[64])
     return name;
 }
 
+//  How many openings store keeps staged beside leaves ('o' keys).
+static size_t
+s_staged_openings (sh_store_t *store)
+{
+    sh_store_txn_t *txn;
+    sh_store_cursor_t *cur;
+    const uint8_t *k, *v;
+    size_t kl, vl, n = 0;
+    SH_PASS (sh_store_begin (store, false, &txn));
+    SH_PASS (sh_store_cursor_open (txn, SH_DB_RECOVERY, "o", 1, &cur));
+    while (sh_store_cursor_next (cur, &k, &kl, &v, &vl) == SH_OK)
+        n++;
+    sh_store_cursor_close (&cur);
+    sh_store_abort (&txn);
+    return n;
+}
+
 //  The openings of list[0..n) that name change from, renumbered to (into out).
 static size_t
 s_renumber (const sh_openings_t *ops, uint32_t from, uint32_t to, sh_wire_opening_t *out)
@@ -442,15 +459,24 @@ test_openings_come_back (void)
     s_tail (hub, &id, 4, &tail);
     SH_CHECK (tail.n == 3);
 
-    //  the first Offer: leaf 4 and its openings, staged until the rest comes
-    sh_wire_opening_t first[8], rest[8];
-    size_t n1 = s_renumber (&ops, 0, 0, first), n2 = s_renumber (&ops, 1, 0, rest);
-    SH_CHECK (n1 == 2 && n2 == 2);
+    //  misplaced leaves (4 and 5 swapped): dropped with the openings staged beside them
+    sh_wire_opening_t first[8], rest[8], swapped[8];
+    sh_wire_bytes_t mixed[3] = { tail.leaf[1], tail.leaf[0], tail.leaf[2] };
+    size_t ns = s_renumber (&ops, 1, 0, swapped);
+    ns += s_renumber (&ops, 0, 1, swapped + ns);
     sh_recovery_result_t res;
     sh_recovery_status_t st;
+    SH_PASS (sh_recovery_offer (copy, &id, sh_replica_author (a.r), tail.note, mixed, tail.pos, 3, swapped, ns,
+                                false, 1, &res, &st));
+    SH_CHECK (res.code == 0 && res.taken == 3 && res.appended == 0 && st.staged == 0 && st.problem[0]);
+    SH_CHECK (s_staged_openings (copy) == 0);
+    //  the first Offer: leaf 4 and its openings, staged until the rest comes
+    size_t n1 = s_renumber (&ops, 0, 0, first), n2 = s_renumber (&ops, 1, 0, rest);
+    SH_CHECK (n1 == 2 && n2 == 2);
     SH_PASS (sh_recovery_offer (copy, &id, sh_replica_author (a.r), tail.note, tail.leaf, tail.pos, 1, first, n1,
                                 false, 1, &res, &st));
     SH_CHECK (res.code == 0 && res.taken == 1 && res.appended == 0 && st.staged == 1);
+    SH_CHECK (s_staged_openings (copy) == 2);
     //  a forged opening: the Offer is refused whole, at its leaf
     uint8_t forged[64];
     memcpy (forged, rest[1].value, rest[1].value_len);
@@ -469,6 +495,7 @@ test_openings_come_back (void)
     SH_CHECK (res.code == 0 && res.appended == 3 && res.finished && st.size == 7);
     SH_CHECK (!strcmp (s_name_of (copy, S_P2, name), "张德明"));
     SH_CHECK (!strcmp (s_name_of (copy, S_P3, name), ""));        //  erased: not kept
+    SH_CHECK (s_staged_openings (copy) == 0);
     sh_openings_t held;
     SH_PASS (sh_store_begin (copy, false, &txn));
     SH_PASS (sh_openings_gather (txn, tail.leaf, 3, &held));
