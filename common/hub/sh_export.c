@@ -233,9 +233,15 @@ s_write_registry (s_out_t *o, sh_store_txn_t *txn, const sh_key_t *key, const ch
     return rc;
 }
 
-//  Every LOG entry, index 1..n (field 6).
+//  What s_each_log calls for each LOG entry: i is the entry's log index
+//  - 1 (its leaf index), [v, v + vl) its SignedChange bytes.
+typedef sh_err (s_log_fn) (s_out_t *o, sh_store_txn_t *txn, uint64_t i, const uint8_t *v, size_t vl,
+                           sh_export_stats_t *st);
+
+//  Call fn for every LOG entry in index order, 1..n: a gap is SH_ECORRUPT
+//  (leaf i must be log index i + 1).
 static sh_err
-s_write_changes (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
+s_each_log (s_out_t *o, sh_store_txn_t *txn, s_log_fn *fn, sh_export_stats_t *st)
 {
     sh_store_cursor_t *cur;
     sh_err rc = sh_store_cursor_open (txn, SH_DB_LOG, NULL, 0, &cur);
@@ -243,17 +249,29 @@ s_write_changes (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
         return rc;
     const uint8_t *k, *v;
     size_t kl, vl;
+    uint64_t i = 0;
     while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK && !o->rc) {
-        if (kl != 8 || sh_store_get_be64 (k) != st->changes + 1) {
-            rc = SH_ECORRUPT;   //  leaf i must be log index i + 1
+        if (kl != 8 || sh_store_get_be64 (k) != i + 1)
+            rc = SH_ECORRUPT;
+        else
+            rc = fn (o, txn, i++, v, vl, st);
+        if (rc)
             break;
-        }
-        s_write_bytes (o, SH_EXPORT_F_CHANGES, v, vl);
-        st->changes++;
     }
     sh_store_cursor_close (&cur);
     if (rc != SH_ENOTFOUND)
         return rc ? rc : o->rc;
+    return SH_OK;
+}
+
+//  One change (field 6).
+static sh_err
+s_write_change (s_out_t *o, sh_store_txn_t *txn, uint64_t i, const uint8_t *v, size_t vl, sh_export_stats_t *st)
+{
+    (void) txn;
+    (void) i;
+    s_write_bytes (o, SH_EXPORT_F_CHANGES, v, vl);
+    st->changes++;
     return SH_OK;
 }
 
@@ -332,41 +350,22 @@ s_write_opening (s_out_t *o, uint32_t change, uint32_t field, const uint8_t salt
     s_write_bytes (o, S_OP_VALUE, value, value_len);
 }
 
-//  The openings the store holds for each LOG entry, in log order, each
-//  change's in seal order (field 10): Opening.change is its index in
-//  field 6, log index - 1. One change's openings in memory at a time.
+//  The openings the store holds for change i (field 10), in seal order:
+//  Opening.change is i, the change's index in field 6 (log index - 1).
 static sh_err
-s_write_openings (s_out_t *o, sh_store_txn_t *txn, sh_export_stats_t *st)
+s_write_openings_of (s_out_t *o, sh_store_txn_t *txn, uint64_t i, const uint8_t *v, size_t vl,
+                     sh_export_stats_t *st)
 {
-    sh_store_cursor_t *cur;
-    sh_err rc = sh_store_cursor_open (txn, SH_DB_LOG, NULL, 0, &cur);
-    if (rc)
-        return rc;
-    const uint8_t *k, *v;
-    size_t kl, vl;
-    uint64_t i = 0;
-    while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK && !o->rc) {
-        if (kl != 8 || sh_store_get_be64 (k) != i + 1) {
-            rc = SH_ECORRUPT;
-            break;
-        }
-        if (i > UINT32_MAX) {
-            rc = SH_EINVAL;     //  Opening.change is a uint32: 2^32 changes at most
-            break;
-        }
-        sh_seal_opening_t held[SH_SEALS_MAX];
-        size_t n = 0;
-        if ((rc = sh_openings_held (txn, v, vl, held, &n)))
-            break;
-        for (size_t j = 0; j < n; j++)
-            s_write_opening (o, (uint32_t) i, held[j].field, held[j].salt, held[j].value, held[j].value_len);
+    if (i > UINT32_MAX)
+        return SH_EINVAL;       //  Opening.change is a uint32: 2^32 changes at most
+    sh_seal_opening_t held[SH_SEALS_MAX];
+    size_t n = 0;
+    sh_err rc = sh_openings_held (txn, v, vl, held, &n);
+    for (size_t j = 0; rc == SH_OK && j < n; j++)
+        s_write_opening (o, (uint32_t) i, held[j].field, held[j].salt, held[j].value, held[j].value_len);
+    if (rc == SH_OK)
         st->openings += n;
-        i++;
-    }
-    sh_store_cursor_close (&cur);
-    if (rc != SH_ENOTFOUND)
-        return rc ? rc : o->rc;
-    return SH_OK;
+    return rc;
 }
 
 //  Every stored checkpoint note, by tree size (field 8).
@@ -436,7 +435,7 @@ sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, unsigned f
     if (rc == SH_OK)
         rc = s_write_registry (&o, txn, key, origin, &st);
     if (rc == SH_OK)
-        rc = s_write_changes (&o, txn, &st);
+        rc = s_each_log (&o, txn, s_write_change, &st);
     if (rc == SH_OK)
         rc = s_write_evidence (&o, txn, &st);
     if (rc == SH_OK)
@@ -444,7 +443,7 @@ sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, unsigned f
     if (rc == SH_OK)
         rc = s_write_epochs (&o, txn);
     if (rc == SH_OK && (flags & SH_EXPORT_PERSONAL))
-        rc = s_write_openings (&o, txn, &st);
+        rc = s_each_log (&o, txn, s_write_openings_of, &st);   //  one change's openings at a time
     if (rc == SH_OK)
         rc = o.rc;
     sh_store_abort (&txn);
