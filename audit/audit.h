@@ -89,6 +89,7 @@ typedef enum {
     AUDIT_F_CHECKPOINT_ROOT,      //  "checkpoint-root": size or root disagrees with the changes
     AUDIT_F_EPOCH,                //  "epoch": an epoch note not signed, out of order, or not of this tree
     AUDIT_F_QUORUM,               //  "quorum": no verified checkpoint carries the witnesses' quorum
+    AUDIT_F_OPENING,              //  "opening": an opening that does not open a seal of the change it names
     AUDIT_F_COUNT
 } audit_fault_kind_t;
 
@@ -103,6 +104,8 @@ typedef struct {
     uint64_t index;                       //  log index, 0 if none (a checkpoint's: its size)
     uint64_t checkpoint;                  //  1-based checkpoint number, 0 if none
     uint64_t evidence;                    //  1-based evidence number, 0 if none
+    bool has_field;                       //  field is set (an opening's fault)
+    uint32_t field;                       //  the sealed field's number
     char where[128];                      //  "log index 5 (author 1a2b…, seq 3)", "checkpoint 2 (size 40)" ...
     char message[AUDIT_MESSAGE_BYTES];    //  what is wrong, in the user's language (English for --json)
 } audit_fault_t;
@@ -122,6 +125,8 @@ typedef struct {
     uint8_t covered_root[SH_HASH_BYTES];  //  its root
     uint64_t evidence;                    //  evidence records
     uint64_t evidence_ok;                 //  of which proven equivocations
+    uint64_t openings;                    //  openings in the export (an export --with-personal)
+    uint64_t openings_ok;                 //  of which open a seal of the change they name
     sh_epoch_t *epochs;                   //  the epochs that verified (owned)
     size_t n_epochs;                      //  how many
     //  witnesses (docs/protocol.md 16), when the caller names them
@@ -153,6 +158,10 @@ SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const sh_hubid_t *trust
 SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t kind,
                                       const char *where, const char *message);
 
+//  A new, zeroed fault of kind at the end of rep's list, for the caller to
+//  fill (valid until the next fault is added); NULL when out of memory.
+audit_fault_t *audit_report_new (audit_report_t *rep, audit_fault_kind_t kind);
+
 void audit_report_fini (audit_report_t *rep);
 
 const char *audit_fault_name (audit_fault_kind_t kind);
@@ -168,6 +177,13 @@ void audit_english (bool on);
 //  The leaf hash of every change of ex (ex's change count of them). Caller
 //  owns the array (free()); SH_ENOMEM.
 SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES]);
+
+//  Check the openings of an export --with-personal (audit_openings.c):
+//  in log order, each change's by field, once each; each naming a change
+//  of the export, one of its seals, and opening that seal's commitment
+//  (sh_seal_verify, as a replica checks what it keeps). Counts into
+//  rep->openings and rep->openings_ok, faults "opening" into rep.
+SH_NODISCARD sh_err audit_openings (const sh_export_t *ex, audit_report_t *rep);
 
 //  Check the export's epoch notes (audit_verify.c): each signed by hub,
 //  numbered 2, 3, ..., its base root the root of the export's first base

@@ -244,6 +244,7 @@ s_fault_json (const audit_fault_t *f)
     json_object_set_new (o, "seq", f->has_author && f->seq ? json_integer ((json_int_t) f->seq) : json_null ());
     json_object_set_new (o, "index", f->index ? json_integer ((json_int_t) f->index) : json_null ());
     json_object_set_new (o, "checkpoint", f->checkpoint ? json_integer ((json_int_t) f->checkpoint) : json_null ());
+    json_object_set_new (o, "field", f->has_field ? json_integer ((json_int_t) f->field) : json_null ());
     json_object_set_new (o, "where", json_string (f->where));
     json_object_set_new (o, "message", json_string (f->message));
     return o;
@@ -271,6 +272,8 @@ s_verify_json (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
     json_object_set_new (o, "covered", json_integer ((json_int_t) rep->covered));
     json_object_set_new (o, "root", json_string (rep->covered ? root : ""));
     json_object_set_new (o, "evidence", json_integer ((json_int_t) rep->evidence));
+    json_object_set_new (o, "openings", json_integer ((json_int_t) rep->openings));
+    json_object_set_new (o, "openings_verified", json_integer ((json_int_t) rep->openings_ok));
     json_t *epochs = json_array ();
     for (size_t i = 0; i < rep->n_epochs; i++)
         json_array_append_new (epochs, json_pack ("{s:I, s:I, s:I}", "epoch", (json_int_t) rep->epochs[i].epoch,
@@ -339,6 +342,9 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
         s_witnessed_text (q, rep);
     printf (_("evidence:    %" PRIu64 " equivocation record(s), each two different changes validly signed "
             "by one author at one seq\n"), rep->evidence_ok);
+    if (rep->openings)
+        printf (_("openings:    %" PRIu64 " checked: each opens the commitment its change signed (this export "
+                "holds personal data)\n"), rep->openings_ok);
     for (size_t i = 0; i < rep->n_epochs; i++) {
         const sh_epoch_t *e = &rep->epochs[i];
         printf (_("epoch %" PRIu64 ":     after a restore the hub gave up the entries after %" PRIu64), e->epoch,

@@ -3,8 +3,8 @@
 
     Order: the header (hub key, origin), the registry and its note, the
     changes in log order (open, registry, role, scope, enrolment period,
-    chain), the evidence, the checkpoints against the recomputed tree.
-    Every check runs whatever the others found; each finding is one fault.
+    chain), the evidence, the checkpoints against the recomputed tree, the
+    epoch notes, the openings (audit_openings.c). Every check runs whatever the others found; each finding is one fault.
 */
 #include "audit.h"
 #include "sh_epoch.h"
@@ -78,6 +78,7 @@ static const char *s_names[AUDIT_F_COUNT] = {
     [AUDIT_F_CHECKPOINT_ROOT] = "checkpoint-root",
     [AUDIT_F_EPOCH] = "epoch",
     [AUDIT_F_QUORUM] = "quorum",
+    [AUDIT_F_OPENING] = "opening",
 };
 
 const char *
@@ -110,8 +111,8 @@ s_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
     strcat (out, "\xE2\x80\xA6");
 }
 
-static audit_fault_t *
-s_new_fault (audit_report_t *rep, audit_fault_kind_t kind)
+audit_fault_t *
+audit_report_new (audit_report_t *rep, audit_fault_kind_t kind)
 {
     if (rep->n_faults == rep->cap_faults) {
         size_t cap = rep->cap_faults ? 2 * rep->cap_faults : 16;
@@ -131,7 +132,7 @@ sh_err
 audit_report_add (audit_report_t *rep, audit_fault_kind_t kind, const char *where, const char *message)
 {
     assert (rep && where && message);
-    audit_fault_t *f = s_new_fault (rep, kind);
+    audit_fault_t *f = audit_report_new (rep, kind);
     if (!f)
         return SH_ENOMEM;
     snprintf (f->where, sizeof f->where, "%s", where);
@@ -144,7 +145,7 @@ static sh_err __attribute__ ((format (printf, 6, 7)))
 s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
                 const uint8_t *author, uint64_t seq, const char *fmt, ...)
 {
-    audit_fault_t *f = s_new_fault (rep, kind);
+    audit_fault_t *f = audit_report_new (rep, kind);
     if (!f)
         return SH_ENOMEM;
     f->index = index;
@@ -292,7 +293,7 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
         const sh_export_enrollment_t *e = sh_export_registry (ex, i);
         sh_export_registry_digest_add (&h, e->raw.data, e->raw.len);
         if (i > 0 && memcmp (sh_export_registry (ex, i - 1)->entry.key, e->entry.key, SH_PUBKEY_BYTES) >= 0) {
-            audit_fault_t *f = s_new_fault (rep, AUDIT_F_REGISTRY);
+            audit_fault_t *f = audit_report_new (rep, AUDIT_F_REGISTRY);
             if (!f)
                 return SH_ENOMEM;
             char a[SH_HEX_BYTES (8) + 3];
@@ -347,7 +348,7 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
         }
     }
     if (problem) {
-        audit_fault_t *f = s_new_fault (rep, AUDIT_F_REGISTRY);
+        audit_fault_t *f = audit_report_new (rep, AUDIT_F_REGISTRY);
         if (!f)
             rc = SH_ENOMEM;
         else {
@@ -586,7 +587,7 @@ s_check_evidence (const sh_export_t *ex, audit_report_t *rep)
         }
         free (hashes);
         if (problem[0]) {
-            audit_fault_t *f = s_new_fault (rep, AUDIT_F_EVIDENCE);
+            audit_fault_t *f = audit_report_new (rep, AUDIT_F_EVIDENCE);
             if (!f)
                 return SH_ENOMEM;
             char a[SH_HEX_BYTES (8) + 3];
@@ -620,7 +621,7 @@ s_cp_cmp (const void *x, const void *y)
 static audit_fault_t *
 s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
 {
-    audit_fault_t *f = s_new_fault (rep, kind);
+    audit_fault_t *f = audit_report_new (rep, kind);
     if (!f)
         return NULL;
     f->checkpoint = cp->number;
@@ -885,7 +886,7 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
         char got[SH_HEX_BYTES (8) + 3], want[SH_HEX_BYTES (8) + 3];
         s_short (got, sh_export_hub_key (ex));
         s_short (want, hub.pubkey);
-        audit_fault_t *f = s_new_fault (rep, AUDIT_F_HUB_KEY);
+        audit_fault_t *f = audit_report_new (rep, AUDIT_F_HUB_KEY);
         if (!f)
             return SH_ENOMEM;
         snprintf (f->where, sizeof f->where, _("export"));
@@ -893,7 +894,7 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
                  "everything the hub signed is checked against the trusted key"), got, want);
     }
     if (strcmp (hub.origin, sh_export_origin (ex)) != 0) {
-        audit_fault_t *f = s_new_fault (rep, AUDIT_F_ORIGIN);
+        audit_fault_t *f = audit_report_new (rep, AUDIT_F_ORIGIN);
         if (!f)
             return SH_ENOMEM;
         snprintf (f->where, sizeof f->where, _("export"));
@@ -915,6 +916,8 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
         rc = s_quorum_fault (quorum, rep);
     if (rc == SH_OK)
         rc = audit_epochs (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+    if (rc == SH_OK)
+        rc = audit_openings (ex, rep);
     free (leaves);
     return rc;
 }

@@ -121,6 +121,24 @@ int hub_report_check (const hub_report_args_t *a);
 //  when it is not 0.
 int hub_report_run (const hub_report_args_t *a, sh_store_t *store);
 
+//  Exports (hub_export.c; docs/protocol.md 15.1, docs/privacy.md 7).
+//  Is purpose one the hub can record (not blank, at most
+//  SH_EXPORTLOG_PURPOSE_MAX bytes of UTF-8 on one line, no hidden
+//  characters)? false after saying why.
+bool hub_export_purpose_ok (const char *purpose);
+
+//  shouhe-hub export: sign the newest tree head, write the export of store
+//  to file (FILE.tmp, synced, then linked: file must not exist). purpose
+//  NULL: the public export; else the export with the openings the hub
+//  holds, recorded in the store (sh_exportlog) before it is linked. key
+//  and store are borrowed. Returns an exit code, having said why when it
+//  is not 0.
+int hub_export (sh_store_t *store, const sh_key_t *key, const char *file, const char *purpose);
+
+//  shouhe-hub exports: the records of exports with personal data, as a
+//  text table or JSON. An exit code, having said why when it is not 0.
+int hub_exports (sh_store_t *store, bool json);
+
 //  Quotas (hub_quota.c; sh_quota, docs/protocol.md 13.20).
 //  A --quota-* value of the command line (bytes: with K/M/G/T): false,
 //  after saying why naming option and value, when it is not one.

@@ -5,7 +5,6 @@
     line, 3 the store cannot be opened or written, 4 cannot serve.
 */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +21,6 @@
 #include "sh_conf.h"
 #include "sh_crypto.h"
 #include "sh_exit.h"
-#include "sh_export.h"
 #include "sh_fault.h"
 #include "sh_hubid.h"
 #include "sh_hublog.h"
@@ -51,6 +49,8 @@ typedef struct {
     const char *kind, *years;   //  retention: a rule
     bool init, watch, sync_mirror, compact, apply;
     uint64_t retain_every_ms; //  serve --retain-every (0: hub_serve's default)
+    bool with_personal;       //  export --with-personal
+    const char *purpose;      //  export --purpose TEXT
     size_t map_bytes;         //  --map-mib (serve), 0: the default
     int64_t reserve_bytes;    //  --reserve-mib (serve), -1: the default
     bool has_qc, has_qb;      //  --quota-changes-per-day / --quota-bytes (or
@@ -488,9 +488,8 @@ s_checkpoint (const s_args_t *a)
     return SH_EXIT_OK;
 }
 
-//  Write FILE.tmp, sync it, then link it to FILE (which must not exist:
-//  link() refuses atomically, where rename() would replace) and unlink the
-//  temporary name.
+//  The export (hub_export.c): FILE must not exist; --with-personal needs
+//  --purpose, which goes with it only.
 static int
 s_export (const s_args_t *a)
 {
@@ -498,6 +497,18 @@ s_export (const s_args_t *a)
         fprintf (stderr, _("shouhe-hub: export needs the FILE to write (shouhe-hub export --dir DIR FILE)\n"));
         return SH_EXIT_USAGE;
     }
+    if (a->with_personal && !a->purpose) {
+        fprintf (stderr, _("shouhe-hub: --with-personal needs --purpose TEXT: why the personal data is exported "
+                           "(the hub records it)\n"));
+        return SH_EXIT_USAGE;
+    }
+    if (a->purpose && !a->with_personal) {
+        fprintf (stderr, _("shouhe-hub: --purpose goes with --with-personal only (a public export holds no "
+                           "personal field)\n"));
+        return SH_EXIT_USAGE;
+    }
+    if (a->purpose && !hub_export_purpose_ok (a->purpose))
+        return SH_EXIT_USAGE;
     struct stat st;
     if (lstat (a->file, &st) == 0) {
         fprintf (stderr, _("shouhe-hub: %s exists; refusing to overwrite it\n"), a->file);
@@ -508,69 +519,21 @@ s_export (const s_args_t *a)
     int ex = s_open (a, &store, &key);
     if (ex)
         return ex;
-    sh_hubid_t hub;
-    sh_hubid_init_key (&hub, key);
-    //  sign the newest tree head first, so that the export ends with a
-    //  checkpoint over all of it (unless serve appends meanwhile)
-    sh_err rc = sh_hublog_checkpoint (store, &hub, NULL, NULL);
-    if (rc) {
-        fprintf (stderr, _("shouhe-hub: cannot sign the latest checkpoint: %s\n"), sh_strerror (rc));
-        sh_key_destroy (&key);
-        sh_store_close (&store);
-        return sh_exit_store (rc);
-    }
-    size_t tl = strlen (a->file) + sizeof ".tmp";
-    char *tmp_path = malloc (tl);
-    if (tmp_path)
-        snprintf (tmp_path, tl, "%s.tmp", a->file);
-    int fd = tmp_path ? open (tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600) : -1;
-    FILE *f = fd >= 0 ? fdopen (fd, "wb") : NULL;
-    if (!f) {
-        if (!tmp_path)
-            fprintf (stderr, _("shouhe-hub: out of memory\n"));
-        else
-        if (fd < 0 && errno == EEXIST)
-            fprintf (stderr, _("shouhe-hub: %s exists (another export running, or left over: remove it)\n"), tmp_path);
-        else
-            fprintf (stderr, _("shouhe-hub: cannot create %s: %s\n"), tmp_path, strerror (errno));
-        if (fd >= 0) {
-            close (fd);
-            unlink (tmp_path);
-        }
-        free (tmp_path);
-        sh_key_destroy (&key);
-        sh_store_close (&store);
-        return SH_EXIT_REFUSED;
-    }
-    sh_export_stats_t stats;
-    rc = sh_export_write (f, store, &hub, &stats);
-    if (rc == SH_OK && (fflush (f) != 0 || fsync (fileno (f)) != 0))
-        rc = sh_err_errno ();
-    if (fclose (f) != 0 && rc == SH_OK)
-        rc = sh_err_errno ();
+    ex = hub_export (store, key, a->file, a->with_personal ? a->purpose : NULL);
     sh_key_destroy (&key);
     sh_store_close (&store);
-    ex = SH_EXIT_OK;
-    if (rc) {
-        fprintf (stderr, _("shouhe-hub: cannot write the export: %s\n"), sh_strerror (rc));
-        ex = sh_exit_store (rc) == SH_EXIT_FULL ? SH_EXIT_FULL : rc & SH_ESYSERR ? SH_EXIT_REFUSED : SH_EXIT_STORE;
-    }
-    else
-    if (link (tmp_path, a->file) != 0) {
-        if (errno == EEXIST)
-            fprintf (stderr, _("shouhe-hub: %s exists; refusing to overwrite it\n"), a->file);
-        else
-            fprintf (stderr, _("shouhe-hub: cannot create %s: %s\n"), a->file, strerror (errno));
-        ex = SH_EXIT_REFUSED;
-    }
-    unlink (tmp_path);
-    free (tmp_path);
-    if (ex == SH_EXIT_OK)
-        printf (_("exported %llu changes, %llu registry entries, %llu evidence records, "
-                "%llu checkpoints (%llu bytes) to %s\n"),
-                (unsigned long long) stats.changes, (unsigned long long) stats.registry,
-                (unsigned long long) stats.evidence, (unsigned long long) stats.checkpoints,
-                (unsigned long long) stats.bytes, a->file);
+    return ex;
+}
+
+static int
+s_exports (const s_args_t *a)
+{
+    sh_store_t *store;
+    int ex = s_open (a, &store, NULL);
+    if (ex)
+        return ex;
+    ex = hub_exports (store, a->json);
+    sh_store_close (&store);
     return ex;
 }
 
@@ -712,7 +675,8 @@ static const s_command_t s_commands[] = {
     { "nodes", "json", s_nodes },
     { "digest", "scope", s_digest },
     { "checkpoint", "vkey", s_checkpoint },
-    { "export", "", s_export },
+    { "export", "with-personal purpose", s_export },
+    { "exports", "json", s_exports },
     { "backup", "", s_backup },
     { "recover", "abandon-tail", s_recover },
     { "compact", "", s_recover },
@@ -780,6 +744,8 @@ s_set (s_args_t *a, const char *name, const char *v)
     else if (!strcmp (name, "kind")) a->kind = v;
     else if (!strcmp (name, "years")) a->years = v;
     else if (!strcmp (name, "apply")) a->apply = true;
+    else if (!strcmp (name, "with-personal")) a->with_personal = true;
+    else if (!strcmp (name, "purpose")) a->purpose = v;
     else if (!strcmp (name, "town")) a->town = v;
     else if (!strcmp (name, "village")) a->village = v;
     else if (!strcmp (name, "since")) a->since = v;
@@ -829,7 +795,9 @@ static const struct option s_options[] = {
     { "hub-key", required_argument, NULL, 0 }, { "init", no_argument, NULL, 0 },
     { "watch", no_argument, NULL, 0 }, { "sync-mirror", no_argument, NULL, 0 },
     { "kind", required_argument, NULL, 0 }, { "years", required_argument, NULL, 0 },
-    { "apply", no_argument, NULL, 0 }, { "retain-every", required_argument, NULL, 0 }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+    { "apply", no_argument, NULL, 0 }, { "retain-every", required_argument, NULL, 0 },
+    { "with-personal", no_argument, NULL, 0 }, { "purpose", required_argument, NULL, 0 },
+    { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 _Static_assert (sizeof s_options / sizeof s_options[0] <= 64, "s_args_t.given has one bit per option");
 
@@ -858,10 +826,13 @@ typedef struct {
     s_args_t *a;                    //  its arguments
 } s_conf_t;
 
+//  An export with personal data is asked for on the command line each
+//  time, never by a configuration file.
 static bool
 s_conf_takes (const char *name, void *arg)
 {
-    return s_allowed (((s_conf_t *) arg)->cmd->options, name);
+    return strcmp (name, "with-personal") != 0 && strcmp (name, "purpose") != 0
+        && s_allowed (((s_conf_t *) arg)->cmd->options, name);
 }
 
 static bool

@@ -34,6 +34,26 @@ s_add (s_mem_t *m, const uint8_t *p, size_t len, size_t *at)
 }
 
 sh_err
+sh_openings_held (sh_store_txn_t *txn, const uint8_t *data, size_t len, sh_seal_opening_t out[SH_SEALS_MAX],
+                  size_t *n)
+{
+    *n = 0;
+    uint8_t *cb, sig[SH_SIG_BYTES];
+    size_t cl;
+    sh_err rc = sh_change_unwrap (&cb, &cl, sig, data, len);
+    if (rc)
+        return rc == SH_ENOMEM ? rc : SH_ECORRUPT;
+    sh_change_t c;
+    rc = sh_change_decode (&c, cb, cl, NULL);
+    free (cb);
+    if (rc)
+        return rc == SH_ENOMEM ? rc : SH_ECORRUPT;
+    rc = c.n_seals ? sh_merge_openings_of (txn, &c, out, n) : SH_OK;
+    sh_change_fini (&c);
+    return rc;
+}
+
+sh_err
 sh_openings_gather (sh_store_txn_t *txn, const sh_wire_bytes_t *changes, size_t n, sh_openings_t *out)
 {
     memset (out, 0, sizeof *out);
@@ -43,22 +63,9 @@ sh_openings_gather (sh_store_txn_t *txn, const sh_wire_bytes_t *changes, size_t 
     sh_err rc = m ? SH_OK : SH_ENOMEM;
     out->mem_ = m;
     for (size_t i = 0; i < n && rc == SH_OK; i++) {
-        uint8_t *cb, sig[SH_SIG_BYTES];
-        size_t cl;
-        sh_change_t c;
-        if (sh_change_unwrap (&cb, &cl, sig, changes[i].data, changes[i].len) != SH_OK)
-            rc = SH_ECORRUPT;
-        else {
-            if (sh_change_decode (&c, cb, cl, NULL) != SH_OK)
-                rc = SH_ECORRUPT;
-            free (cb);
-        }
-        if (rc)
-            break;
         sh_seal_opening_t held[SH_SEALS_MAX];
         size_t nh = 0;
-        rc = c.n_seals ? sh_merge_openings_of (txn, &c, held, &nh) : SH_OK;
-        sh_change_fini (&c);
+        rc = sh_openings_held (txn, changes[i].data, changes[i].len, held, &nh);
         for (size_t k = 0; k < nh && rc == SH_OK; k++) {
             if (out->n == cap) {
                 cap = cap ? 2 * cap : 16;

@@ -19,6 +19,7 @@
 
 #include "sh_change.h"
 #include "sh_err.h"
+#include "sh_seal.h"
 #include "sh_store.h"
 #include "sh_wire.h"
 
@@ -34,6 +35,15 @@ typedef struct {
 //  store errors; a change that does not decode is SH_ECORRUPT.
 SH_NODISCARD sh_err sh_openings_gather (sh_store_txn_t *txn, const sh_wire_bytes_t *changes, size_t n,
                                         sh_openings_t *out);
+
+//  The openings txn's store holds for the one SignedChange of bytes
+//  [data, data + len) (of that store's log, not verified again), in seal
+//  order, into out[0..*n): salts copied, values pointing into the store
+//  (valid until txn ends or is written). What an export --with-personal
+//  carries beside each change (sh_export). SH_ECORRUPT if the change does
+//  not decode; SH_ENOMEM; store errors.
+SH_NODISCARD sh_err sh_openings_held (sh_store_txn_t *txn, const uint8_t *data, size_t len,
+                                      sh_seal_opening_t out[SH_SEALS_MAX], size_t *n);
 
 //  Free a gathered list. Idempotent.
 void sh_openings_fini (sh_openings_t *o);

@@ -55,6 +55,7 @@ static const char *const s_db_names[SH_DB_COUNT] = {
     [SH_DB_QUOTAS] = "quotas",
     [SH_DB_WITNESS] = "witness",
     [SH_DB_OPENINGS] = "openings",
+    [SH_DB_EXPORTS] = "exports",
 };
 
 #define S_SPARE_DBS 4               //  room for named databases added later

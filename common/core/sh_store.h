@@ -71,6 +71,8 @@ typedef enum {
     SH_DB_OPENINGS,     //  "openings": record key || field (u32 BE) || commitment (32) -> stamp (40)
                         //  || salt (32) || value: the personal values held beside the log
                         //  (sh_merge_openings, docs/protocol.md 7.10)
+    SH_DB_EXPORTS,      //  "exports" (hub): the exports written with personal data; layout in
+                        //  sh_exportlog.h, the one module that reads and writes it
     SH_DB_COUNT
 } sh_store_db_t;
 

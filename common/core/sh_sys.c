@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,4 +66,17 @@ sh_sys_unlock (int fd)
         flock (fd, LOCK_UN);
         close (fd);
     }
+}
+
+void
+sh_sys_user (uint32_t *uid, char *name, size_t name_len)
+{
+    uid_t u = getuid ();
+    *uid = (uint32_t) u;
+    if (name_len)
+        name[0] = 0;
+    char buf[4096];
+    struct passwd pw, *found = NULL;
+    if (getpwuid_r (u, &pw, buf, sizeof buf, &found) == 0 && found && found->pw_name && name_len)
+        snprintf (name, name_len, "%s", found->pw_name);
 }

@@ -1,13 +1,16 @@
 /*  sh_export -- a hub's self-contained, public export: the registry, every
     change, the equivocation evidence and every signed checkpoint, in one
     shouhe.v1.Export message (proto/shouhe/v1/export.proto; normative
-    description in docs/protocol.md, "Exports and the auditor").
+    description in docs/protocol.md, "Exports and the auditor"). Written
+    with SH_EXPORT_PERSONAL it also carries the openings of sealed fields
+    the hub holds (docs/privacy.md 7): personal data.
 
     Writing (sh_export_write) reads the hub store in ONE read transaction,
     so the export is a consistent snapshot even while the hub serves, and
     streams it field by field to a FILE: only one registry entry, one
-    change or one evidence record is in memory at a time (protobuf allows
-    a repeated field's elements to be written one by one). It signs, with
+    change, one evidence record or one change's openings is in memory at
+    a time (protobuf allows a repeated field's elements to be written one
+    by one). It signs, with
     the hub key, a note over the registry (the "registry note") so that an
     auditor can tell the hub vouched for exactly these enrolment records:
 
@@ -28,7 +31,9 @@
     past its end, version SH_EXPORT_VERSION, a hub key of 32 bytes, and
     every registry entry a canonical Enrollment (re-encoding gives its
     bytes back) with a 32-byte key, a 6-, 9- or 12-digit scope and a known
-    role. Nothing is verified cryptographically: that is the auditor's job
+    role, and every opening an Opening of exactly its four fields in order
+    (change and field within 32 bits, a 32-byte salt). Nothing is verified
+    cryptographically: that is the auditor's job
     (audit/). A file that breaks the format gives SH_EPROTO and a static
     reason in *why.
 
@@ -36,7 +41,9 @@
     editable sh_export_doc_t and write it back.
 
     Only this module includes export.pb-c.h (the tests aside). It includes
-    sodium.h, as sh_note does, only for libsodium's base64 encoder.
+    sodium.h, as sh_note does, only for libsodium's base64 encoder. Its
+    files: sh_export.c writes (exports and documents), sh_export_read.c
+    reads (loads, accessors, documents); sh_export_int.h is what they share.
 
     Threading: a loaded export is immutable; read it from any thread.
 */
@@ -53,6 +60,7 @@
 #include "sh_hubid.h"
 #include "sh_key.h"
 #include "sh_registry.h"
+#include "sh_seal.h"
 #include "sh_store.h"
 
 #define SH_EXPORT_VERSION 1
@@ -68,6 +76,10 @@
 #define SH_EXPORT_F_EVIDENCE      7
 #define SH_EXPORT_F_CHECKPOINTS   8
 #define SH_EXPORT_F_EPOCHS        9
+#define SH_EXPORT_F_OPENINGS      10
+
+//  Flags of sh_export_write.
+#define SH_EXPORT_PERSONAL 1u     //  also the openings the hub holds (field 10): personal data
 
 //  The line after the origin in a registry note.
 #define SH_EXPORT_REGISTRY_WORD "registry"
@@ -78,6 +90,8 @@ typedef struct {
     uint64_t changes;         //  SignedChanges (log indexes 1..changes)
     uint64_t evidence;        //  Evidence records (one per equivocated (author, seq))
     uint64_t checkpoints;     //  signed checkpoint notes
+    uint64_t openings;        //  Openings (SH_EXPORT_PERSONAL only)
+    uint64_t tree_size;       //  the hub's Merkle tree size in the snapshot written
     uint64_t bytes;           //  total size of the export
 } sh_export_stats_t;
 
@@ -101,6 +115,13 @@ typedef struct {
     const sh_export_bytes_t *sides;   //  their bytes
 } sh_export_evidence_t;
 
+//  One Opening of a loaded export: the change it names and the opening
+//  (salt copied, value pointing into the export).
+typedef struct {
+    uint32_t change;                  //  index in the export's changes (log index - 1); not checked
+    sh_seal_opening_t opening;        //  field, salt, value
+} sh_export_opening_t;
+
 typedef struct sh_export_t sh_export_t;
 
 /* --------------------------------------------------------------------------
@@ -112,15 +133,17 @@ typedef struct sh_export_t sh_export_t;
 //  registry note signed now by hub (its key must be set) under key name
 //  its origin, every LOG entry (the indexes must run 1..n without a gap:
 //  else SH_ECORRUPT), every evidence record grouped by (author, seq),
-//  every stored checkpoint by size. The header names hub's origin and
-//  public key. stats (may be NULL) receives the counts. out is
+//  every stored checkpoint by size, the epoch notes; with flags
+//  SH_EXPORT_PERSONAL then the openings the store holds for the changes
+//  (sh_openings_held; flags 0: none, the public export). The header names
+//  hub's origin and public key. stats (may be NULL) receives the counts. out is
 //  written with fwrite only (the caller opens, flushes, syncs and closes
 //  it); a write error gives SH_ESYSERR | errno, and out then holds a
 //  partial export the caller must discard. Store errors as sh_store.
-SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub,
+SH_NODISCARD sh_err sh_export_write (FILE *out, sh_store_t *store, const sh_hubid_t *hub, unsigned flags,
                                      sh_export_stats_t *stats);
 
-//  The export as sh_export_write writes it, into *buf (heap, caller frees;
+//  The public export (flags 0) as sh_export_write writes it, into *buf (heap, caller frees;
 //  NULL on failure) of *len bytes: what an auditor fetches (15.8).
 SH_NODISCARD sh_err sh_export_buffer (char **buf, size_t *len, sh_store_t *store, const sh_hubid_t *hub);
 
@@ -172,6 +195,9 @@ sh_export_bytes_t sh_export_checkpoint (const sh_export_t *self, size_t i);
 //  a lost tail of its log up (docs/protocol.md 13.19).
 size_t sh_export_epoch_count (const sh_export_t *self);
 sh_export_bytes_t sh_export_epoch (const sh_export_t *self, size_t i);
+//  The openings (field 10), in the file's order; none in a public export.
+size_t sh_export_opening_count (const sh_export_t *self);
+const sh_export_opening_t *sh_export_opening (const sh_export_t *self, size_t i);
 
 /* --------------------------------------------------------------------------
  * Editing (tools and tests: an export changed on purpose)
@@ -190,6 +216,14 @@ typedef struct {
     sh_export_blob_t *sides;          //  SignedChange bytes (malloc'ed array)
     size_t n_sides;                   //  how many
 } sh_export_doc_evidence_t;
+
+//  One Opening of a document.
+typedef struct {
+    uint32_t change;                      //  Opening.change
+    uint32_t field;                       //  Opening.field
+    uint8_t salt[SH_SEAL_SALT_BYTES];     //  Opening.salt
+    sh_export_blob_t value;               //  Opening.value
+} sh_export_doc_opening_t;
 
 //  An export as plain data to edit: every part of the file, copied out.
 //  The document owns everything it points to, each array and each blob's
@@ -212,6 +246,8 @@ typedef struct {
     size_t n_checkpoints;
     sh_export_blob_t *epochs;             //  epoch notes (text, no NUL)
     size_t n_epochs;
+    sh_export_doc_opening_t *openings;    //  Export.openings
+    size_t n_openings;
 } sh_export_doc_t;
 
 //  Read the export file at path (as sh_export_load, with its checks and

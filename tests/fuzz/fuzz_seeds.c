@@ -501,7 +501,7 @@ s_export (s_gen_t *g, const char *name, sh_store_t *store)
     size_t len = 0;
     FILE *f = open_memstream (&buf, &len);
     FUZZ_CHECK (f);
-    FUZZ_PASS (sh_export_write (f, store, &hub_id, NULL));
+    FUZZ_PASS (sh_export_write (f, store, &hub_id, 0, NULL));
     FUZZ_CHECK (fclose (f) == 0);
     s_write (g, "export", name, (const uint8_t *) buf, len, NULL, 0);
     free (buf);

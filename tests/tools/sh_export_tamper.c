@@ -22,8 +22,13 @@
                                                          replace the last checkpoint by one validly signed
                                                          with HUBKEYFILE, of the same size, whose root is
                                                          that of a tree where change 1 was rewritten
+        sh_export_tamper IN OUT opening-flip J           flip the low bit of the last byte of the value of
+                                                         opening J (an export --with-personal)
+        sh_export_tamper IN OUT opening-index J I        make opening J name the change at log index I
 
-    N, M and INDEX are log indexes (1-based), I a registry entry (1-based).
+    N, M and INDEX are log indexes (1-based), I a registry entry (1-based)
+    (opening-index: a log index, which may lie beyond the changes), J an
+    opening (1-based).
     flip without BYTE_OFFSET flips the last digit of the change's region
     ('0' <-> '1' ...), so the change still parses and only its signature
     breaks. Nothing else is touched: the registry note and the checkpoints
@@ -66,7 +71,9 @@ s_usage (void)
              "       sh_export_tamper IN OUT append-log NODEDIR [INDEX]\n"
              "       sh_export_tamper IN OUT evidence-flip E\n"
              "       sh_export_tamper IN OUT forge-checkpoint KEYFILE\n"
-             "       sh_export_tamper IN OUT rewrite-checkpoint HUBKEYFILE\n");
+             "       sh_export_tamper IN OUT rewrite-checkpoint HUBKEYFILE\n"
+             "       sh_export_tamper IN OUT opening-flip J\n"
+             "       sh_export_tamper IN OUT opening-index J I\n");
     return 2;
 }
 
@@ -471,6 +478,32 @@ s_rewrite_checkpoint (sh_export_doc_t *x, char **args, int n)
     return ret;
 }
 
+static int
+s_opening_flip (sh_export_doc_t *x, char **args, int n)
+{
+    size_t j;
+    if (n < 1 || !s_index (args[0], x->n_openings, &j) || x->openings[j].value.len == 0)
+        return s_usage ();
+    sh_export_blob_t *v = &x->openings[j].value;
+    v->data[v->len - 1] ^= 1;
+    printf ("flipped the last byte of the value of opening %zu (change %" PRIu32 ", field %" PRIu32 ")\n", j + 1,
+            x->openings[j].change, x->openings[j].field);
+    return 0;
+}
+
+static int
+s_opening_index (sh_export_doc_t *x, char **args, int n)
+{
+    size_t j;
+    uint64_t index;
+    if (n < 2 || !s_index (args[0], x->n_openings, &j) || !s_parse_u64 (args[1], &index) || index == 0
+    ||  index - 1 > UINT32_MAX)
+        return s_usage ();
+    x->openings[j].change = (uint32_t) (index - 1);
+    printf ("opening %zu now names log index %" PRIu64 "\n", j + 1, index);
+    return 0;
+}
+
 /* --------------------------------------------------------------------------
  * Main
  * -------------------------------------------------------------------------- */
@@ -505,6 +538,8 @@ main (int argc, char **argv)
     else if (!strcmp (cmd, "evidence-flip")) ret = s_evidence_flip (x, args, n);
     else if (!strcmp (cmd, "forge-checkpoint")) ret = s_forge_checkpoint (x, args, n);
     else if (!strcmp (cmd, "rewrite-checkpoint")) ret = s_rewrite_checkpoint (x, args, n);
+    else if (!strcmp (cmd, "opening-flip")) ret = s_opening_flip (x, args, n);
+    else if (!strcmp (cmd, "opening-index")) ret = s_opening_index (x, args, n);
     else ret = s_usage ();
     if (ret == 0) {
         FILE *f = fopen (argv[2], "wb");

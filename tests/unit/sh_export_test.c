@@ -4,8 +4,13 @@
     shouhe.v1.Export), the registry note signed over exactly the registry,
     strict parsing that refuses what export.proto's canonical encoding
     does not allow, and the editable document that tools change an export
-    with (written back unchanged, it is the same file).
+    with (written back unchanged, it is the same file). With a sealed
+    person and its openings in the hub's store: the public export holds
+    neither the name nor an opening, the export with SH_EXPORT_PERSONAL is
+    the same bytes followed by the openings (field 10, as protobuf-c packs
+    them), each opening its change's seal; Openings are read strictly.
 */
+#define _GNU_SOURCE 1      //  memmem
 #include "sh_test.h"
 
 #include "sh_change.h"
@@ -14,10 +19,13 @@
 #include "sh_export.h"
 #include "sh_hubid.h"
 #include "sh_key.h"
+#include "sh_merge.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
 #include "sh_registry.h"
+#include "sh_seal.h"
 #include "sh_store.h"
+#include "shouhe/v1/domain.pb-c.h"
 #include "shouhe/v1/export.pb-c.h"
 
 #include <stdbool.h>
@@ -167,18 +175,25 @@ s_fx_fini (s_fx_t *fx)
     sh_test_rmdir (fx->dir);
 }
 
-//  Write the fixture's export into memory.
+//  Write the fixture's export into memory (flags: sh_export_write's).
 static uint8_t *
-s_export_bytes (s_fx_t *fx, size_t *len, sh_export_stats_t *st)
+s_export_with (s_fx_t *fx, unsigned flags, size_t *len, sh_export_stats_t *st)
 {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream (&buf, &size);
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx->store, &fx->id, st));
+    SH_PASS (sh_export_write (f, fx->store, &fx->id, flags, st));
     SH_CHECK (fclose (f) == 0);
     *len = size;
     return (uint8_t *) buf;
+}
+
+//  The public export.
+static uint8_t *
+s_export_bytes (s_fx_t *fx, size_t *len, sh_export_stats_t *st)
+{
+    return s_export_with (fx, 0, len, st);
 }
 
 static sh_export_t *
@@ -286,12 +301,13 @@ test_round_trip (void)
 static void
 test_field_numbers (void)
 {
-    SH_CHECK (shouhe__v1__export__descriptor.n_fields == 9);
+    SH_CHECK (shouhe__v1__export__descriptor.n_fields == 10);
     const ProtobufCFieldDescriptor *f = shouhe__v1__export__descriptor.fields;
     const char *names[] = { "version", "origin", "hub_key", "registry", "registry_note", "changes",
-                            "evidence", "checkpoints", "epochs" };
-    for (unsigned i = 0; i < 9; i++)
+                            "evidence", "checkpoints", "epochs", "openings" };
+    for (unsigned i = 0; i < 10; i++)
         SH_CHECK (f[i].id == i + 1 && strcmp (f[i].name, names[i]) == 0);
+    SH_CHECK (f[9].id == SH_EXPORT_F_OPENINGS && f[9].label == PROTOBUF_C_LABEL_REPEATED);
 }
 
 static void
@@ -303,7 +319,7 @@ test_file (void)
     snprintf (path, sizeof path, "%s/export.pb", fx.dir);
     FILE *f = fopen (path, "wb");
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx.store, &fx.id, NULL));
+    SH_PASS (sh_export_write (f, fx.store, &fx.id, 0, NULL));
     SH_CHECK (fclose (f) == 0);
     sh_export_t *ex = NULL;
     SH_PASS (sh_export_load (&ex, path, NULL));
@@ -333,7 +349,7 @@ test_log_gap (void)
     size_t size = 0;
     FILE *f = open_memstream (&buf, &size);
     SH_CHECK (f);
-    SH_FAIL (sh_export_write (f, fx.store, &fx.id, NULL), SH_ECORRUPT);
+    SH_FAIL (sh_export_write (f, fx.store, &fx.id, 0, NULL), SH_ECORRUPT);
     fclose (f);
     free (buf);
     s_fx_fini (&fx);
@@ -384,7 +400,7 @@ test_strict (void)
     n = s_mini (buf, tail, sizeof tail);
     s_parse_copy (buf, n - 1, SH_EPROTO, &why);                       //  truncated
     SH_CHECK (why && strstr (why, "past the end"));
-    const uint8_t unknown[] = { 0x50, 0x00 };                         //  field 10
+    const uint8_t unknown[] = { 0x58, 0x00 };                         //  field 11
     n = s_mini (buf, unknown, sizeof unknown);
     s_parse_copy (buf, n, SH_EPROTO, &why);
     SH_CHECK (strstr (why, "does not define"));
@@ -490,7 +506,7 @@ test_doc (void)
     snprintf (again, sizeof again, "%s/again.pb", fx.dir);
     FILE *f = fopen (path, "wb");
     SH_CHECK (f);
-    SH_PASS (sh_export_write (f, fx.store, &fx.id, NULL));
+    SH_PASS (sh_export_write (f, fx.store, &fx.id, 0, NULL));
     SH_CHECK (fclose (f) == 0);
 
     //  loaded and written back unchanged: the same file
@@ -537,6 +553,209 @@ test_doc (void)
     s_fx_fini (&fx);
 }
 
+/* --------------------------------------------------------------------------
+ * Openings (an export with personal data)
+ * -------------------------------------------------------------------------- */
+
+#define S_NAME "\xe7\x8e\x8b\xe7\xa7\x80\xe8\x8b\xb1"      //  王秀英
+#define S_PHONE "13800000001"
+
+//  Does [p, p + len) hold text?
+static bool
+s_holds (const uint8_t *p, size_t len, const char *text)
+{
+    return memmem (p, len, text, strlen (text)) != NULL;
+}
+
+//  Log index 6: a person of node a with its name and phone sealed, merged,
+//  its two openings kept in the store. Its change in *c (fini it).
+static void
+s_fx_sealed (s_fx_t *fx, sh_change_t *c)
+{
+    Shouhe__V1__Person p = SHOUHE__V1__PERSON__INIT;
+    p.name = (char *) S_NAME;
+    p.courtyard = (char *) S_VA "001";
+    p.phone = (char *) S_PHONE;
+    uint8_t body[128];
+    size_t len = shouhe__v1__person__pack (&p, body);
+    sh_seal_split_t sp;
+    SH_PASS (sh_seal_split (SH_KIND_PERSON, body, len, &sp));
+    SH_CHECK (sp.n == 2);
+    sh_change_t a3;
+    uint8_t prev[SH_HASH_BYTES];
+    SH_PASS (sh_change_open (&a3, prev, fx->log[4], fx->log_len[4], NULL));
+    sh_change_t w = { .seq = 4, .hlc = ((uint64_t) 5000 << 16) + 6, .kind = SH_KIND_PERSON, .op = SH_OP_PUT,
+                      .body = sp.body, .body_len = sp.body_len, .n_seals = sp.n };
+    memcpy (w.author, a3.author, SH_PUBKEY_BYTES);
+    memcpy (w.prev, prev, SH_HASH_BYTES);
+    sh_change_fini (&a3);
+    snprintf (w.region, sizeof w.region, "%s", S_VA "001");
+    w.entity = (const uint8_t *) "person-1";
+    w.entity_len = strlen ("person-1");
+    memcpy (w.seals, sp.seals, sizeof w.seals);
+    uint8_t *bytes, *signed_bytes, hash[SH_HASH_BYTES];
+    size_t blen, slen, kept = 0;
+    SH_PASS (sh_change_encode (&w, &bytes, &blen));
+    SH_PASS (sh_change_sign (&signed_bytes, &slen, bytes, blen, fx->a));
+    free (bytes);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (fx->store, true, &txn));
+    s_append (txn, signed_bytes, slen, hash);
+    SH_PASS (sh_change_open (c, NULL, signed_bytes, slen, NULL));
+    SH_PASS (sh_merge_apply (txn, c));
+    SH_PASS (sh_merge_openings (txn, c, sp.openings, sp.n, &kept));
+    SH_CHECK (kept == 2);
+    SH_PASS (sh_store_commit (&txn));
+    SH_CHECK (!s_holds (signed_bytes, slen, S_NAME) && !s_holds (signed_bytes, slen, S_PHONE));
+    free (signed_bytes);
+    sh_seal_split_fini (&sp);
+}
+
+static void
+test_openings (void)
+{
+    s_fx_t fx;
+    s_fx_init (&fx);
+    sh_change_t c;
+    s_fx_sealed (&fx, &c);
+    size_t plen, len;
+    sh_export_stats_t pst, st;
+    uint8_t *plain = s_export_with (&fx, 0, &plen, &pst);
+    uint8_t *bytes = s_export_with (&fx, SH_EXPORT_PERSONAL, &len, &st);
+    SH_CHECK (pst.changes == 6 && pst.openings == 0 && pst.tree_size == 6);
+    SH_CHECK (st.changes == 6 && st.openings == 2 && st.tree_size == 6 && st.bytes == len);
+
+    //  the public export: commitments only
+    SH_CHECK (!s_holds (plain, plen, S_NAME) && !s_holds (plain, plen, S_PHONE));
+    sh_export_t *ex = s_parse_copy (plain, plen, SH_OK, NULL);
+    SH_CHECK (sh_export_opening_count (ex) == 0 && sh_export_change_count (ex) == 6);
+    sh_export_destroy (&ex);
+
+    //  with personal data: the same bytes, then the openings (field 10, tag 0x52)
+    SH_CHECK (len > plen && memcmp (bytes, plain, plen) == 0 && bytes[plen] == 0x52);
+    SH_CHECK (s_holds (bytes, len, S_NAME) && s_holds (bytes, len, S_PHONE));
+    ex = s_parse_copy (bytes, len, SH_OK, NULL);
+    SH_CHECK (sh_export_opening_count (ex) == 2);
+    uint32_t fields[2] = { 1, 6 };
+    for (size_t i = 0; i < 2; i++) {
+        const sh_export_opening_t *op = sh_export_opening (ex, i);
+        SH_CHECK (op->change == 5 && op->opening.field == fields[i]);
+        SH_PASS (sh_seal_verify (&c.seals[i], &op->opening));
+    }
+    SH_CHECK (s_holds (sh_export_opening (ex, 0)->opening.value, sh_export_opening (ex, 0)->opening.value_len,
+                       S_NAME));
+    sh_export_destroy (&ex);
+
+    //  protobuf-c reads the openings and packs exactly these bytes
+    Shouhe__V1__Export *x = shouhe__v1__export__unpack (NULL, len, bytes);
+    SH_CHECK (x && x->n_openings == 2 && x->openings[1]->change == 5 && x->openings[1]->field == 6);
+    SH_CHECK (x->openings[0]->salt.len == SH_SEAL_SALT_BYTES);
+    uint8_t *again = malloc (len);
+    SH_CHECK (again && shouhe__v1__export__pack (x, again) == len && memcmp (again, bytes, len) == 0);
+    free (again);
+    shouhe__v1__export__free_unpacked (x, NULL);
+
+    //  a document keeps the openings: written back, the same file
+    char path[512], back[512];
+    snprintf (path, sizeof path, "%s/personal.pb", fx.dir);
+    snprintf (back, sizeof back, "%s/back.pb", fx.dir);
+    FILE *f = fopen (path, "wb");
+    SH_CHECK (f && fwrite (bytes, 1, len, f) == len && fclose (f) == 0);
+    sh_export_doc_t doc;
+    SH_PASS (sh_export_doc_load (&doc, path, NULL));
+    SH_CHECK (doc.n_openings == 2 && doc.openings[1].change == 5 && doc.openings[1].field == 6);
+    s_doc_save (&doc, back);
+    size_t lb;
+    uint8_t *b = s_read (back, &lb);
+    SH_CHECK (lb == len && !memcmp (b, bytes, len));
+    free (b);
+    sh_export_doc_fini (&doc);
+    SH_CHECK (doc.openings == NULL && doc.n_openings == 0);
+
+    sh_change_fini (&c);
+    free (plain);
+    free (bytes);
+    s_fx_fini (&fx);
+}
+
+//  An Opening message of change 5, field 1, a salt of salt_len bytes and
+//  value "v", as field 10 at out; fields in the order given. Its length.
+static size_t
+s_opening (uint8_t *out, size_t salt_len, bool swapped)
+{
+    uint8_t m[64];
+    size_t n = 0;
+    if (swapped) {
+        m[n++] = 0x10; m[n++] = 0x01;                                   //  field first
+        m[n++] = 0x08; m[n++] = 0x05;
+    }
+    else {
+        m[n++] = 0x08; m[n++] = 0x05;                                   //  change 5
+        m[n++] = 0x10; m[n++] = 0x01;                                   //  field 1
+    }
+    m[n++] = 0x1a; m[n++] = (uint8_t) salt_len; memset (m + n, 9, salt_len); n += salt_len;
+    m[n++] = 0x22; m[n++] = 1; m[n++] = 'v';                           //  value
+    out[0] = 0x52;
+    out[1] = (uint8_t) n;
+    memcpy (out + 2, m, n);
+    return n + 2;
+}
+
+static void
+test_openings_strict (void)
+{
+    uint8_t buf[256], extra[128];
+    const char *why = NULL;
+    //  after the epochs: fine, as many as there are
+    size_t e = 0;
+    memcpy (extra, (const uint8_t[]) { 0x4a, 0x01, 'e' }, 3);
+    e = 3;
+    e += s_opening (extra + e, SH_SEAL_SALT_BYTES, false);
+    e += s_opening (extra + e, SH_SEAL_SALT_BYTES, false);
+    size_t n = s_mini (buf, extra, e);
+    sh_export_t *ex = s_parse_copy (buf, n, SH_OK, NULL);
+    SH_CHECK (sh_export_opening_count (ex) == 2 && sh_export_epoch_count (ex) == 1);
+    const sh_export_opening_t *op = sh_export_opening (ex, 1);
+    SH_CHECK (op->change == 5 && op->opening.field == 1 && op->opening.salt[31] == 9);
+    SH_CHECK (op->opening.value_len == 1 && op->opening.value[0] == 'v');
+    sh_export_destroy (&ex);
+
+    //  refused: an opening before the epochs (field order)
+    e = s_opening (extra, SH_SEAL_SALT_BYTES, false);
+    memcpy (extra + e, (const uint8_t[]) { 0x4a, 0x01, 'e' }, 3);
+    n = s_mini (buf, extra, e + 3);
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "order"));
+    //  an Opening's fields out of order; a salt of 31 bytes
+    n = s_mini (buf, extra, s_opening (extra, SH_SEAL_SALT_BYTES, true));
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "Opening"));
+    n = s_mini (buf, extra, s_opening (extra, 31, false));
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "salt"));
+    //  without its value (the message cut short before it)
+    e = s_opening (extra, SH_SEAL_SALT_BYTES, false);
+    extra[1] -= 3;
+    n = s_mini (buf, extra, e - 3);
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "Opening"));
+    //  a change number over 32 bits
+    const uint8_t big[] = { 0x52, 0x0c, 0x08, 0x80, 0x80, 0x80, 0x80, 0x10, 0x10, 0x01, 0x1a, 0x00, 0x22, 0x00 };
+    n = s_mini (buf, big, sizeof big);
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "32 bits"));
+    //  openings as a varint
+    const uint8_t varint[] = { 0x50, 0x01 };
+    n = s_mini (buf, varint, sizeof varint);
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "wire type"));
+    //  field 11
+    const uint8_t unknown[] = { 0x5a, 0x00 };
+    n = s_mini (buf, unknown, sizeof unknown);
+    s_parse_copy (buf, n, SH_EPROTO, &why);
+    SH_CHECK (strstr (why, "does not define"));
+}
+
 static const sh_test_case_t tests[] = {
     { "round trip", test_round_trip },
     { "field numbers", test_field_numbers },
@@ -544,6 +763,8 @@ static const sh_test_case_t tests[] = {
     { "document", test_doc },
     { "log gap", test_log_gap },
     { "strict", test_strict },
+    { "openings", test_openings },
+    { "openings strict", test_openings_strict },
     { NULL, NULL }
 };
 
