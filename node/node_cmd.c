@@ -893,8 +893,9 @@ const node_command_t node_commands[] = {
          "sync or other command of this node running)."), node_compact },
     { "privacy", NULL, "seal json", 0, 0, "shouhe-node privacy --dir DIR [--seal on|off] [--json]",
       N_("Whether this node seals personal fields when it writes (docs/privacy.md): their values then\n"
-         "travel beside the signed changes and can be erased. Turn it on once the hub and every node run\n"
-         "this version. Without --seal: show the setting."), node_privacy },
+         "travel beside the signed changes and can be erased. On for a node created by this version; a\n"
+         "node upgraded from an earlier one writes in clear until --seal on. Without --seal: show it."),
+      node_privacy },
     { "witnesses", NULL, "add remove quorum json", 0, 0,
       "shouhe-node witnesses --dir DIR [--add NAME=HEX] [--remove NAME] [--quorum K] [--json]",
       N_("The witnesses this node requires: the hub's checkpoints count as witnessed only with K valid\n"

@@ -118,8 +118,7 @@ t0=$(now)
 hubkey=$("$hub" init --dir "$work/hub")
 echo "   hub key $hubkey"
 printf '%s\n%s\n' "$towns" "$villages" | run_all init "$ncpu" \
-  bash -c '"$0" init --dir "$1/$2" --scope "$2" > /dev/null && exec "$0" privacy --dir "$1/$2" --seal on' \
-  "$node" "$work/nodes"
+  bash -c 'exec "$0" init --dir "$1/$2" --scope "$2"' "$node" "$work/nodes"
 while IFS=$'\t' read -r kind code name _; do
   "$hub" enroll --dir "$work/hub" --scope "$code" --name "$name" \
     --key "$("$node" key --dir "$work/nodes/$code")" > /dev/null

@@ -129,6 +129,10 @@ sh_replica_create (sh_replica_t **out, const char *dir, const char *scope)
         sh_crypto_hex (owner, sh_key_public (self->key), SH_PUBKEY_BYTES);
         rc = sh_store_meta_put_str (txn, SH_OWNER_META, owner);
     }
+    //  a new node seals its personal fields (docs/privacy.md 9); a store
+    //  made by an earlier version has no such meta and writes in clear
+    if (rc == SH_OK)
+        rc = sh_store_meta_put_u64 (txn, SH_REPLICA_SEAL_META, 1);
     if (rc == SH_OK)
         rc = sh_store_commit (&txn);
     sh_store_abort (&txn);

@@ -102,9 +102,9 @@ SH_NODISCARD sh_err sh_replica_backup (sh_replica_t *self, const char *dest);
 //  from now on sh_replica_write takes every personal field of a body out
 //  of the signed change, puts its commitment in, and keeps the opening
 //  beside the state (sh_merge_openings). A replica opens with the setting
-//  of its meta SH_REPLICA_SEAL_META (be64 1: on; absent or 0: off, the
-//  default of this version), which `shouhe-node privacy --seal on|off`
-//  writes.
+//  of its meta SH_REPLICA_SEAL_META (be64 1: on, what sh_replica_create
+//  writes; absent, a store of an earlier version, or 0: off), which
+//  `shouhe-node privacy --seal on|off` writes.
 #define SH_REPLICA_SEAL_META "privacy.seal"
 void sh_replica_set_sealing (sh_replica_t *self, bool on);
 

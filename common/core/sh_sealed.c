@@ -131,6 +131,18 @@ s_covered (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint64_t hlc, const uin
     return SH_OK;
 }
 
+sh_err
+sh_sealed_covered (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
+                   uint64_t hlc, const uint8_t author[SH_PUBKEY_BYTES], bool *covered)
+{
+    *covered = false;
+    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_OK;
+    uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
+    size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
+    return s_covered (txn, key, rk, hlc, author, covered);
+}
+
 //  sh_merge_event_fn of sh_sealed_set_live.
 typedef struct {
     sh_store_txn_t *txn;

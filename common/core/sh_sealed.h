@@ -49,6 +49,12 @@ SH_NODISCARD sh_err sh_sealed_record (sh_store_txn_t *txn, const char *region, s
 //  st, with st->erased when the set's erasure mark covers the event's
 //  stamp. *out (caller frees) is a copy of body when the event has no seal.
 //  SH_EPROTO if body's wire format is broken; SH_ENOMEM; store errors.
+//  Does the erasure mark of (region, kind, id) cover a change stamped
+//  (hlc, author)? false when the record has no mark.
+SH_NODISCARD sh_err sh_sealed_covered (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
+                                       const uint8_t *id, size_t id_len, uint64_t hlc,
+                                       const uint8_t author[SH_PUBKEY_BYTES], bool *covered);
+
 //  How many seals of the events of set (region, kind, id) its erasure mark
 //  does not cover, into *live: what an erasure of the set would still erase.
 SH_NODISCARD sh_err sh_sealed_set_live (sh_store_txn_t *txn, const char *region, sh_kind_t kind,

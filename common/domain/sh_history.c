@@ -6,22 +6,56 @@
 
 #include "sh_changelog.h"
 #include "sh_crypto.h"
+#include "sh_merge.h"
+#include "sh_seal.h"
+#include "sh_sealed.h"
 #include "sh_registry.h"
 #include "sh_record.h"
 
+//  The fields of PUT c as its history shows them: its sealed fields with
+//  the values txn's store holds put back; those it lacks named in
+//  "withheld", with "erased" when the record's erasure mark covers c.
+static json_t *
+s_fields (sh_store_txn_t *txn, const sh_change_t *c, json_t *j)
+{
+    sh_seal_opening_t held[SH_SEALS_MAX];
+    size_t nh = 0;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    if (c->n_seals && sh_merge_openings_of (txn, c, held, &nh) == SH_OK && sh_seal_join (c, held, nh, &body, &len))
+        body = NULL;            //  not expected: a held opening was checked when it was stored
+    json_t *f = body ? sh_record_to_json (c->kind, body, len) : sh_record_to_json (c->kind, c->body, c->body_len);
+    free (body);
+    json_object_set_new (j, "fields", f ? f : json_object ());
+    if (nh == c->n_seals || !f)
+        return j;
+    json_t *w = json_array ();
+    for (size_t k = 0; k < c->n_seals; k++) {
+        bool have = false;
+        for (size_t i = 0; i < nh; i++)
+            have |= held[i].field == c->seals[k].field;
+        if (!have)
+            json_array_append_new (w, json_string (sh_record_field_name (c->kind, c->seals[k].field)));
+    }
+    json_object_set_new (f, "withheld", w);
+    bool covered = false;
+    if (sh_sealed_covered (txn, c->region, c->kind, c->entity, c->entity_len, c->hlc, c->author, &covered) == SH_OK
+    &&  covered)
+        json_object_set_new (f, "erased", json_true ());
+    return j;
+}
+
 //  The entry of change c as a history object (NULL when memory runs out).
 static json_t *
-s_entry (const sh_change_t *c)
+s_entry (sh_store_txn_t *txn, const sh_change_t *c)
 {
     char author[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
     sh_crypto_hex (author, c->author, SH_PUBKEY_BYTES);
     json_t *j = json_pack ("{s:I, s:I, s:s, s:I, s:s}", "hlc", (json_int_t) c->hlc,
                            "time_ms", (json_int_t) (c->hlc >> 16), "author", author,
                            "seq", (json_int_t) c->seq, "op", sh_change_op_name (c->op));
-    if (j && c->op == SH_OP_PUT && c->body) {
-        json_t *f = sh_record_to_json (c->kind, c->body, c->body_len);
-        json_object_set_new (j, "fields", f ? f : json_object ());
-    }
+    if (j && c->op == SH_OP_PUT && c->body)
+        s_fields (txn, c, j);
     return j;
 }
 
@@ -54,7 +88,7 @@ s_take (sh_store_txn_t *txn, uint64_t i, sh_kind_t kind, const uint8_t *id, size
         return SH_OK;
     if (sh_change_decode (&c, cb, cl, NULL) == SH_OK) {
         if (c.kind == kind && c.entity_len == id_len && memcmp (c.entity, id, id_len) == 0)
-            rc = json_array_append_new (arr, s_entry (&c)) ? SH_ENOMEM : SH_OK;
+            rc = json_array_append_new (arr, s_entry (txn, &c)) ? SH_ENOMEM : SH_OK;
         sh_change_fini (&c);
     }
     free (cb);

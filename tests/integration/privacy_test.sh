@@ -1,6 +1,7 @@
 # privacy_test.sh -- personal fields sealed and erased across a district (docs/privacy.md,
 # docs/protocol.md 4.10, 7.10, 13.5 Opening, 13.19):
-#   shouhe-node privacy --seal on: the village's person is signed with its name and phone sealed;
+#   shouhe-node privacy: on for a new node (--seal off and on again): the village's person is
+#   signed with its name and phone sealed;
 #   the values travel beside the changes, so the town (its town's node) reads them back, while
 #   the hub's export -- commitments only -- holds neither the name nor the phone and still
 #   verifies; another village receives nothing
@@ -31,11 +32,15 @@ node_new a "$A" || exit 1
 node_new b "$B" || exit 1
 node_new t "$TOWN" || exit 1
 
-it_step "privacy: the setting, and bad values refused"
+it_step "privacy: on for a new node, the setting, and bad values refused"
 it_must "$NODE" privacy --dir "$(ndir a)"
-assert_out "personal fields are written in clear"
+assert_out "personal fields are sealed when this node writes"
 assert_exit 2 "$NODE" privacy --dir "$(ndir a)" --seal maybe
 assert_err "--seal takes on or off, not 'maybe'"
+it_must "$NODE" privacy --dir "$(ndir a)" --seal off
+assert_out "personal fields are written in clear"
+it_must "$NODE" privacy --dir "$(ndir a)" --json
+assert_json "assert j == {'seal': False}, j"
 it_must "$NODE" privacy --dir "$(ndir a)" --seal on
 assert_out "personal fields are sealed when this node writes"
 it_must "$NODE" privacy --dir "$(ndir a)" --json
@@ -52,6 +57,8 @@ it_must "$NODE" person list --dir "$(ndir t)" --json
 assert_json "assert [p['name'] for p in j] == ['王秀英'], j"
 it_must "$NODE" person show --dir "$(ndir t)" "$PID" --json
 assert_json "assert j['phone'] == '13800000001' and j['birth_year'] == 1958, j"
+it_must "$NODE" person show --dir "$(ndir t)" "$PID" --history --json
+assert_json "f = j['history'][0]['fields']; assert f['name'] == '王秀英' and 'withheld' not in f, f"
 it_must "$NODE" person list --dir "$(ndir b)" --json
 assert_json "assert j == [], j"
 it_must "$HUB" export --dir "$HUB_DIR" "$T/x.export" || exit 1
@@ -76,6 +83,8 @@ assert_exit 1 "$NODE" person erase --dir "$(ndir a)" 0123456789abcdef0123456789a
 assert_err "unknown person"
 it_must "$NODE" person show --dir "$(ndir t)" "$PID" --json
 assert_json "assert j.get('erased') is True and sorted(j['withheld']) == ['name', 'phone'] or sorted(j['withheld']) == ['birth_year', 'name', 'phone'], j"
+it_must "$NODE" person show --dir "$(ndir t)" "$PID" --history --json
+assert_json "f = j['history'][-1]['fields']; assert 'name' not in f and f['withheld'] == ['name', 'birth_year', 'phone'] and f['erased'] is True, f"
 it_must "$NODE" person show --dir "$(ndir t)" "$PID"
 assert_out "name +\(erased\)"
 assert_out "phone +\(erased\)"

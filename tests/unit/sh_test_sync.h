@@ -1,6 +1,8 @@
 /*  sh_test_sync -- what a sync does, for unit tests of two replicas: every
-    change of one replica's log handed to another (sh_replica_ingest), in
-    one write transaction. Include after sh_test.h.
+    change of one replica's log handed to another (sh_replica_ingest), with
+    the openings of its sealed fields that the first holds (as a Batch
+    carries them to a node of the village or its town), in one write
+    transaction. Include after sh_test.h.
 */
 #ifndef SH_TEST_SYNC_H
 #define SH_TEST_SYNC_H
@@ -9,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sh_change.h"
 #include "sh_changelog.h"
+#include "sh_merge.h"
 #include "sh_replica.h"
 #include "sh_store.h"
 
@@ -35,6 +39,14 @@ sh_test_sync (sh_replica_t *from, sh_replica_t *to)
             fprintf (stderr, "ingest of entry %llu: %s\n", (unsigned long long) i, why ? why : "");
         SH_PASS (rc);
         fresh += !dup;
+        sh_change_t c;
+        sh_seal_opening_t held[SH_SEALS_MAX];
+        size_t nh = 0;
+        SH_PASS (sh_change_open (&c, NULL, bytes, len, NULL));
+        SH_PASS (sh_merge_openings_of (rt, &c, held, &nh));
+        if (nh)
+            SH_PASS (sh_merge_openings (wt, &c, held, nh, NULL));
+        sh_change_fini (&c);
     }
     SH_PASS (sh_store_commit (&wt));
     sh_store_abort (&rt);
