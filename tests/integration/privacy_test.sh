@@ -152,7 +152,9 @@ assert_err "is being served \(process [0-9]+\); stop the hub before shouhe-hub c
 hub_stop || exit 1
 it_must "$HUB" compact --dir "$HUB_DIR"
 assert_out "what was deleted or erased is gone from its files"
-for d in "$(ndir a)" "$(ndir t)" "$HUB_DIR"; do
+it_must "$HUB" backup --dir "$HUB_DIR" "$T/hub-backup"      # a backup made afterwards
+it_must "$NODE" backup --dir "$(ndir t)" "$T/town-backup"
+for d in "$(ndir a)" "$(ndir t)" "$HUB_DIR" "$T/hub-backup" "$T/town-backup"; do
     ! grep -rqa "王秀英" "$d" || it_fail "expected: no trace of the erased name in $d"
     ! grep -rqa "13800000001" "$d" || it_fail "expected: no trace of the erased phone in $d"
     ! grep -rqa "赵建国与王秀英和解" "$d" || it_fail "expected: no trace of the erased summary in $d"
