@@ -111,35 +111,6 @@ s_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
     strcat (out, "\xE2\x80\xA6");
 }
 
-audit_fault_t *
-audit_report_new (audit_report_t *rep, audit_fault_kind_t kind)
-{
-    if (rep->n_faults == rep->cap_faults) {
-        size_t cap = rep->cap_faults ? 2 * rep->cap_faults : 16;
-        audit_fault_t *f = realloc (rep->faults, cap * sizeof *f);
-        if (!f)
-            return NULL;
-        rep->faults = f;
-        rep->cap_faults = cap;
-    }
-    audit_fault_t *f = &rep->faults[rep->n_faults++];
-    memset (f, 0, sizeof *f);
-    f->kind = kind;
-    return f;
-}
-
-sh_err
-audit_report_add (audit_report_t *rep, audit_fault_kind_t kind, const char *where, const char *message)
-{
-    assert (rep && where && message);
-    audit_fault_t *f = audit_report_new (rep, kind);
-    if (!f)
-        return SH_ENOMEM;
-    snprintf (f->where, sizeof f->where, "%s", where);
-    snprintf (f->message, sizeof f->message, "%s", message);
-    return SH_OK;
-}
-
 //  A fault about the change at log index (author and seq when known).
 static sh_err __attribute__ ((format (printf, 6, 7)))
 s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
@@ -922,11 +893,3 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
     return rc;
 }
 
-void
-audit_report_fini (audit_report_t *rep)
-{
-    assert (rep);
-    free (rep->faults);
-    free (rep->epochs);
-    memset (rep, 0, sizeof *rep);
-}
