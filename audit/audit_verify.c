@@ -23,6 +23,7 @@
 #include "sh_i18n.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
+#include "sh_opener.h"
 #include "sh_record.h"
 
 //  An author's chain as far as the log has shown it.
@@ -447,6 +448,54 @@ s_check_chain (s_author_t *a, const sh_change_t *c, const uint8_t hash[SH_HASH_B
     return rc;
 }
 
+//  Judge the change at log index (b: its bytes, o: it opened) in order:
+//  its signature and form, body, enrolment and chain.
+static sh_err
+s_check_one (s_authors_t *authors, s_registry_t *reg, audit_report_t *rep, uint64_t index,
+             const sh_export_bytes_t *b, sh_opened_t *o)
+{
+    sh_err rc = SH_OK;
+    sh_change_t *c = &o->change;
+    if (o->rc == SH_ENOMEM)
+        return o->rc;
+    if (o->rc) {
+        uint8_t author[SH_PUBKEY_BYTES];
+        uint64_t seq = 0;
+        bool named = s_claimed (b, author, &seq);
+        audit_fault_kind_t kind = o->rc == SH_ECRYPTO ? AUDIT_F_SIGNATURE : AUDIT_F_MALFORMED;
+        rc = s_change_fault (rep, kind, index, named ? author : NULL, seq, "%s%s",
+                             o->rc == SH_ECRYPTO ? _("signature does not verify")
+                                                 : (o->why ? o->why : sh_strerror (o->rc)),
+                             named ? _(" (author and seq as the change claims them)") : "");
+        //  its successor in the chain cannot be checked against it: take
+        //  the claimed seq as the head, without a hash
+        s_author_t *a = named && rc == SH_OK ? s_author (authors, author) : NULL;
+        if (named && rc == SH_OK && !a)
+            rc = SH_ENOMEM;
+        if (a && seq > a->seq) {
+            a->seq = seq;
+            a->hash_known = false;
+            a->index = index;
+        }
+        return rc;
+    }
+    //  the hub refuses a body that is not a record of its kind (ERR_BODY)
+    const char *bwhy = NULL;
+    if ((c->op == SH_OP_PUT || c->op == SH_OP_EVENT)
+    &&  sh_record_check (c->kind, c->body, c->body_len, &bwhy) != SH_OK)
+        rc = s_change_fault (rep, AUDIT_F_BODY, index, c->author, c->seq,
+                             _("the body is not a valid %s record: %s"), sh_change_kind_name (c->kind),
+                             bwhy ? bwhy : _("malformed"));
+    s_author_t *a = rc == SH_OK ? s_author (authors, c->author) : NULL;
+    if (rc == SH_OK)
+        rc = a ? s_check_enrolment (reg, a, c, index, rep) : SH_ENOMEM;
+    if (rc == SH_OK)
+        rc = s_check_chain (a, c, o->hash, index, rep);
+    return rc;
+}
+
+#define S_CHUNK 4096            //  changes opened together, on every core (sh_opener)
+
 static sh_err
 s_check_changes (const sh_export_t *ex, audit_report_t *rep)
 {
@@ -454,51 +503,28 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
     s_registry_t reg;
     sh_err rc = s_registry_init (&reg, ex);
     size_t n = sh_export_change_count (ex);
-    for (size_t i = 0; i < n && rc == SH_OK; i++) {
-        uint64_t index = i + 1;
-        sh_export_bytes_t b = sh_export_change (ex, i);
-        sh_change_t c;
-        uint8_t hash[SH_HASH_BYTES];
-        const char *why = NULL;
-        sh_err orc = sh_change_open (&c, hash, b.data, b.len, &why);
-        if (orc == SH_ENOMEM) {
-            rc = orc;
-            break;
+    sh_wire_bytes_t *in = malloc (S_CHUNK * sizeof *in);
+    sh_opened_t *op = calloc (S_CHUNK, sizeof *op);
+    if (rc == SH_OK && (!in || !op))
+        rc = SH_ENOMEM;
+    int threads = sh_opener_threads ();
+    for (size_t base = 0; base < n && rc == SH_OK; base += S_CHUNK) {
+        size_t m = n - base < S_CHUNK ? n - base : S_CHUNK;
+        for (size_t k = 0; k < m; k++) {
+            sh_export_bytes_t b = sh_export_change (ex, base + k);
+            in[k] = (sh_wire_bytes_t) { b.data, b.len };
         }
-        if (orc) {
-            uint8_t author[SH_PUBKEY_BYTES];
-            uint64_t seq = 0;
-            bool named = s_claimed (&b, author, &seq);
-            audit_fault_kind_t kind = orc == SH_ECRYPTO ? AUDIT_F_SIGNATURE : AUDIT_F_MALFORMED;
-            rc = s_change_fault (rep, kind, index, named ? author : NULL, seq, "%s%s",
-                                 orc == SH_ECRYPTO ? _("signature does not verify") : (why ? why : sh_strerror (orc)),
-                                 named ? _(" (author and seq as the change claims them)") : "");
-            //  its successor in the chain cannot be checked against it: take
-            //  the claimed seq as the head, without a hash
-            s_author_t *a = named && rc == SH_OK ? s_author (&authors, author) : NULL;
-            if (named && rc == SH_OK && !a)
-                rc = SH_ENOMEM;
-            if (a && seq > a->seq) {
-                a->seq = seq;
-                a->hash_known = false;
-                a->index = index;
-            }
-            continue;
+        sh_opener_run (in, op, m, threads);
+        for (size_t k = 0; k < m; k++) {
+            sh_export_bytes_t b = { in[k].data, in[k].len };
+            if (rc == SH_OK)
+                rc = s_check_one (&authors, &reg, rep, base + k + 1, &b, &op[k]);
+            if (op[k].rc == SH_OK)
+                sh_change_fini (&op[k].change);
         }
-        //  the hub refuses a body that is not a record of its kind (ERR_BODY)
-        const char *bwhy = NULL;
-        if ((c.op == SH_OP_PUT || c.op == SH_OP_EVENT)
-        &&  sh_record_check (c.kind, c.body, c.body_len, &bwhy) != SH_OK)
-            rc = s_change_fault (rep, AUDIT_F_BODY, index, c.author, c.seq,
-                                 _("the body is not a valid %s record: %s"), sh_change_kind_name (c.kind),
-                                 bwhy ? bwhy : _("malformed"));
-        s_author_t *a = rc == SH_OK ? s_author (&authors, c.author) : NULL;
-        if (rc == SH_OK)
-            rc = a ? s_check_enrolment (&reg, a, &c, index, rep) : SH_ENOMEM;
-        if (rc == SH_OK)
-            rc = s_check_chain (a, &c, hash, index, rep);
-        sh_change_fini (&c);
     }
+    free (in);
+    free (op);
     //  name the extent of each unknown author's changes in its one fault
     for (size_t i = 0; rc == SH_OK && i < authors.cap; i++) {
         const s_author_t *a = &authors.slots[i];

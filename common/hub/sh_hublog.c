@@ -2,8 +2,6 @@
 #include "sh_hublog.h"
 
 #include <assert.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,54 +16,7 @@
 #include "sh_merkle.h"
 #include "sh_openings.h"
 #include "sh_note.h"
-
-#define S_MAX_THREADS 16
-#define S_PAR_MIN 32          //  below this many changes, verify on the caller's thread
-
-//  ---------------------------------------------------------------------
-//  Parallel opening (decode + verify + hash)
-
-typedef struct {
-    sh_change_t change;                 //  decoded (fini when opened)
-    uint8_t hash[SH_HASH_BYTES];        //  SHA-256 of the change bytes
-    sh_err rc;                          //  result of sh_change_open
-    const char *why;                    //  its reason
-} s_item_t;
-
-typedef struct {
-    const sh_wire_bytes_t *in;          //  the batch
-    s_item_t *items;                    //  one per change
-    size_t n;                           //  how many
-    atomic_size_t next;                 //  next item to take
-} s_work_t;
-
-static void *
-s_worker (void *arg)
-{
-    s_work_t *w = arg;
-    size_t i;
-    while ((i = atomic_fetch_add (&w->next, 1)) < w->n) {
-        s_item_t *it = &w->items[i];
-        it->rc = sh_change_open (&it->change, it->hash, w->in[i].data, w->in[i].len, &it->why);
-    }
-    return NULL;
-}
-
-static void
-s_open_all (s_work_t *w, int threads)
-{
-    pthread_t tid[S_MAX_THREADS];
-    int started = 0;
-    if (threads > S_MAX_THREADS)
-        threads = S_MAX_THREADS;
-    if (w->n >= S_PAR_MIN)
-        for (int t = 1; t < threads; t++)
-            if (pthread_create (&tid[started], NULL, s_worker, w) == 0)
-                started++;
-    s_worker (w);
-    for (int t = 0; t < started; t++)
-        pthread_join (tid[t], NULL);
-}
+#include "sh_opener.h"
 
 //  ---------------------------------------------------------------------
 //  Push
@@ -160,9 +111,9 @@ s_index_clock (sh_store_txn_t *txn, const char *region, uint64_t index)
 //  already held is in the log, or -- when both sides came in this one
 //  batch -- an earlier item of the batch (whose append was rolled back).
 static sh_err
-s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *changes, size_t i)
+s_evidence (sh_store_t *store, const sh_opened_t *items, const sh_wire_bytes_t *changes, size_t i)
 {
-    const s_item_t *it = &items[i];
+    const sh_opened_t *it = &items[i];
     const sh_wire_bytes_t *bytes = &changes[i];
     sh_store_txn_t *txn;
     sh_err rc = sh_store_begin (store, true, &txn);
@@ -211,7 +162,7 @@ s_evidence (sh_store_t *store, const s_item_t *items, const sh_wire_bytes_t *cha
 //  4.4): those later in this batch and those the hub already holds.
 //  UINT64_MAX when none caps it.
 static sh_err
-s_clock_cap (sh_store_t *store, const s_item_t *items, size_t n, size_t i, uint64_t *cap)
+s_clock_cap (sh_store_t *store, const sh_opened_t *items, size_t n, size_t i, uint64_t *cap)
 {
     const sh_change_t *c = &items[i].change;
     *cap = UINT64_MAX;
@@ -362,15 +313,13 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     memset (res, 0, sizeof *res);
     if (s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
         return SH_OK;           //  refused before any signature is verified
-    s_work_t w = { .in = changes, .n = n };
-    w.items = calloc (n ? n : 1, sizeof *w.items);
-    if (!w.items) {
+    sh_opened_t *items = calloc (n ? n : 1, sizeof *items);     //  decoded, verified, hashed
+    if (!items) {
         res->code = SH_WIRE_ERR_INTERNAL;
         snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
         return SH_ENOMEM;
     }
-    atomic_init (&w.next, 0);
-    s_open_all (&w, threads);
+    sh_opener_run (changes, items, n, threads);
 
     //  Judge every change before writing anything (sh_ingest): written by
     //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
@@ -378,10 +327,10 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
     sh_err cap_rc = SH_OK;
     for (size_t i = 0; i < n && !res->code && cap_rc == SH_OK; i++) {
-        s_item_t *it = &w.items[i];
+        sh_opened_t *it = &items[i];
         rules.hlc_cap = UINT64_MAX;
         if (it->rc == SH_OK && sh_hlc_ms (it->change.hlc) > rules.now_ms + SH_CLOCK_BOUND_MS)
-            cap_rc = s_clock_cap (store, w.items, n, i, &rules.hlc_cap);
+            cap_rc = s_clock_cap (store, items, n, i, &rules.hlc_cap);
         sh_ingest_verdict_t v;
         if (cap_rc == SH_OK && sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
             S_REFUSE (res, v.code, i, "%s", v.message);
@@ -395,7 +344,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     if (!res->code && rc == SH_OK)
         rc = sh_store_begin (store, true, &txn);
     for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
-        s_item_t *it = &w.items[i];
+        sh_opened_t *it = &items[i];
         bool dup = false;
         sh_err ar = sh_changelog_append (txn, changes[i].data, changes[i].len, &it->change, it->hash, &dup);
         if (ar == SH_EEQUIVOCATION) {
@@ -404,7 +353,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
                       "both are kept as evidence and the key is blocked"), i,
                       (unsigned long long) it->change.seq, who);
             sh_store_abort (&txn);
-            rc = s_evidence (store, w.items, changes, i);
+            rc = s_evidence (store, items, changes, i);
             break;
         }
         if (ar == SH_ECHAIN) {
@@ -472,9 +421,9 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     if (res->code)
         res->accepted = res->duplicates = 0;
     for (size_t i = 0; i < n; i++)
-        if (w.items[i].rc == SH_OK)
-            sh_change_fini (&w.items[i].change);
-    free (w.items);
+        if (items[i].rc == SH_OK)
+            sh_change_fini (&items[i].change);
+    free (items);
     return rc;
 }
 

@@ -1,0 +1,51 @@
+/*  sh_opener -- many SignedChanges opened at once. See sh_opener.h. */
+#include "sh_opener.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+typedef struct {
+    const sh_wire_bytes_t *in;
+    sh_opened_t *out;
+    size_t n;
+    atomic_size_t next;                 //  next slot to take
+} s_work_t;
+
+static void *
+s_worker (void *arg)
+{
+    s_work_t *w = arg;
+    size_t i;
+    while ((i = atomic_fetch_add (&w->next, 1)) < w->n) {
+        sh_opened_t *o = &w->out[i];
+        o->why = NULL;
+        o->rc = sh_change_open (&o->change, o->hash, w->in[i].data, w->in[i].len, &o->why);
+    }
+    return NULL;
+}
+
+void
+sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads)
+{
+    s_work_t w = { .in = in, .out = out, .n = n };
+    atomic_init (&w.next, 0);
+    pthread_t tid[SH_OPENER_THREADS_MAX];
+    int started = 0;
+    if (threads > SH_OPENER_THREADS_MAX)
+        threads = SH_OPENER_THREADS_MAX;
+    if (n >= SH_OPENER_PAR_MIN)
+        for (int t = 1; t < threads; t++)
+            if (pthread_create (&tid[started], NULL, s_worker, &w) == 0)
+                started++;
+    s_worker (&w);
+    for (int t = 0; t < started; t++)
+        pthread_join (tid[t], NULL);
+}
+
+int
+sh_opener_threads (void)
+{
+    long n = sysconf (_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > SH_OPENER_THREADS_MAX ? SH_OPENER_THREADS_MAX : (int) n;
+}
