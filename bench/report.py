@@ -19,6 +19,7 @@ GOALS = {
     # key: (operator, bound, text)
     "ingest_ratio": (">=", 0.80, ">= 0.80"),
     "district_ratio": (">=", 0.70, ">= 0.70"),
+    "audit_ratio": (">=", 0.70, ">= 0.70"),
     "node_rss_mib": ("<=", 16.0, "<= 16 MiB"),
     "hub_rss_mib": ("<=", 256.0, "<= 256 MiB"),
     "wire_ratio": ("<=", 1.10, "<= 1.10"),
@@ -66,6 +67,9 @@ def derive(r):
     if g("ingest_changes") and g("ingest_s"):
         r["ingest_per_s"] = g("ingest_changes") / g("ingest_s")
         r["ingest_ratio"] = div(r["ingest_per_s"], ceil_all)
+    if g("audit_changes") and g("audit_s"):
+        r["audit_per_s"] = g("audit_changes") / g("audit_s")
+        r["audit_ratio"] = div(r["audit_per_s"], ceil_all)
     if g("recovery_leaves") and g("recovery_s"):
         r["recovery_per_s"] = g("recovery_leaves") / g("recovery_s")
         if g("ingest_per_s"):
@@ -162,6 +166,9 @@ def table(r, peers):
             fmt_num(g("ingest_per_s"), "changes/s"), "all-cores ceiling", g("ingest_ratio"), "ingest_ratio")
         row("  end to end", fmt_num(g("ingest_s"), "s"), "")
         machine("ingest", "ingest_s")
+    if g("audit_per_s") is not None:
+        row("audit: shouhe-audit verify, %s changes, every core" % fmt_num(g("audit_changes")),
+            fmt_num(g("audit_per_s"), "changes/s"), "all-cores ceiling", g("audit_ratio"), "audit_ratio")
     if g("recovery_per_s") is not None:
         row("recovery: %s lost entries back from a node" % fmt_num(g("recovery_leaves")),
             fmt_num(g("recovery_per_s"), "entries/s"), "ingest", g("recovery_vs_ingest"))

@@ -4,7 +4,8 @@
 # reference measured in the same run, as a ratio, and the goal.
 #   ceiling   Ed25519 verifications/s of 300-byte messages, 1 core and all cores (bench_verify)
 #   local     signed durable writes/s through the node library; median `matter step` (bench_local)
-#   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits
+#   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits;
+#             then shouhe-audit verify checks that hub's export on every core (audit_ratio)
 #   recovery  a hub restored from a backup of 20,000 entries takes 50,000 lost ones back from
 #             the node that holds them (docs/protocol.md 13.19), leaf for leaf
 #   district  219 node processes x 2,000 changes sync at once: wall time, peak RSS
@@ -103,6 +104,7 @@ if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo > "${TMPDI
 fi
 NODE=$build/node/shouhe-node
 HUB=$build/server/shouhe-hub
+AUDIT=$build/audit/shouhe-audit
 GEN=$build/tests/sh_gen
 VERIFY=$build/bench/bench_verify
 LOCAL=$build/bench/bench_local
@@ -333,6 +335,15 @@ if want ingest; then
   rec ingest_hub_rss_mib "$(hub_hwm_mib "$HUB_PID")"
   note "$INGEST_N changes in $SYNC_MS ms"
   hub_stop "$HUB_PID"
+  # the auditor on every core: the ingest hub's export, verified (shouhe-audit verify)
+  "$HUB" export --dir "$HUB_DIR" "$W/ingest.export" > /dev/null
+  t0=$(now)
+  "$AUDIT" verify "$W/ingest.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json > "$W/audit.json" \
+    || die "the auditor found faults in the ingest hub's export (see $W/audit.json)"
+  audit_s=$(secs_since "$t0")
+  rec audit_s "$audit_s"
+  rec audit_changes "$(jget "$W/audit.json" changes)"
+  note "the auditor verified its export ($(jget "$W/audit.json" changes) changes) in $audit_s s"
 fi
 
 # ---------------------------------------------------------------------------
