@@ -496,6 +496,17 @@ s_check_one (s_authors_t *authors, s_registry_t *reg, audit_report_t *rep, uint6
 
 #define S_CHUNK 4096            //  changes opened together, on every core (sh_opener)
 
+//  The export's changes [from, from + m) into in; returns in.
+static sh_wire_bytes_t *
+s_batch (const sh_export_t *ex, size_t from, size_t m, sh_wire_bytes_t *in)
+{
+    for (size_t k = 0; k < m; k++) {
+        sh_export_bytes_t b = sh_export_change (ex, from + k);
+        in[k] = (sh_wire_bytes_t) { b.data, b.len };
+    }
+    return in;
+}
+
 static sh_err
 s_check_changes (const sh_export_t *ex, audit_report_t *rep)
 {
@@ -503,28 +514,43 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
     s_registry_t reg;
     sh_err rc = s_registry_init (&reg, ex);
     size_t n = sh_export_change_count (ex);
-    sh_wire_bytes_t *in = malloc (S_CHUNK * sizeof *in);
-    sh_opened_t *op = calloc (S_CHUNK, sizeof *op);
-    if (rc == SH_OK && (!in || !op))
+    //  two batches: the next is opened on every core while this one is judged
+    sh_wire_bytes_t *in[2] = { malloc (S_CHUNK * sizeof **in), malloc (S_CHUNK * sizeof **in) };
+    sh_opened_t *op[2] = { calloc (S_CHUNK, sizeof **op), calloc (S_CHUNK, sizeof **op) };
+    if (rc == SH_OK && (!in[0] || !in[1] || !op[0] || !op[1]))
         rc = SH_ENOMEM;
     int threads = sh_opener_threads ();
-    for (size_t base = 0; base < n && rc == SH_OK; base += S_CHUNK) {
-        size_t m = n - base < S_CHUNK ? n - base : S_CHUNK;
-        for (size_t k = 0; k < m; k++) {
-            sh_export_bytes_t b = sh_export_change (ex, base + k);
-            in[k] = (sh_wire_bytes_t) { b.data, b.len };
+    sh_opener_job_t job[2] = { { .n = 0 }, { .n = 0 } };
+    size_t first = n < S_CHUNK ? n : S_CHUNK;
+    if (rc == SH_OK && n)
+        sh_opener_start (&job[0], s_batch (ex, 0, first, in[0]), op[0], first, threads);
+    for (size_t base = 0, x = 0; base < n; base += S_CHUNK, x ^= 1) {
+        size_t m = job[x].n;
+        sh_opener_wait (&job[x]);
+        if (rc == SH_OK && base + S_CHUNK < n) {
+            size_t next = n - base - S_CHUNK < S_CHUNK ? n - base - S_CHUNK : S_CHUNK;
+            sh_opener_start (&job[x ^ 1], s_batch (ex, base + S_CHUNK, next, in[x ^ 1]), op[x ^ 1], next, threads);
         }
-        sh_opener_run (in, op, m, threads);
         for (size_t k = 0; k < m; k++) {
-            sh_export_bytes_t b = { in[k].data, in[k].len };
+            sh_export_bytes_t b = { in[x][k].data, in[x][k].len };
             if (rc == SH_OK)
-                rc = s_check_one (&authors, &reg, rep, base + k + 1, &b, &op[k]);
-            if (op[k].rc == SH_OK)
-                sh_change_fini (&op[k].change);
+                rc = s_check_one (&authors, &reg, rep, base + k + 1, &b, &op[x][k]);
+            if (op[x][k].rc == SH_OK)
+                sh_change_fini (&op[x][k].change);
         }
+        if (rc)
+            break;
     }
-    free (in);
-    free (op);
+    sh_opener_wait (&job[0]);                   //  after a failure, the other batch
+    sh_opener_wait (&job[1]);
+    for (int x = 0; x < 2 && rc; x++)           //  (sh_change_fini is idempotent)
+        for (size_t k = 0; k < job[x].n; k++)
+            if (op[x][k].rc == SH_OK)
+                sh_change_fini (&op[x][k].change);
+    for (int x = 0; x < 2; x++) {
+        free (in[x]);
+        free (op[x]);
+    }
     //  name the extent of each unknown author's changes in its one fault
     for (size_t i = 0; rc == SH_OK && i < authors.cap; i++) {
         const s_author_t *a = &authors.slots[i];

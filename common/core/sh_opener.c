@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 typedef struct {
@@ -41,6 +42,37 @@ sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int thread
     s_worker (&w);
     for (int t = 0; t < started; t++)
         pthread_join (tid[t], NULL);
+}
+
+static void *
+s_job (void *arg)
+{
+    sh_opener_job_t *job = arg;
+    sh_opener_run (job->in, job->out, job->n, job->threads);
+    return NULL;
+}
+
+void
+sh_opener_start (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads)
+{
+    *job = (sh_opener_job_t) { .in = in, .out = out, .n = n, .threads = threads };
+    pthread_t *t = malloc (sizeof *t);
+    if (t && pthread_create (t, NULL, s_job, job) == 0) {
+        job->thread_ = t;
+        return;
+    }
+    free (t);
+    s_job (job);                        //  no thread: open them now
+}
+
+void
+sh_opener_wait (sh_opener_job_t *job)
+{
+    if (!job->thread_)
+        return;
+    pthread_join (*(pthread_t *) job->thread_, NULL);
+    free (job->thread_);
+    job->thread_ = NULL;
 }
 
 int

@@ -36,6 +36,25 @@ typedef struct {
 //  SH_OPENER_THREADS_MAX; 1: the caller's only).
 void sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads);
 
+//  A run of sh_opener_run in the background, so that the caller can judge
+//  one batch while the next is opened (plain data; the fields are the
+//  call's).
+typedef struct {
+    const sh_wire_bytes_t *in;
+    sh_opened_t *out;
+    size_t n;
+    int threads;
+    void *thread_;                      //  the background thread, NULL if none runs
+} sh_opener_job_t;
+
+//  Start sh_opener_run (in, out, n, threads) in the background (on the
+//  caller's thread at once when no thread can be started). Every start
+//  is followed by sh_opener_wait before in or out are read or freed.
+void sh_opener_start (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads);
+
+//  Wait until the job's slots are all filled. Idempotent.
+void sh_opener_wait (sh_opener_job_t *job);
+
 //  The threads worth using on this machine: its online processors, at least
 //  1, at most SH_OPENER_THREADS_MAX.
 int sh_opener_threads (void);

@@ -1,6 +1,7 @@
 /*  sh_opener_test -- many changes opened at once: every slot gets what
     sh_change_open gives that change alone (good, forged, malformed), on one
-    thread or many, for batches below and above the parallel threshold.
+    thread or many, for batches below and above the parallel threshold,
+    called directly or in the background (start, wait).
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,7 +56,14 @@ s_check (size_t n, int threads)
     }
     sh_opened_t *out = calloc (n, sizeof *out);
     SH_CHECK (out);
-    sh_opener_run (in, out, n, threads);
+    if (threads % 2) {                          //  in the background, the caller waiting
+        sh_opener_job_t job;
+        sh_opener_start (&job, in, out, n, threads);
+        sh_opener_wait (&job);
+        sh_opener_wait (&job);                  //  idempotent
+    }
+    else
+        sh_opener_run (in, out, n, threads);
     size_t good = 0;
     for (size_t i = 0; i < n; i++) {
         sh_change_t alone;
