@@ -35,14 +35,8 @@ s_take (s_named_t *n, const sh_export_t *ex, size_t i)
     n->decoded = false;
     n->at = i;
     sh_export_bytes_t b = sh_export_change (ex, i);
-    uint8_t *bytes = NULL, sig[SH_SIG_BYTES];
-    size_t len;
-    sh_err rc = sh_change_unwrap (&bytes, &len, sig, b.data, b.len);
-    if (rc == SH_OK) {
-        rc = sh_change_decode (&n->c, bytes, len, NULL);
-        n->decoded = rc == SH_OK;
-    }
-    free (bytes);
+    sh_err rc = sh_change_read (&n->c, b.data, b.len, NULL);
+    n->decoded = rc == SH_OK;
     return rc == SH_ENOMEM ? rc : SH_OK;
 }
 
@@ -88,10 +82,7 @@ s_check (audit_report_t *rep, const sh_export_t *ex, size_t i, const sh_export_o
         return rc;
     if (!named->decoded)
         return s_fault (rep, i, op, named, _("the change it names does not decode, so it has no seal to open"));
-    const sh_change_seal_t *seal = NULL;
-    for (size_t k = 0; k < named->c.n_seals; k++)
-        if (named->c.seals[k].field == op->opening.field)
-            seal = &named->c.seals[k];
+    const sh_change_seal_t *seal = sh_seal_find (&named->c, op->opening.field);
     if (!seal)
         return s_fault (rep, i, op, named, _("the change at log index %" PRIu64 " has no seal of field %" PRIu32
                         " (it seals %zu field(s))"), index, op->opening.field, named->c.n_seals);

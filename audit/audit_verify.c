@@ -342,18 +342,13 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
 static bool
 s_claimed (const sh_export_bytes_t *b, uint8_t author[SH_PUBKEY_BYTES], uint64_t *seq)
 {
-    uint8_t *bytes = NULL, sig[SH_SIG_BYTES];
-    size_t len;
-    if (sh_change_unwrap (&bytes, &len, sig, b->data, b->len) != SH_OK)
-        return false;
     sh_change_t c;
-    bool ok = sh_change_decode (&c, bytes, len, NULL) == SH_OK;
+    bool ok = sh_change_read (&c, b->data, b->len, NULL) == SH_OK;
     if (ok) {
         memcpy (author, c.author, SH_PUBKEY_BYTES);
         *seq = c.seq;
         sh_change_fini (&c);
     }
-    free (bytes);
     return ok;
 }
 
@@ -532,21 +527,21 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
             sh_opener_start (&job[x ^ 1], s_batch (ex, base + S_CHUNK, next, in[x ^ 1]), op[x ^ 1], next, threads);
         }
         for (size_t k = 0; k < m; k++) {
-            sh_export_bytes_t b = { in[x][k].data, in[x][k].len };
+            sh_export_bytes_t b = sh_export_change (ex, base + k);
             if (rc == SH_OK)
                 rc = s_check_one (&authors, &reg, rep, base + k + 1, &b, &op[x][k]);
             if (op[x][k].rc == SH_OK)
                 sh_change_fini (&op[x][k].change);
         }
+        if (rc && base + S_CHUNK < n) {         //  the batch in flight: waited for and freed
+            sh_opener_wait (&job[x ^ 1]);
+            for (size_t k = 0; k < job[x ^ 1].n; k++)
+                if (op[x ^ 1][k].rc == SH_OK)
+                    sh_change_fini (&op[x ^ 1][k].change);
+        }
         if (rc)
             break;
     }
-    sh_opener_wait (&job[0]);                   //  after a failure, the other batch
-    sh_opener_wait (&job[1]);
-    for (int x = 0; x < 2 && rc; x++)           //  (sh_change_fini is idempotent)
-        for (size_t k = 0; k < job[x].n; k++)
-            if (op[x][k].rc == SH_OK)
-                sh_change_fini (&op[x][k].change);
     for (int x = 0; x < 2; x++) {
         free (in[x]);
         free (op[x]);

@@ -149,17 +149,13 @@ s_sign (sh_store_txn_t *txn, const sh_key_t *key, const s_scan_t *s, uint64_t no
     if (rc == SH_OK && c.seq) {         //  after the newest of its own changes
         const uint8_t *b;
         size_t bl;
-        uint8_t *raw = NULL, sig[SH_SIG_BYTES];
-        size_t raw_len;
         sh_change_t last;
         if ((rc = sh_changelog_get_seq (txn, pub, c.seq, &b, &bl)) == SH_OK
-        &&  (rc = sh_change_unwrap (&raw, &raw_len, sig, b, bl)) == SH_OK
-        &&  (rc = sh_change_decode (&last, raw, raw_len, NULL)) == SH_OK) {
+        &&  (rc = sh_change_read (&last, b, bl, NULL)) == SH_OK) {
             if (last.hlc >= hlc)
                 hlc = last.hlc + 1;
             sh_change_fini (&last);
         }
-        free (raw);
     }
     *n = 0;
     for (size_t i = 0; rc == SH_OK && i < s->n; i++)
@@ -194,7 +190,7 @@ s_housekeeper (const char *dir, sh_store_t *store, sh_key_t **key, sh_registry_e
     sh_err rc = sh_key_load (key, path);
     if (rc) {
         snprintf (why, why_len, _("cannot load the housekeeper's key %s: %s"), path, sh_strerror (rc));
-        return rc == SH_ENOTFOUND ? SH_ENOTFOUND : rc;
+        return rc;
     }
     sh_store_txn_t *txn;
     if ((rc = sh_store_begin (store, false, &txn)) == SH_OK) {

@@ -347,6 +347,19 @@ s_unwrap (Shouhe__V1__SignedChange **msg_p,
 }
 
 sh_err
+sh_change_read (sh_change_t *self, const uint8_t *signed_bytes, size_t signed_len, const char **why)
+{
+    uint8_t *bytes, sig[SH_SIG_BYTES];
+    size_t len;
+    sh_err rc = sh_change_unwrap (&bytes, &len, sig, signed_bytes, signed_len);
+    if (rc)
+        return rc;
+    rc = sh_change_decode (self, bytes, len, why);
+    free (bytes);
+    return rc;
+}
+
+sh_err
 sh_change_unwrap (uint8_t **change, size_t *change_len, uint8_t sig[SH_SIG_BYTES],
                   const uint8_t *signed_bytes, size_t signed_len)
 {

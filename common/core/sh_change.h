@@ -131,6 +131,13 @@ SH_NODISCARD sh_err sh_change_unwrap (uint8_t **change, size_t *change_len,
                                       uint8_t sig[SH_SIG_BYTES],
                                       const uint8_t *signed_bytes, size_t signed_len);
 
+//  Read SignedChange bytes without verifying the signature: unwrap and
+//  decode (bytes a store already verified, or a change only to be named).
+//  As sh_change_decode: self must be finalised on SH_OK; SH_EPROTO for
+//  anything malformed (why names it when not NULL), SH_ENOMEM.
+SH_NODISCARD sh_err sh_change_read (sh_change_t *self, const uint8_t *signed_bytes, size_t signed_len,
+                                    const char **why);
+
 //  Open SignedChange bytes: unwrap, decode, verify the signature against the
 //  author named inside, compute the hash. SH_EPROTO (malformed) or
 //  SH_ECRYPTO (bad signature); on success self must be finalised.

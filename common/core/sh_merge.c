@@ -27,19 +27,6 @@ typedef struct {
     size_t rec_len;          //  length of the record key part
 } s_key_t;
 
-static inline void
-s_put_be32 (uint8_t out[4], uint32_t v)
-{
-    out[0] = (uint8_t) (v >> 24); out[1] = (uint8_t) (v >> 16);
-    out[2] = (uint8_t) (v >> 8);  out[3] = (uint8_t) v;
-}
-
-static inline uint32_t
-s_get_be32 (const uint8_t in[4])
-{
-    return (uint32_t) in[0] << 24 | (uint32_t) in[1] << 16 | (uint32_t) in[2] << 8 | in[3];
-}
-
 //  Parse the record-key part of a FIELDS or EVENTS key. false if malformed.
 static bool
 s_parse_key (s_key_t *k, const uint8_t *key, size_t len)
@@ -113,7 +100,7 @@ s_put_seals (sh_store_txn_t *txn, const sh_change_t *c, uint8_t *key, size_t rk,
     sh_err rc = SH_OK;
     for (size_t k = 0; k < c->n_seals && !rc; k++) {
         memcpy (val + SH_MERGE_STAMP_BYTES + 1, c->seals[k].commitment, SH_HASH_BYTES);
-        s_put_be32 (key + rk, c->seals[k].field);
+        sh_store_put_be32 (key + rk, c->seals[k].field);
         rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, val, sizeof val, SH_MERGE_STAMP_BYTES);
     }
     return rc;
@@ -142,7 +129,7 @@ s_event_value (const sh_change_t *c, uint8_t **out, size_t *out_len)
         memcpy (v + n, tag, sizeof tag);
         n += sizeof tag;
         v[n++] = 4 + SH_HASH_BYTES;
-        s_put_be32 (v + n, c->seals[k].field);
+        sh_store_put_be32 (v + n, c->seals[k].field);
         n += 4;
         memcpy (v + n, c->seals[k].commitment, SH_HASH_BYTES);
         n += SH_HASH_BYTES;
@@ -152,12 +139,10 @@ s_event_value (const sh_change_t *c, uint8_t **out, size_t *out_len)
     return SH_OK;
 }
 
-//  The stamp of the record's erasure mark (key: the record key, rk bytes,
-//  with room for be32). SH_ENOTFOUND when it has none.
-static sh_err
-s_mark (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint8_t mark[SH_MERGE_STAMP_BYTES])
+sh_err
+sh_merge_mark (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint8_t mark[SH_MERGE_STAMP_BYTES])
 {
-    s_put_be32 (key + rk, SH_MERGE_ERASE_FIELD);
+    sh_store_put_be32 (key + rk, SH_MERGE_ERASE_FIELD);
     const uint8_t *v;
     size_t vl;
     sh_err rc = sh_store_get (txn, SH_DB_FIELDS, key, rk + 4, &v, &vl);
@@ -174,7 +159,7 @@ static sh_err
 s_erase (sh_store_txn_t *txn, uint8_t *key, size_t rk)
 {
     uint8_t mark[SH_MERGE_STAMP_BYTES];
-    sh_err rc = s_mark (txn, key, rk, mark);
+    sh_err rc = sh_merge_mark (txn, key, rk, mark);
     if (rc)
         return rc == SH_ENOTFOUND ? SH_OK : rc;
     //  collect first: a cursor does not survive deletes under it
@@ -239,14 +224,14 @@ sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c, const sh_seal_open
     memcpy (stamp + 8, c->author, SH_PUBKEY_BYTES);
     uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES], mark[SH_MERGE_STAMP_BYTES];
     size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
-    rc = s_mark (txn, key, rk, mark);
+    rc = sh_merge_mark (txn, key, rk, mark);
     if (rc == SH_OK && memcmp (stamp, mark, SH_MERGE_STAMP_BYTES) <= 0)
         return SH_OK;                       //  erased before it arrived: never stored
     if (rc && rc != SH_ENOTFOUND)
         return rc;
     rc = SH_OK;
     for (size_t j = 0; j < n && !rc; j++) {
-        s_put_be32 (key + rk, openings[j].field);
+        sh_store_put_be32 (key + rk, openings[j].field);
         memcpy (key + rk + 4, seal[j]->commitment, SH_HASH_BYTES);
         size_t vl = SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES + openings[j].value_len;
         uint8_t *v = malloc (vl);
@@ -266,23 +251,31 @@ sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c, const sh_seal_open
 }
 
 sh_err
+sh_merge_opening (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint32_t field,
+                  const uint8_t commitment[SH_HASH_BYTES], const uint8_t **v, size_t *vl)
+{
+    sh_store_put_be32 (key + rk, field);
+    memcpy (key + rk + 4, commitment, SH_HASH_BYTES);
+    sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, v, vl);
+    if (rc == SH_OK && *vl < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
+        rc = SH_ECORRUPT;
+    return rc;
+}
+
+sh_err
 sh_merge_openings_of (sh_store_txn_t *txn, const sh_change_t *c, sh_seal_opening_t out[SH_SEALS_MAX], size_t *n)
 {
     *n = 0;
     uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
     size_t rk = sh_merge_record_key (key, c->region, c->kind, c->entity, c->entity_len);
     for (size_t k = 0; k < c->n_seals && k < SH_SEALS_MAX; k++) {
-        s_put_be32 (key + rk, c->seals[k].field);
-        memcpy (key + rk + 4, c->seals[k].commitment, SH_HASH_BYTES);
         const uint8_t *v;
         size_t vl;
-        sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, &v, &vl);
+        sh_err rc = sh_merge_opening (txn, key, rk, c->seals[k].field, c->seals[k].commitment, &v, &vl);
         if (rc == SH_ENOTFOUND)
             continue;
         if (rc)
             return rc;
-        if (vl < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
-            return SH_ECORRUPT;
         sh_seal_opening_t *o = &out[(*n)++];
         o->field = c->seals[k].field;
         memcpy (o->salt, v + SH_MERGE_STAMP_BYTES, SH_SEAL_SALT_BYTES);
@@ -330,7 +323,7 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
                 used += segs[i].len;
             }
             erase |= field == SH_MERGE_ERASE_FIELD;
-            s_put_be32 (key + rk, field);
+            sh_store_put_be32 (key + rk, field);
             rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, val, used, SH_MERGE_STAMP_BYTES);
         }
         free (val);
@@ -341,7 +334,7 @@ s_apply (sh_store_txn_t *txn, const sh_change_t *c, uint64_t hlc)
     }
     else
     if (c->op == SH_OP_DELETE) {
-        s_put_be32 (key + rk, 0);
+        sh_store_put_be32 (key + rk, 0);
         rc = s_put_max (txn, SH_DB_FIELDS, key, rk + 4, stamp, sizeof stamp, SH_MERGE_STAMP_BYTES);
     }
     else
@@ -647,17 +640,13 @@ s_rec_field (sh_store_txn_t *txn, s_rec_t *rec, const uint8_t *rec_key, size_t r
         return s_rec_add (rec, field, val, val_len);
     uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
     memcpy (key, rec_key, rk);
-    s_put_be32 (key + rk, field);
-    memcpy (key + rk + 4, val + SH_MERGE_STAMP_BYTES + 1, SH_HASH_BYTES);
     const uint8_t *o;
     size_t ol;
-    sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, &o, &ol);
+    sh_err rc = sh_merge_opening (txn, key, rk, field, val + SH_MERGE_STAMP_BYTES + 1, &o, &ol);
     if (rc == SH_ENOTFOUND)
         return s_rec_add (rec, field, val, SH_MERGE_STAMP_BYTES);
     if (rc)
         return rc;
-    if (ol < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
-        return SH_ECORRUPT;
     size_t n = ol - SH_MERGE_STAMP_BYTES - SH_SEAL_SALT_BYTES;
     uint8_t *tmp = malloc (SH_MERGE_STAMP_BYTES + n + 1);
     if (!tmp)
@@ -690,7 +679,7 @@ sh_merge_get (sh_store_txn_t *txn, const char *region, sh_kind_t kind,
             rc = SH_ECORRUPT;
             break;
         }
-        rc = s_rec_field (txn, &rec, key, rk, s_get_be32 (k + rk), v, vl);
+        rc = s_rec_field (txn, &rec, key, rk, sh_store_get_be32 (k + rk), v, vl);
         if (rc)
             break;
     }
@@ -779,7 +768,7 @@ sh_merge_each (sh_store_txn_t *txn, const char *region_prefix, sh_kind_t kind,
             memcpy (cur_key, k, pk.rec_len);
             cur_len = pk.rec_len;
         }
-        rc = s_rec_field (txn, &rec, cur_key, cur_len, s_get_be32 (k + pk.rec_len), v, vl);
+        rc = s_rec_field (txn, &rec, cur_key, cur_len, sh_store_get_be32 (k + pk.rec_len), v, vl);
         if (rc)
             break;
     }
@@ -881,10 +870,10 @@ s_digest_db (sh_crypto_sha256_t *h, sh_store_txn_t *txn, sh_store_db_t db, uint8
     while ((rc = sh_store_cursor_next (cur, &k, &kl, &v, &vl)) == SH_OK) {
         uint8_t hdr[5];
         hdr[0] = tag;
-        s_put_be32 (hdr + 1, (uint32_t) kl);
+        sh_store_put_be32 (hdr + 1, (uint32_t) kl);
         sh_crypto_sha256_update (h, hdr, 5);
         sh_crypto_sha256_update (h, k, kl);
-        s_put_be32 (hdr + 1, (uint32_t) vl);
+        sh_store_put_be32 (hdr + 1, (uint32_t) vl);
         sh_crypto_sha256_update (h, hdr + 1, 4);
         sh_crypto_sha256_update (h, v, vl);
     }

@@ -70,6 +70,18 @@
 SH_NODISCARD sh_err sh_merge_openings (sh_store_txn_t *txn, const sh_change_t *c,
                                        const sh_seal_opening_t *openings, size_t n, size_t *kept);
 
+//  The opening held for the sealed field (field, commitment) of the record
+//  whose key is key[0..rk) (key has room for be32 and the commitment after
+//  it): *v is stamp || salt || value (borrowed from txn). SH_ENOTFOUND when
+//  none is held; SH_ECORRUPT when the entry is too short.
+SH_NODISCARD sh_err sh_merge_opening (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint32_t field,
+                                      const uint8_t commitment[SH_HASH_BYTES], const uint8_t **v, size_t *vl);
+
+//  The stamp of the erasure mark of the record whose key is key[0..rk) (room
+//  for be32 after it). SH_ENOTFOUND when it has none.
+SH_NODISCARD sh_err sh_merge_mark (sh_store_txn_t *txn, uint8_t *key, size_t rk,
+                                   uint8_t mark[SH_MERGE_STAMP_BYTES]);
+
 //  The openings this store holds for the seals of change c, in seal order,
 //  into out[0..*n) (at most SH_SEALS_MAX): what a Push or a Batch sends
 //  beside c. Salts and values point into the store (valid until txn

@@ -38,14 +38,8 @@ sh_openings_held (sh_store_txn_t *txn, const uint8_t *data, size_t len, sh_seal_
                   size_t *n)
 {
     *n = 0;
-    uint8_t *cb, sig[SH_SIG_BYTES];
-    size_t cl;
-    sh_err rc = sh_change_unwrap (&cb, &cl, sig, data, len);
-    if (rc)
-        return rc == SH_ENOMEM ? rc : SH_ECORRUPT;
     sh_change_t c;
-    rc = sh_change_decode (&c, cb, cl, NULL);
-    free (cb);
+    sh_err rc = sh_change_read (&c, data, len, NULL);
     if (rc)
         return rc == SH_ENOMEM ? rc : SH_ECORRUPT;
     rc = c.n_seals ? sh_merge_openings_of (txn, &c, out, n) : SH_OK;

@@ -23,6 +23,13 @@ s_personal (sh_kind_t kind, uint32_t field)
 }
 
 bool
+sh_seal_kind (sh_kind_t kind)
+{
+    return kind == SH_KIND_PERSON || kind == SH_KIND_ROLE || kind == SH_KIND_MATTER || kind == SH_KIND_MATTER_EVENT
+        || kind == SH_KIND_MEDIATION || kind == SH_KIND_LEDGER;
+}
+
+bool
 sh_seal_personal (sh_kind_t kind, uint32_t field)
 {
     return s_personal (kind, field);

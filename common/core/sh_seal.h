@@ -55,6 +55,9 @@ typedef struct {
 //  Is field number field of kind's body personal (sealed when written)?
 bool sh_seal_personal (sh_kind_t kind, uint32_t field);
 
+//  Has kind any personal field (a row in the table above)?
+bool sh_seal_kind (sh_kind_t kind);
+
 //  commitment = SHA-256(SH_SEAL_PREFIX || salt || be32(field) || value).
 void sh_seal_commit (uint8_t commitment[SH_HASH_BYTES], const uint8_t salt[SH_SEAL_SALT_BYTES], uint32_t field,
                      const uint8_t *value, size_t value_len);

@@ -14,42 +14,13 @@
 #define S_SEAL_TAG 5
 #define S_SEAL_BYTES (S_SEAL_TAG + 1 + 4 + SH_HASH_BYTES)
 
-static void
-s_be32 (uint8_t out[4], uint32_t v)
-{
-    out[0] = (uint8_t) (v >> 24);
-    out[1] = (uint8_t) (v >> 16);
-    out[2] = (uint8_t) (v >> 8);
-    out[3] = (uint8_t) v;
-}
-
-static uint32_t
-s_get_be32 (const uint8_t in[4])
-{
-    return (uint32_t) in[0] << 24 | (uint32_t) in[1] << 16 | (uint32_t) in[2] << 8 | in[3];
-}
-
-//  The opening held for (record key, field, commitment); key has room for
-//  be32 and the commitment after rk. SH_ENOTFOUND when none is held.
-static sh_err
-s_opening (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint32_t field, const uint8_t *commitment,
-           const uint8_t **v, size_t *vl)
-{
-    s_be32 (key + rk, field);
-    memcpy (key + rk + 4, commitment, SH_HASH_BYTES);
-    sh_err rc = sh_store_get (txn, SH_DB_OPENINGS, key, rk + 4 + SH_HASH_BYTES, v, vl);
-    if (rc == SH_OK && *vl < SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES)
-        rc = SH_ECORRUPT;
-    return rc;
-}
-
 sh_err
 sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const uint8_t *id, size_t id_len,
                   sh_sealed_t *out)
 {
     memset (out, 0, sizeof *out);
-    if (strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
-        return SH_OK;
+    if (!sh_seal_kind (kind) || strlen (region) > SH_REGION_MAX || id_len == 0 || id_len > SH_ENTITY_MAX)
+        return SH_OK;           //  a courtyard, meeting, region or evaluation seals nothing
     uint8_t key[SH_MERGE_KEY_MAX + 4 + SH_HASH_BYTES];
     size_t rk = sh_merge_record_key (key, region, kind, id, id_len);
     //  the fields first (a cursor is not used across other reads)
@@ -69,7 +40,7 @@ sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const
             rc = SH_ECORRUPT;
             break;
         }
-        uint32_t f = s_get_be32 (k + rk);
+        uint32_t f = sh_store_get_be32 (k + rk);
         if (f == 0) {                   //  the tombstone sorts first
             memcpy (tomb, v, sizeof tomb);
             has_tomb = true;
@@ -96,7 +67,7 @@ sh_sealed_record (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const
         out->n_live += !covered;
         const uint8_t *o;
         size_t ol;
-        rc = s_opening (txn, key, rk, field[i], commitment[i], &o, &ol);
+        rc = sh_merge_opening (txn, key, rk, field[i], commitment[i], &o, &ol);
         if (rc && rc != SH_ENOTFOUND)
             return rc;
         if (rc == SH_OK)
@@ -114,20 +85,13 @@ static sh_err
 s_covered (sh_store_txn_t *txn, uint8_t *key, size_t rk, uint64_t hlc, const uint8_t *author, bool *covered)
 {
     *covered = false;
-    s_be32 (key + rk, SH_MERGE_ERASE_FIELD);
-    const uint8_t *v;
-    size_t vl;
-    sh_err rc = sh_store_get (txn, SH_DB_FIELDS, key, rk + 4, &v, &vl);
-    if (rc == SH_ENOTFOUND)
-        return SH_OK;
+    uint8_t mark[SH_MERGE_STAMP_BYTES], stamp[SH_MERGE_STAMP_BYTES];
+    sh_err rc = sh_merge_mark (txn, key, rk, mark);
     if (rc)
-        return rc;
-    if (vl < SH_MERGE_STAMP_BYTES)
-        return SH_ECORRUPT;
-    uint8_t stamp[SH_MERGE_STAMP_BYTES];
+        return rc == SH_ENOTFOUND ? SH_OK : rc;
     sh_store_put_be64 (stamp, hlc);
     memcpy (stamp + 8, author, SH_PUBKEY_BYTES);
-    *covered = memcmp (stamp, v, SH_MERGE_STAMP_BYTES) <= 0;
+    *covered = memcmp (stamp, mark, SH_MERGE_STAMP_BYTES) <= 0;
     return SH_OK;
 }
 
@@ -209,7 +173,7 @@ sh_sealed_event (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const 
             if (seg[i].len != S_SEAL_BYTES)
                 return SH_EPROTO;
             const uint8_t *p = body + seg[i].off + S_SEAL_TAG + 1;
-            rc = s_opening (txn, key, rk, s_get_be32 (p), p + 4, &o, &ol);
+            rc = sh_merge_opening (txn, key, rk, sh_store_get_be32 (p), p + 4, &o, &ol);
             if (rc == SH_OK)
                 cap += ol;
             else if (rc != SH_ENOTFOUND)
@@ -229,14 +193,14 @@ sh_sealed_event (sh_store_txn_t *txn, const char *region, sh_kind_t kind, const 
             continue;
         const uint8_t *p = body + seg[i].off + S_SEAL_TAG + 1, *o;
         size_t ol;
-        rc = s_opening (txn, key, rk, s_get_be32 (p), p + 4, &o, &ol);
+        rc = sh_merge_opening (txn, key, rk, sh_store_get_be32 (p), p + 4, &o, &ol);
         if (rc == SH_OK) {
             size_t skip = SH_MERGE_STAMP_BYTES + SH_SEAL_SALT_BYTES;
             memcpy (b + n, o + skip, ol - skip);
             n += ol - skip;
         }
         else if (rc == SH_ENOTFOUND && st->n_withheld < SH_SEALS_MAX)
-            st->withheld[st->n_withheld++] = s_get_be32 (p);
+            st->withheld[st->n_withheld++] = sh_store_get_be32 (p);
         else if (rc != SH_ENOTFOUND)
             break;
         rc = SH_OK;

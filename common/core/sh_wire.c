@@ -1,4 +1,5 @@
 /*  sh_wire -- the envelopes of the sync protocol, to and from plain C. */
+#include "sh_seal.h"
 #include "sh_wire.h"
 
 #include <stdio.h>
@@ -109,7 +110,7 @@ s_openings (s_decoded_t *d, size_t n, size_t n_open, Shouhe__V1__Opening **src, 
         return SH_ENOMEM;
     for (size_t i = 0; i < n_open; i++) {
         const Shouhe__V1__Opening *o = src[i];
-        if (o->change >= n || o->salt.len != SH_HASH_BYTES || o->value.len > SH_BODY_MAX) {
+        if (o->change >= n || o->salt.len != SH_SEAL_SALT_BYTES || o->value.len > SH_BODY_MAX) {
             *why = _("an opening names no change of the message, or its salt or value is malformed");
             return SH_EPROTO;
         }

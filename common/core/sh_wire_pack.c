@@ -1,6 +1,7 @@
 /*  sh_wire_pack -- the encoding half of sh_wire (sh_wire.h): plain C to
     shouhe.v1.Envelope bytes. The decoding half is sh_wire.c.
 */
+#include "sh_seal.h"
 #include "sh_wire.h"
 
 #include <stdio.h>
@@ -156,7 +157,7 @@ s_pack_openings (s_pack_t *p, const sh_wire_opening_t *o, size_t n, size_t *n_ou
         shouhe__v1__opening__init (q);
         q->change = o[i].change;
         q->field = o[i].field;
-        q->salt = (ProtobufCBinaryData) { SH_HASH_BYTES, (uint8_t *) o[i].salt };
+        q->salt = (ProtobufCBinaryData) { SH_SEAL_SALT_BYTES, (uint8_t *) o[i].salt };
         q->value = (ProtobufCBinaryData) { o[i].value_len, (uint8_t *) o[i].value };
         p->opening_ptrs[i] = q;
     }

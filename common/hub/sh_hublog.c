@@ -305,6 +305,21 @@ s_quota_take (sh_store_txn_t *txn, const uint8_t key[SH_PUBKEY_BYTES], uint64_t 
     return sh_quota_add (txn, key, quota_ms, fresh, bytes);
 }
 
+//  Take change i's openings of the Push (sh_openings_take): a forged one
+//  refuses the Push (res); a store error is returned, and nothing of the
+//  Push is kept.
+static sh_err
+s_openings (sh_store_txn_t *txn, const sh_change_t *c, size_t i, const sh_wire_opening_t *openings, size_t n,
+            sh_hublog_result_t *res)
+{
+    sh_err rc = n ? sh_openings_take (txn, c, i, openings, n, NULL) : SH_OK;
+    if (rc == SH_ECRYPTO) {
+        S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, _("change %zu: an opening does not open its seal"), i);
+        rc = SH_OK;
+    }
+    return rc;
+}
+
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
         const sh_wire_opening_t *openings, size_t n_openings, int threads, const sh_hubid_t *hub,
@@ -370,10 +385,8 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             rc = ar;
             break;
         }
-        if (n_openings && sh_openings_take (txn, &it->change, i, openings, n_openings, NULL) == SH_ECRYPTO) {
-            S_REFUSE (res, SH_WIRE_ERR_SIGNATURE, i, _("change %zu: an opening does not open its seal"), i);
+        if ((rc = s_openings (txn, &it->change, i, openings, n_openings, res)) || res->code)
             break;
-        }
         if (dup) {
             res->duplicates++;
             continue;

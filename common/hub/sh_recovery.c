@@ -464,8 +464,8 @@ s_offer_held (sh_store_txn_t *txn, const sh_wire_bytes_t *leaf, uint64_t pos, si
     if (rc || bl != leaf->len || memcmp (b, leaf->data, bl) != 0)
         return rc;
     sh_change_t c;
-    if (sh_change_open (&c, NULL, leaf->data, leaf->len, NULL) != SH_OK)
-        return SH_ECORRUPT;         //  the bytes of the hub's own log
+    if (sh_change_read (&c, leaf->data, leaf->len, NULL) != SH_OK)
+        return SH_ECORRUPT;         //  the bytes of the hub's own log, verified when taken
     rc = sh_openings_take (txn, &c, i, openings, n_openings, NULL);
     sh_change_fini (&c);
     if (rc == SH_ECRYPTO) {

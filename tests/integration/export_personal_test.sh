@@ -67,12 +67,17 @@ assert_exit 2 "$HUB" export --dir "$HUB_DIR" --with-personal --purpose "  " "$T/
 assert_err "--purpose is empty"
 assert_exit 2 "$HUB" export --dir "$HUB_DIR" --with-personal --purpose "$(printf 'two\nlines')" "$T/r4.export"
 assert_err "--purpose holds the hidden character U\+000A"
+assert_exit 2 "$HUB" export --dir "$HUB_DIR" --with-personal --purpose "$(head -c 1001 /dev/zero | tr '\0' x)" \
+    "$T/r5.export"
+assert_err "--purpose is 1001 bytes; at most 1000"
+assert_exit 2 "$HUB" export --dir "$HUB_DIR" --with-personal --purpose "$(printf 'bad \377 byte')" "$T/r6.export"
+assert_err "--purpose is not UTF-8 text"
 assert_exit 2 "$HUB" exports --dir "$HUB_DIR" --purpose x
 assert_err "'exports' does not take --purpose"
 printf 'with-personal = yes\npurpose = from a file\n' > "$T/hub.conf"
 it_must "$HUB" export --dir "$HUB_DIR" --config "$T/hub.conf" "$T/conf.export"
 assert_eq "$(count "$T/conf.export" "$NAME")" 0 "--with-personal is not taken from a configuration file"
-for f in r1 r2 r3 r4; do [ ! -e "$T/$f.export" ] || it_fail "expected: no $f.export after a refusal"; done
+for f in r1 r2 r3 r4 r5 r6; do [ ! -e "$T/$f.export" ] || it_fail "expected: no $f.export after a refusal"; done
 
 it_step "export --with-personal: the openings, a notice, a record"
 T0=$(date +%s%3N)

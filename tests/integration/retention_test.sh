@@ -130,3 +130,11 @@ it_step "a backup carries the housekeeper's key"
 it_must "$HUB" backup --dir "$HUB_DIR" "$T/bk"
 cmp -s "$HUB_DIR/housekeeper.key" "$T/bk/housekeeper.key" || it_fail "expected: the backup holds housekeeper.key"
 [ "$(stat -c %a "$T/bk/housekeeper.key")" = 600 ] || it_fail "expected: the backup's housekeeper.key is 0600"
+
+it_step "a revoked housekeeper: the pass refuses, naming the key"
+HK=$(python3 -c "import json,sys; print([n['key'] for n in json.load(open(sys.argv[1])) if n['name'] == 'housekeeping'][0])" \
+    <("$HUB" nodes --dir "$HUB_DIR" --json))
+hub_stop || exit 1
+it_must "$HUB" revoke --dir "$HUB_DIR" --key "$HK"
+assert_exit 3 "$HUB" retention --dir "$HUB_DIR" --apply
+assert_err "the housekeeper's key $HUB_DIR/housekeeper.key is not enrolled here \(or revoked\)"

@@ -111,6 +111,8 @@ test_records (void)
     SH_PASS (sh_store_begin (store, false, &txn));
     SH_FAIL (sh_exportlog_each (txn, s_each, &all), SH_ECORRUPT);
     sh_store_abort (&txn);
+    //  the three good records came first, the longest purpose read back whole
+    SH_CHECK (all.n == 3 && all.seen[2].number == 3 && strlen (all.seen[2].purpose) == SH_EXPORTLOG_PURPOSE_MAX);
 
     sh_store_close (&store);
     sh_test_rmdir (dir);

@@ -137,6 +137,13 @@ test_rules (void)
     SH_CHECK (sh_seal_personal (SH_KIND_PERSON, 1) && !sh_seal_personal (SH_KIND_PERSON, 2));
     SH_CHECK (sh_seal_personal (SH_KIND_MEDIATION, 7) && sh_seal_personal (SH_KIND_MATTER_EVENT, 5));
     SH_CHECK (!sh_seal_personal (SH_KIND_COURTYARD, 2) && !sh_seal_personal (SH_KIND_MEETING, 5));
+    //  sh_seal_kind agrees with the table, kind by kind
+    for (int k = 0; k < SH_KIND_COUNT; k++) {
+        bool any = false;
+        for (uint32_t f = 1; f <= 64; f++)
+            any |= sh_seal_personal ((sh_kind_t) k, f);
+        SH_CHECK (sh_seal_kind ((sh_kind_t) k) == any);
+    }
     //  a courtyard has nothing to seal; a malformed body is refused
     uint8_t yard[] = { 0x0a, 0x03, '5', '0', '0', 0x12, 0x02, 'x', 'y' };
     sh_seal_split_t sp;
