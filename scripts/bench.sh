@@ -78,6 +78,7 @@ fi
 WIRE_SEED=7
 TOWNS=(500115101 500115102 500115103 500115104 500115105 500115106)
 WIRE_VILLAGE=500115107001      # the wire node and its twin on the bad link: same records
+WIRE_PLAIN_VILLAGE=500115107002  # the same records again, synced with --compress off
 LOCAL_VILLAGE=500115108001
 INGEST_VILLAGE=500115109001
 
@@ -447,10 +448,11 @@ fi
 # ---------------------------------------------------------------------------
 # wire
 
-# upload_counted DIR NAME -- sync DIR to HUB_EP through a counting proxy; WIRE_C2S/S2C, SYNC_JSON
+# upload_counted DIR NAME [SYNC OPTIONS] -- sync DIR to HUB_EP through a counting proxy;
+# WIRE_C2S/S2C, SYNC_JSON
 upload_counted() {
   proxy_start "$HUB_EP" "$2"
-  sync_timed "$1" "$PROXY_EP" || die "the $2 sync through the counting proxy failed"
+  sync_timed "$1" "$PROXY_EP" "${@:3}" || die "the $2 sync through the counting proxy failed"
   proxy_stop
   WIRE_C2S=$(jget "$PROXY_STATS" c2s)
   WIRE_S2C=$(jget "$PROXY_STATS" s2c)
@@ -484,6 +486,25 @@ if want wire; then
   rec wire_app_in "$(sjson bytes_in)"
   CAL_C2S=$WIRE_C2S; CAL_N=$n
   note "$n changes ($s bytes encoded): $WIRE_C2S bytes up, $WIRE_S2C down on TCP"
+  # the same records from a twin that does not compress (--compress off): the reference
+  WP=$W/wire-plain
+  node_new "$WP" "$WIRE_PLAIN_VILLAGE"
+  gen "$WP" "$WIRE_N" "$WIRE_SEED"
+  read -r n2 s2 < <(change_bytes "$WP")
+  upload_counted "$WP" wire-plain --compress off
+  rec wire_plain_changes "$n2"
+  rec wire_plain_change_bytes "$s2"
+  rec wire_plain_tcp_c2s "$WIRE_C2S"
+  rec wire_plain_tcp_s2c "$WIRE_S2C"
+  note "uncompressed twin: $WIRE_C2S bytes up for $s2 bytes of changes"
+  # a second node of the wire village downloads them all: compressed Batches
+  WD=$W/wire-down
+  node_new "$WD" "$WIRE_VILLAGE"
+  upload_counted "$WD" wire-down
+  [ "$(sjson down)" -ge "$n" ] || die "the download node took $(sjson down) changes, not $n"
+  rec wire_down_tcp_c2s "$WIRE_C2S"
+  rec wire_down_tcp_s2c "$WIRE_S2C"
+  note "download of the $n changes: $WIRE_S2C bytes down"
   upload_counted "$WN" wire-idle
   rec idle_session_bytes "$((WIRE_C2S + WIRE_S2C))"
   rec idle_session_c2s "$WIRE_C2S"

@@ -674,7 +674,7 @@ gen () {
 rawpeer_python () {
     local py
     for py in /usr/bin/python3 "$IT_PYTHON"; do
-        if "$py" -c 'import zmq, nacl.bindings' 2>/dev/null; then
+        if "$py" -c 'import zmq, nacl.bindings, zstandard' 2>/dev/null; then
             echo "$py"
             return 0
         fi
