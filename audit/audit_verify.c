@@ -75,6 +75,7 @@ static const char *s_names[AUDIT_F_COUNT] = {
     [AUDIT_F_EPOCH] = "epoch",
     [AUDIT_F_QUORUM] = "quorum",
     [AUDIT_F_OPENING] = "opening",
+    [AUDIT_F_FORK] = "fork",
 };
 
 const char *
