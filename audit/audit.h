@@ -152,7 +152,7 @@ typedef struct {
 //  A checkpoint an earlier audit verified (--since FILE): its size and
 //  root, opened by the caller with the trusted key. Plain data.
 typedef struct {
-    uint64_t size;                        //  tree size (at most the export's changes: the caller checks)
+    uint64_t size;                        //  tree size (one above the export's changes is a fork)
     uint8_t root[SH_HASH_BYTES];          //  its root
 } audit_since_t;
 
@@ -168,10 +168,10 @@ typedef struct {
 //  checked), those changes are only hashed and, back from the boundary as
 //  far as the new changes' authors need, decoded (their chain heads);
 //  every check runs on the changes after them, on the checkpoints of at
-//  least that size, the evidence and the epoch notes; checkpoints below it
-//  are matched against the tree by root only. Fills *rep (finalise with
-//  audit_report_fini); the export passes when rep->n_faults == 0. Returns
-//  SH_ENOMEM only; every finding is a fault.
+//  least that size, the evidence, the epoch notes and the openings;
+//  checkpoints below it are matched against the tree by root only. Fills
+//  *rep (finalise with audit_report_fini); the export passes when
+//  rep->n_faults == 0. Returns SH_ENOMEM only; every finding is a fault.
 SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted,
                                   const audit_quorum_t *quorum, const audit_since_t *since,
                                   audit_report_t *rep);
@@ -206,12 +206,10 @@ SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH
 //  Check the openings of an export --with-personal (audit_openings.c):
 //  in log order, each change's by field, once each; each naming a change
 //  of the export, one of its seals, and opening that seal's commitment
-//  (sh_seal_verify, as a replica checks what it keeps). Openings of the
-//  changes before log index from + 1 (an incremental audit's old part)
-//  are only kept in order, not opened again. Counts the openings checked
-//  into rep->openings and those that pass into rep->openings_ok, faults
-//  "opening" into rep.
-SH_NODISCARD sh_err audit_openings (const sh_export_t *ex, uint64_t from, audit_report_t *rep);
+//  (sh_seal_verify, as a replica checks what it keeps). Counts into
+//  rep->openings and rep->openings_ok, faults "opening" into rep. An
+//  incremental audit checks them all too: the tree does not cover them.
+SH_NODISCARD sh_err audit_openings (const sh_export_t *ex, audit_report_t *rep);
 
 //  Check the export's checkpoints (audit_checkpoints.c, checks 16..18 and
 //  the quorum): each signed by hub, sizes increasing, each the root of the

@@ -799,7 +799,7 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
     if (rc == SH_OK)
         rc = audit_epochs (ex, &hub, lv, rep);
     if (rc == SH_OK)
-        rc = audit_openings (ex, rep->since, rep);
+        rc = audit_openings (ex, rep);
     free (leaves);
     return rc;
 }

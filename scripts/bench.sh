@@ -356,9 +356,10 @@ if want ingest; then
   "$AUDIT" verify "$W/ingest2.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json \
     --since "$W/audit.note" > "$W/audit_since.json" \
     || die "the incremental audit found faults (see $W/audit_since.json)"
-  rec audit_since_s "$(secs_since "$t0")"
+  audit_since_s=$(secs_since "$t0")
+  rec audit_since_s "$audit_since_s"
   rec audit_since_changes "$(jget "$W/audit_since.json" changes_verified)"
-  note "--since: $(jget "$W/audit_since.json" changes_verified) new of $(jget "$W/audit_since.json" changes) changes in $(secs_since "$t0") s"
+  note "--since: $(jget "$W/audit_since.json" changes_verified) new of $(jget "$W/audit_since.json" changes) changes in $audit_since_s s"
 fi
 
 # ---------------------------------------------------------------------------
