@@ -2,9 +2,16 @@
     docs/protocol.md, "Exports and the auditor").
 
     Order: the header (hub key, origin), the registry and its note, the
-    changes in log order (open, registry, role, scope, enrolment period,
-    chain), the evidence, the checkpoints against the recomputed tree, the
-    epoch notes, the openings (audit_openings.c). Every check runs whatever the others found; each finding is one fault.
+    leaf hashes (and with --since the root at its size: a fork stops
+    there), the changes in log order (open, registry, role, scope,
+    enrolment period, chain), the evidence, the checkpoints against the
+    recomputed tree and the epoch notes (audit_checkpoints.c), the
+    openings (audit_openings.c). Every check runs whatever the others
+    found; each finding is one fault.
+
+    The incremental audit (--since, docs/protocol.md 15.4.1) judges only
+    the changes after the boundary; the authors' chain heads there come
+    from a walk back over the old part (s_head), without signatures.
 */
 #include "audit.h"
 #include "sh_epoch.h"
@@ -48,7 +55,6 @@ typedef struct {
     const sh_export_t *ex;                //  the export (its old part, for s_head)
     size_t back;                          //  the walk back from the boundary reads change back - 1 next (0: done)
 } s_authors_t;
-
 
 /* ==========================================================================
  * Faults

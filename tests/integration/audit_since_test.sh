@@ -2,7 +2,8 @@
 # docs/protocol.md 15.4.1) on real exports of a real hub:
 #   - a full verify with --save-checkpoint writes the export's newest verified checkpoint note
 #     (atomically, mode 0644); after more syncs, verify --since it passes and reports only the
-#     new changes (text and JSON: since, changes_verified), and can save the next checkpoint;
+#     new changes (text and JSON: since, changes_verified; a new author's first change is judged
+#     after a walk back over the whole old part), and can save the next checkpoint;
 #   - a new change tampered (a flipped byte) is a signature fault; the first new change dropped
 #     is a chain gap against its author's head before the boundary (read back from the old part);
 #     an old change tampered is a fork (old changes are bound by the checkpoint's root, never
@@ -21,6 +22,7 @@ need_audit
 VA=500115101001
 VB=500115101002
 VC=500115101003
+VD=500115101004
 
 # faults KINDS PYCHECK -- the last verify --json exited 1, every fault's kind is in KINDS and
 # PYCHECK (python over F = the faults) holds.
@@ -70,25 +72,27 @@ assert_eq "$(stat -c %a "$T/cp1.note")" 644 "the saved checkpoint has mode 0644 
 it_run "$AUDIT" consistency "$T/e1.pb" --hub-key "$HUB_KEY" "$T/cp1.note"
 assert_eq "$RC" 0 "the saved file is a checkpoint note of the hub (shouhe-audit consistency reads it)"
 
-it_step "more changes; export E2; verify --since the saved checkpoint checks only the new ones"
+it_step "more changes (and a new author); export E2; verify --since the saved checkpoint checks only the new ones"
+node_new e "$VD"
 gen a 15 26
 gen b 10 27
-for n in a b a; do assert_exit 0 sync "$n"; done
+gen e 7 30
+for n in a b e a; do assert_exit 0 sync "$n"; done
 hub_cmd export "$T/e2.pb"
 N2=$(exported)
-assert_eq "$N2" 170 "E2 holds 25 more changes"
+assert_eq "$N2" 177 "E2 holds 32 more changes"
 it_run "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --since "$T/cp1.note" --json
 assert_eq "$RC" 0 "verify --since exits 0 on the honest export"
 assert_json "
 assert j['ok'] and j['faults'] == [] and j['incremental'], j
 assert j['since'] == $N1 and j['changes'] == $N2 and j['changes_verified'] == $N2 - $N1, j
-assert j['authors'] == 2 and j['covered'] == $N2, j
+assert j['authors'] == 3 and j['covered'] == $N2, j
 assert j['checkpoints_verified'] >= 1 and j['checkpoints_old'] >= 1, j
 assert j['checkpoints_verified'] + j['checkpoints_old'] == j['checkpoints'], j"
 it_run "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --since "$T/cp1.note" --save-checkpoint "$T/cp2.note"
 assert_eq "$RC" 0 "verify --since (text) exits 0"
 assert_out "^incremental: since the checkpoint of size $N1 verified before"
-assert_out "^changes: +25 new of $N2 \(log indexes $((N1 + 1))\.\.$N2\) from 2 authors"
+assert_out "^changes: +32 new of $N2 \(log indexes $((N1 + 1))\.\.$N2\) from 3 authors"
 assert_eq "$(sed -n 2p "$T/cp2.note")" "$N2" "the incremental run saves the next checkpoint"
 it_run "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --since "$T/cp2.note" --json
 assert_eq "$RC" 0 "verify --since a checkpoint of the whole export: nothing new"
