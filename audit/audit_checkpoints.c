@@ -176,16 +176,16 @@ s_open_all (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves
 }
 
 //  Judge checkpoint j (cp), after prev (the one before it that opened, or
-//  NULL); *kept: it opened (the next one's prev).
+//  NULL). An old one (below --since) whose root matches counts only in
+//  rep->checkpoints_old; one whose root differs is opened and judged in full.
 static sh_err
 s_check_one (const sh_export_t *ex, const sh_hubid_t *hub, size_t j, s_cp_t *cp, const s_cp_t *prev,
              const audit_quorum_t *quorum, audit_report_t *rep)
 {
     size_t nchanges = sh_export_change_count (ex);
     audit_fault_t *f = NULL;
-    if (cp->old && memcmp (cp->computed, cp->root, SH_HASH_BYTES) != 0) {
-        s_open (ex, hub, j, cp);                    //  a root that differs: judged in full
-    }
+    if (cp->old && memcmp (cp->computed, cp->root, SH_HASH_BYTES) != 0)
+        s_open (ex, hub, j, cp);
     if (!cp->opened) {
         if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_SIGNATURE, cp)))
             audit_fault_message (f, "%s", cp->open_rc == SH_ENOTFOUND
