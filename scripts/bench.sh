@@ -5,7 +5,8 @@
 #   ceiling   Ed25519 verifications/s of 300-byte messages, 1 core and all cores (bench_verify)
 #   local     signed durable writes/s through the node library; median `matter step` (bench_local)
 #   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits;
-#             then shouhe-audit verify checks that hub's export on every core (audit_ratio)
+#             then shouhe-audit verify checks that hub's export on every core (audit_ratio), and
+#             after 1% more changes the new export --since that audit's checkpoint (audit_since_s)
 #   recovery  a hub restored from a backup of 20,000 entries takes 50,000 lost ones back from
 #             the node that holds them (docs/protocol.md 13.19), leaf for leaf
 #   district  219 node processes x 2,000 changes sync at once: wall time, peak RSS
@@ -339,12 +340,27 @@ if want ingest; then
   # the auditor on every core: the ingest hub's export, verified (shouhe-audit verify)
   "$HUB" export --dir "$HUB_DIR" "$W/ingest.export" > /dev/null
   t0=$(now)
-  "$AUDIT" verify "$W/ingest.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json > "$W/audit.json" \
+  "$AUDIT" verify "$W/ingest.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json \
+    --save-checkpoint "$W/audit.note" > "$W/audit.json" \
     || die "the auditor found faults in the ingest hub's export (see $W/audit.json)"
   audit_s=$(secs_since "$t0")
   rec audit_s "$audit_s"
   rec audit_changes "$(jget "$W/audit.json" changes)"
   note "the auditor verified its export ($(jget "$W/audit.json" changes) changes) in $audit_s s"
+  # the incremental audit: 1% more changes synced, the new export verified --since that checkpoint
+  gen "$W/ingest-node" $((INGEST_N / 100)) 2
+  hub_start
+  sync_timed "$W/ingest-node" "$HUB_EP" || die "the second ingest sync failed (see $W/logs/sync.err)"
+  hub_stop "$HUB_PID"
+  "$HUB" export --dir "$HUB_DIR" "$W/ingest2.export" > /dev/null
+  t0=$(now)
+  "$AUDIT" verify "$W/ingest2.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json \
+    --since "$W/audit.note" > "$W/audit_since.json" \
+    || die "the incremental audit found faults (see $W/audit_since.json)"
+  audit_since_s=$(secs_since "$t0")
+  rec audit_since_s "$audit_since_s"
+  rec audit_since_changes "$(jget "$W/audit_since.json" changes_verified)"
+  note "--since: $(jget "$W/audit_since.json" changes_verified) new of $(jget "$W/audit_since.json" changes) changes in $audit_since_s s"
 fi
 
 # ---------------------------------------------------------------------------

@@ -663,6 +663,16 @@ need_gen () {
     fi
 }
 
+# need_audit -- skip (77) unless shouhe-audit and sh_export_tamper are built; sets AUDIT, TAMPER.
+need_audit () {
+    AUDIT=${SHOUHE_AUDIT:-}
+    TAMPER=${SHOUHE_EXPORT_TAMPER:-}
+    if [ -z "$AUDIT" ] || [ -z "$TAMPER" ]; then
+        echo "SKIP $IT_NAME: SHOUHE_AUDIT or SHOUHE_EXPORT_TAMPER is not built" >&2
+        exit 77
+    fi
+}
+
 gen () {
     it_must "$GEN" "$(ndir "$1")" --changes "$2" --seed "$3"
 }
