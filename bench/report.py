@@ -91,6 +91,9 @@ def derive(r):
     if g("wire_plain_change_bytes") and g("wire_plain_tcp_c2s") is not None:
         r["wire_plain_ratio"] = ((g("wire_plain_tcp_c2s") + g("wire_plain_tcp_s2c"))
                                  / g("wire_plain_change_bytes"))
+        # compressed over uncompressed, the same records both ways (openings included)
+        if g("wire_ratio"):
+            r["wire_vs_plain"] = g("wire_ratio") / r["wire_plain_ratio"]
     if g("delta200_ms") is not None and g("idle_sync_ms"):
         r["delta200_vs_idle"] = g("delta200_ms") / g("idle_sync_ms")
     if g("badlink_change_bytes") and g("badlink_s") and g("badlink_rate_bps"):
@@ -203,6 +206,8 @@ def table(r, peers):
             row("  application messages only (node's count)", "", "encoded change", g("wire_app_ratio"), None, 3)
         if g("wire_plain_ratio") is not None:
             row("  the same, --compress off", "", "encoded change", g("wire_plain_ratio"), None, 3)
+            row("  compressed / uncompressed (openings included)", "", "--compress off",
+                g("wire_vs_plain"), None, 3)
         if g("wire_down_ratio") is not None:
             row("wire: TCP bytes per change (download, both ways)",
                 fmt_num((g("wire_down_tcp_c2s") + g("wire_down_tcp_s2c")) / g("wire_changes"), "B"),

@@ -99,7 +99,8 @@ s_hashes (s_fault_t *f, uint8_t (**out)[SH_HASH_BYTES], size_t *n_out, size_t n,
 
 //  The openings of a Push, Batch or Offer of n changes: each names one of them,
 //  a 32-byte salt and a value no longer than a body; at most SH_SEALS_MAX
-//  per change.
+//  per change. After compressed changes, those of the frame (and none
+//  beside it).
 static sh_err
 s_openings (s_decoded_t *d, size_t n, size_t n_open, Shouhe__V1__Opening **src, size_t *n_out,
             sh_wire_opening_t **out, const char **why)
@@ -107,6 +108,16 @@ s_openings (s_decoded_t *d, size_t n, size_t n_open, Shouhe__V1__Opening **src, 
     if (n_open > n * SH_SEALS_MAX) {
         *why = _("more openings than the changes can seal");
         return SH_EPROTO;
+    }
+    if (d->z.plain) {
+        //  compressed: the openings came in the frame (sh_zwire checked them)
+        if (n_open) {
+            *why = _("a message has both openings and zchanges");
+            return SH_EPROTO;
+        }
+        *n_out = d->z.n_openings;
+        *out = d->z.openings;
+        return SH_OK;
     }
     d->openings = s_fault_calloc (&d->fault, n_open ? n_open : 1, sizeof *d->openings);
     if (!d->openings)

@@ -23,6 +23,7 @@
 #include "sh_change.h"
 #include "sh_crypto.h"
 #include "sh_err.h"
+#include "sh_zwire.h"
 
 #define SH_WIRE_VERSION 1
 #define SH_WIRE_MAX_BYTES (4u << 20)        //  largest Envelope either side accepts
@@ -102,14 +103,9 @@ typedef struct {
 } sh_wire_run_t;
 
 //  An Opening (wire.proto): a sealed field's opening beside change number
-//  change of the same message (sh_seal; docs/protocol.md 7.10).
-typedef struct {
-    uint32_t change;                    //  index in the message's changes
-    uint32_t field;                     //  the sealed field
-    const uint8_t *salt;                //  SH_HASH_BYTES (32) bytes (borrowed)
-    const uint8_t *value;               //  the field's encoding (borrowed)
-    size_t value_len;
-} sh_wire_opening_t;
+//  change of the same message (sh_seal; docs/protocol.md 7.10): change,
+//  field, salt (32 bytes, borrowed), value and value_len (borrowed).
+typedef sh_zwire_opening_t sh_wire_opening_t;
 
 typedef struct {
     sh_wire_type_t type;                //  which body

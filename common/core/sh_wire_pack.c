@@ -92,11 +92,12 @@ s_pack_fini (s_pack_t *p)
 }
 
 //  The changes of a Push or Batch: n byte strings, or (compress) one zstd
-//  frame in *z (sh_zwire). The arrays go into p for s_pack_fini.
+//  frame in *z (sh_zwire) that also holds the openings (*n_open is then
+//  set to 0: none beside it). The arrays go into p for s_pack_fini.
 static sh_err
-s_pack_changes (s_pack_t *p, const sh_wire_bytes_t *src, size_t n, bool compress,
-                size_t *n_changes, ProtobufCBinaryData **changes, protobuf_c_boolean *has_z,
-                ProtobufCBinaryData *z)
+s_pack_changes (s_pack_t *p, const sh_wire_bytes_t *src, size_t n, size_t *n_open,
+                const sh_wire_opening_t *openings, bool compress, size_t *n_changes,
+                ProtobufCBinaryData **changes, protobuf_c_boolean *has_z, ProtobufCBinaryData *z)
 {
     if (!compress || n == 0) {
         *changes = p->changes = s_bin_array (src, n);
@@ -112,10 +113,11 @@ s_pack_changes (s_pack_t *p, const sh_wire_bytes_t *src, size_t n, bool compress
     }
     size_t z_len = 0;
     if (!rc)
-        rc = sh_zwire_encode (data, len, n, &p->z, &z_len);
+        rc = sh_zwire_encode (data, len, n, openings, *n_open, &p->z, &z_len);
     free (data);
     free (len);
     *n_changes = 0;
+    *n_open = 0;
     *has_z = rc == SH_OK;
     *z = (ProtobufCBinaryData) { z_len, p->z };
     return rc;
@@ -211,8 +213,10 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     b->done = m->u.batch.done;
     b->has_own = m->u.batch.own;
     b->own = m->u.batch.own;
-    sh_err rc = s_pack_changes (p, m->u.batch.changes, m->u.batch.n, m->u.batch.compress,
-                                &b->n_changes, &b->changes, &b->has_zchanges, &b->zchanges);
+    size_t n_open = m->u.batch.n_openings;
+    sh_err rc = s_pack_changes (p, m->u.batch.changes, m->u.batch.n, &n_open, m->u.batch.openings,
+                                m->u.batch.compress, &b->n_changes, &b->changes, &b->has_zchanges,
+                                &b->zchanges);
     if (rc)
         return rc;
     p->key_entries = calloc (nk ? nk : 1, sizeof *p->key_entries);
@@ -241,7 +245,7 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     p->e.batch = b;
     if (!p->proof1)
         return SH_ENOMEM;
-    return s_pack_openings (p, m->u.batch.openings, m->u.batch.n_openings, &b->n_openings, &b->openings);
+    return s_pack_openings (p, m->u.batch.openings, n_open, &b->n_openings, &b->openings);
 }
 
 static sh_err
@@ -408,11 +412,12 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
         {
             p->push.batch = m->u.push.batch;
             p->e.push = &p->push;
-            sh_err rc = s_pack_changes (p, m->u.push.changes, m->u.push.n, m->u.push.compress,
-                                        &p->push.n_changes, &p->push.changes, &p->push.has_zchanges,
-                                        &p->push.zchanges);
-            return rc ? rc : s_pack_openings (p, m->u.push.openings, m->u.push.n_openings,
-                                              &p->push.n_openings, &p->push.openings);
+            size_t n_open = m->u.push.n_openings;
+            sh_err rc = s_pack_changes (p, m->u.push.changes, m->u.push.n, &n_open, m->u.push.openings,
+                                        m->u.push.compress, &p->push.n_changes, &p->push.changes,
+                                        &p->push.has_zchanges, &p->push.zchanges);
+            return rc ? rc : s_pack_openings (p, m->u.push.openings, n_open, &p->push.n_openings,
+                                              &p->push.openings);
         }
         case SH_WIRE_ACK:
             return s_pack_ack (p, m);

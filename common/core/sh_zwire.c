@@ -1,10 +1,13 @@
 /*  sh_zwire -- changes compressed for the wire (sh_zwire.h; docs/protocol.md 13.23).
 
-    The plain stream inside the frame is a run of entries, one per change:
+    The plain stream inside the frame is uvarint(n), n entries, one per
+    change, then uvarint(m) and m openings:
 
         0x00  uvarint(n)  n bytes          the SignedChange as it is (raw)
         F     [author]  uvarint(seq)  [prev]  uvarint(r)  r bytes  signature
               F = 0x01 | 0x02 (author left out) | 0x04 (prev left out)
+
+        opening: uvarint(change) uvarint(field) salt(32) uvarint(v) v bytes
 
     The second form is used only for a SignedChange in the canonical
     layout 0x0a len(change) change 0x12 0x40 signature whose change begins
@@ -18,8 +21,10 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "sh_change.h"
 #include "sh_crypto.h"
 #include "sh_i18n.h"
+#include "sh_seal.h"
 
 #define S_SPLIT 0x01u
 #define S_NO_AUTHOR 0x02u
@@ -92,16 +97,37 @@ s_split (const uint8_t *b, size_t len, s_parts_t *p)
     return true;
 }
 
-//  Write the entries of the plain stream into a new buffer.
-static sh_err
-s_plain (const uint8_t *const *data, const size_t *len, size_t n, uint8_t **out, size_t *out_len)
+//  Write the openings after the entries at w; returns the new end.
+static uint8_t *
+s_plain_openings (uint8_t *w, const sh_zwire_opening_t *o, size_t m)
 {
-    size_t cap = 0;
+    w += s_put_varint (w, m);
+    for (size_t i = 0; i < m; i++) {
+        w += s_put_varint (w, o[i].change);
+        w += s_put_varint (w, o[i].field);
+        memcpy (w, o[i].salt, SH_SEAL_SALT_BYTES);
+        w += SH_SEAL_SALT_BYTES;
+        w += s_put_varint (w, o[i].value_len);
+        memcpy (w, o[i].value, o[i].value_len);
+        w += o[i].value_len;
+    }
+    return w;
+}
+
+//  Write the plain stream (entries, then openings) into a new buffer.
+static sh_err
+s_plain (const uint8_t *const *data, const size_t *len, size_t n, const sh_zwire_opening_t *o,
+         size_t m, uint8_t **out, size_t *out_len)
+{
+    size_t cap = 2 * S_VARINT_MAX;
     for (size_t i = 0; i < n; i++)
         cap += 1 + S_VARINT_MAX + len[i];
+    for (size_t i = 0; i < m; i++)
+        cap += 3 * S_VARINT_MAX + SH_SEAL_SALT_BYTES + o[i].value_len;
     uint8_t *buf = malloc (cap), *w = buf;
     if (!buf)
         return SH_ENOMEM;
+    w += s_put_varint (w, n);
     s_parts_t last = { 0 };
     bool have_last = false;
     for (size_t i = 0; i < n; i++) {
@@ -141,20 +167,24 @@ s_plain (const uint8_t *const *data, const size_t *len, size_t n, uint8_t **out,
         last = p;
         have_last = true;
     }
+    w = s_plain_openings (w, o, m);
     *out = buf;
     *out_len = (size_t) (w - buf);
     return SH_OK;
 }
 
 sh_err
-sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n, uint8_t **out,
-                 size_t *out_len)
+sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
+                 const sh_zwire_opening_t *openings, size_t n_openings, uint8_t **out, size_t *out_len)
 {
     if (n == 0)
         return SH_EINVAL;
+    for (size_t i = 0; i < n_openings; i++)
+        if (openings[i].change >= n)
+            return SH_EINVAL;
     uint8_t *plain;
     size_t plain_len;
-    sh_err rc = s_plain (data, len, n, &plain, &plain_len);
+    sh_err rc = s_plain (data, len, n, openings, n_openings, &plain, &plain_len);
     if (rc)
         return rc;
     size_t cap = ZSTD_compressBound (plain_len);
@@ -302,24 +332,65 @@ s_inflate (const uint8_t *in, size_t in_len, size_t max_bytes, uint8_t **out, si
     return SH_OK;
 }
 
-//  First pass: count the entries and the rebuilt size, checking every rule.
+//  First pass: the count, then every entry (checking every rule) and the
+//  rebuilt size; *pp: where the openings begin.
 static sh_err
-s_measure (const uint8_t *p, const uint8_t *end, size_t max_bytes, size_t max_changes,
+s_measure (const uint8_t **pp, const uint8_t *end, size_t max_bytes, size_t max_changes,
            size_t *n, size_t *total, const char **why)
 {
+    const uint8_t *p = *pp;
+    uint64_t count;
+    size_t k = s_get_varint (p, end, &count);
+    if (!k || count == 0)
+        return *why = _("compressed changes hold no change"), SH_EPROTO;
+    if (count > max_changes)
+        return *why = _("too many changes in one message"), SH_EPROTO;
+    p += k;
     s_entry_t e, last;
-    *n = *total = 0;
-    while (p < end) {
-        if (*n == max_changes)
-            return *why = _("too many changes in one message"), SH_EPROTO;
+    *total = 0;
+    for (*n = 0; *n < count; ++*n) {
+        if (p == end)
+            return *why = _("a compressed change is cut short"), SH_EPROTO;
         if (!s_read_entry (&p, end, *n ? &last : NULL, &e, why))
             return SH_EPROTO;
         if (e.size > max_bytes - *total)
             return *why = _("compressed changes would inflate beyond the size or ratio limit"), SH_EPROTO;
         *total += e.size;
-        ++*n;
         last = e;
     }
+    *pp = p;
+    return SH_OK;
+}
+
+//  The openings after the n entries, up to the end of the content.
+static sh_err
+s_read_openings (const uint8_t *p, const uint8_t *end, size_t n, sh_zwire_changes_t *out,
+                 const char **why)
+{
+    uint64_t m, change, field, len;
+    size_t k = s_get_varint (p, end, &m);
+    if (!k || m > (uint64_t) n * SH_SEALS_MAX)
+        return *why = _("more openings than the changes can seal"), SH_EPROTO;
+    p += k;
+    out->openings = calloc (m ? m : 1, sizeof *out->openings);
+    if (!out->openings)
+        return SH_ENOMEM;
+    for (size_t i = 0; i < m; i++) {
+        size_t a = s_get_varint (p, end, &change), b = a ? s_get_varint (p + a, end, &field) : 0;
+        const uint8_t *q = p + a + b;
+        size_t c = b && end - q > (ptrdiff_t) SH_SEAL_SALT_BYTES
+                   ? s_get_varint (q + SH_SEAL_SALT_BYTES, end, &len) : 0;
+        if (!c || change >= n || field > UINT32_MAX || len > SH_BODY_MAX
+            || len > (uint64_t) (end - (q + SH_SEAL_SALT_BYTES + c)))
+            return *why = _("an opening names no change of the message, or its salt or value is malformed"),
+                   SH_EPROTO;
+        out->openings[i] = (sh_zwire_opening_t) { (uint32_t) change, (uint32_t) field, q,
+                                                  q + SH_SEAL_SALT_BYTES + c, (size_t) len };
+        p = q + SH_SEAL_SALT_BYTES + c + len;
+    }
+    out->n_openings = m;
+    if (p != end)
+        return *why = _("compressed changes: bytes after the openings"), SH_EPROTO;
     return SH_OK;
 }
 
@@ -330,14 +401,14 @@ sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes, size_t max_
     const char *dummy;
     why = why ? why : &dummy;
     memset (out, 0, sizeof *out);
-    uint8_t *plain;
     size_t plain_len, n, total;
-    sh_err rc = s_inflate (in, in_len, max_bytes, &plain, &plain_len, why);
+    sh_err rc = s_inflate (in, in_len, max_bytes, &out->plain, &plain_len, why);
     if (rc)
         return rc;
-    rc = s_measure (plain, plain + plain_len, max_bytes, max_changes, &n, &total, why);
-    if (!rc && n == 0)
-        rc = (*why = _("compressed changes hold no change"), SH_EPROTO);
+    const uint8_t *p = out->plain, *end = out->plain + plain_len, *op = p;
+    rc = s_measure (&op, end, max_bytes, max_changes, &n, &total, why);
+    if (!rc)
+        rc = s_read_openings (op, end, n, out, why);
     if (!rc) {
         out->arena = malloc (total);
         out->off = calloc (n, sizeof *out->off);
@@ -345,7 +416,8 @@ sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes, size_t max_
         if (!out->arena || !out->off || !out->len)
             rc = SH_ENOMEM;
     }
-    const uint8_t *p = plain, *end = plain + plain_len;
+    uint64_t count;
+    p += s_get_varint (p, end, &count);
     size_t at = 0;
     s_entry_t e, last;
     for (size_t i = 0; !rc && i < n; i++) {
@@ -364,7 +436,6 @@ sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes, size_t max_
         at += e.size;
         last = e;
     }
-    free (plain);
     if (rc) {
         sh_zwire_changes_fini (out);
         return rc;
@@ -381,5 +452,7 @@ sh_zwire_changes_fini (sh_zwire_changes_t *c)
     free (c->arena);
     free (c->off);
     free (c->len);
+    free (c->plain);
+    free (c->openings);
     memset (c, 0, sizeof *c);
 }

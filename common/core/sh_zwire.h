@@ -8,7 +8,8 @@
     entry is the same author's change seq - 1 (prev is then the SHA-256 of
     that change). The receiver rebuilds every SignedChange byte for byte;
     signatures, hashes, the log store and the export see only the
-    canonical bytes.
+    canonical bytes. The openings of the changes' seals (docs/protocol.md
+    7.10) travel inside the same frame, after the changes.
 
     Decoding bounds what a peer can make us inflate: the frame must declare
     its content size, which must be at most max_bytes and at most
@@ -29,18 +30,34 @@
 #define SH_ZWIRE_RATIO_MAX 64u      //  largest content size / frame size accepted
 #define SH_ZWIRE_LEVEL 3            //  zstd level the encoder uses
 
-//  Compress the n SignedChange byte strings data[i] (len[i] bytes) into one
-//  frame in a new buffer the caller owns (free()). SH_EINVAL when n is 0,
-//  SH_ENOMEM.
+//  An opening of a sealed field (wire.proto Opening; sh_wire_opening_t is
+//  this type).
+typedef struct {
+    uint32_t change;                    //  index in the message's changes
+    uint32_t field;                     //  the sealed field
+    const uint8_t *salt;                //  32 bytes (borrowed)
+    const uint8_t *value;               //  the field's encoding (borrowed)
+    size_t value_len;
+} sh_zwire_opening_t;
+
+//  Compress the n SignedChange byte strings data[i] (len[i] bytes) and the
+//  n_openings openings (each naming one of them) into one frame in a new
+//  buffer the caller owns (free()). SH_EINVAL when n is 0 or an opening
+//  names no change, SH_ENOMEM.
 SH_NODISCARD sh_err sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
+                                     const sh_zwire_opening_t *openings, size_t n_openings,
                                      uint8_t **out, size_t *out_len);
 
-//  Rebuilt changes: change i is arena[off[i] .. off[i] + len[i]).
+//  Rebuilt changes: change i is arena[off[i] .. off[i] + len[i]); the
+//  openings point into plain.
 typedef struct {
     uint8_t *arena;     //  owned
     size_t *off;        //  owned, n entries
     size_t *len;        //  owned, n entries
     size_t n;
+    uint8_t *plain;     //  owned: the frame's content
+    sh_zwire_opening_t *openings;   //  owned array, n_openings entries
+    size_t n_openings;
 } sh_zwire_changes_t;
 
 //  Decode a frame of in_len bytes into *out (zeroed first). SH_EPROTO with

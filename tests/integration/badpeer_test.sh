@@ -155,11 +155,12 @@ if rawpeer_python > /dev/null; then
     it_step "raw wire peer: compressed changes -- bounds refused, good frames taken and given"
     rawpeer_expect raw "$V_RAW" zbad ack
     assert_json "r = j['replies']; assert r[0]['compress'] == 1, r[0]
-codes = [(x['type'], x.get('code'), x.get('batch')) for x in r[1:5]]
-assert codes == [('error', 'ERR_MALFORMED', None)] * 4, codes
+codes = [(x['type'], x.get('code'), x.get('batch')) for x in r[1:6]]
+assert codes == [('error', 'ERR_MALFORMED', None)] * 5, codes
 assert 'ratio' in r[1]['message'] and 'declares its size' in r[2]['message'], r
-assert 'both' in r[3]['message'] and 'does not follow' in r[4]['message'], r
-assert (r[5]['head_seq'], r[5]['accepted']) == (4, 1), r[5]"
+assert 'both changes' in r[3]['message'] and 'both openings' in r[4]['message'], r
+assert 'does not follow' in r[5]['message'], r
+assert (r[6]['head_seq'], r[6]['accepted']) == (4, 1), r[6]"
     rawpeer_expect raw "$V_RAW" zpush ack
     assert_json "a = j['replies'][-1]; assert (a['head_seq'], a['accepted']) == (9, 5), a
 assert j['zbytes'] < 0.8 * j['plain_bytes'], j"

@@ -39,8 +39,9 @@ village: courtyards are written as SCOPE + 3 digits):
   zpush          Hello asking for zstd-v1 (docs/protocol.md 13.22), then one Push of 5 chained
                  good changes as zchanges (author and prev left out after the first) -> Ack
   zbad           Hello asking for zstd-v1; Pushes whose zchanges break a rule: a bomb (4 MiB of
-                 zeros), an undeclared size, both changes and zchanges, prev left out across a
-                 gap -- each ERR_MALFORMED -- then one good change as zchanges -> Ack
+                 zeros), an undeclared size, both changes and zchanges, both openings and
+                 zchanges, prev left out across a gap -- each ERR_MALFORMED -- then one good
+                 change as zchanges -> Ack
   zdownstream    Hello asking for zstd-v1, Pull since 0 -> a Batch whose zchanges this script
                  rebuilds (13.22) and whose every change's signature it verifies ("verified")
   lead           who may move a matter (docs/protocol.md 6.4, 13.8): Hello; Push 1 = the
@@ -184,9 +185,10 @@ def z_split(sc):
     return c[2:34], seq, c[j + 2:j + 34], c[j + 34:], sc[-64:]
 
 
-def z_encode(changes):
-    """The entries of 13.22 for these SignedChanges, in one zstd frame with its size declared."""
-    out, last = b"", None
+def z_encode(changes, openings=()):
+    """The content of 13.22 for these SignedChanges and openings ((change, field, salt, value)),
+    in one zstd frame with its size declared."""
+    out, last = varint(len(changes)), None
     for sc in changes:
         p = z_split(sc)
         if p is None:
@@ -200,14 +202,18 @@ def z_encode(changes):
         out += (b"" if pp else prev) + varint(len(rest)) + rest + sig
         change = b"\x0a\x20" + author + b"\x10" + varint(seq) + b"\x1a\x20" + prev + rest
         last = (author, seq, change)
+    out += varint(len(openings))
+    for change, field, salt, value in openings:
+        out += varint(change) + varint(field) + salt + varint(len(value)) + value
     return zstandard.ZstdCompressor(level=3, write_content_size=True).compress(out)
 
 
 def z_decode(frame):
-    """Rebuild the SignedChanges of a zchanges frame (13.22)."""
+    """Rebuild the SignedChanges of a zchanges frame (13.22); its openings are left out."""
     data = zstandard.ZstdDecompressor().decompress(frame)
-    out, i, last = [], 0, None
-    while i < len(data):
+    n, i = read_varint(data, 0)
+    out, last = [], None
+    while len(out) < n:
         f = data[i]
         i += 1
         if f == 0:
@@ -462,16 +468,20 @@ def scenario_zbad(p, good, seq):
     bomb = zstandard.ZstdCompressor(write_content_size=True).compress(bytes(4 << 20))
     p.send(push(1, [], zchanges=bomb))
     p.recv()
-    undeclared = zstandard.ZstdCompressor(write_content_size=False).compress(b"\x00" + varint(len(good)) + good)
+    undeclared = zstandard.ZstdCompressor(write_content_size=False).compress(
+        b"\x01\x00" + varint(len(good)) + good + b"\x00")
     p.send(push(2, [], zchanges=undeclared))
     p.recv()
     p.send(push(3, [good], zchanges=z_encode([good])))
     p.recv()
-    entry = b"\x01" + author + varint(seq) + prev + varint(len(rest)) + rest + sig
-    gap = entry + b"\x07" + varint(seq + 2) + varint(0) + bytes(64)
-    p.send(push(4, [], zchanges=zstandard.ZstdCompressor(write_content_size=True).compress(gap)))
+    opening = f_varint(1, 0) + f_varint(2, 2) + f_bytes(3, bytes(32)) + f_bytes(4, b"\x12\x01x")
+    p.send(envelope(4, f_varint(1, 4) + f_bytes(3, opening) + f_bytes(4, z_encode([good]))))
     p.recv()
-    p.send(push(5, [], zchanges=z_encode([good])))
+    entry = b"\x01" + author + varint(seq) + prev + varint(len(rest)) + rest + sig
+    gap = b"\x02" + entry + b"\x07" + varint(seq + 2) + varint(0) + bytes(64) + b"\x00"
+    p.send(push(5, [], zchanges=zstandard.ZstdCompressor(write_content_size=True).compress(gap)))
+    p.recv()
+    p.send(push(6, [], zchanges=z_encode([good])))
     p.recv()
 
 

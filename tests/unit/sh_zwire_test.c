@@ -84,9 +84,17 @@ test_roundtrip (void)
     size_t total = 0;
     for (size_t i = 0; i < set.n; i++)
         total += set.len[i];
+    //  openings of three changes, one with two
+    uint8_t salt[3][32];
+    memset (salt, 0x5a, sizeof salt);
+    sh_zwire_opening_t op[4] = { { 0, 2, salt[0], (const uint8_t *) "\x12\x04Zhao", 6 },
+                                 { 0, 5, salt[1], (const uint8_t *) "\x2a\x0b" "13800000000", 13 },
+                                 { 203, 2, salt[2], (const uint8_t *) "\x12\x02Li", 4 },
+                                 { 453, 2, salt[2], (const uint8_t *) "", 0 } };
     uint8_t *z;
     size_t zl;
-    SH_PASS (sh_zwire_encode ((const uint8_t *const *) set.data, set.len, set.n, &z, &zl));
+    SH_FAIL (sh_zwire_encode ((const uint8_t *const *) set.data, set.len, set.n, op, 5, &z, &zl), SH_EINVAL);
+    SH_PASS (sh_zwire_encode ((const uint8_t *const *) set.data, set.len, set.n, op, 4, &z, &zl));
     printf ("  %zu changes, %zu bytes -> %zu bytes (%.3f)\n", set.n, total, zl, (double) zl / total);
     //  signatures (64 of ~200 bytes) do not compress; author and prev are left out
     SH_CHECK (zl * 2 < total);
@@ -94,6 +102,12 @@ test_roundtrip (void)
     const char *why = NULL;
     SH_PASS (sh_zwire_decode (z, zl, S_MAX, SH_WIRE_MAX_CHANGES, &out, &why));
     s_check_same (&set, &out);
+    SH_CHECK (out.n_openings == 4);
+    for (size_t i = 0; i < 4; i++)
+        SH_CHECK (out.openings[i].change == op[i].change && out.openings[i].field == op[i].field
+                  && memcmp (out.openings[i].salt, op[i].salt, 32) == 0
+                  && out.openings[i].value_len == op[i].value_len
+                  && memcmp (out.openings[i].value, op[i].value, op[i].value_len) == 0);
     //  every rebuilt change opens: its signature holds over the rebuilt bytes
     for (size_t i = 0; i < out.n; i++) {
         if (out.len[i] == 19)
@@ -120,7 +134,7 @@ test_roundtrip (void)
             sh_zwire_changes_fini (&out);
         z[at] ^= 0x20;
     }
-    SH_FAIL (sh_zwire_encode (NULL, NULL, 0, &z, &zl), SH_EINVAL);
+    SH_FAIL (sh_zwire_encode (NULL, NULL, 0, NULL, 0, &z, &zl), SH_EINVAL);
     free (z);
     s_set_fini (&set);
     sh_key_destroy (&a);
@@ -163,6 +177,26 @@ s_refused (const uint8_t *plain, size_t len, bool declare, const char *what)
     free (z);
 }
 
+//  A plain stream: uvarint count (< 128), the entries, then tail (the
+//  openings section; "\0": none). Returns its length in buf.
+static size_t
+s_stream (uint8_t *buf, uint8_t count, const uint8_t *entries, size_t len, const char *tail, size_t tail_len)
+{
+    buf[0] = count;
+    memcpy (buf + 1, entries, len);
+    memcpy (buf + 1 + len, tail, tail_len);
+    return 1 + len + tail_len;
+}
+
+static void
+s_refused_stream (uint8_t count, const uint8_t *entries, size_t len, const char *tail, size_t tail_len,
+                  const char *what)
+{
+    uint8_t buf[1024];
+    SH_CHECK (1 + len + tail_len <= sizeof buf);
+    s_refused (buf, s_stream (buf, count, entries, len, tail, tail_len), true, what);
+}
+
 static void
 test_bad_frames (void)
 {
@@ -173,7 +207,7 @@ test_bad_frames (void)
     //  over the size limit, whatever the ratio
     s_refused (zeros, S_MAX + 1, true, "too large");
     free (zeros);
-    uint8_t raw[] = { 0x00, 0x03, 'a', 'b', 'c' };
+    uint8_t raw[] = { 0x01, 0x00, 0x03, 'a', 'b', 'c', 0x00 };
     s_refused (raw, sizeof raw, false, "size not declared");
     s_refused (raw, 0, true, "empty");
     //  bytes after the frame
@@ -186,35 +220,40 @@ test_bad_frames (void)
     const char *why = NULL;
     SH_FAIL (sh_zwire_decode (z2, zl + 1, S_MAX, SH_WIRE_MAX_CHANGES, &out, &why), SH_EPROTO);
     SH_PASS (sh_zwire_decode (z, zl, S_MAX, SH_WIRE_MAX_CHANGES, &out, &why));
-    SH_CHECK (out.n == 1 && out.len[0] == 3 && memcmp (out.arena, "abc", 3) == 0);
+    SH_CHECK (out.n == 1 && out.len[0] == 3 && memcmp (out.arena, "abc", 3) == 0 && out.n_openings == 0);
     sh_zwire_changes_fini (&out);
     free (z);
     free (z2);
+    //  the count
+    uint8_t abc[] = { 0x00, 0x03, 'a', 'b', 'c' };
+    s_refused_stream (0, abc, sizeof abc, "\0", 1, "no change");
+    s_refused_stream (2, abc, sizeof abc, "\0", 1, "fewer entries than the count");
     //  malformed entries
     uint8_t e1[] = { 0x00, 0x00 };                              //  empty raw change
-    s_refused (e1, sizeof e1, true, "raw of length 0");
+    s_refused_stream (1, e1, sizeof e1, "\0", 1, "raw of length 0");
     uint8_t e2[] = { 0x00, 0x09, 'a' };                         //  longer than what follows
-    s_refused (e2, sizeof e2, true, "raw cut short");
+    s_refused_stream (1, e2, sizeof e2, "", 0, "raw cut short");
     uint8_t e3[] = { 0x08, 0x00 };                              //  unknown flag
-    s_refused (e3, sizeof e3, true, "unknown flags");
+    s_refused_stream (1, e3, sizeof e3, "\0", 1, "unknown flags");
     uint8_t e4[] = { 0x02, 0x00 };                              //  flags without the split bit
-    s_refused (e4, sizeof e4, true, "no split bit");
+    s_refused_stream (1, e4, sizeof e4, "\0", 1, "no split bit");
     uint8_t e5[1 + 32 + 1 + 32 + 1 + 64] = { 0x03 };            //  first entry leaves out its author
-    s_refused (e5, sizeof e5, true, "author left out first");
+    s_refused_stream (1, e5, sizeof e5, "\0", 1, "author left out first");
     uint8_t e6[1 + 32 + 1 + 32 + 1 + 64] = { 0x01 };            //  seq 0
-    s_refused (e6, sizeof e6, true, "seq 0");
+    s_refused_stream (1, e6, sizeof e6, "\0", 1, "seq 0");
     uint8_t e7[1 + 32 + 1 + 32 + 1 + 63] = { 0x01 };            //  signature cut short
     e7[33] = 1;
-    s_refused (e7, sizeof e7, true, "signature cut short");
+    s_refused_stream (1, e7, sizeof e7, "", 0, "signature cut short");
     //  a second entry that leaves out prev but is not seq + 1 of the first
     uint8_t e8[(1 + 32 + 1 + 32 + 1 + 64) + (1 + 1 + 1 + 64)] = { 0x01 };
     e8[33] = 5;
     size_t second = 1 + 32 + 1 + 32 + 1 + 64;
     e8[second] = 0x07;
     e8[second + 1] = 7;
-    s_refused (e8, sizeof e8, true, "prev left out, seq not next");
+    s_refused_stream (2, e8, sizeof e8, "\0", 1, "prev left out, seq not next");
     e8[second + 1] = 6;                                         //  now seq + 1: accepted
-    z = s_frame (e8, sizeof e8, true, &zl);
+    uint8_t buf[1024];
+    z = s_frame (buf, s_stream (buf, 2, e8, sizeof e8, "\0", 1), true, &zl);
     SH_PASS (sh_zwire_decode (z, zl, S_MAX, SH_WIRE_MAX_CHANGES, &out, &why));
     SH_CHECK (out.n == 2);
     //  the second change's prev is the hash of the first's change bytes
@@ -225,7 +264,23 @@ test_bad_frames (void)
     sh_zwire_changes_fini (&out);
     free (z);
     uint8_t e9[] = { 0x00, 0x80 };                              //  varint never ends
-    s_refused (e9, sizeof e9, true, "endless varint");
+    s_refused_stream (1, e9, sizeof e9, "", 0, "endless varint");
+    //  the openings: more than 8 a change, naming no change, cut short, bytes after them
+    s_refused_stream (1, abc, sizeof abc, "\x09", 1, "nine openings of one change");
+    char op[1 + 1 + 1 + 32 + 1 + 2] = "\x01\x01\x02";            //  change 1 of 1
+    op[35] = 2;
+    s_refused_stream (1, abc, sizeof abc, op, sizeof op, "opening of no change");
+    op[1] = 0;                                                  //  change 0: accepted
+    z = s_frame (buf, s_stream (buf, 1, abc, sizeof abc, op, sizeof op), true, &zl);
+    SH_PASS (sh_zwire_decode (z, zl, S_MAX, SH_WIRE_MAX_CHANGES, &out, &why));
+    SH_CHECK (out.n_openings == 1 && out.openings[0].field == 2 && out.openings[0].value_len == 2);
+    sh_zwire_changes_fini (&out);
+    free (z);
+    s_refused_stream (1, abc, sizeof abc, op, sizeof op - 1, "opening cut short");
+    char op2[sizeof op + 1];
+    memcpy (op2, op, sizeof op);
+    op2[sizeof op] = 'x';
+    s_refused_stream (1, abc, sizeof abc, op2, sizeof op2, "bytes after the openings");
 }
 
 //  Push and Batch carry the frame through sh_wire when told to compress.
