@@ -959,6 +959,88 @@ test_equivocation_in_batch (void)
     s_hub_fini (&h);
 }
 
+//  A Push is opened a part at a time while the parts before are judged and
+//  written (sh_hublog s_take): the verdict must be the one of judging every
+//  change before writing any -- a change that fails to open late in the
+//  Push wins over an equivocation early in it (no evidence, not blocked),
+//  nothing of a refused Push is stored, and a write-phase refusal stands
+//  only when every change was judged sound.
+static void
+test_pipelined (void)
+{
+    enum { N = 400 };
+    s_hub_t h;
+    s_hub_new (&h);
+    s_node_t a;
+    s_node_new (&a, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
+    s_node_write (&a, S_VILLAGE_A, N);
+    uint8_t body[256];
+    size_t blen = s_courtyard (body, S_VILLAGE_A "004", "fork", 9);
+    uint8_t *fork;
+    size_t fork_len;
+    s_hand (&fork, &fork_len, sh_replica_key (a.r), 1, NULL, S_VILLAGE_A "004", body, blen);
+    //  [a1, fork of seq 1, a2 .. a(N-1)], and one signature bit flipped at index 300
+    sh_wire_bytes_t v[N + 1];
+    v[0] = s_seq (&a, 1);
+    v[1] = (sh_wire_bytes_t) { fork, fork_len };
+    for (size_t i = 2; i <= N; i++)
+        v[i] = s_seq (&a, i);
+    uint8_t *flipped = malloc (v[300].len);
+    SH_CHECK (flipped);
+    memcpy (flipped, v[300].data, v[300].len);
+    flipped[v[300].len - 1] ^= 0x01;
+    sh_wire_bytes_t keep = v[300];
+    v[300] = (sh_wire_bytes_t) { flipped, keep.len };
+    sh_registry_entry_t e = s_entry (&h, s_node_key (&a));
+    s_state_t before = s_state (&h);
+    sh_hublog_result_t res;
+    for (int threads = 1; threads <= 2; threads++) {
+        SH_PASS (sh_hublog_push (h.store, &e, v, N + 1, threads, &res));
+        SH_CHECK (res.code == SH_WIRE_ERR_SIGNATURE && res.has_position && res.position == 300);
+        SH_CHECK (res.accepted == 0 && res.duplicates == 0);
+        s_state_t after = s_state (&h);
+        s_same_state (&before, &after);     //  no evidence, nothing stored
+        SH_CHECK (!s_entry (&h, s_node_key (&a)).blocked);
+    }
+    //  the same Push, every change sound: the equivocation at index 1 stands
+    v[300] = keep;
+    SH_PASS (sh_hublog_push (h.store, &e, v, N + 1, 2, &res));
+    SH_CHECK (res.code == SH_WIRE_ERR_EQUIVOCATION && res.position == 1 && res.accepted == 0);
+    s_evidence_t ev;
+    s_evidence (&h, s_node_key (&a), 1, &ev);
+    SH_CHECK (ev.n == 2 && s_entry (&h, s_node_key (&a)).blocked);
+    s_state_t after = s_state (&h);
+    SH_CHECK (after.log_size == 0 && memcmp (before.digest, after.digest, SH_HASH_BYTES) == 0);
+
+    //  another node: a chain gap late in a Push stores nothing; the whole
+    //  Push in one piece, on two threads, is stored in order
+    s_node_t b;
+    s_node_new (&b, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&b), S_VILLAGE_A);
+    s_node_write (&b, S_VILLAGE_A, N);
+    for (size_t i = 0; i < N; i++)
+        v[i] = s_seq (&b, i + 1);
+    v[350] = s_seq (&b, 352);               //  seq 351 left out
+    e = s_entry (&h, s_node_key (&b));
+    before = s_state (&h);
+    SH_PASS (sh_hublog_push (h.store, &e, v, N, 2, &res));
+    SH_CHECK (res.code == SH_WIRE_ERR_CHAIN && res.position == 350 && res.accepted == 0);
+    after = s_state (&h);
+    s_same_state (&before, &after);
+    v[350] = s_seq (&b, 351);
+    SH_PASS (sh_hublog_push (h.store, &e, v, N, 2, &res));
+    SH_CHECK (res.code == 0 && res.accepted == N && res.head_seq == N);
+    sh_changelog_fault_t fault;
+    SH_PASS (sh_changelog_verify (h.store, &fault));
+    SH_CHECK (fault.checked == N);
+    free (flipped);
+    free (fork);
+    s_node_fini (&a);
+    s_node_fini (&b);
+    s_hub_fini (&h);
+}
+
 /* --------------------------------------------------------------------------
  * Verifying on several threads
  * -------------------------------------------------------------------------- */
@@ -1525,6 +1607,7 @@ static const sh_test_case_t tests[] = {
     { "equivocation", test_equivocation },
     { "equivocation in batch", test_equivocation_in_batch },
     { "threads", test_threads },
+    { "pipelined", test_pipelined },
     { "pull scopes", test_pull_scopes },
     { "pull steps", test_pull_steps },
     { "checkpoint", test_checkpoint },
