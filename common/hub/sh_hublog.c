@@ -320,147 +320,6 @@ s_openings (sh_store_txn_t *txn, const sh_change_t *c, size_t i, const sh_wire_o
     return rc;
 }
 
-//  A Push being taken in (steps 3-5 of docs/protocol.md 13.8), pipelined:
-//  while the changes opened so far are judged and written in the write
-//  transaction, the next part is opened on the other threads. A refusal
-//  of the write phase (step 5) is kept in wres and writing stops, but
-//  judging goes on: a change that fails step 4 anywhere in the Push wins,
-//  as if every change had been judged before any was written -- the
-//  transaction is aborted either way, so nothing is stored.
-typedef struct {
-    sh_store_t *store;
-    const sh_registry_entry_t *entry;
-    const sh_wire_bytes_t *changes;
-    size_t n;
-    const sh_wire_opening_t *openings;
-    size_t n_openings;
-    int threads;
-    sh_hublog_rule_fn *rule;
-    void *arg;
-    sh_opened_t *items;                 //  decoded, verified, hashed: items[0 .. opened)
-    size_t opened;
-    sh_opener_job_t job;                //  opening items[opened .. opened + job.n)
-    sh_ingest_rules_t rules;
-    sh_store_txn_t *txn;                //  the write transaction
-    sh_hublog_result_t wres;            //  the first refusal of step 5
-    bool equivocation;                  //  ... an equivocation: its evidence is written
-    uint64_t fresh_bytes;               //  bytes of the changes newly stored
-} s_take_t;
-
-#define S_CHUNK_MIN 64                  //  smallest part opened while another is judged
-
-//  Wait for the part being opened.
-static void
-s_take_wait (s_take_t *t)
-{
-    sh_opener_wait (&t->job);
-    t->opened += t->job.n;
-    t->job.n = 0;
-}
-
-//  Judge items [from, to) in order (step 4); the first refusal goes into res.
-static sh_err
-s_judge (s_take_t *t, size_t from, size_t to, sh_hublog_result_t *res)
-{
-    for (size_t i = from; i < to && !res->code; i++) {
-        sh_opened_t *it = &t->items[i];
-        t->rules.hlc_cap = UINT64_MAX;
-        if (it->rc == SH_OK && sh_hlc_ms (it->change.hlc) > t->rules.now_ms + SH_CLOCK_BOUND_MS) {
-            //  a correction later in the batch may cap it: open them all first
-            s_take_wait (t);
-            if (t->opened < t->n)
-                sh_opener_run (t->changes + t->opened, t->items + t->opened, t->n - t->opened, t->threads);
-            t->opened = t->n;
-            sh_err rc = s_clock_cap (t->store, t->items, t->n, i, &t->rules.hlc_cap);
-            if (rc)
-                return rc;
-        }
-        sh_ingest_verdict_t v;
-        if (sh_ingest_check (&v, i, it->rc, it->why, &it->change, t->entry, &t->rules))
-            S_REFUSE (res, v.code, i, "%s", v.message);
-    }
-    return SH_OK;
-}
-
-//  Write items [from, to) in order (step 5) until the first refusal (wres).
-static sh_err
-s_write (s_take_t *t, size_t from, size_t to, sh_hublog_result_t *res)
-{
-    sh_hublog_result_t *w = &t->wres;
-    sh_err rc = SH_OK;
-    for (size_t i = from; i < to && !w->code && rc == SH_OK; i++) {
-        sh_opened_t *it = &t->items[i];
-        const sh_wire_bytes_t *b = &t->changes[i];
-        bool dup = false;
-        sh_err ar = sh_changelog_append (t->txn, b->data, b->len, &it->change, it->hash, &dup);
-        if (ar == SH_EEQUIVOCATION) {
-            char who[17];
-            s_hex8 (who, t->entry->key);
-            S_REFUSE (w, SH_WIRE_ERR_EQUIVOCATION, i,
-                      _("change %zu: equivocation: a different change is already held at seq %llu of %s...; "
-                      "both are kept as evidence and the key is blocked"), i,
-                      (unsigned long long) it->change.seq, who);
-            t->equivocation = true;
-            break;
-        }
-        if (ar == SH_ECHAIN) {
-            uint64_t head;
-            uint8_t hh[SH_HASH_BYTES];
-            if (sh_changelog_head (t->txn, it->change.author, &head, hh) != SH_OK)
-                head = 0;
-            S_REFUSE (w, SH_WIRE_ERR_CHAIN, i, _("change %zu (seq %llu) does not follow the chain the hub "
-                      "holds (head seq %llu)"), i, (unsigned long long) it->change.seq,
-                      (unsigned long long) head);
-            break;
-        }
-        if (ar)
-            return ar;
-        if ((rc = s_openings (t->txn, &it->change, i, t->openings, t->n_openings, w)) || w->code)
-            break;
-        if (dup) {
-            res->duplicates++;
-            continue;
-        }
-        char why[SH_WIRE_MESSAGE_MAX / 2];
-        rc = s_grow (t->txn, b->data, b->len, &it->change, why, sizeof why);
-        if (rc == SH_ESCOPE) {          //  the scope rule (3.1), with this batch's earlier changes
-            S_REFUSE (w, SH_WIRE_ERR_SCOPE, i, _("change %zu (seq %llu): %s"), i,
-                      (unsigned long long) it->change.seq, why);
-            return SH_OK;
-        }
-        if (rc == SH_OK && t->rule)
-            rc = s_rule (t->txn, t->rule, t->arg, &it->change, i, w);
-        res->accepted++;
-        t->fresh_bytes += b->len;
-    }
-    return rc;
-}
-
-//  Open, judge and write the whole Push, a part at a time, the next part
-//  opened in the background meanwhile.
-static sh_err
-s_take (s_take_t *t, sh_hublog_result_t *res)
-{
-    size_t chunk = t->n >= 2 * S_CHUNK_MIN ? (t->n + 3) / 4 : t->n;
-    if (chunk < S_CHUNK_MIN)
-        chunk = t->n < S_CHUNK_MIN ? t->n : S_CHUNK_MIN;
-    t->opened = chunk;
-    sh_opener_run (t->changes, t->items, chunk, t->threads);
-    sh_err rc = sh_store_begin (t->store, true, &t->txn);
-    for (size_t judged = 0; rc == SH_OK && !res->code && judged < t->n; ) {
-        size_t next = t->n - t->opened < chunk ? t->n - t->opened : chunk;
-        if (next)
-            sh_opener_start (&t->job, t->changes + t->opened, t->items + t->opened, next, t->threads);
-        size_t to = t->opened;
-        rc = s_judge (t, judged, to, res);
-        if (rc == SH_OK && !res->code && !t->wres.code)
-            rc = s_write (t, judged, to, res);
-        s_take_wait (t);
-        judged = to;
-    }
-    return rc;
-}
-
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
         const sh_wire_opening_t *openings, size_t n_openings, int threads, const sh_hubid_t *hub,
@@ -469,45 +328,101 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     memset (res, 0, sizeof *res);
     if (s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
         return SH_OK;           //  refused before any signature is verified
-    s_take_t t = { .store = store, .entry = entry, .changes = changes, .n = n, .openings = openings,
-                   .n_openings = n_openings, .threads = threads, .rule = rule, .arg = arg,
-                   .items = calloc (n ? n : 1, sizeof *t.items),
-                   .rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true } };
-    if (!t.items) {
+    sh_opened_t *items = calloc (n ? n : 1, sizeof *items);     //  decoded, verified, hashed
+    if (!items) {
         res->code = SH_WIRE_ERR_INTERNAL;
         snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
         return SH_ENOMEM;
     }
-    sh_err rc = s_take (&t, res);
-    if (rc == SH_OK && !res->code && t.wres.code) {
-        //  every change judged sound: the write phase's refusal stands
-        sh_store_abort (&t.txn);
-        res->code = t.wres.code;
-        res->has_position = t.wres.has_position;
-        res->position = t.wres.position;
-        memcpy (res->message, t.wres.message, sizeof res->message);
-        if (t.equivocation)
-            rc = s_evidence (store, t.items, changes, t.wres.position);
+    sh_opener_run (changes, items, n, threads);
+
+    //  Judge every change before writing anything (sh_ingest): written by
+    //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
+    //  ahead, a valid body.
+    sh_ingest_rules_t rules = { .author = entry->key, .now_ms = sh_hlc_system_clock (NULL), .check_body = true };
+    sh_err cap_rc = SH_OK;
+    for (size_t i = 0; i < n && !res->code && cap_rc == SH_OK; i++) {
+        sh_opened_t *it = &items[i];
+        rules.hlc_cap = UINT64_MAX;
+        if (it->rc == SH_OK && sh_hlc_ms (it->change.hlc) > rules.now_ms + SH_CLOCK_BOUND_MS)
+            cap_rc = s_clock_cap (store, items, n, i, &rules.hlc_cap);
+        sh_ingest_verdict_t v;
+        if (cap_rc == SH_OK && sh_ingest_check (&v, i, it->rc, it->why, &it->change, entry, &rules))
+            S_REFUSE (res, v.code, i, "%s", v.message);
     }
-    if (t.txn && !res->code && rc == SH_OK)
-        rc = s_quota_take (t.txn, entry->key, res->accepted, t.fresh_bytes, quota_ms, res);
-    if (t.txn && !res->code && rc == SH_OK) {
+    char who[17];
+    s_hex8 (who, entry->key);
+
+    sh_store_txn_t *txn = NULL;
+    sh_err rc = cap_rc;
+    uint64_t fresh_bytes = 0;
+    if (!res->code && rc == SH_OK)
+        rc = sh_store_begin (store, true, &txn);
+    for (size_t i = 0; i < n && !res->code && rc == SH_OK; i++) {
+        sh_opened_t *it = &items[i];
+        bool dup = false;
+        sh_err ar = sh_changelog_append (txn, changes[i].data, changes[i].len, &it->change, it->hash, &dup);
+        if (ar == SH_EEQUIVOCATION) {
+            S_REFUSE (res, SH_WIRE_ERR_EQUIVOCATION, i,
+                      _("change %zu: equivocation: a different change is already held at seq %llu of %s...; "
+                      "both are kept as evidence and the key is blocked"), i,
+                      (unsigned long long) it->change.seq, who);
+            sh_store_abort (&txn);
+            rc = s_evidence (store, items, changes, i);
+            break;
+        }
+        if (ar == SH_ECHAIN) {
+            uint64_t head;
+            uint8_t hh[SH_HASH_BYTES];
+            if (sh_changelog_head (txn, it->change.author, &head, hh) != SH_OK)
+                head = 0;
+            S_REFUSE (res, SH_WIRE_ERR_CHAIN, i, _("change %zu (seq %llu) does not follow the chain the hub "
+                      "holds (head seq %llu)"), i, (unsigned long long) it->change.seq,
+                      (unsigned long long) head);
+            break;
+        }
+        if (ar) {
+            rc = ar;
+            break;
+        }
+        if ((rc = s_openings (txn, &it->change, i, openings, n_openings, res)) || res->code)
+            break;
+        if (dup) {
+            res->duplicates++;
+            continue;
+        }
+        char why[SH_WIRE_MESSAGE_MAX / 2];
+        rc = s_grow (txn, changes[i].data, changes[i].len, &it->change, why, sizeof why);
+        if (rc == SH_ESCOPE) {          //  the scope rule (3.1), with this batch's earlier changes
+            S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, _("change %zu (seq %llu): %s"), i,
+                      (unsigned long long) it->change.seq, why);
+            rc = SH_OK;
+            break;
+        }
+        if (rc == SH_OK && rule)
+            rc = s_rule (txn, rule, arg, &it->change, i, res);
+        res->accepted++;
+        fresh_bytes += changes[i].len;
+    }
+    if (txn && !res->code && rc == SH_OK)
+        rc = s_quota_take (txn, entry->key, res->accepted, fresh_bytes, quota_ms, res);
+    if (txn && !res->code && rc == SH_OK) {
         uint8_t hh[SH_HASH_BYTES];
-        rc = sh_changelog_head (t.txn, entry->key, &res->head_seq, hh);
+        rc = sh_changelog_head (txn, entry->key, &res->head_seq, hh);
         //  the new tree head signed in the same transaction: one commit
         if (rc == SH_OK && hub && res->accepted > 0) {
             uint64_t size = 0;
             char *note = NULL;
             size_t note_len;
-            rc = sh_merkle_size (t.txn, &size);
+            rc = sh_merkle_size (txn, &size);
             if (rc == SH_OK)
-                rc = s_sign_head (t.txn, hub, size, &note, &note_len);
+                rc = s_sign_head (txn, hub, size, &note, &note_len);
             free (note);
         }
         if (rc == SH_OK)
-            rc = sh_store_commit (&t.txn);
+            rc = sh_store_commit (&txn);
     }
-    sh_store_abort (&t.txn);
+    sh_store_abort (&txn);
     if (rc) {
         res->code = rc == SH_ESTOREFULL ? SH_WIRE_ERR_STORE_FULL : SH_WIRE_ERR_INTERNAL;
         res->has_position = false;
@@ -518,10 +433,10 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     else
     if (res->code)
         res->accepted = res->duplicates = 0;
-    for (size_t i = 0; i < t.opened; i++)
-        if (t.items[i].rc == SH_OK)
-            sh_change_fini (&t.items[i].change);
-    free (t.items);
+    for (size_t i = 0; i < n; i++)
+        if (items[i].rc == SH_OK)
+            sh_change_fini (&items[i].change);
+    free (items);
     return rc;
 }
 

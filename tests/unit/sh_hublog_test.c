@@ -959,14 +959,15 @@ test_equivocation_in_batch (void)
     s_hub_fini (&h);
 }
 
-//  A Push is opened a part at a time while the parts before are judged and
-//  written (sh_hublog s_take): the verdict must be the one of judging every
-//  change before writing any -- a change that fails to open late in the
-//  Push wins over an equivocation early in it (no evidence, not blocked),
-//  nothing of a refused Push is stored, and a write-phase refusal stands
-//  only when every change was judged sound.
+//  The verdict on a long Push is the one of judging every change before
+//  writing any (docs/protocol.md 13.8 steps 4 and 5) -- a change that fails
+//  to open late in the Push wins over an equivocation early in it (no
+//  evidence, not blocked), nothing of a refused Push is stored, and a
+//  write-phase refusal stands only when every change was judged sound. (A
+//  hub that writes while it still opens, to use its cores better, must
+//  keep this.)
 static void
-test_pipelined (void)
+test_verdict_order (void)
 {
     enum { N = 400 };
     s_hub_t h;
@@ -1607,7 +1608,7 @@ static const sh_test_case_t tests[] = {
     { "equivocation", test_equivocation },
     { "equivocation in batch", test_equivocation_in_batch },
     { "threads", test_threads },
-    { "pipelined", test_pipelined },
+    { "verdict order", test_verdict_order },
     { "pull scopes", test_pull_scopes },
     { "pull steps", test_pull_steps },
     { "checkpoint", test_checkpoint },
