@@ -9,12 +9,13 @@ Link i (0 .. N-1) listens on its own port of 127.0.0.1 and pairs every accepted 
 with a new connection to the target (the hub); bytes are forwarded both ways and counted,
 like bench/benchproxy.py, but each link has its own character, drawn from --seed:
 
-  rate      bits/s, log-uniform in --rate (default 64000:4000000), each direction its own
-            token bucket (burst 1/20 s of traffic, at least 512 bytes), shared by the link's
-            connections: the village's line;
-  rtt       milliseconds, uniform in --rtt (default 50:600); every chunk waits half of it
-            after it has crossed the bucket, in each direction (a pipe: what is in flight
-            is rate x delay, not one chunk at a time);
+  rate      bits/s, log-uniform in --rate (default 64000:4000000); each direction is its own
+            line, shared by the link's connections: bytes cross it one after another at the
+            rate, in pieces of 20 ms (see Line: the line keeps its own clock, so a late event
+            loop does not cost it capacity while data waits);
+  rtt       milliseconds, uniform in --rtt (default 50:600); every piece arrives half of it
+            after it has crossed the line, in each direction (a pipe: what is in flight is
+            rate x delay, not one piece at a time);
   cuts      its own clock: the link goes down every --cut-every MIN:MAX seconds (default
             20:40, drawn uniformly per interval); every open connection of that link is
             reset and whatever the link held for it is lost. 0:0 = no cuts.
@@ -28,12 +29,14 @@ ones; the ports file gives both.
 (RATE_BPS and RTT_MS are what the link really applies, i.e. scaled).
 
 --stats FILE is written (atomically) at start and on SIGTERM/SIGINT:
-    {"links": n, "scale": K, "elapsed_s": s, "cuts": n, "connections": n,
+    {"links": n, "scale": K, "elapsed_s": s, "cpu_s": the emulator's own CPU seconds,
+     "loop_lag_ms_max", "loop_lag_ms_p99": how late its event loop woke (checked every 50 ms),
+     "cuts": n, "connections": n,
      "c2s": bytes, "s2c": bytes,
      "per_link": [{"link", "port", "rate_bps", "rtt_ms", "c2s", "s2c", "c2s_delivered",
                    "s2c_delivered", "connections", "cuts", "t_first_open", "t_last_close",
                    "conns": [{"id", "c2s", "s2c", "cut", "t_open", "t_close"}...]}...]}
-c2s/s2c count the bytes that crossed the link's bucket (the time the line was busy, what a
+c2s/s2c count the bytes that crossed the link's line (the time the line was busy, what a
 cut lost in flight included); *_delivered what reached the other end. Times are seconds
 since the start. Cuts count only the ticks that hit at least one open connection.
 """
@@ -52,7 +55,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchproxy import CHUNK, CLIENT_RCVBUF, QUEUE_CHUNKS, parse_range  # noqa: E402
-from faultproxy import Bucket, parse_hostport  # noqa: E402  (benchproxy put its path first)
+from faultproxy import parse_hostport  # noqa: E402  (benchproxy put its path first)
 
 
 def parse_span(text):
@@ -60,6 +63,29 @@ def parse_span(text):
     if text in ("0", "0:0"):
         return None
     return parse_range(text)
+
+
+class Line:
+    """One direction of a link: a byte takes 1/rate seconds of the line, one after another.
+
+    The line keeps its own clock (when it is next free) instead of a token bucket, so that an
+    event loop that wakes up late does not cost the link capacity while data waits: a piece
+    starts when the line is free or when its bytes were read, whichever is later, and ends
+    n / rate later; the sender sleeps only while the line is busy in the future."""
+
+    def __init__(self, rate_bytes):
+        self.rate = rate_bytes
+        self.piece = max(512, int(rate_bytes / 50))     # 20 ms of the line
+        self.free_at = 0.0
+
+    async def send(self, n, t_ready):
+        """Take the line for n bytes that were ready at t_ready; returns when they are sent."""
+        start = max(self.free_at, t_ready)
+        self.free_at = start + n / self.rate
+        wait = start - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return self.free_at
 
 
 class Conn:
@@ -101,8 +127,8 @@ class Conn:
                 pass
 
     async def pump(self, name, reader, writer):
-        """reader -> queue -> the link's bucket -> one-way delay -> writer."""
-        bucket = self.link.bucket[name]
+        """reader -> queue -> the link's line (rate) -> one-way delay -> writer."""
+        line = self.link.line[name]
         delay = self.link.rtt_s / 2.0
         queue = asyncio.Queue(maxsize=QUEUE_CHUNKS)
         pipe = collections.deque()          # (deliver at, bytes or None = EOF): in flight
@@ -110,22 +136,23 @@ class Conn:
         held = [0]                          # bytes in the pipe
         # the pipe holds what is in flight (rate x delay) and a little more; when the far end
         # reads slower than the line, the line waits rather than the pipe growing
-        room = max(4 * CHUNK, int(2 * bucket.rate * delay))
+        room = max(4 * CHUNK, int(2 * line.rate * delay))
 
         async def shaper():
             while True:
-                data = await queue.get()
+                t_read, data = await queue.get()
                 pos = 0
                 while data is not None and pos < len(data):
-                    n = min(len(data) - pos, bucket.piece())
+                    n = min(len(data) - pos, line.piece)
                     while held[0] > room:
                         await asyncio.sleep(0.005)
-                    await bucket.take(n)
+                        t_read = time.monotonic()   # the line idled for the far end, not for us
+                    done_at = await line.send(n, t_read)
                     if self.cut:
                         return
                     self.count[name] += n
                     self.link.carried[name] += n
-                    pipe.append((time.monotonic() + delay, data[pos:pos + n]))
+                    pipe.append((done_at + delay, data[pos:pos + n]))
                     held[0] += n
                     ready.set()
                     pos += n
@@ -162,9 +189,9 @@ class Conn:
             while True:
                 data = await reader.read(CHUNK)
                 if not data:
-                    await queue.put(None)
+                    await queue.put((time.monotonic(), None))
                     break
-                await queue.put(data)
+                await queue.put((time.monotonic(), data))
             await asyncio.gather(*helpers)
         except (asyncio.CancelledError, ConnectionError, OSError):
             if not self.cut:
@@ -194,7 +221,7 @@ class Link:
         self.rtt_s = self.rtt_ms / 1000.0
         self.cut_every = None if cut_every is None else (cut_every[0] / k, cut_every[1] / k)
         self.rng = rng
-        self.bucket = {"c2s": Bucket(self.rate_bps / 8.0), "s2c": Bucket(self.rate_bps / 8.0)}
+        self.line = {"c2s": Line(self.rate_bps / 8.0), "s2c": Line(self.rate_bps / 8.0)}
         self.carried = {"c2s": 0, "s2c": 0}
         self.delivered = {"c2s": 0, "s2c": 0}
         self.live = set()
@@ -216,6 +243,8 @@ class Link:
         self.night.log("link %d conn %d: open" % (self.i, c.cid))
         try:
             await c.run()
+        except asyncio.CancelledError:
+            pass                            # the emulator stops
         finally:
             c.t_close = self.night.clock()
             self.live.discard(c)
@@ -253,6 +282,7 @@ class Night:
         self.args = args
         self.t0 = time.monotonic()
         self.logf = open(args.log, "a", buffering=1) if args.log else None
+        self.lag = []                       # the event loop's lateness, seconds, every 50 ms
         rng = random.Random(args.seed)
         lo, hi = args.rate
         self.links = []
@@ -268,9 +298,21 @@ class Night:
         if self.logf:
             self.logf.write("%9.3f %s\n" % (self.clock(), text))
 
+    async def lag_watch(self):
+        """How late the loop wakes up: a late loop delivers late (the lines keep their own
+        clocks, the delays do not), so the stats say how late it was."""
+        while True:
+            t = time.monotonic()
+            await asyncio.sleep(0.05)
+            self.lag.append(max(0.0, time.monotonic() - t - 0.05))
+
     def write_stats(self):
         per = [link.stats() for link in self.links]
+        lag = sorted(self.lag) or [0.0]
+        cpu = os.times()
         s = {"links": len(per), "scale": self.args.scale, "elapsed_s": round(self.clock(), 3),
+             "cpu_s": round(cpu.user + cpu.system, 3), "loop_lag_ms_max": round(1000 * lag[-1], 1),
+             "loop_lag_ms_p99": round(1000 * lag[int(0.99 * (len(lag) - 1))], 1),
              "cuts": sum(p["cuts"] for p in per), "connections": sum(p["connections"] for p in per),
              "c2s": sum(p["c2s"] for p in per), "s2c": sum(p["s2c"] for p in per), "per_link": per}
         tmp = self.args.stats + ".tmp"
@@ -299,6 +341,7 @@ class Night:
                  % (len(self.links), self.args.target[0], self.args.target[1], self.args.rate, self.args.rtt,
                     self.args.cut_every, self.args.scale, self.args.seed))
         cutters = [asyncio.ensure_future(link.cutter()) for link in self.links if link.cut_every]
+        cutters.append(asyncio.ensure_future(self.lag_watch()))
         loop = asyncio.get_running_loop()
         stop = loop.create_future()
         for sig in (signal.SIGTERM, signal.SIGINT):

@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --keep) [ $# -ge 2 ] || { echo "bench.sh: --keep needs a directory" >&2; exit 2; }; keep=$2; shift ;;
     --build) [ $# -ge 2 ] || { echo "bench.sh: --build needs a directory" >&2; exit 2; }; build=$2; shift ;;
     --nice) nice_run=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -677,6 +677,10 @@ for i, code in enumerate(v):
     --log "$W/logs/nightlink.log" < /dev/null 2>> "$W/logs/nightlink.err" &
   NL_PID=$!
   PIDS+=("$NL_PID")
+  # the emulator is the network, not a tenant of the machine: it runs first when it has work
+  # (~0.2 core), so that the hub's and nodes' load does not stretch the links (root only; its
+  # event loop's lateness is recorded either way)
+  if renice -n -20 -p "$NL_PID" > /dev/null 2>&1; then rec night_link_nice -20; else rec night_link_nice 0; fi
   for ((i = 0; i < 200; i++)); do [ -s "$NT/ports" ] && break; sleep 0.05; done
   [ -s "$NT/ports" ] || die "nightlink did not start (see $W/logs/nightlink.err)"
   anon_sampler "$HUB_PID" "$NT/hub-anon-kib"
@@ -736,7 +740,8 @@ out = {"night_s": "%.3f" % last["s"], "night_link_s": "%.3f" % slow["need"],
        "night_last_rtt_ms": last["rtt"], "night_last_cuts": last["cuts"],
        "night_cuts": links["cuts"], "night_connections": links["connections"],
        "night_tcp_c2s": links["c2s"], "night_tcp_s2c": links["s2c"],
-       "night_attempts": sum(r["attempts"] for r in rows)}
+       "night_attempts": sum(r["attempts"] for r in rows), "night_link_cpu_s": links["cpu_s"],
+       "night_link_lag_ms_p99": links["loop_lag_ms_p99"], "night_link_lag_ms_max": links["loop_lag_ms_max"]}
 for key, val in out.items():
     print("%s\t%s" % (key, val))
 PYEOF
