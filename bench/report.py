@@ -244,7 +244,11 @@ def table(r, peers):
                 "hub %s s of CPU" % fmt_num(g("night_hub_cpu_s")), None, "night_hub_cores")
         if g("night_hub_rss_anon_mib") is not None:
             row("  hub private memory (peak RssAnon)", fmt_num(g("night_hub_rss_anon_mib"), "MiB"), "")
-        machine("night")
+        if g("night_link_cpu_s") is not None:
+            row("  the link emulator (one process)", fmt_num(g("night_link_cpu_s"), "s CPU"),
+                "event loop late by %s ms at p99, %s max" % (fmt_num(g("night_link_lag_ms_p99")),
+                                                             fmt_num(g("night_link_lag_ms_max"))))
+        machine("night", "night_s")
     if g("local_write_per_s") is not None:
         row("local: signed writes, one durable commit each", fmt_num(g("local_write_per_s"), "/s"),
             "fsync %s/s" % fmt_num(g("fsync_per_s")), g("local_write_vs_fsync"))

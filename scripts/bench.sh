@@ -621,7 +621,8 @@ night_village() {
   local v=$1 port=$2 a=0 rc
   while :; do
     a=$((a + 1)); rc=0
-    "$NODE" sync --dir "$NT/n/$v" --hub "tcp://127.0.0.1:$port" --hub-key "$HUB_KEY" --deadline 120 --json \
+    /usr/bin/time -a -f "%U %S %M" -o "$NT/time/$v" \
+      "$NODE" sync --dir "$NT/n/$v" --hub "tcp://127.0.0.1:$port" --hub-key "$HUB_KEY" --deadline 120 --json \
       < /dev/null > "$NT/out/$v.json" 2>> "$NT/out/$v.err" || rc=$?
     [ $rc = 0 ] && break
     if [ $rc != 4 ] || [ $a -ge 20 ]; then echo "$rc" > "$NT/failed/$v"; return 1; fi
@@ -633,7 +634,7 @@ if want night; then
   step "night ($NIGHT_MODE): $NIGHT_NODES villages at once, each over its own link"
   hub_new night-hub
   NT=$W/night
-  mkdir -p "$NT/n" "$NT/out" "$NT/done" "$NT/failed" "$NT/gen"
+  mkdir -p "$NT/n" "$NT/out" "$NT/done" "$NT/failed" "$NT/gen" "$NT/time"
   # the district plan's villages; the night's draw (seed 16): a quarter sync their first year,
   # every one writes a delta of 20-60 changes. Lines: INDEX VILLAGE FIRST_YEAR DELTA
   "$GEN" --plan --seed 1 | awk -F'\t' '$1 == "village" { print $2 }' | head -n "$NIGHT_NODES" |
@@ -697,6 +698,8 @@ for i, code in enumerate(v):
   for p in "${npids[@]}"; do wait "$p" || failed=$((failed + 1)); done
   part_end night
   rec night_hub_cpu_s "$(awk -v a="$hub_cpu0" -v b="$(cpu_s "$HUB_PID")" 'BEGIN { printf "%.3f", b - a }')"
+  # /usr/bin/time: "user system maxrss-KiB" per sync run; a failed run writes "Command exited..." first
+  rec night_node_cpu_s "$(cat "$NT"/time/* | awk 'NF == 3 && $1 ~ /^[0-9.]+$/ { s += $1 + $2 } END { printf "%.3f", s }')"
   kill -TERM "$NL_PID" 2>/dev/null || true; wait "$NL_PID" 2>/dev/null || true
   kill "$SAMPLER_PID" 2>/dev/null || true
   rec night_hub_rss_anon_mib "$(awk '{ printf "%.1f", $1 / 1024 }' "$NT/hub-anon-kib" 2>/dev/null)"
