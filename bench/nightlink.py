@@ -35,10 +35,14 @@ ones; the ports file gives both.
      "c2s": bytes, "s2c": bytes,
      "per_link": [{"link", "port", "rate_bps", "rtt_ms", "c2s", "s2c", "c2s_delivered",
                    "s2c_delivered", "connections", "cuts", "t_first_open", "t_last_close",
-                   "conns": [{"id", "c2s", "s2c", "cut", "t_open", "t_close"}...]}...]}
+                   "conns": [{"id", "c2s", "s2c", "cut", "t_open", "t_close",
+                              "c2s_marks", "s2c_marks"}...]}...]}
 c2s/s2c count the bytes that crossed the link's line (the time the line was busy, what a
 cut lost in flight included); *_delivered what reached the other end. Times are seconds
-since the start. Cuts count only the ticks that hit at least one open connection.
+since the start. Cuts count only the ticks that hit at least one open connection. The marks
+are [time, bytes delivered so far] at each of the first 6 deliveries of a connection in that
+direction: when the ZMTP greeting, the CURVE handshake's steps and the first messages reached
+the other end (how long a busy hub took to answer).
 """
 
 import argparse
@@ -56,6 +60,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchproxy import CHUNK, CLIENT_RCVBUF, QUEUE_CHUNKS, parse_range  # noqa: E402
 from faultproxy import parse_hostport  # noqa: E402  (benchproxy put its path first)
+
+
+MARKS = 6          # deliveries timed per connection and direction: the handshake's steps
 
 
 def parse_span(text):
@@ -95,6 +102,7 @@ class Conn:
         self.creader, self.cwriter = creader, cwriter
         self.twriter = None
         self.count = {"c2s": 0, "s2c": 0}
+        self.marks = {"c2s": [], "s2c": []}     # [time, bytes delivered so far] of the first pieces
         self.cut = False
         self.tasks = []
         self.t_open = link.night.clock()
@@ -182,6 +190,9 @@ class Conn:
                 held[0] -= len(data)
                 writer.write(data)
                 self.link.delivered[name] += len(data)
+                marks = self.marks[name]
+                if len(marks) < MARKS:
+                    marks.append([round(self.link.night.clock(), 3), len(data) + (marks[-1][1] if marks else 0)])
                 await writer.drain()
 
         helpers = [asyncio.ensure_future(shaper()), asyncio.ensure_future(deliverer())]
@@ -204,6 +215,7 @@ class Conn:
 
     def stats(self):
         return {"id": self.cid, "c2s": self.count["c2s"], "s2c": self.count["s2c"], "cut": self.cut,
+                "c2s_marks": self.marks["c2s"], "s2c_marks": self.marks["s2c"],
                 "t_open": round(self.t_open, 3),
                 "t_close": None if self.t_close is None else round(self.t_close, 3)}
 
