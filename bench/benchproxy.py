@@ -60,7 +60,28 @@ def parse_range(text):
     return lo, hi
 
 
+def listener(host, port):
+    """A bound TCP socket whose small receive buffer the sockets it accepts inherit."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+    lsock.bind((host, port))
+    return lsock
+
+
+def small_rcvbuf(writer):
+    """Keep an accepted client's receive buffer small (the sender feels the throttle)."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+        except OSError:
+            pass
+
+
 class Conn:
+    """One proxied connection; proxy gives args.target, log(text) and t0."""
+
     def __init__(self, proxy, cid, creader, cwriter):
         self.p = proxy
         self.cid = cid
@@ -179,12 +200,7 @@ class Proxy:
         os.rename(tmp, self.args.stats)
 
     async def on_client(self, reader, writer):
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-            except OSError:
-                pass
+        small_rcvbuf(writer)
         self.next_id += 1
         c = Conn(self, self.next_id, reader, writer)
         self.live.add(c)
@@ -215,11 +231,7 @@ class Proxy:
 
     async def main(self):
         host, port = self.args.listen
-        # Small receive buffers from the start (inherited by accepted sockets).
-        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-        lsock.bind((host, port))
+        lsock = listener(host, port)
         server = await asyncio.start_server(self.on_client, sock=lsock)
         bound = lsock.getsockname()[1]
         self.write_stats()

@@ -53,12 +53,12 @@ import math
 import os
 import random
 import signal
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchproxy import CHUNK, CLIENT_RCVBUF, QUEUE_CHUNKS, parse_range  # noqa: E402
+from benchproxy import CHUNK, QUEUE_CHUNKS, listener, parse_range, small_rcvbuf  # noqa: E402
+from benchproxy import Conn as ProxyConn  # noqa: E402
 from faultproxy import parse_hostport  # noqa: E402  (benchproxy put its path first)
 
 
@@ -95,44 +95,14 @@ class Line:
         return self.free_at
 
 
-class Conn:
+class Conn(ProxyConn):
+    """A connection of one link: benchproxy's (its opening, abort and close), with the link's
+    line and delay in each direction and the times of its first deliveries."""
+
     def __init__(self, link, cid, creader, cwriter):
+        super().__init__(link, cid, creader, cwriter)
         self.link = link
-        self.cid = cid
-        self.creader, self.cwriter = creader, cwriter
-        self.twriter = None
-        self.count = {"c2s": 0, "s2c": 0}
         self.marks = {"c2s": [], "s2c": []}     # [time, bytes delivered so far] of the first pieces
-        self.cut = False
-        self.tasks = []
-        self.t_open = link.night.clock()
-        self.t_close = None
-
-    def abort(self):
-        for w in (self.cwriter, self.twriter):
-            if w is not None:
-                try:
-                    w.transport.abort()
-                except Exception:
-                    pass
-        for t in self.tasks:
-            t.cancel()
-
-    async def run(self):
-        try:
-            treader, self.twriter = await asyncio.open_connection(*self.link.night.args.target)
-        except OSError as e:
-            self.link.night.log("link %d conn %d: cannot reach the target: %s" % (self.link.i, self.cid, e))
-            self.cwriter.transport.abort()
-            return
-        self.tasks = [asyncio.ensure_future(self.pump("c2s", self.creader, self.twriter)),
-                      asyncio.ensure_future(self.pump("s2c", treader, self.cwriter))]
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        for w in (self.cwriter, self.twriter):
-            try:
-                w.transport.abort() if self.cut else w.close()
-            except Exception:
-                pass
 
     async def pump(self, name, reader, writer):
         """reader -> queue -> the link's line (rate) -> one-way delay -> writer."""
@@ -226,6 +196,7 @@ class Link:
     def __init__(self, night, i, rate_bps, rtt_ms, cut_every, rng):
         k = night.args.scale
         self.night = night
+        self.args, self.t0 = night.args, night.t0       # what benchproxy's Conn asks of its proxy
         self.i = i
         self.literal_rate_bps, self.literal_rtt_ms = rate_bps, rtt_ms
         self.rate_bps = rate_bps * k
@@ -242,17 +213,15 @@ class Link:
         self.cuts = 0
         self.port = None
 
+    def log(self, text):
+        self.night.log("link %d %s" % (self.i, text))
+
     async def on_client(self, reader, writer):
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-            except OSError:
-                pass
+        small_rcvbuf(writer)
         self.next_id += 1
         c = Conn(self, self.next_id, reader, writer)
         self.live.add(c)
-        self.night.log("link %d conn %d: open" % (self.i, c.cid))
+        self.log("conn %d: open" % c.cid)
         try:
             await c.run()
         except asyncio.CancelledError:
@@ -261,8 +230,8 @@ class Link:
             c.t_close = self.night.clock()
             self.live.discard(c)
             self.done.append(c)
-            self.night.log("link %d conn %d: %s after c2s %d, s2c %d bytes"
-                           % (self.i, c.cid, "cut" if c.cut else "closed", c.count["c2s"], c.count["s2c"]))
+            self.log("conn %d: %s after c2s %d, s2c %d bytes"
+                     % (c.cid, "cut" if c.cut else "closed", c.count["c2s"], c.count["s2c"]))
 
     async def cutter(self):
         lo, hi = self.cut_every
@@ -273,8 +242,7 @@ class Link:
             self.cuts += 1
             for c in list(self.live):
                 c.cut = True
-                self.night.log("link %d conn %d: CUT after c2s %d, s2c %d bytes"
-                               % (self.i, c.cid, c.count["c2s"], c.count["s2c"]))
+                self.log("conn %d: CUT after c2s %d, s2c %d bytes" % (c.cid, c.count["c2s"], c.count["s2c"]))
                 c.abort()
 
     def stats(self):
@@ -335,11 +303,7 @@ class Night:
     async def main(self):
         servers = []
         for link in self.links:
-            # small receive buffers from the start (inherited by accepted sockets)
-            lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-            lsock.bind(("127.0.0.1", 0))
+            lsock = listener("127.0.0.1", 0)
             servers.append(await asyncio.start_server(link.on_client, sock=lsock, backlog=16))
             link.port = lsock.getsockname()[1]
         self.write_stats()
