@@ -79,6 +79,15 @@ def small_rcvbuf(writer):
             pass
 
 
+def write_eof(writer):
+    """Pass an end of stream on, if the transport can."""
+    try:
+        if writer.can_write_eof():
+            writer.write_eof()
+    except Exception:
+        pass
+
+
 class Conn:
     """One proxied connection; proxy gives args.target, log(text) and t0."""
 
@@ -129,11 +138,7 @@ class Conn:
             while True:
                 data = await queue.get()
                 if data is None:
-                    try:
-                        if writer.can_write_eof():
-                            writer.write_eof()
-                    except Exception:
-                        pass
+                    write_eof(writer)
                     return
                 pos = 0
                 while pos < len(data):
@@ -174,8 +179,14 @@ class Conn:
 
 
 class Proxy:
+    """The listener's side: its connections (conn_class), its cut clock (cut_every, rng), its
+    log and stats. bench/nightlink.py's links are Proxies too."""
+
+    conn_class = Conn
+
     def __init__(self, args):
         self.args = args
+        self.cut_every = args.cut_every
         self.t0 = time.monotonic()
         self.logf = open(args.log, "a", buffering=1) if args.log else None
         self.rng = random.Random(args.seed)
@@ -202,11 +213,13 @@ class Proxy:
     async def on_client(self, reader, writer):
         small_rcvbuf(writer)
         self.next_id += 1
-        c = Conn(self, self.next_id, reader, writer)
+        c = self.conn_class(self, self.next_id, reader, writer)
         self.live.add(c)
         self.log("conn %d: open" % c.cid)
         try:
             await c.run()
+        except asyncio.CancelledError:
+            pass                            # the proxy stops
         finally:
             c.t_close = time.monotonic() - self.t0
             self.live.discard(c)
@@ -216,7 +229,7 @@ class Proxy:
             self.write_stats()
 
     async def cutter(self):
-        lo, hi = self.args.cut_every
+        lo, hi = self.cut_every
         while True:
             await asyncio.sleep(self.rng.uniform(lo, hi))
             if not self.live:

@@ -48,6 +48,7 @@ the other end (how long a busy hub took to answer).
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import math
 import os
@@ -57,8 +58,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchproxy import CHUNK, QUEUE_CHUNKS, listener, parse_range, small_rcvbuf  # noqa: E402
-from benchproxy import Conn as ProxyConn  # noqa: E402
+from benchproxy import CHUNK, QUEUE_CHUNKS, listener, parse_range, small_rcvbuf, write_eof  # noqa: E402
+from benchproxy import Conn as ProxyConn, Proxy  # noqa: E402
 from faultproxy import parse_hostport  # noqa: E402  (benchproxy put its path first)
 
 
@@ -151,11 +152,7 @@ class Conn(ProxyConn):
                 if self.cut:
                     return
                 if data is None:
-                    try:
-                        if writer.can_write_eof():
-                            writer.write_eof()
-                    except Exception:
-                        pass
+                    write_eof(writer)
                     return
                 held[0] -= len(data)
                 writer.write(data)
@@ -190,13 +187,17 @@ class Conn(ProxyConn):
                 "t_close": None if self.t_close is None else round(self.t_close, 3)}
 
 
-class Link:
-    """One village's line: its rate, its delay, its cut clock, its connections."""
+class Link(Proxy):
+    """One village's line: its rate, its delay, its cut clock, its connections. A benchproxy
+    Proxy (accepting, cutting and closing are its) with nightlink's connections; the night owns
+    the listening socket, the log and the stats file."""
+
+    conn_class = Conn
 
     def __init__(self, night, i, rate_bps, rtt_ms, cut_every, rng):
         k = night.args.scale
         self.night = night
-        self.args, self.t0 = night.args, night.t0       # what benchproxy's Conn asks of its proxy
+        self.args, self.t0 = night.args, night.t0
         self.i = i
         self.literal_rate_bps, self.literal_rtt_ms = rate_bps, rtt_ms
         self.rate_bps = rate_bps * k
@@ -216,34 +217,8 @@ class Link:
     def log(self, text):
         self.night.log("link %d %s" % (self.i, text))
 
-    async def on_client(self, reader, writer):
-        small_rcvbuf(writer)
-        self.next_id += 1
-        c = Conn(self, self.next_id, reader, writer)
-        self.live.add(c)
-        self.log("conn %d: open" % c.cid)
-        try:
-            await c.run()
-        except asyncio.CancelledError:
-            pass                            # the emulator stops
-        finally:
-            c.t_close = self.night.clock()
-            self.live.discard(c)
-            self.done.append(c)
-            self.log("conn %d: %s after c2s %d, s2c %d bytes"
-                     % (c.cid, "cut" if c.cut else "closed", c.count["c2s"], c.count["s2c"]))
-
-    async def cutter(self):
-        lo, hi = self.cut_every
-        while True:
-            await asyncio.sleep(self.rng.uniform(lo, hi))
-            if not self.live:
-                continue
-            self.cuts += 1
-            for c in list(self.live):
-                c.cut = True
-                self.log("conn %d: CUT after c2s %d, s2c %d bytes" % (c.cid, c.count["c2s"], c.count["s2c"]))
-                c.abort()
+    def write_stats(self):
+        pass                                # the night writes every link's at its end
 
     def stats(self):
         conns = [c.stats() for c in self.done + sorted(self.live, key=lambda c: c.cid)]
@@ -353,10 +328,8 @@ def main():
     args = ap.parse_args()
     if args.links < 1 or args.scale <= 0:
         ap.error("--links must be >= 1 and --scale > 0")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(Night(args).main())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
