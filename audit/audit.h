@@ -29,6 +29,7 @@
 #include "sh_epoch.h"
 #include "sh_export.h"
 #include "sh_hubid.h"
+#include "sh_note.h"
 
 /* --------------------------------------------------------------------------
  * Merkle tree over leaf hashes (audit_tree.c)
@@ -90,6 +91,7 @@ typedef enum {
     AUDIT_F_EPOCH,                //  "epoch": an epoch note not signed, out of order, or not of this tree
     AUDIT_F_QUORUM,               //  "quorum": no verified checkpoint carries the witnesses' quorum
     AUDIT_F_OPENING,              //  "opening": an opening that does not open a seal of the change it names
+    AUDIT_F_FORK,                 //  "fork": the export's first N changes are not the tree of the --since checkpoint
     AUDIT_F_COUNT
 } audit_fault_kind_t;
 
@@ -123,6 +125,10 @@ typedef struct {
     uint64_t checkpoints_ok;              //  of which verified (signature, size and root)
     uint64_t covered;                     //  size of the largest verified checkpoint
     uint8_t covered_root[SH_HASH_BYTES];  //  its root
+    size_t covered_number;                //  its 1-based number in the export (0: none verified)
+    uint64_t since;                       //  --since: the size of the checkpoint trusted before (0: a full verify)
+    uint64_t changes_verified;            //  changes judged: log indexes since + 1 .. changes
+    uint64_t checkpoints_old;             //  --since: checkpoints below its size, matched by root only
     uint64_t evidence;                    //  evidence records
     uint64_t evidence_ok;                 //  of which proven equivocations
     uint64_t openings;                    //  openings in the export (an export --with-personal)
@@ -143,16 +149,32 @@ typedef struct {
     size_t quorum;                        //  valid cosignatures a checkpoint needs (1..n)
 } audit_quorum_t;
 
+//  A checkpoint an earlier audit verified (--since FILE): its size and
+//  root, opened by the caller with the trusted key. Plain data.
+typedef struct {
+    uint64_t size;                        //  tree size (one above the export's changes is a fork)
+    uint8_t root[SH_HASH_BYTES];          //  its root
+} audit_since_t;
+
 //  Run every check on ex. trusted: the hub to trust (sh_hubid_init_hex of
 //  --hub-key), or NULL to trust the export's own key (rep->hub_key_given
 //  says which). quorum: the witnesses required, or NULL: then checkpoints
 //  are checked as the hub signed them only; else the largest verified
 //  checkpoint carrying quorum->quorum valid cosignatures of the named
-//  witnesses is rep->witnessed, and none at all is a "quorum" fault. Fills
+//  witnesses is rep->witnessed, and none at all is a "quorum" fault.
+//  since: NULL for a full audit; else the incremental one (docs/protocol.md
+//  15.4.1): the root of the export's first since->size changes must be
+//  since->root (else one "fork" fault, and nothing after the registry is
+//  checked), those changes are only hashed and, back from the boundary as
+//  far as the new changes' authors need, decoded (their chain heads);
+//  every check runs on the changes after them, on the checkpoints of at
+//  least that size, the evidence, the epoch notes and the openings;
+//  checkpoints below it are matched against the tree by root only. Fills
 //  *rep (finalise with audit_report_fini); the export passes when
 //  rep->n_faults == 0. Returns SH_ENOMEM only; every finding is a fault.
 SH_NODISCARD sh_err audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted,
-                                  const audit_quorum_t *quorum, audit_report_t *rep);
+                                  const audit_quorum_t *quorum, const audit_since_t *since,
+                                  audit_report_t *rep);
 
 //  Record a fault of the whole export (e.g. one that does not parse).
 SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t kind,
@@ -161,6 +183,9 @@ SH_NODISCARD sh_err audit_report_add (audit_report_t *rep, audit_fault_kind_t ki
 //  A new, zeroed fault of kind at the end of rep's list, for the caller to
 //  fill (valid until the next fault is added); NULL when out of memory.
 audit_fault_t *audit_report_new (audit_report_t *rep, audit_fault_kind_t kind);
+
+//  Format f's message (printf-like).
+void audit_fault_message (audit_fault_t *f, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 void audit_report_fini (audit_report_t *rep);
 
@@ -182,14 +207,56 @@ SH_NODISCARD sh_err audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH
 //  in log order, each change's by field, once each; each naming a change
 //  of the export, one of its seals, and opening that seal's commitment
 //  (sh_seal_verify, as a replica checks what it keeps). Counts into
-//  rep->openings and rep->openings_ok, faults "opening" into rep.
+//  rep->openings and rep->openings_ok, faults "opening" into rep. An
+//  incremental audit checks them all too: the tree does not cover them.
 SH_NODISCARD sh_err audit_openings (const sh_export_t *ex, audit_report_t *rep);
 
-//  Check the export's epoch notes (audit_verify.c): each signed by hub,
+//  Check the export's checkpoints (audit_checkpoints.c, checks 16..18 and
+//  the quorum): each signed by hub, sizes increasing, each the root of the
+//  export's first size leaves; the largest verified is rep->covered.
+//  Checkpoints smaller than since (an incremental audit's old part; 0 for
+//  none) are parsed without their signature and matched by root only
+//  (rep->checkpoints_old); one whose root differs is judged in full.
+SH_NODISCARD sh_err audit_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub,
+                                       const uint8_t (*leaves)[SH_HASH_BYTES], const audit_quorum_t *quorum,
+                                       uint64_t since, audit_report_t *rep);
+
+//  Check the export's epoch notes (audit_checkpoints.c): each signed by hub,
 //  numbered 2, 3, ..., its base root the root of the export's first base
 //  leaves; faults into rep, the epochs that open into rep->epochs.
 SH_NODISCARD sh_err audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub,
                                   const uint8_t (*leaves)[SH_HASH_BYTES], audit_report_t *rep);
+
+//  The root of leaves[0 .. size - 1] (O(size) hashing).
+void audit_root_at (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size, uint8_t root[SH_HASH_BYTES]);
+
+//  "1a2b3c4d5e6f7081…": the first 8 bytes of key in hex and U+2026, as
+//  docs/protocol.md 10.
+void audit_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key);
+
+//  Checkpoint files (audit_since.c): --since FILE, --save-checkpoint FILE
+//  and the checkpoints of `consistency`. Each returns an exit code and
+//  says on stderr what failed.
+
+//  Read a whole small file (at most max bytes) into *out (NUL-terminated,
+//  caller frees), its length into *len. SH_EXIT_OK; SH_EXIT_STORE when it
+//  cannot be read; SH_EXIT_REFUSED when it is larger than max.
+int audit_read_small (const char *path, size_t max, char **out, size_t *len);
+
+//  Read the checkpoint note at path and open it with hub into *cp (its
+//  ext borrows from *text, which the caller frees). SH_EXIT_OK;
+//  SH_EXIT_REFUSED with the cause (no signature by the hub key, a
+//  signature that does not verify, malformed or of another origin, too
+//  large); SH_EXIT_STORE when it cannot be read.
+int audit_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoint_t *cp, char **text);
+
+//  Write checkpoint number rep->covered_number of ex (the newest verified,
+//  as the export holds it) to path atomically (path.tmp, fsync, rename
+//  over path; mode 0644: it is public). Only for an export that verified
+//  (rep->n_faults == 0) with a verified checkpoint, else nothing is written
+//  and stderr says why (SH_EXIT_OK: the exit code stays verify's).
+//  SH_EXIT_OK, or SH_EXIT_STORE when path cannot be written.
+int audit_since_save (const char *path, const sh_export_t *ex, const audit_report_t *rep);
 
 //  `shouhe-audit consistency EXPORT --hub-key HEX PATH...` (audit_held.c):
 //  every checkpoint held in each PATH (a node directory's receipts, or a

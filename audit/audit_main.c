@@ -39,6 +39,8 @@ typedef struct {
     const char *witness[AUDIT_WITNESSES_MAX + 1]; //  --witness NAME=HEX, repeatable
     int nwitness;              //  how many
     const char *quorum;        //  --quorum K
+    const char *since;         //  --since CHECKPOINT
+    const char *save;          //  --save-checkpoint FILE
 } s_args_t;
 
 static const char *s_usage_text =
@@ -47,9 +49,15 @@ static const char *s_usage_text =
     "author chain, every change against its author's enrolment, the registry the hub vouched\n"
     "for, the equivocation evidence, and every signed checkpoint against the recomputed tree.\n\n"
     "commands:\n"
-    "  shouhe-audit verify EXPORT [--hub-key HEX] [--witness NAME=HEX]... [--quorum K] [--json]\n"
+    "  shouhe-audit verify EXPORT [--hub-key HEX] [--since CHECKPOINT] [--save-checkpoint FILE]\n"
+    "                     [--witness NAME=HEX]... [--quorum K] [--json]\n"
     "        run every check; print a summary (exit 0) or every fault, one per line (exit 1).\n"
     "        Without --hub-key the export's own hub key is trusted (and the output says so).\n"
+    "        --save-checkpoint FILE: when the export verifies, write its newest verified\n"
+    "        checkpoint note to FILE (atomically). --since CHECKPOINT: an incremental audit\n"
+    "        from such a file: the export's first N changes (N its size) must have its root\n"
+    "        (else a fault: the hub forked); they are only hashed, not verified again, and\n"
+    "        every check runs on the changes after them.\n"
     "  shouhe-audit inclusion EXPORT --index N [--hub-key HEX] [--json]\n"
     "        the inclusion proof of change N (log index) in the export's latest checkpoint,\n"
     "        computed from the export and verified\n"
@@ -186,31 +194,6 @@ s_load_said (const char *path, sh_export_t **ex)
     return code;
 }
 
-//  Read a whole small file (at most max bytes). Caller frees *out.
-static int
-s_read_small (const char *path, size_t max, char **out, size_t *len)
-{
-    *out = NULL;
-    FILE *f = fopen (path, "rb");
-    if (!f) {
-        fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path, strerror (errno));
-        return SH_EXIT_STORE;
-    }
-    char *buf = malloc (max + 1);
-    size_t n = buf ? fread (buf, 1, max + 1, f) : 0;
-    bool err = !buf || ferror (f);
-    fclose (f);
-    if (err || n > max) {
-        fprintf (stderr, _("shouhe-audit: cannot read %s: %s\n"), path, err ? _("read error") : _("too large"));
-        free (buf);
-        return err ? SH_EXIT_STORE : SH_EXIT_REFUSED;
-    }
-    buf[n] = 0;
-    *out = buf;
-    *len = n;
-    return SH_EXIT_OK;
-}
-
 static void
 s_json_print (json_t *j)
 {
@@ -266,9 +249,14 @@ s_verify_json (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
     json_object_set_new (o, "hub_key_checked", json_boolean (rep->hub_key_given));
     json_object_set_new (o, "registry", json_integer ((json_int_t) rep->registry));
     json_object_set_new (o, "changes", json_integer ((json_int_t) rep->changes));
+    //  docs/protocol.md 15.4.1: an incremental audit says from which size
+    json_object_set_new (o, "incremental", json_boolean (rep->since > 0));
+    json_object_set_new (o, "since", json_integer ((json_int_t) rep->since));
+    json_object_set_new (o, "changes_verified", json_integer ((json_int_t) rep->changes_verified));
     json_object_set_new (o, "authors", json_integer ((json_int_t) rep->authors));
     json_object_set_new (o, "checkpoints", json_integer ((json_int_t) rep->checkpoints));
     json_object_set_new (o, "checkpoints_verified", json_integer ((json_int_t) rep->checkpoints_ok));
+    json_object_set_new (o, "checkpoints_old", json_integer ((json_int_t) rep->checkpoints_old));
     json_object_set_new (o, "covered", json_integer ((json_int_t) rep->covered));
     json_object_set_new (o, "root", json_string (rep->covered ? root : ""));
     json_object_set_new (o, "evidence", json_integer ((json_int_t) rep->evidence));
@@ -326,8 +314,16 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
     printf (_("hub key:     %s (%s)\n"), key, rep->hub_key_given ? _("given with --hub-key")
             : _("taken from the export: not checked against a copy you trust"));
     printf (_("registry:    %" PRIu64 " entries, as the hub's signed registry note vouches\n"), rep->registry);
-    printf (_("changes:     %" PRIu64 " from %" PRIu64 " authors: every signature, author chain, scope and "
-            "enrolment period holds\n"), rep->changes, rep->authors);
+    if (rep->since) {
+        printf (_("incremental: since the checkpoint of size %" PRIu64 " verified before: the export's first %"
+                PRIu64 " changes are its tree, and were not verified again\n"), rep->since, rep->since);
+        printf (_("changes:     %" PRIu64 " new of %" PRIu64 " (log indexes %" PRIu64 "..%" PRIu64 ") from %" PRIu64
+                " authors: every signature, author chain, scope and enrolment period holds\n"),
+                rep->changes_verified, rep->changes, rep->since + 1, rep->changes, rep->authors);
+    }
+    else
+        printf (_("changes:     %" PRIu64 " from %" PRIu64 " authors: every signature, author chain, scope and "
+                "enrolment period holds\n"), rep->changes, rep->authors);
     printf (_("checkpoints: %" PRIu64 " verified (signature by the hub key, root of the recomputed tree)"),
             rep->checkpoints_ok);
     if (rep->covered)
@@ -335,6 +331,9 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
                 root);
     else
         printf ("\n");
+    if (rep->checkpoints_old)
+        printf (_("older:       %" PRIu64 " checkpoint(s) below size %" PRIu64 " match the recomputed tree "
+                "(their signatures were checked before)\n"), rep->checkpoints_old, rep->since);
     if (rep->covered < rep->changes)
         printf (_("note:        changes %" PRIu64 "..%" PRIu64 " are not covered by a signed checkpoint yet\n"),
                 rep->covered + 1, rep->changes);
@@ -355,11 +354,37 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
     }
 }
 
+//  --since FILE for the export ex: the checkpoint opened with hub (the
+//  trusted key, or the export's), and not larger than the export.
+static int
+s_since_arg (const s_args_t *a, const sh_hubid_t *hub, bool given, const sh_export_t *ex, audit_since_t *since)
+{
+    sh_hubid_t trusted = *hub;
+    if (!given)
+        sh_hubid_init (&trusted, sh_export_hub_key (ex));
+    sh_note_checkpoint_t cp;
+    char *text = NULL;
+    int code = audit_open_checkpoint (a->since, &trusted, &cp, &text);
+    free (text);
+    if (code)
+        return code;
+    if (cp.size > sh_export_change_count (ex)) {
+        fprintf (stderr, _("shouhe-audit: the checkpoint in %s covers %" PRIu64 " changes but %s holds only %zu: "
+                 "the export is older than the checkpoint, or the hub lost or dropped entries (nothing verified)\n"),
+                 a->since, cp.size, a->pos[0], sh_export_change_count (ex));
+        return SH_EXIT_REFUSED;
+    }
+    since->size = cp.size;
+    memcpy (since->root, cp.root, SH_HASH_BYTES);
+    return SH_EXIT_OK;
+}
+
 static int
 s_verify (const s_args_t *a)
 {
     if (a->npos != 1 || a->index || a->proof || a->old_size || a->new_size) {
-        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--witness NAME=HEX]... [--quorum K] [--json]\n"));
+        fprintf (stderr, _("shouhe-audit: usage: shouhe-audit verify EXPORT [--hub-key HEX] [--since CHECKPOINT] "
+                 "[--save-checkpoint FILE] [--witness NAME=HEX]... [--quorum K] [--json]\n"));
         return SH_EXIT_USAGE;
     }
     sh_hubid_t hub;
@@ -378,6 +403,12 @@ s_verify (const s_args_t *a)
         return ex_code;
     if (ex_code == SH_EXIT_OK && !given)
         s_trust_warning (sh_export_hub_key (ex));
+    audit_since_t since = { 0 };
+    int since_code = ex_code == SH_EXIT_OK && a->since ? s_since_arg (a, &hub, given, ex, &since) : SH_EXIT_OK;
+    if (since_code) {
+        sh_export_destroy (&ex);
+        return since_code;
+    }
     //  the faults' where and message: English in JSON (programs read it)
     if (a->json)
         audit_english (true);
@@ -392,7 +423,7 @@ s_verify (const s_args_t *a)
         rc = audit_report_add (&rep, AUDIT_F_EXPORT, _("export"), why);
     }
     else
-        rc = audit_verify (ex, given ? &hub : NULL, q.n ? &q : NULL, &rep);
+        rc = audit_verify (ex, given ? &hub : NULL, q.n ? &q : NULL, a->since ? &since : NULL, &rep);
     if (a->json)
         audit_english (false);
     if (rc) {
@@ -406,6 +437,10 @@ s_verify (const s_args_t *a)
     else
         s_verify_text (ex, &q, &rep);
     int code = rep.n_faults ? SH_EXIT_REFUSED : SH_EXIT_OK;
+    if (a->save && ex) {
+        int saved = audit_since_save (a->save, ex, &rep);
+        code = code ? code : saved;
+    }
     audit_report_fini (&rep);
     sh_export_destroy (&ex);
     return code;
@@ -556,25 +591,6 @@ s_consistency_proof (const s_args_t *a)
     return code;
 }
 
-//  Open a checkpoint note file with the trusted key.
-static int
-s_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoint_t *cp, char **text)
-{
-    size_t len;
-    int code = s_read_small (path, SH_NOTE_MAX_BYTES, text, &len);
-    if (code)
-        return code;
-    sh_err rc = sh_hubid_open_checkpoint (hub, cp, *text, len);
-    if (rc) {
-        fprintf (stderr, _("shouhe-audit: %s is not a checkpoint signed by the hub key: %s\n"), path,
-                 rc == SH_ENOTFOUND ? _("no signature by the hub key")
-                 : rc == SH_ECRYPTO ? _("the hub key's signature does not verify")
-                 : _("malformed, or of another origin"));
-        return SH_EXIT_REFUSED;
-    }
-    return SH_EXIT_OK;
-}
-
 //  consistency EXPORT --hub-key HEX PATH...: checkpoints held against an export.
 static int
 s_consistency_held (const s_args_t *a)
@@ -616,11 +632,11 @@ s_consistency (const s_args_t *a)
     char *old_text = NULL, *new_text = NULL, *proof_text = NULL;
     size_t plen = 0, n = 0;
     uint8_t proof[SH_MERKLE_PROOF_MAX][SH_HASH_BYTES];
-    code = s_open_checkpoint (a->pos[0], &hub, &old_cp, &old_text);
+    code = audit_open_checkpoint (a->pos[0], &hub, &old_cp, &old_text);
     if (code == SH_EXIT_OK)
-        code = s_open_checkpoint (a->pos[1], &hub, &new_cp, &new_text);
+        code = audit_open_checkpoint (a->pos[1], &hub, &new_cp, &new_text);
     if (code == SH_EXIT_OK)
-        code = s_read_small (a->proof, SH_MERKLE_PROOF_MAX * (2 * SH_HASH_BYTES + 2), &proof_text, &plen);
+        code = audit_read_small (a->proof, SH_MERKLE_PROOF_MAX * (2 * SH_HASH_BYTES + 2), &proof_text, &plen);
     //  one hash per line: 64 hex digits, "\n" (the last one optional)
     for (char *line = proof_text, *next; code == SH_EXIT_OK && line && *line; line = next) {
         char *nl = strchr (line, '\n');
@@ -710,7 +726,8 @@ static const struct option s_options[] = {
     { "old", required_argument, NULL, 'o' }, { "new", required_argument, NULL, 'n' },
     { "hub", required_argument, NULL, 'H' }, { "key-dir", required_argument, NULL, 'K' },
     { "config", required_argument, NULL, 'C' }, { "witness", required_argument, NULL, 'W' },
-    { "quorum", required_argument, NULL, 'Q' },
+    { "quorum", required_argument, NULL, 'Q' }, { "since", required_argument, NULL, 'S' },
+    { "save-checkpoint", required_argument, NULL, 'V' },
     { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 };
 
@@ -733,6 +750,8 @@ s_set (s_args_t *a, int c, const char *v)
                 a->witness[a->nwitness++] = v;
             break;
         case 'Q': a->quorum = v; break;
+        case 'S': a->since = v; break;
+        case 'V': a->save = v; break;
         default: break;
     }
 }

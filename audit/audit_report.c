@@ -4,6 +4,7 @@
 #include "audit.h"
 
 #include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,15 @@ audit_report_add (audit_report_t *rep, audit_fault_kind_t kind, const char *wher
     snprintf (f->where, sizeof f->where, "%s", where);
     snprintf (f->message, sizeof f->message, "%s", message);
     return SH_OK;
+}
+
+void
+audit_fault_message (audit_fault_t *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (f->message, sizeof f->message, fmt, ap);
+    va_end (ap);
 }
 
 void

@@ -2,9 +2,16 @@
     docs/protocol.md, "Exports and the auditor").
 
     Order: the header (hub key, origin), the registry and its note, the
-    changes in log order (open, registry, role, scope, enrolment period,
-    chain), the evidence, the checkpoints against the recomputed tree, the
-    epoch notes, the openings (audit_openings.c). Every check runs whatever the others found; each finding is one fault.
+    leaf hashes (and with --since the root at its size: a fork stops
+    there), the changes in log order (open, registry, role, scope,
+    enrolment period, chain), the evidence, the checkpoints against the
+    recomputed tree and the epoch notes (audit_checkpoints.c), the
+    openings (audit_openings.c). Every check runs whatever the others
+    found; each finding is one fault.
+
+    The incremental audit (--since, docs/protocol.md 15.4.1) judges only
+    the changes after the boundary; the authors' chain heads there come
+    from a walk back over the old part (s_head), without signatures.
 */
 #include "audit.h"
 #include "sh_epoch.h"
@@ -37,23 +44,17 @@ typedef struct {
     size_t unknown_fault;                 //  1 + its "unknown-author" fault in the report, 0 if none
     uint64_t unknown_more;                //  later changes by this unknown author (not reported again)
     uint64_t unknown_last;                //  the log index of the last of them
+    bool resolved;                        //  its state at the --since boundary is known
+    bool seen;                            //  it wrote a change judged here
 } s_author_t;
 
 typedef struct {
     s_author_t *slots;                    //  open addressing, linear probing
     size_t cap;                           //  a power of two
     size_t used;                          //  slots taken
+    const sh_export_t *ex;                //  the export (its old part, for s_head)
+    size_t back;                          //  the walk back from the boundary reads change back - 1 next (0: done)
 } s_authors_t;
-
-//  One checkpoint of the export, as opened and checked.
-typedef struct {
-    uint64_t number;                      //  1-based position in the export
-    sh_err open_rc;                       //  sh_hubid_open_checkpoint's result
-    bool opened;                          //  signed by the hub key, well-formed: size and root valid
-    uint64_t size;                        //  tree size it signs
-    uint8_t root[SH_HASH_BYTES];          //  the root it signs
-    uint8_t computed[SH_HASH_BYTES];      //  the root of the export's first size changes
-} s_cp_t;
 
 /* ==========================================================================
  * Faults
@@ -80,6 +81,7 @@ static const char *s_names[AUDIT_F_COUNT] = {
     [AUDIT_F_EPOCH] = "epoch",
     [AUDIT_F_QUORUM] = "quorum",
     [AUDIT_F_OPENING] = "opening",
+    [AUDIT_F_FORK] = "fork",
 };
 
 const char *
@@ -104,9 +106,8 @@ audit_english (bool on)
     }
 }
 
-//  "1a2b3c4d5e6f7081…": the first 8 bytes in hex and U+2026, as docs/protocol.md 10.
-static void
-s_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
+void
+audit_short (char out[SH_HEX_BYTES (8) + 3], const uint8_t *key)
 {
     sh_crypto_hex (out, key, 8);
     strcat (out, "\xE2\x80\xA6");
@@ -124,7 +125,7 @@ s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
     f->seq = seq;
     if (author) {
         char a[SH_HEX_BYTES (8) + 3];
-        s_short (a, author);
+        audit_short (a, author);
         f->has_author = true;
         memcpy (f->author, author, SH_PUBKEY_BYTES);
         snprintf (f->where, sizeof f->where, _("log index %" PRIu64 " (author %s, seq %" PRIu64 ")"),
@@ -137,16 +138,6 @@ s_change_fault (audit_report_t *rep, audit_fault_kind_t kind, uint64_t index,
     vsnprintf (f->message, sizeof f->message, fmt, ap);
     va_end (ap);
     return SH_OK;
-}
-
-//  Format the message of fault f (made by s_new_fault).
-static void __attribute__ ((format (printf, 2, 3)))
-s_message (audit_fault_t *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (f->message, sizeof f->message, fmt, ap);
-    va_end (ap);
 }
 
 /* ==========================================================================
@@ -170,7 +161,7 @@ s_author (s_authors_t *t, const uint8_t key[SH_PUBKEY_BYTES])
 {
     if (2 * (t->used + 1) > t->cap) {
         s_authors_t bigger = { calloc (t->cap ? 2 * t->cap : 64, sizeof (s_author_t)),
-                               t->cap ? 2 * t->cap : 64, t->used };
+                               t->cap ? 2 * t->cap : 64, t->used, t->ex, t->back };
         if (!bigger.slots)
             return NULL;
         for (size_t i = 0; i < t->cap; i++)
@@ -185,6 +176,60 @@ s_author (s_authors_t *t, const uint8_t key[SH_PUBKEY_BYTES])
         memcpy (a->key, key, SH_PUBKEY_BYTES);
         t->used++;
     }
+    return a;
+}
+
+//  Read old change i (before the --since boundary) into its author's slot
+//  unless a later one was read: seq and hash, without the signature (an
+//  earlier audit verified it; the boundary root binds its bytes).
+static sh_err
+s_read_old (s_authors_t *t, size_t i)
+{
+    sh_export_bytes_t b = sh_export_change (t->ex, i);
+    uint8_t *bytes = NULL, sig[SH_SIG_BYTES];
+    size_t len = 0;
+    sh_change_t c;
+    sh_err rc = sh_change_unwrap (&bytes, &len, sig, b.data, b.len);
+    if (rc == SH_OK)
+        rc = sh_change_decode (&c, bytes, len, NULL);
+    if (rc == SH_OK) {
+        s_author_t *a = s_author (t, c.author);
+        if (a && !a->resolved) {
+            a->resolved = true;
+            a->seq = c.seq;
+            sh_change_hash (a->hash, bytes, len);
+            a->hash_known = true;
+            a->index = i + 1;
+        }
+        rc = a ? SH_OK : SH_ENOMEM;
+        sh_change_fini (&c);
+    }
+    free (bytes);
+    return rc == SH_ENOMEM ? rc : SH_OK;
+}
+
+//  The state of key for a change judged now (created if new; NULL when
+//  out of memory). An incremental audit first needs key's chain head at
+//  the boundary: the walk back from it reads the old changes, newest
+//  first, recording each author's last one, until it meets key's or the
+//  start of the log (then key wrote nothing before). The walk is shared,
+//  so each old change is read at most once, and only as far back as the
+//  new changes' authors last wrote.
+static s_author_t *
+s_head (s_authors_t *t, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    s_author_t *a = s_author (t, key);
+    while (a && !a->resolved) {
+        if (t->back == 0) {
+            a->resolved = true;
+            break;
+        }
+        if (s_read_old (t, --t->back) != SH_OK)
+            return NULL;
+        a = s_author (t, key);      //  the table may have grown
+    }
+    if (a)
+        a->seen = true;
     return a;
 }
 
@@ -269,11 +314,11 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
             if (!f)
                 return SH_ENOMEM;
             char a[SH_HEX_BYTES (8) + 3];
-            s_short (a, e->entry.key);
+            audit_short (a, e->entry.key);
             f->has_author = true;
             memcpy (f->author, e->entry.key, SH_PUBKEY_BYTES);
             snprintf (f->where, sizeof f->where, _("registry entry %zu (key %s)"), i + 1, a);
-            s_message (f, _("the registry is not in strictly increasing key order here "
+            audit_fault_message (f, _("the registry is not in strictly increasing key order here "
                      "(a duplicate or misplaced key)"));
         }
     }
@@ -325,7 +370,7 @@ s_check_registry (const sh_export_t *ex, const sh_hubid_t *hub, audit_report_t *
             rc = SH_ENOMEM;
         else {
             snprintf (f->where, sizeof f->where, _("registry note"));
-            s_message (f, "%s", problem);
+            audit_fault_message (f, "%s", problem);
         }
     }
     sh_note_destroy (&note);
@@ -464,7 +509,7 @@ s_check_one (s_authors_t *authors, s_registry_t *reg, audit_report_t *rep, uint6
                              named ? _(" (author and seq as the change claims them)") : "");
         //  its successor in the chain cannot be checked against it: take
         //  the claimed seq as the head, without a hash
-        s_author_t *a = named && rc == SH_OK ? s_author (authors, author) : NULL;
+        s_author_t *a = named && rc == SH_OK ? s_head (authors, author) : NULL;
         if (named && rc == SH_OK && !a)
             rc = SH_ENOMEM;
         if (a && seq > a->seq) {
@@ -481,7 +526,7 @@ s_check_one (s_authors_t *authors, s_registry_t *reg, audit_report_t *rep, uint6
         rc = s_change_fault (rep, AUDIT_F_BODY, index, c->author, c->seq,
                              _("the body is not a valid %s record: %s"), sh_change_kind_name (c->kind),
                              bwhy ? bwhy : _("malformed"));
-    s_author_t *a = rc == SH_OK ? s_author (authors, c->author) : NULL;
+    s_author_t *a = rc == SH_OK ? s_head (authors, c->author) : NULL;
     if (rc == SH_OK)
         rc = a ? s_check_enrolment (reg, a, c, index, rep) : SH_ENOMEM;
     if (rc == SH_OK)
@@ -502,10 +547,12 @@ s_batch (const sh_export_t *ex, size_t from, size_t m, sh_wire_bytes_t *in)
     return in;
 }
 
+//  Judge the changes from log index from + 1 on (from: the --since size,
+//  0 for all); the old ones are read only as s_head needs them.
 static sh_err
-s_check_changes (const sh_export_t *ex, audit_report_t *rep)
+s_check_changes (const sh_export_t *ex, size_t from, audit_report_t *rep)
 {
-    s_authors_t authors = { NULL, 0, 0 };
+    s_authors_t authors = { NULL, 0, 0, ex, from };
     s_registry_t reg;
     sh_err rc = s_registry_init (&reg, ex);
     size_t n = sh_export_change_count (ex);
@@ -516,10 +563,10 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
         rc = SH_ENOMEM;
     int threads = sh_opener_threads ();
     sh_opener_job_t job[2] = { { .n = 0 }, { .n = 0 } };
-    size_t first = n < S_CHUNK ? n : S_CHUNK;
-    if (rc == SH_OK && n)
-        sh_opener_start (&job[0], s_batch (ex, 0, first, in[0]), op[0], first, threads);
-    for (size_t base = 0, x = 0; base < n; base += S_CHUNK, x ^= 1) {
+    size_t first = n - from < S_CHUNK ? n - from : S_CHUNK;
+    if (rc == SH_OK && first)
+        sh_opener_start (&job[0], s_batch (ex, from, first, in[0]), op[0], first, threads);
+    for (size_t base = from, x = 0; base < n; base += S_CHUNK, x ^= 1) {
         size_t m = job[x].n;
         sh_opener_wait (&job[x]);
         if (rc == SH_OK && base + S_CHUNK < n) {
@@ -549,6 +596,7 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
     //  name the extent of each unknown author's changes in its one fault
     for (size_t i = 0; rc == SH_OK && i < authors.cap; i++) {
         const s_author_t *a = &authors.slots[i];
+        rep->authors += a->used && a->seen;
         if (a->used && a->unknown_fault && a->unknown_more) {
             audit_fault_t *f = &rep->faults[a->unknown_fault - 1];
             size_t l = strlen (f->message);
@@ -556,7 +604,7 @@ s_check_changes (const sh_export_t *ex, audit_report_t *rep)
                       "up to log index %" PRIu64 ")"), a->unknown_more, a->unknown_last);
         }
     }
-    rep->authors = authors.used;
+    rep->changes_verified = n - from;
     free (authors.slots);
     free (reg.by_key);
     return rc;
@@ -609,254 +657,18 @@ s_check_evidence (const sh_export_t *ex, audit_report_t *rep)
             if (!f)
                 return SH_ENOMEM;
             char a[SH_HEX_BYTES (8) + 3];
-            s_short (a, ev->author);
+            audit_short (a, ev->author);
             f->has_author = true;
             memcpy (f->author, ev->author, SH_PUBKEY_BYTES);
             f->seq = ev->seq;
             f->evidence = i + 1;
             snprintf (f->where, sizeof f->where, "evidence %zu (author %s, seq %" PRIu64 ")", i + 1, a, ev->seq);
-            s_message (f, "%s", problem);
+            audit_fault_message (f, "%s", problem);
         }
         else
             rep->evidence_ok++;
     }
     return SH_OK;
-}
-
-/* ==========================================================================
- * Checkpoints
- * ========================================================================== */
-
-static int
-s_cp_cmp (const void *x, const void *y)
-{
-    const s_cp_t *a = *(const s_cp_t * const *) x, *b = *(const s_cp_t * const *) y;
-    if (a->size != b->size)
-        return a->size < b->size ? -1 : 1;
-    return a->number < b->number ? -1 : a->number > b->number;
-}
-
-static audit_fault_t *
-s_cp_fault (audit_report_t *rep, audit_fault_kind_t kind, const s_cp_t *cp)
-{
-    audit_fault_t *f = audit_report_new (rep, kind);
-    if (!f)
-        return NULL;
-    f->checkpoint = cp->number;
-    f->index = cp->opened ? cp->size : 0;
-    if (cp->opened)
-        snprintf (f->where, sizeof f->where, _("checkpoint %" PRIu64 " (size %" PRIu64 ")"), cp->number, cp->size);
-    else
-        snprintf (f->where, sizeof f->where, _("checkpoint %" PRIu64), cp->number);
-    return f;
-}
-
-//  Open every checkpoint with the hub's key, take the root of the
-//  recomputed tree at each size in one sweep over the leaves, then report
-//  in checkpoint order.
-//  Witnesses: count the named witnesses' valid cosignatures on the verified
-//  checkpoint j of the given size; the largest with the quorum is the one
-//  witnessed; the latest's per-witness result is kept for the report.
-static sh_err
-s_cosigned (const sh_export_t *ex, size_t j, uint64_t size, const audit_quorum_t *quorum, audit_report_t *rep)
-{
-    sh_export_bytes_t b = sh_export_checkpoint (ex, j);
-    sh_note_t *note;
-    sh_err rc = sh_note_parse (&note, (const char *) b.data, b.len);
-    if (rc)
-        return rc == SH_ENOMEM ? rc : SH_OK;        //  opened before: cannot be malformed
-    bool ok[AUDIT_WITNESSES_MAX];
-    size_t count = sh_cosig_count (note, quorum->w, quorum->n, ok);
-    sh_note_destroy (&note);
-    if (size >= rep->covered)
-        memcpy (rep->latest_cosigned, ok, quorum->n * sizeof ok[0]);
-    if (count >= quorum->quorum && size > rep->witnessed)
-        rep->witnessed = size;
-    return SH_OK;
-}
-
-//  No verified checkpoint with the quorum: one fault naming, for the
-//  latest, the witnesses whose cosignature it lacks.
-static sh_err
-s_quorum_fault (const audit_quorum_t *quorum, audit_report_t *rep)
-{
-    char missing[AUDIT_MESSAGE_BYTES / 2] = "";
-    size_t used = 0, have = 0;
-    for (size_t i = 0; i < quorum->n; i++) {
-        if (rep->latest_cosigned[i]) {
-            have++;
-            continue;
-        }
-        int n = snprintf (missing + used, sizeof missing - used, "%s%s", used ? ", " : "", quorum->w[i].name);
-        if (n < 0 || (size_t) n >= sizeof missing - used)
-            break;
-        used += (size_t) n;
-    }
-    char msg[AUDIT_MESSAGE_BYTES];
-    if (rep->checkpoints_ok)
-        snprintf (msg, sizeof msg, _("no verified checkpoint carries %zu cosignatures of the named witnesses; the "
-                  "latest (size %llu) has %zu, missing: %s"), quorum->quorum, (unsigned long long) rep->covered,
-                  have, missing);
-    else
-        snprintf (msg, sizeof msg, _("no verified checkpoint, so none carries %zu cosignatures of the named "
-                  "witnesses"), quorum->quorum);
-    return audit_report_add (rep, AUDIT_F_QUORUM, _("witnesses"), msg);
-}
-
-static sh_err
-s_check_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
-                     const audit_quorum_t *quorum, audit_report_t *rep)
-{
-    size_t n = sh_export_checkpoint_count (ex);
-    size_t nchanges = sh_export_change_count (ex);
-    s_cp_t *cps = calloc (n + 1, sizeof *cps);
-    s_cp_t **by_size = calloc (n + 1, sizeof *by_size);
-    if (!cps || !by_size) {
-        free (cps);
-        free (by_size);
-        return SH_ENOMEM;
-    }
-    size_t sweep = 0;
-    for (size_t j = 0; j < n; j++) {
-        s_cp_t *cp = &cps[j];
-        sh_export_bytes_t b = sh_export_checkpoint (ex, j);
-        sh_note_checkpoint_t c;
-        cp->number = j + 1;
-        cp->open_rc = sh_hubid_open_checkpoint (hub, &c, (const char *) b.data, b.len);
-        if (cp->open_rc)
-            continue;
-        cp->opened = true;
-        cp->size = c.size;
-        memcpy (cp->root, c.root, SH_HASH_BYTES);
-        if (cp->size <= nchanges)
-            by_size[sweep++] = cp;
-    }
-    qsort (by_size, sweep, sizeof *by_size, s_cp_cmp);
-    audit_tree_t tree;
-    audit_tree_init (&tree);
-    for (size_t j = 0; j < sweep; j++) {
-        while (tree.size < by_size[j]->size)
-            audit_tree_add (&tree, leaves[tree.size]);
-        audit_tree_root (&tree, by_size[j]->computed);
-    }
-    sh_err rc = SH_OK;
-    const s_cp_t *prev = NULL;
-    for (size_t j = 0; j < n && rc == SH_OK; j++) {
-        const s_cp_t *cp = &cps[j];
-        audit_fault_t *f = NULL;
-        if (!cp->opened) {
-            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_SIGNATURE, cp)))
-                s_message (f, "%s", cp->open_rc == SH_ENOTFOUND
-                           ? _("not signed by the hub key (no signature line of its key)")
-                           : cp->open_rc == SH_ECRYPTO ? _("the hub key's signature does not verify")
-                           : _("not a well-formed checkpoint note of this hub's origin"));
-            rc = f ? SH_OK : SH_ENOMEM;
-            continue;
-        }
-        if (prev && cp->size <= prev->size && rc == SH_OK) {
-            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ORDER, cp)))
-                s_message (f, _("its size is not larger than that of checkpoint %" PRIu64 " (%" PRIu64 ")"),
-                           prev->number, prev->size);
-            rc = f ? SH_OK : SH_ENOMEM;
-        }
-        prev = cp;
-        if (rc)
-            break;
-        if (cp->size > nchanges) {
-            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
-                s_message (f, _("it covers %" PRIu64 " changes but the export holds only %zu "
-                           "(changes were dropped)"), cp->size, nchanges);
-            rc = f ? SH_OK : SH_ENOMEM;
-            continue;
-        }
-        if (memcmp (cp->computed, cp->root, SH_HASH_BYTES) != 0) {
-            char signed_root[SH_HEX_BYTES (8) + 3], real[SH_HEX_BYTES (8) + 3];
-            s_short (signed_root, cp->root);
-            s_short (real, cp->computed);
-            if ((f = s_cp_fault (rep, AUDIT_F_CHECKPOINT_ROOT, cp)))
-                s_message (f, _("its root %s is not the root %s of the export's first %" PRIu64 " changes "
-                           "(the log was changed, or the hub signed another tree)"), signed_root, real, cp->size);
-            rc = f ? SH_OK : SH_ENOMEM;
-            continue;
-        }
-        rep->checkpoints_ok++;
-        if (cp->size >= rep->covered) {
-            rep->covered = cp->size;
-            memcpy (rep->covered_root, cp->root, SH_HASH_BYTES);
-        }
-        if (quorum && (rc = s_cosigned (ex, j, cp->size, quorum, rep)))
-            break;
-    }
-    free (cps);
-    free (by_size);
-    return rc;
-}
-
-/* ==========================================================================
- * Epochs (docs/protocol.md 13.19): each note signed by the hub, numbered 2,
- * 3, ... in order, its base within the export and its base root the root
- * of the export's first base changes
- * ========================================================================== */
-
-//  The root of the export's first size leaves (O(size)).
-static void
-s_root_at (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size, uint8_t root[SH_HASH_BYTES])
-{
-    audit_tree_t t;
-    audit_tree_init (&t);
-    for (uint64_t i = 0; i < size; i++)
-        audit_tree_add (&t, leaves[i]);
-    audit_tree_root (&t, root);
-}
-
-static sh_err
-s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
-
-static sh_err
-s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...)
-{
-    char where[64], message[AUDIT_MESSAGE_BYTES];
-    snprintf (where, sizeof where, _("epoch note %zu"), i + 1);
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (message, sizeof message, fmt, ap);
-    va_end (ap);
-    return audit_report_add (rep, AUDIT_F_EPOCH, where, message);
-}
-
-sh_err
-audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
-              audit_report_t *rep)
-{
-    size_t n = sh_export_epoch_count (ex);
-    rep->epochs = calloc (n + 1, sizeof *rep->epochs);
-    if (!rep->epochs)
-        return SH_ENOMEM;
-    sh_err rc = SH_OK;
-    for (size_t i = 0; rc == SH_OK && i < n; i++) {
-        sh_export_bytes_t b = sh_export_epoch (ex, i);
-        sh_epoch_t e;
-        sh_err oc = sh_epoch_open (hub, (const char *) b.data, b.len, &e);
-        if (oc) {
-            rc = s_epoch_fault (rep, i, "%s", oc == SH_EPROTO ? _("not an epoch note of this hub's origin")
-                                : _("not signed by the hub key"));
-            continue;
-        }
-        if (e.epoch != i + 2)
-            rc = s_epoch_fault (rep, i, _("it is epoch %" PRIu64 ", where epoch %zu was due"), e.epoch, i + 2);
-        if (rc == SH_OK && e.base > sh_export_change_count (ex)) {
-            rc = s_epoch_fault (rep, i, _("it continues from %" PRIu64 " changes, but the export holds %zu"),
-                                e.base, sh_export_change_count (ex));
-            continue;
-        }
-        uint8_t root[SH_HASH_BYTES];
-        s_root_at (leaves, e.base, root);
-        if (rc == SH_OK && memcmp (root, e.base_root, SH_HASH_BYTES) != 0)
-            rc = s_epoch_fault (rep, i, _("its base root is not the root of the export's first %" PRIu64
-                                " changes"), e.base);
-        rep->epochs[rep->n_epochs++] = e;
-    }
-    return rc;
 }
 
 /* ==========================================================================
@@ -878,9 +690,79 @@ audit_leaf_hashes (const sh_export_t *ex, uint8_t (**out)[SH_HASH_BYTES])
     return SH_OK;
 }
 
+//  The header: the hub key we trust, and the origin it signs under.
+static sh_err
+s_check_header (const sh_export_t *ex, const sh_hubid_t *hub, bool trusted, audit_report_t *rep)
+{
+    if (trusted && memcmp (hub->pubkey, sh_export_hub_key (ex), SH_PUBKEY_BYTES) != 0) {
+        char got[SH_HEX_BYTES (8) + 3], want[SH_HEX_BYTES (8) + 3];
+        audit_short (got, sh_export_hub_key (ex));
+        audit_short (want, hub->pubkey);
+        audit_fault_t *f = audit_report_new (rep, AUDIT_F_HUB_KEY);
+        if (!f)
+            return SH_ENOMEM;
+        snprintf (f->where, sizeof f->where, _("export"));
+        audit_fault_message (f, _("the export names hub key %s, not the trusted key %s given with --hub-key; "
+                             "everything the hub signed is checked against the trusted key"), got, want);
+    }
+    if (strcmp (hub->origin, sh_export_origin (ex)) != 0) {
+        audit_fault_t *f = audit_report_new (rep, AUDIT_F_ORIGIN);
+        if (!f)
+            return SH_ENOMEM;
+        snprintf (f->where, sizeof f->where, _("export"));
+        audit_fault_message (f, _("the export's origin '%.100s' is not the hub key's origin '%s'"),
+                             sh_export_origin (ex), hub->origin);
+    }
+    return SH_OK;
+}
+
+//  --since: is the checkpoint trusted before a prefix of the export's
+//  tree? If not (*forked), one "fork" fault, naming the epoch that gave
+//  its size up when the export holds one (audit_epochs has run then).
+static sh_err
+s_check_since (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
+               const audit_since_t *since, audit_report_t *rep, bool *forked)
+{
+    size_t n = sh_export_change_count (ex);
+    uint8_t root[SH_HASH_BYTES];
+    if (since->size <= n)
+        audit_root_at (leaves, since->size, root);
+    *forked = since->size > n || memcmp (root, since->root, SH_HASH_BYTES) != 0;
+    if (!*forked)
+        return SH_OK;
+    sh_err rc = audit_epochs (ex, hub, leaves, rep);
+    const sh_epoch_t *e = NULL;
+    for (size_t k = 0; rc == SH_OK && k < rep->n_epochs && !e; k++)
+        if (since->size > rep->epochs[k].base)
+            e = &rep->epochs[k];
+    audit_fault_t *f = rc == SH_OK ? audit_report_new (rep, AUDIT_F_FORK) : NULL;
+    if (!f)
+        return SH_ENOMEM;
+    f->index = since->size;
+    char want[SH_HEX_BYTES (8) + 3], got[SH_HEX_BYTES (8) + 3];
+    audit_short (want, since->root);
+    snprintf (f->where, sizeof f->where, _("--since checkpoint (size %" PRIu64 ")"), since->size);
+    if (since->size > n)
+        audit_fault_message (f, _("it covers %" PRIu64 " changes but the export holds only %zu: the hub lost or "
+                             "dropped entries, or the export is older than the checkpoint"), since->size, n);
+    else {
+        audit_short (got, root);
+        audit_fault_message (f, _("the export's first %" PRIu64 " changes have root %s, not the root %s of the "
+                             "checkpoint verified before: the export is of another history (the hub forked "
+                             "it, or the export was altered); nothing after it was checked"),
+                             since->size, got, want);
+    }
+    if (e) {
+        size_t l = strlen (f->message);
+        snprintf (f->message + l, sizeof f->message - l, _("; epoch %" PRIu64 " of the export says the hub gave "
+                  "up the entries after %" PRIu64 " after a restore: run a full verify"), e->epoch, e->base);
+    }
+    return SH_OK;
+}
+
 sh_err
 audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quorum_t *quorum,
-              audit_report_t *rep)
+              const audit_since_t *since, audit_report_t *rep)
 {
     assert (ex && rep);
     assert (!quorum || (quorum->n <= AUDIT_WITNESSES_MAX && quorum->quorum >= 1 && quorum->quorum <= quorum->n));
@@ -897,46 +779,33 @@ audit_verify (const sh_export_t *ex, const sh_hubid_t *trusted, const audit_quor
     rep->changes = sh_export_change_count (ex);
     rep->checkpoints = sh_export_checkpoint_count (ex);
     rep->evidence = sh_export_evidence_count (ex);
-    sh_err rc = SH_OK;
-
-    //  The header: the hub key we trust, and the origin it signs under.
-    if (trusted && memcmp (hub.pubkey, sh_export_hub_key (ex), SH_PUBKEY_BYTES) != 0) {
-        char got[SH_HEX_BYTES (8) + 3], want[SH_HEX_BYTES (8) + 3];
-        s_short (got, sh_export_hub_key (ex));
-        s_short (want, hub.pubkey);
-        audit_fault_t *f = audit_report_new (rep, AUDIT_F_HUB_KEY);
-        if (!f)
-            return SH_ENOMEM;
-        snprintf (f->where, sizeof f->where, _("export"));
-        s_message (f, _("the export names hub key %s, not the trusted key %s given with --hub-key; "
-                 "everything the hub signed is checked against the trusted key"), got, want);
-    }
-    if (strcmp (hub.origin, sh_export_origin (ex)) != 0) {
-        audit_fault_t *f = audit_report_new (rep, AUDIT_F_ORIGIN);
-        if (!f)
-            return SH_ENOMEM;
-        snprintf (f->where, sizeof f->where, _("export"));
-        s_message (f, _("the export's origin '%.100s' is not the hub key's origin '%s'"),
-                 sh_export_origin (ex), hub.origin);
-    }
+    rep->since = since ? since->size : 0;
 
     uint8_t (*leaves)[SH_HASH_BYTES] = NULL;
-    rc = s_check_registry (ex, &hub, rep);
+    const uint8_t (*lv)[SH_HASH_BYTES] = NULL;
+    bool forked = false;
+    sh_err rc = s_check_header (ex, &hub, trusted != NULL, rep);
     if (rc == SH_OK)
-        rc = s_check_changes (ex, rep);
+        rc = s_check_registry (ex, &hub, rep);
+    if (rc == SH_OK)
+        rc = audit_leaf_hashes (ex, &leaves);
+    lv = (const uint8_t (*)[SH_HASH_BYTES]) leaves;
+    if (rc == SH_OK && since)
+        rc = s_check_since (ex, &hub, lv, since, rep, &forked);
+    if (forked) {
+        free (leaves);
+        return rc;
+    }
+    if (rc == SH_OK)
+        rc = s_check_changes (ex, (size_t) rep->since, rep);
     if (rc == SH_OK)
         rc = s_check_evidence (ex, rep);
     if (rc == SH_OK)
-        rc = audit_leaf_hashes (ex, &leaves);
+        rc = audit_checkpoints (ex, &hub, lv, quorum, rep->since, rep);
     if (rc == SH_OK)
-        rc = s_check_checkpoints (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, quorum, rep);
-    if (rc == SH_OK && quorum && rep->witnessed == 0)
-        rc = s_quorum_fault (quorum, rep);
-    if (rc == SH_OK)
-        rc = audit_epochs (ex, &hub, (const uint8_t (*)[SH_HASH_BYTES]) leaves, rep);
+        rc = audit_epochs (ex, &hub, lv, rep);
     if (rc == SH_OK)
         rc = audit_openings (ex, rep);
     free (leaves);
     return rc;
 }
-

@@ -90,6 +90,7 @@ static const struct option s_options[] = {
     { "remove", required_argument, NULL, 0 },
     { "quorum", required_argument, NULL, 0 },
     { "seal", required_argument, NULL, 0 },
+    { "compress", required_argument, NULL, 0 },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -261,6 +262,7 @@ s_set_option (node_args_t *a, const char *name, const char *v)
     else if (S_IS ("remove")) a->remove = v;
     else if (S_IS ("quorum")) ok = s_number (name, v, &a->quorum);
     else if (S_IS ("seal")) a->seal = v;
+    else if (S_IS ("compress")) a->compress = v;
     else if (S_IS ("deadline")) ok = a->deadline_given = s_number (name, v, &a->deadline);
     else if (S_IS ("watch")) a->watch = true;
     else if (S_IS ("config")) a->config = v;

@@ -26,7 +26,8 @@ typedef struct {
     const char *dir, *scope, *code, *name, *point, *grid, *group, *courtyard, *category,
                *title, *description, *note, *date, *gender, *phone, *person, *role, *nomination,
                *reason, *kind, *location, *level, *outcome, *summary, *matter, *unit, *period,
-               *hub, *hub_key, *since, *format, *config, *output, *add, *remove, *seal;
+               *hub, *hub_key, *since, *format, *config, *output, *add, *remove, *seal,
+               *compress;
     long long households, residents, elderly, attendance, invited, parties, amount, birth_year,
               satisfaction, content, effect, deadline, quorum;
     bool model, party_member, json, watch, excel;

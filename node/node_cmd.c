@@ -954,12 +954,13 @@ const node_command_t node_commands[] = {
       s_log_verify },
     { "log", NULL, "json", 0, 0, "shouhe-node log --dir DIR [--json]",
       N_("List the changes in the local log."), s_log },
-    { "sync", NULL, "hub hub-key deadline watch json", 0, 0,
-      "shouhe-node sync --dir DIR --hub ENDPOINT --hub-key HEX [--deadline SECONDS] [--watch] [--json]",
+    { "sync", NULL, "hub hub-key deadline watch compress json", 0, 0,
+      "shouhe-node sync --dir DIR --hub ENDPOINT --hub-key HEX [--deadline SECONDS] [--watch] [--compress on|off] [--json]",
       N_("Upload every change the hub lacks and download every change in scope this node lacks,\n"
          "then exit 0. --watch keeps syncing whenever there is something new or the link comes\n"
          "back (until SIGINT/SIGTERM). --deadline: give up when the hub has been silent (down or\n"
-         "unreachable) that long (default 600 s, not with --watch; 0: never). Logs one line on\n"
+         "unreachable) that long (default 600 s, not with --watch; 0: never). --compress off: changes\n"
+         "travel uncompressed (default on: zstd, when the hub speaks it). Logs one line on\n"
          "stderr: 'sync: ok hub=... up=... down=...' (docs/operations.md). Exit 4: hub unreachable by the deadline; 5: refused by the hub\n"
          "(not enrolled, revoked, blocked, enrolled for another scope); 6: protocol error (the hub\n"
          "refused our changes, or its history does not match ours); 7: the hub is recovering its log\n"

@@ -21,6 +21,7 @@
 #include "sh_note.h"
 #include "sh_openings.h"
 #include "sh_receipts.h"
+#include "sh_zwire.h"
 #include "sh_registry.h"
 #include "sh_sys.h"
 
@@ -79,6 +80,7 @@ s_push (node_session_t *self)
         m.u.push.changes = ch;
         m.u.push.n_openings = ops.n;
         m.u.push.openings = ops.list;
+        m.u.push.compress = self->compress;
         if (node_session_send (self, &m)) {
             self->inflight[self->n_inflight++] = (s_inflight_t) { self->next_batch++, self->sent + n, self->msgs_sent, bytes };
             self->sent += n;
@@ -236,6 +238,8 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
         self->credit = S_MAX_INFLIGHT;
     self->max_changes = m->u.welcome.max_changes;
     self->max_bytes = m->u.welcome.max_bytes;
+    //  only what this node asked for: a Welcome cannot impose compression
+    self->compress = !self->opt.plain && m->u.welcome.compress == SH_ZWIRE_ZSTD;
     self->welcomed = self->ever_welcomed = true;
     self->hello_wait = S_HELLO_FIRST_MS;
     self->n_inflight = 0;

@@ -70,6 +70,7 @@ typedef struct {
     const sh_key_t *witness_key;    //  this node's witness key (DIR/witness.key), NULL: not a witness;
                                     //  once caught up, the session cosigns the hub's newest checkpoint
     const char *witness_name;       //  its cosigner name (meta witness.name)
+    bool plain;                     //  --compress off: neither ask for nor send compressed changes
 } node_session_options_t;
 
 //  What happened to the link (node_session_on_event).

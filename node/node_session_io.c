@@ -9,6 +9,7 @@
 #include "node_session_int.h"
 #include "sh_crypto.h"
 #include "sh_sys.h"
+#include "sh_zwire.h"
 
 uint64_t
 node_session_random (void)
@@ -69,6 +70,7 @@ node_session_hello (node_session_t *self)
     m.u.hello.checkpoint_size = self->held.size;
     self->hello_nonce = node_session_random () | 1;
     m.u.hello.nonce = self->hello_nonce;
+    m.u.hello.compress = self->opt.plain ? 0 : SH_ZWIRE_ZSTD;
     node_session_lost (self);
     self->session_batch = self->next_batch;
     self->hello_at = node_session_now (self);

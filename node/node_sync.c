@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "node_cli.h"
@@ -226,6 +227,10 @@ node_sync (node_args_t *a)
         fprintf (stderr, _("shouhe-node: --deadline must be a number of seconds >= 0\n"));
         return SH_EXIT_USAGE;
     }
+    if (a->compress && strcmp (a->compress, "on") != 0 && strcmp (a->compress, "off") != 0) {
+        fprintf (stderr, _("shouhe-node: --compress must be on or off, not '%s'\n"), a->compress);
+        return SH_EXIT_USAGE;
+    }
     int64_t deadline_ms = a->deadline * 1000;
     if (!a->deadline_given && !a->watch && (deadline_ms = s_default_deadline_ms ()) < 0)
         return SH_EXIT_USAGE;
@@ -249,7 +254,8 @@ node_sync (node_args_t *a)
     }
     const node_session_options_t so = { .watch = a->watch, .hub_endpoint = a->hub,
                                         .deadline_ms = deadline_ms, .witness_key = wkey,
-                                        .witness_name = wname };
+                                        .witness_name = wname,
+                                        .plain = a->compress && strcmp (a->compress, "off") == 0 };
     s.session = node_session_new (r, &hub, &so, s_send, &s);
     int ex = s.session ? node_session_start (s.session) : SH_EXIT_STORE;
     if (!s.session)

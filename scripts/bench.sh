@@ -5,7 +5,8 @@
 #   ceiling   Ed25519 verifications/s of 300-byte messages, 1 core and all cores (bench_verify)
 #   local     signed durable writes/s through the node library; median `matter step` (bench_local)
 #   ingest    one node uploads 100,000 changes to a fresh hub over CURVE, durable commits;
-#             then shouhe-audit verify checks that hub's export on every core (audit_ratio)
+#             then shouhe-audit verify checks that hub's export on every core (audit_ratio), and
+#             after 1% more changes the new export --since that audit's checkpoint (audit_since_s)
 #   recovery  a hub restored from a backup of 20,000 entries takes 50,000 lost ones back from
 #             the node that holds them (docs/protocol.md 13.19), leaf for leaf
 #   district  219 node processes x 2,000 changes sync at once: wall time, peak RSS
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
     --keep) [ $# -ge 2 ] || { echo "bench.sh: --keep needs a directory" >&2; exit 2; }; keep=$2; shift ;;
     --build) [ $# -ge 2 ] || { echo "bench.sh: --build needs a directory" >&2; exit 2; }; build=$2; shift ;;
     --nice) nice_run=1 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
   shift
@@ -93,6 +94,7 @@ fi
 WIRE_SEED=7
 TOWNS=(500115101 500115102 500115103 500115104 500115105 500115106)
 WIRE_VILLAGE=500115107001      # the wire node and its twin on the bad link: same records
+WIRE_PLAIN_VILLAGE=500115107002  # the same records again, synced with --compress off
 LOCAL_VILLAGE=500115108001
 INGEST_VILLAGE=500115109001
 
@@ -354,12 +356,27 @@ if want ingest; then
   # the auditor on every core: the ingest hub's export, verified (shouhe-audit verify)
   "$HUB" export --dir "$HUB_DIR" "$W/ingest.export" > /dev/null
   t0=$(now)
-  "$AUDIT" verify "$W/ingest.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json > "$W/audit.json" \
+  "$AUDIT" verify "$W/ingest.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json \
+    --save-checkpoint "$W/audit.note" > "$W/audit.json" \
     || die "the auditor found faults in the ingest hub's export (see $W/audit.json)"
   audit_s=$(secs_since "$t0")
   rec audit_s "$audit_s"
   rec audit_changes "$(jget "$W/audit.json" changes)"
   note "the auditor verified its export ($(jget "$W/audit.json" changes) changes) in $audit_s s"
+  # the incremental audit: 1% more changes synced, the new export verified --since that checkpoint
+  gen "$W/ingest-node" $((INGEST_N / 100)) 2
+  hub_start
+  sync_timed "$W/ingest-node" "$HUB_EP" || die "the second ingest sync failed (see $W/logs/sync.err)"
+  hub_stop "$HUB_PID"
+  "$HUB" export --dir "$HUB_DIR" "$W/ingest2.export" > /dev/null
+  t0=$(now)
+  "$AUDIT" verify "$W/ingest2.export" --hub-key "$("$HUB" key --dir "$HUB_DIR")" --json \
+    --since "$W/audit.note" > "$W/audit_since.json" \
+    || die "the incremental audit found faults (see $W/audit_since.json)"
+  audit_since_s=$(secs_since "$t0")
+  rec audit_since_s "$audit_since_s"
+  rec audit_since_changes "$(jget "$W/audit_since.json" changes_verified)"
+  note "--since: $(jget "$W/audit_since.json" changes_verified) new of $(jget "$W/audit_since.json" changes) changes in $audit_since_s s"
 fi
 
 # ---------------------------------------------------------------------------
@@ -463,10 +480,11 @@ fi
 # ---------------------------------------------------------------------------
 # wire
 
-# upload_counted DIR NAME -- sync DIR to HUB_EP through a counting proxy; WIRE_C2S/S2C, SYNC_JSON
+# upload_counted DIR NAME [SYNC OPTIONS] -- sync DIR to HUB_EP through a counting proxy;
+# WIRE_C2S/S2C, SYNC_JSON
 upload_counted() {
   proxy_start "$HUB_EP" "$2"
-  sync_timed "$1" "$PROXY_EP" || die "the $2 sync through the counting proxy failed"
+  sync_timed "$1" "$PROXY_EP" "${@:3}" || die "the $2 sync through the counting proxy failed"
   proxy_stop
   WIRE_C2S=$(jget "$PROXY_STATS" c2s)
   WIRE_S2C=$(jget "$PROXY_STATS" s2c)
@@ -500,6 +518,25 @@ if want wire; then
   rec wire_app_in "$(sjson bytes_in)"
   CAL_C2S=$WIRE_C2S; CAL_N=$n
   note "$n changes ($s bytes encoded): $WIRE_C2S bytes up, $WIRE_S2C down on TCP"
+  # the same records from a twin that does not compress (--compress off): the reference
+  WP=$W/wire-plain
+  node_new "$WP" "$WIRE_PLAIN_VILLAGE"
+  gen "$WP" "$WIRE_N" "$WIRE_SEED"
+  read -r n2 s2 < <(change_bytes "$WP")
+  upload_counted "$WP" wire-plain --compress off
+  rec wire_plain_changes "$n2"
+  rec wire_plain_change_bytes "$s2"
+  rec wire_plain_tcp_c2s "$WIRE_C2S"
+  rec wire_plain_tcp_s2c "$WIRE_S2C"
+  note "uncompressed twin: $WIRE_C2S bytes up for $s2 bytes of changes"
+  # a second node of the wire village downloads them all: compressed Batches
+  WD=$W/wire-down
+  node_new "$WD" "$WIRE_VILLAGE"
+  upload_counted "$WD" wire-down
+  [ "$(sjson down)" -ge "$n" ] || die "the download node took $(sjson down) changes, not $n"
+  rec wire_down_tcp_c2s "$WIRE_C2S"
+  rec wire_down_tcp_s2c "$WIRE_S2C"
+  note "download of the $n changes: $WIRE_S2C bytes down"
   upload_counted "$WN" wire-idle
   rec idle_session_bytes "$((WIRE_C2S + WIRE_S2C))"
   rec idle_session_c2s "$WIRE_C2S"

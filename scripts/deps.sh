@@ -12,8 +12,8 @@ set -euo pipefail
 SHOUHE_PACKAGES=(
   build-essential cmake pkg-config
   libzmq3-dev libczmq-dev libprotobuf-c-dev protobuf-c-compiler
-  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev libxlsxwriter-dev
-  python3 python3-zmq python3-nacl python3-openpyxl
+  liblmdb-dev libsodium-dev libjansson-dev libcsv-dev libxlsxwriter-dev libzstd-dev
+  python3 python3-zmq python3-nacl python3-openpyxl python3-zstandard
   chromium fonts-wqy-zenhei
   clang libclang-rt-14-dev llvm valgrind time
   dpkg-dev systemd groff-base gettext

@@ -24,7 +24,7 @@ import sys
 
 LAYERS = {"core": {"core"}, "domain": {"domain", "core"}, "hub": {"hub", "core"},
           "link": {"link", "core"}}
-WRAPPED = re.compile(r"^(zmq\.h|czmq\.h|lmdb\.h|sodium\.h|.*\.pb-c\.h)$")
+WRAPPED = re.compile(r"^(zmq\.h|czmq\.h|lmdb\.h|sodium\.h|zstd\.h|.*\.pb-c\.h)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 PRODUCTION = ("common/", "node/", "server/", "audit/")
 MAX_FILE_LINES = 1000

@@ -1,6 +1,7 @@
 /*  sh_wire -- the envelopes of the sync protocol, to and from plain C. */
 #include "sh_seal.h"
 #include "sh_wire.h"
+#include "sh_zwire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,8 @@ typedef struct {
     uint8_t (*proof_b)[SH_HASH_BYTES];  //  ack consistency
     sh_wire_run_t *runs;                //  proof runs
     uint8_t (*run_hashes)[SH_HASH_BYTES]; //  their hashes, one array for all runs
+    sh_zwire_changes_t z;               //  push/batch changes rebuilt from zchanges
+    size_t max_bytes;                   //  the decode's limit, also for zchanges' content
 } s_decoded_t;
 
 //  Copy n 32-byte hashes into a new array; false if one has another length.
@@ -139,11 +142,25 @@ s_scope_ok (const char *s)
     return true;
 }
 
+//  The changes of a Push or Batch: n byte strings, or one zstd frame
+//  (has_z) rebuilt by sh_zwire. *n_out: how many; *zlen: the frame's bytes.
 static sh_err
-s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_bytes_t **out,
+s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, bool has_z,
+           ProtobufCBinaryData z, sh_wire_bytes_t **out, size_t *n_out, size_t *zlen,
            const char **why)
 {
-    if (n > SH_WIRE_MAX_CHANGES) {
+    if (has_z) {
+        if (n != 0) {
+            *why = _("a message has both changes and zchanges");
+            return SH_EPROTO;
+        }
+        sh_err rc = sh_zwire_decode (z.data, z.len, d->max_bytes, SH_WIRE_MAX_CHANGES, &d->z, why);
+        if (rc)
+            return rc;
+        n = d->z.n;
+        *zlen = z.len;
+    }
+    else if (n > SH_WIRE_MAX_CHANGES) {
         *why = _("too many changes in one message");
         return SH_EPROTO;
     }
@@ -151,13 +168,16 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, sh_wire_byt
     if (!d->changes)
         return SH_ENOMEM;
     for (size_t i = 0; i < n; i++) {
-        if (src[i].len == 0 || src[i].len > SH_SIGNED_MAX) {
+        sh_wire_bytes_t c = has_z ? (sh_wire_bytes_t) { d->z.arena + d->z.off[i], d->z.len[i] }
+                                  : (sh_wire_bytes_t) { src[i].data, src[i].len };
+        if (c.len == 0 || c.len > SH_SIGNED_MAX) {
             *why = _("a change is empty or larger than the change size limit");
             return SH_EPROTO;
         }
-        d->changes[i] = (sh_wire_bytes_t) { src[i].data, src[i].len };
+        d->changes[i] = c;
     }
     *out = d->changes;
+    *n_out = n;
     return SH_OK;
 }
 
@@ -172,6 +192,7 @@ s_fill_hello (sh_wire_msg_t *m, const Shouhe__V1__Hello *h, const char **why)
     m->u.hello.since = h->since;
     m->u.hello.checkpoint_size = h->has_checkpoint_size ? h->checkpoint_size : 0;
     m->u.hello.nonce = h->has_nonce ? h->nonce : 0;
+    m->u.hello.compress = h->has_compress ? h->compress : 0;
     return SH_OK;
 }
 
@@ -205,6 +226,7 @@ s_fill_welcome (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     }
     m->u.welcome.epoch = w->epoch;
     m->u.welcome.hub_ms = w->has_hub_ms ? w->hub_ms : 0;
+    m->u.welcome.compress = w->has_compress ? w->compress : 0;
     sh_err rc = s_hashes (&d->fault, &d->proof_a, &m->u.welcome.n_consistency, w->n_consistency,
                           w->consistency, why);
     m->u.welcome.consistency = d->proof_a;
@@ -254,8 +276,8 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.batch.next = b->next;
     m->u.batch.done = b->done;
     m->u.batch.own = b->has_own && b->own;
-    m->u.batch.n = b->n_changes;
-    sh_err rc = s_changes (d, b->n_changes, b->changes, &m->u.batch.changes, why);
+    sh_err rc = s_changes (d, b->n_changes, b->changes, b->has_zchanges, b->zchanges,
+                           &m->u.batch.changes, &m->u.batch.n, &m->u.batch.zlen, why);
     if (rc)
         return rc;
     if (b->n_keys > SH_WIRE_MAX_KEYS) {
@@ -280,7 +302,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     }
     m->u.batch.n_keys = b->n_keys;
     m->u.batch.keys = d->keys;
-    if (!s_note_ok (b->checkpoint) || (b->n_indexes != 0 && b->n_indexes != b->n_changes)) {
+    if (!s_note_ok (b->checkpoint) || (b->n_indexes != 0 && b->n_indexes != m->u.batch.n)) {
         *why = _("batch checkpoint too long, or not one index per change");
         return SH_EPROTO;
     }
@@ -290,7 +312,7 @@ s_fill_batch (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     sh_err hc = s_hashes (&d->fault, &d->proof_a, &m->u.batch.n_consistency, b->n_consistency,
                           b->consistency, why);
     m->u.batch.consistency = d->proof_a;
-    return hc ? hc : s_openings (d, b->n_changes, b->n_openings, b->openings, &m->u.batch.n_openings,
+    return hc ? hc : s_openings (d, m->u.batch.n, b->n_openings, b->openings, &m->u.batch.n_openings,
                                  &m->u.batch.openings, why);
 }
 
@@ -305,8 +327,9 @@ s_fill_offer (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
     m->u.offer.checkpoint = o->checkpoint;
     m->u.offer.positions = o->positions;
     m->u.offer.last = o->last;
-    m->u.offer.n = o->n_leaves;
-    sh_err rc = s_changes (d, o->n_leaves, o->leaves, &m->u.offer.leaves, why);
+    size_t zlen = 0;
+    sh_err rc = s_changes (d, o->n_leaves, o->leaves, false, (ProtobufCBinaryData) { 0, NULL },
+                           &m->u.offer.leaves, &m->u.offer.n, &zlen, why);
     return rc ? rc : s_openings (d, o->n_leaves, o->n_openings, o->openings, &m->u.offer.n_openings,
                                  &m->u.offer.openings, why);
 }
@@ -454,9 +477,10 @@ s_fill (sh_wire_msg_t *m, s_decoded_t *d, const char **why)
         case SHOUHE__V1__ENVELOPE__BODY_PUSH:
         {
             m->u.push.batch = e->push->batch;
-            m->u.push.n = e->push->n_changes;
-            sh_err rc = s_changes (d, e->push->n_changes, e->push->changes, &m->u.push.changes, why);
-            return rc ? rc : s_openings (d, e->push->n_changes, e->push->n_openings, e->push->openings,
+            Shouhe__V1__Push *p = e->push;
+            sh_err rc = s_changes (d, p->n_changes, p->changes, p->has_zchanges, p->zchanges,
+                                   &m->u.push.changes, &m->u.push.n, &m->u.push.zlen, why);
+            return rc ? rc : s_openings (d, m->u.push.n, p->n_openings, p->openings,
                                          &m->u.push.n_openings, &m->u.push.openings, why);
         }
         case SHOUHE__V1__ENVELOPE__BODY_ACK:
@@ -532,6 +556,7 @@ sh_wire_decode_fault (sh_wire_msg_t *msg, const uint8_t *buf, size_t len, size_t
     if (!d)
         return SH_ENOMEM;
     d->fault = fault;
+    d->max_bytes = max_bytes;
     ProtobufCAllocator alloc = { s_fault_alloc, s_fault_free, &d->fault };
     d->env = shouhe__v1__envelope__unpack (&alloc, len, buf);
     if (!d->env) {
@@ -574,6 +599,7 @@ sh_wire_msg_fini (sh_wire_msg_t *msg)
         free (d->proof_b);
         free (d->runs);
         free (d->run_hashes);
+        sh_zwire_changes_fini (&d->z);
         free (d);
     }
     uint32_t v = msg->version;

@@ -6,7 +6,9 @@
     (key and hash lengths, scope digits, counts against the limits) and the
     protocol version, and fills an sh_wire_msg_t. Pushed and batched
     changes are handed over as (pointer, length) pairs into the decoded
-    message: they stay valid until sh_wire_msg_fini. A message filled in by
+    message: they stay valid until sh_wire_msg_fini. Changes that came
+    compressed (zchanges, sh_zwire) are rebuilt by the decode and handed
+    over the same way; the uncompressed content obeys the same max_bytes. A message filled in by
     hand for encoding borrows everything it points to and needs no fini.
 
     Only this module includes wire.pb-c.h. Stateless and thread-safe.
@@ -114,7 +116,8 @@ typedef struct {
     uint32_t version;                   //  protocol version (encode: 0 means SH_WIRE_VERSION)
     union {
         struct { uint8_t node[SH_PUBKEY_BYTES]; uint64_t since; uint64_t checkpoint_size;
-                 uint64_t nonce; } hello;
+                 uint64_t nonce;
+                 uint32_t compress; } hello;                  //  sh_zwire bits (0: absent)
         struct { char scope[SH_REGION_MAX + 1]; uint64_t head_seq; uint8_t head_hash[SH_HASH_BYTES];
                  uint64_t log_size; uint32_t credit, max_changes, max_bytes;
                  const char *checkpoint;                      //  or NULL
@@ -128,9 +131,12 @@ typedef struct {
                  const char *witnessed;                       //  or NULL: the newest cosigned checkpoint
                  size_t n_witnessed_consistency;              //  and the proof from it to checkpoint
                  uint8_t (*witnessed_consistency)[SH_HASH_BYTES];
-                 uint64_t hub_ms; } welcome;                  //  hub_ms: 0 when absent
+                 uint64_t hub_ms;                             //  hub_ms: 0 when absent
+                 uint32_t compress; } welcome;                //  SH_ZWIRE_ZSTD or 0 (absent)
         struct { uint64_t batch; size_t n; sh_wire_bytes_t *changes;
-                 size_t n_openings; sh_wire_opening_t *openings; } push;
+                 size_t n_openings; sh_wire_opening_t *openings;
+                 bool compress;                               //  encode: as zchanges (sh_zwire)
+                 size_t zlen; } push;                         //  decode: zchanges' bytes (0: plain)
         struct { uint64_t batch, head_seq; uint32_t accepted, duplicates;
                  const char *checkpoint;                      //  or NULL
                  uint64_t first_leaf;
@@ -142,7 +148,9 @@ typedef struct {
                  const char *checkpoint;                      //  or NULL
                  size_t n_consistency; uint8_t (*consistency)[SH_HASH_BYTES];
                  size_t n_indexes; uint64_t *indexes;         //  n_indexes: 0 or n
-                 size_t n_openings; sh_wire_opening_t *openings; } batch;
+                 size_t n_openings; sh_wire_opening_t *openings;
+                 bool compress;                               //  encode: as zchanges (sh_zwire)
+                 size_t zlen; } batch;                        //  decode: zchanges' bytes (0: plain)
         struct { sh_wire_error_t code; char message[SH_WIRE_MESSAGE_MAX + 1];
                  bool has_batch; uint64_t batch; bool has_position; uint32_t position; } error;
         struct { uint64_t nonce; } ping;    //  also pong

@@ -3,6 +3,7 @@
 */
 #include "sh_seal.h"
 #include "sh_wire.h"
+#include "sh_zwire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,7 @@ typedef struct {
     Shouhe__V1__Cosigned cosigned;
     Shouhe__V1__CosignTaken cosign_taken;
     ProtobufCBinaryData *changes;       //  push/batch changes
+    uint8_t *z;                         //  or them in one zstd frame (sh_zwire)
     Shouhe__V1__Opening *openings;      //  push/batch/offer openings
     Shouhe__V1__Opening **opening_ptrs; //  and pointers to them
     Shouhe__V1__KeyEntry *key_entries;  //  batch key entries
@@ -77,6 +79,7 @@ static void
 s_pack_fini (s_pack_t *p)
 {
     free (p->changes);
+    free (p->z);
     free (p->openings);
     free (p->opening_ptrs);
     free (p->key_entries);
@@ -86,6 +89,36 @@ s_pack_fini (s_pack_t *p)
     free (p->runs);
     free (p->run_ptrs);
     free (p->run_hashes);
+}
+
+//  The changes of a Push or Batch: n byte strings, or (compress) one zstd
+//  frame in *z (sh_zwire). The arrays go into p for s_pack_fini.
+static sh_err
+s_pack_changes (s_pack_t *p, const sh_wire_bytes_t *src, size_t n, bool compress,
+                size_t *n_changes, ProtobufCBinaryData **changes, protobuf_c_boolean *has_z,
+                ProtobufCBinaryData *z)
+{
+    if (!compress || n == 0) {
+        *changes = p->changes = s_bin_array (src, n);
+        *n_changes = n;
+        return p->changes ? SH_OK : SH_ENOMEM;
+    }
+    const uint8_t **data = calloc (n, sizeof *data);
+    size_t *len = calloc (n, sizeof *len);
+    sh_err rc = data && len ? SH_OK : SH_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        data[i] = src[i].data;
+        len[i] = src[i].len;
+    }
+    size_t z_len = 0;
+    if (!rc)
+        rc = sh_zwire_encode (data, len, n, &p->z, &z_len);
+    free (data);
+    free (len);
+    *n_changes = 0;
+    *has_z = rc == SH_OK;
+    *z = (ProtobufCBinaryData) { z_len, p->z };
+    return rc;
 }
 
 static sh_err
@@ -104,6 +137,8 @@ s_pack_welcome (s_pack_t *p, const sh_wire_msg_t *m)
     w->nonce = m->u.welcome.nonce;
     w->has_hub_ms = m->u.welcome.hub_ms != 0;
     w->hub_ms = m->u.welcome.hub_ms;
+    w->has_compress = m->u.welcome.compress != 0;
+    w->compress = m->u.welcome.compress;
     w->n_consistency = m->u.welcome.n_consistency;
     w->consistency = p->proof1 = s_hash_array (m->u.welcome.consistency, m->u.welcome.n_consistency);
     w->has_recovering = w->recovering = m->u.welcome.recovering;
@@ -176,11 +211,13 @@ s_pack_batch (s_pack_t *p, const sh_wire_msg_t *m)
     b->done = m->u.batch.done;
     b->has_own = m->u.batch.own;
     b->own = m->u.batch.own;
-    b->n_changes = m->u.batch.n;
-    b->changes = p->changes = s_bin_array (m->u.batch.changes, m->u.batch.n);
+    sh_err rc = s_pack_changes (p, m->u.batch.changes, m->u.batch.n, m->u.batch.compress,
+                                &b->n_changes, &b->changes, &b->has_zchanges, &b->zchanges);
+    if (rc)
+        return rc;
     p->key_entries = calloc (nk ? nk : 1, sizeof *p->key_entries);
     p->key_ptrs = calloc (nk ? nk : 1, sizeof *p->key_ptrs);
-    if (!p->changes || !p->key_entries || !p->key_ptrs)
+    if (!p->key_entries || !p->key_ptrs)
         return SH_ENOMEM;
     for (size_t i = 0; i < nk; i++) {
         const sh_wire_key_t *k = &m->u.batch.keys[i];
@@ -246,6 +283,8 @@ s_pack_hello (s_pack_t *p, const sh_wire_msg_t *m)
     h->checkpoint_size = m->u.hello.checkpoint_size;
     h->has_nonce = m->u.hello.nonce != 0;
     h->nonce = m->u.hello.nonce;
+    h->has_compress = m->u.hello.compress != 0;
+    h->compress = m->u.hello.compress;
     p->e.hello = h;
 }
 
@@ -366,14 +405,15 @@ s_pack_body (s_pack_t *p, const sh_wire_msg_t *m)
         case SH_WIRE_WELCOME:
             return s_pack_welcome (p, m);
         case SH_WIRE_PUSH:
+        {
             p->push.batch = m->u.push.batch;
-            p->push.n_changes = m->u.push.n;
-            p->push.changes = p->changes = s_bin_array (m->u.push.changes, m->u.push.n);
             p->e.push = &p->push;
-            if (!p->changes)
-                return SH_ENOMEM;
-            return s_pack_openings (p, m->u.push.openings, m->u.push.n_openings, &p->push.n_openings,
-                                    &p->push.openings);
+            sh_err rc = s_pack_changes (p, m->u.push.changes, m->u.push.n, m->u.push.compress,
+                                        &p->push.n_changes, &p->push.changes, &p->push.has_zchanges,
+                                        &p->push.zchanges);
+            return rc ? rc : s_pack_openings (p, m->u.push.openings, m->u.push.n_openings,
+                                              &p->push.n_openings, &p->push.openings);
+        }
         case SH_WIRE_ACK:
             return s_pack_ack (p, m);
         case SH_WIRE_PULL:

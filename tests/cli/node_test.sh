@@ -163,3 +163,6 @@ expect_unchanged "$A" 9 "cannot load the sync module $T/nowhere.so \(SHOUHE_SYNC
     env SHOUHE_SYNC_MODULE="$T/nowhere.so" \
     "$T/bin/shouhe-node" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")"
 expect_ok "$T/bin/shouhe-node" courtyard list --dir "$A"
+# --compress takes on or off, and says so before it touches anything
+expect_unchanged "$A" 2 "--compress must be on or off, not 'zstd'" \
+    "$NODE" sync --dir "$A" --hub tcp://127.0.0.1:1 --hub-key "$("$NODE" key --dir "$A")" --compress zstd

@@ -77,7 +77,7 @@ enum { S_A = 0, S_B = 1, S_R = 2, S_D = 3, S_AUDITOR = 4, S_STRANGER = 5, S_NO_U
 //  A Push envelope of the given chain changes.
 static void
 s_push (s_gen_t *g, const char *name, uint8_t scene, const fuzz_key_id_t *who, const uint64_t *seq,
-        const bool *fork, size_t n)
+        const bool *fork, size_t n, bool z)
 {
     fuzz_bytes_t owned[8];
     sh_wire_bytes_t changes[8];
@@ -89,6 +89,7 @@ s_push (s_gen_t *g, const char *name, uint8_t scene, const fuzz_key_id_t *who, c
     m.u.push.batch = 41;
     m.u.push.n = n;
     m.u.push.changes = changes;
+    m.u.push.compress = z;              //  as zchanges (docs/protocol.md 13.22)
     s_envelope (g, name, scene, &m);
     for (size_t i = 0; i < n; i++)
         free (owned[i].data);
@@ -129,19 +130,21 @@ s_envelopes (s_gen_t *g, sh_store_t *hub)
         fuzz_key_id_t who[] = { FUZZ_KEY_A, FUZZ_KEY_A, FUZZ_KEY_A, FUZZ_KEY_A };
         uint64_t next[] = { 4, 5, 6, 7 }, dup[] = { 1, 2, 3 }, gap[] = { 5 }, fork_seq[] = { 2 };
         bool fork[] = { true };
-        s_push (g, "push-a-next", S_A | S_HELLO, who, next, NULL, 4);
-        s_push (g, "push-a-next-other-rid", S_A | S_HELLO | S_RID_OTHER, who, next, NULL, 2);
-        s_push (g, "push-a-duplicates", S_A | S_HELLO, who, dup, NULL, 3);
-        s_push (g, "push-a-gap", S_A | S_HELLO, who, gap, NULL, 1);
-        s_push (g, "push-a-fork", S_A | S_HELLO, who, fork_seq, fork, 1);
-        s_push (g, "push-a-no-session", S_A, who, next, NULL, 1);
-        s_push (g, "push-auditor", S_AUDITOR | S_HELLO, who, next, NULL, 1);
+        s_push (g, "push-a-next", S_A | S_HELLO, who, next, NULL, 4, false);
+        s_push (g, "push-a-next-compressed", S_A | S_HELLO, who, next, NULL, 4, true);
+        s_push (g, "push-a-gap-compressed", S_A | S_HELLO, who, gap, NULL, 1, true);
+        s_push (g, "push-a-next-other-rid", S_A | S_HELLO | S_RID_OTHER, who, next, NULL, 2, false);
+        s_push (g, "push-a-duplicates", S_A | S_HELLO, who, dup, NULL, 3, false);
+        s_push (g, "push-a-gap", S_A | S_HELLO, who, gap, NULL, 1, false);
+        s_push (g, "push-a-fork", S_A | S_HELLO, who, fork_seq, fork, 1, false);
+        s_push (g, "push-a-no-session", S_A, who, next, NULL, 1, false);
+        s_push (g, "push-auditor", S_AUDITOR | S_HELLO, who, next, NULL, 1, false);
         fuzz_key_id_t b[] = { FUZZ_KEY_B };
         uint64_t one[] = { 1 };
-        s_push (g, "push-a-with-b-change", S_A | S_HELLO, b, one, NULL, 1);
-        s_push (g, "push-b-duplicate", S_B | S_HELLO, b, one, NULL, 1);
+        s_push (g, "push-a-with-b-change", S_A | S_HELLO, b, one, NULL, 1, false);
+        s_push (g, "push-b-duplicate", S_B | S_HELLO, b, one, NULL, 1, false);
         fuzz_key_id_t dd[] = { FUZZ_KEY_BLOCKED };
-        s_push (g, "push-blocked", S_D | S_HELLO, dd, one, NULL, 1);
+        s_push (g, "push-blocked", S_D | S_HELLO, dd, one, NULL, 1, false);
     }
     sh_wire_msg_t pull = { .type = SH_WIRE_PULL };
     pull.u.pull.max = 10;

@@ -13,12 +13,7 @@ set -u
 source "$SHOUHE_ITLIB"
 need_gen
 
-AUDIT=${SHOUHE_AUDIT:-}
-TAMPER=${SHOUHE_EXPORT_TAMPER:-}
-if [ -z "$AUDIT" ] || [ -z "$TAMPER" ]; then
-    echo "SKIP $IT_NAME: SHOUHE_AUDIT or SHOUHE_EXPORT_TAMPER is not built" >&2
-    exit 77
-fi
+need_audit
 PROTO_DIR=$(cd "$(dirname "$SHOUHE_ITLIB")/../../proto" && pwd)
 
 TOWN=500115101

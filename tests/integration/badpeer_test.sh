@@ -150,8 +150,27 @@ if rawpeer_python > /dev/null; then
     assert_eq "$(hub_node_field "${KEY[raw]}" blocked)" False "nodes --json: unblocked"
     rawpeer_expect raw "$V_RAW" push-good ack
     assert_json "a = j['replies'][-1]; assert (a['head_seq'], a['accepted']) == (3, 1), a"
+
+    # compressed changes (docs/protocol.md 13.22), by a client written from the document
+    it_step "raw wire peer: compressed changes -- bounds refused, good frames taken and given"
+    rawpeer_expect raw "$V_RAW" zbad ack
+    assert_json "r = j['replies']; assert r[0]['compress'] == 1, r[0]
+codes = [(x['type'], x.get('code'), x.get('batch')) for x in r[1:5]]
+assert codes == [('error', 'ERR_MALFORMED', None)] * 4, codes
+assert 'ratio' in r[1]['message'] and 'declares its size' in r[2]['message'], r
+assert 'both' in r[3]['message'] and 'does not follow' in r[4]['message'], r
+assert (r[5]['head_seq'], r[5]['accepted']) == (4, 1), r[5]"
+    rawpeer_expect raw "$V_RAW" zpush ack
+    assert_json "a = j['replies'][-1]; assert (a['head_seq'], a['accepted']) == (9, 5), a
+assert j['zbytes'] < 0.8 * j['plain_bytes'], j"
+    # a second node of the good village downloads the good node's changes, compressed by the hub
+    node_new zpeer "$V_GOOD"
+    rawpeer_expect zpeer "$V_GOOD" zdownstream batch
+    assert_json "b = j['replies'][-1]; assert b['zbytes'] > 0 and b['n'] >= 400 and j['verified'] == b['n'], (b['n'], j['verified'])
+assert b['zbytes'] < 0.6 * sum(len(c) // 2 for c in b['changes']), b['zbytes']"
+    hub_alive
 else
-    it_step "NOTE: no python3 with zmq and nacl (python3-zmq, python3-nacl): raw wire peer checks skipped"
+    it_step "NOTE: no python3 with zmq, nacl and zstandard (python3-zmq, python3-nacl, python3-zstandard): raw wire peer checks skipped"
 fi
 
 gen good 200 24

@@ -7,7 +7,8 @@
 #     checked (text and JSON); `shouhe-hub exports` lists the record: purpose, OS user and uid,
 #     the file's absolute path, the counts and the tree size;
 #   - an opening tampered with (its value flipped; one naming a change beyond the export) is the
-#     fault `opening` naming log index and field, exit 1;
+#     fault `opening` naming log index and field, exit 1, also in an incremental audit (--since)
+#     where its change is old;
 #   - refusals: --with-personal without --purpose, --purpose without --with-personal, a blank or
 #     multi-line purpose (exit 2), --with-personal from a configuration file (not taken);
 #   - after `shouhe-node person erase` and a sync the hub's log holds erasure marks: both exports
@@ -15,12 +16,7 @@
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
-AUDIT=${SHOUHE_AUDIT:-}
-TAMPER=${SHOUHE_EXPORT_TAMPER:-}
-if [ -z "$AUDIT" ] || [ -z "$TAMPER" ]; then
-    echo "SKIP $IT_NAME: SHOUHE_AUDIT or SHOUHE_EXPORT_TAMPER is not built" >&2
-    exit 77
-fi
+need_audit
 PROTO_DIR=$(cd "$(dirname "$SHOUHE_ITLIB")/../../proto" && pwd)
 
 NAME=欧阳晓梅
@@ -136,6 +132,15 @@ assert_out "^fault opening: opening 3 \(log index 999, field 6\): it names chang
 it_must "$TAMPER" "$T/personal.export" "$T/moved.export" opening-index 1 1
 assert_exit 1 "$AUDIT" verify "$T/moved.export" --hub-key "$HUB_KEY"
 assert_out "^fault opening: opening 1 \(log index 1, field 1\): the change at log index 1 has no seal of field 1"
+# the incremental audit checks every opening, an old change's too: the tree does not cover them
+it_must "$AUDIT" verify "$T/plain.export" --hub-key "$HUB_KEY" --save-checkpoint "$T/plain.note"
+assert_exit 1 "$AUDIT" verify "$T/flipped.export" --hub-key "$HUB_KEY" --since "$T/plain.note" --json
+assert_json "
+F = j['faults']
+assert j['incremental'] and j['since'] == $CHANGES and j['changes_verified'] == 0, j
+assert len(F) == 1 and F[0]['kind'] == 'opening' and F[0]['index'] == $I_PERSON and j['openings'] == 3, F"
+it_must "$AUDIT" verify "$T/personal.export" --hub-key "$HUB_KEY" --since "$T/plain.note"
+assert_out "^openings: +3 checked"
 
 it_step "after person erase: the hub's log holds erasure marks, both exports verify, no name"
 node_must a person erase "$PID"

@@ -663,6 +663,16 @@ need_gen () {
     fi
 }
 
+# need_audit -- skip (77) unless shouhe-audit and sh_export_tamper are built; sets AUDIT, TAMPER.
+need_audit () {
+    AUDIT=${SHOUHE_AUDIT:-}
+    TAMPER=${SHOUHE_EXPORT_TAMPER:-}
+    if [ -z "$AUDIT" ] || [ -z "$TAMPER" ]; then
+        echo "SKIP $IT_NAME: SHOUHE_AUDIT or SHOUHE_EXPORT_TAMPER is not built" >&2
+        exit 77
+    fi
+}
+
 gen () {
     it_must "$GEN" "$(ndir "$1")" --changes "$2" --seed "$3"
 }
@@ -674,7 +684,7 @@ gen () {
 rawpeer_python () {
     local py
     for py in /usr/bin/python3 "$IT_PYTHON"; do
-        if "$py" -c 'import zmq, nacl.bindings' 2>/dev/null; then
+        if "$py" -c 'import zmq, nacl.bindings, zstandard' 2>/dev/null; then
             echo "$py"
             return 0
         fi

@@ -36,6 +36,13 @@ village: courtyards are written as SCOPE + 3 digits):
   replay         Hello, push one good change, then the same change again in a new Push
   equivocate     Hello, a Push of another change at seq 1 (the hub must hold seq 1 already)
   downstream     Hello, Pull since 0 (max 1024) -> the first Batch
+  zpush          Hello asking for zstd-v1 (docs/protocol.md 13.22), then one Push of 5 chained
+                 good changes as zchanges (author and prev left out after the first) -> Ack
+  zbad           Hello asking for zstd-v1; Pushes whose zchanges break a rule: a bomb (4 MiB of
+                 zeros), an undeclared size, both changes and zchanges, prev left out across a
+                 gap -- each ERR_MALFORMED -- then one good change as zchanges -> Ack
+  zdownstream    Hello asking for zstd-v1, Pull since 0 -> a Batch whose zchanges this script
+                 rebuilds (13.22) and whose every change's signature it verifies ("verified")
   lead           who may move a matter (docs/protocol.md 6.4, 13.8): Hello; Push 1 = the
                  courtyard SCOPE + 001, a matter in it, its escalation to big and a step consult,
                  all by this key (ERR_LEAD expected, position 3); Push 2 = the courtyard, the
@@ -58,6 +65,11 @@ import os
 import struct
 import sys
 import time
+
+try:
+    import zstandard
+except ImportError:  # only the z* scenarios need it (Debian's python3-zstandard)
+    zstandard = None
 
 try:
     import zmq
@@ -144,12 +156,86 @@ def envelope(body_field, body, version=1):
     return f_varint(1, version) + (f_bytes(body_field, body) if body_field else b"")
 
 
-def hello(node_key, since=0):
-    return envelope(2, f_bytes(1, node_key) + f_varint(2, since))
+def hello(node_key, since=0, compress=0):
+    return envelope(2, f_bytes(1, node_key) + f_varint(2, since) + (f_varint(5, compress) if compress else b""))
 
 
-def push(batch, changes):
-    return envelope(4, f_varint(1, batch) + b"".join(f_bytes(2, c) for c in changes))
+def push(batch, changes, zchanges=None):
+    body = f_varint(1, batch) + b"".join(f_bytes(2, c) for c in changes)
+    return envelope(4, body + (f_bytes(4, zchanges) if zchanges is not None else b""))
+
+
+# ----------------------------------------------------------------------------------------------
+# compressed changes, written from docs/protocol.md 13.22 (not from the C code)
+
+def z_split(sc):
+    """(author, seq, prev, rest, sig) of a SignedChange in the canonical layout, else None."""
+    if len(sc) < 2 or sc[0] != 0x0A:
+        return None
+    clen, i = read_varint(sc, 1)
+    if varint(clen) != sc[1:i] or i + clen + 66 != len(sc) or sc[i + clen:i + clen + 2] != b"\x12\x40":
+        return None
+    c = sc[i:i + clen]
+    if c[:2] != b"\x0a\x20" or len(c) < 36 or c[34] != 0x10:
+        return None
+    seq, j = read_varint(c, 35)
+    if seq == 0 or varint(seq) != c[35:j] or c[j:j + 2] != b"\x1a\x20" or len(c) < j + 34:
+        return None
+    return c[2:34], seq, c[j + 2:j + 34], c[j + 34:], sc[-64:]
+
+
+def z_encode(changes):
+    """The entries of 13.22 for these SignedChanges, in one zstd frame with its size declared."""
+    out, last = b"", None
+    for sc in changes:
+        p = z_split(sc)
+        if p is None:
+            out += b"\x00" + varint(len(sc)) + sc
+            last = None
+            continue
+        author, seq, prev, rest, sig = p
+        a = last is not None and last[0] == author
+        pp = a and last[1] + 1 == seq and hashlib.sha256(last[2]).digest() == prev
+        out += bytes([1 | (2 if a else 0) | (4 if pp else 0)]) + (b"" if a else author) + varint(seq)
+        out += (b"" if pp else prev) + varint(len(rest)) + rest + sig
+        change = b"\x0a\x20" + author + b"\x10" + varint(seq) + b"\x1a\x20" + prev + rest
+        last = (author, seq, change)
+    return zstandard.ZstdCompressor(level=3, write_content_size=True).compress(out)
+
+
+def z_decode(frame):
+    """Rebuild the SignedChanges of a zchanges frame (13.22)."""
+    data = zstandard.ZstdDecompressor().decompress(frame)
+    out, i, last = [], 0, None
+    while i < len(data):
+        f = data[i]
+        i += 1
+        if f == 0:
+            n, i = read_varint(data, i)
+            out.append(data[i:i + n])
+            i += n
+            last = None
+            continue
+        if f not in (1, 3, 5, 7):
+            raise ValueError("unknown flags %d" % f)
+        if f & 6 and last is None:
+            raise ValueError("author or prev left out with no split entry before")
+        author = last[0] if f & 2 else data[i:i + 32]
+        i += 0 if f & 2 else 32
+        seq, i = read_varint(data, i)
+        if f & 4:
+            if last[0] != author or last[1] + 1 != seq:
+                raise ValueError("prev left out, but not the author's next change")
+            prev = hashlib.sha256(last[2]).digest()
+        else:
+            prev, i = data[i:i + 32], i + 32
+        r, i = read_varint(data, i)
+        rest, sig = data[i:i + r], data[i + r:i + r + 64]
+        i += r + 64
+        change = b"\x0a\x20" + author + b"\x10" + varint(seq) + b"\x1a\x20" + prev + rest
+        out.append(b"\x0a" + varint(len(change)) + change + b"\x12\x40" + sig)
+        last = (author, seq, change)
+    return out
 
 
 def pull(since, mx):
@@ -170,14 +256,17 @@ def decode_reply(buf):
                 if name == "welcome":
                     return {"type": name, "scope": g(1, b"").decode(), "head_seq": g(2, 0),
                             "head_hash": g(3, b"").hex(), "log_size": g(4, 0), "credit": g(5, 0),
-                            "max_changes": g(6, 0), "max_bytes": g(7, 0)}
+                            "max_changes": g(6, 0), "max_bytes": g(7, 0), "compress": g(18, 0)}
                 if name == "ack":
                     return {"type": name, "batch": g(1), "head_seq": g(2), "accepted": g(3),
                             "duplicates": g(4), "checkpoint": g(5, b"").decode()}
                 if name == "batch":
-                    return {"type": name, "since": g(1), "next": g(2), "n": len(body.get(3, [])),
+                    changes = body.get(3, [])
+                    if 11 in body:
+                        changes = z_decode(g(11))
+                    return {"type": name, "since": g(1), "next": g(2), "n": len(changes),
                             "keys": len(body.get(4, [])), "done": bool(g(5, 0)),
-                            "changes": [c.hex() for c in body.get(3, [])]}
+                            "zbytes": len(g(11, b"")), "changes": [c.hex() for c in changes]}
                 if name == "error":
                     return {"type": name, "code": ERROR_CODES.get(g(1, 0), str(g(1))),
                             "message": g(2, b"").decode("utf-8", "replace"), "batch": g(3),
@@ -341,8 +430,8 @@ class Peer:
         self.replies.append(r)
         return r
 
-    def hello(self):
-        self.send(hello(self.ident.pk))
+    def hello(self, compress=0):
+        self.send(hello(self.ident.pk, compress=compress))
         return self.recv()
 
     def close(self):
@@ -352,6 +441,38 @@ class Peer:
 
 # ----------------------------------------------------------------------------------------------
 # scenarios
+
+
+def z_verify(sc):
+    """1 when SignedChange sc's signature verifies with the author it names (4.5), else 0."""
+    p = z_split(sc)
+    if p is None:
+        return 0
+    clen, i = read_varint(sc, 1)
+    try:
+        nb.crypto_sign_open(p[4] + SIGN_PREFIX + sc[i:i + clen], p[0])
+        return 1
+    except Exception:
+        return 0
+
+
+def scenario_zbad(p, good, seq):
+    """Pushes whose zchanges break 13.22, each refused; then a good one, acknowledged."""
+    author, _, prev, rest, sig = z_split(good)
+    bomb = zstandard.ZstdCompressor(write_content_size=True).compress(bytes(4 << 20))
+    p.send(push(1, [], zchanges=bomb))
+    p.recv()
+    undeclared = zstandard.ZstdCompressor(write_content_size=False).compress(b"\x00" + varint(len(good)) + good)
+    p.send(push(2, [], zchanges=undeclared))
+    p.recv()
+    p.send(push(3, [good], zchanges=z_encode([good])))
+    p.recv()
+    entry = b"\x01" + author + varint(seq) + prev + varint(len(rest)) + rest + sig
+    gap = entry + b"\x07" + varint(seq + 2) + varint(0) + bytes(64)
+    p.send(push(4, [], zchanges=zstandard.ZstdCompressor(write_content_size=True).compress(gap)))
+    p.recv()
+    p.send(push(5, [], zchanges=z_encode([good])))
+    p.recv()
 
 
 def run(args, ident):
@@ -395,13 +516,15 @@ def run(args, ident):
             if w["type"] == "welcome":
                 p.send(ping(12345))
                 p.recv()
-        elif sc == "downstream":
-            w = p.hello()
+        elif sc in ("downstream", "zdownstream"):
+            w = p.hello(compress=1 if sc == "zdownstream" else 0)
             if w["type"] == "welcome":
                 p.send(pull(0, 1024))
-                p.recv()
+                b = p.recv()
+                if b["type"] == "batch":
+                    res["verified"] = sum(z_verify(bytes.fromhex(c)) for c in b["changes"])
         else:
-            w = p.hello()
+            w = p.hello(compress=1 if sc.startswith("z") else 0)
             if w["type"] != "welcome":
                 res["replies"] = p.replies
                 return res
@@ -463,6 +586,16 @@ def run(args, ident):
                 p.recv()
             elif sc == "lead":
                 scenario_lead(p, ident, w, village, res)
+            elif sc == "zpush":
+                ch = Chain(ident, w)
+                cs = [ch.change(code(n + k), KIND_COURTYARD, code(n + k).encode(), OP_PUT,
+                                courtyard_body(code(n + k))) for k in range(5)]
+                z = z_encode(cs)
+                res["plain_bytes"], res["zbytes"] = sum(len(c) for c in cs), len(z)
+                p.send(push(1, [], zchanges=z))
+                p.recv()
+            elif sc == "zbad":
+                scenario_zbad(p, good, seq)
             elif sc == "too-many":
                 p.send(push(1, [b"\x0a\x01\x00"] * (w["max_changes"] + 1)))
                 p.recv()

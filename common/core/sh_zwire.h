@@ -1,0 +1,56 @@
+/*  sh_zwire -- changes compressed for the wire (docs/protocol.md 13.23).
+
+    A Push or a Batch may carry its SignedChanges as one zstd frame
+    (Push.zchanges, Batch.zchanges) instead of one byte string each, when
+    the Hello and the Welcome agreed on it. Before compression each change
+    is written as an entry that leaves out what the receiver can rebuild:
+    the author when it is the previous entry's, and prev when the previous
+    entry is the same author's change seq - 1 (prev is then the SHA-256 of
+    that change). The receiver rebuilds every SignedChange byte for byte;
+    signatures, hashes, the log store and the export see only the
+    canonical bytes.
+
+    Decoding bounds what a peer can make us inflate: the frame must declare
+    its content size, which must be at most max_bytes and at most
+    SH_ZWIRE_RATIO_MAX times the frame; the rebuilt changes together must
+    also fit in max_bytes, and there are at most max_changes of them.
+
+    Stateless and thread-safe. Only this module includes zstd.h.
+*/
+#ifndef SH_ZWIRE_H
+#define SH_ZWIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sh_err.h"
+
+#define SH_ZWIRE_ZSTD 1u            //  Hello.compress bit / Welcome.compress value: zstd-v1
+#define SH_ZWIRE_RATIO_MAX 64u      //  largest content size / frame size accepted
+#define SH_ZWIRE_LEVEL 3            //  zstd level the encoder uses
+
+//  Compress the n SignedChange byte strings data[i] (len[i] bytes) into one
+//  frame in a new buffer the caller owns (free()). SH_EINVAL when n is 0,
+//  SH_ENOMEM.
+SH_NODISCARD sh_err sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
+                                     uint8_t **out, size_t *out_len);
+
+//  Rebuilt changes: change i is arena[off[i] .. off[i] + len[i]).
+typedef struct {
+    uint8_t *arena;     //  owned
+    size_t *off;        //  owned, n entries
+    size_t *len;        //  owned, n entries
+    size_t n;
+} sh_zwire_changes_t;
+
+//  Decode a frame of in_len bytes into *out (zeroed first). SH_EPROTO with
+//  a static reason in *why (when why is not NULL) for a frame that breaks
+//  a rule or a bound, SH_ENOMEM. On success call sh_zwire_changes_fini.
+SH_NODISCARD sh_err sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes,
+                                     size_t max_changes, sh_zwire_changes_t *out,
+                                     const char **why);
+
+//  Free what decode allocated. Idempotent.
+void sh_zwire_changes_fini (sh_zwire_changes_t *c);
+
+#endif
