@@ -21,20 +21,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "bench")
 sys.path.insert(0, HERE)
-from faultproxy_selftest import EchoServer, Echo  # noqa: E402
-
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(bool(ok))
-    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
+from faultproxy_selftest import check, echo_server, summary  # noqa: E402
 
 
 class Night:
@@ -190,18 +182,13 @@ def check_report():
 
 
 def main():
-    srv = EchoServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    eport = srv.server_address[1]
+    srv, eport = echo_server()
     check_links(eport)
     check_line(eport)
     check_cuts(eport)
     check_report()
     srv.shutdown()
-    passed = sum(1 for r in results if r)
-    failed = len(results) - passed
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return summary()
 
 
 if __name__ == "__main__":
