@@ -60,7 +60,37 @@ def parse_range(text):
     return lo, hi
 
 
+def listener(host, port):
+    """A bound TCP socket whose small receive buffer the sockets it accepts inherit."""
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+    lsock.bind((host, port))
+    return lsock
+
+
+def small_rcvbuf(writer):
+    """Keep an accepted client's receive buffer small (the sender feels the throttle)."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
+        except OSError:
+            pass
+
+
+def write_eof(writer):
+    """Pass an end of stream on, if the transport can."""
+    try:
+        if writer.can_write_eof():
+            writer.write_eof()
+    except Exception:
+        pass
+
+
 class Conn:
+    """One proxied connection; proxy gives args.target, log(text) and t0."""
+
     def __init__(self, proxy, cid, creader, cwriter):
         self.p = proxy
         self.cid = cid
@@ -108,11 +138,7 @@ class Conn:
             while True:
                 data = await queue.get()
                 if data is None:
-                    try:
-                        if writer.can_write_eof():
-                            writer.write_eof()
-                    except Exception:
-                        pass
+                    write_eof(writer)
                     return
                 pos = 0
                 while pos < len(data):
@@ -153,8 +179,14 @@ class Conn:
 
 
 class Proxy:
+    """The listener's side: its connections (conn_class), its cut clock (cut_every, rng), its
+    log and stats. bench/nightlink.py's links are Proxies too."""
+
+    conn_class = Conn
+
     def __init__(self, args):
         self.args = args
+        self.cut_every = args.cut_every
         self.t0 = time.monotonic()
         self.logf = open(args.log, "a", buffering=1) if args.log else None
         self.rng = random.Random(args.seed)
@@ -179,18 +211,15 @@ class Proxy:
         os.rename(tmp, self.args.stats)
 
     async def on_client(self, reader, writer):
-        sock = writer.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-            except OSError:
-                pass
+        small_rcvbuf(writer)
         self.next_id += 1
-        c = Conn(self, self.next_id, reader, writer)
+        c = self.conn_class(self, self.next_id, reader, writer)
         self.live.add(c)
         self.log("conn %d: open" % c.cid)
         try:
             await c.run()
+        except asyncio.CancelledError:
+            pass                            # the proxy stops
         finally:
             c.t_close = time.monotonic() - self.t0
             self.live.discard(c)
@@ -200,7 +229,7 @@ class Proxy:
             self.write_stats()
 
     async def cutter(self):
-        lo, hi = self.args.cut_every
+        lo, hi = self.cut_every
         while True:
             await asyncio.sleep(self.rng.uniform(lo, hi))
             if not self.live:
@@ -215,11 +244,7 @@ class Proxy:
 
     async def main(self):
         host, port = self.args.listen
-        # Small receive buffers from the start (inherited by accepted sockets).
-        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, CLIENT_RCVBUF)
-        lsock.bind((host, port))
+        lsock = listener(host, port)
         server = await asyncio.start_server(self.on_client, sock=lsock)
         bound = lsock.getsockname()[1]
         self.write_stats()

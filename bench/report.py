@@ -22,12 +22,15 @@ GOALS = {
     "audit_ratio": (">=", 0.70, ">= 0.70"),
     "node_rss_mib": ("<=", 16.0, "<= 16 MiB"),
     "hub_rss_mib": ("<=", 256.0, "<= 256 MiB"),
+    "hub_private_mib": ("<=", 128.0, "<= 128 MiB"),
     "wire_ratio": ("<=", 0.50, "<= 0.50"),     # issue 16: compressed (docs/protocol.md 13.22)
     "idle_session_bytes": ("<=", 2048, "<= 2 KB"),
     "delta200_ms": ("<=", 50.0, "<= 50 ms"),
     "badlink_payload_ratio": (">=", 1.5, ">= 1.5"),   # issue 16 (was badlink_goodput_ratio >= 0.85)
     "badlink_resent_per_cut_ratio": ("<=", 1.0, "<= 1 window"),
     "cli_step_ms": ("<=", 5.0, "<= 5 ms"),
+    "night_ratio": ("<=", 1.2, "<= 1.2"),
+    "night_hub_cores": ("<=", 0.5, "<= 0.5"),
     # bench/peers (bench/peers/README.md): shouhe's records/s over theirs, and shouhe's wire
     # overhead (bytes on the wire / bytes of payload) over theirs
     "pouchdb_speedup": (">=", 8.0, ">= 8x"),
@@ -77,6 +80,12 @@ def derive(r):
     if g("district_changes") and g("district_s"):
         r["district_per_s"] = g("district_changes") / g("district_s")
         r["district_ratio"] = div(r["district_per_s"], ceil_all)
+    if g("hub_rss_anon_mib") is not None:
+        r["hub_private_mib"] = g("hub_rss_anon_mib")
+    if g("night_s"):
+        r["night_ratio"] = div(g("night_s"), g("night_link_s"))
+        if g("night_hub_cpu_s") is not None:
+            r["night_hub_cores"] = g("night_hub_cpu_s") / g("night_s")
     if g("wire_changes") and g("wire_change_bytes"):
         n, s = g("wire_changes"), g("wire_change_bytes")
         r["wire_change_avg_bytes"] = s / n
@@ -194,8 +203,9 @@ def table(r, peers):
         row("  hub peak RSS (VmHWM)", fmt_num(g("hub_rss_mib"), "MiB"), "goal", div(g("hub_rss_mib"), 256.0),
             "hub_rss_mib")
         if g("hub_rss_anon_mib") is not None:
-            row("    of which private (peak RssAnon)", fmt_num(g("hub_rss_anon_mib"), "MiB"),
-                "store file %s MiB" % fmt_num(g("hub_store_mib")), div(g("hub_rss_anon_mib"), 256.0))
+            row("    of which private (peak RssAnon)", fmt_num(g("hub_private_mib"), "MiB"),
+                "store file %s MiB" % fmt_num(g("hub_store_mib")), div(g("hub_private_mib"), 128.0),
+                "hub_private_mib")
         if g("district_failed"):
             row("  syncs that failed", fmt_num(g("district_failed")), "")
         machine("district", "district_s")
@@ -236,6 +246,27 @@ def table(r, peers):
             row("  changes sent again, in all (est.)", fmt_num(g("badlink_resent_changes")),
                 "hub duplicates %s" % fmt_num(g("badlink_duplicates")))
         machine("badlink")
+    if g("night_ratio") is not None:
+        row("night, %s: %s villages, %s with their first year" % (g("night_mode"), g("night_nodes"),
+            fmt_num(g("night_year_nodes"))), fmt_num(g("night_s"), "s"),
+            "slowest link's floor %s" % fmt_num(g("night_link_s"), "s"), g("night_ratio"), "night_ratio")
+        row("  slowest link: %s B at %s kbit/s, RTT %s ms" % (
+            fmt_num(g("night_slowest_bytes")), fmt_num(g("night_slowest_rate_bps") / 1000.0),
+            fmt_num(g("night_slowest_rtt_ms"))), fmt_num(g("night_slowest_s"), "s"),
+            "%s cut(s)%s" % (fmt_num(g("night_slowest_cuts")), ", first year" if g("night_slowest_first_year") else ""))
+        row("  changes: years + deltas", fmt_num((g("night_year_changes") or 0) + (g("night_delta_changes") or 0)),
+            "%s + %s; %s cuts, %s sync runs" % (fmt_num(g("night_year_changes")), fmt_num(g("night_delta_changes")),
+                                                fmt_num(g("night_cuts")), fmt_num(g("night_attempts"))))
+        if g("night_hub_cores") is not None:
+            row("  hub CPU meanwhile (mean cores)", fmt_num(g("night_hub_cores"), digits=2),
+                "hub %s s of CPU" % fmt_num(g("night_hub_cpu_s")), None, "night_hub_cores")
+        if g("night_hub_rss_anon_mib") is not None:
+            row("  hub private memory (peak RssAnon)", fmt_num(g("night_hub_rss_anon_mib"), "MiB"), "")
+        if g("night_link_cpu_s") is not None:
+            row("  the link emulator (one process)", fmt_num(g("night_link_cpu_s"), "s CPU"),
+                "event loop late by %s ms at p99, %s max" % (fmt_num(g("night_link_lag_ms_p99")),
+                                                             fmt_num(g("night_link_lag_ms_max"))))
+        machine("night", "night_s")
     if g("local_write_per_s") is not None:
         row("local: signed writes, one durable commit each", fmt_num(g("local_write_per_s"), "/s"),
             "fsync %s/s" % fmt_num(g("fsync_per_s")), g("local_write_vs_fsync"))

@@ -125,10 +125,23 @@ def check(name, ok, detail):
     print("%s %s: %s" % ("ok  " if ok else "FAIL", name, detail), flush=True)
 
 
-def main():
+def echo_server():
+    """A threaded echo server on a free port of 127.0.0.1; returns (server, port)."""
     srv = EchoServer(("127.0.0.1", 0), Echo)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    eport = srv.server_address[1]
+    return srv, srv.server_address[1]
+
+
+def summary():
+    """Print the totals of check(); returns the exit status."""
+    passed = sum(1 for r in results if r)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    return 0 if failed == 0 else 1
+
+
+def main():
+    srv, eport = echo_server()
 
     # 1. pass-through
     p = ProxyProc(eport)
@@ -183,10 +196,7 @@ def main():
     p.stop()
 
     srv.shutdown()
-    passed = sum(1 for r in results if r)
-    failed = len(results) - passed
-    print("%d passed, %d failed" % (passed, failed))
-    return 0 if failed == 0 else 1
+    return summary()
 
 
 if __name__ == "__main__":
