@@ -33,7 +33,8 @@ MAX_FUNCTION_LINES = 120
 
 def sources(root):
     for top in ("common", "node", "server", "audit", "bench", "tests"):
-        for d, _, files in os.walk(os.path.join(root, top)):
+        for d, dirs, files in os.walk(os.path.join(root, top)):
+            dirs[:] = [x for x in dirs if x != "node_modules"]  # bench/peers' npm packages
             for f in files:
                 if f.endswith((".c", ".h")):
                     yield os.path.relpath(os.path.join(d, f), root)
