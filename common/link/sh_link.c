@@ -342,8 +342,11 @@ sh_link_server_new (sh_link_t **out, const sh_key_t *key, sh_link_admit_fn *admi
     zsock_set_tcp_keepalive_intvl (router, 10);
     zsock_set_tcp_keepalive_cnt (router, 3);
     zsock_set_router_handover (router, 1);
+    //  What one peer can make the hub hold unread is bounded: at most
+    //  SH_LINK_SERVER_RCVHWM messages of at most SH_LINK_TRANSPORT_MAX
+    //  bytes; an honest node has at most 4 Pushes, a Pull and a Ping out.
     zsock_set_sndhwm (router, 10000);
-    zsock_set_rcvhwm (router, 10000);
+    zsock_set_rcvhwm (router, SH_LINK_SERVER_RCVHWM);
     *out = self;
     return SH_OK;
 }

@@ -47,7 +47,10 @@
 #include "sh_key.h"
 #include "sh_wire.h"
 
-#define SH_LINK_TRANSPORT_MAX ((int64_t) 64 << 20)  //  ZMQ_MAXMSGSIZE: ZeroMQ drops anything larger outright
+#define SH_LINK_TRANSPORT_MAX ((int64_t) 8 << 20)   //  ZMQ_MAXMSGSIZE: ZeroMQ drops anything larger outright
+                                                    //  (twice SH_WIRE_MAX_BYTES: up to it, ERR_TOO_LARGE)
+#define SH_LINK_SERVER_RCVHWM 32                    //  messages the hub queues from one connection: then
+                                                    //  ZeroMQ stops reading it (TCP pushes back)
 #define SH_LINK_USER_ID_MAX 255                     //  longest ZAP user id (the User-Id property)
 #define SH_LINK_RID_MAX 255                         //  longest ROUTER routing id
 
