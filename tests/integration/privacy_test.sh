@@ -4,7 +4,9 @@
 #   signed with its name and phone sealed;
 #   the values travel beside the changes, so the town (its town's node) reads them back, while
 #   the hub's export -- commitments only -- holds neither the name nor the phone and still
-#   verifies; another village receives nothing
+#   verifies; another village receives nothing, and neither does a district-wide node, which
+#   lists the person with its name and phone withheld (privacy.md 4) -- also through compressed
+#   Batches, whose openings travel inside the frame (protocol 13.22)
 #   shouhe-node person erase: the erasure reaches the hub and the town; the person stays listed
 #   without its name and phone, and every replica's digest equals the hub's
 #   views say "(erased)" ("erased": true and the "withheld" fields in JSON); reports count the
@@ -31,6 +33,7 @@ hub_start || exit 1
 node_new a "$A" || exit 1
 node_new b "$B" || exit 1
 node_new t "$TOWN" || exit 1
+node_new d "${TOWN:0:6}" || exit 1      # a district-wide node: the district's records, no values
 
 it_step "privacy: on for a new node, the setting, and bad values refused"
 it_must "$NODE" privacy --dir "$(ndir a)"
@@ -66,6 +69,12 @@ it_must "$HUB" export --dir "$HUB_DIR" "$T/x.export" || exit 1
 ! grep -q "13800000001" "$T/x.export" || it_fail "expected: the export carries no phone"
 it_must "$AUDIT" verify "$T/x.export" --hub-key "$HUB_KEY"
 ! grep -rq "13800000001" "$(ndir b)" || it_fail "expected: another village holds no value"
+assert_exit 0 sync d || exit 1
+it_must "$NODE" person list --dir "$(ndir d)" --json
+assert_json "assert len(j) == 1 and 'name' not in j[0] and j[0]['withheld'][:1] == ['name'], j
+assert 'phone' in j[0]['withheld'] and 'erased' not in j[0], j"
+! grep -rq "13800000001" "$(ndir d)" || it_fail "expected: the district-wide node holds no phone"
+! grep -rq "王秀英" "$(ndir d)" || it_fail "expected: the district-wide node holds no name"
 
 it_step "person erase: every replica drops the values; the person stays, digests agree"
 node_must a person erase "$PID"
@@ -194,7 +203,7 @@ P3=$(out)
 assert_exit 0 sync a || exit 1          # only a holds P3's values: no other node synced since
 restore_backup "$T/backup" || exit 1
 assert_exit "0|7" sync a || exit 1      # offers the tail, values beside it
-for n in b t; do assert_exit "0|7" sync $n || exit 1; done
+for n in b t d; do assert_exit "0|7" sync $n || exit 1; done
 recovered 1 || exit 1
 node_new t2 "$TOWN" || exit 1           # a new town node: every value comes from the hub
 assert_exit 0 sync t2 || exit 1
@@ -218,7 +227,7 @@ restore_backup "$T/backup2" || exit 1
 it_must "$HUB" mirror --dir "$M" --hub "$HUB_EP" --hub-key "$HUB_KEY" || exit 1
 assert_err "handed back leaves .* to the hub, which lost them"
 assert_exit "0|7" sync a || exit 1      # the hub holds P4's leaf again; a offers it for its values
-for n in b t t2; do assert_exit "0|7" sync $n || exit 1; done
+for n in b t t2 d; do assert_exit "0|7" sync $n || exit 1; done
 recovered 2 || exit 1
 node_new t3 "$TOWN" || exit 1
 assert_exit 0 sync t3 || exit 1
