@@ -87,12 +87,14 @@ test_roundtrip (void)
     //  openings of three changes, one with two
     uint8_t salt[3][32];
     memset (salt, 0x5a, sizeof salt);
-    sh_zwire_opening_t op[4] = { { 0, 2, salt[0], (const uint8_t *) "\x12\x04Zhao", 6 },
+    sh_zwire_opening_t op[5] = { { 0, 2, salt[0], (const uint8_t *) "\x12\x04Zhao", 6 },
                                  { 0, 5, salt[1], (const uint8_t *) "\x2a\x0b" "13800000000", 13 },
                                  { 203, 2, salt[2], (const uint8_t *) "\x12\x02Li", 4 },
-                                 { 453, 2, salt[2], (const uint8_t *) "", 0 } };
+                                 { 453, 2, salt[2], (const uint8_t *) "", 0 },
+                                 { 454, 2, salt[2], (const uint8_t *) "", 0 } };   //  names no change
     uint8_t *z;
     size_t zl;
+    SH_CHECK (set.n == 454);
     SH_FAIL (sh_zwire_encode ((const uint8_t *const *) set.data, set.len, set.n, op, 5, &z, &zl), SH_EINVAL);
     SH_PASS (sh_zwire_encode ((const uint8_t *const *) set.data, set.len, set.n, op, 4, &z, &zl));
     printf ("  %zu changes, %zu bytes -> %zu bytes (%.3f)\n", set.n, total, zl, (double) zl / total);
