@@ -1035,6 +1035,21 @@ test_verdict_order (void)
     sh_changelog_fault_t fault;
     SH_PASS (sh_changelog_verify (h.store, &fault));
     SH_CHECK (fault.checked == N);
+    //  the same Push again (its Ack lost): the held bytes are only read, all duplicates;
+    //  but a held change whose signature differs by one bit is verified, and refused
+    SH_PASS (sh_hublog_push (h.store, &e, v, N, 2, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 0 && res.duplicates == N);
+    uint8_t *flipped5 = malloc (v[5].len);
+    SH_CHECK (flipped5);
+    memcpy (flipped5, v[5].data, v[5].len);
+    flipped5[v[5].len - 1] ^= 0x01;
+    v[5] = (sh_wire_bytes_t) { flipped5, v[5].len };
+    before = s_state (&h);
+    SH_PASS (sh_hublog_push (h.store, &e, v, N, 1, &res));
+    SH_CHECK (res.code == SH_WIRE_ERR_SIGNATURE && res.position == 5);
+    after = s_state (&h);
+    s_same_state (&before, &after);
+    free (flipped5);
     free (flipped);
     free (fork);
     s_node_fini (&a);
