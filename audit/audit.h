@@ -163,7 +163,8 @@ typedef struct {
 //  checkpoint carrying quorum->quorum valid cosignatures of the named
 //  witnesses is rep->witnessed, and none at all is a "quorum" fault.
 //  since: NULL for a full audit; else the incremental one (docs/protocol.md
-//  15.4.1): the root of the export's first since->size changes must be
+//  15.4.1; since->size at most the export's changes, which the caller
+//  checks first): the root of the export's first since->size changes must be
 //  since->root (else one "fork" fault, and nothing after the registry is
 //  checked), those changes are only hashed and, back from the boundary as
 //  far as the new changes' authors need, decoded (their chain heads);
@@ -226,9 +227,6 @@ SH_NODISCARD sh_err audit_checkpoints (const sh_export_t *ex, const sh_hubid_t *
 //  leaves; faults into rep, the epochs that open into rep->epochs.
 SH_NODISCARD sh_err audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub,
                                   const uint8_t (*leaves)[SH_HASH_BYTES], audit_report_t *rep);
-
-//  The root of leaves[0 .. size - 1] (O(size) hashing).
-void audit_root_at (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size, uint8_t root[SH_HASH_BYTES]);
 
 //  "1a2b3c4d5e6f7081…": the first 8 bytes of key in hex and U+2026, as
 //  docs/protocol.md 10.

@@ -13,6 +13,7 @@
 
 #include "sh_epoch.h"
 #include "sh_i18n.h"
+#include "sh_merkle.h"
 #include "sh_note.h"
 
 //  One checkpoint of the export, as opened and checked.
@@ -256,16 +257,6 @@ audit_checkpoints (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (
  * of the export's first base changes
  * ========================================================================== */
 
-void
-audit_root_at (const uint8_t (*leaves)[SH_HASH_BYTES], uint64_t size, uint8_t root[SH_HASH_BYTES])
-{
-    audit_tree_t t;
-    audit_tree_init (&t);
-    for (uint64_t i = 0; i < size; i++)
-        audit_tree_add (&t, leaves[i]);
-    audit_tree_root (&t, root);
-}
-
 static sh_err
 s_epoch_fault (audit_report_t *rep, size_t i, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
@@ -307,7 +298,7 @@ audit_epochs (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leav
             continue;
         }
         uint8_t root[SH_HASH_BYTES];
-        audit_root_at (leaves, e.base, root);
+        sh_merkle_root_of (leaves, (size_t) e.base, root);
         if (rc == SH_OK && memcmp (root, e.base_root, SH_HASH_BYTES) != 0)
             rc = s_epoch_fault (rep, i, _("its base root is not the root of the export's first %" PRIu64
                                 " changes"), e.base);

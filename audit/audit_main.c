@@ -359,12 +359,15 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
 static int
 s_since_arg (const s_args_t *a, const sh_hubid_t *hub, bool given, const sh_export_t *ex, audit_since_t *since)
 {
-    sh_hubid_t trusted = *hub;
-    if (!given)
-        sh_hubid_init (&trusted, sh_export_hub_key (ex));
+    sh_hubid_t own;
+    const sh_hubid_t *trusted = hub;
+    if (!given) {
+        sh_hubid_init (&own, sh_export_hub_key (ex));
+        trusted = &own;
+    }
     sh_note_checkpoint_t cp;
     char *text = NULL;
-    int code = audit_open_checkpoint (a->since, &trusted, &cp, &text);
+    int code = audit_open_checkpoint (a->since, trusted, &cp, &text);
     free (text);
     if (code)
         return code;

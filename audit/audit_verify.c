@@ -723,11 +723,10 @@ static sh_err
 s_check_since (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*leaves)[SH_HASH_BYTES],
                const audit_since_t *since, audit_report_t *rep, bool *forked)
 {
-    size_t n = sh_export_change_count (ex);
+    assert (since->size <= sh_export_change_count (ex));    //  refused before (audit.h)
     uint8_t root[SH_HASH_BYTES];
-    if (since->size <= n)
-        audit_root_at (leaves, since->size, root);
-    *forked = since->size > n || memcmp (root, since->root, SH_HASH_BYTES) != 0;
+    sh_merkle_root_of (leaves, (size_t) since->size, root);
+    *forked = memcmp (root, since->root, SH_HASH_BYTES) != 0;
     if (!*forked)
         return SH_OK;
     sh_err rc = audit_epochs (ex, hub, leaves, rep);
@@ -742,16 +741,11 @@ s_check_since (const sh_export_t *ex, const sh_hubid_t *hub, const uint8_t (*lea
     char want[SH_HEX_BYTES (8) + 3], got[SH_HEX_BYTES (8) + 3];
     audit_short (want, since->root);
     snprintf (f->where, sizeof f->where, _("--since checkpoint (size %" PRIu64 ")"), since->size);
-    if (since->size > n)
-        audit_fault_message (f, _("it covers %" PRIu64 " changes but the export holds only %zu: the hub lost or "
-                             "dropped entries, or the export is older than the checkpoint"), since->size, n);
-    else {
-        audit_short (got, root);
-        audit_fault_message (f, _("the export's first %" PRIu64 " changes have root %s, not the root %s of the "
-                             "checkpoint verified before: the export is of another history (the hub forked "
-                             "it, or the export was altered); nothing after it was checked"),
-                             since->size, got, want);
-    }
+    audit_short (got, root);
+    audit_fault_message (f, _("the export's first %" PRIu64 " changes have root %s, not the root %s of the "
+                         "checkpoint verified before: the export is of another history (the hub forked "
+                         "it, or the export was altered); nothing after it was checked"),
+                         since->size, got, want);
     if (e) {
         size_t l = strlen (f->message);
         snprintf (f->message + l, sizeof f->message - l, _("; epoch %" PRIu64 " of the export says the hub gave "

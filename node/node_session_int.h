@@ -67,7 +67,7 @@ struct node_session_t {
     s_inflight_t inflight[S_MAX_INFLIGHT];
     int n_inflight;
     uint32_t credit, max_changes, max_bytes;
-    bool compress;                  //  the Welcome agreed on zstd: Pushes go compressed (13.23)
+    bool compress;                  //  the Welcome agreed on zstd: Pushes go compressed (13.22)
     size_t push_bytes;              //  current target size of a Push
     uint32_t pull_max;              //  current Pull max
     int64_t last_progress;          //  last Ack or applied Batch (for the deadline)

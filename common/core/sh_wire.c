@@ -175,19 +175,20 @@ s_changes (s_decoded_t *d, size_t n, const ProtobufCBinaryData *src, bool has_z,
         *why = _("too many changes in one message");
         return SH_EPROTO;
     }
-    d->changes = s_fault_calloc (&d->fault, n ? n : 1, sizeof *d->changes);
-    if (!d->changes)
-        return SH_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        sh_wire_bytes_t c = has_z ? (sh_wire_bytes_t) { d->z.arena + d->z.off[i], d->z.len[i] }
-                                  : (sh_wire_bytes_t) { src[i].data, src[i].len };
-        if (c.len == 0 || c.len > SH_SIGNED_MAX) {
+    else {
+        d->changes = s_fault_calloc (&d->fault, n ? n : 1, sizeof *d->changes);
+        if (!d->changes)
+            return SH_ENOMEM;
+        for (size_t i = 0; i < n; i++)
+            d->changes[i] = (sh_wire_bytes_t) { src[i].data, src[i].len };
+    }
+    sh_wire_bytes_t *c = has_z ? d->z.changes : d->changes;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].len == 0 || c[i].len > SH_SIGNED_MAX) {
             *why = _("a change is empty or larger than the change size limit");
             return SH_EPROTO;
         }
-        d->changes[i] = c;
-    }
-    *out = d->changes;
+    *out = c;
     *n_out = n;
     return SH_OK;
 }

@@ -76,10 +76,8 @@ typedef enum {
 typedef enum { SH_WIRE_ROLE_NODE = 1, SH_WIRE_ROLE_AUDITOR = 2, SH_WIRE_ROLE_WITNESS = 3,
                SH_WIRE_ROLE_MIRROR = 4 } sh_wire_role_t;
 
-typedef struct {
-    const uint8_t *data;    //  bytes (borrowed)
-    size_t len;             //  their length
-} sh_wire_bytes_t;
+//  Bytes held elsewhere: data (borrowed) and len.
+typedef sh_zwire_bytes_t sh_wire_bytes_t;
 
 typedef struct {
     uint8_t key[SH_PUBKEY_BYTES];       //  Ed25519 public key

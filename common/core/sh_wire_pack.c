@@ -104,18 +104,8 @@ s_pack_changes (s_pack_t *p, const sh_wire_bytes_t *src, size_t n, size_t *n_ope
         *n_changes = n;
         return p->changes ? SH_OK : SH_ENOMEM;
     }
-    const uint8_t **data = calloc (n, sizeof *data);
-    size_t *len = calloc (n, sizeof *len);
-    sh_err rc = data && len ? SH_OK : SH_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
-        data[i] = src[i].data;
-        len[i] = src[i].len;
-    }
     size_t z_len = 0;
-    if (!rc)
-        rc = sh_zwire_encode (data, len, n, openings, *n_open, &p->z, &z_len);
-    free (data);
-    free (len);
+    sh_err rc = sh_zwire_encode (src, n, openings, *n_open, &p->z, &z_len);
     *n_changes = 0;
     *n_open = 0;
     *has_z = rc == SH_OK;

@@ -1,4 +1,4 @@
-/*  sh_zwire -- changes compressed for the wire (sh_zwire.h; docs/protocol.md 13.23).
+/*  sh_zwire -- changes compressed for the wire (sh_zwire.h; docs/protocol.md 13.22).
 
     The plain stream inside the frame is uvarint(n), n entries, one per
     change, then uvarint(m) and m openings:
@@ -22,7 +22,6 @@
 #include <zstd.h>
 
 #include "sh_change.h"
-#include "sh_crypto.h"
 #include "sh_i18n.h"
 #include "sh_seal.h"
 
@@ -116,12 +115,12 @@ s_plain_openings (uint8_t *w, const sh_zwire_opening_t *o, size_t m)
 
 //  Write the plain stream (entries, then openings) into a new buffer.
 static sh_err
-s_plain (const uint8_t *const *data, const size_t *len, size_t n, const sh_zwire_opening_t *o,
-         size_t m, uint8_t **out, size_t *out_len)
+s_plain (const sh_zwire_bytes_t *ch, size_t n, const sh_zwire_opening_t *o, size_t m,
+         uint8_t **out, size_t *out_len)
 {
     size_t cap = 2 * S_VARINT_MAX;
     for (size_t i = 0; i < n; i++)
-        cap += 1 + S_VARINT_MAX + len[i];
+        cap += 1 + S_VARINT_MAX + ch[i].len;
     for (size_t i = 0; i < m; i++)
         cap += 3 * S_VARINT_MAX + SH_SEAL_SALT_BYTES + o[i].value_len;
     uint8_t *buf = malloc (cap), *w = buf;
@@ -132,11 +131,11 @@ s_plain (const uint8_t *const *data, const size_t *len, size_t n, const sh_zwire
     bool have_last = false;
     for (size_t i = 0; i < n; i++) {
         s_parts_t p;
-        if (!s_split (data[i], len[i], &p)) {
+        if (!s_split (ch[i].data, ch[i].len, &p)) {
             *w++ = 0x00;
-            w += s_put_varint (w, len[i]);
-            memcpy (w, data[i], len[i]);
-            w += len[i];
+            w += s_put_varint (w, ch[i].len);
+            memcpy (w, ch[i].data, ch[i].len);
+            w += ch[i].len;
             have_last = false;
             continue;
         }
@@ -146,7 +145,7 @@ s_plain (const uint8_t *const *data, const size_t *len, size_t n, const sh_zwire
         if (same && last.seq + 1 == p.seq) {
             //  prev of this change is the hash of the last one's change bytes
             const uint8_t *lc = last.author - 2;
-            sh_crypto_sha256 (h, lc, (size_t) (last.sig - 2 - lc));
+            sh_change_hash (h, lc, (size_t) (last.sig - 2 - lc));
             chained = memcmp (h, p.prev, S_KEY) == 0;
         }
         *w++ = (uint8_t) (S_SPLIT | (same ? S_NO_AUTHOR : 0) | (chained ? S_NO_PREV : 0));
@@ -174,8 +173,8 @@ s_plain (const uint8_t *const *data, const size_t *len, size_t n, const sh_zwire
 }
 
 sh_err
-sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
-                 const sh_zwire_opening_t *openings, size_t n_openings, uint8_t **out, size_t *out_len)
+sh_zwire_encode (const sh_zwire_bytes_t *changes, size_t n, const sh_zwire_opening_t *openings,
+                 size_t n_openings, uint8_t **out, size_t *out_len)
 {
     if (n == 0)
         return SH_EINVAL;
@@ -184,7 +183,7 @@ sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
             return SH_EINVAL;
     uint8_t *plain;
     size_t plain_len;
-    sh_err rc = s_plain (data, len, n, openings, n_openings, &plain, &plain_len);
+    sh_err rc = s_plain (changes, n, openings, n_openings, &plain, &plain_len);
     if (rc)
         return rc;
     size_t cap = ZSTD_compressBound (plain_len);
@@ -216,6 +215,17 @@ typedef struct {
     uint64_t seq;
 } s_entry_t;
 
+//  Take a 32-byte key (an author or a prev) at *pp into *key.
+static bool
+s_key (const uint8_t **pp, const uint8_t *end, const uint8_t **key, const char **why)
+{
+    if (end - *pp < (ptrdiff_t) S_KEY)
+        return *why = _("a compressed change is cut short"), false;
+    *key = *pp;
+    *pp += S_KEY;
+    return true;
+}
+
 //  Read the entry at *pp; last: the entry before it (NULL for the first).
 static bool
 s_read_entry (const uint8_t **pp, const uint8_t *end, const s_entry_t *last, s_entry_t *e,
@@ -238,25 +248,17 @@ s_read_entry (const uint8_t **pp, const uint8_t *end, const s_entry_t *last, s_e
     bool no_author = e->flags & S_NO_AUTHOR, no_prev = e->flags & S_NO_PREV;
     if ((no_author || no_prev) && (!last || last->flags == 0))
         return *why = _("a compressed change leaves out an author or prev it has no change before it for"), false;
-    if (!no_author) {
-        if (end - p < (ptrdiff_t) S_KEY)
-            return *why = _("a compressed change is cut short"), false;
-        e->author = p;
-        p += S_KEY;
-    }
-    else
+    if (no_author)
         e->author = last->author;
+    else if (!s_key (&p, end, &e->author, why))
+        return false;
     if (!(k = s_get_varint (p, end, &e->seq)) || e->seq == 0 || k != s_varint_len (e->seq))
         return *why = _("a compressed change has a bad seq"), false;
     p += k;
     if (no_prev && (memcmp (e->author, last->author, S_KEY) != 0 || last->seq + 1 != e->seq))
         return *why = _("a compressed change leaves out prev but does not follow its author's change before it"), false;
-    if (!no_prev) {
-        if (end - p < (ptrdiff_t) S_KEY)
-            return *why = _("a compressed change is cut short"), false;
-        e->prev = p;
-        p += S_KEY;
-    }
+    if (!no_prev && !s_key (&p, end, &e->prev, why))
+        return false;
     if (!(k = s_get_varint (p, end, &v)) || v > (uint64_t) (end - p - k)
         || (uint64_t) (end - p - k) - v < S_SIG)
         return *why = _("a compressed change is cut short"), false;
@@ -291,7 +293,7 @@ s_rebuild (const s_entry_t *e, uint8_t *w, const uint8_t *prev_change, size_t pr
     if (e->prev)
         memcpy (w, e->prev, S_KEY);
     else
-        sh_crypto_sha256 (w, prev_change, prev_len);
+        sh_change_hash (w, prev_change, prev_len);
     w += S_KEY;
     memcpy (w, e->rest, e->rest_len);
     w += e->rest_len;
@@ -411,9 +413,8 @@ sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes, size_t max_
         rc = s_read_openings (op, end, n, out, why);
     if (!rc) {
         out->arena = malloc (total);
-        out->off = calloc (n, sizeof *out->off);
-        out->len = calloc (n, sizeof *out->len);
-        if (!out->arena || !out->off || !out->len)
+        out->changes = calloc (n, sizeof *out->changes);
+        if (!out->arena || !out->changes)
             rc = SH_ENOMEM;
     }
     uint64_t count;
@@ -427,12 +428,11 @@ sh_zwire_decode (const uint8_t *in, size_t in_len, size_t max_bytes, size_t max_
         const uint8_t *pc = NULL;
         size_t pl = 0;
         if (i && !e.prev) {
-            pc = out->arena + out->off[i - 1] + 1 + s_varint_len (last.change_len);
+            pc = out->changes[i - 1].data + 1 + s_varint_len (last.change_len);
             pl = last.change_len;
         }
         s_rebuild (&e, out->arena + at, pc, pl);
-        out->off[i] = at;
-        out->len[i] = e.size;
+        out->changes[i] = (sh_zwire_bytes_t) { out->arena + at, e.size };
         at += e.size;
         last = e;
     }
@@ -450,8 +450,7 @@ sh_zwire_changes_fini (sh_zwire_changes_t *c)
     if (!c)
         return;
     free (c->arena);
-    free (c->off);
-    free (c->len);
+    free (c->changes);
     free (c->plain);
     free (c->openings);
     memset (c, 0, sizeof *c);

@@ -1,4 +1,4 @@
-/*  sh_zwire -- changes compressed for the wire (docs/protocol.md 13.23).
+/*  sh_zwire -- changes compressed for the wire (docs/protocol.md 13.22).
 
     A Push or a Batch may carry its SignedChanges as one zstd frame
     (Push.zchanges, Batch.zchanges) instead of one byte string each, when
@@ -30,6 +30,12 @@
 #define SH_ZWIRE_RATIO_MAX 64u      //  largest content size / frame size accepted
 #define SH_ZWIRE_LEVEL 3            //  zstd level the encoder uses
 
+//  Bytes held elsewhere (sh_wire_bytes_t is this type).
+typedef struct {
+    const uint8_t *data;    //  bytes (borrowed)
+    size_t len;             //  their length
+} sh_zwire_bytes_t;
+
 //  An opening of a sealed field (wire.proto Opening; sh_wire_opening_t is
 //  this type).
 typedef struct {
@@ -40,20 +46,17 @@ typedef struct {
     size_t value_len;
 } sh_zwire_opening_t;
 
-//  Compress the n SignedChange byte strings data[i] (len[i] bytes) and the
-//  n_openings openings (each naming one of them) into one frame in a new
-//  buffer the caller owns (free()). SH_EINVAL when n is 0 or an opening
-//  names no change, SH_ENOMEM.
-SH_NODISCARD sh_err sh_zwire_encode (const uint8_t *const *data, const size_t *len, size_t n,
+//  Compress the n SignedChanges and the n_openings openings (each naming
+//  one of them) into one frame in a new buffer the caller owns (free()).
+//  SH_EINVAL when n is 0 or an opening names no change, SH_ENOMEM.
+SH_NODISCARD sh_err sh_zwire_encode (const sh_zwire_bytes_t *changes, size_t n,
                                      const sh_zwire_opening_t *openings, size_t n_openings,
                                      uint8_t **out, size_t *out_len);
 
-//  Rebuilt changes: change i is arena[off[i] .. off[i] + len[i]); the
-//  openings point into plain.
+//  Rebuilt changes: changes[i] points into arena; the openings into plain.
 typedef struct {
     uint8_t *arena;     //  owned
-    size_t *off;        //  owned, n entries
-    size_t *len;        //  owned, n entries
+    sh_zwire_bytes_t *changes;      //  owned array, n entries
     size_t n;
     uint8_t *plain;     //  owned: the frame's content
     sh_zwire_opening_t *openings;   //  owned array, n_openings entries

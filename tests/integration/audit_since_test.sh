@@ -4,7 +4,8 @@
 #     (atomically, mode 0644); after more syncs, verify --since it passes and reports only the
 #     new changes (text and JSON: since, changes_verified; a new author's first change is judged
 #     after a walk back over the whole old part), and can save the next checkpoint;
-#   - a new change tampered (a flipped byte) is a signature fault; the first new change dropped
+#   - a new change tampered (a flipped byte) is a signature fault; a's first new change re-signed
+#     with a prev that is not its old head's hash is a chain fault; the first new change dropped
 #     is a chain gap against its author's head before the boundary (read back from the old part);
 #     an old change tampered is a fork (old changes are bound by the checkpoint's root, never
 #     verified again);
@@ -111,6 +112,13 @@ it_run "$AUDIT" verify "$T/drop-new.pb" --hub-key "$HUB_KEY" --since "$T/cp1.not
 faults "chain checkpoint-root" "
 assert has('chain', index=$N1 + 1, seq=92), F
 assert any('gap' in f['message'] and 'seq 90' in f['message'] for f in F if f['kind'] == 'chain'), F"
+# the first new change of a's chain, validly signed, but its prev is not the hash of a's last
+# old change: only the chain head read back from the old part can tell
+it_must "$TAMPER" "$T/e2.pb" "$T/prev-new.pb" prev $((N1 + 1)) "$(ndir a)/node.key"
+it_run "$AUDIT" verify "$T/prev-new.pb" --hub-key "$HUB_KEY" --since "$T/cp1.note" --json
+faults "chain checkpoint-root" "
+assert has('chain', index=$N1 + 1, seq=91), F
+assert any('forks' in f['message'] for f in F if f['kind'] == 'chain' and f['index'] == $N1 + 1), F"
 it_must "$TAMPER" "$T/e2.pb" "$T/flip-old.pb" flip 5
 it_run "$AUDIT" verify "$T/flip-old.pb" --hub-key "$HUB_KEY" --since "$T/cp1.note" --json
 faults "fork" "assert len(F) == 1 and has('fork', index=$N1) and j['changes_verified'] == 0, F"

@@ -6,6 +6,8 @@
         sh_export_tamper IN OUT swap N M                 swap changes N and M
         sh_export_tamper IN OUT fork N KEYFILE           replace change N by another change at the same
                                                          seq (hlc + 1), validly signed with KEYFILE
+        sh_export_tamper IN OUT prev N KEYFILE           replace change N by the same change with one
+                                                         bit of its prev flipped, validly signed with KEYFILE
         sh_export_tamper IN OUT substitute-key I KEYHEX  replace the key of registry entry I by KEYHEX
         sh_export_tamper IN OUT append-foreign KEYFILE REGION [BODYHEX]
                                                          append a validly signed change by KEYFILE that
@@ -66,6 +68,7 @@ s_usage (void)
              "       sh_export_tamper IN OUT drop N\n"
              "       sh_export_tamper IN OUT swap N M\n"
              "       sh_export_tamper IN OUT fork N KEYFILE\n"
+             "       sh_export_tamper IN OUT prev N KEYFILE\n"
              "       sh_export_tamper IN OUT substitute-key I KEYHEX\n"
              "       sh_export_tamper IN OUT append-foreign KEYFILE REGION [BODYHEX]\n"
              "       sh_export_tamper IN OUT append-log NODEDIR [INDEX]\n"
@@ -238,8 +241,10 @@ s_sign (const sh_change_t *c, const sh_key_t *key, sh_export_blob_t *out)
     return rc;
 }
 
+//  fork: change N again at its seq, hlc + 1; prev: change N with one bit
+//  of its prev flipped (a chain that does not continue where it should).
 static int
-s_fork (sh_export_doc_t *x, char **args, int n)
+s_fork (sh_export_doc_t *x, char **args, int n, bool wrong_prev)
 {
     size_t i;
     if (n < 2 || !s_index (args[0], x->n_changes, &i))
@@ -262,7 +267,10 @@ s_fork (sh_export_doc_t *x, char **args, int n)
     }
     sh_change_t other = c;
     other.pb_ = NULL;
-    other.hlc = c.hlc + 1;
+    if (wrong_prev)
+        other.prev[0] ^= 0x01;
+    else
+        other.hlc = c.hlc + 1;
     sh_export_blob_t out;
     rc = s_sign (&other, key, &out);
     uint64_t seq = c.seq;
@@ -271,7 +279,8 @@ s_fork (sh_export_doc_t *x, char **args, int n)
     if (rc)
         return s_fail ("sign the other change", rc);
     s_blob_set (&x->changes[i], out.data, out.len);
-    printf ("forked: change %zu (seq %" PRIu64 ") replaced by another validly signed change\n", i + 1, seq);
+    printf ("%s: change %zu (seq %" PRIu64 ") replaced by another validly signed change\n",
+            wrong_prev ? "prev" : "forked", i + 1, seq);
     return 0;
 }
 
@@ -531,7 +540,8 @@ main (int argc, char **argv)
     if (!strcmp (cmd, "flip")) ret = s_flip (x, args, n);
     else if (!strcmp (cmd, "drop")) ret = s_drop (x, args, n);
     else if (!strcmp (cmd, "swap")) ret = s_swap (x, args, n);
-    else if (!strcmp (cmd, "fork")) ret = s_fork (x, args, n);
+    else if (!strcmp (cmd, "fork")) ret = s_fork (x, args, n, false);
+    else if (!strcmp (cmd, "prev")) ret = s_fork (x, args, n, true);
     else if (!strcmp (cmd, "substitute-key")) ret = s_substitute_key (x, args, n);
     else if (!strcmp (cmd, "append-foreign")) ret = s_append_foreign (x, args, n);
     else if (!strcmp (cmd, "append-log")) ret = s_append_log (x, args, n);

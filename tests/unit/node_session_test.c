@@ -507,7 +507,7 @@ test_converge (void)
     SH_CHECK (st.up == 700 && st.duplicates == 0 && st.down == 0);
     SH_CHECK (st.hub_head == 700 && st.my_head == 700);
     SH_CHECK (st.receipts >= 2);        //  700 changes do not fit one 64 KB push
-    //  compressed (13.23): no less than the signatures, which do not compress
+    //  compressed (13.22): no less than the signatures, which do not compress
     SH_CHECK (st.checkpoint_size == 700 && st.bytes_out > 700 * 64 && st.bytes_in > 0);
     SH_CHECK (w.a1.sent[SH_WIRE_PUSH] == st.receipts);
     s_sync (&w.b);
