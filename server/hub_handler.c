@@ -73,12 +73,29 @@ hub_handler_destroy (hub_handler_t **self_p)
     assert (self_p);
     if (*self_p) {
         hub_handler_t *self = *self_p;
+        hub_handler_drop_ahead (self);
+        sh_hublog_opening_destroy (&self->opening);
         sh_map_destroy (&self->sessions);
         sh_map_destroy (&self->logged);
         hub_held_destroy (&self->held);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+hub_handler_set_peek (hub_handler_t *self, hub_peek_fn *peek, void *arg)
+{
+    assert (self);
+    self->peek = peek;
+    self->peek_arg = arg;
+}
+
+uint64_t
+hub_handler_opened_ahead (const hub_handler_t *self)
+{
+    assert (self);
+    return self->opened_ahead;
 }
 
 static void
@@ -562,36 +579,62 @@ s_on_witness (hub_handler_t *self, const uint8_t *rid, size_t rid_len, hub_sessi
 //  ---------------------------------------------------------------------
 //  One message (docs/protocol.md 13.7)
 
+//  The envelope's frame and connection, before it is decoded: an
+//  authenticated User-Id (its key into key), one frame, within the size.
+//  false when an Error was sent.
+static bool
+s_envelope_ok (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *user_id, size_t body_len,
+               size_t extra_frames, uint8_t key[SH_PUBKEY_BYTES], char peer[17])
+{
+    if (!user_id || sh_crypto_unhex (key, SH_PUBKEY_BYTES, user_id) != SH_OK) {
+        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, _("the connection is not authenticated"));
+        return false;
+    }
+    if (extra_frames != 0) {
+        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("one envelope per message; got %zu extra "
+                 "frames"), extra_frames);
+        return false;
+    }
+    if (body_len > SH_WIRE_MAX_BYTES) {
+        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_TOO_LARGE, peer, _("message of %zu bytes; at most %u"),
+                 body_len, SH_WIRE_MAX_BYTES);
+        return false;
+    }
+    return true;
+}
+
 void
 hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, const char *user_id,
                      const uint8_t *body, size_t body_len, size_t extra_frames)
 {
     assert (self && rid && (body || body_len == 0));
     assert (rid_len > 0 && rid_len <= S_RID_MAX);
+    sh_wire_msg_t m;
+    sh_err rc = SH_OK;
+    const char *why = NULL;
+    bool ahead = self->ahead.op && body == self->ahead.body && body_len == self->ahead.body_len;
+    if (ahead) {                //  decoded when it was taken ahead, its changes opened since
+        m = self->ahead.m;
+        self->opening = self->ahead.op;
+        self->ahead.op = NULL;
+        self->opened_ahead++;
+    }
+    else
+        hub_handler_drop_ahead (self);  //  not the message looked at: never used
     char rid_hex[2 * S_RID_MAX + 1];
     sh_crypto_hex (rid_hex, rid, rid_len);
     uint8_t key[SH_PUBKEY_BYTES];
     char peer[17] = "?";
     if (user_id && strlen (user_id) == 2 * SH_PUBKEY_BYTES)
         snprintf (peer, sizeof peer, "%.16s", user_id);
-
-    if (!user_id || sh_crypto_unhex (key, sizeof key, user_id) != SH_OK) {
-        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_NOT_ENROLLED, peer, _("the connection is not authenticated"));
+    if (!s_envelope_ok (self, rid, rid_len, user_id, body_len, extra_frames, key, peer)) {
+        if (ahead)
+            sh_wire_msg_fini (&m);
+        sh_hublog_opening_destroy (&self->opening);
         return;
     }
-    if (extra_frames != 0) {
-        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("one envelope per message; got %zu extra "
-                 "frames"), extra_frames);
-        return;
-    }
-    if (body_len > SH_WIRE_MAX_BYTES) {
-        hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_TOO_LARGE, peer, _("message of %zu bytes; at most %u"),
-                 body_len, SH_WIRE_MAX_BYTES);
-        return;
-    }
-    sh_wire_msg_t m;
-    const char *why = NULL;
-    sh_err rc = sh_wire_decode (&m, body, body_len, SH_WIRE_MAX_BYTES, &why);
+    if (!ahead)
+        rc = sh_wire_decode (&m, body, body_len, SH_WIRE_MAX_BYTES, &why);
     if (rc == SH_EVERSION) {
         hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_VERSION, peer, _("protocol version %u is not spoken here; "
                  "this hub speaks %d"), m.version, SH_WIRE_VERSION);
@@ -647,6 +690,7 @@ hub_handler_message (hub_handler_t *self, const uint8_t *rid, size_t rid_len, co
     else
         hub_handler_error (self, rid, rid_len, SH_WIRE_ERR_MALFORMED, peer, _("a node may not send %s"),
                  sh_wire_type_name (m.type));
+    sh_hublog_opening_destroy (&self->opening);     //  a Push refused before it was judged
     sh_wire_msg_fini (&m);
 }
 

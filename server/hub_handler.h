@@ -21,6 +21,7 @@
 #ifndef HUB_HANDLER_H
 #define HUB_HANDLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,30 @@ typedef void (hub_reply_fn) (const uint8_t *rid, size_t rid_len,
 //  owns the result; NULL when out of memory.
 hub_handler_t *hub_handler_new (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hub,
                                 hub_reply_fn *reply, void *arg);
+
+//  The next message waiting on the link, looked at ahead of its turn
+//  (sh_link_peek): the arguments hub_handler_message will get for it,
+//  borrowed until that call returns. false when none is waiting.
+typedef struct {
+    const uint8_t *rid;
+    size_t rid_len;
+    const char *user_id;
+    const uint8_t *body;
+    size_t body_len;
+    size_t extra_frames;
+} hub_peeked_t;
+typedef bool (hub_peek_fn) (hub_peeked_t *out, void *arg);
+
+//  Let the handler look at the next message (peek, with arg) while it
+//  handles a Push: when that message is a Push of a session, its changes
+//  are opened (signatures verified) in the background while the current
+//  one is judged, written and committed. The next message must then be
+//  the one hub_handler_message gets next (the same body pointer); every
+//  judgement stays in message order.
+void hub_handler_set_peek (hub_handler_t *self, hub_peek_fn *peek, void *arg);
+
+//  How many Pushes had their changes opened ahead of their turn (tests).
+uint64_t hub_handler_opened_ahead (const hub_handler_t *self);
 
 //  Destroy a handler and its sessions. NULL-safe; nulls *self_p.
 void hub_handler_destroy (hub_handler_t **self_p);

@@ -17,6 +17,7 @@
 #include "hub_handler.h"
 #include "hub_held.h"
 #include "hub_witness.h"
+#include "sh_hublog.h"
 #include "sh_map.h"
 #include "sh_registry.h"
 #include "sh_wire.h"
@@ -58,6 +59,16 @@ struct hub_handler_t {
                                          //  once per node and condition (until it is acked again)
     hub_session_t *current;                //  the session of the message being handled, if any
     hub_held_t *held;                    //  Acks waiting for a mirror (serve --sync-mirror; owned)
+    hub_peek_fn *peek;                   //  the next message, looked at ahead (NULL: none)
+    void *peek_arg;                      //  its argument
+    struct {                             //  the Push taken ahead, its changes being opened:
+        const uint8_t *body;             //  its envelope frame (the peek's; identifies it)
+        size_t body_len;
+        sh_wire_msg_t m;                 //  decoded (owned while op is set)
+        sh_hublog_opening_t *op;         //  the opening (owned), NULL: none taken ahead
+    } ahead;
+    sh_hublog_opening_t *opening;        //  the Push being handled, opened ahead (owned), or NULL
+    uint64_t opened_ahead;               //  Pushes handled so (hub_handler_opened_ahead)
 };
 
 //  Log a line (hub_log) unless the hub is quiet.
@@ -78,8 +89,12 @@ bool hub_handler_entry (hub_handler_t *self, const uint8_t *rid, size_t rid_len,
                         sh_registry_entry_t *e);
 
 //  A Push (docs/protocol.md 13.8): verified and committed before its Ack,
-//  or refused with an Error that says why (hub_handler_push.c).
+//  or refused with an Error that says why (hub_handler_push.c). Its
+//  changes may be opened already (self->opening, taken here).
 void hub_handler_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, hub_session_t *s,
                        const sh_wire_msg_t *m);
+
+//  Free the Push taken ahead, if any (waiting for its opening).
+void hub_handler_drop_ahead (hub_handler_t *self);
 
 #endif

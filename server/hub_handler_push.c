@@ -18,6 +18,7 @@
 #include "sh_change.h"
 #include "sh_changelog.h"
 #include "sh_cosigs.h"
+#include "sh_crypto.h"
 #include "sh_hublog.h"
 #include "sh_hubproof.h"
 #include "sh_i18n.h"
@@ -167,6 +168,93 @@ s_recovery_refuses (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES], con
     return refuse;
 }
 
+void
+hub_handler_drop_ahead (hub_handler_t *self)
+{
+    if (!self->ahead.op)
+        return;
+    sh_hublog_opening_destroy (&self->ahead.op);
+    sh_wire_msg_fini (&self->ahead.m);
+}
+
+//  May this key push now, as far as the registry says (a node's key,
+//  neither blocked nor revoked)? Quietly: its turn will say why not.
+static bool
+s_may_push (hub_handler_t *self, const uint8_t key[SH_PUBKEY_BYTES])
+{
+    sh_store_txn_t *txn;
+    sh_registry_entry_t e;
+    if (sh_store_begin (self->store, false, &txn) != SH_OK)
+        return false;
+    bool may = sh_registry_get (txn, key, &e) == SH_OK && e.role == SH_WIRE_ROLE_NODE && !e.blocked
+            && !e.revoked_ms;
+    sh_store_abort (&txn);
+    return may;
+}
+
+//  While the current Push is judged and stored: when the next message
+//  waiting is a Push of a session whose key may push, decode it and start
+//  opening its changes in the background (13.7). Only the work that
+//  needs no judgement is done ahead; its turn judges it as ever, and a
+//  Push that turns out to be refused then only cost its verification.
+static void
+s_look_ahead (hub_handler_t *self)
+{
+    hub_peeked_t p;
+    if (!self->peek || self->ahead.op || !self->peek (&p, self->peek_arg))
+        return;
+    uint8_t key[SH_PUBKEY_BYTES];
+    char rid_hex[2 * S_RID_MAX + 1];
+    if (!p.user_id || sh_crypto_unhex (key, sizeof key, p.user_id) != SH_OK || p.extra_frames != 0
+    ||  p.body_len > SH_WIRE_MAX_BYTES || p.rid_len == 0 || p.rid_len > S_RID_MAX)
+        return;
+    sh_crypto_hex (rid_hex, p.rid, p.rid_len);
+    hub_session_t *s = sh_map_get (self->sessions, rid_hex);
+    if (!s || memcmp (s->key, key, SH_PUBKEY_BYTES) != 0 || s->full || s->quota || !s_may_push (self, key))
+        return;
+    sh_wire_msg_t m;
+    if (sh_wire_decode (&m, p.body, p.body_len, SH_WIRE_MAX_BYTES, NULL) != SH_OK)
+        return;
+    sh_hublog_opening_t *op = NULL;
+    uint64_t quota_ms = (uint64_t) ((int64_t) sh_sys_wall_ms () + self->config->quota_offset_ms);
+    if (m.type != SH_WIRE_PUSH || m.u.push.n == 0 || m.u.push.n > S_MAX_CHANGES
+    ||  sh_hublog_open (self->store, key, m.u.push.changes, m.u.push.n, self->config->threads, quota_ms, &op)
+    ||  !op) {
+        sh_wire_msg_fini (&m);
+        return;
+    }
+    self->ahead.body = p.body;
+    self->ahead.body_len = p.body_len;
+    self->ahead.m = m;
+    self->ahead.op = op;
+}
+
+//  Judge and store a Push of the key of e (sh_hublog): its changes opened
+//  ahead (self->opening), or opened now -- in the background when the
+//  handler can look ahead, so that the next Push is opened while this one
+//  is written and committed.
+static sh_err
+s_store_push (hub_handler_t *self, const sh_registry_entry_t *e, const sh_wire_msg_t *m, uint64_t quota_ms,
+              sh_hublog_result_t *res)
+{
+    sh_hublog_opening_t *op = self->opening;
+    self->opening = NULL;
+    if (!op && self->peek
+    &&  sh_hublog_open (self->store, e->key, m->u.push.changes, m->u.push.n, self->config->threads, quota_ms,
+                        &op) != SH_OK)
+        op = NULL;              //  out of memory: the plain path says so
+    if (!op)
+        return sh_hublog_push_ruled (self->store, e, m->u.push.changes, m->u.push.n, m->u.push.openings,
+                                     m->u.push.n_openings, self->config->threads, self->hub, quota_ms,
+                                     hub_lead_rule, NULL, res);
+    sh_hublog_opening_wait (op);
+    s_look_ahead (self);
+    sh_err rc = sh_hublog_push_opened (self->store, e, op, m->u.push.openings, m->u.push.n_openings, self->hub,
+                                       quota_ms, hub_lead_rule, NULL, res);
+    sh_hublog_opening_destroy (&op);
+    return rc;
+}
+
 //  Send an Ack, or -- serving with --sync-mirror -- hold it until a mirror
 //  has cosigned the checkpoint of size that it carries (16.8).
 static void
@@ -233,9 +321,7 @@ hub_handler_push (hub_handler_t *self, const uint8_t *rid, size_t rid_len, hub_s
     else {
         sh_hublog_result_t res;
         uint64_t quota_ms = (uint64_t) ((int64_t) sh_sys_wall_ms () + self->config->quota_offset_ms);
-        sh_err prc = sh_hublog_push_ruled (self->store, &e, m->u.push.changes, m->u.push.n, m->u.push.openings,
-                                           m->u.push.n_openings,
-                                           self->config->threads, self->hub, quota_ms, hub_lead_rule, NULL, &res);
+        sh_err prc = s_store_push (self, &e, m, quota_ms, &res);
         if (prc == SH_ESTOREFULL) {
             s_refuse_full (self, s, cond, _("no space left on its disk, or its map is full"), &r);
             hub_handler_send (self, rid, rid_len, &r);

@@ -84,6 +84,19 @@ s_reply (const uint8_t *rid, size_t rid_len, const uint8_t *buf, size_t len, voi
         hub_log ("info", _("fault point: reply of %zu bytes dropped"), len);
 }
 
+//  hub_peek_fn: the next message waiting on the ROUTER (sh_link_peek).
+static bool
+s_peek (hub_peeked_t *out, void *arg)
+{
+    s_hub_t *hub = arg;
+    sh_link_peeked_t p;
+    if (sh_link_peek (hub->link, &p) != SH_OK)
+        return false;
+    *out = (hub_peeked_t) { .rid = p.rid, .rid_len = p.rid_len, .user_id = p.user_id, .body = p.body,
+                            .body_len = p.body_len, .extra_frames = p.extra_frames };
+    return true;
+}
+
 //  sh_link_message_fn: every message goes to the handler.
 static int
 s_on_message (const uint8_t *rid, size_t rid_len, const char *user_id, const uint8_t *body, size_t body_len,
@@ -193,6 +206,7 @@ hub_serve (const hub_config_t *config, sh_store_t *store, const sh_hubid_t *hubi
     hub.handler = hub_handler_new (config, store, hubid, s_reply, &hub);
     if (!hub.handler)
         goto out;
+    hub_handler_set_peek (hub.handler, s_peek, &hub);
     rc = sh_link_bind (hub.link, config->bind);
     if (rc) {
         hub_log ("error", _("cannot bind %s: %s"), config->bind, sh_link_strerror (rc));

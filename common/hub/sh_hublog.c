@@ -320,21 +320,78 @@ s_openings (sh_store_txn_t *txn, const sh_change_t *c, size_t i, const sh_wire_o
     return rc;
 }
 
+struct sh_hublog_opening_t {
+    const sh_wire_bytes_t *changes;     //  the Push's changes (borrowed)
+    size_t n;
+    sh_opened_t *items;                 //  their slots (owned)
+    sh_opener_job_t job;                //  filling them in the background
+};
+
+sh_err
+sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes, size_t n,
+                int threads, uint64_t quota_ms, sh_hublog_opening_t **out)
+{
+    assert (store && key && out && (changes || n == 0));
+    *out = NULL;
+    sh_hublog_result_t res = { 0 };
+    if (s_quota_refuses (store, key, changes, n, quota_ms, &res))
+        return SH_OK;           //  the push refuses it before any signature is verified
+    sh_hublog_opening_t *self = calloc (1, sizeof *self);
+    if (self)
+        self->items = calloc (n ? n : 1, sizeof *self->items);
+    if (!self || !self->items) {
+        free (self);
+        return SH_ENOMEM;
+    }
+    self->changes = changes;
+    self->n = n;
+    sh_opener_start (&self->job, changes, self->items, n, threads);
+    *out = self;
+    return SH_OK;
+}
+
+void
+sh_hublog_opening_wait (sh_hublog_opening_t *self)
+{
+    assert (self);
+    sh_opener_wait (&self->job);
+}
+
+void
+sh_hublog_opening_destroy (sh_hublog_opening_t **self_p)
+{
+    assert (self_p);
+    sh_hublog_opening_t *self = *self_p;
+    if (!self)
+        return;
+    sh_opener_wait (&self->job);
+    for (size_t i = 0; i < self->n; i++)
+        if (self->items[i].rc == SH_OK)
+            sh_change_fini (&self->items[i].change);
+    free (self->items);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Judge and store a batch whose changes are opened already (pre: the
+//  caller's slots, waited for) or opened here (pre NULL: after the quota's
+//  first verdict, on threads threads).
 static sh_err
 s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        const sh_wire_opening_t *openings, size_t n_openings, int threads, const sh_hubid_t *hub,
-        uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+        sh_opened_t *pre, const sh_wire_opening_t *openings, size_t n_openings, int threads,
+        const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
-    if (s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
+    if (!pre && s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
         return SH_OK;           //  refused before any signature is verified
-    sh_opened_t *items = calloc (n ? n : 1, sizeof *items);     //  decoded, verified, hashed
+    sh_opened_t *items = pre ? pre : calloc (n ? n : 1, sizeof *items);     //  decoded, verified, hashed
     if (!items) {
         res->code = SH_WIRE_ERR_INTERNAL;
         snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
         return SH_ENOMEM;
     }
-    sh_opener_run (changes, items, n, threads);
+    if (!pre)
+        sh_opener_run (changes, items, n, threads);
 
     //  Judge every change before writing anything (sh_ingest): written by
     //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
@@ -433,10 +490,11 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     else
     if (res->code)
         res->accepted = res->duplicates = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && !pre; i++)
         if (items[i].rc == SH_OK)
             sh_change_fini (&items[i].change);
-    free (items);
+    if (!pre)
+        free (items);
     return rc;
 }
 
@@ -470,7 +528,8 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, NULL, 0, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL, res);
+    return s_push (store, entry, changes, n, NULL, NULL, 0, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL,
+                   res);
 }
 
 sh_err
@@ -479,7 +538,7 @@ sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, NULL, 0, threads, hub, quota_ms, NULL, NULL, res);
+    return s_push (store, entry, changes, n, NULL, NULL, 0, threads, hub, quota_ms, NULL, NULL, res);
 }
 
 sh_err
@@ -490,7 +549,18 @@ sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
                       sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, openings, n_openings, threads, hub, quota_ms, rule, arg, res);
+    return s_push (store, entry, changes, n, NULL, openings, n_openings, threads, hub, quota_ms, rule, arg, res);
+}
+
+sh_err
+sh_hublog_push_opened (sh_store_t *store, const sh_registry_entry_t *entry, sh_hublog_opening_t *opened,
+                       const sh_wire_opening_t *openings, size_t n_openings, const sh_hubid_t *hub,
+                       uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+{
+    assert (opened && hub && hub->key);
+    sh_opener_wait (&opened->job);
+    return s_push (store, entry, opened->changes, opened->n, opened->items, openings, n_openings, 1, hub, quota_ms,
+                   rule, arg, res);
 }
 
 static sh_err

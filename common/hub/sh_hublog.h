@@ -29,7 +29,8 @@
     nodes narrower than its author).
 
     Threading: one sh_hublog_push at a time (it opens the write
-    transaction); pulls may run concurrently on other threads.
+    transaction); pulls may run concurrently on other threads, and so may
+    the background opening of the next Push (sh_hublog_open).
 */
 #ifndef SH_HUBLOG_H
 #define SH_HUBLOG_H
@@ -106,6 +107,36 @@ SH_NODISCARD sh_err sh_hublog_push_ruled (sh_store_t *store, const sh_registry_e
                                           const sh_wire_opening_t *openings, size_t n_openings, int threads,
                                           const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule,
                                           void *arg, sh_hublog_result_t *res);
+
+//  A Push's changes being opened (decoded, verified, hashed) in the
+//  background, so that the hub can verify one Push while it stores the one
+//  before (docs/protocol.md 13.7). Opening needs nothing of the store but
+//  the quota's first verdict: every judgement is sh_hublog_push_opened's.
+typedef struct sh_hublog_opening_t sh_hublog_opening_t;
+
+//  Start opening changes[0..n) on threads threads in the background,
+//  unless the quota's first verdict (judged as sh_hublog_push does, before
+//  any signature is verified) already refuses the key's batch: then *out
+//  is NULL, nothing started, and sh_hublog_push_ruled will refuse it.
+//  changes (and the bytes it points to) are borrowed until the opening is
+//  destroyed; the caller owns *out. SH_OK or SH_ENOMEM.
+SH_NODISCARD sh_err sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES],
+                                    const sh_wire_bytes_t *changes, size_t n, int threads, uint64_t quota_ms,
+                                    sh_hublog_opening_t **out);
+
+//  Wait until every change of the opening is opened. Idempotent.
+void sh_hublog_opening_wait (sh_hublog_opening_t *self);
+
+//  Wait for the opening and free it. NULL-safe; nulls *self_p.
+void sh_hublog_opening_destroy (sh_hublog_opening_t **self_p);
+
+//  sh_hublog_push_ruled of the changes opened (borrowed; waited for here),
+//  which skips the quota's first verdict (sh_hublog_open gave it) and the
+//  verification; the write transaction judges the quota again.
+SH_NODISCARD sh_err sh_hublog_push_opened (sh_store_t *store, const sh_registry_entry_t *entry,
+                                           sh_hublog_opening_t *opened, const sh_wire_opening_t *openings,
+                                           size_t n_openings, const sh_hubid_t *hub, uint64_t quota_ms,
+                                           sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res);
 
 //  Append one opened change (bytes, len; its hash) in txn as a Push does
 //  after judging it: to the log with the full chain rule, as the tree's

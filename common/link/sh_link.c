@@ -37,6 +37,10 @@ struct sh_link_t {
     sh_link_message_fn *on_message;     //  while serving: each message
     sh_link_tick_fn *on_tick;           //  while serving: each tick
     void *serve_arg;                    //  their argument
+    int tick_ms;                        //  the tick's period
+    int64_t tick_next;                  //  when the next tick is due (zclock_mono)
+    zmsg_t *ahead;                      //  the message taken ahead of its turn (sh_link_peek), or NULL;
+    zframe_t *ahead_rid, *ahead_body;   //  its routing id and envelope frame (owned with it)
     char endpoint[S_ENDPOINT_MAX];      //  bound endpoint ("" before sh_link_bind)
 };
 
@@ -81,6 +85,9 @@ sh_link_destroy (sh_link_t **self_p)
         }
         zsock_destroy (&self->sock);
         zsock_destroy (&self->zap);
+        zframe_destroy (&self->ahead_rid);
+        zframe_destroy (&self->ahead_body);
+        zmsg_destroy (&self->ahead);
         free (self);
         *self_p = NULL;
     }
@@ -413,7 +420,39 @@ s_on_zap (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-//  The ROUTER: routing id and envelope frame to the caller.
+//  Hand one message (routing id rid, envelope frame body, the frames left
+//  in msg) to the caller, or drop it when it has no routing id or body.
+static int
+s_deliver (sh_link_t *self, zmsg_t *msg, zframe_t *rid, zframe_t *body)
+{
+    if (!rid || !body || zframe_size (rid) == 0 || zframe_size (rid) > SH_LINK_RID_MAX)
+        return 0;               //  without a routing id or an envelope frame: dropped, no answer
+    return self->on_message (zframe_data (rid), zframe_size (rid), zframe_meta (body, "User-Id"),
+                             zframe_data (body), zframe_size (body), zmsg_size (msg), self->serve_arg);
+}
+
+static int
+s_on_tick (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    sh_link_t *self = arg;
+    self->tick_next = zclock_mono () + self->tick_ms;
+    return self->on_tick ? self->on_tick (self->serve_arg) : 0;
+}
+
+//  Between messages taken ahead the loop does not poll: answer the ZAP
+//  requests waiting and run the tick when it is due, as the loop would.
+static int
+s_side_work (sh_link_t *self)
+{
+    while (zsock_events (self->zap) & ZMQ_POLLIN)
+        s_on_zap (NULL, self->zap, self);
+    return zclock_mono () >= self->tick_next ? s_on_tick (NULL, 0, self) : 0;
+}
+
+//  The ROUTER: routing id and envelope frame to the caller; then, in
+//  their order, every message the caller took ahead meanwhile.
 static int
 s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -424,24 +463,47 @@ s_on_router (zloop_t *loop, zsock_t *reader, void *arg)
         return 0;
     zframe_t *rid = zmsg_pop (msg);
     zframe_t *body = zmsg_pop (msg);
-    int ret = 0;
-    //  without a routing id or an envelope frame: dropped, no answer
-    if (rid && body && zframe_size (rid) > 0 && zframe_size (rid) <= SH_LINK_RID_MAX)
-        ret = self->on_message (zframe_data (rid), zframe_size (rid), zframe_meta (body, "User-Id"),
-                                zframe_data (body), zframe_size (body), zmsg_size (msg), self->serve_arg);
-    zframe_destroy (&rid);
-    zframe_destroy (&body);
-    zmsg_destroy (&msg);
+    int ret = s_deliver (self, msg, rid, body);
+    for (;;) {
+        zframe_destroy (&rid);
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+        if (ret != 0 || !self->ahead || zsys_interrupted || (ret = s_side_work (self)) != 0)
+            break;
+        msg = self->ahead, rid = self->ahead_rid, body = self->ahead_body;
+        self->ahead = NULL, self->ahead_rid = self->ahead_body = NULL;
+        ret = s_deliver (self, msg, rid, body);
+    }
     return ret;
 }
 
-static int
-s_on_tick (zloop_t *loop, int timer_id, void *arg)
+sh_err
+sh_link_peek (sh_link_t *self, sh_link_peeked_t *out)
 {
-    (void) loop;
-    (void) timer_id;
-    sh_link_t *self = arg;
-    return self->on_tick ? self->on_tick (self->serve_arg) : 0;
+    assert (self && self->server && out);
+    while (!self->ahead) {
+        if (!(zsock_events (self->sock) & ZMQ_POLLIN))
+            return SH_ENOTFOUND;
+        zmsg_t *msg = zmsg_recv (self->sock);
+        if (!msg)
+            return SH_ENOTFOUND;
+        zframe_t *rid = zmsg_pop (msg);
+        zframe_t *body = zmsg_pop (msg);
+        if (rid && body && zframe_size (rid) > 0 && zframe_size (rid) <= SH_LINK_RID_MAX) {
+            self->ahead = msg, self->ahead_rid = rid, self->ahead_body = body;
+            break;
+        }
+        zframe_destroy (&rid);  //  dropped as s_deliver would drop it
+        zframe_destroy (&body);
+        zmsg_destroy (&msg);
+    }
+    *out = (sh_link_peeked_t) {
+        .rid = zframe_data (self->ahead_rid), .rid_len = zframe_size (self->ahead_rid),
+        .user_id = zframe_meta (self->ahead_body, "User-Id"),
+        .body = zframe_data (self->ahead_body), .body_len = zframe_size (self->ahead_body),
+        .extra_frames = zmsg_size (self->ahead)
+    };
+    return SH_OK;
 }
 
 sh_err
@@ -452,6 +514,8 @@ sh_link_serve (sh_link_t *self, sh_link_message_fn *on_message, int tick_ms, sh_
     self->on_message = on_message;
     self->on_tick = on_tick;
     self->serve_arg = arg;
+    self->tick_ms = tick_ms;
+    self->tick_next = zclock_mono () + tick_ms;
     zloop_t *loop = zloop_new ();
     sh_err rc = SH_ENOMEM;
     if (loop

@@ -209,6 +209,26 @@ const char *sh_link_endpoint (const sh_link_t *self);
 SH_NODISCARD sh_err sh_link_serve (sh_link_t *self, sh_link_message_fn *on_message, int tick_ms,
                                    sh_link_tick_fn *on_tick, void *arg);
 
+//  The next message waiting on the ROUTER, taken ahead of its turn so
+//  that the caller can start work on it (the hub opens the next Push's
+//  signatures while it commits the current one): the arguments on_message
+//  will get for it. Only inside on_message. The message is still handed
+//  to on_message, in its order, once the current call returns, with the
+//  same buffers (the same pointers), which stay valid until that call
+//  returns. Until then the loop does not poll: it answers the waiting ZAP
+//  requests and runs a tick that is due between such messages itself.
+//  SH_OK with *out filled (the same message again while one taken ahead
+//  waits for its turn); SH_ENOTFOUND when no message is waiting.
+typedef struct {
+    const uint8_t *rid;                 //  routing id (1..SH_LINK_RID_MAX bytes)
+    size_t rid_len;
+    const char *user_id;                //  the connection's User-Id, or NULL
+    const uint8_t *body;                //  the envelope frame
+    size_t body_len;
+    size_t extra_frames;                //  frames after it
+} sh_link_peeked_t;
+SH_NODISCARD sh_err sh_link_peek (sh_link_t *self, sh_link_peeked_t *out);
+
 //  Send buf (an encoded envelope) to the peer of routing id rid. SH_OK
 //  (also when ZeroMQ drops it: an unknown peer, or its queue full);
 //  SH_EFAULT if the fault point dropped it; SH_ENOMEM.

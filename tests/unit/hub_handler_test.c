@@ -148,6 +148,17 @@ s_hello (s_hub_t *hub, const uint8_t *rid, fuzz_key_id_t who, uint64_t cp_size, 
     SH_CHECK (w->u.welcome.nonce == 0x5eed);
 }
 
+//  Hello as who on rid; the Welcome's checkpoint, opened, into *cp.
+static void
+s_hello_checkpoint (s_hub_t *hub, const uint8_t *rid, fuzz_key_id_t who, sh_note_checkpoint_t *cp)
+{
+    sh_wire_msg_t w;
+    s_hello (hub, rid, who, 0, &w);
+    SH_PASS (sh_note_checkpoint_open (cp, w.u.welcome.checkpoint, strlen (w.u.welcome.checkpoint), &hub->id.vkey,
+                                      hub->id.origin));
+    sh_wire_msg_fini (&w);
+}
+
 //  A Push (batch) of who's chain first..last; flip the last byte of the
 //  last change when forged. The changes are owned by *owned (free each).
 static sh_wire_msg_t
@@ -396,12 +407,9 @@ test_push (void)
 {
     s_hub_t hub;
     s_hub_open (&hub);
-    sh_wire_msg_t w, r;
-    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_t r;
     sh_note_checkpoint_t wcp;
-    SH_PASS (sh_note_checkpoint_open (&wcp, w.u.welcome.checkpoint, strlen (w.u.welcome.checkpoint), &hub.id.vkey,
-                                      hub.id.origin));
-    sh_wire_msg_fini (&w);
+    s_hello_checkpoint (&hub, s_rid_a, FUZZ_KEY_A, &wcp);
     //  A's next three changes: stored, acknowledged with a receipt
     fuzz_bytes_t owned[FUZZ_CHAIN_A];
     sh_wire_bytes_t ch[FUZZ_CHAIN_A];
@@ -775,6 +783,136 @@ test_pull_own (void)
     s_hub_close (&hub);
 }
 
+/* --------------------------------------------------------------------------
+ * The next Push opened ahead of its turn (hub_handler_set_peek)
+ * -------------------------------------------------------------------------- */
+
+//  What the test's peek shows: the message it will hand over next.
+typedef struct {
+    const uint8_t *rid;
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    uint8_t *body;                      //  encoded (owned)
+    size_t len;
+    int peeks;                          //  times the handler looked
+} s_next_t;
+
+static bool
+s_peek (hub_peeked_t *out, void *arg)
+{
+    s_next_t *next = arg;
+    next->peeks++;
+    if (!next->body)
+        return false;
+    *out = (hub_peeked_t) { .rid = next->rid, .rid_len = 5, .user_id = next->user, .body = next->body,
+                            .body_len = next->len };
+    return true;
+}
+
+//  Make m (from who on rid) the message the peek shows.
+static void
+s_next (s_next_t *next, const uint8_t *rid, fuzz_key_id_t who, const sh_wire_msg_t *m)
+{
+    free (next->body);
+    next->rid = rid;
+    s_user (next->user, who);
+    SH_PASS (sh_wire_encode (m, &next->body, &next->len));
+}
+
+//  Hand over the message the peek showed (the same buffer); its answer
+//  into *out.
+static void
+s_deliver_next (s_hub_t *hub, s_next_t *next, sh_wire_msg_t *out)
+{
+    uint8_t *body = next->body;
+    char user[SH_HEX_BYTES (SH_PUBKEY_BYTES)];
+    memcpy (user, next->user, sizeof user);
+    next->body = NULL;          //  nothing waits behind it
+    s_raw (hub, next->rid, user, body, next->len, 0, out);
+    free (body);
+}
+
+static void
+test_look_ahead (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    s_next_t next = { 0 };
+    hub_handler_set_peek (hub.h, s_peek, &next);
+    sh_wire_msg_t w, r;
+    sh_note_checkpoint_t wcp;
+    s_hello_checkpoint (&hub, s_rid_a, FUZZ_KEY_A, &wcp);
+    s_hello (&hub, s_rid_b, FUZZ_KEY_BLOCKED, 0, &w);
+    sh_wire_msg_fini (&w);
+    SH_CHECK (next.peeks == 0);                     //  only a Push looks ahead
+
+    //  A's Push of 4..5 while its Push of 6..7 waits: the second is opened
+    //  during the first's commit, and both get their receipts in order
+    fuzz_bytes_t o1[FUZZ_CHAIN_A], o2[FUZZ_CHAIN_A];
+    sh_wire_bytes_t c1[FUZZ_CHAIN_A], c2[FUZZ_CHAIN_A];
+    sh_wire_msg_t p1 = s_push (o1, c1, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 2, false);
+    sh_wire_msg_t p2 = s_push (o2, c2, FUZZ_KEY_A, FUZZ_HUB_A + 3, FUZZ_HUB_A + 4, false);
+    p2.u.push.batch = 2;
+    s_next (&next, s_rid_a, FUZZ_KEY_A, &p2);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &p1, &r);
+    SH_CHECK (next.peeks == 1 && hub_handler_opened_ahead (hub.h) == 0);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.batch == 1 && r.u.ack.accepted == 2);
+    s_check_receipt (&hub, &r, c1, 2, wcp.size, wcp.root);
+    uint64_t size = r.u.ack.first_leaf + 2;
+    uint8_t root[SH_HASH_BYTES];
+    s_root (&hub, size, root);
+    sh_wire_msg_fini (&r);
+    s_deliver_next (&hub, &next, &r);
+    SH_CHECK (hub_handler_opened_ahead (hub.h) == 1);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.batch == 2 && r.u.ack.accepted == 2);
+    SH_CHECK (r.u.ack.head_seq == FUZZ_HUB_A + 4);
+    s_check_receipt (&hub, &r, c2, 2, size, root);
+    sh_wire_msg_fini (&r);
+    s_free_push (o1, 2);
+    s_free_push (o2, 2);
+
+    //  a forged change opened ahead is refused at its turn, at its position;
+    //  a message other than the one looked at drops what was opened ahead
+    fuzz_bytes_t o3[FUZZ_CHAIN_A];
+    sh_wire_bytes_t c3[FUZZ_CHAIN_A];
+    sh_wire_msg_t p0 = s_push (o3, c3, FUZZ_KEY_A, FUZZ_HUB_A + 5, FUZZ_HUB_A + 5, false);
+    p1 = s_push (o1, c1, FUZZ_KEY_A, FUZZ_HUB_A + 5, FUZZ_HUB_A + 6, true);
+    p1.u.push.batch = 3;
+    uint64_t before = hub_handler_opened_ahead (hub.h);
+    s_next (&next, s_rid_a, FUZZ_KEY_A, &p1);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &p0, &r);    //  5 alone, while 5..6 (forged) waits
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 1);
+    sh_wire_msg_fini (&r);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &p0, &r);    //  not the one looked at: 5 again, a duplicate
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 0 && r.u.ack.duplicates == 1);
+    sh_wire_msg_fini (&r);
+    SH_CHECK (hub_handler_opened_ahead (hub.h) == before);
+    s_deliver_next (&hub, &next, &r);
+    SH_CHECK (hub_handler_opened_ahead (hub.h) == before + 1);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_SIGNATURE);
+    SH_CHECK (r.u.error.has_position && r.u.error.position == 1 && r.u.error.batch == 3);
+    sh_wire_msg_fini (&r);
+    s_free_push (o1, 2);
+    s_free_push (o3, 1);
+
+    //  the blocked key's Push is not opened ahead; its turn refuses it
+    p1 = s_push (o1, c1, FUZZ_KEY_A, FUZZ_HUB_A + 6, FUZZ_HUB_A + 6, false);
+    p2 = s_push (o2, c2, FUZZ_KEY_BLOCKED, 2, 2, false);
+    s_next (&next, s_rid_b, FUZZ_KEY_BLOCKED, &p2);
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &p1, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 1);
+    sh_wire_msg_fini (&r);
+    before = hub_handler_opened_ahead (hub.h);
+    s_deliver_next (&hub, &next, &r);
+    SH_CHECK (hub_handler_opened_ahead (hub.h) == before);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_BLOCKED);
+    sh_wire_msg_fini (&r);
+    s_free_push (o1, 1);
+    s_free_push (o2, 1);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7 + 6);
+    free (next.body);
+    s_hub_close (&hub);
+}
+
 static const sh_test_case_t tests[] = {
     { "unauthenticated", test_unauthenticated },
     { "malformed", test_malformed },
@@ -786,6 +924,7 @@ static const sh_test_case_t tests[] = {
     { "welcome", test_welcome },
     { "push", test_push },
     { "push refused", test_push_refused },
+    { "look ahead", test_look_ahead },
     { "pull", test_pull },
     { "quota and reserve", test_quota_reserve },
     { "auditor", test_auditor },

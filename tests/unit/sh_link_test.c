@@ -7,8 +7,9 @@
     monitor events (connected, refused with status 400, a wrong server
     key), envelope framing and sizes, raw multi-frame sends, a message
     that does not decode, the send fault point on both sides, a session
-    link's sends failing while it has no connection, the tick, and the
-    serving loop stopping when a callback says so.
+    link's sends failing while it has no connection, the tick, messages
+    taken ahead of their turn (sh_link_peek) while ZAP and the tick go on,
+    and the serving loop stopping when a callback says so.
 */
 #include "sh_test.h"
 
@@ -16,8 +17,16 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <time.h>
 
 #define S_WAIT_MS 5000
+
+static void
+s_sleep_ms (long ms)
+{
+    struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+    nanosleep (&t, NULL);
+}
 
 //  The server side, owned by its thread once serving.
 typedef struct {
@@ -28,6 +37,12 @@ typedef struct {
     int messages;                       //  messages seen
     int ticks;                          //  ticks seen
     sh_err served;                      //  what sh_link_serve returned
+    //  "slow" messages: each waits, then looks at the next (sh_link_peek)
+    const uint8_t *peeked;              //  the body the last peek gave
+    char peeked_text[16];               //  ... and what it said
+    int peek_faults;                    //  a message delivered other than peeked
+    int slow, peeks;                    //  slow messages seen, peeks that found one
+    int ticks_first_slow, ticks_last_slow;  //  ticks when the first and the last slow one came
 } s_server_t;
 
 static void
@@ -49,8 +64,29 @@ s_on_message (const uint8_t *rid, size_t rid_len, const char *user_id, const uin
               size_t extra_frames, void *arg)
 {
     s_server_t *srv = arg;
-    srv->messages++;
+    __atomic_add_fetch (&srv->messages, 1, __ATOMIC_SEQ_CST);
     snprintf (srv->user_id, sizeof srv->user_id, "%s", user_id ? user_id : "");
+    if (srv->peeked) {          //  the message looked at comes next, the same buffer
+        if (body != srv->peeked || body_len != strlen (srv->peeked_text) || memcmp (body, srv->peeked_text, body_len))
+            srv->peek_faults++;
+        srv->peeked = NULL;
+    }
+    if (body_len >= 4 && !memcmp (body, "slow", 4)) {
+        int ticks = __atomic_load_n (&srv->ticks, __ATOMIC_SEQ_CST);
+        if (srv->slow++ == 0)
+            srv->ticks_first_slow = ticks;
+        srv->ticks_last_slow = ticks;
+        s_sleep_ms (60);
+        sh_link_peeked_t p, again;
+        if (sh_link_peek (srv->link, &p) == SH_OK) {
+            SH_PASS (sh_link_peek (srv->link, &again));      //  the same one until its turn
+            SH_CHECK (again.body == p.body && p.rid_len == rid_len && !memcmp (p.rid, rid, rid_len));
+            SH_CHECK (p.extra_frames == 0 && p.user_id && !strcmp (p.user_id, "admitted"));
+            srv->peeked = p.body;
+            snprintf (srv->peeked_text, sizeof srv->peeked_text, "%.*s", (int) p.body_len, (const char *) p.body);
+            srv->peeks++;
+        }
+    }
     srv->extra_frames = extra_frames;
     if (body_len == 4 && !memcmp (body, "stop", 4))
         return -1;
@@ -62,7 +98,7 @@ s_on_message (const uint8_t *rid, size_t rid_len, const char *user_id, const uin
 static int
 s_on_tick (void *arg)
 {
-    ((s_server_t *) arg)->ticks++;
+    __atomic_add_fetch (&((s_server_t *) arg)->ticks, 1, __ATOMIC_SEQ_CST);
     return 0;
 }
 
@@ -176,10 +212,30 @@ test_link (void)
     SH_FAIL (sh_link_wait (c, S_WAIT_MS, &ev, &m, &why), SH_EPROTO);
     SH_CHECK (ev.type == SH_LINK_MESSAGE && ev.bytes == 3 && why);
 
+    //  messages taken ahead (sh_link_peek) come in their order with the same
+    //  buffers; meanwhile the loop still admits a client (ZAP) and ticks
+    enum { SLOW = 30 };
+    for (int i = 0; i < SLOW; i++) {
+        char text[16];
+        snprintf (text, sizeof text, "slow%02d", i);
+        SH_PASS (sh_link_send_raw (c, (const uint8_t *) text, strlen (text), 0));
+    }
+    s_sleep_ms (300);         //  well inside the 30 x 60 ms the slow ones take
+    sh_link_t *c2 = s_client (good, hub, endpoint, SH_LINK_CONNECTED, NULL);
+    int seen = __atomic_load_n (&srv.messages, __ATOMIC_SEQ_CST);
+    SH_CHECK (seen < 5 + SLOW);                     //  admitted while the run went on
+    for (int i = 0; i < SLOW; i++) {
+        SH_FAIL (sh_link_wait (c, S_WAIT_MS, &ev, &m, NULL), SH_EPROTO);     //  echoed, not envelopes
+        SH_CHECK (ev.type == SH_LINK_MESSAGE && ev.bytes == 6);
+    }
+    SH_CHECK (srv.slow == SLOW && srv.peek_faults == 0 && srv.peeks >= SLOW - 2);
+    SH_CHECK (srv.ticks_last_slow > srv.ticks_first_slow);
+    sh_link_destroy (&c2);
+
     //  a callback returning -1 stops the loop
     SH_PASS (sh_link_send_raw (c, (const uint8_t *) "stop", 4, 0));
     SH_CHECK (pthread_join (thread, NULL) == 0);
-    SH_CHECK (srv.served == SH_OK && srv.ticks > 0 && srv.messages == 6);
+    SH_CHECK (srv.served == SH_OK && srv.ticks > 0 && srv.messages == 6 + SLOW);
     SH_CHECK (!sh_link_interrupted ());
     sh_link_destroy (&c);
     sh_link_destroy (&srv.link);
