@@ -390,6 +390,13 @@ sh_err
 sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
                 const uint8_t *signed_bytes, size_t signed_len, const char **why)
 {
+    return sh_change_open_held (self, hash, signed_bytes, signed_len, NULL, NULL, why);
+}
+
+sh_err
+sh_change_open_held (sh_change_t *self, uint8_t hash[SH_HASH_BYTES], const uint8_t *signed_bytes,
+                     size_t signed_len, sh_change_held_fn *held, void *arg, const char **why)
+{
     assert (self);
     assert (signed_bytes || signed_len == 0);
     memset (self, 0, sizeof *self);
@@ -411,19 +418,21 @@ sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
         rc = s_fail (why, _("author must be 32 bytes"));
         goto out;
     }
-    uint8_t *signed_msg = malloc (S_PREFIX_LEN + len);
-    if (!signed_msg) {
-        rc = SH_ENOMEM;
-        goto out;
-    }
-    memcpy (signed_msg, SH_CHANGE_SIG_PREFIX, S_PREFIX_LEN);
-    memcpy (signed_msg + S_PREFIX_LEN, bytes, len);
-    rc = sh_crypto_verify (sc->signature.data, signed_msg, S_PREFIX_LEN + len,
-                           msg->author.data);
-    free (signed_msg);
-    if (rc) {
-        s_fail (why, _("signature does not verify"));
-        goto out;
+    if (!held || !held (msg->author.data, msg->seq, signed_bytes, signed_len, arg)) {
+        uint8_t *signed_msg = malloc (S_PREFIX_LEN + len);
+        if (!signed_msg) {
+            rc = SH_ENOMEM;
+            goto out;
+        }
+        memcpy (signed_msg, SH_CHANGE_SIG_PREFIX, S_PREFIX_LEN);
+        memcpy (signed_msg + S_PREFIX_LEN, bytes, len);
+        rc = sh_crypto_verify (sc->signature.data, signed_msg, S_PREFIX_LEN + len,
+                               msg->author.data);
+        free (signed_msg);
+        if (rc) {
+            s_fail (why, _("signature does not verify"));
+            goto out;
+        }
     }
     //  Verified: now the content may be checked and used.
     rc = s_from_message (self, msg, bytes, len, why);

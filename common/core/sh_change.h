@@ -145,6 +145,20 @@ SH_NODISCARD sh_err sh_change_read (sh_change_t *self, const uint8_t *signed_byt
 //  themselves: the author field is only trustworthy after this returns SH_OK.
 //  Before the signature verifies only the author is read from the change
 //  (to know the key); every other check runs on verified bytes.
+//  Is the SignedChange (signed_bytes, signed_len) that names author and
+//  seq held already, byte for byte? Then its signature was verified when
+//  it was stored, and verifying it again can only agree (arg: the
+//  caller's).
+typedef bool (sh_change_held_fn) (const uint8_t author[SH_PUBKEY_BYTES], uint64_t seq,
+                                  const uint8_t *signed_bytes, size_t signed_len, void *arg);
+
+//  sh_change_open that does not verify the signature again when held
+//  (with arg; NULL: always verify) says the very bytes are held already:
+//  a hub taking back what a node sends again after a lost Ack.
+SH_NODISCARD sh_err sh_change_open_held (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
+                                         const uint8_t *signed_bytes, size_t signed_len,
+                                         sh_change_held_fn *held, void *arg, const char **why);
+
 SH_NODISCARD sh_err sh_change_open (sh_change_t *self, uint8_t hash[SH_HASH_BYTES],
                                     const uint8_t *signed_bytes, size_t signed_len,
                                     const char **why);

@@ -10,6 +10,8 @@ typedef struct {
     const sh_wire_bytes_t *in;
     sh_opened_t *out;
     size_t n;
+    sh_change_held_fn *held;            //  sh_change_open_held's, or NULL
+    void *held_arg;
     atomic_size_t next;                 //  next slot to take
 } s_work_t;
 
@@ -21,7 +23,8 @@ s_worker (void *arg)
     while ((i = atomic_fetch_add (&w->next, 1)) < w->n) {
         sh_opened_t *o = &w->out[i];
         o->why = NULL;
-        o->rc = sh_change_open (&o->change, o->hash, w->in[i].data, w->in[i].len, &o->why);
+        o->rc = sh_change_open_held (&o->change, o->hash, w->in[i].data, w->in[i].len, w->held, w->held_arg,
+                                     &o->why);
     }
     return NULL;
 }
@@ -29,7 +32,14 @@ s_worker (void *arg)
 void
 sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads)
 {
-    s_work_t w = { .in = in, .out = out, .n = n };
+    sh_opener_run_held (in, out, n, threads, NULL, NULL);
+}
+
+void
+sh_opener_run_held (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads, sh_change_held_fn *held,
+                    void *arg)
+{
+    s_work_t w = { .in = in, .out = out, .n = n, .held = held, .held_arg = arg };
     atomic_init (&w.next, 0);
     pthread_t tid[SH_OPENER_THREADS_MAX];
     int started = 0;
@@ -48,14 +58,21 @@ static void *
 s_job (void *arg)
 {
     sh_opener_job_t *job = arg;
-    sh_opener_run (job->in, job->out, job->n, job->threads);
+    sh_opener_run_held (job->in, job->out, job->n, job->threads, job->held, job->held_arg);
     return NULL;
 }
 
 void
 sh_opener_start (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads)
 {
-    *job = (sh_opener_job_t) { .in = in, .out = out, .n = n, .threads = threads };
+    sh_opener_start_held (job, in, out, n, threads, NULL, NULL);
+}
+
+void
+sh_opener_start_held (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads,
+                      sh_change_held_fn *held, void *arg)
+{
+    *job = (sh_opener_job_t) { .in = in, .out = out, .n = n, .threads = threads, .held = held, .held_arg = arg };
     pthread_t *t = malloc (sizeof *t);
     if (t && pthread_create (t, NULL, s_job, job) == 0) {
         job->thread_ = t;

@@ -36,6 +36,12 @@ typedef struct {
 //  SH_OPENER_THREADS_MAX; 1: the caller's only).
 void sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads);
 
+//  sh_opener_run with sh_change_open_held's held (and arg): changes held
+//  byte for byte are not verified again. held is called on several
+//  threads at once.
+void sh_opener_run_held (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads,
+                         sh_change_held_fn *held, void *arg);
+
 //  A run of sh_opener_run in the background, so that the caller can judge
 //  one batch while the next is opened (plain data; the fields are the
 //  call's).
@@ -44,6 +50,8 @@ typedef struct {
     sh_opened_t *out;
     size_t n;
     int threads;
+    sh_change_held_fn *held;            //  sh_opener_run_held's, or NULL
+    void *held_arg;
     void *thread_;                      //  the background thread, NULL if none runs
 } sh_opener_job_t;
 
@@ -51,6 +59,10 @@ typedef struct {
 //  caller's thread at once when no thread can be started). Every start
 //  is followed by sh_opener_wait before in or out are read or freed.
 void sh_opener_start (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads);
+
+//  sh_opener_start of sh_opener_run_held (held, arg).
+void sh_opener_start_held (sh_opener_job_t *job, const sh_wire_bytes_t *in, sh_opened_t *out, size_t n,
+                           int threads, sh_change_held_fn *held, void *arg);
 
 //  Wait until the job's slots are all filled. Idempotent.
 void sh_opener_wait (sh_opener_job_t *job);
