@@ -195,7 +195,13 @@ sh_zwire_encode (const sh_zwire_bytes_t *changes, size_t n, const sh_zwire_openi
         return SH_ENOMEM;
     }
     //  the content size goes into the frame header: the receiver bounds it
-    size_t z = ZSTD_compressCCtx (cx, buf, cap, plain, plain_len, SH_ZWIRE_LEVEL);
+    size_t z = ZSTD_CCtx_setParameter (cx, ZSTD_c_compressionLevel, SH_ZWIRE_LEVEL);
+    if (!ZSTD_isError (z))
+        z = ZSTD_CCtx_setParameter (cx, ZSTD_c_hashLog, SH_ZWIRE_TABLE_LOG);
+    if (!ZSTD_isError (z))
+        z = ZSTD_CCtx_setParameter (cx, ZSTD_c_chainLog, SH_ZWIRE_TABLE_LOG);
+    if (!ZSTD_isError (z))
+        z = ZSTD_compress2 (cx, buf, cap, plain, plain_len);
     ZSTD_freeCCtx (cx);
     free (plain);
     if (ZSTD_isError (z)) {

@@ -29,6 +29,9 @@
 #define SH_ZWIRE_ZSTD 1u            //  Hello.compress bit / Welcome.compress value: zstd-v1
 #define SH_ZWIRE_RATIO_MAX 64u      //  largest content size / frame size accepted
 #define SH_ZWIRE_LEVEL 3            //  zstd level the encoder uses
+#define SH_ZWIRE_TABLE_LOG 15       //  ... with hash and chain tables of 2^15 entries: a Push's frame
+                                    //  compresses as with level 3's own (2^17, 2^16) and a village's
+                                    //  device keeps 0.3 MiB less (bench/README.md, node_rss_mib)
 
 //  Bytes held elsewhere (sh_wire_bytes_t is this type).
 typedef struct {
