@@ -247,8 +247,9 @@ s_rule (sh_store_txn_t *txn, sh_hublog_rule_fn *rule, void *arg, const sh_change
 //  ---------------------------------------------------------------------
 //  Quotas (13.20)
 
-//  The quota verdict on a batch before its signatures are verified: its
-//  changes decoded only (cheap), those past the hub's head of the key --
+//  The quota verdict on a batch before its signatures are verified: when
+//  the batch would fit even if every change were new, nothing more; else
+//  its changes decoded only (cheap), those past the hub's head of the key --
 //  or undecodable, or by another author, which are refused later anyway --
 //  counted as new. False when within the quota or when the store cannot
 //  tell (the write transaction judges again).
@@ -267,6 +268,12 @@ s_quota_refuses (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh
         rc = sh_quota_get (txn, key, quota_ms, &q);
     sh_store_abort (&txn);
     if (rc)
+        return false;
+    //  were every change new, would it fit? Then nothing needs decoding
+    uint64_t all_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        all_bytes += changes[i].len;
+    if (sh_quota_check (&q, quota_ms, n, all_bytes, res->message, sizeof res->message) == SH_QUOTA_OK)
         return false;
     for (size_t i = 0; i < n; i++) {
         uint8_t *cb, sig[SH_SIG_BYTES];
