@@ -51,6 +51,7 @@ s_push (node_session_t *self)
     size_t limit = (self->max_bytes ? self->max_bytes : SH_WIRE_MAX_BYTES) / 2;
     if (self->push_bytes < limit)
         limit = self->push_bytes;
+    limit = node_pace_cap (&self->pace, limit, self->raw_per_wire, S_PUSH_BYTES_MIN);
     sh_wire_bytes_t *ch = calloc (max, sizeof *ch);
     size_t n = 0, bytes = 64;
     for (uint64_t seq = self->sent + 1; ch && seq <= self->my_head && n < max; seq++) {
@@ -81,8 +82,11 @@ s_push (node_session_t *self)
         m.u.push.n_openings = ops.n;
         m.u.push.openings = ops.list;
         m.u.push.compress = self->compress;
+        uint64_t out = self->bytes_out;
         if (node_session_send (self, &m)) {
-            self->inflight[self->n_inflight++] = (s_inflight_t) { self->next_batch++, self->sent + n, self->msgs_sent, bytes };
+            self->inflight[self->n_inflight++] = (s_inflight_t) { self->next_batch++, self->sent + n, self->msgs_sent,
+                                                                  bytes, self->bytes_out - out,
+                                                                  node_session_now (self) };
             self->sent += n;
         }
     }
@@ -151,6 +155,7 @@ s_on_welcome (node_session_t *self, const sh_wire_msg_t *m)
     //  the answer to an earlier Hello: its proof is relative to what we held then
     if (m->u.welcome.nonce != self->hello_nonce)
         return SH_EXIT_OK;
+    node_pace_rtt (&self->pace, node_session_now (self) - self->hello_at);
     const char *scope = sh_replica_scope (self->r);
     if (strcmp (scope, m->u.welcome.scope) != 0) {
         //  a wider enrolment would send changes this node refuses; a narrower
@@ -277,6 +282,9 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
     }
     uint64_t last_seq = self->inflight[i].last_seq;
     size_t acked_bytes = self->inflight[i].bytes;
+    node_pace_ack (&self->pace, node_session_now (self), self->inflight[i].sent_ms, self->inflight[i].wire);
+    if (self->inflight[i].wire > 0)
+        self->raw_per_wire = (double) acked_bytes / (double) self->inflight[i].wire;
     memmove (&self->inflight[i], &self->inflight[i + 1], (size_t) (self->n_inflight - i - 1) * sizeof self->inflight[0]);
     self->n_inflight--;
     int ex = node_receipts_ack (self, m, last_seq);
@@ -685,7 +693,7 @@ s_work (node_session_t *self)
     }
     if (self->quota_stop && self->opt.watch && now >= self->quota_retry)
         self->quota_stop = false;       //  try again: the day may have turned, or the limit risen
-    while (!self->quota_stop && self->n_inflight < (int) self->credit && self->sent < self->my_head) {
+    while (!self->quota_stop && self->n_inflight < node_pace_credit (&self->pace, (int) self->credit) && self->sent < self->my_head) {
         uint64_t before = self->sent;
         if ((ex = s_push (self)))
             return ex;
@@ -805,6 +813,7 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
 {
     if (event == NODE_SESSION_LINK_UP) {
         self->connected = true;
+        node_pace_up (&self->pace, node_session_now (self));
         self->handshake_failures = 0;
         self->hello_wait = S_HELLO_FIRST_MS;
         node_session_hello (self);
@@ -812,6 +821,7 @@ node_session_on_event (node_session_t *self, node_session_event_t event, uint32_
     else
     if (event == NODE_SESSION_LINK_DOWN) {
         self->connected = false;
+        node_pace_down (&self->pace, node_session_now (self), self->n_inflight > 0);
         node_session_lost (self);
     }
     else

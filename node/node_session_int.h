@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "node_pace.h"
 #include "node_proof.h"
 #include "node_session.h"
 #include "sh_note.h"
@@ -39,7 +40,9 @@ typedef struct {
     uint64_t batch;                 //  batch number
     uint64_t last_seq;              //  last seq it carried
     uint64_t msg_no;                //  its number among the messages sent (node_session_t.msgs_sent)
-    size_t bytes;                   //  its encoded size
+    size_t bytes;                   //  its size as push_bytes counts it (changes and their overhead)
+    size_t wire;                    //  its encoded size (compressed or not)
+    int64_t sent_ms;                //  when it was sent
 } s_inflight_t;
 
 struct node_session_t {
@@ -69,6 +72,8 @@ struct node_session_t {
     uint32_t credit, max_changes, max_bytes;
     bool compress;                  //  the Welcome agreed on zstd: Pushes go compressed (13.22)
     size_t push_bytes;              //  current target size of a Push
+    node_pace_t pace;               //  ... capped by the time a Push takes to cross a link that is cut
+    double raw_per_wire;            //  push_bytes' bytes per byte on the wire, lately (0: not known)
     uint32_t pull_max;              //  current Pull max
     int64_t last_progress;          //  last Ack or applied Batch (for the deadline)
     bool quota_stop;                //  the hub refused a Push over this node's quota (13.20):

@@ -152,7 +152,7 @@ s_client_options (sh_link_t *self, const sh_link_options_t *o)
     zsock_t *sock = self->sock;
     if (o->session) {
         zsock_set_immediate (sock, 1);
-        zsock_set_reconnect_ivl (sock, 100);
+        zsock_set_reconnect_ivl (sock, 10);          //  a cut link is back at once: try it soon
         zsock_set_reconnect_ivl_max (sock, 5000);   //  exponential back-off up to 5 s
         zsock_set_heartbeat_ivl (sock, 5000);
         zsock_set_heartbeat_timeout (sock, 15000);

@@ -84,7 +84,7 @@ const char *sh_link_strerror (sh_err err);
 
 typedef struct {
     //  A sync session (the node): ZMQ_IMMEDIATE 1, reconnection after
-    //  100 ms backing off to 5 s, ZMTP heartbeats every 5 s with a 15 s
+    //  10 ms backing off to 5 s, ZMTP heartbeats every 5 s with a 15 s
     //  time-out, ZMQ_SNDHWM 64 (docs/protocol.md 13.1). Otherwise ZeroMQ's
     //  defaults. ZMQ_MAXMSGSIZE is SH_LINK_TRANSPORT_MAX either way.
     bool session;

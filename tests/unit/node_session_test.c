@@ -600,6 +600,38 @@ test_resume (void)
     s_world_close (&w);
 }
 
+//  Push sizes set by measured time (node_pace): a link that stays up 4 s
+//  and is cut with Pushes out is paced -- the next session keeps two
+//  Pushes out instead of the hub's credit of four, and smaller ones --
+//  and the sync still converges with nothing sent twice (what the cut took
+//  was stored: the Welcome says so).
+static void
+test_paced (void)
+{
+    s_world_t w;
+    s_world_open (&w, 0x15);
+    s_write (&w.a1, S_VILLAGE, 8000, "a1");
+    SH_CHECK (s_session (&w.a1, false, 0) == SH_EXIT_OK);
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 1, NULL) == S_TIMEOUT);       //  the Welcome: the credit's Pushes go out
+    SH_CHECK (w.a1.sent[SH_WIRE_PUSH] == 4);
+    SH_CHECK (s_run (&w.a1, 1, NULL) == S_TIMEOUT);       //  their Acks: four more, twice as large
+    uint64_t up = s_stats (&w.a1).up;
+    SH_CHECK (w.a1.sent[SH_WIRE_PUSH] == 8 && up > 0 && up < 8000);
+    w.a1.now += 4000;                                     //  the link stays up 4 s in all ...
+    s_link_down (&w.a1);                                  //  ... and is cut with four Pushes out
+    s_link_up (&w.a1);
+    SH_CHECK (s_run (&w.a1, 1, NULL) == S_TIMEOUT);
+    SH_CHECK (w.a1.sent[SH_WIRE_PUSH] == 10);             //  paced: two out
+    SH_CHECK (s_run (&w.a1, 1, NULL) == S_TIMEOUT);
+    uint64_t paced = s_stats (&w.a1).up - up;             //  what the two carried: at most 1/16 of 4 s each
+    SH_CHECK (paced > 0 && w.a1.sent[SH_WIRE_PUSH] == 12);
+    SH_CHECK (s_run (&w.a1, 1000, NULL) == SH_EXIT_OK);
+    node_session_stats_t st = s_stats (&w.a1);
+    SH_CHECK (st.hub_head == 8000 && st.duplicates == 0 && s_log_size (w.hub.store) == 8000);
+    s_world_close (&w);
+}
+
 //  The hub's answer to the first Push is lost: the Ack of the second
 //  shows it, a new session starts, and the sync still converges.
 static void
@@ -1162,6 +1194,7 @@ static const sh_test_case_t tests[] = {
     { "sealed", test_sealed },
     { "converge", test_converge },
     { "resume", test_resume },
+    { "paced", test_paced },
     { "lost ack", test_lost_ack },
     { "lost batch", test_lost_batch },
     { "denied", test_denied },
