@@ -132,7 +132,7 @@ typedef struct {
     uint64_t evidence;                    //  evidence records
     uint64_t evidence_ok;                 //  of which proven equivocations
     uint64_t openings;                    //  openings in the export (an export --with-personal)
-    uint64_t openings_ok;                 //  of which open a seal of the change they name
+    uint64_t openings_ok;                 //  of which pass check 20: in order, opening a seal of their change
     sh_epoch_t *epochs;                   //  the epochs that verified (owned)
     size_t n_epochs;                      //  how many
     //  witnesses (docs/protocol.md 16), when the caller names them

@@ -6,9 +6,9 @@
 #     personal data, decodes with protoc (field 10, Opening), verifies and reports the openings it
 #     checked (text and JSON); `shouhe-hub exports` lists the record: purpose, OS user and uid,
 #     the file's absolute path, the counts and the tree size;
-#   - an opening tampered with (its value flipped; one naming a change beyond the export) is the
-#     fault `opening` naming log index and field, exit 1, also in an incremental audit (--since)
-#     where its change is old;
+#   - an opening tampered with (its value flipped; one naming a change beyond the export; two
+#     swapped, so out of log order) is the fault `opening` naming log index and field, exit 1,
+#     also in an incremental audit (--since) where its change is old;
 #   - refusals: --with-personal without --purpose, --purpose without --with-personal, a blank or
 #     multi-line purpose (exit 2), --with-personal from a configuration file (not taken);
 #   - after `shouhe-node person erase` and a sync the hub's log holds erasure marks: both exports
@@ -132,6 +132,20 @@ assert_out "^fault opening: opening 3 \(log index 999, field 6\): it names chang
 it_must "$TAMPER" "$T/personal.export" "$T/moved.export" opening-index 1 1
 assert_exit 1 "$AUDIT" verify "$T/moved.export" --hub-key "$HUB_KEY"
 assert_out "^fault opening: opening 1 \(log index 1, field 1\): the change at log index 1 has no seal of field 1"
+# openings 2 and 3 (fields 4 and 6 of one change) swapped: each still opens its seal, only the
+# order breaks (check 20: in log order, each change's by field)
+it_must "$TAMPER" "$T/personal.export" "$T/swapped.export" opening-swap 2 3
+assert_exit 1 "$AUDIT" verify "$T/swapped.export" --hub-key "$HUB_KEY"
+assert_out "^fault opening: opening 3 \(log index $I_PERSON, field 4\): it comes after opening 2 \(log index $I_PERSON, field 6\): openings are in log order, each change's by field, each once$"
+assert_eq "$(grep -c "^fault" "$OUT")" 1 "the swapped openings are one fault"
+assert_err "the export does not verify: 1 fault"
+assert_exit 1 "$AUDIT" verify "$T/swapped.export" --hub-key "$HUB_KEY" --json
+assert_json "
+F = j['faults']
+assert not j['ok'] and len(F) == 1 and j['openings'] == 3 and j['openings_verified'] == 2, j
+assert F[0]['kind'] == 'opening' and F[0]['index'] == $I_PERSON and F[0]['field'] == 4, F
+assert F[0]['where'] == 'opening 3 (log index $I_PERSON, field 4)', F
+assert F[0]['message'].startswith('it comes after opening 2 (log index $I_PERSON, field 6)'), F"
 # the incremental audit checks every opening, an old change's too: the tree does not cover them
 it_must "$AUDIT" verify "$T/plain.export" --hub-key "$HUB_KEY" --save-checkpoint "$T/plain.note"
 assert_exit 1 "$AUDIT" verify "$T/flipped.export" --hub-key "$HUB_KEY" --since "$T/plain.note" --json
