@@ -132,7 +132,7 @@ typedef struct {
     uint64_t evidence;                    //  evidence records
     uint64_t evidence_ok;                 //  of which proven equivocations
     uint64_t openings;                    //  openings in the export (an export --with-personal)
-    uint64_t openings_ok;                 //  of which open a seal of the change they name
+    uint64_t openings_ok;                 //  of which pass check 20: in order, opening a seal of their change
     sh_epoch_t *epochs;                   //  the epochs that verified (owned)
     size_t n_epochs;                      //  how many
     //  witnesses (docs/protocol.md 16), when the caller names them
@@ -253,7 +253,9 @@ int audit_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_chec
 //  over path; mode 0644: it is public). Only for an export that verified
 //  (rep->n_faults == 0) with a verified checkpoint, else nothing is written
 //  and stderr says why (SH_EXIT_OK: the exit code stays verify's).
-//  SH_EXIT_OK, or SH_EXIT_STORE when path cannot be written.
+//  SH_EXIT_OK, or SH_EXIT_STORE when path cannot be written (SH_EXIT_FULL
+//  when its disk is full); stderr names path and the cause, and no
+//  path.tmp is left behind.
 int audit_since_save (const char *path, const sh_export_t *ex, const audit_report_t *rep);
 
 //  `shouhe-audit consistency EXPORT --hub-key HEX PATH...` (audit_held.c):

@@ -355,7 +355,10 @@ s_verify_text (const sh_export_t *ex, const audit_quorum_t *q, const audit_repor
 }
 
 //  --since FILE for the export ex: the checkpoint opened with hub (the
-//  trusted key, or the export's), and not larger than the export.
+//  trusted key, or the export's), and not larger than the export. Without
+//  --hub-key the export's key is trusted, as by the whole run (said on
+//  stderr); the checkpoint is still opened, never taken unsigned: signed by
+//  the key of the audit that saved it, it refuses an export of another key.
 static int
 s_since_arg (const s_args_t *a, const sh_hubid_t *hub, bool given, const sh_export_t *ex, audit_since_t *since)
 {
@@ -369,6 +372,9 @@ s_since_arg (const s_args_t *a, const sh_hubid_t *hub, bool given, const sh_expo
     char *text = NULL;
     int code = audit_open_checkpoint (a->since, trusted, &cp, &text);
     free (text);
+    if (code == SH_EXIT_REFUSED && !given)
+        fprintf (stderr, _("shouhe-audit: (no --hub-key: the checkpoint was opened with the hub key the export names, "
+                 "so the export may be of another hub than the checkpoint)\n"));
     if (code)
         return code;
     if (cp.size > sh_export_change_count (ex)) {

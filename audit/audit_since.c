@@ -59,7 +59,12 @@ audit_open_checkpoint (const char *path, const sh_hubid_t *hub, sh_note_checkpoi
     return SH_EXIT_OK;
 }
 
-//  Write len bytes of data to path.tmp, sync, and rename it to path.
+//  Write len bytes of data to path.tmp, sync, and rename it to path. A
+//  path that exists and is not a regular file (a directory, a device such
+//  as /dev/null) is refused before anything is written: the rename would
+//  replace it. path.tmp is made anew (a stale one removed first, O_EXCL):
+//  a symbolic link planted there is never followed. On failure it is
+//  removed.
 static int
 s_write_atomic (const char *path, const uint8_t *data, size_t len)
 {
@@ -68,8 +73,19 @@ s_write_atomic (const char *path, const uint8_t *data, size_t len)
         fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), path, strerror (ENAMETOOLONG));
         return SH_EXIT_STORE;
     }
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    bool ok = fd >= 0 && fchmod (fd, 0644) == 0;
+    struct stat st;
+    if (stat (path, &st) == 0 && !S_ISREG (st.st_mode)) {
+        fprintf (stderr, _("shouhe-audit: cannot write %s: it exists and is not a regular file\n"), path);
+        return SH_EXIT_STORE;
+    }
+    unlink (tmp);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        int e = errno;
+        fprintf (stderr, _("shouhe-audit: cannot write %s: cannot create %s: %s\n"), path, tmp, strerror (e));
+        return sh_exit_errno (e);
+    }
+    bool ok = fchmod (fd, 0644) == 0;
     for (size_t off = 0; ok && off < len;) {
         ssize_t w = write (fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
@@ -79,7 +95,7 @@ s_write_atomic (const char *path, const uint8_t *data, size_t len)
     }
     ok = ok && fsync (fd) == 0;
     int e = errno;
-    if (fd >= 0 && close (fd) != 0 && ok) {
+    if (close (fd) != 0 && ok) {
         ok = false;
         e = errno;
     }
@@ -88,10 +104,9 @@ s_write_atomic (const char *path, const uint8_t *data, size_t len)
         e = errno;
     }
     if (!ok) {
-        if (fd >= 0)
-            unlink (tmp);
+        unlink (tmp);
         fprintf (stderr, _("shouhe-audit: cannot write %s: %s\n"), path, strerror (e));
-        return SH_EXIT_STORE;
+        return sh_exit_errno (e);
     }
     return SH_EXIT_OK;
 }

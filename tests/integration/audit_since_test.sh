@@ -12,7 +12,14 @@
 #   - an export of another history (the hub restored from a backup, then writing other changes
 #     over the checkpoint's size) fails with a fork fault, though it verifies in full on its own;
 #   - a checkpoint file edited, or signed by another key, is refused; a checkpoint larger than
-#     the export is refused with both sizes named.
+#     the export is refused with both sizes named;
+#   - --save-checkpoint FILE that cannot be written (under a missing directory, under /proc, a
+#     directory, a FIFO, a write that fails half-way) exits 3 after the verdict, naming FILE and
+#     the cause, leaving no FILE.tmp and FILE as it was; a symbolic link planted at FILE.tmp is
+#     replaced, not written through;
+#   - --since without --hub-key opens the checkpoint with the export's key (the warning says so):
+#     an honest export passes; an edited checkpoint, another hub's checkpoint, and another hub's
+#     export against this hub's checkpoint are refused, with a line on the missing --hub-key.
 set -u
 # shellcheck source=lib.sh
 source "$SHOUHE_ITLIB"
@@ -41,6 +48,24 @@ $2"
 
 # exported -- the number of changes the last shouhe-hub export wrote (from its line)
 exported () { sed -n 's/^exported \([0-9]*\) changes.*/\1/p' "$OUT"; }
+
+# fsize0 CMD... -- run CMD where no regular file may grow (RLIMIT_FSIZE 0, SIGXFSZ ignored: a
+# write fails with EFBIG); its stderr and stdout reach ours through a pipe, which the limit spares.
+fsize0 () {
+    ( trap '' XFSZ; ulimit -f 0; exec "$@" ) 2>&1 | cat
+    return "${PIPESTATUS[0]}"
+}
+
+# unwritable FILE CAUSE -- verify --save-checkpoint FILE on E1: the verdict is still reported
+# (exit 3 instead of 0), stderr names FILE and CAUSE, and no FILE.tmp is left behind.
+unwritable () {
+    it_run "$AUDIT" verify "$T/e1.pb" --hub-key "$HUB_KEY" --save-checkpoint "$1"
+    assert_eq "$RC" 3 "verify --save-checkpoint $1 exits 3"
+    assert_out '^ok: the export of .* verifies'
+    assert_err "^shouhe-audit: cannot write $1: $2"
+    [ -e "$1.tmp" ] && it_fail "expected: no $1.tmp left behind"
+    return 0
+}
 
 it_step "a hub and three villages write and sync; the hub is backed up"
 hub_init
@@ -156,6 +181,51 @@ assert_eq "$RC" 1 "a tampered export: verify exits 1"
 assert_err 'cp-bad.note not written: the export does not verify'
 [ -e "$T/cp-bad.note" ] && it_fail "expected: no checkpoint saved from an export that does not verify"
 
+it_step "--save-checkpoint FILE that cannot be written: exit 3 after the verdict, FILE and cause named"
+unwritable "$T/no-such-dir/cp.note" "cannot create $T/no-such-dir/cp.note.tmp: No such file or directory"
+unwritable "/proc/shouhe-audit-$$.note" "cannot create /proc/shouhe-audit-$$.note.tmp: No such file or directory"
+# a directory, or a FIFO standing for a device: the rename would replace it (as root, even /dev/null)
+mkdir "$T/cp-dir"
+mkfifo "$T/cp.fifo"
+unwritable "$T/cp-dir" "it exists and is not a regular file"
+unwritable "$T/cp.fifo" "it exists and is not a regular file"
+[ -d "$T/cp-dir" ] && [ -p "$T/cp.fifo" ] || it_fail "expected: the directory and the FIFO left as they were"
+it_run "$AUDIT" verify "$T/e1.pb" --hub-key "$HUB_KEY" --json --save-checkpoint "$T/cp-dir"
+assert_eq "$RC" 3 "verify --json --save-checkpoint DIR exits 3"
+assert_json "assert j['ok'] and j['faults'] == [] and j['changes'] == $N1, j"
+# a write that fails half-way (no file may grow): the temporary file is removed, FILE keeps
+# the checkpoint it held
+cp "$T/cp1.note" "$T/keep.note"
+cp "$T/cp2.note" "$T/keep-new.note"
+it_run fsize0 "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --save-checkpoint "$T/keep.note"
+assert_eq "$RC" 3 "verify --save-checkpoint with no room for the file exits 3"
+assert_out '^ok: the export of .* verifies'
+assert_out "^shouhe-audit: cannot write $T/keep.note: File too large"
+[ -e "$T/keep.note.tmp" ] && it_fail "expected: no keep.note.tmp left behind after a failed write"
+cmp -s "$T/keep.note" "$T/cp1.note" || it_fail "expected: keep.note still holds the checkpoint of size $N1"
+# a stale FILE.tmp, even a symbolic link planted there, is replaced, never written through
+echo "not a checkpoint" > "$T/victim"
+ln -s "$T/victim" "$T/keep-new.note.tmp"
+it_run "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --since "$T/cp1.note" --save-checkpoint "$T/keep-new.note"
+assert_eq "$RC" 0 "verify --save-checkpoint over a planted FILE.tmp link exits 0"
+assert_eq "$(cat "$T/victim")" "not a checkpoint" "the file a planted FILE.tmp link points to is untouched"
+[ -f "$T/keep-new.note" ] && [ ! -L "$T/keep-new.note" ] && [ ! -e "$T/keep-new.note.tmp" ] \
+    || it_fail "expected: keep-new.note a regular file, no keep-new.note.tmp"
+cmp -s "$T/keep-new.note" "$T/cp2.note" || it_fail "expected: keep-new.note holds the checkpoint of size $N2"
+
+it_step "--since without --hub-key: the checkpoint is opened with the export's key (the run says so)"
+it_run "$AUDIT" verify "$T/e2.pb" --since "$T/cp1.note" --json
+assert_eq "$RC" 0 "verify --since without --hub-key exits 0 on the honest export"
+assert_err "warning: no --hub-key given: trusting the hub key the export names \($HUB_KEY\)"
+assert_json "
+assert j['ok'] and j['incremental'] and not j['hub_key_checked'] and j['hub_key'] == '$HUB_KEY', j
+assert j['since'] == $N1 and j['changes_verified'] == $N2 - $N1, j"
+it_run "$AUDIT" verify "$T/e2.pb" --since "$T/edited.note"
+assert_eq "$RC" 1 "an edited checkpoint is refused without --hub-key too"
+assert_err "edited.note is not a checkpoint signed by the hub key: the hub key's signature does not verify"
+assert_err "no --hub-key: the checkpoint was opened with the hub key the export names"
+[ ! -s "$OUT" ] || it_fail "expected: nothing verified (empty stdout)"
+
 hub_alive
 hub_stop
 
@@ -170,9 +240,22 @@ assert_exit 0 sync d
 hub_cmd checkpoint
 assert_eq "$RC" 0 "shouhe-hub checkpoint of the other hub"
 cp "$OUT" "$T/other.note"
+hub_cmd export "$T/other.pb"
+assert_eq "$RC" 0 "shouhe-hub export of the other hub"
 hub_stop
 HUB_DIR=$MAIN_DIR
 HUB_KEY=$MAIN_KEY
 it_run "$AUDIT" verify "$T/e2.pb" --hub-key "$HUB_KEY" --since "$T/other.note"
 assert_eq "$RC" 1 "a checkpoint signed by another key is refused"
 assert_err "other.note is not a checkpoint signed by the hub key: no signature by the hub key"
+# without --hub-key the checkpoint pins the key: neither another hub's checkpoint against this
+# export nor this hub's checkpoint against another hub's export is taken
+it_run "$AUDIT" verify "$T/e2.pb" --since "$T/other.note"
+assert_eq "$RC" 1 "without --hub-key, a checkpoint of another hub is refused"
+assert_err "other.note is not a checkpoint signed by the hub key"
+assert_err "no --hub-key: the checkpoint was opened with the hub key the export names, so the export may be of another hub"
+it_run "$AUDIT" verify "$T/other.pb" --since "$T/cp1.note" --json
+assert_eq "$RC" 1 "without --hub-key, another hub's export against this hub's checkpoint is refused"
+assert_err "cp1.note is not a checkpoint signed by the hub key"
+assert_err "no --hub-key: the checkpoint was opened with the hub key the export names"
+[ ! -s "$OUT" ] || it_fail "expected: nothing verified (no JSON)"

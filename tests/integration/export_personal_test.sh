@@ -6,9 +6,9 @@
 #     personal data, decodes with protoc (field 10, Opening), verifies and reports the openings it
 #     checked (text and JSON); `shouhe-hub exports` lists the record: purpose, OS user and uid,
 #     the file's absolute path, the counts and the tree size;
-#   - an opening tampered with (its value flipped; one naming a change beyond the export) is the
-#     fault `opening` naming log index and field, exit 1, also in an incremental audit (--since)
-#     where its change is old;
+#   - an opening tampered with (its value flipped; one naming a change beyond the export; two
+#     swapped, so out of log order) is the fault `opening` naming log index and field, exit 1,
+#     also in an incremental audit (--since) where its change is old;
 #   - refusals: --with-personal without --purpose, --purpose without --with-personal, a blank or
 #     multi-line purpose (exit 2), --with-personal from a configuration file (not taken);
 #   - after `shouhe-node person erase` and a sync the hub's log holds erasure marks: both exports
@@ -26,6 +26,22 @@ VA=500115108201
 
 # count FILE TEXT -- how many lines of FILE hold TEXT's bytes (grep -c, binary as text)
 count () { grep -ac -- "$2" "$1"; }
+
+# one_opening_fault FILE FIELD TEXT PYCHECK -- verify FILE: exit 1 and exactly one fault, its line
+# matching TEXT; in JSON the fault `opening` at log index $I_PERSON and FIELD, 2 of the 3 openings
+# verified, and PYCHECK (python over F = the faults) holds.
+one_opening_fault () {
+    assert_exit 1 "$AUDIT" verify "$1" --hub-key "$HUB_KEY"
+    assert_out "$3"
+    assert_eq "$(grep -c "^fault" "$OUT")" 1 "$(basename "$1"): one fault"
+    assert_err "the export does not verify: 1 fault"
+    assert_exit 1 "$AUDIT" verify "$1" --hub-key "$HUB_KEY" --json
+    assert_json "
+F = j['faults']
+assert not j['ok'] and len(F) == 1 and j['openings'] == 3 and j['openings_verified'] == 2, j
+assert F[0]['kind'] == 'opening' and F[0]['index'] == $I_PERSON and F[0]['field'] == $2, F
+$4"
+}
 
 hub_init
 hub_start || exit 1
@@ -117,21 +133,22 @@ grep -q "^时间" "$OUT" && ! grep -q "OPENINGS" "$OUT" || it_fail "expected: th
 
 it_step "a tampered opening is the fault 'opening'"
 it_must "$TAMPER" "$T/personal.export" "$T/flipped.export" opening-flip 3
-assert_exit 1 "$AUDIT" verify "$T/flipped.export" --hub-key "$HUB_KEY"
-assert_out "^fault opening: opening 3 \(log index $I_PERSON, field 6\): its salt and value do not open the commitment"
-assert_err "the export does not verify: 1 fault"
-assert_exit 1 "$AUDIT" verify "$T/flipped.export" --hub-key "$HUB_KEY" --json
-assert_json "
-F = j['faults']
-assert not j['ok'] and len(F) == 1 and j['openings'] == 3 and j['openings_verified'] == 2, j
-assert F[0]['kind'] == 'opening' and F[0]['index'] == $I_PERSON and F[0]['field'] == 6, F
-assert F[0]['author'] == '${KEY[a]}' and F[0]['seq'] == 2, F"
+one_opening_fault "$T/flipped.export" 6 \
+    "^fault opening: opening 3 \(log index $I_PERSON, field 6\): its salt and value do not open the commitment" \
+    "assert F[0]['author'] == '${KEY[a]}' and F[0]['seq'] == 2, F"
 it_must "$TAMPER" "$T/personal.export" "$T/beyond.export" opening-index 3 999
 assert_exit 1 "$AUDIT" verify "$T/beyond.export" --hub-key "$HUB_KEY"
 assert_out "^fault opening: opening 3 \(log index 999, field 6\): it names change index 998 \(log index 999\), but the export holds $CHANGES changes"
 it_must "$TAMPER" "$T/personal.export" "$T/moved.export" opening-index 1 1
 assert_exit 1 "$AUDIT" verify "$T/moved.export" --hub-key "$HUB_KEY"
 assert_out "^fault opening: opening 1 \(log index 1, field 1\): the change at log index 1 has no seal of field 1"
+# openings 2 and 3 (fields 4 and 6 of one change) swapped: each still opens its seal, only the
+# order breaks (check 20: in log order, each change's by field)
+it_must "$TAMPER" "$T/personal.export" "$T/swapped.export" opening-swap 2 3
+one_opening_fault "$T/swapped.export" 4 \
+    "^fault opening: opening 3 \(log index $I_PERSON, field 4\): it comes after opening 2 \(log index $I_PERSON, field 6\): openings are in log order, each change's by field, each once$" \
+    "assert F[0]['where'] == 'opening 3 (log index $I_PERSON, field 4)', F
+assert F[0]['message'].startswith('it comes after opening 2 (log index $I_PERSON, field 6)'), F"
 # the incremental audit checks every opening, an old change's too: the tree does not cover them
 it_must "$AUDIT" verify "$T/plain.export" --hub-key "$HUB_KEY" --save-checkpoint "$T/plain.note"
 assert_exit 1 "$AUDIT" verify "$T/flipped.export" --hub-key "$HUB_KEY" --since "$T/plain.note" --json

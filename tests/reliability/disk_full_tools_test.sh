@@ -1,10 +1,10 @@
 # disk_full_tools_test.sh -- a full disk under what the hub's and the auditor's commands write
 # (issue 12, "honest errors about space", beyond sync): `shouhe-hub init`, `enroll`, `backup`
-# and `export`, `shouhe-node init`, and `shouhe-audit keygen` and `fetch`, each pointed at a
-# small tmpfs left with
+# and `export`, `shouhe-node init`, and `shouhe-audit keygen`, `fetch` and `verify
+# --save-checkpoint`, each pointed at a small tmpfs left with
 # a few KiB, end with exit 8 (a store is full) and a message that says the disk is full --
-# never exit 3 (cannot be opened). The hub keeps serving, and with the filler removed each
-# command succeeds.
+# never exit 3 (cannot be opened); verify still reports its verdict and leaves no FILE.tmp.
+# The hub keeps serving, and with the filler removed each command succeeds.
 # Needs mount(8) of a tmpfs (root): otherwise SKIP (exit 77).
 set -u
 # shellcheck source=../integration/lib.sh
@@ -30,6 +30,8 @@ it_must "$SHOUHE_AUDIT" keygen --key-dir "$T/auditor"
 AUDITOR=$(out)
 hub_cmd enroll --scope 500115 --key "$AUDITOR" --role auditor --name 审计
 assert_eq "$RC" 0 "enroll the auditor"
+hub_cmd export "$T/e.pb"
+assert_eq "$RC" 0 "an export to audit (off the small file system)"
 
 tmpfs_mount "$T/fs" 4m
 fill "$T/fs" 8
@@ -51,6 +53,10 @@ it_run "$HUB" init --dir "$T/fs/newhub"
 full "shouhe-hub init"
 it_run "$SHOUHE_AUDIT" keygen --key-dir "$T/fs/newauditor"
 full "shouhe-audit keygen"
+it_run "$SHOUHE_AUDIT" verify "$T/e.pb" --hub-key "$HUB_KEY" --save-checkpoint "$T/fs/cp.note"
+full "shouhe-audit verify --save-checkpoint"
+assert_out "^ok: the export of .* verifies"
+[ ! -e "$T/fs/cp.note" ] && [ ! -e "$T/fs/cp.note.tmp" ] || it_fail "expected: no cp.note nor cp.note.tmp"
 # LMDB writes its lock file through a memory map: on a full disk that was a SIGBUS (exit 135)
 it_run "$NODE" init --dir "$T/fs/newnode" --scope 500115108
 full "shouhe-node init"
@@ -66,6 +72,8 @@ it_run "$SHOUHE_AUDIT" fetch --hub "$HUB_EP" --hub-key "$HUB_KEY" --key-dir "$T/
 assert_eq "$RC" 0 "shouhe-audit fetch with space exits 0"
 it_run "$HUB" init --dir "$T/fs/newhub"
 assert_eq "$RC" 0 "shouhe-hub init with space exits 0"
+it_run "$SHOUHE_AUDIT" verify "$T/e.pb" --hub-key "$HUB_KEY" --save-checkpoint "$T/fs/cp.note"
+assert_eq "$RC" 0 "shouhe-audit verify --save-checkpoint with space exits 0"
 
 it_step "enroll into a hub whose own disk is full: exit 8"
 fill "$T/fs" 0

@@ -27,10 +27,12 @@
         sh_export_tamper IN OUT opening-flip J           flip the low bit of the last byte of the value of
                                                          opening J (an export --with-personal)
         sh_export_tamper IN OUT opening-index J I        make opening J name the change at log index I
+        sh_export_tamper IN OUT opening-swap J K         swap openings J and K (each still opens its
+                                                         seal: only their order breaks)
 
     N, M and INDEX are log indexes (1-based), I a registry entry (1-based)
     (opening-index: a log index, which may lie beyond the changes), J an
-    opening (1-based).
+    opening (1-based), as is K.
     flip without BYTE_OFFSET flips the last digit of the change's region
     ('0' <-> '1' ...), so the change still parses and only its signature
     breaks. Nothing else is touched: the registry note and the checkpoints
@@ -76,7 +78,8 @@ s_usage (void)
              "       sh_export_tamper IN OUT forge-checkpoint KEYFILE\n"
              "       sh_export_tamper IN OUT rewrite-checkpoint HUBKEYFILE\n"
              "       sh_export_tamper IN OUT opening-flip J\n"
-             "       sh_export_tamper IN OUT opening-index J I\n");
+             "       sh_export_tamper IN OUT opening-index J I\n"
+             "       sh_export_tamper IN OUT opening-swap J K\n");
     return 2;
 }
 
@@ -513,6 +516,19 @@ s_opening_index (sh_export_doc_t *x, char **args, int n)
     return 0;
 }
 
+static int
+s_opening_swap (sh_export_doc_t *x, char **args, int n)
+{
+    size_t j, k;
+    if (n < 2 || !s_index (args[0], x->n_openings, &j) || !s_index (args[1], x->n_openings, &k))
+        return s_usage ();
+    sh_export_doc_opening_t t = x->openings[j];
+    x->openings[j] = x->openings[k];
+    x->openings[k] = t;
+    printf ("swapped openings %zu and %zu\n", j + 1, k + 1);
+    return 0;
+}
+
 /* --------------------------------------------------------------------------
  * Main
  * -------------------------------------------------------------------------- */
@@ -550,6 +566,7 @@ main (int argc, char **argv)
     else if (!strcmp (cmd, "rewrite-checkpoint")) ret = s_rewrite_checkpoint (x, args, n);
     else if (!strcmp (cmd, "opening-flip")) ret = s_opening_flip (x, args, n);
     else if (!strcmp (cmd, "opening-index")) ret = s_opening_index (x, args, n);
+    else if (!strcmp (cmd, "opening-swap")) ret = s_opening_swap (x, args, n);
     else ret = s_usage ();
     if (ret == 0) {
         FILE *f = fopen (argv[2], "wb");
