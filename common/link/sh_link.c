@@ -349,10 +349,15 @@ sh_link_server_new (sh_link_t **out, const sh_key_t *key, sh_link_admit_fn *admi
     zsock_set_tcp_keepalive_intvl (router, 10);
     zsock_set_tcp_keepalive_cnt (router, 3);
     zsock_set_router_handover (router, 1);
-    //  What one peer can make the hub hold unread is bounded: at most
+    //  What one peer can make the hub hold is bounded both ways: at most
     //  SH_LINK_SERVER_RCVHWM messages of at most SH_LINK_TRANSPORT_MAX
-    //  bytes; an honest node has at most 4 Pushes, a Pull and a Ping out.
-    zsock_set_sndhwm (router, 10000);
+    //  bytes unread, and SH_LINK_SERVER_SNDHWM answers (each at most
+    //  SH_WIRE_MAX_BYTES) it does not read -- past that a ROUTER drops
+    //  them. An honest node has at most 4 Pushes, a Pull, a Ping and a
+    //  Prove out, so it never meets either bound; a peer that sends Pulls
+    //  without reading the Batches made the hub grow by 100 MB a second
+    //  with the former 10 000 (tests/reliability/flood_test.sh, round 4).
+    zsock_set_sndhwm (router, SH_LINK_SERVER_SNDHWM);
     zsock_set_rcvhwm (router, SH_LINK_SERVER_RCVHWM);
     *out = self;
     return SH_OK;

@@ -51,6 +51,8 @@
                                                     //  (twice SH_WIRE_MAX_BYTES: up to it, ERR_TOO_LARGE)
 #define SH_LINK_SERVER_RCVHWM 32                    //  messages the hub queues from one connection: then
                                                     //  ZeroMQ stops reading it (TCP pushes back)
+#define SH_LINK_SERVER_SNDHWM 32                    //  answers the hub queues to one connection that does
+                                                    //  not read them: then it drops the next ones
 #define SH_LINK_USER_ID_MAX 255                     //  longest ZAP user id (the User-Id property)
 #define SH_LINK_RID_MAX 255                         //  longest ROUTER routing id
 

@@ -23,6 +23,9 @@ application is logged as {"applied": SCENARIO, ...}):
   welcome-log-size    Welcome.log_size = the Hello's since - 1
   welcome-head        Welcome.head_seq + 1 (a hub that claims more of the node's chain)
   welcome-scope       Welcome.scope = the first 9 digits of the node's scope (a wider enrolment)
+  welcome-compress    Welcome.compress = 1 (zstd-v1, 13.22) to a node whose Hello did not ask for it;
+                      the Hello is relayed as it is (an asking node gets the real hub's Welcome: a
+                      control that shows its Pushes compressed)
   strip               no checkpoint, consistency, first_leaf or range in any Welcome or Ack
   strip-ack           the same in Acks only
   ack-resign          Ack checkpoint rebuilt from its size and root and signed here with the hub key
@@ -45,7 +48,9 @@ application is logged as {"applied": SCENARIO, ...}):
   batch-beyond        every Batch without its checkpoint and proof, next + 1 (past every checkpoint shown)
   batch-no-index      every Batch with changes without their log indexes
 
-Log (--log, else stderr): one JSON object per line. Needs python3-zmq and python3-nacl, and
+Log (--log, else stderr): one JSON object per line; a relayed Hello says whether it asked for
+compression ("compress"), a relayed Push how it carries its changes ("changes": how many plain
+ones, "zchanges": whether a zstd frame). Needs python3-zmq and python3-nacl, and
 rawpeer.py (same directory) for the change encoding. Exit 0 on SIGTERM/SIGINT, 2 on a setup error.
 """
 
@@ -67,7 +72,8 @@ import nacl.bindings as nb  # noqa: E402
 BODY = {2: "hello", 3: "welcome", 4: "push", 5: "ack", 6: "pull", 7: "batch", 8: "error", 9: "ping",
         10: "pong", 11: "fetch", 12: "chunk"}
 ROLE_NODE, ROLE_AUDITOR = 1, 2
-SCENARIOS = ("honest", "welcome-no-checkpoint", "welcome-log-size", "welcome-head", "welcome-scope", "strip",
+SCENARIOS = ("honest", "welcome-no-checkpoint", "welcome-log-size", "welcome-head", "welcome-scope",
+             "welcome-compress", "strip",
              "strip-ack", "ack-resign", "ack-other-key", "ack-bad-sig", "ack-range", "ack-first-leaf",
              "batch-good", "batch-bad-sig", "batch-unvouched", "batch-key-scope", "batch-auditor",
              "batch-outside", "batch-equivocation", "batch-bad-prev", "batch-own-gap", "batch-own-fork",
@@ -160,6 +166,7 @@ class FakeHub:
         self.log_f = open(args.log, "a") if args.log else sys.stderr
         self.x = rp.Identity(os.urandom(32))     # an author the fake hub invents
         self.hello_since = 0
+        self.hello_compress = 0
         self.head_seq = 0
         self.injected = False
         self.ctx = zmq.Context.instance()
@@ -257,6 +264,9 @@ class FakeHub:
             elif sc == "welcome-scope":
                 body[1] = [self.args.scope[:9].encode()]
                 self.applied(msg="welcome", scope=self.args.scope[:9])
+            elif sc == "welcome-compress" and not self.hello_compress & 1:
+                body[18] = [1]
+                self.applied(msg="welcome", compress=1, hello_compress=self.hello_compress)
         elif name == "ack":
             note = one(body, 5)
             if sc in ("strip", "strip-ack"):
@@ -334,12 +344,19 @@ class FakeHub:
                 continue
             rid, data = frames
             req_name, req = open_envelope(data)
-            self.log(dir="node->hub", msg=req_name, bytes=len(data))
+            what = {}
+            if req_name == "hello":
+                what = {"compress": one(req, 5, 0)}
+            elif req_name == "push":
+                what = {"changes": len(req.get(2, [])), "zchanges": 4 in req}
+            self.log(dir="node->hub", msg=req_name, bytes=len(data), **what)
             if req_name == "hello":
                 self.hello_since = one(req, 2, 0)
+                self.hello_compress = one(req, 5, 0)
                 # the relay does not ask the real hub to compress (docs/protocol.md 13.22): its
-                # Batches stay plain changes this script can alter, and so do the node's Pushes
-                if 5 in req:
+                # Batches stay plain changes this script can alter, and so do the node's Pushes;
+                # welcome-compress alters no Batch and relays the Hello as it is
+                if 5 in req and self.sc != "welcome-compress":
                     del req[5]
                     data = close_envelope("hello", req)
             self.up.send(data)

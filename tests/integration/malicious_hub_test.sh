@@ -25,6 +25,7 @@
 #   Batch: bad signature, unvouched author, key scope, auditor author, outside the node's scope,
 #   equivocation, wrong prev, own-chain gap, own-chain fork, next < since   exit 6, each its message
 #   Ack without checkpoint; Welcome and Ack without checkpoints (fresh node)  exit 0 (silently!)
+#   Welcome compress = 1 to a node that did not ask (--compress off)   exit 0, its Pushes plain
 # Positive controls: an honest relay, a checkpoint re-signed by the fake hub with the hub key and
 # a valid change of an invented, vouched-for author are accepted (exit 0), so each refusal is due
 # to the one defect the scenario introduces.
@@ -96,6 +97,19 @@ fake_applied () {
         RC=0; LAST_CMD="grep applied $FAKE_LOG"; : > "$OUT"; tail -n 20 "$FAKE_LOG" > "$ERR"
         it_fail "expected: the fake hub applied scenario $1"
     fi
+}
+
+# fake_log_check PYTHON -- assertions on the fake hub's log: hellos and pushes are the messages it
+# relayed from the node, welcomes the Welcomes it altered (each a dict of the log line)
+fake_log_check () {
+    RC=0; LAST_CMD="fake hub log $FAKE_LOG"; : > "$OUT"
+    python3 -c '
+import json, sys
+L = [json.loads(x) for x in open(sys.argv[1])]
+hellos = [x for x in L if x.get("msg") == "hello" and x.get("dir") == "node->hub"]
+pushes = [x for x in L if x.get("msg") == "push" and x.get("dir") == "node->hub"]
+welcomes = [x for x in L if x.get("applied") == "welcome-compress"]
+exec(sys.argv[2])' "$FAKE_LOG" "$1" > "$ERR" 2>&1 || it_fail "expected of the fake hub's log: $1"
 }
 
 # sync_key NAME ENDPOINT HUBKEY [ARGS] -- shouhe-node sync with an explicit --hub-key
@@ -355,5 +369,38 @@ if [ -n "$AUDIT" ]; then
 fi
 assert_exit 0 sync b --deadline 20
 digest_equal b "$V"
+
+# -------------------------------------------------------------------------------------------------
+# docs/protocol.md 13.22: only a node that set the Hello's compress bit may send zchanges; a
+# Welcome cannot impose compression (node_session.c takes Welcome.compress only with the bit).
+it_step "a Welcome with compress = 1 to a node that did not ask: its Pushes stay plain (exit 0)"
+courtyard d "${V}301" 郑家院 41
+courtyard d "${V}302" 冯家院 42
+fakehub_start welcome-compress d
+SYNC_EP=$FAKE_EP assert_exit 0 sync d --deadline 20 --compress off
+assert_out '^synced: 2 changes up \(0 already at the hub\), [0-9]+ down; '
+fake_applied welcome-compress
+fakehub_stop
+fake_log_check '
+assert hellos and all(h["compress"] == 0 for h in hellos), hellos
+assert welcomes and all(w["compress"] == 1 and w["hello_compress"] == 0 for w in welcomes), welcomes
+assert pushes and sum(p["changes"] for p in pushes) == 2, pushes
+assert not any(p["zchanges"] for p in pushes), pushes'
+assert_eq "$(hub_node_field "${KEY[d]}" head_seq)" 2 "the hub holds d's 2 changes"
+digest_equal d "$V"
+node_must d log verify
+
+it_step "control: the same relay, d asks (--compress on): the real hub agrees and its Push is compressed"
+courtyard d "${V}303" 褚家院 43
+fakehub_start welcome-compress d
+SYNC_EP=$FAKE_EP assert_exit 0 sync d --deadline 20
+assert_out '^synced: 1 change up \(0 already at the hub\), [0-9]+ down; '
+fakehub_stop
+grep -q '"applied": "welcome-compress"' "$FAKE_LOG" && it_fail "expected: no Welcome altered for a node that asked"
+fake_log_check '
+assert hellos and all(h["compress"] & 1 for h in hellos), hellos
+assert pushes and all(p["zchanges"] and p["changes"] == 0 for p in pushes), pushes'
+assert_eq "$(hub_node_field "${KEY[d]}" head_seq)" 3 "the hub holds d's 3 changes"
+digest_equal d "$V"
 hub_alive
 hub_stop

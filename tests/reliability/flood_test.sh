@@ -10,6 +10,17 @@
 # garbage messages, round after round, never waiting for replies). The flooders run at nice 19:
 # on a real network they are other machines; here they share the hub's two cores, and what is
 # tested is the hub's handling of them, not the test machine's scheduler.
+#
+# Round 4 (docs/protocol.md 13.1, 13.10): what one peer can make the hub hold is bounded both
+# ways. A town's node floods the hub for ${FLOOD_DEAF_S:-20} s and reads no answer
+# (sh_rawpeer deaf: Pulls from 0, each answered with a Batch of up to 1 024 of the town's
+# changes, and 40 messages of 7 MiB, each ERR_TOO_LARGE). The hub's anonymous memory (RssAnon
+# in /proc/PID/status: ZeroMQ's queues live there; the store is mapped from its file, and the
+# pages a Pull reads count as RssFile, which the kernel may drop) may grow by at most what the
+# queues of one connection hold: (SH_LINK_SERVER_RCVHWM + 1) x SH_LINK_TRANSPORT_MAX unread and
+# (SH_LINK_SERVER_SNDHWM + 1) x SH_WIRE_MAX_BYTES unsent, 33 x 8 + 33 x 4 = 396 MiB. (With the
+# former ZMQ_SNDHWM of 10 000 answers it grew by about 100 MB a second.) Meanwhile a village
+# node of the same town syncs ${FLOOD_CHANGES:-200} new changes: exit 0, the hub's digest equal.
 set -u
 # shellcheck source=../integration/lib.sh
 source "$SHOUHE_ITLIB"
@@ -78,4 +89,36 @@ assert not bad, bad[:10]
 for name in "${NAMES[@]:0:20}"; do
     digest_equal "$name" "${name#v}"
 done
+
+DEAF_S=${FLOOD_DEAF_S:-20}
+DEAF_BOUND_KB=$(( (33 * 8 + 33 * 4) * 1024 ))
+CALM=${NAMES[0]}
+it_step "round 4: a town's node floods the hub for $DEAF_S s and reads nothing; $CALM syncs meanwhile"
+node_new deaf "${TOWNS[0]}" || exit 1
+rss_anon () { awk '/^RssAnon:/ { print $2 }' "/proc/$HUB_PID/status"; }
+base_kb=$(rss_anon)
+setsid "$SHOUHE_RAWPEER" --dir "$(ndir deaf)" --hub "$HUB_EP" --hub-key "$HUB_KEY" --timeout "$DEAF_S" deaf \
+    > "$T/deaf.out" 2>&1 &
+DEAF_PID=$!
+it_track "$DEAF_PID"
+( while kill -0 "$DEAF_PID" 2> /dev/null; do rss_anon; sleep 0.2; done ) > "$T/rss.txt" &
+SAMPLER=$!
+sleep 3   # the flood is under way: the hub's queues for the deaf peer are full
+gen "$CALM" "$CHANGES" 4242 || exit 1
+assert_exit 0 sync "$CALM" --deadline 60
+calm_out=$(head -c 160 "$OUT")
+kill -0 "$DEAF_PID" 2> /dev/null || it_fail "expected: the deaf peer still floods when $CALM's sync ends"
+wait "$DEAF_PID"
+deaf_rc=$?
+wait "$SAMPLER"
+echo "deaf peer: $(cat "$T/deaf.out")"
+[ "$deaf_rc" = 0 ] && grep -Eq '^deaf: [0-9]{3,} pulls, 40 big messages' "$T/deaf.out" \
+    || it_fail "the deaf peer did not flood (exit $deaf_rc): $(cat "$T/deaf.out")"
+peak_kb=$(sort -n "$T/rss.txt" | tail -n 1)
+it_step "the hub's RssAnon: $base_kb kB before, at most $peak_kb kB during the flood ($(wc -l < "$T/rss.txt") samples); bound: +$DEAF_BOUND_KB kB; $CALM: $calm_out"
+[ -n "$peak_kb" ] && [ "$((peak_kb - base_kb))" -le "$DEAF_BOUND_KB" ] \
+    || it_fail "the hub's anonymous memory grew from $base_kb kB to $peak_kb kB under one deaf peer (bound: +$DEAF_BOUND_KB kB)"
+assert_eq "$(hub_node_field "${KEY[$CALM]}" head_seq)" $((4 * CHANGES)) "$CALM's changes at the hub"
+digest_equal "$CALM" "${CALM#v}"
+hub_alive
 hub_stop

@@ -46,6 +46,14 @@
                                         Q ERR_QUOTA, E other errors in S s" and the first
                                         ERR_QUOTA message; exit 0 when an ERR_QUOTA came
 
+      deaf              (none)          a Hello (its Welcome read), then for --timeout seconds,
+                                        as fast as the hub takes them and never reading a
+                                        reply: rounds of S_DEAF_PULLS Pulls from 0 (each
+                                        answered with a Batch of up to 1 024 changes of the
+                                        node's scope) and, in the first S_DEAF_BIG rounds,
+                                        one message of 7 MiB (under ZMQ_MAXMSGSIZE; answered
+                                        ERR_TOO_LARGE); prints "deaf: P pulls, M big messages,
+                                        B bytes sent in S s"; exit 0 when the Welcome came
       record            (as it comes)   Hello, then a Push of this node's next change as
                                         --kind, --region, --entity, --op and --body (JSON,
                                         sh_record_from_json) say: prints "ack" when taken
@@ -60,6 +68,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sh_change.h"
@@ -76,6 +85,10 @@
 #define S_FLOOD_CHANGES 512             //  changes in each forged flood batch
 #define S_FLOOD_GARBAGE 16              //  garbage messages per round
 #define S_QFLOOD_COPIES 4               //  quota-flood: Pushes of the same batch per round
+#define S_DEAF_PULLS 8                  //  deaf: Pulls per round
+#define S_DEAF_BIG 40                   //  deaf: rounds with a big message (more than the hub
+                                        //  queues from a connection, SH_LINK_SERVER_RCVHWM)
+#define S_DEAF_BIG_BYTES (7u << 20)     //  deaf: the big message (under SH_LINK_TRANSPORT_MAX)
 
 typedef struct {
     const char *dir;                    //  --dir
@@ -99,7 +112,7 @@ s_usage (void)
 {
     fprintf (stderr, "usage: sh_rawpeer --dir NODE_DIR --hub ENDPOINT --hub-key HEX [--other-dir DIR2] "
              "[--timeout S]\n       garbage|truncated|version|oversize|forged|other-author|hello-other|"
-             "nosession|multipart|ping|flood|quota-flood\n"
+             "nosession|multipart|ping|flood|quota-flood|deaf\n"
              "       record --kind KIND --region CODE --entity ID [--op put|event|delete] [--body JSON]\n");
 }
 
@@ -423,6 +436,53 @@ s_flood (s_peer_t *p, const s_args_t *a)
 }
 
 /* --------------------------------------------------------------------------
+ * Deaf flood
+ * -------------------------------------------------------------------------- */
+
+static int
+s_deaf (s_peer_t *p, const s_args_t *a)
+{
+    p->deadline = sh_sys_mono_ms () + (int64_t) a->timeout_s * 1000;
+    sh_wire_msg_t w;
+    bool is_error = false;
+    if (s_hello (p, sh_key_public (p->key), &w, &is_error) != 0)
+        return 1;
+    sh_wire_msg_fini (&w);
+    sh_wire_msg_t m = { .type = SH_WIRE_PULL };
+    m.u.pull.since = 0;
+    m.u.pull.max = 1024;
+    uint8_t *pull = NULL, *big = calloc (1, S_DEAF_BIG_BYTES);
+    size_t pull_len = 0;
+    if (!big || sh_wire_encode (&m, &pull, &pull_len) != SH_OK) {
+        free (big);
+        return 2;
+    }
+    big[0] = 0x08;                      //  starts like an Envelope (version 1, ...)
+    big[1] = 0x01;
+    uint64_t pulls = 0, bigs = 0, bytes = 0;
+    int64_t t0 = sh_sys_mono_ms ();
+    for (int round = 0; sh_sys_mono_ms () < p->deadline && !sh_link_interrupted (); round++) {
+        bool sent = false;
+        for (int i = 0; i < S_DEAF_PULLS; i++)
+            if (s_flood_send (p, pull, pull_len, &bytes)) {
+                pulls++;
+                sent = true;
+            }
+        if (bigs < S_DEAF_BIG && s_flood_send (p, big, S_DEAF_BIG_BYTES, &bytes)) {
+            bigs++;
+            sent = true;
+        }
+        if (!sent)                      //  the pipe is full: the hub reads no more for now
+            nanosleep (&(struct timespec) { 0, 1000000L }, NULL);
+    }
+    printf ("deaf: %" PRIu64 " pulls, %" PRIu64 " big messages, %" PRIu64 " bytes sent in %.1f s\n", pulls, bigs,
+            bytes, (sh_sys_mono_ms () - t0) / 1000.0);
+    free (pull);
+    free (big);
+    return 0;
+}
+
+/* --------------------------------------------------------------------------
  * Quota flood
  * -------------------------------------------------------------------------- */
 
@@ -641,6 +701,8 @@ s_run (s_peer_t *p, const s_args_t *a)
     }
     if (!strcmp (mode, "quota-flood"))
         return s_quota_flood (p, a);
+    if (!strcmp (mode, "deaf"))
+        return s_deaf (p, a);
     const uint8_t *me = sh_key_public (p->key);
     sh_key_t *other = NULL;
     if (!strcmp (mode, "other-author") || !strcmp (mode, "hello-other")) {

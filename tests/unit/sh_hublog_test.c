@@ -21,6 +21,7 @@
 #include "sh_hublog.h"
 #include "sh_merkle.h"
 #include "sh_note.h"
+#include "sh_openings.h"
 #include "sh_key.h"
 #include "sh_merge.h"
 #include "sh_registry.h"
@@ -159,6 +160,23 @@ s_node_key (const s_node_t *nd)
     return sh_replica_author (nd->r);
 }
 
+//  Copy the node's n newest SignedChanges (after nd->log) into nd->log.
+static void
+s_node_collect (s_node_t *nd, int n)
+{
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (sh_replica_store (nd->r), false, &txn));
+    for (int i = 0; i < n; i++) {
+        uint64_t seq = nd->log.n + 1, index;
+        const uint8_t *bytes;
+        size_t len;
+        SH_PASS (sh_changelog_find (txn, s_node_key (nd), seq, &index, NULL));
+        SH_PASS (sh_changelog_get (txn, index, &bytes, &len));
+        s_list_add (&nd->log, bytes, len);
+    }
+    sh_store_abort (&txn);
+}
+
 //  Write n courtyards in village (region = village + 3 digits; a 6- or
 //  9-digit "village" writes Region records of that level instead) in one
 //  transaction, and copy the new SignedChanges from the node's log into
@@ -197,16 +215,7 @@ s_node_write (s_node_t *nd, const char *village, int n)
         SH_CHECK (seq == nd->log.n + (uint64_t) i + 1);
     }
     SH_PASS (sh_store_commit (&txn));
-    SH_PASS (sh_store_begin (sh_replica_store (nd->r), false, &txn));
-    for (int i = 0; i < n; i++) {
-        uint64_t seq = nd->log.n + 1, index;
-        const uint8_t *bytes;
-        size_t len;
-        SH_PASS (sh_changelog_find (txn, s_node_key (nd), seq, &index, NULL));
-        SH_PASS (sh_changelog_get (txn, index, &bytes, &len));
-        s_list_add (&nd->log, bytes, len);
-    }
-    sh_store_abort (&txn);
+    s_node_collect (nd, n);
 }
 
 //  Seq s of the node (1-based).
@@ -287,15 +296,22 @@ typedef struct {
     sh_store_t *store;
 } s_hub_t;
 
+//  A fresh hub store with an LMDB map of map_bytes (0: the default).
 static void
-s_hub_new (s_hub_t *h)
+s_hub_new_map (s_hub_t *h, size_t map_bytes)
 {
     h->dir = sh_test_tmpdir ();
-    SH_PASS (sh_store_open (&h->store, h->dir, true, 0));
+    SH_PASS (sh_store_open (&h->store, h->dir, true, map_bytes));
     sh_store_txn_t *txn;
     SH_PASS (sh_store_begin (h->store, true, &txn));
     SH_PASS (sh_store_meta_put_str (txn, "role", "hub"));
     SH_PASS (sh_store_commit (&txn));
+}
+
+static void
+s_hub_new (s_hub_t *h)
+{
+    s_hub_new_map (h, 0);
 }
 
 static void
@@ -1610,6 +1626,137 @@ test_push_ruled (void)
     s_hub_fini (&h);
 }
 
+/* --------------------------------------------------------------------------
+ * A store error while the Push's openings are taken
+ * -------------------------------------------------------------------------- */
+
+#define S_SMALL_MAP ((size_t) 256 << 10)   //  the hub's map in "openings store full"
+#define S_BIG_PERSONS 8                     //  persons with 60 000 bytes of sealed values each
+
+//  Write person number k of courtyard yard, its sealed name and phone of
+//  name_len and phone_len bytes, as the node's next change.
+static void
+s_node_person (s_node_t *nd, const char *yard, int k, size_t name_len, size_t phone_len)
+{
+    char id[17], *name = malloc (name_len + 1), *phone = malloc (phone_len + 1);
+    uint8_t *body = malloc (name_len + phone_len + 64);
+    SH_CHECK (name && phone && body);
+    snprintf (id, sizeof id, "person-%09d", k);         //  a 16-byte person id
+    memset (name, 'a' + k % 26, name_len);
+    name[name_len] = '\0';
+    memset (phone, '0' + k % 10, phone_len);
+    phone[phone_len] = '\0';
+    size_t n = s_pb_string (body, 1, name);             //  Person { name, courtyard, phone }
+    n += s_pb_string (body + n, 2, yard);
+    n += s_pb_string (body + n, 6, phone);
+    sh_store_txn_t *txn;
+    SH_PASS (sh_replica_begin (nd->r, &txn));
+    SH_PASS (sh_replica_write (nd->r, txn, yard, SH_KIND_PERSON, (const uint8_t *) id, strlen (id), SH_OP_PUT,
+                               body, n, NULL));
+    SH_PASS (sh_store_commit (&txn));
+    s_node_collect (nd, 1);
+    free (name);
+    free (phone);
+    free (body);
+}
+
+//  A store error while the hub takes a Push's openings (docs/protocol.md
+//  13.8 step 5, 7.10), met for real: a node sends its batch again with the
+//  openings of its sealed persons, which the hub holds already without
+//  them, plus one new change; the openings hold more bytes than the hub's
+//  whole LMDB map. The held changes write nothing, so the openings are the
+//  first writes of the Push's transaction and one of them meets the full
+//  map. The whole Push is refused with ERR_STORE_FULL (SH_ESTOREFULL
+//  returned; no position), nothing of it stored -- no opening, not the new
+//  change, no checkpoint -- on both paths the hub takes (opened now, or
+//  opened ahead on 2 threads); and the hub goes on: a later Push with an
+//  opening is stored in the same map, and once the store has a larger map
+//  (the operator's --map-mib) the same batch is taken whole.
+static void
+test_openings_store_full (void)
+{
+    s_hub_t h;
+    s_hub_new_map (&h, S_SMALL_MAP);
+    s_node_t a;
+    s_node_new (&a, S_VILLAGE_A);
+    s_enroll (&h, s_node_key (&a), S_VILLAGE_A);
+    s_node_write (&a, S_VILLAGE_A, 1);                   //  seq 1: the courtyard S_VILLAGE_A 001
+    for (int k = 1; k <= S_BIG_PERSONS; k++)            //  seq 2..9: its persons, name and phone sealed
+        s_node_person (&a, S_VILLAGE_A "001", k, 40000, 20000);
+    s_node_write (&a, S_VILLAGE_A, 1);                   //  seq 10: a courtyard, nothing sealed
+    s_batch_t all = s_range (&a, 1, 10);
+    sh_openings_t ops;
+    sh_store_txn_t *txn;
+    SH_PASS (sh_store_begin (sh_replica_store (a.r), false, &txn));
+    SH_PASS (sh_openings_gather (txn, all.v, all.n, &ops));
+    sh_store_abort (&txn);
+    size_t values = 0;
+    for (size_t i = 0; i < ops.n; i++)
+        values += ops.list[i].value_len;
+    SH_CHECK (ops.n == 2 * S_BIG_PERSONS && values > S_SMALL_MAP);
+    sh_hubid_t hub;
+    sh_key_t *hub_key = s_hub_key (0x44, &hub);
+    sh_registry_entry_t e = s_entry (&h, s_node_key (&a));
+    sh_hublog_result_t res;
+    uint64_t now = sh_sys_wall_ms ();
+
+    //  the changes 1..9 are held (pushed without their openings)
+    s_batch_t held = s_range (&a, 1, 9);
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, held.v, held.n, NULL, 0, 1, &hub, now, NULL, NULL, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 9);
+    s_state_t before = s_state (&h);
+    SH_CHECK (before.counts[SH_DB_OPENINGS] == 0 && before.log_size == 9);
+
+    //  1..10 with the openings: refused whole, as the plain path takes it ...
+    SH_FAIL (sh_hublog_push_ruled (h.store, &e, all.v, all.n, ops.list, ops.n, 1, &hub, now, NULL, NULL, &res),
+             SH_ESTOREFULL);
+    SH_CHECK (res.code == SH_WIRE_ERR_STORE_FULL && !res.has_position);
+    SH_CHECK (res.accepted == 0 && res.duplicates == 0);
+    SH_CHECK (strstr (res.message, "could not store the batch") && strstr (res.message, sh_strerror (SH_ESTOREFULL)));
+    s_state_t after = s_state (&h);
+    s_same_state (&before, &after);
+    //  ... and as the serving hub takes it, the changes opened ahead
+    sh_hublog_opening_t *op;
+    SH_PASS (sh_hublog_open (h.store, e.key, all.v, all.n, 2, now, &op));
+    SH_CHECK (op);
+    SH_FAIL (sh_hublog_push_opened (h.store, &e, op, ops.list, ops.n, &hub, now, NULL, NULL, &res), SH_ESTOREFULL);
+    sh_hublog_opening_destroy (&op);
+    SH_CHECK (res.code == SH_WIRE_ERR_STORE_FULL && !res.has_position && res.accepted == 0);
+    after = s_state (&h);
+    s_same_state (&before, &after);
+    SH_CHECK (s_head (&h, s_node_key (&a)) == 9);
+
+    //  the hub goes on: person 1 (held) and change 10 with person 1's openings
+    s_batch_t later = s_range (&a, 2, 10);
+    later.n = 1;
+    s_batch_add (&later, s_seq (&a, 10));
+    sh_wire_opening_t first[2];
+    size_t n_first = 0;
+    for (size_t i = 0; i < ops.n; i++)
+        if (ops.list[i].change == 1) {
+            first[n_first] = ops.list[i];
+            first[n_first++].change = 0;
+        }
+    SH_CHECK (n_first == 2);
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, later.v, later.n, first, n_first, 1, &hub, now, NULL, NULL, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 1 && res.duplicates == 1 && res.head_seq == 10);
+    after = s_state (&h);
+    SH_CHECK (after.counts[SH_DB_OPENINGS] == 2 && after.log_size == 10);
+
+    //  a larger map: the same batch again, every opening taken
+    sh_store_close (&h.store);
+    SH_PASS (sh_store_open (&h.store, h.dir, false, 0));
+    SH_PASS (sh_hublog_push_ruled (h.store, &e, all.v, all.n, ops.list, ops.n, 1, &hub, now, NULL, NULL, &res));
+    SH_CHECK (res.code == 0 && res.accepted == 0 && res.duplicates == 10);
+    after = s_state (&h);
+    SH_CHECK (after.counts[SH_DB_OPENINGS] == 2 * S_BIG_PERSONS && after.log_size == 10);
+
+    sh_openings_fini (&ops);
+    sh_key_destroy (&hub_key);
+    s_node_fini (&a);
+    s_hub_fini (&h);
+}
+
 static const sh_test_case_t tests[] = {
     { "push good", test_push_good },
     { "refuse signature", test_refuse_signature },
@@ -1628,6 +1775,7 @@ static const sh_test_case_t tests[] = {
     { "pull steps", test_pull_steps },
     { "checkpoint", test_checkpoint },
     { "push ruled", test_push_ruled },
+    { "openings store full", test_openings_store_full },
     { NULL, NULL }
 };
 
