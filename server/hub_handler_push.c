@@ -25,6 +25,7 @@
 #include "sh_merkle.h"
 #include "sh_quota.h"
 #include "sh_recovery.h"
+#include "sh_seal.h"
 #include "sh_store.h"
 #include "sh_sys.h"
 
@@ -34,7 +35,8 @@
 //  acknowledged without a receipt, and could no longer write its own
 //  bookkeeping; so a push is refused (nothing stored, ERR_STORE_FULL
 //  naming the cause) while the map or the disk has less room than the
-//  reserve plus four times the push's size plus S_HEADROOM_BYTES (the
+//  reserve plus four times the push's size (its changes and its
+//  openings' salts and values) plus S_HEADROOM_BYTES (the
 //  disk only when there is a reserve: --reserve-mib 0 lets it fill).
 //  Downloads, proofs and recovery go on.
 #define S_HEADROOM_BYTES ((uint64_t) 1 << 20)
@@ -102,6 +104,8 @@ s_room_for (hub_handler_t *self, const sh_wire_msg_t *m, char *why, size_t why_l
     uint64_t map_left = 0, disk_free = 0, need = S_HEADROOM_BYTES;
     for (size_t i = 0; i < m->u.push.n; i++)
         need += 4 * (uint64_t) m->u.push.changes[i].len;
+    for (size_t i = 0; i < m->u.push.n_openings; i++)      //  the openings are stored too (7.10)
+        need += 4 * (SH_SEAL_SALT_BYTES + (uint64_t) m->u.push.openings[i].value_len);
     if (sh_store_usage (self->store, &used, &map) != SH_OK
     ||  sh_store_room (self->store, &map_left, &disk_free) != SH_OK)
         return true;            //  an unreadable figure: let the commit decide

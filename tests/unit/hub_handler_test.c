@@ -519,6 +519,45 @@ test_quota_reserve (void)
     s_hub_close (&hub);
 }
 
+//  The room check (13.8 "Room") counts a Push's openings -- their salts
+//  and values -- beside its changes: a Push whose changes fit but whose
+//  openings do not is refused before anything is written; the same
+//  changes without them are taken.
+static void
+test_room_openings (void)
+{
+    s_hub_t hub;
+    s_hub_open (&hub);
+    sh_wire_msg_t w, r;
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);
+    sh_wire_msg_fini (&w);
+    fuzz_bytes_t owned[FUZZ_CHAIN_A];
+    sh_wire_bytes_t ch[FUZZ_CHAIN_A];
+    sh_wire_msg_t push = s_push (owned, ch, FUZZ_KEY_A, FUZZ_HUB_A + 1, FUZZ_HUB_A + 1, false);
+    uint64_t map_left, disk_free;
+    SH_PASS (sh_store_room (hub.store, &map_left, &disk_free));
+    uint64_t need = 4 * (uint64_t) ch[0].len + ((uint64_t) 1 << 20);
+    SH_CHECK (map_left > need + 65536 && disk_free > map_left);
+    hub.config.reserve_bytes = (int64_t) (map_left - need - 65536);    //  room for the change, 64 KiB more
+    static uint8_t salt[32], value[65536];
+    sh_wire_opening_t op = { .change = 0, .field = 3, .salt = salt, .value = value, .value_len = sizeof value };
+    push.u.push.openings = &op;
+    push.u.push.n_openings = 1;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_STORE_FULL);
+    SH_CHECK (strstr (r.u.error.message, "its map: "));
+    sh_wire_msg_fini (&r);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7);
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);     //  a new session: the refusal is forgotten
+    sh_wire_msg_fini (&w);
+    push.u.push.n_openings = 0;
+    s_send (&hub, s_rid_a, FUZZ_KEY_A, &push, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted == 1);
+    sh_wire_msg_fini (&r);
+    s_free_push (owned, 1);
+    s_hub_close (&hub);
+}
+
 static void
 test_pull (void)
 {
@@ -927,6 +966,7 @@ static const sh_test_case_t tests[] = {
     { "look ahead", test_look_ahead },
     { "pull", test_pull },
     { "quota and reserve", test_quota_reserve },
+    { "room for openings", test_room_openings },
     { "auditor", test_auditor },
     { "revoked", test_revoked },
     { "expire", test_expire },
