@@ -1,5 +1,6 @@
 /*  sh_opener -- many SignedChanges opened at once. See sh_opener.h. */
 #include "sh_opener.h"
+#include "sh_merkle.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +26,8 @@ s_worker (void *arg)
         o->why = NULL;
         o->rc = sh_change_open_held (&o->change, o->hash, w->in[i].data, w->in[i].len, w->held, w->held_arg,
                                      &o->why);
+        if (o->rc == SH_OK && w->held)
+            sh_merkle_leaf_hash (o->leaf, w->in[i].data, w->in[i].len);
     }
     return NULL;
 }

@@ -28,6 +28,9 @@
 typedef struct {
     sh_change_t change;                 //  decoded: sh_change_fini when rc == SH_OK
     uint8_t hash[SH_HASH_BYTES];        //  SHA-256 of the change bytes
+    uint8_t leaf[SH_HASH_BYTES];        //  sh_opener_run_held: its Merkle leaf hash (sh_merkle_leaf_hash
+                                        //  of the SignedChange bytes), so that the hub's serial append
+                                        //  does not hash it again
     sh_err rc;                          //  sh_change_open's result
     const char *why;                    //  its reason (static), or NULL
 } sh_opened_t;
@@ -37,8 +40,8 @@ typedef struct {
 void sh_opener_run (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads);
 
 //  sh_opener_run with sh_change_open_held's held (and arg): changes held
-//  byte for byte are not verified again. held is called on several
-//  threads at once.
+//  byte for byte are not verified again; each slot opened also gets its
+//  leaf hash. held is called on several threads at once.
 void sh_opener_run_held (const sh_wire_bytes_t *in, sh_opened_t *out, size_t n, int threads,
                          sh_change_held_fn *held, void *arg);
 

@@ -192,18 +192,19 @@ static sh_err s_sign_head (sh_store_txn_t *txn, const sh_hubid_t *hub, uint64_t 
                            char **signed_note, size_t *note_len);
 
 //  A change just appended to the log (at its last index) becomes the
-//  tree's next leaf, is merged and is indexed by scope. scope_why: a Push
+//  tree's next leaf (leaf_hash: its leaf hash, computed while it was
+//  opened; NULL: hashed here), is merged and is indexed by scope. scope_why: a Push
 //  refuses a change that breaks the scope rule (SH_ESCOPE returned, the
 //  sentence in scope_why, why_len bytes); NULL: a leaf taken back in
 //  recovery is kept as it was and merged as it was, not at all then.
 static sh_err
-s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const sh_change_t *c, char *scope_why,
-        size_t why_len)
+s_grow (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const uint8_t *leaf_hash, const sh_change_t *c,
+        char *scope_why, size_t why_len)
 {
     uint64_t index, leaf;
     sh_err rc = sh_changelog_size (txn, &index);
     if (rc == SH_OK)
-        rc = sh_merkle_append (txn, bytes, len, &leaf);
+        rc = leaf_hash ? sh_merkle_append_hash (txn, leaf_hash, &leaf) : sh_merkle_append (txn, bytes, len, &leaf);
     if (rc == SH_OK && leaf + 1 != index)
         rc = SH_ECORRUPT;       //  log and tree must grow together
     if (rc == SH_OK)
@@ -225,7 +226,7 @@ sh_hublog_append (sh_store_txn_t *txn, const uint8_t *bytes, size_t len, const s
     sh_err rc = sh_changelog_append (txn, bytes, len, c, hash, &dup);
     if (rc == SH_OK && dup)
         return SH_EEXIST;
-    return rc ? rc : s_grow (txn, bytes, len, c, NULL, 0);
+    return rc ? rc : s_grow (txn, bytes, len, NULL, c, NULL, 0);
 }
 
 //  The program's domain rule on change i, stored and merged in txn: a
@@ -476,7 +477,7 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
             continue;
         }
         char why[SH_WIRE_MESSAGE_MAX / 2];
-        rc = s_grow (txn, changes[i].data, changes[i].len, &it->change, why, sizeof why);
+        rc = s_grow (txn, changes[i].data, changes[i].len, it->leaf, &it->change, why, sizeof why);
         if (rc == SH_ESCOPE) {          //  the scope rule (3.1), with this batch's earlier changes
             S_REFUSE (res, SH_WIRE_ERR_SCOPE, i, _("change %zu (seq %llu): %s"), i,
                       (unsigned long long) it->change.seq, why);
