@@ -41,9 +41,11 @@ node_pace_rtt (node_pace_t *self, int64_t ms)
 }
 
 void
-node_pace_ack (node_pace_t *self, int64_t now, int64_t sent_ms, size_t wire)
+node_pace_ack (node_pace_t *self, int64_t now, int64_t sent_ms, size_t wire, size_t raw)
 {
     assert (self);
+    if (wire > 0)
+        self->raw_per_wire = (double) raw / (double) wire;
     int64_t from = self->ack_ms > sent_ms ? self->ack_ms : sent_ms;
     self->ack_ms = now;
     if (now > from && wire > 0)
@@ -72,13 +74,13 @@ node_pace_credit (const node_pace_t *self, int credit)
 }
 
 size_t
-node_pace_cap (const node_pace_t *self, size_t want, double raw_per_wire, size_t floor)
+node_pace_cap (const node_pace_t *self, size_t want, size_t floor)
 {
     assert (self);
     int64_t push_ms = s_push_ms (self);
     if (push_ms == 0)
         return want;            //  never cut, or not measured: not paced
-    double raw = self->bytes_per_ms * (double) push_ms * (raw_per_wire >= 1 ? raw_per_wire : 1);
+    double raw = self->bytes_per_ms * (double) push_ms * (self->raw_per_wire >= 1 ? self->raw_per_wire : 1);
     size_t cap = raw >= (double) want ? want : (size_t) raw;
     return cap < floor ? (floor < want ? floor : want) : cap;
 }

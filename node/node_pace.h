@@ -35,6 +35,7 @@ typedef struct {
     double bytes_per_ms;            //  Push bytes on the wire acknowledged per ms (0: unknown)
     int64_t ack_ms;                 //  the last Ack (0: none since the link came up)
     int64_t rtt_ms;                 //  Hello to Welcome, on average (0: unknown)
+    double raw_per_wire;            //  bytes of changes per byte on the wire, last Push (0: unknown)
 } node_pace_t;
 
 //  The link came up at now.
@@ -47,14 +48,15 @@ void node_pace_down (node_pace_t *self, int64_t now, bool pushing);
 //  A Welcome came ms after its Hello.
 void node_pace_rtt (node_pace_t *self, int64_t ms);
 
-//  An Ack came at now for a Push of wire bytes sent at sent_ms.
-void node_pace_ack (node_pace_t *self, int64_t now, int64_t sent_ms, size_t wire);
+//  An Ack came at now for a Push sent at sent_ms: wire bytes encoded, raw
+//  in the bytes node_session counts (changes and their overhead).
+void node_pace_ack (node_pace_t *self, int64_t now, int64_t sent_ms, size_t wire, size_t raw);
 
-//  The largest Push (in the bytes node_session counts: raw changes and
-//  their overhead) worth sending now, given want (the AIMD's) and raw per
-//  wire byte (what one byte on the wire carried lately, >= 1 when
-//  compressed; 0: unknown, taken as 1); at least floor, at most want.
-size_t node_pace_cap (const node_pace_t *self, size_t want, double raw_per_wire, size_t floor);
+//  The largest Push (in the bytes node_session counts) worth sending now,
+//  given want (the AIMD's): the wire bytes a Push may take, times what a
+//  wire byte carried in the last Push (1 when unknown); at least floor, at
+//  most want.
+size_t node_pace_cap (const node_pace_t *self, size_t want, size_t floor);
 
 //  How many Pushes may be out at once, given the hub's credit: on a paced
 //  link two (one crossing, the next queued behind it) and one more per

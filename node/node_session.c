@@ -51,7 +51,7 @@ s_push (node_session_t *self)
     size_t limit = (self->max_bytes ? self->max_bytes : SH_WIRE_MAX_BYTES) / 2;
     if (self->push_bytes < limit)
         limit = self->push_bytes;
-    limit = node_pace_cap (&self->pace, limit, self->raw_per_wire, S_PUSH_BYTES_MIN);
+    limit = node_pace_cap (&self->pace, limit, S_PUSH_BYTES_MIN);
     sh_wire_bytes_t *ch = calloc (max, sizeof *ch);
     size_t n = 0, bytes = 64;
     for (uint64_t seq = self->sent + 1; ch && seq <= self->my_head && n < max; seq++) {
@@ -282,9 +282,8 @@ s_on_ack (node_session_t *self, const sh_wire_msg_t *m)
     }
     uint64_t last_seq = self->inflight[i].last_seq;
     size_t acked_bytes = self->inflight[i].bytes;
-    node_pace_ack (&self->pace, node_session_now (self), self->inflight[i].sent_ms, self->inflight[i].wire);
-    if (self->inflight[i].wire > 0)
-        self->raw_per_wire = (double) acked_bytes / (double) self->inflight[i].wire;
+    node_pace_ack (&self->pace, node_session_now (self), self->inflight[i].sent_ms, self->inflight[i].wire,
+                   acked_bytes);
     memmove (&self->inflight[i], &self->inflight[i + 1], (size_t) (self->n_inflight - i - 1) * sizeof self->inflight[0]);
     self->n_inflight--;
     int ex = node_receipts_ack (self, m, last_seq);

@@ -73,7 +73,6 @@ struct node_session_t {
     bool compress;                  //  the Welcome agreed on zstd: Pushes go compressed (13.22)
     size_t push_bytes;              //  current target size of a Push
     node_pace_t pace;               //  ... capped by the time a Push takes to cross a link that is cut
-    double raw_per_wire;            //  push_bytes' bytes per byte on the wire, lately (0: not known)
     uint32_t pull_max;              //  current Pull max
     int64_t last_progress;          //  last Ack or applied Batch (for the deadline)
     bool quota_stop;                //  the hub refused a Push over this node's quota (13.20):

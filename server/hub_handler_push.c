@@ -223,7 +223,10 @@ s_look_ahead (hub_handler_t *self)
     uint64_t quota_ms = (uint64_t) ((int64_t) sh_sys_wall_ms () + self->config->quota_offset_ms);
     if (m.type != SH_WIRE_PUSH || m.u.push.n == 0 || m.u.push.n > S_MAX_CHANGES
     ||  sh_hublog_open (self->store, key, m.u.push.changes, m.u.push.n, self->config->threads, quota_ms, &op)
-    ||  !op) {
+    ||  sh_hublog_opening_refused (op)) {
+        //  a quota refused now, against the head before the current Push,
+        //  is judged again at its turn
+        sh_hublog_opening_destroy (&op);
         sh_wire_msg_fini (&m);
         return;
     }

@@ -253,18 +253,20 @@ s_rule (sh_store_txn_t *txn, sh_hublog_rule_fn *rule, void *arg, const sh_change
 //  its changes decoded only (cheap), those past the hub's head of the key --
 //  or undecodable, or by another author, which are refused later anyway --
 //  counted as new. False when within the quota or when the store cannot
-//  tell (the write transaction judges again).
+//  tell (the write transaction judges again). *head: the key's head at the
+//  hub as read for it (0 when unread).
 static bool
 s_quota_refuses (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes,
-                 size_t n, uint64_t quota_ms, sh_hublog_result_t *res)
+                 size_t n, uint64_t quota_ms, uint64_t *head, sh_hublog_result_t *res)
 {
+    *head = 0;
     sh_store_txn_t *txn;
     if (sh_store_begin (store, false, &txn) != SH_OK)
         return false;
-    uint64_t head = 0, fresh = 0, bytes = 0;
+    uint64_t fresh = 0, bytes = 0;
     uint8_t hh[SH_HASH_BYTES];
     sh_quota_t q;
-    sh_err rc = sh_changelog_head (txn, key, &head, hh);
+    sh_err rc = sh_changelog_head (txn, key, head, hh);
     if (rc == SH_OK)
         rc = sh_quota_get (txn, key, quota_ms, &q);
     sh_store_abort (&txn);
@@ -283,7 +285,7 @@ s_quota_refuses (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh
         bool is_new = true;
         if (sh_change_unwrap (&cb, &cl, sig, changes[i].data, changes[i].len) == SH_OK) {
             if (sh_change_decode (&c, cb, cl, NULL) == SH_OK) {
-                is_new = c.seq > head || memcmp (c.author, key, SH_PUBKEY_BYTES) != 0;
+                is_new = c.seq > *head || memcmp (c.author, key, SH_PUBKEY_BYTES) != 0;
                 sh_change_fini (&c);
             }
             free (cb);
@@ -331,14 +333,30 @@ s_openings (sh_store_txn_t *txn, const sh_change_t *c, size_t i, const sh_wire_o
     return rc;
 }
 
-//  sh_change_held_fn: is the change in the hub's log, byte for byte (arg:
-//  the store)? A read transaction of its own, on whichever thread opens.
+struct sh_hublog_opening_t {
+    sh_store_t *store;                  //  the hub's store (borrowed)
+    uint8_t key[SH_PUBKEY_BYTES];       //  the pushing key ...
+    uint64_t head;                      //  ... and its head at the hub when the opening began
+    const sh_wire_bytes_t *changes;     //  the Push's changes (borrowed)
+    size_t n;
+    sh_opened_t *items;                 //  their slots (owned)
+    sh_opener_job_t job;                //  filling them (in the background, or done)
+    sh_hublog_result_t verdict;         //  the quota's first verdict: code != 0, refused (nothing opened)
+};
+
+//  sh_change_held_fn (arg: the opening): is the change in the hub's log,
+//  byte for byte? Only the pushing key's changes up to its head can be:
+//  for those only, a read transaction of its own, on whichever thread
+//  opens. A head that grew since the opening began only costs a
+//  verification more.
 static bool
 s_held (const uint8_t author[SH_PUBKEY_BYTES], uint64_t seq, const uint8_t *signed_bytes, size_t signed_len,
         void *arg)
 {
+    const sh_hublog_opening_t *o = arg;
     sh_store_txn_t *txn;
-    if (sh_store_begin (arg, false, &txn) != SH_OK)
+    if (seq > o->head || memcmp (author, o->key, SH_PUBKEY_BYTES) != 0
+    ||  sh_store_begin (o->store, false, &txn) != SH_OK)
         return false;
     const uint8_t *held;
     size_t held_len;
@@ -348,22 +366,13 @@ s_held (const uint8_t author[SH_PUBKEY_BYTES], uint64_t seq, const uint8_t *sign
     return same;
 }
 
-struct sh_hublog_opening_t {
-    const sh_wire_bytes_t *changes;     //  the Push's changes (borrowed)
-    size_t n;
-    sh_opened_t *items;                 //  their slots (owned)
-    sh_opener_job_t job;                //  filling them in the background
-};
-
-sh_err
-sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes, size_t n,
-                int threads, uint64_t quota_ms, sh_hublog_opening_t **out)
+//  sh_hublog_open, in the background or (background false) here.
+static sh_err
+s_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes, size_t n,
+        int threads, uint64_t quota_ms, bool background, sh_hublog_opening_t **out)
 {
     assert (store && key && out && (changes || n == 0));
     *out = NULL;
-    sh_hublog_result_t res = { 0 };
-    if (s_quota_refuses (store, key, changes, n, quota_ms, &res))
-        return SH_OK;           //  the push refuses it before any signature is verified
     sh_hublog_opening_t *self = calloc (1, sizeof *self);
     if (self)
         self->items = calloc (n ? n : 1, sizeof *self->items);
@@ -371,11 +380,33 @@ sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_
         free (self);
         return SH_ENOMEM;
     }
+    self->store = store;
+    memcpy (self->key, key, SH_PUBKEY_BYTES);
     self->changes = changes;
     self->n = n;
-    sh_opener_start_held (&self->job, changes, self->items, n, threads, s_held, store);
+    if (s_quota_refuses (store, key, changes, n, quota_ms, &self->head, &self->verdict))
+        self->n = 0;            //  refused before any signature is verified
+    else
+    if (background)
+        sh_opener_start_held (&self->job, changes, self->items, n, threads, s_held, self);
+    else
+        sh_opener_run_held (changes, self->items, n, threads, s_held, self);
     *out = self;
     return SH_OK;
+}
+
+sh_err
+sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES], const sh_wire_bytes_t *changes, size_t n,
+                int threads, uint64_t quota_ms, sh_hublog_opening_t **out)
+{
+    return s_open (store, key, changes, n, threads, quota_ms, true, out);
+}
+
+bool
+sh_hublog_opening_refused (const sh_hublog_opening_t *self)
+{
+    assert (self);
+    return self->verdict.code != 0;
 }
 
 void
@@ -401,25 +432,17 @@ sh_hublog_opening_destroy (sh_hublog_opening_t **self_p)
     *self_p = NULL;
 }
 
-//  Judge and store a batch whose changes are opened already (pre: the
-//  caller's slots, waited for) or opened here (pre NULL: after the quota's
-//  first verdict, on threads threads).
+//  Judge and store the batch of an opening (waited for) that the quota's
+//  first verdict let through.
 static sh_err
-s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
-        sh_opened_t *pre, const sh_wire_opening_t *openings, size_t n_openings, int threads,
-        const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_hublog_opening_t *op,
+        const sh_wire_opening_t *openings, size_t n_openings, const sh_hubid_t *hub, uint64_t quota_ms,
+        sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
 {
     memset (res, 0, sizeof *res);
-    if (!pre && s_quota_refuses (store, entry->key, changes, n, quota_ms, res))
-        return SH_OK;           //  refused before any signature is verified
-    sh_opened_t *items = pre ? pre : calloc (n ? n : 1, sizeof *items);     //  decoded, verified, hashed
-    if (!items) {
-        res->code = SH_WIRE_ERR_INTERNAL;
-        snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
-        return SH_ENOMEM;
-    }
-    if (!pre)
-        sh_opener_run_held (changes, items, n, threads, s_held, store);
+    const sh_wire_bytes_t *changes = op->changes;
+    size_t n = op->n;
+    sh_opened_t *items = op->items;     //  decoded, verified, hashed
 
     //  Judge every change before writing anything (sh_ingest): written by
     //  this session's key, its effective clock at most SH_CLOCK_BOUND_MS
@@ -518,11 +541,39 @@ s_push (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes
     else
     if (res->code)
         res->accepted = res->duplicates = 0;
-    for (size_t i = 0; i < n && !pre; i++)
-        if (items[i].rc == SH_OK)
-            sh_change_fini (&items[i].change);
-    if (!pre)
-        free (items);
+    return rc;
+}
+
+//  sh_hublog_push_opened without its checks of the caller.
+static sh_err
+s_push_opened (sh_store_t *store, const sh_registry_entry_t *entry, sh_hublog_opening_t *op,
+               const sh_wire_opening_t *openings, size_t n_openings, const sh_hubid_t *hub, uint64_t quota_ms,
+               sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+{
+    if (op->verdict.code) {
+        *res = op->verdict;
+        return SH_OK;
+    }
+    sh_opener_wait (&op->job);
+    return s_push (store, entry, op, openings, n_openings, hub, quota_ms, rule, arg, res);
+}
+
+//  Open the batch here, then judge and store it.
+static sh_err
+s_push_now (sh_store_t *store, const sh_registry_entry_t *entry, const sh_wire_bytes_t *changes, size_t n,
+            const sh_wire_opening_t *openings, size_t n_openings, int threads, const sh_hubid_t *hub,
+            uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
+{
+    sh_hublog_opening_t *op;
+    sh_err rc = s_open (store, entry->key, changes, n, threads, quota_ms, false, &op);
+    if (rc) {
+        memset (res, 0, sizeof *res);
+        res->code = SH_WIRE_ERR_INTERNAL;
+        snprintf (res->message, sizeof res->message, _("the hub is out of memory"));
+        return rc;
+    }
+    rc = s_push_opened (store, entry, op, openings, n_openings, hub, quota_ms, rule, arg, res);
+    sh_hublog_opening_destroy (&op);
     return rc;
 }
 
@@ -530,8 +581,8 @@ sh_err
 sh_hublog_push (sh_store_t *store, const sh_registry_entry_t *entry,
                 const sh_wire_bytes_t *changes, size_t n, int threads, sh_hublog_result_t *res)
 {
-    return s_push (store, entry, changes, n, NULL, NULL, 0, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL,
-                   res);
+    return s_push_now (store, entry, changes, n, NULL, 0, threads, NULL, sh_hlc_system_clock (NULL), NULL, NULL,
+                       res);
 }
 
 sh_err
@@ -540,7 +591,7 @@ sh_hublog_push_signed (sh_store_t *store, const sh_registry_entry_t *entry,
                        const sh_hubid_t *hub, uint64_t quota_ms, sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, NULL, NULL, 0, threads, hub, quota_ms, NULL, NULL, res);
+    return s_push_now (store, entry, changes, n, NULL, 0, threads, hub, quota_ms, NULL, NULL, res);
 }
 
 sh_err
@@ -551,7 +602,7 @@ sh_hublog_push_ruled (sh_store_t *store, const sh_registry_entry_t *entry,
                       sh_hublog_result_t *res)
 {
     assert (hub && hub->key);
-    return s_push (store, entry, changes, n, NULL, openings, n_openings, threads, hub, quota_ms, rule, arg, res);
+    return s_push_now (store, entry, changes, n, openings, n_openings, threads, hub, quota_ms, rule, arg, res);
 }
 
 sh_err
@@ -560,9 +611,7 @@ sh_hublog_push_opened (sh_store_t *store, const sh_registry_entry_t *entry, sh_h
                        uint64_t quota_ms, sh_hublog_rule_fn *rule, void *arg, sh_hublog_result_t *res)
 {
     assert (opened && hub && hub->key);
-    sh_opener_wait (&opened->job);
-    return s_push (store, entry, opened->changes, opened->n, opened->items, openings, n_openings, 1, hub, quota_ms,
-                   rule, arg, res);
+    return s_push_opened (store, entry, opened, openings, n_openings, hub, quota_ms, rule, arg, res);
 }
 
 //  ---------------------------------------------------------------------

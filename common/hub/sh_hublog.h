@@ -116,13 +116,19 @@ typedef struct sh_hublog_opening_t sh_hublog_opening_t;
 
 //  Start opening changes[0..n) on threads threads in the background,
 //  unless the quota's first verdict (judged as sh_hublog_push does, before
-//  any signature is verified) already refuses the key's batch: then *out
-//  is NULL, nothing started, and sh_hublog_push_ruled will refuse it.
-//  changes (and the bytes it points to) are borrowed until the opening is
-//  destroyed; the caller owns *out. SH_OK or SH_ENOMEM.
+//  any signature is verified) already refuses the key's batch: then the
+//  opening holds that refusal (sh_hublog_opening_refused), nothing runs,
+//  and sh_hublog_push_opened answers it. A change the hub's log holds byte
+//  for byte at (author, seq) -- one of the key's, at or below its head as
+//  read here -- is not verified again (sh_change_open_held). changes (and
+//  the bytes it points to) are borrowed until the opening is destroyed;
+//  the caller owns *out. SH_OK or SH_ENOMEM.
 SH_NODISCARD sh_err sh_hublog_open (sh_store_t *store, const uint8_t key[SH_PUBKEY_BYTES],
                                     const sh_wire_bytes_t *changes, size_t n, int threads, uint64_t quota_ms,
                                     sh_hublog_opening_t **out);
+
+//  Did the quota's first verdict refuse the opening's batch?
+bool sh_hublog_opening_refused (const sh_hublog_opening_t *self);
 
 //  Wait until every change of the opening is opened. Idempotent.
 void sh_hublog_opening_wait (sh_hublog_opening_t *self);
@@ -131,8 +137,9 @@ void sh_hublog_opening_wait (sh_hublog_opening_t *self);
 void sh_hublog_opening_destroy (sh_hublog_opening_t **self_p);
 
 //  sh_hublog_push_ruled of the changes opened (borrowed; waited for here),
-//  which skips the quota's first verdict (sh_hublog_open gave it) and the
-//  verification; the write transaction judges the quota again.
+//  whose quota's first verdict and verification sh_hublog_open made: a
+//  refused opening gets that refusal in res; the write transaction judges
+//  the quota again.
 SH_NODISCARD sh_err sh_hublog_push_opened (sh_store_t *store, const sh_registry_entry_t *entry,
                                            sh_hublog_opening_t *opened, const sh_wire_opening_t *openings,
                                            size_t n_openings, const sh_hubid_t *hub, uint64_t quota_ms,

@@ -425,13 +425,21 @@ s_on_zap (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
+//  Has a message a routing id and an envelope frame? Else it is dropped,
+//  without an answer.
+static bool
+s_routable (zframe_t *rid, zframe_t *body)
+{
+    return rid && body && zframe_size (rid) > 0 && zframe_size (rid) <= SH_LINK_RID_MAX;
+}
+
 //  Hand one message (routing id rid, envelope frame body, the frames left
-//  in msg) to the caller, or drop it when it has no routing id or body.
+//  in msg) to the caller, unless it is not routable.
 static int
 s_deliver (sh_link_t *self, zmsg_t *msg, zframe_t *rid, zframe_t *body)
 {
-    if (!rid || !body || zframe_size (rid) == 0 || zframe_size (rid) > SH_LINK_RID_MAX)
-        return 0;               //  without a routing id or an envelope frame: dropped, no answer
+    if (!s_routable (rid, body))
+        return 0;
     return self->on_message (zframe_data (rid), zframe_size (rid), zframe_meta (body, "User-Id"),
                              zframe_data (body), zframe_size (body), zmsg_size (msg), self->serve_arg);
 }
@@ -494,11 +502,11 @@ sh_link_peek (sh_link_t *self, sh_link_peeked_t *out)
             return SH_ENOTFOUND;
         zframe_t *rid = zmsg_pop (msg);
         zframe_t *body = zmsg_pop (msg);
-        if (rid && body && zframe_size (rid) > 0 && zframe_size (rid) <= SH_LINK_RID_MAX) {
+        if (s_routable (rid, body)) {
             self->ahead = msg, self->ahead_rid = rid, self->ahead_body = body;
             break;
         }
-        zframe_destroy (&rid);  //  dropped as s_deliver would drop it
+        zframe_destroy (&rid);  //  dropped, as s_deliver would drop it
         zframe_destroy (&body);
         zmsg_destroy (&msg);
     }

@@ -870,6 +870,39 @@ s_deliver_next (s_hub_t *hub, s_next_t *next, sh_wire_msg_t *out)
     free (body);
 }
 
+//  Let A push room more changes today than it has (13.20).
+static void
+s_quota_room (s_hub_t *hub, uint64_t room)
+{
+    sh_key_t *ka = fuzz_key (FUZZ_KEY_A);
+    sh_store_txn_t *txn;
+    sh_quota_t q;
+    uint64_t now = sh_sys_wall_ms ();
+    SH_PASS (sh_store_begin (hub->store, true, &txn));
+    SH_PASS (sh_quota_get (txn, sh_key_public (ka), now, &q));
+    sh_quota_limits_t l = { q.changes_today + room, 0 };
+    SH_PASS (sh_quota_set_limits (txn, sh_key_public (ka), &l, now));
+    SH_PASS (sh_store_commit (&txn));
+    sh_key_destroy (&ka);
+}
+
+//  A's Push p1 (acknowledged) while p2 waits: p2 is opened ahead or not
+//  (opened), and refused with ERR_QUOTA at its turn.
+static void
+s_look_ahead_quota (s_hub_t *hub, s_next_t *next, const sh_wire_msg_t *p1, const sh_wire_msg_t *p2, bool opened)
+{
+    sh_wire_msg_t r;
+    s_next (next, s_rid_a, FUZZ_KEY_A, p2);
+    s_send (hub, s_rid_a, FUZZ_KEY_A, p1, &r);
+    SH_CHECK (r.type == SH_WIRE_ACK && r.u.ack.accepted + r.u.ack.duplicates == 1);
+    sh_wire_msg_fini (&r);
+    uint64_t before = hub_handler_opened_ahead (hub->h);
+    s_deliver_next (hub, next, &r);
+    SH_CHECK (hub_handler_opened_ahead (hub->h) == before + opened);
+    SH_CHECK (r.type == SH_WIRE_ERROR && r.u.error.code == SH_WIRE_ERR_QUOTA);
+    sh_wire_msg_fini (&r);
+}
+
 static void
 test_look_ahead (void)
 {
@@ -948,6 +981,25 @@ test_look_ahead (void)
     s_free_push (o1, 1);
     s_free_push (o2, 1);
     SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7 + 6);
+
+    //  quotas: a Push whose quota's first verdict refuses it is not opened
+    //  ahead; one whose first verdict, made ahead against the state before
+    //  the current Push, let it through is refused by its own write
+    //  transaction; both get ERR_QUOTA at their turn and store nothing
+    s_quota_room (&hub, 1);
+    p1 = s_push (o1, c1, FUZZ_KEY_A, FUZZ_HUB_A + 6, FUZZ_HUB_A + 6, false);     //  held: a duplicate
+    p2 = s_push (o2, c2, FUZZ_KEY_A, FUZZ_HUB_A + 7, FUZZ_HUB_A + 8, false);     //  two: over the room
+    s_look_ahead_quota (&hub, &next, &p1, &p2, false);
+    s_free_push (o1, 1);
+    s_free_push (o2, 2);
+    s_hello (&hub, s_rid_a, FUZZ_KEY_A, 0, &w);     //  a new session: the refusal is forgotten
+    sh_wire_msg_fini (&w);
+    p1 = s_push (o1, c1, FUZZ_KEY_A, FUZZ_HUB_A + 7, FUZZ_HUB_A + 7, false);     //  takes the room
+    p2 = s_push (o2, c2, FUZZ_KEY_A, FUZZ_HUB_A + 8, FUZZ_HUB_A + 8, false);     //  fits before it
+    s_look_ahead_quota (&hub, &next, &p1, &p2, true);
+    s_free_push (o1, 1);
+    s_free_push (o2, 1);
+    SH_CHECK (fuzz_store_count (hub.store, SH_DB_LOG) == 7 + 7);
     free (next.body);
     s_hub_close (&hub);
 }
